@@ -1,0 +1,169 @@
+/* broker.c — the broker thread: the only owner of the client-facing ROUTER sockets.
+ *
+ * It reads a client message, checks its framing and size, tags it with the socket's role and the
+ * time, and pushes it to the workers; it routes responses from workers and the writer back to
+ * the client. Everything it cannot pass on it answers itself (bad framing, too_large, overloaded,
+ * unavailable), so every request gets exactly one response. On stop it answers new requests
+ * `unavailable` and returns once every request in flight has been answered.
+ */
+#include "log.h"
+#include "methods.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+typedef struct {
+    as_engine_t *e;
+    as_tstat_t *stats;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    uint64_t in_flight;
+    bool draining;
+} s_broker_t;
+
+/* Answers the client of `fr` itself: frames [0, env) are its envelope. */
+static void s_answer(s_broker_t *b, int role, as_frames_t *fr, int env, uint32_t msgid,
+                     as_code_t code, const char *msg)
+{
+    msgpack_sbuffer_clear(&b->sb);
+    as_response_error(&b->pk, msgid, code, msg);
+    for (int i = env + 1; i < fr->n; i++) zmq_msg_close(&fr->f[i]);
+    if (env >= fr->n) zmq_msg_init(&fr->f[env]); /* no body frame: append one */
+    fr->n = env + 1;
+    as_frames_set(fr, env, b->sb.data, b->sb.size);
+    as_stats_record(b->stats, AS_M_INVALID, true, 0);
+    if (as_frames_send(b->e->frontend[role], fr, 0, ZMQ_DONTWAIT)) {
+        as_frames_close(fr);
+        as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
+    }
+}
+
+static void s_request(s_broker_t *b, int role)
+{
+    as_frames_t fr;
+    bool overflow;
+    uint64_t now = as_now_ns();
+    if (as_frames_recv(b->e->frontend[role], &fr, ZMQ_DONTWAIT, &overflow)) return;
+    /* The envelope: every frame up to and including the first empty one; a DEALER that sends
+     * no delimiter has just its identity frame. */
+    int env = 1;
+    for (int i = 1; i < fr.n; i++)
+        if (zmq_msg_size(&fr.f[i]) == 0) {
+            env = i + 1;
+            break;
+        }
+    char msg[160];
+    const char *problem = NULL;
+    if (overflow) {
+        snprintf(msg, sizeof msg, "message has more than %d frames", AS_MAX_FRAMES);
+        problem = msg;
+    } else if (env >= fr.n) {
+        problem = "message has no body frame";
+    } else if (env != fr.n - 1) {
+        snprintf(msg, sizeof msg, "expected one body frame after the envelope, got %d", fr.n - env);
+        problem = msg;
+    }
+    if (problem) {
+        as_stats_event(b->e->stats, AS_EV_BAD_FRAMES);
+        s_answer(b, role, &fr, env, 0, AS_BAD_REQUEST, problem);
+        return;
+    }
+    zmq_msg_t *body = &fr.f[env];
+    size_t size = zmq_msg_size(body);
+    uint32_t msgid = as_peek_msgid(zmq_msg_data(body), size);
+    if (size > b->e->max_message) {
+        as_stats_event(b->e->stats, AS_EV_TOO_LARGE);
+        snprintf(msg, sizeof msg, "request of %zu bytes is over the limit of %zu bytes (--max-message)",
+                 size, b->e->max_message);
+        s_answer(b, role, &fr, env, msgid, AS_TOO_LARGE, msg);
+        return;
+    }
+    if (b->draining) {
+        s_answer(b, role, &fr, env, msgid, AS_UNAVAILABLE, "assayd is shutting down");
+        return;
+    }
+    as_hdr_t hdr = {.role = (uint8_t)role, .n_env = (uint8_t)env, .msgid = msgid, .t_recv = now};
+    zmq_msg_t h;
+    zmq_msg_init_size(&h, sizeof hdr);
+    memcpy(zmq_msg_data(&h), &hdr, sizeof hdr);
+    if (zmq_msg_send(&h, b->e->work, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&h);
+        as_stats_event(b->e->stats, AS_EV_OVERLOADED);
+        s_answer(b, role, &fr, env, msgid, AS_OVERLOADED, "every worker's queue is full: retry later");
+        return;
+    }
+    as_frames_send(b->e->work, &fr, 0, 0); /* the rest of a multipart message always follows */
+    b->in_flight++;
+}
+
+static void s_response(s_broker_t *b)
+{
+    as_frames_t fr;
+    bool overflow;
+    if (as_frames_recv(b->e->replies, &fr, ZMQ_DONTWAIT, &overflow)) return;
+    b->in_flight--;
+    as_hdr_t hdr;
+    memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
+    if (as_frames_send(b->e->frontend[hdr.role], &fr, 1, ZMQ_DONTWAIT)) {
+        /* The client is gone (EHOSTUNREACH) or not reading (EAGAIN at its high-water mark). */
+        as_frames_close(&fr);
+        as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
+    }
+}
+
+void *as_broker_run(void *arg)
+{
+    as_engine_t *e = arg;
+    s_broker_t b = {.e = e, .stats = as_stats_slot(e->stats, 0)};
+    msgpack_sbuffer_init(&b.sb);
+    msgpack_packer_init(&b.pk, &b.sb, msgpack_sbuffer_write);
+    uint64_t deadline = 0;
+    zmq_pollitem_t items[2 + AS_ROLE_COUNT] = {
+        {e->control, 0, ZMQ_POLLIN, 0},
+        {e->replies, 0, ZMQ_POLLIN, 0},
+    };
+    for (int r = 0; r < AS_ROLE_COUNT; r++) items[2 + r] = (zmq_pollitem_t){e->frontend[r], 0, ZMQ_POLLIN, 0};
+    for (;;) {
+        if (b.draining && (b.in_flight == 0 || as_now_ns() > deadline)) break;
+        int rc = zmq_poll(items, 2 + AS_ROLE_COUNT, b.draining ? 50 : -1);
+        if (rc < 0) {
+            if (errno == EINTR) continue;
+            as_engine_fatal(e, "broker: poll: %s", zmq_strerror(errno));
+            break;
+        }
+        if (items[0].revents & ZMQ_POLLIN) {
+            char cmd[8];
+            if (zmq_recv(e->control, cmd, sizeof cmd, ZMQ_DONTWAIT) >= 0 && !b.draining) {
+                b.draining = true;
+                deadline = as_now_ns() + (uint64_t)e->draining_s * 1000000000u;
+                AS_LOG(AS_LOG_INFO, "draining: %llu request(s) in flight",
+                       (unsigned long long)b.in_flight);
+            }
+        }
+        /* Responses first, a bounded number per turn, so a flood of requests cannot starve them. */
+        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN); i++) {
+            uint32_t ev = 0;
+            size_t sz = sizeof ev;
+            zmq_getsockopt(e->replies, ZMQ_EVENTS, &ev, &sz);
+            if (!(ev & ZMQ_POLLIN)) break;
+            s_response(&b);
+        }
+        for (int r = 0; r < AS_ROLE_COUNT; r++) {
+            for (int i = 0; i < 64 && (items[2 + r].revents & ZMQ_POLLIN); i++) {
+                uint32_t ev = 0;
+                size_t sz = sizeof ev;
+                zmq_getsockopt(e->frontend[r], ZMQ_EVENTS, &ev, &sz);
+                if (!(ev & ZMQ_POLLIN)) break;
+                s_request(&b, r);
+            }
+        }
+    }
+    if (b.in_flight) AS_LOG(AS_LOG_WARN, "stopped with %llu request(s) unanswered after %d s",
+                            (unsigned long long)b.in_flight, e->draining_s);
+    for (int r = 0; r < AS_ROLE_COUNT; r++) zmq_close(e->frontend[r]);
+    zmq_close(e->work);
+    zmq_close(e->replies);
+    zmq_close(e->control);
+    msgpack_sbuffer_destroy(&b.sb);
+    return NULL;
+}

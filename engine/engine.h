@@ -1,0 +1,100 @@
+/* engine.h — what the threads of assayd share: configuration, the store, stats, the ZeroMQ
+ * context, and the internal message format between broker, workers and writer.
+ *
+ * Every internal message is multipart: [as_hdr_t][routing frames × n_env][payload...]. The routing
+ * frames are the client's envelope, carried untouched so the broker can route the reply.
+ *   broker -> worker   payload: the request body
+ *   worker -> writer   payload: one frame per argument of the write (as_op_t)
+ *   worker/writer -> broker   payload: the response body
+ */
+#ifndef AS_ENGINE_H
+#define AS_ENGINE_H
+
+#include "err.h"
+#include "stats.h"
+#include "store.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <zmq.h>
+
+#define AS_VERSION "0.1.0"
+
+/* Sockets a request can arrive on; admin may call every method, engine not the admin-only ones. */
+typedef enum { AS_ROLE_ENGINE, AS_ROLE_ADMIN, AS_ROLE_COUNT } as_role_t;
+
+#define AS_EP_WORK    "inproc://assay-work"    /* broker PUSH -> workers PULL */
+#define AS_EP_REPLIES "inproc://assay-replies" /* workers, writer PUSH -> broker PULL */
+#define AS_EP_WRITER  "inproc://assay-writer"  /* workers PUSH -> writer PULL */
+#define AS_EP_CONTROL "inproc://assay-control" /* main PAIR -> broker PAIR */
+
+typedef enum { AS_OP_NONE, AS_OP_PUT, AS_OP_DELETE } as_op_t;
+
+typedef struct {
+    uint8_t role;   /* as_role_t */
+    uint8_t n_env;  /* routing frames that follow */
+    uint8_t op;     /* as_op_t, worker -> writer */
+    uint8_t method; /* method index, for stats */
+    uint32_t msgid;
+    uint64_t t_recv; /* as_now_ns() when the broker received the request */
+} as_hdr_t;
+
+#define AS_MAX_FRAMES 16 /* frames of one client message, envelope included */
+
+typedef struct {
+    zmq_msg_t f[AS_MAX_FRAMES + 4];
+    int n;
+} as_frames_t;
+
+/* Receives every part of one message into fr (n frames). Parts beyond the capacity are received
+ * and discarded, and *overflow is set. Returns 0, or -1 with errno (EAGAIN, ETERM, ...). */
+int as_frames_recv(void *sock, as_frames_t *fr, int flags, bool *overflow);
+/* Sends frames [from, n) as one message and closes all frames of fr. Returns 0, or -1 with errno;
+ * when the first frame could not be sent (EAGAIN under ZMQ_DONTWAIT, EHOSTUNREACH, ...) nothing
+ * was sent and fr is left intact for the caller to reuse or close. */
+int as_frames_send(void *sock, as_frames_t *fr, int from, int flags);
+void as_frames_close(as_frames_t *fr);
+/* Replaces frame i with a copy of len bytes. */
+int as_frames_set(as_frames_t *fr, int i, const void *data, size_t len);
+
+typedef struct {
+    /* configuration */
+    char data_dir[4096];
+    int workers;
+    size_t max_message;
+    size_t map_size;
+    /* runtime */
+    void *zctx;
+    as_store_t *store;
+    as_stats_t *stats; /* slots: 0 broker, 1 writer, 2.. workers */
+    uint64_t start_ns;
+    pthread_t main_thread;
+    atomic_int fatal; /* set by a thread that cannot go on; main then shuts down with exit 1 */
+    /* sockets bound by main and handed to the thread that uses them */
+    void *frontend[AS_ROLE_COUNT]; /* ROUTERs: engine.sock, admin.sock (broker) */
+    void *work;                    /* PUSH to the workers (broker) */
+    void *replies;                 /* PULL of responses (broker) */
+    void *control;                 /* PAIR: main's stop request (broker) */
+    void *writer_in;               /* PULL of writes (writer) */
+    void *pub;                     /* PUB: events.sock (writer) */
+    int draining_s;                /* how long the broker waits for in-flight requests */
+} as_engine_t;
+
+/* Reports a fatal error from any thread: logged, and the engine shuts down. */
+void as_engine_fatal(as_engine_t *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Thread bodies. Each returns when the context is shut down (workers, writer) or when asked to
+ * stop and drained (broker). */
+void *as_broker_run(void *engine);
+void *as_worker_run(void *arg);
+void *as_writer_run(void *engine);
+
+typedef struct {
+    as_engine_t *engine;
+    int index;
+} as_worker_arg_t;
+
+#endif

@@ -1,0 +1,313 @@
+/* main.c — assayd: command line, data directory, sockets, threads, signals.
+ *
+ * Start-up: create the data directory (0700), take its lock (a second assayd on the same
+ * directory refuses to start), open the LMDB environment, bind the sockets (replacing stale socket
+ * files of a crashed engine), start writer, workers and broker. SIGINT/SIGTERM: the broker drains
+ * in-flight requests, then the context is shut down, threads joined, the environment closed, and
+ * assayd exits 0.
+ */
+#include "engine.h"
+#include "log.h"
+#include "protocol.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static as_engine_t s_engine;
+
+void as_engine_fatal(as_engine_t *e, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    AS_LOG(AS_LOG_ERROR, "%s", msg);
+    atomic_store(&e->fatal, 1);
+    pthread_kill(e->main_thread, SIGTERM);
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+"Usage: assayd [OPTION]...\n"
+"Serve assay's scoring engine on a data directory.\n"
+"\n"
+"assayd keeps each assessment's compiled weight table in an LMDB environment under the data\n"
+"directory and answers msgpack requests (proto/PROTOCOL.md) on ZeroMQ sockets there:\n"
+"  DIR/engine.sock  (mode 0660) scoring and reads; writes to assessments are forbidden\n"
+"  DIR/admin.sock   (mode 0600) every method\n"
+"  DIR/events.sock  PUB socket of notifications (assessment.<id>, ...)\n"
+"\n"
+"Options:\n"
+"  -d, --data DIR         data directory, created 0700 if missing\n"
+"                         (default: $ASSAY_DATA, else ./var/assay)\n"
+"  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
+"      --max-message SIZE largest request frame; larger ones are answered too_large\n"
+"                         (default: 1M; suffixes K, M, G)\n"
+"      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 1G)\n"
+"      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
+"  -h, --help             show this help and exit\n"
+"  -V, --version          show the version and exit\n"
+"\n"
+"Only one assayd may serve a data directory: a second one exits with status 1 and names the\n"
+"pid that holds DIR/assayd.lock. SIGINT or SIGTERM stops accepting requests, answers those in\n"
+"flight (up to 10 s), closes the environment and exits 0.\n"
+"\n"
+"Exit status: 0 after a clean shutdown, 1 on a start-up or fatal error, 2 on bad usage.\n"
+"\n"
+"Example:\n"
+"  assayd -d /var/lib/assay --workers 4 &\n"
+"  assay -d /var/lib/assay ping\n");
+}
+
+/* Parses "123", "64K", "16M", "2G". */
+static int s_size(const char *s, size_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (errno || end == s) return -1;
+    unsigned long long mul = 1;
+    if (*end == 'k' || *end == 'K') mul = 1ull << 10;
+    else if (*end == 'm' || *end == 'M') mul = 1ull << 20;
+    else if (*end == 'g' || *end == 'G') mul = 1ull << 30;
+    else if (*end) return -1;
+    if (*end && end[1] && !(end[1] == 'B' || end[1] == 'i')) return -1;
+    *out = (size_t)(v * mul);
+    return 0;
+}
+
+static int s_mkdirs(const char *path)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s", path);
+    for (char *p = tmp + 1; *p; p++) {
+        if (*p != '/') continue;
+        *p = '\0';
+        if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+        *p = '/';
+    }
+    if (mkdir(tmp, 0700) && errno != EEXIST) return -1;
+    struct stat st;
+    if (stat(tmp, &st) || !S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        return -1;
+    }
+    return 0;
+}
+
+/* Takes DIR/assayd.lock; returns its fd, or -1 after printing why. */
+static int s_lock(const char *dir)
+{
+    char path[4200];
+    snprintf(path, sizeof path, "%s/assayd.lock", dir);
+    int fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    if (fd < 0) {
+        fprintf(stderr, "assayd: cannot open %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (flock(fd, LOCK_EX | LOCK_NB)) {
+        char pid[32] = "";
+        ssize_t n = pread(fd, pid, sizeof pid - 1, 0);
+        if (n > 0) pid[strcspn(pid, "\n")] = '\0';
+        fprintf(stderr, "assayd: another assayd (pid %s) is serving %s; stop it first\n",
+                n > 0 ? pid : "unknown", dir);
+        close(fd);
+        return -1;
+    }
+    char buf[32];
+    int n = snprintf(buf, sizeof buf, "%ld\n", (long)getpid());
+    if (ftruncate(fd, 0) || pwrite(fd, buf, (size_t)n, 0) != n) {
+        fprintf(stderr, "assayd: cannot write %s: %s\n", path, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name, mode_t mode)
+{
+    char path[4200], ep[4300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(ep, sizeof ep, "ipc://%s", path);
+    unlink(path); /* a stale socket of a crashed engine: we hold the lock, so nobody serves it */
+    void *s = zmq_socket(e->zctx, type);
+    int one = 1, linger = 1000, hwm = 10000;
+    int64_t max = (int64_t)(e->max_message * 2 + 65536);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (type == ZMQ_ROUTER) {
+        zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+        /* Frames up to twice --max-message are read and answered too_large; beyond that
+         * libzmq drops the connection without reading them. */
+        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    }
+    if (zmq_bind(s, ep) || chmod(path, mode)) {
+        fprintf(stderr, "assayd: cannot bind %s: %s\n", path, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static void *s_inproc(as_engine_t *e, int type, const char *ep, int hwm)
+{
+    void *s = zmq_socket(e->zctx, type);
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (zmq_bind(s, ep)) {
+        fprintf(stderr, "assayd: cannot bind %s: %s\n", ep, zmq_strerror(errno));
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+int main(int argc, char **argv)
+{
+    as_engine_t *e = &s_engine;
+    const char *data = getenv("ASSAY_DATA");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    e->workers = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 2;
+    e->max_message = AS_DEFAULT_MAX_MESSAGE;
+    e->map_size = 1ull << 30;
+    e->draining_s = 10;
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'},     {"workers", required_argument, 0, 'w'},
+        {"max-message", required_argument, 0, 'm'}, {"map-size", required_argument, 0, 's'},
+        {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'w':
+            e->workers = (int)strtol(optarg, &end, 10);
+            if (*end || e->workers < 1 || e->workers > 64) {
+                fprintf(stderr, "assayd: --workers: expected 1..64, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'm':
+            if (s_size(optarg, &e->max_message) || e->max_message < 64 || e->max_message > (1ull << 31)) {
+                fprintf(stderr, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 's':
+            if (s_size(optarg, &e->map_size) || e->map_size < (1u << 20)) {
+                fprintf(stderr, "assayd: --map-size: expected a size of at least 1M, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'l':
+            if ((as_log_level = as_log_parse(optarg)) < 0) {
+                fprintf(stderr, "assayd: --log-level: expected error, warn, info or debug, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'h': s_usage(stdout); return 0;
+        case 'V': printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION); return 0;
+        default: fprintf(stderr, "Try 'assayd --help' for more information.\n"); return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "assayd: unexpected argument \"%s\"\nTry 'assayd --help' for more information.\n", argv[optind]);
+        return 2;
+    }
+    if (!data || !*data) data = "./var/assay";
+    if (strlen(data) > 3900) {
+        fprintf(stderr, "assayd: data directory path too long\n");
+        return 2;
+    }
+    if (s_mkdirs(data)) {
+        fprintf(stderr, "assayd: cannot create data directory %s: %s\n", data, strerror(errno));
+        return 1;
+    }
+    snprintf(e->data_dir, sizeof e->data_dir, "%s", data);
+    int lock = s_lock(data);
+    if (lock < 0) return 1;
+
+    as_err_t err;
+    if (as_store_open(&e->store, data, e->map_size, 16 + e->workers * 2, &err)) {
+        fprintf(stderr, "assayd: %s\n", err.msg);
+        return 1;
+    }
+    e->stats = as_stats_new(2 + e->workers);
+    e->zctx = zmq_ctx_new();
+    e->start_ns = as_now_ns();
+    e->main_thread = pthread_self();
+    if (!e->stats || !e->zctx) {
+        fprintf(stderr, "assayd: out of memory\n");
+        return 1;
+    }
+    e->frontend[AS_ROLE_ENGINE] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660);
+    e->frontend[AS_ROLE_ADMIN] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600);
+    e->pub = s_bind(e, ZMQ_PUB, data, "events.sock", 0660);
+    e->work = s_inproc(e, ZMQ_PUSH, AS_EP_WORK, 1000);
+    e->replies = s_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
+    e->writer_in = s_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);
+    e->control = s_inproc(e, ZMQ_PAIR, AS_EP_CONTROL, 10);
+    void *stop = zmq_socket(e->zctx, ZMQ_PAIR);
+    if (!e->frontend[0] || !e->frontend[1] || !e->pub || !e->work || !e->replies ||
+        !e->writer_in || !e->control || !stop || zmq_connect(stop, AS_EP_CONTROL))
+        return 1;
+
+    /* Threads inherit this mask: only main takes SIGINT/SIGTERM, through sigwait. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    pthread_t writer, broker, *workers = calloc((size_t)e->workers, sizeof *workers);
+    as_worker_arg_t *wargs = calloc((size_t)e->workers, sizeof *wargs);
+    if (!workers || !wargs) return 1;
+    pthread_create(&writer, NULL, as_writer_run, e);
+    for (int i = 0; i < e->workers; i++) {
+        wargs[i] = (as_worker_arg_t){e, i};
+        pthread_create(&workers[i], NULL, as_worker_run, &wargs[i]);
+    }
+    pthread_create(&broker, NULL, as_broker_run, e);
+    AS_LOG(AS_LOG_INFO, "assayd %s serving %s (engine.sock, admin.sock, events.sock) with %d worker(s)",
+           AS_VERSION, data, e->workers);
+
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    AS_LOG(AS_LOG_INFO, "%s: shutting down", atomic_load(&e->fatal) ? "fatal error" : sig == SIGINT ? "SIGINT" : "SIGTERM");
+    zmq_send(stop, "stop", 4, 0);
+    pthread_join(broker, NULL);
+    zmq_close(stop);
+    zmq_ctx_shutdown(e->zctx); /* workers and writer see ETERM once idle */
+    for (int i = 0; i < e->workers; i++) pthread_join(workers[i], NULL);
+    pthread_join(writer, NULL);
+    zmq_ctx_term(e->zctx);
+    as_store_destroy(&e->store);
+    as_stats_destroy(&e->stats);
+    free(workers);
+    free(wargs);
+    static const char *const socks[] = {"engine.sock", "admin.sock", "events.sock"};
+    for (int i = 0; i < 3; i++) {
+        char path[4200];
+        snprintf(path, sizeof path, "%s/%s", data, socks[i]);
+        unlink(path);
+    }
+    close(lock);
+    AS_LOG(AS_LOG_INFO, "stopped");
+    return atomic_load(&e->fatal) ? 1 : 0;
+}

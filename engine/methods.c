@@ -1,0 +1,360 @@
+/* methods.c — the handlers of the protocol's read methods and the validation half of its writes
+ * (the writer does the other half: writer.c). PROTOCOL.md documents each one. */
+#include "methods.h"
+
+#include "log.h"
+#include "params.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+static as_code_t s_params(as_request_t *req, as_field_t *f, size_t nf, as_path_t *path,
+                          as_err_t *err)
+{
+    as_path_init(path, NULL);
+    as_mp_t r = req->params;
+    return as_fields_read(&r, f, nf, path, err);
+}
+
+static as_code_t s_ping(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_path_t path;
+    as_code_t rc = s_params(req, NULL, 0, &path, err);
+    if (rc) return rc;
+    msgpack_packer *pk = &w->pk;
+    msgpack_pack_map(pk, 4);
+    as_pack_cstr(pk, "version");
+    as_pack_cstr(pk, AS_VERSION);
+    as_pack_cstr(pk, "protocol");
+    msgpack_pack_uint8(pk, AS_PROTOCOL_VERSION);
+    as_pack_cstr(pk, "uptime_s");
+    msgpack_pack_double(pk, (double)(as_now_ns() - w->engine->start_ns) / 1e9);
+    as_pack_cstr(pk, "workers");
+    msgpack_pack_int(pk, w->engine->workers);
+    return AS_OK;
+}
+
+/* The table of the assessment named by field f, opened in the worker's read transaction. */
+static as_code_t s_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t,
+                         as_err_t *err)
+{
+    const char *id;
+    uint32_t len;
+    as_code_t rc = as_field_id(f, &id, &len, path, err);
+    return rc ? rc : as_store_table(&w->rd, id, len, t, err);
+}
+
+static void s_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint32_t len)
+{
+    as_pack_str(pk, as_table_str(t, off), len);
+}
+
+static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_compiled_t c;
+    size_t len = (size_t)(req->params_end - req->params.p);
+    as_code_t rc = as_table_compile(req->params.p, len, &c, err);
+    if (rc) return rc;
+    /* frames: the source as submitted, the compiled blob (ownership passes to ZeroMQ) */
+    if (zmq_msg_init_size(&w->fwd[0], len)) {
+        free(c.blob);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    memcpy(zmq_msg_data(&w->fwd[0]), req->params.p, len);
+    if (zmq_msg_init_size(&w->fwd[1], c.size)) {
+        zmq_msg_close(&w->fwd[0]);
+        free(c.blob);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    memcpy(zmq_msg_data(&w->fwd[1]), c.blob, c.size);
+    free(c.blob);
+    w->fwd_n = 2;
+    w->fwd_op = AS_OP_PUT;
+    return AS_OK;
+}
+
+static as_code_t s_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    const char *id;
+    uint32_t len;
+    as_code_t rc = s_params(req, f, 1, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    if (zmq_msg_init_size(&w->fwd[0], len)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    memcpy(zmq_msg_data(&w->fwd[0]), id, len);
+    w->fwd_n = 1;
+    w->fwd_op = AS_OP_DELETE;
+    return AS_OK;
+}
+
+static as_code_t s_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    as_table_t t;
+    as_code_t rc = s_params(req, f, 1, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    as_mp_t idv = f[0].at;
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    const char *id;
+    uint32_t id_len;
+    as_mp_str(&idv, &id, &id_len);
+    const void *src;
+    size_t src_len;
+    if ((rc = as_store_source(&w->rd, id, id_len, &src, &src_len, err))) return rc;
+    /* The definition as submitted, plus version and max_score: a new map header, then the
+     * stored entries verbatim (the compiler rejects any other top-level field). */
+    as_mp_t r;
+    uint32_t n;
+    as_mp_init(&r, src, src_len);
+    if (as_mp_map(&r, &n) != AS_MP_OK) return as_err_set(err, AS_INTERNAL, "stored definition is not a map");
+    msgpack_pack_map(&w->pk, n + 2);
+    as_pack_raw(&w->pk, r.p, as_mp_left(&r));
+    as_pack_cstr(&w->pk, "version");
+    msgpack_pack_uint32(&w->pk, t.hdr.version);
+    as_pack_cstr(&w->pk, "max_score");
+    msgpack_pack_double(&w->pk, t.hdr.max_score);
+    return AS_OK;
+}
+
+/* One row of assessment.list. */
+static void s_pack_summary(msgpack_packer *pk, const as_table_t *t)
+{
+    msgpack_pack_map(pk, 5);
+    as_pack_cstr(pk, "id");
+    s_pack_tstr(pk, t, t->hdr.id_off, t->hdr.id_len);
+    as_pack_cstr(pk, "title");
+    s_pack_tstr(pk, t, t->hdr.title_off, t->hdr.title_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, t->hdr.version);
+    as_pack_cstr(pk, "items");
+    msgpack_pack_uint32(pk, t->hdr.n_items);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t->hdr.max_score);
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t rows;
+    as_table_t last;
+} s_list_ctx_t;
+
+static void s_list_row(void *arg, const as_table_t *t)
+{
+    s_list_ctx_t *ctx = arg;
+    s_pack_summary(ctx->pk, t);
+    ctx->last = *t;
+    ctx->rows++;
+}
+
+static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
+    as_path_t path;
+    as_code_t rc = s_params(req, f, 2, &path, err);
+    if (rc) return rc;
+    const char *after = NULL;
+    uint32_t after_len = 0, limit = AS_DEFAULT_LIST;
+    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
+        (rc = as_field_str(&f[0], &after, &after_len, &path, err)))
+        return rc;
+    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
+    /* The row count is known only after the rows: reserve an array32 header and patch it. */
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, "assessments");
+    size_t at = w->sb.size;
+    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
+    as_pack_raw(&w->pk, a32, 5);
+    s_list_ctx_t ctx = {.pk = &w->pk};
+    size_t total;
+    bool more;
+    if ((rc = as_store_list(&w->rd, after, after_len, limit, s_list_row, &ctx, &total, &more, err)))
+        return rc;
+    uint8_t *h = (uint8_t *)w->sb.data + at + 1;
+    h[0] = (uint8_t)(ctx.rows >> 24);
+    h[1] = (uint8_t)(ctx.rows >> 16);
+    h[2] = (uint8_t)(ctx.rows >> 8);
+    h[3] = (uint8_t)ctx.rows;
+    as_pack_cstr(&w->pk, "next_cursor");
+    if (more && ctx.rows)
+        s_pack_tstr(&w->pk, &ctx.last, ctx.last.hdr.id_off, ctx.last.hdr.id_len);
+    else
+        msgpack_pack_nil(&w->pk);
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+    return AS_OK;
+}
+
+static double s_ratio(double score, double max)
+{
+    return max > 0 ? score / max : 0;
+}
+
+static as_code_t s_score(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("answers"), AS_FIELD("detail")};
+    as_path_t path;
+    as_table_t t;
+    bool detail = false;
+    as_code_t rc = s_params(req, f, 3, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if (!f[1].seen) return as_field_missing(&f[1], &path, err);
+    if (f[2].seen && (rc = as_field_bool(&f[2], &detail, &path, err))) return rc;
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    double total;
+    as_path_init(&path, "answers");
+    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total,
+                          detail ? w->item_scores : NULL, err);
+    if (rc) return rc;
+    msgpack_packer *pk = &w->pk;
+    msgpack_pack_map(pk, 5 + (t.hdr.has_pass ? 1 : 0) + (detail ? 1 : 0));
+    as_pack_cstr(pk, "assessment");
+    s_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, t.hdr.version);
+    as_pack_cstr(pk, "score");
+    msgpack_pack_double(pk, total);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_cstr(pk, "ratio");
+    double ratio = s_ratio(total, t.hdr.max_score);
+    msgpack_pack_double(pk, ratio);
+    if (t.hdr.has_pass) {
+        as_pack_cstr(pk, "passed");
+        if (ratio >= t.hdr.pass_ratio)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+    }
+    if (detail) {
+        as_pack_cstr(pk, "items");
+        msgpack_pack_array(pk, t.hdr.n_items);
+        for (uint32_t i = 0; i < t.hdr.n_items; i++) {
+            as_titem_t it;
+            as_table_item(&t, i, &it);
+            msgpack_pack_map(pk, 3);
+            as_pack_cstr(pk, "id");
+            s_pack_tstr(pk, &t, it.id_off, it.id_len);
+            as_pack_cstr(pk, "score");
+            msgpack_pack_double(pk, w->item_scores[i]);
+            as_pack_cstr(pk, "max_score");
+            msgpack_pack_double(pk, it.max_score);
+        }
+    }
+    return AS_OK;
+}
+
+static as_code_t s_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("responses")};
+    as_path_t path;
+    as_table_t t;
+    uint32_t n;
+    as_code_t rc = s_params(req, f, 2, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if (!f[1].seen) return as_field_missing(&f[1], &path, err);
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    as_path_init(&path, "responses");
+    if (as_mp_array(&f[1].at, &n) != AS_MP_OK)
+        return as_err_at(err, AS_BAD_REQUEST, &path, "expected an array of answer maps, got %s",
+                         as_mp_type_name(as_mp_peek(&f[1].at)));
+    if (n > AS_MAX_BATCH)
+        return as_err_at(err, AS_BAD_REQUEST, &path, "%u responses, more than the limit of %d", n,
+                         AS_MAX_BATCH);
+    msgpack_packer *pk = &w->pk;
+    msgpack_pack_map(pk, 5);
+    as_pack_cstr(pk, "assessment");
+    s_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, t.hdr.version);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_cstr(pk, "scores");
+    msgpack_pack_array(pk, n);
+    double sum = 0, lo = INFINITY, hi = -INFINITY;
+    for (uint32_t i = 0; i < n; i++) {
+        double s;
+        size_t mark = as_path_index(&path, i);
+        if ((rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &s, NULL, err))) return rc;
+        as_path_pop(&path, mark);
+        msgpack_pack_double(pk, s);
+        sum += s;
+        lo = fmin(lo, s);
+        hi = fmax(hi, s);
+    }
+    as_pack_cstr(pk, "stats");
+    msgpack_pack_map(pk, 4);
+    as_pack_cstr(pk, "n");
+    msgpack_pack_uint32(pk, n);
+    as_pack_cstr(pk, "mean");
+    msgpack_pack_double(pk, n ? sum / n : 0);
+    as_pack_cstr(pk, "min");
+    msgpack_pack_double(pk, n ? lo : 0);
+    as_pack_cstr(pk, "max");
+    msgpack_pack_double(pk, n ? hi : 0);
+    return AS_OK;
+}
+
+static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_path_t path;
+    as_code_t rc = s_params(req, NULL, 0, &path, err);
+    if (rc) return rc;
+    msgpack_packer *pk = &w->pk;
+    size_t map_size, used;
+    as_store_usage(w->engine->store, &map_size, &used);
+    msgpack_pack_map(pk, 5);
+    as_pack_cstr(pk, "uptime_s");
+    msgpack_pack_double(pk, (double)(as_now_ns() - w->engine->start_ns) / 1e9);
+    as_pack_cstr(pk, "workers");
+    msgpack_pack_int(pk, w->engine->workers);
+    as_pack_cstr(pk, "methods");
+    as_stats_pack_methods(w->engine->stats, pk, as_method_names, AS_STATS_METHODS);
+    as_pack_cstr(pk, "events");
+    as_stats_pack_events(w->engine->stats, pk);
+    as_pack_cstr(pk, "map");
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "size");
+    msgpack_pack_uint64(pk, map_size);
+    as_pack_cstr(pk, "used");
+    msgpack_pack_uint64(pk, used);
+    as_pack_cstr(pk, "ratio");
+    msgpack_pack_double(pk, map_size ? (double)used / (double)map_size : 0);
+    return AS_OK;
+}
+
+const as_method_t as_methods[AS_M_COUNT] = {
+    [AS_M_PING] = {"ping", 0, s_ping},
+    [AS_M_PUT] = {"assessment.put", AS_M_ADMIN, s_put},
+    [AS_M_GET] = {"assessment.get", 0, s_get},
+    [AS_M_LIST] = {"assessment.list", 0, s_list},
+    [AS_M_DELETE] = {"assessment.delete", AS_M_ADMIN, s_delete},
+    [AS_M_SCORE] = {"score", 0, s_score},
+    [AS_M_SCORE_BATCH] = {"score_batch", 0, s_score_batch},
+    [AS_M_STATS] = {"stats", 0, s_stats},
+};
+
+const char *const as_method_names[AS_STATS_METHODS] = {
+    [AS_M_PING] = "ping",
+    [AS_M_PUT] = "assessment.put",
+    [AS_M_GET] = "assessment.get",
+    [AS_M_LIST] = "assessment.list",
+    [AS_M_DELETE] = "assessment.delete",
+    [AS_M_SCORE] = "score",
+    [AS_M_SCORE_BATCH] = "score_batch",
+    [AS_M_STATS] = "stats",
+    [AS_M_INVALID] = "invalid",
+};
+
+int as_method_find(const char *s, uint32_t len)
+{
+    for (int i = 0; i < AS_M_COUNT; i++)
+        if (as_str_eq(s, len, as_methods[i].name)) return i;
+    return -1;
+}

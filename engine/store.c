@@ -1,0 +1,335 @@
+/* store.c — the LMDB environment (see store.h). */
+#include "store.h"
+
+#include "log.h"
+#include "protocol.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_SCHEMA 1u
+
+struct as_store {
+    MDB_env *env;
+    MDB_dbi sources, tables, meta;
+    size_t map_size;
+    bool full;
+    pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */
+};
+
+struct as_wtxn {
+    as_store_t *store;
+    MDB_txn *txn;
+    uint64_t seq;
+    bool seq_dirty;
+};
+
+static as_code_t s_mdb(as_store_t *store, int rc, as_err_t *err, const char *what)
+{
+    if (rc == MDB_MAP_FULL) {
+        store->full = true;
+        return as_err_set(err, AS_UNAVAILABLE, "%s: the data map is full", what);
+    }
+    return as_err_set(err, AS_INTERNAL, "%s: %s", what, mdb_strerror(rc));
+}
+
+as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int max_readers,
+                        as_err_t *err)
+{
+    as_store_t *self = calloc(1, sizeof *self);
+    MDB_txn *txn = NULL;
+    int rc;
+    as_code_t code = AS_INTERNAL;
+    *out = NULL;
+    if (!self) return as_err_set(err, AS_INTERNAL, "out of memory");
+    pthread_rwlock_init(&self->resize, NULL);
+    if ((rc = mdb_env_create(&self->env))) goto fail;
+    if ((rc = mdb_env_set_maxdbs(self->env, 16))) goto fail;
+    if ((rc = mdb_env_set_maxreaders(self->env, (unsigned)max_readers))) goto fail;
+    if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
+    if ((rc = mdb_env_open(self->env, dir, MDB_NORDAHEAD, 0600))) goto fail;
+    int dead = 0;
+    mdb_reader_check(self->env, &dead);
+    if (dead) AS_LOG(AS_LOG_WARN, "cleared %d stale reader slot(s) left by a crashed process", dead);
+    MDB_envinfo info;
+    mdb_env_info(self->env, &info);
+    self->map_size = info.me_mapsize;
+    if ((rc = mdb_txn_begin(self->env, NULL, 0, &txn))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "sources", MDB_CREATE, &self->sources))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "tables", MDB_CREATE, &self->tables))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &self->meta))) goto fail;
+    MDB_val k = {6, "schema"}, v;
+    rc = mdb_get(txn, self->meta, &k, &v);
+    if (rc == MDB_NOTFOUND) {
+        uint32_t schema = S_SCHEMA;
+        v = (MDB_val){sizeof schema, &schema};
+        if ((rc = mdb_put(txn, self->meta, &k, &v, 0))) goto fail;
+    } else if (rc) {
+        goto fail;
+    } else {
+        uint32_t schema = 0;
+        if (v.mv_size == sizeof schema) memcpy(&schema, v.mv_data, sizeof schema);
+        if (schema != S_SCHEMA) {
+            mdb_txn_abort(txn);
+            txn = NULL;
+            code = as_err_set(err, AS_INTERNAL, "%s: data schema %u, this assayd reads schema %u",
+                              dir, schema, S_SCHEMA);
+            goto fail_set;
+        }
+    }
+    if ((rc = mdb_txn_commit(txn))) {
+        txn = NULL;
+        goto fail;
+    }
+    *out = self;
+    return AS_OK;
+fail:
+    code = as_err_set(err, AS_INTERNAL, "cannot open the data environment in %s: %s", dir,
+                      mdb_strerror(rc));
+fail_set:
+    if (txn) mdb_txn_abort(txn);
+    if (self->env) mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->resize);
+    free(self);
+    return code;
+}
+
+void as_store_destroy(as_store_t **self_p)
+{
+    if (!self_p || !*self_p) return;
+    as_store_t *self = *self_p;
+    mdb_env_close(self->env);
+    pthread_rwlock_destroy(&self->resize);
+    free(self);
+    *self_p = NULL;
+}
+
+void as_store_usage(as_store_t *self, size_t *map_size, size_t *used)
+{
+    MDB_envinfo info;
+    MDB_stat st;
+    mdb_env_info(self->env, &info);
+    mdb_env_stat(self->env, &st);
+    *map_size = info.me_mapsize;
+    *used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
+}
+
+as_code_t as_reader_init(as_reader_t *rd, as_store_t *store, as_err_t *err)
+{
+    rd->store = store;
+    rd->active = false;
+    int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &rd->txn);
+    if (rc) return s_mdb(store, rc, err, "read transaction");
+    mdb_txn_reset(rd->txn);
+    return AS_OK;
+}
+
+as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err)
+{
+    pthread_rwlock_rdlock(&rd->store->resize);
+    int rc = mdb_txn_renew(rd->txn);
+    if (rc) {
+        pthread_rwlock_unlock(&rd->store->resize);
+        return s_mdb(rd->store, rc, err, "read transaction");
+    }
+    rd->active = true;
+    return AS_OK;
+}
+
+void as_reader_end(as_reader_t *rd)
+{
+    if (!rd->active) return;
+    mdb_txn_reset(rd->txn);
+    rd->active = false;
+    pthread_rwlock_unlock(&rd->store->resize);
+}
+
+void as_reader_close(as_reader_t *rd)
+{
+    as_reader_end(rd);
+    if (rd->txn) mdb_txn_abort(rd->txn);
+    rd->txn = NULL;
+}
+
+static as_code_t s_get(as_reader_t *rd, MDB_dbi dbi, const char *id, uint32_t len, MDB_val *v,
+                       as_err_t *err)
+{
+    MDB_val k = {len, (void *)id};
+    int rc = mdb_get(rd->txn, dbi, &k, v);
+    if (rc == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)len, id);
+    if (rc) return s_mdb(rd->store, rc, err, "read");
+    return AS_OK;
+}
+
+as_code_t as_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,
+                         as_err_t *err)
+{
+    MDB_val v;
+    as_code_t rc = s_get(rd, rd->store->tables, id, len, &v, err);
+    return rc ? rc : as_table_open(v.mv_data, v.mv_size, t, err);
+}
+
+as_code_t as_store_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
+                          size_t *src_len, as_err_t *err)
+{
+    MDB_val v;
+    as_code_t rc = s_get(rd, rd->store->sources, id, len, &v, err);
+    if (rc) return rc;
+    *src = v.mv_data;
+    *src_len = v.mv_size;
+    return AS_OK;
+}
+
+as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, uint32_t limit,
+                        as_list_fn fn, void *arg, size_t *total, bool *more, as_err_t *err)
+{
+    MDB_cursor *cur;
+    MDB_stat st;
+    MDB_val k, v;
+    int rc = mdb_stat(rd->txn, rd->store->tables, &st);
+    if (rc) return s_mdb(rd->store, rc, err, "list");
+    *total = st.ms_entries;
+    *more = false;
+    if ((rc = mdb_cursor_open(rd->txn, rd->store->tables, &cur))) return s_mdb(rd->store, rc, err, "list");
+    if (after) {
+        k = (MDB_val){after_len, (void *)after};
+        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+        if (rc == 0 && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
+            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+    } else {
+        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
+    }
+    uint32_t given = 0;
+    as_code_t code = AS_OK;
+    for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (given == limit) {
+            *more = true;
+            break;
+        }
+        as_table_t t;
+        if ((code = as_table_open(v.mv_data, v.mv_size, &t, err))) break;
+        fn(arg, &t);
+        given++;
+    }
+    if (!code && rc && rc != MDB_NOTFOUND) code = s_mdb(rd->store, rc, err, "list");
+    mdb_cursor_close(cur);
+    return code;
+}
+
+as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
+{
+    as_wtxn_t *w = calloc(1, sizeof *w);
+    if (!w) return as_err_set(err, AS_INTERNAL, "out of memory");
+    w->store = store;
+    int rc = mdb_txn_begin(store->env, NULL, 0, &w->txn);
+    if (rc) {
+        free(w);
+        return s_mdb(store, rc, err, "write transaction");
+    }
+    store->full = false;
+    MDB_val k = {3, "seq"}, v;
+    if (mdb_get(w->txn, store->meta, &k, &v) == 0 && v.mv_size == sizeof w->seq)
+        memcpy(&w->seq, v.mv_data, sizeof w->seq);
+    *out = w;
+    return AS_OK;
+}
+
+as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
+{
+    as_wtxn_t *w = *txn_p;
+    *txn_p = NULL;
+    as_store_t *store = w->store;
+    int rc = 0;
+    if (w->seq_dirty) {
+        MDB_val k = {3, "seq"}, v = {sizeof w->seq, &w->seq};
+        rc = mdb_put(w->txn, store->meta, &k, &v, 0);
+    }
+    if (rc) {
+        mdb_txn_abort(w->txn);
+    } else {
+        rc = mdb_txn_commit(w->txn);
+    }
+    free(w);
+    return rc ? s_mdb(store, rc, err, "commit") : AS_OK;
+}
+
+void as_wtxn_abort(as_wtxn_t **txn_p)
+{
+    if (!txn_p || !*txn_p) return;
+    mdb_txn_abort((*txn_p)->txn);
+    free(*txn_p);
+    *txn_p = NULL;
+}
+
+bool as_store_full(as_store_t *store)
+{
+    return store->full;
+}
+
+as_code_t as_store_grow(as_store_t *store, as_err_t *err)
+{
+    size_t want = store->map_size * 2;
+    pthread_rwlock_wrlock(&store->resize);
+    int rc = mdb_env_set_mapsize(store->env, want);
+    pthread_rwlock_unlock(&store->resize);
+    if (rc) return as_err_set(err, AS_INTERNAL, "cannot grow the data map to %zu bytes: %s", want, mdb_strerror(rc));
+    AS_LOG(AS_LOG_INFO, "data map grown from %zu to %zu MiB", store->map_size >> 20, want >> 20);
+    store->map_size = want;
+    store->full = false;
+    return AS_OK;
+}
+
+/* meta key "ver:<id>" holds the last version given to an id. */
+static void s_ver_key(const char *id, uint32_t id_len, char *buf, MDB_val *k)
+{
+    memcpy(buf, "ver:", 4);
+    memcpy(buf + 4, id, id_len);
+    *k = (MDB_val){4 + (size_t)id_len, buf};
+}
+
+as_code_t as_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, const void *src,
+                                  size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                                  as_err_t *err)
+{
+    as_store_t *s = w->store;
+    char kb[4 + AS_MAX_ID];
+    MDB_val vk, v, k = {id_len, (void *)id};
+    uint32_t ver = 0;
+    s_ver_key(id, id_len, kb, &vk);
+    if (mdb_get(w->txn, s->meta, &vk, &v) == 0 && v.mv_size == sizeof ver) memcpy(&ver, v.mv_data, sizeof ver);
+    ver++;
+    memcpy(blob + offsetof(as_thdr_t, version), &ver, sizeof ver);
+    v = (MDB_val){sizeof ver, &ver};
+    int rc = mdb_put(w->txn, s->meta, &vk, &v, 0);
+    if (!rc) {
+        v = (MDB_val){src_len, (void *)src};
+        rc = mdb_put(w->txn, s->sources, &k, &v, 0);
+    }
+    if (!rc) {
+        v = (MDB_val){blob_len, blob};
+        rc = mdb_put(w->txn, s->tables, &k, &v, 0);
+    }
+    if (rc) return s_mdb(s, rc, err, "store assessment");
+    *version = ver;
+    return AS_OK;
+}
+
+as_code_t as_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, as_err_t *err)
+{
+    MDB_val k = {id_len, (void *)id};
+    int rc = mdb_del(w->txn, w->store->tables, &k, NULL);
+    if (rc == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
+    if (!rc) rc = mdb_del(w->txn, w->store->sources, &k, NULL);
+    if (rc) return s_mdb(w->store, rc, err, "delete assessment");
+    return AS_OK;
+}
+
+uint64_t as_store_next_seq(as_wtxn_t *w)
+{
+    w->seq_dirty = true;
+    return ++w->seq;
+}

@@ -1,0 +1,84 @@
+/* store.h — the LMDB environment of a data directory: the one store interface of assayd.
+ *
+ * Named databases: "sources" (assessment id -> msgpack definition as submitted), "tables"
+ * (id -> compiled weight table, table.h), "meta" (schema, the last version of each id, the
+ * notification sequence). No other module knows the key layout or opens a write transaction.
+ *
+ * Reading: each thread owns an as_reader_t and brackets each request with as_reader_begin/end
+ * (an LMDB read transaction reset and renewed, never held across requests). Memory returned by
+ * reads points into the map and is valid until as_reader_end.
+ *
+ * Writing: only the writer thread; as_wtxn_begin .. as_wtxn_commit. When the map is full the
+ * operation fails with AS_UNAVAILABLE and as_store_full() is true: the writer aborts, calls
+ * as_store_grow() and retries the batch.
+ */
+#ifndef AS_STORE_H
+#define AS_STORE_H
+
+#include "err.h"
+#include "table.h"
+
+#include <lmdb.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct as_store as_store_t;
+
+/* Opens (creating) the environment in dir with an initial map of map_size bytes (rounded up to
+ * the page size; it doubles when full). Returns AS_OK, or AS_INTERNAL with the reason. */
+as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int max_readers,
+                        as_err_t *err);
+void as_store_destroy(as_store_t **self_p);
+
+/* Map size and bytes in use (last committed page count times page size). */
+void as_store_usage(as_store_t *self, size_t *map_size, size_t *used);
+
+typedef struct {
+    as_store_t *store;
+    MDB_txn *txn;
+    bool active;
+} as_reader_t;
+
+as_code_t as_reader_init(as_reader_t *rd, as_store_t *store, as_err_t *err);
+as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err);
+void as_reader_end(as_reader_t *rd);
+void as_reader_close(as_reader_t *rd);
+
+/* The compiled table of assessment id, opened in place; not_found when there is none. */
+as_code_t as_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,
+                         as_err_t *err);
+/* The definition of assessment id as submitted (msgpack map). */
+as_code_t as_store_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
+                          size_t *src_len, as_err_t *err);
+
+/* Calls fn for up to limit assessments in id order after `after` (exclusive; NULL: from the
+ * start). *total is the number of assessments, *more whether any follow the last one given. */
+typedef void (*as_list_fn)(void *arg, const as_table_t *t);
+as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, uint32_t limit,
+                        as_list_fn fn, void *arg, size_t *total, bool *more, as_err_t *err);
+
+typedef struct as_wtxn as_wtxn_t;
+
+as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err);
+/* Commits (durably, per the environment's sync policy) and frees the transaction. */
+as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err);
+void as_wtxn_abort(as_wtxn_t **txn_p);
+
+/* True when the last write failed because the map is full; as_store_grow doubles the map
+ * (no transaction of this process may be active: readers are excluded by a lock). */
+bool as_store_full(as_store_t *store);
+as_code_t as_store_grow(as_store_t *store, as_err_t *err);
+
+/* Stores an assessment: its source and its compiled blob, with the next version of the id
+ * (versions never repeat for an id, even across deletes). The blob's version field is set. */
+as_code_t as_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len, const void *src,
+                                  size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                                  as_err_t *err);
+/* Deletes an assessment; not_found when there is none. */
+as_code_t as_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len,
+                                     as_err_t *err);
+/* The next notification sequence number (persisted with the transaction). */
+uint64_t as_store_next_seq(as_wtxn_t *txn);
+
+#endif

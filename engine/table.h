@@ -1,0 +1,156 @@
+/* table.h — compiled weight tables: the flat blob an assessment is compiled to, the compiler, and
+ * the scorer that reads a blob in place.
+ *
+ * A blob is position-independent: every reference is a byte offset from its start, so it is
+ * scored straight out of the LMDB map (zero copy). LMDB values are only 2-byte aligned, so records
+ * are read with memcpy into locals, never through casted pointers. Layout:
+ *
+ *   as_thdr_t | as_tidx_t[n_items] (sorted by id) | as_titem_t[n_items] (definition order) | heap
+ *
+ * The heap holds values (as_tval_t), map entries (as_tentry_t), areas (as_tarea_t), coords
+ * (double) and string bytes, each 8-byte aligned relative to the blob start.
+ */
+#ifndef AS_TABLE_H
+#define AS_TABLE_H
+
+#include "codec.h"
+#include "err.h"
+#include "value.h"
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define AS_TABLE_MAGIC  0x31594153u /* "ASY1" */
+#define AS_TABLE_FORMAT 1u
+
+typedef enum {
+    AS_RULE_MATCH_CORRECT,
+    AS_RULE_MAP_RESPONSE,
+    AS_RULE_MAP_RESPONSE_POINT,
+    AS_RULE_MATCH_NUMERIC,
+    AS_RULE_COUNT
+} as_rule_t;
+
+typedef enum { AS_SHAPE_CIRCLE, AS_SHAPE_RECT, AS_SHAPE_POLY, AS_SHAPE_ELLIPSE, AS_SHAPE_DEFAULT } as_shape_t;
+
+/* as_titem_t.flags */
+#define AS_TF_LOWER    0x01 /* lower bound set */
+#define AS_TF_UPPER    0x02 /* upper bound set */
+#define AS_TF_RELATIVE 0x04 /* match_numeric tolerance is relative (percent) */
+
+typedef struct {
+    uint32_t magic;
+    uint32_t format;
+    uint32_t version; /* the assessment's version; patched by the writer at commit */
+    uint32_t n_items;
+    uint32_t id_off, id_len;
+    uint32_t title_off, title_len;
+    uint32_t index_off; /* as_tidx_t[n_items] sorted by (id bytes, length) */
+    uint32_t items_off; /* as_titem_t[n_items] in definition order */
+    uint32_t size;      /* total bytes of the blob */
+    uint32_t has_pass;
+    double pass_ratio;
+    double max_score; /* sum of the items' (weighted) max scores */
+} as_thdr_t;
+
+typedef struct {
+    uint32_t id_off, id_len;
+    uint32_t pos; /* index into the items array */
+    uint32_t pad;
+} as_tidx_t;
+
+typedef struct {
+    uint32_t id_off, id_len;
+    uint8_t card, base, rule, flags;
+    uint32_t n_correct, correct_off; /* as_tval_t[] */
+    uint32_t n_entries, entries_off; /* as_tentry_t[] (map_response) or as_tarea_t[] (points) */
+    uint32_t pad;
+    double weight;
+    double max_score; /* weighted */
+    double dflt, lower, upper;
+    double tol; /* match_numeric tolerance (absolute, or percent when AS_TF_RELATIVE) */
+} as_titem_t;
+
+typedef struct {
+    uint32_t a_off, a_len, b_off, b_len;
+    int64_t i;
+    double x, y;
+} as_tval_t;
+
+typedef struct {
+    as_tval_t key;
+    double value;
+    uint32_t case_sensitive;
+    uint32_t pad;
+} as_tentry_t;
+
+typedef struct {
+    uint32_t shape, n_coords, coords_off, pad;
+    double value;
+} as_tarea_t;
+
+/* A view of a stored value: strings point into the blob at base. */
+static inline void as_tval_view(const uint8_t *base, const as_tval_t *tv, as_value_t *v)
+{
+    v->a = (const char *)base + tv->a_off;
+    v->a_len = tv->a_len;
+    v->b = (const char *)base + tv->b_off;
+    v->b_len = tv->b_len;
+    v->i = tv->i;
+    v->x = tv->x;
+    v->y = tv->y;
+}
+
+/* A blob opened for reading: base points at the blob (e.g. into the LMDB map) and must stay valid
+ * while the table is used (for LMDB: until the read transaction ends). */
+typedef struct {
+    const uint8_t *base;
+    size_t size;
+    as_thdr_t hdr;
+} as_table_t;
+
+/* A compiled assessment, owned by the caller: free blob with free(). */
+typedef struct {
+    uint8_t *blob;
+    size_t size;
+    const char *id; /* view into the source buffer */
+    uint32_t id_len;
+    uint32_t n_items;
+    double max_score;
+} as_compiled_t;
+
+/* Validates and compiles an assessment definition (the params map of assessment.put) at r.
+ * Returns AS_OK and fills out (out->blob malloc'ed), or bad_request with the path of the first
+ * problem, or internal on allocation failure. */
+as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err);
+
+/* Checks the header of a stored blob; internal when it is not a table of this format. */
+as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *err);
+
+/* Reads item `pos` (definition order) of an open table. */
+void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item);
+/* Finds the item with id (s, len); returns its position or -1. */
+int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len);
+/* A view of a table string. */
+static inline const char *as_table_str(const as_table_t *t, uint32_t off)
+{
+    return (const char *)t->base + off;
+}
+
+/* Per-thread scratch for scoring, allocated once: scoring itself allocates nothing. */
+typedef struct as_scorer as_scorer_t;
+as_scorer_t *as_scorer_new(void);
+void as_scorer_destroy(as_scorer_t **self_p);
+
+/* Scores one answers map ({item_id: value | [values]}) at r, consuming it. Unanswered items score
+ * as missing responses. On success *total is the weighted score and, when item_scores is not
+ * NULL, item_scores[pos] each item's weighted score (definition order, n_items entries).
+ * Errors (bad_request) name the path, rooted at `path`. */
+as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
+                           double *total, double *item_scores, as_err_t *err);
+
+/* The score of one item for a response already parsed into values (n == 0: missing or empty). */
+double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *item,
+                     const as_value_t *vals, uint32_t n);
+
+#endif

@@ -1,0 +1,184 @@
+/* worker.c — a worker thread: decodes a request, checks who may call it, runs its handler inside
+ * a read transaction, and sends the response back through the broker, or forwards a validated
+ * write to the writer. Per-request work allocates nothing of its own: buffers are the worker's. */
+#include "log.h"
+#include "methods.h"
+
+#include <errno.h>
+#include <stdlib.h>
+
+static void *s_socket(as_engine_t *e, int type, const char *ep, int hwm)
+{
+    void *s = zmq_socket(e->zctx, type);
+    if (!s) return NULL;
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, type == ZMQ_PULL ? ZMQ_RCVHWM : ZMQ_SNDHWM, &hwm, sizeof hwm);
+    if (zmq_connect(s, ep)) {
+        zmq_close(s);
+        return NULL;
+    }
+    return s;
+}
+
+static as_worker_t *s_new(as_engine_t *e, int index)
+{
+    as_worker_t *w = calloc(1, sizeof *w);
+    as_err_t err;
+    if (!w) return NULL;
+    w->engine = e;
+    w->index = index;
+    w->stats = as_stats_slot(e->stats, 2 + index);
+    w->scorer = as_scorer_new();
+    w->item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
+    msgpack_sbuffer_init(&w->sb);
+    msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
+    if (!w->scorer || !w->item_scores || as_reader_init(&w->rd, e->store, &err)) goto fail;
+    w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
+    w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
+    w->to_writer = s_socket(e, ZMQ_PUSH, AS_EP_WRITER, 1000);
+    if (!w->from_broker || !w->to_broker || !w->to_writer) goto fail;
+    /* Warm the reply buffer so ordinary responses never grow it. */
+    msgpack_sbuffer_write(&w->sb, "", 0);
+    char *grow = realloc(w->sb.data, 1 << 16);
+    if (grow) {
+        w->sb.data = grow;
+        w->sb.alloc = 1 << 16;
+    }
+    return w;
+fail:
+    as_engine_fatal(e, "worker %d: cannot start: %s", index, zmq_strerror(errno));
+    if (w->from_broker) zmq_close(w->from_broker);
+    if (w->to_broker) zmq_close(w->to_broker);
+    if (w->to_writer) zmq_close(w->to_writer);
+    if (w->rd.txn) as_reader_close(&w->rd);
+    as_scorer_destroy(&w->scorer);
+    free(w->item_scores);
+    msgpack_sbuffer_destroy(&w->sb);
+    free(w);
+    return NULL;
+}
+
+static void s_destroy(as_worker_t **w_p)
+{
+    as_worker_t *w = *w_p;
+    zmq_close(w->from_broker);
+    zmq_close(w->to_broker);
+    zmq_close(w->to_writer);
+    as_reader_close(&w->rd);
+    as_scorer_destroy(&w->scorer);
+    free(w->item_scores);
+    msgpack_sbuffer_destroy(&w->sb);
+    free(w);
+    *w_p = NULL;
+}
+
+/* Runs one request; leaves the response in w->sb, or sets w->fwd_op for a write. Returns the
+ * method index for stats and the outcome in *code. */
+static int s_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len,
+                    as_code_t *code)
+{
+    as_request_t req;
+    as_err_t err;
+    int m = AS_M_INVALID;
+    w->fwd_op = AS_OP_NONE;
+    w->fwd_n = 0;
+    msgpack_sbuffer_clear(&w->sb);
+    as_code_t rc = as_request_decode(body, len, &req, &err);
+    hdr->msgid = req.msgid;
+    if (!rc) {
+        m = as_method_find(req.method, req.method_len);
+        if (m < 0) {
+            m = AS_M_INVALID;
+            rc = as_err_set(&err, AS_BAD_REQUEST, "body[2]: unknown method \"%.*s\"",
+                            (int)(req.method_len > 64 ? 64 : req.method_len), req.method);
+        } else if ((as_methods[m].flags & AS_M_ADMIN) && hdr->role != AS_ROLE_ADMIN) {
+            rc = as_err_set(&err, AS_FORBIDDEN,
+                            "method %s is allowed only on the admin socket (admin.sock)",
+                            as_methods[m].name);
+        }
+    }
+    if (!rc) {
+        rc = as_reader_begin(&w->rd, &err);
+        if (!rc) {
+            as_response_ok(&w->pk, req.msgid);
+            rc = as_methods[m].fn(w, &req, &err);
+            as_reader_end(&w->rd);
+        }
+    }
+    if (rc) {
+        for (int i = 0; i < w->fwd_n; i++) zmq_msg_close(&w->fwd[i]);
+        w->fwd_n = 0;
+        w->fwd_op = AS_OP_NONE;
+        msgpack_sbuffer_clear(&w->sb);
+        as_response_error(&w->pk, req.msgid, rc, err.msg);
+        if (rc == AS_INTERNAL) AS_LOG(AS_LOG_ERROR, "worker %d: %s", w->index, err.msg);
+    }
+    *code = rc;
+    return m;
+}
+
+/* Hands a validated write to the writer: [hdr][envelope][arguments]. */
+static int s_forward(as_worker_t *w, as_frames_t *fr, as_hdr_t *hdr)
+{
+    hdr->op = (uint8_t)w->fwd_op;
+    memcpy(zmq_msg_data(&fr->f[0]), hdr, sizeof *hdr);
+    zmq_msg_close(&fr->f[fr->n - 1]); /* the request body is not needed any more */
+    fr->n--;
+    for (int i = 0; i < w->fwd_n; i++) {
+        zmq_msg_init(&fr->f[fr->n]);
+        zmq_msg_move(&fr->f[fr->n++], &w->fwd[i]);
+    }
+    w->fwd_n = 0;
+    return as_frames_send(w->to_writer, fr, 0, ZMQ_DONTWAIT);
+}
+
+void *as_worker_run(void *arg)
+{
+    as_worker_arg_t *a = arg;
+    as_engine_t *e = a->engine;
+    as_worker_t *w = s_new(e, a->index);
+    if (!w) return NULL;
+    for (;;) {
+        as_frames_t fr;
+        bool overflow;
+        if (as_frames_recv(w->from_broker, &fr, 0, &overflow)) {
+            if (errno == ETERM) break;
+            if (errno == EINTR) continue;
+            as_engine_fatal(e, "worker %d: receive: %s", w->index, zmq_strerror(errno));
+            break;
+        }
+        if (fr.n < 2 || zmq_msg_size(&fr.f[0]) != sizeof(as_hdr_t)) {
+            as_frames_close(&fr);
+            continue; /* cannot happen: the broker builds these */
+        }
+        as_hdr_t hdr;
+        memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
+        zmq_msg_t *body = &fr.f[fr.n - 1];
+        as_code_t code;
+        int m = s_handle(w, &hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
+        hdr.method = (uint8_t)m;
+        if (w->fwd_op != AS_OP_NONE) {
+            int nf = w->fwd_n;
+            if (s_forward(w, &fr, &hdr) == 0) continue; /* the writer replies after commit */
+            if (errno == ETERM) {
+                as_frames_close(&fr);
+                break;
+            }
+            /* The writer's queue is full: nothing was sent; answer overloaded instead. */
+            as_stats_event(e->stats, AS_EV_OVERLOADED);
+            for (int i = fr.n - nf + 1; i < fr.n; i++) zmq_msg_close(&fr.f[i]);
+            fr.n -= nf - 1;
+            msgpack_sbuffer_clear(&w->sb);
+            as_response_error(&w->pk, hdr.msgid, AS_OVERLOADED,
+                              "the writer's queue is full: retry later");
+            code = AS_OVERLOADED;
+        }
+        memcpy(zmq_msg_data(&fr.f[0]), &hdr, sizeof hdr);
+        as_frames_set(&fr, fr.n - 1, w->sb.data, w->sb.size);
+        as_stats_record(w->stats, m, code != AS_OK, as_now_ns() - hdr.t_recv);
+        if (as_frames_send(w->to_broker, &fr, 0, 0) && errno == ETERM) break;
+    }
+    s_destroy(&w);
+    return NULL;
+}

@@ -1,0 +1,107 @@
+/* codec.h — the one msgpack codec of assay, shared by the engine and libassay.
+ *
+ * Reading: a bounds-checked cursor over untrusted bytes (as_mp_t). It never allocates and never
+ * reads past the end; a container whose declared count exceeds the bytes that remain is rejected
+ * before anything looks at its elements, and nesting is bounded by the caller. Strings are
+ * (pointer, length) views into the buffer: they stay valid as long as the buffer does and are not
+ * NUL-terminated. A cursor is a plain value: copying it saves a position to come back to.
+ *
+ * Writing: msgpack-c's msgpack_packer; this header only adds small helpers for it.
+ */
+#ifndef AS_CODEC_H
+#define AS_CODEC_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+typedef struct {
+    const uint8_t *p;   /* next byte to read */
+    const uint8_t *end; /* one past the last byte */
+} as_mp_t;
+
+typedef enum {
+    AS_MP_INVALID = 0, /* end of buffer, or the reserved byte 0xc1 */
+    AS_MP_NIL,
+    AS_MP_BOOL,
+    AS_MP_INT,   /* any integer, signed or unsigned */
+    AS_MP_FLOAT, /* float 32 or 64 */
+    AS_MP_STR,
+    AS_MP_BIN,
+    AS_MP_ARRAY,
+    AS_MP_MAP,
+    AS_MP_EXT,
+} as_mp_type_t;
+
+/* Results of the read functions. On any error the cursor is left where it was. */
+#define AS_MP_OK     0
+#define AS_MP_ETYPE  (-1) /* the next object is of another type (or out of range) */
+#define AS_MP_ETRUNC (-2) /* the bytes end inside the object, or a count exceeds them */
+#define AS_MP_EDEPTH (-3) /* nested deeper than allowed (as_mp_skip, as_mp_check) */
+
+static inline void as_mp_init(as_mp_t *r, const void *buf, size_t len)
+{
+    r->p = (const uint8_t *)buf;
+    r->end = r->p + len;
+}
+
+static inline size_t as_mp_left(const as_mp_t *r)
+{
+    return (size_t)(r->end - r->p);
+}
+
+/* The type of the next object, without consuming it. */
+as_mp_type_t as_mp_peek(const as_mp_t *r);
+/* A short English name of a type, for messages ("a string", "a map"). */
+const char *as_mp_type_name(as_mp_type_t t);
+
+int as_mp_nil(as_mp_t *r);
+int as_mp_bool(as_mp_t *r, bool *out);
+/* Any integer that fits int64_t (a larger uint64 is AS_MP_ETYPE). */
+int as_mp_int(as_mp_t *r, int64_t *out);
+/* An integer in [0, UINT32_MAX]. */
+int as_mp_u32(as_mp_t *r, uint32_t *out);
+/* A float, or an integer converted to double. */
+int as_mp_number(as_mp_t *r, double *out);
+/* A str: *out points into the buffer, *len bytes, not NUL-terminated. */
+int as_mp_str(as_mp_t *r, const char **out, uint32_t *len);
+/* An array header: *n elements follow. Fails with AS_MP_ETRUNC when n > bytes left. */
+int as_mp_array(as_mp_t *r, uint32_t *n);
+/* A map header: *n key/value pairs follow. Fails with AS_MP_ETRUNC when 2n > bytes left. */
+int as_mp_map(as_mp_t *r, uint32_t *n);
+/* Skips one whole object; containers may nest max_depth levels (a scalar is depth 0). */
+int as_mp_skip(as_mp_t *r, int max_depth);
+/* Checks that buf holds exactly one well-formed object nested at most max_depth levels. */
+int as_mp_check(const void *buf, size_t len, int max_depth);
+
+/* True when the str at (s, len) equals the NUL-terminated literal lit. */
+static inline bool as_str_eq(const char *s, uint32_t len, const char *lit)
+{
+    size_t n = strlen(lit);
+    return n == len && memcmp(s, lit, n) == 0;
+}
+
+/* Packs a NUL-terminated string. */
+static inline int as_pack_cstr(msgpack_packer *pk, const char *s)
+{
+    size_t n = strlen(s);
+    int rc = msgpack_pack_str(pk, n);
+    return rc ? rc : msgpack_pack_str_body(pk, s, n);
+}
+
+/* Packs a (pointer, length) string. */
+static inline int as_pack_str(msgpack_packer *pk, const char *s, size_t n)
+{
+    int rc = msgpack_pack_str(pk, n);
+    return rc ? rc : msgpack_pack_str_body(pk, s, n);
+}
+
+/* Writes len bytes that already are msgpack (copied verbatim). */
+static inline int as_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
+{
+    return pk->callback(pk->data, (const char *)bytes, len);
+}
+
+#endif
