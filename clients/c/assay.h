@@ -1,0 +1,89 @@
+/* assay.h — libassay, the C client of the assay scoring engine.
+ *
+ * One assay_t is one DEALER connection to assayd (a data directory's engine.sock or admin.sock,
+ * or an endpoint). It is not thread-safe: use one per thread. Two ways to call:
+ *   - assay_call: synchronous, one request, waits for its response up to a timeout;
+ *   - assay_send + assay_recv: pipelined, many requests in flight, responses in any order,
+ *     matched by msgid. Do not mix the two on one connection while requests are in flight.
+ *
+ * Params and results are msgpack (proto/PROTOCOL.md documents every method). Params are passed
+ * as encoded bytes of a map (build them with msgpack-c's packer); results come back decoded as a
+ * msgpack_object that lives as long as its assay_reply_t.
+ *
+ * Every function returns 0 (ASSAY_OK) or a negative ASSAY_E* code; assay_strerror names it.
+ */
+#ifndef ASSAY_H
+#define ASSAY_H
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define ASSAY_OK       0
+#define ASSAY_EREPLY   (-30700) /* the engine answered with an error: see assay_reply_code() */
+#define ASSAY_ETIMEOUT (-30701) /* no response within the timeout (engine down or busy) */
+#define ASSAY_ECONNECT (-30702) /* no engine socket at that place */
+#define ASSAY_EPROTO   (-30703) /* a response that is not valid protocol v1 */
+#define ASSAY_ENOMEM   (-30704)
+#define ASSAY_EINVAL   (-30705) /* a bad argument (NULL, empty method, params not a map) */
+#define ASSAY_ESYS     (-30706) /* a ZeroMQ or system error; errno tells which */
+
+/* A static description of an ASSAY_E* code. */
+const char *assay_strerror(int rc);
+
+typedef struct assay assay_t;
+typedef struct assay_reply assay_reply_t;
+
+typedef struct {
+    int timeout_ms; /* default timeout of assay_call when it is given -1; 0 means 5000 */
+    bool admin;     /* with a data directory: connect to admin.sock instead of engine.sock */
+} assay_options_t;
+
+/* Connects to target: an endpoint ("ipc://...", "tcp://host:port") or a data directory (its
+ * engine.sock, or admin.sock with opts->admin). opts may be NULL. ASSAY_ECONNECT when the data
+ * directory has no such socket. The connection itself is made in the background: an engine that
+ * is not there shows as ASSAY_ETIMEOUT on the first call. */
+int assay_open(assay_t **out, const char *target, const assay_options_t *opts);
+/* Closes the connection and sets *self_p to NULL; NULL-safe. Unanswered requests are dropped. */
+void assay_close(assay_t **self_p);
+
+/* Sends `method` with params (len bytes of a msgpack map; NULL or 0 bytes: an empty map) and
+ * waits up to timeout_ms (-1: the connection's default) for its response. Returns ASSAY_OK with
+ * *reply holding the result, ASSAY_EREPLY with *reply holding the engine's error, or another
+ * code with *reply NULL. Responses to earlier, timed-out calls are discarded. */
+int assay_call(assay_t *self, const char *method, const void *params, size_t len, int timeout_ms,
+               assay_reply_t **reply);
+
+/* Sends a request without waiting; *msgid (may be NULL) is the id its response will carry.
+ * Blocks only when the connection's send queue (10,000 messages) is full. */
+int assay_send(assay_t *self, const char *method, const void *params, size_t len, uint32_t *msgid);
+/* Waits up to timeout_ms (-1: forever) for the next response of any request sent. Returns
+ * ASSAY_OK or ASSAY_EREPLY with *reply set, or ASSAY_ETIMEOUT / ASSAY_EPROTO with *reply NULL. */
+int assay_recv(assay_t *self, int timeout_ms, assay_reply_t **reply);
+
+/* The libzmq socket (for zmq_poll in an event loop). */
+void *assay_socket(assay_t *self);
+
+uint32_t assay_reply_msgid(const assay_reply_t *reply);
+/* The error code ("not_found", ...) or NULL when the call succeeded. */
+const char *assay_reply_code(const assay_reply_t *reply);
+/* The error message, or NULL when the call succeeded. */
+const char *assay_reply_message(const assay_reply_t *reply);
+/* The result (a map; nil on error). Valid until assay_reply_free. */
+const msgpack_object *assay_reply_result(const assay_reply_t *reply);
+/* The raw response body. Valid until assay_reply_free. */
+const void *assay_reply_body(const assay_reply_t *reply, size_t *len);
+void assay_reply_free(assay_reply_t **reply_p);
+
+/* The value of key in a msgpack map, or NULL (also when map is not a map). */
+const msgpack_object *assay_map_get(const msgpack_object *map, const char *key);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,563 @@
+/* assay.c — the admin CLI: one command per protocol method, JSON in, readable text or JSON out.
+ *
+ * Exit status: 0 ok, 1 the engine answered with an error (printed with its code), 2 bad usage or
+ * unreadable input, 3 engine unreachable (no socket, or no response within --timeout).
+ */
+#include "assay.h"
+#include "jsonmp.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <stdarg.h>
+#include <unistd.h>
+
+#define EXIT_REPLY       1
+#define EXIT_USAGE       2
+#define EXIT_UNREACHABLE 3
+
+typedef struct {
+    const char *target; /* data directory or endpoint */
+    bool is_endpoint;
+    bool json;
+    int timeout_ms;
+    assay_t *conn;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+} s_cli_t;
+
+typedef struct {
+    const char *name;
+    const char *args;
+    const char *summary;
+    const char *help;
+    int min_args, max_args;
+    int (*fn)(s_cli_t *cli, int argc, char **argv);
+} s_cmd_t;
+
+static void s_global_usage(FILE *out);
+
+/* ---- output helpers ---- */
+
+static void s_print_json(const msgpack_object *o)
+{
+    json_t *j = as_json_from(o);
+    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) : NULL;
+    printf("%s\n", text ? text : "null");
+    free(text);
+    json_decref(j);
+}
+
+static double s_num(const msgpack_object *o)
+{
+    if (!o) return NAN;
+    switch (o->type) {
+    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
+    case MSGPACK_OBJECT_FLOAT32:
+    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
+    default: return NAN;
+    }
+}
+
+static double s_get_num(const msgpack_object *map, const char *key)
+{
+    return s_num(assay_map_get(map, key));
+}
+
+/* A string field as printf arguments: "%.*s". */
+#define S_STR(o) (o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 1), \
+                 (o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "-")
+
+/* ---- input helpers ---- */
+
+/* Reads a JSON document from path ("-": stdin) and packs it. Returns 0, or EXIT_USAGE after
+ * printing where the JSON is wrong. */
+static int s_read_json(s_cli_t *cli, const char *path, json_t **out)
+{
+    json_error_t e;
+    json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &e)
+                                       : json_load_file(path, 0, &e);
+    if (!j) {
+        if (e.line < 0 || strstr(e.text, "unable to open"))
+            fprintf(stderr, "assay: %s: %s\n", path, e.text);
+        else
+            fprintf(stderr, "assay: %s:%d:%d: invalid JSON: %s\n", strcmp(path, "-") ? path : "stdin",
+                    e.line, e.column, e.text);
+        return EXIT_USAGE;
+    }
+    *out = j;
+    (void)cli;
+    return 0;
+}
+
+/* ---- calling ---- */
+
+static int s_connect(s_cli_t *cli)
+{
+    if (cli->conn) return 0;
+    assay_options_t o = {.timeout_ms = cli->timeout_ms};
+    int rc;
+    if (cli->is_endpoint) {
+        rc = assay_open(&cli->conn, cli->target, &o);
+    } else {
+        /* admin.sock when we may use it (the CLI is the admin tool), else engine.sock */
+        char path[4200];
+        snprintf(path, sizeof path, "%s/admin.sock", cli->target);
+        o.admin = access(path, R_OK | W_OK) == 0;
+        rc = assay_open(&cli->conn, cli->target, &o);
+    }
+    if (rc == ASSAY_ECONNECT) {
+        fprintf(stderr, "assay: engine unreachable: no assayd socket in %s (start it with: assayd -d %s)\n",
+                cli->target, cli->target);
+        return EXIT_UNREACHABLE;
+    }
+    if (rc) {
+        fprintf(stderr, "assay: cannot connect to %s: %s\n", cli->target, assay_strerror(rc));
+        return EXIT_UNREACHABLE;
+    }
+    return 0;
+}
+
+/* Calls method with the params packed in cli->sb (empty: {}). On success *reply is set and 0
+ * returned; otherwise the error is printed and the exit status returned. */
+static int s_call(s_cli_t *cli, const char *method, assay_reply_t **reply)
+{
+    int rc = s_connect(cli);
+    if (rc) return rc;
+    rc = assay_call(cli->conn, method, cli->sb.size ? cli->sb.data : NULL, cli->sb.size, -1, reply);
+    msgpack_sbuffer_clear(&cli->sb);
+    if (rc == ASSAY_OK) return 0;
+    if (rc == ASSAY_EREPLY) {
+        if (cli->json) {
+            printf("{\"error\": {\"code\": \"%s\", \"message\": ", assay_reply_code(*reply));
+            json_t *m = json_string(assay_reply_message(*reply));
+            char *t = json_dumps(m, JSON_ENCODE_ANY);
+            printf("%s}}\n", t ? t : "\"\"");
+            free(t);
+            json_decref(m);
+        }
+        fprintf(stderr, "assay: %s: %s\n", assay_reply_code(*reply), assay_reply_message(*reply));
+        assay_reply_free(reply);
+        return EXIT_REPLY;
+    }
+    if (rc == ASSAY_ETIMEOUT) {
+        fprintf(stderr, "assay: engine unreachable: no response from %s within %d ms\n", cli->target,
+                cli->timeout_ms);
+        return EXIT_UNREACHABLE;
+    }
+    fprintf(stderr, "assay: %s: %s\n", method, assay_strerror(rc));
+    return EXIT_UNREACHABLE;
+}
+
+/* Packs {key: string} pairs: s_params(cli, 2, "id", id, ...). */
+static void s_params_str(s_cli_t *cli, int n, ...)
+{
+    va_list ap;
+    va_start(ap, n);
+    msgpack_pack_map(&cli->pk, (size_t)n);
+    for (int i = 0; i < n; i++) {
+        as_pack_cstr(&cli->pk, va_arg(ap, const char *));
+        as_pack_cstr(&cli->pk, va_arg(ap, const char *));
+    }
+    va_end(ap);
+}
+
+/* ---- commands ---- */
+
+static int c_ping(s_cli_t *cli, int argc, char **argv)
+{
+    assay_reply_t *r;
+    int rc = s_call(cli, "ping", &r);
+    if (rc) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+    } else {
+        const msgpack_object *v = assay_map_get(o, "version");
+        printf("assayd %.*s (protocol %g), up %.1f s, %g workers\n", S_STR(v), s_get_num(o, "protocol"),
+               s_get_num(o, "uptime_s"), s_get_num(o, "workers"));
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_put(s_cli_t *cli, int argc, char **argv)
+{
+    json_t *j;
+    int rc = s_read_json(cli, argv[0], &j);
+    if (rc) return rc;
+    if (!json_is_object(j)) {
+        fprintf(stderr, "assay: %s: expected a JSON object (an assessment definition)\n", argv[0]);
+        json_decref(j);
+        return EXIT_USAGE;
+    }
+    as_json_pack(&cli->pk, j);
+    json_decref(j);
+    assay_reply_t *r;
+    if ((rc = s_call(cli, "assessment.put", &r))) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+    } else {
+        const msgpack_object *id = assay_map_get(o, "id");
+        printf("stored %.*s version %g: %g items, max score %g\n", S_STR(id), s_get_num(o, "version"),
+               s_get_num(o, "items"), s_get_num(o, "max_score"));
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_get(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "id", argv[0]);
+    assay_reply_t *r;
+    int rc = s_call(cli, "assessment.get", &r);
+    if (rc) return rc;
+    s_print_json(assay_reply_result(r)); /* the definition is JSON-shaped either way */
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_list(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"limit", required_argument, 0, 'l'},
+                                         {"cursor", required_argument, 0, 'c'},
+                                         {"all", no_argument, 0, 'a'},
+                                         {0, 0, 0, 0}};
+    long limit = 50;
+    char *cursor = NULL;
+    bool all = false;
+    int c;
+    optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'l') limit = strtol(optarg, NULL, 10);
+        else if (c == 'c') cursor = strdup(optarg);
+        else if (c == 'a') all = true;
+        else return EXIT_USAGE;
+    }
+    if (limit < 1 || limit > 200) {
+        fprintf(stderr, "assay list: --limit: expected 1..200\n");
+        return EXIT_USAGE;
+    }
+    json_t *rows = json_array();
+    bool header = false;
+    int rc = 0;
+    for (;;) {
+        msgpack_pack_map(&cli->pk, cursor ? 2 : 1);
+        as_pack_cstr(&cli->pk, "limit");
+        msgpack_pack_long(&cli->pk, limit);
+        if (cursor) {
+            as_pack_cstr(&cli->pk, "cursor");
+            as_pack_cstr(&cli->pk, cursor);
+        }
+        assay_reply_t *r;
+        if ((rc = s_call(cli, "assessment.list", &r))) break;
+        const msgpack_object *o = assay_reply_result(r);
+        const msgpack_object *list = assay_map_get(o, "assessments");
+        const msgpack_object *next = assay_map_get(o, "next_cursor");
+        free(cursor);
+        cursor = next && next->type == MSGPACK_OBJECT_STR ? strndup(next->via.str.ptr, next->via.str.size) : NULL;
+        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size; i++) {
+            const msgpack_object *a = &list->via.array.ptr[i];
+            if (cli->json) {
+                json_array_append_new(rows, as_json_from(a));
+                continue;
+            }
+            if (!header) {
+                printf("%-24s %7s %6s %10s  %s\n", "ID", "VERSION", "ITEMS", "MAX SCORE", "TITLE");
+                header = true;
+            }
+            const msgpack_object *id = assay_map_get(a, "id"), *title = assay_map_get(a, "title");
+            printf("%-24.*s %7g %6g %10g  %.*s\n", S_STR(id), s_get_num(a, "version"),
+                   s_get_num(a, "items"), s_get_num(a, "max_score"), S_STR(title));
+        }
+        double total = s_get_num(o, "total");
+        assay_reply_free(&r);
+        if (!all || !cursor) {
+            if (!cli->json) {
+                if (!header) printf("no assessments\n");
+                if (cursor) printf("(%g in all; more with: assay list --cursor %s, or --all)\n", total, cursor);
+            }
+            break;
+        }
+    }
+    if (!rc && cli->json) {
+        char *t = json_dumps(rows, JSON_INDENT(2));
+        printf("%s\n", t);
+        free(t);
+    }
+    json_decref(rows);
+    free(cursor);
+    return rc;
+}
+
+static int c_delete(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "id", argv[0]);
+    assay_reply_t *r;
+    int rc = s_call(cli, "assessment.delete", &r);
+    if (rc) return rc;
+    if (cli->json)
+        s_print_json(assay_reply_result(r));
+    else
+        printf("deleted %s\n", argv[0]);
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_score(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"detail", no_argument, 0, 'D'}, {0, 0, 0, 0}};
+    bool detail = false;
+    int c;
+    optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'D') detail = true;
+        else return EXIT_USAGE;
+    }
+    if (argc - optind < 1 || argc - optind > 2) {
+        fprintf(stderr, "usage: assay score ID [ANSWERS.json | -] [--detail]\n");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind], *file = argc - optind == 2 ? argv[optind + 1] : "-";
+    json_t *answers;
+    int rc = s_read_json(cli, file, &answers);
+    if (rc) return rc;
+    msgpack_pack_map(&cli->pk, 3);
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, id);
+    as_pack_cstr(&cli->pk, "answers");
+    as_json_pack(&cli->pk, answers);
+    as_pack_cstr(&cli->pk, "detail");
+    if (detail) msgpack_pack_true(&cli->pk);
+    else msgpack_pack_false(&cli->pk);
+    json_decref(answers);
+    assay_reply_t *r;
+    if ((rc = s_call(cli, "score", &r))) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+    } else {
+        const msgpack_object *passed = assay_map_get(o, "passed");
+        printf("%s v%g: %g / %g (%.1f%%)%s\n", id, s_get_num(o, "version"), s_get_num(o, "score"),
+               s_get_num(o, "max_score"), 100 * s_get_num(o, "ratio"),
+               !passed ? "" : passed->via.boolean ? " passed" : " not passed");
+        const msgpack_object *items = assay_map_get(o, "items");
+        for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size; i++) {
+            const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
+            printf("  %-20.*s %g / %g\n", S_STR(iid), s_get_num(it, "score"), s_get_num(it, "max_score"));
+        }
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_batch(s_cli_t *cli, int argc, char **argv)
+{
+    json_t *responses;
+    int rc = s_read_json(cli, argv[1], &responses);
+    if (rc) return rc;
+    if (!json_is_array(responses)) {
+        fprintf(stderr, "assay: %s: expected a JSON array of answer objects\n", argv[1]);
+        json_decref(responses);
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 2);
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, argv[0]);
+    as_pack_cstr(&cli->pk, "responses");
+    as_json_pack(&cli->pk, responses);
+    json_decref(responses);
+    assay_reply_t *r;
+    if ((rc = s_call(cli, "score_batch", &r))) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+    } else {
+        const msgpack_object *st = assay_map_get(o, "stats");
+        printf("%s v%g: %g responses, max score %g: mean %g, min %g, max %g\n", argv[0],
+               s_get_num(o, "version"), s_get_num(st, "n"), s_get_num(o, "max_score"),
+               s_get_num(st, "mean"), s_get_num(st, "min"), s_get_num(st, "max"));
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_stats(s_cli_t *cli, int argc, char **argv)
+{
+    assay_reply_t *r;
+    int rc = s_call(cli, "stats", &r);
+    if (rc) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+        assay_reply_free(&r);
+        return 0;
+    }
+    const msgpack_object *map = assay_map_get(o, "map"), *ev = assay_map_get(o, "events");
+    printf("up %.1f s, %g workers; data map %.1f of %.0f MiB used\n", s_get_num(o, "uptime_s"),
+           s_get_num(o, "workers"), s_get_num(map, "used") / 1048576.0, s_get_num(map, "size") / 1048576.0);
+    printf("%-20s %10s %8s %10s %10s %10s %10s\n", "METHOD", "COUNT", "ERRORS", "P50 us", "P99 us",
+           "P99.9 us", "MAX us");
+    const msgpack_object *m = assay_map_get(o, "methods");
+    for (uint32_t i = 0; m && m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key, *v = &m->via.map.ptr[i].val;
+        printf("%-20.*s %10g %8g %10.1f %10.1f %10.1f %10.1f\n", S_STR(k), s_get_num(v, "count"),
+               s_get_num(v, "errors"), s_get_num(v, "p50_us"), s_get_num(v, "p99_us"),
+               s_get_num(v, "p999_us"), s_get_num(v, "max_us"));
+    }
+    printf("overloaded %g, replies dropped %g, too large %g, bad frames %g\n", s_get_num(ev, "overloaded"),
+           s_get_num(ev, "replies_dropped"), s_get_num(ev, "too_large"), s_get_num(ev, "bad_frames"));
+    assay_reply_free(&r);
+    return 0;
+}
+
+static const s_cmd_t s_cmds[] = {
+    {"ping", "", "check that the engine answers",
+     "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping},
+    {"put", "FILE", "store an assessment definition (JSON) from FILE ('-': stdin)",
+     "Reads an assessment definition in JSON (proto/PROTOCOL.md, \"Assessment definition\"),\n"
+     "validates and compiles it in the engine, and stores it. Putting an existing id replaces it\n"
+     "and increments its version. Needs the admin socket.\n"
+     "Example: assay put examples/quiz.json\n", 1, 1, c_put},
+    {"get", "ID", "print an assessment's definition with its version and max score",
+     "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, c_get},
+    {"list", "[--limit N] [--cursor C] [--all]", "list assessments",
+     "Lists assessments in id order, a page of --limit (default 50, at most 200) at a time.\n"
+     "--cursor continues after a page; --all follows the cursors to the end.\n", 0, 5, c_list},
+    {"delete", "ID", "delete an assessment",
+     "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, c_delete},
+    {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
+     "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or stdin.\n"
+     "Unanswered items score as missing responses. --detail adds each item's score.\n"
+     "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n", 1, 3, c_score},
+    {"batch", "ID FILE", "score a JSON array of responses in one request",
+     "Scores up to 100,000 responses (a JSON array of answer objects) and prints the summary;\n"
+     "with --json, every score.\n", 2, 2, c_batch},
+    {"stats", "", "print request counts, latency percentiles and data map use",
+     "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0, c_stats},
+};
+#define S_NCMDS (sizeof s_cmds / sizeof s_cmds[0])
+
+static void s_global_usage(FILE *out)
+{
+    fprintf(out,
+"Usage: assay [-d DIR | -e ENDPOINT] [--json] [--timeout MS] COMMAND [ARGS]\n"
+"Administer and query an assay scoring engine (assayd).\n"
+"\n"
+"Options:\n"
+"  -d, --data DIR       the engine's data directory (default: $ASSAY_DATA, else ./var/assay);\n"
+"                       the CLI uses DIR/admin.sock when it may, else DIR/engine.sock\n"
+"  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
+"      --json           print results as JSON, for scripts\n"
+"      --timeout MS     how long to wait for the engine (default 5000)\n"
+"  -h, --help           show this help; 'assay COMMAND --help' shows a command's help\n"
+"  -V, --version        show the version\n"
+"\n"
+"Commands:\n");
+    for (size_t i = 0; i < S_NCMDS; i++)
+        fprintf(out, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
+    fprintf(out,
+"\n"
+"Exit status: 0 ok; 1 the engine answered with an error (printed as CODE: message);\n"
+"2 bad usage or unreadable input; 3 engine unreachable.\n"
+"\n"
+"Examples:\n"
+"  assay put examples/quiz.json\n"
+"  assay score quiz-demo examples/answers.json --detail\n"
+"  assay --json list --all\n");
+}
+
+static void s_cmd_usage(FILE *out, const s_cmd_t *c)
+{
+    fprintf(out, "Usage: assay [OPTIONS] %s %s\n%s.\n\n%s", c->name, c->args, c->summary, c->help);
+    fprintf(out, "\nSee 'assay --help' for the global options and exit statuses.\n");
+}
+
+int main(int argc, char **argv)
+{
+    s_cli_t cli = {.timeout_ms = 5000};
+    const char *data = getenv("ASSAY_DATA");
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'}, {"endpoint", required_argument, 0, 'e'},
+        {"json", no_argument, 0, 'j'},       {"timeout", required_argument, 0, 't'},
+        {"help", no_argument, 0, 'h'},       {"version", no_argument, 0, 'V'},
+        {0, 0, 0, 0}};
+    int c;
+    /* '+': stop at the command name, its options are its own */
+    while ((c = getopt_long(argc, argv, "+d:e:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd': data = optarg; break;
+        case 'e':
+            cli.target = optarg;
+            cli.is_endpoint = true;
+            break;
+        case 'j': cli.json = true; break;
+        case 't': {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end || t < 1 || t > 3600000) {
+                fprintf(stderr, "assay: --timeout: expected milliseconds, 1..3600000\n");
+                return EXIT_USAGE;
+            }
+            cli.timeout_ms = (int)t;
+            break;
+        }
+        case 'h': s_global_usage(stdout); return 0;
+        case 'V': printf("assay 0.1.0 (protocol 1)\n"); return 0;
+        default: fprintf(stderr, "Try 'assay --help'.\n"); return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        s_global_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        if (optind + 1 >= argc) {
+            s_global_usage(stdout);
+            return 0;
+        }
+        name = argv[optind + 1];
+        for (size_t i = 0; i < S_NCMDS; i++)
+            if (strcmp(s_cmds[i].name, name) == 0) {
+                s_cmd_usage(stdout, &s_cmds[i]);
+                return 0;
+            }
+        fprintf(stderr, "assay: no command \"%s\"; try 'assay --help'\n", name);
+        return EXIT_USAGE;
+    }
+    const s_cmd_t *cmd = NULL;
+    for (size_t i = 0; i < S_NCMDS; i++)
+        if (strcmp(s_cmds[i].name, name) == 0) cmd = &s_cmds[i];
+    if (!cmd) {
+        fprintf(stderr, "assay: no command \"%s\"; try 'assay --help'\n", name);
+        return EXIT_USAGE;
+    }
+    int cargc = argc - optind;
+    char **cargv = argv + optind;
+    for (int i = 1; i < cargc; i++)
+        if (strcmp(cargv[i], "--help") == 0 || strcmp(cargv[i], "-h") == 0) {
+            s_cmd_usage(stdout, cmd);
+            return 0;
+        }
+    /* Commands with options parse their own argv (cargv[0] is the command); the others take
+     * positional arguments only. */
+    bool own_opts = cmd->fn == c_list || cmd->fn == c_score;
+    if (!own_opts && (cargc - 1 < cmd->min_args || cargc - 1 > cmd->max_args)) {
+        fprintf(stderr, "usage: assay %s %s\n", cmd->name, cmd->args);
+        return EXIT_USAGE;
+    }
+    if (!cli.target) cli.target = data && *data ? data : "./var/assay";
+    msgpack_sbuffer_init(&cli.sb);
+    msgpack_packer_init(&cli.pk, &cli.sb, msgpack_sbuffer_write);
+    int rc = own_opts ? cmd->fn(&cli, cargc, cargv) : cmd->fn(&cli, cargc - 1, cargv + 1);
+    msgpack_sbuffer_destroy(&cli.sb);
+    assay_close(&cli.conn);
+    return rc;
+}
