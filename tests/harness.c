@@ -1,0 +1,200 @@
+/* harness.c — integration-test helpers (see harness.h). */
+#include "harness.h"
+
+#include "tjson.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define H_MAX_ARGS 16
+
+static char *s_args[H_MAX_ARGS];
+static int s_nargs;
+
+/* Every engine started, so that a failed test (cmocka jumps out of it) leaves none running. */
+static pid_t s_started[64];
+static int s_nstarted;
+
+static void s_kill_all(void)
+{
+    for (int i = 0; i < s_nstarted; i++)
+        if (s_started[i] > 0 && kill(s_started[i], 0) == 0) {
+            kill(s_started[i], SIGKILL);
+            waitpid(s_started[i], NULL, 0);
+        }
+}
+
+static void s_spawn(h_engine_t *e)
+{
+    const char *bin = getenv("ASSAYD");
+    if (!bin) fail_msg("ASSAYD is not set (run the tests with meson test)");
+    char *argv[H_MAX_ARGS + 8];
+    int n = 0;
+    argv[n++] = (char *)bin;
+    argv[n++] = "-d";
+    argv[n++] = e->dir;
+    argv[n++] = "--log-level";
+    argv[n++] = "warn";
+    for (int i = 0; i < s_nargs; i++) argv[n++] = s_args[i];
+    argv[n] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        FILE *f = freopen(e->log, "a", stderr);
+        f = freopen("/dev/null", "w", stdout); /* never hold the test runner's pipe open */
+        (void)f;
+        execv(bin, argv);
+        _exit(127);
+    }
+    e->pid = pid;
+    if (s_nstarted == 0) atexit(s_kill_all);
+    if (s_nstarted < 64) s_started[s_nstarted++] = pid;
+    /* ready when ping answers */
+    for (int i = 0; i < 200; i++) {
+        int status;
+        if (waitpid(pid, &status, WNOHANG) == pid) {
+            e->pid = 0;
+            char *log = h_slurp(e->log);
+            fail_msg("assayd exited during start-up: %s", log);
+        }
+        assay_t *c = NULL;
+        assay_options_t o = {.timeout_ms = 200};
+        if (assay_open(&c, e->dir, &o) == ASSAY_OK) {
+            assay_reply_t *r = NULL;
+            int rc = assay_call(c, "ping", NULL, 0, 200, &r);
+            assay_reply_free(&r);
+            assay_close(&c);
+            if (rc == ASSAY_OK) return;
+        }
+        usleep(50000);
+    }
+    fail_msg("assayd did not answer ping within 10 s");
+}
+
+void h_start(h_engine_t *e, ...)
+{
+    snprintf(e->dir, sizeof e->dir, "/tmp/assay-test-XXXXXX");
+    assert_non_null(mkdtemp(e->dir));
+    snprintf(e->log, sizeof e->log, "%s.log", e->dir);
+    va_list ap;
+    va_start(ap, e);
+    s_nargs = 0;
+    for (char *a; (a = va_arg(ap, char *)) && s_nargs < H_MAX_ARGS;) s_args[s_nargs++] = a;
+    va_end(ap);
+    s_spawn(e);
+}
+
+void h_restart(h_engine_t *e)
+{
+    s_spawn(e);
+}
+
+int h_stop(h_engine_t *e)
+{
+    int status = 0;
+    if (!e->pid) return -1;
+    kill(e->pid, SIGTERM);
+    waitpid(e->pid, &status, 0);
+    e->pid = 0;
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+void h_kill(h_engine_t *e)
+{
+    if (!e->pid) return;
+    kill(e->pid, SIGKILL);
+    waitpid(e->pid, NULL, 0);
+    e->pid = 0;
+}
+
+void h_cleanup(h_engine_t *e)
+{
+    if (e->pid) h_stop(e);
+    char cmd[400];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", e->dir, e->log);
+    if (system(cmd)) fprintf(stderr, "cleanup of %s failed\n", e->dir);
+}
+
+long h_rss_kb(const h_engine_t *e)
+{
+    char path[64], line[256];
+    snprintf(path, sizeof path, "/proc/%d/status", (int)e->pid);
+    FILE *f = fopen(path, "r");
+    long kb = -1;
+    while (f && fgets(line, sizeof line, f))
+        if (sscanf(line, "VmRSS: %ld kB", &kb) == 1) break;
+    if (f) fclose(f);
+    return kb;
+}
+
+assay_t *h_connect(const h_engine_t *e, bool admin)
+{
+    assay_t *c = NULL;
+    assay_options_t o = {.timeout_ms = 10000, .admin = admin};
+    assert_int_equal(assay_open(&c, e->dir, &o), ASSAY_OK);
+    return c;
+}
+
+int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_t **reply)
+{
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    if (params_json) tjson_pack(&sb, params_json);
+    int rc = assay_call(c, method, sb.data, sb.size, -1, reply);
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
+
+const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n)
+{
+    assay_reply_t *r = NULL;
+    int rc = h_call(c, method, params_json, &r);
+    if (rc == ASSAY_EREPLY)
+        snprintf(buf, n, "%s: %s", assay_reply_code(r), assay_reply_message(r));
+    else
+        snprintf(buf, n, "(no error reply: %s)", assay_strerror(rc));
+    assay_reply_free(&r);
+    return buf;
+}
+
+char *h_slurp(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return strdup("");
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    char *buf = malloc((size_t)n + 1);
+    size_t got = fread(buf, 1, (size_t)n, f);
+    buf[got] = '\0';
+    fclose(f);
+    return buf;
+}
+
+double h_num(const msgpack_object *map, const char *key)
+{
+    const msgpack_object *o = assay_map_get(map, key);
+    if (!o) return -12345;
+    if (o->type == MSGPACK_OBJECT_POSITIVE_INTEGER) return (double)o->via.u64;
+    if (o->type == MSGPACK_OBJECT_NEGATIVE_INTEGER) return (double)o->via.i64;
+    if (o->type == MSGPACK_OBJECT_FLOAT64 || o->type == MSGPACK_OBJECT_FLOAT32) return o->via.f64;
+    return -12345;
+}
+
+bool h_str_is(const msgpack_object *map, const char *key, const char *want)
+{
+    const msgpack_object *o = assay_map_get(map, key);
+    return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(want) &&
+           memcmp(o->via.str.ptr, want, o->via.str.size) == 0;
+}

@@ -1,0 +1,46 @@
+/* harness.h — integration-test helpers: a real assayd process on a temporary data directory,
+ * real sockets, and calls through libassay with params written as JSON. */
+#ifndef AS_HARNESS_H
+#define AS_HARNESS_H
+
+#include "assay.h"
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+typedef struct {
+    char dir[128];
+    pid_t pid;
+    char log[160]; /* assayd's stderr */
+} h_engine_t;
+
+/* Makes a temporary data directory and starts assayd on it with extra arguments (NULL-terminated
+ * list, may be empty); waits until it answers ping. Fails the test if it does not. */
+void h_start(h_engine_t *e, ...);
+/* Starts assayd on e->dir again (after a stop or kill). */
+void h_restart(h_engine_t *e);
+/* SIGTERM and wait: returns the exit status (or 128+signal). */
+int h_stop(h_engine_t *e);
+/* SIGKILL and wait. */
+void h_kill(h_engine_t *e);
+/* Stops the engine if running and removes the directory. */
+void h_cleanup(h_engine_t *e);
+/* Resident set size of the engine, in KiB. */
+long h_rss_kb(const h_engine_t *e);
+
+/* A connection to engine.sock (admin false) or admin.sock. */
+assay_t *h_connect(const h_engine_t *e, bool admin);
+/* Calls method with params given as JSON (single quotes allowed for double). Returns the
+ * libassay code; *reply is set for ASSAY_OK and ASSAY_EREPLY. */
+int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_t **reply);
+/* The error code and message of a call expected to fail ("code: message"), into buf. */
+const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n);
+
+/* Reads a whole file ("" if unreadable); caller frees. */
+char *h_slurp(const char *path);
+
+/* Number and string fields of a result map. */
+double h_num(const msgpack_object *map, const char *key);
+bool h_str_is(const msgpack_object *map, const char *key, const char *want);
+
+#endif
