@@ -1,0 +1,176 @@
+/* test_cli.c — the assay CLI against a real assayd: every command, its output, and its exit
+ * codes (0 ok, 1 error reply, 2 usage or bad input, 3 engine unreachable). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static h_engine_t s_e;
+static char *s_out, *s_err;
+
+static int s_up(void **state)
+{
+    h_start(&s_e, NULL);
+    return 0;
+}
+
+static int s_down(void **state)
+{
+    h_cleanup(&s_e);
+    free(s_out);
+    free(s_err);
+    return 0;
+}
+
+/* Runs `assay -d DIR <args>` (with `input` on stdin when not NULL); returns the exit status and
+ * leaves stdout and stderr in s_out and s_err. */
+static int s_assay(const char *input, const char *fmt, ...)
+{
+    char args[1024], cmd[4096], out[300], err[300], in[300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    snprintf(out, sizeof out, "%s.out", s_e.dir);
+    snprintf(err, sizeof err, "%s.err", s_e.dir);
+    snprintf(in, sizeof in, "%s.in", s_e.dir);
+    FILE *f = fopen(in, "w");
+    if (input) fputs(input, f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -d '%s' %s <'%s' >'%s' 2>'%s'", getenv("ASSAY_EXAMPLES"),
+             getenv("ASSAY_CLI"), s_e.dir, args, in, out, err);
+    int status = system(cmd);
+    free(s_out);
+    free(s_err);
+    s_out = h_slurp(out);
+    s_err = h_slurp(err);
+    unlink(out);
+    unlink(err);
+    unlink(in);
+    return WEXITSTATUS(status);
+}
+
+static void ping_prints_the_engine_version(void **state)
+{
+    assert_int_equal(s_assay(NULL, "ping"), 0);
+    assert_non_null(strstr(s_out, "assayd 0.1.0 (protocol 1), up "));
+}
+
+static void put_score_and_detail_print_readable_results(void **state)
+{
+    assert_int_equal(s_assay(NULL, "put quiz.json"), 0);
+    assert_string_equal(s_out, "stored quiz-demo version 1: 11 items, max score 19\n");
+    assert_int_equal(s_assay(NULL, "score quiz-demo answers.json --detail"), 0);
+    assert_non_null(strstr(s_out, "quiz-demo v1: 11 / 19 (57.9%) not passed\n"));
+    assert_non_null(strstr(s_out, "  bonded-atoms         0.5 / 2\n"));
+}
+
+static void score_reads_answers_from_stdin(void **state)
+{
+    assert_int_equal(s_assay("{\"capital\": \"paris\"}", "score quiz-demo"), 0);
+    assert_string_equal(s_out, "quiz-demo v1: 1 / 19 (5.3%) not passed\n");
+    assert_int_equal(s_assay("{\"capital\": \"paris\"}", "score quiz-demo -"), 0);
+}
+
+static void json_output_is_machine_readable(void **state)
+{
+    assert_int_equal(s_assay(NULL, "--json score quiz-demo answers.json"), 0);
+    json_error_t e;
+    json_t *j = json_loads(s_out, 0, &e);
+    assert_non_null(j);
+    assert_true(json_real_value(json_object_get(j, "score")) == 11.0);
+    assert_true(json_is_false(json_object_get(j, "passed")));
+    json_decref(j);
+    assert_int_equal(s_assay(NULL, "--json list --all"), 0);
+    j = json_loads(s_out, 0, &e);
+    assert_true(json_is_array(j));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")), "quiz-demo");
+    json_decref(j);
+}
+
+static void list_get_batch_and_stats(void **state)
+{
+    assert_int_equal(s_assay(NULL, "list"), 0);
+    assert_non_null(strstr(s_out, "quiz-demo                      1     11         19  Physics"));
+    assert_int_equal(s_assay(NULL, "get quiz-demo"), 0);
+    assert_non_null(strstr(s_out, "\"max_score\": 19.0"));
+    assert_int_equal(s_assay("[{\"capital\":\"paris\"},{}]", "batch quiz-demo -"), 0);
+    assert_string_equal(s_out, "quiz-demo v1: 2 responses, max score 19: mean 0.5, min 0, max 1\n");
+    assert_int_equal(s_assay(NULL, "stats"), 0);
+    assert_non_null(strstr(s_out, "METHOD"));
+    assert_non_null(strstr(s_out, "score_batch"));
+}
+
+static void error_replies_exit_1_with_code_and_message(void **state)
+{
+    assert_int_equal(s_assay(NULL, "get nope"), 1);
+    assert_string_equal(s_err, "assay: not_found: assessment \"nope\" not found\n");
+    assert_int_equal(s_assay("{\"capitol\": \"paris\"}", "score quiz-demo"), 1);
+    assert_string_equal(s_err, "assay: bad_request: answers.capitol: no item with this id in assessment \"quiz-demo\"\n");
+}
+
+static void bad_usage_and_bad_json_exit_2(void **state)
+{
+    assert_int_equal(s_assay(NULL, "frobnicate"), 2);
+    assert_string_equal(s_err, "assay: no command \"frobnicate\"; try 'assay --help'\n");
+    assert_int_equal(s_assay(NULL, "get"), 2);
+    assert_int_equal(s_assay("{\"capital\": ", "score quiz-demo"), 2);
+    assert_string_equal(s_err, "assay: stdin:1:12: invalid JSON: unexpected token near end of file\n");
+    assert_int_equal(s_assay(NULL, "put no-such-file.json"), 2);
+}
+
+static void an_unreachable_engine_exits_3(void **state)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "'%s' -d /nonexistent/assay ping 2>/dev/null", getenv("ASSAY_CLI"));
+    assert_int_equal(WEXITSTATUS(system(cmd)), 3);
+    snprintf(cmd, sizeof cmd, "'%s' -e ipc:///tmp/assay-nobody-here.sock --timeout 200 ping 2>/dev/null",
+             getenv("ASSAY_CLI"));
+    assert_int_equal(WEXITSTATUS(system(cmd)), 3);
+}
+
+static void every_command_has_help(void **state)
+{
+    const char *cmds[] = {"ping", "put", "get", "list", "delete", "score", "batch", "stats"};
+    for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
+        assert_int_equal(s_assay(NULL, "%s --help", cmds[i]), 0);
+        char want[64];
+        snprintf(want, sizeof want, "Usage: assay [OPTIONS] %s", cmds[i]);
+        assert_non_null(strstr(s_out, want));
+    }
+    assert_int_equal(s_assay(NULL, "--help"), 0);
+    assert_non_null(strstr(s_out, "Exit status: 0 ok; 1 the engine answered with an error"));
+}
+
+static void delete_then_get_exits_1(void **state)
+{
+    assert_int_equal(s_assay(NULL, "delete quiz-demo"), 0);
+    assert_string_equal(s_out, "deleted quiz-demo\n");
+    assert_int_equal(s_assay(NULL, "get quiz-demo"), 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(ping_prints_the_engine_version),
+        cmocka_unit_test(put_score_and_detail_print_readable_results),
+        cmocka_unit_test(score_reads_answers_from_stdin),
+        cmocka_unit_test(json_output_is_machine_readable),
+        cmocka_unit_test(list_get_batch_and_stats),
+        cmocka_unit_test(error_replies_exit_1_with_code_and_message),
+        cmocka_unit_test(bad_usage_and_bad_json_exit_2),
+        cmocka_unit_test(an_unreachable_engine_exits_3),
+        cmocka_unit_test(every_command_has_help),
+        cmocka_unit_test(delete_then_get_exits_1),
+    };
+    return cmocka_run_group_tests(tests, s_up, s_down);
+}
