@@ -38,13 +38,10 @@ static as_worker_t *s_new(as_engine_t *e, int index)
     w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
     w->to_writer = s_socket(e, ZMQ_PUSH, AS_EP_WRITER, 1000);
     if (!w->from_broker || !w->to_broker || !w->to_writer) goto fail;
-    /* Warm the reply buffer so ordinary responses never grow it. */
-    msgpack_sbuffer_write(&w->sb, "", 0);
-    char *grow = realloc(w->sb.data, 1 << 16);
-    if (grow) {
-        w->sb.data = grow;
-        w->sb.alloc = 1 << 16;
-    }
+    /* Size the reply buffer once so ordinary responses never grow it. */
+    w->sb.data = malloc(1 << 16);
+    if (!w->sb.data) goto fail;
+    w->sb.alloc = 1 << 16;
     return w;
 fail:
     as_engine_fatal(e, "worker %d: cannot start: %s", index, zmq_strerror(errno));

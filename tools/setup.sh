@@ -1,0 +1,29 @@
+# tools/setup.sh — sourced by tools/test and tools/run: installs the Debian packages assay needs
+# (only those missing) and configures a build directory. Not meant to be run on its own.
+
+AS_PACKAGES="build-essential meson ninja-build pkg-config libzmq3-dev libczmq-dev libmsgpack-dev
+liblmdb-dev libcmocka-dev libjansson-dev libmicrohttpd-dev python3-zmq python3-msgpack"
+
+as_install_packages() {
+    local missing=()
+    for p in $AS_PACKAGES; do
+        dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+    done
+    [ ${#missing[@]} -eq 0 ] && return 0
+    echo "==> installing Debian packages: ${missing[*]}"
+    local sudo=""
+    [ "$(id -u)" -ne 0 ] && sudo="sudo"
+    $sudo apt-get update -qq || { echo "apt-get update failed" >&2; return 1; }
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+        || { echo "apt-get install failed" >&2; return 1; }
+}
+
+# as_configure DIR [meson options...]: sets up DIR (or reconfigures it) under the source root.
+as_configure() {
+    local dir="$1"; shift
+    if [ -f "$dir/build.ninja" ]; then
+        meson configure "$dir" "$@" >/dev/null
+    else
+        meson setup "$dir" "$@"
+    fi
+}
