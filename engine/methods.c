@@ -280,9 +280,12 @@ static as_code_t s_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err)
     double sum = 0, lo = INFINITY, hi = -INFINITY;
     for (uint32_t i = 0; i < n; i++) {
         double s;
-        size_t mark = as_path_index(&path, i);
-        if ((rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &s, NULL, err))) return rc;
-        as_path_pop(&path, mark);
+        as_mp_t at = f[1].at;
+        if ((rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &s, NULL, NULL))) {
+            as_path_index(&path, i); /* score it again, now with its index, for the message */
+            as_score_answers(w->scorer, &t, &at, &path, &s, NULL, err);
+            return rc;
+        }
         msgpack_pack_double(pk, s);
         sum += s;
         lo = fmin(lo, s);

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 struct as_scorer {
-    const uint8_t *answer_at[AS_MAX_ITEMS]; /* where each item's answer starts; NULL: none */
+    uint8_t answered[AS_MAX_ITEMS];         /* items answered in the current response */
     as_value_t vals[AS_MAX_VALUES];
     uint8_t used[AS_MAX_ENTRIES / 8 + 1]; /* entries or areas already counted in a container */
 };
@@ -232,36 +232,38 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
     if (as_mp_map(r, &n) != AS_MP_OK)
         return as_err_at(err, AS_BAD_REQUEST, path, "expected a map of item id to answer, got %s",
                          as_mp_type_name(as_mp_peek(r)));
-    memset(self->answer_at, 0, (size_t)n_items * sizeof self->answer_at[0]);
+    memset(self->answered, 0, n_items);
+    if (item_scores) memset(item_scores, 0, (size_t)n_items * sizeof *item_scores);
+    double sum = 0;
     for (uint32_t i = 0; i < n; i++) {
         const char *k;
         uint32_t kl;
         if (as_mp_str(r, &k, &kl) != AS_MP_OK)
             return as_err_at(err, AS_BAD_REQUEST, path, "item ids must be strings");
-        size_t mark = as_path_key(path, k, kl);
         int32_t pos = as_table_find(t, k, kl);
-        if (pos < 0)
-            return as_err_at(err, AS_BAD_REQUEST, path, "no item with this id in assessment \"%.*s\"",
-                             (int)t->hdr.id_len, as_table_str(t, t->hdr.id_off));
-        if (self->answer_at[pos])
-            return as_err_at(err, AS_BAD_REQUEST, path, "answered twice");
-        self->answer_at[pos] = r->p;
-        if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK)
-            return as_err_at(err, AS_BAD_REQUEST, path, "malformed answer");
-        as_path_pop(path, mark);
-    }
-    double sum = 0;
-    for (uint32_t pos = 0; pos < n_items; pos++) {
+        const char *problem = pos < 0 ? "no item with this id in assessment" : self->answered[pos] ? "answered twice" : NULL;
+        if (problem) {
+            if (!err) return AS_BAD_REQUEST;
+            as_path_key(path, k, kl);
+            if (pos < 0)
+                return as_err_at(err, AS_BAD_REQUEST, path, "%s \"%.*s\"", problem,
+                                 (int)t->hdr.id_len, as_table_str(t, t->hdr.id_off));
+            return as_err_at(err, AS_BAD_REQUEST, path, "%s", problem);
+        }
+        self->answered[pos] = 1;
         as_titem_t it;
-        as_table_item(t, pos, &it);
-        uint32_t nv = 0;
-        if (self->answer_at[pos]) {
-            as_mp_t v = {.p = self->answer_at[pos], .end = r->end};
-            size_t mark = as_path_key(path, as_table_str(t, it.id_off), it.id_len);
-            as_code_t rc = as_values_read(&v, (as_card_t)it.card, (as_base_t)it.base, self->vals,
-                                          AS_MAX_VALUES, &nv, path, err);
-            if (rc) return rc;
-            as_path_pop(path, mark);
+        as_table_item(t, (uint32_t)pos, &it);
+        uint32_t nv;
+        as_mp_t value_at = *r;
+        as_code_t rc = as_values_read(r, (as_card_t)it.card, (as_base_t)it.base, self->vals,
+                                      AS_MAX_VALUES, &nv, path, NULL);
+        if (rc) {
+            if (err) { /* read it again, now with the item in the path, for the message */
+                as_path_key(path, k, kl);
+                as_values_read(&value_at, (as_card_t)it.card, (as_base_t)it.base, self->vals,
+                               AS_MAX_VALUES, &nv, path, err);
+            }
+            return rc;
         }
         double s = as_score_item(self, t, &it, self->vals, nv);
         if (item_scores) item_scores[pos] = s;

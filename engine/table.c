@@ -529,9 +529,14 @@ static int s_idcmp(const char *a, uint32_t al, const char *b, uint32_t bl)
     return al < bl ? -1 : al > bl ? 1 : 0;
 }
 
+/* For duplicate detection at compile time: ids sorted with their positions. */
+typedef struct {
+    uint32_t id_off, id_len, pos;
+} s_idx_t;
+
 static int s_idx_cmp(const void *x, const void *y, void *base)
 {
-    const as_tidx_t *a = x, *b = y;
+    const s_idx_t *a = x, *b = y;
     const char *s = base;
     int d = s_idcmp(s + a->id_off, a->id_len, s + b->id_off, b->id_len);
     return d ? d : (a->pos < b->pos ? -1 : 1);
@@ -578,7 +583,9 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     }
     s_alloc(&c->b, sizeof(as_thdr_t));
     h.n_items = n;
-    h.index_off = s_alloc(&c->b, (size_t)n * sizeof(as_tidx_t));
+    h.hash_mask = 1;
+    while (h.hash_mask + 1 < 2 * n) h.hash_mask = h.hash_mask * 2 + 1;
+    h.hash_off = s_alloc(&c->b, (size_t)(h.hash_mask + 1) * sizeof(as_thash_t));
     h.items_off = s_alloc(&c->b, (size_t)n * sizeof(as_titem_t));
     h.id_off = s_str(&c->b, id, id_len);
     h.id_len = id_len;
@@ -597,7 +604,7 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
         goto fail;
     }
     /* The id index, and duplicate item ids. */
-    as_tidx_t *idx = malloc((size_t)n * sizeof *idx);
+    s_idx_t *idx = malloc((size_t)n * sizeof *idx);
     if (!idx) {
         rc = as_err_set(err, AS_INTERNAL, "out of memory compiling the assessment");
         goto fail;
@@ -606,7 +613,7 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     for (uint32_t i = 0; i < n; i++) {
         as_titem_t it;
         memcpy(&it, c->b.data + h.items_off + i * sizeof it, sizeof it);
-        idx[i] = (as_tidx_t){.id_off = it.id_off, .id_len = it.id_len, .pos = i};
+        idx[i] = (s_idx_t){.id_off = it.id_off, .id_len = it.id_len, .pos = i};
         h.max_score += it.max_score;
     }
     qsort_r(idx, n, sizeof *idx, s_idx_cmp, c->b.data);
@@ -619,8 +626,21 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
             goto fail;
         }
     }
-    memcpy(c->b.data + h.index_off, idx, (size_t)n * sizeof *idx);
     free(idx);
+    for (uint32_t i = 0; i < n; i++) {
+        as_titem_t it;
+        memcpy(&it, c->b.data + h.items_off + i * sizeof it, sizeof it);
+        as_thash_t e = {.pos1 = i + 1, .id_off = it.id_off, .id_len = it.id_len};
+        e.hash = as_table_hash((const char *)c->b.data + it.id_off, it.id_len);
+        for (uint32_t slot = e.hash & h.hash_mask;; slot = (slot + 1) & h.hash_mask) {
+            as_thash_t cur;
+            memcpy(&cur, c->b.data + h.hash_off + slot * sizeof cur, sizeof cur);
+            if (!cur.pos1) {
+                memcpy(c->b.data + h.hash_off + slot * sizeof e, &e, sizeof e);
+                break;
+            }
+        }
+    }
     h.size = (uint32_t)c->b.len;
     memcpy(c->b.data, &h, sizeof h);
     out->blob = c->b.data;
@@ -656,17 +676,12 @@ void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item)
 
 int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len)
 {
-    uint32_t lo = 0, hi = t->hdr.n_items;
-    while (lo < hi) {
-        uint32_t mid = lo + (hi - lo) / 2;
-        as_tidx_t e;
-        memcpy(&e, t->base + t->hdr.index_off + (size_t)mid * sizeof e, sizeof e);
-        int d = s_idcmp(as_table_str(t, e.id_off), e.id_len, s, len);
-        if (d == 0) return (int32_t)e.pos;
-        if (d < 0)
-            lo = mid + 1;
-        else
-            hi = mid;
+    uint32_t hash = as_table_hash(s, len);
+    for (uint32_t slot = hash & t->hdr.hash_mask;; slot = (slot + 1) & t->hdr.hash_mask) {
+        as_thash_t e;
+        memcpy(&e, t->base + t->hdr.hash_off + (size_t)slot * sizeof e, sizeof e);
+        if (!e.pos1) return -1;
+        if (e.hash == hash && e.id_len == len && memcmp(t->base + e.id_off, s, len) == 0)
+            return (int32_t)(e.pos1 - 1);
     }
-    return -1;
 }

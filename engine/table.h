@@ -5,7 +5,10 @@
  * scored straight out of the LMDB map (zero copy). LMDB values are only 2-byte aligned, so records
  * are read with memcpy into locals, never through casted pointers. Layout:
  *
- *   as_thdr_t | as_tidx_t[n_items] (sorted by id) | as_titem_t[n_items] (definition order) | heap
+ *   as_thdr_t | as_thash_t[hash_mask + 1] | as_titem_t[n_items] (definition order) | heap
+ *
+ * Item ids are found through an open-addressing hash table (FNV-1a, linear probing, at most half
+ * full), so an answer's item is one probe away whatever the order of the answers.
  *
  * The heap holds values (as_tval_t), map entries (as_tentry_t), areas (as_tarea_t), coords
  * (double) and string bytes, each 8-byte aligned relative to the blob start.
@@ -45,7 +48,8 @@ typedef struct {
     uint32_t n_items;
     uint32_t id_off, id_len;
     uint32_t title_off, title_len;
-    uint32_t index_off; /* as_tidx_t[n_items] sorted by (id bytes, length) */
+    uint32_t hash_off;  /* as_thash_t[hash_mask + 1] */
+    uint32_t hash_mask; /* table size - 1 (a power of two >= 2 * n_items) */
     uint32_t items_off; /* as_titem_t[n_items] in definition order */
     uint32_t size;      /* total bytes of the blob */
     uint32_t has_pass;
@@ -54,10 +58,10 @@ typedef struct {
 } as_thdr_t;
 
 typedef struct {
+    uint32_t pos1; /* index into the items array + 1; 0: empty slot */
+    uint32_t hash; /* FNV-1a of the id */
     uint32_t id_off, id_len;
-    uint32_t pos; /* index into the items array */
-    uint32_t pad;
-} as_tidx_t;
+} as_thash_t;
 
 typedef struct {
     uint32_t id_off, id_len;
@@ -129,6 +133,14 @@ as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *
 
 /* Reads item `pos` (definition order) of an open table. */
 void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item);
+/* FNV-1a, the hash of the item id index. */
+static inline uint32_t as_table_hash(const char *s, uint32_t len)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    return h;
+}
+
 /* Finds the item with id (s, len); returns its position or -1. */
 int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len);
 /* A view of a table string. */
@@ -142,10 +154,11 @@ typedef struct as_scorer as_scorer_t;
 as_scorer_t *as_scorer_new(void);
 void as_scorer_destroy(as_scorer_t **self_p);
 
-/* Scores one answers map ({item_id: value | [values]}) at r, consuming it. Unanswered items score
- * as missing responses. On success *total is the weighted score and, when item_scores is not
- * NULL, item_scores[pos] each item's weighted score (definition order, n_items entries).
- * Errors (bad_request) name the path, rooted at `path`. */
+/* Scores one answers map ({item_id: value | [values]}) at r, consuming it, in one pass.
+ * Unanswered items score as missing responses (0). On success *total is the weighted score and,
+ * when item_scores is not NULL, item_scores[pos] each item's weighted score (definition order,
+ * n_items entries). Errors (bad_request) name the path, rooted at `path`; with err NULL no message
+ * is formatted (the caller may score again with err to get it). */
 as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
                            double *total, double *item_scores, as_err_t *err);
 

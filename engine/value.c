@@ -185,10 +185,17 @@ as_code_t as_values_read(as_mp_t *r, as_card_t card, as_base_t base, as_value_t 
         return as_err_at(err, AS_BAD_REQUEST, path, "%u values, more than the limit of %u", count,
                          max);
     for (uint32_t i = 0; i < count; i++) {
-        size_t mark = as_path_index(path, i);
-        as_code_t rc = as_value_read(r, base, &vals[i], path, err);
-        as_path_pop(path, mark);
-        if (rc) return rc;
+        /* No message on the fast path; on error, read the element again with its index in the
+         * path to say precisely what was wrong. */
+        as_code_t rc = as_value_read(r, base, &vals[i], path, NULL);
+        if (rc) {
+            if (err) {
+                size_t mark = as_path_index(path, i);
+                as_value_read(r, base, &vals[i], path, err);
+                as_path_pop(path, mark);
+            }
+            return rc;
+        }
     }
     *n = count;
     return AS_OK;

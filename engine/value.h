@@ -42,7 +42,8 @@ typedef struct {
 } as_value_t;
 
 /* Reads one value of base type `base` at r. On a wrong type or a malformed value, returns
- * bad_request with a message at `path` and leaves r where it was. */
+ * bad_request with a message at `path` (none when err is NULL: the fast path) and leaves r
+ * where it was. */
 as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path_t *path,
                         as_err_t *err);
 

@@ -17,49 +17,41 @@ static uint64_t s_be64(const uint8_t *p)
     return ((uint64_t)s_be32(p) << 32) | s_be32(p + 4);
 }
 
-as_mp_type_t as_mp_peek(const as_mp_t *r)
-{
-    if (r->p >= r->end) return AS_MP_INVALID;
-    uint8_t b = *r->p;
-    if (b <= 0x7f || b >= 0xe0) return AS_MP_INT;
-    if (b <= 0x8f) return AS_MP_MAP;
-    if (b <= 0x9f) return AS_MP_ARRAY;
-    if (b <= 0xbf) return AS_MP_STR;
-    switch (b) {
-    case 0xc0: return AS_MP_NIL;
-    case 0xc2:
-    case 0xc3: return AS_MP_BOOL;
-    case 0xc4:
-    case 0xc5:
-    case 0xc6: return AS_MP_BIN;
-    case 0xc7:
-    case 0xc8:
-    case 0xc9:
-    case 0xd4:
-    case 0xd5:
-    case 0xd6:
-    case 0xd7:
-    case 0xd8: return AS_MP_EXT;
-    case 0xca:
-    case 0xcb: return AS_MP_FLOAT;
-    case 0xcc:
-    case 0xcd:
-    case 0xce:
-    case 0xcf:
-    case 0xd0:
-    case 0xd1:
-    case 0xd2:
-    case 0xd3: return AS_MP_INT;
-    case 0xd9:
-    case 0xda:
-    case 0xdb: return AS_MP_STR;
-    case 0xdc:
-    case 0xdd: return AS_MP_ARRAY;
-    case 0xde:
-    case 0xdf: return AS_MP_MAP;
-    default: return AS_MP_INVALID; /* 0xc1 */
-    }
-}
+/* The type of each first byte (msgpack spec "Formats"); 0xc1 is reserved. */
+const uint8_t as_mp_types[256] = {
+    [0x00] = AS_MP_INT, [0x01] = AS_MP_INT, [0x02] = AS_MP_INT, [0x03] = AS_MP_INT, [0x04] = AS_MP_INT, [0x05] = AS_MP_INT, [0x06] = AS_MP_INT, [0x07] = AS_MP_INT,
+    [0x08] = AS_MP_INT, [0x09] = AS_MP_INT, [0x0a] = AS_MP_INT, [0x0b] = AS_MP_INT, [0x0c] = AS_MP_INT, [0x0d] = AS_MP_INT, [0x0e] = AS_MP_INT, [0x0f] = AS_MP_INT,
+    [0x10] = AS_MP_INT, [0x11] = AS_MP_INT, [0x12] = AS_MP_INT, [0x13] = AS_MP_INT, [0x14] = AS_MP_INT, [0x15] = AS_MP_INT, [0x16] = AS_MP_INT, [0x17] = AS_MP_INT,
+    [0x18] = AS_MP_INT, [0x19] = AS_MP_INT, [0x1a] = AS_MP_INT, [0x1b] = AS_MP_INT, [0x1c] = AS_MP_INT, [0x1d] = AS_MP_INT, [0x1e] = AS_MP_INT, [0x1f] = AS_MP_INT,
+    [0x20] = AS_MP_INT, [0x21] = AS_MP_INT, [0x22] = AS_MP_INT, [0x23] = AS_MP_INT, [0x24] = AS_MP_INT, [0x25] = AS_MP_INT, [0x26] = AS_MP_INT, [0x27] = AS_MP_INT,
+    [0x28] = AS_MP_INT, [0x29] = AS_MP_INT, [0x2a] = AS_MP_INT, [0x2b] = AS_MP_INT, [0x2c] = AS_MP_INT, [0x2d] = AS_MP_INT, [0x2e] = AS_MP_INT, [0x2f] = AS_MP_INT,
+    [0x30] = AS_MP_INT, [0x31] = AS_MP_INT, [0x32] = AS_MP_INT, [0x33] = AS_MP_INT, [0x34] = AS_MP_INT, [0x35] = AS_MP_INT, [0x36] = AS_MP_INT, [0x37] = AS_MP_INT,
+    [0x38] = AS_MP_INT, [0x39] = AS_MP_INT, [0x3a] = AS_MP_INT, [0x3b] = AS_MP_INT, [0x3c] = AS_MP_INT, [0x3d] = AS_MP_INT, [0x3e] = AS_MP_INT, [0x3f] = AS_MP_INT,
+    [0x40] = AS_MP_INT, [0x41] = AS_MP_INT, [0x42] = AS_MP_INT, [0x43] = AS_MP_INT, [0x44] = AS_MP_INT, [0x45] = AS_MP_INT, [0x46] = AS_MP_INT, [0x47] = AS_MP_INT,
+    [0x48] = AS_MP_INT, [0x49] = AS_MP_INT, [0x4a] = AS_MP_INT, [0x4b] = AS_MP_INT, [0x4c] = AS_MP_INT, [0x4d] = AS_MP_INT, [0x4e] = AS_MP_INT, [0x4f] = AS_MP_INT,
+    [0x50] = AS_MP_INT, [0x51] = AS_MP_INT, [0x52] = AS_MP_INT, [0x53] = AS_MP_INT, [0x54] = AS_MP_INT, [0x55] = AS_MP_INT, [0x56] = AS_MP_INT, [0x57] = AS_MP_INT,
+    [0x58] = AS_MP_INT, [0x59] = AS_MP_INT, [0x5a] = AS_MP_INT, [0x5b] = AS_MP_INT, [0x5c] = AS_MP_INT, [0x5d] = AS_MP_INT, [0x5e] = AS_MP_INT, [0x5f] = AS_MP_INT,
+    [0x60] = AS_MP_INT, [0x61] = AS_MP_INT, [0x62] = AS_MP_INT, [0x63] = AS_MP_INT, [0x64] = AS_MP_INT, [0x65] = AS_MP_INT, [0x66] = AS_MP_INT, [0x67] = AS_MP_INT,
+    [0x68] = AS_MP_INT, [0x69] = AS_MP_INT, [0x6a] = AS_MP_INT, [0x6b] = AS_MP_INT, [0x6c] = AS_MP_INT, [0x6d] = AS_MP_INT, [0x6e] = AS_MP_INT, [0x6f] = AS_MP_INT,
+    [0x70] = AS_MP_INT, [0x71] = AS_MP_INT, [0x72] = AS_MP_INT, [0x73] = AS_MP_INT, [0x74] = AS_MP_INT, [0x75] = AS_MP_INT, [0x76] = AS_MP_INT, [0x77] = AS_MP_INT,
+    [0x78] = AS_MP_INT, [0x79] = AS_MP_INT, [0x7a] = AS_MP_INT, [0x7b] = AS_MP_INT, [0x7c] = AS_MP_INT, [0x7d] = AS_MP_INT, [0x7e] = AS_MP_INT, [0x7f] = AS_MP_INT,
+    [0x80] = AS_MP_MAP, [0x81] = AS_MP_MAP, [0x82] = AS_MP_MAP, [0x83] = AS_MP_MAP, [0x84] = AS_MP_MAP, [0x85] = AS_MP_MAP, [0x86] = AS_MP_MAP, [0x87] = AS_MP_MAP,
+    [0x88] = AS_MP_MAP, [0x89] = AS_MP_MAP, [0x8a] = AS_MP_MAP, [0x8b] = AS_MP_MAP, [0x8c] = AS_MP_MAP, [0x8d] = AS_MP_MAP, [0x8e] = AS_MP_MAP, [0x8f] = AS_MP_MAP,
+    [0x90] = AS_MP_ARRAY, [0x91] = AS_MP_ARRAY, [0x92] = AS_MP_ARRAY, [0x93] = AS_MP_ARRAY, [0x94] = AS_MP_ARRAY, [0x95] = AS_MP_ARRAY, [0x96] = AS_MP_ARRAY, [0x97] = AS_MP_ARRAY,
+    [0x98] = AS_MP_ARRAY, [0x99] = AS_MP_ARRAY, [0x9a] = AS_MP_ARRAY, [0x9b] = AS_MP_ARRAY, [0x9c] = AS_MP_ARRAY, [0x9d] = AS_MP_ARRAY, [0x9e] = AS_MP_ARRAY, [0x9f] = AS_MP_ARRAY,
+    [0xa0] = AS_MP_STR, [0xa1] = AS_MP_STR, [0xa2] = AS_MP_STR, [0xa3] = AS_MP_STR, [0xa4] = AS_MP_STR, [0xa5] = AS_MP_STR, [0xa6] = AS_MP_STR, [0xa7] = AS_MP_STR,
+    [0xa8] = AS_MP_STR, [0xa9] = AS_MP_STR, [0xaa] = AS_MP_STR, [0xab] = AS_MP_STR, [0xac] = AS_MP_STR, [0xad] = AS_MP_STR, [0xae] = AS_MP_STR, [0xaf] = AS_MP_STR,
+    [0xb0] = AS_MP_STR, [0xb1] = AS_MP_STR, [0xb2] = AS_MP_STR, [0xb3] = AS_MP_STR, [0xb4] = AS_MP_STR, [0xb5] = AS_MP_STR, [0xb6] = AS_MP_STR, [0xb7] = AS_MP_STR,
+    [0xb8] = AS_MP_STR, [0xb9] = AS_MP_STR, [0xba] = AS_MP_STR, [0xbb] = AS_MP_STR, [0xbc] = AS_MP_STR, [0xbd] = AS_MP_STR, [0xbe] = AS_MP_STR, [0xbf] = AS_MP_STR,
+    [0xc0] = AS_MP_NIL, [0xc1] = AS_MP_INVALID, [0xc2] = AS_MP_BOOL, [0xc3] = AS_MP_BOOL, [0xc4] = AS_MP_BIN, [0xc5] = AS_MP_BIN, [0xc6] = AS_MP_BIN, [0xc7] = AS_MP_EXT,
+    [0xc8] = AS_MP_EXT, [0xc9] = AS_MP_EXT, [0xca] = AS_MP_FLOAT, [0xcb] = AS_MP_FLOAT, [0xcc] = AS_MP_INT, [0xcd] = AS_MP_INT, [0xce] = AS_MP_INT, [0xcf] = AS_MP_INT,
+    [0xd0] = AS_MP_INT, [0xd1] = AS_MP_INT, [0xd2] = AS_MP_INT, [0xd3] = AS_MP_INT, [0xd4] = AS_MP_EXT, [0xd5] = AS_MP_EXT, [0xd6] = AS_MP_EXT, [0xd7] = AS_MP_EXT,
+    [0xd8] = AS_MP_EXT, [0xd9] = AS_MP_STR, [0xda] = AS_MP_STR, [0xdb] = AS_MP_STR, [0xdc] = AS_MP_ARRAY, [0xdd] = AS_MP_ARRAY, [0xde] = AS_MP_MAP, [0xdf] = AS_MP_MAP,
+    [0xe0] = AS_MP_INT, [0xe1] = AS_MP_INT, [0xe2] = AS_MP_INT, [0xe3] = AS_MP_INT, [0xe4] = AS_MP_INT, [0xe5] = AS_MP_INT, [0xe6] = AS_MP_INT, [0xe7] = AS_MP_INT,
+    [0xe8] = AS_MP_INT, [0xe9] = AS_MP_INT, [0xea] = AS_MP_INT, [0xeb] = AS_MP_INT, [0xec] = AS_MP_INT, [0xed] = AS_MP_INT, [0xee] = AS_MP_INT, [0xef] = AS_MP_INT,
+    [0xf0] = AS_MP_INT, [0xf1] = AS_MP_INT, [0xf2] = AS_MP_INT, [0xf3] = AS_MP_INT, [0xf4] = AS_MP_INT, [0xf5] = AS_MP_INT, [0xf6] = AS_MP_INT, [0xf7] = AS_MP_INT,
+    [0xf8] = AS_MP_INT, [0xf9] = AS_MP_INT, [0xfa] = AS_MP_INT, [0xfb] = AS_MP_INT, [0xfc] = AS_MP_INT, [0xfd] = AS_MP_INT, [0xfe] = AS_MP_INT, [0xff] = AS_MP_INT,
+};
 
 const char *as_mp_type_name(as_mp_type_t t)
 {

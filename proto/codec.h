@@ -52,8 +52,14 @@ static inline size_t as_mp_left(const as_mp_t *r)
     return (size_t)(r->end - r->p);
 }
 
+/* Type of each first byte (codec.c). */
+extern const uint8_t as_mp_types[256];
+
 /* The type of the next object, without consuming it. */
-as_mp_type_t as_mp_peek(const as_mp_t *r);
+static inline as_mp_type_t as_mp_peek(const as_mp_t *r)
+{
+    return r->p < r->end ? (as_mp_type_t)as_mp_types[*r->p] : AS_MP_INVALID;
+}
 /* A short English name of a type, for messages ("a string", "a map"). */
 const char *as_mp_type_name(as_mp_type_t t);
 

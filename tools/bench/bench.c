@@ -1,0 +1,469 @@
+/* bench.c — assay-bench: request rates and latencies of a real assayd, against a transport floor
+ * measured in the same run.
+ *
+ * It starts assayd on a temporary data directory (or uses -d DIR), stores a 50-item, 4-option
+ * assessment, and measures with libassay's pipelined API:
+ *   ping and score (all 50 items answered) with 1, 16 and 64 requests in flight;
+ *   score_batch with 1,000 and 100,000 responses x 50 items.
+ * --floor also runs a bare ZeroMQ ROUTER echo on one thread with the same payloads, driven by the
+ * same client code: the transport floor the engine's figures are divided by.
+ */
+#include "assay.h"
+#include "codec.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define N_ITEMS 50
+
+static double s_seconds = 3;
+static char s_dir[256];
+static pid_t s_engine_pid;
+
+static uint64_t s_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t s_rng = 88172645463325252ull;
+static uint32_t s_rand(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return (uint32_t)s_rng;
+}
+
+/* ---- payloads ---- */
+
+static void s_pack_answers(msgpack_packer *pk)
+{
+    char id[8];
+    msgpack_pack_map(pk, N_ITEMS);
+    for (int i = 0; i < N_ITEMS; i++) {
+        snprintf(id, sizeof id, "q%02d", i + 1);
+        as_pack_cstr(pk, id);
+        char opt[2] = {(char)('A' + s_rand() % 4), 0};
+        as_pack_cstr(pk, opt);
+    }
+}
+
+static void s_pack_definition(msgpack_packer *pk)
+{
+    char id[8];
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "id");
+    as_pack_cstr(pk, "bench50");
+    as_pack_cstr(pk, "title");
+    as_pack_cstr(pk, "50 items, 4 options");
+    as_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, N_ITEMS);
+    for (int i = 0; i < N_ITEMS; i++) {
+        snprintf(id, sizeof id, "q%02d", i + 1);
+        bool mapped = i % 5 == 4; /* every fifth item partial credit, the rest match_correct */
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "id");
+        as_pack_cstr(pk, id);
+        as_pack_cstr(pk, "cardinality");
+        as_pack_cstr(pk, "single");
+        as_pack_cstr(pk, "base_type");
+        as_pack_cstr(pk, "identifier");
+        as_pack_cstr(pk, "rule");
+        as_pack_cstr(pk, mapped ? "map_response" : "match_correct");
+        if (mapped) {
+            as_pack_cstr(pk, "mapping");
+            msgpack_pack_map(pk, 1);
+            as_pack_cstr(pk, "entries");
+            msgpack_pack_array(pk, 4);
+            for (int o = 0; o < 4; o++) {
+                char opt[2] = {(char)('A' + o), 0};
+                msgpack_pack_map(pk, 2);
+                as_pack_cstr(pk, "key");
+                as_pack_cstr(pk, opt);
+                as_pack_cstr(pk, "value");
+                msgpack_pack_double(pk, o == i % 4 ? 1.0 : o == (i + 1) % 4 ? 0.5 : 0);
+            }
+        } else {
+            as_pack_cstr(pk, "correct");
+            msgpack_pack_array(pk, 1);
+            char opt[2] = {(char)('A' + i % 4), 0};
+            as_pack_cstr(pk, opt);
+        }
+    }
+}
+
+/* ---- the floor: a bare ROUTER echo on one thread ---- */
+
+typedef struct {
+    void *ctx;
+    char ep[300];
+    volatile int stop;
+} s_echo_t;
+
+/* Echoes each request back as a response carrying the same params: [0,id,method,params] becomes
+ * [1,id,nil,params] (the method string is dropped; everything else is the same bytes). */
+static void *s_echo_run(void *arg)
+{
+    s_echo_t *e = arg;
+    void *s = zmq_socket(e->ctx, ZMQ_ROUTER);
+    int hwm = 100000, linger = 0, timeout = 100;
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_bind(s, e->ep);
+    zmq_msg_t id, body;
+    while (!e->stop) {
+        zmq_msg_init(&id);
+        if (zmq_msg_recv(&id, s, 0) < 0) {
+            zmq_msg_close(&id);
+            continue;
+        }
+        zmq_msg_init(&body);
+        zmq_msg_recv(&body, s, 0);
+        uint8_t *p = zmq_msg_data(&body);
+        size_t n = zmq_msg_size(&body);
+        as_mp_t r;
+        uint32_t cnt, kind, msgid;
+        const char *m;
+        uint32_t ml;
+        as_mp_init(&r, p, n);
+        if (!as_mp_array(&r, &cnt) && !as_mp_u32(&r, &kind) && !as_mp_u32(&r, &msgid)) {
+            uint8_t *method = (uint8_t *)r.p;
+            if (!as_mp_str(&r, &m, &ml)) {
+                p[1] = 1;
+                method[0] = 0xc0;
+                memmove(method + 1, r.p, as_mp_left(&r));
+                n -= (size_t)(r.p - method) - 1;
+            }
+        }
+        zmq_msg_send(&id, s, ZMQ_SNDMORE);
+        zmq_send(s, p, n, 0);
+        zmq_msg_close(&body);
+    }
+    zmq_close(s);
+    return NULL;
+}
+
+/* ---- load ---- */
+
+typedef struct {
+    double rps;
+    double p50_us, p99_us, p999_us;
+    uint64_t n;
+} s_result_t;
+
+static int s_cmp_u64(const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+static uint64_t *s_lat;
+static size_t s_lat_cap = 20000000;
+
+/* Keeps `inflight` requests of method/params outstanding for s_seconds. */
+static int s_load(const char *target, const char *method, const void *params, size_t len,
+                  int inflight, s_result_t *out)
+{
+    assay_t *c;
+    assay_options_t o = {.timeout_ms = 10000, .admin = false};
+    int rc = assay_open(&c, target, &o);
+    if (rc) {
+        fprintf(stderr, "assay-bench: connect %s: %s\n", target, assay_strerror(rc));
+        return -1;
+    }
+    enum { SLOTS = 4096 };
+    static uint64_t sent_at[SLOTS];
+    size_t n = 0;
+    /* warm-up */
+    for (int i = 0; i < 200; i++) {
+        assay_reply_t *r;
+        if (assay_call(c, method, params, len, 10000, &r)) {
+            fprintf(stderr, "assay-bench: %s failed during warm-up: %s\n", method,
+                    r ? assay_reply_message(r) : "timeout");
+            assay_reply_free(&r);
+            assay_close(&c);
+            return -1;
+        }
+        assay_reply_free(&r);
+    }
+    uint64_t t0 = s_now_ns(), end = t0 + (uint64_t)(s_seconds * 1e9);
+    int outstanding = 0;
+    for (int i = 0; i < inflight; i++) {
+        uint32_t id;
+        assay_send(c, method, params, len, &id);
+        sent_at[id % SLOTS] = s_now_ns();
+        outstanding++;
+    }
+    uint64_t now = t0;
+    while (outstanding) {
+        assay_reply_t *r;
+        rc = assay_recv(c, 10000, &r);
+        if (rc != ASSAY_OK) {
+            fprintf(stderr, "assay-bench: %s: %s %s\n", method, assay_strerror(rc),
+                    r ? assay_reply_message(r) : "");
+            assay_reply_free(&r);
+            assay_close(&c);
+            return -1;
+        }
+        now = s_now_ns();
+        if (n < s_lat_cap) s_lat[n++] = now - sent_at[assay_reply_msgid(r) % SLOTS];
+        assay_reply_free(&r);
+        outstanding--;
+        if (now < end) {
+            uint32_t id;
+            assay_send(c, method, params, len, &id);
+            sent_at[id % SLOTS] = s_now_ns();
+            outstanding++;
+        }
+    }
+    double secs = (double)(now - t0) / 1e9;
+    qsort(s_lat, n, sizeof *s_lat, s_cmp_u64);
+    out->n = n;
+    out->rps = (double)n / secs;
+    out->p50_us = (double)s_lat[n / 2] / 1e3;
+    out->p99_us = (double)s_lat[(size_t)((double)n * 0.99)] / 1e3;
+    out->p999_us = (double)s_lat[(size_t)((double)n * 0.999)] / 1e3;
+    assay_close(&c);
+    return 0;
+}
+
+/* Round trips of one score_batch of `n` responses, `reps` times. */
+static int s_batch(const char *target, int n, int reps, s_result_t *out)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    as_pack_cstr(&pk, "assessment");
+    as_pack_cstr(&pk, "bench50");
+    as_pack_cstr(&pk, "responses");
+    msgpack_pack_array(&pk, (size_t)n);
+    for (int i = 0; i < n; i++) s_pack_answers(&pk);
+    assay_t *c;
+    assay_options_t o = {.timeout_ms = 60000};
+    if (assay_open(&c, target, &o)) return -1;
+    uint64_t lat[64];
+    for (int i = 0; i < reps + 1 && i < 64; i++) {
+        assay_reply_t *r;
+        uint64_t t = s_now_ns();
+        int rc = assay_call(c, "score_batch", sb.data, sb.size, 60000, &r);
+        uint64_t d = s_now_ns() - t;
+        if (rc) {
+            fprintf(stderr, "assay-bench: score_batch %d: %s %s\n", n, assay_strerror(rc),
+                    r ? assay_reply_message(r) : "");
+            assay_reply_free(&r);
+            return -1;
+        }
+        assay_reply_free(&r);
+        if (i > 0) lat[i - 1] = d; /* the first round warms up */
+    }
+    qsort(lat, (size_t)reps, sizeof lat[0], s_cmp_u64);
+    out->n = (uint64_t)reps;
+    out->p50_us = (double)lat[reps / 2] / 1e3;
+    out->p99_us = (double)lat[reps - 1] / 1e3;
+    out->rps = (double)n * 1e6 / out->p50_us;
+    printf("  (request %zu bytes)\n", sb.size);
+    assay_close(&c);
+    msgpack_sbuffer_destroy(&sb);
+    return 0;
+}
+
+/* ---- engine process ---- */
+
+static void s_stop_engine(void)
+{
+    if (s_engine_pid > 0) {
+        kill(s_engine_pid, SIGTERM);
+        waitpid(s_engine_pid, NULL, 0);
+        s_engine_pid = 0;
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+        if (system(cmd)) fprintf(stderr, "assay-bench: could not remove %s\n", s_dir);
+    }
+}
+
+static int s_start_engine(const char *assayd, const char *workers)
+{
+    snprintf(s_dir, sizeof s_dir, "/tmp/assay-bench-XXXXXX");
+    if (!mkdtemp(s_dir)) return -1;
+    s_engine_pid = fork();
+    if (s_engine_pid == 0) {
+        execl(assayd, assayd, "-d", s_dir, "--max-message", "64M", "--log-level", "warn",
+              workers ? "--workers" : NULL, workers, (char *)NULL);
+        _exit(127);
+    }
+    atexit(s_stop_engine);
+    for (int i = 0; i < 100; i++) {
+        assay_t *c;
+        if (assay_open(&c, s_dir, NULL) == ASSAY_OK) {
+            assay_reply_t *r;
+            int rc = assay_call(c, "ping", NULL, 0, 200, &r);
+            assay_reply_free(&r);
+            assay_close(&c);
+            if (rc == 0) return 0;
+        }
+        usleep(50000);
+    }
+    fprintf(stderr, "assay-bench: %s did not start\n", assayd);
+    return -1;
+}
+
+static void s_usage(FILE *out)
+{
+    fprintf(out,
+"Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
+"Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and score_batch\n"
+"of 1,000 and 100,000 responses x 50 items.\n"
+"\n"
+"  --floor          also measure a bare ZeroMQ ROUTER echo (one thread, same payloads, same\n"
+"                   client) in the same run, and print each engine figure's ratio to it\n"
+"  --seconds S      duration of each rate measurement (default 3)\n"
+"  -d, --data DIR   use the assayd already serving DIR (admin.sock is needed to store the\n"
+"                   bench assessment; it must accept 64 MiB requests for the 100,000 batch)\n"
+"  --assayd PATH    the assayd to start on a temporary directory (default: the one built\n"
+"                   beside this program)\n"
+"  --workers N      passed to the assayd it starts\n"
+"  --no-batch       skip the score_batch measurements\n"
+"  -h, --help       this help\n"
+"\n"
+"Latency is the round trip measured by the client (send to response decoded); rates are\n"
+"responses per second. Results go to stdout as a Markdown table.\n");
+}
+
+int main(int argc, char **argv)
+{
+    bool floor = false, batch = true;
+    const char *data = NULL, *assayd = NULL, *workers = NULL;
+    static const struct option opts[] = {
+        {"floor", no_argument, 0, 'f'},        {"seconds", required_argument, 0, 's'},
+        {"data", required_argument, 0, 'd'},   {"assayd", required_argument, 0, 'a'},
+        {"workers", required_argument, 0, 'w'}, {"no-batch", no_argument, 0, 'n'},
+        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'f': floor = true; break;
+        case 's': s_seconds = atof(optarg); break;
+        case 'd': data = optarg; break;
+        case 'a': assayd = optarg; break;
+        case 'w': workers = optarg; break;
+        case 'n': batch = false; break;
+        case 'h': s_usage(stdout); return 0;
+        default: s_usage(stderr); return 2;
+        }
+    }
+    if (s_seconds <= 0) s_seconds = 3;
+    s_lat = malloc(s_lat_cap * sizeof *s_lat);
+    char self[PATH_MAX], guess[PATH_MAX + 32];
+    if (!data) {
+        if (!assayd) {
+            ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+            self[n > 0 ? n : 0] = '\0';
+            char *slash = strrchr(self, '/');
+            if (slash) *slash = '\0';
+            snprintf(guess, sizeof guess, "%s/../../engine/assayd", self);
+            assayd = guess;
+        }
+        if (s_start_engine(assayd, workers)) return 1;
+        data = s_dir;
+    }
+    /* store the bench assessment */
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    s_pack_definition(&pk);
+    assay_t *admin;
+    assay_options_t ao = {.admin = true};
+    assay_reply_t *r;
+    if (assay_open(&admin, data, &ao) || assay_call(admin, "assessment.put", sb.data, sb.size, 5000, &r)) {
+        fprintf(stderr, "assay-bench: cannot store the bench assessment in %s\n", data);
+        return 1;
+    }
+    assay_reply_free(&r);
+    assay_call(admin, "ping", NULL, 0, 5000, &r);
+    double nworkers = 0;
+    const msgpack_object *w = assay_map_get(assay_reply_result(r), "workers");
+    if (w) nworkers = (double)w->via.u64;
+    assay_reply_free(&r);
+    assay_close(&admin);
+
+    msgpack_sbuffer score;
+    msgpack_sbuffer_init(&score);
+    msgpack_packer_init(&pk, &score, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 2);
+    as_pack_cstr(&pk, "assessment");
+    as_pack_cstr(&pk, "bench50");
+    as_pack_cstr(&pk, "answers");
+    s_pack_answers(&pk);
+
+    s_echo_t echo = {0};
+    pthread_t echo_thread;
+    if (floor) {
+        echo.ctx = zmq_ctx_new();
+        snprintf(echo.ep, sizeof echo.ep, "ipc://%s/floor.sock", data);
+        pthread_create(&echo_thread, NULL, s_echo_run, &echo);
+        usleep(100000);
+    }
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    printf("assay-bench: %ld cores, assayd with %g workers, %.0f s per measurement, ipc transport\n"
+           "score request: 50 items answered, %zu bytes\n\n", cores, nworkers, s_seconds, score.size);
+    printf("| case | in flight | req/s | p50 us | p99 us | p99.9 us |%s\n",
+           floor ? " floor req/s | floor p50 us | rate / floor | p50 / floor |" : "");
+    printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|" : "");
+    fflush(stdout);
+    const char *methods[] = {"ping", "score"};
+    const int inflights[] = {1, 16, 64};
+    for (int m = 0; m < 2; m++) {
+        const void *params = m == 0 ? NULL : score.data;
+        size_t plen = m == 0 ? 0 : score.size;
+        for (int i = 0; i < 3; i++) {
+            s_result_t e, f;
+            if (s_load(data, methods[m], params, plen, inflights[i], &e)) return 1;
+            printf("| %s | %d | %.0f | %.1f | %.1f | %.1f |", methods[m], inflights[i], e.rps, e.p50_us,
+                   e.p99_us, e.p999_us);
+            if (floor) {
+                if (s_load(echo.ep, methods[m], params, plen, inflights[i], &f)) return 1;
+                printf(" %.0f | %.1f | %.2f | %.2f |", f.rps, f.p50_us, e.rps / f.rps, e.p50_us / f.p50_us);
+            }
+            printf("\n");
+            fflush(stdout);
+        }
+    }
+    if (batch) {
+        printf("\n| score_batch | responses x items | round trip p50 ms | slowest ms | responses/s |\n"
+               "|---|---|---|---|---|\n");
+        const int sizes[] = {1000, 100000};
+        const int reps[] = {20, 5};
+        for (int i = 0; i < 2; i++) {
+            s_result_t b;
+            if (s_batch(data, sizes[i], reps[i], &b)) return 1;
+            printf("| %d | %d x 50 | %.2f | %.2f | %.0f |\n", reps[i], sizes[i], b.p50_us / 1e3, b.p99_us / 1e3, b.rps);
+            fflush(stdout);
+        }
+    }
+    if (floor) {
+        echo.stop = 1;
+        pthread_join(echo_thread, NULL);
+        zmq_ctx_term(echo.ctx);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    msgpack_sbuffer_destroy(&score);
+    free(s_lat);
+    return 0;
+}
