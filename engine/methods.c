@@ -13,7 +13,8 @@ static as_code_t s_params(as_request_t *req, as_field_t *f, size_t nf, as_path_t
 {
     as_path_init(path, NULL);
     as_mp_t r = req->params;
-    return as_fields_read(&r, f, nf, path, err);
+    as_code_t rc = as_fields_read(&r, f, nf, path, err);
+    return rc ? rc : as_params_end(&r, err);
 }
 
 static as_code_t s_ping(as_worker_t *w, as_request_t *req, as_err_t *err)
@@ -52,9 +53,15 @@ static void s_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, u
 static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_compiled_t c;
-    size_t len = (size_t)(req->params_end - req->params.p);
-    as_code_t rc = as_table_compile(req->params.p, len, &c, err);
+    as_mp_t end = req->params;
+    as_path_t path;
+    as_path_init(&path, NULL);
+    if (as_mp_skip(&end, AS_MAX_DEPTH) != AS_MP_OK)
+        return as_err_set(err, AS_BAD_REQUEST, "params: truncated, malformed or nested deeper than %d levels", AS_MAX_DEPTH);
+    as_code_t rc = as_params_end(&end, err);
     if (rc) return rc;
+    size_t len = (size_t)(end.p - req->params.p); /* the definition as submitted */
+    if ((rc = as_table_compile(req->params.p, len, &c, err))) return rc;
     /* frames: the source as submitted, the compiled blob (ownership passes to ZeroMQ) */
     if (zmq_msg_init_size(&w->fwd[0], len)) {
         free(c.blob);

@@ -93,8 +93,7 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
         if (t == AS_MP_STR) {
             const char *a, *b;
             uint32_t al, bl;
-            as_mp_str(r, &s, &len);
-            if (s_two_tokens(s, len, &a, &al, &b, &bl) && s_number(a, al, &v->x) &&
+            if (as_mp_str(r, &s, &len) == AS_MP_OK && s_two_tokens(s, len, &a, &al, &b, &bl) && s_number(a, al, &v->x) &&
                 s_number(b, bl, &v->y))
                 return AS_OK;
             *r = save;

@@ -194,7 +194,7 @@ static int s_len(as_mp_t *r, size_t lsize, uint32_t *n)
     return AS_MP_OK;
 }
 
-int as_mp_str(as_mp_t *r, const char **out, uint32_t *len)
+int as_mp_str_slow(as_mp_t *r, const char **out, uint32_t *len)
 {
     if (as_mp_peek(r) != AS_MP_STR) return AS_MP_ETYPE;
     uint8_t b = *r->p;

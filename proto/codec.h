@@ -72,7 +72,19 @@ int as_mp_u32(as_mp_t *r, uint32_t *out);
 /* A float, or an integer converted to double. */
 int as_mp_number(as_mp_t *r, double *out);
 /* A str: *out points into the buffer, *len bytes, not NUL-terminated. */
-int as_mp_str(as_mp_t *r, const char **out, uint32_t *len);
+int as_mp_str_slow(as_mp_t *r, const char **out, uint32_t *len);
+static inline int as_mp_str(as_mp_t *r, const char **out, uint32_t *len)
+{
+    if (r->p < r->end && (*r->p & 0xe0) == 0xa0) { /* fixstr: the common case, inline */
+        uint32_t n = *r->p & 0x1f;
+        if ((size_t)(r->end - r->p) < 1 + (size_t)n) return AS_MP_ETRUNC;
+        *out = (const char *)r->p + 1;
+        *len = n;
+        r->p += 1 + n;
+        return AS_MP_OK;
+    }
+    return as_mp_str_slow(r, out, len);
+}
 /* An array header: *n elements follow. Fails with AS_MP_ETRUNC when n > bytes left. */
 int as_mp_array(as_mp_t *r, uint32_t *n);
 /* A map header: *n key/value pairs follow. Fails with AS_MP_ETRUNC when 2n > bytes left. */

@@ -43,8 +43,11 @@ as_code_t as_fields_read(as_mp_t *r, as_field_t *f, size_t nf, as_path_t *path, 
         if (f[j].seen) return as_err_at(err, AS_BAD_REQUEST, path, "field given twice");
         f[j].seen = true;
         f[j].at = *r;
-        if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK)
-            return as_err_at(err, AS_BAD_REQUEST, path, "malformed value");
+        int rc = as_mp_skip(r, AS_MAX_DEPTH);
+        if (rc == AS_MP_EDEPTH)
+            return as_err_at(err, AS_BAD_REQUEST, path, "nested deeper than %d levels", AS_MAX_DEPTH);
+        if (rc != AS_MP_OK)
+            return as_err_at(err, AS_BAD_REQUEST, path, "truncated or malformed msgpack");
         as_path_pop(path, mark);
     }
     return AS_OK;

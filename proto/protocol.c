@@ -22,15 +22,13 @@ as_code_t as_request_decode(const void *body, size_t len, as_request_t *req, as_
     if (as_mp_peek(&r) != AS_MP_MAP)
         return as_err_set(err, AS_BAD_REQUEST, "params: expected a map, got %s",
                           as_mp_type_name(as_mp_peek(&r)));
-    int rc = as_mp_skip(&r, AS_MAX_DEPTH);
-    if (rc == AS_MP_EDEPTH)
-        return as_err_set(err, AS_BAD_REQUEST, "params: nested deeper than %d levels", AS_MAX_DEPTH);
-    if (rc != AS_MP_OK)
-        return as_err_set(err, AS_BAD_REQUEST, "params: truncated or malformed msgpack");
-    if (as_mp_left(&r) != 0)
-        return as_err_set(err, AS_BAD_REQUEST, "body: %zu unexpected bytes after params", as_mp_left(&r));
-    req->params_end = r.p;
     return AS_OK;
+}
+
+as_code_t as_params_end(const as_mp_t *r, as_err_t *err)
+{
+    if (as_mp_left(r) == 0) return AS_OK;
+    return as_err_set(err, AS_BAD_REQUEST, "body: %zu unexpected bytes after params", as_mp_left(r));
 }
 
 uint32_t as_peek_msgid(const void *body, size_t len)

@@ -29,13 +29,18 @@ typedef struct {
     uint32_t msgid;
     const char *method; /* view into the body, not NUL-terminated */
     uint32_t method_len;
-    as_mp_t params; /* cursor at the params map; params_end marks its end */
-    const uint8_t *params_end;
+    as_mp_t params; /* cursor at the params map (its contents not yet validated) */
 } as_request_t;
 
-/* Decodes a request body. On error, fills err (bad_request with what was wrong) and, when the
- * msgid could be read, req->msgid (else 0). The views in req point into body. */
+/* Decodes a request body's envelope: [0, msgid, method, params] with params a map. The params'
+ * contents are validated by whoever reads them (as_fields_read: depth, truncation, and
+ * as_params_end: no bytes after the map), so a request is walked once, not twice. On error, fills
+ * err (bad_request with what was wrong) and, when the msgid could be read, req->msgid (else 0).
+ * The views in req point into body. */
 as_code_t as_request_decode(const void *body, size_t len, as_request_t *req, as_err_t *err);
+
+/* After the params map has been read up to r: bad_request when bytes follow it. */
+as_code_t as_params_end(const as_mp_t *r, as_err_t *err);
 
 /* Best effort: the msgid of a body too damaged or too large to decode; 0 when unreadable. */
 uint32_t as_peek_msgid(const void *body, size_t len);

@@ -505,6 +505,20 @@ static void answers_of_the_wrong_type_are_rejected_with_their_path(void **state)
     s_expect_error(s_score_rc("[1]", &t), "answers: expected a map of item id to answer, got an array");
 }
 
+static void a_truncated_point_string_is_rejected_not_read_past_its_end(void **state)
+{
+    s_compile_ok(ITEM("single", "point", "match_correct", "'correct':['1 2']"));
+    /* {"q": str8 of 10 bytes} with only 3 of them present */
+    static const uint8_t buf[] = {0x81, 0xa1, 'q', 0xd9, 0x0a, '1', ' ', '2'};
+    as_mp_t r;
+    as_mp_init(&r, buf, sizeof buf);
+    as_path_t path;
+    as_path_init(&path, "answers");
+    double total;
+    s_expect_error(as_score_answers(s_scorer, &s_t, &r, &path, &total, NULL, &s_err),
+                   "answers.q: expected a point \"x y\" or [x, y]");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -556,6 +570,7 @@ int main(void)
         cmocka_unit_test(pass_ratio_must_be_between_0_and_1),
         cmocka_unit_test(answers_for_unknown_items_are_rejected_by_name),
         cmocka_unit_test(answers_of_the_wrong_type_are_rejected_with_their_path),
+        cmocka_unit_test(a_truncated_point_string_is_rejected_not_read_past_its_end),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }
