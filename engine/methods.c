@@ -340,14 +340,14 @@ static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
 }
 
 const as_method_t as_methods[AS_M_COUNT] = {
-    [AS_M_PING] = {"ping", 0, s_ping},
+    [AS_M_PING] = {"ping", AS_M_INLINE, s_ping},
     [AS_M_PUT] = {"assessment.put", AS_M_ADMIN, s_put},
-    [AS_M_GET] = {"assessment.get", 0, s_get},
-    [AS_M_LIST] = {"assessment.list", 0, s_list},
+    [AS_M_GET] = {"assessment.get", AS_M_INLINE, s_get},
+    [AS_M_LIST] = {"assessment.list", AS_M_INLINE, s_list},
     [AS_M_DELETE] = {"assessment.delete", AS_M_ADMIN, s_delete},
-    [AS_M_SCORE] = {"score", 0, s_score},
+    [AS_M_SCORE] = {"score", AS_M_INLINE, s_score},
     [AS_M_SCORE_BATCH] = {"score_batch", 0, s_score_batch},
-    [AS_M_STATS] = {"stats", 0, s_stats},
+    [AS_M_STATS] = {"stats", AS_M_INLINE, s_stats},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {

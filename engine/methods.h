@@ -12,7 +12,8 @@
 #include "protocol.h"
 #include "table.h"
 
-#define AS_M_ADMIN 0x1 /* only on the admin socket */
+#define AS_M_ADMIN  0x1 /* only on the admin socket */
+#define AS_M_INLINE 0x2 /* cheap and read-only: the broker may run it itself when idle */
 
 enum {
     AS_M_PING,
@@ -58,5 +59,12 @@ struct as_worker {
     zmq_msg_t fwd[2];
     int fwd_n;
 };
+
+/* A worker's state: with_sockets false for the broker's own (it sends replies itself). */
+as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_sockets);
+void as_worker_destroy(as_worker_t **w_p);
+/* Runs one request; leaves the response in w->sb, or sets w->fwd_op for a write. Sets
+ * hdr->msgid; returns the method index for stats and the outcome in *code. */
+int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len, as_code_t *code);
 
 #endif

@@ -21,23 +21,25 @@ static void *s_socket(as_engine_t *e, int type, const char *ep, int hwm)
     return s;
 }
 
-static as_worker_t *s_new(as_engine_t *e, int index)
+as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_sockets)
 {
     as_worker_t *w = calloc(1, sizeof *w);
     as_err_t err;
     if (!w) return NULL;
     w->engine = e;
     w->index = index;
-    w->stats = as_stats_slot(e->stats, 2 + index);
+    w->stats = as_stats_slot(e->stats, stats_slot);
     w->scorer = as_scorer_new();
     w->item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     msgpack_sbuffer_init(&w->sb);
     msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
     if (!w->scorer || !w->item_scores || as_reader_init(&w->rd, e->store, &err)) goto fail;
-    w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
-    w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
-    w->to_writer = s_socket(e, ZMQ_PUSH, AS_EP_WRITER, 1000);
-    if (!w->from_broker || !w->to_broker || !w->to_writer) goto fail;
+    if (with_sockets) {
+        w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
+        w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
+        w->to_writer = s_socket(e, ZMQ_PUSH, AS_EP_WRITER, 1000);
+        if (!w->from_broker || !w->to_broker || !w->to_writer) goto fail;
+    }
     /* Size the reply buffer once so ordinary responses never grow it. */
     w->sb.data = malloc(1 << 16);
     if (!w->sb.data) goto fail;
@@ -56,12 +58,13 @@ fail:
     return NULL;
 }
 
-static void s_destroy(as_worker_t **w_p)
+void as_worker_destroy(as_worker_t **w_p)
 {
     as_worker_t *w = *w_p;
-    zmq_close(w->from_broker);
-    zmq_close(w->to_broker);
-    zmq_close(w->to_writer);
+    if (!w) return;
+    if (w->from_broker) zmq_close(w->from_broker);
+    if (w->to_broker) zmq_close(w->to_broker);
+    if (w->to_writer) zmq_close(w->to_writer);
     as_reader_close(&w->rd);
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
@@ -70,10 +73,7 @@ static void s_destroy(as_worker_t **w_p)
     *w_p = NULL;
 }
 
-/* Runs one request; leaves the response in w->sb, or sets w->fwd_op for a write. Returns the
- * method index for stats and the outcome in *code. */
-static int s_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len,
-                    as_code_t *code)
+int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len, as_code_t *code)
 {
     as_request_t req;
     as_err_t err;
@@ -134,7 +134,7 @@ void *as_worker_run(void *arg)
 {
     as_worker_arg_t *a = arg;
     as_engine_t *e = a->engine;
-    as_worker_t *w = s_new(e, a->index);
+    as_worker_t *w = as_worker_new(e, a->index, 2 + a->index, true);
     if (!w) return NULL;
     for (;;) {
         as_frames_t fr;
@@ -153,7 +153,7 @@ void *as_worker_run(void *arg)
         memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
         zmq_msg_t *body = &fr.f[fr.n - 1];
         as_code_t code;
-        int m = s_handle(w, &hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
+        int m = as_worker_handle(w, &hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
         hdr.method = (uint8_t)m;
         if (w->fwd_op != AS_OP_NONE) {
             int nf = w->fwd_n;
@@ -176,6 +176,6 @@ void *as_worker_run(void *arg)
         as_stats_record(w->stats, m, code != AS_OK, as_now_ns() - hdr.t_recv);
         if (as_frames_send(w->to_broker, &fr, 0, 0) && errno == ETERM) break;
     }
-    s_destroy(&w);
+    as_worker_destroy(&w);
     return NULL;
 }
