@@ -681,7 +681,7 @@ int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len)
         as_thash_t e;
         memcpy(&e, t->base + t->hdr.hash_off + (size_t)slot * sizeof e, sizeof e);
         if (!e.pos1) return -1;
-        if (e.hash == hash && e.id_len == len && memcmp(t->base + e.id_off, s, len) == 0)
+        if (e.hash == hash && e.id_len == len && as_bytes_eq(t->base + e.id_off, s, len))
             return (int32_t)(e.pos1 - 1);
     }
 }

@@ -121,7 +121,7 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
 static bool s_str_eq(const char *x, uint32_t xl, const char *y, uint32_t yl, bool cs)
 {
     if (xl != yl) return false;
-    if (cs) return memcmp(x, y, xl) == 0;
+    if (cs) return as_bytes_eq(x, y, xl);
     for (uint32_t i = 0; i < xl; i++) {
         unsigned char a = (unsigned char)x[i], b = (unsigned char)y[i];
         if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);

@@ -248,78 +248,103 @@ int as_mp_map(as_mp_t *r, uint32_t *n)
     return s_container(r, AS_MP_MAP, n, 2);
 }
 
-static int s_skip(as_mp_t *r, int depth_left)
-{
-    as_mp_type_t t = as_mp_peek(r);
-    uint8_t b;
-    uint32_t n;
-    int rc;
-    switch (t) {
-    case AS_MP_INVALID: return AS_MP_ETRUNC;
-    case AS_MP_NIL:
-    case AS_MP_BOOL: r->p++; return AS_MP_OK;
-    case AS_MP_INT: {
-        int64_t sv;
-        uint64_t uv;
-        bool u;
-        return s_int(r, &sv, &uv, &u);
-    }
-    case AS_MP_FLOAT: {
-        double d;
-        return as_mp_number(r, &d);
-    }
-    case AS_MP_STR: {
-        const char *s;
-        return as_mp_str(r, &s, &n);
-    }
-    case AS_MP_BIN:
-        b = *r->p;
-        rc = s_len(r, b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4, &n);
-        if (rc) return rc;
-        NEED(r, 1 + (size_t)(b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4) + n);
-        r->p += 1 + (size_t)(b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4) + n;
-        return AS_MP_OK;
-    case AS_MP_EXT: {
-        b = *r->p;
-        size_t total;
-        if (b >= 0xd4) {
-            total = 2 + ((size_t)1 << (b - 0xd4)); /* fixext 1,2,4,8,16 */
-        } else {
-            size_t lsize = b == 0xc7 ? 1 : b == 0xc8 ? 2 : 4;
-            rc = s_len(r, lsize, &n);
-            if (rc) return rc;
-            total = 1 + lsize + 1 + (size_t)n;
-        }
-        NEED(r, total);
-        r->p += total;
-        return AS_MP_OK;
-    }
-    case AS_MP_ARRAY:
-    case AS_MP_MAP: {
-        if (depth_left <= 0) return AS_MP_EDEPTH;
-        as_mp_t save = *r;
-        rc = t == AS_MP_ARRAY ? as_mp_array(r, &n) : as_mp_map(r, &n);
-        if (rc) return rc;
-        uint64_t elems = t == AS_MP_ARRAY ? n : (uint64_t)n * 2;
-        for (uint64_t i = 0; i < elems; i++) {
-            rc = s_skip(r, depth_left - 1);
-            if (rc) {
-                *r = save;
-                return rc;
-            }
-        }
-        return AS_MP_OK;
-    }
-    }
-    return AS_MP_ETRUNC;
-}
+#define S_SKIP_MAX_DEPTH 64
 
+/* Skips one object iteratively: left[d] counts the objects still to skip at nesting level d.
+ * Scalars and the fix* forms, the bulk of real requests, are handled before the general switch. */
 int as_mp_skip(as_mp_t *r, int max_depth)
 {
-    as_mp_t save = *r;
-    int rc = s_skip(r, max_depth);
-    if (rc) *r = save;
-    return rc;
+    uint64_t left[S_SKIP_MAX_DEPTH + 1];
+    const uint8_t *p = r->p, *end = r->end;
+    int depth = 0;
+    if (max_depth > S_SKIP_MAX_DEPTH) max_depth = S_SKIP_MAX_DEPTH;
+    left[0] = 1;
+    for (;;) {
+        while (left[depth] == 0) {
+            if (depth == 0) {
+                r->p = p;
+                return AS_MP_OK;
+            }
+            depth--;
+        }
+        left[depth]--;
+        if (p >= end) return AS_MP_ETRUNC;
+        size_t avail = (size_t)(end - p);
+        uint8_t b = *p;
+        uint64_t count, per;
+        size_t hdr;
+        if (b <= 0x7f || b >= 0xe0 || b == 0xc0 || b == 0xc2 || b == 0xc3) {
+            p++;
+            continue;
+        }
+        if ((b & 0xe0) == 0xa0) { /* fixstr */
+            size_t n = 1 + (b & 0x1fu);
+            if (avail < n) return AS_MP_ETRUNC;
+            p += n;
+            continue;
+        }
+        if ((b & 0xe0) == 0x80) { /* fixmap 0x80-0x8f, fixarray 0x90-0x9f */
+            count = b & 0x0f;
+            per = b < 0x90 ? 2 : 1;
+            hdr = 1;
+        } else {
+            size_t skip = 0; /* total bytes of a scalar */
+            switch (b) {
+            case 0xcc: case 0xd0: skip = 2; break;
+            case 0xcd: case 0xd1: skip = 3; break;
+            case 0xca: case 0xce: case 0xd2: skip = 5; break;
+            case 0xcb: case 0xcf: case 0xd3: skip = 9; break;
+            case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: /* fixext 1..16 */
+                skip = 2 + ((size_t)1 << (b - 0xd4));
+                break;
+            case 0xc4: case 0xd9: /* bin8, str8 */
+                if (avail < 2) return AS_MP_ETRUNC;
+                skip = 2 + (size_t)p[1];
+                break;
+            case 0xc5: case 0xda: /* bin16, str16 */
+                if (avail < 3) return AS_MP_ETRUNC;
+                skip = 3 + (size_t)s_be16(p + 1);
+                break;
+            case 0xc6: case 0xdb: /* bin32, str32 */
+                if (avail < 5) return AS_MP_ETRUNC;
+                skip = 5 + (size_t)s_be32(p + 1);
+                break;
+            case 0xc7: /* ext8 */
+                if (avail < 2) return AS_MP_ETRUNC;
+                skip = 3 + (size_t)p[1];
+                break;
+            case 0xc8: /* ext16 */
+                if (avail < 3) return AS_MP_ETRUNC;
+                skip = 4 + (size_t)s_be16(p + 1);
+                break;
+            case 0xc9: /* ext32 */
+                if (avail < 5) return AS_MP_ETRUNC;
+                skip = 6 + (size_t)s_be32(p + 1);
+                break;
+            case 0xdc: case 0xde: /* array16, map16 */
+                if (avail < 3) return AS_MP_ETRUNC;
+                count = s_be16(p + 1);
+                per = b == 0xde ? 2 : 1;
+                hdr = 3;
+                goto container;
+            case 0xdd: case 0xdf: /* array32, map32 */
+                if (avail < 5) return AS_MP_ETRUNC;
+                count = s_be32(p + 1);
+                per = b == 0xdf ? 2 : 1;
+                hdr = 5;
+                goto container;
+            default: return AS_MP_ETRUNC; /* 0xc1, reserved */
+            }
+            if (avail < skip) return AS_MP_ETRUNC;
+            p += skip;
+            continue;
+        }
+    container:
+        if (depth >= max_depth) return AS_MP_EDEPTH;
+        if (count * per > avail - hdr) return AS_MP_ETRUNC; /* each element needs a byte */
+        p += hdr;
+        left[++depth] = count * per;
+    }
 }
 
 int as_mp_check(const void *buf, size_t len, int max_depth)

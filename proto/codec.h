@@ -94,6 +94,17 @@ int as_mp_skip(as_mp_t *r, int max_depth);
 /* Checks that buf holds exactly one well-formed object nested at most max_depth levels. */
 int as_mp_check(const void *buf, size_t len, int max_depth);
 
+/* True when the n bytes at a and b are equal; inline for the short strings of ids and answers,
+ * where calling memcmp costs more than the comparison. */
+static inline bool as_bytes_eq(const void *a, const void *b, size_t n)
+{
+    if (n > 16) return memcmp(a, b, n) == 0;
+    const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+    uint8_t diff = 0;
+    for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
+    return diff == 0;
+}
+
 /* True when the str at (s, len) equals the NUL-terminated literal lit. */
 static inline bool as_str_eq(const char *s, uint32_t len, const char *lit)
 {
