@@ -249,6 +249,44 @@ static void score_batch_scores_every_response_with_stats(void **state)
     assay_close(&a);
 }
 
+static void pipelined_requests_each_get_their_own_response(void **state)
+{
+    assay_t *a = h_connect(&s_e, true);
+    s_put_quiz(a);
+    /* 500 requests in flight on one connection: the broker hands them to the workers; each
+     * response carries its request's msgid and the score of that request's answers. */
+    enum { N = 500 };
+    static double want[N + 1];
+    static bool seen[N + 1];
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    uint32_t first = 0;
+    for (int i = 0; i < N; i++) {
+        /* i % 3 == 0: capital right (1); == 1: capital and gravity right (2); == 2: nothing (0) */
+        const char *answers[] = {"{'assessment':'quiz-demo','answers':{'capital':'paris'}}",
+                                 "{'assessment':'quiz-demo','answers':{'capital':'paris','gravity':9.8}}",
+                                 "{'assessment':'quiz-demo','answers':{'capital':'rome'}}"};
+        tjson_pack(&sb, answers[i % 3]);
+        uint32_t id;
+        assert_int_equal(assay_send(a, "score", sb.data, sb.size, &id), ASSAY_OK);
+        if (i == 0) first = id;
+        assert_int_equal(id, first + (uint32_t)i);
+        want[i] = (double[]){1, 2, 0}[i % 3];
+    }
+    for (int i = 0; i < N; i++) {
+        assay_reply_t *r;
+        assert_int_equal(assay_recv(a, 10000, &r), ASSAY_OK);
+        uint32_t k = assay_reply_msgid(r) - first;
+        assert_true(k < N);
+        assert_false(seen[k]);
+        seen[k] = true;
+        assert_true(h_num(assay_reply_result(r), "score") == want[k]);
+        assay_reply_free(&r);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    assay_close(&a);
+}
+
 static void stats_counts_requests_per_method(void **state)
 {
     assay_t *c = h_connect(&s_e, false);
@@ -493,6 +531,7 @@ int main(void)
         cmocka_unit_test(score_reports_totals_pass_and_item_detail),
         cmocka_unit_test(score_errors_name_the_item_and_the_field),
         cmocka_unit_test(score_batch_scores_every_response_with_stats),
+        cmocka_unit_test(pipelined_requests_each_get_their_own_response),
         cmocka_unit_test(stats_counts_requests_per_method),
         cmocka_unit_test(req_clients_get_their_delimiter_echoed),
         cmocka_unit_test(multi_frame_garbage_is_answered_bad_request),
