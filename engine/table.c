@@ -673,15 +673,3 @@ void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item)
 {
     memcpy(item, t->base + t->hdr.items_off + (size_t)pos * sizeof *item, sizeof *item);
 }
-
-int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len)
-{
-    uint32_t hash = as_table_hash(s, len);
-    for (uint32_t slot = hash & t->hdr.hash_mask;; slot = (slot + 1) & t->hdr.hash_mask) {
-        as_thash_t e;
-        memcpy(&e, t->base + t->hdr.hash_off + (size_t)slot * sizeof e, sizeof e);
-        if (!e.pos1) return -1;
-        if (e.hash == hash && e.id_len == len && as_bytes_eq(t->base + e.id_off, s, len))
-            return (int32_t)(e.pos1 - 1);
-    }
-}

@@ -141,8 +141,18 @@ static inline uint32_t as_table_hash(const char *s, uint32_t len)
     return h;
 }
 
-/* Finds the item with id (s, len); returns its position or -1. */
-int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len);
+/* Finds the item with id (s, len); returns its position or -1. One probe in the common case. */
+static inline int32_t as_table_find(const as_table_t *t, const char *s, uint32_t len)
+{
+    uint32_t hash = as_table_hash(s, len);
+    for (uint32_t slot = hash & t->hdr.hash_mask;; slot = (slot + 1) & t->hdr.hash_mask) {
+        as_thash_t e;
+        memcpy(&e, t->base + t->hdr.hash_off + (size_t)slot * sizeof e, sizeof e);
+        if (!e.pos1) return -1;
+        if (e.hash == hash && e.id_len == len && as_bytes_eq(t->base + e.id_off, s, len))
+            return (int32_t)(e.pos1 - 1);
+    }
+}
 /* A view of a table string. */
 static inline const char *as_table_str(const as_table_t *t, uint32_t off)
 {

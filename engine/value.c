@@ -58,7 +58,11 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
     as_mp_type_t t = as_mp_peek(r);
     const char *s;
     uint32_t len;
-    memset(v, 0, sizeof *v);
+    /* The fields a type does not use are zeroed too (the compiler copies whole values). */
+    v->b = NULL;
+    v->b_len = 0;
+    v->i = 0;
+    v->x = v->y = 0;
     switch (base) {
     case AS_BT_IDENTIFIER:
     case AS_BT_STRING:
@@ -70,10 +74,14 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
         }
         return AS_OK;
     case AS_BT_INTEGER:
+        v->a = NULL;
+        v->a_len = 0;
         if (as_mp_int(r, &v->i) != AS_MP_OK) break;
         v->x = (double)v->i;
         return AS_OK;
     case AS_BT_FLOAT:
+        v->a = NULL;
+        v->a_len = 0;
         if (as_mp_number(r, &v->x) != AS_MP_OK) break;
         if (!isfinite(v->x)) {
             *r = save;
@@ -90,6 +98,8 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
         }
         return AS_OK;
     case AS_BT_POINT:
+        v->a = NULL;
+        v->a_len = 0;
         if (t == AS_MP_STR) {
             const char *a, *b;
             uint32_t al, bl;
@@ -116,39 +126,6 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
         "a pair \"A B\"", "a directed pair \"A B\"", "a point \"x y\" or [x, y]"};
     return as_err_at(err, AS_BAD_REQUEST, path, "expected %s, got %s", want[base],
                      as_mp_type_name(t));
-}
-
-static bool s_str_eq(const char *x, uint32_t xl, const char *y, uint32_t yl, bool cs)
-{
-    if (xl != yl) return false;
-    if (cs) return as_bytes_eq(x, y, xl);
-    for (uint32_t i = 0; i < xl; i++) {
-        unsigned char a = (unsigned char)x[i], b = (unsigned char)y[i];
-        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
-        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
-        if (a != b) return false;
-    }
-    return true;
-}
-
-bool as_value_eq(as_base_t base, const as_value_t *x, const as_value_t *y, bool cs)
-{
-    switch (base) {
-    case AS_BT_IDENTIFIER:
-    case AS_BT_STRING: return s_str_eq(x->a, x->a_len, y->a, y->a_len, cs);
-    case AS_BT_INTEGER: return x->i == y->i;
-    case AS_BT_FLOAT: return x->x == y->x;
-    case AS_BT_DIRECTED_PAIR:
-        return s_str_eq(x->a, x->a_len, y->a, y->a_len, cs) &&
-               s_str_eq(x->b, x->b_len, y->b, y->b_len, cs);
-    case AS_BT_PAIR:
-        return (s_str_eq(x->a, x->a_len, y->a, y->a_len, cs) &&
-                s_str_eq(x->b, x->b_len, y->b, y->b_len, cs)) ||
-               (s_str_eq(x->a, x->a_len, y->b, y->b_len, cs) &&
-                s_str_eq(x->b, x->b_len, y->a, y->a_len, cs));
-    case AS_BT_POINT: return x->x == y->x && x->y == y->y;
-    default: return false;
-    }
 }
 
 as_code_t as_values_read(as_mp_t *r, as_card_t card, as_base_t base, as_value_t *vals, uint32_t max,

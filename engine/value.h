@@ -47,9 +47,41 @@ typedef struct {
 as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path_t *path,
                         as_err_t *err);
 
+static inline bool as_str_eq_cs(const char *x, uint32_t xl, const char *y, uint32_t yl, bool cs)
+{
+    if (xl != yl) return false;
+    if (cs) return as_bytes_eq(x, y, xl);
+    for (uint32_t i = 0; i < xl; i++) {
+        unsigned char a = (unsigned char)x[i], b = (unsigned char)y[i];
+        if (a >= 'A' && a <= 'Z') a = (unsigned char)(a + 32);
+        if (b >= 'A' && b <= 'Z') b = (unsigned char)(b + 32);
+        if (a != b) return false;
+    }
+    return true;
+}
+
 /* QTI equality of two values of the same base type. case_sensitive applies to the string parts
- * of identifier, string, pair and directed_pair values (ASCII case folding). */
-bool as_value_eq(as_base_t base, const as_value_t *x, const as_value_t *y, bool case_sensitive);
+ * of identifier, string, pair and directed_pair values (ASCII case folding). Inline: the scorer
+ * calls it for every value it compares. */
+static inline bool as_value_eq(as_base_t base, const as_value_t *x, const as_value_t *y, bool cs)
+{
+    switch (base) {
+    case AS_BT_IDENTIFIER:
+    case AS_BT_STRING: return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
+    case AS_BT_INTEGER: return x->i == y->i;
+    case AS_BT_FLOAT: return x->x == y->x;
+    case AS_BT_DIRECTED_PAIR:
+        return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
+               as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs);
+    case AS_BT_PAIR:
+        return (as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
+                as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs)) ||
+               (as_str_eq_cs(x->a, x->a_len, y->b, y->b_len, cs) &&
+                as_str_eq_cs(x->b, x->b_len, y->a, y->a_len, cs));
+    case AS_BT_POINT: return x->x == y->x && x->y == y->y;
+    default: return false;
+    }
+}
 
 
 /* Reads a response or a `correct` list at r into vals (up to max values, *n of them):
