@@ -28,7 +28,8 @@ static void s_answer(s_broker_t *b, int role, as_frames_t *fr, int env, uint32_t
 {
     msgpack_sbuffer_clear(&b->sb);
     as_response_error(&b->pk, msgid, code, msg);
-    for (int i = env + 1; i < fr->n; i++) zmq_msg_close(&fr->f[i]);
+    for (int i = env + 1; i < fr->n; i++)
+        zmq_msg_close(&fr->f[i]);
     if (env >= fr->n) zmq_msg_init(&fr->f[env]); /* no body frame: append one */
     fr->n = env + 1;
     as_frames_set(fr, env, b->sb.data, b->sb.size);
@@ -48,15 +49,17 @@ static bool s_pending(void *sock)
     return ev & ZMQ_POLLIN;
 }
 
-/* With no request in flight and none waiting, a cheap read-only request is answered here: handing it to a worker
- * and back would cost two thread wake-ups (10-30 us each on a small machine) for microseconds of
- * work. Under load (anything in flight, or more requests queued) every request goes to the
- * workers, so the broker keeps routing and the work spreads over the cores. Returns false when the request is not one to run inline. */
+/* With no request in flight and none waiting, a cheap read-only request is answered here: handing
+ * it to a worker and back would cost two thread wake-ups (10-30 us each on a small machine) for
+ * microseconds of work. Under load (anything in flight, or more requests queued) every request goes
+ * to the workers, so the broker keeps routing and the work spreads over the cores. Returns false
+ * when the request is not one to run inline. */
 static bool s_inline(s_broker_t *b, int role, as_frames_t *fr, int env, as_hdr_t *hdr)
 {
     zmq_msg_t *body = &fr->f[env];
     as_request_t req;
-    if (as_request_decode(zmq_msg_data(body), zmq_msg_size(body), &req, NULL) != AS_OK) return false;
+    if (as_request_decode(zmq_msg_data(body), zmq_msg_size(body), &req, NULL) != AS_OK)
+        return false;
     int m = as_method_find(req.method, req.method_len);
     if (m < 0 || !(as_methods[m].flags & AS_M_INLINE)) return false;
     as_code_t code;
@@ -105,8 +108,9 @@ static void s_request(s_broker_t *b, int role)
     uint32_t msgid = as_peek_msgid(zmq_msg_data(body), size);
     if (size > b->e->max_message) {
         as_stats_event(b->e->stats, AS_EV_TOO_LARGE);
-        snprintf(msg, sizeof msg, "request of %zu bytes is over the limit of %zu bytes (--max-message)",
-                 size, b->e->max_message);
+        snprintf(msg, sizeof msg,
+                 "request of %zu bytes is over the limit of %zu bytes (--max-message)", size,
+                 b->e->max_message);
         s_answer(b, role, &fr, env, msgid, AS_TOO_LARGE, msg);
         return;
     }
@@ -124,7 +128,8 @@ static void s_request(s_broker_t *b, int role)
     if (zmq_msg_send(&h, b->e->work, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&h);
         as_stats_event(b->e->stats, AS_EV_OVERLOADED);
-        s_answer(b, role, &fr, env, msgid, AS_OVERLOADED, "every worker's queue is full: retry later");
+        s_answer(b, role, &fr, env, msgid, AS_OVERLOADED,
+                 "every worker's queue is full: retry later");
         return;
     }
     as_frames_send(b->e->work, &fr, 0, 0); /* the rest of a multipart message always follows */
@@ -158,7 +163,8 @@ void *as_broker_run(void *arg)
         {e->control, 0, ZMQ_POLLIN, 0},
         {e->replies, 0, ZMQ_POLLIN, 0},
     };
-    for (int r = 0; r < AS_ROLE_COUNT; r++) items[2 + r] = (zmq_pollitem_t){e->frontend[r], 0, ZMQ_POLLIN, 0};
+    for (int r = 0; r < AS_ROLE_COUNT; r++)
+        items[2 + r] = (zmq_pollitem_t){e->frontend[r], 0, ZMQ_POLLIN, 0};
     for (;;) {
         if (b.draining && (b.in_flight == 0 || as_now_ns() > deadline)) break;
         int rc = zmq_poll(items, 2 + AS_ROLE_COUNT, b.draining ? 50 : -1);
@@ -194,9 +200,11 @@ void *as_broker_run(void *arg)
             }
         }
     }
-    if (b.in_flight) AS_LOG(AS_LOG_WARN, "stopped with %llu request(s) unanswered after %d s",
-                            (unsigned long long)b.in_flight, e->draining_s);
-    for (int r = 0; r < AS_ROLE_COUNT; r++) zmq_close(e->frontend[r]);
+    if (b.in_flight)
+        AS_LOG(AS_LOG_WARN, "stopped with %llu request(s) unanswered after %d s",
+               (unsigned long long)b.in_flight, e->draining_s);
+    for (int r = 0; r < AS_ROLE_COUNT; r++)
+        zmq_close(e->frontend[r]);
     zmq_close(e->work);
     zmq_close(e->replies);
     zmq_close(e->control);

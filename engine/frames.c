@@ -53,7 +53,8 @@ int as_frames_send(void *sock, as_frames_t *fr, int from, int flags)
 
 void as_frames_close(as_frames_t *fr)
 {
-    for (int i = 0; i < fr->n; i++) zmq_msg_close(&fr->f[i]);
+    for (int i = 0; i < fr->n; i++)
+        zmq_msg_close(&fr->f[i]);
     fr->n = 0;
 }
 

@@ -12,7 +12,7 @@ void as_log_write(int level, const char *fmt, ...) __attribute__((format(printf,
 
 #define AS_LOG(level, ...)                                                                         \
     do {                                                                                           \
-        if ((level) <= as_log_level) as_log_write((level), __VA_ARGS__);                          \
+        if ((level) <= as_log_level) as_log_write((level), __VA_ARGS__);                           \
     } while (0)
 
 #endif

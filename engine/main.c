@@ -38,36 +38,40 @@ void as_engine_fatal(as_engine_t *e, const char *fmt, ...)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-"Usage: assayd [OPTION]...\n"
-"Serve assay's scoring engine on a data directory.\n"
-"\n"
-"assayd keeps each assessment's compiled weight table in an LMDB environment under the data\n"
-"directory and answers msgpack requests (proto/PROTOCOL.md) on ZeroMQ sockets there:\n"
-"  DIR/engine.sock  (mode 0660) scoring and reads; writes to assessments are forbidden\n"
-"  DIR/admin.sock   (mode 0600) every method\n"
-"  DIR/events.sock  PUB socket of notifications (assessment.<id>, ...)\n"
-"\n"
-"Options:\n"
-"  -d, --data DIR         data directory, created 0700 if missing\n"
-"                         (default: $ASSAY_DATA, else ./var/assay)\n"
-"  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
-"      --max-message SIZE largest request frame; larger ones are answered too_large\n"
-"                         (default: 1M; suffixes K, M, G)\n"
-"      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 1G)\n"
-"      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
-"  -h, --help             show this help and exit\n"
-"  -V, --version          show the version and exit\n"
-"\n"
-"Only one assayd may serve a data directory: a second one exits with status 1 and names the\n"
-"pid that holds DIR/assayd.lock. SIGINT or SIGTERM stops accepting requests, answers those in\n"
-"flight (up to 10 s), closes the environment and exits 0.\n"
-"\n"
-"Exit status: 0 after a clean shutdown, 1 on a start-up or fatal error, 2 on bad usage.\n"
-"\n"
-"Example:\n"
-"  assayd -d /var/lib/assay --workers 4 &\n"
-"  assay -d /var/lib/assay ping\n");
+    fprintf(
+        out,
+        "Usage: assayd [OPTION]...\n"
+        "Serve assay's scoring engine on a data directory.\n"
+        "\n"
+        "assayd keeps each assessment's compiled weight table in an LMDB environment under the "
+        "data\n"
+        "directory and answers msgpack requests (proto/PROTOCOL.md) on ZeroMQ sockets there:\n"
+        "  DIR/engine.sock  (mode 0660) scoring and reads; writes to assessments are forbidden\n"
+        "  DIR/admin.sock   (mode 0600) every method\n"
+        "  DIR/events.sock  PUB socket of notifications (assessment.<id>, ...)\n"
+        "\n"
+        "Options:\n"
+        "  -d, --data DIR         data directory, created 0700 if missing\n"
+        "                         (default: $ASSAY_DATA, else ./var/assay)\n"
+        "  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
+        "      --max-message SIZE largest request frame; larger ones are answered too_large\n"
+        "                         (default: 1M; suffixes K, M, G)\n"
+        "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 1G)\n"
+        "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
+        "  -h, --help             show this help and exit\n"
+        "  -V, --version          show the version and exit\n"
+        "\n"
+        "Only one assayd may serve a data directory: a second one exits with status 1 and names "
+        "the\n"
+        "pid that holds DIR/assayd.lock. SIGINT or SIGTERM stops accepting requests, answers those "
+        "in\n"
+        "flight (up to 10 s), closes the environment and exits 0.\n"
+        "\n"
+        "Exit status: 0 after a clean shutdown, 1 on a start-up or fatal error, 2 on bad usage.\n"
+        "\n"
+        "Example:\n"
+        "  assayd -d /var/lib/assay --workers 4 &\n"
+        "  assay -d /var/lib/assay ping\n");
 }
 
 /* Parses "123", "64K", "16M", "2G". */
@@ -78,10 +82,14 @@ static int s_size(const char *s, size_t *out)
     unsigned long long v = strtoull(s, &end, 10);
     if (errno || end == s) return -1;
     unsigned long long mul = 1;
-    if (*end == 'k' || *end == 'K') mul = 1ull << 10;
-    else if (*end == 'm' || *end == 'M') mul = 1ull << 20;
-    else if (*end == 'g' || *end == 'G') mul = 1ull << 30;
-    else if (*end) return -1;
+    if (*end == 'k' || *end == 'K')
+        mul = 1ull << 10;
+    else if (*end == 'm' || *end == 'M')
+        mul = 1ull << 20;
+    else if (*end == 'g' || *end == 'G')
+        mul = 1ull << 30;
+    else if (*end)
+        return -1;
     if (*end && end[1] && !(end[1] == 'B' || end[1] == 'i')) return -1;
     *out = (size_t)(v * mul);
     return 0;
@@ -186,15 +194,17 @@ int main(int argc, char **argv)
     e->map_size = 1ull << 30;
     e->draining_s = 10;
     static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},     {"workers", required_argument, 0, 'w'},
+        {"data", required_argument, 0, 'd'},        {"workers", required_argument, 0, 'w'},
         {"max-message", required_argument, 0, 'm'}, {"map-size", required_argument, 0, 's'},
-        {"log-level", required_argument, 0, 'l'}, {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},         {0, 0, 0, 0}};
+        {"log-level", required_argument, 0, 'l'},   {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},           {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
         char *end;
         switch (c) {
-        case 'd': data = optarg; break;
+        case 'd':
+            data = optarg;
+            break;
         case 'w':
             e->workers = (int)strtol(optarg, &end, 10);
             if (*end || e->workers < 1 || e->workers > 64) {
@@ -203,30 +213,44 @@ int main(int argc, char **argv)
             }
             break;
         case 'm':
-            if (s_size(optarg, &e->max_message) || e->max_message < 64 || e->max_message > (1ull << 31)) {
-                fprintf(stderr, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"%s\"\n", optarg);
+            if (s_size(optarg, &e->max_message) || e->max_message < 64 ||
+                e->max_message > (1ull << 31)) {
+                fprintf(stderr,
+                        "assayd: --max-message: expected a size from 64 bytes to 2G, got \"%s\"\n",
+                        optarg);
                 return 2;
             }
             break;
         case 's':
             if (s_size(optarg, &e->map_size) || e->map_size < (1u << 20)) {
-                fprintf(stderr, "assayd: --map-size: expected a size of at least 1M, got \"%s\"\n", optarg);
+                fprintf(stderr, "assayd: --map-size: expected a size of at least 1M, got \"%s\"\n",
+                        optarg);
                 return 2;
             }
             break;
         case 'l':
             if ((as_log_level = as_log_parse(optarg)) < 0) {
-                fprintf(stderr, "assayd: --log-level: expected error, warn, info or debug, got \"%s\"\n", optarg);
+                fprintf(stderr,
+                        "assayd: --log-level: expected error, warn, info or debug, got \"%s\"\n",
+                        optarg);
                 return 2;
             }
             break;
-        case 'h': s_usage(stdout); return 0;
-        case 'V': printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION); return 0;
-        default: fprintf(stderr, "Try 'assayd --help' for more information.\n"); return 2;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        case 'V':
+            printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'assayd --help' for more information.\n");
+            return 2;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, "assayd: unexpected argument \"%s\"\nTry 'assayd --help' for more information.\n", argv[optind]);
+        fprintf(stderr,
+                "assayd: unexpected argument \"%s\"\nTry 'assayd --help' for more information.\n",
+                argv[optind]);
         return 2;
     }
     if (!data || !*data) data = "./var/assay";
@@ -263,8 +287,8 @@ int main(int argc, char **argv)
     e->writer_in = s_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);
     e->control = s_inproc(e, ZMQ_PAIR, AS_EP_CONTROL, 10);
     void *stop = zmq_socket(e->zctx, ZMQ_PAIR);
-    if (!e->frontend[0] || !e->frontend[1] || !e->pub || !e->work || !e->replies ||
-        !e->writer_in || !e->control || !stop || zmq_connect(stop, AS_EP_CONTROL))
+    if (!e->frontend[0] || !e->frontend[1] || !e->pub || !e->work || !e->replies || !e->writer_in ||
+        !e->control || !stop || zmq_connect(stop, AS_EP_CONTROL))
         return 1;
 
     /* Threads inherit this mask: only main takes SIGINT/SIGTERM, through sigwait. */
@@ -284,17 +308,22 @@ int main(int argc, char **argv)
         pthread_create(&workers[i], NULL, as_worker_run, &wargs[i]);
     }
     pthread_create(&broker, NULL, as_broker_run, e);
-    AS_LOG(AS_LOG_INFO, "assayd %s serving %s (engine.sock, admin.sock, events.sock) with %d worker(s)",
+    AS_LOG(AS_LOG_INFO,
+           "assayd %s serving %s (engine.sock, admin.sock, events.sock) with %d worker(s)",
            AS_VERSION, data, e->workers);
 
     int sig = 0;
     sigwait(&sigs, &sig);
-    AS_LOG(AS_LOG_INFO, "%s: shutting down", atomic_load(&e->fatal) ? "fatal error" : sig == SIGINT ? "SIGINT" : "SIGTERM");
+    AS_LOG(AS_LOG_INFO, "%s: shutting down",
+           atomic_load(&e->fatal) ? "fatal error"
+           : sig == SIGINT        ? "SIGINT"
+                                  : "SIGTERM");
     zmq_send(stop, "stop", 4, 0);
     pthread_join(broker, NULL);
     zmq_close(stop);
     zmq_ctx_shutdown(e->zctx); /* workers and writer see ETERM once idle */
-    for (int i = 0; i < e->workers; i++) pthread_join(workers[i], NULL);
+    for (int i = 0; i < e->workers; i++)
+        pthread_join(workers[i], NULL);
     pthread_join(writer, NULL);
     zmq_ctx_term(e->zctx);
     as_store_destroy(&e->store);

@@ -57,7 +57,9 @@ static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_path_t path;
     as_path_init(&path, NULL);
     if (as_mp_skip(&end, AS_MAX_DEPTH) != AS_MP_OK)
-        return as_err_set(err, AS_BAD_REQUEST, "params: truncated, malformed or nested deeper than %d levels", AS_MAX_DEPTH);
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "params: truncated, malformed or nested deeper than %d levels",
+                          AS_MAX_DEPTH);
     as_code_t rc = as_params_end(&end, err);
     if (rc) return rc;
     size_t len = (size_t)(end.p - req->params.p); /* the definition as submitted */
@@ -118,7 +120,8 @@ static as_code_t s_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_mp_t r;
     uint32_t n;
     as_mp_init(&r, src, src_len);
-    if (as_mp_map(&r, &n) != AS_MP_OK) return as_err_set(err, AS_INTERNAL, "stored definition is not a map");
+    if (as_mp_map(&r, &n) != AS_MP_OK)
+        return as_err_set(err, AS_INTERNAL, "stored definition is not a map");
     msgpack_pack_map(&w->pk, n + 2);
     as_pack_raw(&w->pk, r.p, as_mp_left(&r));
     as_pack_cstr(&w->pk, "version");
@@ -215,8 +218,8 @@ static as_code_t s_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
     double total;
     as_path_init(&path, "answers");
-    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total,
-                          detail ? w->item_scores : NULL, err);
+    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total, detail ? w->item_scores : NULL,
+                          err);
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
     msgpack_pack_map(pk, 5 + (t.hdr.has_pass ? 1 : 0) + (detail ? 1 : 0));

@@ -12,7 +12,7 @@
 #include <stdlib.h>
 
 struct as_scorer {
-    uint8_t answered[AS_MAX_ITEMS];         /* items answered in the current response */
+    uint8_t answered[AS_MAX_ITEMS]; /* items answered in the current response */
     as_value_t vals[AS_MAX_VALUES];
     uint8_t used[AS_MAX_ENTRIES / 8 + 1]; /* entries or areas already counted in a container */
 };
@@ -163,8 +163,10 @@ static bool s_in_area(const as_table_t *t, const as_tarea_t *a, double x, double
         double dy = (y - s_coord(t, a, 1)) / s_coord(t, a, 3);
         return dx * dx + dy * dy <= 1;
     }
-    case AS_SHAPE_POLY: return s_in_poly(t, a, x, y);
-    default: return true;
+    case AS_SHAPE_POLY:
+        return s_in_poly(t, a, x, y);
+    default:
+        return true;
     }
 }
 
@@ -209,7 +211,9 @@ double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *i
     if (n == 0) return 0; /* a missing or empty response scores 0 under every template */
     double raw = 0;
     switch ((as_rule_t)it->rule) {
-    case AS_RULE_MATCH_CORRECT: raw = s_matches_correct(t, it, vals, n) ? 1 : 0; break;
+    case AS_RULE_MATCH_CORRECT:
+        raw = s_matches_correct(t, it, vals, n) ? 1 : 0;
+        break;
     case AS_RULE_MATCH_NUMERIC: {
         as_value_t cv;
         s_tval(t, it->correct_off, 0, &cv);
@@ -217,9 +221,14 @@ double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *i
         raw = fabs(vals[0].x - cv.x) <= tol ? 1 : 0;
         break;
     }
-    case AS_RULE_MAP_RESPONSE: raw = s_map_response(self, t, it, vals, n); break;
-    case AS_RULE_MAP_RESPONSE_POINT: raw = s_map_point(self, t, it, vals, n); break;
-    default: break;
+    case AS_RULE_MAP_RESPONSE:
+        raw = s_map_response(self, t, it, vals, n);
+        break;
+    case AS_RULE_MAP_RESPONSE_POINT:
+        raw = s_map_point(self, t, it, vals, n);
+        break;
+    default:
+        break;
     }
     return raw * it->weight;
 }
@@ -241,7 +250,9 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
         if (as_mp_str(r, &k, &kl) != AS_MP_OK)
             return as_err_at(err, AS_BAD_REQUEST, path, "item ids must be strings");
         int32_t pos = as_table_find(t, k, kl);
-        const char *problem = pos < 0 ? "no item with this id in assessment" : self->answered[pos] ? "answered twice" : NULL;
+        const char *problem = pos < 0               ? "no item with this id in assessment"
+                              : self->answered[pos] ? "answered twice"
+                                                    : NULL;
         if (problem) {
             if (!err) return AS_BAD_REQUEST;
             as_path_key(path, k, kl);

@@ -85,7 +85,8 @@ void as_stats_pack_methods(as_stats_t *self, msgpack_packer *pk, const char *con
     int active = 0;
     for (int i = 0; i < n; i++) {
         uint64_t c = 0;
-        for (int s = 0; s < self->slots; s++) c += atomic_load_explicit(&self->slot[s].m[i].count, memory_order_relaxed);
+        for (int s = 0; s < self->slots; s++)
+            c += atomic_load_explicit(&self->slot[s].m[i].count, memory_order_relaxed);
         if (names[i] && c) active++;
     }
     msgpack_pack_map(pk, (size_t)active);
@@ -96,10 +97,12 @@ void as_stats_pack_methods(as_stats_t *self, msgpack_packer *pk, const char *con
             as_mstat_t *m = &self->slot[s].m[i];
             count += atomic_load_explicit(&m->count, memory_order_relaxed);
             errors += atomic_load_explicit(&m->errors, memory_order_relaxed);
-            for (int b = 0; b < AS_STATS_BUCKETS; b++) hist[b] += atomic_load_explicit(&m->lat[b], memory_order_relaxed);
+            for (int b = 0; b < AS_STATS_BUCKETS; b++)
+                hist[b] += atomic_load_explicit(&m->lat[b], memory_order_relaxed);
         }
         if (!names[i] || !count) continue;
-        for (int b = 0; b < AS_STATS_BUCKETS; b++) seen += hist[b];
+        for (int b = 0; b < AS_STATS_BUCKETS; b++)
+            seen += hist[b];
         as_pack_cstr(pk, names[i]);
         msgpack_pack_map(pk, 7);
         as_pack_cstr(pk, "count");

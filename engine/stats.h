@@ -34,10 +34,10 @@ as_tstat_t *as_stats_slot(as_stats_t *self, int slot);
 
 /* Engine-wide events counted outside any method. */
 typedef enum {
-    AS_EV_OVERLOADED,      /* requests answered `overloaded` */
-    AS_EV_REPLY_DROPPED,   /* replies that could not be delivered (client gone or not reading) */
-    AS_EV_TOO_LARGE,       /* frames over --max-message */
-    AS_EV_BAD_FRAMES,      /* messages with a malformed envelope */
+    AS_EV_OVERLOADED,    /* requests answered `overloaded` */
+    AS_EV_REPLY_DROPPED, /* replies that could not be delivered (client gone or not reading) */
+    AS_EV_TOO_LARGE,     /* frames over --max-message */
+    AS_EV_BAD_FRAMES,    /* messages with a malformed envelope */
     AS_EV_COUNT
 } as_event_t;
 void as_stats_event(as_stats_t *self, as_event_t ev);

@@ -52,7 +52,8 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_env_open(self->env, dir, MDB_NORDAHEAD, 0600))) goto fail;
     int dead = 0;
     mdb_reader_check(self->env, &dead);
-    if (dead) AS_LOG(AS_LOG_WARN, "cleared %d stale reader slot(s) left by a crashed process", dead);
+    if (dead)
+        AS_LOG(AS_LOG_WARN, "cleared %d stale reader slot(s) left by a crashed process", dead);
     MDB_envinfo info;
     mdb_env_info(self->env, &info);
     self->map_size = info.me_mapsize;
@@ -193,7 +194,8 @@ as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, 
     if (rc) return s_mdb(rd->store, rc, err, "list");
     *total = st.ms_entries;
     *more = false;
-    if ((rc = mdb_cursor_open(rd->txn, rd->store->tables, &cur))) return s_mdb(rd->store, rc, err, "list");
+    if ((rc = mdb_cursor_open(rd->txn, rd->store->tables, &cur)))
+        return s_mdb(rd->store, rc, err, "list");
     if (after) {
         k = (MDB_val){after_len, (void *)after};
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -275,7 +277,9 @@ as_code_t as_store_grow(as_store_t *store, as_err_t *err)
     pthread_rwlock_wrlock(&store->resize);
     int rc = mdb_env_set_mapsize(store->env, want);
     pthread_rwlock_unlock(&store->resize);
-    if (rc) return as_err_set(err, AS_INTERNAL, "cannot grow the data map to %zu bytes: %s", want, mdb_strerror(rc));
+    if (rc)
+        return as_err_set(err, AS_INTERNAL, "cannot grow the data map to %zu bytes: %s", want,
+                          mdb_strerror(rc));
     AS_LOG(AS_LOG_INFO, "data map grown from %zu to %zu MiB", store->map_size >> 20, want >> 20);
     store->map_size = want;
     store->full = false;
@@ -299,7 +303,8 @@ as_code_t as_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len,
     MDB_val vk, v, k = {id_len, (void *)id};
     uint32_t ver = 0;
     s_ver_key(id, id_len, kb, &vk);
-    if (mdb_get(w->txn, s->meta, &vk, &v) == 0 && v.mv_size == sizeof ver) memcpy(&ver, v.mv_data, sizeof ver);
+    if (mdb_get(w->txn, s->meta, &vk, &v) == 0 && v.mv_size == sizeof ver)
+        memcpy(&ver, v.mv_data, sizeof ver);
     ver++;
     memcpy(blob + offsetof(as_thdr_t, version), &ver, sizeof ver);
     v = (MDB_val){sizeof ver, &ver};

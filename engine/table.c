@@ -39,7 +39,8 @@ static uint32_t s_alloc(s_buf_t *b, size_t n)
     }
     if (off + n > b->cap) {
         size_t cap = b->cap ? b->cap : 4096;
-        while (cap < off + n) cap *= 2;
+        while (cap < off + n)
+            cap *= 2;
         uint8_t *p = realloc(b->data, cap);
         if (!p) {
             b->oom = true;
@@ -81,9 +82,11 @@ static as_code_t s_number(s_compiler_t *c, s_field_t *f, double lo, double hi, d
                          as_mp_type_name(as_mp_peek(&f->at)));
     if (!isfinite(*out) || *out < lo || *out > hi) {
         if (isinf(hi))
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected a finite number >= %g, got %g", lo, *out);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "expected a finite number >= %g, got %g", lo, *out);
         if (isinf(lo))
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected a finite number, got %g", *out);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected a finite number, got %g",
+                             *out);
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected a number in [%g, %g], got %g",
                          lo, hi, *out);
     }
@@ -114,7 +117,8 @@ static as_code_t s_id(s_compiler_t *c, s_field_t *f, const char **s, uint32_t *l
     return rc;
 }
 
-static as_code_t s_enum(s_compiler_t *c, s_field_t *f, const char *const *names, int count, int *out)
+static as_code_t s_enum(s_compiler_t *c, s_field_t *f, const char *const *names, int count,
+                        int *out)
 {
     const char *s;
     uint32_t len;
@@ -158,15 +162,22 @@ static void s_tval_put(s_compiler_t *c, uint32_t off, as_base_t base, const as_v
 static void s_value_text(as_base_t base, const as_value_t *v, char *out, size_t n)
 {
     switch (base) {
-    case AS_BT_INTEGER: snprintf(out, n, "%lld", (long long)v->i); break;
-    case AS_BT_FLOAT: snprintf(out, n, "%g", v->x); break;
-    case AS_BT_POINT: snprintf(out, n, "\"%g %g\"", v->x, v->y); break;
+    case AS_BT_INTEGER:
+        snprintf(out, n, "%lld", (long long)v->i);
+        break;
+    case AS_BT_FLOAT:
+        snprintf(out, n, "%g", v->x);
+        break;
+    case AS_BT_POINT:
+        snprintf(out, n, "\"%g %g\"", v->x, v->y);
+        break;
     case AS_BT_PAIR:
     case AS_BT_DIRECTED_PAIR:
         snprintf(out, n, "\"%.*s %.*s\"", (int)(v->a_len > 60 ? 60 : v->a_len), v->a,
                  (int)(v->b_len > 60 ? 60 : v->b_len), v->b);
         break;
-    default: snprintf(out, n, "\"%.*s\"", (int)(v->a_len > 120 ? 120 : v->a_len), v->a);
+    default:
+        snprintf(out, n, "\"%.*s\"", (int)(v->a_len > 120 ? 120 : v->a_len), v->a);
     }
 }
 
@@ -183,7 +194,8 @@ static as_code_t s_correct(s_compiler_t *c, s_field_t *f, as_titem_t *it)
     it->n_correct = n;
     it->correct_off = s_alloc(&c->b, (size_t)n * sizeof(as_tval_t));
     for (uint32_t i = 0; i < n && !c->b.oom; i++)
-        s_tval_put(c, it->correct_off + i * (uint32_t)sizeof(as_tval_t), (as_base_t)it->base, &c->vals[i]);
+        s_tval_put(c, it->correct_off + i * (uint32_t)sizeof(as_tval_t), (as_base_t)it->base,
+                   &c->vals[i]);
     return AS_OK;
 }
 
@@ -234,11 +246,13 @@ static void s_entry_key(const s_buf_t *b, uint32_t entries_off, uint32_t j, as_t
 
 static as_code_t s_mapping(s_compiler_t *c, s_field_t *f, as_titem_t *it)
 {
-    s_field_t mf[] = {{.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
+    s_field_t mf[] = {
+        {.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
     size_t mark = s_enter(c, f);
     as_code_t rc = s_fields(c, &f->at, mf, 4);
     if (rc) return rc;
-    if (!mf[0].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"entries\"");
+    if (!mf[0].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"entries\"");
     if ((rc = s_bounds(c, &mf[1], &mf[2], &mf[3], it))) return rc;
     uint32_t n;
     if ((rc = s_array_at(c, &mf[0], AS_MAX_ENTRIES, &n))) return rc;
@@ -316,17 +330,20 @@ static const char *s_coords_problem(as_shape_t shape, const double *v, uint32_t 
     case AS_SHAPE_POLY:
         if (n < 6 || n % 2) return "a poly takes an even number of coords, at least 3 points";
         return NULL;
-    default: return n ? "the default shape takes no coords" : NULL;
+    default:
+        return n ? "the default shape takes no coords" : NULL;
     }
 }
 
 static as_code_t s_area_mapping(s_compiler_t *c, s_field_t *f, as_titem_t *it)
 {
-    s_field_t mf[] = {{.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
+    s_field_t mf[] = {
+        {.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
     size_t mark = s_enter(c, f);
     as_code_t rc = s_fields(c, &f->at, mf, 4);
     if (rc) return rc;
-    if (!mf[0].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"entries\"");
+    if (!mf[0].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"entries\"");
     if ((rc = s_bounds(c, &mf[1], &mf[2], &mf[3], it))) return rc;
     uint32_t n;
     if ((rc = s_array_at(c, &mf[0], AS_MAX_ENTRIES, &n))) return rc;
@@ -432,8 +449,10 @@ enum { F_ID, F_CARD, F_BASE, F_RULE, F_CORRECT, F_MAPPING, F_AREA, F_TOL, F_WEIG
 
 static as_code_t s_item(s_compiler_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
 {
-    s_field_t f[F_COUNT] = {{.name = "id"},      {.name = "cardinality"},  {.name = "base_type"}, {.name = "rule"},  {.name = "correct"},
-                            {.name = "mapping"}, {.name = "area_mapping"}, {.name = "tolerance"}, {.name = "weight"}};
+    s_field_t f[F_COUNT] = {
+        {.name = "id"},           {.name = "cardinality"}, {.name = "base_type"},
+        {.name = "rule"},         {.name = "correct"},     {.name = "mapping"},
+        {.name = "area_mapping"}, {.name = "tolerance"},   {.name = "weight"}};
     static const char *const rules[] = {"match_correct", "map_response", "map_response_point",
                                         "match_numeric"};
     as_code_t rc = s_fields(c, r, f, F_COUNT);
@@ -553,7 +572,8 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     memset(out, 0, sizeof *out);
     as_mp_t r;
     as_mp_init(&r, src, len);
-    s_field_t f[A_COUNT] = {{.name = "id"}, {.name = "title"}, {.name = "pass_ratio"}, {.name = "items"}};
+    s_field_t f[A_COUNT] = {
+        {.name = "id"}, {.name = "title"}, {.name = "pass_ratio"}, {.name = "items"}};
     as_code_t rc = s_fields(c, &r, f, A_COUNT);
     if (rc) goto fail;
     if (!f[A_ID].seen || !f[A_ITEMS].seen) {
@@ -584,7 +604,8 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     s_alloc(&c->b, sizeof(as_thdr_t));
     h.n_items = n;
     h.hash_mask = 1;
-    while (h.hash_mask + 1 < 2 * n) h.hash_mask = h.hash_mask * 2 + 1;
+    while (h.hash_mask + 1 < 2 * n)
+        h.hash_mask = h.hash_mask * 2 + 1;
     h.hash_off = s_alloc(&c->b, (size_t)(h.hash_mask + 1) * sizeof(as_thash_t));
     h.items_off = s_alloc(&c->b, (size_t)n * sizeof(as_titem_t));
     h.id_off = s_str(&c->b, id, id_len);
@@ -619,9 +640,11 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     qsort_r(idx, n, sizeof *idx, s_idx_cmp, c->b.data);
     for (uint32_t i = 1; i < n; i++) {
         const char *s = (const char *)c->b.data;
-        if (s_idcmp(s + idx[i].id_off, idx[i].id_len, s + idx[i - 1].id_off, idx[i - 1].id_len) == 0) {
-            rc = as_err_set(err, AS_BAD_REQUEST, "items[%u].id: duplicate item id \"%.*s\" (also items[%u])",
-                            idx[i].pos, (int)idx[i].id_len, s + idx[i].id_off, idx[i - 1].pos);
+        if (s_idcmp(s + idx[i].id_off, idx[i].id_len, s + idx[i - 1].id_off, idx[i - 1].id_len) ==
+            0) {
+            rc = as_err_set(err, AS_BAD_REQUEST,
+                            "items[%u].id: duplicate item id \"%.*s\" (also items[%u])", idx[i].pos,
+                            (int)idx[i].id_len, s + idx[i].id_off, idx[i - 1].pos);
             free(idx);
             goto fail;
         }

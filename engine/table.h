@@ -34,7 +34,13 @@ typedef enum {
     AS_RULE_COUNT
 } as_rule_t;
 
-typedef enum { AS_SHAPE_CIRCLE, AS_SHAPE_RECT, AS_SHAPE_POLY, AS_SHAPE_ELLIPSE, AS_SHAPE_DEFAULT } as_shape_t;
+typedef enum {
+    AS_SHAPE_CIRCLE,
+    AS_SHAPE_RECT,
+    AS_SHAPE_POLY,
+    AS_SHAPE_ELLIPSE,
+    AS_SHAPE_DEFAULT
+} as_shape_t;
 
 /* as_titem_t.flags */
 #define AS_TF_LOWER    0x01 /* lower bound set */
@@ -137,7 +143,8 @@ void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item);
 static inline uint32_t as_table_hash(const char *s, uint32_t len)
 {
     uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++) h = (h ^ (uint8_t)s[i]) * 16777619u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)s[i]) * 16777619u;
     return h;
 }
 

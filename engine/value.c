@@ -20,15 +20,20 @@ static bool s_two_tokens(const char *s, uint32_t len, const char **a, uint32_t *
                          const char **b, uint32_t *b_len)
 {
     uint32_t i = 0;
-    while (i < len && s_space(s[i])) i++;
+    while (i < len && s_space(s[i]))
+        i++;
     uint32_t a0 = i;
-    while (i < len && !s_space(s[i])) i++;
+    while (i < len && !s_space(s[i]))
+        i++;
     uint32_t a1 = i;
-    while (i < len && s_space(s[i])) i++;
+    while (i < len && s_space(s[i]))
+        i++;
     uint32_t b0 = i;
-    while (i < len && !s_space(s[i])) i++;
+    while (i < len && !s_space(s[i]))
+        i++;
     uint32_t b1 = i;
-    while (i < len && s_space(s[i])) i++;
+    while (i < len && s_space(s[i]))
+        i++;
     if (a1 == a0 || b1 == b0 || i != len) return false;
     *a = s + a0;
     *a_len = a1 - a0;
@@ -103,8 +108,8 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
         if (t == AS_MP_STR) {
             const char *a, *b;
             uint32_t al, bl;
-            if (as_mp_str(r, &s, &len) == AS_MP_OK && s_two_tokens(s, len, &a, &al, &b, &bl) && s_number(a, al, &v->x) &&
-                s_number(b, bl, &v->y))
+            if (as_mp_str(r, &s, &len) == AS_MP_OK && s_two_tokens(s, len, &a, &al, &b, &bl) &&
+                s_number(a, al, &v->x) && s_number(b, bl, &v->y))
                 return AS_OK;
             *r = save;
             return as_err_at(err, AS_BAD_REQUEST, path, "expected a point \"x y\" or [x, y]");
@@ -118,12 +123,17 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
             return as_err_at(err, AS_BAD_REQUEST, path, "expected a point \"x y\" or [x, y]");
         }
         break;
-    default: break;
+    default:
+        break;
     }
     *r = save;
-    static const char *const want[AS_BT_COUNT] = {
-        "an identifier (a string)", "a string", "an integer", "a number",
-        "a pair \"A B\"", "a directed pair \"A B\"", "a point \"x y\" or [x, y]"};
+    static const char *const want[AS_BT_COUNT] = {"an identifier (a string)",
+                                                  "a string",
+                                                  "an integer",
+                                                  "a number",
+                                                  "a pair \"A B\"",
+                                                  "a directed pair \"A B\"",
+                                                  "a point \"x y\" or [x, y]"};
     return as_err_at(err, AS_BAD_REQUEST, path, "expected %s, got %s", want[base],
                      as_mp_type_name(t));
 }

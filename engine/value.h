@@ -67,9 +67,12 @@ static inline bool as_value_eq(as_base_t base, const as_value_t *x, const as_val
 {
     switch (base) {
     case AS_BT_IDENTIFIER:
-    case AS_BT_STRING: return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
-    case AS_BT_INTEGER: return x->i == y->i;
-    case AS_BT_FLOAT: return x->x == y->x;
+    case AS_BT_STRING:
+        return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
+    case AS_BT_INTEGER:
+        return x->i == y->i;
+    case AS_BT_FLOAT:
+        return x->x == y->x;
     case AS_BT_DIRECTED_PAIR:
         return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
                as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs);
@@ -78,11 +81,12 @@ static inline bool as_value_eq(as_base_t base, const as_value_t *x, const as_val
                 as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs)) ||
                (as_str_eq_cs(x->a, x->a_len, y->b, y->b_len, cs) &&
                 as_str_eq_cs(x->b, x->b_len, y->a, y->a_len, cs));
-    case AS_BT_POINT: return x->x == y->x && x->y == y->y;
-    default: return false;
+    case AS_BT_POINT:
+        return x->x == y->x && x->y == y->y;
+    default:
+        return false;
     }
 }
-
 
 /* Reads a response or a `correct` list at r into vals (up to max values, *n of them):
  * nil is a missing response (*n = 0); an array is a container of values (for point, an array

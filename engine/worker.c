@@ -104,7 +104,8 @@ int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len
         }
     }
     if (rc) {
-        for (int i = 0; i < w->fwd_n; i++) zmq_msg_close(&w->fwd[i]);
+        for (int i = 0; i < w->fwd_n; i++)
+            zmq_msg_close(&w->fwd[i]);
         w->fwd_n = 0;
         w->fwd_op = AS_OP_NONE;
         msgpack_sbuffer_clear(&w->sb);
@@ -164,7 +165,8 @@ void *as_worker_run(void *arg)
             }
             /* The writer's queue is full: nothing was sent; answer overloaded instead. */
             as_stats_event(e->stats, AS_EV_OVERLOADED);
-            for (int i = fr.n - nf + 1; i < fr.n; i++) zmq_msg_close(&fr.f[i]);
+            for (int i = fr.n - nf + 1; i < fr.n; i++)
+                zmq_msg_close(&fr.f[i]);
             fr.n -= nf - 1;
             msgpack_sbuffer_clear(&w->sb);
             as_response_error(&w->pk, hdr.msgid, AS_OVERLOADED,

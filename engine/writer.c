@@ -16,7 +16,7 @@
 typedef struct {
     as_frames_t fr; /* [hdr][envelope][arguments] */
     as_hdr_t hdr;
-    int args;         /* index of the first argument frame */
+    int args; /* index of the first argument frame */
     as_code_t code;
     as_err_t err;
     uint32_t version;
@@ -61,7 +61,8 @@ static void s_apply(as_wtxn_t *txn, s_write_t *w)
         w->code = as_store_delete_assessment(txn, id, (uint32_t)len, &w->err);
         break;
     }
-    default: w->code = as_err_set(&w->err, AS_INTERNAL, "unknown write operation %d", w->hdr.op);
+    default:
+        w->code = as_err_set(&w->err, AS_INTERNAL, "unknown write operation %d", w->hdr.op);
     }
     if (!w->code) w->seq = as_store_next_seq(txn);
 }
@@ -88,7 +89,8 @@ static as_code_t s_commit(s_writer_t *wr, as_err_t *err)
     return as_err_set(err, AS_INTERNAL, "the data map could not be grown enough");
 }
 
-static void s_publish(s_writer_t *wr, s_write_t *w, const as_table_t *t, const char *id, size_t id_len)
+static void s_publish(s_writer_t *wr, s_write_t *w, const as_table_t *t, const char *id,
+                      size_t id_len)
 {
     char topic[16 + AS_MAX_ID];
     int n = snprintf(topic, sizeof topic, "assessment.%.*s", (int)id_len, id);
@@ -138,7 +140,8 @@ static void s_reply(s_writer_t *wr, s_write_t *w)
     }
     /* [hdr][envelope][response]: the argument frames make way for the response. */
     as_frames_t *fr = &w->fr;
-    for (int i = w->args + 1; i < fr->n; i++) zmq_msg_close(&fr->f[i]);
+    for (int i = w->args + 1; i < fr->n; i++)
+        zmq_msg_close(&fr->f[i]);
     fr->n = w->args + 1;
     as_frames_set(fr, w->args, wr->sb.data, wr->sb.size);
     as_stats_record(wr->stats, w->hdr.method, w->code != AS_OK, as_now_ns() - w->hdr.t_recv);

@@ -19,53 +19,95 @@ static uint64_t s_be64(const uint8_t *p)
 
 /* The type of each first byte (msgpack spec "Formats"); 0xc1 is reserved. */
 const uint8_t as_mp_types[256] = {
-    [0x00] = AS_MP_INT, [0x01] = AS_MP_INT, [0x02] = AS_MP_INT, [0x03] = AS_MP_INT, [0x04] = AS_MP_INT, [0x05] = AS_MP_INT, [0x06] = AS_MP_INT, [0x07] = AS_MP_INT,
-    [0x08] = AS_MP_INT, [0x09] = AS_MP_INT, [0x0a] = AS_MP_INT, [0x0b] = AS_MP_INT, [0x0c] = AS_MP_INT, [0x0d] = AS_MP_INT, [0x0e] = AS_MP_INT, [0x0f] = AS_MP_INT,
-    [0x10] = AS_MP_INT, [0x11] = AS_MP_INT, [0x12] = AS_MP_INT, [0x13] = AS_MP_INT, [0x14] = AS_MP_INT, [0x15] = AS_MP_INT, [0x16] = AS_MP_INT, [0x17] = AS_MP_INT,
-    [0x18] = AS_MP_INT, [0x19] = AS_MP_INT, [0x1a] = AS_MP_INT, [0x1b] = AS_MP_INT, [0x1c] = AS_MP_INT, [0x1d] = AS_MP_INT, [0x1e] = AS_MP_INT, [0x1f] = AS_MP_INT,
-    [0x20] = AS_MP_INT, [0x21] = AS_MP_INT, [0x22] = AS_MP_INT, [0x23] = AS_MP_INT, [0x24] = AS_MP_INT, [0x25] = AS_MP_INT, [0x26] = AS_MP_INT, [0x27] = AS_MP_INT,
-    [0x28] = AS_MP_INT, [0x29] = AS_MP_INT, [0x2a] = AS_MP_INT, [0x2b] = AS_MP_INT, [0x2c] = AS_MP_INT, [0x2d] = AS_MP_INT, [0x2e] = AS_MP_INT, [0x2f] = AS_MP_INT,
-    [0x30] = AS_MP_INT, [0x31] = AS_MP_INT, [0x32] = AS_MP_INT, [0x33] = AS_MP_INT, [0x34] = AS_MP_INT, [0x35] = AS_MP_INT, [0x36] = AS_MP_INT, [0x37] = AS_MP_INT,
-    [0x38] = AS_MP_INT, [0x39] = AS_MP_INT, [0x3a] = AS_MP_INT, [0x3b] = AS_MP_INT, [0x3c] = AS_MP_INT, [0x3d] = AS_MP_INT, [0x3e] = AS_MP_INT, [0x3f] = AS_MP_INT,
-    [0x40] = AS_MP_INT, [0x41] = AS_MP_INT, [0x42] = AS_MP_INT, [0x43] = AS_MP_INT, [0x44] = AS_MP_INT, [0x45] = AS_MP_INT, [0x46] = AS_MP_INT, [0x47] = AS_MP_INT,
-    [0x48] = AS_MP_INT, [0x49] = AS_MP_INT, [0x4a] = AS_MP_INT, [0x4b] = AS_MP_INT, [0x4c] = AS_MP_INT, [0x4d] = AS_MP_INT, [0x4e] = AS_MP_INT, [0x4f] = AS_MP_INT,
-    [0x50] = AS_MP_INT, [0x51] = AS_MP_INT, [0x52] = AS_MP_INT, [0x53] = AS_MP_INT, [0x54] = AS_MP_INT, [0x55] = AS_MP_INT, [0x56] = AS_MP_INT, [0x57] = AS_MP_INT,
-    [0x58] = AS_MP_INT, [0x59] = AS_MP_INT, [0x5a] = AS_MP_INT, [0x5b] = AS_MP_INT, [0x5c] = AS_MP_INT, [0x5d] = AS_MP_INT, [0x5e] = AS_MP_INT, [0x5f] = AS_MP_INT,
-    [0x60] = AS_MP_INT, [0x61] = AS_MP_INT, [0x62] = AS_MP_INT, [0x63] = AS_MP_INT, [0x64] = AS_MP_INT, [0x65] = AS_MP_INT, [0x66] = AS_MP_INT, [0x67] = AS_MP_INT,
-    [0x68] = AS_MP_INT, [0x69] = AS_MP_INT, [0x6a] = AS_MP_INT, [0x6b] = AS_MP_INT, [0x6c] = AS_MP_INT, [0x6d] = AS_MP_INT, [0x6e] = AS_MP_INT, [0x6f] = AS_MP_INT,
-    [0x70] = AS_MP_INT, [0x71] = AS_MP_INT, [0x72] = AS_MP_INT, [0x73] = AS_MP_INT, [0x74] = AS_MP_INT, [0x75] = AS_MP_INT, [0x76] = AS_MP_INT, [0x77] = AS_MP_INT,
-    [0x78] = AS_MP_INT, [0x79] = AS_MP_INT, [0x7a] = AS_MP_INT, [0x7b] = AS_MP_INT, [0x7c] = AS_MP_INT, [0x7d] = AS_MP_INT, [0x7e] = AS_MP_INT, [0x7f] = AS_MP_INT,
-    [0x80] = AS_MP_MAP, [0x81] = AS_MP_MAP, [0x82] = AS_MP_MAP, [0x83] = AS_MP_MAP, [0x84] = AS_MP_MAP, [0x85] = AS_MP_MAP, [0x86] = AS_MP_MAP, [0x87] = AS_MP_MAP,
-    [0x88] = AS_MP_MAP, [0x89] = AS_MP_MAP, [0x8a] = AS_MP_MAP, [0x8b] = AS_MP_MAP, [0x8c] = AS_MP_MAP, [0x8d] = AS_MP_MAP, [0x8e] = AS_MP_MAP, [0x8f] = AS_MP_MAP,
-    [0x90] = AS_MP_ARRAY, [0x91] = AS_MP_ARRAY, [0x92] = AS_MP_ARRAY, [0x93] = AS_MP_ARRAY, [0x94] = AS_MP_ARRAY, [0x95] = AS_MP_ARRAY, [0x96] = AS_MP_ARRAY, [0x97] = AS_MP_ARRAY,
-    [0x98] = AS_MP_ARRAY, [0x99] = AS_MP_ARRAY, [0x9a] = AS_MP_ARRAY, [0x9b] = AS_MP_ARRAY, [0x9c] = AS_MP_ARRAY, [0x9d] = AS_MP_ARRAY, [0x9e] = AS_MP_ARRAY, [0x9f] = AS_MP_ARRAY,
-    [0xa0] = AS_MP_STR, [0xa1] = AS_MP_STR, [0xa2] = AS_MP_STR, [0xa3] = AS_MP_STR, [0xa4] = AS_MP_STR, [0xa5] = AS_MP_STR, [0xa6] = AS_MP_STR, [0xa7] = AS_MP_STR,
-    [0xa8] = AS_MP_STR, [0xa9] = AS_MP_STR, [0xaa] = AS_MP_STR, [0xab] = AS_MP_STR, [0xac] = AS_MP_STR, [0xad] = AS_MP_STR, [0xae] = AS_MP_STR, [0xaf] = AS_MP_STR,
-    [0xb0] = AS_MP_STR, [0xb1] = AS_MP_STR, [0xb2] = AS_MP_STR, [0xb3] = AS_MP_STR, [0xb4] = AS_MP_STR, [0xb5] = AS_MP_STR, [0xb6] = AS_MP_STR, [0xb7] = AS_MP_STR,
-    [0xb8] = AS_MP_STR, [0xb9] = AS_MP_STR, [0xba] = AS_MP_STR, [0xbb] = AS_MP_STR, [0xbc] = AS_MP_STR, [0xbd] = AS_MP_STR, [0xbe] = AS_MP_STR, [0xbf] = AS_MP_STR,
-    [0xc0] = AS_MP_NIL, [0xc1] = AS_MP_INVALID, [0xc2] = AS_MP_BOOL, [0xc3] = AS_MP_BOOL, [0xc4] = AS_MP_BIN, [0xc5] = AS_MP_BIN, [0xc6] = AS_MP_BIN, [0xc7] = AS_MP_EXT,
-    [0xc8] = AS_MP_EXT, [0xc9] = AS_MP_EXT, [0xca] = AS_MP_FLOAT, [0xcb] = AS_MP_FLOAT, [0xcc] = AS_MP_INT, [0xcd] = AS_MP_INT, [0xce] = AS_MP_INT, [0xcf] = AS_MP_INT,
-    [0xd0] = AS_MP_INT, [0xd1] = AS_MP_INT, [0xd2] = AS_MP_INT, [0xd3] = AS_MP_INT, [0xd4] = AS_MP_EXT, [0xd5] = AS_MP_EXT, [0xd6] = AS_MP_EXT, [0xd7] = AS_MP_EXT,
-    [0xd8] = AS_MP_EXT, [0xd9] = AS_MP_STR, [0xda] = AS_MP_STR, [0xdb] = AS_MP_STR, [0xdc] = AS_MP_ARRAY, [0xdd] = AS_MP_ARRAY, [0xde] = AS_MP_MAP, [0xdf] = AS_MP_MAP,
-    [0xe0] = AS_MP_INT, [0xe1] = AS_MP_INT, [0xe2] = AS_MP_INT, [0xe3] = AS_MP_INT, [0xe4] = AS_MP_INT, [0xe5] = AS_MP_INT, [0xe6] = AS_MP_INT, [0xe7] = AS_MP_INT,
-    [0xe8] = AS_MP_INT, [0xe9] = AS_MP_INT, [0xea] = AS_MP_INT, [0xeb] = AS_MP_INT, [0xec] = AS_MP_INT, [0xed] = AS_MP_INT, [0xee] = AS_MP_INT, [0xef] = AS_MP_INT,
-    [0xf0] = AS_MP_INT, [0xf1] = AS_MP_INT, [0xf2] = AS_MP_INT, [0xf3] = AS_MP_INT, [0xf4] = AS_MP_INT, [0xf5] = AS_MP_INT, [0xf6] = AS_MP_INT, [0xf7] = AS_MP_INT,
-    [0xf8] = AS_MP_INT, [0xf9] = AS_MP_INT, [0xfa] = AS_MP_INT, [0xfb] = AS_MP_INT, [0xfc] = AS_MP_INT, [0xfd] = AS_MP_INT, [0xfe] = AS_MP_INT, [0xff] = AS_MP_INT,
+    [0x00] = AS_MP_INT,   [0x01] = AS_MP_INT,     [0x02] = AS_MP_INT,   [0x03] = AS_MP_INT,
+    [0x04] = AS_MP_INT,   [0x05] = AS_MP_INT,     [0x06] = AS_MP_INT,   [0x07] = AS_MP_INT,
+    [0x08] = AS_MP_INT,   [0x09] = AS_MP_INT,     [0x0a] = AS_MP_INT,   [0x0b] = AS_MP_INT,
+    [0x0c] = AS_MP_INT,   [0x0d] = AS_MP_INT,     [0x0e] = AS_MP_INT,   [0x0f] = AS_MP_INT,
+    [0x10] = AS_MP_INT,   [0x11] = AS_MP_INT,     [0x12] = AS_MP_INT,   [0x13] = AS_MP_INT,
+    [0x14] = AS_MP_INT,   [0x15] = AS_MP_INT,     [0x16] = AS_MP_INT,   [0x17] = AS_MP_INT,
+    [0x18] = AS_MP_INT,   [0x19] = AS_MP_INT,     [0x1a] = AS_MP_INT,   [0x1b] = AS_MP_INT,
+    [0x1c] = AS_MP_INT,   [0x1d] = AS_MP_INT,     [0x1e] = AS_MP_INT,   [0x1f] = AS_MP_INT,
+    [0x20] = AS_MP_INT,   [0x21] = AS_MP_INT,     [0x22] = AS_MP_INT,   [0x23] = AS_MP_INT,
+    [0x24] = AS_MP_INT,   [0x25] = AS_MP_INT,     [0x26] = AS_MP_INT,   [0x27] = AS_MP_INT,
+    [0x28] = AS_MP_INT,   [0x29] = AS_MP_INT,     [0x2a] = AS_MP_INT,   [0x2b] = AS_MP_INT,
+    [0x2c] = AS_MP_INT,   [0x2d] = AS_MP_INT,     [0x2e] = AS_MP_INT,   [0x2f] = AS_MP_INT,
+    [0x30] = AS_MP_INT,   [0x31] = AS_MP_INT,     [0x32] = AS_MP_INT,   [0x33] = AS_MP_INT,
+    [0x34] = AS_MP_INT,   [0x35] = AS_MP_INT,     [0x36] = AS_MP_INT,   [0x37] = AS_MP_INT,
+    [0x38] = AS_MP_INT,   [0x39] = AS_MP_INT,     [0x3a] = AS_MP_INT,   [0x3b] = AS_MP_INT,
+    [0x3c] = AS_MP_INT,   [0x3d] = AS_MP_INT,     [0x3e] = AS_MP_INT,   [0x3f] = AS_MP_INT,
+    [0x40] = AS_MP_INT,   [0x41] = AS_MP_INT,     [0x42] = AS_MP_INT,   [0x43] = AS_MP_INT,
+    [0x44] = AS_MP_INT,   [0x45] = AS_MP_INT,     [0x46] = AS_MP_INT,   [0x47] = AS_MP_INT,
+    [0x48] = AS_MP_INT,   [0x49] = AS_MP_INT,     [0x4a] = AS_MP_INT,   [0x4b] = AS_MP_INT,
+    [0x4c] = AS_MP_INT,   [0x4d] = AS_MP_INT,     [0x4e] = AS_MP_INT,   [0x4f] = AS_MP_INT,
+    [0x50] = AS_MP_INT,   [0x51] = AS_MP_INT,     [0x52] = AS_MP_INT,   [0x53] = AS_MP_INT,
+    [0x54] = AS_MP_INT,   [0x55] = AS_MP_INT,     [0x56] = AS_MP_INT,   [0x57] = AS_MP_INT,
+    [0x58] = AS_MP_INT,   [0x59] = AS_MP_INT,     [0x5a] = AS_MP_INT,   [0x5b] = AS_MP_INT,
+    [0x5c] = AS_MP_INT,   [0x5d] = AS_MP_INT,     [0x5e] = AS_MP_INT,   [0x5f] = AS_MP_INT,
+    [0x60] = AS_MP_INT,   [0x61] = AS_MP_INT,     [0x62] = AS_MP_INT,   [0x63] = AS_MP_INT,
+    [0x64] = AS_MP_INT,   [0x65] = AS_MP_INT,     [0x66] = AS_MP_INT,   [0x67] = AS_MP_INT,
+    [0x68] = AS_MP_INT,   [0x69] = AS_MP_INT,     [0x6a] = AS_MP_INT,   [0x6b] = AS_MP_INT,
+    [0x6c] = AS_MP_INT,   [0x6d] = AS_MP_INT,     [0x6e] = AS_MP_INT,   [0x6f] = AS_MP_INT,
+    [0x70] = AS_MP_INT,   [0x71] = AS_MP_INT,     [0x72] = AS_MP_INT,   [0x73] = AS_MP_INT,
+    [0x74] = AS_MP_INT,   [0x75] = AS_MP_INT,     [0x76] = AS_MP_INT,   [0x77] = AS_MP_INT,
+    [0x78] = AS_MP_INT,   [0x79] = AS_MP_INT,     [0x7a] = AS_MP_INT,   [0x7b] = AS_MP_INT,
+    [0x7c] = AS_MP_INT,   [0x7d] = AS_MP_INT,     [0x7e] = AS_MP_INT,   [0x7f] = AS_MP_INT,
+    [0x80] = AS_MP_MAP,   [0x81] = AS_MP_MAP,     [0x82] = AS_MP_MAP,   [0x83] = AS_MP_MAP,
+    [0x84] = AS_MP_MAP,   [0x85] = AS_MP_MAP,     [0x86] = AS_MP_MAP,   [0x87] = AS_MP_MAP,
+    [0x88] = AS_MP_MAP,   [0x89] = AS_MP_MAP,     [0x8a] = AS_MP_MAP,   [0x8b] = AS_MP_MAP,
+    [0x8c] = AS_MP_MAP,   [0x8d] = AS_MP_MAP,     [0x8e] = AS_MP_MAP,   [0x8f] = AS_MP_MAP,
+    [0x90] = AS_MP_ARRAY, [0x91] = AS_MP_ARRAY,   [0x92] = AS_MP_ARRAY, [0x93] = AS_MP_ARRAY,
+    [0x94] = AS_MP_ARRAY, [0x95] = AS_MP_ARRAY,   [0x96] = AS_MP_ARRAY, [0x97] = AS_MP_ARRAY,
+    [0x98] = AS_MP_ARRAY, [0x99] = AS_MP_ARRAY,   [0x9a] = AS_MP_ARRAY, [0x9b] = AS_MP_ARRAY,
+    [0x9c] = AS_MP_ARRAY, [0x9d] = AS_MP_ARRAY,   [0x9e] = AS_MP_ARRAY, [0x9f] = AS_MP_ARRAY,
+    [0xa0] = AS_MP_STR,   [0xa1] = AS_MP_STR,     [0xa2] = AS_MP_STR,   [0xa3] = AS_MP_STR,
+    [0xa4] = AS_MP_STR,   [0xa5] = AS_MP_STR,     [0xa6] = AS_MP_STR,   [0xa7] = AS_MP_STR,
+    [0xa8] = AS_MP_STR,   [0xa9] = AS_MP_STR,     [0xaa] = AS_MP_STR,   [0xab] = AS_MP_STR,
+    [0xac] = AS_MP_STR,   [0xad] = AS_MP_STR,     [0xae] = AS_MP_STR,   [0xaf] = AS_MP_STR,
+    [0xb0] = AS_MP_STR,   [0xb1] = AS_MP_STR,     [0xb2] = AS_MP_STR,   [0xb3] = AS_MP_STR,
+    [0xb4] = AS_MP_STR,   [0xb5] = AS_MP_STR,     [0xb6] = AS_MP_STR,   [0xb7] = AS_MP_STR,
+    [0xb8] = AS_MP_STR,   [0xb9] = AS_MP_STR,     [0xba] = AS_MP_STR,   [0xbb] = AS_MP_STR,
+    [0xbc] = AS_MP_STR,   [0xbd] = AS_MP_STR,     [0xbe] = AS_MP_STR,   [0xbf] = AS_MP_STR,
+    [0xc0] = AS_MP_NIL,   [0xc1] = AS_MP_INVALID, [0xc2] = AS_MP_BOOL,  [0xc3] = AS_MP_BOOL,
+    [0xc4] = AS_MP_BIN,   [0xc5] = AS_MP_BIN,     [0xc6] = AS_MP_BIN,   [0xc7] = AS_MP_EXT,
+    [0xc8] = AS_MP_EXT,   [0xc9] = AS_MP_EXT,     [0xca] = AS_MP_FLOAT, [0xcb] = AS_MP_FLOAT,
+    [0xcc] = AS_MP_INT,   [0xcd] = AS_MP_INT,     [0xce] = AS_MP_INT,   [0xcf] = AS_MP_INT,
+    [0xd0] = AS_MP_INT,   [0xd1] = AS_MP_INT,     [0xd2] = AS_MP_INT,   [0xd3] = AS_MP_INT,
+    [0xd4] = AS_MP_EXT,   [0xd5] = AS_MP_EXT,     [0xd6] = AS_MP_EXT,   [0xd7] = AS_MP_EXT,
+    [0xd8] = AS_MP_EXT,   [0xd9] = AS_MP_STR,     [0xda] = AS_MP_STR,   [0xdb] = AS_MP_STR,
+    [0xdc] = AS_MP_ARRAY, [0xdd] = AS_MP_ARRAY,   [0xde] = AS_MP_MAP,   [0xdf] = AS_MP_MAP,
+    [0xe0] = AS_MP_INT,   [0xe1] = AS_MP_INT,     [0xe2] = AS_MP_INT,   [0xe3] = AS_MP_INT,
+    [0xe4] = AS_MP_INT,   [0xe5] = AS_MP_INT,     [0xe6] = AS_MP_INT,   [0xe7] = AS_MP_INT,
+    [0xe8] = AS_MP_INT,   [0xe9] = AS_MP_INT,     [0xea] = AS_MP_INT,   [0xeb] = AS_MP_INT,
+    [0xec] = AS_MP_INT,   [0xed] = AS_MP_INT,     [0xee] = AS_MP_INT,   [0xef] = AS_MP_INT,
+    [0xf0] = AS_MP_INT,   [0xf1] = AS_MP_INT,     [0xf2] = AS_MP_INT,   [0xf3] = AS_MP_INT,
+    [0xf4] = AS_MP_INT,   [0xf5] = AS_MP_INT,     [0xf6] = AS_MP_INT,   [0xf7] = AS_MP_INT,
+    [0xf8] = AS_MP_INT,   [0xf9] = AS_MP_INT,     [0xfa] = AS_MP_INT,   [0xfb] = AS_MP_INT,
+    [0xfc] = AS_MP_INT,   [0xfd] = AS_MP_INT,     [0xfe] = AS_MP_INT,   [0xff] = AS_MP_INT,
 };
 
 const char *as_mp_type_name(as_mp_type_t t)
 {
     switch (t) {
-    case AS_MP_NIL: return "nil";
-    case AS_MP_BOOL: return "a boolean";
-    case AS_MP_INT: return "an integer";
-    case AS_MP_FLOAT: return "a float";
-    case AS_MP_STR: return "a string";
-    case AS_MP_BIN: return "binary data";
-    case AS_MP_ARRAY: return "an array";
-    case AS_MP_MAP: return "a map";
-    case AS_MP_EXT: return "an extension type";
-    default: return "invalid msgpack";
+    case AS_MP_NIL:
+        return "nil";
+    case AS_MP_BOOL:
+        return "a boolean";
+    case AS_MP_INT:
+        return "an integer";
+    case AS_MP_FLOAT:
+        return "a float";
+    case AS_MP_STR:
+        return "a string";
+    case AS_MP_BIN:
+        return "binary data";
+    case AS_MP_ARRAY:
+        return "an array";
+    case AS_MP_MAP:
+        return "a map";
+    case AS_MP_EXT:
+        return "an extension type";
+    default:
+        return "invalid msgpack";
     }
 }
 
@@ -107,17 +149,31 @@ static int s_int(as_mp_t *r, int64_t *sv, uint64_t *uv, bool *is_unsigned)
         NEED(r, 1 + sz);
         n = 1 + sz;
         switch (b) {
-        case 0xcc: *sv = p[1]; break;
-        case 0xcd: *sv = s_be16(p + 1); break;
-        case 0xce: *sv = s_be32(p + 1); break;
+        case 0xcc:
+            *sv = p[1];
+            break;
+        case 0xcd:
+            *sv = s_be16(p + 1);
+            break;
+        case 0xce:
+            *sv = s_be32(p + 1);
+            break;
         case 0xcf:
             *uv = s_be64(p + 1);
             *is_unsigned = true;
             break;
-        case 0xd0: *sv = (int8_t)p[1]; break;
-        case 0xd1: *sv = (int16_t)s_be16(p + 1); break;
-        case 0xd2: *sv = (int32_t)s_be32(p + 1); break;
-        default: *sv = (int64_t)s_be64(p + 1); break;
+        case 0xd0:
+            *sv = (int8_t)p[1];
+            break;
+        case 0xd1:
+            *sv = (int16_t)s_be16(p + 1);
+            break;
+        case 0xd2:
+            *sv = (int32_t)s_be32(p + 1);
+            break;
+        default:
+            *sv = (int64_t)s_be64(p + 1);
+            break;
         }
     }
     r->p += n;
@@ -290,22 +346,43 @@ int as_mp_skip(as_mp_t *r, int max_depth)
         } else {
             size_t skip = 0; /* total bytes of a scalar */
             switch (b) {
-            case 0xcc: case 0xd0: skip = 2; break;
-            case 0xcd: case 0xd1: skip = 3; break;
-            case 0xca: case 0xce: case 0xd2: skip = 5; break;
-            case 0xcb: case 0xcf: case 0xd3: skip = 9; break;
-            case 0xd4: case 0xd5: case 0xd6: case 0xd7: case 0xd8: /* fixext 1..16 */
+            case 0xcc:
+            case 0xd0:
+                skip = 2;
+                break;
+            case 0xcd:
+            case 0xd1:
+                skip = 3;
+                break;
+            case 0xca:
+            case 0xce:
+            case 0xd2:
+                skip = 5;
+                break;
+            case 0xcb:
+            case 0xcf:
+            case 0xd3:
+                skip = 9;
+                break;
+            case 0xd4:
+            case 0xd5:
+            case 0xd6:
+            case 0xd7:
+            case 0xd8: /* fixext 1..16 */
                 skip = 2 + ((size_t)1 << (b - 0xd4));
                 break;
-            case 0xc4: case 0xd9: /* bin8, str8 */
+            case 0xc4:
+            case 0xd9: /* bin8, str8 */
                 if (avail < 2) return AS_MP_ETRUNC;
                 skip = 2 + (size_t)p[1];
                 break;
-            case 0xc5: case 0xda: /* bin16, str16 */
+            case 0xc5:
+            case 0xda: /* bin16, str16 */
                 if (avail < 3) return AS_MP_ETRUNC;
                 skip = 3 + (size_t)s_be16(p + 1);
                 break;
-            case 0xc6: case 0xdb: /* bin32, str32 */
+            case 0xc6:
+            case 0xdb: /* bin32, str32 */
                 if (avail < 5) return AS_MP_ETRUNC;
                 skip = 5 + (size_t)s_be32(p + 1);
                 break;
@@ -321,19 +398,22 @@ int as_mp_skip(as_mp_t *r, int max_depth)
                 if (avail < 5) return AS_MP_ETRUNC;
                 skip = 6 + (size_t)s_be32(p + 1);
                 break;
-            case 0xdc: case 0xde: /* array16, map16 */
+            case 0xdc:
+            case 0xde: /* array16, map16 */
                 if (avail < 3) return AS_MP_ETRUNC;
                 count = s_be16(p + 1);
                 per = b == 0xde ? 2 : 1;
                 hdr = 3;
                 goto container;
-            case 0xdd: case 0xdf: /* array32, map32 */
+            case 0xdd:
+            case 0xdf: /* array32, map32 */
                 if (avail < 5) return AS_MP_ETRUNC;
                 count = s_be32(p + 1);
                 per = b == 0xdf ? 2 : 1;
                 hdr = 5;
                 goto container;
-            default: return AS_MP_ETRUNC; /* 0xc1, reserved */
+            default:
+                return AS_MP_ETRUNC; /* 0xc1, reserved */
             }
             if (avail < skip) return AS_MP_ETRUNC;
             p += skip;

@@ -101,7 +101,8 @@ static inline bool as_bytes_eq(const void *a, const void *b, size_t n)
     if (n > 16) return memcmp(a, b, n) == 0;
     const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
     uint8_t diff = 0;
-    for (size_t i = 0; i < n; i++) diff |= (uint8_t)(x[i] ^ y[i]);
+    for (size_t i = 0; i < n; i++)
+        diff |= (uint8_t)(x[i] ^ y[i]);
     return diff == 0;
 }
 

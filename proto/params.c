@@ -29,7 +29,8 @@ as_code_t as_fields_read(as_mp_t *r, as_field_t *f, size_t nf, as_path_t *path, 
         if (as_mp_str(r, &k, &kl) != AS_MP_OK)
             return as_err_at(err, AS_BAD_REQUEST, path, "map keys must be strings");
         size_t j = 0;
-        while (j < nf && !as_str_eq(k, kl, f[j].name)) j++;
+        while (j < nf && !as_str_eq(k, kl, f[j].name))
+            j++;
         size_t mark = as_path_key(path, k, kl);
         if (j == nf) {
             char known[256] = "";
@@ -45,7 +46,8 @@ as_code_t as_fields_read(as_mp_t *r, as_field_t *f, size_t nf, as_path_t *path, 
         f[j].at = *r;
         int rc = as_mp_skip(r, AS_MAX_DEPTH);
         if (rc == AS_MP_EDEPTH)
-            return as_err_at(err, AS_BAD_REQUEST, path, "nested deeper than %d levels", AS_MAX_DEPTH);
+            return as_err_at(err, AS_BAD_REQUEST, path, "nested deeper than %d levels",
+                             AS_MAX_DEPTH);
         if (rc != AS_MP_OK)
             return as_err_at(err, AS_BAD_REQUEST, path, "truncated or malformed msgpack");
         as_path_pop(path, mark);
@@ -79,8 +81,8 @@ as_code_t as_field_id(as_field_t *f, const char **s, uint32_t *len, as_path_t *p
     if (rc) return rc;
     if (as_id_valid(*s, *len)) return AS_OK;
     size_t mark = s_enter(f, path);
-    rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an id: 1 to %d characters of A-Z a-z 0-9 . _ : -",
-                   AS_MAX_ID);
+    rc = as_err_at(err, AS_BAD_REQUEST, path,
+                   "expected an id: 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
     as_path_pop(path, mark);
     return rc;
 }
@@ -101,11 +103,11 @@ as_code_t as_field_uint(as_field_t *f, uint32_t lo, uint32_t hi, uint32_t *out, 
         size_t mark = s_enter(f, path);
         as_code_t rc;
         if (as_mp_peek(&save) == AS_MP_INT)
-            rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an integer in %u..%u, got %lld", lo, hi,
-                           (long long)v);
+            rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an integer in %u..%u, got %lld", lo,
+                           hi, (long long)v);
         else
-            rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an integer in %u..%u, got %s", lo, hi,
-                           as_mp_type_name(as_mp_peek(&save)));
+            rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an integer in %u..%u, got %s", lo,
+                           hi, as_mp_type_name(as_mp_peek(&save)));
         as_path_pop(path, mark);
         return rc;
     }

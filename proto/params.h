@@ -17,13 +17,17 @@ typedef struct {
     as_mp_t at;
 } as_field_t;
 
-#define AS_FIELD(n) {.name = (n)}
+#define AS_FIELD(n)                                                                                \
+    {                                                                                              \
+        .name = (n)                                                                                \
+    }
 
 /* Reads the map at r (consuming it), recording each field's value position. */
 as_code_t as_fields_read(as_mp_t *r, as_field_t *f, size_t nf, as_path_t *path, as_err_t *err);
 
 /* Typed reads of a seen field, with the error at path.<name>. */
-as_code_t as_field_str(as_field_t *f, const char **s, uint32_t *len, as_path_t *path, as_err_t *err);
+as_code_t as_field_str(as_field_t *f, const char **s, uint32_t *len, as_path_t *path,
+                       as_err_t *err);
 as_code_t as_field_id(as_field_t *f, const char **s, uint32_t *len, as_path_t *path, as_err_t *err);
 as_code_t as_field_bool(as_field_t *f, bool *out, as_path_t *path, as_err_t *err);
 /* An integer in [lo, hi]. */

@@ -9,13 +9,16 @@ as_code_t as_request_decode(const void *body, size_t len, as_request_t *req, as_
     as_mp_init(&r, body, len);
     req->msgid = 0;
     if (as_mp_array(&r, &n) != AS_MP_OK)
-        return as_err_set(err, AS_BAD_REQUEST, "body: expected a msgpack array [0, msgid, method, params]");
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "body: expected a msgpack array [0, msgid, method, params]");
     if (n != 4)
-        return as_err_set(err, AS_BAD_REQUEST, "body: expected 4 elements [0, msgid, method, params], got %u", n);
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "body: expected 4 elements [0, msgid, method, params], got %u", n);
     if (as_mp_u32(&r, &kind) != AS_MP_OK || kind != 0)
         return as_err_set(err, AS_BAD_REQUEST, "body[0]: expected 0 (a request)");
     if (as_mp_u32(&r, &req->msgid) != AS_MP_OK)
-        return as_err_set(err, AS_BAD_REQUEST, "body[1]: expected msgid, an integer in 0..4294967295");
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "body[1]: expected msgid, an integer in 0..4294967295");
     if (as_mp_str(&r, &req->method, &req->method_len) != AS_MP_OK)
         return as_err_set(err, AS_BAD_REQUEST, "body[2]: expected the method name, a string");
     req->params = r;
@@ -28,7 +31,8 @@ as_code_t as_request_decode(const void *body, size_t len, as_request_t *req, as_
 as_code_t as_params_end(const as_mp_t *r, as_err_t *err)
 {
     if (as_mp_left(r) == 0) return AS_OK;
-    return as_err_set(err, AS_BAD_REQUEST, "body: %zu unexpected bytes after params", as_mp_left(r));
+    return as_err_set(err, AS_BAD_REQUEST, "body: %zu unexpected bytes after params",
+                      as_mp_left(r));
 }
 
 uint32_t as_peek_msgid(const void *body, size_t len)

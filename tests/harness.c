@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #define H_MAX_ARGS 16
 
@@ -46,7 +47,8 @@ static void s_spawn(h_engine_t *e)
     argv[n++] = e->dir;
     argv[n++] = "--log-level";
     argv[n++] = "warn";
-    for (int i = 0; i < s_nargs; i++) argv[n++] = s_args[i];
+    for (int i = 0; i < s_nargs; i++)
+        argv[n++] = s_args[i];
     argv[n] = NULL;
     pid_t pid = fork();
     assert_true(pid >= 0);
@@ -90,7 +92,8 @@ void h_start(h_engine_t *e, ...)
     va_list ap;
     va_start(ap, e);
     s_nargs = 0;
-    for (char *a; (a = va_arg(ap, char *)) && s_nargs < H_MAX_ARGS;) s_args[s_nargs++] = a;
+    for (char *a; (a = va_arg(ap, char *)) && s_nargs < H_MAX_ARGS;)
+        s_args[s_nargs++] = a;
     va_end(ap);
     s_spawn(e);
 }
@@ -197,4 +200,42 @@ bool h_str_is(const msgpack_object *map, const char *key, const char *want)
     const msgpack_object *o = assay_map_get(map, key);
     return o && o->type == MSGPACK_OBJECT_STR && o->via.str.size == strlen(want) &&
            memcmp(o->via.str.ptr, want, o->via.str.size) == 0;
+}
+
+void h_put_example(assay_t *admin)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/quiz.json", getenv("ASSAY_EXAMPLES"));
+    char *quiz = h_slurp(path);
+    assay_reply_t *r;
+    int rc = h_call(admin, "assessment.put", quiz, &r);
+    assay_reply_free(&r);
+    free(quiz);
+    assert_int_equal(rc, ASSAY_OK);
+}
+
+void *h_raw_socket(const h_engine_t *e, void *ctx, int type, bool admin, int timeout_ms)
+{
+    void *s = zmq_socket(ctx, type);
+    char ep[200];
+    int linger = 0;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout_ms, sizeof timeout_ms);
+    snprintf(ep, sizeof ep, "ipc://%s/%s", e->dir, admin ? "admin.sock" : "engine.sock");
+    assert_int_equal(zmq_connect(s, ep), 0);
+    return s;
+}
+
+int h_recv_message(void *sock, void *buf, size_t cap, int *parts)
+{
+    int more = 1, len = -1, n = 0;
+    while (more) {
+        len = zmq_recv(sock, buf, cap, 0);
+        if (len < 0) return -1;
+        n++;
+        size_t sz = sizeof more;
+        zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &sz);
+    }
+    if (parts) *parts = n;
+    return len;
 }

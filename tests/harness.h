@@ -36,6 +36,16 @@ int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_
 /* The error code and message of a call expected to fail ("code: message"), into buf. */
 const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n);
 
+/* Stores examples/quiz.json through an admin connection; fails the test if it cannot. */
+void h_put_example(assay_t *admin);
+
+/* A raw libzmq socket of `type` connected to engine.sock (or admin.sock), with no linger and a
+ * receive timeout. */
+void *h_raw_socket(const h_engine_t *e, void *ctx, int type, bool admin, int timeout_ms);
+/* Receives every frame of one message; copies the last (the body) into buf and returns its
+ * length, or -1 on timeout. *parts (may be NULL) is the number of frames. */
+int h_recv_message(void *sock, void *buf, size_t cap, int *parts);
+
 /* Reads a whole file ("" if unreadable); caller frees. */
 char *h_slurp(const char *path);
 

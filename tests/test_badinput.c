@@ -32,11 +32,14 @@ static uint32_t s_rand(void)
 /* Valid requests to mutate. */
 static const char *const s_seeds[] = {
     "[0, 1, 'ping', {}]",
-    "[0, 2, 'score', {'assessment':'quiz-demo','answers':{'capital':'paris','primes':[2,3,5,7]},'detail':true}]",
-    "[0, 3, 'score_batch', {'assessment':'quiz-demo','responses':[{'gravity':9.8},{'find-europe':[450,100]}]}]",
+    "[0, 2, 'score', "
+    "{'assessment':'quiz-demo','answers':{'capital':'paris','primes':[2,3,5,7]},'detail':true}]",
+    "[0, 3, 'score_batch', "
+    "{'assessment':'quiz-demo','responses':[{'gravity':9.8},{'find-europe':[450,100]}]}]",
     "[0, 4, 'assessment.get', {'id':'quiz-demo'}]",
     "[0, 5, 'assessment.list', {'limit':3,'cursor':'a'}]",
-    "[0, 6, 'score', {'assessment':'quiz-demo','answers':{'mark-oceans':[[350,200],'120 250'],'bonded-atoms':['O H']}}]",
+    "[0, 6, 'score', {'assessment':'quiz-demo','answers':{'mark-oceans':[[350,200],'120 "
+    "250'],'bonded-atoms':['O H']}}]",
     "[0, 7, 'stats', {}]",
 };
 
@@ -53,17 +56,25 @@ static size_t s_make(msgpack_sbuffer *sb, uint8_t *buf, size_t cap)
         for (int i = 0; i < flips; i++) {
             size_t at = s_rand() % n;
             switch (s_rand() % 4) {
-            case 0: buf[at] ^= (uint8_t)(1u << (s_rand() % 8)); break;
-            case 1: buf[at] = (uint8_t)s_rand(); break;
-            case 2: n = at + 1; break; /* truncate */
-            default: buf[at] = (uint8_t[]){0xdc, 0xdd, 0xde, 0xdf, 0xdb, 0xc6, 0xc1, 0xcf}[s_rand() % 8];
+            case 0:
+                buf[at] ^= (uint8_t)(1u << (s_rand() % 8));
+                break;
+            case 1:
+                buf[at] = (uint8_t)s_rand();
+                break;
+            case 2:
+                n = at + 1;
+                break; /* truncate */
+            default:
+                buf[at] = (uint8_t[]){0xdc, 0xdd, 0xde, 0xdf, 0xdb, 0xc6, 0xc1, 0xcf}[s_rand() % 8];
             }
         }
         return n;
     }
     if (kind < 7) { /* random bytes */
         n = 1 + s_rand() % 64;
-        for (size_t i = 0; i < n; i++) buf[i] = (uint8_t)s_rand();
+        for (size_t i = 0; i < n; i++)
+            buf[i] = (uint8_t)s_rand();
         return n;
     }
     if (kind == 7) { /* huge length headers */
@@ -82,36 +93,31 @@ static size_t s_make(msgpack_sbuffer *sb, uint8_t *buf, size_t cap)
         memcpy(buf, head, sizeof head);
         n = sizeof head;
         size_t depth = 10 + s_rand() % 500;
-        for (size_t i = 0; i < depth && n < cap - 1; i++) buf[n++] = 0x91;
+        for (size_t i = 0; i < depth && n < cap - 1; i++)
+            buf[n++] = 0x91;
         buf[n++] = 0xc0;
         return n;
     }
     /* wrong types in every position */
     static const char *const wrong[] = {
-        "[1, 1, 'ping', {}]", "[0, -1, 'ping', {}]", "[0, 1, 7, {}]", "[0, 1, 'ping', []]",
+        "[1, 1, 'ping', {}]",
+        "[0, -1, 'ping', {}]",
+        "[0, 1, 7, {}]",
+        "[0, 1, 'ping', []]",
         "[0, 1, 'score', {'assessment':7,'answers':{}}]",
         "[0, 1, 'score', {'assessment':'quiz-demo','answers':[]}]",
         "[0, 1, 'score', {'assessment':'quiz-demo','answers':{'primes':{'a':1}}}]",
         "[0, 1, 'score_batch', {'assessment':'quiz-demo','responses':{}}]",
-        "[0, 1, 'assessment.list', {'limit':'ten'}]", "[0, 1, 'ping', {}, 'extra']",
-        "[0, 1, 'assessment.put', {'id':'x','items':[{'id':'q','cardinality':'single','base_type':'point','rule':'map_response_point','area_mapping':{'entries':[{'shape':'poly','coords':[1,2,3],'value':1}]}}]}]",
+        "[0, 1, 'assessment.list', {'limit':'ten'}]",
+        "[0, 1, 'ping', {}, 'extra']",
+        "[0, 1, 'assessment.put', "
+        "{'id':'x','items':[{'id':'q','cardinality':'single','base_type':'point','rule':'map_"
+        "response_point','area_mapping':{'entries':[{'shape':'poly','coords':[1,2,3],'value':1}]}}]"
+        "}]",
     };
     tjson_pack(sb, wrong[s_rand() % (sizeof wrong / sizeof wrong[0])]);
     memcpy(buf, sb->data, sb->size);
     return sb->size;
-}
-
-/* Receives one whole response message; returns its body frame size, or -1 on timeout. */
-static int s_recv_body(void *s, uint8_t *buf, size_t cap)
-{
-    int more = 1, len = -1;
-    while (more) {
-        len = zmq_recv(s, buf, cap, 0);
-        if (len < 0) return -1;
-        size_t sz = sizeof more;
-        zmq_getsockopt(s, ZMQ_RCVMORE, &more, &sz);
-    }
-    return len;
 }
 
 static void every_hostile_frame_gets_one_well_formed_response(void **state)
@@ -119,22 +125,10 @@ static void every_hostile_frame_gets_one_well_formed_response(void **state)
     h_engine_t e;
     h_start(&e, NULL);
     assay_t *admin = h_connect(&e, true);
-    char path[512];
-    snprintf(path, sizeof path, "%s/quiz.json", getenv("ASSAY_EXAMPLES"));
-    char *quiz = h_slurp(path);
+    h_put_example(admin);
     assay_reply_t *r;
-    assert_int_equal(h_call(admin, "assessment.put", quiz, &r), ASSAY_OK);
-    assay_reply_free(&r);
-    free(quiz);
-
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, ZMQ_DEALER);
-    char ep[200];
-    int timeout = 10000, linger = 0;
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    snprintf(ep, sizeof ep, "ipc://%s/admin.sock", e.dir);
-    assert_int_equal(zmq_connect(s, ep), 0);
+    void *s = h_raw_socket(&e, ctx, ZMQ_DEALER, true, 10000);
 
     long rss_start = h_rss_kb(&e);
     msgpack_sbuffer sb;
@@ -154,7 +148,7 @@ static void every_hostile_frame_gets_one_well_formed_response(void **state)
             }
         }
         for (int i = 0; i < window; i++) {
-            int len = s_recv_body(s, reply, sizeof reply);
+            int len = h_recv_message(s, reply, sizeof reply, NULL);
             assert_true(len > 0);
             /* a well-formed response [1, msgid, error, result] */
             assert_int_equal(as_mp_check(reply, (size_t)len, 64), AS_MP_OK);
@@ -181,7 +175,9 @@ static void every_hostile_frame_gets_one_well_formed_response(void **state)
     assert_int_equal(h_call(admin, "ping", NULL, &r), ASSAY_OK);
     assert_true(h_str_is(assay_reply_result(r), "version", "0.1.0"));
     assay_reply_free(&r);
-    assert_int_equal(h_call(admin, "score", "{'assessment':'quiz-demo','answers':{'capital':'paris'}}", &r), ASSAY_OK);
+    assert_int_equal(
+        h_call(admin, "score", "{'assessment':'quiz-demo','answers':{'capital':'paris'}}", &r),
+        ASSAY_OK);
     assert_true(h_num(assay_reply_result(r), "score") == 1);
     assay_reply_free(&r);
 

@@ -46,8 +46,8 @@ static int s_assay(const char *input, const char *fmt, ...)
     FILE *f = fopen(in, "w");
     if (input) fputs(input, f);
     fclose(f);
-    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -d '%s' %s <'%s' >'%s' 2>'%s'", getenv("ASSAY_EXAMPLES"),
-             getenv("ASSAY_CLI"), s_e.dir, args, in, out, err);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' -d '%s' %s <'%s' >'%s' 2>'%s'",
+             getenv("ASSAY_EXAMPLES"), getenv("ASSAY_CLI"), s_e.dir, args, in, out, err);
     int status = system(cmd);
     free(s_out);
     free(s_err);
@@ -93,7 +93,8 @@ static void json_output_is_machine_readable(void **state)
     assert_int_equal(s_assay(NULL, "--json list --all"), 0);
     j = json_loads(s_out, 0, &e);
     assert_true(json_is_array(j));
-    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")), "quiz-demo");
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, 0), "id")),
+                        "quiz-demo");
     json_decref(j);
 }
 
@@ -115,7 +116,9 @@ static void error_replies_exit_1_with_code_and_message(void **state)
     assert_int_equal(s_assay(NULL, "get nope"), 1);
     assert_string_equal(s_err, "assay: not_found: assessment \"nope\" not found\n");
     assert_int_equal(s_assay("{\"capitol\": \"paris\"}", "score quiz-demo"), 1);
-    assert_string_equal(s_err, "assay: bad_request: answers.capitol: no item with this id in assessment \"quiz-demo\"\n");
+    assert_string_equal(
+        s_err,
+        "assay: bad_request: answers.capitol: no item with this id in assessment \"quiz-demo\"\n");
 }
 
 static void bad_usage_and_bad_json_exit_2(void **state)
@@ -124,7 +127,8 @@ static void bad_usage_and_bad_json_exit_2(void **state)
     assert_string_equal(s_err, "assay: no command \"frobnicate\"; try 'assay --help'\n");
     assert_int_equal(s_assay(NULL, "get"), 2);
     assert_int_equal(s_assay("{\"capital\": ", "score quiz-demo"), 2);
-    assert_string_equal(s_err, "assay: stdin:1:12: invalid JSON: unexpected token near end of file\n");
+    assert_string_equal(s_err,
+                        "assay: stdin:1:12: invalid JSON: unexpected token near end of file\n");
     assert_int_equal(s_assay(NULL, "put no-such-file.json"), 2);
 }
 
@@ -133,7 +137,8 @@ static void an_unreachable_engine_exits_3(void **state)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "'%s' -d /nonexistent/assay ping 2>/dev/null", getenv("ASSAY_CLI"));
     assert_int_equal(WEXITSTATUS(system(cmd)), 3);
-    snprintf(cmd, sizeof cmd, "'%s' -e ipc:///tmp/assay-nobody-here.sock --timeout 200 ping 2>/dev/null",
+    snprintf(cmd, sizeof cmd,
+             "'%s' -e ipc:///tmp/assay-nobody-here.sock --timeout 200 ping 2>/dev/null",
              getenv("ASSAY_CLI"));
     assert_int_equal(WEXITSTATUS(system(cmd)), 3);
 }

@@ -8,8 +8,8 @@
 
 static void reads_every_integer_width(void **state)
 {
-    static const uint8_t buf[] = {0x05, 0xe0, 0xcc, 0xff, 0xcd, 0x01, 0x00, 0xd2, 0xff, 0xff, 0xff, 0xfe,
-                                  0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
+    static const uint8_t buf[] = {0x05, 0xe0, 0xcc, 0xff, 0xcd, 0x01, 0x00, 0xd2, 0xff, 0xff, 0xff,
+                                  0xfe, 0xcf, 0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     as_mp_t r;
     int64_t v;
     as_mp_init(&r, buf, sizeof buf);
@@ -119,7 +119,8 @@ static void request_errors_say_what_was_wrong(void **state)
     assert_string_equal(err.msg, "body: expected a msgpack array [0, msgid, method, params]");
     assert_int_equal(as_request_decode(three, sizeof three, &req, &err), AS_BAD_REQUEST);
     assert_string_equal(err.msg, "body: expected 4 elements [0, msgid, method, params], got 3");
-    assert_int_equal(as_request_decode(params_not_map, sizeof params_not_map, &req, &err), AS_BAD_REQUEST);
+    assert_int_equal(as_request_decode(params_not_map, sizeof params_not_map, &req, &err),
+                     AS_BAD_REQUEST);
     assert_string_equal(err.msg, "params: expected a map, got an array");
     assert_int_equal(req.msgid, 5);
     /* the params' end is checked once they are read */

@@ -33,25 +33,9 @@ static int s_down(void **state)
     return 0;
 }
 
-/* The example quiz, as a JSON string for h_call. */
-static char *s_quiz(void)
-{
-    char path[512];
-    snprintf(path, sizeof path, "%s/quiz.json", getenv("ASSAY_EXAMPLES"));
-    return h_slurp(path);
-}
-
-static void s_put_quiz(assay_t *admin)
-{
-    char *quiz = s_quiz();
-    assay_reply_t *r;
-    assert_int_equal(h_call(admin, "assessment.put", quiz, &r), ASSAY_OK);
-    assay_reply_free(&r);
-    free(quiz);
-}
-
-#define ONE_ITEM(id) "{'id':'" id "','title':'T','items':[{'id':'q','cardinality':'single'," \
-                     "'base_type':'identifier','rule':'match_correct','correct':['A']}]}"
+#define ONE_ITEM(id)                                                                               \
+    "{'id':'" id "','title':'T','items':[{'id':'q','cardinality':'single',"                        \
+    "'base_type':'identifier','rule':'match_correct','correct':['A']}]}"
 
 static void ping_reports_version_protocol_and_workers(void **state)
 {
@@ -69,7 +53,9 @@ static void ping_reports_version_protocol_and_workers(void **state)
 static void put_returns_the_version_and_a_second_put_increments_it(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
-    char *quiz = s_quiz();
+    char path[512];
+    snprintf(path, sizeof path, "%s/quiz.json", getenv("ASSAY_EXAMPLES"));
+    char *quiz = h_slurp(path);
     assay_reply_t *r;
     for (int v = 1; v <= 2; v++) {
         assert_int_equal(h_call(a, "assessment.put", quiz, &r), ASSAY_OK);
@@ -87,10 +73,12 @@ static void put_returns_the_version_and_a_second_put_increments_it(void **state)
 static void writes_are_forbidden_on_the_engine_socket(void **state)
 {
     assay_t *c = h_connect(&s_e, false);
-    assert_string_equal(h_error(c, "assessment.put", ONE_ITEM("x"), s_buf, sizeof s_buf),
-                        "forbidden: method assessment.put is allowed only on the admin socket (admin.sock)");
-    assert_string_equal(h_error(c, "assessment.delete", "{'id':'x'}", s_buf, sizeof s_buf),
-                        "forbidden: method assessment.delete is allowed only on the admin socket (admin.sock)");
+    assert_string_equal(
+        h_error(c, "assessment.put", ONE_ITEM("x"), s_buf, sizeof s_buf),
+        "forbidden: method assessment.put is allowed only on the admin socket (admin.sock)");
+    assert_string_equal(
+        h_error(c, "assessment.delete", "{'id':'x'}", s_buf, sizeof s_buf),
+        "forbidden: method assessment.delete is allowed only on the admin socket (admin.sock)");
     assay_close(&c);
 }
 
@@ -156,8 +144,9 @@ static void delete_removes_the_assessment(void **state)
     assert_int_equal(h_call(a, "assessment.delete", "{'id':'d1'}", &r), ASSAY_OK);
     assert_int_equal(assay_reply_result(r)->via.map.size, 0);
     assay_reply_free(&r);
-    assert_string_equal(h_error(a, "score", "{'assessment':'d1','answers':{}}", s_buf, sizeof s_buf),
-                        "not_found: assessment \"d1\" not found");
+    assert_string_equal(
+        h_error(a, "score", "{'assessment':'d1','answers':{}}", s_buf, sizeof s_buf),
+        "not_found: assessment \"d1\" not found");
     assert_string_equal(h_error(a, "assessment.delete", "{'id':'d1'}", s_buf, sizeof s_buf),
                         "not_found: assessment \"d1\" not found");
     assay_close(&a);
@@ -166,7 +155,7 @@ static void delete_removes_the_assessment(void **state)
 static void score_reports_totals_pass_and_item_detail(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
-    s_put_quiz(a);
+    h_put_example(a);
     char path[512];
     snprintf(path, sizeof path, "%s/answers.json", getenv("ASSAY_EXAMPLES"));
     char *answers = h_slurp(path);
@@ -194,17 +183,24 @@ static void score_errors_name_the_item_and_the_field(void **state)
 {
     assay_t *c = h_connect(&s_e, false);
     assay_t *a = h_connect(&s_e, true);
-    s_put_quiz(a);
-    assert_string_equal(h_error(c, "score", "{'assessment':'quiz-demo','answers':{'capitol':'paris'}}", s_buf, sizeof s_buf),
-                        "bad_request: answers.capitol: no item with this id in assessment \"quiz-demo\"");
-    assert_string_equal(h_error(c, "score", "{'assessment':'quiz-demo','answers':{'primes':[2,'three']}}", s_buf, sizeof s_buf),
+    h_put_example(a);
+    assert_string_equal(
+        h_error(c, "score", "{'assessment':'quiz-demo','answers':{'capitol':'paris'}}", s_buf,
+                sizeof s_buf),
+        "bad_request: answers.capitol: no item with this id in assessment \"quiz-demo\"");
+    assert_string_equal(h_error(c, "score",
+                                "{'assessment':'quiz-demo','answers':{'primes':[2,'three']}}",
+                                s_buf, sizeof s_buf),
                         "bad_request: answers.primes[1]: expected an integer, got a string");
     assert_string_equal(h_error(c, "score", "{'answers':{}}", s_buf, sizeof s_buf),
                         "bad_request: params: missing field \"assessment\"");
-    assert_string_equal(h_error(c, "score", "{'assessment':'quiz-demo','answers':{},'extra':1}", s_buf, sizeof s_buf),
-                        "bad_request: extra: unknown field (expected: assessment, answers, detail)");
-    assert_string_equal(h_error(c, "score", "{'assessment':'bad id!','answers':{}}", s_buf, sizeof s_buf),
-                        "bad_request: assessment: expected an id: 1 to 64 characters of A-Z a-z 0-9 . _ : -");
+    assert_string_equal(
+        h_error(c, "score", "{'assessment':'quiz-demo','answers':{},'extra':1}", s_buf,
+                sizeof s_buf),
+        "bad_request: extra: unknown field (expected: assessment, answers, detail)");
+    assert_string_equal(
+        h_error(c, "score", "{'assessment':'bad id!','answers':{}}", s_buf, sizeof s_buf),
+        "bad_request: assessment: expected an id: 1 to 64 characters of A-Z a-z 0-9 . _ : -");
     assert_string_equal(h_error(c, "score.all", "{}", s_buf, sizeof s_buf),
                         "bad_request: body[2]: unknown method \"score.all\"");
     assay_close(&c);
@@ -214,12 +210,14 @@ static void score_errors_name_the_item_and_the_field(void **state)
 static void score_batch_scores_every_response_with_stats(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
-    s_put_quiz(a);
+    h_put_example(a);
     assay_reply_t *r;
-    assert_int_equal(h_call(a, "score_batch",
-                            "{'assessment':'quiz-demo','responses':[{'capital':'paris'},{},"
-                            "{'capital':'paris','planets-order':['mercury','venus','earth','mars']}]}", &r),
-                     ASSAY_OK);
+    assert_int_equal(
+        h_call(a, "score_batch",
+               "{'assessment':'quiz-demo','responses':[{'capital':'paris'},{},"
+               "{'capital':'paris','planets-order':['mercury','venus','earth','mars']}]}",
+               &r),
+        ASSAY_OK);
     const msgpack_object *o = assay_reply_result(r);
     const msgpack_object *scores = assay_map_get(o, "scores");
     assert_int_equal(scores->via.array.size, 3);
@@ -227,10 +225,13 @@ static void score_batch_scores_every_response_with_stats(void **state)
     assert_true(scores->via.array.ptr[1].via.f64 == 0);
     assert_true(scores->via.array.ptr[2].via.f64 == 3);
     const msgpack_object *st = assay_map_get(o, "stats");
-    assert_true(h_num(st, "n") == 3 && h_num(st, "mean") == 4.0 / 3 && h_num(st, "min") == 0 && h_num(st, "max") == 3);
+    assert_true(h_num(st, "n") == 3 && h_num(st, "mean") == 4.0 / 3 && h_num(st, "min") == 0 &&
+                h_num(st, "max") == 3);
     assay_reply_free(&r);
-    assert_string_equal(h_error(a, "score_batch", "{'assessment':'quiz-demo','responses':[{},{'x':1}]}", s_buf, sizeof s_buf),
-                        "bad_request: responses[1].x: no item with this id in assessment \"quiz-demo\"");
+    assert_string_equal(
+        h_error(a, "score_batch", "{'assessment':'quiz-demo','responses':[{},{'x':1}]}", s_buf,
+                sizeof s_buf),
+        "bad_request: responses[1].x: no item with this id in assessment \"quiz-demo\"");
     /* one response over the limit of 100,000 */
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -241,9 +242,11 @@ static void score_batch_scores_every_response_with_stats(void **state)
     as_pack_cstr(&pk, "quiz-demo");
     as_pack_cstr(&pk, "responses");
     msgpack_pack_array(&pk, 100001);
-    for (int i = 0; i < 100001; i++) msgpack_pack_map(&pk, 0);
+    for (int i = 0; i < 100001; i++)
+        msgpack_pack_map(&pk, 0);
     assert_int_equal(assay_call(a, "score_batch", sb.data, sb.size, -1, &r), ASSAY_EREPLY);
-    assert_string_equal(assay_reply_message(r), "responses: 100001 responses, more than the limit of 100000");
+    assert_string_equal(assay_reply_message(r),
+                        "responses: 100001 responses, more than the limit of 100000");
     assay_reply_free(&r);
     msgpack_sbuffer_destroy(&sb);
     assay_close(&a);
@@ -252,7 +255,7 @@ static void score_batch_scores_every_response_with_stats(void **state)
 static void pipelined_requests_each_get_their_own_response(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
-    s_put_quiz(a);
+    h_put_example(a);
     /* 500 requests in flight on one connection: the broker hands them to the workers; each
      * response carries its request's msgid and the score of that request's answers. */
     enum { N = 500 };
@@ -263,9 +266,10 @@ static void pipelined_requests_each_get_their_own_response(void **state)
     uint32_t first = 0;
     for (int i = 0; i < N; i++) {
         /* i % 3 == 0: capital right (1); == 1: capital and gravity right (2); == 2: nothing (0) */
-        const char *answers[] = {"{'assessment':'quiz-demo','answers':{'capital':'paris'}}",
-                                 "{'assessment':'quiz-demo','answers':{'capital':'paris','gravity':9.8}}",
-                                 "{'assessment':'quiz-demo','answers':{'capital':'rome'}}"};
+        const char *answers[] = {
+            "{'assessment':'quiz-demo','answers':{'capital':'paris'}}",
+            "{'assessment':'quiz-demo','answers':{'capital':'paris','gravity':9.8}}",
+            "{'assessment':'quiz-demo','answers':{'capital':'rome'}}"};
         tjson_pack(&sb, answers[i % 3]);
         uint32_t id;
         assert_int_equal(assay_send(a, "score", sb.data, sb.size, &id), ASSAY_OK);
@@ -309,26 +313,14 @@ static void stats_counts_requests_per_method(void **state)
 
 /* Sends raw frames on a socket of `type` to the engine socket; returns the last frame of the
  * reply into buf (and its length), or -1 on timeout. */
-static int s_raw(int type, const char *const *frames, const size_t *lens, int n, char *buf, size_t cap, int *parts)
+static int s_raw(int type, const char *const *frames, const size_t *lens, int n, char *buf,
+                 size_t cap, int *parts)
 {
     void *ctx = zmq_ctx_new();
-    void *s = zmq_socket(ctx, type);
-    char ep[200];
-    int linger = 0, timeout = 5000;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    snprintf(ep, sizeof ep, "ipc://%s/engine.sock", s_e.dir);
-    zmq_connect(s, ep);
-    for (int i = 0; i < n; i++) zmq_send(s, frames[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0);
-    int len = -1, more = 1;
-    *parts = 0;
-    while (more) {
-        len = zmq_recv(s, buf, cap, 0);
-        if (len < 0) break;
-        (*parts)++;
-        size_t sz = sizeof more;
-        zmq_getsockopt(s, ZMQ_RCVMORE, &more, &sz);
-    }
+    void *s = h_raw_socket(&s_e, ctx, type, false, 5000);
+    for (int i = 0; i < n; i++)
+        zmq_send(s, frames[i], lens[i], i + 1 < n ? ZMQ_SNDMORE : 0);
+    int len = h_recv_message(s, buf, cap, parts);
     zmq_close(s);
     zmq_ctx_term(ctx);
     return len;
@@ -388,7 +380,8 @@ static void requests_over_max_message_are_answered_too_large_with_their_msgid(vo
     assert_int_equal(assay_call(c, "ping", sb.data, sb.size, -1, &r), ASSAY_EREPLY);
     assert_string_equal(assay_reply_code(r), "too_large");
     /* [0, msgid, "ping", {"pad": <6000 bytes>}]: 1 + 1 + 1 + 5 + (1 + 4 + 3 + 6000) bytes */
-    assert_string_equal(assay_reply_message(r), "request of 6016 bytes is over the limit of 4096 bytes (--max-message)");
+    assert_string_equal(assay_reply_message(r),
+                        "request of 6016 bytes is over the limit of 4096 bytes (--max-message)");
     assay_reply_free(&r);
     assert_int_equal(h_call(c, "ping", NULL, &r), ASSAY_OK); /* still serving */
     assay_reply_free(&r);
@@ -476,7 +469,8 @@ static void a_second_engine_on_the_same_directory_refuses_to_start(void **state)
     int status = pclose(p);
     assert_int_equal(WEXITSTATUS(status), 1);
     char want[300];
-    snprintf(want, sizeof want, "assayd: another assayd (pid %d) is serving %s; stop it first\n", (int)s_e.pid, s_e.dir);
+    snprintf(want, sizeof want, "assayd: another assayd (pid %d) is serving %s; stop it first\n",
+             (int)s_e.pid, s_e.dir);
     assert_string_equal(out, want);
     /* and the first one still serves */
     assay_t *c = h_connect(&s_e, false);

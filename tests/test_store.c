@@ -36,8 +36,10 @@ static int s_teardown(void **state)
 static uint32_t s_put(as_store_t *st, const char *id, const char *title)
 {
     char def[512];
-    snprintf(def, sizeof def, "{'id':'%s','title':'%s','items':[{'id':'q','cardinality':'single',"
-             "'base_type':'integer','rule':'match_correct','correct':[1]}]}", id, title);
+    snprintf(def, sizeof def,
+             "{'id':'%s','title':'%s','items':[{'id':'q','cardinality':'single',"
+             "'base_type':'integer','rule':'match_correct','correct':[1]}]}",
+             id, title);
     tjson_pack(&s_sb, def);
     as_compiled_t c;
     as_err_t err;
@@ -46,7 +48,8 @@ static uint32_t s_put(as_store_t *st, const char *id, const char *title)
     uint32_t version = 0;
     assert_int_equal(as_wtxn_begin(st, &txn, &err), AS_OK);
     assert_int_equal(as_store_put_assessment(txn, id, (uint32_t)strlen(id), s_sb.data, s_sb.size,
-                                             c.blob, c.size, &version, &err), AS_OK);
+                                             c.blob, c.size, &version, &err),
+                     AS_OK);
     assert_int_equal(as_wtxn_commit(&txn, &err), AS_OK);
     free(c.blob);
     return version;
@@ -109,7 +112,8 @@ static void list_pages_follow_id_order_from_a_cursor(void **state)
     as_err_t err;
     assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
     const char *ids[] = {"c", "a", "e", "b", "d"};
-    for (int i = 0; i < 5; i++) s_put(st, ids[i], "x");
+    for (int i = 0; i < 5; i++)
+        s_put(st, ids[i], "x");
     as_reader_t rd;
     as_reader_init(&rd, st, &err);
     as_reader_begin(&rd, &err);
@@ -149,8 +153,10 @@ static void a_full_map_grows_and_the_write_succeeds(void **state)
             assert_int_equal(as_wtxn_begin(st, &txn, &err), AS_OK);
             as_code_t rc = as_store_put_assessment(txn, id, (uint32_t)strlen(id), blob, sizeof blob,
                                                    blob, sizeof blob, &v, &err);
-            if (!rc) rc = as_wtxn_commit(&txn, &err);
-            else as_wtxn_abort(&txn);
+            if (!rc)
+                rc = as_wtxn_commit(&txn, &err);
+            else
+                as_wtxn_abort(&txn);
             if (!rc) break;
             assert_true(as_store_full(st));
             assert_int_equal(as_store_grow(st, &err), AS_OK);
@@ -166,10 +172,14 @@ static void a_full_map_grows_and_the_write_succeeds(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test_setup_teardown(versions_increase_and_never_repeat_after_delete, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(tables_are_read_in_place_and_survive_reopen, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(list_pages_follow_id_order_from_a_cursor, s_setup, s_teardown),
-        cmocka_unit_test_setup_teardown(a_full_map_grows_and_the_write_succeeds, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(versions_increase_and_never_repeat_after_delete, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(tables_are_read_in_place_and_survive_reopen, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(list_pages_follow_id_order_from_a_cursor, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(a_full_map_grows_and_the_write_succeeds, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

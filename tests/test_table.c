@@ -167,7 +167,8 @@ static void match_correct_point_accepts_string_or_array(void **state)
 
 /* ---- map_response ---- */
 
-#define MAP3 "'mapping':{'entries':[{'key':'A','value':2},{'key':'B','value':1},{'key':'C','value':-1}]"
+#define MAP3                                                                                       \
+    "'mapping':{'entries':[{'key':'A','value':2},{'key':'B','value':1},{'key':'C','value':-1}]"
 
 static void map_response_single_is_the_matching_entry_else_default(void **state)
 {
@@ -254,8 +255,9 @@ static void map_response_pair_keys_match_either_order(void **state)
 
 static void map_response_integer_keys(void **state)
 {
-    s_compile_ok(ITEM("multiple", "integer", "map_response",
-                      "'mapping':{'entries':[{'key':2,'value':1},{'key':3,'value':1},{'key':4,'value':-1}]}"));
+    s_compile_ok(ITEM(
+        "multiple", "integer", "map_response",
+        "'mapping':{'entries':[{'key':2,'value':1},{'key':3,'value':1},{'key':4,'value':-1}]}"));
     assert_true(s_score("{'q':[2,3,3]}") == 2.0);
     assert_true(s_score("{'q':[2,4]}") == 0.0);
 }
@@ -285,8 +287,9 @@ static void map_point_rect_includes_its_edges(void **state)
 static void map_point_poly_inside_on_edge_and_in_a_concave_notch(void **state)
 {
     /* a U shape: the notch between x=4..6 above y=4 is outside */
-    s_compile_ok(ITEM("single", "point", "map_response_point",
-                      AREAS("{'shape':'poly','coords':[0,0,10,0,10,10,6,10,6,4,4,4,4,10,0,10],'value':1}", "")));
+    s_compile_ok(ITEM(
+        "single", "point", "map_response_point",
+        AREAS("{'shape':'poly','coords':[0,0,10,0,10,10,6,10,6,4,4,4,4,10,0,10],'value':1}", "")));
     assert_true(s_score("{'q':[2,8]}") == 1.0);
     assert_true(s_score("{'q':[5,8]}") == 0.0); /* in the notch */
     assert_true(s_score("{'q':[5,4]}") == 1.0); /* on the notch's bottom edge */
@@ -307,16 +310,18 @@ static void map_point_first_listed_area_containing_the_point_wins(void **state)
 {
     s_compile_ok(ITEM("single", "point", "map_response_point",
                       AREAS("{'shape':'circle','coords':[0,0,10],'value':0.5},"
-                            "{'shape':'circle','coords':[0,0,2],'value':1}", "")));
+                            "{'shape':'circle','coords':[0,0,2],'value':1}",
+                            "")));
     assert_true(s_score("{'q':[0,0]}") == 0.5);
     assert_true(s_c.max_score == 1.0);
 }
 
 static void map_point_default_shape_contains_everything(void **state)
 {
-    s_compile_ok(ITEM("single", "point", "map_response_point",
-                      AREAS("{'shape':'rect','coords':[0,0,1,1],'value':1},{'shape':'default','value':0.1}",
-                            ",'default':-5")));
+    s_compile_ok(
+        ITEM("single", "point", "map_response_point",
+             AREAS("{'shape':'rect','coords':[0,0,1,1],'value':1},{'shape':'default','value':0.1}",
+                   ",'default':-5")));
     assert_true(s_score("{'q':[500,500]}") == 0.1);
 }
 
@@ -374,8 +379,10 @@ static void weight_multiplies_score_and_max_score(void **state)
 
 static void item_scores_are_reported_in_definition_order(void **state)
 {
-    s_compile_ok("{'id':'z','cardinality':'single','base_type':'integer','rule':'match_correct','correct':[1]},"
-                 "{'id':'a','cardinality':'single','base_type':'integer','rule':'match_correct','correct':[2]}");
+    s_compile_ok("{'id':'z','cardinality':'single','base_type':'integer','rule':'match_correct','"
+                 "correct':[1]},"
+                 "{'id':'a','cardinality':'single','base_type':'integer','rule':'match_correct','"
+                 "correct':[2]}");
     double items[2], total;
     tjson_pack(&s_sb, "{'a':2,'z':5}");
     as_mp_t r;
@@ -391,14 +398,16 @@ static void item_scores_are_reported_in_definition_order(void **state)
 static void duplicate_mapping_keys_are_rejected_with_their_path(void **state)
 {
     s_expect_error(s_compile(ITEM("single", "identifier", "map_response",
-                                  "'mapping':{'entries':[{'key':'A','value':1},{'key':'B','value':1},{'key':'B','value':2}]}")),
+                                  "'mapping':{'entries':[{'key':'A','value':1},{'key':'B','value':"
+                                  "1},{'key':'B','value':2}]}")),
                    "items[0].mapping.entries[2].key: duplicate key \"B\" (same as entries[1])");
 }
 
 static void keys_equal_ignoring_case_are_duplicates_when_an_entry_ignores_case(void **state)
 {
     s_expect_error(s_compile(ITEM("single", "string", "map_response",
-                                  "'mapping':{'entries':[{'key':'a','value':1},{'key':'A','value':1,'case_sensitive':false}]}")),
+                                  "'mapping':{'entries':[{'key':'a','value':1},{'key':'A','value':"
+                                  "1,'case_sensitive':false}]}")),
                    "items[0].mapping.entries[1].key: duplicate key \"A\" (same as entries[0])");
     s_compile_ok(ITEM("single", "string", "map_response",
                       "'mapping':{'entries':[{'key':'a','value':1},{'key':'A','value':1}]}"));
@@ -406,41 +415,47 @@ static void keys_equal_ignoring_case_are_duplicates_when_an_entry_ignores_case(v
 
 static void unknown_fields_are_rejected(void **state)
 {
-    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'colour':1")),
-                   "items[0].colour: unknown field (expected: id, cardinality, base_type, rule, correct, "
-                   "mapping, area_mapping, tolerance, weight)");
+    s_expect_error(
+        s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'colour':1")),
+        "items[0].colour: unknown field (expected: id, cardinality, base_type, rule, correct, "
+        "mapping, area_mapping, tolerance, weight)");
 }
 
 static void duplicate_item_ids_are_rejected(void **state)
 {
-    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A']") ","
-                             ITEM("single", "identifier", "match_correct", "'correct':['B']")),
-                   "items[1].id: duplicate item id \"q\" (also items[0])");
+    s_expect_error(
+        s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A']") "," ITEM(
+            "single", "identifier", "match_correct", "'correct':['B']")),
+        "items[1].id: duplicate item id \"q\" (also items[0])");
 }
 
 static void values_must_have_the_declared_base_type(void **state)
 {
     s_expect_error(s_compile(ITEM("single", "integer", "match_correct", "'correct':['seven']")),
                    "items[0].correct[0]: expected an integer, got a string");
-    s_expect_error(s_compile(ITEM("single", "pair", "match_correct", "'correct':['A']")),
-                   "items[0].correct[0]: expected a pair \"A B\" (two identifiers separated by a space)");
+    s_expect_error(
+        s_compile(ITEM("single", "pair", "match_correct", "'correct':['A']")),
+        "items[0].correct[0]: expected a pair \"A B\" (two identifiers separated by a space)");
 }
 
 static void rules_need_their_fields(void **state)
 {
     s_expect_error(s_compile(ITEM("single", "identifier", "match_correct", "'weight':1")),
                    "items[0]: rule match_correct needs field \"correct\"");
-    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],"
+    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct",
+                                  "'correct':['A'],"
                                   "'tolerance':{'mode':'absolute','value':1}")),
                    "items[0]: field \"tolerance\" is not used by rule match_correct");
-    s_expect_error(s_compile(ITEM("multiple", "float", "match_numeric", "'correct':[1]")),
-                   "items[0]: rule match_numeric needs cardinality single and base_type integer or float");
+    s_expect_error(
+        s_compile(ITEM("multiple", "float", "match_numeric", "'correct':[1]")),
+        "items[0]: rule match_numeric needs cardinality single and base_type integer or float");
 }
 
 static void enums_name_their_choices(void **state)
 {
-    s_expect_error(s_compile(ITEM("several", "identifier", "match_correct", "'correct':['A']")),
-                   "items[0].cardinality: expected one of single, multiple, ordered, got \"several\"");
+    s_expect_error(
+        s_compile(ITEM("several", "identifier", "match_correct", "'correct':['A']")),
+        "items[0].cardinality: expected one of single, multiple, ordered, got \"several\"");
 }
 
 static void single_cardinality_takes_one_correct_value(void **state)
@@ -453,33 +468,40 @@ static void area_coords_follow_qti_conventions(void **state)
 {
     s_expect_error(s_compile(ITEM("single", "point", "map_response_point",
                                   AREAS("{'shape':'poly','coords':[0,0,1,1,2],'value':1}", ""))),
-                   "items[0].area_mapping.entries[0].coords: a poly takes an even number of coords, at least 3 points");
+                   "items[0].area_mapping.entries[0].coords: a poly takes an even number of "
+                   "coords, at least 3 points");
     s_expect_error(s_compile(ITEM("single", "point", "map_response_point",
                                   AREAS("{'shape':'circle','coords':[0,0],'value':1}", ""))),
-                   "items[0].area_mapping.entries[0].coords: a circle takes 3 coords: center-x, center-y, radius");
+                   "items[0].area_mapping.entries[0].coords: a circle takes 3 coords: center-x, "
+                   "center-y, radius");
 }
 
 static void positive_default_in_a_container_needs_an_upper_bound(void **state)
 {
     s_expect_error(s_compile(ITEM("multiple", "identifier", "map_response", MAP3 ",'default':1}")),
-                   "items[0].mapping.default: a positive default makes a container's score unbounded: set upper");
+                   "items[0].mapping.default: a positive default makes a container's score "
+                   "unbounded: set upper");
 }
 
 static void bounds_must_be_ordered(void **state)
 {
-    s_expect_error(s_compile(ITEM("single", "identifier", "map_response", MAP3 ",'lower':2,'upper':1}")),
-                   "items[0].mapping.upper: upper bound 1 is below lower bound 2");
+    s_expect_error(
+        s_compile(ITEM("single", "identifier", "map_response", MAP3 ",'lower':2,'upper':1}")),
+        "items[0].mapping.upper: upper bound 1 is below lower bound 2");
 }
 
 static void ids_use_a_restricted_charset(void **state)
 {
-    s_expect_error(s_compile("{'id':'q 1','cardinality':'single','base_type':'integer','rule':'match_correct','correct':[1]}"),
+    s_expect_error(s_compile("{'id':'q "
+                             "1','cardinality':'single','base_type':'integer','rule':'match_"
+                             "correct','correct':[1]}"),
                    "items[0].id: expected 1 to 64 characters of A-Z a-z 0-9 . _ : -");
 }
 
 static void pass_ratio_must_be_between_0_and_1(void **state)
 {
-    tjson_pack(&s_sb, "{'id':'t','pass_ratio':1.5,'items':[{'id':'q','cardinality':'single','base_type':'integer','rule':'match_correct','correct':[1]}]}");
+    tjson_pack(&s_sb, "{'id':'t','pass_ratio':1.5,'items':[{'id':'q','cardinality':'single','base_"
+                      "type':'integer','rule':'match_correct','correct':[1]}]}");
     as_compiled_t c;
     s_expect_error(as_table_compile((const uint8_t *)s_sb.data, s_sb.size, &c, &s_err),
                    "pass_ratio: expected a number in [0, 1], got 1.5");
@@ -491,18 +513,21 @@ static void answers_for_unknown_items_are_rejected_by_name(void **state)
 {
     s_compile_ok(ITEM("single", "integer", "match_correct", "'correct':[1]"));
     double t;
-    s_expect_error(s_score_rc("{'q':1,'zz':2}", &t), "answers.zz: no item with this id in assessment \"t\"");
+    s_expect_error(s_score_rc("{'q':1,'zz':2}", &t),
+                   "answers.zz: no item with this id in assessment \"t\"");
 }
 
 static void answers_of_the_wrong_type_are_rejected_with_their_path(void **state)
 {
     s_compile_ok(ITEM("multiple", "integer", "match_correct", "'correct':[1]"));
     double t;
-    s_expect_error(s_score_rc("{'q':[1,'x']}", &t), "answers.q[1]: expected an integer, got a string");
+    s_expect_error(s_score_rc("{'q':[1,'x']}", &t),
+                   "answers.q[1]: expected an integer, got a string");
     s_compile_ok(ITEM("single", "integer", "match_correct", "'correct':[1]"));
     s_expect_error(s_score_rc("{'q':[1,2]}", &t),
                    "answers.q: expected a single value (cardinality single), got 2 values");
-    s_expect_error(s_score_rc("[1]", &t), "answers: expected a map of item id to answer, got an array");
+    s_expect_error(s_score_rc("[1]", &t),
+                   "answers: expected a map of item id to answer, got an array");
 }
 
 static void a_truncated_point_string_is_rejected_not_read_past_its_end(void **state)

@@ -36,15 +36,24 @@ struct assay_reply {
 const char *assay_strerror(int rc)
 {
     switch (rc) {
-    case ASSAY_OK: return "ok";
-    case ASSAY_EREPLY: return "the engine answered with an error";
-    case ASSAY_ETIMEOUT: return "no response from the engine within the timeout";
-    case ASSAY_ECONNECT: return "no engine socket there (is assayd running on that data directory?)";
-    case ASSAY_EPROTO: return "malformed response (not assay protocol v1)";
-    case ASSAY_ENOMEM: return "out of memory";
-    case ASSAY_EINVAL: return "invalid argument";
-    case ASSAY_ESYS: return "system error";
-    default: return "unknown error";
+    case ASSAY_OK:
+        return "ok";
+    case ASSAY_EREPLY:
+        return "the engine answered with an error";
+    case ASSAY_ETIMEOUT:
+        return "no response from the engine within the timeout";
+    case ASSAY_ECONNECT:
+        return "no engine socket there (is assayd running on that data directory?)";
+    case ASSAY_EPROTO:
+        return "malformed response (not assay protocol v1)";
+    case ASSAY_ENOMEM:
+        return "out of memory";
+    case ASSAY_EINVAL:
+        return "invalid argument";
+    case ASSAY_ESYS:
+        return "system error";
+    default:
+        return "unknown error";
     }
 }
 
@@ -57,7 +66,8 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
         snprintf(ep, sizeof ep, "%s", target);
     } else {
         char path[4150];
-        snprintf(path, sizeof path, "%s/%s", target, opts && opts->admin ? "admin.sock" : "engine.sock");
+        snprintf(path, sizeof path, "%s/%s", target,
+                 opts && opts->admin ? "admin.sock" : "engine.sock");
         struct stat st;
         if (stat(path, &st) || !S_ISSOCK(st.st_mode)) return ASSAY_ECONNECT;
         snprintf(ep, sizeof ep, "ipc://%s", path);
@@ -254,7 +264,8 @@ const msgpack_object *assay_map_get(const msgpack_object *map, const char *key)
     size_t n = strlen(key);
     for (uint32_t i = 0; i < map->via.map.size; i++) {
         const msgpack_object *k = &map->via.map.ptr[i].key;
-        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n && memcmp(k->via.str.ptr, key, n) == 0)
+        if (k->type == MSGPACK_OBJECT_STR && k->via.str.size == n &&
+            memcmp(k->via.str.ptr, key, n) == 0)
             return &map->via.map.ptr[i].val;
     }
     return NULL;

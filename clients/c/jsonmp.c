@@ -30,12 +30,18 @@ static int s_pack(msgpack_packer *pk, const json_t *v, int depth)
         }
         return 0;
     }
-    case JSON_STRING: return as_pack_str(pk, json_string_value(v), json_string_length(v));
-    case JSON_INTEGER: return msgpack_pack_int64(pk, json_integer_value(v));
-    case JSON_REAL: return msgpack_pack_double(pk, json_real_value(v));
-    case JSON_TRUE: return msgpack_pack_true(pk);
-    case JSON_FALSE: return msgpack_pack_false(pk);
-    default: return msgpack_pack_nil(pk);
+    case JSON_STRING:
+        return as_pack_str(pk, json_string_value(v), json_string_length(v));
+    case JSON_INTEGER:
+        return msgpack_pack_int64(pk, json_integer_value(v));
+    case JSON_REAL:
+        return msgpack_pack_double(pk, json_real_value(v));
+    case JSON_TRUE:
+        return msgpack_pack_true(pk);
+    case JSON_FALSE:
+        return msgpack_pack_false(pk);
+    default:
+        return msgpack_pack_nil(pk);
     }
 }
 
@@ -47,12 +53,17 @@ int as_json_pack(msgpack_packer *pk, const json_t *v)
 json_t *as_json_from(const msgpack_object *o)
 {
     switch (o->type) {
-    case MSGPACK_OBJECT_BOOLEAN: return json_boolean(o->via.boolean);
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return json_integer((json_int_t)o->via.u64);
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return json_integer((json_int_t)o->via.i64);
+    case MSGPACK_OBJECT_BOOLEAN:
+        return json_boolean(o->via.boolean);
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return json_integer((json_int_t)o->via.u64);
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return json_integer((json_int_t)o->via.i64);
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return json_real(o->via.f64);
-    case MSGPACK_OBJECT_STR: return json_stringn(o->via.str.ptr, o->via.str.size);
+    case MSGPACK_OBJECT_FLOAT64:
+        return json_real(o->via.f64);
+    case MSGPACK_OBJECT_STR:
+        return json_stringn(o->via.str.ptr, o->via.str.size);
     case MSGPACK_OBJECT_ARRAY: {
         json_t *a = json_array();
         for (uint32_t i = 0; a && i < o->via.array.size; i++)
@@ -76,6 +87,7 @@ json_t *as_json_from(const msgpack_object *o)
         }
         return m;
     }
-    default: return json_null();
+    default:
+        return json_null();
     }
 }

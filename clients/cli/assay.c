@@ -46,7 +46,8 @@ static void s_global_usage(FILE *out);
 static void s_print_json(const msgpack_object *o)
 {
     json_t *j = as_json_from(o);
-    char *text = j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) : NULL;
+    char *text =
+        j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) : NULL;
     printf("%s\n", text ? text : "null");
     free(text);
     json_decref(j);
@@ -56,11 +57,15 @@ static double s_num(const msgpack_object *o)
 {
     if (!o) return NAN;
     switch (o->type) {
-    case MSGPACK_OBJECT_POSITIVE_INTEGER: return (double)o->via.u64;
-    case MSGPACK_OBJECT_NEGATIVE_INTEGER: return (double)o->via.i64;
+    case MSGPACK_OBJECT_POSITIVE_INTEGER:
+        return (double)o->via.u64;
+    case MSGPACK_OBJECT_NEGATIVE_INTEGER:
+        return (double)o->via.i64;
     case MSGPACK_OBJECT_FLOAT32:
-    case MSGPACK_OBJECT_FLOAT64: return o->via.f64;
-    default: return NAN;
+    case MSGPACK_OBJECT_FLOAT64:
+        return o->via.f64;
+    default:
+        return NAN;
     }
 }
 
@@ -70,8 +75,9 @@ static double s_get_num(const msgpack_object *map, const char *key)
 }
 
 /* A string field as printf arguments: "%.*s". */
-#define S_STR(o) (o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 1), \
-                 (o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "-")
+#define S_STR(o)                                                                                   \
+    (o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 1),                               \
+        (o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "-")
 
 /* ---- input helpers ---- */
 
@@ -80,14 +86,13 @@ static double s_get_num(const msgpack_object *map, const char *key)
 static int s_read_json(s_cli_t *cli, const char *path, json_t **out)
 {
     json_error_t e;
-    json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &e)
-                                       : json_load_file(path, 0, &e);
+    json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &e) : json_load_file(path, 0, &e);
     if (!j) {
         if (e.line < 0 || strstr(e.text, "unable to open"))
             fprintf(stderr, "assay: %s: %s\n", path, e.text);
         else
-            fprintf(stderr, "assay: %s:%d:%d: invalid JSON: %s\n", strcmp(path, "-") ? path : "stdin",
-                    e.line, e.column, e.text);
+            fprintf(stderr, "assay: %s:%d:%d: invalid JSON: %s\n",
+                    strcmp(path, "-") ? path : "stdin", e.line, e.column, e.text);
         return EXIT_USAGE;
     }
     *out = j;
@@ -112,7 +117,8 @@ static int s_connect(s_cli_t *cli)
         rc = assay_open(&cli->conn, cli->target, &o);
     }
     if (rc == ASSAY_ECONNECT) {
-        fprintf(stderr, "assay: engine unreachable: no assayd socket in %s (start it with: assayd -d %s)\n",
+        fprintf(stderr,
+                "assay: engine unreachable: no assayd socket in %s (start it with: assayd -d %s)\n",
                 cli->target, cli->target);
         return EXIT_UNREACHABLE;
     }
@@ -146,8 +152,8 @@ static int s_call(s_cli_t *cli, const char *method, assay_reply_t **reply)
         return EXIT_REPLY;
     }
     if (rc == ASSAY_ETIMEOUT) {
-        fprintf(stderr, "assay: engine unreachable: no response from %s within %d ms\n", cli->target,
-                cli->timeout_ms);
+        fprintf(stderr, "assay: engine unreachable: no response from %s within %d ms\n",
+                cli->target, cli->timeout_ms);
         return EXIT_UNREACHABLE;
     }
     fprintf(stderr, "assay: %s: %s\n", method, assay_strerror(rc));
@@ -179,8 +185,8 @@ static int c_ping(s_cli_t *cli, int argc, char **argv)
         s_print_json(o);
     } else {
         const msgpack_object *v = assay_map_get(o, "version");
-        printf("assayd %.*s (protocol %g), up %.1f s, %g workers\n", S_STR(v), s_get_num(o, "protocol"),
-               s_get_num(o, "uptime_s"), s_get_num(o, "workers"));
+        printf("assayd %.*s (protocol %g), up %.1f s, %g workers\n", S_STR(v),
+               s_get_num(o, "protocol"), s_get_num(o, "uptime_s"), s_get_num(o, "workers"));
     }
     assay_reply_free(&r);
     return 0;
@@ -205,8 +211,8 @@ static int c_put(s_cli_t *cli, int argc, char **argv)
         s_print_json(o);
     } else {
         const msgpack_object *id = assay_map_get(o, "id");
-        printf("stored %.*s version %g: %g items, max score %g\n", S_STR(id), s_get_num(o, "version"),
-               s_get_num(o, "items"), s_get_num(o, "max_score"));
+        printf("stored %.*s version %g: %g items, max score %g\n", S_STR(id),
+               s_get_num(o, "version"), s_get_num(o, "items"), s_get_num(o, "max_score"));
     }
     assay_reply_free(&r);
     return 0;
@@ -235,10 +241,14 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'l') limit = strtol(optarg, NULL, 10);
-        else if (c == 'c') cursor = strdup(optarg);
-        else if (c == 'a') all = true;
-        else return EXIT_USAGE;
+        if (c == 'l')
+            limit = strtol(optarg, NULL, 10);
+        else if (c == 'c')
+            cursor = strdup(optarg);
+        else if (c == 'a')
+            all = true;
+        else
+            return EXIT_USAGE;
     }
     if (limit < 1 || limit > 200) {
         fprintf(stderr, "assay list: --limit: expected 1..200\n");
@@ -261,8 +271,11 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
         const msgpack_object *list = assay_map_get(o, "assessments");
         const msgpack_object *next = assay_map_get(o, "next_cursor");
         free(cursor);
-        cursor = next && next->type == MSGPACK_OBJECT_STR ? strndup(next->via.str.ptr, next->via.str.size) : NULL;
-        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size; i++) {
+        cursor = next && next->type == MSGPACK_OBJECT_STR
+                     ? strndup(next->via.str.ptr, next->via.str.size)
+                     : NULL;
+        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
+             i++) {
             const msgpack_object *a = &list->via.array.ptr[i];
             if (cli->json) {
                 json_array_append_new(rows, as_json_from(a));
@@ -281,7 +294,9 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
         if (!all || !cursor) {
             if (!cli->json) {
                 if (!header) printf("no assessments\n");
-                if (cursor) printf("(%g in all; more with: assay list --cursor %s, or --all)\n", total, cursor);
+                if (cursor)
+                    printf("(%g in all; more with: assay list --cursor %s, or --all)\n", total,
+                           cursor);
             }
             break;
         }
@@ -317,8 +332,10 @@ static int c_score(s_cli_t *cli, int argc, char **argv)
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'D') detail = true;
-        else return EXIT_USAGE;
+        if (c == 'D')
+            detail = true;
+        else
+            return EXIT_USAGE;
     }
     if (argc - optind < 1 || argc - optind > 2) {
         fprintf(stderr, "usage: assay score ID [ANSWERS.json | -] [--detail]\n");
@@ -334,8 +351,10 @@ static int c_score(s_cli_t *cli, int argc, char **argv)
     as_pack_cstr(&cli->pk, "answers");
     as_json_pack(&cli->pk, answers);
     as_pack_cstr(&cli->pk, "detail");
-    if (detail) msgpack_pack_true(&cli->pk);
-    else msgpack_pack_false(&cli->pk);
+    if (detail)
+        msgpack_pack_true(&cli->pk);
+    else
+        msgpack_pack_false(&cli->pk);
     json_decref(answers);
     assay_reply_t *r;
     if ((rc = s_call(cli, "score", &r))) return rc;
@@ -346,11 +365,15 @@ static int c_score(s_cli_t *cli, int argc, char **argv)
         const msgpack_object *passed = assay_map_get(o, "passed");
         printf("%s v%g: %g / %g (%.1f%%)%s\n", id, s_get_num(o, "version"), s_get_num(o, "score"),
                s_get_num(o, "max_score"), 100 * s_get_num(o, "ratio"),
-               !passed ? "" : passed->via.boolean ? " passed" : " not passed");
+               !passed               ? ""
+               : passed->via.boolean ? " passed"
+                                     : " not passed");
         const msgpack_object *items = assay_map_get(o, "items");
-        for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size; i++) {
+        for (uint32_t i = 0;
+             items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size; i++) {
             const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
-            printf("  %-20.*s %g / %g\n", S_STR(iid), s_get_num(it, "score"), s_get_num(it, "max_score"));
+            printf("  %-20.*s %g / %g\n", S_STR(iid), s_get_num(it, "score"),
+                   s_get_num(it, "max_score"));
         }
     }
     assay_reply_free(&r);
@@ -401,7 +424,8 @@ static int c_stats(s_cli_t *cli, int argc, char **argv)
     }
     const msgpack_object *map = assay_map_get(o, "map"), *ev = assay_map_get(o, "events");
     printf("up %.1f s, %g workers; data map %.1f of %.0f MiB used\n", s_get_num(o, "uptime_s"),
-           s_get_num(o, "workers"), s_get_num(map, "used") / 1048576.0, s_get_num(map, "size") / 1048576.0);
+           s_get_num(o, "workers"), s_get_num(map, "used") / 1048576.0,
+           s_get_num(map, "size") / 1048576.0);
     printf("%-20s %10s %8s %10s %10s %10s %10s\n", "METHOD", "COUNT", "ERRORS", "P50 us", "P99 us",
            "P99.9 us", "MAX us");
     const msgpack_object *m = assay_map_get(o, "methods");
@@ -411,8 +435,9 @@ static int c_stats(s_cli_t *cli, int argc, char **argv)
                s_get_num(v, "errors"), s_get_num(v, "p50_us"), s_get_num(v, "p99_us"),
                s_get_num(v, "p999_us"), s_get_num(v, "max_us"));
     }
-    printf("overloaded %g, replies dropped %g, too large %g, bad frames %g\n", s_get_num(ev, "overloaded"),
-           s_get_num(ev, "replies_dropped"), s_get_num(ev, "too_large"), s_get_num(ev, "bad_frames"));
+    printf("overloaded %g, replies dropped %g, too large %g, bad frames %g\n",
+           s_get_num(ev, "overloaded"), s_get_num(ev, "replies_dropped"),
+           s_get_num(ev, "too_large"), s_get_num(ev, "bad_frames"));
     assay_reply_free(&r);
     return 0;
 }
@@ -424,53 +449,60 @@ static const s_cmd_t s_cmds[] = {
      "Reads an assessment definition in JSON (proto/PROTOCOL.md, \"Assessment definition\"),\n"
      "validates and compiles it in the engine, and stores it. Putting an existing id replaces it\n"
      "and increments its version. Needs the admin socket.\n"
-     "Example: assay put examples/quiz.json\n", 1, 1, c_put},
+     "Example: assay put examples/quiz.json\n",
+     1, 1, c_put},
     {"get", "ID", "print an assessment's definition with its version and max score",
      "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, c_get},
     {"list", "[--limit N] [--cursor C] [--all]", "list assessments",
      "Lists assessments in id order, a page of --limit (default 50, at most 200) at a time.\n"
-     "--cursor continues after a page; --all follows the cursors to the end.\n", 0, 5, c_list},
+     "--cursor continues after a page; --all follows the cursors to the end.\n",
+     0, 5, c_list},
     {"delete", "ID", "delete an assessment",
      "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, c_delete},
     {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
-     "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or stdin.\n"
+     "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or "
+     "stdin.\n"
      "Unanswered items score as missing responses. --detail adds each item's score.\n"
-     "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n", 1, 3, c_score},
+     "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n",
+     1, 3, c_score},
     {"batch", "ID FILE", "score a JSON array of responses in one request",
      "Scores up to 100,000 responses (a JSON array of answer objects) and prints the summary;\n"
-     "with --json, every score.\n", 2, 2, c_batch},
+     "with --json, every score.\n",
+     2, 2, c_batch},
     {"stats", "", "print request counts, latency percentiles and data map use",
-     "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0, c_stats},
+     "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
+     c_stats},
 };
 #define S_NCMDS (sizeof s_cmds / sizeof s_cmds[0])
 
 static void s_global_usage(FILE *out)
 {
     fprintf(out,
-"Usage: assay [-d DIR | -e ENDPOINT] [--json] [--timeout MS] COMMAND [ARGS]\n"
-"Administer and query an assay scoring engine (assayd).\n"
-"\n"
-"Options:\n"
-"  -d, --data DIR       the engine's data directory (default: $ASSAY_DATA, else ./var/assay);\n"
-"                       the CLI uses DIR/admin.sock when it may, else DIR/engine.sock\n"
-"  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
-"      --json           print results as JSON, for scripts\n"
-"      --timeout MS     how long to wait for the engine (default 5000)\n"
-"  -h, --help           show this help; 'assay COMMAND --help' shows a command's help\n"
-"  -V, --version        show the version\n"
-"\n"
-"Commands:\n");
+            "Usage: assay [-d DIR | -e ENDPOINT] [--json] [--timeout MS] COMMAND [ARGS]\n"
+            "Administer and query an assay scoring engine (assayd).\n"
+            "\n"
+            "Options:\n"
+            "  -d, --data DIR       the engine's data directory (default: $ASSAY_DATA, else "
+            "./var/assay);\n"
+            "                       the CLI uses DIR/admin.sock when it may, else DIR/engine.sock\n"
+            "  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
+            "      --json           print results as JSON, for scripts\n"
+            "      --timeout MS     how long to wait for the engine (default 5000)\n"
+            "  -h, --help           show this help; 'assay COMMAND --help' shows a command's help\n"
+            "  -V, --version        show the version\n"
+            "\n"
+            "Commands:\n");
     for (size_t i = 0; i < S_NCMDS; i++)
         fprintf(out, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
     fprintf(out,
-"\n"
-"Exit status: 0 ok; 1 the engine answered with an error (printed as CODE: message);\n"
-"2 bad usage or unreadable input; 3 engine unreachable.\n"
-"\n"
-"Examples:\n"
-"  assay put examples/quiz.json\n"
-"  assay score quiz-demo examples/answers.json --detail\n"
-"  assay --json list --all\n");
+            "\n"
+            "Exit status: 0 ok; 1 the engine answered with an error (printed as CODE: message);\n"
+            "2 bad usage or unreadable input; 3 engine unreachable.\n"
+            "\n"
+            "Examples:\n"
+            "  assay put examples/quiz.json\n"
+            "  assay score quiz-demo examples/answers.json --detail\n"
+            "  assay --json list --all\n");
 }
 
 static void s_cmd_usage(FILE *out, const s_cmd_t *c)
@@ -483,21 +515,27 @@ int main(int argc, char **argv)
 {
     s_cli_t cli = {.timeout_ms = 5000};
     const char *data = getenv("ASSAY_DATA");
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'}, {"endpoint", required_argument, 0, 'e'},
-        {"json", no_argument, 0, 'j'},       {"timeout", required_argument, 0, 't'},
-        {"help", no_argument, 0, 'h'},       {"version", no_argument, 0, 'V'},
-        {0, 0, 0, 0}};
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"endpoint", required_argument, 0, 'e'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"timeout", required_argument, 0, 't'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
     int c;
     /* '+': stop at the command name, its options are its own */
     while ((c = getopt_long(argc, argv, "+d:e:hV", opts, NULL)) != -1) {
         switch (c) {
-        case 'd': data = optarg; break;
+        case 'd':
+            data = optarg;
+            break;
         case 'e':
             cli.target = optarg;
             cli.is_endpoint = true;
             break;
-        case 'j': cli.json = true; break;
+        case 'j':
+            cli.json = true;
+            break;
         case 't': {
             char *end;
             long t = strtol(optarg, &end, 10);
@@ -508,9 +546,15 @@ int main(int argc, char **argv)
             cli.timeout_ms = (int)t;
             break;
         }
-        case 'h': s_global_usage(stdout); return 0;
-        case 'V': printf("assay 0.1.0 (protocol 1)\n"); return 0;
-        default: fprintf(stderr, "Try 'assay --help'.\n"); return EXIT_USAGE;
+        case 'h':
+            s_global_usage(stdout);
+            return 0;
+        case 'V':
+            printf("assay 0.1.0 (protocol 1)\n");
+            return 0;
+        default:
+            fprintf(stderr, "Try 'assay --help'.\n");
+            return EXIT_USAGE;
         }
     }
     if (optind >= argc) {

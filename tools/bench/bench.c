@@ -253,7 +253,8 @@ static int s_batch(const char *target, int n, int reps, s_result_t *out)
     as_pack_cstr(&pk, "bench50");
     as_pack_cstr(&pk, "responses");
     msgpack_pack_array(&pk, (size_t)n);
-    for (int i = 0; i < n; i++) s_pack_answers(&pk);
+    for (int i = 0; i < n; i++)
+        s_pack_answers(&pk);
     assay_t *c;
     assay_options_t o = {.timeout_ms = 60000};
     if (assay_open(&c, target, &o)) return -1;
@@ -325,24 +326,28 @@ static int s_start_engine(const char *assayd, const char *workers)
 
 static void s_usage(FILE *out)
 {
-    fprintf(out,
-"Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
-"Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and score_batch\n"
-"of 1,000 and 100,000 responses x 50 items.\n"
-"\n"
-"  --floor          also measure a bare ZeroMQ ROUTER echo (one thread, same payloads, same\n"
-"                   client) in the same run, and print each engine figure's ratio to it\n"
-"  --seconds S      duration of each rate measurement (default 3)\n"
-"  -d, --data DIR   use the assayd already serving DIR (admin.sock is needed to store the\n"
-"                   bench assessment; it must accept 64 MiB requests for the 100,000 batch)\n"
-"  --assayd PATH    the assayd to start on a temporary directory (default: the one built\n"
-"                   beside this program)\n"
-"  --workers N      passed to the assayd it starts\n"
-"  --no-batch       skip the score_batch measurements\n"
-"  -h, --help       this help\n"
-"\n"
-"Latency is the round trip measured by the client (send to response decoded); rates are\n"
-"responses per second. Results go to stdout as a Markdown table.\n");
+    fprintf(
+        out,
+        "Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
+        "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
+        "score_batch\n"
+        "of 1,000 and 100,000 responses x 50 items.\n"
+        "\n"
+        "  --floor          also measure a bare ZeroMQ ROUTER echo (one thread, same payloads, "
+        "same\n"
+        "                   client) in the same run, and print each engine figure's ratio to it\n"
+        "  --seconds S      duration of each rate measurement (default 3)\n"
+        "  -d, --data DIR   use the assayd already serving DIR (admin.sock is needed to store the\n"
+        "                   bench assessment; it must accept 64 MiB requests for the 100,000 "
+        "batch)\n"
+        "  --assayd PATH    the assayd to start on a temporary directory (default: the one built\n"
+        "                   beside this program)\n"
+        "  --workers N      passed to the assayd it starts\n"
+        "  --no-batch       skip the score_batch measurements\n"
+        "  -h, --help       this help\n"
+        "\n"
+        "Latency is the round trip measured by the client (send to response decoded); rates are\n"
+        "responses per second. Results go to stdout as a Markdown table.\n");
 }
 
 int main(int argc, char **argv)
@@ -350,21 +355,37 @@ int main(int argc, char **argv)
     bool floor = false, batch = true;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
     static const struct option opts[] = {
-        {"floor", no_argument, 0, 'f'},        {"seconds", required_argument, 0, 's'},
-        {"data", required_argument, 0, 'd'},   {"assayd", required_argument, 0, 'a'},
+        {"floor", no_argument, 0, 'f'},         {"seconds", required_argument, 0, 's'},
+        {"data", required_argument, 0, 'd'},    {"assayd", required_argument, 0, 'a'},
         {"workers", required_argument, 0, 'w'}, {"no-batch", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},         {0, 0, 0, 0}};
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'f': floor = true; break;
-        case 's': s_seconds = atof(optarg); break;
-        case 'd': data = optarg; break;
-        case 'a': assayd = optarg; break;
-        case 'w': workers = optarg; break;
-        case 'n': batch = false; break;
-        case 'h': s_usage(stdout); return 0;
-        default: s_usage(stderr); return 2;
+        case 'f':
+            floor = true;
+            break;
+        case 's':
+            s_seconds = atof(optarg);
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'a':
+            assayd = optarg;
+            break;
+        case 'w':
+            workers = optarg;
+            break;
+        case 'n':
+            batch = false;
+            break;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            s_usage(stderr);
+            return 2;
         }
     }
     if (s_seconds <= 0) s_seconds = 3;
@@ -391,7 +412,8 @@ int main(int argc, char **argv)
     assay_t *admin;
     assay_options_t ao = {.admin = true};
     assay_reply_t *r;
-    if (assay_open(&admin, data, &ao) || assay_call(admin, "assessment.put", sb.data, sb.size, 5000, &r)) {
+    if (assay_open(&admin, data, &ao) ||
+        assay_call(admin, "assessment.put", sb.data, sb.size, 5000, &r)) {
         fprintf(stderr, "assay-bench: cannot store the bench assessment in %s\n", data);
         return 1;
     }
@@ -422,7 +444,8 @@ int main(int argc, char **argv)
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     printf("assay-bench: %ld cores, assayd with %g workers, %.0f s per measurement, ipc transport\n"
-           "score request: 50 items answered, %zu bytes\n\n", cores, nworkers, s_seconds, score.size);
+           "score request: 50 items answered, %zu bytes\n\n",
+           cores, nworkers, s_seconds, score.size);
     printf("| case | in flight | req/s | p50 us | p99 us | p99.9 us |%s\n",
            floor ? " floor req/s | floor p50 us | rate / floor | p50 / floor |" : "");
     printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|" : "");
@@ -435,25 +458,28 @@ int main(int argc, char **argv)
         for (int i = 0; i < 3; i++) {
             s_result_t e, f;
             if (s_load(data, methods[m], params, plen, inflights[i], &e)) return 1;
-            printf("| %s | %d | %.0f | %.1f | %.1f | %.1f |", methods[m], inflights[i], e.rps, e.p50_us,
-                   e.p99_us, e.p999_us);
+            printf("| %s | %d | %.0f | %.1f | %.1f | %.1f |", methods[m], inflights[i], e.rps,
+                   e.p50_us, e.p99_us, e.p999_us);
             if (floor) {
                 if (s_load(echo.ep, methods[m], params, plen, inflights[i], &f)) return 1;
-                printf(" %.0f | %.1f | %.2f | %.2f |", f.rps, f.p50_us, e.rps / f.rps, e.p50_us / f.p50_us);
+                printf(" %.0f | %.1f | %.2f | %.2f |", f.rps, f.p50_us, e.rps / f.rps,
+                       e.p50_us / f.p50_us);
             }
             printf("\n");
             fflush(stdout);
         }
     }
     if (batch) {
-        printf("\n| score_batch | responses x items | round trip p50 ms | slowest ms | responses/s |\n"
-               "|---|---|---|---|---|\n");
+        printf(
+            "\n| score_batch | responses x items | round trip p50 ms | slowest ms | responses/s |\n"
+            "|---|---|---|---|---|\n");
         const int sizes[] = {1000, 100000};
         const int reps[] = {20, 5};
         for (int i = 0; i < 2; i++) {
             s_result_t b;
             if (s_batch(data, sizes[i], reps[i], &b)) return 1;
-            printf("| %d | %d x 50 | %.2f | %.2f | %.0f |\n", reps[i], sizes[i], b.p50_us / 1e3, b.p99_us / 1e3, b.rps);
+            printf("| %d | %d x 50 | %.2f | %.2f | %.0f |\n", reps[i], sizes[i], b.p50_us / 1e3,
+                   b.p99_us / 1e3, b.rps);
             fflush(stdout);
         }
     }
