@@ -156,6 +156,35 @@ static void every_command_has_help(void **state)
     assert_non_null(strstr(s_out, "Exit status: 0 ok; 1 the engine answered with an error"));
 }
 
+/* Runs assayd with arguments; returns its exit status, stdout+stderr in s_out. */
+static int s_assayd(const char *args)
+{
+    char cmd[1024], out[300];
+    snprintf(out, sizeof out, "%s.assayd", s_e.dir);
+    snprintf(cmd, sizeof cmd, "'%s' %s >'%s' 2>&1", getenv("ASSAYD"), args, out);
+    int status = system(cmd);
+    free(s_out);
+    s_out = h_slurp(out);
+    unlink(out);
+    return WEXITSTATUS(status);
+}
+
+static void assayd_documents_its_options_and_rejects_bad_ones(void **state)
+{
+    assert_int_equal(s_assayd("--help"), 0);
+    assert_non_null(strstr(s_out, "Usage: assayd [OPTION]..."));
+    assert_non_null(strstr(s_out, "--max-message SIZE"));
+    assert_int_equal(s_assayd("--version"), 0);
+    assert_string_equal(s_out, "assayd 0.1.0 (protocol 1)\n");
+    assert_int_equal(s_assayd("--workers 0"), 2);
+    assert_string_equal(s_out, "assayd: --workers: expected 1..64, got \"0\"\n");
+    assert_int_equal(s_assayd("--max-message lots"), 2);
+    assert_string_equal(s_out, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"lots\"\n");
+    assert_int_equal(s_assayd("--log-level loud"), 2);
+    assert_int_equal(s_assayd("-d /proc/no/such/dir"), 1);
+    assert_non_null(strstr(s_out, "assayd: cannot create data directory /proc/no/such/dir: "));
+}
+
 static void delete_then_get_exits_1(void **state)
 {
     assert_int_equal(s_assay(NULL, "delete quiz-demo"), 0);
@@ -175,6 +204,7 @@ int main(void)
         cmocka_unit_test(bad_usage_and_bad_json_exit_2),
         cmocka_unit_test(an_unreachable_engine_exits_3),
         cmocka_unit_test(every_command_has_help),
+        cmocka_unit_test(assayd_documents_its_options_and_rejects_bad_ones),
         cmocka_unit_test(delete_then_get_exits_1),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
