@@ -30,7 +30,7 @@ void as_scorer_destroy(as_scorer_t **self_p)
     }
 }
 
-static void s_tval(const as_table_t *t, uint32_t off, uint32_t i, as_value_t *v)
+static inline void s_tval(const as_table_t *t, uint32_t off, uint32_t i, as_value_t *v)
 {
     as_tval_t tv;
     memcpy(&tv, t->base + off + (size_t)i * sizeof tv, sizeof tv);

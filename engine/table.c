@@ -691,8 +691,3 @@ as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *
         return as_err_set(err, AS_INTERNAL, "stored table has an unknown format");
     return AS_OK;
 }
-
-void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item)
-{
-    memcpy(item, t->base + t->hdr.items_off + (size_t)pos * sizeof *item, sizeof *item);
-}

@@ -138,7 +138,10 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
 as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *err);
 
 /* Reads item `pos` (definition order) of an open table. */
-void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item);
+static inline void as_table_item(const as_table_t *t, uint32_t pos, as_titem_t *item)
+{
+    memcpy(item, t->base + t->hdr.items_off + (size_t)pos * sizeof *item, sizeof *item);
+}
 /* FNV-1a, the hash of the item id index. */
 static inline uint32_t as_table_hash(const char *s, uint32_t len)
 {

@@ -138,11 +138,49 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
                      as_mp_type_name(t));
 }
 
+bool as_value_eq_other(as_base_t base, const as_value_t *x, const as_value_t *y, bool cs)
+{
+    switch (base) {
+    case AS_BT_IDENTIFIER:
+    case AS_BT_STRING:
+        return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
+    case AS_BT_INTEGER:
+        return x->i == y->i;
+    case AS_BT_FLOAT:
+        return x->x == y->x;
+    case AS_BT_DIRECTED_PAIR:
+        return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
+               as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs);
+    case AS_BT_PAIR:
+        return (as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
+                as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs)) ||
+               (as_str_eq_cs(x->a, x->a_len, y->b, y->b_len, cs) &&
+                as_str_eq_cs(x->b, x->b_len, y->a, y->a_len, cs));
+    case AS_BT_POINT:
+        return x->x == y->x && x->y == y->y;
+    default:
+        return false;
+    }
+}
+
 as_code_t as_values_read(as_mp_t *r, as_card_t card, as_base_t base, as_value_t *vals, uint32_t max,
                          uint32_t *n, as_path_t *path, as_err_t *err)
 {
     *n = 0;
     as_mp_type_t t = as_mp_peek(r);
+    if (t == AS_MP_STR && (base == AS_BT_IDENTIFIER || base == AS_BT_STRING)) {
+        /* the commonest answer of all: one identifier or string */
+        as_value_t *v = &vals[0];
+        if (as_mp_str(r, &v->a, &v->a_len) == AS_MP_OK && v->a_len <= AS_MAX_STRING) {
+            v->b = NULL;
+            v->b_len = 0;
+            v->i = 0;
+            v->x = v->y = 0;
+            *n = 1;
+            return AS_OK;
+        }
+        return as_value_read(r, base, v, path, err); /* for its message */
+    }
     if (t == AS_MP_NIL) {
         as_mp_nil(r);
         return AS_OK;

@@ -61,31 +61,14 @@ static inline bool as_str_eq_cs(const char *x, uint32_t xl, const char *y, uint3
 }
 
 /* QTI equality of two values of the same base type. case_sensitive applies to the string parts
- * of identifier, string, pair and directed_pair values (ASCII case folding). Inline: the scorer
- * calls it for every value it compares. */
+ * of identifier, string, pair and directed_pair values (ASCII case folding). The string types,
+ * by far the commonest, are compared inline; the others out of line. */
+bool as_value_eq_other(as_base_t base, const as_value_t *x, const as_value_t *y, bool cs);
 static inline bool as_value_eq(as_base_t base, const as_value_t *x, const as_value_t *y, bool cs)
 {
-    switch (base) {
-    case AS_BT_IDENTIFIER:
-    case AS_BT_STRING:
+    if (base == AS_BT_IDENTIFIER || base == AS_BT_STRING)
         return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
-    case AS_BT_INTEGER:
-        return x->i == y->i;
-    case AS_BT_FLOAT:
-        return x->x == y->x;
-    case AS_BT_DIRECTED_PAIR:
-        return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
-               as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs);
-    case AS_BT_PAIR:
-        return (as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs) &&
-                as_str_eq_cs(x->b, x->b_len, y->b, y->b_len, cs)) ||
-               (as_str_eq_cs(x->a, x->a_len, y->b, y->b_len, cs) &&
-                as_str_eq_cs(x->b, x->b_len, y->a, y->a_len, cs));
-    case AS_BT_POINT:
-        return x->x == y->x && x->y == y->y;
-    default:
-        return false;
-    }
+    return as_value_eq_other(base, x, y, cs);
 }
 
 /* Reads a response or a `correct` list at r into vals (up to max values, *n of them):
