@@ -1,8 +1,9 @@
 # tools/setup.sh — sourced by tools/test and tools/run: installs the Debian packages assay needs
 # (only those missing) and configures a build directory. Not meant to be run on its own.
 
-AS_PACKAGES="build-essential meson ninja-build pkg-config libzmq3-dev libczmq-dev libmsgpack-dev
-liblmdb-dev libcmocka-dev libjansson-dev libmicrohttpd-dev python3-zmq python3-msgpack"
+# What the build and the tests use today; add a package here with the code that needs it.
+AS_PACKAGES="build-essential meson ninja-build pkg-config libzmq3-dev libmsgpack-dev liblmdb-dev
+libcmocka-dev libjansson-dev"
 
 as_install_packages() {
     local missing=()
