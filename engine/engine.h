@@ -31,7 +31,7 @@ typedef enum { AS_ROLE_ENGINE, AS_ROLE_ADMIN, AS_ROLE_COUNT } as_role_t;
 #define AS_EP_WRITER  "inproc://assay-writer"  /* workers PUSH -> writer PULL */
 #define AS_EP_CONTROL "inproc://assay-control" /* main PAIR -> broker PAIR */
 
-typedef enum { AS_OP_NONE, AS_OP_PUT, AS_OP_DELETE } as_op_t;
+typedef enum { AS_OP_NONE, AS_OP_PUT, AS_OP_DELETE, AS_OP_SUBMIT } as_op_t;
 
 typedef struct {
     uint8_t role;   /* as_role_t */
@@ -66,6 +66,8 @@ typedef struct {
     int workers;
     size_t max_message;
     size_t map_size;
+    as_sync_t sync; /* --sync */
+    int sync_ms;    /* --sync periodic:MS */
     /* runtime */
     void *zctx;
     as_store_t *store;

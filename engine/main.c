@@ -57,6 +57,17 @@ static void s_usage(FILE *out)
         "      --max-message SIZE largest request frame; larger ones are answered too_large\n"
         "                         (default: 1M; suffixes K, M, G)\n"
         "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 1G)\n"
+        "      --sync MODE        when commits reach the disk (default: full):\n"
+        "                           full          every write is fsynced before it is "
+        "acknowledged\n"
+        "                           periodic[:MS] flushed every MS ms (default 100): a power loss "
+        "or OS\n"
+        "                                         crash can lose the last MS ms of acknowledged "
+        "writes\n"
+        "                           none          flushed only at shutdown: a power loss or OS "
+        "crash\n"
+        "                                         can lose any write since the last start\n"
+        "                         a crash of assayd alone (kill -9) loses nothing in any mode\n"
         "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
@@ -92,6 +103,26 @@ static int s_size(const char *s, size_t *out)
         return -1;
     if (*end && end[1] && !(end[1] == 'B' || end[1] == 'i')) return -1;
     *out = (size_t)(v * mul);
+    return 0;
+}
+
+static int s_sync(const char *s, as_engine_t *e)
+{
+    if (strcmp(s, "full") == 0) {
+        e->sync = AS_SYNC_FULL;
+        return 0;
+    }
+    if (strcmp(s, "none") == 0) {
+        e->sync = AS_SYNC_NONE;
+        return 0;
+    }
+    if (strncmp(s, "periodic", 8) != 0) return -1;
+    e->sync = AS_SYNC_PERIODIC;
+    if (s[8] == '\0') return 0;
+    char *end;
+    long ms = s[8] == ':' ? strtol(s + 9, &end, 10) : -1;
+    if (ms < 1 || ms > 60000 || *end) return -1;
+    e->sync_ms = (int)ms;
     return 0;
 }
 
@@ -193,11 +224,17 @@ int main(int argc, char **argv)
     e->max_message = AS_DEFAULT_MAX_MESSAGE;
     e->map_size = 1ull << 30;
     e->draining_s = 10;
-    static const struct option opts[] = {
-        {"data", required_argument, 0, 'd'},        {"workers", required_argument, 0, 'w'},
-        {"max-message", required_argument, 0, 'm'}, {"map-size", required_argument, 0, 's'},
-        {"log-level", required_argument, 0, 'l'},   {"help", no_argument, 0, 'h'},
-        {"version", no_argument, 0, 'V'},           {0, 0, 0, 0}};
+    e->sync = AS_SYNC_FULL;
+    e->sync_ms = 100;
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"workers", required_argument, 0, 'w'},
+                                         {"max-message", required_argument, 0, 'm'},
+                                         {"map-size", required_argument, 0, 's'},
+                                         {"log-level", required_argument, 0, 'l'},
+                                         {"sync", required_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
         char *end;
@@ -236,6 +273,15 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'S':
+            if (s_sync(optarg, e)) {
+                fprintf(stderr,
+                        "assayd: --sync: expected full, periodic, periodic:MS (1..60000) or "
+                        "none, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -267,7 +313,7 @@ int main(int argc, char **argv)
     if (lock < 0) return 1;
 
     as_err_t err;
-    if (as_store_open(&e->store, data, e->map_size, 16 + e->workers * 2, &err)) {
+    if (as_store_open(&e->store, data, e->map_size, 16 + e->workers * 2, e->sync, &err)) {
         fprintf(stderr, "assayd: %s\n", err.msg);
         return 1;
     }

@@ -84,17 +84,24 @@ static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
 
 static as_code_t s_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("id")};
+    as_field_t f[] = {AS_FIELD("id"), AS_FIELD("force")};
     as_path_t path;
     const char *id;
     uint32_t len;
-    as_code_t rc = s_params(req, f, 1, &path, err);
+    bool force = false;
+    as_code_t rc = s_params(req, f, 2, &path, err);
     if (rc) return rc;
     if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    if (f[1].seen && (rc = as_field_bool(&f[1], &force, &path, err))) return rc;
     if (zmq_msg_init_size(&w->fwd[0], len)) return as_err_set(err, AS_INTERNAL, "out of memory");
     memcpy(zmq_msg_data(&w->fwd[0]), id, len);
-    w->fwd_n = 1;
+    if (zmq_msg_init_size(&w->fwd[1], 1)) {
+        zmq_msg_close(&w->fwd[0]);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    *(uint8_t *)zmq_msg_data(&w->fwd[1]) = force;
+    w->fwd_n = 2;
     w->fwd_op = AS_OP_DELETE;
     return AS_OK;
 }
@@ -129,6 +136,24 @@ static as_code_t s_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_pack_cstr(&w->pk, "max_score");
     msgpack_pack_double(&w->pk, t.hdr.max_score);
     return AS_OK;
+}
+
+/* Packs an array32 header to patch once the count is known; returns its offset. */
+static size_t s_array_later(as_worker_t *w)
+{
+    size_t at = w->sb.size;
+    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
+    as_pack_raw(&w->pk, a32, 5);
+    return at;
+}
+
+static void s_array_patch(as_worker_t *w, size_t at, uint32_t n)
+{
+    uint8_t *h = (uint8_t *)w->sb.data + at + 1;
+    h[0] = (uint8_t)(n >> 24);
+    h[1] = (uint8_t)(n >> 16);
+    h[2] = (uint8_t)(n >> 8);
+    h[3] = (uint8_t)n;
 }
 
 /* One row of assessment.list. */
@@ -176,19 +201,13 @@ static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     /* The row count is known only after the rows: reserve an array32 header and patch it. */
     msgpack_pack_map(&w->pk, 3);
     as_pack_cstr(&w->pk, "assessments");
-    size_t at = w->sb.size;
-    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
-    as_pack_raw(&w->pk, a32, 5);
+    size_t at = s_array_later(w);
     s_list_ctx_t ctx = {.pk = &w->pk};
     size_t total;
     bool more;
     if ((rc = as_store_list(&w->rd, after, after_len, limit, s_list_row, &ctx, &total, &more, err)))
         return rc;
-    uint8_t *h = (uint8_t *)w->sb.data + at + 1;
-    h[0] = (uint8_t)(ctx.rows >> 24);
-    h[1] = (uint8_t)(ctx.rows >> 16);
-    h[2] = (uint8_t)(ctx.rows >> 8);
-    h[3] = (uint8_t)ctx.rows;
+    s_array_patch(w, at, ctx.rows);
     as_pack_cstr(&w->pk, "next_cursor");
     if (more && ctx.rows)
         s_pack_tstr(&w->pk, &ctx.last, ctx.last.hdr.id_off, ctx.last.hdr.id_len);
@@ -342,6 +361,137 @@ static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
+/* Scores a submission here (the precise errors come from the worker, not the writer) and hands
+ * the writer [assessment, learner, key | nil, version, score, answers]: the writer checks the
+ * version again inside its transaction and stores. */
+static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
+                      AS_FIELD("key")};
+    as_path_t path;
+    as_table_t t;
+    const char *learner, *key = NULL;
+    uint32_t learner_len, key_len = 0;
+    as_code_t rc = s_params(req, f, 4, &path, err);
+    if (rc) return rc;
+    for (int i = 0; i < 3; i++)
+        if (!f[i].seen) return as_field_missing(&f[i], &path, err);
+    if ((rc = as_field_name(&f[1], &learner, &learner_len, &path, err))) return rc;
+    if (f[3].seen && (rc = as_field_name(&f[3], &key, &key_len, &path, err))) return rc;
+    as_mp_t id_at = f[0].at;
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    const char *id;
+    uint32_t id_len;
+    as_mp_str(&id_at, &id, &id_len);
+    as_mp_t answers = f[2].at, end = f[2].at;
+    as_mp_skip(&end, AS_MAX_DEPTH); /* as_fields_read checked it */
+    double score;
+    as_path_init(&path, "answers");
+    if ((rc = as_score_answers(w->scorer, &t, &f[2].at, &path, &score, NULL, err))) return rc;
+    msgpack_sbuffer_clear(&w->fwd_sb);
+    msgpack_packer *pk = &w->fwd_pk;
+    msgpack_pack_array(pk, 6);
+    as_pack_str(pk, id, id_len);
+    as_pack_str(pk, learner, learner_len);
+    if (key)
+        as_pack_str(pk, key, key_len);
+    else
+        msgpack_pack_nil(pk);
+    msgpack_pack_uint32(pk, t.hdr.version);
+    msgpack_pack_double(pk, score);
+    as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
+    if (zmq_msg_init_size(&w->fwd[0], w->fwd_sb.size))
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    memcpy(zmq_msg_data(&w->fwd[0]), w->fwd_sb.data, w->fwd_sb.size);
+    w->fwd_n = 1;
+    w->fwd_op = AS_OP_SUBMIT;
+    return AS_OK;
+}
+
+static as_code_t s_response_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    uint64_t rid;
+    const void *rec;
+    size_t len;
+    as_code_t rc = s_params(req, f, 1, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
+    if ((rc = as_store_response_get(&w->rd, rid, &rec, &len, err))) return rc;
+    as_pack_raw(&w->pk, rec, len); /* stored as the result is shaped: no re-encoding */
+    return AS_OK;
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t rows;
+    uint64_t last;
+} s_rlist_ctx_t;
+
+static void s_rlist_row(void *arg, uint64_t rid, const void *rec, size_t len)
+{
+    s_rlist_ctx_t *ctx = arg;
+    as_pack_raw(ctx->pk, rec, len);
+    ctx->rows++;
+    ctx->last = rid;
+}
+
+static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("cursor"),
+                      AS_FIELD("limit")};
+    as_path_t path;
+    const char *id, *learner = NULL, *cursor;
+    uint32_t id_len, learner_len = 0, cursor_len, limit = AS_DEFAULT_LIST;
+    uint64_t after = 0;
+    as_code_t rc = s_params(req, f, 4, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if ((rc = as_field_id(&f[0], &id, &id_len, &path, err))) return rc;
+    if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL &&
+        (rc = as_field_name(&f[1], &learner, &learner_len, &path, err)))
+        return rc;
+    if (f[2].seen && as_mp_peek(&f[2].at) != AS_MP_NIL) {
+        if ((rc = as_field_str(&f[2], &cursor, &cursor_len, &path, err))) return rc;
+        char tmp[24];
+        char *end;
+        bool ok = cursor_len > 0 && cursor_len < sizeof tmp;
+        if (ok) {
+            memcpy(tmp, cursor, cursor_len);
+            tmp[cursor_len] = '\0';
+            after = strtoull(tmp, &end, 10);
+            ok = *end == '\0' && tmp[0] >= '0' && tmp[0] <= '9';
+        }
+        if (!ok)
+            return as_err_set(err, AS_BAD_REQUEST,
+                              "cursor: not a cursor this method returned (next_cursor)");
+    }
+    if (f[3].seen && (rc = as_field_uint(&f[3], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, "responses");
+    size_t at = s_array_later(w);
+    s_rlist_ctx_t ctx = {.pk = &w->pk};
+    uint64_t total;
+    bool more;
+    if ((rc = as_store_response_list(&w->rd, id, id_len, learner, learner_len, after, limit,
+                                     s_rlist_row, &ctx, &total, &more, err)))
+        return rc;
+    s_array_patch(w, at, ctx.rows);
+    as_pack_cstr(&w->pk, "next_cursor");
+    if (more) {
+        char next[24];
+        int n = snprintf(next, sizeof next, "%llu", (unsigned long long)ctx.last);
+        as_pack_str(&w->pk, next, (size_t)n);
+    } else {
+        msgpack_pack_nil(&w->pk);
+    }
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+    return AS_OK;
+}
+
 const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_PING] = {"ping", AS_M_INLINE, s_ping},
     [AS_M_PUT] = {"assessment.put", AS_M_ADMIN, s_put},
@@ -351,6 +501,9 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_SCORE] = {"score", AS_M_INLINE, s_score},
     [AS_M_SCORE_BATCH] = {"score_batch", 0, s_score_batch},
     [AS_M_STATS] = {"stats", AS_M_INLINE, s_stats},
+    [AS_M_SUBMIT] = {"response.submit", 0, s_submit},
+    [AS_M_RESPONSE_GET] = {"response.get", AS_M_INLINE, s_response_get},
+    [AS_M_RESPONSE_LIST] = {"response.list", AS_M_INLINE, s_response_list},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -362,6 +515,9 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_SCORE] = "score",
     [AS_M_SCORE_BATCH] = "score_batch",
     [AS_M_STATS] = "stats",
+    [AS_M_SUBMIT] = "response.submit",
+    [AS_M_RESPONSE_GET] = "response.get",
+    [AS_M_RESPONSE_LIST] = "response.list",
     [AS_M_INVALID] = "invalid",
 };
 

@@ -24,6 +24,9 @@ enum {
     AS_M_SCORE,
     AS_M_SCORE_BATCH,
     AS_M_STATS,
+    AS_M_SUBMIT,
+    AS_M_RESPONSE_GET,
+    AS_M_RESPONSE_LIST,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };
@@ -54,6 +57,8 @@ struct as_worker {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     void *from_broker, *to_broker, *to_writer;
+    msgpack_sbuffer fwd_sb; /* builds a write's arguments */
+    msgpack_packer fwd_pk;
     /* A write to forward to the writer: op and up to 2 argument frames. */
     as_op_t fwd_op;
     zmq_msg_t fwd[2];

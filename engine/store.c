@@ -9,24 +9,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "store_int.h"
+
 #define S_SCHEMA 1u
 
-struct as_store {
-    MDB_env *env;
-    MDB_dbi sources, tables, meta;
-    size_t map_size;
-    bool full;
-    pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */
-};
-
-struct as_wtxn {
-    as_store_t *store;
-    MDB_txn *txn;
-    uint64_t seq;
-    bool seq_dirty;
-};
-
-static as_code_t s_mdb(as_store_t *store, int rc, as_err_t *err, const char *what)
+as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what)
 {
     if (rc == MDB_MAP_FULL) {
         store->full = true;
@@ -36,7 +23,7 @@ static as_code_t s_mdb(as_store_t *store, int rc, as_err_t *err, const char *wha
 }
 
 as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int max_readers,
-                        as_err_t *err)
+                        as_sync_t sync, as_err_t *err)
 {
     as_store_t *self = calloc(1, sizeof *self);
     MDB_txn *txn = NULL;
@@ -49,7 +36,10 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_env_set_maxdbs(self->env, 16))) goto fail;
     if ((rc = mdb_env_set_maxreaders(self->env, (unsigned)max_readers))) goto fail;
     if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
-    if ((rc = mdb_env_open(self->env, dir, MDB_NORDAHEAD, 0600))) goto fail;
+    /* full: LMDB's default, every commit fsyncs; periodic and none: the writer or shutdown
+     * flushes (as_store_sync) */
+    unsigned flags = MDB_NORDAHEAD | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
+    if ((rc = mdb_env_open(self->env, dir, flags, 0600))) goto fail;
     int dead = 0;
     mdb_reader_check(self->env, &dead);
     if (dead)
@@ -61,6 +51,11 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "sources", MDB_CREATE, &self->sources))) goto fail;
     if ((rc = mdb_dbi_open(txn, "tables", MDB_CREATE, &self->tables))) goto fail;
     if ((rc = mdb_dbi_open(txn, "meta", MDB_CREATE, &self->meta))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "responses", MDB_CREATE, &self->responses))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "rids", MDB_CREATE, &self->rids))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "learners", MDB_CREATE, &self->learners))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempts", MDB_CREATE, &self->attempts))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "idem", MDB_CREATE, &self->idem))) goto fail;
     MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, self->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {
@@ -122,7 +117,7 @@ as_code_t as_reader_init(as_reader_t *rd, as_store_t *store, as_err_t *err)
     rd->store = store;
     rd->active = false;
     int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &rd->txn);
-    if (rc) return s_mdb(store, rc, err, "read transaction");
+    if (rc) return as_store_mdb(store, rc, err, "read transaction");
     mdb_txn_reset(rd->txn);
     return AS_OK;
 }
@@ -133,7 +128,7 @@ as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err)
     int rc = mdb_txn_renew(rd->txn);
     if (rc) {
         pthread_rwlock_unlock(&rd->store->resize);
-        return s_mdb(rd->store, rc, err, "read transaction");
+        return as_store_mdb(rd->store, rc, err, "read transaction");
     }
     rd->active = true;
     return AS_OK;
@@ -161,7 +156,7 @@ static as_code_t s_get(as_reader_t *rd, MDB_dbi dbi, const char *id, uint32_t le
     int rc = mdb_get(rd->txn, dbi, &k, v);
     if (rc == MDB_NOTFOUND)
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)len, id);
-    if (rc) return s_mdb(rd->store, rc, err, "read");
+    if (rc) return as_store_mdb(rd->store, rc, err, "read");
     return AS_OK;
 }
 
@@ -191,11 +186,11 @@ as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, 
     MDB_stat st;
     MDB_val k, v;
     int rc = mdb_stat(rd->txn, rd->store->tables, &st);
-    if (rc) return s_mdb(rd->store, rc, err, "list");
+    if (rc) return as_store_mdb(rd->store, rc, err, "list");
     *total = st.ms_entries;
     *more = false;
     if ((rc = mdb_cursor_open(rd->txn, rd->store->tables, &cur)))
-        return s_mdb(rd->store, rc, err, "list");
+        return as_store_mdb(rd->store, rc, err, "list");
     if (after) {
         k = (MDB_val){after_len, (void *)after};
         rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
@@ -216,7 +211,7 @@ as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, 
         fn(arg, &t);
         given++;
     }
-    if (!code && rc && rc != MDB_NOTFOUND) code = s_mdb(rd->store, rc, err, "list");
+    if (!code && rc && rc != MDB_NOTFOUND) code = as_store_mdb(rd->store, rc, err, "list");
     mdb_cursor_close(cur);
     return code;
 }
@@ -229,12 +224,15 @@ as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
     int rc = mdb_txn_begin(store->env, NULL, 0, &w->txn);
     if (rc) {
         free(w);
-        return s_mdb(store, rc, err, "write transaction");
+        return as_store_mdb(store, rc, err, "write transaction");
     }
     store->full = false;
     MDB_val k = {3, "seq"}, v;
     if (mdb_get(w->txn, store->meta, &k, &v) == 0 && v.mv_size == sizeof w->seq)
         memcpy(&w->seq, v.mv_data, sizeof w->seq);
+    k = (MDB_val){3, "rid"};
+    if (mdb_get(w->txn, store->meta, &k, &v) == 0 && v.mv_size == sizeof w->rid)
+        memcpy(&w->rid, v.mv_data, sizeof w->rid);
     *out = w;
     return AS_OK;
 }
@@ -249,13 +247,17 @@ as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
         MDB_val k = {3, "seq"}, v = {sizeof w->seq, &w->seq};
         rc = mdb_put(w->txn, store->meta, &k, &v, 0);
     }
+    if (!rc && w->rid_dirty) {
+        MDB_val k = {3, "rid"}, v = {sizeof w->rid, &w->rid};
+        rc = mdb_put(w->txn, store->meta, &k, &v, 0);
+    }
     if (rc) {
         mdb_txn_abort(w->txn);
     } else {
         rc = mdb_txn_commit(w->txn);
     }
     free(w);
-    return rc ? s_mdb(store, rc, err, "commit") : AS_OK;
+    return rc ? as_store_mdb(store, rc, err, "commit") : AS_OK;
 }
 
 void as_wtxn_abort(as_wtxn_t **txn_p)
@@ -317,19 +319,28 @@ as_code_t as_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len,
         v = (MDB_val){blob_len, blob};
         rc = mdb_put(w->txn, s->tables, &k, &v, 0);
     }
-    if (rc) return s_mdb(s, rc, err, "store assessment");
+    if (rc) return as_store_mdb(s, rc, err, "store assessment");
     *version = ver;
     return AS_OK;
 }
 
-as_code_t as_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, as_err_t *err)
+as_code_t as_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, bool force,
+                                     as_err_t *err)
 {
-    MDB_val k = {id_len, (void *)id};
+    MDB_val k = {id_len, (void *)id}, v;
+    if (mdb_get(w->txn, w->store->tables, &k, &v) == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
+    uint64_t n = as_store_response_count(w, id, id_len);
+    if (n && !force)
+        return as_err_set(err, AS_CONFLICT,
+                          "assessment \"%.*s\" has %llu stored response(s): delete it with "
+                          "force: true (its responses are kept)",
+                          (int)id_len, id, (unsigned long long)n);
     int rc = mdb_del(w->txn, w->store->tables, &k, NULL);
     if (rc == MDB_NOTFOUND)
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
     if (!rc) rc = mdb_del(w->txn, w->store->sources, &k, NULL);
-    if (rc) return s_mdb(w->store, rc, err, "delete assessment");
+    if (rc) return as_store_mdb(w->store, rc, err, "delete assessment");
     return AS_OK;
 }
 
@@ -337,4 +348,20 @@ uint64_t as_store_next_seq(as_wtxn_t *w)
 {
     w->seq_dirty = true;
     return ++w->seq;
+}
+
+as_code_t as_store_sync(as_store_t *store, as_err_t *err)
+{
+    int rc = mdb_env_sync(store->env, 1);
+    return rc ? as_store_mdb(store, rc, err, "sync") : AS_OK;
+}
+
+as_code_t as_store_wtable(as_wtxn_t *w, const char *id, uint32_t len, as_table_t *t, as_err_t *err)
+{
+    MDB_val k = {len, (void *)id}, v;
+    int rc = mdb_get(w->txn, w->store->tables, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)len, id);
+    if (rc) return as_store_mdb(w->store, rc, err, "read");
+    return as_table_open(v.mv_data, v.mv_size, t, err);
 }

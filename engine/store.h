@@ -25,10 +25,19 @@
 
 typedef struct as_store as_store_t;
 
+/* When commits reach the disk (assayd --sync). */
+typedef enum {
+    AS_SYNC_FULL,     /* every commit fsyncs before it is acknowledged (default) */
+    AS_SYNC_PERIODIC, /* commits are flushed every N ms (as_store_sync from the writer) */
+    AS_SYNC_NONE,     /* flushed only at shutdown: the OS writes back when it will */
+} as_sync_t;
+
 /* Opens (creating) the environment in dir with an initial map of map_size bytes (rounded up to
  * the page size; it doubles when full). Returns AS_OK, or AS_INTERNAL with the reason. */
 as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int max_readers,
-                        as_err_t *err);
+                        as_sync_t sync, as_err_t *err);
+/* Flushes committed transactions to disk (needed only with AS_SYNC_PERIODIC or AS_SYNC_NONE). */
+as_code_t as_store_sync(as_store_t *store, as_err_t *err);
 void as_store_destroy(as_store_t **self_p);
 
 /* Map size and bytes in use (last committed page count times page size). */
@@ -75,9 +84,54 @@ as_code_t as_store_grow(as_store_t *store, as_err_t *err);
 as_code_t as_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len, const void *src,
                                   size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
                                   as_err_t *err);
-/* Deletes an assessment; not_found when there is none. */
-as_code_t as_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len,
+/* Deletes an assessment's definition and table; not_found when there is none, conflict when it
+ * has stored responses and force is false. Stored responses are kept. */
+as_code_t as_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len, bool force,
                                      as_err_t *err);
+/* The current table of an assessment, read inside the write transaction (valid until commit). */
+as_code_t as_store_wtable(as_wtxn_t *txn, const char *id, uint32_t len, as_table_t *t,
+                          as_err_t *err);
+
+/* ---- stored responses ---- */
+
+/* Who submitted what: the (assessment, learner, idempotency key) of a submission. Ids are at most
+ * AS_MAX_ID (assessment) and AS_MAX_NAME (learner, key) bytes without NUL or control bytes. */
+typedef struct {
+    const char *assessment;
+    uint32_t assessment_len;
+    const char *learner;
+    uint32_t learner_len;
+    const char *key; /* NULL: no idempotency key */
+    uint32_t key_len;
+} as_subject_t;
+
+/* The response stored under idempotency key s->key, if any: AS_OK with *rid, or AS_NOT_FOUND. */
+as_code_t as_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t *rid, as_err_t *err);
+/* The attempts stored so far for (assessment, learner). */
+uint32_t as_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
+/* The number of responses stored for an assessment. */
+uint64_t as_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
+/* The next response id (ids increase across the whole engine and never repeat). */
+uint64_t as_store_next_rid(as_wtxn_t *txn);
+/* Stores response `rid`, the `attempt`-th of the learner, as `record` (the msgpack map that
+ * response.get returns), with its indexes and the idempotency key. */
+as_code_t as_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                uint32_t attempt, const void *record, size_t len, as_err_t *err);
+/* A stored response read inside the write transaction (valid until commit). */
+as_code_t as_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **record, size_t *len,
+                                 as_err_t *err);
+
+/* A stored response: not_found when there is none. Memory valid until as_reader_end. */
+as_code_t as_store_response_get(as_reader_t *rd, uint64_t rid, const void **record, size_t *len,
+                                as_err_t *err);
+/* Calls fn for up to limit responses of an assessment (of one learner when learner is not NULL)
+ * in submission order, after response id `after` (0: from the first). *total counts them all,
+ * *more tells whether any follow the last one given. */
+typedef void (*as_response_fn)(void *arg, uint64_t rid, const void *record, size_t len);
+as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32_t assessment_len,
+                                 const char *learner, uint32_t learner_len, uint64_t after,
+                                 uint32_t limit, as_response_fn fn, void *arg, uint64_t *total,
+                                 bool *more, as_err_t *err);
 /* The next notification sequence number (persisted with the transaction). */
 uint64_t as_store_next_seq(as_wtxn_t *txn);
 

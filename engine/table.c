@@ -561,7 +561,7 @@ static int s_idx_cmp(const void *x, const void *y, void *base)
     return d ? d : (a->pos < b->pos ? -1 : 1);
 }
 
-enum { A_ID, A_TITLE, A_PASS, A_ITEMS, A_COUNT };
+enum { A_ID, A_TITLE, A_PASS, A_ITEMS, A_ATTEMPTS, A_COUNT };
 
 as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err)
 {
@@ -572,8 +572,11 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     memset(out, 0, sizeof *out);
     as_mp_t r;
     as_mp_init(&r, src, len);
-    s_field_t f[A_COUNT] = {
-        {.name = "id"}, {.name = "title"}, {.name = "pass_ratio"}, {.name = "items"}};
+    s_field_t f[A_COUNT] = {{.name = "id"},
+                            {.name = "title"},
+                            {.name = "pass_ratio"},
+                            {.name = "items"},
+                            {.name = "max_attempts"}};
     as_code_t rc = s_fields(c, &r, f, A_COUNT);
     if (rc) goto fail;
     if (!f[A_ID].seen || !f[A_ITEMS].seen) {
@@ -596,6 +599,9 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
         if ((rc = s_number(c, &f[A_PASS], 0, 1, &h.pass_ratio))) goto fail;
         h.has_pass = 1;
     }
+    if (f[A_ATTEMPTS].seen &&
+        (rc = as_field_uint(&f[A_ATTEMPTS], 1, AS_MAX_ATTEMPTS, &h.max_attempts, &c->path, err)))
+        goto fail;
     if ((rc = s_array_at(c, &f[A_ITEMS], AS_MAX_ITEMS, &n))) goto fail;
     if (n == 0) {
         rc = as_err_set(err, AS_BAD_REQUEST, "items: an assessment needs at least one item");

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define AS_TABLE_MAGIC  0x31594153u /* "ASY1" */
-#define AS_TABLE_FORMAT 1u
+#define AS_TABLE_FORMAT 2u
 
 typedef enum {
     AS_RULE_MATCH_CORRECT,
@@ -59,6 +59,8 @@ typedef struct {
     uint32_t items_off; /* as_titem_t[n_items] in definition order */
     uint32_t size;      /* total bytes of the blob */
     uint32_t has_pass;
+    uint32_t max_attempts; /* 0: unlimited */
+    uint32_t pad;
     double pass_ratio;
     double max_score; /* sum of the items' (weighted) max scores */
 } as_thdr_t;

@@ -32,6 +32,8 @@ as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_
     w->scorer = as_scorer_new();
     w->item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     msgpack_sbuffer_init(&w->sb);
+    msgpack_sbuffer_init(&w->fwd_sb);
+    msgpack_packer_init(&w->fwd_pk, &w->fwd_sb, msgpack_sbuffer_write);
     msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
     if (!w->scorer || !w->item_scores || as_reader_init(&w->rd, e->store, &err)) goto fail;
     if (with_sockets) {
@@ -54,6 +56,7 @@ fail:
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
     msgpack_sbuffer_destroy(&w->sb);
+    msgpack_sbuffer_destroy(&w->fwd_sb);
     free(w);
     return NULL;
 }
@@ -69,6 +72,7 @@ void as_worker_destroy(as_worker_t **w_p)
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
     msgpack_sbuffer_destroy(&w->sb);
+    msgpack_sbuffer_destroy(&w->fwd_sb);
     free(w);
     *w_p = NULL;
 }

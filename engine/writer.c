@@ -1,15 +1,19 @@
 /* writer.c — the writer thread: the only LMDB write transaction of assayd.
  *
- * It takes every write already queued (up to S_BATCH) into one transaction (group commit), and
- * only after the commit answers each of them and publishes their notifications: nothing is
- * acknowledged or announced before it is durable. When the map is full it aborts, grows the map
- * and replays the batch.
+ * It takes every write already queued (up to S_BATCH, without waiting for more) into one
+ * transaction: group commit. Each write prepares its response and its notification inside the
+ * transaction; only after the commit are they sent: nothing is acknowledged or announced before
+ * it is durable (under --sync full; see as_sync_t for the other modes). When the map is full the
+ * batch is aborted, the map grown and the batch replayed.
  */
 #include "log.h"
 #include "methods.h"
 
 #include <errno.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 
 #define S_BATCH 256
 
@@ -19,18 +23,24 @@ typedef struct {
     int args; /* index of the first argument frame */
     as_code_t code;
     as_err_t err;
-    uint32_t version;
-    uint64_t seq;
+    msgpack_sbuffer reply; /* the response body, ready to send after the commit */
+    msgpack_packer reply_pk;
+    msgpack_sbuffer note; /* the notification body; note_topic[0] == 0: none */
+    msgpack_packer note_pk;
+    char note_topic[16 + AS_MAX_ID];
 } s_write_t;
 
 typedef struct {
     as_engine_t *e;
     void *in, *to_broker, *pub;
     as_tstat_t *stats;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
+    as_scorer_t *scorer;
+    msgpack_sbuffer rec; /* a response record being stored */
+    msgpack_packer rec_pk;
     s_write_t *batch;
     int n;
+    uint64_t last_sync; /* --sync periodic: when the data was last flushed */
+    bool unsynced;      /* commits not yet flushed (periodic, none) */
 } s_writer_t;
 
 static const char *s_arg(s_write_t *w, int i, size_t *len)
@@ -40,145 +50,343 @@ static const char *s_arg(s_write_t *w, int i, size_t *len)
     return zmq_msg_data(m);
 }
 
-/* Applies one write inside the transaction. */
-static void s_apply(as_wtxn_t *txn, s_write_t *w)
+static void s_topic(s_write_t *w, const char *prefix, const char *id, size_t len)
+{
+    snprintf(w->note_topic, sizeof w->note_topic, "%s.%.*s", prefix, (int)len, id);
+}
+
+static void s_put(as_wtxn_t *txn, s_write_t *w)
+{
+    size_t src_len, blob_len;
+    const char *src = s_arg(w, 0, &src_len);
+    uint8_t *blob = (uint8_t *)s_arg(w, 1, &blob_len);
+    as_table_t t;
+    uint32_t version;
+    if ((w->code = as_table_open(blob, blob_len, &t, &w->err))) return;
+    const char *id = as_table_str(&t, t.hdr.id_off);
+    w->code = as_store_put_assessment(txn, id, t.hdr.id_len, src, src_len, blob, blob_len, &version,
+                                      &w->err);
+    if (w->code) return;
+    msgpack_packer *pk = &w->reply_pk;
+    as_response_ok(pk, w->hdr.msgid);
+    msgpack_pack_map(pk, 4);
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, t.hdr.id_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, version);
+    as_pack_cstr(pk, "items");
+    msgpack_pack_uint32(pk, t.hdr.n_items);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    s_topic(w, "assessment", id, t.hdr.id_len);
+    pk = &w->note_pk;
+    msgpack_pack_map(pk, 5);
+    as_pack_cstr(pk, "event");
+    as_pack_cstr(pk, "put");
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, t.hdr.id_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, version);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
+
+static void s_delete(as_wtxn_t *txn, s_write_t *w)
+{
+    size_t len, flen;
+    const char *id = s_arg(w, 0, &len);
+    const char *force = s_arg(w, 1, &flen);
+    w->code = as_store_delete_assessment(txn, id, (uint32_t)len, flen && force[0], &w->err);
+    if (w->code) return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    msgpack_pack_map(&w->reply_pk, 0);
+    s_topic(w, "assessment", id, len);
+    msgpack_packer *pk = &w->note_pk;
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "event");
+    as_pack_cstr(pk, "delete");
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, len);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
+
+/* Copies a stored response record as a submit result: every field but "answers". */
+static void s_pack_result(msgpack_packer *pk, const void *record, size_t len)
+{
+    as_mp_t r;
+    uint32_t n;
+    as_mp_init(&r, record, len);
+    as_mp_map(&r, &n);
+    msgpack_pack_map(pk, n - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *start = r.p;
+        const char *k;
+        uint32_t kl;
+        as_mp_str(&r, &k, &kl);
+        as_mp_skip(&r, AS_MAX_DEPTH);
+        if (!as_str_eq(k, kl, "answers")) as_pack_raw(pk, start, (size_t)(r.p - start));
+    }
+}
+
+static void s_now_rfc3339(char *buf, size_t n)
+{
+    struct timespec ts;
+    struct tm tm;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    gmtime_r(&ts.tv_sec, &tm);
+    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
+             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+/* args[0]: [assessment, learner, key | nil, version, score, answers] (see methods.c s_submit) */
+static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
 {
     size_t len;
+    const char *args = s_arg(w, 0, &len);
+    as_mp_t r;
+    uint32_t n, version;
+    double score;
+    as_subject_t s = {0};
+    as_mp_init(&r, args, len);
+    if (as_mp_array(&r, &n) || n != 6 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
+        as_mp_str(&r, &s.learner, &s.learner_len) ||
+        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
+        as_mp_number(&r, &score)) {
+        w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
+        return;
+    }
+    as_mp_t answers = r;
+    const void *rec;
+    size_t rec_len;
+    uint64_t rid;
+    /* A retry with the same key: the original result, nothing stored. */
+    if (s.key && as_store_idem_find(txn, &s, &rid, &w->err) == AS_OK) {
+        if ((w->code = as_store_response_wget(txn, rid, &rec, &rec_len, &w->err))) return;
+        as_response_ok(&w->reply_pk, w->hdr.msgid);
+        s_pack_result(&w->reply_pk, rec, rec_len);
+        return;
+    }
+    as_table_t t;
+    if ((w->code = as_store_wtable(txn, s.assessment, s.assessment_len, &t, &w->err))) return;
+    if (t.hdr.version != version) { /* re-put since the worker scored it: score it again */
+        as_path_t path;
+        as_path_init(&path, "answers");
+        as_mp_t again = answers;
+        if ((w->code = as_score_answers(wr->scorer, &t, &again, &path, &score, NULL, &w->err)))
+            return;
+    }
+    uint32_t attempts = as_store_attempts(txn, &s);
+    if (t.hdr.max_attempts && attempts >= t.hdr.max_attempts) {
+        w->code = as_err_set(&w->err, AS_CONFLICT,
+                             "learner \"%.*s\" has used all %u attempt(s) at assessment \"%.*s\"",
+                             (int)s.learner_len, s.learner, t.hdr.max_attempts,
+                             (int)s.assessment_len, s.assessment);
+        return;
+    }
+    rid = as_store_next_rid(txn);
+    uint32_t attempt = attempts + 1;
+    double ratio = t.hdr.max_score > 0 ? score / t.hdr.max_score : 0;
+    char when[64];
+    s_now_rfc3339(when, sizeof when);
+    /* The record, exactly as response.get returns it. */
+    msgpack_packer *pk = &wr->rec_pk;
+    msgpack_sbuffer_clear(&wr->rec);
+    msgpack_pack_map(pk, 10 + (t.hdr.has_pass ? 1 : 0));
+    as_pack_cstr(pk, "response_id");
+    msgpack_pack_uint64(pk, rid);
+    as_pack_cstr(pk, "assessment");
+    as_pack_str(pk, s.assessment, s.assessment_len);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, t.hdr.version);
+    as_pack_cstr(pk, "learner");
+    as_pack_str(pk, s.learner, s.learner_len);
+    as_pack_cstr(pk, "attempt");
+    msgpack_pack_uint32(pk, attempt);
+    as_pack_cstr(pk, "score");
+    msgpack_pack_double(pk, score);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_cstr(pk, "ratio");
+    msgpack_pack_double(pk, ratio);
+    if (t.hdr.has_pass) {
+        as_pack_cstr(pk, "passed");
+        if (ratio >= t.hdr.pass_ratio)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+    }
+    as_pack_cstr(pk, "submitted_at");
+    as_pack_cstr(pk, when);
+    as_pack_cstr(pk, "answers");
+    as_pack_raw(pk, answers.p, as_mp_left(&answers));
+    if ((w->code =
+             as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
+        return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
+    s_topic(w, "score", s.assessment, s.assessment_len);
+    pk = &w->note_pk;
+    msgpack_pack_map(pk, 8);
+    as_pack_cstr(pk, "response_id");
+    msgpack_pack_uint64(pk, rid);
+    as_pack_cstr(pk, "learner");
+    as_pack_str(pk, s.learner, s.learner_len);
+    as_pack_cstr(pk, "attempt");
+    msgpack_pack_uint32(pk, attempt);
+    as_pack_cstr(pk, "score");
+    msgpack_pack_double(pk, score);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_cstr(pk, "ratio");
+    msgpack_pack_double(pk, ratio);
+    as_pack_cstr(pk, "version");
+    msgpack_pack_uint32(pk, t.hdr.version);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
+
+/* Applies one write inside the transaction, preparing its response and notification. */
+static void s_apply(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
+{
     w->code = AS_OK;
+    w->note_topic[0] = '\0';
+    msgpack_sbuffer_clear(&w->reply);
+    msgpack_sbuffer_clear(&w->note);
     switch ((as_op_t)w->hdr.op) {
-    case AS_OP_PUT: {
-        size_t src_len, blob_len;
-        const char *src = s_arg(w, 0, &src_len);
-        uint8_t *blob = (uint8_t *)s_arg(w, 1, &blob_len);
-        as_table_t t;
-        if ((w->code = as_table_open(blob, blob_len, &t, &w->err))) return;
-        w->code = as_store_put_assessment(txn, as_table_str(&t, t.hdr.id_off), t.hdr.id_len, src,
-                                          src_len, blob, blob_len, &w->version, &w->err);
+    case AS_OP_PUT:
+        s_put(txn, w);
         break;
-    }
-    case AS_OP_DELETE: {
-        const char *id = s_arg(w, 0, &len);
-        w->code = as_store_delete_assessment(txn, id, (uint32_t)len, &w->err);
+    case AS_OP_DELETE:
+        s_delete(txn, w);
         break;
-    }
+    case AS_OP_SUBMIT:
+        s_submit(wr, txn, w);
+        break;
     default:
         w->code = as_err_set(&w->err, AS_INTERNAL, "unknown write operation %d", w->hdr.op);
     }
-    if (!w->code) w->seq = as_store_next_seq(txn);
+    if (w->code) w->note_topic[0] = '\0';
 }
 
 /* Runs the batch in one transaction; on a full map, grows it and runs the batch again. */
 static as_code_t s_commit(s_writer_t *wr, as_err_t *err)
 {
+    as_store_t *store = wr->e->store;
     for (int attempt = 0; attempt < 32; attempt++) {
         as_wtxn_t *txn;
-        as_code_t rc = as_wtxn_begin(wr->e->store, &txn, err);
+        as_code_t rc = as_wtxn_begin(store, &txn, err);
         if (rc) return rc;
-        for (int i = 0; i < wr->n; i++) {
-            s_apply(txn, &wr->batch[i]);
-            if (as_store_full(wr->e->store)) break;
-        }
-        if (!as_store_full(wr->e->store)) {
+        for (int i = 0; i < wr->n && !as_store_full(store); i++)
+            s_apply(wr, txn, &wr->batch[i]);
+        if (!as_store_full(store)) {
             rc = as_wtxn_commit(&txn, err);
-            if (!rc || !as_store_full(wr->e->store)) return rc;
+            if (!rc || !as_store_full(store)) return rc;
         } else {
             as_wtxn_abort(&txn);
         }
-        if ((rc = as_store_grow(wr->e->store, err))) return rc;
+        if ((rc = as_store_grow(store, err))) return rc;
     }
     return as_err_set(err, AS_INTERNAL, "the data map could not be grown enough");
 }
 
-static void s_publish(s_writer_t *wr, s_write_t *w, const as_table_t *t, const char *id,
-                      size_t id_len)
+/* Sends one write's response (its error when it failed) and publishes its notification. */
+static void s_finish(s_writer_t *wr, s_write_t *w)
 {
-    char topic[16 + AS_MAX_ID];
-    int n = snprintf(topic, sizeof topic, "assessment.%.*s", (int)id_len, id);
-    msgpack_sbuffer_clear(&wr->sb);
-    msgpack_pack_map(&wr->pk, t ? 5 : 3);
-    as_pack_cstr(&wr->pk, "event");
-    as_pack_cstr(&wr->pk, t ? "put" : "delete");
-    as_pack_cstr(&wr->pk, "id");
-    as_pack_str(&wr->pk, id, id_len);
-    as_pack_cstr(&wr->pk, "seq");
-    msgpack_pack_uint64(&wr->pk, w->seq);
-    if (t) {
-        as_pack_cstr(&wr->pk, "version");
-        msgpack_pack_uint32(&wr->pk, w->version);
-        as_pack_cstr(&wr->pk, "max_score");
-        msgpack_pack_double(&wr->pk, t->hdr.max_score);
-    }
-    /* PUB never blocks: at its high-water mark it drops, and subscribers see a gap in seq. */
-    if (zmq_send(wr->pub, topic, (size_t)n, ZMQ_SNDMORE | ZMQ_DONTWAIT) == n)
-        zmq_send(wr->pub, wr->sb.data, wr->sb.size, ZMQ_DONTWAIT);
-}
-
-/* Answers one write of a committed (or failed) batch and publishes its notification. */
-static void s_reply(s_writer_t *wr, s_write_t *w)
-{
-    msgpack_sbuffer_clear(&wr->sb);
     if (w->code) {
-        as_response_error(&wr->pk, w->hdr.msgid, w->code, w->err.msg);
-    } else if (w->hdr.op == AS_OP_PUT) {
-        size_t blob_len;
-        as_table_t t;
-        const char *blob = s_arg(w, 1, &blob_len);
-        as_table_open(blob, blob_len, &t, NULL);
-        as_response_ok(&wr->pk, w->hdr.msgid);
-        msgpack_pack_map(&wr->pk, 4);
-        as_pack_cstr(&wr->pk, "id");
-        as_pack_str(&wr->pk, as_table_str(&t, t.hdr.id_off), t.hdr.id_len);
-        as_pack_cstr(&wr->pk, "version");
-        msgpack_pack_uint32(&wr->pk, w->version);
-        as_pack_cstr(&wr->pk, "items");
-        msgpack_pack_uint32(&wr->pk, t.hdr.n_items);
-        as_pack_cstr(&wr->pk, "max_score");
-        msgpack_pack_double(&wr->pk, t.hdr.max_score);
-    } else {
-        as_response_ok(&wr->pk, w->hdr.msgid);
-        msgpack_pack_map(&wr->pk, 0);
+        msgpack_sbuffer_clear(&w->reply);
+        as_response_error(&w->reply_pk, w->hdr.msgid, w->code, w->err.msg);
     }
     /* [hdr][envelope][response]: the argument frames make way for the response. */
     as_frames_t *fr = &w->fr;
     for (int i = w->args + 1; i < fr->n; i++)
         zmq_msg_close(&fr->f[i]);
     fr->n = w->args + 1;
-    as_frames_set(fr, w->args, wr->sb.data, wr->sb.size);
+    as_frames_set(fr, w->args, w->reply.data, w->reply.size);
     as_stats_record(wr->stats, w->hdr.method, w->code != AS_OK, as_now_ns() - w->hdr.t_recv);
     if (as_frames_send(wr->to_broker, fr, 0, 0)) as_frames_close(fr);
+    /* PUB never blocks: at its high-water mark it drops, and subscribers see a gap in seq. */
+    size_t tn = strlen(w->note_topic);
+    if (!w->code && tn &&
+        zmq_send(wr->pub, w->note_topic, tn, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)tn)
+        zmq_send(wr->pub, w->note.data, w->note.size, ZMQ_DONTWAIT);
+}
+
+/* --sync periodic and none: flush when due (or when forced, at shutdown). */
+static void s_flush(s_writer_t *wr, bool force)
+{
+    as_engine_t *e = wr->e;
+    if (!wr->unsynced || e->sync == AS_SYNC_FULL) return;
+    uint64_t now = as_now_ns();
+    if (!force &&
+        (e->sync == AS_SYNC_NONE || now - wr->last_sync < (uint64_t)e->sync_ms * 1000000u))
+        return;
+    as_err_t err;
+    if (as_store_sync(e->store, &err)) AS_LOG(AS_LOG_ERROR, "writer: %s", err.msg);
+    wr->last_sync = now;
+    wr->unsynced = false;
+}
+
+/* Waits for the next write; with unsynced periodic data, no longer than the sync is due. */
+static int s_wait(s_writer_t *wr)
+{
+    as_engine_t *e = wr->e;
+    long timeout = -1;
+    if (wr->unsynced && e->sync == AS_SYNC_PERIODIC) {
+        uint64_t due = wr->last_sync + (uint64_t)e->sync_ms * 1000000u, now = as_now_ns();
+        timeout = due > now ? (long)((due - now) / 1000000u) + 1 : 0;
+    }
+    zmq_pollitem_t item = {wr->in, 0, ZMQ_POLLIN, 0};
+    return zmq_poll(&item, 1, timeout);
 }
 
 void *as_writer_run(void *arg)
 {
     as_engine_t *e = arg;
-    s_writer_t wr = {.e = e, .stats = as_stats_slot(e->stats, 1)};
+    s_writer_t wr = {.e = e, .stats = as_stats_slot(e->stats, 1), .last_sync = as_now_ns()};
     wr.in = e->writer_in;
     wr.pub = e->pub;
     wr.to_broker = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
-    msgpack_sbuffer_init(&wr.sb);
-    msgpack_packer_init(&wr.pk, &wr.sb, msgpack_sbuffer_write);
+    wr.scorer = as_scorer_new();
+    msgpack_sbuffer_init(&wr.rec);
+    msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.batch) {
+    if (!wr.to_broker || !wr.batch || !wr.scorer) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
+    }
+    for (int i = 0; i < S_BATCH; i++) {
+        s_write_t *w = &wr.batch[i];
+        msgpack_sbuffer_init(&w->reply);
+        msgpack_packer_init(&w->reply_pk, &w->reply, msgpack_sbuffer_write);
+        msgpack_sbuffer_init(&w->note);
+        msgpack_packer_init(&w->note_pk, &w->note, msgpack_sbuffer_write);
     }
     zmq_setsockopt(wr.to_broker, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(wr.to_broker, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(wr.to_broker, AS_EP_REPLIES);
     for (;;) {
+        int ready = s_wait(&wr);
+        if (ready < 0 && errno == ETERM) break;
+        if (ready <= 0) {
+            s_flush(&wr, false);
+            continue;
+        }
         wr.n = 0;
         while (wr.n < S_BATCH) {
             s_write_t *w = &wr.batch[wr.n];
             bool overflow;
-            if (as_frames_recv(wr.in, &w->fr, wr.n ? ZMQ_DONTWAIT : 0, &overflow)) break;
+            if (as_frames_recv(wr.in, &w->fr, ZMQ_DONTWAIT, &overflow)) break;
             memcpy(&w->hdr, zmq_msg_data(&w->fr.f[0]), sizeof w->hdr);
             w->args = 1 + w->hdr.n_env;
             wr.n++;
         }
         if (wr.n == 0) {
-            if (errno == EINTR || errno == EAGAIN) continue;
-            break; /* ETERM: shutting down */
+            if (errno == ETERM) break;
+            continue;
         }
         as_err_t err;
         as_code_t rc = s_commit(&wr, &err);
@@ -188,27 +396,26 @@ void *as_writer_run(void *arg)
                 w->code = rc;
                 w->err = err;
             }
-            if (!w->code) {
-                size_t len;
-                if (w->hdr.op == AS_OP_PUT) {
-                    as_table_t t;
-                    const char *blob = s_arg(w, 1, &len);
-                    as_table_open(blob, len, &t, NULL);
-                    s_publish(&wr, w, &t, as_table_str(&t, t.hdr.id_off), t.hdr.id_len);
-                } else {
-                    const char *id = s_arg(w, 0, &len);
-                    s_publish(&wr, w, NULL, id, len);
-                }
-            }
-            s_reply(&wr, w);
+            s_finish(&wr, w);
         }
-        if (rc) AS_LOG(AS_LOG_ERROR, "writer: batch of %d failed: %s", wr.n, err.msg);
+        if (rc)
+            AS_LOG(AS_LOG_ERROR, "writer: batch of %d failed: %s", wr.n, err.msg);
+        else
+            wr.unsynced = true;
+        s_flush(&wr, false);
     }
+    s_flush(&wr, true);
 done:
     if (wr.to_broker) zmq_close(wr.to_broker);
     zmq_close(e->writer_in);
     zmq_close(e->pub);
+    if (wr.batch)
+        for (int i = 0; i < S_BATCH; i++) {
+            msgpack_sbuffer_destroy(&wr.batch[i].reply);
+            msgpack_sbuffer_destroy(&wr.batch[i].note);
+        }
     free(wr.batch);
-    msgpack_sbuffer_destroy(&wr.sb);
+    msgpack_sbuffer_destroy(&wr.rec);
+    as_scorer_destroy(&wr.scorer);
     return NULL;
 }

@@ -119,3 +119,33 @@ as_code_t as_field_missing(const as_field_t *f, as_path_t *path, as_err_t *err)
 {
     return as_err_at(err, AS_BAD_REQUEST, path, "missing field \"%s\"", f->name);
 }
+
+as_code_t as_field_name(as_field_t *f, const char **s, uint32_t *len, as_path_t *path,
+                        as_err_t *err)
+{
+    as_code_t rc = as_field_str(f, s, len, path, err);
+    if (rc) return rc;
+    bool ok = *len >= 1 && *len <= AS_MAX_NAME;
+    for (uint32_t i = 0; ok && i < *len; i++)
+        ok = (uint8_t)(*s)[i] >= 0x20 && (*s)[i] != 0x7f;
+    if (ok) return AS_OK;
+    size_t mark = s_enter(f, path);
+    rc = as_err_at(err, AS_BAD_REQUEST, path, "expected 1 to %d bytes without control characters",
+                   AS_MAX_NAME);
+    as_path_pop(path, mark);
+    return rc;
+}
+
+as_code_t as_field_u64(as_field_t *f, uint64_t *out, as_path_t *path, as_err_t *err)
+{
+    int64_t v;
+    if (as_mp_int(&f->at, &v) != AS_MP_OK || v < 1) {
+        size_t mark = s_enter(f, path);
+        as_code_t rc =
+            as_err_at(err, AS_BAD_REQUEST, path, "expected a response id, a positive integer");
+        as_path_pop(path, mark);
+        return rc;
+    }
+    *out = (uint64_t)v;
+    return AS_OK;
+}

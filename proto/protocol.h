@@ -15,6 +15,8 @@
 #define AS_DEFAULT_MAX_MESSAGE (1u << 20) /* bytes per request frame, assayd --max-message */
 #define AS_MAX_DEPTH           16         /* nesting of msgpack containers in a request */
 #define AS_MAX_ID              64         /* bytes of an assessment or item id */
+#define AS_MAX_NAME            128        /* bytes of a learner id or an idempotency key */
+#define AS_MAX_ATTEMPTS        1000000    /* the largest max_attempts of an assessment */
 #define AS_MAX_TITLE           1024       /* bytes of a title */
 #define AS_MAX_ITEMS           10000      /* items per assessment */
 #define AS_MAX_VALUES          1000       /* values in one answer, and in one `correct` list */

@@ -59,13 +59,13 @@ static void versions_increase_and_never_repeat_after_delete(void **state)
 {
     as_store_t *st;
     as_err_t err;
-    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
     assert_int_equal(s_put(st, "a", "one"), 1);
     assert_int_equal(s_put(st, "a", "two"), 2);
     as_wtxn_t *txn;
     assert_int_equal(as_wtxn_begin(st, &txn, &err), AS_OK);
-    assert_int_equal(as_store_delete_assessment(txn, "a", 1, &err), AS_OK);
-    assert_int_equal(as_store_delete_assessment(txn, "a", 1, &err), AS_NOT_FOUND);
+    assert_int_equal(as_store_delete_assessment(txn, "a", 1, false, &err), AS_OK);
+    assert_int_equal(as_store_delete_assessment(txn, "a", 1, false, &err), AS_NOT_FOUND);
     assert_string_equal(err.msg, "assessment \"a\" not found");
     assert_int_equal(as_wtxn_commit(&txn, &err), AS_OK);
     assert_int_equal(s_put(st, "a", "three"), 3);
@@ -77,10 +77,10 @@ static void tables_are_read_in_place_and_survive_reopen(void **state)
 {
     as_store_t *st;
     as_err_t err;
-    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
     s_put(st, "quiz", "Quiz");
     as_store_destroy(&st);
-    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
     as_reader_t rd;
     as_table_t t;
     assert_int_equal(as_reader_init(&rd, st, &err), AS_OK);
@@ -110,7 +110,7 @@ static void list_pages_follow_id_order_from_a_cursor(void **state)
 {
     as_store_t *st;
     as_err_t err;
-    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
     const char *ids[] = {"c", "a", "e", "b", "d"};
     for (int i = 0; i < 5; i++)
         s_put(st, ids[i], "x");
@@ -139,7 +139,7 @@ static void a_full_map_grows_and_the_write_succeeds(void **state)
 {
     as_store_t *st;
     as_err_t err;
-    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, &err), AS_OK);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
     size_t before, used;
     as_store_usage(st, &before, &used);
     /* ~3 MiB of puts into a 1 MiB map: each full map is grown and the put retried */

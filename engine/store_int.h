@@ -1,0 +1,35 @@
+/* store_int.h — the store's internals, shared by its source files (store.c: environment,
+ * transactions, assessments; store_responses.c: stored responses). Nothing outside the store
+ * includes this. */
+#ifndef AS_STORE_INT_H
+#define AS_STORE_INT_H
+
+#include "store.h"
+
+#include <pthread.h>
+
+struct as_store {
+    MDB_env *env;
+    MDB_dbi sources, tables, meta;
+    MDB_dbi responses; /* [assessment, 0, rid BE64] -> the stored response (msgpack map) */
+    MDB_dbi rids;      /* rid BE64 -> assessment id */
+    MDB_dbi learners;  /* [assessment, 0, learner, 0, rid BE64] -> attempt (u32) */
+    MDB_dbi attempts;  /* [assessment, 0, learner] -> attempts so far (u32) */
+    MDB_dbi idem;      /* [assessment, 0, learner, 0, key] -> rid BE64 */
+    size_t map_size;
+    bool full;
+    pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */
+};
+
+struct as_wtxn {
+    as_store_t *store;
+    MDB_txn *txn;
+    uint64_t seq; /* last notification sequence number */
+    uint64_t rid; /* last response id */
+    bool seq_dirty, rid_dirty;
+};
+
+/* An LMDB error as an as_code_t (a full map sets store->full and is `unavailable`). */
+as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what);
+
+#endif

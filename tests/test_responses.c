@@ -1,0 +1,362 @@
+/* test_responses.c — stored submissions against a real assayd: submit, attempts, idempotent
+ * retries, max_attempts, get, list pages and cursors, notifications, delete conflicts, and the
+ * --sync modes across restarts. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec.h"
+#include "harness.h"
+#include "tjson.h"
+
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zmq.h>
+
+static h_engine_t s_e;
+static char s_buf[1024];
+
+static int s_up(void **state)
+{
+    h_start(&s_e, NULL);
+    assay_t *a = h_connect(&s_e, true);
+    h_put_example(a);
+    assay_reply_t *r;
+    assert_int_equal(
+        h_call(a, "assessment.put",
+               "{'id':'twice','max_attempts':2,'items':[{'id':'q','cardinality':'single',"
+               "'base_type':'identifier','rule':'match_correct','correct':['A']}]}",
+               &r),
+        ASSAY_OK);
+    assay_reply_free(&r);
+    assay_close(&a);
+    return 0;
+}
+
+static int s_down(void **state)
+{
+    h_cleanup(&s_e);
+    return 0;
+}
+
+/* Submits and returns the reply (the caller frees it). */
+static assay_reply_t *s_submit(assay_t *c, const char *params);
+
+/* Submits, expecting success, and drops the reply. */
+static void s_submit_ok(assay_t *c, const char *params)
+{
+    assay_reply_t *r = s_submit(c, params);
+    assay_reply_free(&r);
+}
+
+static assay_reply_t *s_submit(assay_t *c, const char *params)
+{
+    assay_reply_t *r;
+    int rc = h_call(c, "response.submit", params, &r);
+    if (rc) fail_msg("submit failed: %s", r ? assay_reply_message(r) : assay_strerror(rc));
+    return r;
+}
+
+static void submit_returns_the_stored_result(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    assay_reply_t *r =
+        s_submit(c, "{'assessment':'quiz-demo','learner':'ana',"
+                    "'answers':{'capital':'paris','gravity':9.8,'primes':[2,3,5,7]}}");
+    const msgpack_object *o = assay_reply_result(r);
+    assert_int_equal(o->via.map.size, 10);
+    assert_true(h_num(o, "response_id") >= 1);
+    assert_true(h_str_is(o, "assessment", "quiz-demo"));
+    assert_true(h_num(o, "version") == 1);
+    assert_true(h_str_is(o, "learner", "ana"));
+    assert_true(h_num(o, "attempt") == 1);
+    assert_true(h_num(o, "score") == 3);
+    assert_true(h_num(o, "max_score") == 19);
+    assert_true(h_num(o, "ratio") == 3.0 / 19.0);
+    assert_false(assay_map_get(o, "passed")->via.boolean);
+    assert_null(assay_map_get(o, "answers"));
+    const msgpack_object *at = assay_map_get(o, "submitted_at");
+    char when[64];
+    snprintf(when, sizeof when, "%.*s", (int)at->via.str.size, at->via.str.ptr);
+    regex_t re;
+    regcomp(&re, "^20[0-9]{2}-[01][0-9]-[0-3][0-9]T[0-2][0-9]:[0-5][0-9]:[0-6][0-9]\\.[0-9]{3}Z$",
+            REG_EXTENDED);
+    assert_int_equal(regexec(&re, when, 0, NULL, 0), 0);
+    regfree(&re);
+    assay_reply_free(&r);
+    assay_close(&c);
+}
+
+static void attempts_count_per_learner_and_assessment(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    for (int i = 1; i <= 3; i++) {
+        assay_reply_t *r = s_submit(c, "{'assessment':'quiz-demo','learner':'ben','answers':{}}");
+        assert_true(h_num(assay_reply_result(r), "attempt") == i);
+        assay_reply_free(&r);
+    }
+    assay_reply_t *r = s_submit(c, "{'assessment':'quiz-demo','learner':'cy','answers':{}}");
+    assert_true(h_num(assay_reply_result(r), "attempt") == 1);
+    assay_reply_free(&r);
+    assay_close(&c);
+}
+
+static void a_retry_with_the_same_key_returns_the_original_and_stores_nothing(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    assay_reply_t *first = s_submit(c, "{'assessment':'quiz-demo','learner':'dee','key':'req-1',"
+                                       "'answers':{'capital':'paris'}}");
+    /* the retry even carries other answers: the key decides */
+    assay_reply_t *again = s_submit(c, "{'assessment':'quiz-demo','learner':'dee','key':'req-1',"
+                                       "'answers':{'capital':'rome'}}");
+    /* the same result: same id, same score, same submitted_at */
+    assert_true(h_num(assay_reply_result(again), "response_id") ==
+                h_num(assay_reply_result(first), "response_id"));
+    assert_true(h_num(assay_reply_result(again), "score") == 1);
+    const msgpack_object *t1 = assay_map_get(assay_reply_result(first), "submitted_at");
+    const msgpack_object *t2 = assay_map_get(assay_reply_result(again), "submitted_at");
+    assert_int_equal(t1->via.str.size, t2->via.str.size);
+    assert_memory_equal(t1->via.str.ptr, t2->via.str.ptr, t1->via.str.size);
+    assay_reply_free(&first);
+    assay_reply_free(&again);
+    assay_reply_t *r;
+    assert_int_equal(h_call(c, "response.list", "{'assessment':'quiz-demo','learner':'dee'}", &r),
+                     ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "total") == 1);
+    assay_reply_free(&r);
+    /* another key is another submission */
+    r = s_submit(c, "{'assessment':'quiz-demo','learner':'dee','key':'req-2','answers':{}}");
+    assert_true(h_num(assay_reply_result(r), "attempt") == 2);
+    assay_reply_free(&r);
+    assay_close(&c);
+}
+
+static void max_attempts_is_enforced_with_conflict(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    for (int i = 0; i < 2; i++)
+        s_submit_ok(c, "{'assessment':'twice','learner':'eve','answers':{'q':'A'}}");
+    assert_string_equal(
+        h_error(c, "response.submit", "{'assessment':'twice','learner':'eve','answers':{'q':'A'}}",
+                s_buf, sizeof s_buf),
+        "conflict: learner \"eve\" has used all 2 attempt(s) at assessment \"twice\"");
+    assay_reply_t *r = s_submit(c, "{'assessment':'twice','learner':'fay','answers':{'q':'A'}}");
+    assay_reply_free(&r);
+    assay_close(&c);
+}
+
+static void get_returns_the_answers_as_submitted(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    assay_reply_t *r = s_submit(c, "{'assessment':'quiz-demo','learner':'gus','answers':{'find-"
+                                   "europe':[450,100],'capital':'oslo'}}");
+    double id = h_num(assay_reply_result(r), "response_id");
+    assay_reply_free(&r);
+    char params[64];
+    snprintf(params, sizeof params, "{'id':%.0f}", id);
+    assert_int_equal(h_call(c, "response.get", params, &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    assert_true(h_num(o, "response_id") == id);
+    assert_true(h_num(o, "score") == 0.5);
+    const msgpack_object *ans = assay_map_get(o, "answers");
+    assert_int_equal(ans->via.map.size, 2);
+    assert_true(h_str_is(ans, "capital", "oslo"));
+    assert_int_equal(assay_map_get(ans, "find-europe")->via.array.size, 2);
+    assay_reply_free(&r);
+    assert_string_equal(h_error(c, "response.get", "{'id':999999}", s_buf, sizeof s_buf),
+                        "not_found: response 999999 not found");
+    assert_string_equal(h_error(c, "response.get", "{'id':'x'}", s_buf, sizeof s_buf),
+                        "bad_request: id: expected a response id, a positive integer");
+    assay_close(&c);
+}
+
+static void list_pages_in_submission_order_with_cursors_stable_under_new_submissions(void **state)
+{
+    h_engine_t e;
+    h_start(&e, NULL);
+    assay_t *a = h_connect(&e, true);
+    h_put_example(a);
+    double ids[7];
+    for (int i = 0; i < 5; i++) {
+        assay_reply_t *r = s_submit(a, "{'assessment':'quiz-demo','learner':'p','answers':{}}");
+        ids[i] = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+    }
+    assay_reply_t *r;
+    assert_int_equal(h_call(a, "response.list", "{'assessment':'quiz-demo','limit':2}", &r),
+                     ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    const msgpack_object *list = assay_map_get(o, "responses");
+    assert_int_equal(list->via.array.size, 2);
+    assert_true(h_num(&list->via.array.ptr[0], "response_id") == ids[0]);
+    assert_true(h_num(&list->via.array.ptr[1], "response_id") == ids[1]);
+    assert_true(h_num(o, "total") == 5);
+    const msgpack_object *cur = assay_map_get(o, "next_cursor");
+    char cursor[32];
+    snprintf(cursor, sizeof cursor, "%.*s", (int)cur->via.str.size, cur->via.str.ptr);
+    assay_reply_free(&r);
+    /* two more arrive between pages: the next page goes on where the first stopped */
+    for (int i = 5; i < 7; i++) {
+        assay_reply_t *s = s_submit(a, "{'assessment':'quiz-demo','learner':'q','answers':{}}");
+        ids[i] = h_num(assay_reply_result(s), "response_id");
+        assay_reply_free(&s);
+    }
+    char params[128];
+    snprintf(params, sizeof params, "{'assessment':'quiz-demo','limit':200,'cursor':'%s'}", cursor);
+    assert_int_equal(h_call(a, "response.list", params, &r), ASSAY_OK);
+    o = assay_reply_result(r);
+    list = assay_map_get(o, "responses");
+    assert_int_equal(list->via.array.size, 5);
+    for (int i = 0; i < 5; i++)
+        assert_true(h_num(&list->via.array.ptr[i], "response_id") == ids[i + 2]);
+    assert_int_equal(assay_map_get(o, "next_cursor")->type, MSGPACK_OBJECT_NIL);
+    assert_true(h_num(o, "total") == 7);
+    assay_reply_free(&r);
+    /* by learner: through the index */
+    assert_int_equal(h_call(a, "response.list", "{'assessment':'quiz-demo','learner':'q'}", &r),
+                     ASSAY_OK);
+    o = assay_reply_result(r);
+    list = assay_map_get(o, "responses");
+    assert_int_equal(list->via.array.size, 2);
+    assert_true(h_num(&list->via.array.ptr[0], "attempt") == 1);
+    assert_true(h_num(&list->via.array.ptr[1], "attempt") == 2);
+    assert_true(h_num(o, "total") == 2);
+    assay_reply_free(&r);
+    assert_string_equal(h_error(a, "response.list", "{'assessment':'quiz-demo','cursor':'abc'}",
+                                s_buf, sizeof s_buf),
+                        "bad_request: cursor: not a cursor this method returned (next_cursor)");
+    assay_close(&a);
+    h_cleanup(&e);
+}
+
+static void each_submission_is_announced_after_its_reply_with_increasing_seq(void **state)
+{
+    void *ctx = zmq_ctx_new();
+    void *sub = zmq_socket(ctx, ZMQ_SUB);
+    char ep[200];
+    int timeout = 5000;
+    snprintf(ep, sizeof ep, "ipc://%s/events.sock", s_e.dir);
+    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "score.quiz-demo", 15);
+    zmq_connect(sub, ep);
+    usleep(200000); /* slow joiner */
+    assay_t *c = h_connect(&s_e, false);
+    double last_seq = 0;
+    for (int i = 0; i < 3; i++) {
+        assay_reply_t *r =
+            s_submit(c, "{'assessment':'quiz-demo','learner':'hal','answers':{'capital':'paris'}}");
+        double id = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+        char topic[64];
+        static uint8_t body[1024];
+        assert_int_equal(zmq_recv(sub, topic, sizeof topic, 0), 15);
+        int n = zmq_recv(sub, body, sizeof body, 0);
+        assert_true(n > 0);
+        msgpack_zone z;
+        msgpack_object o;
+        msgpack_zone_init(&z, 1024);
+        size_t off = 0;
+        assert_int_equal(msgpack_unpack((const char *)body, (size_t)n, &off, &z, &o),
+                         MSGPACK_UNPACK_SUCCESS);
+        assert_true(h_num(&o, "response_id") == id);
+        assert_true(h_str_is(&o, "learner", "hal"));
+        assert_true(h_num(&o, "attempt") == i + 1);
+        assert_true(h_num(&o, "score") == 1 && h_num(&o, "max_score") == 19 &&
+                    h_num(&o, "version") == 1);
+        assert_true(h_num(&o, "seq") > last_seq);
+        last_seq = h_num(&o, "seq");
+        msgpack_zone_destroy(&z);
+    }
+    assay_close(&c);
+    zmq_close(sub);
+    zmq_ctx_term(ctx);
+}
+
+static void submissions_are_validated_with_precise_errors(void **state)
+{
+    assay_t *c = h_connect(&s_e, false);
+    assert_string_equal(h_error(c, "response.submit", "{'assessment':'quiz-demo','answers':{}}",
+                                s_buf, sizeof s_buf),
+                        "bad_request: params: missing field \"learner\"");
+    assert_string_equal(h_error(c, "response.submit",
+                                "{'assessment':'quiz-demo','learner':'a\\tb','answers':{}}", s_buf,
+                                sizeof s_buf),
+                        "bad_request: learner: expected 1 to 128 bytes without control characters");
+    assert_string_equal(
+        h_error(c, "response.submit",
+                "{'assessment':'quiz-demo','learner':'x','answers':{'gravity':'high'}}", s_buf,
+                sizeof s_buf),
+        "bad_request: answers.gravity: expected a number, got a string");
+    assert_string_equal(h_error(c, "response.submit",
+                                "{'assessment':'nope','learner':'x','answers':{}}", s_buf,
+                                sizeof s_buf),
+                        "not_found: assessment \"nope\" not found");
+    assay_close(&c);
+}
+
+static void deleting_an_assessment_with_responses_needs_force_and_keeps_them(void **state)
+{
+    assay_t *a = h_connect(&s_e, true);
+    assay_reply_t *r = s_submit(a, "{'assessment':'twice','learner':'ivy','answers':{}}");
+    double id = h_num(assay_reply_result(r), "response_id");
+    assay_reply_free(&r);
+    const char *msg = h_error(a, "assessment.delete", "{'id':'twice'}", s_buf, sizeof s_buf);
+    assert_non_null(strstr(msg, "conflict: assessment \"twice\" has "));
+    assert_non_null(
+        strstr(msg, " stored response(s): delete it with force: true (its responses are kept)"));
+    assert_int_equal(h_call(a, "assessment.delete", "{'id':'twice','force':true}", &r), ASSAY_OK);
+    assay_reply_free(&r);
+    char params[64];
+    snprintf(params, sizeof params, "{'id':%.0f}", id);
+    assert_int_equal(h_call(a, "response.get", params, &r), ASSAY_OK);
+    assay_reply_free(&r);
+    assay_close(&a);
+}
+
+static void every_sync_mode_keeps_acknowledged_submissions_across_a_restart(void **state)
+{
+    const char *modes[] = {"full", "periodic:20", "none"};
+    for (int m = 0; m < 3; m++) {
+        h_engine_t e;
+        h_start(&e, "--sync", modes[m], NULL);
+        assay_t *a = h_connect(&e, true);
+        h_put_example(a);
+        for (int i = 0; i < 20; i++)
+            s_submit_ok(a, "{'assessment':'quiz-demo','learner':'s','answers':{}}");
+        assay_close(&a);
+        if (m == 0)
+            h_kill(&e); /* full: even kill -9 right after the acknowledgements */
+        else
+            assert_int_equal(h_stop(&e), 0); /* periodic, none: flushed at shutdown */
+        h_restart(&e);
+        a = h_connect(&e, false);
+        assay_reply_t *r;
+        assert_int_equal(h_call(a, "response.list", "{'assessment':'quiz-demo','learner':'s'}", &r),
+                         ASSAY_OK);
+        assert_true(h_num(assay_reply_result(r), "total") == 20);
+        assay_reply_free(&r);
+        assay_close(&a);
+        h_cleanup(&e);
+    }
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(submit_returns_the_stored_result),
+        cmocka_unit_test(attempts_count_per_learner_and_assessment),
+        cmocka_unit_test(a_retry_with_the_same_key_returns_the_original_and_stores_nothing),
+        cmocka_unit_test(max_attempts_is_enforced_with_conflict),
+        cmocka_unit_test(get_returns_the_answers_as_submitted),
+        cmocka_unit_test(list_pages_in_submission_order_with_cursors_stable_under_new_submissions),
+        cmocka_unit_test(each_submission_is_announced_after_its_reply_with_increasing_seq),
+        cmocka_unit_test(submissions_are_validated_with_precise_errors),
+        cmocka_unit_test(deleting_an_assessment_with_responses_needs_force_and_keeps_them),
+        cmocka_unit_test(every_sync_mode_keeps_acknowledged_submissions_across_a_restart),
+    };
+    return cmocka_run_group_tests(tests, s_up, s_down);
+}
