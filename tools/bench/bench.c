@@ -298,14 +298,16 @@ static void s_stop_engine(void)
     }
 }
 
+static const char *s_sync = "full";
+
 static int s_start_engine(const char *assayd, const char *workers)
 {
     snprintf(s_dir, sizeof s_dir, "/tmp/assay-bench-XXXXXX");
     if (!mkdtemp(s_dir)) return -1;
     s_engine_pid = fork();
     if (s_engine_pid == 0) {
-        execl(assayd, assayd, "-d", s_dir, "--max-message", "64M", "--log-level", "warn",
-              workers ? "--workers" : NULL, workers, (char *)NULL);
+        execl(assayd, assayd, "-d", s_dir, "--max-message", "64M", "--log-level", "warn", "--sync",
+              s_sync, workers ? "--workers" : NULL, workers, (char *)NULL);
         _exit(127);
     }
     atexit(s_stop_engine);
@@ -343,6 +345,8 @@ static void s_usage(FILE *out)
         "  --assayd PATH    the assayd to start on a temporary directory (default: the one built\n"
         "                   beside this program)\n"
         "  --workers N      passed to the assayd it starts\n"
+        "  --sync MODE      passed to the assayd it starts (full, periodic[:MS], none; default "
+        "full)\n"
         "  --no-batch       skip the score_batch measurements\n"
         "  -h, --help       this help\n"
         "\n"
@@ -354,11 +358,15 @@ int main(int argc, char **argv)
 {
     bool floor = false, batch = true;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
-    static const struct option opts[] = {
-        {"floor", no_argument, 0, 'f'},         {"seconds", required_argument, 0, 's'},
-        {"data", required_argument, 0, 'd'},    {"assayd", required_argument, 0, 'a'},
-        {"workers", required_argument, 0, 'w'}, {"no-batch", no_argument, 0, 'n'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    static const struct option opts[] = {{"floor", no_argument, 0, 'f'},
+                                         {"seconds", required_argument, 0, 's'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"assayd", required_argument, 0, 'a'},
+                                         {"workers", required_argument, 0, 'w'},
+                                         {"no-batch", no_argument, 0, 'n'},
+                                         {"sync", required_argument, 0, 'S'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
@@ -379,6 +387,9 @@ int main(int argc, char **argv)
             break;
         case 'n':
             batch = false;
+            break;
+        case 'S':
+            s_sync = optarg;
             break;
         case 'h':
             s_usage(stdout);
@@ -443,18 +454,30 @@ int main(int argc, char **argv)
         usleep(100000);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("assay-bench: %ld cores, assayd with %g workers, %.0f s per measurement, ipc transport\n"
-           "score request: 50 items answered, %zu bytes\n\n",
-           cores, nworkers, s_seconds, score.size);
+    printf("assay-bench: %ld cores, assayd with %g workers, --sync %s, %.0f s per measurement, ipc "
+           "transport\nscore request: 50 items answered, %zu bytes\n\n",
+           cores, nworkers, data == s_dir ? s_sync : "(as running)", s_seconds, score.size);
     printf("| case | in flight | req/s | p50 us | p99 us | p99.9 us |%s\n",
            floor ? " floor req/s | floor p50 us | rate / floor | p50 / floor |" : "");
     printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|" : "");
     fflush(stdout);
-    const char *methods[] = {"ping", "score"};
+    /* submit: the same answers, stored (attempts of one learner) */
+    msgpack_sbuffer submit;
+    msgpack_sbuffer_init(&submit);
+    msgpack_packer_init(&pk, &submit, msgpack_sbuffer_write);
+    msgpack_pack_map(&pk, 3);
+    as_pack_cstr(&pk, "assessment");
+    as_pack_cstr(&pk, "bench50");
+    as_pack_cstr(&pk, "learner");
+    as_pack_cstr(&pk, "bench-learner");
+    as_pack_cstr(&pk, "answers");
+    s_pack_answers(&pk);
+    const char *methods[] = {"ping", "score", "response.submit"};
+    const msgpack_sbuffer *bodies[] = {NULL, &score, &submit};
     const int inflights[] = {1, 16, 64};
-    for (int m = 0; m < 2; m++) {
-        const void *params = m == 0 ? NULL : score.data;
-        size_t plen = m == 0 ? 0 : score.size;
+    for (int m = 0; m < 3; m++) {
+        const void *params = bodies[m] ? bodies[m]->data : NULL;
+        size_t plen = bodies[m] ? bodies[m]->size : 0;
         for (int i = 0; i < 3; i++) {
             s_result_t e, f;
             if (s_load(data, methods[m], params, plen, inflights[i], &e)) return 1;
@@ -490,6 +513,7 @@ int main(int argc, char **argv)
     }
     msgpack_sbuffer_destroy(&sb);
     msgpack_sbuffer_destroy(&score);
+    msgpack_sbuffer_destroy(&submit);
     free(s_lat);
     return 0;
 }
