@@ -145,7 +145,8 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping", "put", "get", "list", "delete", "score", "batch", "stats"};
+    const char *cmds[] = {"ping",  "put",   "get",    "list",      "delete",
+                          "score", "batch", "submit", "responses", "stats"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(s_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];
@@ -154,6 +155,36 @@ static void every_command_has_help(void **state)
     }
     assert_int_equal(s_assay(NULL, "--help"), 0);
     assert_non_null(strstr(s_out, "Exit status: 0 ok; 1 the engine answered with an error"));
+}
+
+static void submit_and_responses_store_and_list(void **state)
+{
+    assert_int_equal(s_assay(NULL, "put quiz.json"), 0);
+    assert_int_equal(s_assay("{\"capital\": \"paris\"}", "submit quiz-demo ana --key try-1"), 0);
+    assert_non_null(strstr(s_out, ": ana attempt 1 at quiz-demo v"));
+    assert_non_null(strstr(s_out, ": 1 / 19 (5.3%) not passed\n"));
+    char first[256];
+    snprintf(first, sizeof first, "%s", s_out);
+    /* the same key again: the original result */
+    assert_int_equal(s_assay("{\"capital\": \"rome\"}", "submit quiz-demo ana --key try-1"), 0);
+    assert_string_equal(s_out, first);
+    assert_int_equal(s_assay(NULL, "submit quiz-demo ana answers.json"), 0);
+    assert_non_null(strstr(s_out, ": ana attempt 2 at quiz-demo v"));
+    assert_int_equal(s_assay(NULL, "--json responses quiz-demo --learner ana --all --limit 1"), 0);
+    json_error_t e;
+    json_t *j = json_loads(s_out, 0, &e);
+    assert_int_equal(json_array_size(j), 2);
+    assert_true(json_real_value(json_object_get(json_array_get(j, 1), "score")) == 11.0);
+    assert_string_equal(json_string_value(json_object_get(
+                            json_object_get(json_array_get(j, 0), "answers"), "capital")),
+                        "paris");
+    json_decref(j);
+    assert_int_equal(s_assay(NULL, "responses quiz-demo"), 0);
+    assert_non_null(strstr(s_out, "RESPONSE  LEARNER"));
+    assert_int_equal(s_assay(NULL, "submit quiz-demo"), 2);
+    /* deleting it now needs force: the CLI shows the conflict */
+    assert_int_equal(s_assay(NULL, "delete quiz-demo"), 1);
+    assert_non_null(strstr(s_err, "assay: conflict: assessment \"quiz-demo\" has "));
 }
 
 /* Runs assayd with arguments; returns its exit status, stdout+stderr in s_out. */
@@ -179,7 +210,8 @@ static void assayd_documents_its_options_and_rejects_bad_ones(void **state)
     assert_int_equal(s_assayd("--workers 0"), 2);
     assert_string_equal(s_out, "assayd: --workers: expected 1..64, got \"0\"\n");
     assert_int_equal(s_assayd("--max-message lots"), 2);
-    assert_string_equal(s_out, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"lots\"\n");
+    assert_string_equal(
+        s_out, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"lots\"\n");
     assert_int_equal(s_assayd("--log-level loud"), 2);
     assert_int_equal(s_assayd("-d /proc/no/such/dir"), 1);
     assert_non_null(strstr(s_out, "assayd: cannot create data directory /proc/no/such/dir: "));
@@ -206,6 +238,7 @@ int main(void)
         cmocka_unit_test(every_command_has_help),
         cmocka_unit_test(assayd_documents_its_options_and_rejects_bad_ones),
         cmocka_unit_test(delete_then_get_exits_1),
+        cmocka_unit_test(submit_and_responses_store_and_list),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

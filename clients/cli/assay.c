@@ -442,6 +442,149 @@ static int c_stats(s_cli_t *cli, int argc, char **argv)
     return 0;
 }
 
+static int c_submit(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"key", required_argument, 0, 'k'}, {0, 0, 0, 0}};
+    const char *key = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'k')
+            key = optarg;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind < 2 || argc - optind > 3) {
+        fprintf(stderr, "usage: assay submit ID LEARNER [ANSWERS.json | -] [--key KEY]\n");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind], *learner = argv[optind + 1];
+    const char *file = argc - optind == 3 ? argv[optind + 2] : "-";
+    json_t *answers;
+    int rc = s_read_json(cli, file, &answers);
+    if (rc) return rc;
+    msgpack_pack_map(&cli->pk, key ? 4 : 3);
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, id);
+    as_pack_cstr(&cli->pk, "learner");
+    as_pack_cstr(&cli->pk, learner);
+    as_pack_cstr(&cli->pk, "answers");
+    as_json_pack(&cli->pk, answers);
+    json_decref(answers);
+    if (key) {
+        as_pack_cstr(&cli->pk, "key");
+        as_pack_cstr(&cli->pk, key);
+    }
+    assay_reply_t *r;
+    if ((rc = s_call(cli, "response.submit", &r))) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+    } else {
+        const msgpack_object *passed = assay_map_get(o, "passed");
+        printf("response %g: %s attempt %g at %s v%g: %g / %g (%.1f%%)%s\n",
+               s_get_num(o, "response_id"), learner, s_get_num(o, "attempt"), id,
+               s_get_num(o, "version"), s_get_num(o, "score"), s_get_num(o, "max_score"),
+               100 * s_get_num(o, "ratio"),
+               !passed               ? ""
+               : passed->via.boolean ? " passed"
+                                     : " not passed");
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
+static int c_responses(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"learner", required_argument, 0, 'L'},
+                                         {"limit", required_argument, 0, 'l'},
+                                         {"all", no_argument, 0, 'a'},
+                                         {0, 0, 0, 0}};
+    const char *learner = NULL;
+    long limit = 50;
+    bool all = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'L')
+            learner = optarg;
+        else if (c == 'l')
+            limit = strtol(optarg, NULL, 10);
+        else if (c == 'a')
+            all = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1 || limit < 1 || limit > 200) {
+        fprintf(stderr, "usage: assay responses ID [--learner L] [--limit 1..200] [--all]\n");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind];
+    char *cursor = NULL;
+    json_t *rows = json_array();
+    bool header = false;
+    int rc = 0;
+    for (;;) {
+        msgpack_pack_map(&cli->pk, 2 + (learner ? 1 : 0) + (cursor ? 1 : 0));
+        as_pack_cstr(&cli->pk, "assessment");
+        as_pack_cstr(&cli->pk, id);
+        as_pack_cstr(&cli->pk, "limit");
+        msgpack_pack_long(&cli->pk, limit);
+        if (learner) {
+            as_pack_cstr(&cli->pk, "learner");
+            as_pack_cstr(&cli->pk, learner);
+        }
+        if (cursor) {
+            as_pack_cstr(&cli->pk, "cursor");
+            as_pack_cstr(&cli->pk, cursor);
+        }
+        assay_reply_t *r;
+        if ((rc = s_call(cli, "response.list", &r))) break;
+        const msgpack_object *o = assay_reply_result(r);
+        const msgpack_object *list = assay_map_get(o, "responses");
+        const msgpack_object *next = assay_map_get(o, "next_cursor");
+        free(cursor);
+        cursor = next && next->type == MSGPACK_OBJECT_STR
+                     ? strndup(next->via.str.ptr, next->via.str.size)
+                     : NULL;
+        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
+             i++) {
+            const msgpack_object *x = &list->via.array.ptr[i];
+            if (cli->json) {
+                json_array_append_new(rows, as_json_from(x));
+                continue;
+            }
+            if (!header) {
+                printf("%10s  %-20s %7s %7s %9s %9s  %s\n", "RESPONSE", "LEARNER", "ATTEMPT",
+                       "VERSION", "SCORE", "MAX", "SUBMITTED");
+                header = true;
+            }
+            const msgpack_object *l = assay_map_get(x, "learner"),
+                                 *at = assay_map_get(x, "submitted_at");
+            printf("%10g  %-20.*s %7g %7g %9g %9g  %.*s\n", s_get_num(x, "response_id"), S_STR(l),
+                   s_get_num(x, "attempt"), s_get_num(x, "version"), s_get_num(x, "score"),
+                   s_get_num(x, "max_score"), S_STR(at));
+        }
+        double total = s_get_num(o, "total");
+        assay_reply_free(&r);
+        if (!all || !cursor) {
+            if (!cli->json) {
+                if (!header) printf("no responses\n");
+                if (cursor) printf("(%g in all; more with --all)\n", total);
+            }
+            break;
+        }
+    }
+    if (!rc && cli->json) {
+        char *t = json_dumps(rows, JSON_INDENT(2));
+        printf("%s\n", t);
+        free(t);
+    }
+    json_decref(rows);
+    free(cursor);
+    return rc;
+}
+
 static const s_cmd_t s_cmds[] = {
     {"ping", "", "check that the engine answers",
      "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping},
@@ -469,6 +612,19 @@ static const s_cmd_t s_cmds[] = {
      "Scores up to 100,000 responses (a JSON array of answer objects) and prints the summary;\n"
      "with --json, every score.\n",
      2, 2, c_batch},
+    {"submit", "ID LEARNER [ANSWERS.json | -] [--key KEY]", "score and store a learner's response",
+     "Scores the answers (a JSON object, from the file or stdin) and stores them for the learner;\n"
+     "prints the response id, the attempt number and the score once the engine has committed it.\n"
+     "--key makes the submission idempotent: resending with the same key returns the original\n"
+     "result and stores nothing new.\n"
+     "Example: echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana --key try-1\n",
+     2, 5, c_submit},
+    {"responses", "ID [--learner L] [--limit N] [--all]",
+     "list stored responses in submission order",
+     "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"
+     "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
+     "with its answers.\n",
+     1, 6, c_responses},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
      c_stats},
@@ -502,7 +658,9 @@ static void s_global_usage(FILE *out)
             "Examples:\n"
             "  assay put examples/quiz.json\n"
             "  assay score quiz-demo examples/answers.json --detail\n"
-            "  assay --json list --all\n");
+            "  assay --json list --all\n"
+            "  echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana\n"
+            "  assay responses quiz-demo --learner ana\n");
 }
 
 static void s_cmd_usage(FILE *out, const s_cmd_t *c)
@@ -592,7 +750,8 @@ int main(int argc, char **argv)
         }
     /* Commands with options parse their own argv (cargv[0] is the command); the others take
      * positional arguments only. */
-    bool own_opts = cmd->fn == c_list || cmd->fn == c_score;
+    bool own_opts =
+        cmd->fn == c_list || cmd->fn == c_score || cmd->fn == c_submit || cmd->fn == c_responses;
     if (!own_opts && (cargc - 1 < cmd->min_args || cargc - 1 > cmd->max_args)) {
         fprintf(stderr, "usage: assay %s %s\n", cmd->name, cmd->args);
         return EXIT_USAGE;
