@@ -276,6 +276,51 @@ static void each_submission_is_announced_after_its_reply_with_increasing_seq(voi
     zmq_ctx_term(ctx);
 }
 
+typedef struct {
+    int n;
+    double ids[8];
+    uint64_t seqs[8];
+} s_seen_t;
+
+static void s_on_event(void *arg, const assay_event_t *ev)
+{
+    s_seen_t *seen = arg;
+    assert_string_equal(assay_event_topic(ev), "score.quiz-demo");
+    if (seen->n < 8) {
+        seen->ids[seen->n] = h_num(assay_event_body(ev), "response_id");
+        seen->seqs[seen->n] = assay_event_seq(ev);
+    }
+    seen->n++;
+}
+
+static void libassay_subscribers_receive_submissions_by_topic(void **state)
+{
+    assay_sub_t *sub;
+    assert_int_equal(assay_sub_open(&sub, s_e.dir), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, "score.quiz-demo"), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, "score.other"), ASSAY_OK);
+    usleep(200000); /* slow joiner */
+    assay_t *c = h_connect(&s_e, false);
+    double ids[3];
+    for (int i = 0; i < 3; i++) {
+        assay_reply_t *r = s_submit(c, "{'assessment':'quiz-demo','learner':'sub','answers':{}}");
+        ids[i] = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+    }
+    s_seen_t seen = {0};
+    assert_int_equal(assay_sub_dispatch(sub, 500, s_on_event, &seen), 3);
+    assert_int_equal(seen.n, 3);
+    for (int i = 0; i < 3; i++)
+        assert_true(seen.ids[i] == ids[i]);
+    assert_true(seen.seqs[1] == seen.seqs[0] + 1 && seen.seqs[2] == seen.seqs[1] + 1);
+    assay_event_t *ev;
+    assert_int_equal(assay_sub_recv(sub, 50, &ev), ASSAY_ETIMEOUT);
+    assay_close(&c);
+    assay_sub_close(&sub);
+    assert_null(sub);
+    assert_int_equal(assay_sub_open(&sub, "/nonexistent/dir"), ASSAY_ECONNECT);
+}
+
 static void submissions_are_validated_with_precise_errors(void **state)
 {
     assay_t *c = h_connect(&s_e, false);
@@ -354,6 +399,7 @@ int main(void)
         cmocka_unit_test(get_returns_the_answers_as_submitted),
         cmocka_unit_test(list_pages_in_submission_order_with_cursors_stable_under_new_submissions),
         cmocka_unit_test(each_submission_is_announced_after_its_reply_with_increasing_seq),
+        cmocka_unit_test(libassay_subscribers_receive_submissions_by_topic),
         cmocka_unit_test(submissions_are_validated_with_precise_errors),
         cmocka_unit_test(deleting_an_assessment_with_responses_needs_force_and_keeps_them),
         cmocka_unit_test(every_sync_mode_keeps_acknowledged_submissions_across_a_restart),

@@ -83,6 +83,41 @@ void assay_reply_free(assay_reply_t **reply_p);
 /* The value of key in a msgpack map, or NULL (also when map is not a map). */
 const msgpack_object *assay_map_get(const msgpack_object *map, const char *key);
 
+/* ---- notifications (events.sock) ----
+ *
+ * A subscriber receives the engine's notifications: topic "score.<assessment>",
+ * "assessment.<id>", ... and a msgpack map carrying "seq", which increases by one per notification
+ * the engine publishes. PUB/SUB drops messages for a subscriber that falls behind, and a new
+ * subscription takes a moment to reach the engine (the "slow joiner"): a subscriber that sees a
+ * gap in seq, or that has just subscribed, resyncs with a read (response.list, assessment.get).
+ * Not thread-safe: one per thread. */
+typedef struct assay_sub assay_sub_t;
+typedef struct assay_event assay_event_t;
+
+/* Connects to target: a data directory (its events.sock) or an endpoint. Subscribes to nothing
+ * yet. ASSAY_ECONNECT when the data directory has no events.sock. */
+int assay_sub_open(assay_sub_t **out, const char *target);
+void assay_sub_close(assay_sub_t **sub_p);
+/* Subscribes to every topic starting with prefix ("score.quiz-1", "score.", "" for all). */
+int assay_sub_subscribe(assay_sub_t *sub, const char *prefix);
+int assay_sub_unsubscribe(assay_sub_t *sub, const char *prefix);
+/* Waits up to timeout_ms (-1: forever) for the next notification: ASSAY_OK with *event set,
+ * ASSAY_ETIMEOUT, or ASSAY_EPROTO (a malformed notification, dropped). */
+int assay_sub_recv(assay_sub_t *sub, int timeout_ms, assay_event_t **event);
+/* Calls fn for every notification that arrives within timeout_ms; returns how many. The event
+ * is freed after fn returns. */
+typedef void (*assay_event_fn)(void *arg, const assay_event_t *event);
+int assay_sub_dispatch(assay_sub_t *sub, int timeout_ms, assay_event_fn fn, void *arg);
+/* The libzmq socket (for zmq_poll in an event loop). */
+void *assay_sub_socket(assay_sub_t *sub);
+
+/* The topic (NUL-terminated), the body (a map) and its seq (0 when absent). Valid until
+ * assay_event_free. */
+const char *assay_event_topic(const assay_event_t *event);
+const msgpack_object *assay_event_body(const assay_event_t *event);
+uint64_t assay_event_seq(const assay_event_t *event);
+void assay_event_free(assay_event_t **event_p);
+
 #ifdef __cplusplus
 }
 #endif
