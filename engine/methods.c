@@ -218,11 +218,6 @@ static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
-static double s_ratio(double score, double max)
-{
-    return max > 0 ? score / max : 0;
-}
-
 static as_code_t s_score(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("answers"), AS_FIELD("detail")};
@@ -241,25 +236,12 @@ static as_code_t s_score(as_worker_t *w, as_request_t *req, as_err_t *err)
                           err);
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
-    msgpack_pack_map(pk, 5 + (t.hdr.has_pass ? 1 : 0) + (detail ? 1 : 0));
+    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t) + (detail ? 1 : 0));
     as_pack_cstr(pk, "assessment");
     s_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t.hdr.version);
-    as_pack_cstr(pk, "score");
-    msgpack_pack_double(pk, total);
-    as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
-    as_pack_cstr(pk, "ratio");
-    double ratio = s_ratio(total, t.hdr.max_score);
-    msgpack_pack_double(pk, ratio);
-    if (t.hdr.has_pass) {
-        as_pack_cstr(pk, "passed");
-        if (ratio >= t.hdr.pass_ratio)
-            msgpack_pack_true(pk);
-        else
-            msgpack_pack_false(pk);
-    }
+    as_table_pack_outcome(pk, &t, total);
     if (detail) {
         as_pack_cstr(pk, "items");
         msgpack_pack_array(pk, t.hdr.n_items);

@@ -283,3 +283,21 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
     *total = sum;
     return AS_OK;
 }
+
+void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)
+{
+    double ratio = as_table_ratio(t, score);
+    as_pack_cstr(pk, "score");
+    msgpack_pack_double(pk, score);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_cstr(pk, "ratio");
+    msgpack_pack_double(pk, ratio);
+    if (t->hdr.has_pass) {
+        as_pack_cstr(pk, "passed");
+        if (ratio >= t->hdr.pass_ratio)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+    }
+}

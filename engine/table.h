@@ -171,6 +171,21 @@ static inline const char *as_table_str(const as_table_t *t, uint32_t off)
     return (const char *)t->base + off;
 }
 
+/* score / max_score, 0 when max_score is 0. */
+static inline double as_table_ratio(const as_table_t *t, double score)
+{
+    return t->hdr.max_score > 0 ? score / t->hdr.max_score : 0;
+}
+
+/* Packs the outcome of a score as map pairs: score, max_score, ratio, and passed when the
+ * assessment has a pass ratio. Returns the number of pairs packed (3 or 4): count them in the
+ * enclosing map's size with as_table_outcome_pairs. */
+static inline int as_table_outcome_pairs(const as_table_t *t)
+{
+    return t->hdr.has_pass ? 4 : 3;
+}
+void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score);
+
 /* Per-thread scratch for scoring, allocated once: scoring itself allocates nothing. */
 typedef struct as_scorer as_scorer_t;
 as_scorer_t *as_scorer_new(void);

@@ -188,13 +188,12 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     }
     rid = as_store_next_rid(txn);
     uint32_t attempt = attempts + 1;
-    double ratio = t.hdr.max_score > 0 ? score / t.hdr.max_score : 0;
     char when[64];
     s_now_rfc3339(when, sizeof when);
     /* The record, exactly as response.get returns it. */
     msgpack_packer *pk = &wr->rec_pk;
     msgpack_sbuffer_clear(&wr->rec);
-    msgpack_pack_map(pk, 10 + (t.hdr.has_pass ? 1 : 0));
+    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(&t));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, rid);
     as_pack_cstr(pk, "assessment");
@@ -205,19 +204,7 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     as_pack_str(pk, s.learner, s.learner_len);
     as_pack_cstr(pk, "attempt");
     msgpack_pack_uint32(pk, attempt);
-    as_pack_cstr(pk, "score");
-    msgpack_pack_double(pk, score);
-    as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
-    as_pack_cstr(pk, "ratio");
-    msgpack_pack_double(pk, ratio);
-    if (t.hdr.has_pass) {
-        as_pack_cstr(pk, "passed");
-        if (ratio >= t.hdr.pass_ratio)
-            msgpack_pack_true(pk);
-        else
-            msgpack_pack_false(pk);
-    }
+    as_table_pack_outcome(pk, &t, score);
     as_pack_cstr(pk, "submitted_at");
     as_pack_cstr(pk, when);
     as_pack_cstr(pk, "answers");
@@ -241,7 +228,7 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     as_pack_cstr(pk, "max_score");
     msgpack_pack_double(pk, t.hdr.max_score);
     as_pack_cstr(pk, "ratio");
-    msgpack_pack_double(pk, ratio);
+    msgpack_pack_double(pk, as_table_ratio(&t, score));
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t.hdr.version);
     as_pack_cstr(pk, "seq");
