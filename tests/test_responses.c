@@ -235,45 +235,33 @@ static void list_pages_in_submission_order_with_cursors_stable_under_new_submiss
 
 static void each_submission_is_announced_after_its_reply_with_increasing_seq(void **state)
 {
-    void *ctx = zmq_ctx_new();
-    void *sub = zmq_socket(ctx, ZMQ_SUB);
-    char ep[200];
-    int timeout = 5000;
-    snprintf(ep, sizeof ep, "ipc://%s/events.sock", s_e.dir);
-    zmq_setsockopt(sub, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "score.quiz-demo", 15);
-    zmq_connect(sub, ep);
+    assay_sub_t *sub;
+    assert_int_equal(assay_sub_open(&sub, s_e.dir), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, "score.quiz-demo"), ASSAY_OK);
     usleep(200000); /* slow joiner */
     assay_t *c = h_connect(&s_e, false);
-    double last_seq = 0;
+    uint64_t last_seq = 0;
     for (int i = 0; i < 3; i++) {
         assay_reply_t *r =
             s_submit(c, "{'assessment':'quiz-demo','learner':'hal','answers':{'capital':'paris'}}");
         double id = h_num(assay_reply_result(r), "response_id");
         assay_reply_free(&r);
-        char topic[64];
-        static uint8_t body[1024];
-        assert_int_equal(zmq_recv(sub, topic, sizeof topic, 0), 15);
-        int n = zmq_recv(sub, body, sizeof body, 0);
-        assert_true(n > 0);
-        msgpack_zone z;
-        msgpack_object o;
-        msgpack_zone_init(&z, 1024);
-        size_t off = 0;
-        assert_int_equal(msgpack_unpack((const char *)body, (size_t)n, &off, &z, &o),
-                         MSGPACK_UNPACK_SUCCESS);
-        assert_true(h_num(&o, "response_id") == id);
-        assert_true(h_str_is(&o, "learner", "hal"));
-        assert_true(h_num(&o, "attempt") == i + 1);
-        assert_true(h_num(&o, "score") == 1 && h_num(&o, "max_score") == 19 &&
-                    h_num(&o, "version") == 1);
-        assert_true(h_num(&o, "seq") > last_seq);
-        last_seq = h_num(&o, "seq");
-        msgpack_zone_destroy(&z);
+        assay_event_t *ev;
+        assert_int_equal(assay_sub_recv(sub, 5000, &ev), ASSAY_OK);
+        const msgpack_object *o = assay_event_body(ev);
+        assert_string_equal(assay_event_topic(ev), "score.quiz-demo");
+        assert_int_equal(o->via.map.size, 8);
+        assert_true(h_num(o, "response_id") == id);
+        assert_true(h_str_is(o, "learner", "hal"));
+        assert_true(h_num(o, "attempt") == i + 1);
+        assert_true(h_num(o, "score") == 1 && h_num(o, "max_score") == 19);
+        assert_true(h_num(o, "ratio") == 1.0 / 19 && h_num(o, "version") == 1);
+        assert_true(assay_event_seq(ev) > last_seq);
+        last_seq = assay_event_seq(ev);
+        assay_event_free(&ev);
     }
     assay_close(&c);
-    zmq_close(sub);
-    zmq_ctx_term(ctx);
+    assay_sub_close(&sub);
 }
 
 typedef struct {

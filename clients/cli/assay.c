@@ -173,6 +173,77 @@ static void s_params_str(s_cli_t *cli, int n, ...)
     va_end(ap);
 }
 
+/* ---- paged lists (assessment.list, response.list) ---- */
+
+typedef struct {
+    const char *method;
+    const char *rows_key; /* the result's array of rows */
+    const char *none;     /* printed when there are no rows */
+    const char *header;   /* printed before the first row */
+    void (*print_row)(const msgpack_object *row);
+    /* packs the method's own params (map pairs besides limit and cursor) */
+    int n_params;
+    void (*pack_params)(s_cli_t *cli, const void *arg);
+    const void *arg;
+} s_pager_t;
+
+/* Lists page after page (all of them with `all`), printing rows as they come, or collecting them
+ * into one JSON array with --json. `cursor` (may be NULL) is where to start. */
+static int s_page(s_cli_t *cli, const s_pager_t *p, long limit, const char *start, bool all)
+{
+    char *cursor = start ? strdup(start) : NULL;
+    json_t *rows = json_array();
+    bool header = false;
+    int rc = 0;
+    for (;;) {
+        msgpack_pack_map(&cli->pk, (size_t)(p->n_params + 1 + (cursor ? 1 : 0)));
+        if (p->pack_params) p->pack_params(cli, p->arg);
+        as_pack_cstr(&cli->pk, "limit");
+        msgpack_pack_long(&cli->pk, limit);
+        if (cursor) {
+            as_pack_cstr(&cli->pk, "cursor");
+            as_pack_cstr(&cli->pk, cursor);
+        }
+        assay_reply_t *r;
+        if ((rc = s_call(cli, p->method, &r))) break;
+        const msgpack_object *o = assay_reply_result(r);
+        const msgpack_object *list = assay_map_get(o, p->rows_key);
+        const msgpack_object *next = assay_map_get(o, "next_cursor");
+        free(cursor);
+        cursor = next && next->type == MSGPACK_OBJECT_STR
+                     ? strndup(next->via.str.ptr, next->via.str.size)
+                     : NULL;
+        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
+             i++) {
+            const msgpack_object *row = &list->via.array.ptr[i];
+            if (cli->json) {
+                json_array_append_new(rows, as_json_from(row));
+                continue;
+            }
+            if (!header) printf("%s\n", p->header);
+            header = true;
+            p->print_row(row);
+        }
+        double total = s_get_num(o, "total");
+        assay_reply_free(&r);
+        if (!all || !cursor) {
+            if (!cli->json) {
+                if (!header) printf("%s\n", p->none);
+                if (cursor) printf("(%g in all; more with --cursor %s, or --all)\n", total, cursor);
+            }
+            break;
+        }
+    }
+    if (!rc && cli->json) {
+        char *t = json_dumps(rows, JSON_INDENT(2));
+        printf("%s\n", t);
+        free(t);
+    }
+    json_decref(rows);
+    free(cursor);
+    return rc;
+}
+
 /* ---- commands ---- */
 
 static int c_ping(s_cli_t *cli, int argc, char **argv)
@@ -229,6 +300,13 @@ static int c_get(s_cli_t *cli, int argc, char **argv)
     return 0;
 }
 
+static void s_assessment_row(const msgpack_object *a)
+{
+    const msgpack_object *id = assay_map_get(a, "id"), *title = assay_map_get(a, "title");
+    printf("%-24.*s %7g %6g %10g  %.*s\n", S_STR(id), s_get_num(a, "version"),
+           s_get_num(a, "items"), s_get_num(a, "max_score"), S_STR(title));
+}
+
 static int c_list(s_cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"limit", required_argument, 0, 'l'},
@@ -236,7 +314,7 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
                                          {"all", no_argument, 0, 'a'},
                                          {0, 0, 0, 0}};
     long limit = 50;
-    char *cursor = NULL;
+    const char *cursor = NULL;
     bool all = false;
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
@@ -244,7 +322,7 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
         if (c == 'l')
             limit = strtol(optarg, NULL, 10);
         else if (c == 'c')
-            cursor = strdup(optarg);
+            cursor = optarg;
         else if (c == 'a')
             all = true;
         else
@@ -254,61 +332,14 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
         fprintf(stderr, "assay list: --limit: expected 1..200\n");
         return EXIT_USAGE;
     }
-    json_t *rows = json_array();
-    bool header = false;
-    int rc = 0;
-    for (;;) {
-        msgpack_pack_map(&cli->pk, cursor ? 2 : 1);
-        as_pack_cstr(&cli->pk, "limit");
-        msgpack_pack_long(&cli->pk, limit);
-        if (cursor) {
-            as_pack_cstr(&cli->pk, "cursor");
-            as_pack_cstr(&cli->pk, cursor);
-        }
-        assay_reply_t *r;
-        if ((rc = s_call(cli, "assessment.list", &r))) break;
-        const msgpack_object *o = assay_reply_result(r);
-        const msgpack_object *list = assay_map_get(o, "assessments");
-        const msgpack_object *next = assay_map_get(o, "next_cursor");
-        free(cursor);
-        cursor = next && next->type == MSGPACK_OBJECT_STR
-                     ? strndup(next->via.str.ptr, next->via.str.size)
-                     : NULL;
-        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
-             i++) {
-            const msgpack_object *a = &list->via.array.ptr[i];
-            if (cli->json) {
-                json_array_append_new(rows, as_json_from(a));
-                continue;
-            }
-            if (!header) {
-                printf("%-24s %7s %6s %10s  %s\n", "ID", "VERSION", "ITEMS", "MAX SCORE", "TITLE");
-                header = true;
-            }
-            const msgpack_object *id = assay_map_get(a, "id"), *title = assay_map_get(a, "title");
-            printf("%-24.*s %7g %6g %10g  %.*s\n", S_STR(id), s_get_num(a, "version"),
-                   s_get_num(a, "items"), s_get_num(a, "max_score"), S_STR(title));
-        }
-        double total = s_get_num(o, "total");
-        assay_reply_free(&r);
-        if (!all || !cursor) {
-            if (!cli->json) {
-                if (!header) printf("no assessments\n");
-                if (cursor)
-                    printf("(%g in all; more with: assay list --cursor %s, or --all)\n", total,
-                           cursor);
-            }
-            break;
-        }
-    }
-    if (!rc && cli->json) {
-        char *t = json_dumps(rows, JSON_INDENT(2));
-        printf("%s\n", t);
-        free(t);
-    }
-    json_decref(rows);
-    free(cursor);
-    return rc;
+    static const s_pager_t pager = {
+        .method = "assessment.list",
+        .rows_key = "assessments",
+        .none = "no assessments",
+        .header = "ID                       VERSION  ITEMS  MAX SCORE  TITLE",
+        .print_row = s_assessment_row,
+    };
+    return s_page(cli, &pager, limit, cursor, all);
 }
 
 static int c_delete(s_cli_t *cli, int argc, char **argv)
@@ -494,95 +525,71 @@ static int c_submit(s_cli_t *cli, int argc, char **argv)
     return 0;
 }
 
+static void s_response_row(const msgpack_object *x)
+{
+    const msgpack_object *l = assay_map_get(x, "learner"), *at = assay_map_get(x, "submitted_at");
+    printf("%10g  %-20.*s %7g %7g %9g %9g  %.*s\n", s_get_num(x, "response_id"), S_STR(l),
+           s_get_num(x, "attempt"), s_get_num(x, "version"), s_get_num(x, "score"),
+           s_get_num(x, "max_score"), S_STR(at));
+}
+
+typedef struct {
+    const char *assessment, *learner;
+} s_responses_args_t;
+
+static void s_pack_responses_params(s_cli_t *cli, const void *arg)
+{
+    const s_responses_args_t *a = arg;
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, a->assessment);
+    if (a->learner) {
+        as_pack_cstr(&cli->pk, "learner");
+        as_pack_cstr(&cli->pk, a->learner);
+    }
+}
+
 static int c_responses(s_cli_t *cli, int argc, char **argv)
 {
     static const struct option opts[] = {{"learner", required_argument, 0, 'L'},
                                          {"limit", required_argument, 0, 'l'},
+                                         {"cursor", required_argument, 0, 'c'},
                                          {"all", no_argument, 0, 'a'},
                                          {0, 0, 0, 0}};
-    const char *learner = NULL;
+    s_responses_args_t args = {0};
+    const char *cursor = NULL;
     long limit = 50;
     bool all = false;
     int c;
     optind = 0;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'L')
-            learner = optarg;
+            args.learner = optarg;
         else if (c == 'l')
             limit = strtol(optarg, NULL, 10);
+        else if (c == 'c')
+            cursor = optarg;
         else if (c == 'a')
             all = true;
         else
             return EXIT_USAGE;
     }
     if (argc - optind != 1 || limit < 1 || limit > 200) {
-        fprintf(stderr, "usage: assay responses ID [--learner L] [--limit 1..200] [--all]\n");
+        fprintf(stderr,
+                "usage: assay responses ID [--learner L] [--limit 1..200] [--cursor C] [--all]\n");
         return EXIT_USAGE;
     }
-    const char *id = argv[optind];
-    char *cursor = NULL;
-    json_t *rows = json_array();
-    bool header = false;
-    int rc = 0;
-    for (;;) {
-        msgpack_pack_map(&cli->pk, 2 + (learner ? 1 : 0) + (cursor ? 1 : 0));
-        as_pack_cstr(&cli->pk, "assessment");
-        as_pack_cstr(&cli->pk, id);
-        as_pack_cstr(&cli->pk, "limit");
-        msgpack_pack_long(&cli->pk, limit);
-        if (learner) {
-            as_pack_cstr(&cli->pk, "learner");
-            as_pack_cstr(&cli->pk, learner);
-        }
-        if (cursor) {
-            as_pack_cstr(&cli->pk, "cursor");
-            as_pack_cstr(&cli->pk, cursor);
-        }
-        assay_reply_t *r;
-        if ((rc = s_call(cli, "response.list", &r))) break;
-        const msgpack_object *o = assay_reply_result(r);
-        const msgpack_object *list = assay_map_get(o, "responses");
-        const msgpack_object *next = assay_map_get(o, "next_cursor");
-        free(cursor);
-        cursor = next && next->type == MSGPACK_OBJECT_STR
-                     ? strndup(next->via.str.ptr, next->via.str.size)
-                     : NULL;
-        for (uint32_t i = 0; list && list->type == MSGPACK_OBJECT_ARRAY && i < list->via.array.size;
-             i++) {
-            const msgpack_object *x = &list->via.array.ptr[i];
-            if (cli->json) {
-                json_array_append_new(rows, as_json_from(x));
-                continue;
-            }
-            if (!header) {
-                printf("%10s  %-20s %7s %7s %9s %9s  %s\n", "RESPONSE", "LEARNER", "ATTEMPT",
-                       "VERSION", "SCORE", "MAX", "SUBMITTED");
-                header = true;
-            }
-            const msgpack_object *l = assay_map_get(x, "learner"),
-                                 *at = assay_map_get(x, "submitted_at");
-            printf("%10g  %-20.*s %7g %7g %9g %9g  %.*s\n", s_get_num(x, "response_id"), S_STR(l),
-                   s_get_num(x, "attempt"), s_get_num(x, "version"), s_get_num(x, "score"),
-                   s_get_num(x, "max_score"), S_STR(at));
-        }
-        double total = s_get_num(o, "total");
-        assay_reply_free(&r);
-        if (!all || !cursor) {
-            if (!cli->json) {
-                if (!header) printf("no responses\n");
-                if (cursor) printf("(%g in all; more with --all)\n", total);
-            }
-            break;
-        }
-    }
-    if (!rc && cli->json) {
-        char *t = json_dumps(rows, JSON_INDENT(2));
-        printf("%s\n", t);
-        free(t);
-    }
-    json_decref(rows);
-    free(cursor);
-    return rc;
+    args.assessment = argv[optind];
+    s_pager_t pager = {
+        .method = "response.list",
+        .rows_key = "responses",
+        .none = "no responses",
+        .header = "  RESPONSE  LEARNER              ATTEMPT VERSION     SCORE       MAX  SUBMITTED",
+        .print_row = s_response_row,
+        .n_params = args.learner ? 2 : 1,
+        .pack_params = s_pack_responses_params,
+        .arg = &args,
+    };
+    return s_page(cli, &pager, limit, cursor, all);
 }
 
 static const s_cmd_t s_cmds[] = {
@@ -624,7 +631,7 @@ static const s_cmd_t s_cmds[] = {
      "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"
      "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
      "with its answers.\n",
-     1, 6, c_responses},
+     1, 8, c_responses},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
      c_stats},
