@@ -343,9 +343,9 @@ static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
-/* Scores a submission here (the precise errors come from the worker, not the writer) and hands
- * the writer [assessment, learner, key | nil, version, score, answers]: the writer checks the
- * version again inside its transaction and stores. */
+/* Validates a submission here, scoring it (so errors are precise and cost the writer nothing),
+ * and hands the writer [assessment, learner, key | nil, answers]: the writer scores it again
+ * against the table current in its transaction, with item scores, and stores it. */
 static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
@@ -372,15 +372,13 @@ static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     if ((rc = as_score_answers(w->scorer, &t, &f[2].at, &path, &score, NULL, err))) return rc;
     msgpack_sbuffer_clear(&w->fwd_sb);
     msgpack_packer *pk = &w->fwd_pk;
-    msgpack_pack_array(pk, 6);
+    msgpack_pack_array(pk, 4);
     as_pack_str(pk, id, id_len);
     as_pack_str(pk, learner, learner_len);
     if (key)
         as_pack_str(pk, key, key_len);
     else
         msgpack_pack_nil(pk);
-    msgpack_pack_uint32(pk, t.hdr.version);
-    msgpack_pack_double(pk, score);
     as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
     if (zmq_msg_init_size(&w->fwd[0], w->fwd_sb.size))
         return as_err_set(err, AS_INTERNAL, "out of memory");
@@ -474,6 +472,50 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
     return AS_OK;
 }
 
+static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment")};
+    as_path_t path;
+    as_table_t t;
+    as_code_t rc = s_params(req, f, 1, &path, err);
+    if (rc) return rc;
+    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    as_stats_sums_t *sums;
+    as_total_count_t *totals;
+    size_t n_totals;
+    if ((rc = as_store_stats_read(&w->rd, &t, &sums, &totals, &n_totals, err))) return rc;
+    uint32_t k = t.hdr.n_items;
+    const char **ids = malloc(k * sizeof *ids);
+    uint32_t *lens = malloc(k * sizeof *lens);
+    double *max = malloc(k * sizeof *max);
+    if (!ids || !lens || !max) {
+        rc = as_err_set(err, AS_INTERNAL, "out of memory");
+    } else {
+        for (uint32_t i = 0; i < k; i++) {
+            as_titem_t it;
+            as_table_item(&t, i, &it);
+            ids[i] = as_table_str(&t, it.id_off);
+            lens[i] = it.id_len;
+            max[i] = it.max_score;
+        }
+        msgpack_pack_map(&w->pk, 3 + AS_REPORT_PAIRS);
+        as_pack_cstr(&w->pk, "assessment");
+        s_pack_tstr(&w->pk, &t, t.hdr.id_off, t.hdr.id_len);
+        as_pack_cstr(&w->pk, "version");
+        msgpack_pack_uint32(&w->pk, t.hdr.version);
+        as_pack_cstr(&w->pk, "max_score");
+        msgpack_pack_double(&w->pk, t.hdr.max_score);
+        as_report_pack(&w->pk, sums, ids, lens, max, t.hdr.max_score, totals, n_totals, 10);
+    }
+    free(ids);
+    free(lens);
+    free(max);
+    free(sums);
+    free(totals);
+    return rc;
+}
+
 const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_PING] = {"ping", AS_M_INLINE, s_ping},
     [AS_M_PUT] = {"assessment.put", AS_M_ADMIN, s_put},
@@ -486,6 +528,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_SUBMIT] = {"response.submit", 0, s_submit},
     [AS_M_RESPONSE_GET] = {"response.get", AS_M_INLINE, s_response_get},
     [AS_M_RESPONSE_LIST] = {"response.list", AS_M_INLINE, s_response_list},
+    [AS_M_REPORT] = {"assessment.report", AS_M_INLINE, s_report},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -500,6 +543,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_SUBMIT] = "response.submit",
     [AS_M_RESPONSE_GET] = "response.get",
     [AS_M_RESPONSE_LIST] = "response.list",
+    [AS_M_REPORT] = "assessment.report",
     [AS_M_INVALID] = "invalid",
 };
 

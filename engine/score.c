@@ -22,6 +22,11 @@ as_scorer_t *as_scorer_new(void)
     return calloc(1, sizeof(as_scorer_t));
 }
 
+const uint8_t *as_scorer_answered(const as_scorer_t *self)
+{
+    return self->answered;
+}
+
 void as_scorer_destroy(as_scorer_t **self_p)
 {
     if (self_p && *self_p) {

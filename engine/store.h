@@ -16,6 +16,7 @@
 #define AS_STORE_H
 
 #include "err.h"
+#include "report.h"
 #include "table.h"
 
 #include <lmdb.h>
@@ -120,6 +121,20 @@ as_code_t as_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t 
 /* A stored response read inside the write transaction (valid until commit). */
 as_code_t as_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **record, size_t *len,
                                  as_err_t *err);
+
+/* ---- item statistics (report.h) ---- */
+
+/* Updates the statistics of s->assessment for a learner's new latest attempt scored with table
+ * t: x[] the item scores, answered[] which items were answered. The learner's previous latest
+ * attempt is subtracted when it was scored with the same version; statistics of another version
+ * are started afresh. */
+as_code_t as_store_stats_update(as_wtxn_t *txn, const as_subject_t *s, const as_table_t *t,
+                                const double *x, const uint8_t *answered, as_err_t *err);
+
+/* The statistics of an assessment for table t (all zero when there are none for its version),
+ * and its distinct totals in increasing order: both malloc'ed, the caller frees them. */
+as_code_t as_store_stats_read(as_reader_t *rd, const as_table_t *t, as_stats_sums_t **sums,
+                              as_total_count_t **totals, size_t *n_totals, as_err_t *err);
 
 /* A stored response: not_found when there is none. Memory valid until as_reader_end. */
 as_code_t as_store_response_get(as_reader_t *rd, uint64_t rid, const void **record, size_t *len,

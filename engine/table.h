@@ -199,6 +199,10 @@ void as_scorer_destroy(as_scorer_t **self_p);
 as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
                            double *total, double *item_scores, as_err_t *err);
 
+/* Which items the last as_score_answers call found answered (n_items flags, definition order);
+ * valid until the next call. */
+const uint8_t *as_scorer_answered(const as_scorer_t *self);
+
 /* The score of one item for a response already parsed into values (n == 0: missing or empty). */
 double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *item,
                      const as_value_t *vals, uint32_t n);

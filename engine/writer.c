@@ -35,6 +35,7 @@ typedef struct {
     void *in, *to_broker, *pub;
     as_tstat_t *stats;
     as_scorer_t *scorer;
+    double *item_scores; /* AS_MAX_ITEMS */
     msgpack_sbuffer rec; /* a response record being stored */
     msgpack_packer rec_pk;
     s_write_t *batch;
@@ -141,20 +142,18 @@ static void s_now_rfc3339(char *buf, size_t n)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-/* args[0]: [assessment, learner, key | nil, version, score, answers] (see methods.c s_submit) */
+/* args[0]: [assessment, learner, key | nil, answers] (see methods.c s_submit) */
 static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
 {
     size_t len;
     const char *args = s_arg(w, 0, &len);
     as_mp_t r;
-    uint32_t n, version;
-    double score;
+    uint32_t n;
     as_subject_t s = {0};
     as_mp_init(&r, args, len);
-    if (as_mp_array(&r, &n) || n != 6 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
+    if (as_mp_array(&r, &n) || n != 4 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
         as_mp_str(&r, &s.learner, &s.learner_len) ||
-        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
-        as_mp_number(&r, &score)) {
+        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len))) {
         w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
         return;
     }
@@ -169,15 +168,18 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
         s_pack_result(&w->reply_pk, rec, rec_len);
         return;
     }
+    /* Scored here against the table current in this transaction (the worker validated the
+     * answers, but the assessment may have been replaced since), with item scores for the
+     * statistics. */
     as_table_t t;
     if ((w->code = as_store_wtable(txn, s.assessment, s.assessment_len, &t, &w->err))) return;
-    if (t.hdr.version != version) { /* re-put since the worker scored it: score it again */
-        as_path_t path;
-        as_path_init(&path, "answers");
-        as_mp_t again = answers;
-        if ((w->code = as_score_answers(wr->scorer, &t, &again, &path, &score, NULL, &w->err)))
-            return;
-    }
+    as_path_t path;
+    as_path_init(&path, "answers");
+    as_mp_t scan = answers;
+    double score;
+    if ((w->code =
+             as_score_answers(wr->scorer, &t, &scan, &path, &score, wr->item_scores, &w->err)))
+        return;
     uint32_t attempts = as_store_attempts(txn, &s);
     if (t.hdr.max_attempts && attempts >= t.hdr.max_attempts) {
         w->code = as_err_set(&w->err, AS_CONFLICT,
@@ -211,6 +213,9 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     as_pack_raw(pk, answers.p, as_mp_left(&answers));
     if ((w->code =
              as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
+        return;
+    if ((w->code = as_store_stats_update(txn, &s, &t, wr->item_scores,
+                                         as_scorer_answered(wr->scorer), &w->err)))
         return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
@@ -338,10 +343,11 @@ void *as_writer_run(void *arg)
     wr.to_broker = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
     wr.scorer = as_scorer_new();
+    wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.batch || !wr.scorer) {
+    if (!wr.to_broker || !wr.batch || !wr.scorer || !wr.item_scores) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
@@ -404,5 +410,6 @@ done:
     free(wr.batch);
     msgpack_sbuffer_destroy(&wr.rec);
     as_scorer_destroy(&wr.scorer);
+    free(wr.item_scores);
     return NULL;
 }

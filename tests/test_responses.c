@@ -8,6 +8,7 @@
 
 #include "codec.h"
 #include "harness.h"
+#include "report_ref.h"
 #include "tjson.h"
 
 #include <regex.h>
@@ -350,6 +351,115 @@ static void deleting_an_assessment_with_responses_needs_force_and_keeps_them(voi
     assay_close(&a);
 }
 
+/* Item scores of the 'rep' assessment, derived by the test from a stored answers map. */
+static void s_rep_scores(const msgpack_object *answers, double *x, unsigned char *answered)
+{
+    static const char *ids[4] = {"q1", "q2", "q3", "q4"};
+    for (int i = 0; i < 4; i++) {
+        const msgpack_object *a = assay_map_get(answers, ids[i]);
+        answered[i] = a != NULL;
+        char v = a ? a->via.str.ptr[0] : 0;
+        x[i] = i == 0   ? (v == 'A')
+               : i == 1 ? (v == 'B')
+               : i == 2 ? (v == 'A'   ? 2
+                           : v == 'B' ? 1
+                                      : 0)
+                        : 3.0 * (v == 'D');
+    }
+}
+
+static void s_near(const msgpack_object *o, double want)
+{
+    if (o->type != MSGPACK_OBJECT_FLOAT64 || fabs(o->via.f64 - want) > 1e-9)
+        fail_msg("%.17g != %.17g", o->type == MSGPACK_OBJECT_FLOAT64 ? o->via.f64 : NAN, want);
+}
+
+static void report_matches_a_from_scratch_computation_over_stored_responses(void **state)
+{
+    assay_t *a = h_connect(&s_e, true);
+    assay_reply_t *r;
+    assert_int_equal(
+        h_call(a, "assessment.put",
+               "{'id':'rep','items':["
+               "{'id':'q1','cardinality':'single','base_type':'identifier','rule':'match_correct','"
+               "correct':['A']},"
+               "{'id':'q2','cardinality':'single','base_type':'identifier','rule':'match_correct','"
+               "correct':['B']},"
+               "{'id':'q3','cardinality':'single','base_type':'identifier','rule':'map_response',"
+               "'mapping':{'entries':[{'key':'A','value':2},{'key':'B','value':1}]}},"
+               "{'id':'q4','cardinality':'single','base_type':'identifier','rule':'match_correct','"
+               "correct':['D'],'weight':3}]}",
+               &r),
+        ASSAY_OK);
+    assay_reply_free(&r);
+    /* 12 learners, 30 submissions: later attempts replace earlier ones in the statistics */
+    uint64_t rng = 12345;
+    for (int i = 0; i < 30; i++) {
+        char params[256], ans[128] = "";
+        size_t used = 0;
+        for (int q = 1; q <= 4; q++) {
+            rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+            int pick = (int)((rng >> 33) % 5); /* 4: omitted */
+            if (pick < 4)
+                used += (size_t)snprintf(ans + used, sizeof ans - used, "%s'q%d':'%c'",
+                                         used ? "," : "", q, "ABCD"[pick]);
+        }
+        snprintf(params, sizeof params, "{'assessment':'rep','learner':'L%d','answers':{%s}}",
+                 i % 12, ans);
+        s_submit_ok(a, params);
+    }
+    /* from scratch: the latest attempt of each learner, from the stored responses */
+    double x[12 * 4];
+    unsigned char answered[12 * 4];
+    uint32_t latest[12] = {0};
+    assert_int_equal(h_call(a, "response.list", "{'assessment':'rep','limit':200}", &r), ASSAY_OK);
+    const msgpack_object *list = assay_map_get(assay_reply_result(r), "responses");
+    assert_int_equal(list->via.array.size, 30);
+    for (uint32_t i = 0; i < list->via.array.size; i++) {
+        const msgpack_object *resp = &list->via.array.ptr[i];
+        const msgpack_object *l = assay_map_get(resp, "learner");
+        int who = atoi(l->via.str.ptr + 1);
+        uint32_t attempt = (uint32_t)h_num(resp, "attempt");
+        if (attempt > latest[who]) {
+            latest[who] = attempt;
+            s_rep_scores(assay_map_get(resp, "answers"), &x[who * 4], &answered[who * 4]);
+        }
+    }
+    assay_reply_free(&r);
+    static const double item_max[4] = {1, 1, 2, 3};
+    ref_report_t ref;
+    ref_report(x, answered, 12, 4, item_max, &ref);
+
+    assert_int_equal(h_call(a, "assessment.report", "{'assessment':'rep'}", &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    assert_true(h_num(o, "n") == 12);
+    assert_true(h_num(o, "max_score") == 7);
+    s_near(assay_map_get(o, "mean"), ref.mean);
+    s_near(assay_map_get(o, "sd"), ref.sd);
+    s_near(assay_map_get(o, "min"), ref.min);
+    s_near(assay_map_get(o, "max"), ref.max);
+    s_near(assay_map_get(o, "alpha"), ref.alpha);
+    const msgpack_object *items = assay_map_get(o, "items");
+    for (int i = 0; i < 4; i++) {
+        const msgpack_object *it = &items->via.array.ptr[i];
+        s_near(assay_map_get(it, "mean"), ref.item_mean[i]);
+        s_near(assay_map_get(it, "p_value"), ref.p_value[i]);
+        s_near(assay_map_get(it, "omitted_rate"), ref.omitted_rate[i]);
+        const msgpack_object *d = assay_map_get(it, "discrimination");
+        if (isfinite(ref.discrimination[i]))
+            s_near(d, ref.discrimination[i]);
+        else
+            assert_int_equal(d->type, MSGPACK_OBJECT_NIL);
+    }
+    uint64_t in_bins = 0;
+    const msgpack_object *h = assay_map_get(o, "histogram");
+    for (uint32_t b = 0; b < h->via.array.size; b++)
+        in_bins += (uint64_t)h_num(&h->via.array.ptr[b], "count");
+    assert_int_equal(in_bins, 12);
+    assay_reply_free(&r);
+    assay_close(&a);
+}
+
 static void every_sync_mode_keeps_acknowledged_submissions_across_a_restart(void **state)
 {
     const char *modes[] = {"full", "periodic:20", "none"};
@@ -390,6 +500,7 @@ int main(void)
         cmocka_unit_test(libassay_subscribers_receive_submissions_by_topic),
         cmocka_unit_test(submissions_are_validated_with_precise_errors),
         cmocka_unit_test(deleting_an_assessment_with_responses_needs_force_and_keeps_them),
+        cmocka_unit_test(report_matches_a_from_scratch_computation_over_stored_responses),
         cmocka_unit_test(every_sync_mode_keeps_acknowledged_submissions_across_a_restart),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);

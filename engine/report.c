@@ -1,0 +1,106 @@
+/* report.c — item analysis from sufficient statistics (see report.h for the formulas). */
+#include "report.h"
+
+#include "codec.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, int sign)
+{
+    double t = 0;
+    for (uint32_t i = 0; i < s->k; i++)
+        t += x[i];
+    s->n = sign > 0 ? s->n + 1 : s->n - 1;
+    s->sum_t += sign * t;
+    s->sum_t2 += sign * t * t;
+    for (uint32_t i = 0; i < s->k; i++) {
+        as_item_sums_t *it = &s->items[i];
+        it->sum_x += sign * x[i];
+        it->sum_x2 += sign * x[i] * x[i];
+        it->sum_xt += sign * x[i] * t;
+        if (!answered[i]) it->omitted = sign > 0 ? it->omitted + 1 : it->omitted - 1;
+    }
+}
+
+/* Sample (co)variance from sums: (sum_xy - sum_x sum_y / n) / (n - 1). */
+static double s_cov(double sum_xy, double sum_x, double sum_y, double n)
+{
+    return (sum_xy - sum_x * sum_y / n) / (n - 1);
+}
+
+static void s_num_or_nil(msgpack_packer *pk, double v)
+{
+    if (isfinite(v))
+        msgpack_pack_double(pk, v);
+    else
+        msgpack_pack_nil(pk);
+}
+
+void as_report_pack(msgpack_packer *pk, const as_stats_sums_t *s, const char *const *item_ids,
+                    const uint32_t *item_id_lens, const double *item_max, double max_score,
+                    const as_total_count_t *totals, size_t n_totals, int bins)
+{
+    double n = (double)s->n;
+    double var_t = s->n >= 2 ? s_cov(s->sum_t2, s->sum_t, s->sum_t, n) : NAN;
+    double sum_var_i = 0;
+    for (uint32_t i = 0; i < s->k; i++)
+        sum_var_i +=
+            s->n >= 2 ? s_cov(s->items[i].sum_x2, s->items[i].sum_x, s->items[i].sum_x, n) : NAN;
+    double alpha =
+        s->k >= 2 && var_t > 0 ? (double)s->k / (s->k - 1) * (1 - sum_var_i / var_t) : NAN;
+
+    as_pack_cstr(pk, "n");
+    msgpack_pack_uint64(pk, s->n);
+    as_pack_cstr(pk, "mean");
+    s_num_or_nil(pk, s->n ? s->sum_t / n : NAN);
+    as_pack_cstr(pk, "sd");
+    s_num_or_nil(pk, var_t >= 0 ? sqrt(var_t) : NAN);
+    as_pack_cstr(pk, "min");
+    s_num_or_nil(pk, n_totals ? totals[0].total : NAN);
+    as_pack_cstr(pk, "max");
+    s_num_or_nil(pk, n_totals ? totals[n_totals - 1].total : NAN);
+    as_pack_cstr(pk, "alpha");
+    s_num_or_nil(pk, alpha);
+
+    /* histogram: `bins` equal bins over [0, max_score]; the last one includes max_score;
+     * totals outside (negative, from negative mappings) fall in the first or last bin */
+    as_pack_cstr(pk, "histogram");
+    msgpack_pack_array(pk, (size_t)bins);
+    size_t t = 0;
+    for (int b = 0; b < bins; b++) {
+        double lo = max_score * b / bins, hi = max_score * (b + 1) / bins;
+        uint64_t count = 0;
+        while (t < n_totals && (b == bins - 1 || totals[t].total < hi))
+            count += totals[t++].count;
+        msgpack_pack_map(pk, 3);
+        as_pack_cstr(pk, "from");
+        msgpack_pack_double(pk, lo);
+        as_pack_cstr(pk, "to");
+        msgpack_pack_double(pk, hi);
+        as_pack_cstr(pk, "count");
+        msgpack_pack_uint64(pk, count);
+    }
+
+    as_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, s->k);
+    for (uint32_t i = 0; i < s->k; i++) {
+        const as_item_sums_t *it = &s->items[i];
+        double mean = s->n ? it->sum_x / n : NAN;
+        double var_i = s->n >= 2 ? s_cov(it->sum_x2, it->sum_x, it->sum_x, n) : NAN;
+        double cov_it = s->n >= 2 ? s_cov(it->sum_xt, it->sum_x, s->sum_t, n) : NAN;
+        double var_rest = var_t + var_i - 2 * cov_it;
+        double r = var_i > 0 && var_rest > 0 ? (cov_it - var_i) / sqrt(var_i * var_rest) : NAN;
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "id");
+        as_pack_str(pk, item_ids[i], item_id_lens[i]);
+        as_pack_cstr(pk, "mean");
+        s_num_or_nil(pk, mean);
+        as_pack_cstr(pk, "p_value");
+        s_num_or_nil(pk, item_max[i] > 0 ? mean / item_max[i] : NAN);
+        as_pack_cstr(pk, "discrimination");
+        s_num_or_nil(pk, r);
+        as_pack_cstr(pk, "omitted_rate");
+        s_num_or_nil(pk, s->n ? (double)it->omitted / n : NAN);
+    }
+}
