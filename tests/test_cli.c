@@ -145,8 +145,8 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",  "put",   "get",    "list",      "delete",
-                          "score", "batch", "submit", "responses", "stats"};
+    const char *cmds[] = {"ping",  "put",    "get",       "list",   "delete", "score",
+                          "batch", "submit", "responses", "report", "stats"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(s_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];
@@ -181,6 +181,13 @@ static void submit_and_responses_store_and_list(void **state)
     json_decref(j);
     assert_int_equal(s_assay(NULL, "responses quiz-demo"), 0);
     assert_non_null(strstr(s_out, "RESPONSE  LEARNER"));
+    /* one learner, latest attempt 11 points: the report says so */
+    assert_int_equal(s_assay(NULL, "report quiz-demo"), 0);
+    assert_non_null(strstr(s_out, "quiz-demo v2: 1 learner(s) (latest attempts), max score 19\n"));
+    assert_non_null(strstr(s_out, "  mean      11.0000\n"));
+    assert_non_null(strstr(s_out, "  sd              -\n"));
+    assert_non_null(
+        strstr(s_out, "  capital                   1.000      1.000               -      0.000\n"));
     assert_int_equal(s_assay(NULL, "submit quiz-demo"), 2);
     /* deleting it now needs force: the CLI shows the conflict */
     assert_int_equal(s_assay(NULL, "delete quiz-demo"), 1);

@@ -592,6 +592,69 @@ static int c_responses(s_cli_t *cli, int argc, char **argv)
     return s_page(cli, &pager, limit, cursor, all);
 }
 
+/* A number in `width` columns with `prec` decimals, or "-" for nil. */
+static void s_print_num(const msgpack_object *o, int width, int prec)
+{
+    if (o && o->type != MSGPACK_OBJECT_NIL)
+        printf("%*.*f", width, prec, s_num(o));
+    else
+        printf("%*s", width, "-");
+}
+
+static int c_report(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "assessment", argv[0]);
+    assay_reply_t *r;
+    int rc = s_call(cli, "assessment.report", &r);
+    if (rc) return rc;
+    const msgpack_object *o = assay_reply_result(r);
+    if (cli->json) {
+        s_print_json(o);
+        assay_reply_free(&r);
+        return 0;
+    }
+    printf("%s v%g: %g learner(s) (latest attempts), max score %g\n", argv[0],
+           s_get_num(o, "version"), s_get_num(o, "n"), s_get_num(o, "max_score"));
+    static const char *const keys[] = {"mean", "sd", "min", "max", "alpha"};
+    for (int i = 0; i < 5; i++) {
+        printf("  %-6s ", keys[i]);
+        s_print_num(assay_map_get(o, keys[i]), 10, 4);
+        printf("\n");
+    }
+    const msgpack_object *h = assay_map_get(o, "histogram");
+    uint64_t top = 1;
+    for (uint32_t b = 0; h && b < h->via.array.size; b++)
+        if (s_get_num(&h->via.array.ptr[b], "count") > (double)top)
+            top = (uint64_t)s_get_num(&h->via.array.ptr[b], "count");
+    printf("\n  score distribution\n");
+    for (uint32_t b = 0; h && b < h->via.array.size; b++) {
+        const msgpack_object *bin = &h->via.array.ptr[b];
+        double count = s_get_num(bin, "count");
+        int bar = (int)(40.0 * count / (double)top + 0.5);
+        printf("  %7.2f - %-7.2f %8g ", s_get_num(bin, "from"), s_get_num(bin, "to"), count);
+        for (int i = 0; i < bar; i++)
+            printf("#");
+        printf("\n");
+    }
+    printf("\n  %-20s %10s %10s %15s %10s\n", "ITEM", "MEAN", "P-VALUE", "DISCRIMINATION",
+           "OMITTED");
+    const msgpack_object *items = assay_map_get(o, "items");
+    for (uint32_t i = 0; items && i < items->via.array.size; i++) {
+        const msgpack_object *it = &items->via.array.ptr[i], *id = assay_map_get(it, "id");
+        printf("  %-20.*s ", S_STR(id));
+        s_print_num(assay_map_get(it, "mean"), 10, 3);
+        printf(" ");
+        s_print_num(assay_map_get(it, "p_value"), 10, 3);
+        printf(" ");
+        s_print_num(assay_map_get(it, "discrimination"), 15, 3);
+        printf(" ");
+        s_print_num(assay_map_get(it, "omitted_rate"), 10, 3);
+        printf("\n");
+    }
+    assay_reply_free(&r);
+    return 0;
+}
+
 static const s_cmd_t s_cmds[] = {
     {"ping", "", "check that the engine answers",
      "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping},
@@ -632,6 +695,12 @@ static const s_cmd_t s_cmds[] = {
      "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
      "with its answers.\n",
      1, 8, c_responses},
+    {"report", "ID", "item analysis of an assessment (latest attempt per learner)",
+     "Prints n, mean, sd, min, max and Cronbach's alpha of the learners' latest attempts, a text\n"
+     "histogram of their totals, and per item the mean score, p-value, corrected item-total\n"
+     "discrimination and omitted rate (proto/PROTOCOL.md gives the formulas). Instant: the\n"
+     "engine keeps the statistics current at every submission.\n",
+     1, 1, c_report},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
      c_stats},
