@@ -343,9 +343,10 @@ static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
-/* Validates a submission here, scoring it (so errors are precise and cost the writer nothing),
- * and hands the writer [assessment, learner, key | nil, answers]: the writer scores it again
- * against the table current in its transaction, with item scores, and stores it. */
+/* Validates and scores a submission here (errors are precise and scoring costs the single
+ * writer nothing), and hands the writer [assessment, learner, key | nil, version, [item scores],
+ * [answered flags], answers]: the writer uses the scores when the version is still current in
+ * its transaction (else it scores again) and stores. */
 static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
@@ -369,16 +370,25 @@ static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_mp_skip(&end, AS_MAX_DEPTH); /* as_fields_read checked it */
     double score;
     as_path_init(&path, "answers");
-    if ((rc = as_score_answers(w->scorer, &t, &f[2].at, &path, &score, NULL, err))) return rc;
+    if ((rc = as_score_answers(w->scorer, &t, &f[2].at, &path, &score, w->item_scores, err)))
+        return rc;
     msgpack_sbuffer_clear(&w->fwd_sb);
     msgpack_packer *pk = &w->fwd_pk;
-    msgpack_pack_array(pk, 4);
+    msgpack_pack_array(pk, 7);
     as_pack_str(pk, id, id_len);
     as_pack_str(pk, learner, learner_len);
     if (key)
         as_pack_str(pk, key, key_len);
     else
         msgpack_pack_nil(pk);
+    msgpack_pack_uint32(pk, t.hdr.version);
+    const uint8_t *answered = as_scorer_answered(w->scorer);
+    msgpack_pack_array(pk, t.hdr.n_items);
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        msgpack_pack_double(pk, w->item_scores[i]);
+    msgpack_pack_array(pk, t.hdr.n_items);
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        msgpack_pack_uint8(pk, answered[i]);
     as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
     if (zmq_msg_init_size(&w->fwd[0], w->fwd_sb.size))
         return as_err_set(err, AS_INTERNAL, "out of memory");

@@ -36,6 +36,7 @@ typedef struct {
     as_tstat_t *stats;
     as_scorer_t *scorer;
     double *item_scores; /* AS_MAX_ITEMS */
+    uint8_t *answered;   /* AS_MAX_ITEMS */
     msgpack_sbuffer rec; /* a response record being stored */
     msgpack_packer rec_pk;
     s_write_t *batch;
@@ -142,18 +143,37 @@ static void s_now_rfc3339(char *buf, size_t n)
              tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
 }
 
-/* args[0]: [assessment, learner, key | nil, answers] (see methods.c s_submit) */
+/* Reads the worker's item scores and answered flags (k of each) into the writer's arrays. */
+static bool s_read_items(s_writer_t *wr, as_mp_t *r, uint32_t *k)
+{
+    uint32_t n, m;
+    if (as_mp_array(r, &n) || n > AS_MAX_ITEMS) return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (as_mp_number(r, &wr->item_scores[i])) return false;
+    if (as_mp_array(r, &m) || m != n) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t a;
+        if (as_mp_u32(r, &a)) return false;
+        wr->answered[i] = (uint8_t)a;
+    }
+    *k = n;
+    return true;
+}
+
+/* args[0]: [assessment, learner, key | nil, version, [item scores], [answered], answers]
+ * (see methods.c s_submit) */
 static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
 {
     size_t len;
     const char *args = s_arg(w, 0, &len);
     as_mp_t r;
-    uint32_t n;
+    uint32_t n, version, k;
     as_subject_t s = {0};
     as_mp_init(&r, args, len);
-    if (as_mp_array(&r, &n) || n != 4 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
+    if (as_mp_array(&r, &n) || n != 7 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
         as_mp_str(&r, &s.learner, &s.learner_len) ||
-        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len))) {
+        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
+        !s_read_items(wr, &r, &k)) {
         w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
         return;
     }
@@ -168,18 +188,24 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
         s_pack_result(&w->reply_pk, rec, rec_len);
         return;
     }
-    /* Scored here against the table current in this transaction (the worker validated the
-     * answers, but the assessment may have been replaced since), with item scores for the
-     * statistics. */
+    /* The worker's scores stand while its version is current in this transaction; when the
+     * assessment was replaced since, the answers are scored again against the new table. */
     as_table_t t;
     if ((w->code = as_store_wtable(txn, s.assessment, s.assessment_len, &t, &w->err))) return;
-    as_path_t path;
-    as_path_init(&path, "answers");
-    as_mp_t scan = answers;
-    double score;
-    if ((w->code =
-             as_score_answers(wr->scorer, &t, &scan, &path, &score, wr->item_scores, &w->err)))
-        return;
+    const uint8_t *answered = wr->answered;
+    if (t.hdr.version != version || t.hdr.n_items != k) {
+        as_path_t path;
+        as_path_init(&path, "answers");
+        as_mp_t scan = answers;
+        double ignored;
+        if ((w->code = as_score_answers(wr->scorer, &t, &scan, &path, &ignored, wr->item_scores,
+                                        &w->err)))
+            return;
+        answered = as_scorer_answered(wr->scorer);
+    }
+    double score = 0;
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        score += wr->item_scores[i];
     uint32_t attempts = as_store_attempts(txn, &s);
     if (t.hdr.max_attempts && attempts >= t.hdr.max_attempts) {
         w->code = as_err_set(&w->err, AS_CONFLICT,
@@ -214,9 +240,7 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     if ((w->code =
              as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
         return;
-    if ((w->code = as_store_stats_update(txn, &s, &t, wr->item_scores,
-                                         as_scorer_answered(wr->scorer), &w->err)))
-        return;
+    if ((w->code = as_store_stats_update(txn, &s, &t, wr->item_scores, answered, &w->err))) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
     s_topic(w, "score", s.assessment, s.assessment_len);
@@ -344,10 +368,11 @@ void *as_writer_run(void *arg)
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
     wr.scorer = as_scorer_new();
     wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
+    wr.answered = calloc(AS_MAX_ITEMS, 1);
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.batch || !wr.scorer || !wr.item_scores) {
+    if (!wr.to_broker || !wr.batch || !wr.scorer || !wr.item_scores || !wr.answered) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
@@ -411,5 +436,6 @@ done:
     msgpack_sbuffer_destroy(&wr.rec);
     as_scorer_destroy(&wr.scorer);
     free(wr.item_scores);
+    free(wr.answered);
     return NULL;
 }

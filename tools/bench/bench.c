@@ -12,6 +12,7 @@
 #include "codec.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <pthread.h>
@@ -284,6 +285,37 @@ static int s_batch(const char *target, int n, int reps, s_result_t *out)
     return 0;
 }
 
+/* ---- the disk's floor: what one durable commit costs at least ---- */
+
+/* p50 and p99 of writing 4 KiB and fdatasync()ing it, `n` times, in dir: the floor under one
+ * --sync full commit (which syncs at least a page and the meta page). */
+static void s_fsync_floor(const char *dir, int n, double *p50_us, double *p99_us)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/fsync-floor.tmp", dir);
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    static char page[4096];
+    uint64_t *lat = calloc((size_t)n, sizeof *lat);
+    *p50_us = *p99_us = 0;
+    if (fd < 0 || !lat) {
+        free(lat);
+        if (fd >= 0) close(fd);
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        uint64_t t = s_now_ns();
+        if (pwrite(fd, page, sizeof page, (off_t)(i % 64) * 4096) != sizeof page || fdatasync(fd))
+            break;
+        lat[i] = s_now_ns() - t;
+    }
+    close(fd);
+    unlink(path);
+    qsort(lat, (size_t)n, sizeof *lat, s_cmp_u64);
+    *p50_us = (double)lat[n / 2] / 1e3;
+    *p99_us = (double)lat[(size_t)(n * 0.99)] / 1e3;
+    free(lat);
+}
+
 /* ---- engine process ---- */
 
 static void s_stop_engine(void)
@@ -457,6 +489,11 @@ int main(int argc, char **argv)
     printf("assay-bench: %ld cores, assayd with %g workers, --sync %s, %.0f s per measurement, ipc "
            "transport\nscore request: 50 items answered, %zu bytes\n\n",
            cores, nworkers, data == s_dir ? s_sync : "(as running)", s_seconds, score.size);
+    double fs50, fs99;
+    s_fsync_floor(data, 200, &fs50, &fs99);
+    printf("disk floor in the data directory (4 KiB write + fdatasync, 200 times): p50 %.0f us, "
+           "p99 %.0f us\n\n",
+           fs50, fs99);
     printf("| case | in flight | req/s | p50 us | p99 us | p99.9 us |%s\n",
            floor ? " floor req/s | floor p50 us | rate / floor | p50 / floor |" : "");
     printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|" : "");
