@@ -194,6 +194,26 @@ static void submit_and_responses_store_and_list(void **state)
     assert_non_null(strstr(s_err, "assay: conflict: assessment \"quiz-demo\" has "));
 }
 
+static void watch_prints_each_notification_on_one_line(void **state)
+{
+    char cmd[2048], out[300];
+    snprintf(out, sizeof out, "%s.watch", s_e.dir);
+    const char *cli = getenv("ASSAY_CLI");
+    /* watch in the background; once it has subscribed, one submission */
+    snprintf(
+        cmd, sizeof cmd,
+        "'%s' -d '%s' watch --seconds 2 score.quiz-demo >'%s' & sleep 0.5; "
+        "echo '{\"capital\": \"paris\"}' | '%s' -d '%s' submit quiz-demo watcher >/dev/null; wait",
+        cli, s_e.dir, out, cli, s_e.dir);
+    assert_int_equal(system(cmd), 0);
+    char *got = h_slurp(out);
+    unlink(out);
+    assert_non_null(strstr(got, "score.quiz-demo {\"response_id\":"));
+    assert_non_null(strstr(got, ",\"learner\":\"watcher\",\"attempt\":1,\"score\":1.0,"));
+    assert_int_equal(strchr(got, '\n') - got + 1, (long)strlen(got)); /* exactly one line */
+    free(got);
+}
+
 /* Runs assayd with arguments; returns its exit status, stdout+stderr in s_out. */
 static int s_assayd(const char *args)
 {
@@ -246,6 +266,7 @@ int main(void)
         cmocka_unit_test(assayd_documents_its_options_and_rejects_bad_ones),
         cmocka_unit_test(delete_then_get_exits_1),
         cmocka_unit_test(submit_and_responses_store_and_list),
+        cmocka_unit_test(watch_prints_each_notification_on_one_line),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
 #include <stdarg.h>
+#include <time.h>
 #include <unistd.h>
 
 #define EXIT_REPLY       1
@@ -655,6 +657,71 @@ static int c_report(s_cli_t *cli, int argc, char **argv)
     return 0;
 }
 
+static volatile sig_atomic_t s_stop;
+
+static void s_on_signal(int sig)
+{
+    (void)sig;
+    s_stop = 1;
+}
+
+static void s_print_event(void *arg, const assay_event_t *ev)
+{
+    bool *gaps = arg;
+    static uint64_t last_seq;
+    json_t *j = as_json_from(assay_event_body(ev));
+    char *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    uint64_t seq = assay_event_seq(ev);
+    if (*gaps && last_seq && seq > last_seq + 1)
+        fprintf(stderr,
+                "assay watch: %llu notification(s) missed (seq %llu to %llu): resync with a read\n",
+                (unsigned long long)(seq - last_seq - 1), (unsigned long long)last_seq + 1,
+                (unsigned long long)seq - 1);
+    if (seq) last_seq = seq;
+    printf("%s %s\n", assay_event_topic(ev), body ? body : "{}");
+    fflush(stdout);
+    free(body);
+    json_decref(j);
+}
+
+static int c_watch(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"seconds", required_argument, 0, 's'}, {0, 0, 0, 0}};
+    double seconds = 0;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 's')
+            seconds = atof(optarg);
+        else
+            return EXIT_USAGE;
+    }
+    assay_sub_t *sub;
+    int rc = assay_sub_open(&sub, cli->target);
+    if (rc) {
+        fprintf(stderr, "assay: engine unreachable: no events socket at %s\n", cli->target);
+        return EXIT_UNREACHABLE;
+    }
+    if (optind >= argc) assay_sub_subscribe(sub, "");
+    for (int i = optind; i < argc; i++)
+        assay_sub_subscribe(sub, argv[i]);
+    signal(SIGINT, s_on_signal);
+    signal(SIGTERM, s_on_signal);
+    bool gaps = true;
+    struct timespec t0, now;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    while (!s_stop) {
+        rc = assay_sub_dispatch(sub, 200, s_print_event, &gaps);
+        if (rc < 0) break;
+        clock_gettime(CLOCK_MONOTONIC, &now);
+        if (seconds > 0 &&
+            (double)(now.tv_sec - t0.tv_sec) + (now.tv_nsec - t0.tv_nsec) / 1e9 >= seconds)
+            break;
+    }
+    assay_sub_close(&sub);
+    return 0;
+}
+
 static const s_cmd_t s_cmds[] = {
     {"ping", "", "check that the engine answers",
      "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping},
@@ -701,6 +768,13 @@ static const s_cmd_t s_cmds[] = {
      "discrimination and omitted rate (proto/PROTOCOL.md gives the formulas). Instant: the\n"
      "engine keeps the statistics current at every submission.\n",
      1, 1, c_report},
+    {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
+     "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"
+     "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"
+     "Ctrl-C or --seconds. A gap in the notifications' seq (a subscriber that fell behind) is\n"
+     "reported on stderr: resync with a read. Subscriptions take a moment to reach the engine.\n"
+     "Example: assay watch score. assessment.\n",
+     0, 64, c_watch},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
      c_stats},
