@@ -39,6 +39,7 @@ typedef struct {
     const char *help;
     int min_args, max_args;
     int (*fn)(s_cli_t *cli, int argc, char **argv);
+    bool own_options; /* fn parses its own options: it gets argv with the command name first */
 } s_cmd_t;
 
 static void s_global_usage(FILE *out);
@@ -724,60 +725,62 @@ static int c_watch(s_cli_t *cli, int argc, char **argv)
 
 static const s_cmd_t s_cmds[] = {
     {"ping", "", "check that the engine answers",
-     "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping},
+     "Prints the engine's version, uptime and worker count.\n", 0, 0, c_ping, false},
     {"put", "FILE", "store an assessment definition (JSON) from FILE ('-': stdin)",
      "Reads an assessment definition in JSON (proto/PROTOCOL.md, \"Assessment definition\"),\n"
      "validates and compiles it in the engine, and stores it. Putting an existing id replaces it\n"
      "and increments its version. Needs the admin socket.\n"
      "Example: assay put examples/quiz.json\n",
-     1, 1, c_put},
+     1, 1, c_put, false},
     {"get", "ID", "print an assessment's definition with its version and max score",
-     "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, c_get},
+     "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, c_get,
+     false},
     {"list", "[--limit N] [--cursor C] [--all]", "list assessments",
      "Lists assessments in id order, a page of --limit (default 50, at most 200) at a time.\n"
      "--cursor continues after a page; --all follows the cursors to the end.\n",
-     0, 5, c_list},
+     0, 5, c_list, true},
     {"delete", "ID", "delete an assessment",
-     "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, c_delete},
+     "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, c_delete,
+     false},
     {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
      "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or "
      "stdin.\n"
      "Unanswered items score as missing responses. --detail adds each item's score.\n"
      "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n",
-     1, 3, c_score},
+     1, 3, c_score, true},
     {"batch", "ID FILE", "score a JSON array of responses in one request",
      "Scores up to 100,000 responses (a JSON array of answer objects) and prints the summary;\n"
      "with --json, every score.\n",
-     2, 2, c_batch},
+     2, 2, c_batch, false},
     {"submit", "ID LEARNER [ANSWERS.json | -] [--key KEY]", "score and store a learner's response",
      "Scores the answers (a JSON object, from the file or stdin) and stores them for the learner;\n"
      "prints the response id, the attempt number and the score once the engine has committed it.\n"
      "--key makes the submission idempotent: resending with the same key returns the original\n"
      "result and stores nothing new.\n"
      "Example: echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana --key try-1\n",
-     2, 5, c_submit},
+     2, 5, c_submit, true},
     {"responses", "ID [--learner L] [--limit N] [--all]",
      "list stored responses in submission order",
      "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"
      "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
      "with its answers.\n",
-     1, 8, c_responses},
+     1, 8, c_responses, true},
     {"report", "ID", "item analysis of an assessment (latest attempt per learner)",
      "Prints n, mean, sd, min, max and Cronbach's alpha of the learners' latest attempts, a text\n"
      "histogram of their totals, and per item the mean score, p-value, corrected item-total\n"
      "discrimination and omitted rate (proto/PROTOCOL.md gives the formulas). Instant: the\n"
      "engine keeps the statistics current at every submission.\n",
-     1, 1, c_report},
+     1, 1, c_report, false},
     {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
      "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"
      "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"
      "Ctrl-C or --seconds. A gap in the notifications' seq (a subscriber that fell behind) is\n"
      "reported on stderr: resync with a read. Subscriptions take a moment to reach the engine.\n"
      "Example: assay watch score. assessment.\n",
-     0, 64, c_watch},
+     0, 64, c_watch, true},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
-     c_stats},
+     c_stats, false},
 };
 #define S_NCMDS (sizeof s_cmds / sizeof s_cmds[0])
 
@@ -900,8 +903,7 @@ int main(int argc, char **argv)
         }
     /* Commands with options parse their own argv (cargv[0] is the command); the others take
      * positional arguments only. */
-    bool own_opts =
-        cmd->fn == c_list || cmd->fn == c_score || cmd->fn == c_submit || cmd->fn == c_responses;
+    bool own_opts = cmd->own_options;
     if (!own_opts && (cargc - 1 < cmd->min_args || cargc - 1 > cmd->max_args)) {
         fprintf(stderr, "usage: assay %s %s\n", cmd->name, cmd->args);
         return EXIT_USAGE;
