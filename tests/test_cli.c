@@ -202,7 +202,7 @@ static void watch_prints_each_notification_on_one_line(void **state)
     /* watch in the background; once it has subscribed, one submission */
     snprintf(
         cmd, sizeof cmd,
-        "'%s' -d '%s' watch --seconds 2 score.quiz-demo >'%s' & sleep 0.5; "
+        "timeout 10 '%s' -d '%s' watch --seconds 2 score.quiz-demo >'%s' & sleep 0.5; "
         "echo '{\"capital\": \"paris\"}' | '%s' -d '%s' submit quiz-demo watcher >/dev/null; wait",
         cli, s_e.dir, out, cli, s_e.dir);
     assert_int_equal(system(cmd), 0);
