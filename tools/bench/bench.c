@@ -9,6 +9,7 @@
  * same client code: the transport floor the engine's figures are divided by.
  */
 #include "assay.h"
+#include "replay.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -363,6 +364,8 @@ static void s_usage(FILE *out)
     fprintf(
         out,
         "Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
+        "       assay-bench replay FILE [--limit N] [--inflight N] [-d DIR | --assayd PATH] "
+        "[--sync MODE]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -382,13 +385,28 @@ static void s_usage(FILE *out)
         "  --no-batch       skip the score_batch measurements\n"
         "  -h, --help       this help\n"
         "\n"
+        "replay: submits a real answer stream (the ASSISTments 2009 long CSV of ../shared/data,\n"
+        "gzip or plain) in (student, seq) order, one single-item assessment per skill, up to\n"
+        "--inflight learners at a time (default 64) with one request each, with a progress bar;\n"
+        "--limit N replays the first N answers. Prints answers/s.\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
 
 int main(int argc, char **argv)
 {
+    /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
+    const char *replay = NULL;
+    if (argc > 2 && strcmp(argv[1], "replay") == 0) {
+        replay = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
     bool floor = false, batch = true;
+    size_t replay_limit = 0;
+    int replay_inflight = 64;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
     static const struct option opts[] = {{"floor", no_argument, 0, 'f'},
                                          {"seconds", required_argument, 0, 's'},
@@ -397,6 +415,8 @@ int main(int argc, char **argv)
                                          {"workers", required_argument, 0, 'w'},
                                          {"no-batch", no_argument, 0, 'n'},
                                          {"sync", required_argument, 0, 'S'},
+                                         {"limit", required_argument, 0, 'L'},
+                                         {"inflight", required_argument, 0, 'I'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -423,6 +443,12 @@ int main(int argc, char **argv)
         case 'S':
             s_sync = optarg;
             break;
+        case 'L':
+            replay_limit = (size_t)strtoull(optarg, NULL, 10);
+            break;
+        case 'I':
+            replay_inflight = atoi(optarg);
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -446,6 +472,9 @@ int main(int argc, char **argv)
         if (s_start_engine(assayd, workers)) return 1;
         data = s_dir;
     }
+    if (replay)
+        return as_replay(data, replay, replay_inflight > 0 ? replay_inflight : 64, replay_limit);
+
     /* store the bench assessment */
     msgpack_sbuffer sb;
     msgpack_packer pk;
