@@ -269,6 +269,42 @@ int as_replay(const char *data, const char *path, int inflight, size_t limit)
         }
     }
     double secs = s_now() - t0;
+    /* assessment.report on the skill with the most answers: its latency over real data */
+    uint32_t top = 0;
+    size_t *per_skill = calloc((size_t)max_skill + 1, sizeof *per_skill);
+    for (size_t i = 0; per_skill && i < n; i++)
+        if (++per_skill[rows[i].skill] > per_skill[top]) top = rows[i].skill;
+    double rep_p50 = 0, rep_max = 0;
+    size_t rep_n = 0;
+    if (!rc && per_skill) {
+        char params[64];
+        msgpack_sbuffer_clear(&sb);
+        snprintf(params, sizeof params, "skill-%u", top);
+        msgpack_pack_map(&pk, 1);
+        as_pack_cstr(&pk, "assessment");
+        as_pack_cstr(&pk, params);
+        double lat[200];
+        for (int i = 0; i < 200; i++) {
+            assay_reply_t *r;
+            double t = s_now();
+            if (assay_call(c, "assessment.report", sb.data, sb.size, 10000, &r)) {
+                assay_reply_free(&r);
+                break;
+            }
+            lat[i] = (s_now() - t) * 1e6;
+            const msgpack_object *nl = assay_map_get(assay_reply_result(r), "n");
+            rep_n = nl ? (size_t)nl->via.u64 : 0;
+            assay_reply_free(&r);
+        }
+        for (int i = 1; i < 200; i++)
+            for (int j = i; j > 0 && lat[j] < lat[j - 1]; j--) {
+                double x = lat[j];
+                lat[j] = lat[j - 1];
+                lat[j - 1] = x;
+            }
+        rep_p50 = lat[100];
+        rep_max = lat[199];
+    }
     if (!rc) {
         s_progress(done, n, t0, tty, true);
         printf(
@@ -277,7 +313,12 @@ int as_replay(const char *data, const char *path, int inflight, size_t limit)
             "| %s | %zu | %zu | %u | %d | %.1f | %.0f |\n",
             strrchr(path, '/') ? strrchr(path, '/') + 1 : path, done, n_streams, skills, window,
             secs, (double)done / secs);
+        printf("\n| assessment.report | responses | learners (n) | round trip p50 us | slowest of "
+               "200 us "
+               "|\n|---|---|---|---|---|\n| skill-%u | %zu | %zu | %.0f | %.0f |\n",
+               top, per_skill ? per_skill[top] : 0, rep_n, rep_p50, rep_max);
     }
+    free(per_skill);
     msgpack_sbuffer_destroy(&sb);
     free(slot_stream);
     free(slot_msgid);
