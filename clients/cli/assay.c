@@ -247,23 +247,43 @@ static int s_page(s_cli_t *cli, const s_pager_t *p, long limit, const char *star
     return rc;
 }
 
+/* A command's readable output; ctx are strings the command passes (ids from its arguments). */
+typedef void (*s_print_fn)(const msgpack_object *result, const char *const *ctx);
+
+/* Calls method with the params packed in cli->sb and prints the result: as JSON with --json,
+ * else with the command's printer. */
+static int s_run(s_cli_t *cli, const char *method, s_print_fn print, const char *const *ctx)
+{
+    assay_reply_t *r;
+    int rc = s_call(cli, method, &r);
+    if (rc) return rc;
+    if (cli->json)
+        s_print_json(assay_reply_result(r));
+    else
+        print(assay_reply_result(r), ctx);
+    assay_reply_free(&r);
+    return 0;
+}
+
 /* ---- commands ---- */
+
+static void s_print_ping(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *v = assay_map_get(o, "version");
+    printf("assayd %.*s (protocol %g), up %.1f s, %g workers\n", S_STR(v), s_get_num(o, "protocol"),
+           s_get_num(o, "uptime_s"), s_get_num(o, "workers"));
+}
 
 static int c_ping(s_cli_t *cli, int argc, char **argv)
 {
-    assay_reply_t *r;
-    int rc = s_call(cli, "ping", &r);
-    if (rc) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-    } else {
-        const msgpack_object *v = assay_map_get(o, "version");
-        printf("assayd %.*s (protocol %g), up %.1f s, %g workers\n", S_STR(v),
-               s_get_num(o, "protocol"), s_get_num(o, "uptime_s"), s_get_num(o, "workers"));
-    }
-    assay_reply_free(&r);
-    return 0;
+    return s_run(cli, "ping", s_print_ping, NULL);
+}
+
+static void s_print_put(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *id = assay_map_get(o, "id");
+    printf("stored %.*s version %g: %g items, max score %g\n", S_STR(id), s_get_num(o, "version"),
+           s_get_num(o, "items"), s_get_num(o, "max_score"));
 }
 
 static int c_put(s_cli_t *cli, int argc, char **argv)
@@ -278,29 +298,18 @@ static int c_put(s_cli_t *cli, int argc, char **argv)
     }
     as_json_pack(&cli->pk, j);
     json_decref(j);
-    assay_reply_t *r;
-    if ((rc = s_call(cli, "assessment.put", &r))) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-    } else {
-        const msgpack_object *id = assay_map_get(o, "id");
-        printf("stored %.*s version %g: %g items, max score %g\n", S_STR(id),
-               s_get_num(o, "version"), s_get_num(o, "items"), s_get_num(o, "max_score"));
-    }
-    assay_reply_free(&r);
-    return 0;
+    return s_run(cli, "assessment.put", s_print_put, NULL);
+}
+
+static void s_print_definition(const msgpack_object *o, const char *const *ctx)
+{
+    s_print_json(o); /* the definition is JSON-shaped either way */
 }
 
 static int c_get(s_cli_t *cli, int argc, char **argv)
 {
     s_params_str(cli, 1, "id", argv[0]);
-    assay_reply_t *r;
-    int rc = s_call(cli, "assessment.get", &r);
-    if (rc) return rc;
-    s_print_json(assay_reply_result(r)); /* the definition is JSON-shaped either way */
-    assay_reply_free(&r);
-    return 0;
+    return s_run(cli, "assessment.get", s_print_definition, NULL);
 }
 
 static void s_assessment_row(const msgpack_object *a)
@@ -345,18 +354,32 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
     return s_page(cli, &pager, limit, cursor, all);
 }
 
+static void s_print_deleted(const msgpack_object *o, const char *const *ctx)
+{
+    printf("deleted %s\n", ctx[0]);
+}
+
 static int c_delete(s_cli_t *cli, int argc, char **argv)
 {
     s_params_str(cli, 1, "id", argv[0]);
-    assay_reply_t *r;
-    int rc = s_call(cli, "assessment.delete", &r);
-    if (rc) return rc;
-    if (cli->json)
-        s_print_json(assay_reply_result(r));
-    else
-        printf("deleted %s\n", argv[0]);
-    assay_reply_free(&r);
-    return 0;
+    return s_run(cli, "assessment.delete", s_print_deleted, (const char *const *)argv);
+}
+
+static void s_print_score(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *passed = assay_map_get(o, "passed");
+    printf("%s v%g: %g / %g (%.1f%%)%s\n", ctx[0], s_get_num(o, "version"), s_get_num(o, "score"),
+           s_get_num(o, "max_score"), 100 * s_get_num(o, "ratio"),
+           !passed               ? ""
+           : passed->via.boolean ? " passed"
+                                 : " not passed");
+    const msgpack_object *items = assay_map_get(o, "items");
+    for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
+         i++) {
+        const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
+        printf("  %-20.*s %g / %g\n", S_STR(iid), s_get_num(it, "score"),
+               s_get_num(it, "max_score"));
+    }
 }
 
 static int c_score(s_cli_t *cli, int argc, char **argv)
@@ -390,28 +413,16 @@ static int c_score(s_cli_t *cli, int argc, char **argv)
     else
         msgpack_pack_false(&cli->pk);
     json_decref(answers);
-    assay_reply_t *r;
-    if ((rc = s_call(cli, "score", &r))) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-    } else {
-        const msgpack_object *passed = assay_map_get(o, "passed");
-        printf("%s v%g: %g / %g (%.1f%%)%s\n", id, s_get_num(o, "version"), s_get_num(o, "score"),
-               s_get_num(o, "max_score"), 100 * s_get_num(o, "ratio"),
-               !passed               ? ""
-               : passed->via.boolean ? " passed"
-                                     : " not passed");
-        const msgpack_object *items = assay_map_get(o, "items");
-        for (uint32_t i = 0;
-             items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size; i++) {
-            const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
-            printf("  %-20.*s %g / %g\n", S_STR(iid), s_get_num(it, "score"),
-                   s_get_num(it, "max_score"));
-        }
-    }
-    assay_reply_free(&r);
-    return 0;
+    const char *ctx[] = {id};
+    return s_run(cli, "score", s_print_score, ctx);
+}
+
+static void s_print_batch(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *st = assay_map_get(o, "stats");
+    printf("%s v%g: %g responses, max score %g: mean %g, min %g, max %g\n", ctx[0],
+           s_get_num(o, "version"), s_get_num(st, "n"), s_get_num(o, "max_score"),
+           s_get_num(st, "mean"), s_get_num(st, "min"), s_get_num(st, "max"));
 }
 
 static int c_batch(s_cli_t *cli, int argc, char **argv)
@@ -430,32 +441,11 @@ static int c_batch(s_cli_t *cli, int argc, char **argv)
     as_pack_cstr(&cli->pk, "responses");
     as_json_pack(&cli->pk, responses);
     json_decref(responses);
-    assay_reply_t *r;
-    if ((rc = s_call(cli, "score_batch", &r))) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-    } else {
-        const msgpack_object *st = assay_map_get(o, "stats");
-        printf("%s v%g: %g responses, max score %g: mean %g, min %g, max %g\n", argv[0],
-               s_get_num(o, "version"), s_get_num(st, "n"), s_get_num(o, "max_score"),
-               s_get_num(st, "mean"), s_get_num(st, "min"), s_get_num(st, "max"));
-    }
-    assay_reply_free(&r);
-    return 0;
+    return s_run(cli, "score_batch", s_print_batch, (const char *const *)argv);
 }
 
-static int c_stats(s_cli_t *cli, int argc, char **argv)
+static void s_print_stats(const msgpack_object *o, const char *const *ctx)
 {
-    assay_reply_t *r;
-    int rc = s_call(cli, "stats", &r);
-    if (rc) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-        assay_reply_free(&r);
-        return 0;
-    }
     const msgpack_object *map = assay_map_get(o, "map"), *ev = assay_map_get(o, "events");
     printf("up %.1f s, %g workers; data map %.1f of %.0f MiB used\n", s_get_num(o, "uptime_s"),
            s_get_num(o, "workers"), s_get_num(map, "used") / 1048576.0,
@@ -472,8 +462,23 @@ static int c_stats(s_cli_t *cli, int argc, char **argv)
     printf("overloaded %g, replies dropped %g, too large %g, bad frames %g\n",
            s_get_num(ev, "overloaded"), s_get_num(ev, "replies_dropped"),
            s_get_num(ev, "too_large"), s_get_num(ev, "bad_frames"));
-    assay_reply_free(&r);
-    return 0;
+}
+
+static int c_stats(s_cli_t *cli, int argc, char **argv)
+{
+    return s_run(cli, "stats", s_print_stats, NULL);
+}
+
+static void s_print_submit(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *passed = assay_map_get(o, "passed");
+    printf("response %g: %s attempt %g at %s v%g: %g / %g (%.1f%%)%s\n",
+           s_get_num(o, "response_id"), ctx[1], s_get_num(o, "attempt"), ctx[0],
+           s_get_num(o, "version"), s_get_num(o, "score"), s_get_num(o, "max_score"),
+           100 * s_get_num(o, "ratio"),
+           !passed               ? ""
+           : passed->via.boolean ? " passed"
+                                 : " not passed");
 }
 
 static int c_submit(s_cli_t *cli, int argc, char **argv)
@@ -509,23 +514,8 @@ static int c_submit(s_cli_t *cli, int argc, char **argv)
         as_pack_cstr(&cli->pk, "key");
         as_pack_cstr(&cli->pk, key);
     }
-    assay_reply_t *r;
-    if ((rc = s_call(cli, "response.submit", &r))) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-    } else {
-        const msgpack_object *passed = assay_map_get(o, "passed");
-        printf("response %g: %s attempt %g at %s v%g: %g / %g (%.1f%%)%s\n",
-               s_get_num(o, "response_id"), learner, s_get_num(o, "attempt"), id,
-               s_get_num(o, "version"), s_get_num(o, "score"), s_get_num(o, "max_score"),
-               100 * s_get_num(o, "ratio"),
-               !passed               ? ""
-               : passed->via.boolean ? " passed"
-                                     : " not passed");
-    }
-    assay_reply_free(&r);
-    return 0;
+    const char *ctx[] = {id, learner};
+    return s_run(cli, "response.submit", s_print_submit, ctx);
 }
 
 static void s_response_row(const msgpack_object *x)
@@ -604,19 +594,9 @@ static void s_print_num(const msgpack_object *o, int width, int prec)
         printf("%*s", width, "-");
 }
 
-static int c_report(s_cli_t *cli, int argc, char **argv)
+static void s_print_report(const msgpack_object *o, const char *const *ctx)
 {
-    s_params_str(cli, 1, "assessment", argv[0]);
-    assay_reply_t *r;
-    int rc = s_call(cli, "assessment.report", &r);
-    if (rc) return rc;
-    const msgpack_object *o = assay_reply_result(r);
-    if (cli->json) {
-        s_print_json(o);
-        assay_reply_free(&r);
-        return 0;
-    }
-    printf("%s v%g: %g learner(s) (latest attempts), max score %g\n", argv[0],
+    printf("%s v%g: %g learner(s) (latest attempts), max score %g\n", ctx[0],
            s_get_num(o, "version"), s_get_num(o, "n"), s_get_num(o, "max_score"));
     static const char *const keys[] = {"mean", "sd", "min", "max", "alpha"};
     for (int i = 0; i < 5; i++) {
@@ -654,8 +634,12 @@ static int c_report(s_cli_t *cli, int argc, char **argv)
         s_print_num(assay_map_get(it, "omitted_rate"), 10, 3);
         printf("\n");
     }
-    assay_reply_free(&r);
-    return 0;
+}
+
+static int c_report(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "assessment", argv[0]);
+    return s_run(cli, "assessment.report", s_print_report, (const char *const *)argv);
 }
 
 static volatile sig_atomic_t s_stop;
