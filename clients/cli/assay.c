@@ -84,9 +84,10 @@ static double s_get_num(const msgpack_object *map, const char *key)
 
 /* ---- input helpers ---- */
 
-/* Reads a JSON document from path ("-": stdin) and packs it. Returns 0, or EXIT_USAGE after
- * printing where the JSON is wrong. */
-static int s_read_json(s_cli_t *cli, const char *path, json_t **out)
+/* Reads a JSON document from path ("-": stdin), of type `want` (-1: any; else `expected`
+ * describes it for the message). Returns 0, or EXIT_USAGE after printing what is wrong and
+ * where. */
+static int s_read_json(s_cli_t *cli, const char *path, int want, const char *expected, json_t **out)
 {
     json_error_t e;
     json_t *j = strcmp(path, "-") == 0 ? json_loadf(stdin, 0, &e) : json_load_file(path, 0, &e);
@@ -96,6 +97,11 @@ static int s_read_json(s_cli_t *cli, const char *path, json_t **out)
         else
             fprintf(stderr, "assay: %s:%d:%d: invalid JSON: %s\n",
                     strcmp(path, "-") ? path : "stdin", e.line, e.column, e.text);
+        return EXIT_USAGE;
+    }
+    if (want >= 0 && (int)json_typeof(j) != want) {
+        fprintf(stderr, "assay: %s: expected %s\n", path, expected);
+        json_decref(j);
         return EXIT_USAGE;
     }
     *out = j;
@@ -289,13 +295,8 @@ static void s_print_put(const msgpack_object *o, const char *const *ctx)
 static int c_put(s_cli_t *cli, int argc, char **argv)
 {
     json_t *j;
-    int rc = s_read_json(cli, argv[0], &j);
+    int rc = s_read_json(cli, argv[0], JSON_OBJECT, "a JSON object (an assessment definition)", &j);
     if (rc) return rc;
-    if (!json_is_object(j)) {
-        fprintf(stderr, "assay: %s: expected a JSON object (an assessment definition)\n", argv[0]);
-        json_decref(j);
-        return EXIT_USAGE;
-    }
     as_json_pack(&cli->pk, j);
     json_decref(j);
     return s_run(cli, "assessment.put", s_print_put, NULL);
@@ -400,7 +401,7 @@ static int c_score(s_cli_t *cli, int argc, char **argv)
     }
     const char *id = argv[optind], *file = argc - optind == 2 ? argv[optind + 1] : "-";
     json_t *answers;
-    int rc = s_read_json(cli, file, &answers);
+    int rc = s_read_json(cli, file, -1, NULL, &answers);
     if (rc) return rc;
     msgpack_pack_map(&cli->pk, 3);
     as_pack_cstr(&cli->pk, "assessment");
@@ -428,13 +429,8 @@ static void s_print_batch(const msgpack_object *o, const char *const *ctx)
 static int c_batch(s_cli_t *cli, int argc, char **argv)
 {
     json_t *responses;
-    int rc = s_read_json(cli, argv[1], &responses);
+    int rc = s_read_json(cli, argv[1], JSON_ARRAY, "a JSON array of answer objects", &responses);
     if (rc) return rc;
-    if (!json_is_array(responses)) {
-        fprintf(stderr, "assay: %s: expected a JSON array of answer objects\n", argv[1]);
-        json_decref(responses);
-        return EXIT_USAGE;
-    }
     msgpack_pack_map(&cli->pk, 2);
     as_pack_cstr(&cli->pk, "assessment");
     as_pack_cstr(&cli->pk, argv[0]);
@@ -500,7 +496,7 @@ static int c_submit(s_cli_t *cli, int argc, char **argv)
     const char *id = argv[optind], *learner = argv[optind + 1];
     const char *file = argc - optind == 3 ? argv[optind + 2] : "-";
     json_t *answers;
-    int rc = s_read_json(cli, file, &answers);
+    int rc = s_read_json(cli, file, -1, NULL, &answers);
     if (rc) return rc;
     msgpack_pack_map(&cli->pk, key ? 4 : 3);
     as_pack_cstr(&cli->pk, "assessment");
