@@ -11,6 +11,7 @@
 #include "report_ref.h"
 #include "tjson.h"
 
+#include <pthread.h>
 #include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -460,6 +461,98 @@ static void report_matches_a_from_scratch_computation_over_stored_responses(void
     assay_close(&a);
 }
 
+typedef struct {
+    const h_engine_t *e;
+    int id;
+} s_racer_t;
+
+static void *s_racer(void *arg)
+{
+    s_racer_t *x = arg;
+    assay_t *c;
+    assay_options_t o = {.timeout_ms = 10000};
+    if (assay_open(&c, x->e->dir, &o)) return NULL;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    char params[160];
+    snprintf(params, sizeof params, "{'assessment':'race','learner':'r%d','answers':{'q':'A'}}",
+             x->id);
+    tjson_pack(&sb, params);
+    for (int i = 0; i < 150; i++) {
+        assay_reply_t *r;
+        assay_call(c, "response.submit", sb.data, sb.size, -1, &r);
+        assay_reply_free(&r);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    assay_close(&c);
+    return NULL;
+}
+
+static void a_submission_racing_a_new_version_is_scored_by_the_version_it_records(void **state)
+{
+    h_engine_t e;
+    h_start(&e, NULL);
+    assay_t *a = h_connect(&e, true);
+    static const char *const defs[2] = {
+        "{'id':'race','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+        "'rule':'match_correct','correct':['A']}]}",
+        "{'id':'race','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+        "'rule':'match_correct','correct':['B']}]}"};
+    assay_reply_t *r;
+    assert_int_equal(h_call(a, "assessment.put", defs[0], &r), ASSAY_OK);
+    assay_reply_free(&r);
+    pthread_t th[4];
+    s_racer_t racers[4];
+    for (int i = 0; i < 4; i++) {
+        racers[i] = (s_racer_t){&e, i};
+        pthread_create(&th[i], NULL, s_racer, &racers[i]);
+    }
+    /* new versions while they submit: odd versions want A, even ones B */
+    for (int v = 1; v < 12; v++) {
+        usleep(10000);
+        assert_int_equal(h_call(a, "assessment.put", defs[v % 2], &r), ASSAY_OK);
+        assay_reply_free(&r);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    /* every stored response agrees with the version it records */
+    char cursor[32] = "";
+    int seen = 0, versions_seen = 0;
+    double last_version = 0;
+    for (;;) {
+        char params[128];
+        if (cursor[0])
+            snprintf(params, sizeof params, "{'assessment':'race','limit':200,'cursor':'%s'}",
+                     cursor);
+        else
+            snprintf(params, sizeof params, "{'assessment':'race','limit':200}");
+        assert_int_equal(h_call(a, "response.list", params, &r), ASSAY_OK);
+        const msgpack_object *o = assay_reply_result(r);
+        const msgpack_object *list = assay_map_get(o, "responses");
+        for (uint32_t i = 0; i < list->via.array.size; i++) {
+            const msgpack_object *x = &list->via.array.ptr[i];
+            double v = h_num(x, "version");
+            double want = ((int)v % 2) ? 1 : 0; /* odd versions: correct A */
+            if (h_num(x, "score") != want)
+                fail_msg("response %.0f: version %.0f scored %g", h_num(x, "response_id"), v,
+                         h_num(x, "score"));
+            if (v != last_version) versions_seen++;
+            last_version = v;
+            seen++;
+        }
+        const msgpack_object *next = assay_map_get(o, "next_cursor");
+        bool more = next->type == MSGPACK_OBJECT_STR;
+        if (more)
+            snprintf(cursor, sizeof cursor, "%.*s", (int)next->via.str.size, next->via.str.ptr);
+        assay_reply_free(&r);
+        if (!more) break;
+    }
+    assert_int_equal(seen, 600);
+    assert_true(versions_seen >= 2); /* the race really spanned versions */
+    assay_close(&a);
+    h_cleanup(&e);
+}
+
 static void every_sync_mode_keeps_acknowledged_submissions_across_a_restart(void **state)
 {
     const char *modes[] = {"full", "periodic:20", "none"};
@@ -501,6 +594,7 @@ int main(void)
         cmocka_unit_test(submissions_are_validated_with_precise_errors),
         cmocka_unit_test(deleting_an_assessment_with_responses_needs_force_and_keeps_them),
         cmocka_unit_test(report_matches_a_from_scratch_computation_over_stored_responses),
+        cmocka_unit_test(a_submission_racing_a_new_version_is_scored_by_the_version_it_records),
         cmocka_unit_test(every_sync_mode_keeps_acknowledged_submissions_across_a_restart),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
