@@ -8,19 +8,23 @@
 #include <math.h>
 #include <stdlib.h>
 
-static as_code_t s_params(as_request_t *req, as_field_t *f, size_t nf, as_path_t *path,
-                          as_err_t *err)
+/* Reads the params into f (nf fields, of which the first `required` must be given). */
+static as_code_t s_params(as_request_t *req, as_field_t *f, size_t nf, size_t required,
+                          as_path_t *path, as_err_t *err)
 {
     as_path_init(path, NULL);
     as_mp_t r = req->params;
     as_code_t rc = as_fields_read(&r, f, nf, path, err);
-    return rc ? rc : as_params_end(&r, err);
+    if (!rc) rc = as_params_end(&r, err);
+    for (size_t i = 0; !rc && i < required; i++)
+        if (!f[i].seen) rc = as_field_missing(&f[i], path, err);
+    return rc;
 }
 
 static as_code_t s_ping(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_path_t path;
-    as_code_t rc = s_params(req, NULL, 0, &path, err);
+    as_code_t rc = s_params(req, NULL, 0, 0, &path, err);
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
     msgpack_pack_map(pk, 4);
@@ -89,9 +93,8 @@ static as_code_t s_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
     const char *id;
     uint32_t len;
     bool force = false;
-    as_code_t rc = s_params(req, f, 2, &path, err);
+    as_code_t rc = s_params(req, f, 2, 1, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
     if (f[1].seen && (rc = as_field_bool(&f[1], &force, &path, err))) return rc;
     if (zmq_msg_init_size(&w->fwd[0], len)) return as_err_set(err, AS_INTERNAL, "out of memory");
@@ -111,9 +114,8 @@ static as_code_t s_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_field_t f[] = {AS_FIELD("id")};
     as_path_t path;
     as_table_t t;
-    as_code_t rc = s_params(req, f, 1, &path, err);
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     as_mp_t idv = f[0].at;
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
     const char *id;
@@ -190,7 +192,7 @@ static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
     as_path_t path;
-    as_code_t rc = s_params(req, f, 2, &path, err);
+    as_code_t rc = s_params(req, f, 2, 0, &path, err);
     if (rc) return rc;
     const char *after = NULL;
     uint32_t after_len = 0, limit = AS_DEFAULT_LIST;
@@ -224,10 +226,8 @@ static as_code_t s_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_path_t path;
     as_table_t t;
     bool detail = false;
-    as_code_t rc = s_params(req, f, 3, &path, err);
+    as_code_t rc = s_params(req, f, 3, 2, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
-    if (!f[1].seen) return as_field_missing(&f[1], &path, err);
     if (f[2].seen && (rc = as_field_bool(&f[2], &detail, &path, err))) return rc;
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
     double total;
@@ -266,10 +266,8 @@ static as_code_t s_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_path_t path;
     as_table_t t;
     uint32_t n;
-    as_code_t rc = s_params(req, f, 2, &path, err);
+    as_code_t rc = s_params(req, f, 2, 2, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
-    if (!f[1].seen) return as_field_missing(&f[1], &path, err);
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
     as_path_init(&path, "responses");
     if (as_mp_array(&f[1].at, &n) != AS_MP_OK)
@@ -318,7 +316,7 @@ static as_code_t s_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err)
 static as_code_t s_stats(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_path_t path;
-    as_code_t rc = s_params(req, NULL, 0, &path, err);
+    as_code_t rc = s_params(req, NULL, 0, 0, &path, err);
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
     size_t map_size, used;
@@ -355,10 +353,8 @@ static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_table_t t;
     const char *learner, *key = NULL;
     uint32_t learner_len, key_len = 0;
-    as_code_t rc = s_params(req, f, 4, &path, err);
+    as_code_t rc = s_params(req, f, 4, 3, &path, err);
     if (rc) return rc;
-    for (int i = 0; i < 3; i++)
-        if (!f[i].seen) return as_field_missing(&f[i], &path, err);
     if ((rc = as_field_name(&f[1], &learner, &learner_len, &path, err))) return rc;
     if (f[3].seen && (rc = as_field_name(&f[3], &key, &key_len, &path, err))) return rc;
     as_mp_t id_at = f[0].at;
@@ -405,9 +401,8 @@ static as_code_t s_response_get(as_worker_t *w, as_request_t *req, as_err_t *err
     uint64_t rid;
     const void *rec;
     size_t len;
-    as_code_t rc = s_params(req, f, 1, &path, err);
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
     if ((rc = as_store_response_get(&w->rd, rid, &rec, &len, err))) return rc;
     as_pack_raw(&w->pk, rec, len); /* stored as the result is shaped: no re-encoding */
@@ -436,9 +431,8 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
     const char *id, *learner = NULL, *cursor;
     uint32_t id_len, learner_len = 0, cursor_len, limit = AS_DEFAULT_LIST;
     uint64_t after = 0;
-    as_code_t rc = s_params(req, f, 4, &path, err);
+    as_code_t rc = s_params(req, f, 4, 1, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     if ((rc = as_field_id(&f[0], &id, &id_len, &path, err))) return rc;
     if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL &&
         (rc = as_field_name(&f[1], &learner, &learner_len, &path, err)))
@@ -487,9 +481,8 @@ static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_field_t f[] = {AS_FIELD("assessment")};
     as_path_t path;
     as_table_t t;
-    as_code_t rc = s_params(req, f, 1, &path, err);
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
     if (rc) return rc;
-    if (!f[0].seen) return as_field_missing(&f[0], &path, err);
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
     as_stats_sums_t *sums;
     as_total_count_t *totals;
