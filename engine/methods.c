@@ -54,6 +54,17 @@ static void s_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, u
     as_pack_str(pk, as_table_str(t, off), len);
 }
 
+/* Appends a copy of len bytes as the write's next argument frame. On an error the worker closes
+ * the frames added so far (as_worker_handle closes w->fwd[0, fwd_n)). */
+static as_code_t s_fwd_add(as_worker_t *w, const void *data, size_t len, as_err_t *err)
+{
+    zmq_msg_t *m = &w->fwd[w->fwd_n];
+    if (zmq_msg_init_size(m, len)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    if (len) memcpy(zmq_msg_data(m), data, len);
+    w->fwd_n++;
+    return AS_OK;
+}
+
 static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_compiled_t c;
@@ -68,22 +79,12 @@ static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     size_t len = (size_t)(end.p - req->params.p); /* the definition as submitted */
     if ((rc = as_table_compile(req->params.p, len, &c, err))) return rc;
-    /* frames: the source as submitted, the compiled blob (ownership passes to ZeroMQ) */
-    if (zmq_msg_init_size(&w->fwd[0], len)) {
-        free(c.blob);
-        return as_err_set(err, AS_INTERNAL, "out of memory");
-    }
-    memcpy(zmq_msg_data(&w->fwd[0]), req->params.p, len);
-    if (zmq_msg_init_size(&w->fwd[1], c.size)) {
-        zmq_msg_close(&w->fwd[0]);
-        free(c.blob);
-        return as_err_set(err, AS_INTERNAL, "out of memory");
-    }
-    memcpy(zmq_msg_data(&w->fwd[1]), c.blob, c.size);
+    /* frames: the source as submitted, the compiled blob */
+    rc = s_fwd_add(w, req->params.p, len, err);
+    if (!rc) rc = s_fwd_add(w, c.blob, c.size, err);
     free(c.blob);
-    w->fwd_n = 2;
-    w->fwd_op = AS_OP_PUT;
-    return AS_OK;
+    if (!rc) w->fwd_op = AS_OP_PUT;
+    return rc;
 }
 
 static as_code_t s_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
@@ -97,14 +98,8 @@ static as_code_t s_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
     if (f[1].seen && (rc = as_field_bool(&f[1], &force, &path, err))) return rc;
-    if (zmq_msg_init_size(&w->fwd[0], len)) return as_err_set(err, AS_INTERNAL, "out of memory");
-    memcpy(zmq_msg_data(&w->fwd[0]), id, len);
-    if (zmq_msg_init_size(&w->fwd[1], 1)) {
-        zmq_msg_close(&w->fwd[0]);
-        return as_err_set(err, AS_INTERNAL, "out of memory");
-    }
-    *(uint8_t *)zmq_msg_data(&w->fwd[1]) = force;
-    w->fwd_n = 2;
+    uint8_t force_byte = force;
+    if ((rc = s_fwd_add(w, id, len, err)) || (rc = s_fwd_add(w, &force_byte, 1, err))) return rc;
     w->fwd_op = AS_OP_DELETE;
     return AS_OK;
 }
@@ -386,10 +381,7 @@ static as_code_t s_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     for (uint32_t i = 0; i < t.hdr.n_items; i++)
         msgpack_pack_uint8(pk, answered[i]);
     as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
-    if (zmq_msg_init_size(&w->fwd[0], w->fwd_sb.size))
-        return as_err_set(err, AS_INTERNAL, "out of memory");
-    memcpy(zmq_msg_data(&w->fwd[0]), w->fwd_sb.data, w->fwd_sb.size);
-    w->fwd_n = 1;
+    if ((rc = s_fwd_add(w, w->fwd_sb.data, w->fwd_sb.size, err))) return rc;
     w->fwd_op = AS_OP_SUBMIT;
     return AS_OK;
 }
