@@ -6,6 +6,8 @@
  *   broker -> worker   payload: the request body
  *   worker -> writer   payload: one frame per argument of the write (as_op_t)
  *   worker/writer -> broker   payload: the response body
+ *   job thread -> writer   payload: the step's arguments (AS_OP_JOB_STEP, role AS_ROLE_JOB)
+ *   writer -> job thread   payload: the response body; or one frame "wake" after a job is created
  */
 #ifndef AS_ENGINE_H
 #define AS_ENGINE_H
@@ -25,13 +27,22 @@
 
 /* Sockets a request can arrive on; admin may call every method, engine not the admin-only ones. */
 typedef enum { AS_ROLE_ENGINE, AS_ROLE_ADMIN, AS_ROLE_COUNT } as_role_t;
+#define AS_ROLE_JOB 0xff /* as_hdr_t.role of the job thread's own writes (answered to it) */
 
 #define AS_EP_WORK    "inproc://assay-work"    /* broker PUSH -> workers PULL */
 #define AS_EP_REPLIES "inproc://assay-replies" /* workers, writer PUSH -> broker PULL */
 #define AS_EP_WRITER  "inproc://assay-writer"  /* workers PUSH -> writer PULL */
 #define AS_EP_CONTROL "inproc://assay-control" /* main PAIR -> broker PAIR */
+#define AS_EP_JOBS    "inproc://assay-jobs"    /* writer PUSH -> job thread PULL */
 
-typedef enum { AS_OP_NONE, AS_OP_PUT, AS_OP_DELETE, AS_OP_SUBMIT } as_op_t;
+typedef enum {
+    AS_OP_NONE,
+    AS_OP_PUT,
+    AS_OP_DELETE,
+    AS_OP_SUBMIT,
+    AS_OP_JOB_NEW,  /* assessment.regrade: [assessment, dry_run byte] */
+    AS_OP_JOB_STEP, /* the job thread: one step of a job (job.h, writer_jobs.c) */
+} as_op_t;
 
 typedef struct {
     uint8_t role;   /* as_role_t */
@@ -82,6 +93,7 @@ typedef struct {
     void *control;                 /* PAIR: main's stop request (broker) */
     void *writer_in;               /* PULL of writes (writer) */
     void *pub;                     /* PUB: events.sock (writer) */
+    void *jobs_in;                 /* PULL: the writer's answers and wake-ups (job thread) */
     int draining_s;                /* how long the broker waits for in-flight requests */
 } as_engine_t;
 
@@ -93,6 +105,7 @@ void as_engine_fatal(as_engine_t *e, const char *fmt, ...) __attribute__((format
 void *as_broker_run(void *engine);
 void *as_worker_run(void *arg);
 void *as_writer_run(void *engine);
+void *as_jobs_run(void *engine);
 
 typedef struct {
     as_engine_t *engine;

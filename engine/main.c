@@ -332,9 +332,10 @@ int main(int argc, char **argv)
     e->replies = s_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
     e->writer_in = s_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);
     e->control = s_inproc(e, ZMQ_PAIR, AS_EP_CONTROL, 10);
+    e->jobs_in = s_inproc(e, ZMQ_PULL, AS_EP_JOBS, 1000);
     void *stop = zmq_socket(e->zctx, ZMQ_PAIR);
     if (!e->frontend[0] || !e->frontend[1] || !e->pub || !e->work || !e->replies || !e->writer_in ||
-        !e->control || !stop || zmq_connect(stop, AS_EP_CONTROL))
+        !e->control || !e->jobs_in || !stop || zmq_connect(stop, AS_EP_CONTROL))
         return 1;
 
     /* Threads inherit this mask: only main takes SIGINT/SIGTERM, through sigwait. */
@@ -345,10 +346,11 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
 
-    pthread_t writer, broker, *workers = calloc((size_t)e->workers, sizeof *workers);
+    pthread_t writer, jobs, broker, *workers = calloc((size_t)e->workers, sizeof *workers);
     as_worker_arg_t *wargs = calloc((size_t)e->workers, sizeof *wargs);
     if (!workers || !wargs) return 1;
     pthread_create(&writer, NULL, as_writer_run, e);
+    pthread_create(&jobs, NULL, as_jobs_run, e);
     for (int i = 0; i < e->workers; i++) {
         wargs[i] = (as_worker_arg_t){e, i};
         pthread_create(&workers[i], NULL, as_worker_run, &wargs[i]);
@@ -367,9 +369,10 @@ int main(int argc, char **argv)
     zmq_send(stop, "stop", 4, 0);
     pthread_join(broker, NULL);
     zmq_close(stop);
-    zmq_ctx_shutdown(e->zctx); /* workers and writer see ETERM once idle */
+    zmq_ctx_shutdown(e->zctx); /* workers, writer and job thread see ETERM once idle */
     for (int i = 0; i < e->workers; i++)
         pthread_join(workers[i], NULL);
+    pthread_join(jobs, NULL);
     pthread_join(writer, NULL);
     zmq_ctx_term(e->zctx);
     as_store_destroy(&e->store);

@@ -6,6 +6,7 @@
 #include "params.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 /* Reads the params into f (nf fields, of which the first `required` must be given). */
@@ -151,6 +152,42 @@ static void s_array_patch(as_worker_t *w, size_t at, uint32_t n)
     h[1] = (uint8_t)(n >> 16);
     h[2] = (uint8_t)(n >> 8);
     h[3] = (uint8_t)n;
+}
+
+/* Reads a numeric cursor (a decimal id this method returned as next_cursor) into *after. */
+static as_code_t s_id_cursor(as_field_t *f, uint64_t *after, as_path_t *path, as_err_t *err)
+{
+    const char *cursor;
+    uint32_t len;
+    *after = 0;
+    if (!f->seen || as_mp_peek(&f->at) == AS_MP_NIL) return AS_OK;
+    as_code_t rc = as_field_str(f, &cursor, &len, path, err);
+    if (rc) return rc;
+    char tmp[24];
+    char *end;
+    bool ok = len > 0 && len < sizeof tmp;
+    if (ok) {
+        memcpy(tmp, cursor, len);
+        tmp[len] = '\0';
+        *after = strtoull(tmp, &end, 10);
+        ok = *end == '\0' && tmp[0] >= '0' && tmp[0] <= '9';
+    }
+    if (!ok)
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "cursor: not a cursor this method returned (next_cursor)");
+    return AS_OK;
+}
+
+static void s_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last)
+{
+    as_pack_cstr(pk, "next_cursor");
+    if (more) {
+        char next[24];
+        int n = snprintf(next, sizeof next, "%llu", (unsigned long long)last);
+        as_pack_str(pk, next, (size_t)n);
+    } else {
+        msgpack_pack_nil(pk);
+    }
 }
 
 /* One row of assessment.list. */
@@ -420,8 +457,8 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("cursor"),
                       AS_FIELD("limit")};
     as_path_t path;
-    const char *id, *learner = NULL, *cursor;
-    uint32_t id_len, learner_len = 0, cursor_len, limit = AS_DEFAULT_LIST;
+    const char *id, *learner = NULL;
+    uint32_t id_len, learner_len = 0, limit = AS_DEFAULT_LIST;
     uint64_t after = 0;
     as_code_t rc = s_params(req, f, 4, 1, &path, err);
     if (rc) return rc;
@@ -429,21 +466,7 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
     if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL &&
         (rc = as_field_name(&f[1], &learner, &learner_len, &path, err)))
         return rc;
-    if (f[2].seen && as_mp_peek(&f[2].at) != AS_MP_NIL) {
-        if ((rc = as_field_str(&f[2], &cursor, &cursor_len, &path, err))) return rc;
-        char tmp[24];
-        char *end;
-        bool ok = cursor_len > 0 && cursor_len < sizeof tmp;
-        if (ok) {
-            memcpy(tmp, cursor, cursor_len);
-            tmp[cursor_len] = '\0';
-            after = strtoull(tmp, &end, 10);
-            ok = *end == '\0' && tmp[0] >= '0' && tmp[0] <= '9';
-        }
-        if (!ok)
-            return as_err_set(err, AS_BAD_REQUEST,
-                              "cursor: not a cursor this method returned (next_cursor)");
-    }
+    if ((rc = s_id_cursor(&f[2], &after, &path, err))) return rc;
     if (f[3].seen && (rc = as_field_uint(&f[3], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
     msgpack_pack_map(&w->pk, 3);
     as_pack_cstr(&w->pk, "responses");
@@ -455,14 +478,7 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
                                      s_rlist_row, &ctx, &total, &more, err)))
         return rc;
     s_array_patch(w, at, ctx.rows);
-    as_pack_cstr(&w->pk, "next_cursor");
-    if (more) {
-        char next[24];
-        int n = snprintf(next, sizeof next, "%llu", (unsigned long long)ctx.last);
-        as_pack_str(&w->pk, next, (size_t)n);
-    } else {
-        msgpack_pack_nil(&w->pk);
-    }
+    s_pack_id_cursor(&w->pk, more, ctx.last);
     as_pack_cstr(&w->pk, "total");
     msgpack_pack_uint64(&w->pk, total);
     return AS_OK;
@@ -494,13 +510,18 @@ static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
             lens[i] = it.id_len;
             max[i] = it.max_score;
         }
-        msgpack_pack_map(&w->pk, 3 + AS_REPORT_PAIRS);
+        msgpack_pack_map(&w->pk, 4 + AS_REPORT_PAIRS);
         as_pack_cstr(&w->pk, "assessment");
         s_pack_tstr(&w->pk, &t, t.hdr.id_off, t.hdr.id_len);
         as_pack_cstr(&w->pk, "version");
         msgpack_pack_uint32(&w->pk, t.hdr.version);
         as_pack_cstr(&w->pk, "max_score");
         msgpack_pack_double(&w->pk, t.hdr.max_score);
+        as_pack_cstr(&w->pk, "rebuilding"); /* the regrade job rebuilding the figures */
+        if (sums->job)
+            msgpack_pack_uint64(&w->pk, sums->job);
+        else
+            msgpack_pack_nil(&w->pk);
         as_report_pack(&w->pk, sums, ids, lens, max, t.hdr.max_score, totals, n_totals, 10);
     }
     free(ids);
@@ -509,6 +530,79 @@ static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
     free(sums);
     free(totals);
     return rc;
+}
+
+/* Validates a regrade and hands the writer [assessment, dry_run byte]: it creates the job, and
+ * the job thread runs it (jobs.c). */
+static as_code_t s_regrade(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("dry_run")};
+    as_path_t path;
+    as_table_t t;
+    bool dry = false;
+    as_code_t rc = s_params(req, f, 2, 1, &path, err);
+    if (rc) return rc;
+    if (f[1].seen && (rc = as_field_bool(&f[1], &dry, &path, err))) return rc;
+    if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
+    uint8_t dry_byte = dry;
+    if ((rc = s_fwd_add(w, as_table_str(&t, t.hdr.id_off), t.hdr.id_len, err)) ||
+        (rc = s_fwd_add(w, &dry_byte, 1, err)))
+        return rc;
+    w->fwd_op = AS_OP_JOB_NEW;
+    return AS_OK;
+}
+
+static as_code_t s_job_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("job")};
+    as_path_t path;
+    uint64_t id;
+    as_job_t job;
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_u64(&f[0], &id, &path, err))) return rc;
+    if ((rc = as_store_job_get(&w->rd, id, &job, err))) return rc;
+    as_job_pack(&w->pk, &job, 0);
+    return AS_OK;
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t rows;
+    uint64_t last;
+} s_jlist_ctx_t;
+
+static void s_jlist_row(void *arg, const as_job_t *job)
+{
+    s_jlist_ctx_t *ctx = arg;
+    as_job_pack(ctx->pk, job, 0);
+    ctx->rows++;
+    ctx->last = job->id;
+}
+
+static as_code_t s_job_list(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
+    as_path_t path;
+    uint32_t limit = AS_DEFAULT_LIST;
+    uint64_t after;
+    as_code_t rc = s_params(req, f, 2, 0, &path, err);
+    if (rc) return rc;
+    if ((rc = s_id_cursor(&f[0], &after, &path, err))) return rc;
+    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, "jobs");
+    size_t at = s_array_later(w);
+    s_jlist_ctx_t ctx = {.pk = &w->pk};
+    uint64_t total;
+    bool more;
+    if ((rc = as_store_job_list(&w->rd, after, limit, s_jlist_row, &ctx, &total, &more, err)))
+        return rc;
+    s_array_patch(w, at, ctx.rows);
+    s_pack_id_cursor(&w->pk, more, ctx.last);
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+    return AS_OK;
 }
 
 const as_method_t as_methods[AS_M_COUNT] = {
@@ -524,6 +618,9 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_RESPONSE_GET] = {"response.get", AS_M_INLINE, s_response_get},
     [AS_M_RESPONSE_LIST] = {"response.list", AS_M_INLINE, s_response_list},
     [AS_M_REPORT] = {"assessment.report", AS_M_INLINE, s_report},
+    [AS_M_REGRADE] = {"assessment.regrade", AS_M_ADMIN, s_regrade},
+    [AS_M_JOB_GET] = {"job.get", AS_M_INLINE, s_job_get},
+    [AS_M_JOB_LIST] = {"job.list", AS_M_INLINE, s_job_list},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -539,6 +636,9 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_RESPONSE_GET] = "response.get",
     [AS_M_RESPONSE_LIST] = "response.list",
     [AS_M_REPORT] = "assessment.report",
+    [AS_M_REGRADE] = "assessment.regrade",
+    [AS_M_JOB_GET] = "job.get",
+    [AS_M_JOB_LIST] = "job.list",
     [AS_M_INVALID] = "invalid",
 };
 

@@ -28,6 +28,9 @@ enum {
     AS_M_RESPONSE_GET,
     AS_M_RESPONSE_LIST,
     AS_M_REPORT,
+    AS_M_REGRADE,
+    AS_M_JOB_GET,
+    AS_M_JOB_LIST,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -31,6 +31,9 @@ typedef struct {
     uint32_t k;
     uint64_t n;
     double sum_t, sum_t2;
+    uint32_t gen; /* generation: a regrade starts a new one (store_stats.c) */
+    uint32_t reserved;
+    uint64_t job; /* the regrade job rebuilding them; 0: complete */
     as_item_sums_t items[];
 } as_stats_sums_t;
 

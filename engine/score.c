@@ -238,8 +238,10 @@ double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *i
     return raw * it->weight;
 }
 
-as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
-                           double *total, double *item_scores, as_err_t *err)
+/* lenient (stored answers, as_score_stored): answers to items the table does not have are
+ * skipped, and an answer that is not a valid value for its item counts as no answer. */
+static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
+                         double *total, double *item_scores, as_err_t *err, bool lenient)
 {
     uint32_t n;
     uint32_t n_items = t->hdr.n_items;
@@ -255,6 +257,10 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
         if (as_mp_str(r, &k, &kl) != AS_MP_OK)
             return as_err_at(err, AS_BAD_REQUEST, path, "item ids must be strings");
         int32_t pos = as_table_find(t, k, kl);
+        if (lenient && pos < 0) {
+            if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK) return AS_BAD_REQUEST;
+            continue;
+        }
         const char *problem = pos < 0               ? "no item with this id in assessment"
                               : self->answered[pos] ? "answered twice"
                                                     : NULL;
@@ -273,6 +279,12 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
         as_mp_t value_at = *r;
         as_code_t rc = as_values_read(r, (as_card_t)it.card, (as_base_t)it.base, self->vals,
                                       AS_MAX_VALUES, &nv, path, NULL);
+        if (rc && lenient) {
+            self->answered[pos] = 0;
+            *r = value_at;
+            if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK) return AS_BAD_REQUEST;
+            continue;
+        }
         if (rc) {
             if (err) { /* read it again, now with the item in the path, for the message */
                 as_path_key(path, k, kl);
@@ -287,6 +299,20 @@ as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, a
     }
     *total = sum;
     return AS_OK;
+}
+
+as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
+                           double *total, double *item_scores, as_err_t *err)
+{
+    return s_score(self, t, r, path, total, item_scores, err, false);
+}
+
+as_code_t as_score_stored(as_scorer_t *self, const as_table_t *t, as_mp_t *r, double *total,
+                          double *item_scores)
+{
+    as_path_t path;
+    as_path_init(&path, "answers");
+    return s_score(self, t, r, &path, total, item_scores, NULL, true);
 }
 
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)

@@ -16,6 +16,7 @@
 #define AS_STORE_H
 
 #include "err.h"
+#include "job.h"
 #include "report.h"
 #include "table.h"
 
@@ -118,18 +119,36 @@ uint64_t as_store_next_rid(as_wtxn_t *txn);
  * response.get returns), with its indexes and the idempotency key. */
 as_code_t as_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                 uint32_t attempt, const void *record, size_t len, as_err_t *err);
+/* The highest response id given so far (0: none). */
+uint64_t as_store_last_rid(as_wtxn_t *txn);
+/* Replaces the record of stored response rid of assessment a (a regrade). */
+as_code_t as_store_response_replace(as_wtxn_t *txn, const char *a, uint32_t alen, uint64_t rid,
+                                    const void *record, size_t len, as_err_t *err);
 /* A stored response read inside the write transaction (valid until commit). */
 as_code_t as_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **record, size_t *len,
                                  as_err_t *err);
 
 /* ---- item statistics (report.h) ---- */
 
-/* Updates the statistics of s->assessment for a learner's new latest attempt scored with table
- * t: x[] the item scores, answered[] which items were answered. The learner's previous latest
- * attempt is subtracted when it was scored with the same version; statistics of another version
- * are started afresh. */
-as_code_t as_store_stats_update(as_wtxn_t *txn, const as_subject_t *s, const as_table_t *t,
-                                const double *x, const uint8_t *answered, as_err_t *err);
+/* Updates the statistics of s->assessment for a learner's new latest attempt, response rid,
+ * scored with table t: x[] the item scores, answered[] which items were answered. The learner's
+ * previous latest attempt is subtracted when it counts in these statistics (same version and
+ * generation); statistics of another version are started afresh (a new generation). */
+as_code_t as_store_stats_update(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                const as_table_t *t, const double *x, const uint8_t *answered,
+                                as_err_t *err);
+/* A regrade's start: the statistics of assessment a begin afresh for table t with a new
+ * generation (*gen), marked as being rebuilt by job. Submissions from now on count in them. */
+as_code_t as_store_stats_reset(as_wtxn_t *txn, const char *a, uint32_t alen, const as_table_t *t,
+                               uint64_t job, uint32_t *gen, as_err_t *err);
+/* A regraded response rid of learner s->learner: counted in generation gen when it is still the
+ * learner's latest attempt and not counted yet (a submission since the start replaced it, or a
+ * newer version restarted the statistics: nothing to do). */
+as_code_t as_store_stats_regraded(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                  const as_table_t *t, uint32_t gen, const double *x,
+                                  const uint8_t *answered, as_err_t *err);
+/* A regrade's end: the statistics of t's version are complete again (when job rebuilt them). */
+as_code_t as_store_stats_rebuilt(as_wtxn_t *txn, const as_table_t *t, uint64_t job, as_err_t *err);
 
 /* The statistics of an assessment for table t (all zero when there are none for its version),
  * and its distinct totals in increasing order: both malloc'ed, the caller frees them. */
@@ -149,5 +168,21 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
                                  bool *more, as_err_t *err);
 /* The next notification sequence number (persisted with the transaction). */
 uint64_t as_store_next_seq(as_wtxn_t *txn);
+
+/* ---- jobs (job.h) ---- */
+
+/* Stores a new job, giving it the next job id (job->id). */
+as_code_t as_store_job_new(as_wtxn_t *txn, as_job_t *job, as_err_t *err);
+as_code_t as_store_job_put(as_wtxn_t *txn, const as_job_t *job, as_err_t *err);
+/* A job, read inside the write transaction or by a reader: not_found when there is none. */
+as_code_t as_store_job_wget(as_wtxn_t *txn, uint64_t id, as_job_t *job, as_err_t *err);
+as_code_t as_store_job_get(as_reader_t *rd, uint64_t id, as_job_t *job, as_err_t *err);
+/* Calls fn for up to limit jobs in id order after `after` (0: from the first). */
+typedef void (*as_job_fn)(void *arg, const as_job_t *job);
+as_code_t as_store_job_list(as_reader_t *rd, uint64_t after, uint32_t limit, as_job_fn fn,
+                            void *arg, uint64_t *total, bool *more, as_err_t *err);
+/* The first job not finished (queued, or running when the engine stopped): AS_OK, or
+ * AS_NOT_FOUND when there is none. */
+as_code_t as_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err);
 
 #endif

@@ -18,6 +18,7 @@ struct as_store {
     MDB_dbi idem;      /* [assessment, 0, learner, 0, key] -> rid BE64 */
     MDB_dbi latest; /* [assessment, 0, learner] -> the learner's latest attempt (store_stats.c) */
     MDB_dbi totals; /* [assessment, 0, ordered total] -> count of latest attempts with it */
+    MDB_dbi jobs;   /* job id BE64 -> as_job_t */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */
@@ -30,6 +31,9 @@ struct as_wtxn {
     uint64_t rid; /* last response id */
     bool seq_dirty, rid_dirty;
 };
+
+/* Whether rid is the latest response of learner s->learner at s->assessment (learner index). */
+bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid);
 
 /* An LMDB error as an as_code_t (a full map sets store->full and is `unavailable`). */
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what);

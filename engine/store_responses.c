@@ -253,3 +253,40 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
     mdb_cursor_close(cur);
     return code;
 }
+
+uint64_t as_store_last_rid(as_wtxn_t *w)
+{
+    return w->rid;
+}
+
+as_code_t as_store_response_replace(as_wtxn_t *w, const char *a, uint32_t alen, uint64_t rid,
+                                    const void *record, size_t len, as_err_t *err)
+{
+    s_key_t k = {.n = 0};
+    s_add(&k, a, alen);
+    s_sep(&k);
+    s_rid(&k, rid);
+    MDB_val key = s_val(&k), v = {len, (void *)record};
+    int rc = mdb_put(w->txn, w->store->responses, &key, &v, 0);
+    return rc ? as_store_mdb(w->store, rc, err, "store response") : AS_OK;
+}
+
+bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid)
+{
+    /* the last key of [assessment, 0, learner, 0, *]: seek past it, step back */
+    s_key_t k;
+    s_learner_key(&k, s);
+    s_sep(&k);
+    size_t prefix = k.n;
+    s_rid(&k, UINT64_MAX);
+    MDB_cursor *cur;
+    if (mdb_cursor_open(w->txn, w->store->learners, &cur)) return false;
+    MDB_val key = s_val(&k), v;
+    int rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+    rc =
+        rc == 0 ? mdb_cursor_get(cur, &key, &v, MDB_PREV) : mdb_cursor_get(cur, &key, &v, MDB_LAST);
+    bool latest = rc == 0 && key.mv_size == prefix + 8 && memcmp(key.mv_data, k.b, prefix) == 0 &&
+                  s_get64((const uint8_t *)key.mv_data + prefix) == rid;
+    mdb_cursor_close(cur);
+    return latest;
+}

@@ -11,11 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A learner's latest attempt as counted in the statistics; x[k] and answered[k] follow. */
 typedef struct {
     uint64_t rid;
     uint32_t version;
     uint32_t k;
     double total;
+    uint32_t gen; /* the statistics generation it was counted in */
+    uint32_t reserved;
 } s_latest_t;
 
 #define S_KEY_MAX (AS_MAX_ID + AS_MAX_NAME + 16)
@@ -81,82 +84,198 @@ static int s_totals_clear(as_wtxn_t *w, const char *a, uint32_t alen)
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, const as_table_t *t,
-                                const double *x, const uint8_t *answered, as_err_t *err)
+/* The statistics of one assessment being changed in a write transaction. */
+typedef struct {
+    as_wtxn_t *w;
+    const char *a;
+    uint32_t alen;
+    uint32_t k;
+    size_t size;
+    uint8_t kb[3 + AS_MAX_ID];
+    MDB_val key;
+    as_stats_sums_t *sums;
+} s_stats_t;
+
+/* Loads the statistics of assessment a for table t. Returns 0 with *current telling whether the
+ * stored ones are for t's version (else sums is zeroed, with the stored generation kept). */
+static int s_load(s_stats_t *st, as_wtxn_t *w, const char *a, uint32_t alen, const as_table_t *t,
+                  bool *current)
 {
-    as_store_t *st = w->store;
-    uint32_t k = t->hdr.n_items;
-    size_t size = as_stats_sums_size(k);
-    as_stats_sums_t *sums = calloc(1, size);
-    uint8_t *latest = malloc(sizeof(s_latest_t) + (size_t)k * (sizeof(double) + 1));
-    int rc = 0;
-    if (!sums || !latest) {
-        free(sums);
-        free(latest);
-        return as_err_set(err, AS_INTERNAL, "out of memory");
+    st->w = w;
+    st->a = a;
+    st->alen = alen;
+    st->k = t->hdr.n_items;
+    st->size = as_stats_sums_size(st->k);
+    memcpy(st->kb, "st:", 3);
+    memcpy(st->kb + 3, a, alen);
+    st->key = (MDB_val){3 + (size_t)alen, st->kb};
+    st->sums = calloc(1, st->size);
+    if (!st->sums) return ENOMEM;
+    *current = false;
+    MDB_val v;
+    if (mdb_get(w->txn, w->store->meta, &st->key, &v) == 0 && v.mv_size >= sizeof *st->sums) {
+        as_stats_sums_t hdr;
+        memcpy(&hdr, v.mv_data, sizeof hdr);
+        st->sums->gen = hdr.gen;
+        *current = v.mv_size == st->size && hdr.version == t->hdr.version && hdr.k == st->k;
+        if (*current) memcpy(st->sums, v.mv_data, st->size);
     }
-    /* the statistics, or a fresh start for this version */
-    uint8_t kb[S_KEY_MAX];
-    memcpy(kb, "st:", 3);
-    memcpy(kb + 3, s->assessment, s->assessment_len);
-    MDB_val sk = {3 + (size_t)s->assessment_len, kb}, v;
-    bool fresh = true;
-    if (mdb_get(w->txn, st->meta, &sk, &v) == 0 && v.mv_size == size) {
-        memcpy(sums, v.mv_data, size);
-        fresh = sums->version != t->hdr.version || sums->k != k;
-    }
-    if (fresh) {
-        memset(sums, 0, size);
-        sums->version = t->hdr.version;
-        sums->k = k;
-        rc = s_totals_clear(w, s->assessment, s->assessment_len);
-    }
-    /* the learner's previous latest attempt, when it counts in these statistics */
-    uint8_t lk[S_KEY_MAX];
-    size_t ln = s_prefix(lk, s->assessment, s->assessment_len);
-    memcpy(lk + ln, s->learner, s->learner_len);
-    MDB_val lkey = {ln + s->learner_len, lk};
-    size_t lsize = sizeof(s_latest_t) + (size_t)k * (sizeof(double) + 1);
-    if (!rc && mdb_get(w->txn, st->latest, &lkey, &v) == 0 && v.mv_size == lsize) {
-        s_latest_t prev;
-        memcpy(&prev, v.mv_data, sizeof prev);
-        if (prev.version == t->hdr.version && prev.k == k && !fresh) {
-            memcpy(latest, v.mv_data, lsize);
-            double *px = malloc((size_t)k * sizeof(double));
-            if (!px) rc = ENOMEM;
-            if (px) {
-                memcpy(px, latest + sizeof prev, (size_t)k * sizeof(double));
-                as_stats_sums_apply(sums, px, latest + sizeof prev + (size_t)k * sizeof(double),
-                                    -1);
-                free(px);
-                rc = s_total_add(w, s->assessment, s->assessment_len, prev.total, -1);
-            }
-        }
-    }
-    /* this attempt */
-    double total = 0;
-    for (uint32_t i = 0; i < k; i++)
-        total += x[i];
-    if (!rc) {
-        as_stats_sums_apply(sums, x, answered, +1);
-        rc = s_total_add(w, s->assessment, s->assessment_len, total, +1);
-    }
-    if (!rc) {
-        s_latest_t cur = {.version = t->hdr.version, .k = k, .total = total};
-        memcpy(latest, &cur, sizeof cur);
-        memcpy(latest + sizeof cur, x, (size_t)k * sizeof(double));
-        memcpy(latest + sizeof cur + (size_t)k * sizeof(double), answered, k);
-        v = (MDB_val){lsize, latest};
-        rc = mdb_put(w->txn, st->latest, &lkey, &v, 0);
-    }
-    if (!rc) {
-        v = (MDB_val){size, sums};
-        rc = mdb_put(w->txn, st->meta, &sk, &v, 0);
-    }
-    free(sums);
-    free(latest);
+    return 0;
+}
+
+/* Starts the statistics afresh for t's version: a new generation, no totals. */
+static int s_restart(s_stats_t *st, const as_table_t *t, uint64_t job)
+{
+    uint32_t gen = st->sums->gen + 1;
+    memset(st->sums, 0, st->size);
+    st->sums->version = t->hdr.version;
+    st->sums->k = st->k;
+    st->sums->gen = gen;
+    st->sums->job = job;
+    return s_totals_clear(st->w, st->a, st->alen);
+}
+
+static int s_store(s_stats_t *st)
+{
+    MDB_val v = {st->size, st->sums};
+    return mdb_put(st->w->txn, st->w->store->meta, &st->key, &v, 0);
+}
+
+static as_code_t s_done(s_stats_t *st, int rc, as_err_t *err)
+{
+    free(st->sums);
     if (rc == ENOMEM) return as_err_set(err, AS_INTERNAL, "out of memory");
-    return rc ? as_store_mdb(st, rc, err, "update statistics") : AS_OK;
+    return rc ? as_store_mdb(st->w->store, rc, err, "update statistics") : AS_OK;
+}
+
+/* The learner's latest-attempt entry: its key, and (when present and of this layout and item
+ * count) its header in *prev with x and answered pointing into the map. */
+typedef struct {
+    uint8_t kb[S_KEY_MAX];
+    MDB_val key;
+    size_t size;
+    bool found;
+    s_latest_t prev;
+    const double *x; /* unaligned in the map: read with memcpy */
+    const uint8_t *answered;
+} s_latest_ref_t;
+
+static void s_latest_find(s_latest_ref_t *l, as_wtxn_t *w, const as_subject_t *s, uint32_t k)
+{
+    size_t n = s_prefix(l->kb, s->assessment, s->assessment_len);
+    memcpy(l->kb + n, s->learner, s->learner_len);
+    l->key = (MDB_val){n + s->learner_len, l->kb};
+    l->size = sizeof(s_latest_t) + (size_t)k * (sizeof(double) + 1);
+    MDB_val v;
+    l->found = mdb_get(w->txn, w->store->latest, &l->key, &v) == 0 && v.mv_size == l->size;
+    if (l->found) {
+        memcpy(&l->prev, v.mv_data, sizeof l->prev);
+        l->found = l->prev.k == k;
+        l->x = (const double *)(const void *)((const uint8_t *)v.mv_data + sizeof l->prev);
+        l->answered = (const uint8_t *)v.mv_data + sizeof l->prev + (size_t)k * sizeof(double);
+    }
+}
+
+/* Adds (sign +1) or subtracts (-1) one attempt: the sums and the totals' counts. */
+static int s_apply(s_stats_t *st, const double *x, const uint8_t *answered, double total, int sign)
+{
+    as_stats_sums_apply(st->sums, x, answered, sign);
+    return s_total_add(st->w, st->a, st->alen, total, sign);
+}
+
+/* Subtracts the learner's previous latest attempt when it counts in these statistics. */
+static int s_subtract_prev(s_stats_t *st, const s_latest_ref_t *l)
+{
+    if (!l->found || l->prev.version != st->sums->version || l->prev.gen != st->sums->gen) return 0;
+    double *px = malloc((size_t)st->k * sizeof(double));
+    if (!px) return ENOMEM;
+    memcpy(px, l->x, (size_t)st->k * sizeof(double));
+    int rc = s_apply(st, px, l->answered, l->prev.total, -1);
+    free(px);
+    return rc;
+}
+
+/* Counts attempt rid as the learner's latest: adds it and records it in `latest`. */
+static int s_count(s_stats_t *st, s_latest_ref_t *l, uint64_t rid, const double *x,
+                   const uint8_t *answered)
+{
+    double total = 0;
+    for (uint32_t i = 0; i < st->k; i++)
+        total += x[i];
+    int rc = s_apply(st, x, answered, total, +1);
+    if (rc) return rc;
+    uint8_t *buf = malloc(l->size);
+    if (!buf) return ENOMEM;
+    s_latest_t cur = {
+        .rid = rid, .version = st->sums->version, .k = st->k, .total = total, .gen = st->sums->gen};
+    memcpy(buf, &cur, sizeof cur);
+    memcpy(buf + sizeof cur, x, (size_t)st->k * sizeof(double));
+    memcpy(buf + sizeof cur + (size_t)st->k * sizeof(double), answered, st->k);
+    MDB_val v = {l->size, buf};
+    rc = mdb_put(st->w->txn, st->w->store->latest, &l->key, &v, 0);
+    free(buf);
+    return rc;
+}
+
+as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
+                                const as_table_t *t, const double *x, const uint8_t *answered,
+                                as_err_t *err)
+{
+    s_stats_t st;
+    bool current;
+    int rc = s_load(&st, w, s->assessment, s->assessment_len, t, &current);
+    if (!rc && !current) rc = s_restart(&st, t, 0);
+    s_latest_ref_t l;
+    if (!rc) {
+        s_latest_find(&l, w, s, st.k);
+        rc = s_subtract_prev(&st, &l);
+    }
+    if (!rc) rc = s_count(&st, &l, rid, x, answered);
+    if (!rc) rc = s_store(&st);
+    return s_done(&st, rc, err);
+}
+
+as_code_t as_store_stats_reset(as_wtxn_t *w, const char *a, uint32_t alen, const as_table_t *t,
+                               uint64_t job, uint32_t *gen, as_err_t *err)
+{
+    s_stats_t st;
+    bool current;
+    int rc = s_load(&st, w, a, alen, t, &current);
+    if (!rc) rc = s_restart(&st, t, job);
+    if (!rc) rc = s_store(&st);
+    *gen = rc ? 0 : st.sums->gen;
+    return s_done(&st, rc, err);
+}
+
+as_code_t as_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
+                                  const as_table_t *t, uint32_t gen, const double *x,
+                                  const uint8_t *answered, as_err_t *err)
+{
+    s_stats_t st;
+    bool current;
+    int rc = s_load(&st, w, s->assessment, s->assessment_len, t, &current);
+    if (rc || !current || st.sums->gen != gen || !as_store_is_latest(w, s, rid))
+        return s_done(&st, rc, err);
+    s_latest_ref_t l;
+    s_latest_find(&l, w, s, st.k);
+    if (l.found && l.prev.rid == rid && l.prev.version == st.sums->version && l.prev.gen == gen)
+        return s_done(&st, 0, err); /* counted already */
+    rc = s_count(&st, &l, rid, x, answered);
+    if (!rc) rc = s_store(&st);
+    return s_done(&st, rc, err);
+}
+
+as_code_t as_store_stats_rebuilt(as_wtxn_t *w, const as_table_t *t, uint64_t job, as_err_t *err)
+{
+    s_stats_t st;
+    bool current;
+    const char *a = as_table_str(t, t->hdr.id_off);
+    int rc = s_load(&st, w, a, t->hdr.id_len, t, &current);
+    if (!rc && current && st.sums->job == job) {
+        st.sums->job = 0;
+        rc = s_store(&st);
+    }
+    return s_done(&st, rc, err);
 }
 
 as_code_t as_store_stats_read(as_reader_t *rd, const as_table_t *t, as_stats_sums_t **out,

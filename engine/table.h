@@ -199,6 +199,13 @@ void as_scorer_destroy(as_scorer_t **self_p);
 as_code_t as_score_answers(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_path_t *path,
                            double *total, double *item_scores, as_err_t *err);
 
+/* Scores stored answers (a regrade) against a table that may have changed since they were
+ * accepted: answers to items the table no longer has are skipped, and an answer that is no longer
+ * a valid value for its item (its type changed) counts as no answer. Fails (bad_request) only on
+ * bytes that are not an answers map. */
+as_code_t as_score_stored(as_scorer_t *self, const as_table_t *t, as_mp_t *r, double *total,
+                          double *item_scores);
+
 /* Which items the last as_score_answers call found answered (n_items flags, definition order);
  * valid until the next call. */
 const uint8_t *as_scorer_answered(const as_scorer_t *self);

@@ -6,8 +6,10 @@
  * it is durable (under --sync full; see as_sync_t for the other modes). When the map is full the
  * batch is aborted, the map grown and the batch replayed.
  */
+#include "clock.h"
 #include "log.h"
-#include "methods.h"
+#include "record.h"
+#include "writer_int.h"
 
 #include <errno.h>
 #include <math.h>
@@ -17,51 +19,26 @@
 
 #define S_BATCH 256
 
-typedef struct {
-    as_frames_t fr; /* [hdr][envelope][arguments] */
-    as_hdr_t hdr;
-    int args; /* index of the first argument frame */
-    as_code_t code;
-    as_err_t err;
-    msgpack_sbuffer reply; /* the response body, ready to send after the commit */
-    msgpack_packer reply_pk;
-    msgpack_sbuffer note; /* the notification body; note_topic[0] == 0: none */
-    msgpack_packer note_pk;
-    char note_topic[16 + AS_MAX_ID];
-} s_write_t;
-
-typedef struct {
-    as_engine_t *e;
-    void *in, *to_broker, *pub;
-    as_tstat_t *stats;
-    as_scorer_t *scorer;
-    double *item_scores; /* AS_MAX_ITEMS */
-    uint8_t *answered;   /* AS_MAX_ITEMS */
-    msgpack_sbuffer rec; /* a response record being stored */
-    msgpack_packer rec_pk;
-    s_write_t *batch;
-    int n;
-    uint64_t last_sync; /* --sync periodic: when the data was last flushed */
-    bool unsynced;      /* commits not yet flushed (periodic, none) */
-} s_writer_t;
-
-static const char *s_arg(s_write_t *w, int i, size_t *len)
+const char *as_write_arg(as_write_t *w, int i, size_t *len)
 {
     zmq_msg_t *m = &w->fr.f[w->args + i];
     *len = zmq_msg_size(m);
     return zmq_msg_data(m);
 }
 
-static void s_topic(s_write_t *w, const char *prefix, const char *id, size_t len)
+msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len)
 {
-    snprintf(w->note_topic, sizeof w->note_topic, "%s.%.*s", prefix, (int)len, id);
+    char topic[16 + AS_MAX_ID];
+    int n = snprintf(topic, sizeof topic, "%s.%.*s", prefix, (int)len, id);
+    as_pack_str(&w->notes_pk, topic, (size_t)n < sizeof topic ? (size_t)n : sizeof topic - 1);
+    return &w->notes_pk;
 }
 
-static void s_put(as_wtxn_t *txn, s_write_t *w)
+static void s_put(as_wtxn_t *txn, as_write_t *w)
 {
     size_t src_len, blob_len;
-    const char *src = s_arg(w, 0, &src_len);
-    uint8_t *blob = (uint8_t *)s_arg(w, 1, &blob_len);
+    const char *src = as_write_arg(w, 0, &src_len);
+    uint8_t *blob = (uint8_t *)as_write_arg(w, 1, &blob_len);
     as_table_t t;
     uint32_t version;
     if ((w->code = as_table_open(blob, blob_len, &t, &w->err))) return;
@@ -80,8 +57,7 @@ static void s_put(as_wtxn_t *txn, s_write_t *w)
     msgpack_pack_uint32(pk, t.hdr.n_items);
     as_pack_cstr(pk, "max_score");
     msgpack_pack_double(pk, t.hdr.max_score);
-    s_topic(w, "assessment", id, t.hdr.id_len);
-    pk = &w->note_pk;
+    pk = as_write_note(w, "assessment", id, t.hdr.id_len);
     msgpack_pack_map(pk, 5);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, "put");
@@ -95,17 +71,16 @@ static void s_put(as_wtxn_t *txn, s_write_t *w)
     msgpack_pack_uint64(pk, as_store_next_seq(txn));
 }
 
-static void s_delete(as_wtxn_t *txn, s_write_t *w)
+static void s_delete(as_wtxn_t *txn, as_write_t *w)
 {
     size_t len, flen;
-    const char *id = s_arg(w, 0, &len);
-    const char *force = s_arg(w, 1, &flen);
+    const char *id = as_write_arg(w, 0, &len);
+    const char *force = as_write_arg(w, 1, &flen);
     w->code = as_store_delete_assessment(txn, id, (uint32_t)len, flen && force[0], &w->err);
     if (w->code) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     msgpack_pack_map(&w->reply_pk, 0);
-    s_topic(w, "assessment", id, len);
-    msgpack_packer *pk = &w->note_pk;
+    msgpack_packer *pk = as_write_note(w, "assessment", id, len);
     msgpack_pack_map(pk, 3);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, "delete");
@@ -133,18 +108,8 @@ static void s_pack_result(msgpack_packer *pk, const void *record, size_t len)
     }
 }
 
-static void s_now_rfc3339(char *buf, size_t n)
-{
-    struct timespec ts;
-    struct tm tm;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    gmtime_r(&ts.tv_sec, &tm);
-    snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ldZ", tm.tm_year + 1900, tm.tm_mon + 1,
-             tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
-}
-
 /* Reads the worker's item scores and answered flags (k of each) into the writer's arrays. */
-static bool s_read_items(s_writer_t *wr, as_mp_t *r, uint32_t *k)
+static bool s_read_items(as_writer_t *wr, as_mp_t *r, uint32_t *k)
 {
     uint32_t n, m;
     if (as_mp_array(r, &n) || n > AS_MAX_ITEMS) return false;
@@ -162,10 +127,10 @@ static bool s_read_items(s_writer_t *wr, as_mp_t *r, uint32_t *k)
 
 /* args[0]: [assessment, learner, key | nil, version, [item scores], [answered], answers]
  * (see methods.c s_submit) */
-static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
+static void s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     size_t len;
-    const char *args = s_arg(w, 0, &len);
+    const char *args = as_write_arg(w, 0, &len);
     as_mp_t r;
     uint32_t n, version, k;
     as_subject_t s = {0};
@@ -216,61 +181,37 @@ static void s_submit(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     }
     rid = as_store_next_rid(txn);
     uint32_t attempt = attempts + 1;
-    char when[64];
-    s_now_rfc3339(when, sizeof when);
-    /* The record, exactly as response.get returns it. */
-    msgpack_packer *pk = &wr->rec_pk;
+    char when[40];
+    as_rfc3339(as_wall_s(), when, sizeof when);
+    as_record_t record = {.response_id = rid,
+                          .assessment = s.assessment,
+                          .assessment_len = s.assessment_len,
+                          .learner = s.learner,
+                          .learner_len = s.learner_len,
+                          .attempt = attempt,
+                          .submitted_at = when,
+                          .submitted_at_len = (uint32_t)strlen(when),
+                          .answers = answers.p,
+                          .answers_len = as_mp_left(&answers)};
     msgpack_sbuffer_clear(&wr->rec);
-    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(&t));
-    as_pack_cstr(pk, "response_id");
-    msgpack_pack_uint64(pk, rid);
-    as_pack_cstr(pk, "assessment");
-    as_pack_str(pk, s.assessment, s.assessment_len);
-    as_pack_cstr(pk, "version");
-    msgpack_pack_uint32(pk, t.hdr.version);
-    as_pack_cstr(pk, "learner");
-    as_pack_str(pk, s.learner, s.learner_len);
-    as_pack_cstr(pk, "attempt");
-    msgpack_pack_uint32(pk, attempt);
-    as_table_pack_outcome(pk, &t, score);
-    as_pack_cstr(pk, "submitted_at");
-    as_pack_cstr(pk, when);
-    as_pack_cstr(pk, "answers");
-    as_pack_raw(pk, answers.p, as_mp_left(&answers));
+    as_record_pack(&wr->rec_pk, &record, &t, score);
     if ((w->code =
              as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
         return;
-    if ((w->code = as_store_stats_update(txn, &s, &t, wr->item_scores, answered, &w->err))) return;
+    if ((w->code = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, &w->err)))
+        return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
-    s_topic(w, "score", s.assessment, s.assessment_len);
-    pk = &w->note_pk;
-    msgpack_pack_map(pk, 8);
-    as_pack_cstr(pk, "response_id");
-    msgpack_pack_uint64(pk, rid);
-    as_pack_cstr(pk, "learner");
-    as_pack_str(pk, s.learner, s.learner_len);
-    as_pack_cstr(pk, "attempt");
-    msgpack_pack_uint32(pk, attempt);
-    as_pack_cstr(pk, "score");
-    msgpack_pack_double(pk, score);
-    as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
-    as_pack_cstr(pk, "ratio");
-    msgpack_pack_double(pk, as_table_ratio(&t, score));
-    as_pack_cstr(pk, "version");
-    msgpack_pack_uint32(pk, t.hdr.version);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
+                        score, as_store_next_seq(txn), 0);
 }
 
 /* Applies one write inside the transaction, preparing its response and notification. */
-static void s_apply(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
+static void s_apply(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     w->code = AS_OK;
-    w->note_topic[0] = '\0';
     msgpack_sbuffer_clear(&w->reply);
-    msgpack_sbuffer_clear(&w->note);
+    msgpack_sbuffer_clear(&w->notes);
     switch ((as_op_t)w->hdr.op) {
     case AS_OP_PUT:
         s_put(txn, w);
@@ -281,14 +222,20 @@ static void s_apply(s_writer_t *wr, as_wtxn_t *txn, s_write_t *w)
     case AS_OP_SUBMIT:
         s_submit(wr, txn, w);
         break;
+    case AS_OP_JOB_NEW:
+        as_write_job_new(wr, txn, w);
+        break;
+    case AS_OP_JOB_STEP:
+        as_write_job_step(wr, txn, w);
+        break;
     default:
         w->code = as_err_set(&w->err, AS_INTERNAL, "unknown write operation %d", w->hdr.op);
     }
-    if (w->code) w->note_topic[0] = '\0';
+    if (w->code) msgpack_sbuffer_clear(&w->notes);
 }
 
 /* Runs the batch in one transaction; on a full map, grows it and runs the batch again. */
-static as_code_t s_commit(s_writer_t *wr, as_err_t *err)
+static as_code_t s_commit(as_writer_t *wr, as_err_t *err)
 {
     as_store_t *store = wr->e->store;
     for (int attempt = 0; attempt < 32; attempt++) {
@@ -308,11 +255,33 @@ static as_code_t s_commit(s_writer_t *wr, as_err_t *err)
     return as_err_set(err, AS_INTERNAL, "the data map could not be grown enough");
 }
 
-/* Sends one write's response (its error when it failed) and publishes its notification. */
-static void s_finish(s_writer_t *wr, s_write_t *w)
+/* Publishes the write's notifications. PUB never blocks: at its high-water mark it drops, and
+ * subscribers see a gap in seq. */
+static void s_publish(as_writer_t *wr, as_write_t *w)
+{
+    as_mp_t r;
+    as_mp_init(&r, w->notes.data, w->notes.size);
+    while (as_mp_left(&r)) {
+        const char *topic;
+        uint32_t tn;
+        const uint8_t *body = NULL;
+        if (as_mp_str(&r, &topic, &tn) == AS_MP_OK) body = r.p;
+        if (!body || as_mp_skip(&r, AS_MAX_DEPTH) != AS_MP_OK) {
+            AS_LOG(AS_LOG_ERROR, "writer: malformed notification buffer");
+            return;
+        }
+        if (zmq_send(wr->pub, topic, tn, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)tn)
+            zmq_send(wr->pub, body, (size_t)(r.p - body), ZMQ_DONTWAIT);
+    }
+}
+
+/* Sends one write's response (its error when it failed) and publishes its notifications. A
+ * job's own writes (AS_ROLE_JOB) are answered to the job thread. */
+static void s_finish(as_writer_t *wr, as_write_t *w)
 {
     if (w->code) {
         msgpack_sbuffer_clear(&w->reply);
+        msgpack_sbuffer_clear(&w->notes);
         as_response_error(&w->reply_pk, w->hdr.msgid, w->code, w->err.msg);
     }
     /* [hdr][envelope][response]: the argument frames make way for the response. */
@@ -321,17 +290,15 @@ static void s_finish(s_writer_t *wr, s_write_t *w)
         zmq_msg_close(&fr->f[i]);
     fr->n = w->args + 1;
     as_frames_set(fr, w->args, w->reply.data, w->reply.size);
-    as_stats_record(wr->stats, w->hdr.method, w->code != AS_OK, as_now_ns() - w->hdr.t_recv);
-    if (as_frames_send(wr->to_broker, fr, 0, 0)) as_frames_close(fr);
-    /* PUB never blocks: at its high-water mark it drops, and subscribers see a gap in seq. */
-    size_t tn = strlen(w->note_topic);
-    if (!w->code && tn &&
-        zmq_send(wr->pub, w->note_topic, tn, ZMQ_SNDMORE | ZMQ_DONTWAIT) == (int)tn)
-        zmq_send(wr->pub, w->note.data, w->note.size, ZMQ_DONTWAIT);
+    bool internal = w->hdr.role == AS_ROLE_JOB;
+    if (!internal)
+        as_stats_record(wr->stats, w->hdr.method, w->code != AS_OK, as_now_ns() - w->hdr.t_recv);
+    if (as_frames_send(internal ? wr->to_jobs : wr->to_broker, fr, 0, 0)) as_frames_close(fr);
+    s_publish(wr, w);
 }
 
 /* --sync periodic and none: flush when due (or when forced, at shutdown). */
-static void s_flush(s_writer_t *wr, bool force)
+static void s_flush(as_writer_t *wr, bool force)
 {
     as_engine_t *e = wr->e;
     if (!wr->unsynced || e->sync == AS_SYNC_FULL) return;
@@ -346,7 +313,7 @@ static void s_flush(s_writer_t *wr, bool force)
 }
 
 /* Waits for the next write; with unsynced periodic data, no longer than the sync is due. */
-static int s_wait(s_writer_t *wr)
+static int s_wait(as_writer_t *wr)
 {
     as_engine_t *e = wr->e;
     long timeout = -1;
@@ -361,10 +328,11 @@ static int s_wait(s_writer_t *wr)
 void *as_writer_run(void *arg)
 {
     as_engine_t *e = arg;
-    s_writer_t wr = {.e = e, .stats = as_stats_slot(e->stats, 1), .last_sync = as_now_ns()};
+    as_writer_t wr = {.e = e, .stats = as_stats_slot(e->stats, 1), .last_sync = as_now_ns()};
     wr.in = e->writer_in;
     wr.pub = e->pub;
     wr.to_broker = zmq_socket(e->zctx, ZMQ_PUSH);
+    wr.to_jobs = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
     wr.scorer = as_scorer_new();
     wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
@@ -372,20 +340,23 @@ void *as_writer_run(void *arg)
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.batch || !wr.scorer || !wr.item_scores || !wr.answered) {
+    if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.scorer || !wr.item_scores ||
+        !wr.answered) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
     for (int i = 0; i < S_BATCH; i++) {
-        s_write_t *w = &wr.batch[i];
+        as_write_t *w = &wr.batch[i];
         msgpack_sbuffer_init(&w->reply);
         msgpack_packer_init(&w->reply_pk, &w->reply, msgpack_sbuffer_write);
-        msgpack_sbuffer_init(&w->note);
-        msgpack_packer_init(&w->note_pk, &w->note, msgpack_sbuffer_write);
+        msgpack_sbuffer_init(&w->notes);
+        msgpack_packer_init(&w->notes_pk, &w->notes, msgpack_sbuffer_write);
     }
     zmq_setsockopt(wr.to_broker, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(wr.to_broker, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(wr.to_broker, AS_EP_REPLIES);
+    zmq_setsockopt(wr.to_jobs, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_connect(wr.to_jobs, AS_EP_JOBS);
     for (;;) {
         int ready = s_wait(&wr);
         if (ready < 0 && errno == ETERM) break;
@@ -395,7 +366,7 @@ void *as_writer_run(void *arg)
         }
         wr.n = 0;
         while (wr.n < S_BATCH) {
-            s_write_t *w = &wr.batch[wr.n];
+            as_write_t *w = &wr.batch[wr.n];
             bool overflow;
             if (as_frames_recv(wr.in, &w->fr, ZMQ_DONTWAIT, &overflow)) break;
             memcpy(&w->hdr, zmq_msg_data(&w->fr.f[0]), sizeof w->hdr);
@@ -408,14 +379,18 @@ void *as_writer_run(void *arg)
         }
         as_err_t err;
         as_code_t rc = s_commit(&wr, &err);
+        bool wake_jobs = false;
         for (int i = 0; i < wr.n; i++) {
-            s_write_t *w = &wr.batch[i];
+            as_write_t *w = &wr.batch[i];
             if (rc) {
                 w->code = rc;
                 w->err = err;
             }
+            wake_jobs |= !w->code && w->hdr.op == AS_OP_JOB_NEW;
             s_finish(&wr, w);
         }
+        /* a new job: the job thread looks for work (a one-frame message) */
+        if (wake_jobs) zmq_send(wr.to_jobs, "wake", 4, ZMQ_DONTWAIT);
         if (rc)
             AS_LOG(AS_LOG_ERROR, "writer: batch of %d failed: %s", wr.n, err.msg);
         else
@@ -425,12 +400,13 @@ void *as_writer_run(void *arg)
     s_flush(&wr, true);
 done:
     if (wr.to_broker) zmq_close(wr.to_broker);
+    if (wr.to_jobs) zmq_close(wr.to_jobs);
     zmq_close(e->writer_in);
     zmq_close(e->pub);
     if (wr.batch)
         for (int i = 0; i < S_BATCH; i++) {
             msgpack_sbuffer_destroy(&wr.batch[i].reply);
-            msgpack_sbuffer_destroy(&wr.batch[i].note);
+            msgpack_sbuffer_destroy(&wr.batch[i].notes);
         }
     free(wr.batch);
     msgpack_sbuffer_destroy(&wr.rec);

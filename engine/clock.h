@@ -1,0 +1,12 @@
+/* clock.h — wall-clock time as the protocol shows it. */
+#ifndef AS_CLOCK_H
+#define AS_CLOCK_H
+
+#include <stddef.h>
+
+/* Seconds since the epoch (CLOCK_REALTIME), to the nanosecond. */
+double as_wall_s(void);
+/* t (seconds since the epoch) as RFC 3339 UTC with milliseconds: 2026-11-22T13:56:07.123Z. */
+void as_rfc3339(double t, char *buf, size_t n);
+
+#endif

@@ -1,0 +1,91 @@
+/* job.c — how a job is shown (job.h). */
+#include "job.h"
+
+#include "clock.h"
+
+static void s_time(msgpack_packer *pk, const char *name, double t)
+{
+    char buf[40];
+    as_pack_cstr(pk, name);
+    if (t <= 0) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    as_rfc3339(t, buf, sizeof buf);
+    as_pack_cstr(pk, buf);
+}
+
+const char *as_job_state_name(unsigned state)
+{
+    static const char *const names[] = {"queued", "running", "done", "failed"};
+    return state < 4 ? names[state] : "unknown";
+}
+
+static void s_pack_changes(msgpack_packer *pk, const as_job_t *job)
+{
+    msgpack_pack_array(pk, job->n_examples);
+    for (uint32_t i = 0; i < job->n_examples; i++) {
+        const as_job_change_t *c = &job->examples[i];
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "response_id");
+        msgpack_pack_uint64(pk, c->response_id);
+        as_pack_cstr(pk, "learner");
+        as_pack_str(pk, c->learner, c->learner_len);
+        as_pack_cstr(pk, "attempt");
+        msgpack_pack_uint32(pk, c->attempt);
+        as_pack_cstr(pk, "old_score");
+        msgpack_pack_double(pk, c->old_score);
+        as_pack_cstr(pk, "new_score");
+        msgpack_pack_double(pk, c->new_score);
+    }
+}
+
+void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
+{
+    bool done = job->state == AS_JOB_DONE, failed = job->state == AS_JOB_FAILED;
+    msgpack_pack_map(pk, 9 + (done ? 1 : 0) + (failed ? 1 : 0) + (seq ? 1 : 0));
+    as_pack_cstr(pk, "job");
+    msgpack_pack_uint64(pk, job->id);
+    as_pack_cstr(pk, "kind");
+    as_pack_cstr(pk, "regrade");
+    as_pack_cstr(pk, "assessment");
+    as_pack_str(pk, job->assessment, job->assessment_len);
+    as_pack_cstr(pk, "dry_run");
+    if (job->dry_run)
+        msgpack_pack_true(pk);
+    else
+        msgpack_pack_false(pk);
+    as_pack_cstr(pk, "state");
+    as_pack_cstr(pk, as_job_state_name(job->state));
+    as_pack_cstr(pk, "progress");
+    msgpack_pack_map(pk, 2);
+    as_pack_cstr(pk, "done");
+    msgpack_pack_uint64(pk, job->done);
+    as_pack_cstr(pk, "total");
+    msgpack_pack_uint64(pk, job->total);
+    s_time(pk, "created_at", job->created_at);
+    s_time(pk, "started_at", job->started_at);
+    s_time(pk, "finished_at", job->finished_at);
+    if (done) {
+        as_pack_cstr(pk, "result");
+        msgpack_pack_map(pk, job->dry_run ? 4 : 3);
+        as_pack_cstr(pk, "version");
+        msgpack_pack_uint32(pk, job->version);
+        as_pack_cstr(pk, "changed");
+        msgpack_pack_uint64(pk, job->changed);
+        as_pack_cstr(pk, "unchanged");
+        msgpack_pack_uint64(pk, job->unchanged);
+        if (job->dry_run) {
+            as_pack_cstr(pk, "changes");
+            s_pack_changes(pk, job);
+        }
+    }
+    if (failed) {
+        as_pack_cstr(pk, "error");
+        as_pack_cstr(pk, job->error);
+    }
+    if (seq) {
+        as_pack_cstr(pk, "seq");
+        msgpack_pack_uint64(pk, seq);
+    }
+}
