@@ -142,7 +142,7 @@ as_code_t as_field_u64(as_field_t *f, uint64_t *out, as_path_t *path, as_err_t *
     if (as_mp_int(&f->at, &v) != AS_MP_OK || v < 1) {
         size_t mark = s_enter(f, path);
         as_code_t rc =
-            as_err_at(err, AS_BAD_REQUEST, path, "expected a response id, a positive integer");
+            as_err_at(err, AS_BAD_REQUEST, path, "expected an id, a positive integer");
         as_path_pop(path, mark);
         return rc;
     }

@@ -39,7 +39,7 @@ as_code_t as_field_missing(const as_field_t *f, as_path_t *path, as_err_t *err);
 /* A learner id or idempotency key: 1..AS_MAX_NAME bytes, no control bytes (UTF-8 welcome). */
 as_code_t as_field_name(as_field_t *f, const char **s, uint32_t *len, as_path_t *path,
                         as_err_t *err);
-/* A response id: a positive integer. */
+/* A response or job id: a positive integer. */
 as_code_t as_field_u64(as_field_t *f, uint64_t *out, as_path_t *path, as_err_t *err);
 
 /* True when (s, len) is a valid id: 1..AS_MAX_ID bytes of [A-Za-z0-9._:-]. */

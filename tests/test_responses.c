@@ -172,7 +172,7 @@ static void get_returns_the_answers_as_submitted(void **state)
     assert_string_equal(h_error(c, "response.get", "{'id':999999}", s_buf, sizeof s_buf),
                         "not_found: response 999999 not found");
     assert_string_equal(h_error(c, "response.get", "{'id':'x'}", s_buf, sizeof s_buf),
-                        "bad_request: id: expected a response id, a positive integer");
+                        "bad_request: id: expected an id, a positive integer");
     assay_close(&c);
 }
 

@@ -5,6 +5,7 @@
  */
 #include "assay.h"
 #include "jsonmp.h"
+#include "progress.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -594,6 +595,10 @@ static void s_print_report(const msgpack_object *o, const char *const *ctx)
 {
     printf("%s v%g: %g learner(s) (latest attempts), max score %g\n", ctx[0],
            s_get_num(o, "version"), s_get_num(o, "n"), s_get_num(o, "max_score"));
+    const msgpack_object *rb = assay_map_get(o, "rebuilding");
+    if (rb && rb->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+        printf("  (partial: regrade job %llu is rebuilding these figures; see assay job %llu)\n",
+               (unsigned long long)rb->via.u64, (unsigned long long)rb->via.u64);
     static const char *const keys[] = {"mean", "sd", "min", "max", "alpha"};
     for (int i = 0; i < 5; i++) {
         printf("  %-6s ", keys[i]);
@@ -636,6 +641,137 @@ static int c_report(s_cli_t *cli, int argc, char **argv)
 {
     s_params_str(cli, 1, "assessment", argv[0]);
     return s_run(cli, "assessment.report", s_print_report, (const char *const *)argv);
+}
+
+static void s_print_job(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *a = assay_map_get(o, "assessment"), *st = assay_map_get(o, "state");
+    const msgpack_object *dry = assay_map_get(o, "dry_run"), *p = assay_map_get(o, "progress");
+    const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");
+    bool is_dry = dry && dry->type == MSGPACK_OBJECT_BOOLEAN && dry->via.boolean;
+    printf("job %g: regrade of %.*s%s: %.*s, %g of %g response(s)\n", s_get_num(o, "job"), S_STR(a),
+           is_dry ? " (dry run)" : "", S_STR(st), s_get_num(p, "done"), s_get_num(p, "total"));
+    if (res) {
+        printf("%s version %g: %g changed, %g unchanged\n",
+               is_dry ? "would score with" : "scored with", s_get_num(res, "version"),
+               s_get_num(res, "changed"), s_get_num(res, "unchanged"));
+        const msgpack_object *ch = assay_map_get(res, "changes");
+        for (uint32_t i = 0; ch && ch->type == MSGPACK_OBJECT_ARRAY && i < ch->via.array.size;
+             i++) {
+            const msgpack_object *c = &ch->via.array.ptr[i], *l = assay_map_get(c, "learner");
+            printf("  response %g (%.*s, attempt %g): %g -> %g\n", s_get_num(c, "response_id"),
+                   S_STR(l), s_get_num(c, "attempt"), s_get_num(c, "old_score"),
+                   s_get_num(c, "new_score"));
+        }
+    }
+    if (err) printf("error: %.*s\n", S_STR(err));
+}
+
+/* The job's state; exit status 1 when it failed. */
+static int s_job_status(const msgpack_object *o)
+{
+    const msgpack_object *st = assay_map_get(o, "state");
+    return st && st->type == MSGPACK_OBJECT_STR && st->via.str.size == 6 &&
+                   memcmp(st->via.str.ptr, "failed", 6) == 0
+               ? EXIT_REPLY
+               : 0;
+}
+
+/* Polls job.get until the job ends, drawing its progress; prints the ended job. */
+static int s_job_wait(s_cli_t *cli, double id)
+{
+    char prefix[48];
+    snprintf(prefix, sizeof prefix, "job %g", id);
+    as_progress_t bar;
+    as_progress_init(&bar, prefix, "responses");
+    for (;;) {
+        msgpack_pack_map(&cli->pk, 1);
+        as_pack_cstr(&cli->pk, "job");
+        msgpack_pack_uint64(&cli->pk, (uint64_t)id);
+        assay_reply_t *r;
+        int rc = s_call(cli, "job.get", &r);
+        if (rc) return rc;
+        const msgpack_object *o = assay_reply_result(r), *st = assay_map_get(o, "state");
+        const msgpack_object *p = assay_map_get(o, "progress");
+        bool ended = st && st->type == MSGPACK_OBJECT_STR &&
+                     ((st->via.str.size == 4 && memcmp(st->via.str.ptr, "done", 4) == 0) ||
+                      (st->via.str.size == 6 && memcmp(st->via.str.ptr, "failed", 6) == 0));
+        if (!cli->json)
+            as_progress_show(&bar, (uint64_t)s_get_num(p, "done"), (uint64_t)s_get_num(p, "total"),
+                             ended);
+        if (ended) {
+            if (cli->json)
+                s_print_json(o);
+            else
+                s_print_job(o, NULL);
+            rc = s_job_status(o);
+            assay_reply_free(&r);
+            return rc;
+        }
+        assay_reply_free(&r);
+        struct timespec ts = {0, 200 * 1000000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+static int c_regrade(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"wait", no_argument, 0, 'w'}, {"dry-run", no_argument, 0, 'n'}, {0, 0, 0, 0}};
+    bool wait = false, dry = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'w')
+            wait = true;
+        else if (c == 'n')
+            dry = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "usage: assay regrade ID [--dry-run] [--wait]\n");
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 2);
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, argv[optind]);
+    as_pack_cstr(&cli->pk, "dry_run");
+    if (dry)
+        msgpack_pack_true(&cli->pk);
+    else
+        msgpack_pack_false(&cli->pk);
+    if (!wait) return s_run(cli, "assessment.regrade", s_print_job, NULL);
+    assay_reply_t *r;
+    int rc = s_call(cli, "assessment.regrade", &r);
+    if (rc) return rc;
+    double id = s_get_num(assay_reply_result(r), "job");
+    assay_reply_free(&r);
+    return s_job_wait(cli, id);
+}
+
+static int c_job(s_cli_t *cli, int argc, char **argv)
+{
+    char *end;
+    double id = strtod(argv[0], &end);
+    if (*end || id < 1 || id != floor(id)) {
+        fprintf(stderr, "assay: job: expected a job id (a positive integer), got \"%s\"\n",
+                argv[0]);
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 1);
+    as_pack_cstr(&cli->pk, "job");
+    msgpack_pack_uint64(&cli->pk, (uint64_t)id);
+    assay_reply_t *r;
+    int rc = s_call(cli, "job.get", &r);
+    if (rc) return rc;
+    if (cli->json)
+        s_print_json(assay_reply_result(r));
+    else
+        s_print_job(assay_reply_result(r), NULL);
+    rc = s_job_status(assay_reply_result(r));
+    assay_reply_free(&r);
+    return rc;
 }
 
 static volatile sig_atomic_t s_stop;
@@ -751,6 +887,20 @@ static const s_cmd_t s_cmds[] = {
      "discrimination and omitted rate (proto/PROTOCOL.md gives the formulas). Instant: the\n"
      "engine keeps the statistics current at every submission.\n",
      1, 1, c_report, false},
+    {"regrade", "ID [--dry-run] [--wait]",
+     "re-score every stored response with the current version",
+     "Starts a background job that re-scores the assessment's stored responses with its current\n"
+     "version, in chunks (scoring and submissions go on meanwhile), updates their stored scores,\n"
+     "rebuilds the report's statistics and announces each changed score. Prints the job id;\n"
+     "--wait follows it with a progress bar and prints the result (exit 1 if it failed).\n"
+     "--dry-run changes nothing: the job counts what would change and lists the first changes.\n"
+     "Needs the admin socket.\n"
+     "Example: assay regrade quiz-demo --dry-run --wait\n",
+     1, 3, c_regrade, true},
+    {"job", "JOB", "show a background job's state, progress and result",
+     "Prints a job (assay regrade): queued, running, done or failed, its progress, and its\n"
+     "result or error. Exit status 1 when the job failed.\n",
+     1, 1, c_job, false},
     {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
      "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"
      "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"

@@ -9,6 +9,7 @@
 #include "replay.h"
 
 #include "assay.h"
+#include "progress.h"
 #include "codec.h"
 
 #include <stdio.h>
@@ -155,20 +156,6 @@ static void s_send(s_sender_t *x, int slot, size_t st)
     x->slot_stream[slot] = st;
 }
 
-static void s_progress(size_t done, size_t total, double t0, bool tty, bool final)
-{
-    double el = s_now() - t0, rate = el > 0 ? (double)done / el : 0;
-    double eta = rate > 0 ? (double)(total - done) / rate : 0;
-    int width = 30, fill = total ? (int)((double)width * (double)done / (double)total) : width;
-    if (tty) {
-        fprintf(stderr, "\r[%.*s%*s] %zu/%zu answers  %.0f/s  ETA %.0f s ", fill,
-                "##############################", width - fill, "", done, total, rate, eta);
-        if (final) fprintf(stderr, "\n");
-    } else {
-        fprintf(stderr, "replay: %zu/%zu answers, %.0f/s, ETA %.0f s\n", done, total, rate, eta);
-    }
-}
-
 int as_replay(const char *data, const char *path, int inflight, size_t limit)
 {
     size_t n;
@@ -213,8 +200,9 @@ int as_replay(const char *data, const char *path, int inflight, size_t limit)
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    bool tty = isatty(2);
-    double t0 = s_now(), last = t0;
+    as_progress_t bar;
+    as_progress_init(&bar, "replay", "answers");
+    double t0 = s_now();
     int rc = 0;
     fprintf(stderr, "replay: %zu answers of %zu learners on %u skills, %d learners in flight\n", n,
             n_streams, skills, window);
@@ -262,11 +250,7 @@ int as_replay(const char *data, const char *path, int inflight, size_t limit)
             next_stream++;
             in_flight++;
         }
-        double now = s_now();
-        if (now - last > (tty ? 0.2 : 5.0)) {
-            s_progress(done, n, t0, tty, false);
-            last = now;
-        }
+        as_progress_show(&bar, done, n, false);
     }
     double secs = s_now() - t0;
     /* assessment.report on the skill with the most answers: its latency over real data */
@@ -306,7 +290,7 @@ int as_replay(const char *data, const char *path, int inflight, size_t limit)
         rep_max = lat[199];
     }
     if (!rc) {
-        s_progress(done, n, t0, tty, true);
+        as_progress_show(&bar, done, n, true);
         printf(
             "| replay | answers | learners | skills | learners in flight | seconds | answers/s |\n"
             "|---|---|---|---|---|---|---|\n"
