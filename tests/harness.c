@@ -121,12 +121,21 @@ void h_kill(h_engine_t *e)
     e->pid = 0;
 }
 
-void h_cleanup(h_engine_t *e)
+int h_cleanup(h_engine_t *e)
 {
     if (e->pid) h_stop(e);
+    /* a sanitizer's report in the engine's log (the -Db_sanitize build) fails the caller */
+    int bad = 0;
+    char *log = h_slurp(e->log);
+    if (strstr(log, "Sanitizer") || strstr(log, "runtime error:")) {
+        fprintf(stderr, "assayd reported a sanitizer error (%s):\n%s\n", e->log, log);
+        bad = 1;
+    }
+    free(log);
     char cmd[400];
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", e->dir, e->log);
     if (system(cmd)) fprintf(stderr, "cleanup of %s failed\n", e->dir);
+    return bad;
 }
 
 long h_rss_kb(const h_engine_t *e)

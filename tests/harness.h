@@ -23,8 +23,9 @@ void h_restart(h_engine_t *e);
 int h_stop(h_engine_t *e);
 /* SIGKILL and wait. */
 void h_kill(h_engine_t *e);
-/* Stops the engine if running and removes the directory. */
-void h_cleanup(h_engine_t *e);
+/* Stops the engine if running and removes the directory. Returns 1 when the engine's log holds
+ * a sanitizer report (printed to stderr), else 0: group teardowns return it, so the run fails. */
+int h_cleanup(h_engine_t *e);
 /* Resident set size of the engine, in KiB. */
 long h_rss_kb(const h_engine_t *e);
 

@@ -186,7 +186,7 @@ static void every_hostile_frame_gets_one_well_formed_response(void **state)
     zmq_ctx_term(ctx);
     assay_close(&admin);
     assert_int_equal(h_stop(&e), 0);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 int main(void)

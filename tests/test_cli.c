@@ -25,10 +25,10 @@ static int s_up(void **state)
 
 static int s_down(void **state)
 {
-    h_cleanup(&s_e);
+    int bad = h_cleanup(&s_e);
     free(s_out);
     free(s_err);
-    return 0;
+    return bad;
 }
 
 /* Runs `assay -d DIR <args>` (with `input` on stdin when not NULL); returns the exit status and

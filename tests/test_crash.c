@@ -161,7 +161,7 @@ static void acknowledged_submissions_survive_kill_9(void **state)
     printf("%d acknowledged submissions over %d kill -9 rounds, all present and identical\n",
            s_nacks, S_ROUNDS);
     assert_true(s_nacks > S_ROUNDS);
-    h_cleanup(&s_e);
+    assert_int_equal(h_cleanup(&s_e), 0);
     free(s_acks);
 }
 

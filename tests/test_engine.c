@@ -29,8 +29,7 @@ static int s_up(void **state)
 
 static int s_down(void **state)
 {
-    h_cleanup(&s_e);
-    return 0;
+    return h_cleanup(&s_e);
 }
 
 #define ONE_ITEM(id)                                                                               \
@@ -132,7 +131,7 @@ static void list_pages_with_a_cursor_and_counts_the_total(void **state)
     assert_string_equal(h_error(a, "assessment.list", "{'limit':201}", s_buf, sizeof s_buf),
                         "bad_request: limit: expected an integer in 1..200, got 201");
     assay_close(&a);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void delete_removes_the_assessment(void **state)
@@ -388,7 +387,7 @@ static void requests_over_max_message_are_answered_too_large_with_their_msgid(vo
     msgpack_sbuffer_destroy(&sb);
     free(big);
     assay_close(&c);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void a_put_is_announced_on_the_events_socket_after_its_reply(void **state)
@@ -455,7 +454,7 @@ static void data_survives_a_restart_and_a_kill(void **state)
     assert_true(h_num(assay_reply_result(r), "version") == 2);
     assay_reply_free(&r);
     assay_close(&a);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void a_second_engine_on_the_same_directory_refuses_to_start(void **state)
@@ -502,7 +501,7 @@ static void sockets_and_directory_have_their_modes(void **state)
     assert_int_equal(st.st_mode & 0777, 0700);
     h_stop(&e);
     e.dir[strlen(e.dir) - 4] = '\0';
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void sigterm_exits_0(void **state)
@@ -510,7 +509,7 @@ static void sigterm_exits_0(void **state)
     h_engine_t e;
     h_start(&e, NULL);
     assert_int_equal(h_stop(&e), 0);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 int main(void)

@@ -27,8 +27,7 @@ static int s_up(void **state)
 
 static int s_down(void **state)
 {
-    h_cleanup(&s_e);
-    return 0;
+    return h_cleanup(&s_e);
 }
 
 /* Four items; version 2 moves q1's key from A to B and swaps q3's credits (same max, 7). */
@@ -419,7 +418,7 @@ static void a_job_interrupted_by_a_crash_runs_again_at_the_next_start(void **sta
     }
     s_check_report(a, "crash", &st, 2);
     assay_close(&a);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 typedef struct {

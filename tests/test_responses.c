@@ -41,8 +41,7 @@ static int s_up(void **state)
 
 static int s_down(void **state)
 {
-    h_cleanup(&s_e);
-    return 0;
+    return h_cleanup(&s_e);
 }
 
 /* Submits and returns the reply (the caller frees it). */
@@ -232,7 +231,7 @@ static void list_pages_in_submission_order_with_cursors_stable_under_new_submiss
                                 s_buf, sizeof s_buf),
                         "bad_request: cursor: not a cursor this method returned (next_cursor)");
     assay_close(&a);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void each_submission_is_announced_after_its_reply_with_increasing_seq(void **state)
@@ -550,7 +549,7 @@ static void a_submission_racing_a_new_version_is_scored_by_the_version_it_record
     assert_int_equal(seen, 600);
     assert_true(versions_seen >= 2); /* the race really spanned versions */
     assay_close(&a);
-    h_cleanup(&e);
+    assert_int_equal(h_cleanup(&e), 0);
 }
 
 static void every_sync_mode_keeps_acknowledged_submissions_across_a_restart(void **state)
@@ -576,7 +575,7 @@ static void every_sync_mode_keeps_acknowledged_submissions_across_a_restart(void
         assert_true(h_num(assay_reply_result(r), "total") == 20);
         assay_reply_free(&r);
         assay_close(&a);
-        h_cleanup(&e);
+        assert_int_equal(h_cleanup(&e), 0);
     }
 }
 
