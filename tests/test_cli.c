@@ -145,8 +145,8 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",  "put",    "get",       "list",   "delete", "score",
-                          "batch", "submit", "responses", "report", "stats"};
+    const char *cmds[] = {"ping",   "put",       "get",    "list",    "delete", "score", "batch",
+                          "submit", "responses", "report", "regrade", "job",    "watch", "stats"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(s_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];
@@ -192,6 +192,35 @@ static void submit_and_responses_store_and_list(void **state)
     /* deleting it now needs force: the CLI shows the conflict */
     assert_int_equal(s_assay(NULL, "delete quiz-demo"), 1);
     assert_non_null(strstr(s_err, "assay: conflict: assessment \"quiz-demo\" has "));
+}
+
+static void regrade_waits_with_progress_and_job_shows_the_result(void **state)
+{
+#define S_DEF(key)                                                                                 \
+    "{\"id\": \"cli-rg\", \"items\": [{\"id\": \"q\", \"cardinality\": \"single\", "               \
+    "\"base_type\": \"identifier\", \"rule\": \"match_correct\", \"correct\": [\"" key "\"]}]}"
+    assert_int_equal(s_assay(S_DEF("A"), "put -"), 0);
+    assert_int_equal(s_assay("{\"q\": \"A\"}", "submit cli-rg ana"), 0);
+    assert_int_equal(s_assay("{\"q\": \"B\"}", "submit cli-rg bo"), 0);
+    assert_int_equal(s_assay(S_DEF("B"), "put -"), 0);
+    assert_int_equal(s_assay(NULL, "regrade cli-rg --dry-run --wait"), 0);
+    assert_non_null(strstr(s_out, ": regrade of cli-rg (dry run): done, 2 of 2 response(s)\n"
+                                  "would score with version 2: 2 changed, 0 unchanged\n"));
+    assert_non_null(strstr(s_out, " (ana, attempt 1): 1 -> 0\n"));
+    assert_non_null(strstr(s_out, " (bo, attempt 1): 0 -> 1\n"));
+    assert_non_null(strstr(s_err, ": 2/2 responses")); /* the progress line (not a terminal) */
+    assert_int_equal(s_assay(NULL, "regrade cli-rg --wait"), 0);
+    assert_non_null(strstr(s_out, ": regrade of cli-rg: done, 2 of 2 response(s)\n"
+                                  "scored with version 2: 2 changed, 0 unchanged\n"));
+    int job = atoi(s_out + 4);
+    assert_true(job > 0);
+    assert_int_equal(s_assay(NULL, "--json job %d", job), 0);
+    assert_non_null(strstr(s_out, "\"state\": \"done\""));
+    assert_int_equal(s_assay(NULL, "job 99999"), 1);
+    assert_string_equal(s_err, "assay: not_found: job 99999 not found\n");
+    assert_int_equal(s_assay(NULL, "job x"), 2);
+    assert_int_equal(s_assay(NULL, "regrade nope"), 1);
+    assert_string_equal(s_err, "assay: not_found: assessment \"nope\" not found\n");
 }
 
 static void watch_prints_each_notification_on_one_line(void **state)
@@ -267,6 +296,7 @@ int main(void)
         cmocka_unit_test(delete_then_get_exits_1),
         cmocka_unit_test(submit_and_responses_store_and_list),
         cmocka_unit_test(watch_prints_each_notification_on_one_line),
+        cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }
