@@ -9,6 +9,8 @@
  * same client code: the transport floor the engine's figures are divided by.
  */
 #include "assay.h"
+#include "payload.h"
+#include "regrade.h"
 #include "replay.h"
 #include "codec.h"
 
@@ -26,8 +28,6 @@
 #include <unistd.h>
 #include <zmq.h>
 
-#define N_ITEMS 50
-
 static double s_seconds = 3;
 static char s_dir[256];
 static pid_t s_engine_pid;
@@ -37,73 +37,6 @@ static uint64_t s_now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static uint64_t s_rng = 88172645463325252ull;
-static uint32_t s_rand(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return (uint32_t)s_rng;
-}
-
-/* ---- payloads ---- */
-
-static void s_pack_answers(msgpack_packer *pk)
-{
-    char id[8];
-    msgpack_pack_map(pk, N_ITEMS);
-    for (int i = 0; i < N_ITEMS; i++) {
-        snprintf(id, sizeof id, "q%02d", i + 1);
-        as_pack_cstr(pk, id);
-        char opt[2] = {(char)('A' + s_rand() % 4), 0};
-        as_pack_cstr(pk, opt);
-    }
-}
-
-static void s_pack_definition(msgpack_packer *pk)
-{
-    char id[8];
-    msgpack_pack_map(pk, 3);
-    as_pack_cstr(pk, "id");
-    as_pack_cstr(pk, "bench50");
-    as_pack_cstr(pk, "title");
-    as_pack_cstr(pk, "50 items, 4 options");
-    as_pack_cstr(pk, "items");
-    msgpack_pack_array(pk, N_ITEMS);
-    for (int i = 0; i < N_ITEMS; i++) {
-        snprintf(id, sizeof id, "q%02d", i + 1);
-        bool mapped = i % 5 == 4; /* every fifth item partial credit, the rest match_correct */
-        msgpack_pack_map(pk, 5);
-        as_pack_cstr(pk, "id");
-        as_pack_cstr(pk, id);
-        as_pack_cstr(pk, "cardinality");
-        as_pack_cstr(pk, "single");
-        as_pack_cstr(pk, "base_type");
-        as_pack_cstr(pk, "identifier");
-        as_pack_cstr(pk, "rule");
-        as_pack_cstr(pk, mapped ? "map_response" : "match_correct");
-        if (mapped) {
-            as_pack_cstr(pk, "mapping");
-            msgpack_pack_map(pk, 1);
-            as_pack_cstr(pk, "entries");
-            msgpack_pack_array(pk, 4);
-            for (int o = 0; o < 4; o++) {
-                char opt[2] = {(char)('A' + o), 0};
-                msgpack_pack_map(pk, 2);
-                as_pack_cstr(pk, "key");
-                as_pack_cstr(pk, opt);
-                as_pack_cstr(pk, "value");
-                msgpack_pack_double(pk, o == i % 4 ? 1.0 : o == (i + 1) % 4 ? 0.5 : 0);
-            }
-        } else {
-            as_pack_cstr(pk, "correct");
-            msgpack_pack_array(pk, 1);
-            char opt[2] = {(char)('A' + i % 4), 0};
-            as_pack_cstr(pk, opt);
-        }
-    }
 }
 
 /* ---- the floor: a bare ROUTER echo on one thread ---- */
@@ -256,7 +189,7 @@ static int s_batch(const char *target, int n, int reps, s_result_t *out)
     as_pack_cstr(&pk, "responses");
     msgpack_pack_array(&pk, (size_t)n);
     for (int i = 0; i < n; i++)
-        s_pack_answers(&pk);
+        as_bench_pack_answers(&pk);
     assay_t *c;
     assay_options_t o = {.timeout_ms = 60000};
     if (assay_open(&c, target, &o)) return -1;
@@ -366,6 +299,8 @@ static void s_usage(FILE *out)
         "Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
         "       assay-bench replay FILE [--limit N] [--inflight N] [-d DIR | --assayd PATH] "
         "[--sync MODE]\n"
+        "       assay-bench regrade [--responses N] [--learners L] [-d DIR | --assayd PATH] "
+        "[--sync MODE]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -390,6 +325,11 @@ static void s_usage(FILE *out)
         "--inflight learners at a time (default 64) with one request each, with a progress bar;\n"
         "--limit N replays the first N answers. Prints answers/s.\n"
         "\n"
+        "regrade: stores N responses x 50 items (default 1,000,000) for L learners (default\n"
+        "200,000), times assessment.report on them, then replaces the assessment and times a\n"
+        "regrade of every response, with the latency of one score and one submission every 5 ms\n"
+        "measured first with the engine idle and then during the regrade.\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
@@ -398,12 +338,19 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL;
+    bool regrade = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
         argv += 2;
         argc -= 2;
+    } else if (argc > 1 && strcmp(argv[1], "regrade") == 0) {
+        regrade = true;
+        argv[1] = argv[0];
+        argv += 1;
+        argc -= 1;
     }
+    size_t regrade_n = 1000000, regrade_learners = 200000;
     bool floor = false, batch = true;
     size_t replay_limit = 0;
     int replay_inflight = 64;
@@ -417,6 +364,8 @@ int main(int argc, char **argv)
                                          {"sync", required_argument, 0, 'S'},
                                          {"limit", required_argument, 0, 'L'},
                                          {"inflight", required_argument, 0, 'I'},
+                                         {"responses", required_argument, 0, 'R'},
+                                         {"learners", required_argument, 0, 'E'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
@@ -449,6 +398,12 @@ int main(int argc, char **argv)
         case 'I':
             replay_inflight = atoi(optarg);
             break;
+        case 'R':
+            regrade_n = (size_t)strtoull(optarg, NULL, 10);
+            break;
+        case 'E':
+            regrade_learners = (size_t)strtoull(optarg, NULL, 10);
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -474,13 +429,16 @@ int main(int argc, char **argv)
     }
     if (replay)
         return as_replay(data, replay, replay_inflight > 0 ? replay_inflight : 64, replay_limit);
+    if (regrade)
+        return as_bench_regrade(data, regrade_n ? regrade_n : 1,
+                                regrade_learners ? regrade_learners : 1);
 
     /* store the bench assessment */
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    s_pack_definition(&pk);
+    as_bench_pack_definition(&pk, "bench50", 1);
     assay_t *admin;
     assay_options_t ao = {.admin = true};
     assay_reply_t *r;
@@ -504,7 +462,7 @@ int main(int argc, char **argv)
     as_pack_cstr(&pk, "assessment");
     as_pack_cstr(&pk, "bench50");
     as_pack_cstr(&pk, "answers");
-    s_pack_answers(&pk);
+    as_bench_pack_answers(&pk);
 
     s_echo_t echo = {0};
     pthread_t echo_thread;
@@ -537,7 +495,7 @@ int main(int argc, char **argv)
     as_pack_cstr(&pk, "learner");
     as_pack_cstr(&pk, "bench-learner");
     as_pack_cstr(&pk, "answers");
-    s_pack_answers(&pk);
+    as_bench_pack_answers(&pk);
     const char *methods[] = {"ping", "score", "response.submit"};
     const msgpack_sbuffer *bodies[] = {NULL, &score, &submit};
     const int inflights[] = {1, 16, 64};

@@ -1,0 +1,76 @@
+/* payload.c — the bench assessment and its answers (payload.h). */
+#include "payload.h"
+
+#include "codec.h"
+
+#include <stdbool.h>
+#include <stdio.h>
+
+static uint64_t s_rng = 88172645463325252ull;
+
+static uint32_t s_rand(void)
+{
+    s_rng ^= s_rng << 13;
+    s_rng ^= s_rng >> 7;
+    s_rng ^= s_rng << 17;
+    return (uint32_t)s_rng;
+}
+
+void as_bench_pack_answers(msgpack_packer *pk)
+{
+    char id[8];
+    msgpack_pack_map(pk, AS_BENCH_ITEMS);
+    for (int i = 0; i < AS_BENCH_ITEMS; i++) {
+        snprintf(id, sizeof id, "q%02d", i + 1);
+        as_pack_cstr(pk, id);
+        char opt[2] = {(char)('A' + s_rand() % 4), 0};
+        as_pack_cstr(pk, opt);
+    }
+}
+
+void as_bench_pack_definition(msgpack_packer *pk, const char *did, int variant)
+{
+    char id[8];
+    int shift = variant == 2 ? 1 : 0;
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "id");
+    as_pack_cstr(pk, did);
+    as_pack_cstr(pk, "title");
+    as_pack_cstr(pk, "50 items, 4 options");
+    as_pack_cstr(pk, "items");
+    msgpack_pack_array(pk, AS_BENCH_ITEMS);
+    for (int i = 0; i < AS_BENCH_ITEMS; i++) {
+        snprintf(id, sizeof id, "q%02d", i + 1);
+        bool mapped = i % 5 == 4; /* every fifth item partial credit, the rest match_correct */
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "id");
+        as_pack_cstr(pk, id);
+        as_pack_cstr(pk, "cardinality");
+        as_pack_cstr(pk, "single");
+        as_pack_cstr(pk, "base_type");
+        as_pack_cstr(pk, "identifier");
+        as_pack_cstr(pk, "rule");
+        as_pack_cstr(pk, mapped ? "map_response" : "match_correct");
+        if (mapped) {
+            as_pack_cstr(pk, "mapping");
+            msgpack_pack_map(pk, 1);
+            as_pack_cstr(pk, "entries");
+            msgpack_pack_array(pk, 4);
+            for (int o = 0; o < 4; o++) {
+                char opt[2] = {(char)('A' + o), 0};
+                msgpack_pack_map(pk, 2);
+                as_pack_cstr(pk, "key");
+                as_pack_cstr(pk, opt);
+                as_pack_cstr(pk, "value");
+                msgpack_pack_double(pk, o == (i + shift) % 4       ? 1.0
+                                        : o == (i + shift + 1) % 4 ? 0.5
+                                                                   : 0);
+            }
+        } else {
+            as_pack_cstr(pk, "correct");
+            msgpack_pack_array(pk, 1);
+            char opt[2] = {(char)('A' + (i + shift) % 4), 0};
+            as_pack_cstr(pk, opt);
+        }
+    }
+}

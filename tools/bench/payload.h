@@ -1,0 +1,15 @@
+/* payload.h — the bench assessment and its answers, shared by the assay-bench modes. */
+#ifndef AS_BENCH_PAYLOAD_H
+#define AS_BENCH_PAYLOAD_H
+
+#include <msgpack.h>
+
+#define AS_BENCH_ITEMS 50
+
+/* A 50-item, 4-option definition with id `id`: every fifth item partial credit (map_response),
+ * the rest match_correct. variant 2 moves every key one option on (a regrade changes scores). */
+void as_bench_pack_definition(msgpack_packer *pk, const char *id, int variant);
+/* An answers map with all 50 items answered with random options. */
+void as_bench_pack_answers(msgpack_packer *pk);
+
+#endif
