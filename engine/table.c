@@ -445,14 +445,60 @@ static double s_map_max(const s_buf_t *b, const as_titem_t *it)
     return raw > 0 ? raw : 0;
 }
 
-enum { F_ID, F_CARD, F_BASE, F_RULE, F_CORRECT, F_MAPPING, F_AREA, F_TOL, F_WEIGHT, F_COUNT };
+/* skills: an array of distinct skill ids (whether they exist is the store's to check). */
+static as_code_t s_skills(s_compiler_t *c, s_field_t *f, as_titem_t *it)
+{
+    uint32_t n;
+    as_code_t rc = s_array_at(c, f, AS_MAX_ITEM_SKILLS, &n);
+    if (rc) return rc;
+    size_t mark = s_enter(c, f);
+    as_tskill_t sk[AS_MAX_ITEM_SKILLS];
+    for (uint32_t j = 0; j < n; j++) {
+        const char *id;
+        uint32_t len;
+        size_t m = as_path_index(&c->path, j);
+        if (as_mp_str(&f->at, &id, &len) != AS_MP_OK || !as_id_valid(id, len))
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "expected a skill id (1 to %d characters of A-Z a-z 0-9 . _ : -)",
+                             AS_MAX_ID);
+        for (uint32_t k = 0; k < j; k++)
+            if (sk[k].id_len == len && memcmp(c->b.data + sk[k].id_off, id, len) == 0)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "skill \"%.*s\" listed twice",
+                                 (int)len, id);
+        sk[j].id_off = s_str(&c->b, id, len);
+        sk[j].id_len = len;
+        if (c->b.oom) return AS_OK;
+        as_path_pop(&c->path, m);
+    }
+    as_path_pop(&c->path, mark);
+    it->n_skills = n;
+    it->skills_off = s_alloc(&c->b, (size_t)n * sizeof(as_tskill_t) + 1);
+    if (it->skills_off) memcpy(c->b.data + it->skills_off, sk, (size_t)n * sizeof(as_tskill_t));
+    return AS_OK;
+}
+
+enum {
+    F_ID,
+    F_CARD,
+    F_BASE,
+    F_RULE,
+    F_CORRECT,
+    F_MAPPING,
+    F_AREA,
+    F_TOL,
+    F_WEIGHT,
+    F_SKILLS,
+    F_KT,
+    F_COUNT
+};
 
 static as_code_t s_item(s_compiler_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
 {
     s_field_t f[F_COUNT] = {
         {.name = "id"},           {.name = "cardinality"}, {.name = "base_type"},
         {.name = "rule"},         {.name = "correct"},     {.name = "mapping"},
-        {.name = "area_mapping"}, {.name = "tolerance"},   {.name = "weight"}};
+        {.name = "area_mapping"}, {.name = "tolerance"},   {.name = "weight"},
+        {.name = "skills"},       {.name = "kt_threshold"}};
     static const char *const rules[] = {"match_correct", "map_response", "map_response_point",
                                         "match_numeric"};
     as_code_t rc = s_fields(c, r, f, F_COUNT);
@@ -475,6 +521,8 @@ static as_code_t s_item(s_compiler_t *c, as_mp_t *r, uint32_t pos, uint32_t item
     it.rule = (uint8_t)rule;
     it.weight = 1;
     if (f[F_WEIGHT].seen && (rc = s_number(c, &f[F_WEIGHT], 0, INFINITY, &it.weight))) return rc;
+    it.kt_threshold = 1;
+    if (f[F_KT].seen && (rc = s_number(c, &f[F_KT], 0, 1, &it.kt_threshold))) return rc;
 
     /* Which fields each rule needs and allows. */
     const char *need = NULL, *stray = NULL;
@@ -522,6 +570,7 @@ static as_code_t s_item(s_compiler_t *c, as_mp_t *r, uint32_t pos, uint32_t item
     if (f[F_MAPPING].seen && (rc = s_mapping(c, &f[F_MAPPING], &it))) return rc;
     if (f[F_AREA].seen && (rc = s_area_mapping(c, &f[F_AREA], &it))) return rc;
     if (f[F_TOL].seen && (rc = s_tolerance(c, &f[F_TOL], &it))) return rc;
+    if (f[F_SKILLS].seen && (rc = s_skills(c, &f[F_SKILLS], &it))) return rc;
     if (c->b.oom) return AS_OK;
 
     double raw = 1;

@@ -24,7 +24,7 @@
 #include <stdint.h>
 
 #define AS_TABLE_MAGIC  0x31594153u /* "ASY1" */
-#define AS_TABLE_FORMAT 2u
+#define AS_TABLE_FORMAT 3u
 
 typedef enum {
     AS_RULE_MATCH_CORRECT,
@@ -76,12 +76,18 @@ typedef struct {
     uint8_t card, base, rule, flags;
     uint32_t n_correct, correct_off; /* as_tval_t[] */
     uint32_t n_entries, entries_off; /* as_tentry_t[] (map_response) or as_tarea_t[] (points) */
+    uint32_t n_skills, skills_off;   /* as_tskill_t[]: the skills the item gives evidence of */
     uint32_t pad;
     double weight;
     double max_score; /* weighted */
     double dflt, lower, upper;
-    double tol; /* match_numeric tolerance (absolute, or percent when AS_TF_RELATIVE) */
+    double tol;          /* match_numeric tolerance (absolute, or percent when AS_TF_RELATIVE) */
+    double kt_threshold; /* the share of max_score that is a correct observation (tracing) */
 } as_titem_t;
+
+typedef struct {
+    uint32_t id_off, id_len;
+} as_tskill_t;
 
 typedef struct {
     uint32_t a_off, a_len, b_off, b_len;
@@ -165,6 +171,16 @@ static inline int32_t as_table_find(const as_table_t *t, const char *s, uint32_t
             return (int32_t)(e.pos1 - 1);
     }
 }
+/* Skill j of an item: its id, a view into the blob. */
+static inline const char *as_table_skill(const as_table_t *t, const as_titem_t *it, uint32_t j,
+                                         uint32_t *len)
+{
+    as_tskill_t sk;
+    memcpy(&sk, t->base + it->skills_off + (size_t)j * sizeof sk, sizeof sk);
+    *len = sk.id_len;
+    return (const char *)t->base + sk.id_off;
+}
+
 /* A view of a table string. */
 static inline const char *as_table_str(const as_table_t *t, uint32_t off)
 {

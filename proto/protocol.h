@@ -24,6 +24,7 @@
 #define AS_MAX_COORDS          2000       /* numbers in one area's coords (1000 polygon points) */
 #define AS_MAX_STRING          4096       /* bytes of one value string */
 #define AS_MAX_BATCH           100000     /* responses in one score_batch */
+#define AS_MAX_ITEM_SKILLS     32         /* skills one item gives evidence of */
 #define AS_MAX_LIST            200        /* limit of a list page */
 #define AS_DEFAULT_LIST        50
 

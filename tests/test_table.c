@@ -418,7 +418,7 @@ static void unknown_fields_are_rejected(void **state)
     s_expect_error(
         s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'colour':1")),
         "items[0].colour: unknown field (expected: id, cardinality, base_type, rule, correct, "
-        "mapping, area_mapping, tolerance, weight)");
+        "mapping, area_mapping, tolerance, weight, skills, kt_threshold)");
 }
 
 static void duplicate_item_ids_are_rejected(void **state)
