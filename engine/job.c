@@ -46,9 +46,10 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
     msgpack_pack_map(pk, 9 + (done ? 1 : 0) + (failed ? 1 : 0) + (seq ? 1 : 0));
     as_pack_cstr(pk, "job");
     msgpack_pack_uint64(pk, job->id);
+    bool regrade = job->kind == AS_JOB_REGRADE;
     as_pack_cstr(pk, "kind");
-    as_pack_cstr(pk, "regrade");
-    as_pack_cstr(pk, "assessment");
+    as_pack_cstr(pk, regrade ? "regrade" : "recompute");
+    as_pack_cstr(pk, regrade ? "assessment" : "skill");
     as_pack_str(pk, job->assessment, job->assessment_len);
     as_pack_cstr(pk, "dry_run");
     if (job->dry_run)
@@ -66,7 +67,12 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
     s_time(pk, "created_at", job->created_at);
     s_time(pk, "started_at", job->started_at);
     s_time(pk, "finished_at", job->finished_at);
-    if (done) {
+    if (done && !regrade) {
+        as_pack_cstr(pk, "result");
+        msgpack_pack_map(pk, 1);
+        as_pack_cstr(pk, "observations"); /* replayed into the new states */
+        msgpack_pack_uint64(pk, job->changed);
+    } else if (done) {
         as_pack_cstr(pk, "result");
         msgpack_pack_map(pk, job->dry_run ? 4 : 3);
         as_pack_cstr(pk, "version");

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 typedef enum { AS_JOB_QUEUED, AS_JOB_RUNNING, AS_JOB_DONE, AS_JOB_FAILED } as_job_state_t;
-typedef enum { AS_JOB_REGRADE } as_job_kind_t;
+typedef enum { AS_JOB_REGRADE, AS_JOB_RECOMPUTE } as_job_kind_t;
 
 /* What the job thread asks of the writer (the first argument of AS_OP_JOB_STEP). */
 typedef enum { AS_STEP_START, AS_STEP_CHUNK, AS_STEP_FINISH, AS_STEP_FAIL } as_job_step_t;
@@ -39,8 +39,8 @@ typedef struct {
     uint8_t kind;  /* as_job_kind_t */
     uint8_t state; /* as_job_state_t */
     uint8_t dry_run;
-    uint8_t runs; /* how many times it was started (more than 1: resumed after a stop) */
-    uint32_t assessment_len;
+    uint8_t runs;            /* how many times it was started (more than 1: resumed after a stop) */
+    uint32_t assessment_len; /* the target: an assessment (regrade) or a skill (recompute) */
     char assessment[AS_MAX_ID];
     /* fixed at the start */
     uint32_t version;  /* the version the responses are scored with */

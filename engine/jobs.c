@@ -12,6 +12,7 @@
  */
 #include "log.h"
 #include "record.h"
+#include "tracing.h"
 #include "writer_int.h"
 
 #include <errno.h>
@@ -28,6 +29,8 @@ typedef struct {
     double *x;          /* AS_MAX_ITEMS */
     msgpack_sbuffer sb; /* the step being built */
     msgpack_packer pk;
+    msgpack_sbuffer eb; /* a chunk's entries */
+    msgpack_packer epk;
     uint32_t msgid;
     bool stop; /* the engine is stopping */
 } s_jobs_t;
@@ -111,42 +114,51 @@ static as_code_t s_step(s_jobs_t *j, as_job_t *job, as_err_t *err)
     return rc;
 }
 
+/* A chunk being built: entries packed into j->eb, the responses scanned to get them. */
 typedef struct {
     s_jobs_t *j;
     const as_job_t *job;
-    const as_table_t *t;
+    const as_table_t *t; /* regrade: the job's version */
     uint32_t entries;
-    uint64_t last; /* the last response id read */
-    bool past;     /* reached responses stored after the job started */
+    uint64_t scanned, last; /* responses read, and the last response id read */
+    bool past;              /* regrade: reached responses stored after the job started */
     as_code_t rc;
     as_err_t *err;
 } s_chunk_t;
 
-/* Scores one stored response into the chunk: [rid, [x...], [answered...]]. */
-static void s_chunk_one(void *arg, uint64_t rid, const void *rec, size_t len)
+/* Scores a stored record with table t into the job thread's x[] and the scorer's answered
+ * flags; false when the record is unreadable. */
+static bool s_score_record(s_chunk_t *c, const as_table_t *t, const void *rec, size_t len,
+                           as_record_t *r)
+{
+    double total;
+    bool ok = as_record_read(rec, len, r);
+    if (ok) {
+        as_mp_t answers;
+        as_mp_init(&answers, r->answers, r->answers_len);
+        ok = as_score_stored(c->j->scorer, t, &answers, &total, c->j->x) == AS_OK;
+    }
+    if (!ok)
+        c->rc = as_err_set(c->err, AS_INTERNAL, "response %llu: the stored record is unreadable",
+                           (unsigned long long)r->response_id);
+    return ok;
+}
+
+/* regrade: one stored response of the assessment, [rid, [x...], [answered...]]. */
+static void s_regrade_one(void *arg, uint64_t rid, const void *rec, size_t len)
 {
     s_chunk_t *c = arg;
-    msgpack_packer *pk = &c->j->pk;
+    msgpack_packer *pk = &c->j->epk;
     uint32_t k = c->t->hdr.n_items;
-    as_record_t r;
-    double total;
-    c->last = rid;
+    as_record_t r = {.response_id = rid};
     if (c->rc || c->past) return;
     if (rid > c->job->last_rid) {
         c->past = true;
         return;
     }
-    bool ok = as_record_read(rec, len, &r);
-    if (ok) {
-        as_mp_t answers;
-        as_mp_init(&answers, r.answers, r.answers_len);
-        ok = as_score_stored(c->j->scorer, c->t, &answers, &total, c->j->x) == AS_OK;
-    }
-    if (!ok) {
-        c->rc = as_err_set(c->err, AS_INTERNAL, "response %llu: the stored record is unreadable",
-                           (unsigned long long)rid);
-        return;
-    }
+    c->scanned++;
+    c->last = rid;
+    if (!s_score_record(c, c->t, rec, len, &r)) return;
     const uint8_t *answered = as_scorer_answered(c->j->scorer);
     msgpack_pack_array(pk, 3);
     msgpack_pack_uint64(pk, rid);
@@ -159,43 +171,110 @@ static void s_chunk_one(void *arg, uint64_t rid, const void *rec, size_t len)
     c->entries++;
 }
 
-/* Builds the next chunk after response *after into j->sb; *n entries (0: none left, or the
+/* Reads the next chunk of the assessment's responses after *after (0 entries: none left, or the
  * table changed: the finish step then fails the job, saying why). */
-static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after, bool publish,
-                               uint32_t *n, as_err_t *err)
+static as_code_t s_regrade_chunk(s_jobs_t *j, const as_job_t *job, uint64_t after, s_chunk_t *c,
+                                 as_err_t *err)
 {
     as_table_t t;
-    *n = 0;
+    if (as_store_table(&j->rd, job->assessment, job->assessment_len, &t, err) != AS_OK ||
+        t.hdr.version != job->version)
+        return AS_OK;
+    c->t = &t;
+    uint64_t total;
+    bool more;
+    as_code_t rc = as_store_response_list(&j->rd, job->assessment, job->assessment_len, NULL, 0,
+                                          after, S_CHUNK, s_regrade_one, c, &total, &more, err);
+    c->t = NULL;
+    return rc;
+}
+
+/* recompute: one stored response of any assessment, in submission order: [rid, learner,
+ * [observation...]] when an answered item of its assessment names the skill. */
+static void s_recompute_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
+{
+    s_chunk_t *c = arg;
+    s_jobs_t *j = c->j;
+    as_table_t t;
+    as_err_t ignored;
+    const void *rec;
+    size_t len;
+    as_record_t r = {.response_id = rid};
+    if (c->rc) return;
+    c->scanned++;
+    c->last = rid;
+    /* an assessment deleted since, or none of whose items names the skill: no evidence */
+    if (as_store_table(&j->rd, a, alen, &t, &ignored)) return;
+    bool names = false;
+    for (uint32_t i = 0; i < t.hdr.n_items && !names; i++) {
+        as_titem_t it;
+        as_table_item(&t, i, &it);
+        for (uint32_t s = 0; s < it.n_skills && !names; s++) {
+            uint32_t sl;
+            const char *sid = as_table_skill(&t, &it, s, &sl);
+            names = sl == c->job->assessment_len && memcmp(sid, c->job->assessment, sl) == 0;
+        }
+    }
+    if (!names) return;
+    if ((c->rc = as_store_response_get(&j->rd, rid, &rec, &len, c->err))) return;
+    if (!s_score_record(c, &t, rec, len, &r)) return;
+    const uint8_t *answered = as_scorer_answered(j->scorer);
+    uint8_t obs[AS_MAX_ITEMS];
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(&t, i, &it);
+        if (!answered[i] || it.max_score <= 0) continue;
+        for (uint32_t s = 0; s < it.n_skills; s++) {
+            uint32_t sl;
+            const char *sid = as_table_skill(&t, &it, s, &sl);
+            if (sl == c->job->assessment_len && memcmp(sid, c->job->assessment, sl) == 0)
+                obs[n++] = as_trace_correct(&it, j->x[i]);
+        }
+    }
+    if (!n) return;
+    msgpack_packer *pk = &j->epk;
+    msgpack_pack_array(pk, 3);
+    msgpack_pack_uint64(pk, rid);
+    as_pack_str(pk, r.learner, r.learner_len);
+    msgpack_pack_array(pk, n);
+    for (uint32_t i = 0; i < n; i++)
+        msgpack_pack_uint8(pk, obs[i]);
+    c->entries++;
+}
+
+static as_code_t s_recompute_chunk(s_jobs_t *j, const as_job_t *job, uint64_t after, s_chunk_t *c,
+                                   as_err_t *err)
+{
+    return as_store_rids_scan(&j->rd, after, S_CHUNK, s_recompute_one, c, err);
+}
+
+/* Builds the next chunk after response `after` into j->sb: [AS_STEP_CHUNK, job, publish,
+ * scanned_to, scanned, [entry...]]. *scanned 0: nothing left to read. */
+static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after, bool publish,
+                               uint64_t *scanned, as_err_t *err)
+{
+    *scanned = 0;
+    msgpack_sbuffer_clear(&j->eb);
     as_code_t rc = as_reader_begin(&j->rd, err);
     if (rc) return rc;
-    if (as_store_table(&j->rd, job->assessment, job->assessment_len, &t, err) != AS_OK ||
-        t.hdr.version != job->version) {
-        as_reader_end(&j->rd);
-        return AS_OK;
-    }
-    s_head(j, AS_STEP_CHUNK, job->id, 4);
+    s_chunk_t c = {.j = j, .job = job, .err = err, .last = *after};
+    rc = job->kind == AS_JOB_REGRADE ? s_regrade_chunk(j, job, *after, &c, err)
+                                     : s_recompute_chunk(j, job, *after, &c, err);
+    as_reader_end(&j->rd);
+    if (!rc) rc = c.rc;
+    if (rc) return rc;
+    s_head(j, AS_STEP_CHUNK, job->id, 6);
     if (publish)
         msgpack_pack_true(&j->pk);
     else
         msgpack_pack_false(&j->pk);
-    size_t at = j->sb.size; /* an array32 header, patched with the count */
-    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
-    as_pack_raw(&j->pk, a32, 5);
-    s_chunk_t c = {.j = j, .job = job, .t = &t, .err = err};
-    uint64_t total;
-    bool more;
-    rc = as_store_response_list(&j->rd, job->assessment, job->assessment_len, NULL, 0, *after,
-                                S_CHUNK, s_chunk_one, &c, &total, &more, err);
-    as_reader_end(&j->rd);
-    if (!rc) rc = c.rc;
-    if (rc) return rc;
-    uint8_t *h = (uint8_t *)j->sb.data + at + 1;
-    h[0] = (uint8_t)(c.entries >> 24);
-    h[1] = (uint8_t)(c.entries >> 16);
-    h[2] = (uint8_t)(c.entries >> 8);
-    h[3] = (uint8_t)c.entries;
+    msgpack_pack_uint64(&j->pk, c.last);
+    msgpack_pack_uint64(&j->pk, c.scanned);
+    msgpack_pack_array(&j->pk, c.entries);
+    as_pack_raw(&j->pk, j->eb.data, j->eb.size);
     *after = c.last;
-    *n = c.entries;
+    *scanned = c.scanned;
     return AS_OK;
 }
 
@@ -211,7 +290,10 @@ static void s_fail(s_jobs_t *j, as_job_t *job, const char *why)
                (unsigned long long)job->id, why, err.msg);
 }
 
-static void s_regrade(s_jobs_t *j, as_job_t *job)
+/* Runs a job: start, chunks (the next read and scored while the writer commits the last), and
+ * finish. A recompute's finish step leaves the job running while responses stored meanwhile are
+ * still to be read: the loop then reads on. */
+static void s_run(s_jobs_t *j, as_job_t *job)
 {
     as_err_t err;
     s_head(j, AS_STEP_START, job->id, 2);
@@ -219,17 +301,16 @@ static void s_regrade(s_jobs_t *j, as_job_t *job)
         s_fail(j, job, err.msg);
         return;
     }
-    if (job->state != AS_JOB_RUNNING) return; /* failed at the start (no such assessment) */
-    AS_LOG(AS_LOG_INFO, "job %llu: regrading %llu response(s) of \"%.*s\" with version %u%s",
-           (unsigned long long)job->id, (unsigned long long)job->total, (int)job->assessment_len,
-           job->assessment, job->version, job->dry_run ? " (dry run)" : "");
+    if (job->state != AS_JOB_RUNNING) return; /* failed at the start (no such target) */
+    AS_LOG(AS_LOG_INFO, "job %llu: %s of \"%.*s\"%s started", (unsigned long long)job->id,
+           job->kind == AS_JOB_REGRADE ? "regrade" : "recompute", (int)job->assessment_len,
+           job->assessment, job->dry_run ? " (dry run)" : "");
     uint64_t after = 0, last_pub = as_now_ns();
     bool pending = false;
     for (;;) {
-        uint32_t n;
-        uint64_t now = as_now_ns();
+        uint64_t scanned, now = as_now_ns();
         bool publish = now - last_pub >= S_PUBLISH_NS;
-        as_code_t built = s_build_chunk(j, job, &after, publish, &n, &err);
+        as_code_t built = s_build_chunk(j, job, &after, publish, &scanned, &err);
         if (pending) { /* the previous chunk's answer */
             as_err_t aerr;
             if (s_answer(j, &aerr) || s_reload(j, job, &aerr)) {
@@ -243,7 +324,15 @@ static void s_regrade(s_jobs_t *j, as_job_t *job)
             s_fail(j, job, err.msg);
             return;
         }
-        if (n == 0) break;
+        if (scanned == 0) {
+            s_head(j, AS_STEP_FINISH, job->id, 2);
+            if (s_step(j, job, &err)) {
+                s_fail(j, job, err.msg);
+                return;
+            }
+            if (job->state != AS_JOB_RUNNING) break;
+            continue; /* not caught up: more responses were stored meanwhile */
+        }
         if (s_send(j, &err)) {
             s_fail(j, job, err.msg);
             return;
@@ -251,14 +340,8 @@ static void s_regrade(s_jobs_t *j, as_job_t *job)
         if (publish) last_pub = now;
         pending = true;
     }
-    s_head(j, AS_STEP_FINISH, job->id, 2);
-    if (s_step(j, job, &err)) {
-        s_fail(j, job, err.msg);
-        return;
-    }
-    AS_LOG(AS_LOG_INFO, "job %llu: %s, %llu changed, %llu unchanged", (unsigned long long)job->id,
-           as_job_state_name(job->state), (unsigned long long)job->changed,
-           (unsigned long long)job->unchanged);
+    AS_LOG(AS_LOG_INFO, "job %llu: %s, %llu response(s)", (unsigned long long)job->id,
+           as_job_state_name(job->state), (unsigned long long)job->done);
 }
 
 /* The next job to run: AS_OK, AS_NOT_FOUND, or an error. */
@@ -282,6 +365,8 @@ void *as_jobs_run(void *arg)
     j.x = calloc(AS_MAX_ITEMS, sizeof *j.x);
     msgpack_sbuffer_init(&j.sb);
     msgpack_packer_init(&j.pk, &j.sb, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(&j.eb);
+    msgpack_packer_init(&j.epk, &j.eb, msgpack_sbuffer_write);
     if (!j.to_writer || !j.scorer || !j.x || as_reader_init(&j.rd, e->store, &err)) {
         as_engine_fatal(e, "job thread: cannot start: %s", zmq_strerror(errno));
         goto done;
@@ -295,7 +380,7 @@ void *as_jobs_run(void *arg)
         as_code_t rc = idle ? AS_NOT_FOUND : s_next(&j, &job, &err);
         if (rc == AS_OK) {
             uint64_t id = job.id;
-            s_regrade(&j, &job);
+            s_run(&j, &job);
             /* a job that is still not ended could not record its failure: wait for a wake-up
              * (a new job) rather than retry it in a loop; it is run again at the next start */
             if (!j.stop && (s_reload(&j, &job, &err) || job.state < AS_JOB_DONE)) {
@@ -321,5 +406,6 @@ done:
     as_scorer_destroy(&j.scorer);
     free(j.x);
     msgpack_sbuffer_destroy(&j.sb);
+    msgpack_sbuffer_destroy(&j.eb);
     return NULL;
 }

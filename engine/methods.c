@@ -4,6 +4,7 @@
 
 #include "log.h"
 #include "params.h"
+#include "tracing.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -59,6 +60,8 @@ static void s_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, u
  * the frames added so far (as_worker_handle closes w->fwd[0, fwd_n)). */
 static as_code_t s_fwd_add(as_worker_t *w, const void *data, size_t len, as_err_t *err)
 {
+    if (w->fwd_n == (int)(sizeof w->fwd / sizeof w->fwd[0]))
+        return as_err_set(err, AS_INTERNAL, "too many argument frames for the writer");
     zmq_msg_t *m = &w->fwd[w->fwd_n];
     if (zmq_msg_init_size(m, len)) return as_err_set(err, AS_INTERNAL, "out of memory");
     if (len) memcpy(zmq_msg_data(m), data, len);
@@ -80,6 +83,12 @@ static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     size_t len = (size_t)(end.p - req->params.p); /* the definition as submitted */
     if ((rc = as_table_compile(req->params.p, len, &c, err))) return rc;
+    as_table_t t;
+    if (!(rc = as_table_open(c.blob, c.size, &t, err))) rc = as_store_skills_check(&w->rd, &t, err);
+    if (rc) {
+        free(c.blob);
+        return rc;
+    }
     /* frames: the source as submitted, the compiled blob */
     rc = s_fwd_add(w, req->params.p, len, err);
     if (!rc) rc = s_fwd_add(w, c.blob, c.size, err);
@@ -532,8 +541,20 @@ static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
     return rc;
 }
 
-/* Validates a regrade and hands the writer [assessment, dry_run byte]: it creates the job, and
- * the job thread runs it (jobs.c). */
+/* Hands the writer a new job [kind byte, target id, dry_run byte]: it creates the job, and the
+ * job thread runs it (jobs.c). */
+static as_code_t s_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len,
+                           bool dry, as_err_t *err)
+{
+    uint8_t kind_byte = (uint8_t)kind, dry_byte = dry;
+    as_code_t rc;
+    if ((rc = s_fwd_add(w, &kind_byte, 1, err)) || (rc = s_fwd_add(w, id, len, err)) ||
+        (rc = s_fwd_add(w, &dry_byte, 1, err)))
+        return rc;
+    w->fwd_op = AS_OP_JOB_NEW;
+    return AS_OK;
+}
+
 static as_code_t s_regrade(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("dry_run")};
@@ -544,12 +565,7 @@ static as_code_t s_regrade(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     if (f[1].seen && (rc = as_field_bool(&f[1], &dry, &path, err))) return rc;
     if ((rc = s_table(w, &f[0], &path, &t, err))) return rc;
-    uint8_t dry_byte = dry;
-    if ((rc = s_fwd_add(w, as_table_str(&t, t.hdr.id_off), t.hdr.id_len, err)) ||
-        (rc = s_fwd_add(w, &dry_byte, 1, err)))
-        return rc;
-    w->fwd_op = AS_OP_JOB_NEW;
-    return AS_OK;
+    return s_job_new(w, AS_JOB_REGRADE, as_table_str(&t, t.hdr.id_off), t.hdr.id_len, dry, err);
 }
 
 static as_code_t s_job_get(as_worker_t *w, as_request_t *req, as_err_t *err)
@@ -605,6 +621,176 @@ static as_code_t s_job_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
+/* ---- knowledge tracing: skills and mastery ---- */
+
+static as_code_t s_skill_put(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id"),
+                      AS_FIELD("prior"),
+                      AS_FIELD("learn"),
+                      AS_FIELD("forget"),
+                      AS_FIELD("guess"),
+                      AS_FIELD("slip"),
+                      AS_FIELD("mastery_threshold")};
+    as_path_t path;
+    const char *id;
+    uint32_t len;
+    as_bkt_params_t p = {.mastery_threshold = 0.95};
+    double *out[] = {&p.prior, &p.learn, &p.forget, &p.guess, &p.slip, &p.mastery_threshold};
+    as_code_t rc = s_params(req, f, 7, 6, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    for (int i = 1; i < 7; i++) {
+        bool below_one = i == 4 || i == 5; /* guess, slip */
+        if (f[i].seen && (rc = as_field_prob(&f[i], below_one, out[i - 1], &path, err))) return rc;
+    }
+    if ((rc = s_fwd_add(w, id, len, err)) || (rc = s_fwd_add(w, &p, sizeof p, err))) return rc;
+    w->fwd_op = AS_OP_SKILL_PUT;
+    return AS_OK;
+}
+
+static as_code_t s_skill_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    const char *id;
+    uint32_t len;
+    as_skill_t sk;
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
+    as_pack_skill(&w->pk, id, len, &sk);
+    return AS_OK;
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t rows;
+    char last[AS_MAX_ID];
+    uint32_t last_len;
+} s_slist_ctx_t;
+
+static void s_slist_row(void *arg, const char *id, uint32_t len, const as_skill_t *sk)
+{
+    s_slist_ctx_t *ctx = arg;
+    as_pack_skill(ctx->pk, id, len, sk);
+    memcpy(ctx->last, id, len);
+    ctx->last_len = len;
+    ctx->rows++;
+}
+
+static as_code_t s_skill_list(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
+    as_path_t path;
+    const char *after = NULL;
+    uint32_t after_len = 0, limit = AS_DEFAULT_LIST;
+    as_code_t rc = s_params(req, f, 2, 0, &path, err);
+    if (rc) return rc;
+    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
+        (rc = as_field_str(&f[0], &after, &after_len, &path, err)))
+        return rc;
+    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, "skills");
+    size_t at = s_array_later(w);
+    s_slist_ctx_t ctx = {.pk = &w->pk};
+    uint64_t total;
+    bool more;
+    if ((rc = as_store_skill_list(&w->rd, after, after_len, limit, s_slist_row, &ctx, &total, &more,
+                                  err)))
+        return rc;
+    s_array_patch(w, at, ctx.rows);
+    as_pack_cstr(&w->pk, "next_cursor");
+    if (more && ctx.rows)
+        as_pack_str(&w->pk, ctx.last, ctx.last_len);
+    else
+        msgpack_pack_nil(&w->pk);
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+    return AS_OK;
+}
+
+static as_code_t s_skill_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    const char *id;
+    uint32_t len;
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    if ((rc = s_fwd_add(w, id, len, err))) return rc;
+    w->fwd_op = AS_OP_SKILL_DELETE;
+    return AS_OK;
+}
+
+static as_code_t s_skill_recompute(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("skill")};
+    as_path_t path;
+    const char *id;
+    uint32_t len;
+    as_skill_t sk;
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
+    if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
+    return s_job_new(w, AS_JOB_RECOMPUTE, id, len, false, err);
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    size_t at;
+    uint32_t n;
+} s_mlist_ctx_t;
+
+static void s_mlist_row(void *arg, const char *skill, uint32_t len, const as_skill_t *sk,
+                        const as_mastery_t *m)
+{
+    s_mlist_ctx_t *ctx = arg;
+    as_pack_str(ctx->pk, skill, len);
+    as_pack_mastery(ctx->pk, sk, m);
+    ctx->n++;
+}
+
+static as_code_t s_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("learner"), AS_FIELD("skill")};
+    as_path_t path;
+    const char *learner, *skill;
+    uint32_t llen, slen;
+    as_code_t rc = s_params(req, f, 2, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_name(&f[0], &learner, &llen, &path, err))) return rc;
+    msgpack_packer *pk = &w->pk;
+    msgpack_pack_map(pk, 2);
+    as_pack_cstr(pk, "learner");
+    as_pack_str(pk, learner, llen);
+    as_pack_cstr(pk, "skills");
+    if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL) {
+        as_skill_t sk;
+        as_mastery_t m;
+        if ((rc = as_field_id(&f[1], &skill, &slen, &path, err))) return rc;
+        if ((rc = as_store_skill_get(&w->rd, skill, slen, &sk, err))) return rc;
+        if ((rc = as_store_mastery_get(&w->rd, learner, llen, skill, slen, &sk, &m, err)))
+            return rc;
+        msgpack_pack_map(pk, 1);
+        as_pack_str(pk, skill, slen);
+        as_pack_mastery(pk, &sk, &m);
+        return AS_OK;
+    }
+    /* a map32 header, patched with the count */
+    size_t at = w->sb.size;
+    static const uint8_t m32[5] = {0xdf, 0, 0, 0, 0};
+    as_pack_raw(pk, m32, 5);
+    s_mlist_ctx_t ctx = {.pk = pk};
+    if ((rc = as_store_mastery_list(&w->rd, learner, llen, s_mlist_row, &ctx, err))) return rc;
+    s_array_patch(w, at, ctx.n);
+    return AS_OK;
+}
+
 const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_PING] = {"ping", AS_M_INLINE, s_ping},
     [AS_M_PUT] = {"assessment.put", AS_M_ADMIN, s_put},
@@ -621,6 +807,12 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_REGRADE] = {"assessment.regrade", AS_M_ADMIN, s_regrade},
     [AS_M_JOB_GET] = {"job.get", AS_M_INLINE, s_job_get},
     [AS_M_JOB_LIST] = {"job.list", AS_M_INLINE, s_job_list},
+    [AS_M_SKILL_PUT] = {"skill.put", AS_M_ADMIN, s_skill_put},
+    [AS_M_SKILL_GET] = {"skill.get", AS_M_INLINE, s_skill_get},
+    [AS_M_SKILL_LIST] = {"skill.list", AS_M_INLINE, s_skill_list},
+    [AS_M_SKILL_DELETE] = {"skill.delete", AS_M_ADMIN, s_skill_delete},
+    [AS_M_SKILL_RECOMPUTE] = {"skill.recompute", AS_M_ADMIN, s_skill_recompute},
+    [AS_M_MASTERY_GET] = {"mastery.get", AS_M_INLINE, s_mastery_get},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -639,6 +831,12 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_REGRADE] = "assessment.regrade",
     [AS_M_JOB_GET] = "job.get",
     [AS_M_JOB_LIST] = "job.list",
+    [AS_M_SKILL_PUT] = "skill.put",
+    [AS_M_SKILL_GET] = "skill.get",
+    [AS_M_SKILL_LIST] = "skill.list",
+    [AS_M_SKILL_DELETE] = "skill.delete",
+    [AS_M_SKILL_RECOMPUTE] = "skill.recompute",
+    [AS_M_MASTERY_GET] = "mastery.get",
     [AS_M_INVALID] = "invalid",
 };
 

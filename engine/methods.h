@@ -31,6 +31,12 @@ enum {
     AS_M_REGRADE,
     AS_M_JOB_GET,
     AS_M_JOB_LIST,
+    AS_M_SKILL_PUT,
+    AS_M_SKILL_GET,
+    AS_M_SKILL_LIST,
+    AS_M_SKILL_DELETE,
+    AS_M_SKILL_RECOMPUTE,
+    AS_M_MASTERY_GET,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };
@@ -63,9 +69,9 @@ struct as_worker {
     void *from_broker, *to_broker, *to_writer;
     msgpack_sbuffer fwd_sb; /* builds a write's arguments */
     msgpack_packer fwd_pk;
-    /* A write to forward to the writer: op and up to 2 argument frames. */
+    /* A write to forward to the writer: op and up to 4 argument frames. */
     as_op_t fwd_op;
-    zmq_msg_t fwd[2];
+    zmq_msg_t fwd[4];
     int fwd_n;
 };
 

@@ -5,7 +5,7 @@
 
 void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *t, double score)
 {
-    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t));
+    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t) + (r->mastery ? 1 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "assessment");
@@ -19,6 +19,10 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
     as_table_pack_outcome(pk, t, score);
     as_pack_cstr(pk, "submitted_at");
     as_pack_str(pk, r->submitted_at, r->submitted_at_len);
+    if (r->mastery) {
+        as_pack_cstr(pk, "mastery");
+        as_pack_raw(pk, r->mastery, r->mastery_len);
+    }
     as_pack_cstr(pk, "answers");
     as_pack_raw(pk, r->answers, r->answers_len);
 }
@@ -54,6 +58,8 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
     as_mp_t m;
     uint32_t n;
     unsigned seen = 0;
+    r->mastery = NULL;
+    r->mastery_len = 0;
     as_mp_init(&m, rec, len);
     if (as_mp_map(&m, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -91,6 +97,9 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
                 r->answers = at;
                 r->answers_len = (size_t)(m.p - at);
                 seen |= 32;
+            } else if (!rc && as_str_eq(k, kl, "mastery")) {
+                r->mastery = at;
+                r->mastery_len = (size_t)(m.p - at);
             }
         }
         if (rc) return false;

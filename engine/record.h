@@ -1,7 +1,9 @@
 /* record.h — a stored response record: the msgpack map response.get returns, stored as is.
  *
  * {response_id, assessment, version, learner, attempt, score, max_score, ratio, passed?,
- *  submitted_at, answers}: the outcome fields (score .. passed) are as_table_pack_outcome's.
+ *  submitted_at, mastery?, answers}: the outcome fields (score .. passed) are
+ * as_table_pack_outcome's; mastery (the learner's states of the skills the response gave evidence
+ * of, after it) only when it gave some.
  * Written by the writer at a submission and rewritten by a regrade; nothing else knows the order
  * of its fields.
  */
@@ -26,6 +28,8 @@ typedef struct {
     double score, max_score; /* as stored (as_record_read) */
     const char *submitted_at;
     uint32_t submitted_at_len;
+    const uint8_t *mastery; /* the skills' states after it, a raw msgpack map; NULL: none */
+    size_t mastery_len;
     const uint8_t *answers; /* the answers map, raw msgpack */
     size_t answers_len;
 } as_record_t;

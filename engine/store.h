@@ -15,6 +15,7 @@
 #ifndef AS_STORE_H
 #define AS_STORE_H
 
+#include "bkt.h"
 #include "err.h"
 #include "job.h"
 #include "report.h"
@@ -166,8 +167,78 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
                                  const char *learner, uint32_t learner_len, uint64_t after,
                                  uint32_t limit, as_response_fn fn, void *arg, uint64_t *total,
                                  bool *more, as_err_t *err);
+/* Calls fn for up to limit stored responses of every assessment in submission (id) order after
+ * response id `after`, with the id of the assessment each belongs to. */
+typedef void (*as_rid_fn)(void *arg, uint64_t rid, const char *assessment, uint32_t len);
+as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
+                             void *arg, as_err_t *err);
 /* The next notification sequence number (persisted with the transaction). */
 uint64_t as_store_next_seq(as_wtxn_t *txn);
+
+/* ---- skills and mastery (knowledge tracing, bkt.h) ---- */
+
+/* A stored skill: its parameters and the generations of its learners' mastery states. A state
+ * counts when its generation is live_gen; skill.recompute builds states of a new generation
+ * (shadow_gen) beside the live ones and makes it live when done (store_mastery.c). */
+typedef struct {
+    as_bkt_params_t params;
+    uint32_t live_gen;
+    uint32_t last_gen;   /* the last generation given (never reused) */
+    uint32_t shadow_gen; /* being built by recompute job `job`; 0: none */
+    uint32_t pad;
+    uint64_t job;
+} as_skill_t;
+
+/* A learner's mastery of a skill: after the transition of the last observation. */
+typedef struct {
+    double p;
+    uint32_t opportunities;
+} as_mastery_t;
+
+/* Stores a skill's parameters (a new one, or new parameters for an existing one: its states
+ * and generations are kept). *created tells which. */
+as_code_t as_store_skill_put(as_wtxn_t *txn, const char *id, uint32_t len,
+                             const as_bkt_params_t *params, bool *created, as_err_t *err);
+as_code_t as_store_skill_get(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,
+                             as_err_t *err);
+as_code_t as_store_skill_wget(as_wtxn_t *txn, const char *id, uint32_t len, as_skill_t *skill,
+                              as_err_t *err);
+/* Rewrites a skill record (its generations). */
+as_code_t as_store_skill_set(as_wtxn_t *txn, const char *id, uint32_t len, const as_skill_t *skill,
+                             as_err_t *err);
+/* Deletes a skill: conflict while an assessment's item names it, not_found when there is none.
+ * Its learners' states are left (unreachable; a skill put again under the id starts afresh). */
+as_code_t as_store_skill_delete(as_wtxn_t *txn, const char *id, uint32_t len, as_err_t *err);
+/* Calls fn for up to limit skills in id order after `after` (NULL: from the first). */
+typedef void (*as_skill_fn)(void *arg, const char *id, uint32_t len, const as_skill_t *skill);
+as_code_t as_store_skill_list(as_reader_t *rd, const char *after, uint32_t after_len,
+                              uint32_t limit, as_skill_fn fn, void *arg, uint64_t *total,
+                              bool *more, as_err_t *err);
+
+/* Every skill named by an item of table t exists: else bad_request with the item's path
+ * (`items[3].skills[1]: unknown skill "x"`). Checked by the worker and again by the writer. */
+as_code_t as_store_skills_check(as_reader_t *rd, const as_table_t *t, as_err_t *err);
+as_code_t as_store_skills_wcheck(as_wtxn_t *txn, const as_table_t *t, as_err_t *err);
+
+/* The learner's state of generation gen: *found false (and m = prior, 0 opportunities) when
+ * there is none. */
+as_code_t as_store_mastery_wget(as_wtxn_t *txn, const char *learner, uint32_t learner_len,
+                                const char *skill, uint32_t skill_len, const as_skill_t *sk,
+                                uint32_t gen, as_mastery_t *m, bool *found, as_err_t *err);
+/* Writes the learner's state of generation gen (the other generation the entry holds is kept
+ * only while it is the skill's live or shadow one). */
+as_code_t as_store_mastery_wput(as_wtxn_t *txn, const char *learner, uint32_t learner_len,
+                                const char *skill, uint32_t skill_len, const as_skill_t *sk,
+                                uint32_t gen, const as_mastery_t *m, as_err_t *err);
+/* The learner's live mastery of one skill (prior, 0 opportunities, when never practised). */
+as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t learner_len,
+                               const char *skill, uint32_t skill_len, const as_skill_t *sk,
+                               as_mastery_t *m, as_err_t *err);
+/* Calls fn for every skill the learner has a live state of, in skill id order. */
+typedef void (*as_mastery_fn)(void *arg, const char *skill, uint32_t len, const as_skill_t *sk,
+                              const as_mastery_t *m);
+as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t learner_len,
+                                as_mastery_fn fn, void *arg, as_err_t *err);
 
 /* ---- jobs (job.h) ---- */
 

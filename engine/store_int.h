@@ -16,9 +16,11 @@ struct as_store {
     MDB_dbi learners;  /* [assessment, 0, learner, 0, rid BE64] -> attempt (u32) */
     MDB_dbi attempts;  /* [assessment, 0, learner] -> attempts so far (u32) */
     MDB_dbi idem;      /* [assessment, 0, learner, 0, key] -> rid BE64 */
-    MDB_dbi latest; /* [assessment, 0, learner] -> the learner's latest attempt (store_stats.c) */
-    MDB_dbi totals; /* [assessment, 0, ordered total] -> count of latest attempts with it */
-    MDB_dbi jobs;   /* job id BE64 -> as_job_t */
+    MDB_dbi latest;  /* [assessment, 0, learner] -> the learner's latest attempt (store_stats.c) */
+    MDB_dbi totals;  /* [assessment, 0, ordered total] -> count of latest attempts with it */
+    MDB_dbi jobs;    /* job id BE64 -> as_job_t */
+    MDB_dbi skills;  /* skill id -> as_skill_t */
+    MDB_dbi mastery; /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */

@@ -290,3 +290,24 @@ bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid)
     mdb_cursor_close(cur);
     return latest;
 }
+
+as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
+                             void *arg, as_err_t *err)
+{
+    as_store_t *st = rd->store;
+    uint8_t kb[8];
+    s_be64(kb, after + 1);
+    MDB_cursor *cur;
+    MDB_val k = {8, kb}, v;
+    int rc = mdb_cursor_open(rd->txn, st->rids, &cur);
+    if (rc) return as_store_mdb(st, rc, err, "read responses");
+    uint32_t given = 0;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE); rc == 0 && given < limit;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        if (k.mv_size != 8) continue;
+        fn(arg, s_get64(k.mv_data), v.mv_data, (uint32_t)v.mv_size);
+        given++;
+    }
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read responses") : AS_OK;
+}

@@ -28,7 +28,7 @@ const char *as_write_arg(as_write_t *w, int i, size_t *len)
 
 msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len)
 {
-    char topic[16 + AS_MAX_ID];
+    char topic[16 + AS_MAX_NAME];
     int n = snprintf(topic, sizeof topic, "%s.%.*s", prefix, (int)len, id);
     as_pack_str(&w->notes_pk, topic, (size_t)n < sizeof topic ? (size_t)n : sizeof topic - 1);
     return &w->notes_pk;
@@ -42,6 +42,7 @@ static void s_put(as_wtxn_t *txn, as_write_t *w)
     as_table_t t;
     uint32_t version;
     if ((w->code = as_table_open(blob, blob_len, &t, &w->err))) return;
+    if ((w->code = as_store_skills_wcheck(txn, &t, &w->err))) return;
     const char *id = as_table_str(&t, t.hdr.id_off);
     w->code = as_store_put_assessment(txn, id, t.hdr.id_len, src, src_len, blob, blob_len, &version,
                                       &w->err);
@@ -181,6 +182,10 @@ static void s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     }
     rid = as_store_next_rid(txn);
     uint32_t attempt = attempts + 1;
+    /* knowledge tracing: the learner's mastery of the answered items' skills */
+    if ((w->code = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+                                  &w->err)))
+        return;
     char when[40];
     as_rfc3339(as_wall_s(), when, sizeof when);
     as_record_t record = {.response_id = rid,
@@ -191,6 +196,8 @@ static void s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                           .attempt = attempt,
                           .submitted_at = when,
                           .submitted_at_len = (uint32_t)strlen(when),
+                          .mastery = wr->mastery.size ? (const uint8_t *)wr->mastery.data : NULL,
+                          .mastery_len = wr->mastery.size,
                           .answers = answers.p,
                           .answers_len = as_mp_left(&answers)};
     msgpack_sbuffer_clear(&wr->rec);
@@ -204,6 +211,20 @@ static void s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_next_seq(txn), 0);
+    if (record.mastery) {
+        msgpack_packer *pk = as_write_note(w, "mastery", s.learner, s.learner_len);
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "learner");
+        as_pack_str(pk, s.learner, s.learner_len);
+        as_pack_cstr(pk, "assessment");
+        as_pack_str(pk, s.assessment, s.assessment_len);
+        as_pack_cstr(pk, "response_id");
+        msgpack_pack_uint64(pk, rid);
+        as_pack_cstr(pk, "skills");
+        as_pack_raw(pk, record.mastery, record.mastery_len);
+        as_pack_cstr(pk, "seq");
+        msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    }
 }
 
 /* Applies one write inside the transaction, preparing its response and notification. */
@@ -227,6 +248,12 @@ static void s_apply(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         break;
     case AS_OP_JOB_STEP:
         as_write_job_step(wr, txn, w);
+        break;
+    case AS_OP_SKILL_PUT:
+        as_write_skill_put(wr, txn, w);
+        break;
+    case AS_OP_SKILL_DELETE:
+        as_write_skill_delete(wr, txn, w);
         break;
     default:
         w->code = as_err_set(&w->err, AS_INTERNAL, "unknown write operation %d", w->hdr.op);
@@ -339,6 +366,8 @@ void *as_writer_run(void *arg)
     wr.answered = calloc(AS_MAX_ITEMS, 1);
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(&wr.mastery);
+    msgpack_packer_init(&wr.mastery_pk, &wr.mastery, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
     if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.scorer || !wr.item_scores ||
         !wr.answered) {
@@ -410,6 +439,8 @@ done:
         }
     free(wr.batch);
     msgpack_sbuffer_destroy(&wr.rec);
+    msgpack_sbuffer_destroy(&wr.mastery);
+    free(wr.touched);
     as_scorer_destroy(&wr.scorer);
     free(wr.item_scores);
     free(wr.answered);

@@ -27,28 +27,36 @@ static void s_note_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
     as_job_pack(as_write_note(w, "job", id, (size_t)n), job, as_store_next_seq(txn));
 }
 
-/* args: [assessment id, dry_run byte] */
+/* args: [kind byte, target id, dry_run byte]: a regrade of an assessment, a recompute of a
+ * skill */
 void as_write_job_new(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     (void)wr;
-    size_t len, dlen;
-    const char *id = as_write_arg(w, 0, &len);
-    const char *dry = as_write_arg(w, 1, &dlen);
-    as_table_t t;
-    if ((w->code = as_store_wtable(txn, id, (uint32_t)len, &t, &w->err))) return;
-    as_job_t job = {.kind = AS_JOB_REGRADE,
+    size_t klen, len, dlen;
+    const char *kind = as_write_arg(w, 0, &klen);
+    const char *id = as_write_arg(w, 1, &len);
+    const char *dry = as_write_arg(w, 2, &dlen);
+    as_job_t job = {.kind = klen ? (uint8_t)kind[0] : 0,
                     .state = AS_JOB_QUEUED,
                     .dry_run = dlen && dry[0],
                     .assessment_len = (uint32_t)len,
-                    .total = as_store_response_count(txn, id, (uint32_t)len),
                     .created_at = as_wall_s()};
+    if (job.kind == AS_JOB_REGRADE) {
+        as_table_t t;
+        if ((w->code = as_store_wtable(txn, id, (uint32_t)len, &t, &w->err))) return;
+        job.total = as_store_response_count(txn, id, (uint32_t)len);
+    } else {
+        as_skill_t sk;
+        if ((w->code = as_store_skill_wget(txn, id, (uint32_t)len, &sk, &w->err))) return;
+        job.total = as_store_last_rid(txn);
+    }
     memcpy(job.assessment, id, len);
     if ((w->code = as_store_job_new(txn, &job, &w->err))) return;
     s_reply_job(w, &job);
     s_note_job(txn, w, &job);
 }
 
-static void s_fail(as_job_t *job, const char *msg)
+void as_job_fail(as_job_t *job, const char *msg)
 {
     job->state = AS_JOB_FAILED;
     job->finished_at = as_wall_s();
@@ -64,14 +72,18 @@ static void s_start(as_wtxn_t *txn, as_write_t *w, as_job_t *job)
     job->done = job->changed = job->unchanged = job->last_done = 0;
     job->n_examples = 0;
     job->error[0] = '\0';
+    job->last_rid = as_store_last_rid(txn);
+    if (job->kind == AS_JOB_RECOMPUTE) {
+        as_recompute_start(txn, w, job);
+        return;
+    }
     job->total = as_store_response_count(txn, job->assessment, job->assessment_len);
     if (as_store_wtable(txn, job->assessment, job->assessment_len, &t, &err)) {
-        s_fail(job, err.msg);
+        as_job_fail(job, err.msg);
         return;
     }
     job->state = AS_JOB_RUNNING;
     job->version = t.hdr.version;
-    job->last_rid = as_store_last_rid(txn);
     if (!job->dry_run)
         w->code = as_store_stats_reset(txn, job->assessment, job->assessment_len, &t, job->id,
                                        &job->gen, &w->err);
@@ -93,7 +105,7 @@ static bool s_current(as_wtxn_t *txn, as_job_t *job, as_table_t *t)
     } else {
         return true;
     }
-    s_fail(job, msg);
+    as_job_fail(job, msg);
     return false;
 }
 
@@ -170,29 +182,41 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
 }
 
 /* args: [AS_STEP_CHUNK, job, publish, [entry...]] (the head already read from r) */
+/* args: [AS_STEP_CHUNK, job, publish, scanned_to, scanned, [entry...]] (the head already read) */
 static void s_chunk(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r)
 {
     as_table_t t;
     bool publish;
+    int64_t scanned_to, scanned;
     uint32_t n;
-    if (as_mp_bool(r, &publish) || as_mp_array(r, &n)) {
+    if (as_mp_bool(r, &publish) || as_mp_int(r, &scanned_to) || as_mp_int(r, &scanned) ||
+        as_mp_array(r, &n)) {
         w->code = as_err_set(&w->err, AS_INTERNAL, "malformed job chunk");
         return;
     }
-    if (!s_current(txn, job, &t)) return;
-    for (uint32_t i = 0; i < n && !w->code; i++) {
-        uint64_t rid;
-        if (!s_entry(wr, r, t.hdr.n_items, &rid))
-            w->code = as_err_set(&w->err, AS_INTERNAL, "malformed job chunk entry %u", i);
-        else
-            w->code = s_regrade_one(wr, txn, w, job, &t, rid);
+    if (job->kind == AS_JOB_RECOMPUTE) {
+        as_recompute_chunk(txn, w, job, r, n);
+        job->done += (uint64_t)scanned;
+        job->last_done = (uint64_t)scanned_to;
+    } else if (s_current(txn, job, &t)) {
+        for (uint32_t i = 0; i < n && !w->code; i++) {
+            uint64_t rid;
+            if (!s_entry(wr, r, t.hdr.n_items, &rid))
+                w->code = as_err_set(&w->err, AS_INTERNAL, "malformed job chunk entry %u", i);
+            else
+                w->code = s_regrade_one(wr, txn, w, job, &t, rid);
+        }
     }
-    if (!w->code && publish) s_note_job(txn, w, job);
+    if (!w->code && publish && job->state == AS_JOB_RUNNING) s_note_job(txn, w, job);
 }
 
 static void s_finish_job(as_wtxn_t *txn, as_write_t *w, as_job_t *job)
 {
     as_table_t t;
+    if (job->kind == AS_JOB_RECOMPUTE) {
+        as_recompute_finish(txn, w, job);
+        return;
+    }
     if (!s_current(txn, job, &t)) return;
     job->state = AS_JOB_DONE;
     job->finished_at = as_wall_s();
@@ -236,7 +260,8 @@ void as_write_job_step(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         char buf[256];
         if (as_mp_str(&r, &msg, &ml)) ml = 0;
         snprintf(buf, sizeof buf, "%.*s", (int)ml, ml ? msg : "failed");
-        s_fail(&job, buf);
+        as_job_fail(&job, buf);
+        if (job.kind == AS_JOB_RECOMPUTE) w->code = as_recompute_abandon(txn, &job, &w->err);
         break;
     }
     default:

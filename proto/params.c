@@ -141,11 +141,27 @@ as_code_t as_field_u64(as_field_t *f, uint64_t *out, as_path_t *path, as_err_t *
     int64_t v;
     if (as_mp_int(&f->at, &v) != AS_MP_OK || v < 1) {
         size_t mark = s_enter(f, path);
-        as_code_t rc =
-            as_err_at(err, AS_BAD_REQUEST, path, "expected an id, a positive integer");
+        as_code_t rc = as_err_at(err, AS_BAD_REQUEST, path, "expected an id, a positive integer");
         as_path_pop(path, mark);
         return rc;
     }
     *out = (uint64_t)v;
     return AS_OK;
+}
+
+as_code_t as_field_prob(as_field_t *f, bool below_one, double *out, as_path_t *path, as_err_t *err)
+{
+    as_mp_t save = f->at;
+    bool number = as_mp_number(&f->at, out) == AS_MP_OK;
+    if (number && *out >= 0 && (below_one ? *out < 1 : *out <= 1)) return AS_OK;
+    f->at = save;
+    size_t mark = s_enter(f, path);
+    const char *range = below_one ? "[0, 1)" : "[0, 1]";
+    as_code_t rc =
+        number ? as_err_at(err, AS_BAD_REQUEST, path, "expected a probability in %s, got %g", range,
+                           *out)
+               : as_err_at(err, AS_BAD_REQUEST, path, "expected a probability in %s, got %s", range,
+                           as_mp_type_name(as_mp_peek(&save)));
+    as_path_pop(path, mark);
+    return rc;
 }

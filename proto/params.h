@@ -33,6 +33,8 @@ as_code_t as_field_bool(as_field_t *f, bool *out, as_path_t *path, as_err_t *err
 /* An integer in [lo, hi]. */
 as_code_t as_field_uint(as_field_t *f, uint32_t lo, uint32_t hi, uint32_t *out, as_path_t *path,
                         as_err_t *err);
+/* A probability: a number in [0, 1], or [0, 1) when below_one. */
+as_code_t as_field_prob(as_field_t *f, bool below_one, double *out, as_path_t *path, as_err_t *err);
 /* A missing required field. */
 as_code_t as_field_missing(const as_field_t *f, as_path_t *path, as_err_t *err);
 

@@ -1,0 +1,19 @@
+/* tracing.h — knowledge tracing's shared pieces: what counts as a correct observation, and how
+ * a learner's state of a skill is shown (submit results, mastery.get, notifications). */
+#ifndef AS_TRACING_H
+#define AS_TRACING_H
+
+#include "store.h"
+
+#include <msgpack.h>
+
+/* Whether item score x of item it is a correct observation: x >= kt_threshold * max score. */
+bool as_trace_correct(const as_titem_t *it, double x);
+/* {p_mastery, p_correct_next, opportunities, mastered} */
+void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m);
+
+/* A skill as skill.get shows it: {id, prior, learn, forget, guess, slip, mastery_threshold,
+ * recomputing} */
+void as_pack_skill(msgpack_packer *pk, const char *id, uint32_t len, const as_skill_t *sk);
+
+#endif

@@ -1,0 +1,124 @@
+/* writer_tracing.c — knowledge tracing inside the submission's transaction (DESIGN.md, bkt.h).
+ *
+ * Each answered item that names skills is one observation per skill: correct when its score is
+ * at least kt_threshold times its max score. Observations are applied in item order (an item with
+ * several skills updates each independently; a skill named by several answered items takes their
+ * observations one after the other). Unanswered items are not evidence, nor are items whose max
+ * score is 0. The states are read once, updated in memory and stored once per skill.
+ */
+#include "tracing.h"
+#include "writer_int.h"
+
+#include <stdlib.h>
+
+/* The entry of skill (id, len) among those touched, loaded on first use. */
+static as_touched_t *s_touch(as_writer_t *wr, as_wtxn_t *txn, size_t *n, const char *learner,
+                             uint32_t llen, const char *id, uint32_t len, as_code_t *rc,
+                             as_err_t *err)
+{
+    for (size_t i = 0; i < *n; i++)
+        if (wr->touched[i].len == len && memcmp(wr->touched[i].id, id, len) == 0)
+            return &wr->touched[i];
+    if (*n == wr->touched_cap) {
+        size_t cap = wr->touched_cap ? wr->touched_cap * 2 : 64;
+        as_touched_t *grown = realloc(wr->touched, cap * sizeof *grown);
+        if (!grown) {
+            *rc = as_err_set(err, AS_INTERNAL, "out of memory");
+            return NULL;
+        }
+        wr->touched = grown;
+        wr->touched_cap = cap;
+    }
+    as_touched_t *e = &wr->touched[*n];
+    memcpy(e->id, id, len);
+    e->len = len;
+    bool found;
+    if ((*rc = as_store_skill_wget(txn, id, len, &e->skill, err)) ||
+        (*rc = as_store_mastery_wget(txn, learner, llen, id, len, &e->skill, e->skill.live_gen,
+                                     &e->m, &found, err)))
+        return NULL;
+    (*n)++;
+    return e;
+}
+
+as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, const char *learner,
+                         uint32_t llen, const double *x, const uint8_t *answered, as_err_t *err)
+{
+    size_t n = 0;
+    as_code_t rc = AS_OK;
+    msgpack_sbuffer_clear(&wr->mastery);
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        if (!answered[i]) continue;
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (!it.n_skills || it.max_score <= 0) continue;
+        bool correct = as_trace_correct(&it, x[i]);
+        for (uint32_t j = 0; j < it.n_skills; j++) {
+            uint32_t len;
+            const char *id = as_table_skill(t, &it, j, &len);
+            as_touched_t *e = s_touch(wr, txn, &n, learner, llen, id, len, &rc, err);
+            if (!e) return rc;
+            e->m.p = as_bkt_step(&e->skill.params, e->m.p, correct);
+            e->m.opportunities++;
+        }
+    }
+    if (!n) return AS_OK;
+    msgpack_pack_map(&wr->mastery_pk, n);
+    for (size_t i = 0; i < n; i++) {
+        as_touched_t *e = &wr->touched[i];
+        if ((rc = as_store_mastery_wput(txn, learner, llen, e->id, e->len, &e->skill,
+                                        e->skill.live_gen, &e->m, err)))
+            return rc;
+        as_pack_str(&wr->mastery_pk, e->id, e->len);
+        as_pack_mastery(&wr->mastery_pk, &e->skill, &e->m);
+    }
+    return AS_OK;
+}
+
+/* args: [skill id, as_bkt_params_t] */
+void as_write_skill_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
+{
+    (void)wr;
+    size_t len, plen;
+    const char *id = as_write_arg(w, 0, &len);
+    const char *praw = as_write_arg(w, 1, &plen);
+    as_bkt_params_t p;
+    bool created;
+    as_skill_t sk;
+    if (plen != sizeof p) {
+        w->code = as_err_set(&w->err, AS_INTERNAL, "malformed skill.put from a worker");
+        return;
+    }
+    memcpy(&p, praw, sizeof p);
+    if ((w->code = as_store_skill_put(txn, id, (uint32_t)len, &p, &created, &w->err))) return;
+    if ((w->code = as_store_skill_wget(txn, id, (uint32_t)len, &sk, &w->err))) return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    as_pack_skill(&w->reply_pk, id, (uint32_t)len, &sk);
+    msgpack_packer *pk = as_write_note(w, "skill", id, len);
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "event");
+    as_pack_cstr(pk, "put");
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, len);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
+
+/* args: [skill id] */
+void as_write_skill_delete(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
+{
+    (void)wr;
+    size_t len;
+    const char *id = as_write_arg(w, 0, &len);
+    if ((w->code = as_store_skill_delete(txn, id, (uint32_t)len, &w->err))) return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    msgpack_pack_map(&w->reply_pk, 0);
+    msgpack_packer *pk = as_write_note(w, "skill", id, len);
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "event");
+    as_pack_cstr(pk, "delete");
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, len);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
