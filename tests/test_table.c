@@ -421,6 +421,37 @@ static void unknown_fields_are_rejected(void **state)
         "mapping, area_mapping, tolerance, weight, skills, kt_threshold)");
 }
 
+static void items_name_distinct_skills_and_a_kt_threshold_share(void **state)
+{
+    s_compile_ok(ITEM("single", "identifier", "match_correct",
+                      "'correct':['A'],'skills':['add','sub'],'kt_threshold':0.5"));
+    as_titem_t it;
+    as_table_item(&s_t, 0, &it);
+    assert_int_equal(it.n_skills, 2);
+    assert_true(it.kt_threshold == 0.5);
+    uint32_t len;
+    const char *id = as_table_skill(&s_t, &it, 1, &len);
+    assert_int_equal(len, 3);
+    assert_memory_equal(id, "sub", 3);
+    s_compile_ok(ITEM("single", "identifier", "match_correct", "'correct':['A']"));
+    as_table_item(&s_t, 0, &it);
+    assert_int_equal(it.n_skills, 0);
+    assert_true(it.kt_threshold == 1.0); /* default: full credit */
+    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct",
+                                  "'correct':['A'],'skills':['add','add']")),
+                   "items[0].skills[1]: skill \"add\" listed twice");
+    s_expect_error(
+        s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'skills':'add'")),
+        "items[0].skills: expected an array, got a string");
+    s_expect_error(
+        s_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'skills':[7]")),
+        "items[0].skills[0]: expected a skill id (1 to 64 characters of A-Z a-z 0-9 . _ "
+        ": -)");
+    s_expect_error(s_compile(ITEM("single", "identifier", "match_correct",
+                                  "'correct':['A'],'kt_threshold':1.5")),
+                   "items[0].kt_threshold: expected a number in [0, 1], got 1.5");
+}
+
 static void duplicate_item_ids_are_rejected(void **state)
 {
     s_expect_error(
@@ -584,6 +615,7 @@ int main(void)
         cmocka_unit_test(keys_equal_ignoring_case_are_duplicates_when_an_entry_ignores_case),
         cmocka_unit_test(unknown_fields_are_rejected),
         cmocka_unit_test(duplicate_item_ids_are_rejected),
+        cmocka_unit_test(items_name_distinct_skills_and_a_kt_threshold_share),
         cmocka_unit_test(values_must_have_the_declared_base_type),
         cmocka_unit_test(rules_need_their_fields),
         cmocka_unit_test(enums_name_their_choices),
