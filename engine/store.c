@@ -11,7 +11,8 @@
 
 #include "store_int.h"
 
-#define S_SCHEMA 1u
+#define S_SCHEMA 2u /* 2: table format 3, skills, mastery, jobs; attempts from the learner index   \
+                     */
 
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what)
 {
@@ -38,7 +39,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
     /* full: LMDB's default, every commit fsyncs; periodic and none: the writer or shutdown
      * flushes (as_store_sync) */
-    unsigned flags = MDB_NORDAHEAD | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
+    unsigned flags = MDB_NORDAHEAD | MDB_WRITEMAP | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
     if ((rc = mdb_env_open(self->env, dir, flags, 0600))) goto fail;
     int dead = 0;
     mdb_reader_check(self->env, &dead);
@@ -54,7 +55,6 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "responses", MDB_CREATE, &self->responses))) goto fail;
     if ((rc = mdb_dbi_open(txn, "rids", MDB_CREATE, &self->rids))) goto fail;
     if ((rc = mdb_dbi_open(txn, "learners", MDB_CREATE, &self->learners))) goto fail;
-    if ((rc = mdb_dbi_open(txn, "attempts", MDB_CREATE, &self->attempts))) goto fail;
     if ((rc = mdb_dbi_open(txn, "idem", MDB_CREATE, &self->idem))) goto fail;
     if ((rc = mdb_dbi_open(txn, "latest", MDB_CREATE, &self->latest))) goto fail;
     if ((rc = mdb_dbi_open(txn, "totals", MDB_CREATE, &self->totals))) goto fail;

@@ -13,8 +13,8 @@ struct as_store {
     MDB_dbi sources, tables, meta;
     MDB_dbi responses; /* [assessment, 0, rid BE64] -> the stored response (msgpack map) */
     MDB_dbi rids;      /* rid BE64 -> assessment id */
-    MDB_dbi learners;  /* [assessment, 0, learner, 0, rid BE64] -> attempt (u32) */
-    MDB_dbi attempts;  /* [assessment, 0, learner] -> attempts so far (u32) */
+    MDB_dbi learners;  /* [assessment, 0, learner, 0, rid BE64] -> attempt (u32); a learner's
+                          last entry there is their attempt count */
     MDB_dbi idem;      /* [assessment, 0, learner, 0, key] -> rid BE64 */
     MDB_dbi latest;  /* [assessment, 0, learner] -> the learner's latest attempt (store_stats.c) */
     MDB_dbi totals;  /* [assessment, 0, ordered total] -> count of latest attempts with it */

@@ -92,15 +92,38 @@ as_code_t as_store_idem_find(as_wtxn_t *w, const as_subject_t *s, uint64_t *rid,
     return AS_OK;
 }
 
-uint32_t as_store_attempts(as_wtxn_t *w, const as_subject_t *s)
+/* The learner's last entry in the learner index [assessment, 0, learner, 0, rid] -> attempt:
+ * their latest response and its attempt number (the attempts so far). False when none. */
+static bool s_last(as_store_t *st, MDB_txn *txn, const as_subject_t *s, uint64_t *rid,
+                   uint32_t *attempt)
 {
     s_key_t k;
     s_learner_key(&k, s);
+    s_sep(&k);
+    size_t prefix = k.n;
+    s_rid(&k, UINT64_MAX);
+    MDB_cursor *cur;
+    if (mdb_cursor_open(txn, st->learners, &cur)) return false;
     MDB_val key = s_val(&k), v;
-    uint32_t n = 0;
-    if (mdb_get(w->txn, w->store->attempts, &key, &v) == 0 && v.mv_size == sizeof n)
-        memcpy(&n, v.mv_data, sizeof n);
-    return n;
+    /* seek past the learner's entries, then step back */
+    int rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+    rc =
+        rc == 0 ? mdb_cursor_get(cur, &key, &v, MDB_PREV) : mdb_cursor_get(cur, &key, &v, MDB_LAST);
+    bool found = rc == 0 && key.mv_size == prefix + 8 && memcmp(key.mv_data, k.b, prefix) == 0 &&
+                 v.mv_size == sizeof *attempt;
+    if (found) {
+        *rid = s_get64((const uint8_t *)key.mv_data + prefix);
+        memcpy(attempt, v.mv_data, sizeof *attempt);
+    }
+    mdb_cursor_close(cur);
+    return found;
+}
+
+uint32_t as_store_attempts(as_wtxn_t *w, const as_subject_t *s)
+{
+    uint64_t rid;
+    uint32_t attempt;
+    return s_last(w->store, w->txn, s, &rid, &attempt) ? attempt : 0;
 }
 
 uint64_t as_store_next_rid(as_wtxn_t *w)
@@ -129,14 +152,9 @@ as_code_t as_store_response_add(as_wtxn_t *w, const as_subject_t *s, uint64_t ri
         v = (MDB_val){s->assessment_len, (void *)s->assessment};
         rc = mdb_put(w->txn, st->rids, &key, &v, MDB_APPEND);
     }
-    /* the learner index and attempts */
+    /* the learner index: its last entry of a learner is also their attempt count */
     if (!rc) {
         s_learner_key(&k, s);
-        key = s_val(&k);
-        v = (MDB_val){sizeof attempt, &attempt};
-        rc = mdb_put(w->txn, st->attempts, &key, &v, 0);
-    }
-    if (!rc) {
         s_sep(&k);
         s_rid(&k, rid);
         key = s_val(&k);
@@ -211,13 +229,10 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
                       .learner = learner,
                       .learner_len = learner_len};
     if (learner) {
-        s_learner_key(&prefix, &s);
-        key = s_val(&prefix);
+        uint64_t last;
         uint32_t n;
-        if (mdb_get(rd->txn, st->attempts, &key, &v) == 0 && v.mv_size == sizeof n) {
-            memcpy(&n, v.mv_data, sizeof n);
-            *total = n;
-        }
+        if (s_last(st, rd->txn, &s, &last, &n)) *total = n;
+        s_learner_key(&prefix, &s);
         s_sep(&prefix);
     } else {
         s_count_key(&k, assessment, assessment_len);
@@ -273,22 +288,9 @@ as_code_t as_store_response_replace(as_wtxn_t *w, const char *a, uint32_t alen, 
 
 bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid)
 {
-    /* the last key of [assessment, 0, learner, 0, *]: seek past it, step back */
-    s_key_t k;
-    s_learner_key(&k, s);
-    s_sep(&k);
-    size_t prefix = k.n;
-    s_rid(&k, UINT64_MAX);
-    MDB_cursor *cur;
-    if (mdb_cursor_open(w->txn, w->store->learners, &cur)) return false;
-    MDB_val key = s_val(&k), v;
-    int rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
-    rc =
-        rc == 0 ? mdb_cursor_get(cur, &key, &v, MDB_PREV) : mdb_cursor_get(cur, &key, &v, MDB_LAST);
-    bool latest = rc == 0 && key.mv_size == prefix + 8 && memcmp(key.mv_data, k.b, prefix) == 0 &&
-                  s_get64((const uint8_t *)key.mv_data + prefix) == rid;
-    mdb_cursor_close(cur);
-    return latest;
+    uint64_t last;
+    uint32_t attempt;
+    return s_last(w->store, w->txn, s, &last, &attempt) && last == rid;
 }
 
 as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <time.h>
 
-#define S_BATCH 256
+#define S_BATCH 1024
 
 const char *as_write_arg(as_write_t *w, int i, size_t *len)
 {

@@ -6,6 +6,7 @@
 #include "assay.h"
 #include "jsonmp.h"
 #include "progress.h"
+#include "replay.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -646,6 +647,15 @@ static int c_report(s_cli_t *cli, int argc, char **argv)
 static void s_print_job(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *a = assay_map_get(o, "assessment"), *st = assay_map_get(o, "state");
+    if (!a) { /* a recompute */
+        const msgpack_object *sk = assay_map_get(o, "skill"), *p = assay_map_get(o, "progress");
+        const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");
+        printf("job %g: recompute of skill %.*s: %.*s, %g of %g response(s)\n", s_get_num(o, "job"),
+               S_STR(sk), S_STR(st), s_get_num(p, "done"), s_get_num(p, "total"));
+        if (res) printf("%g observation(s) replayed\n", s_get_num(res, "observations"));
+        if (err) printf("error: %.*s\n", S_STR(err));
+        return;
+    }
     const msgpack_object *dry = assay_map_get(o, "dry_run"), *p = assay_map_get(o, "progress");
     const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");
     bool is_dry = dry && dry->type == MSGPACK_OBJECT_BOOLEAN && dry->via.boolean;
@@ -748,6 +758,251 @@ static int c_regrade(s_cli_t *cli, int argc, char **argv)
     double id = s_get_num(assay_reply_result(r), "job");
     assay_reply_free(&r);
     return s_job_wait(cli, id);
+}
+
+/* ---- knowledge tracing ---- */
+
+static void s_print_skill(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *id = assay_map_get(o, "id"), *rc = assay_map_get(o, "recomputing");
+    printf("skill %.*s: prior %g, learn %g, forget %g, guess %g, slip %g; mastered at %g%s\n",
+           S_STR(id), s_get_num(o, "prior"), s_get_num(o, "learn"), s_get_num(o, "forget"),
+           s_get_num(o, "guess"), s_get_num(o, "slip"), s_get_num(o, "mastery_threshold"),
+           rc && rc->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? " (being recomputed)" : "");
+}
+
+static int c_skill_put(s_cli_t *cli, int argc, char **argv)
+{
+    json_t *j;
+    int rc = s_read_json(cli, argv[0], JSON_OBJECT, "a JSON object (a skill)", &j);
+    if (rc) return rc;
+    as_json_pack(&cli->pk, j);
+    json_decref(j);
+    return s_run(cli, "skill.put", s_print_skill, NULL);
+}
+
+static int c_skill(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "id", argv[0]);
+    return s_run(cli, "skill.get", s_print_skill, NULL);
+}
+
+static void s_skill_row(const msgpack_object *x)
+{
+    const msgpack_object *id = assay_map_get(x, "id");
+    printf("%-24.*s %6g %6g %6g %6g %6g %9g\n", S_STR(id), s_get_num(x, "prior"),
+           s_get_num(x, "learn"), s_get_num(x, "forget"), s_get_num(x, "guess"),
+           s_get_num(x, "slip"), s_get_num(x, "mastery_threshold"));
+}
+
+static int c_skills(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"limit", required_argument, 0, 'l'},
+                                         {"cursor", required_argument, 0, 'c'},
+                                         {"all", no_argument, 0, 'a'},
+                                         {0, 0, 0, 0}};
+    long limit = 50;
+    const char *cursor = NULL;
+    bool all = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'l')
+            limit = strtol(optarg, NULL, 10);
+        else if (c == 'c')
+            cursor = optarg;
+        else if (c == 'a')
+            all = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (limit < 1 || limit > 200) {
+        fprintf(stderr, "assay skills: --limit: expected 1..200\n");
+        return EXIT_USAGE;
+    }
+    static const s_pager_t pager = {
+        .method = "skill.list",
+        .rows_key = "skills",
+        .none = "no skills",
+        .header = "SKILL                     PRIOR  LEARN FORGET  GUESS   SLIP THRESHOLD",
+        .print_row = s_skill_row,
+    };
+    return s_page(cli, &pager, limit, cursor, all);
+}
+
+static void s_print_deleted_skill(const msgpack_object *o, const char *const *ctx)
+{
+    printf("deleted skill %s\n", ctx[0]);
+}
+
+static int c_skill_delete(s_cli_t *cli, int argc, char **argv)
+{
+    s_params_str(cli, 1, "id", argv[0]);
+    return s_run(cli, "skill.delete", s_print_deleted_skill, (const char *const *)argv);
+}
+
+static void s_print_mastery(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *l = assay_map_get(o, "learner"), *sk = assay_map_get(o, "skills");
+    if (!sk || sk->type != MSGPACK_OBJECT_MAP || sk->via.map.size == 0) {
+        printf("%.*s has no mastery states yet\n", S_STR(l));
+        return;
+    }
+    printf("SKILL                     P(MASTERY)  P(CORRECT NEXT)  OPPORTUNITIES  MASTERED\n");
+    for (uint32_t i = 0; i < sk->via.map.size; i++) {
+        const msgpack_object_kv *kv = &sk->via.map.ptr[i];
+        const msgpack_object *m = assay_map_get(&kv->val, "mastered"), *name = &kv->key;
+        printf("%-24.*s %11.4f %16.4f %14g  %s\n", S_STR(name),
+               s_get_num(&kv->val, "p_mastery"), s_get_num(&kv->val, "p_correct_next"),
+               s_get_num(&kv->val, "opportunities"), m && m->via.boolean ? "yes" : "no");
+    }
+}
+
+static int c_mastery(s_cli_t *cli, int argc, char **argv)
+{
+    if (argc == 2)
+        s_params_str(cli, 2, "learner", argv[0], "skill", argv[1]);
+    else
+        s_params_str(cli, 1, "learner", argv[0]);
+    return s_run(cli, "mastery.get", s_print_mastery, NULL);
+}
+
+static int c_recompute(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"wait", no_argument, 0, 'w'}, {0, 0, 0, 0}};
+    bool wait = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'w')
+            wait = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "usage: assay recompute SKILL [--wait]\n");
+        return EXIT_USAGE;
+    }
+    s_params_str(cli, 1, "skill", argv[optind]);
+    if (!wait) return s_run(cli, "skill.recompute", s_print_job, NULL);
+    assay_reply_t *r;
+    int rc = s_call(cli, "skill.recompute", &r);
+    if (rc) return rc;
+    double id = s_get_num(assay_reply_result(r), "job");
+    assay_reply_free(&r);
+    return s_job_wait(cli, id);
+}
+
+typedef struct {
+    s_cli_t *cli;
+    json_t *rows;
+} s_sum_ctx_t;
+
+static void s_summary_row(void *arg, const char *skill, size_t learners, double mean,
+                          double mastered)
+{
+    s_sum_ctx_t *ctx = arg;
+    if (ctx->cli->json) {
+        json_array_append_new(ctx->rows, json_pack("{s:s, s:I, s:f, s:f}", "skill", skill,
+                                                   "learners", (json_int_t)learners, "mean_mastery",
+                                                   mean, "mastered", mastered));
+        return;
+    }
+    printf("%-14s %9zu %13.4f %11.1f%%\n", skill, learners, mean, 100 * mastered);
+}
+
+static int c_replay(s_cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"inflight", required_argument, 0, 'i'}, {"limit", required_argument, 0, 'n'},
+        {"prior", required_argument, 0, 'P'},    {"learn", required_argument, 0, 'L'},
+        {"forget", required_argument, 0, 'F'},   {"guess", required_argument, 0, 'G'},
+        {"slip", required_argument, 0, 'S'},     {0, 0, 0, 0}};
+    as_replay_params_t p = as_replay_default_params();
+    long inflight = 256, limit = 0;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        double v = 0;
+        if (c != 'i' && c != 'n' && c != '?') {
+            v = strtod(optarg, &end);
+            if (*end || !(v >= 0 && v <= 1)) {
+                fprintf(stderr, "assay replay: --%s: expected a probability in [0, 1], got %s\n",
+                        c == 'P'   ? "prior"
+                        : c == 'L' ? "learn"
+                        : c == 'F' ? "forget"
+                        : c == 'G' ? "guess"
+                                   : "slip",
+                        optarg);
+                return EXIT_USAGE;
+            }
+        }
+        switch (c) {
+        case 'i':
+            inflight = strtol(optarg, &end, 10);
+            if (*end || inflight < 1 || inflight > 4096) {
+                fprintf(stderr, "assay replay: --inflight: expected 1..4096\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'n':
+            limit = strtol(optarg, &end, 10);
+            if (*end || limit < 1) {
+                fprintf(stderr, "assay replay: --limit: expected a positive count\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 'P':
+            p.prior = v;
+            break;
+        case 'L':
+            p.learn = v;
+            break;
+        case 'F':
+            p.forget = v;
+            break;
+        case 'G':
+            p.guess = v;
+            break;
+        case 'S':
+            p.slip = v;
+            break;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "usage: assay replay FILE [--inflight N] [--limit N] [--prior P] ...\n");
+        return EXIT_USAGE;
+    }
+    if (p.guess >= 1 || p.slip >= 1) {
+        fprintf(stderr, "assay replay: --guess and --slip must be below 1\n");
+        return EXIT_USAGE;
+    }
+    int rc = s_connect(cli);
+    if (rc) return rc;
+    as_replay_t *rp;
+    if (as_replay_load(&rp, argv[optind], (size_t)limit)) return EXIT_USAGE;
+    as_replay_result_t res;
+    if (as_replay_setup(rp, cli->conn, &p) ||
+        as_replay_submit(rp, cli->conn, (int)inflight, false, &res)) {
+        as_replay_free(&rp);
+        return EXIT_REPLY;
+    }
+    fprintf(stderr, "replay: %zu answers of %zu learners on %u skills in %.1f s (%.0f answers/s)\n",
+            res.answers, res.learners, res.skills, res.seconds, (double)res.answers / res.seconds);
+    s_sum_ctx_t ctx = {.cli = cli, .rows = json_array()};
+    if (!cli->json) printf("SKILL           LEARNERS  MEAN MASTERY    MASTERED\n");
+    rc = as_replay_summary(rp, cli->conn, s_summary_row, &ctx) ? EXIT_REPLY : 0;
+    if (!rc && cli->json) {
+        char *t = json_dumps(ctx.rows, JSON_INDENT(2));
+        printf("%s\n", t);
+        free(t);
+    }
+    json_decref(ctx.rows);
+    as_replay_free(&rp);
+    return rc;
 }
 
 static int c_job(s_cli_t *cli, int argc, char **argv)
@@ -901,6 +1156,49 @@ static const s_cmd_t s_cmds[] = {
      "Prints a job (assay regrade): queued, running, done or failed, its progress, and its\n"
      "result or error. Exit status 1 when the job failed.\n",
      1, 1, c_job, false},
+    {"skill-put", "FILE",
+     "store a skill's knowledge-tracing parameters (JSON) from FILE ('-': stdin)",
+     "Reads {\"id\", \"prior\", \"learn\", \"forget\", \"guess\", \"slip\", "
+     "\"mastery_threshold\"?}\n"
+     "(probabilities; guess and slip below 1; mastery_threshold default 0.95). New parameters\n"
+     "apply to future updates; assay recompute SKILL replays the stored responses with them.\n"
+     "Items name skills with \"skills\": [ids] in an assessment definition. Needs the admin "
+     "socket.\n"
+     "Example: echo '{\"id\":\"add\",\"prior\":0.3,\"learn\":0.1,\"forget\":0,\"guess\":0.2,"
+     "\"slip\":0.1}' | assay skill-put -\n",
+     1, 1, c_skill_put, false},
+    {"skill", "ID", "show a skill's parameters", "Prints a skill's BKT parameters.\n", 1, 1,
+     c_skill, false},
+    {"skills", "[--limit N] [--cursor C] [--all]", "list skills",
+     "Lists skills in id order with their parameters, a page at a time; --all follows the\n"
+     "cursors to the end.\n",
+     0, 5, c_skills, true},
+    {"skill-delete", "ID", "delete a skill no assessment uses",
+     "Deletes a skill. Refused (conflict) while an assessment's item names it. Needs the admin\n"
+     "socket.\n",
+     1, 1, c_skill_delete, false},
+    {"mastery", "LEARNER [SKILL]", "a learner's mastery of every skill practised, or of one",
+     "Prints, per skill, the probability of mastery after the learner's last answer, the\n"
+     "probability of a right next answer, the number of observations and whether it is at or\n"
+     "above the skill's mastery threshold. Updated by every submission, in its transaction.\n",
+     1, 2, c_mastery, false},
+    {"recompute", "SKILL [--wait]", "recompute every learner's mastery of a skill (a job)",
+     "Starts a background job that replays every stored response in submission order with the\n"
+     "skill's current parameters; the new states replace the old ones when it is done (mastery\n"
+     "reads and submissions go on meanwhile). --wait follows it with a progress bar.\n",
+     1, 2, c_recompute, true},
+    {"replay",
+     "FILE [--inflight N] [--limit N] [--prior P --learn L --forget F --guess G --slip S]",
+     "replay a real answer stream, then summarise mastery per skill",
+     "Replays an ASSISTments file (../shared/data: the assist2009 long CSV, or the assist2015\n"
+     "lists; gzip or plain) through the engine: one skill and one single-item assessment per\n"
+     "skill (skill-<id>, with the parameters given, default prior 0.3, learn 0.1, forget 0, guess\n"
+     "0.2, slip 0.1), each learner's answers submitted in order, --inflight learners at a time\n"
+     "(default 256), with a progress bar (rate and ETA). Then prints per skill the learners, "
+     "their\n"
+     "mean mastery and the share who mastered it. Needs the admin socket.\n"
+     "Example: assay replay ../shared/data/assist2009/builder_train_long.csv.gz\n",
+     1, 16, c_replay, true},
     {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
      "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"
      "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"

@@ -11,7 +11,7 @@
 #include "assay.h"
 #include "payload.h"
 #include "regrade.h"
-#include "replay.h"
+#include "bench_replay.h"
 #include "codec.h"
 
 #include <errno.h>
@@ -322,7 +322,7 @@ static void s_usage(FILE *out)
         "\n"
         "replay: submits a real answer stream (the ASSISTments 2009 long CSV of ../shared/data,\n"
         "gzip or plain) in (student, seq) order, one single-item assessment per skill, up to\n"
-        "--inflight learners at a time (default 64) with one request each, with a progress bar;\n"
+        "--inflight learners at a time (default 256) with one request each, with a progress bar;\n"
         "--limit N replays the first N answers. Prints answers/s.\n"
         "\n"
         "regrade: stores N responses x 50 items (default 1,000,000) for L learners (default\n"
@@ -353,7 +353,7 @@ int main(int argc, char **argv)
     size_t regrade_n = 1000000, regrade_learners = 200000;
     bool floor = false, batch = true;
     size_t replay_limit = 0;
-    int replay_inflight = 64;
+    int replay_inflight = 256;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
     static const struct option opts[] = {{"floor", no_argument, 0, 'f'},
                                          {"seconds", required_argument, 0, 's'},
@@ -428,7 +428,8 @@ int main(int argc, char **argv)
         data = s_dir;
     }
     if (replay)
-        return as_replay(data, replay, replay_inflight > 0 ? replay_inflight : 64, replay_limit);
+        return as_bench_replay(data, replay, replay_inflight > 0 ? replay_inflight : 256,
+                               replay_limit);
     if (regrade)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);
