@@ -223,6 +223,46 @@ static void regrade_waits_with_progress_and_job_shows_the_result(void **state)
     assert_string_equal(s_err, "assay: not_found: assessment \"nope\" not found\n");
 }
 
+static void replay_reads_both_formats_and_summarises_mastery(void **state)
+{
+    /* s0 answers the skill right twice, s1 wrong once (skill 7, then skill 8 in the lists format);
+     * default parameters (prior 0.3, learn 0.1, forget 0, guess 0.2, slip 0.1): 0.91923076923076918
+     * and 0.14576271186440679 (test_bkt) */
+    char path[300];
+    const char *files[2][2] = {
+        {"long.csv", "student,seq,skill_id,correct\n1,0,7,0\n0,1,7,1\n0,0,7,1\n"},
+        {"lists.csv", "fold,uid,concepts,responses\n0,0,\"8,8\",\"1,1\"\n0,1,\"8\",\"0\"\n"}};
+    for (int i = 0; i < 2; i++) {
+        snprintf(path, sizeof path, "%s.%s", s_e.dir, files[i][0]);
+        FILE *f = fopen(path, "w");
+        fputs(files[i][1], f);
+        fclose(f);
+        assert_int_equal(s_assay(NULL, "replay '%s'", path), 0);
+        char want[200];
+        snprintf(want, sizeof want,
+                 "SKILL           LEARNERS  MEAN MASTERY    MASTERED\n"
+                 "skill-%d                2        0.5325         0.0%%\n",
+                 7 + i);
+        assert_string_equal(s_out, want);
+        assert_non_null(strstr(s_err, "replay: 3 answers of 2 learners on 1 skills in "));
+        unlink(path);
+    }
+    assert_int_equal(s_assay(NULL, "mastery s0 skill-7"), 0);
+    assert_non_null(strstr(
+        s_out, "skill-7                       0.9192           0.8435              2  no\n"));
+    snprintf(path, sizeof path, "%s.bad", s_e.dir);
+    FILE *f = fopen(path, "w");
+    fputs("a,b\n", f);
+    fclose(f);
+    assert_int_equal(s_assay(NULL, "replay '%s'", path), 2);
+    assert_non_null(strstr(s_err,
+                           ": expected the header student,seq,skill_id,correct (assist2009) or "
+                           "fold,uid,concepts,responses (assist2015)\n"));
+    unlink(path);
+    assert_int_equal(s_assay(NULL, "replay x --prior 2"), 2);
+    assert_string_equal(s_err, "assay replay: --prior: expected a probability in [0, 1], got 2\n");
+}
+
 static void watch_prints_each_notification_on_one_line(void **state)
 {
     char cmd[2048], out[300];
@@ -297,6 +337,7 @@ int main(void)
         cmocka_unit_test(submit_and_responses_store_and_list),
         cmocka_unit_test(watch_prints_each_notification_on_one_line),
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
+        cmocka_unit_test(replay_reads_both_formats_and_summarises_mastery),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

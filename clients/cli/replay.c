@@ -371,7 +371,14 @@ typedef struct {
 int as_replay_summary(as_replay_t *r, assay_t *c, as_replay_skill_fn fn, void *arg)
 {
     s_agg_t *agg = calloc((size_t)r->max_skill + 1, sizeof *agg);
-    if (!agg) return -1;
+    bool *in_file = calloc((size_t)r->max_skill + 1, 1);
+    if (!agg || !in_file) {
+        free(agg);
+        free(in_file);
+        return -1;
+    }
+    for (size_t i = 0; i < r->n; i++)
+        in_file[r->rows[i].skill] = true;
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
@@ -394,7 +401,9 @@ int as_replay_summary(as_replay_t *r, assay_t *c, as_replay_skill_fn fn, void *a
             for (uint32_t k = 0; skills && k < skills->via.map.size; k++) {
                 const msgpack_object_kv *kv = &skills->via.map.ptr[k];
                 unsigned s;
-                if (sscanf(kv->key.via.str.ptr, "skill-%u", &s) != 1 || s > r->max_skill) continue;
+                if (sscanf(kv->key.via.str.ptr, "skill-%u", &s) != 1 || s > r->max_skill ||
+                    !in_file[s])
+                    continue; /* a skill of another replay */
                 const msgpack_object *p = assay_map_get(&kv->val, "p_mastery");
                 const msgpack_object *m = assay_map_get(&kv->val, "mastered");
                 agg[s].learners++;
@@ -413,5 +422,6 @@ int as_replay_summary(as_replay_t *r, assay_t *c, as_replay_skill_fn fn, void *a
     }
     msgpack_sbuffer_destroy(&sb);
     free(agg);
+    free(in_file);
     return rc;
 }
