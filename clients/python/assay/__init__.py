@@ -1,0 +1,20 @@
+"""assay: the Python client of the assay scoring engine (assayd).
+
+    import assay
+    c = assay.Client(data_dir="/var/lib/assay")
+    r = c.submit(assessment="quiz1", learner="ana", answers={"q1": "B"})
+    print(r["score"], r.get("mastery"))
+
+``assay.Client`` (sync, thread-safe), ``assay.aio.Client`` (asyncio, many requests in flight),
+``assay.Subscriber`` / ``assay.aio.Subscriber`` (notifications). Errors are ``assay.AssayError``
+subclasses named after the protocol's codes.
+"""
+from .client import Client, Job, JobFailed
+from .errors import (AssayError, BadRequest, Conflict, Forbidden, Internal, NotFound,
+                     Overloaded, Timeout, TooLarge, Unavailable)
+from .subscriber import Event, Subscriber
+
+__version__ = "0.1.0"
+__all__ = ["Client", "Job", "JobFailed", "Subscriber", "Event", "AssayError", "BadRequest",
+           "NotFound", "Conflict", "Forbidden", "TooLarge", "Overloaded", "Unavailable",
+           "Timeout", "Internal"]

@@ -1,0 +1,72 @@
+"""Wire protocol v1 framing (proto/PROTOCOL.md) and the method table shared by the sync and
+asyncio clients."""
+import os
+
+import msgpack
+
+from .errors import AssayError, from_reply
+
+REQUEST, RESPONSE = 0, 1
+
+
+def endpoint(data_dir=None, endpoint=None, admin=False, socket=None):
+    """The ZeroMQ endpoint: given, or the engine's (or admin's) socket in a data directory
+    (default: $ASSAY_DATA, else ./var/assay)."""
+    if endpoint:
+        return endpoint
+    data_dir = data_dir or os.environ.get("ASSAY_DATA") or "./var/assay"
+    name = socket or ("admin.sock" if admin else "engine.sock")
+    return "ipc://" + os.path.join(os.path.abspath(data_dir), name)
+
+
+def encode(msgid, method, params):
+    return msgpack.packb([REQUEST, msgid, method, params or {}], use_bin_type=True)
+
+
+def decode(body):
+    """(msgid, result) of a response body; raises the engine's error as an AssayError."""
+    try:
+        msg = msgpack.unpackb(body, raw=False, strict_map_key=False)
+    except Exception as e:  # noqa: BLE001 - any decoding failure is a protocol error
+        raise AssayError(f"undecodable response: {e}", "protocol") from None
+    if not isinstance(msg, list) or len(msg) != 4 or msg[0] != RESPONSE:
+        raise AssayError("malformed response", "protocol")
+    return msg[1], msg[2], msg[3]
+
+
+def params(**kwargs):
+    """The params map: keyword arguments that are not None."""
+    return {k: v for k, v in kwargs.items() if v is not None}
+
+
+# Every protocol method: (python name, protocol method, shape). Shapes: "call" returns the
+# result; "list" follows cursors and yields the rows under the key; "job" returns a Job.
+METHODS = [
+    ("ping", "ping", "call"),
+    ("stats", "stats", "call"),
+    ("assessment_put", "assessment.put", "call"),
+    ("assessment_get", "assessment.get", "call"),
+    ("assessment_list", "assessment.list", ("list", "assessments")),
+    ("assessment_delete", "assessment.delete", "call"),
+    ("assessment_report", "assessment.report", "call"),
+    ("assessment_regrade", "assessment.regrade", "job"),
+    ("score", "score", "call"),
+    ("score_batch", "score_batch", "call"),
+    ("response_submit", "response.submit", "call"),
+    ("response_get", "response.get", "call"),
+    ("response_list", "response.list", ("list", "responses")),
+    ("job_get", "job.get", "call"),
+    ("job_list", "job.list", ("list", "jobs")),
+    ("skill_put", "skill.put", "call"),
+    ("skill_get", "skill.get", "call"),
+    ("skill_list", "skill.list", ("list", "skills")),
+    ("skill_delete", "skill.delete", "call"),
+    ("skill_recompute", "skill.recompute", "job"),
+    ("mastery_get", "mastery.get", "call"),
+]
+
+# Shorter names for the calls an app server makes most.
+ALIASES = {"submit": "response_submit", "mastery": "mastery_get", "report": "assessment_report",
+           "regrade": "assessment_regrade", "responses": "response_list"}
+
+ENDED = ("done", "failed")

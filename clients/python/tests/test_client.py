@@ -1,0 +1,214 @@
+"""The Python client against a real assayd: every method, error mapping, pipelined asyncio
+requests, subscriptions, timeouts, and thread safety."""
+import asyncio
+import json
+import os
+import threading
+import time
+import unittest
+
+import assay
+import assay.aio
+from assay.errors import from_reply
+
+from engine import EXAMPLES, Engine
+
+
+def load(name):
+    with open(os.path.join(EXAMPLES, name)) as f:
+        return json.load(f)
+
+
+QUIZ, ANSWERS = load("quiz.json"), load("answers.json")
+
+
+class ClientTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.engine = Engine("--max-message", "64K")
+        cls.admin = assay.Client(data_dir=cls.engine.dir, admin=True)
+        cls.c = assay.Client(data_dir=cls.engine.dir)
+        cls.admin.assessment_put(QUIZ)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.admin.close()
+        cls.c.close()
+        cls.engine.cleanup()
+
+    def test_ping_and_stats_answer(self):
+        p = self.c.ping()
+        self.assertEqual(p["protocol"], 1)
+        self.assertIn("score", self.c.stats()["methods"])
+
+    def test_score_and_batch_give_the_examples_scores(self):
+        r = self.c.score(assessment="quiz-demo", answers=ANSWERS, detail=True)
+        self.assertEqual(r["score"], 11.0)
+        self.assertEqual(r["max_score"], 19.0)
+        self.assertEqual(len(r["items"]), 11)
+        b = self.c.score_batch(assessment="quiz-demo", responses=[ANSWERS, {}])
+        self.assertEqual(b["scores"], [11.0, 0.0])
+
+    def test_assessments_are_put_got_listed_and_deleted(self):
+        d = {"id": "py-a", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                                      "rule": "match_correct", "correct": ["A"]}]}
+        self.assertEqual(self.admin.assessment_put(d)["version"], 1)
+        self.assertEqual(self.admin.assessment_put(id="py-b", items=d["items"])["id"], "py-b")
+        self.assertEqual(self.c.assessment_get(id="py-a")["items"][0]["correct"], ["A"])
+        ids = [a["id"] for a in self.c.assessment_list(limit=1)]  # follows the cursors
+        self.assertTrue({"py-a", "py-b", "quiz-demo"} <= set(ids))
+        self.assertEqual(ids, sorted(ids))
+        self.admin.assessment_delete(id="py-b")
+        with self.assertRaises(assay.NotFound) as e:
+            self.c.assessment_get(id="py-b")
+        self.assertEqual(str(e.exception), 'not_found: assessment "py-b" not found')
+
+    def test_submissions_are_stored_listed_and_retried_safely(self):
+        r = self.c.submit(assessment="quiz-demo", learner="py-ana", answers=ANSWERS, key="k1")
+        self.assertEqual((r["attempt"], r["score"]), (1, 11.0))
+        again = self.c.submit(assessment="quiz-demo", learner="py-ana", answers={}, key="k1")
+        self.assertEqual(again, r)
+        self.c.response_submit(assessment="quiz-demo", learner="py-ana", answers={})
+        got = self.c.response_get(id=r["response_id"])
+        self.assertEqual(got["answers"], ANSWERS)
+        rows = list(self.c.responses(assessment="quiz-demo", learner="py-ana", limit=1))
+        self.assertEqual([x["attempt"] for x in rows], [1, 2])
+        rep = self.c.report(assessment="quiz-demo")
+        self.assertGreaterEqual(rep["n"], 1)
+
+    def test_regrade_job_waits_with_progress(self):
+        self.c.submit(assessment="quiz-demo", learner="py-rg", answers=ANSWERS)
+        job = self.admin.regrade(assessment="quiz-demo", dry_run=True)
+        self.assertIsInstance(job, assay.Job)
+        seen = []
+        info = job.wait(timeout=30, progress=lambda done, total: seen.append((done, total)))
+        self.assertEqual(info["state"], "done")
+        self.assertEqual(seen[-1][0], seen[-1][1])
+        self.assertEqual(info["result"]["changed"], 0)
+        self.assertIn(job.id, [j["job"] for j in self.c.job_list(limit=1)])
+        self.assertEqual(self.c.job_get(job=job.id)["kind"], "regrade")
+
+    def test_skills_mastery_and_recompute(self):
+        self.admin.skill_put(id="py-k", prior=0.3, learn=0.1, forget=0, guess=0.2, slip=0.1)
+        self.assertEqual(self.c.skill_get(id="py-k")["prior"], 0.3)
+        self.assertIn("py-k", [s["id"] for s in self.c.skill_list()])
+        self.admin.assessment_put(id="py-kt", items=[{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"], "skills": ["py-k"]}])
+        r = self.c.submit(assessment="py-kt", learner="py-m", answers={"q": "A"})
+        self.assertAlmostEqual(r["mastery"]["py-k"]["p_mastery"], 0.69268292682926824, places=12)
+        m = self.c.mastery(learner="py-m")
+        self.assertEqual(m["skills"]["py-k"]["opportunities"], 1)
+        self.admin.skill_put(id="py-k", prior=0.5, learn=0.2, forget=0.05, guess=0.25, slip=0.15)
+        info = self.admin.skill_recompute(skill="py-k").wait(timeout=30)
+        self.assertEqual(info["result"]["observations"], 1)
+        m = self.c.mastery_get(learner="py-m", skill="py-k")
+        self.assertAlmostEqual(m["skills"]["py-k"]["p_mastery"], 0.77954545454545454, places=12)
+        with self.assertRaises(assay.Conflict):
+            self.admin.skill_delete(id="py-k")
+
+    def test_errors_raise_their_classes_with_the_engines_message(self):
+        with self.assertRaises(assay.BadRequest) as e:
+            self.c.score(assessment="quiz-demo", answers={"capitol": "paris"})
+        self.assertEqual(e.exception.message,
+                         'answers.capitol: no item with this id in assessment "quiz-demo"')
+        self.assertEqual(e.exception.code, "bad_request")
+        with self.assertRaises(assay.Forbidden):
+            self.c.assessment_put(QUIZ)
+        with self.assertRaises(assay.TooLarge):
+            self.c.score(assessment="quiz-demo", answers={"capital": "x" * 70000})
+        with self.assertRaises(assay.NotFound):
+            self.c.response_get(id=999999)
+        self.c.submit(assessment="quiz-demo", learner="py-del", answers={})
+        with self.assertRaises(assay.Conflict):
+            self.admin.assessment_delete(id="quiz-demo")
+        for code, cls in [("overloaded", assay.Overloaded), ("unavailable", assay.Unavailable),
+                          ("internal", assay.Internal), ("timeout", assay.Timeout)]:
+            err = from_reply({"code": code, "message": "m"})
+            self.assertIsInstance(err, cls)
+            self.assertIsInstance(err, assay.AssayError)
+            self.assertEqual(str(err), f"{code}: m")
+
+    def test_one_client_is_safe_to_share_between_threads(self):
+        results, errors = [], []
+
+        def work(i):
+            try:
+                for _ in range(50):
+                    results.append(self.c.score(assessment="quiz-demo", answers=ANSWERS)["score"])
+            except Exception as e:  # noqa: BLE001
+                errors.append(e)
+        threads = [threading.Thread(target=work, args=(i,)) for i in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(errors, [])
+        self.assertEqual(results, [11.0] * 400)
+
+    def test_a_subscriber_receives_a_submission(self):
+        with assay.Subscriber(["score.quiz-demo"], data_dir=self.engine.dir) as sub:
+            time.sleep(0.3)  # the subscription reaches the engine
+            r = self.c.submit(assessment="quiz-demo", learner="py-sub", answers=ANSWERS)
+            ev = sub.recv(timeout=3)
+        self.assertEqual(ev.topic, "score.quiz-demo")
+        self.assertEqual(ev.body["response_id"], r["response_id"])
+        self.assertEqual(ev.missed, 0)
+
+    def test_asyncio_client_keeps_1000_requests_in_flight(self):
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                rs = await asyncio.gather(*[
+                    c.score(assessment="quiz-demo", answers=ANSWERS if i % 2 else {})
+                    for i in range(1000)])
+                self.assertEqual([r["score"] for r in rs], [11.0 if i % 2 else 0.0
+                                                            for i in range(1000)])
+                with self.assertRaises(assay.NotFound):
+                    await c.assessment_get(id="nope")
+                ids = [a["id"] async for a in c.assessment_list(limit=1)]
+                self.assertIn("quiz-demo", ids)
+        asyncio.run(run())
+
+    def test_async_subscriber_and_job(self):
+        async def run():
+            sub = assay.aio.Subscriber(["job."], data_dir=self.engine.dir)
+            await asyncio.sleep(0.3)
+            async with assay.aio.Client(data_dir=self.engine.dir, admin=True) as c:
+                job = await c.regrade(assessment="quiz-demo", dry_run=True)
+                info = await job.wait(timeout=30)
+                self.assertEqual(info["state"], "done")
+                ev = await sub.recv(timeout=3)
+                self.assertEqual(ev.topic, f"job.{job.id}")
+                self.assertEqual(ev.body["state"], "queued")
+            sub.close()
+        asyncio.run(run())
+
+
+class StoppedEngineTest(unittest.TestCase):
+    def test_calls_time_out_when_the_engine_is_stopped(self):
+        e = Engine()
+        try:
+            c = assay.Client(data_dir=e.dir, timeout=0.3)
+            self.assertEqual(c.ping()["protocol"], 1)
+            e.stop()
+            t = time.monotonic()
+            with self.assertRaises(assay.Timeout) as err:
+                c.ping()
+            self.assertLess(time.monotonic() - t, 2)
+            self.assertIn("no response to ping within 0.3 s", str(err.exception))
+
+            async def run():
+                ac = assay.aio.Client(data_dir=e.dir, timeout=0.3)
+                with self.assertRaises(assay.Timeout):
+                    await ac.ping()
+                await ac.close()
+            asyncio.run(run())
+            e.start()  # and it works again once the engine is back
+            self.assertEqual(c.ping()["protocol"], 1)
+            c.close()
+        finally:
+            e.cleanup()
+
+
+if __name__ == "__main__":
+    unittest.main()
