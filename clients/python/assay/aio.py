@@ -88,15 +88,22 @@ class Client:
         sock = self._socket()
         self._msgid = self._msgid % 0xFFFFFFFF + 1
         msgid = self._msgid
-        fut = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        fut = loop.create_future()
         self._pending[msgid] = fut
-        await sock.send(_protocol.encode(msgid, method, params))
+        # a timer handle, not asyncio.wait_for (which costs a task per request)
+        timer = loop.call_later(timeout, self._expire, msgid, method, timeout)
         try:
-            return await asyncio.wait_for(fut, timeout)
-        except asyncio.TimeoutError:
-            self._pending.pop(msgid, None)
-            raise Timeout(f"no response to {method} within {timeout} s from {self.endpoint} "
-                          f"(is assayd running?)") from None
+            await sock.send(_protocol.encode(msgid, method, params))
+            return await fut
+        finally:
+            timer.cancel()
+
+    def _expire(self, msgid, method, timeout):
+        fut = self._pending.pop(msgid, None)
+        if fut is not None and not fut.done():
+            fut.set_exception(Timeout(f"no response to {method} within {timeout} s from "
+                                      f"{self.endpoint} (is assayd running?)"))
 
     async def close(self):
         if self._reader:
