@@ -16,6 +16,7 @@
 
 struct assay {
     void *ctx;
+    bool own_ctx; /* ctx was made by assay_open (else the caller's, shared) */
     void *sock;
     uint32_t next_msgid;
     int timeout_ms;
@@ -78,7 +79,8 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
     self->next_msgid = 1;
     msgpack_sbuffer_init(&self->sb);
     msgpack_packer_init(&self->pk, &self->sb, msgpack_sbuffer_write);
-    self->ctx = zmq_ctx_new();
+    self->own_ctx = !(opts && opts->zmq_context);
+    self->ctx = self->own_ctx ? zmq_ctx_new() : opts->zmq_context;
     self->sock = self->ctx ? zmq_socket(self->ctx, ZMQ_DEALER) : NULL;
     if (!self->sock) goto fail;
     int linger = 0, hwm = 10000;
@@ -90,7 +92,7 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
     return ASSAY_OK;
 fail:
     if (self->sock) zmq_close(self->sock);
-    if (self->ctx) zmq_ctx_term(self->ctx);
+    if (self->ctx && self->own_ctx) zmq_ctx_term(self->ctx);
     msgpack_sbuffer_destroy(&self->sb);
     free(self);
     return errno == EINVAL || errno == EPROTONOSUPPORT ? ASSAY_EINVAL : ASSAY_ESYS;
@@ -101,7 +103,7 @@ void assay_close(assay_t **self_p)
     if (!self_p || !*self_p) return;
     assay_t *self = *self_p;
     zmq_close(self->sock);
-    zmq_ctx_term(self->ctx);
+    if (self->own_ctx) zmq_ctx_term(self->ctx);
     msgpack_sbuffer_destroy(&self->sb);
     free(self);
     *self_p = NULL;

@@ -40,8 +40,10 @@ typedef struct assay assay_t;
 typedef struct assay_reply assay_reply_t;
 
 typedef struct {
-    int timeout_ms; /* default timeout of assay_call when it is given -1; 0 means 5000 */
-    bool admin;     /* with a data directory: connect to admin.sock instead of engine.sock */
+    int timeout_ms;    /* default timeout of assay_call when it is given -1; 0 means 5000 */
+    bool admin;        /* with a data directory: connect to admin.sock instead of engine.sock */
+    void *zmq_context; /* a libzmq context to share (one I/O thread for many connections, e.g.
+                          one connection per thread); NULL: the connection makes its own */
 } assay_options_t;
 
 /* Connects to target: an endpoint ("ipc://...", "tcp://host:port") or a data directory (its

@@ -1,0 +1,82 @@
+/* engine.c — assay-http's engine connections: one engine and one admin connection per thread,
+ * opened on first use, and the engine's errors as HTTP statuses. */
+#include "http.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <zmq.h>
+
+static __thread assay_t *t_conn[2];
+static void *s_zctx; /* one libzmq context (one I/O thread) for every thread's connections */
+static pthread_once_t s_once = PTHREAD_ONCE_INIT;
+
+static void s_zctx_init(void)
+{
+    s_zctx = zmq_ctx_new();
+}
+
+void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char msg[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (r->json) json_decref(r->json);
+    r->status = status;
+    r->json = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
+    r->retry_after = status == 503;
+}
+
+static unsigned s_status(const char *code)
+{
+    static const struct {
+        const char *code;
+        unsigned status;
+    } map[] = {{"bad_request", 400}, {"forbidden", 403},  {"not_found", 404},   {"conflict", 409},
+               {"too_large", 413},   {"overloaded", 503}, {"unavailable", 503}, {"internal", 500}};
+    for (size_t i = 0; i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(map[i].code, code) == 0) return map[i].status;
+    return 502;
+}
+
+static assay_t *s_conn(bool admin, ah_reply_t *r)
+{
+    assay_t **slot = &t_conn[admin ? 1 : 0];
+    if (*slot) return *slot;
+    pthread_once(&s_once, s_zctx_init);
+    assay_options_t o = {.timeout_ms = ah_cfg.timeout_ms, .admin = admin, .zmq_context = s_zctx};
+    const char *target = ah_cfg.data_dir;
+    if (ah_cfg.endpoint)
+        target = admin && ah_cfg.admin_endpoint ? ah_cfg.admin_endpoint : ah_cfg.endpoint;
+    int rc = assay_open(slot, target, &o);
+    if (rc == ASSAY_ECONNECT)
+        ah_error(r, 503, "unavailable", "the engine is not running (no %s socket in %s)",
+                 admin ? "admin" : "engine", target);
+    else if (rc)
+        ah_error(r, 503, "unavailable", "cannot connect to the engine at %s: %s", target,
+                 assay_strerror(rc));
+    return rc ? NULL : *slot;
+}
+
+int ah_engine_call(bool admin, const char *method, const void *params, size_t len,
+                   assay_reply_t **reply, ah_reply_t *r)
+{
+    *reply = NULL;
+    assay_t *c = s_conn(admin, r);
+    if (!c) return -1;
+    int rc = assay_call(c, method, params, len, ah_cfg.timeout_ms, reply);
+    if (rc == ASSAY_OK) return 0;
+    if (rc == ASSAY_EREPLY) {
+        ah_error(r, s_status(assay_reply_code(*reply)), assay_reply_code(*reply), "%s",
+                 assay_reply_message(*reply));
+    } else if (rc == ASSAY_ETIMEOUT) {
+        ah_error(r, 504, "timeout", "the engine did not answer within %d ms", ah_cfg.timeout_ms);
+    } else {
+        ah_error(r, 502, "engine", "%s: %s", method, assay_strerror(rc));
+    }
+    assay_reply_free(reply);
+    return -1;
+}

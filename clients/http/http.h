@@ -1,0 +1,84 @@
+/* http.h — assay-http: the HTTP/JSON adapter's shared pieces.
+ *
+ * libmicrohttpd serves the requests from a pool of epoll threads. A request's handler calls the
+ * engine synchronously through its thread's own libassay connection (ZeroMQ sockets are not
+ * thread-safe; one engine and one admin connection per pool thread), so a pool thread serves one
+ * request at a time and the pool size bounds the requests in flight to the engine. Server-Sent
+ * Events hold no thread: their connections are suspended while they have nothing to send, and
+ * one hub thread (sse.c) fills and resumes them (events.sock, one SUB socket for all).
+ */
+#ifndef AH_HTTP_H
+#define AH_HTTP_H
+
+#include "assay.h"
+
+#include <jansson.h>
+#include <microhttpd.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+    const char *data_dir;       /* -d: the engine's data directory */
+    const char *endpoint;       /* -e: the engine's endpoint (instead of -d) */
+    const char *admin_endpoint; /* --admin-endpoint (with -e) */
+    const char *events;         /* the engine's events endpoint */
+    char token[512];            /* --admin-token-file: the bearer token; "" when none */
+    size_t max_body;            /* --max-body */
+    int timeout_ms;             /* --timeout-ms */
+    int threads;                /* --threads */
+} ah_config_t;
+
+extern ah_config_t ah_cfg;
+
+/* The reply a handler prepares; sent by the dispatcher (routes.c). */
+typedef struct {
+    unsigned status;
+    json_t *json; /* the body (a new reference), or NULL */
+    char *raw;    /* or a body already made (malloc'ed), with raw_type */
+    size_t raw_len;
+    const char *raw_type;
+    char location[300]; /* Location header, when set */
+    bool retry_after;   /* Retry-After: 1 (503) */
+    bool etag;          /* GET: add an ETag and honour If-None-Match */
+} ah_reply_t;
+
+/* Sets an error reply {"error": {"code", "message"}}. */
+void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Calls method on the engine (the admin socket when admin) with msgpack params; on success
+ * *reply is the engine's reply (free it with assay_reply_free) and 0 is returned; otherwise r is
+ * set to the error (the engine's code as an HTTP status, 504 on timeout) and -1 returned. */
+int ah_engine_call(bool admin, const char *method, const void *params, size_t len,
+                   assay_reply_t **reply, ah_reply_t *r);
+
+/* ---- metrics (metrics.c) ---- */
+void ah_metrics_record(int route, unsigned status, double seconds);
+/* The Prometheus text of the adapter's counters, plus the engine's stats. */
+char *ah_metrics_render(size_t *len);
+
+/* ---- routes (routes.c) ---- */
+int ah_route_count(void);
+const char *ah_route_method(int i);
+const char *ah_route_pattern(int i);
+enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url,
+                            const char *method, const char *version, const char *upload,
+                            size_t *upload_size, void **con_cls);
+void ah_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                     enum MHD_RequestTerminationCode toe);
+
+/* ---- server-sent events (sse.c) ---- */
+int ah_sse_start(void);
+/* Ends every stream (at shutdown, before the daemon stops), then stops the hub. */
+void ah_sse_close_all(void);
+void ah_sse_stop(void);
+/* Answers GET /v1/events?topic=...: a streaming response, or an error in r. */
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queued);
+size_t ah_sse_clients(void);
+
+/* The OpenAPI document (openapi.json, embedded at build time). */
+extern const char ah_openapi[];
+extern const size_t ah_openapi_len;
+
+#endif

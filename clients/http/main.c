@@ -1,0 +1,238 @@
+/* main.c — assay-http: options, the libmicrohttpd daemon, the SSE hub, signals. */
+#include "http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+ah_config_t ah_cfg;
+
+static void s_usage(FILE *out)
+{
+    fprintf(
+        out,
+        "Usage: assay-http [OPTIONS]\n"
+        "The HTTP/JSON adapter of the assay scoring engine: translates HTTP requests into\n"
+        "engine requests (all state stays in assayd), streams notifications as Server-Sent\n"
+        "Events, and serves Prometheus metrics and an OpenAPI 3.1 document.\n"
+        "\n"
+        "Options:\n"
+        "      --listen ADDR:PORT     where to listen (default 127.0.0.1:8080; IPv4)\n"
+        "  -d, --data DIR             the engine's data directory (default: $ASSAY_DATA, else\n"
+        "                             ./var/assay): engine.sock, admin.sock, events.sock\n"
+        "  -e, --endpoint EP          the engine's endpoint instead (ipc:// or tcp://)\n"
+        "      --admin-endpoint EP    with -e: the admin endpoint (default: the same as -e)\n"
+        "      --events-endpoint EP   with -e: the events endpoint\n"
+        "      --admin-token-file F   admin routes (PUT/DELETE assessments, regrade, skills)\n"
+        "                             require 'Authorization: Bearer <the file's first line>';\n"
+        "                             without this option they answer 403\n"
+        "      --max-body BYTES       largest request body (default 1M; larger: 413)\n"
+        "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
+        "      --threads N            request threads (default 8); each serves one request\n"
+        "                             at a time with its own engine connection\n"
+        "      --routes               print the routes (METHOD PATH) and exit\n"
+        "  -h, --help                 this help\n"
+        "\n"
+        "Routes (JSON in and out; errors are {\"error\": {\"code\", \"message\"}}):\n");
+    for (int i = 0; i < ah_route_count(); i++)
+        fprintf(out, "  %-6s %s\n", ah_route_method(i), ah_route_pattern(i));
+    fprintf(out,
+            "\n"
+            "Statuses: 400 bad_request (invalid JSON names its position), 403 forbidden, 404,\n"
+            "405, 409 conflict, 413 too_large, 503 overloaded/unavailable (with Retry-After), 504\n"
+            "the engine did not answer in time, 500 internal. GET responses carry an ETag and\n"
+            "honour If-None-Match (304). GET /v1/events?topic=PREFIX[&topic=...] streams\n"
+            "notifications (event: topic, data: JSON, id: the engine's seq; a keep-alive comment\n"
+            "every 15 s). The full contract: GET /v1/openapi.json.\n"
+            "\n"
+            "Example: assay-http -d ./var/assay --admin-token-file /etc/assay/token\n"
+            "         curl -s localhost:8080/v1/assessments/quiz-demo/score \\\n"
+            "              -d '{\"answers\": {\"capital\": \"paris\"}}'\n");
+}
+
+static int s_size(const char *s, size_t *out)
+{
+    char *end;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (end == s) return -1;
+    if (*end == 'K' || *end == 'k')
+        v <<= 10, end++;
+    else if (*end == 'M' || *end == 'm')
+        v <<= 20, end++;
+    if (*end) return -1;
+    *out = (size_t)v;
+    return 0;
+}
+
+static int s_token(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        fprintf(stderr, "assay-http: --admin-token-file %s: %s\n", path, strerror(errno));
+        return -1;
+    }
+    if (!fgets(ah_cfg.token, sizeof ah_cfg.token, f)) ah_cfg.token[0] = '\0';
+    fclose(f);
+    ah_cfg.token[strcspn(ah_cfg.token, "\r\n")] = '\0';
+    if (strlen(ah_cfg.token) < 16) {
+        fprintf(stderr,
+                "assay-http: --admin-token-file %s: the token must be at least 16 "
+                "characters on the first line\n",
+                path);
+        return -1;
+    }
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    const char *listen_at = "127.0.0.1:8080";
+    const char *data = getenv("ASSAY_DATA");
+    ah_cfg.max_body = 1u << 20;
+    ah_cfg.timeout_ms = 5000;
+    ah_cfg.threads = 8;
+    static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"endpoint", required_argument, 0, 'e'},
+                                         {"admin-endpoint", required_argument, 0, 'A'},
+                                         {"events-endpoint", required_argument, 0, 'E'},
+                                         {"admin-token-file", required_argument, 0, 't'},
+                                         {"max-body", required_argument, 0, 'b'},
+                                         {"timeout-ms", required_argument, 0, 'T'},
+                                         {"threads", required_argument, 0, 'n'},
+                                         {"routes", no_argument, 0, 'r'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
+    int c;
+    char *end;
+    while ((c = getopt_long(argc, argv, "d:e:h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'l':
+            listen_at = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'e':
+            ah_cfg.endpoint = optarg;
+            break;
+        case 'A':
+            ah_cfg.admin_endpoint = optarg;
+            break;
+        case 'E':
+            ah_cfg.events = optarg;
+            break;
+        case 't':
+            if (s_token(optarg)) return 2;
+            break;
+        case 'b':
+            if (s_size(optarg, &ah_cfg.max_body) || ah_cfg.max_body < 1) {
+                fprintf(stderr, "assay-http: --max-body: expected a size (e.g. 1M), got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'T':
+            ah_cfg.timeout_ms = (int)strtol(optarg, &end, 10);
+            if (*end || ah_cfg.timeout_ms < 1) {
+                fprintf(stderr, "assay-http: --timeout-ms: expected milliseconds, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'n':
+            ah_cfg.threads = (int)strtol(optarg, &end, 10);
+            if (*end || ah_cfg.threads < 1 || ah_cfg.threads > 256) {
+                fprintf(stderr, "assay-http: --threads: expected 1..256, got \"%s\"\n", optarg);
+                return 2;
+            }
+            break;
+        case 'r':
+            for (int i = 0; i < ah_route_count(); i++)
+                printf("%s %s\n", ah_route_method(i), ah_route_pattern(i));
+            return 0;
+        case 'h':
+            s_usage(stdout);
+            return 0;
+        default:
+            fprintf(stderr, "Try 'assay-http --help' for more information.\n");
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "assay-http: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    static char events[4200];
+    if (!ah_cfg.endpoint) {
+        ah_cfg.data_dir = data && *data ? data : "./var/assay";
+        char abs[4096];
+        if (!realpath(ah_cfg.data_dir, abs)) snprintf(abs, sizeof abs, "%s", ah_cfg.data_dir);
+        snprintf(events, sizeof events, "ipc://%s/events.sock", abs);
+        ah_cfg.events = events;
+    } else if (!ah_cfg.events) {
+        fprintf(stderr, "assay-http: with -e, give --events-endpoint too\n");
+        return 2;
+    }
+    struct sockaddr_in addr = {.sin_family = AF_INET};
+    char host[64];
+    const char *colon = strrchr(listen_at, ':');
+    long port = colon ? strtol(colon + 1, &end, 10) : -1;
+    if (!colon || *end || port < 0 || port > 65535 || (size_t)(colon - listen_at) >= sizeof host) {
+        fprintf(stderr, "assay-http: --listen: expected ADDR:PORT, got \"%s\"\n", listen_at);
+        return 2;
+    }
+    memcpy(host, listen_at, (size_t)(colon - listen_at));
+    host[colon - listen_at] = '\0';
+    if (inet_pton(AF_INET, host, &addr.sin_addr) != 1) {
+        fprintf(stderr, "assay-http: --listen: \"%s\" is not an IPv4 address\n", host);
+        return 2;
+    }
+    addr.sin_port = htons((uint16_t)port);
+    /* one descriptor per connection: SSE clients are many */
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        setrlimit(RLIMIT_NOFILE, &rl);
+    }
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    if (ah_sse_start()) {
+        fprintf(stderr, "assay-http: cannot start the events thread\n");
+        return 1;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_EPOLL_INTERNAL_THREAD | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG,
+        (uint16_t)port, NULL, NULL, ah_dispatch, NULL, MHD_OPTION_SOCK_ADDR, &addr,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ah_cfg.threads, MHD_OPTION_NOTIFY_COMPLETED,
+        ah_request_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE,
+        (unsigned)1, MHD_OPTION_END);
+    if (!d) {
+        fprintf(stderr, "assay-http: cannot listen on %s: %s\n", listen_at, strerror(errno));
+        return 1;
+    }
+    fprintf(stderr, "assay-http: listening on %s, engine %s, %d thread(s), admin routes %s\n",
+            listen_at, ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir, ah_cfg.threads,
+            ah_cfg.token[0] ? "enabled (bearer token)" : "disabled (403)");
+    int sig;
+    sigwait(&sigs, &sig);
+    fprintf(stderr, "assay-http: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    MHD_quiesce_daemon(d);
+    ah_sse_close_all();
+    usleep(100000); /* let the resumed streams end */
+    MHD_stop_daemon(d);
+    ah_sse_stop();
+    return 0;
+}

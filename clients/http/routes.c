@@ -1,0 +1,468 @@
+/* routes.c — assay-http's routes and the dispatcher: HTTP request -> engine method -> HTTP reply.
+ *
+ * Most routes are one engine method each, declared in s_routes: the path's ids, the query's
+ * arguments and the JSON body's fields become the method's params. A few are handled here
+ * (health, metrics, the OpenAPI document) or in sse.c (events). openapi.json lists the same
+ * routes; `assay-http --routes` prints them, and a test checks the two agree.
+ */
+#include "http.h"
+
+#include "codec.h"
+#include "jsonmp.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef enum { Q_STR, Q_INT, Q_BOOL } s_qtype_t;
+
+typedef struct {
+    const char *name; /* query argument, also the engine param */
+    s_qtype_t type;
+} s_qarg_t;
+
+typedef enum { S_NONE, S_HEALTH, S_METRICS, S_OPENAPI, S_EVENTS } s_special_t;
+
+typedef struct {
+    const char *method, *pattern;
+    bool admin;                /* needs the bearer token; calls the admin socket */
+    const char *engine;        /* the engine method (NULL: special) */
+    const char *path[2];       /* the engine params of the pattern's {ids}, in order */
+    bool path_int[2];          /* ...given as integers */
+    bool body;                 /* a JSON object body, its fields merged into the params */
+    s_qarg_t query[3];         /* query arguments passed as params */
+    unsigned ok;               /* the status of a success */
+    const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
+    s_special_t special;
+} s_route_t;
+
+static const s_route_t s_routes[] = {
+    {"GET", "/v1/health", .special = S_HEALTH, .ok = 200},
+    {"GET", "/metrics", .special = S_METRICS, .ok = 200},
+    {"GET", "/v1/openapi.json", .special = S_OPENAPI, .ok = 200},
+    {"GET", "/v1/events", .special = S_EVENTS, .ok = 200},
+    {"GET", "/v1/assessments", .engine = "assessment.list",
+     .query = {{"cursor", Q_STR}, {"limit", Q_INT}}, .ok = 200},
+    {"PUT", "/v1/assessments/{id}", .admin = true, .engine = "assessment.put", .path = {"id"},
+     .body = true, .ok = 200},
+    {"GET", "/v1/assessments/{id}", .engine = "assessment.get", .path = {"id"}, .ok = 200},
+    {"DELETE", "/v1/assessments/{id}", .admin = true, .engine = "assessment.delete", .path = {"id"},
+     .query = {{"force", Q_BOOL}}, .ok = 200},
+    {"POST", "/v1/assessments/{id}/score", .engine = "score", .path = {"assessment"}, .body = true,
+     .ok = 200},
+    {"POST", "/v1/assessments/{id}/score-batch", .engine = "score_batch", .path = {"assessment"},
+     .body = true, .ok = 200},
+    {"POST", "/v1/assessments/{id}/responses", .engine = "response.submit", .path = {"assessment"},
+     .body = true, .ok = 201, .loc = "/v1/responses/", .loc_key = "response_id"},
+    {"GET", "/v1/assessments/{id}/responses", .engine = "response.list", .path = {"assessment"},
+     .query = {{"learner", Q_STR}, {"cursor", Q_STR}, {"limit", Q_INT}}, .ok = 200},
+    {"GET", "/v1/responses/{id}", .engine = "response.get", .path = {"id"}, .path_int = {true},
+     .ok = 200},
+    {"POST", "/v1/assessments/{id}/regrade", .admin = true, .engine = "assessment.regrade",
+     .path = {"assessment"}, .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
+    {"GET", "/v1/assessments/{id}/report", .engine = "assessment.report", .path = {"assessment"},
+     .ok = 200},
+    {"GET", "/v1/jobs", .engine = "job.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
+     .ok = 200},
+    {"GET", "/v1/jobs/{id}", .engine = "job.get", .path = {"job"}, .path_int = {true}, .ok = 200},
+    {"GET", "/v1/skills", .engine = "skill.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
+     .ok = 200},
+    {"PUT", "/v1/skills/{id}", .admin = true, .engine = "skill.put", .path = {"id"}, .body = true,
+     .ok = 200},
+    {"GET", "/v1/skills/{id}", .engine = "skill.get", .path = {"id"}, .ok = 200},
+    {"POST", "/v1/skills/{id}/recompute", .admin = true, .engine = "skill.recompute",
+     .path = {"skill"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
+    {"GET", "/v1/learners/{id}/mastery", .engine = "mastery.get", .path = {"learner"},
+     .query = {{"skill", Q_STR}}, .ok = 200},
+};
+#define S_NROUTES ((int)(sizeof s_routes / sizeof s_routes[0]))
+
+int ah_route_count(void)
+{
+    return S_NROUTES;
+}
+
+const char *ah_route_method(int i)
+{
+    return s_routes[i].method;
+}
+
+const char *ah_route_pattern(int i)
+{
+    return s_routes[i].pattern;
+}
+
+/* ---- matching ---- */
+
+/* Matches url against pattern; the {ids} go to ids[] (views into url, with lengths). */
+static bool s_match(const char *pattern, const char *url, const char **ids, size_t *lens)
+{
+    int n = 0;
+    const char *p = pattern, *u = url;
+    while (*p && *u) {
+        if (*p == '{') {
+            const char *end = strchr(u, '/');
+            size_t len = end ? (size_t)(end - u) : strlen(u);
+            if (!len || n == 2) return false;
+            ids[n] = u;
+            lens[n++] = len;
+            u += len;
+            p = strchr(p, '}') + 1;
+        } else if (*p++ != *u++) {
+            return false;
+        }
+    }
+    return !*p && !*u;
+}
+
+/* ---- requests ---- */
+
+typedef struct {
+    int route; /* index, or -1: no route; -2: a route with another method */
+    const char *ids[2];
+    size_t id_lens[2];
+    char *body;
+    size_t len, cap;
+    bool too_large;
+    struct timespec t0;
+    char allow[64];
+} s_req_t;
+
+static double s_since(const struct timespec *t0)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *method)
+{
+    s_req_t *q = calloc(1, sizeof *q);
+    if (!q) return NULL;
+    clock_gettime(CLOCK_MONOTONIC, &q->t0);
+    q->route = -1;
+    for (int i = 0; i < S_NROUTES; i++) {
+        const char *ids[2];
+        size_t lens[2];
+        if (!s_match(s_routes[i].pattern, url, ids, lens)) continue;
+        if (strcmp(s_routes[i].method, method) == 0) {
+            q->route = i;
+            memcpy(q->ids, ids, sizeof ids);
+            memcpy(q->id_lens, lens, sizeof lens);
+            break;
+        }
+        size_t used = strlen(q->allow);
+        snprintf(q->allow + used, sizeof q->allow - used, "%s%s", used ? ", " : "",
+                 s_routes[i].method);
+        q->route = -2;
+    }
+    const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
+    if (cl && strtoull(cl, NULL, 10) > ah_cfg.max_body) q->too_large = true;
+    return q;
+}
+
+static void s_append(s_req_t *q, const char *data, size_t n)
+{
+    if (q->too_large) return;
+    if (q->len + n > ah_cfg.max_body) {
+        q->too_large = true;
+        return;
+    }
+    if (q->len + n > q->cap) {
+        size_t cap = q->cap ? q->cap * 2 : 4096;
+        while (cap < q->len + n)
+            cap *= 2;
+        char *grown = realloc(q->body, cap);
+        if (!grown) {
+            q->too_large = true;
+            return;
+        }
+        q->body = grown;
+        q->cap = cap;
+    }
+    memcpy(q->body + q->len, data, n);
+    q->len += n;
+}
+
+/* ---- params ---- */
+
+static bool s_bearer_ok(struct MHD_Connection *c)
+{
+    if (!ah_cfg.token[0]) return false;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncmp(h, "Bearer ", 7) != 0) return false;
+    const char *t = h + 7;
+    size_t n = strlen(ah_cfg.token);
+    if (strlen(t) != n) return false;
+    unsigned char diff = 0; /* constant time */
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(t[i] ^ ah_cfg.token[i]);
+    return diff == 0;
+}
+
+/* Packs the route's params; false with r set on a bad request. */
+static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_t *q,
+                     msgpack_packer *pk, ah_reply_t *r)
+{
+    json_t *body = NULL;
+    if (rt->body && q->len) {
+        json_error_t e;
+        body = json_loadb(q->body, q->len, JSON_REJECT_DUPLICATES, &e);
+        if (!body) {
+            ah_error(r, 400, "bad_request", "invalid JSON at line %d, column %d (byte %d): %s",
+                     e.line, e.column, e.position, e.text);
+            return false;
+        }
+        if (!json_is_object(body)) {
+            json_decref(body);
+            ah_error(r, 400, "bad_request", "the body must be a JSON object");
+            return false;
+        }
+    }
+    int n_path = rt->path[1] ? 2 : rt->path[0] ? 1 : 0;
+    const char *qv[3] = {0};
+    size_t n = (size_t)n_path;
+    for (int i = 0; i < 3 && rt->query[i].name; i++)
+        if ((qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name))) n++;
+    /* the path's ids: a body field of the same name must agree */
+    char idv[2][200];
+    for (int i = 0; i < n_path; i++) {
+        snprintf(idv[i], sizeof idv[i], "%.*s", (int)q->id_lens[i], q->ids[i]);
+        json_t *same = body ? json_object_get(body, rt->path[i]) : NULL;
+        if (same && !(json_is_string(same) && strcmp(json_string_value(same), idv[i]) == 0)) {
+            ah_error(r, 400, "bad_request", "body.%s: differs from the path's \"%s\"", rt->path[i],
+                     idv[i]);
+            json_decref(body);
+            return false;
+        }
+        if (same) json_object_del(body, rt->path[i]);
+    }
+    n += body ? json_object_size(body) : 0;
+    msgpack_pack_map(pk, n);
+    for (int i = 0; i < n_path; i++) {
+        as_pack_cstr(pk, rt->path[i]);
+        if (rt->path_int[i]) {
+            char *end;
+            unsigned long long v = strtoull(idv[i], &end, 10);
+            if (*end || idv[i][0] < '0' || idv[i][0] > '9') {
+                ah_error(r, 400, "bad_request", "path: \"%s\" is not an id (a positive integer)",
+                         idv[i]);
+                json_decref(body);
+                return false;
+            }
+            msgpack_pack_uint64(pk, v);
+        } else {
+            as_pack_cstr(pk, idv[i]);
+        }
+    }
+    for (int i = 0; i < 3 && rt->query[i].name; i++) {
+        if (!qv[i]) continue;
+        as_pack_cstr(pk, rt->query[i].name);
+        char *end;
+        switch (rt->query[i].type) {
+        case Q_STR:
+            as_pack_cstr(pk, qv[i]);
+            break;
+        case Q_INT: {
+            long long v = strtoll(qv[i], &end, 10);
+            if (*end || !*qv[i]) {
+                ah_error(r, 400, "bad_request", "query %s: expected an integer, got \"%s\"",
+                         rt->query[i].name, qv[i]);
+                json_decref(body);
+                return false;
+            }
+            msgpack_pack_int64(pk, v);
+            break;
+        }
+        case Q_BOOL:
+            if (strcmp(qv[i], "true") && strcmp(qv[i], "false")) {
+                ah_error(r, 400, "bad_request", "query %s: expected true or false, got \"%s\"",
+                         rt->query[i].name, qv[i]);
+                json_decref(body);
+                return false;
+            }
+            if (qv[i][0] == 't')
+                msgpack_pack_true(pk);
+            else
+                msgpack_pack_false(pk);
+            break;
+        }
+    }
+    const char *key;
+    json_t *v;
+    json_object_foreach(body, key, v)
+    {
+        as_pack_cstr(pk, key);
+        if (as_json_pack(pk, v)) {
+            ah_error(r, 400, "bad_request", "body.%s: nested deeper than 64 levels", key);
+            json_decref(body);
+            return false;
+        }
+    }
+    json_decref(body);
+    return true;
+}
+
+/* ---- handlers ---- */
+
+static void s_call(struct MHD_Connection *c, const s_route_t *rt, const s_req_t *q, ah_reply_t *r)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    assay_reply_t *reply;
+    if (s_params(c, rt, q, &pk, r) &&
+        ah_engine_call(rt->admin, rt->engine, sb.data, sb.size, &reply, r) == 0) {
+        const msgpack_object *res = assay_reply_result(reply);
+        r->status = rt->ok;
+        r->json = as_json_from(res);
+        r->etag = strcmp(rt->method, "GET") == 0;
+        if (rt->loc) {
+            const msgpack_object *id = assay_map_get(res, rt->loc_key);
+            if (id && id->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
+                snprintf(r->location, sizeof r->location, "%s%llu", rt->loc,
+                         (unsigned long long)id->via.u64);
+        }
+        assay_reply_free(&reply);
+    }
+    msgpack_sbuffer_destroy(&sb);
+}
+
+static void s_health(ah_reply_t *r)
+{
+    assay_reply_t *reply;
+    if (ah_engine_call(false, "ping", NULL, 0, &reply, r)) return;
+    json_t *engine = as_json_from(assay_reply_result(reply));
+    assay_reply_free(&reply);
+    r->status = 200;
+    r->json = json_pack("{s:s, s:o, s:I}", "status", "ok", "engine", engine, "sse_clients",
+                        (json_int_t)ah_sse_clients());
+}
+
+/* ---- sending ---- */
+
+static uint64_t s_fnv64(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
+    return h;
+}
+
+static enum MHD_Result s_send(struct MHD_Connection *c, ah_reply_t *r)
+{
+    char *body = r->raw;
+    size_t len = r->raw_len;
+    const char *type = r->raw_type;
+    if (r->json) {
+        body = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        len = body ? strlen(body) : 0;
+        type = "application/json";
+    }
+    char etag[40] = "";
+    unsigned status = r->status;
+    if (r->etag && status == 200 && body) {
+        snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)s_fnv64(body, len));
+        const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
+        if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
+            status = 304;
+            free(body);
+            body = NULL;
+            len = 0;
+        }
+    }
+    struct MHD_Response *resp = MHD_create_response_from_buffer(
+        len, body ? body : (char *)"", body ? MHD_RESPMEM_MUST_FREE : MHD_RESPMEM_PERSISTENT);
+    r->raw = NULL;
+    if (!resp) {
+        free(body);
+        return MHD_NO;
+    }
+    if (type && status != 304) MHD_add_response_header(resp, "Content-Type", type);
+    if (etag[0]) MHD_add_response_header(resp, "ETag", etag);
+    if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
+    if (r->retry_after) MHD_add_response_header(resp, "Retry-After", "1");
+    enum MHD_Result ok = MHD_queue_response(c, status, resp);
+    MHD_destroy_response(resp);
+    r->status = status;
+    return ok;
+}
+
+enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url,
+                            const char *method, const char *version, const char *upload,
+                            size_t *upload_size, void **con_cls)
+{
+    (void)cls;
+    (void)version;
+    s_req_t *q = *con_cls;
+    if (!q) {
+        if (!(q = *con_cls = s_begin(c, url, method))) return MHD_NO;
+        return MHD_YES;
+    }
+    if (*upload_size) {
+        s_append(q, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    ah_reply_t r = {0};
+    const s_route_t *rt = q->route >= 0 ? &s_routes[q->route] : NULL;
+    if (q->route == -1) {
+        ah_error(&r, 404, "not_found", "no route %s %s", method, url);
+    } else if (q->route == -2) {
+        ah_error(&r, 405, "method_not_allowed", "%s %s: allowed: %s", method, url, q->allow);
+    } else if (q->too_large) {
+        ah_error(&r, 413, "too_large", "the body is larger than the limit of %zu bytes",
+                 ah_cfg.max_body);
+    } else if (rt->admin && !s_bearer_ok(c)) {
+        if (ah_cfg.token[0])
+            ah_error(&r, 403, "forbidden",
+                     "%s %s needs the admin token: Authorization: Bearer <token>", method, url);
+        else
+            ah_error(&r, 403, "forbidden",
+                     "admin routes are disabled: start assay-http with --admin-token-file");
+    } else if (rt->special == S_EVENTS) {
+        bool queued = false;
+        enum MHD_Result ok = ah_sse_open(c, &r, &queued);
+        if (queued) {
+            ah_metrics_record(q->route, 200, s_since(&q->t0));
+            return ok;
+        }
+    } else if (rt->special == S_HEALTH) {
+        s_health(&r);
+    } else if (rt->special == S_METRICS) {
+        r.status = 200;
+        r.raw = ah_metrics_render(&r.raw_len);
+        r.raw_type = "text/plain; version=0.0.4";
+    } else if (rt->special == S_OPENAPI) {
+        r.status = 200;
+        r.raw = malloc(ah_openapi_len);
+        if (r.raw) memcpy(r.raw, ah_openapi, ah_openapi_len);
+        r.raw_len = r.raw ? ah_openapi_len : 0;
+        r.raw_type = "application/json";
+        r.etag = true;
+    } else {
+        s_call(c, rt, q, &r);
+    }
+    if (!r.status) ah_error(&r, 500, "internal", "no reply");
+    enum MHD_Result ok = s_send(c, &r);
+    ah_metrics_record(q->route, r.status, s_since(&q->t0));
+    if (r.json) json_decref(r.json);
+    free(r.raw);
+    return ok;
+}
+
+void ah_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
+                     enum MHD_RequestTerminationCode toe)
+{
+    (void)cls;
+    (void)c;
+    (void)toe;
+    s_req_t *q = *con_cls;
+    if (!q) return;
+    free(q->body);
+    free(q);
+    *con_cls = NULL;
+}

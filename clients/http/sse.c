@@ -1,0 +1,294 @@
+/* sse.c — GET /v1/events: Server-Sent Events from the engine's notifications.
+ *
+ * One hub thread holds the only SUB socket (events.sock, every topic). Each SSE client is a
+ * streaming response whose reader callback hands out the bytes queued for it; when there are
+ * none it suspends its connection (no thread waits for it) and the hub resumes it when it queues
+ * an event, or a keep-alive comment every 15 s. A client's mutex orders the two, so no wake-up is
+ * lost. A client that falls more than 1 MiB behind loses events (its ids show the gap).
+ */
+#include "http.h"
+
+#include "jsonmp.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define S_MAX_PENDING (1u << 20)
+#define S_MAX_TOPICS  32
+#define S_KEEPALIVE_S 15
+
+typedef struct s_client {
+    struct s_client *next, *prev;
+    struct MHD_Connection *conn;
+    pthread_mutex_t mu;
+    char *buf;
+    size_t len, off, cap;
+    bool suspended;
+    bool closing; /* the server is stopping: end the stream */
+    int n_topics;
+    char *topics[S_MAX_TOPICS]; /* prefixes; none: every topic */
+} s_client_t;
+
+static pthread_mutex_t s_list_mu = PTHREAD_MUTEX_INITIALIZER;
+static s_client_t *s_head;
+static size_t s_n;
+static pthread_t s_hub;
+static volatile int s_stop;
+static void *s_zctx;
+
+size_t ah_sse_clients(void)
+{
+    pthread_mutex_lock(&s_list_mu);
+    size_t n = s_n;
+    pthread_mutex_unlock(&s_list_mu);
+    return n;
+}
+
+/* Queues bytes for a client and wakes its connection (client mutex held by the caller). */
+static void s_queue(s_client_t *cl, const char *data, size_t n)
+{
+    if (cl->len - cl->off + n > S_MAX_PENDING) return; /* too far behind: dropped */
+    if (cl->off && cl->off == cl->len) cl->off = cl->len = 0;
+    if (cl->len + n > cl->cap) {
+        size_t cap = cl->cap ? cl->cap : 4096;
+        while (cap < cl->len + n)
+            cap *= 2;
+        char *grown = realloc(cl->buf, cap);
+        if (!grown) return;
+        cl->buf = grown;
+        cl->cap = cap;
+    }
+    memcpy(cl->buf + cl->len, data, n);
+    cl->len += n;
+    if (cl->suspended) {
+        cl->suspended = false;
+        MHD_resume_connection(cl->conn);
+    }
+}
+
+static bool s_wants(const s_client_t *cl, const char *topic, size_t tn)
+{
+    if (!cl->n_topics) return true;
+    for (int i = 0; i < cl->n_topics; i++) {
+        size_t pn = strlen(cl->topics[i]);
+        if (pn <= tn && memcmp(cl->topics[i], topic, pn) == 0) return true;
+    }
+    return false;
+}
+
+static void s_broadcast(const char *topic, size_t tn, const char *text, size_t n)
+{
+    pthread_mutex_lock(&s_list_mu);
+    for (s_client_t *cl = s_head; cl; cl = cl->next) {
+        if (topic && !s_wants(cl, topic, tn)) continue;
+        pthread_mutex_lock(&cl->mu);
+        s_queue(cl, text, n);
+        pthread_mutex_unlock(&cl->mu);
+    }
+    pthread_mutex_unlock(&s_list_mu);
+}
+
+/* An event as SSE: "id: <seq>\nevent: <topic>\ndata: <json>\n\n". */
+static void s_event(const char *topic, size_t tn, const void *body, size_t len)
+{
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    if (msgpack_unpack_next(&u, body, len, NULL) != MSGPACK_UNPACK_SUCCESS) {
+        msgpack_unpacked_destroy(&u);
+        return;
+    }
+    json_t *j = as_json_from(&u.data);
+    const msgpack_object *seq = assay_map_get(&u.data, "seq");
+    char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    if (data) {
+        size_t dn = strlen(data), cap = dn + tn + 64;
+        char *text = malloc(cap);
+        if (text) {
+            int n = snprintf(text, cap, "id: %llu\nevent: %.*s\ndata: %s\n\n",
+                             seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER
+                                 ? (unsigned long long)seq->via.u64
+                                 : 0ull,
+                             (int)tn, topic, data);
+            if (n > 0) s_broadcast(topic, tn, text, (size_t)n);
+            free(text);
+        }
+        free(data);
+    }
+    json_decref(j);
+    msgpack_unpacked_destroy(&u);
+}
+
+static void *s_hub_run(void *arg)
+{
+    (void)arg;
+    void *sub = zmq_socket(s_zctx, ZMQ_SUB);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
+    zmq_connect(sub, ah_cfg.events);
+    time_t last = time(NULL);
+    while (!s_stop) {
+        zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};
+        if (zmq_poll(&it, 1, 1000) > 0) {
+            zmq_msg_t topic, body;
+            zmq_msg_init(&topic);
+            zmq_msg_init(&body);
+            int more = 0;
+            size_t ms = sizeof more;
+            if (zmq_msg_recv(&topic, sub, 0) >= 0) {
+                zmq_getsockopt(sub, ZMQ_RCVMORE, &more, &ms);
+                if (more && zmq_msg_recv(&body, sub, 0) >= 0)
+                    s_event(zmq_msg_data(&topic), zmq_msg_size(&topic), zmq_msg_data(&body),
+                            zmq_msg_size(&body));
+            }
+            zmq_msg_close(&topic);
+            zmq_msg_close(&body);
+        }
+        time_t now = time(NULL);
+        if (now - last >= S_KEEPALIVE_S) {
+            static const char ka[] = ": keep-alive\n\n";
+            s_broadcast(NULL, 0, ka, sizeof ka - 1);
+            last = now;
+        }
+    }
+    zmq_close(sub);
+    return NULL;
+}
+
+int ah_sse_start(void)
+{
+    s_zctx = zmq_ctx_new();
+    if (!s_zctx) return -1;
+    return pthread_create(&s_hub, NULL, s_hub_run, NULL) ? -1 : 0;
+}
+
+void ah_sse_close_all(void)
+{
+    pthread_mutex_lock(&s_list_mu);
+    for (s_client_t *cl = s_head; cl; cl = cl->next) {
+        pthread_mutex_lock(&cl->mu);
+        cl->closing = true;
+        if (cl->suspended) {
+            cl->suspended = false;
+            MHD_resume_connection(cl->conn);
+        }
+        pthread_mutex_unlock(&cl->mu);
+    }
+    pthread_mutex_unlock(&s_list_mu);
+}
+
+void ah_sse_stop(void)
+{
+    s_stop = 1;
+    pthread_join(s_hub, NULL);
+    zmq_ctx_term(s_zctx);
+}
+
+static ssize_t s_read(void *cls, uint64_t pos, char *buf, size_t max)
+{
+    (void)pos;
+    s_client_t *cl = cls;
+    pthread_mutex_lock(&cl->mu);
+    if (cl->closing) {
+        pthread_mutex_unlock(&cl->mu);
+        return MHD_CONTENT_READER_END_OF_STREAM;
+    }
+    size_t n = cl->len - cl->off;
+    if (n > max) n = max;
+    if (n) {
+        memcpy(buf, cl->buf + cl->off, n);
+        cl->off += n;
+    } else {
+        cl->suspended = true; /* nothing to send: park the connection until the hub queues */
+        MHD_suspend_connection(cl->conn);
+    }
+    pthread_mutex_unlock(&cl->mu);
+    return (ssize_t)n;
+}
+
+static void s_free(void *cls)
+{
+    s_client_t *cl = cls;
+    pthread_mutex_lock(&s_list_mu);
+    if (cl->prev)
+        cl->prev->next = cl->next;
+    else
+        s_head = cl->next;
+    if (cl->next) cl->next->prev = cl->prev;
+    s_n--;
+    pthread_mutex_unlock(&s_list_mu);
+    pthread_mutex_destroy(&cl->mu);
+    for (int i = 0; i < cl->n_topics; i++)
+        free(cl->topics[i]);
+    free(cl->buf);
+    free(cl);
+}
+
+static enum MHD_Result s_topic(void *cls, enum MHD_ValueKind kind, const char *key,
+                               const char *value)
+{
+    (void)kind;
+    s_client_t *cl = cls;
+    if (strcmp(key, "topic") != 0 || !value) return MHD_YES;
+    if (cl->n_topics == S_MAX_TOPICS) {
+        cl->n_topics = -1; /* too many */
+        return MHD_NO;
+    }
+    cl->topics[cl->n_topics++] = strdup(value);
+    return MHD_YES;
+}
+
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queued)
+{
+    *queued = false;
+    s_client_t *cl = calloc(1, sizeof *cl);
+    if (!cl) {
+        ah_error(r, 500, "internal", "out of memory");
+        return MHD_YES;
+    }
+    cl->conn = c;
+    pthread_mutex_init(&cl->mu, NULL);
+    MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, s_topic, cl);
+    if (cl->n_topics < 0) {
+        for (int i = 0; i < S_MAX_TOPICS; i++)
+            free(cl->topics[i]);
+        pthread_mutex_destroy(&cl->mu);
+        free(cl);
+        ah_error(r, 400, "bad_request", "more than %d topics", S_MAX_TOPICS);
+        return MHD_YES;
+    }
+    static const char hello[] = ": subscribed\n\n"; /* sent at once: the stream is live */
+    s_queue(cl, hello, sizeof hello - 1);
+    struct MHD_Response *resp =
+        MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_read, cl, s_free);
+    if (!resp) {
+        cl->n_topics = cl->n_topics < 0 ? 0 : cl->n_topics;
+        pthread_mutex_lock(&s_list_mu);
+        s_n++; /* s_free takes it off the list and the count */
+        cl->next = s_head;
+        if (s_head) s_head->prev = cl;
+        s_head = cl;
+        pthread_mutex_unlock(&s_list_mu);
+        s_free(cl);
+        ah_error(r, 500, "internal", "out of memory");
+        return MHD_YES;
+    }
+    MHD_add_response_header(resp, "Content-Type", "text/event-stream");
+    MHD_add_response_header(resp, "Cache-Control", "no-cache");
+    MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    pthread_mutex_lock(&s_list_mu);
+    cl->next = s_head;
+    if (s_head) s_head->prev = cl;
+    s_head = cl;
+    s_n++;
+    pthread_mutex_unlock(&s_list_mu);
+    enum MHD_Result ok = MHD_queue_response(c, 200, resp);
+    MHD_destroy_response(resp);
+    *queued = true;
+    return ok;
+}
