@@ -17,6 +17,12 @@ static void s_zctx_init(void)
     s_zctx = zmq_ctx_new();
 }
 
+void *ah_zctx(void)
+{
+    pthread_once(&s_once, s_zctx_init);
+    return s_zctx;
+}
+
 void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char msg[1024];
@@ -46,8 +52,7 @@ static assay_t *s_conn(bool admin, ah_reply_t *r)
 {
     assay_t **slot = &t_conn[admin ? 1 : 0];
     if (*slot) return *slot;
-    pthread_once(&s_once, s_zctx_init);
-    assay_options_t o = {.timeout_ms = ah_cfg.timeout_ms, .admin = admin, .zmq_context = s_zctx};
+    assay_options_t o = {.timeout_ms = ah_cfg.timeout_ms, .admin = admin, .zmq_context = ah_zctx()};
     const char *target = ah_cfg.data_dir;
     if (ah_cfg.endpoint)
         target = admin && ah_cfg.admin_endpoint ? ah_cfg.admin_endpoint : ah_cfg.endpoint;
@@ -61,6 +66,11 @@ static assay_t *s_conn(bool admin, ah_reply_t *r)
     return rc ? NULL : *slot;
 }
 
+void ah_engine_error(ah_reply_t *r, const char *code, const char *message)
+{
+    ah_error(r, s_status(code), code, "%s", message);
+}
+
 int ah_engine_call(bool admin, const char *method, const void *params, size_t len,
                    assay_reply_t **reply, ah_reply_t *r)
 {
@@ -70,8 +80,7 @@ int ah_engine_call(bool admin, const char *method, const void *params, size_t le
     int rc = assay_call(c, method, params, len, ah_cfg.timeout_ms, reply);
     if (rc == ASSAY_OK) return 0;
     if (rc == ASSAY_EREPLY) {
-        ah_error(r, s_status(assay_reply_code(*reply)), assay_reply_code(*reply), "%s",
-                 assay_reply_message(*reply));
+        ah_engine_error(r, assay_reply_code(*reply), assay_reply_message(*reply));
     } else if (rc == ASSAY_ETIMEOUT) {
         ah_error(r, 504, "timeout", "the engine did not answer within %d ms", ah_cfg.timeout_ms);
     } else {

@@ -1,11 +1,12 @@
 /* http.h — assay-http: the HTTP/JSON adapter's shared pieces.
  *
- * libmicrohttpd serves the requests from a pool of epoll threads. A request's handler calls the
- * engine synchronously through its thread's own libassay connection (ZeroMQ sockets are not
- * thread-safe; one engine and one admin connection per pool thread), so a pool thread serves one
- * request at a time and the pool size bounds the requests in flight to the engine. Server-Sent
- * Events hold no thread: their connections are suspended while they have nothing to send, and
- * one hub thread (sse.c) fills and resumes them (events.sock, one SUB socket for all).
+ * libmicrohttpd serves the requests from a small pool of epoll threads. A request that needs the
+ * engine is handed to the bridge thread (bridge.c), which owns the engine connections and keeps
+ * any number of requests in flight on them; the HTTP connection is suspended meanwhile and
+ * resumed with the answer, so no thread waits for the engine. Server-Sent Events hold no thread
+ * either: their connections are suspended while they have nothing to send, and one hub thread
+ * (sse.c) fills and resumes them (events.sock, one SUB socket for all). The rare synchronous
+ * calls (health, metrics) use a per-thread libassay connection (engine.c).
  */
 #ifndef AH_HTTP_H
 #define AH_HTTP_H
@@ -52,6 +53,11 @@ void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt,
  * set to the error (the engine's code as an HTTP status, 504 on timeout) and -1 returned. */
 int ah_engine_call(bool admin, const char *method, const void *params, size_t len,
                    assay_reply_t **reply, ah_reply_t *r);
+
+/* The engine's error (code, message) as the HTTP reply: its status and body. */
+void ah_engine_error(ah_reply_t *r, const char *code, const char *message);
+/* The adapter's one libzmq context (engine.c). */
+void *ah_zctx(void);
 
 /* ---- metrics (metrics.c) ---- */
 void ah_metrics_record(int route, unsigned status, double seconds);

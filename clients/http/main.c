@@ -1,4 +1,5 @@
 /* main.c — assay-http: options, the libmicrohttpd daemon, the SSE hub, signals. */
+#include "bridge.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -35,8 +36,8 @@ static void s_usage(FILE *out)
         "                             without this option they answer 403\n"
         "      --max-body BYTES       largest request body (default 1M; larger: 413)\n"
         "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
-        "      --threads N            request threads (default 8); each serves one request\n"
-        "                             at a time with its own engine connection\n"
+        "      --threads N            HTTP threads (default 2); a request waiting for the\n"
+        "                             engine holds no thread (its connection is suspended)\n"
         "      --routes               print the routes (METHOD PATH) and exit\n"
         "  -h, --help                 this help\n"
         "\n"
@@ -97,7 +98,7 @@ int main(int argc, char **argv)
     const char *data = getenv("ASSAY_DATA");
     ah_cfg.max_body = 1u << 20;
     ah_cfg.timeout_ms = 5000;
-    ah_cfg.threads = 8;
+    ah_cfg.threads = 2;
     static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
                                          {"data", required_argument, 0, 'd'},
                                          {"endpoint", required_argument, 0, 'e'},
@@ -208,6 +209,10 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGTERM);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
+    if (ah_bridge_start(ah_zctx())) {
+        fprintf(stderr, "assay-http: cannot start the engine bridge\n");
+        return 1;
+    }
     if (ah_sse_start()) {
         fprintf(stderr, "assay-http: cannot start the events thread\n");
         return 1;
@@ -231,7 +236,9 @@ int main(int argc, char **argv)
     fprintf(stderr, "assay-http: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
     MHD_quiesce_daemon(d);
     ah_sse_close_all();
-    usleep(100000); /* let the resumed streams end */
+    usleep(100000);   /* let the resumed streams end */
+    ah_bridge_stop(); /* resumes the requests still waiting for the engine (504) */
+    usleep(100000);
     MHD_stop_daemon(d);
     ah_sse_stop();
     return 0;

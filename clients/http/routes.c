@@ -5,6 +5,7 @@
  * (health, metrics, the OpenAPI document) or in sse.c (events). openapi.json lists the same
  * routes; `assay-http --routes` prints them, and a test checks the two agree.
  */
+#include "bridge.h"
 #include "http.h"
 
 #include "codec.h"
@@ -128,6 +129,8 @@ typedef struct {
     bool too_large;
     struct timespec t0;
     char allow[64];
+    ah_call_t call; /* the engine call, through the bridge */
+    bool sent;      /* the call is queued: the connection was suspended for it */
 } s_req_t;
 
 static double s_since(const struct timespec *t0)
@@ -307,16 +310,61 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
 
 /* ---- handlers ---- */
 
-static void s_call(struct MHD_Connection *c, const s_route_t *rt, const s_req_t *q, ah_reply_t *r)
+/* Queues the route's engine call and suspends the connection; false with r set when it could
+ * not be queued (a bad request, or the bridge refused it). */
+static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     msgpack_sbuffer_init(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    assay_reply_t *reply;
-    if (s_params(c, rt, q, &pk, r) &&
-        ah_engine_call(rt->admin, rt->engine, sb.data, sb.size, &reply, r) == 0) {
-        const msgpack_object *res = assay_reply_result(reply);
+    bool queued = false;
+    if (s_params(c, rt, q, &pk, r)) {
+        q->call.conn = c;
+        if (ah_bridge_send(&q->call, rt->admin, rt->engine, sb.data, sb.size) == 0) {
+            q->sent = queued = true;
+            MHD_suspend_connection(c);
+        } else {
+            ah_error(r, 503, "unavailable", "the adapter could not queue the request");
+        }
+    }
+    msgpack_sbuffer_destroy(&sb);
+    return queued;
+}
+
+/* The reply to a call the bridge completed. */
+static void s_answer(const s_route_t *rt, s_req_t *q, ah_reply_t *r)
+{
+    switch (q->call.outcome) {
+    case AH_CALL_OK:
+        break;
+    case AH_CALL_TIMEOUT:
+        ah_error(r, 504, "timeout", "the engine did not answer within %d ms", ah_cfg.timeout_ms);
+        return;
+    case AH_CALL_BUSY:
+        ah_error(r, 503, "overloaded", "too many requests waiting for the engine: retry later");
+        return;
+    default:
+        ah_error(r, 500, "internal", "the engine's answer was lost (out of memory)");
+        return;
+    }
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    const msgpack_object *o = &u.data;
+    if (msgpack_unpack_next(&u, q->call.reply, q->call.reply_len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        o->type != MSGPACK_OBJECT_ARRAY || o->via.array.size != 4) {
+        ah_error(r, 502, "engine", "a malformed response from the engine");
+    } else if (o->via.array.ptr[2].type != MSGPACK_OBJECT_NIL) {
+        const msgpack_object *code = assay_map_get(&o->via.array.ptr[2], "code");
+        const msgpack_object *msg = assay_map_get(&o->via.array.ptr[2], "message");
+        char cb[64], mb[1024];
+        snprintf(cb, sizeof cb, "%.*s", code ? (int)code->via.str.size : 8,
+                 code ? code->via.str.ptr : "internal");
+        snprintf(mb, sizeof mb, "%.*s", msg ? (int)msg->via.str.size : 0,
+                 msg ? msg->via.str.ptr : "");
+        ah_engine_error(r, cb, mb);
+    } else {
+        const msgpack_object *res = &o->via.array.ptr[3];
         r->status = rt->ok;
         r->json = as_json_from(res);
         r->etag = strcmp(rt->method, "GET") == 0;
@@ -326,9 +374,8 @@ static void s_call(struct MHD_Connection *c, const s_route_t *rt, const s_req_t 
                 snprintf(r->location, sizeof r->location, "%s%llu", rt->loc,
                          (unsigned long long)id->via.u64);
         }
-        assay_reply_free(&reply);
     }
-    msgpack_sbuffer_destroy(&sb);
+    msgpack_unpacked_destroy(&u);
 }
 
 static void s_health(ah_reply_t *r)
@@ -443,8 +490,10 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         r.raw_len = r.raw ? ah_openapi_len : 0;
         r.raw_type = "application/json";
         r.etag = true;
-    } else {
-        s_call(c, rt, q, &r);
+    } else if (q->sent) {
+        s_answer(rt, q, &r); /* resumed by the bridge */
+    } else if (s_call(c, rt, q, &r)) {
+        return MHD_YES; /* suspended until the engine answers */
     }
     if (!r.status) ah_error(&r, 500, "internal", "no reply");
     enum MHD_Result ok = s_send(c, &r);
@@ -463,6 +512,7 @@ void ah_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     s_req_t *q = *con_cls;
     if (!q) return;
     free(q->body);
+    free(q->call.reply);
     free(q);
     *con_cls = NULL;
 }

@@ -1,0 +1,247 @@
+/* bridge.c — the asynchronous bridge between the HTTP threads and the engine.
+ *
+ * A request thread does not wait for the engine: it hands the request to the bridge thread (an
+ * inproc PUSH socket of its own), suspends the HTTP connection and goes on serving others. The
+ * bridge thread owns the engine connections (one DEALER to engine.sock, one to admin.sock), so
+ * any number of requests are in flight on them; it matches each response to its request by msgid,
+ * stores it in the request and resumes the connection, whose thread then answers it. Requests
+ * not answered within --timeout-ms are resumed with a timeout.
+ */
+#include "bridge.h"
+
+#include "codec.h"
+#include "protocol.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <zmq.h>
+
+#define S_EP "inproc://assay-http-bridge"
+
+static void *s_ctx;
+static pthread_t s_thread;
+static volatile int s_stop;
+static __thread void *t_push;
+static pthread_mutex_t s_push_mu = PTHREAD_MUTEX_INITIALIZER; /* zmq_socket on a shared ctx */
+
+/* Pending requests by msgid: an open-addressing table, msgids increase so collisions are rare. */
+#define S_SLOTS 65536
+typedef struct {
+    uint32_t msgid; /* 0: free */
+    ah_call_t *call;
+    int64_t deadline_ms;
+} s_slot_t;
+static s_slot_t *s_pending;
+static size_t s_n_pending;
+
+static int64_t s_now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void *s_connect(const char *target, bool admin)
+{
+    char ep[4300];
+    if (strstr(target, "://"))
+        snprintf(ep, sizeof ep, "%s", target);
+    else
+        snprintf(ep, sizeof ep, "ipc://%s/%s", target, admin ? "admin.sock" : "engine.sock");
+    void *s = zmq_socket(s_ctx, ZMQ_DEALER);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_connect(s, ep);
+    return s;
+}
+
+static void s_finish(ah_call_t *call, int outcome, const void *body, size_t len)
+{
+    call->outcome = outcome;
+    if (body && len) {
+        call->reply = malloc(len);
+        if (call->reply) {
+            memcpy(call->reply, body, len);
+            call->reply_len = len;
+        } else {
+            call->outcome = AH_CALL_FAILED;
+        }
+    }
+    MHD_resume_connection(call->conn);
+}
+
+static void *s_run(void *arg)
+{
+    (void)arg;
+    void *pull = zmq_socket(s_ctx, ZMQ_PULL);
+    int linger = 0, hwm = 100000;
+    zmq_setsockopt(pull, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_bind(pull, S_EP);
+    const char *target = ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir;
+    void *eng = s_connect(target, false);
+    void *adm = s_connect(ah_cfg.endpoint && ah_cfg.admin_endpoint ? ah_cfg.admin_endpoint : target,
+                          !ah_cfg.endpoint);
+    uint32_t next = 1;
+    int64_t last_sweep = s_now_ms();
+    while (!s_stop) {
+        zmq_pollitem_t items[3] = {
+            {pull, 0, ZMQ_POLLIN, 0}, {eng, 0, ZMQ_POLLIN, 0}, {adm, 0, ZMQ_POLLIN, 0}};
+        if (zmq_poll(items, 3, 10) < 0) break;
+        /* requests from the HTTP threads: [call pointer][admin byte][body] */
+        for (int k = 0; k < 1024 && (items[0].revents & ZMQ_POLLIN); k++) {
+            zmq_msg_t ptr, flag, body;
+            zmq_msg_init(&ptr);
+            zmq_msg_init(&flag);
+            zmq_msg_init(&body);
+            if (zmq_msg_recv(&ptr, pull, ZMQ_DONTWAIT) < 0) {
+                zmq_msg_close(&ptr);
+                zmq_msg_close(&flag);
+                zmq_msg_close(&body);
+                break;
+            }
+            zmq_msg_recv(&flag, pull, 0);
+            zmq_msg_recv(&body, pull, 0);
+            ah_call_t *call;
+            memcpy(&call, zmq_msg_data(&ptr), sizeof call);
+            bool to_admin = *(const uint8_t *)zmq_msg_data(&flag) != 0;
+            /* a free slot for the next msgid (skipping 0 and ids still pending) */
+            uint32_t id;
+            size_t slot;
+            for (;;) {
+                id = next++;
+                if (!id) continue;
+                slot = id % S_SLOTS;
+                if (!s_pending[slot].msgid) break;
+            }
+            if (s_n_pending >= S_SLOTS - 1) {
+                s_finish(call, AH_CALL_BUSY, NULL, 0);
+            } else {
+                /* the msgid: a uint32 (0xce) at byte 2, its value in bytes 3..6 */
+                uint8_t *b = zmq_msg_data(&body);
+                b[3] = (uint8_t)(id >> 24);
+                b[4] = (uint8_t)(id >> 16);
+                b[5] = (uint8_t)(id >> 8);
+                b[6] = (uint8_t)id;
+                s_pending[slot] = (s_slot_t){id, call, s_now_ms() + ah_cfg.timeout_ms};
+                s_n_pending++;
+                if (zmq_msg_send(&body, to_admin ? adm : eng, ZMQ_DONTWAIT) < 0) {
+                    s_pending[slot].msgid = 0;
+                    s_n_pending--;
+                    s_finish(call, AH_CALL_BUSY, NULL, 0);
+                }
+            }
+            zmq_msg_close(&ptr);
+            zmq_msg_close(&flag);
+            zmq_msg_close(&body);
+        }
+        /* responses from the engine */
+        for (int s = 1; s < 3; s++) {
+            void *sock = s == 1 ? eng : adm;
+            for (int k = 0; k < 1024 && (items[s].revents & ZMQ_POLLIN); k++) {
+                zmq_msg_t m;
+                zmq_msg_init(&m);
+                if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+                    zmq_msg_close(&m);
+                    break;
+                }
+                int more = 0;
+                size_t ms = sizeof more;
+                zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ms);
+                while (more) { /* the body is the last frame */
+                    zmq_msg_close(&m);
+                    zmq_msg_init(&m);
+                    zmq_msg_recv(&m, sock, 0);
+                    zmq_getsockopt(sock, ZMQ_RCVMORE, &more, &ms);
+                }
+                uint32_t id = as_peek_msgid(zmq_msg_data(&m), zmq_msg_size(&m));
+                s_slot_t *p = &s_pending[id % S_SLOTS];
+                if (id && p->msgid == id) {
+                    ah_call_t *call = p->call;
+                    p->msgid = 0;
+                    s_n_pending--;
+                    s_finish(call, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
+                }
+                zmq_msg_close(&m);
+            }
+        }
+        /* requests the engine has not answered in time */
+        int64_t now = s_now_ms();
+        if (now - last_sweep >= 10 && s_n_pending) {
+            last_sweep = now;
+            for (size_t i = 0; i < S_SLOTS; i++)
+                if (s_pending[i].msgid && s_pending[i].deadline_ms <= now) {
+                    ah_call_t *call = s_pending[i].call;
+                    s_pending[i].msgid = 0;
+                    s_n_pending--;
+                    s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
+                }
+        }
+    }
+    /* stopping: every request still waiting is answered */
+    for (size_t i = 0; i < S_SLOTS; i++)
+        if (s_pending[i].msgid) {
+            s_pending[i].msgid = 0;
+            s_finish(s_pending[i].call, AH_CALL_TIMEOUT, NULL, 0);
+        }
+    zmq_close(pull);
+    zmq_close(eng);
+    zmq_close(adm);
+    return NULL;
+}
+
+int ah_bridge_start(void *zctx)
+{
+    s_ctx = zctx;
+    s_pending = calloc(S_SLOTS, sizeof *s_pending);
+    if (!s_pending) return -1;
+    return pthread_create(&s_thread, NULL, s_run, NULL) ? -1 : 0;
+}
+
+void ah_bridge_stop(void)
+{
+    s_stop = 1;
+    pthread_join(s_thread, NULL);
+    free(s_pending);
+}
+
+int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *params, size_t len)
+{
+    if (!t_push) {
+        pthread_mutex_lock(&s_push_mu);
+        t_push = zmq_socket(s_ctx, ZMQ_PUSH);
+        pthread_mutex_unlock(&s_push_mu);
+        if (!t_push) return -1;
+        int linger = 0, hwm = 100000;
+        zmq_setsockopt(t_push, ZMQ_LINGER, &linger, sizeof linger);
+        zmq_setsockopt(t_push, ZMQ_SNDHWM, &hwm, sizeof hwm);
+        if (zmq_connect(t_push, S_EP)) return -1;
+    }
+    /* the request body [0, msgid, method, params], with a uint32 msgid the bridge fills in */
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint8(&pk, 0);
+    static const uint8_t u32[5] = {0xce, 0, 0, 0, 0};
+    as_pack_raw(&pk, u32, 5);
+    as_pack_cstr(&pk, method);
+    if (len)
+        as_pack_raw(&pk, params, len);
+    else
+        msgpack_pack_map(&pk, 0);
+    uint8_t flag = admin;
+    int rc = zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE) < 0 ||
+                     zmq_send(t_push, &flag, 1, ZMQ_SNDMORE) < 0 ||
+                     zmq_send(t_push, sb.data, sb.size, 0) < 0
+                 ? -1
+                 : 0;
+    msgpack_sbuffer_destroy(&sb);
+    return rc;
+}
