@@ -1,0 +1,403 @@
+"""assay-http against a real assayd, with real HTTP requests (http.client): every route and
+status, the admin token, the body limit, ETag/304, the engine stopped (504), the OpenAPI
+document against the routes, and Server-Sent Events to several and to 1,000 subscribers."""
+import http.client
+import json
+import os
+import resource
+import select
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+import unittest
+
+ASSAYD = os.environ.get("ASSAYD")
+HTTPD = os.environ.get("ASSAY_HTTP")
+EXAMPLES = os.environ.get("ASSAY_EXAMPLES")
+TOKEN = "test-token-0123456789"
+
+
+def free_port():
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    return port
+
+
+class Stack:
+    """An assayd and an assay-http on a temporary data directory."""
+
+    def __init__(self, *http_args, token=True):
+        if not ASSAYD or not HTTPD:
+            raise RuntimeError("ASSAYD and ASSAY_HTTP are not set (run with meson test)")
+        self.dir = tempfile.mkdtemp(prefix="assay-http-")
+        self.log = open(self.dir + ".log", "w")
+        self.engine = None
+        self.start_engine()
+        self.port = free_port()
+        args = [HTTPD, "-d", self.dir, "--listen", f"127.0.0.1:{self.port}"] + list(http_args)
+        if token:
+            with open(self.dir + ".token", "w") as f:
+                f.write(TOKEN + "\n")
+            args += ["--admin-token-file", self.dir + ".token"]
+        self.http = subprocess.Popen(args, stderr=self.log)
+        for _ in range(100):
+            try:
+                socket.create_connection(("127.0.0.1", self.port), 0.1).close()
+                break
+            except OSError:
+                time.sleep(0.05)
+
+    def start_engine(self):
+        self.engine = subprocess.Popen([ASSAYD, "-d", self.dir, "--log-level", "warn"],
+                                       stderr=self.log)
+        for _ in range(100):
+            if os.path.exists(os.path.join(self.dir, "engine.sock")):
+                time.sleep(0.05)
+                return
+            time.sleep(0.05)
+
+    def stop_engine(self):
+        self.engine.send_signal(signal.SIGTERM)
+        self.engine.wait(10)
+
+    def close(self):
+        for p in (self.http, self.engine):
+            if p and p.poll() is None:
+                p.send_signal(signal.SIGTERM)
+                p.wait(10)
+        self.log.close()
+        with open(self.log.name) as f:
+            log = f.read()
+        for path in (self.log.name, self.dir + ".token"):
+            if os.path.exists(path):
+                os.unlink(path)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        if "Sanitizer" in log or "runtime error:" in log:
+            raise AssertionError("a sanitizer report:\n" + log)
+
+    def request(self, method, path, body=None, headers=None, admin=False, raw=None):
+        c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        h = dict(headers or {})
+        if admin:
+            h["Authorization"] = "Bearer " + TOKEN
+        data = raw if raw is not None else (json.dumps(body) if body is not None else None)
+        c.request(method, path, data, h)
+        r = c.getresponse()
+        text = r.read()
+        c.close()
+        ctype = r.getheader("Content-Type") or ""
+        doc = json.loads(text) if text and ctype.startswith("application/json") else text
+        return r.status, doc, r
+
+
+def load(name):
+    with open(os.path.join(EXAMPLES, name)) as f:
+        return json.load(f)
+
+
+class RoutesTest(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.s = Stack("--max-body", "64K")
+        st, doc, _ = cls.s.request("PUT", "/v1/assessments/quiz-demo", load("quiz.json"),
+                                   admin=True)
+        assert st == 200, doc
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.s.close()
+
+    def test_health_answers_with_the_engine(self):
+        st, doc, _ = self.s.request("GET", "/v1/health")
+        self.assertEqual(st, 200)
+        self.assertEqual(doc["status"], "ok")
+        self.assertEqual(doc["engine"]["protocol"], 1)
+
+    def test_assessments_put_get_list_and_delete(self):
+        d = {"items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                        "rule": "match_correct", "correct": ["A"]}]}
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/h1", d, admin=True)
+        self.assertEqual((st, doc["id"], doc["version"]), (200, "h1", 1))
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/h1", dict(d, id="other"), admin=True)
+        self.assertEqual(st, 400)
+        self.assertEqual(doc["error"]["message"], 'body.id: differs from the path\'s "h1"')
+        st, doc, _ = self.s.request("GET", "/v1/assessments/h1")
+        self.assertEqual((st, doc["items"][0]["correct"]), (200, ["A"]))
+        st, doc, _ = self.s.request("GET", "/v1/assessments?limit=1")
+        self.assertEqual((st, len(doc["assessments"])), (200, 1))
+        self.assertIsNotNone(doc["next_cursor"])
+        st, doc, _ = self.s.request("GET", "/v1/assessments?limit=1&cursor=" + doc["next_cursor"])
+        self.assertEqual(st, 200)
+        st, doc, _ = self.s.request("GET", "/v1/assessments?limit=x")
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, 'query limit: expected an integer, got "x"'))
+        st, doc, _ = self.s.request("DELETE", "/v1/assessments/h1", admin=True)
+        self.assertEqual(st, 200)
+        st, doc, _ = self.s.request("GET", "/v1/assessments/h1")
+        self.assertEqual((st, doc["error"]),
+                         (404, {"code": "not_found", "message": 'assessment "h1" not found'}))
+
+    def test_admin_routes_need_the_bearer_token(self):
+        q = load("quiz.json")
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/quiz-demo", q)
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/quiz-demo", q,
+                                    headers={"Authorization": "Bearer wrong-token-000000"})
+        self.assertEqual(st, 403)
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/regrade", {})
+        self.assertEqual(st, 403)
+
+    def test_scoring_and_its_errors(self):
+        ans = load("answers.json")
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score", {"answers": ans})
+        self.assertEqual((st, doc["score"], doc["max_score"]), (200, 11.0, 19.0))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score-batch",
+                                    {"responses": [ans, {}]})
+        self.assertEqual((st, doc["scores"]), (200, [11.0, 0.0]))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score",
+                                    raw='{"answers": {')
+        self.assertEqual(st, 400)
+        self.assertTrue(doc["error"]["message"].startswith("invalid JSON at line 1, column 13"))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score", raw="[1]")
+        self.assertEqual((st, doc["error"]["message"]), (400, "the body must be a JSON object"))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score",
+                                    {"answers": {"capitol": "paris"}})
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, 'answers.capitol: no item with this id in assessment "quiz-demo"'))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score",
+                                    raw="x" * 70000)
+        self.assertEqual((st, doc["error"]["code"]), (413, "too_large"))
+
+    def test_submissions_are_created_listed_and_reported(self):
+        st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/responses",
+                                    {"learner": "h-ana", "answers": load("answers.json")})
+        self.assertEqual((st, doc["attempt"]), (201, 1))
+        loc = r.getheader("Location")
+        self.assertEqual(loc, f"/v1/responses/{doc['response_id']}")
+        st, got, _ = self.s.request("GET", loc)
+        self.assertEqual((st, got["answers"]), (200, load("answers.json")))
+        st, doc, _ = self.s.request("GET", "/v1/assessments/quiz-demo/responses?learner=h-ana")
+        self.assertEqual((st, doc["total"]), (200, 1))
+        st, doc, _ = self.s.request("GET", "/v1/assessments/quiz-demo/report")
+        self.assertEqual(st, 200)
+        self.assertGreaterEqual(doc["n"], 1)
+        st, doc, _ = self.s.request("GET", "/v1/responses/abc")
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, 'path: "abc" is not an id (a positive integer)'))
+        st, doc, _ = self.s.request("DELETE", "/v1/assessments/quiz-demo", admin=True)
+        self.assertEqual(st, 409)
+
+    def test_max_attempts_is_a_conflict(self):
+        d = {"max_attempts": 1, "items": [{"id": "q", "cardinality": "single",
+                                           "base_type": "identifier", "rule": "match_correct",
+                                           "correct": ["A"]}]}
+        self.s.request("PUT", "/v1/assessments/h-once", d, admin=True)
+        sub = {"learner": "x", "answers": {"q": "A"}}
+        self.assertEqual(self.s.request("POST", "/v1/assessments/h-once/responses", sub)[0], 201)
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-once/responses", sub)
+        self.assertEqual((st, doc["error"]["code"]), (409, "conflict"))
+        st, _, _ = self.s.request("DELETE", "/v1/assessments/h-once?force=true", admin=True)
+        self.assertEqual(st, 200)
+
+    def test_regrade_is_accepted_with_the_jobs_location(self):
+        st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/regrade",
+                                    {"dry_run": True}, admin=True)
+        self.assertEqual((st, doc["state"]), (202, "queued"))
+        self.assertEqual(r.getheader("Location"), f"/v1/jobs/{doc['job']}")
+        for _ in range(200):
+            st, job, _ = self.s.request("GET", r.getheader("Location"))
+            if job["state"] == "done":
+                break
+            time.sleep(0.02)
+        self.assertEqual((st, job["state"]), (200, "done"))
+        st, doc, _ = self.s.request("GET", "/v1/jobs")
+        self.assertEqual(st, 200)
+        self.assertIn(job["job"], [j["job"] for j in doc["jobs"]])
+
+    def test_skills_and_mastery(self):
+        st, doc, _ = self.s.request("PUT", "/v1/skills/h-k", {"prior": 0.3, "learn": 0.1,
+                                                              "forget": 0, "guess": 0.2,
+                                                              "slip": 0.1}, admin=True)
+        self.assertEqual((st, doc["id"]), (200, "h-k"))
+        st, doc, _ = self.s.request("PUT", "/v1/skills/h-bad", {"prior": 2, "learn": 0,
+                                                                "forget": 0, "guess": 0,
+                                                                "slip": 0}, admin=True)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "prior: expected a probability in [0, 1], got 2"))
+        self.assertEqual(self.s.request("GET", "/v1/skills/h-k")[1]["prior"], 0.3)
+        self.assertIn("h-k", [k["id"] for k in self.s.request("GET", "/v1/skills")[1]["skills"]])
+        self.s.request("PUT", "/v1/assessments/h-kt", {"items": [{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"], "skills": ["h-k"]}]}, admin=True)
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-kt/responses",
+                                    {"learner": "h-m", "answers": {"q": "A"}})
+        self.assertAlmostEqual(doc["mastery"]["h-k"]["p_mastery"], 0.69268292682926824, 12)
+        st, doc, _ = self.s.request("GET", "/v1/learners/h-m/mastery")
+        self.assertEqual((st, doc["skills"]["h-k"]["opportunities"]), (200, 1))
+        st, doc, _ = self.s.request("GET", "/v1/learners/h-m/mastery?skill=nope")
+        self.assertEqual(st, 404)
+        st, doc, r = self.s.request("POST", "/v1/skills/h-k/recompute", admin=True)
+        self.assertEqual((st, r.getheader("Location")), (202, f"/v1/jobs/{doc['job']}"))
+
+    def test_gets_carry_an_etag_and_honour_if_none_match(self):
+        st, doc, r = self.s.request("GET", "/v1/assessments/quiz-demo")
+        etag = r.getheader("ETag")
+        self.assertRegex(etag, r'^"[0-9a-f]{16}"$')
+        st, body, r = self.s.request("GET", "/v1/assessments/quiz-demo",
+                                     headers={"If-None-Match": etag})
+        self.assertEqual((st, body), (304, b""))
+        self.assertEqual(r.getheader("ETag"), etag)
+        st, _, _ = self.s.request("GET", "/v1/assessments/quiz-demo",
+                                  headers={"If-None-Match": '"0000000000000000"'})
+        self.assertEqual(st, 200)
+
+    def test_unknown_routes_and_methods(self):
+        st, doc, _ = self.s.request("GET", "/v2/nothing")
+        self.assertEqual((st, doc["error"]["message"]), (404, "no route GET /v2/nothing"))
+        st, doc, _ = self.s.request("PATCH", "/v1/assessments/quiz-demo")
+        self.assertEqual((st, doc["error"]["code"]), (405, "method_not_allowed"))
+
+    def test_metrics_count_requests_per_route_and_status(self):
+        self.s.request("GET", "/v1/assessments/nope")
+        st, text, r = self.s.request("GET", "/metrics")
+        self.assertEqual(st, 200)
+        text = text.decode()
+        self.assertIn('assay_http_requests_total{method="GET",route="/v1/assessments/{id}",'
+                      'status="404"}', text)
+        self.assertIn('assay_http_request_duration_seconds_bucket{method="GET",'
+                      'route="/v1/assessments/{id}",le="+Inf"}', text)
+        self.assertIn("assay_engine_up 1", text)
+        self.assertIn('assay_engine_requests_total{method="assessment.get"}', text)
+
+    def test_openapi_lists_exactly_the_routes(self):
+        st, doc, _ = self.s.request("GET", "/v1/openapi.json")
+        self.assertEqual((st, doc["openapi"]), (200, "3.1.0"))
+        documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+        out = subprocess.run([HTTPD, "--routes"], capture_output=True, text=True, check=True)
+        served = {tuple(line.split(" ", 1)) for line in out.stdout.splitlines()}
+        self.assertEqual(documented, served)
+
+    def test_events_reach_several_subscribers(self):
+        subs = [self.subscribe("/v1/events?topic=score.quiz-demo") for _ in range(3)]
+        other = self.subscribe("/v1/events?topic=score.elsewhere")
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/responses",
+                                    {"learner": "h-sse", "answers": {}})
+        for s in subs:
+            ev = self.read_event(s)
+            self.assertEqual(ev["event"], "score.quiz-demo")
+            data = json.loads(ev["data"])
+            self.assertEqual(data["response_id"], doc["response_id"])
+            self.assertEqual(ev["id"], str(data["seq"]))
+            s.close()
+        self.assertIsNone(self.read_event(other, timeout=0.5))
+        other.close()
+
+    def subscribe(self, path):
+        s = socket.create_connection(("127.0.0.1", self.s.port))
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        buf = b""
+        while b": subscribed\n\n" not in buf:  # headers, then the stream's first comment
+            buf += s.recv(4096)
+        self.assertIn(b"text/event-stream", buf)
+        return s
+
+    @staticmethod
+    def read_event(s, timeout=5):
+        buf, end = b"", time.monotonic() + timeout
+        while time.monotonic() < end:
+            r, _, _ = select.select([s], [], [], end - time.monotonic())
+            if not r:
+                return None
+            buf += s.recv(65536)
+            for block in buf.split(b"\n\n"):
+                fields = {}
+                for line in block.decode().splitlines():
+                    if ":" in line and not line.startswith(":"):
+                        k, v = line.split(":", 1)
+                        fields[k.strip()] = v.strip()
+                if "event" in fields:
+                    return fields
+        return None
+
+
+class ManySubscribersTest(unittest.TestCase):
+    def test_a_thousand_sse_clients_each_receive_the_event(self):
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
+        s = Stack()
+        socks = []
+        try:
+            s.request("PUT", "/v1/assessments/many", {"items": [{
+                "id": "q", "cardinality": "single", "base_type": "identifier",
+                "rule": "match_correct", "correct": ["A"]}]}, admin=True)
+            for _ in range(1000):
+                c = socket.create_connection(("127.0.0.1", s.port))
+                c.sendall(b"GET /v1/events?topic=score.many HTTP/1.1\r\nHost: x\r\n\r\n")
+                socks.append(c)
+            pending = {c: b"" for c in socks}
+            ready = set()
+            end = time.monotonic() + 30
+            while len(ready) < len(socks) and time.monotonic() < end:
+                r, _, _ = select.select([c for c in socks if c not in ready], [], [], 1)
+                for c in r:
+                    pending[c] += c.recv(4096)
+                    if b": subscribed" in pending[c]:
+                        ready.add(c)
+            self.assertEqual(len(ready), 1000)
+            st, health, _ = s.request("GET", "/v1/health")
+            self.assertEqual(health["sse_clients"], 1000)
+            st, doc, _ = s.request("POST", "/v1/assessments/many/responses",
+                                   {"learner": "x", "answers": {"q": "A"}})
+            self.assertEqual(st, 201)
+            got = set()
+            want = f'"response_id":{doc["response_id"]}'.encode()
+            end = time.monotonic() + 30
+            while len(got) < len(socks) and time.monotonic() < end:
+                r, _, _ = select.select([c for c in socks if c not in got], [], [], 1)
+                for c in r:
+                    pending[c] += c.recv(65536)
+                    if want in pending[c]:
+                        got.add(c)
+            self.assertEqual(len(got), 1000)
+        finally:
+            for c in socks:
+                c.close()
+            s.close()
+            resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
+
+
+class EngineDownTest(unittest.TestCase):
+    def test_a_stopped_engine_gives_504_and_no_token_gives_403(self):
+        s = Stack("--timeout-ms", "300", token=False)
+        try:
+            st, doc, _ = s.request("PUT", "/v1/assessments/x", {"items": []})
+            self.assertEqual((st, doc["error"]["message"]),
+                             (403, "admin routes are disabled: start assay-http with "
+                                   "--admin-token-file"))
+            st, doc, _ = s.request("GET", "/v1/assessments")
+            self.assertEqual(st, 200)
+            s.stop_engine()
+            t = time.monotonic()
+            st, doc, _ = s.request("GET", "/v1/assessments")
+            self.assertEqual((st, doc["error"]),
+                             (504, {"code": "timeout",
+                                    "message": "the engine did not answer within 300 ms"}))
+            self.assertLess(time.monotonic() - t, 2)
+            s.start_engine()  # and it serves again once the engine is back
+            for _ in range(50):
+                st, doc, _ = s.request("GET", "/v1/assessments")
+                if st == 200:
+                    break
+                time.sleep(0.1)
+            self.assertEqual(st, 200)
+        finally:
+            s.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
