@@ -25,7 +25,9 @@ static void *s_ctx;
 static pthread_t s_thread;
 static volatile int s_stop;
 static __thread void *t_push;
-static pthread_mutex_t s_push_mu = PTHREAD_MUTEX_INITIALIZER; /* zmq_socket on a shared ctx */
+static pthread_mutex_t s_push_mu = PTHREAD_MUTEX_INITIALIZER; /* guards s_pushes */
+static void *s_pushes[256]; /* every thread's PUSH socket, closed by ah_bridge_free */
+static int s_n_pushes;
 
 /* Pending requests by msgid: an open-addressing table, msgids increase so collisions are rare. */
 #define S_SLOTS 65536
@@ -207,14 +209,27 @@ void ah_bridge_stop(void)
 {
     s_stop = 1;
     pthread_join(s_thread, NULL);
+}
+
+void ah_bridge_free(void)
+{
+    pthread_mutex_lock(&s_push_mu);
+    for (int i = 0; i < s_n_pushes; i++)
+        zmq_close(s_pushes[i]);
+    s_n_pushes = 0;
+    pthread_mutex_unlock(&s_push_mu);
     free(s_pending);
+    s_pending = NULL;
 }
 
 int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *params, size_t len)
 {
+    if (s_stop) return -1;
     if (!t_push) {
         pthread_mutex_lock(&s_push_mu);
-        t_push = zmq_socket(s_ctx, ZMQ_PUSH);
+        if (s_n_pushes < (int)(sizeof s_pushes / sizeof s_pushes[0]) &&
+            (t_push = zmq_socket(s_ctx, ZMQ_PUSH)))
+            s_pushes[s_n_pushes++] = t_push;
         pthread_mutex_unlock(&s_push_mu);
         if (!t_push) return -1;
         int linger = 0, hwm = 100000;
@@ -237,7 +252,7 @@ int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *
     else
         msgpack_pack_map(&pk, 0);
     uint8_t flag = admin;
-    int rc = zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE) < 0 ||
+    int rc = zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                      zmq_send(t_push, &flag, 1, ZMQ_SNDMORE) < 0 ||
                      zmq_send(t_push, sb.data, sb.size, 0) < 0
                  ? -1

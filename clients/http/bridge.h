@@ -23,8 +23,10 @@ typedef struct {
 
 /* Starts the bridge thread on the adapter's libzmq context. */
 int ah_bridge_start(void *zmq_context);
-/* Stops it; every call still waiting is resumed as a timeout. */
+/* Stops it; every call still waiting is resumed as a timeout; later calls are refused. */
 void ah_bridge_stop(void);
+/* Closes the request threads' sockets to it (once the HTTP daemon has stopped). */
+void ah_bridge_free(void);
 /* Queues a call (from a request thread); the caller then suspends call->conn. -1: not queued. */
 int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *params, size_t len);
 

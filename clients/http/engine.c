@@ -1,5 +1,6 @@
-/* engine.c — assay-http's engine connections: one engine and one admin connection per thread,
- * opened on first use, and the engine's errors as HTTP statuses. */
+/* engine.c — assay-http's synchronous engine calls (health, metrics: rare, so one connection
+ * shared under a mutex, opened on first use), the adapter's libzmq context, and the engine's
+ * errors as HTTP statuses. The request routes go through the bridge (bridge.c). */
 #include "http.h"
 
 #include <pthread.h>
@@ -8,7 +9,8 @@
 #include <string.h>
 #include <zmq.h>
 
-static __thread assay_t *t_conn[2];
+static assay_t *s_conn_sync[2];
+static pthread_mutex_t s_sync_mu = PTHREAD_MUTEX_INITIALIZER;
 static void *s_zctx; /* one libzmq context (one I/O thread) for every thread's connections */
 static pthread_once_t s_once = PTHREAD_ONCE_INIT;
 
@@ -50,7 +52,7 @@ static unsigned s_status(const char *code)
 
 static assay_t *s_conn(bool admin, ah_reply_t *r)
 {
-    assay_t **slot = &t_conn[admin ? 1 : 0];
+    assay_t **slot = &s_conn_sync[admin ? 1 : 0];
     if (*slot) return *slot;
     assay_options_t o = {.timeout_ms = ah_cfg.timeout_ms, .admin = admin, .zmq_context = ah_zctx()};
     const char *target = ah_cfg.data_dir;
@@ -75,9 +77,11 @@ int ah_engine_call(bool admin, const char *method, const void *params, size_t le
                    assay_reply_t **reply, ah_reply_t *r)
 {
     *reply = NULL;
+    pthread_mutex_lock(&s_sync_mu);
     assay_t *c = s_conn(admin, r);
+    int rc = c ? assay_call(c, method, params, len, ah_cfg.timeout_ms, reply) : ASSAY_ECONNECT;
+    pthread_mutex_unlock(&s_sync_mu);
     if (!c) return -1;
-    int rc = assay_call(c, method, params, len, ah_cfg.timeout_ms, reply);
     if (rc == ASSAY_OK) return 0;
     if (rc == ASSAY_EREPLY) {
         ah_engine_error(r, assay_reply_code(*reply), assay_reply_message(*reply));
@@ -88,4 +92,13 @@ int ah_engine_call(bool admin, const char *method, const void *params, size_t le
     }
     assay_reply_free(reply);
     return -1;
+}
+
+void ah_engine_close(void)
+{
+    pthread_mutex_lock(&s_sync_mu);
+    assay_close(&s_conn_sync[0]);
+    assay_close(&s_conn_sync[1]);
+    pthread_mutex_unlock(&s_sync_mu);
+    if (s_zctx) zmq_ctx_term(s_zctx);
 }

@@ -6,7 +6,7 @@
  * resumed with the answer, so no thread waits for the engine. Server-Sent Events hold no thread
  * either: their connections are suspended while they have nothing to send, and one hub thread
  * (sse.c) fills and resumes them (events.sock, one SUB socket for all). The rare synchronous
- * calls (health, metrics) use a per-thread libassay connection (engine.c).
+ * calls (health, metrics) share one libassay connection under a mutex (engine.c).
  */
 #ifndef AH_HTTP_H
 #define AH_HTTP_H
@@ -58,6 +58,8 @@ int ah_engine_call(bool admin, const char *method, const void *params, size_t le
 void ah_engine_error(ah_reply_t *r, const char *code, const char *message);
 /* The adapter's one libzmq context (engine.c). */
 void *ah_zctx(void);
+/* At exit: closes the synchronous connections and the context (after the bridge stopped). */
+void ah_engine_close(void);
 
 /* ---- metrics (metrics.c) ---- */
 void ah_metrics_record(int route, unsigned status, double seconds);

@@ -240,6 +240,8 @@ int main(int argc, char **argv)
     ah_bridge_stop(); /* resumes the requests still waiting for the engine (504) */
     usleep(100000);
     MHD_stop_daemon(d);
+    ah_bridge_free();
     ah_sse_stop();
+    ah_engine_close();
     return 0;
 }
