@@ -222,7 +222,17 @@ void ah_bridge_free(void)
     s_pending = NULL;
 }
 
-int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *params, size_t len)
+void ah_bridge_begin(msgpack_packer *pk, const char *method)
+{
+    /* [0, msgid, method, params]: the msgid a uint32 the bridge fills in */
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint8(pk, 0);
+    static const uint8_t u32[5] = {0xce, 0, 0, 0, 0};
+    as_pack_raw(pk, u32, 5);
+    as_pack_cstr(pk, method);
+}
+
+int ah_bridge_send(ah_call_t *call, bool admin, const void *body, size_t len)
 {
     if (s_stop) return -1;
     if (!t_push) {
@@ -237,26 +247,9 @@ int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *
         zmq_setsockopt(t_push, ZMQ_SNDHWM, &hwm, sizeof hwm);
         if (zmq_connect(t_push, S_EP)) return -1;
     }
-    /* the request body [0, msgid, method, params], with a uint32 msgid the bridge fills in */
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint8(&pk, 0);
-    static const uint8_t u32[5] = {0xce, 0, 0, 0, 0};
-    as_pack_raw(&pk, u32, 5);
-    as_pack_cstr(&pk, method);
-    if (len)
-        as_pack_raw(&pk, params, len);
-    else
-        msgpack_pack_map(&pk, 0);
     uint8_t flag = admin;
-    int rc = zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
-                     zmq_send(t_push, &flag, 1, ZMQ_SNDMORE) < 0 ||
-                     zmq_send(t_push, sb.data, sb.size, 0) < 0
-                 ? -1
-                 : 0;
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
+                   zmq_send(t_push, &flag, 1, ZMQ_SNDMORE) < 0 || zmq_send(t_push, body, len, 0) < 0
+               ? -1
+               : 0;
 }

@@ -27,7 +27,10 @@ int ah_bridge_start(void *zmq_context);
 void ah_bridge_stop(void);
 /* Closes the request threads' sockets to it (once the HTTP daemon has stopped). */
 void ah_bridge_free(void);
-/* Queues a call (from a request thread); the caller then suspends call->conn. -1: not queued. */
-int ah_bridge_send(ah_call_t *call, bool admin, const char *method, const void *params, size_t len);
+/* Starts a request body for method; the caller packs the params map after it. */
+void ah_bridge_begin(msgpack_packer *pk, const char *method);
+/* Queues a call with the body ah_bridge_begin started (from a request thread); the caller then
+ * suspends call->conn. -1: not queued. */
+int ah_bridge_send(ah_call_t *call, bool admin, const void *body, size_t len);
 
 #endif

@@ -314,22 +314,21 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
  * not be queued (a bad request, or the bridge refused it). */
 static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
-    msgpack_sbuffer sb;
+    /* the request body, packed once into this thread's buffer (kept between requests) */
+    static __thread msgpack_sbuffer sb;
     msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
+    msgpack_sbuffer_clear(&sb);
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    bool queued = false;
-    if (s_params(c, rt, q, &pk, r)) {
-        q->call.conn = c;
-        if (ah_bridge_send(&q->call, rt->admin, rt->engine, sb.data, sb.size) == 0) {
-            q->sent = queued = true;
-            MHD_suspend_connection(c);
-        } else {
-            ah_error(r, 503, "unavailable", "the adapter could not queue the request");
-        }
+    ah_bridge_begin(&pk, rt->engine);
+    if (!s_params(c, rt, q, &pk, r)) return false;
+    q->call.conn = c;
+    if (ah_bridge_send(&q->call, rt->admin, sb.data, sb.size)) {
+        ah_error(r, 503, "unavailable", "the adapter could not queue the request");
+        return false;
     }
-    msgpack_sbuffer_destroy(&sb);
-    return queued;
+    q->sent = true;
+    MHD_suspend_connection(c);
+    return true;
 }
 
 /* The reply to a call the bridge completed. */
