@@ -11,6 +11,7 @@
 #include "codec.h"
 #include "jsonmp.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -312,17 +313,43 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
 
 /* Queues the route's engine call and suspends the connection; false with r set when it could
  * not be queued (a bad request, or the bridge refused it). */
+/* This thread's buffer for request bodies, kept between requests (freed when the thread ends). */
+static pthread_key_t s_buf_key;
+static pthread_once_t s_buf_once = PTHREAD_ONCE_INIT;
+
+static void s_buf_free(void *sb)
+{
+    msgpack_sbuffer_free(sb);
+}
+
+static void s_buf_init(void)
+{
+    pthread_key_create(&s_buf_key, s_buf_free);
+}
+
+static msgpack_sbuffer *s_thread_buffer(void)
+{
+    pthread_once(&s_buf_once, s_buf_init);
+    msgpack_sbuffer *sb = pthread_getspecific(s_buf_key);
+    if (!sb && (sb = msgpack_sbuffer_new())) pthread_setspecific(s_buf_key, sb);
+    return sb;
+}
+
 static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
-    /* the request body, packed once into this thread's buffer (kept between requests) */
-    static __thread msgpack_sbuffer sb;
+    /* the request body, packed once into this thread's buffer */
+    msgpack_sbuffer *sb = s_thread_buffer();
+    if (!sb) {
+        ah_error(r, 500, "internal", "out of memory");
+        return false;
+    }
     msgpack_packer pk;
-    msgpack_sbuffer_clear(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
     ah_bridge_begin(&pk, rt->engine);
     if (!s_params(c, rt, q, &pk, r)) return false;
     q->call.conn = c;
-    if (ah_bridge_send(&q->call, rt->admin, sb.data, sb.size)) {
+    if (ah_bridge_send(&q->call, rt->admin, sb->data, sb->size)) {
         ah_error(r, 503, "unavailable", "the adapter could not queue the request");
         return false;
     }
