@@ -56,7 +56,8 @@ static void s_usage(FILE *out)
         "  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
         "      --max-message SIZE largest request frame; larger ones are answered too_large\n"
         "                         (default: 1M; suffixes K, M, G)\n"
-        "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 1G)\n"
+        "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 256M).\n"
+        "                         Its disk space is reserved (fallocate) as it grows\n"
         "      --sync MODE        when commits reach the disk (default: full):\n"
         "                           full          every write is fsynced before it is "
         "acknowledged\n"
@@ -222,7 +223,7 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->workers = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 2;
     e->max_message = AS_DEFAULT_MAX_MESSAGE;
-    e->map_size = 1ull << 30;
+    e->map_size = 256ull << 20;
     e->draining_s = 10;
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;

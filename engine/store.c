@@ -7,6 +7,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <fcntl.h>
 #include <string.h>
 
 #include "store_int.h"
@@ -21,6 +22,20 @@ as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *wha
         return as_err_set(err, AS_UNAVAILABLE, "%s: the data map is full", what);
     }
     return as_err_set(err, AS_INTERNAL, "%s: %s", what, mdb_strerror(rc));
+}
+
+/* Reserves disk space for a map of `size` bytes (the data file), so that writes through the map
+ * never find the disk full. */
+static as_code_t s_reserve(as_store_t *self, size_t size, as_err_t *err)
+{
+    int fd;
+    if (mdb_env_get_fd(self->env, &fd)) return as_err_set(err, AS_INTERNAL, "no data file");
+    int rc = posix_fallocate(fd, 0, (off_t)size);
+    if (rc)
+        return as_err_set(err, AS_UNAVAILABLE,
+                          "cannot reserve %zu MiB of disk for the data map: %s", size >> 20,
+                          strerror(rc));
+    return AS_OK;
 }
 
 as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int max_readers,
@@ -41,6 +56,9 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
      * flushes (as_store_sync) */
     unsigned flags = MDB_NORDAHEAD | MDB_WRITEMAP | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
     if ((rc = mdb_env_open(self->env, dir, flags, 0600))) goto fail;
+    /* MDB_WRITEMAP writes through the map: a page the filesystem cannot allocate later would be
+     * SIGBUS, not an error. So the map's disk space is reserved now (and at each growth). */
+    if ((code = s_reserve(self, map_size, err))) goto fail_set;
     int dead = 0;
     mdb_reader_check(self->env, &dead);
     if (dead)
@@ -281,6 +299,8 @@ bool as_store_full(as_store_t *store)
 as_code_t as_store_grow(as_store_t *store, as_err_t *err)
 {
     size_t want = store->map_size * 2;
+    as_code_t code = s_reserve(store, want, err);
+    if (code) return code;
     pthread_rwlock_wrlock(&store->resize);
     int rc = mdb_env_set_mapsize(store->env, want);
     pthread_rwlock_unlock(&store->resize);

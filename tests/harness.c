@@ -10,6 +10,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,18 +85,70 @@ static void s_spawn(h_engine_t *e)
     fail_msg("assayd did not answer ping within 10 s");
 }
 
+static void s_start(h_engine_t *e, va_list ap)
+{
+    snprintf(e->log, sizeof e->log, "%s.log", e->dir);
+    s_nargs = 0;
+    for (char *a; (a = va_arg(ap, char *)) && s_nargs < H_MAX_ARGS;)
+        s_args[s_nargs++] = a;
+    s_spawn(e);
+}
+
 void h_start(h_engine_t *e, ...)
 {
     snprintf(e->dir, sizeof e->dir, "/tmp/assay-test-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
-    snprintf(e->log, sizeof e->log, "%s.log", e->dir);
     va_list ap;
     va_start(ap, e);
-    s_nargs = 0;
-    for (char *a; (a = va_arg(ap, char *)) && s_nargs < H_MAX_ARGS;)
-        s_args[s_nargs++] = a;
+    s_start(e, ap);
     va_end(ap);
-    s_spawn(e);
+}
+
+void h_start_in(h_engine_t *e, const char *dir, ...)
+{
+    snprintf(e->dir, sizeof e->dir, "%s", dir);
+    va_list ap;
+    va_start(ap, dir);
+    s_start(e, ap);
+    va_end(ap);
+}
+
+int h_run_assayd(const char *const *args, char *err, size_t n)
+{
+    const char *bin = getenv("ASSAYD");
+    if (!bin) fail_msg("ASSAYD is not set (run the tests with meson test)");
+    char path[] = "/tmp/assay-run-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    char *argv[H_MAX_ARGS + 2];
+    int argc = 0;
+    argv[argc++] = (char *)bin;
+    for (; args[argc - 1] && argc < H_MAX_ARGS + 1; argc++)
+        argv[argc] = (char *)args[argc - 1];
+    argv[argc] = NULL;
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        dup2(fd, 2);
+        int null = open("/dev/null", O_WRONLY);
+        dup2(null, 1);
+        execv(bin, argv);
+        _exit(127);
+    }
+    int status = 0;
+    for (int i = 0; i < 200 && waitpid(pid, &status, WNOHANG) == 0; i++)
+        usleep(50000);
+    if (waitpid(pid, &status, WNOHANG) == 0) { /* still running: it did not fail */
+        kill(pid, SIGKILL);
+        waitpid(pid, &status, 0);
+        status = -1;
+    }
+    close(fd);
+    char *text = h_slurp(path);
+    snprintf(err, n, "%s", text);
+    free(text);
+    unlink(path);
+    return status < 0 ? -1 : WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }
 
 void h_restart(h_engine_t *e)

@@ -17,6 +17,11 @@ typedef struct {
 /* Makes a temporary data directory and starts assayd on it with extra arguments (NULL-terminated
  * list, may be empty); waits until it answers ping. Fails the test if it does not. */
 void h_start(h_engine_t *e, ...);
+/* h_start on a directory of the caller's (e.g. a filesystem mounted for the test). */
+void h_start_in(h_engine_t *e, const char *dir, ...);
+/* Runs assayd with args (NULL-terminated) expecting it to exit within 10 s: returns its exit
+ * status (-1 if it was still running: then it is killed) with its stderr in err. */
+int h_run_assayd(const char *const *args, char *err, size_t n);
 /* Starts assayd on e->dir again (after a stop or kill). */
 void h_restart(h_engine_t *e);
 /* SIGTERM and wait: returns the exit status (or 128+signal). */
