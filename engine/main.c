@@ -182,11 +182,14 @@ static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name,
     snprintf(ep, sizeof ep, "ipc://%s", path);
     unlink(path); /* a stale socket of a crashed engine: we hold the lock, so nobody serves it */
     void *s = zmq_socket(e->zctx, type);
-    int one = 1, linger = 1000, hwm = 10000;
+    /* Finite queues: up to 10,000 requests from a client wait to be read; up to 2,048 replies
+     * wait for a client that does not read (beyond, they are dropped and counted: a client that
+     * keeps more requests in flight than that without reading loses answers). */
+    int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = type == ZMQ_PUB ? 100000 : 2048;
     int64_t max = (int64_t)(e->max_message * 2 + 65536);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
     if (type == ZMQ_ROUTER) {
         zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
         /* Frames up to twice --max-message are read and answered too_large; beyond that
