@@ -10,6 +10,7 @@
 #include "harness.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,8 +21,10 @@
 #define S_FLOODERS 16
 #define S_PER      12500 /* 200,000 in all */
 /* Documented bounds (PROTOCOL.md, "Overload"): */
-#ifdef __SANITIZE_ADDRESS__ /* ASan's shadow and quarantine: a looser bound there */
+#if defined(__SANITIZE_ADDRESS__) /* the sanitizers' shadow memory: looser bounds there */
 #define S_RSS_BOUND_KB (4 * 64 * 1024)
+#elif defined(__SANITIZE_THREAD__)
+#define S_RSS_BOUND_KB (16 * 64 * 1024)
 #else
 #define S_RSS_BOUND_KB (64 * 1024) /* the engine's resident memory during the flood */
 #endif
@@ -30,7 +33,7 @@
 static h_engine_t s_e;
 static void *s_ctx;
 static msgpack_sbuffer s_req;
-static volatile int s_flooding;
+static atomic_int s_flooding;
 static long s_max_rss;
 
 static double s_ms(void)

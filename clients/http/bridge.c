@@ -11,8 +11,10 @@
 
 #include "codec.h"
 #include "protocol.h"
+#include "tsan.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,7 +25,7 @@
 
 static void *s_ctx;
 static pthread_t s_thread;
-static volatile int s_stop;
+static atomic_int s_stop;
 static __thread void *t_push;
 static pthread_mutex_t s_push_mu = PTHREAD_MUTEX_INITIALIZER; /* guards s_pushes */
 static void *s_pushes[256]; /* every thread's PUSH socket, closed by ah_bridge_free */
@@ -74,6 +76,7 @@ static void s_finish(ah_call_t *call, int outcome, const void *body, size_t len)
             call->outcome = AH_CALL_FAILED;
         }
     }
+    AH_RELEASE(call); /* the request thread reads the outcome once resumed */
     MHD_resume_connection(call->conn);
 }
 
@@ -111,6 +114,7 @@ static void *s_run(void *arg)
             zmq_msg_recv(&body, pull, 0);
             ah_call_t *call;
             memcpy(&call, zmq_msg_data(&ptr), sizeof call);
+            AH_ACQUIRE(call);
             bool to_admin = *(const uint8_t *)zmq_msg_data(&flag) != 0;
             /* a free slot for the next msgid (skipping 0 and ids still pending) */
             uint32_t id;
@@ -248,6 +252,7 @@ int ah_bridge_send(ah_call_t *call, bool admin, const void *body, size_t len)
         if (zmq_connect(t_push, S_EP)) return -1;
     }
     uint8_t flag = admin;
+    AH_RELEASE(call);
     return zmq_send(t_push, &call, sizeof call, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0 ||
                    zmq_send(t_push, &flag, 1, ZMQ_SNDMORE) < 0 || zmq_send(t_push, body, len, 0) < 0
                ? -1

@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "jsonmp.h"
+#include "tsan.h"
 
 #include <pthread.h>
 #include <stdarg.h>
@@ -361,6 +362,7 @@ static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah
 /* The reply to a call the bridge completed. */
 static void s_answer(const s_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
+    AH_ACQUIRE(&q->call);
     switch (q->call.outcome) {
     case AH_CALL_OK:
         break;

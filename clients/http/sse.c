@@ -11,6 +11,7 @@
 #include "jsonmp.h"
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,7 +38,7 @@ static pthread_mutex_t s_list_mu = PTHREAD_MUTEX_INITIALIZER;
 static s_client_t *s_head;
 static size_t s_n;
 static pthread_t s_hub;
-static volatile int s_stop;
+static atomic_int s_stop;
 static void *s_zctx;
 
 size_t ah_sse_clients(void)
