@@ -23,7 +23,7 @@ typedef struct {
 } s_broker_t;
 
 /* Answers the client of `fr` itself: frames [0, env) are its envelope. */
-static void s_answer(s_broker_t *b, int role, as_frames_t *fr, int env, uint32_t msgid,
+static void s_answer(s_broker_t *b, int front, as_frames_t *fr, int env, uint32_t msgid,
                      as_code_t code, const char *msg)
 {
     msgpack_sbuffer_clear(&b->sb);
@@ -34,7 +34,7 @@ static void s_answer(s_broker_t *b, int role, as_frames_t *fr, int env, uint32_t
     fr->n = env + 1;
     as_frames_set(fr, env, b->sb.data, b->sb.size);
     as_stats_record(b->stats, AS_M_INVALID, true, 0);
-    if (as_frames_send(b->e->frontend[role], fr, 0, ZMQ_DONTWAIT)) {
+    if (as_frames_send(b->e->frontend[front], fr, 0, ZMQ_DONTWAIT)) {
         as_frames_close(fr);
         as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
     }
@@ -54,7 +54,7 @@ static bool s_pending(void *sock)
  * microseconds of work. Under load (anything in flight, or more requests queued) every request goes
  * to the workers, so the broker keeps routing and the work spreads over the cores. Returns false
  * when the request is not one to run inline. */
-static bool s_inline(s_broker_t *b, int role, as_frames_t *fr, int env, as_hdr_t *hdr)
+static bool s_inline(s_broker_t *b, int front, as_frames_t *fr, int env, as_hdr_t *hdr)
 {
     zmq_msg_t *body = &fr->f[env];
     as_request_t req;
@@ -66,19 +66,20 @@ static bool s_inline(s_broker_t *b, int role, as_frames_t *fr, int env, as_hdr_t
     m = as_worker_handle(b->w, hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
     as_frames_set(fr, env, b->w->sb.data, b->w->sb.size);
     as_stats_record(b->stats, m, code != AS_OK, as_now_ns() - hdr->t_recv);
-    if (as_frames_send(b->e->frontend[role], fr, 0, ZMQ_DONTWAIT)) {
+    if (as_frames_send(b->e->frontend[front], fr, 0, ZMQ_DONTWAIT)) {
         as_frames_close(fr);
         as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
     }
     return true;
 }
 
-static void s_request(s_broker_t *b, int role)
+static void s_request(s_broker_t *b, int front)
 {
     as_frames_t fr;
     bool overflow;
     uint64_t now = as_now_ns();
-    if (as_frames_recv(b->e->frontend[role], &fr, ZMQ_DONTWAIT, &overflow)) return;
+    int role = b->e->frontend_role[front];
+    if (as_frames_recv(b->e->frontend[front], &fr, ZMQ_DONTWAIT, &overflow)) return;
     /* The envelope: every frame up to and including the first empty one; a DEALER that sends
      * no delimiter has just its identity frame. */
     int env = 1;
@@ -100,7 +101,7 @@ static void s_request(s_broker_t *b, int role)
     }
     if (problem) {
         as_stats_event(b->e->stats, AS_EV_BAD_FRAMES);
-        s_answer(b, role, &fr, env, 0, AS_BAD_REQUEST, problem);
+        s_answer(b, front, &fr, env, 0, AS_BAD_REQUEST, problem);
         return;
     }
     zmq_msg_t *body = &fr.f[env];
@@ -111,16 +112,20 @@ static void s_request(s_broker_t *b, int role)
         snprintf(msg, sizeof msg,
                  "request of %zu bytes is over the limit of %zu bytes (--max-message)", size,
                  b->e->max_message);
-        s_answer(b, role, &fr, env, msgid, AS_TOO_LARGE, msg);
+        s_answer(b, front, &fr, env, msgid, AS_TOO_LARGE, msg);
         return;
     }
     if (b->draining) {
-        s_answer(b, role, &fr, env, msgid, AS_UNAVAILABLE, "assayd is shutting down");
+        s_answer(b, front, &fr, env, msgid, AS_UNAVAILABLE, "assayd is shutting down");
         return;
     }
-    as_hdr_t hdr = {.role = (uint8_t)role, .n_env = (uint8_t)env, .msgid = msgid, .t_recv = now};
-    if (b->in_flight == 0 && b->w && !s_pending(b->e->frontend[role]) &&
-        s_inline(b, role, &fr, env, &hdr))
+    as_hdr_t hdr = {.role = (uint8_t)role,
+                    .front = (uint8_t)front,
+                    .n_env = (uint8_t)env,
+                    .msgid = msgid,
+                    .t_recv = now};
+    if (b->in_flight == 0 && b->w && !s_pending(b->e->frontend[front]) &&
+        s_inline(b, front, &fr, env, &hdr))
         return;
     zmq_msg_t h;
     zmq_msg_init_size(&h, sizeof hdr);
@@ -128,7 +133,7 @@ static void s_request(s_broker_t *b, int role)
     if (zmq_msg_send(&h, b->e->work, ZMQ_SNDMORE | ZMQ_DONTWAIT) < 0) {
         zmq_msg_close(&h);
         as_stats_event(b->e->stats, AS_EV_OVERLOADED);
-        s_answer(b, role, &fr, env, msgid, AS_OVERLOADED,
+        s_answer(b, front, &fr, env, msgid, AS_OVERLOADED,
                  "every worker's queue is full: retry later");
         return;
     }
@@ -144,7 +149,7 @@ static void s_response(s_broker_t *b)
     b->in_flight--;
     as_hdr_t hdr;
     memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
-    if (as_frames_send(b->e->frontend[hdr.role], &fr, 1, ZMQ_DONTWAIT)) {
+    if (as_frames_send(b->e->frontend[hdr.front], &fr, 1, ZMQ_DONTWAIT)) {
         /* The client is gone (EHOSTUNREACH) or not reading (EAGAIN at its high-water mark). */
         as_frames_close(&fr);
         as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
@@ -159,15 +164,15 @@ void *as_broker_run(void *arg)
     msgpack_packer_init(&b.pk, &b.sb, msgpack_sbuffer_write);
     b.w = as_worker_new(e, -1, 0, false); /* NULL: every request goes to the workers */
     uint64_t deadline = 0;
-    zmq_pollitem_t items[2 + AS_ROLE_COUNT] = {
+    zmq_pollitem_t items[2 + AS_MAX_FRONTENDS] = {
         {e->control, 0, ZMQ_POLLIN, 0},
         {e->replies, 0, ZMQ_POLLIN, 0},
     };
-    for (int r = 0; r < AS_ROLE_COUNT; r++)
-        items[2 + r] = (zmq_pollitem_t){e->frontend[r], 0, ZMQ_POLLIN, 0};
+    for (int f = 0; f < e->n_frontends; f++)
+        items[2 + f] = (zmq_pollitem_t){e->frontend[f], 0, ZMQ_POLLIN, 0};
     for (;;) {
         if (b.draining && (b.in_flight == 0 || as_now_ns() > deadline)) break;
-        int rc = zmq_poll(items, 2 + AS_ROLE_COUNT, b.draining ? 50 : -1);
+        int rc = zmq_poll(items, 2 + e->n_frontends, b.draining ? 50 : -1);
         if (rc < 0) {
             if (errno == EINTR) continue;
             as_engine_fatal(e, "broker: poll: %s", zmq_strerror(errno));
@@ -190,21 +195,21 @@ void *as_broker_run(void *arg)
             if (!(ev & ZMQ_POLLIN)) break;
             s_response(&b);
         }
-        for (int r = 0; r < AS_ROLE_COUNT; r++) {
-            for (int i = 0; i < 64 && (items[2 + r].revents & ZMQ_POLLIN); i++) {
+        for (int f = 0; f < e->n_frontends; f++) {
+            for (int i = 0; i < 64 && (items[2 + f].revents & ZMQ_POLLIN); i++) {
                 uint32_t ev = 0;
                 size_t sz = sizeof ev;
-                zmq_getsockopt(e->frontend[r], ZMQ_EVENTS, &ev, &sz);
+                zmq_getsockopt(e->frontend[f], ZMQ_EVENTS, &ev, &sz);
                 if (!(ev & ZMQ_POLLIN)) break;
-                s_request(&b, r);
+                s_request(&b, f);
             }
         }
     }
     if (b.in_flight)
         AS_LOG(AS_LOG_WARN, "stopped with %llu request(s) unanswered after %d s",
                (unsigned long long)b.in_flight, e->draining_s);
-    for (int r = 0; r < AS_ROLE_COUNT; r++)
-        zmq_close(e->frontend[r]);
+    for (int f = 0; f < e->n_frontends; f++)
+        zmq_close(e->frontend[f]);
     zmq_close(e->work);
     zmq_close(e->replies);
     zmq_close(e->control);

@@ -27,7 +27,8 @@
 
 /* Sockets a request can arrive on; admin may call every method, engine not the admin-only ones. */
 typedef enum { AS_ROLE_ENGINE, AS_ROLE_ADMIN, AS_ROLE_COUNT } as_role_t;
-#define AS_ROLE_JOB 0xff /* as_hdr_t.role of the job thread's own writes (answered to it) */
+#define AS_ROLE_JOB      0xff /* as_hdr_t.role of the job thread's own writes (answered to it) */
+#define AS_MAX_FRONTENDS 4    /* engine.sock, admin.sock, --tcp, --admin-tcp */
 
 #define AS_EP_WORK    "inproc://assay-work"    /* broker PUSH -> workers PULL */
 #define AS_EP_REPLIES "inproc://assay-replies" /* workers, writer PUSH -> broker PULL */
@@ -48,6 +49,7 @@ typedef enum {
 
 typedef struct {
     uint8_t role;   /* as_role_t */
+    uint8_t front;  /* the frontend socket it came from (as_engine_t.frontend) */
     uint8_t n_env;  /* routing frames that follow */
     uint8_t op;     /* as_op_t, worker -> writer */
     uint8_t method; /* method index, for stats */
@@ -89,14 +91,16 @@ typedef struct {
     pthread_t main_thread;
     atomic_int fatal; /* set by a thread that cannot go on; main then shuts down with exit 1 */
     /* sockets bound by main and handed to the thread that uses them */
-    void *frontend[AS_ROLE_COUNT]; /* ROUTERs: engine.sock, admin.sock (broker) */
-    void *work;                    /* PUSH to the workers (broker) */
-    void *replies;                 /* PULL of responses (broker) */
-    void *control;                 /* PAIR: main's stop request (broker) */
-    void *writer_in;               /* PULL of writes (writer) */
-    void *pub;                     /* PUB: events.sock (writer) */
-    void *jobs_in;                 /* PULL: the writer's answers and wake-ups (job thread) */
-    int draining_s;                /* how long the broker waits for in-flight requests */
+    void *frontend[AS_MAX_FRONTENDS]; /* ROUTERs: engine.sock, admin.sock, tcp (broker) */
+    uint8_t frontend_role[AS_MAX_FRONTENDS];
+    int n_frontends;
+    void *work;      /* PUSH to the workers (broker) */
+    void *replies;   /* PULL of responses (broker) */
+    void *control;   /* PAIR: main's stop request (broker) */
+    void *writer_in; /* PULL of writes (writer) */
+    void *pub;       /* PUB: events.sock (writer) */
+    void *jobs_in;   /* PULL: the writer's answers and wake-ups (job thread) */
+    int draining_s;  /* how long the broker waits for in-flight requests */
 } as_engine_t;
 
 /* Reports a fatal error from any thread: logged, and the engine shuts down. */

@@ -6,6 +6,7 @@
  * in-flight requests, then the context is shut down, threads joined, the environment closed, and
  * assayd exits 0.
  */
+#include "auth.h"
 #include "engine.h"
 #include "log.h"
 #include "protocol.h"
@@ -56,7 +57,8 @@ static void s_usage(FILE *out)
         "  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
         "      --max-message SIZE largest request frame; larger ones are answered too_large\n"
         "                         (default: 1M; suffixes K, M, G)\n"
-        "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: 256M).\n"
+        "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: "
+        "256M).\n"
         "                         Its disk space is reserved (fallocate) as it grows\n"
         "      --sync MODE        when commits reach the disk (default: full):\n"
         "                           full          every write is fsynced before it is "
@@ -70,6 +72,16 @@ static void s_usage(FILE *out)
         "                                         can lose any write since the last start\n"
         "                         a crash of assayd alone (kill -9) loses nothing in any mode\n"
         "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
+        "      --tcp ADDR:PORT    also serve the engine socket's methods on tcp\n"
+        "      --admin-tcp ADDR:PORT\n"
+        "                         also serve every method on tcp\n"
+        "      --curve-secret FILE  the server's certificate with its secret key (assay keygen\n"
+        "                         NAME writes NAME and NAME_secret): the tcp sockets use CURVE,\n"
+        "                         encrypted and authenticated. Required unless ADDR is loopback\n"
+        "      --curve-clients DIR  the public certificates of the clients allowed on --tcp\n"
+        "      --curve-admin-clients DIR\n"
+        "                         the public certificates of the clients allowed on --admin-tcp\n"
+        "                         (an engine client's key is refused there)\n"
         "  -h, --help             show this help and exit\n"
         "  -V, --version          show the version and exit\n"
         "\n"
@@ -83,7 +95,11 @@ static void s_usage(FILE *out)
         "\n"
         "Example:\n"
         "  assayd -d /var/lib/assay --workers 4 &\n"
-        "  assay -d /var/lib/assay ping\n");
+        "  assay -d /var/lib/assay ping\n"
+        "  assay keygen /etc/assay/server; assay keygen /etc/assay/clients/app1\n"
+        "  assayd -d /var/lib/assay --tcp 10.0.0.5:7700 --curve-secret /etc/assay/server_secret "
+        "\\\n"
+        "         --curve-clients /etc/assay/clients\n");
 }
 
 /* Parses "123", "64K", "16M", "2G". */
@@ -204,6 +220,61 @@ static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name,
     return s;
 }
 
+/* Whether a tcp address is loopback (plain tcp is allowed there). */
+static bool s_loopback(const char *addr)
+{
+    return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "localhost:", 10) == 0 ||
+           strncmp(addr, "[::1]:", 6) == 0;
+}
+
+typedef struct {
+    const char *tcp, *admin_tcp, *secret, *clients, *admin_clients;
+} s_tcp_opts_t;
+
+/* Binds a tcp ROUTER for role, with CURVE when a secret is given (required off loopback). */
+static int s_bind_tcp(as_engine_t *e, const s_tcp_opts_t *t, const char *addr, as_role_t role)
+{
+    const char *what = role == AS_ROLE_ADMIN ? "--admin-tcp" : "--tcp";
+    const char *list = role == AS_ROLE_ADMIN ? t->admin_clients : t->clients;
+    if (!t->secret && !s_loopback(addr)) {
+        fprintf(stderr,
+                "assayd: %s %s: binding anything but loopback needs CURVE: give --curve-secret "
+                "and %s\n",
+                what, addr, role == AS_ROLE_ADMIN ? "--curve-admin-clients" : "--curve-clients");
+        return -1;
+    }
+    if (t->secret && !list) {
+        fprintf(stderr, "assayd: %s with --curve-secret needs %s (the clients allowed)\n", what,
+                role == AS_ROLE_ADMIN ? "--curve-admin-clients" : "--curve-clients");
+        return -1;
+    }
+    void *s = zmq_socket(e->zctx, ZMQ_ROUTER);
+    int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = 2048;
+    int64_t max = (int64_t)(e->max_message * 2 + 65536);
+    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
+    zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
+    zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
+    zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
+    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
+    char err[512], ep[300];
+    if (t->secret &&
+        as_auth_server(s, t->secret, role == AS_ROLE_ADMIN ? "admin" : "engine", err, sizeof err)) {
+        fprintf(stderr, "assayd: %s: %s\n", what, err);
+        zmq_close(s);
+        return -1;
+    }
+    snprintf(ep, sizeof ep, "tcp://%s", addr);
+    if (zmq_bind(s, ep)) {
+        fprintf(stderr, "assayd: %s: cannot bind %s: %s\n", what, addr, zmq_strerror(errno));
+        zmq_close(s);
+        return -1;
+    }
+    e->frontend[e->n_frontends] = s;
+    e->frontend_role[e->n_frontends++] = (uint8_t)role;
+    AS_LOG(AS_LOG_INFO, "%s %s%s", what, addr, t->secret ? " (CURVE)" : " (plain, loopback)");
+    return 0;
+}
+
 static void *s_inproc(as_engine_t *e, int type, const char *ep, int hwm)
 {
     void *s = zmq_socket(e->zctx, type);
@@ -230,11 +301,17 @@ int main(int argc, char **argv)
     e->draining_s = 10;
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;
+    s_tcp_opts_t tcp = {0};
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"workers", required_argument, 0, 'w'},
                                          {"max-message", required_argument, 0, 'm'},
                                          {"map-size", required_argument, 0, 's'},
                                          {"log-level", required_argument, 0, 'l'},
+                                         {"tcp", required_argument, 0, 't'},
+                                         {"admin-tcp", required_argument, 0, 'T'},
+                                         {"curve-secret", required_argument, 0, 'c'},
+                                         {"curve-clients", required_argument, 0, 'C'},
+                                         {"curve-admin-clients", required_argument, 0, 'A'},
                                          {"sync", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
@@ -286,6 +363,21 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 't':
+            tcp.tcp = optarg;
+            break;
+        case 'T':
+            tcp.admin_tcp = optarg;
+            break;
+        case 'c':
+            tcp.secret = optarg;
+            break;
+        case 'C':
+            tcp.clients = optarg;
+            break;
+        case 'A':
+            tcp.admin_clients = optarg;
+            break;
         case 'h':
             s_usage(stdout);
             return 0;
@@ -329,8 +421,22 @@ int main(int argc, char **argv)
         fprintf(stderr, "assayd: out of memory\n");
         return 1;
     }
-    e->frontend[AS_ROLE_ENGINE] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660);
-    e->frontend[AS_ROLE_ADMIN] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600);
+    e->frontend[0] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660);
+    e->frontend[1] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600);
+    e->frontend_role[0] = AS_ROLE_ENGINE;
+    e->frontend_role[1] = AS_ROLE_ADMIN;
+    e->n_frontends = 2;
+    as_auth_t *auth = NULL;
+    if (tcp.secret) {
+        char why[512];
+        if (!(auth = as_auth_start(e->zctx, tcp.clients, tcp.admin_clients, why, sizeof why))) {
+            fprintf(stderr, "assayd: %s\n", why);
+            return 1;
+        }
+    }
+    if ((tcp.tcp && s_bind_tcp(e, &tcp, tcp.tcp, AS_ROLE_ENGINE)) ||
+        (tcp.admin_tcp && s_bind_tcp(e, &tcp, tcp.admin_tcp, AS_ROLE_ADMIN)))
+        return 1;
     e->pub = s_bind(e, ZMQ_PUB, data, "events.sock", 0660);
     e->work = s_inproc(e, ZMQ_PUSH, AS_EP_WORK, 1000);
     e->replies = s_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
@@ -378,6 +484,7 @@ int main(int argc, char **argv)
         pthread_join(workers[i], NULL);
     pthread_join(jobs, NULL);
     pthread_join(writer, NULL);
+    as_auth_stop(&auth); /* its thread ends with the context's shutdown; its socket closes here */
     zmq_ctx_term(e->zctx);
     as_store_destroy(&e->store);
     as_stats_destroy(&e->stats);

@@ -12,8 +12,9 @@
 
 #include "store_int.h"
 
-#define S_SCHEMA 2u /* 2: table format 3, skills, mastery, jobs; attempts from the learner index   \
-                     */
+#define S_SCHEMA                                                                                   \
+    2u /* 2: table format 3, skills, mastery, jobs; attempts from the learner index                \
+        */
 
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what)
 {

@@ -1,6 +1,8 @@
 /* assay.c — libassay (see assay.h). */
 #include "assay.h"
 
+#include <czmq.h>
+
 #include "protocol.h"
 
 #include <errno.h>
@@ -58,6 +60,33 @@ const char *assay_strerror(int rc)
     }
 }
 
+/* CURVE client keys on sock: -1 when a certificate cannot be read or a key is missing. */
+static int s_curve(void *sock, const assay_options_t *o)
+{
+    if (!o->curve_cert || !o->curve_server_key) return -1;
+    zcert_t *mine = zcert_load(o->curve_cert);
+    if (!mine) return -1;
+    static const byte zero[32];
+    int rc = memcmp(zcert_secret_key(mine), zero, 32) == 0 ? -1 : 0; /* a public cert only */
+    uint8_t server[32];
+    if (!rc && strlen(o->curve_server_key) == 40) {
+        rc = zmq_z85_decode(server, o->curve_server_key) ? 0 : -1;
+    } else if (!rc) {
+        zcert_t *theirs = zcert_load(o->curve_server_key);
+        rc = theirs ? 0 : -1;
+        if (theirs) memcpy(server, zcert_public_key(theirs), 32);
+        zcert_destroy(&theirs);
+    }
+    if (!rc)
+        rc = zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server, 32) ||
+                     zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, zcert_public_key(mine), 32) ||
+                     zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, zcert_secret_key(mine), 32)
+                 ? -1
+                 : 0;
+    zcert_destroy(&mine);
+    return rc;
+}
+
 int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
 {
     char ep[4200];
@@ -87,9 +116,13 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
     zmq_setsockopt(self->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(self->sock, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(self->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (opts && (opts->curve_cert || opts->curve_server_key) && s_curve(self->sock, opts))
+        goto fail_inval;
     if (zmq_connect(self->sock, ep)) goto fail;
     *out = self;
     return ASSAY_OK;
+fail_inval:
+    errno = EINVAL;
 fail:
     if (self->sock) zmq_close(self->sock);
     if (self->ctx && self->own_ctx) zmq_ctx_term(self->ctx);

@@ -44,6 +44,11 @@ typedef struct {
     bool admin;        /* with a data directory: connect to admin.sock instead of engine.sock */
     void *zmq_context; /* a libzmq context to share (one I/O thread for many connections, e.g.
                           one connection per thread); NULL: the connection makes its own */
+    /* CURVE (assayd --tcp with --curve-secret): the client's certificate with its secret key (the
+     * NAME_secret file `assay keygen NAME` writes), and the server's public key: its Z85 text
+     * (40 characters) or its public certificate file. Both NULL: plain. */
+    const char *curve_cert;
+    const char *curve_server_key;
 } assay_options_t;
 
 /* Connects to target: an endpoint ("ipc://...", "tcp://host:port") or a data directory (its

@@ -4,6 +4,8 @@
  * unreadable input, 3 engine unreachable (no socket, or no response within --timeout).
  */
 #include "assay.h"
+
+#include <czmq.h>
 #include "jsonmp.h"
 #include "progress.h"
 #include "replay.h"
@@ -17,6 +19,7 @@
 #include <string.h>
 #include <signal.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -29,6 +32,7 @@ typedef struct {
     bool is_endpoint;
     bool json;
     int timeout_ms;
+    const char *curve_cert, *server_key; /* CURVE over tcp (--curve-cert, --server-key) */
     assay_t *conn;
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -116,7 +120,9 @@ static int s_read_json(s_cli_t *cli, const char *path, int want, const char *exp
 static int s_connect(s_cli_t *cli)
 {
     if (cli->conn) return 0;
-    assay_options_t o = {.timeout_ms = cli->timeout_ms};
+    assay_options_t o = {.timeout_ms = cli->timeout_ms,
+                         .curve_cert = cli->curve_cert,
+                         .curve_server_key = cli->server_key};
     int rc;
     if (cli->is_endpoint) {
         rc = assay_open(&cli->conn, cli->target, &o);
@@ -132,6 +138,12 @@ static int s_connect(s_cli_t *cli)
                 "assay: engine unreachable: no assayd socket in %s (start it with: assayd -d %s)\n",
                 cli->target, cli->target);
         return EXIT_UNREACHABLE;
+    }
+    if (rc == ASSAY_EINVAL && (cli->curve_cert || cli->server_key)) {
+        fprintf(stderr,
+                "assay: --curve-cert and --server-key go together: the client's NAME_secret "
+                "certificate, and the server's public key (40 characters) or certificate\n");
+        return EXIT_USAGE;
     }
     if (rc) {
         fprintf(stderr, "assay: cannot connect to %s: %s\n", cli->target, assay_strerror(rc));
@@ -852,9 +864,9 @@ static void s_print_mastery(const msgpack_object *o, const char *const *ctx)
     for (uint32_t i = 0; i < sk->via.map.size; i++) {
         const msgpack_object_kv *kv = &sk->via.map.ptr[i];
         const msgpack_object *m = assay_map_get(&kv->val, "mastered"), *name = &kv->key;
-        printf("%-24.*s %11.4f %16.4f %14g  %s\n", S_STR(name),
-               s_get_num(&kv->val, "p_mastery"), s_get_num(&kv->val, "p_correct_next"),
-               s_get_num(&kv->val, "opportunities"), m && m->via.boolean ? "yes" : "no");
+        printf("%-24.*s %11.4f %16.4f %14g  %s\n", S_STR(name), s_get_num(&kv->val, "p_mastery"),
+               s_get_num(&kv->val, "p_correct_next"), s_get_num(&kv->val, "opportunities"),
+               m && m->via.boolean ? "yes" : "no");
     }
 }
 
@@ -1027,6 +1039,35 @@ static int c_job(s_cli_t *cli, int argc, char **argv)
     rc = s_job_status(assay_reply_result(r));
     assay_reply_free(&r);
     return rc;
+}
+
+static int c_keygen(s_cli_t *cli, int argc, char **argv)
+{
+    char secret[4200];
+    snprintf(secret, sizeof secret, "%s_secret", argv[0]);
+    if (access(argv[0], F_OK) == 0 || access(secret, F_OK) == 0) {
+        fprintf(stderr, "assay keygen: %s or %s exists: not overwritten\n", argv[0], secret);
+        return EXIT_USAGE;
+    }
+    zcert_t *cert = zcert_new();
+    if (!cert) return EXIT_UNREACHABLE;
+    zcert_set_meta(cert, "created-by", "assay keygen");
+    int rc = zcert_save(cert, argv[0]);
+    if (!rc) rc = chmod(secret, 0600);
+    if (rc) {
+        fprintf(stderr, "assay keygen: cannot write %s: %s\n", argv[0], strerror(errno));
+        zcert_destroy(&cert);
+        return EXIT_USAGE;
+    }
+    if (cli->json)
+        printf("{\"public\": \"%s\", \"secret_file\": \"%s\", \"public_key\": \"%s\"}\n", argv[0],
+               secret, zcert_public_txt(cert));
+    else
+        printf("wrote %s (public key %s: give it to the other side)\n"
+               "and %s (the secret key, mode 0600: keep it here)\n",
+               argv[0], zcert_public_txt(cert), secret);
+    zcert_destroy(&cert);
+    return 0;
 }
 
 static volatile sig_atomic_t s_stop;
@@ -1206,6 +1247,14 @@ static const s_cmd_t s_cmds[] = {
      "reported on stderr: resync with a read. Subscriptions take a moment to reach the engine.\n"
      "Example: assay watch score. assessment.\n",
      0, 64, c_watch, true},
+    {"keygen", "NAME", "write a CURVE certificate pair: NAME (public) and NAME_secret",
+     "Writes a new CURVE key pair as czmq certificates: NAME holds the public key (give it to\n"
+     "the other side: a client's goes into the server's --curve-clients or --curve-admin-clients\n"
+     "directory, the server's is the clients' --server-key), NAME_secret the secret key (mode\n"
+     "0600: assayd --curve-secret, or a client's --curve-cert). Existing files are not\n"
+     "overwritten. Needs no engine.\n"
+     "Example: assay keygen /etc/assay/server && assay keygen ./app1\n",
+     1, 1, c_keygen, false},
     {"stats", "", "print request counts, latency percentiles and data map use",
      "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
      c_stats, false},
@@ -1225,6 +1274,8 @@ static void s_global_usage(FILE *out)
             "  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
             "      --json           print results as JSON, for scripts\n"
             "      --timeout MS     how long to wait for the engine (default 5000)\n"
+            "      --curve-cert F   CURVE over tcp: this client's certificate (NAME_secret)\n"
+            "      --server-key K   CURVE: the server's public key (40 characters) or certificate\n"
             "  -h, --help           show this help; 'assay COMMAND --help' shows a command's help\n"
             "  -V, --version        show the version\n"
             "\n"
@@ -1258,6 +1309,8 @@ int main(int argc, char **argv)
                                          {"endpoint", required_argument, 0, 'e'},
                                          {"json", no_argument, 0, 'j'},
                                          {"timeout", required_argument, 0, 't'},
+                                         {"curve-cert", required_argument, 0, 'c'},
+                                         {"server-key", required_argument, 0, 'k'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {0, 0, 0, 0}};
@@ -1285,6 +1338,12 @@ int main(int argc, char **argv)
             cli.timeout_ms = (int)t;
             break;
         }
+        case 'c':
+            cli.curve_cert = optarg;
+            break;
+        case 'k':
+            cli.server_key = optarg;
+            break;
         case 'h':
             s_global_usage(stdout);
             return 0;

@@ -70,3 +70,25 @@ ALIASES = {"submit": "response_submit", "mastery": "mastery_get", "report": "ass
            "regrade": "assessment_regrade", "responses": "response_list"}
 
 ENDED = ("done", "failed")
+
+
+def curve_options(sock, curve_cert=None, server_key=None):
+    """Makes sock a CURVE client: curve_cert is this client's certificate with its secret key
+    (the NAME_secret file `assay keygen NAME` writes), server_key the server's public key (40
+    characters of Z85) or its public certificate file."""
+    if not curve_cert and not server_key:
+        return
+    if not curve_cert or not server_key:
+        raise ValueError("curve_cert and server_key go together")
+    import zmq
+    import zmq.auth
+    public, secret = zmq.auth.load_certificate(curve_cert)
+    if not secret:
+        raise ValueError(f"{curve_cert}: no secret key (give the NAME_secret file)")
+    if len(server_key) == 40 and not server_key.startswith(("/", ".")):
+        server = server_key.encode()
+    else:
+        server, _ = zmq.auth.load_certificate(server_key)
+    sock.setsockopt(zmq.CURVE_SERVERKEY, server)
+    sock.setsockopt(zmq.CURVE_PUBLICKEY, public)
+    sock.setsockopt(zmq.CURVE_SECRETKEY, secret)

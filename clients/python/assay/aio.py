@@ -47,8 +47,12 @@ class Client:
     """``assay.aio.Client(data_dir=... | endpoint=..., timeout=5.0, admin=False)``: the same
     methods as :class:`assay.Client`, as coroutines (list methods are async iterators)."""
 
-    def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None):
+    def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None,
+                 curve_cert=None, server_key=None):
         self.endpoint = _protocol.endpoint(data_dir, endpoint, admin)
+        self._curve = (curve_cert, server_key)
+        if bool(curve_cert) != bool(server_key):
+            raise ValueError("curve_cert and server_key go together")
         self.timeout = timeout
         self._ctx = context or zmq.asyncio.Context.instance()
         self._sock = None
@@ -60,6 +64,7 @@ class Client:
         if self._sock is None:
             s = self._ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            _protocol.curve_options(s, *self._curve)
             s.connect(self.endpoint)
             self._sock = s
             self._reader = asyncio.get_running_loop().create_task(self._read())

@@ -63,6 +63,9 @@ class Client:
     ``Client(data_dir=...)`` connects to DIR/engine.sock (``admin=True``: DIR/admin.sock, needed
     for writes to assessments and skills), ``Client(endpoint="tcp://...")`` to an endpoint.
     ``timeout`` (seconds) bounds every call; on expiry the call raises :class:`Timeout`.
+    Over tcp with CURVE (assayd --curve-secret): ``curve_cert`` is this client's certificate with
+    its secret key (``assay keygen NAME`` writes NAME_secret), ``server_key`` the server's public
+    key (40 characters) or public certificate.
 
     One method per protocol method, named with ``_`` for ``.`` and taking the protocol's params
     as keywords: ``c.score(assessment="a1", answers={...})``,
@@ -72,8 +75,12 @@ class Client:
     Errors raise :class:`assay.AssayError` subclasses carrying the engine's message.
     """
 
-    def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None):
+    def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None,
+                 curve_cert=None, server_key=None):
         self.endpoint = _protocol.endpoint(data_dir, endpoint, admin)
+        self._curve = (curve_cert, server_key)
+        if bool(curve_cert) != bool(server_key):
+            raise ValueError("curve_cert and server_key go together")
         self.timeout = timeout
         self._ctx = context or zmq.Context.instance()
         self._lock = threading.Lock()
@@ -84,6 +91,7 @@ class Client:
         if self._sock is None:
             s = self._ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            _protocol.curve_options(s, *self._curve)
             s.connect(self.endpoint)
             self._sock = s
         return self._sock

@@ -184,6 +184,41 @@ class ClientTest(unittest.TestCase):
         asyncio.run(run())
 
 
+class CurveTest(unittest.TestCase):
+    def test_curve_keys_are_accepted_and_plain_clients_refused(self):
+        import shutil
+        import socket
+        import tempfile
+        import zmq.auth
+        keys = tempfile.mkdtemp(prefix="assay-py-keys-")
+        os.mkdir(os.path.join(keys, "clients"))
+        server_pub, server_sec = zmq.auth.create_certificates(keys, "server")
+        client_pub, client_sec = zmq.auth.create_certificates(keys, "client")
+        shutil.copy(client_pub, os.path.join(keys, "clients"))
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        e = Engine("--tcp", f"127.0.0.1:{port}", "--curve-secret", server_sec,
+                   "--curve-clients", os.path.join(keys, "clients"))
+        try:
+            ep = f"tcp://127.0.0.1:{port}"
+            c = assay.Client(endpoint=ep, curve_cert=client_sec, server_key=server_pub, timeout=2)
+            self.assertEqual(c.ping()["protocol"], 1)
+            public, _ = zmq.auth.load_certificate(server_pub)
+            c2 = assay.Client(endpoint=ep, curve_cert=client_sec, server_key=public.decode())
+            self.assertEqual(c2.ping()["protocol"], 1)
+            with self.assertRaises(assay.Timeout):
+                assay.Client(endpoint=ep, timeout=0.5).ping()
+            with self.assertRaises(ValueError):
+                assay.Client(endpoint=ep, curve_cert=client_sec)
+            c.close()
+            c2.close()
+        finally:
+            e.cleanup()
+            shutil.rmtree(keys, ignore_errors=True)
+
+
 class StoppedEngineTest(unittest.TestCase):
     def test_calls_time_out_when_the_engine_is_stopped(self):
         e = Engine()
