@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "protocol.h"
 #include "table.h"
 #include "tjson.h"
 
@@ -452,6 +453,88 @@ static void items_name_distinct_skills_and_a_kt_threshold_share(void **state)
                    "items[0].kt_threshold: expected a number in [0, 1], got 1.5");
 }
 
+/* A growing text buffer for the limit tests' large definitions. */
+typedef struct {
+    char *p;
+    size_t n, cap;
+} s_text_t;
+
+__attribute__((format(printf, 2, 3))) static void s_add(s_text_t *t, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (t->n + (size_t)n + 1 > t->cap) {
+        t->cap = (t->n + (size_t)n + 1) * 2;
+        t->p = realloc(t->p, t->cap);
+    }
+    va_start(ap, fmt);
+    vsnprintf(t->p + t->n, t->cap - t->n, fmt, ap);
+    va_end(ap);
+    t->n += (size_t)n;
+}
+
+/* Compiles a whole definition given as JSON text. */
+static as_code_t s_compile_def(const char *def)
+{
+    tjson_pack(&s_sb, def);
+    free(s_c.blob);
+    s_c.blob = NULL;
+    return as_table_compile((const uint8_t *)s_sb.data, s_sb.size, &s_c, &s_err);
+}
+
+static void every_size_limit_is_enforced_with_its_message(void **state)
+{
+    s_text_t t = {0};
+    /* items per assessment: 10,000 */
+    s_add(&t, "{'id':'big','items':[");
+    for (int i = 0; i <= AS_MAX_ITEMS; i++)
+        s_add(&t,
+              "%s{'id':'q%d','cardinality':'single','base_type':'identifier',"
+              "'rule':'match_correct','correct':['A']}",
+              i ? "," : "", i);
+    s_add(&t, "]}");
+    s_expect_error(s_compile_def(t.p), "items: 10001 elements, more than the limit of 10000");
+    /* entries per mapping: 10,000 */
+    t.n = 0;
+    s_add(&t, "{'id':'m','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+              "'rule':'map_response','mapping':{'entries':[");
+    for (int i = 0; i <= AS_MAX_ENTRIES; i++)
+        s_add(&t, "%s{'key':'k%d','value':1}", i ? "," : "", i);
+    s_add(&t, "]}}]}");
+    s_expect_error(s_compile_def(t.p),
+                   "items[0].mapping.entries: 10001 elements, more than the limit of 10000");
+    /* polygon points: 2,000 coords */
+    t.n = 0;
+    s_add(&t, "{'id':'p','items':[{'id':'q','cardinality':'single','base_type':'point',"
+              "'rule':'map_response_point','area_mapping':{'entries':[{'shape':'poly',"
+              "'value':1,'coords':[");
+    for (int i = 0; i <= AS_MAX_COORDS; i++)
+        s_add(&t, "%s%d", i ? "," : "", i % 100);
+    s_add(&t, "]}]}}]}");
+    s_expect_error(s_compile_def(t.p), "items[0].area_mapping.entries[0].coords: 2001 elements, "
+                                       "more than the limit of 2000");
+    /* values in a correct list: 1,000 */
+    t.n = 0;
+    s_add(&t, "{'id':'v','items':[{'id':'q','cardinality':'multiple','base_type':'identifier',"
+              "'rule':'match_correct','correct':[");
+    for (int i = 0; i <= AS_MAX_VALUES; i++)
+        s_add(&t, "%s'v%d'", i ? "," : "", i);
+    s_add(&t, "]}]}");
+    s_expect_error(s_compile_def(t.p),
+                   "items[0].correct: 1001 values, more than the limit of 1000");
+    /* ids: 64 bytes; titles: 1,024 */
+    t.n = 0;
+    s_add(&t, "{'id':'%065d','items':[]}", 0);
+    s_expect_error(s_compile_def(t.p),
+                   "id: expected 1 to 64 characters of A-Z a-z 0-9 . _ : -");
+    t.n = 0;
+    s_add(&t, "{'id':'t','title':'%01025d','items':[]}", 0);
+    s_expect_error(s_compile_def(t.p), "title: longer than 1024 bytes");
+    free(t.p);
+}
+
 static void duplicate_item_ids_are_rejected(void **state)
 {
     s_expect_error(
@@ -615,6 +698,7 @@ int main(void)
         cmocka_unit_test(keys_equal_ignoring_case_are_duplicates_when_an_entry_ignores_case),
         cmocka_unit_test(unknown_fields_are_rejected),
         cmocka_unit_test(duplicate_item_ids_are_rejected),
+        cmocka_unit_test(every_size_limit_is_enforced_with_its_message),
         cmocka_unit_test(items_name_distinct_skills_and_a_kt_threshold_share),
         cmocka_unit_test(values_must_have_the_declared_base_type),
         cmocka_unit_test(rules_need_their_fields),
