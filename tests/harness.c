@@ -41,8 +41,20 @@ static void s_spawn(h_engine_t *e)
 {
     const char *bin = getenv("ASSAYD");
     if (!bin) fail_msg("ASSAYD is not set (run the tests with meson test)");
-    char *argv[H_MAX_ARGS + 8];
+    char *argv[H_MAX_ARGS + 16];
     int n = 0;
+    /* ASSAY_VALGRIND=1: assayd runs under valgrind memcheck (h_cleanup reads its verdict) */
+    const char *vg = getenv("ASSAY_VALGRIND");
+    bool valgrind = vg && *vg && strcmp(vg, "0") != 0;
+    if (valgrind) {
+        argv[n++] = "valgrind";
+        argv[n++] = "--quiet";
+        argv[n++] = "--leak-check=full";
+        argv[n++] = "--show-leak-kinds=definite";
+        argv[n++] = "--errors-for-leak-kinds=definite";
+        argv[n++] = "--track-origins=yes";
+        argv[n++] = "--error-markers=VGERROR-BEGIN,VGERROR-END";
+    }
     argv[n++] = (char *)bin;
     argv[n++] = "-d";
     argv[n++] = e->dir;
@@ -57,14 +69,17 @@ static void s_spawn(h_engine_t *e)
         FILE *f = freopen(e->log, "a", stderr);
         f = freopen("/dev/null", "w", stdout); /* never hold the test runner's pipe open */
         (void)f;
-        execv(bin, argv);
+        if (valgrind)
+            execvp("valgrind", argv);
+        else
+            execv(bin, argv);
         _exit(127);
     }
     e->pid = pid;
     if (s_nstarted == 0) atexit(s_kill_all);
     if (s_nstarted < 64) s_started[s_nstarted++] = pid;
     /* ready when ping answers */
-    for (int i = 0; i < 200; i++) {
+    for (int i = 0; i < (valgrind ? 1200 : 200); i++) {
         int status;
         if (waitpid(pid, &status, WNOHANG) == pid) {
             e->pid = 0;
@@ -180,7 +195,9 @@ int h_cleanup(h_engine_t *e)
     /* a sanitizer's report in the engine's log (the -Db_sanitize build) fails the caller */
     int bad = 0;
     char *log = h_slurp(e->log);
-    if (strstr(log, "Sanitizer") || strstr(log, "runtime error:")) {
+    /* and valgrind's (ASSAY_VALGRIND): each error is between its markers */
+    if (strstr(log, "Sanitizer") || strstr(log, "runtime error:") ||
+        strstr(log, "VGERROR-BEGIN")) {
         fprintf(stderr, "assayd reported a sanitizer error (%s):\n%s\n", e->log, log);
         bad = 1;
     }
