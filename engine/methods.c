@@ -199,6 +199,24 @@ static void s_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last)
     }
 }
 
+/* The params of a list keyed by id: {cursor?: str | nil, limit?: 1..AS_MAX_LIST}. */
+static as_code_t s_page_params(as_request_t *req, const char **after, uint32_t *after_len,
+                               uint32_t *limit, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
+    as_path_t path;
+    *after = NULL;
+    *after_len = 0;
+    *limit = AS_DEFAULT_LIST;
+    as_code_t rc = s_params(req, f, 2, 0, &path, err);
+    if (rc) return rc;
+    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
+        (rc = as_field_str(&f[0], after, after_len, &path, err)))
+        return rc;
+    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, limit, &path, err))) return rc;
+    return AS_OK;
+}
+
 /* One row of assessment.list. */
 static void s_pack_summary(msgpack_packer *pk, const as_table_t *t)
 {
@@ -231,16 +249,10 @@ static void s_list_row(void *arg, const as_table_t *t)
 
 static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
-    as_path_t path;
-    as_code_t rc = s_params(req, f, 2, 0, &path, err);
+    const char *after;
+    uint32_t after_len, limit;
+    as_code_t rc = s_page_params(req, &after, &after_len, &limit, err);
     if (rc) return rc;
-    const char *after = NULL;
-    uint32_t after_len = 0, limit = AS_DEFAULT_LIST;
-    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
-        (rc = as_field_str(&f[0], &after, &after_len, &path, err)))
-        return rc;
-    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
     /* The row count is known only after the rows: reserve an array32 header and patch it. */
     msgpack_pack_map(&w->pk, 3);
     as_pack_cstr(&w->pk, "assessments");
@@ -682,16 +694,10 @@ static void s_slist_row(void *arg, const char *id, uint32_t len, const as_skill_
 
 static as_code_t s_skill_list(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
-    as_path_t path;
-    const char *after = NULL;
-    uint32_t after_len = 0, limit = AS_DEFAULT_LIST;
-    as_code_t rc = s_params(req, f, 2, 0, &path, err);
+    const char *after;
+    uint32_t after_len, limit;
+    as_code_t rc = s_page_params(req, &after, &after_len, &limit, err);
     if (rc) return rc;
-    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
-        (rc = as_field_str(&f[0], &after, &after_len, &path, err)))
-        return rc;
-    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
     msgpack_pack_map(&w->pk, 3);
     as_pack_cstr(&w->pk, "skills");
     size_t at = s_array_later(w);

@@ -334,7 +334,9 @@ static void s_assessment_row(const msgpack_object *a)
            s_get_num(a, "items"), s_get_num(a, "max_score"), S_STR(title));
 }
 
-static int c_list(s_cli_t *cli, int argc, char **argv)
+/* A list command with --limit, --cursor and --all (the pager says what it lists). */
+static int s_list_command(s_cli_t *cli, int argc, char **argv, const char *name,
+                          const s_pager_t *pager)
 {
     static const struct option opts[] = {{"limit", required_argument, 0, 'l'},
                                          {"cursor", required_argument, 0, 'c'},
@@ -356,9 +358,14 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
             return EXIT_USAGE;
     }
     if (limit < 1 || limit > 200) {
-        fprintf(stderr, "assay list: --limit: expected 1..200\n");
+        fprintf(stderr, "assay %s: --limit: expected 1..200\n", name);
         return EXIT_USAGE;
     }
+    return s_page(cli, pager, limit, cursor, all);
+}
+
+static int c_list(s_cli_t *cli, int argc, char **argv)
+{
     static const s_pager_t pager = {
         .method = "assessment.list",
         .rows_key = "assessments",
@@ -366,7 +373,7 @@ static int c_list(s_cli_t *cli, int argc, char **argv)
         .header = "ID                       VERSION  ITEMS  MAX SCORE  TITLE",
         .print_row = s_assessment_row,
     };
-    return s_page(cli, &pager, limit, cursor, all);
+    return s_list_command(cli, argc, argv, "list", &pager);
 }
 
 static void s_print_deleted(const msgpack_object *o, const char *const *ctx)
@@ -809,29 +816,6 @@ static void s_skill_row(const msgpack_object *x)
 
 static int c_skills(s_cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {{"limit", required_argument, 0, 'l'},
-                                         {"cursor", required_argument, 0, 'c'},
-                                         {"all", no_argument, 0, 'a'},
-                                         {0, 0, 0, 0}};
-    long limit = 50;
-    const char *cursor = NULL;
-    bool all = false;
-    int c;
-    optind = 0;
-    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
-        if (c == 'l')
-            limit = strtol(optarg, NULL, 10);
-        else if (c == 'c')
-            cursor = optarg;
-        else if (c == 'a')
-            all = true;
-        else
-            return EXIT_USAGE;
-    }
-    if (limit < 1 || limit > 200) {
-        fprintf(stderr, "assay skills: --limit: expected 1..200\n");
-        return EXIT_USAGE;
-    }
     static const s_pager_t pager = {
         .method = "skill.list",
         .rows_key = "skills",
@@ -839,7 +823,7 @@ static int c_skills(s_cli_t *cli, int argc, char **argv)
         .header = "SKILL                     PRIOR  LEARN FORGET  GUESS   SLIP THRESHOLD",
         .print_row = s_skill_row,
     };
-    return s_page(cli, &pager, limit, cursor, all);
+    return s_list_command(cli, argc, argv, "skills", &pager);
 }
 
 static void s_print_deleted_skill(const msgpack_object *o, const char *const *ctx)
