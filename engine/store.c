@@ -94,7 +94,9 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
         if (schema != S_SCHEMA) {
             mdb_txn_abort(txn);
             txn = NULL;
-            code = as_err_set(err, AS_INTERNAL, "%s: data schema %u, this assayd reads schema %u",
+            code = as_err_set(err, AS_INTERNAL,
+                              "%s: data schema %u, this assayd reads schema %u (written by an "
+                              "earlier assayd: start on a new directory, or move this one aside)",
                               dir, schema, S_SCHEMA);
             goto fail_set;
         }
