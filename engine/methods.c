@@ -661,16 +661,23 @@ static as_code_t s_skill_put(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
+/* The one param, an id, of a method that takes nothing else. */
+static as_code_t s_id_param(as_request_t *req, const char *name, const char **id, uint32_t *len,
+                            as_err_t *err)
+{
+    as_field_t f[] = {{.name = name}};
+    as_path_t path;
+    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    return rc ? rc : as_field_id(&f[0], id, len, &path, err);
+}
+
 static as_code_t s_skill_get(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("id")};
-    as_path_t path;
     const char *id;
     uint32_t len;
     as_skill_t sk;
-    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    as_code_t rc = s_id_param(req, "id", &id, &len, err);
     if (rc) return rc;
-    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
     if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
     as_pack_skill(&w->pk, id, len, &sk);
     return AS_OK;
@@ -720,13 +727,10 @@ static as_code_t s_skill_list(as_worker_t *w, as_request_t *req, as_err_t *err)
 
 static as_code_t s_skill_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("id")};
-    as_path_t path;
     const char *id;
     uint32_t len;
-    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    as_code_t rc = s_id_param(req, "id", &id, &len, err);
     if (rc) return rc;
-    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
     if ((rc = s_fwd_add(w, id, len, err))) return rc;
     w->fwd_op = AS_OP_SKILL_DELETE;
     return AS_OK;
@@ -734,14 +738,11 @@ static as_code_t s_skill_delete(as_worker_t *w, as_request_t *req, as_err_t *err
 
 static as_code_t s_skill_recompute(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("skill")};
-    as_path_t path;
     const char *id;
     uint32_t len;
     as_skill_t sk;
-    as_code_t rc = s_params(req, f, 1, 1, &path, err);
+    as_code_t rc = s_id_param(req, "skill", &id, &len, err);
     if (rc) return rc;
-    if ((rc = as_field_id(&f[0], &id, &len, &path, err))) return rc;
     if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
     return s_job_new(w, AS_JOB_RECOMPUTE, id, len, false, err);
 }

@@ -34,6 +34,19 @@ msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id,
     return &w->notes_pk;
 }
 
+void as_write_note_event(as_write_t *w, as_wtxn_t *txn, const char *prefix, const char *event,
+                         const char *id, size_t len)
+{
+    msgpack_packer *pk = as_write_note(w, prefix, id, len);
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "event");
+    as_pack_cstr(pk, event);
+    as_pack_cstr(pk, "id");
+    as_pack_str(pk, id, len);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+}
+
 static void s_put(as_wtxn_t *txn, as_write_t *w)
 {
     size_t src_len, blob_len;
@@ -81,14 +94,7 @@ static void s_delete(as_wtxn_t *txn, as_write_t *w)
     if (w->code) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     msgpack_pack_map(&w->reply_pk, 0);
-    msgpack_packer *pk = as_write_note(w, "assessment", id, len);
-    msgpack_pack_map(pk, 3);
-    as_pack_cstr(pk, "event");
-    as_pack_cstr(pk, "delete");
-    as_pack_cstr(pk, "id");
-    as_pack_str(pk, id, len);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_write_note_event(w, txn, "assessment", "delete", id, len);
 }
 
 /* Copies a stored response record as a submit result: every field but "answers". */

@@ -59,6 +59,10 @@ as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, c
                          uint32_t learner_len, const double *x, const uint8_t *answered,
                          as_err_t *err);
 
+/* A notification {event, id, seq} on topic "<prefix>.<id>" (a delete, a skill's put). */
+void as_write_note_event(as_write_t *w, as_wtxn_t *txn, const char *prefix, const char *event,
+                         const char *id, size_t len);
+
 /* AS_OP_SKILL_PUT and AS_OP_SKILL_DELETE (writer_tracing.c). */
 void as_write_skill_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
 void as_write_skill_delete(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);

@@ -94,14 +94,7 @@ void as_write_skill_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     if ((w->code = as_store_skill_wget(txn, id, (uint32_t)len, &sk, &w->err))) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     as_pack_skill(&w->reply_pk, id, (uint32_t)len, &sk);
-    msgpack_packer *pk = as_write_note(w, "skill", id, len);
-    msgpack_pack_map(pk, 3);
-    as_pack_cstr(pk, "event");
-    as_pack_cstr(pk, "put");
-    as_pack_cstr(pk, "id");
-    as_pack_str(pk, id, len);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_write_note_event(w, txn, "skill", "put", id, len);
 }
 
 /* args: [skill id] */
@@ -113,12 +106,5 @@ void as_write_skill_delete(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     if ((w->code = as_store_skill_delete(txn, id, (uint32_t)len, &w->err))) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     msgpack_pack_map(&w->reply_pk, 0);
-    msgpack_packer *pk = as_write_note(w, "skill", id, len);
-    msgpack_pack_map(pk, 3);
-    as_pack_cstr(pk, "event");
-    as_pack_cstr(pk, "delete");
-    as_pack_cstr(pk, "id");
-    as_pack_str(pk, id, len);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_write_note_event(w, txn, "skill", "delete", id, len);
 }
