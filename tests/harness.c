@@ -1,5 +1,6 @@
 /* harness.c — integration-test helpers (see harness.h). */
 #include "harness.h"
+#include "codec.h"
 
 #include "tjson.h"
 
@@ -196,8 +197,7 @@ int h_cleanup(h_engine_t *e)
     int bad = 0;
     char *log = h_slurp(e->log);
     /* and valgrind's (ASSAY_VALGRIND): each error is between its markers */
-    if (strstr(log, "Sanitizer") || strstr(log, "runtime error:") ||
-        strstr(log, "VGERROR-BEGIN")) {
+    if (strstr(log, "Sanitizer") || strstr(log, "runtime error:") || strstr(log, "VGERROR-BEGIN")) {
         fprintf(stderr, "assayd reported a sanitizer error (%s):\n%s\n", e->log, log);
         bad = 1;
     }
@@ -317,4 +317,59 @@ int h_recv_message(void *sock, void *buf, size_t cap, int *parts)
     }
     if (parts) *parts = n;
     return len;
+}
+
+int h_submit_many(assay_t *c, const char *assessment, int n, int learners, h_answers_fn fn,
+                  void *arg, char *err, size_t errn)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    int sent = 0, got = 0, ok = 0;
+    if (err) err[0] = '\0';
+    while (got < n) {
+        while (sent < n && sent - got < 64) {
+            char learner[24];
+            snprintf(learner, sizeof learner, "L%d", sent % learners);
+            msgpack_sbuffer_clear(&sb);
+            msgpack_pack_map(&pk, 3);
+            as_pack_cstr(&pk, "assessment");
+            as_pack_cstr(&pk, assessment);
+            as_pack_cstr(&pk, "learner");
+            as_pack_cstr(&pk, learner);
+            as_pack_cstr(&pk, "answers");
+            fn(&pk, sent, arg);
+            uint32_t id;
+            assert_int_equal(assay_send(c, "response.submit", sb.data, sb.size, &id), ASSAY_OK);
+            sent++;
+        }
+        assay_reply_t *r;
+        int rc = assay_recv(c, 30000, &r);
+        if (rc != ASSAY_OK && rc != ASSAY_EREPLY) fail_msg("submit: %s", assay_strerror(rc));
+        if (rc == ASSAY_OK)
+            ok++;
+        else if (err)
+            snprintf(err, errn, "%s: %s", assay_reply_code(r), assay_reply_message(r));
+        assay_reply_free(&r);
+        got++;
+    }
+    msgpack_sbuffer_destroy(&sb);
+    return ok;
+}
+
+assay_reply_t *h_wait_job(assay_t *c, double job)
+{
+    char params[64];
+    snprintf(params, sizeof params, "{'job':%.0f}", job);
+    for (int i = 0; i < 6000; i++) {
+        assay_reply_t *r;
+        assert_int_equal(h_call(c, "job.get", params, &r), ASSAY_OK);
+        const msgpack_object *o = assay_reply_result(r);
+        if (h_str_is(o, "state", "done") || h_str_is(o, "state", "failed")) return r;
+        assay_reply_free(&r);
+        usleep(10000);
+    }
+    fail_msg("job %.0f did not end within 60 s", job);
+    return NULL;
 }

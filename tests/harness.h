@@ -42,6 +42,16 @@ int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_
 /* The error code and message of a call expected to fail ("code: message"), into buf. */
 const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n);
 
+/* Packs the answers map of submission i (h_submit_many). */
+typedef void (*h_answers_fn)(msgpack_packer *pk, int i, void *arg);
+/* Submits n responses to assessment for learners L0..L(learners-1) in turn, 64 in flight, the
+ * answers from fn. Returns how many were stored; the last error answered ("code: message") goes
+ * to err (may be NULL). */
+int h_submit_many(assay_t *c, const char *assessment, int n, int learners, h_answers_fn fn,
+                  void *arg, char *err, size_t errn);
+/* Calls job.get until the job is done or failed (60 s at most); returns its reply. */
+assay_reply_t *h_wait_job(assay_t *c, double job);
+
 /* Stores examples/quiz.json through an admin connection; fails the test if it cannot. */
 void h_put_example(assay_t *admin);
 

@@ -71,67 +71,33 @@ static void s_scores(const msgpack_object *answers, int version, double *x, unsi
 
 static uint64_t s_rng = 2026;
 
-/* Submits n responses for learners L0..L(learners-1), 64 in flight. */
-static void s_submit_many(assay_t *c, const char *id, int n, int learners)
+/* Random answers to q1..q4 ('-' omits the item). */
+static void s_answers(msgpack_packer *pk, int i, void *arg)
 {
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int sent = 0, got = 0;
-    while (got < n) {
-        while (sent < n && sent - got < 64) {
-            char learner[16];
-            snprintf(learner, sizeof learner, "L%d", sent % learners);
-            msgpack_sbuffer_clear(&sb);
-            msgpack_pack_map(&pk, 3);
-            as_pack_cstr(&pk, "assessment");
-            as_pack_cstr(&pk, id);
-            as_pack_cstr(&pk, "learner");
-            as_pack_cstr(&pk, learner);
-            as_pack_cstr(&pk, "answers");
-            int k = 0;
-            char picks[4];
-            for (int q = 0; q < 4; q++) {
-                s_rng = s_rng * 6364136223846793005ull + 1442695040888963407ull;
-                picks[q] = "ABCD-"[(s_rng >> 33) % 5]; /* '-': omitted */
-                k += picks[q] != '-';
-            }
-            msgpack_pack_map(&pk, (size_t)k);
-            for (int q = 0; q < 4; q++)
-                if (picks[q] != '-') {
-                    char item[4] = {'q', (char)('1' + q), 0, 0}, v[2] = {picks[q], 0};
-                    as_pack_cstr(&pk, item);
-                    as_pack_cstr(&pk, v);
-                }
-            uint32_t msgid;
-            assert_int_equal(assay_send(c, "response.submit", sb.data, sb.size, &msgid), ASSAY_OK);
-            sent++;
-        }
-        assay_reply_t *r;
-        int rc = assay_recv(c, 10000, &r);
-        if (rc) fail_msg("submit: %s", r ? assay_reply_message(r) : assay_strerror(rc));
-        assay_reply_free(&r);
-        got++;
+    (void)i;
+    (void)arg;
+    int k = 0;
+    char picks[4];
+    for (int q = 0; q < 4; q++) {
+        s_rng = s_rng * 6364136223846793005ull + 1442695040888963407ull;
+        picks[q] = "ABCD-"[(s_rng >> 33) % 5];
+        k += picks[q] != '-';
     }
-    msgpack_sbuffer_destroy(&sb);
+    msgpack_pack_map(pk, (size_t)k);
+    for (int q = 0; q < 4; q++)
+        if (picks[q] != '-') {
+            char item[4] = {'q', (char)('1' + q), 0, 0}, v[2] = {picks[q], 0};
+            as_pack_cstr(pk, item);
+            as_pack_cstr(pk, v);
+        }
 }
 
-/* Calls job.get until the job ends (or 60 s pass); returns its reply. */
-static assay_reply_t *s_wait(assay_t *c, double job)
+/* Submits n responses for learners L0..L(learners-1), every one stored. */
+static void s_submit_many(assay_t *c, const char *id, int n, int learners)
 {
-    char params[64];
-    snprintf(params, sizeof params, "{'job':%.0f}", job);
-    for (int i = 0; i < 6000; i++) {
-        assay_reply_t *r;
-        assert_int_equal(h_call(c, "job.get", params, &r), ASSAY_OK);
-        const msgpack_object *o = assay_reply_result(r);
-        if (h_str_is(o, "state", "done") || h_str_is(o, "state", "failed")) return r;
-        assay_reply_free(&r);
-        usleep(10000);
-    }
-    fail_msg("job %.0f did not end within 60 s", job);
-    return NULL;
+    char err[512];
+    int stored = h_submit_many(c, id, n, learners, s_answers, NULL, err, sizeof err);
+    if (stored != n) fail_msg("submit: %s", err);
 }
 
 /* Waits until the job is running (it is polled every millisecond). */
@@ -278,7 +244,7 @@ static void a_regrade_rescores_every_response_and_rebuilds_the_report(void **sta
         changing += before.score[i] != before.want[i];
     assert_true(changing > 0 && changing < before.n);
     s_put(a, "rg", 2);
-    assay_reply_t *r = s_wait(a, s_regrade(a, "rg", false));
+    assay_reply_t *r = h_wait_job(a, s_regrade(a, "rg", false));
     const msgpack_object *o = assay_reply_result(r), *res = assay_map_get(o, "result");
     assert_true(h_str_is(o, "state", "done"));
     assert_int_equal((uint64_t)h_num(assay_map_get(o, "progress"), "done"), 2500);
@@ -306,7 +272,7 @@ static void a_dry_run_lists_the_first_changes_and_writes_nothing(void **state)
     static s_stored_t st;
     s_read_all(a, "dry", 2, &st);
     s_put(a, "dry", 2);
-    assay_reply_t *r = s_wait(a, s_regrade(a, "dry", true));
+    assay_reply_t *r = h_wait_job(a, s_regrade(a, "dry", true));
     const msgpack_object *o = assay_reply_result(r), *res = assay_map_get(o, "result");
     assert_true(h_str_is(o, "state", "done"));
     assert_true(assay_map_get(o, "dry_run")->via.boolean);
@@ -345,7 +311,7 @@ static void submissions_during_a_regrade_are_counted_once(void **state)
     s_put(a, "race", 2);
     double job = s_regrade(a, "race", false);
     s_submit_many(a, "race", 600, 150); /* while the job runs: new latest attempts */
-    assay_reply_t *r = s_wait(a, job);
+    assay_reply_t *r = h_wait_job(a, job);
     assert_true(h_str_is(assay_reply_result(r), "state", "done"));
     assay_reply_free(&r);
     static s_stored_t st;
@@ -368,7 +334,7 @@ static void replacing_the_assessment_during_a_regrade_fails_the_job(void **state
     double job = s_regrade(a, "moved", false);
     s_wait_running(a, job);
     s_put(a, "moved", 1); /* version 3 */
-    assay_reply_t *r = s_wait(a, job);
+    assay_reply_t *r = h_wait_job(a, job);
     const msgpack_object *o = assay_reply_result(r);
     assert_true(h_str_is(o, "state", "failed"));
     assert_true(h_str_is(o, "error",
@@ -377,7 +343,7 @@ static void replacing_the_assessment_during_a_regrade_fails_the_job(void **state
     assert_null(assay_map_get(o, "result"));
     assay_reply_free(&r);
     /* regrading again brings everything to version 3 */
-    r = s_wait(a, s_regrade(a, "moved", false));
+    r = h_wait_job(a, s_regrade(a, "moved", false));
     assert_true(h_str_is(assay_reply_result(r), "state", "done"));
     assay_reply_free(&r);
     static s_stored_t st;
@@ -404,7 +370,7 @@ static void a_job_interrupted_by_a_crash_runs_again_at_the_next_start(void **sta
     h_kill(&e);
     h_restart(&e);
     a = h_connect(&e, true);
-    assay_reply_t *r = s_wait(a, job);
+    assay_reply_t *r = h_wait_job(a, job);
     assert_true(h_str_is(assay_reply_result(r), "state", "done"));
     assert_int_equal((uint64_t)h_num(assay_map_get(assay_reply_result(r), "progress"), "done"),
                      4000);
@@ -448,7 +414,7 @@ static void job_and_score_notifications_follow_a_regrade(void **state)
     assert_int_equal(assay_sub_subscribe(sub, "score.note"), ASSAY_OK);
     usleep(300000); /* the subscription reaches the engine */
     double job = s_regrade(a, "note", false);
-    r = s_wait(a, job);
+    r = h_wait_job(a, job);
     assay_reply_free(&r);
     s_note_t got[8];
     int n = 0;
@@ -515,7 +481,7 @@ static void jobs_are_listed_in_order_with_cursors(void **state)
     assay_t *a = h_connect(&s_e, true);
     s_put(a, "listed", 1);
     double first = s_regrade(a, "listed", true), second = s_regrade(a, "listed", true);
-    assay_reply_t *r = s_wait(a, second);
+    assay_reply_t *r = h_wait_job(a, second);
     assay_reply_free(&r);
     assert_int_equal(h_call(a, "job.list", "{'limit':1}", &r), ASSAY_OK);
     const msgpack_object *o = assay_reply_result(r);

@@ -23,45 +23,21 @@
 
 static char s_err[4096];
 
-/* Submits n responses (64 in flight); returns how many were stored, the last error in err. */
+/* A long answer, so that the records take some room. */
+static void s_answers(msgpack_packer *pk, int i, void *arg)
+{
+    (void)i;
+    (void)arg;
+    msgpack_pack_map(pk, 1);
+    as_pack_cstr(pk, "capital");
+    as_pack_cstr(pk, "a fairly long answer to make the records take some room");
+}
+
+/* Submits n responses of n learners; returns how many were stored, the last error in err. */
 static int s_fill(const h_engine_t *e, int n, char *err, size_t errn)
 {
     assay_t *c = h_connect(e, false);
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int sent = 0, got = 0, ok = 0;
-    err[0] = '\0';
-    while (got < n) {
-        while (sent < n && sent - got < 64) {
-            char learner[24];
-            snprintf(learner, sizeof learner, "learner-%d", sent);
-            msgpack_sbuffer_clear(&sb);
-            msgpack_pack_map(&pk, 3);
-            as_pack_cstr(&pk, "assessment");
-            as_pack_cstr(&pk, "quiz-demo");
-            as_pack_cstr(&pk, "learner");
-            as_pack_cstr(&pk, learner);
-            as_pack_cstr(&pk, "answers");
-            msgpack_pack_map(&pk, 1);
-            as_pack_cstr(&pk, "capital");
-            as_pack_cstr(&pk, "a fairly long answer to make the records take some room");
-            uint32_t id;
-            assert_int_equal(assay_send(c, "response.submit", sb.data, sb.size, &id), ASSAY_OK);
-            sent++;
-        }
-        assay_reply_t *r;
-        int rc = assay_recv(c, 30000, &r);
-        assert_true(rc == ASSAY_OK || rc == ASSAY_EREPLY);
-        if (rc == ASSAY_OK)
-            ok++;
-        else
-            snprintf(err, errn, "%s: %s", assay_reply_code(r), assay_reply_message(r));
-        assay_reply_free(&r);
-        got++;
-    }
-    msgpack_sbuffer_destroy(&sb);
+    int ok = h_submit_many(c, "quiz-demo", n, n, s_answers, NULL, err, errn);
     assay_close(&c);
     return ok;
 }

@@ -249,59 +249,26 @@ static void s_replay_kt(assay_t *c, const as_bkt_params_t *p1, s_model_t *k1, in
 
 static uint64_t s_rng = 77;
 
-/* n submissions to "kt" for learners L0..L(learners-1), 64 in flight. */
-static void s_submit_many(assay_t *c, int n, int learners)
+/* Random answers to q1 and q2. */
+static void s_answers(msgpack_packer *pk, int i, void *arg)
 {
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    int sent = 0, got = 0;
-    while (got < n) {
-        while (sent < n && sent - got < 64) {
-            char learner[16];
-            snprintf(learner, sizeof learner, "L%d", sent % learners);
-            msgpack_sbuffer_clear(&sb);
-            msgpack_pack_map(&pk, 3);
-            as_pack_cstr(&pk, "assessment");
-            as_pack_cstr(&pk, "kt");
-            as_pack_cstr(&pk, "learner");
-            as_pack_cstr(&pk, learner);
-            as_pack_cstr(&pk, "answers");
-            msgpack_pack_map(&pk, 2);
-            for (int q = 0; q < 2; q++) {
-                s_rng = s_rng * 6364136223846793005ull + 1442695040888963407ull;
-                char v[2] = {"ABCD"[(s_rng >> 33) % 4], 0};
-                as_pack_cstr(&pk, q ? "q2" : "q1");
-                as_pack_cstr(&pk, v);
-            }
-            uint32_t id;
-            assert_int_equal(assay_send(c, "response.submit", sb.data, sb.size, &id), ASSAY_OK);
-            sent++;
-        }
-        assay_reply_t *r;
-        int rc = assay_recv(c, 10000, &r);
-        if (rc) fail_msg("submit: %s", r ? assay_reply_message(r) : assay_strerror(rc));
-        assay_reply_free(&r);
-        got++;
+    (void)i;
+    (void)arg;
+    msgpack_pack_map(pk, 2);
+    for (int q = 0; q < 2; q++) {
+        s_rng = s_rng * 6364136223846793005ull + 1442695040888963407ull;
+        char v[2] = {"ABCD"[(s_rng >> 33) % 4], 0};
+        as_pack_cstr(pk, q ? "q2" : "q1");
+        as_pack_cstr(pk, v);
     }
-    msgpack_sbuffer_destroy(&sb);
 }
 
-static assay_reply_t *s_wait(assay_t *c, double job)
+/* n submissions to "kt" for learners L0..L(learners-1), every one stored. */
+static void s_submit_many(assay_t *c, int n, int learners)
 {
-    char params[64];
-    snprintf(params, sizeof params, "{'job':%.0f}", job);
-    for (int i = 0; i < 6000; i++) {
-        assay_reply_t *r;
-        assert_int_equal(h_call(c, "job.get", params, &r), ASSAY_OK);
-        const msgpack_object *o = assay_reply_result(r);
-        if (h_str_is(o, "state", "done") || h_str_is(o, "state", "failed")) return r;
-        assay_reply_free(&r);
-        usleep(10000);
-    }
-    fail_msg("job %.0f did not end", job);
-    return NULL;
+    char err[512];
+    if (h_submit_many(c, "kt", n, learners, s_answers, NULL, err, sizeof err) != n)
+        fail_msg("submit: %s", err);
 }
 
 static void recompute_after_a_parameter_change_equals_a_fresh_replay(void **state)
@@ -324,7 +291,7 @@ static void recompute_after_a_parameter_change_equals_a_fresh_replay(void **stat
     assert_true(h_str_is(assay_reply_result(r), "skill", "k1"));
     assay_reply_free(&r);
     s_submit_many(a, 300, 40); /* while it runs: replayed into the new states too */
-    r = s_wait(a, job);
+    r = h_wait_job(a, job);
     assert_true(h_str_is(assay_reply_result(r), "state", "done"));
     assay_reply_free(&r);
     s_model_t want[40];

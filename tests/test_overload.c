@@ -28,7 +28,7 @@
 #else
 #define S_RSS_BOUND_KB (64 * 1024) /* the engine's resident memory during the flood */
 #endif
-#define S_LATENCY_MS   2000         /* a well-behaved client's slowest answer during it */
+#define S_LATENCY_MS 2000 /* a well-behaved client's slowest answer during it */
 
 static h_engine_t s_e;
 static void *s_ctx;

@@ -527,8 +527,7 @@ static void every_size_limit_is_enforced_with_its_message(void **state)
     /* ids: 64 bytes; titles: 1,024 */
     t.n = 0;
     s_add(&t, "{'id':'%065d','items':[]}", 0);
-    s_expect_error(s_compile_def(t.p),
-                   "id: expected 1 to 64 characters of A-Z a-z 0-9 . _ : -");
+    s_expect_error(s_compile_def(t.p), "id: expected 1 to 64 characters of A-Z a-z 0-9 . _ : -");
     t.n = 0;
     s_add(&t, "{'id':'t','title':'%01025d','items':[]}", 0);
     s_expect_error(s_compile_def(t.p), "title: longer than 1024 bytes");
