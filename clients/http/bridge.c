@@ -92,8 +92,7 @@ static void *s_run(void *arg)
     void *eng = s_connect(target, false);
     void *adm = s_connect(ah_cfg.endpoint && ah_cfg.admin_endpoint ? ah_cfg.admin_endpoint : target,
                           !ah_cfg.endpoint);
-    uint32_t next = 1;
-    int64_t last_sweep = s_now_ms();
+    uint32_t next = 1, oldest = 1; /* ids below `oldest` are all answered */
     while (!s_stop) {
         zmq_pollitem_t items[3] = {
             {pull, 0, ZMQ_POLLIN, 0}, {eng, 0, ZMQ_POLLIN, 0}, {adm, 0, ZMQ_POLLIN, 0}};
@@ -176,17 +175,19 @@ static void *s_run(void *arg)
                 zmq_msg_close(&m);
             }
         }
-        /* requests the engine has not answered in time */
+        /* requests the engine has not answered in time: every request has the same timeout,
+         * so deadlines grow with the msgid and only the oldest ids need looking at */
         int64_t now = s_now_ms();
-        if (now - last_sweep >= 10 && s_n_pending) {
-            last_sweep = now;
-            for (size_t i = 0; i < S_SLOTS; i++)
-                if (s_pending[i].msgid && s_pending[i].deadline_ms <= now) {
-                    ah_call_t *call = s_pending[i].call;
-                    s_pending[i].msgid = 0;
-                    s_n_pending--;
-                    s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
-                }
+        while (oldest != next) {
+            s_slot_t *p = &s_pending[oldest % S_SLOTS];
+            if (oldest && p->msgid == oldest) {
+                if (p->deadline_ms > now) break;
+                ah_call_t *call = p->call;
+                p->msgid = 0;
+                s_n_pending--;
+                s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
+            }
+            oldest++; /* answered, timed out, or an id never given */
         }
     }
     /* stopping: every request still waiting is answered */
