@@ -55,10 +55,10 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
     /* full: LMDB's default, every commit fsyncs; periodic and none: the writer or shutdown
      * flushes (as_store_sync) */
-    unsigned flags = MDB_NORDAHEAD | MDB_WRITEMAP | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
+    unsigned flags = MDB_NORDAHEAD | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
     if ((rc = mdb_env_open(self->env, dir, flags, 0600))) goto fail;
-    /* MDB_WRITEMAP writes through the map: a page the filesystem cannot allocate later would be
-     * SIGBUS, not an error. So the map's disk space is reserved now (and at each growth). */
+    /* The map's disk space is reserved now (and at each growth): a full disk shows as one clear
+     * error when the map must grow, never as a commit failing half way through a batch. */
     if ((code = s_reserve(self, map_size, err))) goto fail_set;
     int dead = 0;
     mdb_reader_check(self->env, &dead);
