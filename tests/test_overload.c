@@ -29,6 +29,13 @@
 #define S_RSS_BOUND_KB (64 * 1024) /* the engine's resident memory during the flood */
 #endif
 #define S_LATENCY_MS 2000 /* a well-behaved client's slowest answer during it */
+/* Of its 200 requests, how many must be answered (the rest may be `overloaded`, promptly): under
+ * ThreadSanitizer the engine is 5-15 times slower and its queues fill more often. */
+#ifdef __SANITIZE_THREAD__
+#define S_MIN_ANSWERED 100
+#else
+#define S_MIN_ANSWERED 150
+#endif
 
 static h_engine_t s_e;
 static void *s_ctx;
@@ -129,7 +136,7 @@ static void a_flood_of_unread_requests_keeps_memory_bounded_and_others_served(vo
            rss_before, s_max_rss, answered, overloaded, worst);
     assert_true(s_max_rss < S_RSS_BOUND_KB);
     assert_true(worst < S_LATENCY_MS);
-    assert_true(answered >= 150);
+    assert_true(answered >= S_MIN_ANSWERED);
     /* the replies nobody read were dropped and counted, and the engine serves on */
     assay_reply_t *r;
     assert_int_equal(h_call(c, "stats", "{}", &r), ASSAY_OK);
