@@ -1215,14 +1215,14 @@ static const s_cmd_t s_cmds[] = {
     {"replay",
      "FILE [--inflight N] [--limit N] [--prior P --learn L --forget F --guess G --slip S]",
      "replay a real answer stream, then summarise mastery per skill",
-     "Replays an ASSISTments file (../shared/data: the assist2009 long CSV, or the assist2015\n"
+     "Replays an ASSISTments file (data/ of the repository: the assist2009 long CSV, or the assist2015\n"
      "lists; gzip or plain) through the engine: one skill and one single-item assessment per\n"
      "skill (skill-<id>, with the parameters given, default prior 0.3, learn 0.1, forget 0, guess\n"
      "0.2, slip 0.1), each learner's answers submitted in order, --inflight learners at a time\n"
      "(default 256), with a progress bar (rate and ETA). Then prints per skill the learners, "
      "their\n"
      "mean mastery and the share who mastered it. Needs the admin socket.\n"
-     "Example: assay replay ../shared/data/assist2009/builder_train_long.csv.gz\n",
+     "Example: assay replay data/assist2009/builder_train_long.csv.gz\n",
      1, 16, c_replay, true},
     {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
      "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"

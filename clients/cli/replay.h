@@ -1,7 +1,7 @@
 /* replay.h — replaying a real answer stream through the engine (`assay replay`,
  * `assay-bench replay`).
  *
- * Formats (../shared/data, gzip or plain, recognised by their header):
+ * Formats (data/ of the repository, gzip or plain, recognised by their header):
  *   assist2009 long CSV   student,seq,skill_id,correct        one answer per row, any order
  *   assist2015 lists      fold,uid,concepts,responses[,...]    one learner per row, in order
  * Each skill k becomes a skill "skill-<k>" (BKT parameters: given or default) and a single-item

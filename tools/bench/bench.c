@@ -320,7 +320,7 @@ static void s_usage(FILE *out)
         "  --no-batch       skip the score_batch measurements\n"
         "  -h, --help       this help\n"
         "\n"
-        "replay: submits a real answer stream (the ASSISTments 2009 long CSV of ../shared/data,\n"
+        "replay: submits a real answer stream (the ASSISTments 2009 long CSV of data/assist2009,\n"
         "gzip or plain) in (student, seq) order, one single-item assessment per skill, up to\n"
         "--inflight learners at a time (default 256) with one request each, with a progress bar;\n"
         "--limit N replays the first N answers. Prints answers/s.\n"
