@@ -81,17 +81,17 @@ static void tables_are_read_in_place_and_survive_reopen(void **state)
     s_put(st, "quiz", "Quiz");
     as_store_destroy(&st);
     assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
-    as_reader_t rd;
+    as_reader_t *rd;
     as_table_t t;
-    assert_int_equal(as_reader_init(&rd, st, &err), AS_OK);
-    assert_int_equal(as_reader_begin(&rd, &err), AS_OK);
-    assert_int_equal(as_store_table(&rd, "quiz", 4, &t, &err), AS_OK);
+    assert_int_equal(as_reader_new(st, &rd, &err), AS_OK);
+    assert_int_equal(as_reader_begin(rd, &err), AS_OK);
+    assert_int_equal(as_store_table(rd, "quiz", 4, &t, &err), AS_OK);
     assert_int_equal(t.hdr.version, 1);
     assert_int_equal(t.hdr.n_items, 1);
     assert_memory_equal(as_table_str(&t, t.hdr.title_off), "Quiz", 4);
-    assert_int_equal(as_store_table(&rd, "nope", 4, &t, &err), AS_NOT_FOUND);
-    as_reader_end(&rd);
-    as_reader_close(&rd);
+    assert_int_equal(as_store_table(rd, "nope", 4, &t, &err), AS_NOT_FOUND);
+    as_reader_end(rd);
+    as_reader_destroy(&rd);
     as_store_destroy(&st);
 }
 
@@ -114,24 +114,24 @@ static void list_pages_follow_id_order_from_a_cursor(void **state)
     const char *ids[] = {"c", "a", "e", "b", "d"};
     for (int i = 0; i < 5; i++)
         s_put(st, ids[i], "x");
-    as_reader_t rd;
-    as_reader_init(&rd, st, &err);
-    as_reader_begin(&rd, &err);
+    as_reader_t *rd;
+    as_reader_new(st, &rd, &err);
+    as_reader_begin(rd, &err);
     s_rows_t rows = {0};
     size_t total;
     bool more;
-    assert_int_equal(as_store_list(&rd, NULL, 0, 2, s_row, &rows, &total, &more, &err), AS_OK);
+    assert_int_equal(as_store_list(rd, NULL, 0, 2, s_row, &rows, &total, &more, &err), AS_OK);
     assert_int_equal(total, 5);
     assert_true(more);
     assert_int_equal(rows.n, 2);
     assert_string_equal(rows.ids[0], "a");
     assert_string_equal(rows.ids[1], "b");
     rows.n = 0;
-    assert_int_equal(as_store_list(&rd, "d", 1, 2, s_row, &rows, &total, &more, &err), AS_OK);
+    assert_int_equal(as_store_list(rd, "d", 1, 2, s_row, &rows, &total, &more, &err), AS_OK);
     assert_false(more);
     assert_int_equal(rows.n, 1);
     assert_string_equal(rows.ids[0], "e");
-    as_reader_close(&rd);
+    as_reader_destroy(&rd);
     as_store_destroy(&st);
 }
 

@@ -48,7 +48,7 @@ static as_code_t s_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_tabl
     const char *id;
     uint32_t len;
     as_code_t rc = as_field_id(f, &id, &len, path, err);
-    return rc ? rc : as_store_table(&w->rd, id, len, t, err);
+    return rc ? rc : as_store_table(w->rd, id, len, t, err);
 }
 
 static void s_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint32_t len)
@@ -84,7 +84,7 @@ static as_code_t s_put(as_worker_t *w, as_request_t *req, as_err_t *err)
     size_t len = (size_t)(end.p - req->params.p); /* the definition as submitted */
     if ((rc = as_table_compile(req->params.p, len, &c, err))) return rc;
     as_table_t t;
-    if (!(rc = as_table_open(c.blob, c.size, &t, err))) rc = as_store_skills_check(&w->rd, &t, err);
+    if (!(rc = as_table_open(c.blob, c.size, &t, err))) rc = as_store_skills_check(w->rd, &t, err);
     if (rc) {
         free(c.blob);
         return rc;
@@ -128,7 +128,7 @@ static as_code_t s_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_mp_str(&idv, &id, &id_len);
     const void *src;
     size_t src_len;
-    if ((rc = as_store_source(&w->rd, id, id_len, &src, &src_len, err))) return rc;
+    if ((rc = as_store_source(w->rd, id, id_len, &src, &src_len, err))) return rc;
     /* The definition as submitted, plus version and max_score: a new map header, then the
      * stored entries verbatim (the compiler rejects any other top-level field). */
     as_mp_t r;
@@ -260,7 +260,7 @@ static as_code_t s_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     s_list_ctx_t ctx = {.pk = &w->pk};
     size_t total;
     bool more;
-    if ((rc = as_store_list(&w->rd, after, after_len, limit, s_list_row, &ctx, &total, &more, err)))
+    if ((rc = as_store_list(w->rd, after, after_len, limit, s_list_row, &ctx, &total, &more, err)))
         return rc;
     s_array_patch(w, at, ctx.rows);
     as_pack_cstr(&w->pk, "next_cursor");
@@ -454,7 +454,7 @@ static as_code_t s_response_get(as_worker_t *w, as_request_t *req, as_err_t *err
     as_code_t rc = s_params(req, f, 1, 1, &path, err);
     if (rc) return rc;
     if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
-    if ((rc = as_store_response_get(&w->rd, rid, &rec, &len, err))) return rc;
+    if ((rc = as_store_response_get(w->rd, rid, &rec, &len, err))) return rc;
     as_pack_raw(&w->pk, rec, len); /* stored as the result is shaped: no re-encoding */
     return AS_OK;
 }
@@ -495,7 +495,7 @@ static as_code_t s_response_list(as_worker_t *w, as_request_t *req, as_err_t *er
     s_rlist_ctx_t ctx = {.pk = &w->pk};
     uint64_t total;
     bool more;
-    if ((rc = as_store_response_list(&w->rd, id, id_len, learner, learner_len, after, limit,
+    if ((rc = as_store_response_list(w->rd, id, id_len, learner, learner_len, after, limit,
                                      s_rlist_row, &ctx, &total, &more, err)))
         return rc;
     s_array_patch(w, at, ctx.rows);
@@ -516,7 +516,7 @@ static as_code_t s_report(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_stats_sums_t *sums;
     as_total_count_t *totals;
     size_t n_totals;
-    if ((rc = as_store_stats_read(&w->rd, &t, &sums, &totals, &n_totals, err))) return rc;
+    if ((rc = as_store_stats_read(w->rd, &t, &sums, &totals, &n_totals, err))) return rc;
     uint32_t k = t.hdr.n_items;
     const char **ids = malloc(k * sizeof *ids);
     uint32_t *lens = malloc(k * sizeof *lens);
@@ -589,7 +589,7 @@ static as_code_t s_job_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_code_t rc = s_params(req, f, 1, 1, &path, err);
     if (rc) return rc;
     if ((rc = as_field_u64(&f[0], &id, &path, err))) return rc;
-    if ((rc = as_store_job_get(&w->rd, id, &job, err))) return rc;
+    if ((rc = as_store_job_get(w->rd, id, &job, err))) return rc;
     as_job_pack(&w->pk, &job, 0);
     return AS_OK;
 }
@@ -624,7 +624,7 @@ static as_code_t s_job_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     s_jlist_ctx_t ctx = {.pk = &w->pk};
     uint64_t total;
     bool more;
-    if ((rc = as_store_job_list(&w->rd, after, limit, s_jlist_row, &ctx, &total, &more, err)))
+    if ((rc = as_store_job_list(w->rd, after, limit, s_jlist_row, &ctx, &total, &more, err)))
         return rc;
     s_array_patch(w, at, ctx.rows);
     s_pack_id_cursor(&w->pk, more, ctx.last);
@@ -678,7 +678,7 @@ static as_code_t s_skill_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_skill_t sk;
     as_code_t rc = s_id_param(req, "id", &id, &len, err);
     if (rc) return rc;
-    if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
+    if ((rc = as_store_skill_get(w->rd, id, len, &sk, err))) return rc;
     as_pack_skill(&w->pk, id, len, &sk);
     return AS_OK;
 }
@@ -711,7 +711,7 @@ static as_code_t s_skill_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     s_slist_ctx_t ctx = {.pk = &w->pk};
     uint64_t total;
     bool more;
-    if ((rc = as_store_skill_list(&w->rd, after, after_len, limit, s_slist_row, &ctx, &total, &more,
+    if ((rc = as_store_skill_list(w->rd, after, after_len, limit, s_slist_row, &ctx, &total, &more,
                                   err)))
         return rc;
     s_array_patch(w, at, ctx.rows);
@@ -743,7 +743,7 @@ static as_code_t s_skill_recompute(as_worker_t *w, as_request_t *req, as_err_t *
     as_skill_t sk;
     as_code_t rc = s_id_param(req, "skill", &id, &len, err);
     if (rc) return rc;
-    if ((rc = as_store_skill_get(&w->rd, id, len, &sk, err))) return rc;
+    if ((rc = as_store_skill_get(w->rd, id, len, &sk, err))) return rc;
     return s_job_new(w, AS_JOB_RECOMPUTE, id, len, false, err);
 }
 
@@ -780,8 +780,8 @@ static as_code_t s_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err)
         as_skill_t sk;
         as_mastery_t m;
         if ((rc = as_field_id(&f[1], &skill, &slen, &path, err))) return rc;
-        if ((rc = as_store_skill_get(&w->rd, skill, slen, &sk, err))) return rc;
-        if ((rc = as_store_mastery_get(&w->rd, learner, llen, skill, slen, &sk, &m, err)))
+        if ((rc = as_store_skill_get(w->rd, skill, slen, &sk, err))) return rc;
+        if ((rc = as_store_mastery_get(w->rd, learner, llen, skill, slen, &sk, &m, err)))
             return rc;
         msgpack_pack_map(pk, 1);
         as_pack_str(pk, skill, slen);
@@ -793,7 +793,7 @@ static as_code_t s_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     static const uint8_t m32[5] = {0xdf, 0, 0, 0, 0};
     as_pack_raw(pk, m32, 5);
     s_mlist_ctx_t ctx = {.pk = pk};
-    if ((rc = as_store_mastery_list(&w->rd, learner, llen, s_mlist_row, &ctx, err))) return rc;
+    if ((rc = as_store_mastery_list(w->rd, learner, llen, s_mlist_row, &ctx, err))) return rc;
     s_array_patch(w, at, ctx.n);
     return AS_OK;
 }

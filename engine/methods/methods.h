@@ -61,7 +61,7 @@ struct as_worker {
     as_engine_t *engine;
     int index;
     as_tstat_t *stats;
-    as_reader_t rd;
+    as_reader_t *rd;
     as_scorer_t *scorer;
     double *item_scores; /* AS_MAX_ITEMS */
     msgpack_sbuffer sb;

@@ -24,7 +24,7 @@
 typedef struct {
     as_engine_t *e;
     void *in, *to_writer;
-    as_reader_t rd;
+    as_reader_t *rd;
     as_scorer_t *scorer;
     double *x;          /* AS_MAX_ITEMS */
     msgpack_sbuffer sb; /* the step being built */
@@ -98,10 +98,10 @@ static void s_head(s_jobs_t *j, as_job_step_t step, uint64_t id, uint32_t n)
 /* The job as committed. */
 static as_code_t s_reload(s_jobs_t *j, as_job_t *job, as_err_t *err)
 {
-    as_code_t rc = as_reader_begin(&j->rd, err);
+    as_code_t rc = as_reader_begin(j->rd, err);
     if (rc) return rc;
-    rc = as_store_job_get(&j->rd, job->id, job, err);
-    as_reader_end(&j->rd);
+    rc = as_store_job_get(j->rd, job->id, job, err);
+    as_reader_end(j->rd);
     return rc;
 }
 
@@ -177,13 +177,13 @@ static as_code_t s_regrade_chunk(s_jobs_t *j, const as_job_t *job, uint64_t afte
                                  as_err_t *err)
 {
     as_table_t t;
-    if (as_store_table(&j->rd, job->assessment, job->assessment_len, &t, err) != AS_OK ||
+    if (as_store_table(j->rd, job->assessment, job->assessment_len, &t, err) != AS_OK ||
         t.hdr.version != job->version)
         return AS_OK;
     c->t = &t;
     uint64_t total;
     bool more;
-    as_code_t rc = as_store_response_list(&j->rd, job->assessment, job->assessment_len, NULL, 0,
+    as_code_t rc = as_store_response_list(j->rd, job->assessment, job->assessment_len, NULL, 0,
                                           after, S_CHUNK, s_regrade_one, c, &total, &more, err);
     c->t = NULL;
     return rc;
@@ -204,7 +204,7 @@ static void s_recompute_one(void *arg, uint64_t rid, const char *a, uint32_t ale
     c->scanned++;
     c->last = rid;
     /* an assessment deleted since, or none of whose items names the skill: no evidence */
-    if (as_store_table(&j->rd, a, alen, &t, &ignored)) return;
+    if (as_store_table(j->rd, a, alen, &t, &ignored)) return;
     bool names = false;
     for (uint32_t i = 0; i < t.hdr.n_items && !names; i++) {
         as_titem_t it;
@@ -216,7 +216,7 @@ static void s_recompute_one(void *arg, uint64_t rid, const char *a, uint32_t ale
         }
     }
     if (!names) return;
-    if ((c->rc = as_store_response_get(&j->rd, rid, &rec, &len, c->err))) return;
+    if ((c->rc = as_store_response_get(j->rd, rid, &rec, &len, c->err))) return;
     if (!s_score_record(c, &t, rec, len, &r)) return;
     const uint8_t *answered = as_scorer_answered(j->scorer);
     uint8_t obs[AS_MAX_ITEMS];
@@ -246,7 +246,7 @@ static void s_recompute_one(void *arg, uint64_t rid, const char *a, uint32_t ale
 static as_code_t s_recompute_chunk(s_jobs_t *j, const as_job_t *job, uint64_t after, s_chunk_t *c,
                                    as_err_t *err)
 {
-    return as_store_rids_scan(&j->rd, after, S_CHUNK, s_recompute_one, c, err);
+    return as_store_rids_scan(j->rd, after, S_CHUNK, s_recompute_one, c, err);
 }
 
 /* Builds the next chunk after response `after` into j->sb: [AS_STEP_CHUNK, job, publish,
@@ -256,12 +256,12 @@ static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after
 {
     *scanned = 0;
     msgpack_sbuffer_clear(&j->eb);
-    as_code_t rc = as_reader_begin(&j->rd, err);
+    as_code_t rc = as_reader_begin(j->rd, err);
     if (rc) return rc;
     s_chunk_t c = {.j = j, .job = job, .err = err, .last = *after};
     rc = job->kind == AS_JOB_REGRADE ? s_regrade_chunk(j, job, *after, &c, err)
                                      : s_recompute_chunk(j, job, *after, &c, err);
-    as_reader_end(&j->rd);
+    as_reader_end(j->rd);
     if (!rc) rc = c.rc;
     if (rc) return rc;
     s_head(j, AS_STEP_CHUNK, job->id, 6);
@@ -347,10 +347,10 @@ static void s_run(s_jobs_t *j, as_job_t *job)
 /* The next job to run: AS_OK, AS_NOT_FOUND, or an error. */
 static as_code_t s_next(s_jobs_t *j, as_job_t *job, as_err_t *err)
 {
-    as_code_t rc = as_reader_begin(&j->rd, err);
+    as_code_t rc = as_reader_begin(j->rd, err);
     if (rc) return rc;
-    rc = as_store_job_next(&j->rd, job, err);
-    as_reader_end(&j->rd);
+    rc = as_store_job_next(j->rd, job, err);
+    as_reader_end(j->rd);
     return rc;
 }
 
@@ -367,7 +367,7 @@ void *as_jobs_run(void *arg)
     msgpack_packer_init(&j.pk, &j.sb, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&j.eb);
     msgpack_packer_init(&j.epk, &j.eb, msgpack_sbuffer_write);
-    if (!j.to_writer || !j.scorer || !j.x || as_reader_init(&j.rd, e->store, &err)) {
+    if (!j.to_writer || !j.scorer || !j.x || as_reader_new(e->store, &j.rd, &err)) {
         as_engine_fatal(e, "job thread: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
@@ -402,7 +402,7 @@ void *as_jobs_run(void *arg)
 done:
     if (j.to_writer) zmq_close(j.to_writer);
     zmq_close(e->jobs_in);
-    if (j.rd.txn) as_reader_close(&j.rd);
+    as_reader_destroy(&j.rd);
     as_scorer_destroy(&j.scorer);
     free(j.x);
     msgpack_sbuffer_destroy(&j.sb);

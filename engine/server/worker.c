@@ -35,7 +35,7 @@ as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_
     msgpack_sbuffer_init(&w->fwd_sb);
     msgpack_packer_init(&w->fwd_pk, &w->fwd_sb, msgpack_sbuffer_write);
     msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
-    if (!w->scorer || !w->item_scores || as_reader_init(&w->rd, e->store, &err)) goto fail;
+    if (!w->scorer || !w->item_scores || as_reader_new(e->store, &w->rd, &err)) goto fail;
     if (with_sockets) {
         w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
         w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
@@ -52,7 +52,7 @@ fail:
     if (w->from_broker) zmq_close(w->from_broker);
     if (w->to_broker) zmq_close(w->to_broker);
     if (w->to_writer) zmq_close(w->to_writer);
-    if (w->rd.txn) as_reader_close(&w->rd);
+    as_reader_destroy(&w->rd);
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
     msgpack_sbuffer_destroy(&w->sb);
@@ -68,7 +68,7 @@ void as_worker_destroy(as_worker_t **w_p)
     if (w->from_broker) zmq_close(w->from_broker);
     if (w->to_broker) zmq_close(w->to_broker);
     if (w->to_writer) zmq_close(w->to_writer);
-    as_reader_close(&w->rd);
+    as_reader_destroy(&w->rd);
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
     msgpack_sbuffer_destroy(&w->sb);
@@ -100,11 +100,11 @@ int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len
         }
     }
     if (!rc) {
-        rc = as_reader_begin(&w->rd, &err);
+        rc = as_reader_begin(w->rd, &err);
         if (!rc) {
             as_response_ok(&w->pk, req.msgid);
             rc = as_methods[m].fn(w, &req, &err);
-            as_reader_end(&w->rd);
+            as_reader_end(w->rd);
         }
     }
     if (rc) {

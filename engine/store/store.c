@@ -138,13 +138,19 @@ void as_store_usage(as_store_t *self, size_t *map_size, size_t *used)
     *used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
 }
 
-as_code_t as_reader_init(as_reader_t *rd, as_store_t *store, as_err_t *err)
+as_code_t as_reader_new(as_store_t *store, as_reader_t **out, as_err_t *err)
 {
+    *out = NULL;
+    as_reader_t *rd = calloc(1, sizeof *rd);
+    if (!rd) return as_err_set(err, AS_INTERNAL, "read transaction: out of memory");
     rd->store = store;
-    rd->active = false;
     int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &rd->txn);
-    if (rc) return as_store_mdb(store, rc, err, "read transaction");
+    if (rc) {
+        free(rd);
+        return as_store_mdb(store, rc, err, "read transaction");
+    }
     mdb_txn_reset(rd->txn);
+    *out = rd;
     return AS_OK;
 }
 
@@ -168,11 +174,14 @@ void as_reader_end(as_reader_t *rd)
     pthread_rwlock_unlock(&rd->store->resize);
 }
 
-void as_reader_close(as_reader_t *rd)
+void as_reader_destroy(as_reader_t **rd_p)
 {
+    as_reader_t *rd = *rd_p;
+    if (!rd) return;
     as_reader_end(rd);
-    if (rd->txn) mdb_txn_abort(rd->txn);
-    rd->txn = NULL;
+    mdb_txn_abort(rd->txn);
+    free(rd);
+    *rd_p = NULL;
 }
 
 static as_code_t s_get(as_reader_t *rd, MDB_dbi dbi, const char *id, uint32_t len, MDB_val *v,

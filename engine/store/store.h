@@ -4,6 +4,9 @@
  * (id -> compiled weight table, table.h), "meta" (schema, the last version of each id, the
  * notification sequence). No other module knows the key layout or opens a write transaction.
  *
+ * The store is opaque: no LMDB type appears here, so that another backend can implement the
+ * same interface.
+ *
  * Reading: each thread owns an as_reader_t and brackets each request with as_reader_begin/end
  * (an LMDB read transaction reset and renewed, never held across requests). Memory returned by
  * reads points into the map and is valid until as_reader_end.
@@ -21,7 +24,6 @@
 #include "report.h"
 #include "table.h"
 
-#include <lmdb.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -46,16 +48,17 @@ void as_store_destroy(as_store_t **self_p);
 /* Map size and bytes in use (last committed page count times page size). */
 void as_store_usage(as_store_t *self, size_t *map_size, size_t *used);
 
-typedef struct {
-    as_store_t *store;
-    MDB_txn *txn;
-    bool active;
-} as_reader_t;
+/* A thread's reader: one LMDB read transaction, reset between requests and renewed by
+ * as_reader_begin (never held across requests). Opaque: the store alone knows what is inside. */
+typedef struct as_reader as_reader_t;
 
-as_code_t as_reader_init(as_reader_t *rd, as_store_t *store, as_err_t *err);
+/* A new reader of the store (not yet reading). Returns AS_OK, or AS_INTERNAL with the reason. */
+as_code_t as_reader_new(as_store_t *store, as_reader_t **out, as_err_t *err);
+/* Starts reading: what the store returns until as_reader_end is valid until then. */
 as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err);
 void as_reader_end(as_reader_t *rd);
-void as_reader_close(as_reader_t *rd);
+/* Ends reading if need be and frees the reader; NULL-safe, sets *rd_p to NULL. */
+void as_reader_destroy(as_reader_t **rd_p);
 
 /* The compiled table of assessment id, opened in place; not_found when there is none. */
 as_code_t as_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,

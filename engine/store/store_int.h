@@ -1,11 +1,14 @@
-/* store_int.h — the store's internals, shared by its source files (store.c: environment,
- * transactions, assessments; store_responses.c: stored responses). Nothing outside the store
- * includes this. */
+/* store_int.h — the store's internals and its key layout, shared by its source files only (store.c:
+ * environment, transactions, assessments; store_responses.c: responses and their indexes;
+ * store_stats.c: report statistics; store_jobs.c: jobs; store_mastery.c: skills and mastery).
+ * Nothing outside store/ includes this: it is the one place that knows LMDB and the keys.
+ */
 #ifndef AS_STORE_INT_H
 #define AS_STORE_INT_H
 
 #include "store.h"
 
+#include <lmdb.h>
 #include <pthread.h>
 
 struct as_store {
@@ -24,6 +27,12 @@ struct as_store {
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */
+};
+
+struct as_reader {
+    as_store_t *store;
+    MDB_txn *txn;
+    bool active;
 };
 
 struct as_wtxn {
