@@ -106,3 +106,13 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
     }
     return seen == 63;
 }
+
+bool as_record_score(as_scorer_t *sc, const as_table_t *t, const void *rec, size_t len,
+                     as_record_t *r, double *x)
+{
+    if (!as_record_read(rec, len, r)) return false;
+    as_mp_t answers;
+    double total;
+    as_mp_init(&answers, r->answers, r->answers_len);
+    return as_score_stored(sc, t, &answers, &total, x) == AS_OK;
+}

@@ -43,5 +43,10 @@ void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_tabl
                          double score, uint64_t seq, uint64_t job);
 /* Reads a stored record's fields (views into rec). False when it is not a record. */
 bool as_record_read(const void *rec, size_t len, as_record_t *r);
+/* Reads a stored record into r and scores its answers with table t as a regrade does
+ * (as_score_stored: lenient): item scores into x[t's items], answered flags in the scorer.
+ * False when the record is unreadable. */
+bool as_record_score(as_scorer_t *sc, const as_table_t *t, const void *rec, size_t len,
+                     as_record_t *r, double *x);
 
 #endif

@@ -45,6 +45,7 @@ typedef enum {
     AS_OP_JOB_STEP,  /* the job thread: one step of a job (job.h, writer_jobs.c) */
     AS_OP_SKILL_PUT, /* [skill id, as_bkt_params_t] */
     AS_OP_SKILL_DELETE, /* [skill id] */
+    AS_OP_COUNT
 } as_op_t;
 
 typedef struct {

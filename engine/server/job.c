@@ -95,3 +95,10 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
         msgpack_pack_uint64(pk, seq);
     }
 }
+
+void as_job_fail(as_job_t *job, const char *msg)
+{
+    job->state = AS_JOB_FAILED;
+    job->finished_at = as_wall_s();
+    snprintf(job->error, sizeof job->error, "%.255s", msg);
+}

@@ -58,6 +58,8 @@ typedef struct {
 
 /* The job as job.get shows it; with seq > 0, as its job.<id> notification (with "seq"). */
 void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq);
+/* Ends a job as failed now, with the reason (at most 255 bytes are kept). */
+void as_job_fail(as_job_t *job, const char *msg);
 /* "queued", "running", "done", "failed" */
 const char *as_job_state_name(unsigned state);
 

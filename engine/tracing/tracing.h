@@ -4,6 +4,7 @@
 #define AS_TRACING_H
 
 #include "store.h"
+#include "write.h"
 
 #include <msgpack.h>
 
@@ -15,5 +16,12 @@ void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_maste
 /* A skill as skill.get shows it: {id, prior, learn, forget, guess, slip, mastery_threshold,
  * recomputing} */
 void as_pack_skill(msgpack_packer *pk, const char *id, uint32_t len, const as_skill_t *sk);
+
+/* Knowledge tracing of a submission being stored (mastery_update.c): the learner's mastery of
+ * each skill of each answered item is updated, item after item, and stored; wr->mastery gets the
+ * states of the skills touched as a map, empty (size 0) when there are none. */
+as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, const char *learner,
+                         uint32_t learner_len, const double *x, const uint8_t *answered,
+                         as_err_t *err);
 
 #endif

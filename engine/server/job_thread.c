@@ -1,24 +1,22 @@
-/* jobs.c — the job thread: runs background jobs (job.h) one at a time, in id order.
+/* job_thread.c — the job thread: runs background jobs (job.h) one at a time, in id order.
  *
- * A regrade reads its assessment's stored responses in chunks of S_CHUNK with a short read
- * transaction of its own, scores each with the job's version (as_score_stored), and hands the
- * writer one step per chunk; the writer commits the chunk and the job's progress together
- * (writer_jobs.c). The next chunk is read and scored while the writer commits the previous one.
+ * A job reads stored responses in chunks (AS_JOB_CHUNK) with a short read transaction of its
+ * own (its kind's `read`, job_kind.h), and hands the writer one step per chunk; the writer
+ * commits the chunk and the job's progress together (methods/jobs_write.c). The next chunk is
+ * read while the writer commits the previous one.
  * Scoring and submissions are never blocked: the job's chunks wait in the writer's queue like
  * any other write, and clients' reads run against their own snapshots.
  *
  * The job thread only asks; it never writes. It learns a job's state by reading the committed
  * job after each step. At start-up it picks up jobs left queued or running by a stop or a crash.
  */
+#include "job_kind.h"
 #include "log.h"
-#include "record.h"
-#include "tracing.h"
-#include "writer_int.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 
-#define S_CHUNK      1000       /* responses per write transaction */
 #define S_PUBLISH_NS 250000000u /* job.<id> progress notifications: at most 4 a second */
 
 typedef struct {
@@ -114,141 +112,6 @@ static as_code_t s_step(s_jobs_t *j, as_job_t *job, as_err_t *err)
     return rc;
 }
 
-/* A chunk being built: entries packed into j->eb, the responses scanned to get them. */
-typedef struct {
-    s_jobs_t *j;
-    const as_job_t *job;
-    const as_table_t *t; /* regrade: the job's version */
-    uint32_t entries;
-    uint64_t scanned, last; /* responses read, and the last response id read */
-    bool past;              /* regrade: reached responses stored after the job started */
-    as_code_t rc;
-    as_err_t *err;
-} s_chunk_t;
-
-/* Scores a stored record with table t into the job thread's x[] and the scorer's answered
- * flags; false when the record is unreadable. */
-static bool s_score_record(s_chunk_t *c, const as_table_t *t, const void *rec, size_t len,
-                           as_record_t *r)
-{
-    double total;
-    bool ok = as_record_read(rec, len, r);
-    if (ok) {
-        as_mp_t answers;
-        as_mp_init(&answers, r->answers, r->answers_len);
-        ok = as_score_stored(c->j->scorer, t, &answers, &total, c->j->x) == AS_OK;
-    }
-    if (!ok)
-        c->rc = as_err_set(c->err, AS_INTERNAL, "response %llu: the stored record is unreadable",
-                           (unsigned long long)r->response_id);
-    return ok;
-}
-
-/* regrade: one stored response of the assessment, [rid, [x...], [answered...]]. */
-static void s_regrade_one(void *arg, uint64_t rid, const void *rec, size_t len)
-{
-    s_chunk_t *c = arg;
-    msgpack_packer *pk = &c->j->epk;
-    uint32_t k = c->t->hdr.n_items;
-    as_record_t r = {.response_id = rid};
-    if (c->rc || c->past) return;
-    if (rid > c->job->last_rid) {
-        c->past = true;
-        return;
-    }
-    c->scanned++;
-    c->last = rid;
-    if (!s_score_record(c, c->t, rec, len, &r)) return;
-    const uint8_t *answered = as_scorer_answered(c->j->scorer);
-    msgpack_pack_array(pk, 3);
-    msgpack_pack_uint64(pk, rid);
-    msgpack_pack_array(pk, k);
-    for (uint32_t i = 0; i < k; i++)
-        msgpack_pack_double(pk, c->j->x[i]);
-    msgpack_pack_array(pk, k);
-    for (uint32_t i = 0; i < k; i++)
-        msgpack_pack_uint8(pk, answered[i]);
-    c->entries++;
-}
-
-/* Reads the next chunk of the assessment's responses after *after (0 entries: none left, or the
- * table changed: the finish step then fails the job, saying why). */
-static as_code_t s_regrade_chunk(s_jobs_t *j, const as_job_t *job, uint64_t after, s_chunk_t *c,
-                                 as_err_t *err)
-{
-    as_table_t t;
-    if (as_store_table(j->rd, job->assessment, job->assessment_len, &t, err) != AS_OK ||
-        t.hdr.version != job->version)
-        return AS_OK;
-    c->t = &t;
-    uint64_t total;
-    bool more;
-    as_code_t rc = as_store_response_list(j->rd, job->assessment, job->assessment_len, NULL, 0,
-                                          after, S_CHUNK, s_regrade_one, c, &total, &more, err);
-    c->t = NULL;
-    return rc;
-}
-
-/* recompute: one stored response of any assessment, in submission order: [rid, learner,
- * [observation...]] when an answered item of its assessment names the skill. */
-static void s_recompute_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
-{
-    s_chunk_t *c = arg;
-    s_jobs_t *j = c->j;
-    as_table_t t;
-    as_err_t ignored;
-    const void *rec;
-    size_t len;
-    as_record_t r = {.response_id = rid};
-    if (c->rc) return;
-    c->scanned++;
-    c->last = rid;
-    /* an assessment deleted since, or none of whose items names the skill: no evidence */
-    if (as_store_table(j->rd, a, alen, &t, &ignored)) return;
-    bool names = false;
-    for (uint32_t i = 0; i < t.hdr.n_items && !names; i++) {
-        as_titem_t it;
-        as_table_item(&t, i, &it);
-        for (uint32_t s = 0; s < it.n_skills && !names; s++) {
-            uint32_t sl;
-            const char *sid = as_table_skill(&t, &it, s, &sl);
-            names = sl == c->job->assessment_len && memcmp(sid, c->job->assessment, sl) == 0;
-        }
-    }
-    if (!names) return;
-    if ((c->rc = as_store_response_get(j->rd, rid, &rec, &len, c->err))) return;
-    if (!s_score_record(c, &t, rec, len, &r)) return;
-    const uint8_t *answered = as_scorer_answered(j->scorer);
-    uint8_t obs[AS_MAX_ITEMS];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
-        as_titem_t it;
-        as_table_item(&t, i, &it);
-        if (!answered[i] || it.max_score <= 0) continue;
-        for (uint32_t s = 0; s < it.n_skills; s++) {
-            uint32_t sl;
-            const char *sid = as_table_skill(&t, &it, s, &sl);
-            if (sl == c->job->assessment_len && memcmp(sid, c->job->assessment, sl) == 0)
-                obs[n++] = as_trace_correct(&it, j->x[i]);
-        }
-    }
-    if (!n) return;
-    msgpack_packer *pk = &j->epk;
-    msgpack_pack_array(pk, 3);
-    msgpack_pack_uint64(pk, rid);
-    as_pack_str(pk, r.learner, r.learner_len);
-    msgpack_pack_array(pk, n);
-    for (uint32_t i = 0; i < n; i++)
-        msgpack_pack_uint8(pk, obs[i]);
-    c->entries++;
-}
-
-static as_code_t s_recompute_chunk(s_jobs_t *j, const as_job_t *job, uint64_t after, s_chunk_t *c,
-                                   as_err_t *err)
-{
-    return as_store_rids_scan(j->rd, after, S_CHUNK, s_recompute_one, c, err);
-}
-
 /* Builds the next chunk after response `after` into j->sb: [AS_STEP_CHUNK, job, publish,
  * scanned_to, scanned, [entry...]]. *scanned 0: nothing left to read. */
 static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after, bool publish,
@@ -258,9 +121,15 @@ static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after
     msgpack_sbuffer_clear(&j->eb);
     as_code_t rc = as_reader_begin(j->rd, err);
     if (rc) return rc;
-    s_chunk_t c = {.j = j, .job = job, .err = err, .last = *after};
-    rc = job->kind == AS_JOB_REGRADE ? s_regrade_chunk(j, job, *after, &c, err)
-                                     : s_recompute_chunk(j, job, *after, &c, err);
+    as_chunk_t c = {.rd = j->rd,
+                    .scorer = j->scorer,
+                    .x = j->x,
+                    .pk = &j->epk,
+                    .job = job,
+                    .after = *after,
+                    .last = *after,
+                    .err = err};
+    rc = as_job_ops(job->kind)->read(&c);
     as_reader_end(j->rd);
     if (!rc) rc = c.rc;
     if (rc) return rc;
@@ -296,6 +165,13 @@ static void s_fail(s_jobs_t *j, as_job_t *job, const char *why)
 static void s_run(s_jobs_t *j, as_job_t *job)
 {
     as_err_t err;
+    const as_job_ops_t *ops = as_job_ops(job->kind);
+    if (!ops) {
+        char why[64];
+        snprintf(why, sizeof why, "unknown job kind %u", job->kind);
+        s_fail(j, job, why);
+        return;
+    }
     s_head(j, AS_STEP_START, job->id, 2);
     if (s_step(j, job, &err)) {
         s_fail(j, job, err.msg);
@@ -303,7 +179,7 @@ static void s_run(s_jobs_t *j, as_job_t *job)
     }
     if (job->state != AS_JOB_RUNNING) return; /* failed at the start (no such target) */
     AS_LOG(AS_LOG_INFO, "job %llu: %s of \"%.*s\"%s started", (unsigned long long)job->id,
-           job->kind == AS_JOB_REGRADE ? "regrade" : "recompute", (int)job->assessment_len,
+           ops->name, (int)job->assessment_len,
            job->assessment, job->dry_run ? " (dry run)" : "");
     uint64_t after = 0, last_pub = as_now_ns();
     bool pending = false;

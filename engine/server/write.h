@@ -1,9 +1,14 @@
-/* writer_int.h — the writer thread's internals, shared by its source files (writer.c: the thread,
- * group commit and the assessment and submission writes; writer_jobs.c: the job writes). */
-#ifndef AS_WRITER_INT_H
-#define AS_WRITER_INT_H
+/* write.h — what a write step sees: the write being applied (its arguments, the response and
+ * notifications it prepares) and the writer's scratch. The writer thread (writer.c) runs one
+ * step per write inside its transaction; the steps live with their domains (methods/writes.h
+ * lists them) and depend on this header only, never on the writer thread itself.
+ */
+#ifndef AS_WRITE_H
+#define AS_WRITE_H
 
-#include "methods.h"
+#include "engine.h"
+#include "protocol.h"
+#include "table.h"
 
 /* One write of a batch: its frames, and its response and notifications prepared inside the
  * transaction, sent after the commit. */
@@ -19,7 +24,7 @@ typedef struct {
     msgpack_packer notes_pk;
 } as_write_t;
 
-/* A skill a submission gives evidence of (writer_tracing.c). */
+/* A skill a submission gives evidence of (tracing/mastery_update.c). */
 typedef struct {
     char id[AS_MAX_ID];
     uint32_t len;
@@ -52,34 +57,12 @@ const char *as_write_arg(as_write_t *w, int i, size_t *len);
  * `seq` from as_store_next_seq) into the returned packer. */
 msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len);
 
-/* Knowledge tracing of a submission being stored (writer_tracing.c): the learner's mastery of
- * each skill of each answered item is updated, item after item, and stored; wr->mastery gets the
- * states of the skills touched as a map, empty (size 0) when there are none. */
-as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, const char *learner,
-                         uint32_t learner_len, const double *x, const uint8_t *answered,
-                         as_err_t *err);
-
 /* A notification {event, id, seq} on topic "<prefix>.<id>" (a delete, a skill's put). */
 void as_write_note_event(as_write_t *w, as_wtxn_t *txn, const char *prefix, const char *event,
                          const char *id, size_t len);
 
-/* AS_OP_SKILL_PUT and AS_OP_SKILL_DELETE (writer_tracing.c). */
-void as_write_skill_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
-void as_write_skill_delete(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
-
-/* Ends a job as failed, with the reason (writer_jobs.c). */
-void as_job_fail(as_job_t *job, const char *msg);
-
-/* skill.recompute's steps (writer_recompute.c): start a new generation of the skill's states,
- * replay one chunk of observations into it ([rid, learner, [observation...]] entries at r),
- * make it live once every stored response is replayed, or abandon it. */
-void as_recompute_start(as_wtxn_t *txn, as_write_t *w, as_job_t *job);
-void as_recompute_chunk(as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r, uint32_t n);
-void as_recompute_finish(as_wtxn_t *txn, as_write_t *w, as_job_t *job);
-as_code_t as_recompute_abandon(as_wtxn_t *txn, const as_job_t *job, as_err_t *err);
-
-/* AS_OP_JOB_NEW and AS_OP_JOB_STEP (writer_jobs.c). */
-void as_write_job_new(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
-void as_write_job_step(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
+/* A write step: applies write w inside txn, setting w->code (and w->err) on failure, else packing
+ * the response into w->reply_pk and any notifications with as_write_note. */
+typedef void as_write_step_fn(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w);
 
 #endif

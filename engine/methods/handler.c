@@ -1,0 +1,129 @@
+/* handler.c — what the handlers share: reading params, opening the named assessment's table,
+ * forwarding a write's arguments to the writer, and paging lists (handler.h). */
+#include "handler.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* Reads the params into f (nf fields, of which the first `required` must be given). */
+as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t required,
+                          as_path_t *path, as_err_t *err)
+{
+    as_path_init(path, NULL);
+    as_mp_t r = req->params;
+    as_code_t rc = as_fields_read(&r, f, nf, path, err);
+    if (!rc) rc = as_params_end(&r, err);
+    for (size_t i = 0; !rc && i < required; i++)
+        if (!f[i].seen) rc = as_field_missing(&f[i], path, err);
+    return rc;
+}
+
+/* The table of the assessment named by field f, opened in the worker's read transaction. */
+as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t,
+                         as_err_t *err)
+{
+    const char *id;
+    uint32_t len;
+    as_code_t rc = as_field_id(f, &id, &len, path, err);
+    return rc ? rc : as_store_table(w->rd, id, len, t, err);
+}
+
+void as_h_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint32_t len)
+{
+    as_pack_str(pk, as_table_str(t, off), len);
+}
+
+/* Appends a copy of len bytes as the write's next argument frame. On an error the worker closes
+ * the frames added so far (as_worker_handle closes w->fwd[0, fwd_n)). */
+as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err)
+{
+    if (w->fwd_n == (int)(sizeof w->fwd / sizeof w->fwd[0]))
+        return as_err_set(err, AS_INTERNAL, "too many argument frames for the writer");
+    zmq_msg_t *m = &w->fwd[w->fwd_n];
+    if (zmq_msg_init_size(m, len)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    if (len) memcpy(zmq_msg_data(m), data, len);
+    w->fwd_n++;
+    return AS_OK;
+}
+
+/* Packs an array32 header to patch once the count is known; returns its offset. */
+size_t as_h_array_later(as_worker_t *w)
+{
+    size_t at = w->sb.size;
+    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
+    as_pack_raw(&w->pk, a32, 5);
+    return at;
+}
+
+void as_h_array_patch(as_worker_t *w, size_t at, uint32_t n)
+{
+    uint8_t *h = (uint8_t *)w->sb.data + at + 1;
+    h[0] = (uint8_t)(n >> 24);
+    h[1] = (uint8_t)(n >> 16);
+    h[2] = (uint8_t)(n >> 8);
+    h[3] = (uint8_t)n;
+}
+
+/* Reads a numeric cursor (a decimal id this method returned as next_cursor) into *after. */
+as_code_t as_h_id_cursor(as_field_t *f, uint64_t *after, as_path_t *path, as_err_t *err)
+{
+    const char *cursor;
+    uint32_t len;
+    *after = 0;
+    if (!f->seen || as_mp_peek(&f->at) == AS_MP_NIL) return AS_OK;
+    as_code_t rc = as_field_str(f, &cursor, &len, path, err);
+    if (rc) return rc;
+    char tmp[24];
+    char *end;
+    bool ok = len > 0 && len < sizeof tmp;
+    if (ok) {
+        memcpy(tmp, cursor, len);
+        tmp[len] = '\0';
+        *after = strtoull(tmp, &end, 10);
+        ok = *end == '\0' && tmp[0] >= '0' && tmp[0] <= '9';
+    }
+    if (!ok)
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "cursor: not a cursor this method returned (next_cursor)");
+    return AS_OK;
+}
+
+void as_h_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last)
+{
+    as_pack_cstr(pk, "next_cursor");
+    if (more) {
+        char next[24];
+        int n = snprintf(next, sizeof next, "%llu", (unsigned long long)last);
+        as_pack_str(pk, next, (size_t)n);
+    } else {
+        msgpack_pack_nil(pk);
+    }
+}
+
+/* The params of a list keyed by id: {cursor?: str | nil, limit?: 1..AS_MAX_LIST}. */
+as_code_t as_h_page_params(as_request_t *req, const char **after, uint32_t *after_len,
+                               uint32_t *limit, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
+    as_path_t path;
+    *after = NULL;
+    *after_len = 0;
+    *limit = AS_DEFAULT_LIST;
+    as_code_t rc = as_h_params(req, f, 2, 0, &path, err);
+    if (rc) return rc;
+    if (f[0].seen && as_mp_peek(&f[0].at) != AS_MP_NIL &&
+        (rc = as_field_str(&f[0], after, after_len, &path, err)))
+        return rc;
+    if (f[1].seen && (rc = as_field_uint(&f[1], 1, AS_MAX_LIST, limit, &path, err))) return rc;
+    return AS_OK;
+}
+
+/* The one param, an id, of a method that takes nothing else. */
+as_code_t as_h_id_param(as_request_t *req, const char *name, const char **id, uint32_t *len,
+                            as_err_t *err)
+{
+    as_field_t f[] = {{.name = name}};
+    as_path_t path;
+    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
+    return rc ? rc : as_field_id(&f[0], id, len, &path, err);
+}

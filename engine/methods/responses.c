@@ -1,0 +1,114 @@
+/* responses.c — stored responses: response.submit (validated and scored here; stored by
+ * responses_write.c), response.get and response.list. */
+#include "handler.h"
+
+/* Validates and scores a submission here (errors are precise and scoring costs the single
+ * writer nothing), and hands the writer [assessment, learner, key | nil, version, [item scores],
+ * [answered flags], answers]: the writer uses the scores when the version is still current in
+ * its transaction (else it scores again) and stores. */
+as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
+                      AS_FIELD("key")};
+    as_path_t path;
+    as_table_t t;
+    const char *learner, *key = NULL;
+    uint32_t learner_len, key_len = 0;
+    as_code_t rc = as_h_params(req, f, 4, 3, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_name(&f[1], &learner, &learner_len, &path, err))) return rc;
+    if (f[3].seen && (rc = as_field_name(&f[3], &key, &key_len, &path, err))) return rc;
+    as_mp_t id_at = f[0].at;
+    if ((rc = as_h_table(w, &f[0], &path, &t, err))) return rc;
+    const char *id;
+    uint32_t id_len;
+    as_mp_str(&id_at, &id, &id_len);
+    as_mp_t answers = f[2].at, end = f[2].at;
+    as_mp_skip(&end, AS_MAX_DEPTH); /* as_fields_read checked it */
+    double score;
+    as_path_init(&path, "answers");
+    if ((rc = as_score_answers(w->scorer, &t, &f[2].at, &path, &score, w->item_scores, err)))
+        return rc;
+    msgpack_sbuffer_clear(&w->fwd_sb);
+    msgpack_packer *pk = &w->fwd_pk;
+    msgpack_pack_array(pk, 7);
+    as_pack_str(pk, id, id_len);
+    as_pack_str(pk, learner, learner_len);
+    if (key)
+        as_pack_str(pk, key, key_len);
+    else
+        msgpack_pack_nil(pk);
+    msgpack_pack_uint32(pk, t.hdr.version);
+    const uint8_t *answered = as_scorer_answered(w->scorer);
+    msgpack_pack_array(pk, t.hdr.n_items);
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        msgpack_pack_double(pk, w->item_scores[i]);
+    msgpack_pack_array(pk, t.hdr.n_items);
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        msgpack_pack_uint8(pk, answered[i]);
+    as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
+    if ((rc = as_h_fwd(w, w->fwd_sb.data, w->fwd_sb.size, err))) return rc;
+    w->fwd_op = AS_OP_SUBMIT;
+    return AS_OK;
+}
+
+as_code_t as_handle_response_get(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("id")};
+    as_path_t path;
+    uint64_t rid;
+    const void *rec;
+    size_t len;
+    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
+    if ((rc = as_store_response_get(w->rd, rid, &rec, &len, err))) return rc;
+    as_pack_raw(&w->pk, rec, len); /* stored as the result is shaped: no re-encoding */
+    return AS_OK;
+}
+
+typedef struct {
+    msgpack_packer *pk;
+    uint32_t rows;
+    uint64_t last;
+} s_rlist_ctx_t;
+
+static void s_rlist_row(void *arg, uint64_t rid, const void *rec, size_t len)
+{
+    s_rlist_ctx_t *ctx = arg;
+    as_pack_raw(ctx->pk, rec, len);
+    ctx->rows++;
+    ctx->last = rid;
+}
+
+as_code_t as_handle_response_list(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("cursor"),
+                      AS_FIELD("limit")};
+    as_path_t path;
+    const char *id, *learner = NULL;
+    uint32_t id_len, learner_len = 0, limit = AS_DEFAULT_LIST;
+    uint64_t after = 0;
+    as_code_t rc = as_h_params(req, f, 4, 1, &path, err);
+    if (rc) return rc;
+    if ((rc = as_field_id(&f[0], &id, &id_len, &path, err))) return rc;
+    if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL &&
+        (rc = as_field_name(&f[1], &learner, &learner_len, &path, err)))
+        return rc;
+    if ((rc = as_h_id_cursor(&f[2], &after, &path, err))) return rc;
+    if (f[3].seen && (rc = as_field_uint(&f[3], 1, AS_MAX_LIST, &limit, &path, err))) return rc;
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, "responses");
+    size_t at = as_h_array_later(w);
+    s_rlist_ctx_t ctx = {.pk = &w->pk};
+    uint64_t total;
+    bool more;
+    if ((rc = as_store_response_list(w->rd, id, id_len, learner, learner_len, after, limit,
+                                     s_rlist_row, &ctx, &total, &more, err)))
+        return rc;
+    as_h_array_patch(w, at, ctx.rows);
+    as_h_pack_id_cursor(&w->pk, more, ctx.last);
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+    return AS_OK;
+}

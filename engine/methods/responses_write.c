@@ -1,0 +1,148 @@
+/* responses_write.c — the writer's half of response.submit: inside the transaction, an
+ * idempotent retry is answered from its stored record; else the response is scored again if its
+ * assessment moved since the worker scored it, max_attempts is enforced, the learner's mastery
+ * is updated (tracing/mastery_update.c), and the record, its indexes and the report's statistics
+ * are stored, with the score.<assessment> and mastery.<learner> notifications. */
+#include "writes.h"
+
+#include "clock.h"
+#include "record.h"
+#include "tracing.h"
+
+#include <string.h>
+
+/* Copies a stored response record as a submit result: every field but "answers". */
+static void s_pack_result(msgpack_packer *pk, const void *record, size_t len)
+{
+    as_mp_t r;
+    uint32_t n;
+    as_mp_init(&r, record, len);
+    as_mp_map(&r, &n);
+    msgpack_pack_map(pk, n - 1);
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *start = r.p;
+        const char *k;
+        uint32_t kl;
+        as_mp_str(&r, &k, &kl);
+        as_mp_skip(&r, AS_MAX_DEPTH);
+        if (!as_str_eq(k, kl, "answers")) as_pack_raw(pk, start, (size_t)(r.p - start));
+    }
+}
+
+/* Reads the worker's item scores and answered flags (k of each) into the writer's arrays. */
+static bool s_read_items(as_writer_t *wr, as_mp_t *r, uint32_t *k)
+{
+    uint32_t n, m;
+    if (as_mp_array(r, &n) || n > AS_MAX_ITEMS) return false;
+    for (uint32_t i = 0; i < n; i++)
+        if (as_mp_number(r, &wr->item_scores[i])) return false;
+    if (as_mp_array(r, &m) || m != n) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        uint32_t a;
+        if (as_mp_u32(r, &a)) return false;
+        wr->answered[i] = (uint8_t)a;
+    }
+    *k = n;
+    return true;
+}
+
+/* args[0]: [assessment, learner, key | nil, version, [item scores], [answered], answers]
+ * (see responses.c, response.submit) */
+void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
+{
+    size_t len;
+    const char *args = as_write_arg(w, 0, &len);
+    as_mp_t r;
+    uint32_t n, version, k;
+    as_subject_t s = {0};
+    as_mp_init(&r, args, len);
+    if (as_mp_array(&r, &n) || n != 7 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
+        as_mp_str(&r, &s.learner, &s.learner_len) ||
+        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
+        !s_read_items(wr, &r, &k)) {
+        w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
+        return;
+    }
+    as_mp_t answers = r;
+    const void *rec;
+    size_t rec_len;
+    uint64_t rid;
+    /* A retry with the same key: the original result, nothing stored. */
+    if (s.key && as_store_idem_find(txn, &s, &rid, &w->err) == AS_OK) {
+        if ((w->code = as_store_response_wget(txn, rid, &rec, &rec_len, &w->err))) return;
+        as_response_ok(&w->reply_pk, w->hdr.msgid);
+        s_pack_result(&w->reply_pk, rec, rec_len);
+        return;
+    }
+    /* The worker's scores stand while its version is current in this transaction; when the
+     * assessment was replaced since, the answers are scored again against the new table. */
+    as_table_t t;
+    if ((w->code = as_store_wtable(txn, s.assessment, s.assessment_len, &t, &w->err))) return;
+    const uint8_t *answered = wr->answered;
+    if (t.hdr.version != version || t.hdr.n_items != k) {
+        as_path_t path;
+        as_path_init(&path, "answers");
+        as_mp_t scan = answers;
+        double ignored;
+        if ((w->code = as_score_answers(wr->scorer, &t, &scan, &path, &ignored, wr->item_scores,
+                                        &w->err)))
+            return;
+        answered = as_scorer_answered(wr->scorer);
+    }
+    double score = 0;
+    for (uint32_t i = 0; i < t.hdr.n_items; i++)
+        score += wr->item_scores[i];
+    uint32_t attempts = as_store_attempts(txn, &s);
+    if (t.hdr.max_attempts && attempts >= t.hdr.max_attempts) {
+        w->code = as_err_set(&w->err, AS_CONFLICT,
+                             "learner \"%.*s\" has used all %u attempt(s) at assessment \"%.*s\"",
+                             (int)s.learner_len, s.learner, t.hdr.max_attempts,
+                             (int)s.assessment_len, s.assessment);
+        return;
+    }
+    rid = as_store_next_rid(txn);
+    uint32_t attempt = attempts + 1;
+    /* knowledge tracing: the learner's mastery of the answered items' skills */
+    if ((w->code = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+                                  &w->err)))
+        return;
+    char when[40];
+    as_rfc3339(as_wall_s(), when, sizeof when);
+    as_record_t record = {.response_id = rid,
+                          .assessment = s.assessment,
+                          .assessment_len = s.assessment_len,
+                          .learner = s.learner,
+                          .learner_len = s.learner_len,
+                          .attempt = attempt,
+                          .submitted_at = when,
+                          .submitted_at_len = (uint32_t)strlen(when),
+                          .mastery = wr->mastery.size ? (const uint8_t *)wr->mastery.data : NULL,
+                          .mastery_len = wr->mastery.size,
+                          .answers = answers.p,
+                          .answers_len = as_mp_left(&answers)};
+    msgpack_sbuffer_clear(&wr->rec);
+    as_record_pack(&wr->rec_pk, &record, &t, score);
+    if ((w->code =
+             as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
+        return;
+    if ((w->code = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, &w->err)))
+        return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
+    as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
+                        score, as_store_next_seq(txn), 0);
+    if (record.mastery) {
+        msgpack_packer *pk = as_write_note(w, "mastery", s.learner, s.learner_len);
+        msgpack_pack_map(pk, 5);
+        as_pack_cstr(pk, "learner");
+        as_pack_str(pk, s.learner, s.learner_len);
+        as_pack_cstr(pk, "assessment");
+        as_pack_str(pk, s.assessment, s.assessment_len);
+        as_pack_cstr(pk, "response_id");
+        msgpack_pack_uint64(pk, rid);
+        as_pack_cstr(pk, "skills");
+        as_pack_raw(pk, record.mastery, record.mastery_len);
+        as_pack_cstr(pk, "seq");
+        msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    }
+}
