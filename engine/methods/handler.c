@@ -6,8 +6,8 @@
 #include <stdlib.h>
 
 /* Reads the params into f (nf fields, of which the first `required` must be given). */
-as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t required,
-                          as_path_t *path, as_err_t *err)
+as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t required, as_path_t *path,
+                      as_err_t *err)
 {
     as_path_init(path, NULL);
     as_mp_t r = req->params;
@@ -19,8 +19,7 @@ as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t requir
 }
 
 /* The table of the assessment named by field f, opened in the worker's read transaction. */
-as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t,
-                         as_err_t *err)
+as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t, as_err_t *err)
 {
     const char *id;
     uint32_t len;
@@ -102,7 +101,7 @@ void as_h_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last)
 
 /* The params of a list keyed by id: {cursor?: str | nil, limit?: 1..AS_MAX_LIST}. */
 as_code_t as_h_page_params(as_request_t *req, const char **after, uint32_t *after_len,
-                               uint32_t *limit, as_err_t *err)
+                           uint32_t *limit, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("cursor"), AS_FIELD("limit")};
     as_path_t path;
@@ -120,7 +119,7 @@ as_code_t as_h_page_params(as_request_t *req, const char **after, uint32_t *afte
 
 /* The one param, an id, of a method that takes nothing else. */
 as_code_t as_h_id_param(as_request_t *req, const char *name, const char **id, uint32_t *len,
-                            as_err_t *err)
+                        as_err_t *err)
 {
     as_field_t f[] = {{.name = name}};
     as_path_t path;

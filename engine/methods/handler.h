@@ -12,8 +12,8 @@
 
 /* Reads the params into f (nf fields, of which the first `required` must be given); path is
  * set up for the fields' error messages. */
-as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t required,
-                      as_path_t *path, as_err_t *err);
+as_code_t as_h_params(as_request_t *req, as_field_t *f, size_t nf, size_t required, as_path_t *path,
+                      as_err_t *err);
 /* The params of a list keyed by id: {cursor?: str | nil, limit?: 1..AS_MAX_LIST}; *after NULL
  * when there is no cursor. */
 as_code_t as_h_page_params(as_request_t *req, const char **after, uint32_t *after_len,
@@ -29,8 +29,7 @@ void as_h_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last);
 
 /* The table of the assessment named by field f, opened in the worker's read transaction (valid
  * until the request ends). */
-as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t,
-                     as_err_t *err);
+as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t, as_err_t *err);
 /* Packs the table string at (off, len) as a msgpack str. */
 void as_h_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint32_t len);
 
@@ -39,8 +38,8 @@ void as_h_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint3
 as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err);
 /* Hands the writer a new job of `kind` on target id (jobs.c): the writer creates it and the job
  * thread runs it. */
-as_code_t as_h_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len,
-                       bool dry, as_err_t *err);
+as_code_t as_h_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len, bool dry,
+                       as_err_t *err);
 
 /* A list whose length is known only after its rows: as_h_array_later packs an array32 header
  * and returns its offset in w->sb, as_h_array_patch writes the count into it. */

@@ -110,8 +110,8 @@ void as_write_job_step(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     }
     const as_job_ops_t *ops = as_job_ops(job.kind); /* NULL: a job can only be failed */
     if (!ops && step != AS_STEP_FAIL) {
-        w->code = as_err_set(&w->err, AS_INTERNAL, "job %lld: unknown kind %u", (long long)id,
-                             job.kind);
+        w->code =
+            as_err_set(&w->err, AS_INTERNAL, "job %lld: unknown kind %u", (long long)id, job.kind);
         return;
     }
     uint8_t before = job.state;

@@ -140,8 +140,7 @@ as_code_t as_handle_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err
         as_mastery_t m;
         if ((rc = as_field_id(&f[1], &skill, &slen, &path, err))) return rc;
         if ((rc = as_store_skill_get(w->rd, skill, slen, &sk, err))) return rc;
-        if ((rc = as_store_mastery_get(w->rd, learner, llen, skill, slen, &sk, &m, err)))
-            return rc;
+        if ((rc = as_store_mastery_get(w->rd, learner, llen, skill, slen, &sk, &m, err))) return rc;
         msgpack_pack_map(pk, 1);
         as_pack_str(pk, skill, slen);
         as_pack_mastery(pk, &sk, &m);

@@ -18,10 +18,10 @@
 
 /* A chunk being read by the job thread. */
 typedef struct {
-    as_reader_t *rd;        /* inside a read transaction */
-    as_scorer_t *scorer;    /* the job thread's */
-    double *x;              /* AS_MAX_ITEMS: item scores of the record scored last */
-    msgpack_packer *pk;     /* the entries are packed here, one object each */
+    as_reader_t *rd;     /* inside a read transaction */
+    as_scorer_t *scorer; /* the job thread's */
+    double *x;           /* AS_MAX_ITEMS: item scores of the record scored last */
+    msgpack_packer *pk;  /* the entries are packed here, one object each */
     const as_job_t *job;
     uint64_t after;         /* read the responses after this id */
     uint32_t entries;       /* entries packed */

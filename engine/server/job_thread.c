@@ -179,8 +179,7 @@ static void s_run(s_jobs_t *j, as_job_t *job)
     }
     if (job->state != AS_JOB_RUNNING) return; /* failed at the start (no such target) */
     AS_LOG(AS_LOG_INFO, "job %llu: %s of \"%.*s\"%s started", (unsigned long long)job->id,
-           ops->name, (int)job->assessment_len,
-           job->assessment, job->dry_run ? " (dry run)" : "");
+           ops->name, (int)job->assessment_len, job->assessment, job->dry_run ? " (dry run)" : "");
     uint64_t after = 0, last_pub = as_now_ns();
     bool pending = false;
     for (;;) {

@@ -1,0 +1,66 @@
+/* compiler.h — the definition compiler's internals, shared by its three files only: table.c
+ * (definitions and items), compile_fields.c (the blob and the field readers),
+ * compile_mapping.c (an item's response parts). Everything else uses table.h.
+ *
+ * The compiler validates as it writes: every reader takes a field, checks it, appends its part
+ * to the blob, and on failure returns bad_request with c->path naming the field.
+ */
+#ifndef AS_COMPILER_H
+#define AS_COMPILER_H
+
+#include "table.h"
+
+#include "protocol.h"
+
+#include <string.h>
+
+#define AS_TC_MAX_BLOB (256u << 20)
+
+/* The growing blob. Offsets, never pointers, are kept across appends (realloc moves it). */
+typedef struct {
+    uint8_t *data;
+    size_t len, cap;
+    bool oom;
+} as_tc_buf_t;
+
+typedef struct {
+    as_tc_buf_t b;
+    as_value_t vals[AS_MAX_VALUES]; /* scratch for the values of one field */
+    as_path_t path;                 /* where the compiler is, for error messages */
+    as_err_t *err;
+} as_tc_t;
+
+/* ---- compile_fields.c ---- */
+
+/* Appends n zeroed bytes at an 8-byte aligned offset and returns that offset (0 on failure,
+ * with b->oom set; offset 0 is the header, never a valid heap offset). */
+uint32_t as_tc_alloc(as_tc_buf_t *b, size_t n);
+/* Appends a string (len bytes, at least one byte reserved) and returns its offset. */
+uint32_t as_tc_str(as_tc_buf_t *b, const char *s, uint32_t len);
+/* Reads a map's fields into f (as_fields_read, with the compiler's path). */
+as_code_t as_tc_fields(as_tc_t *c, as_mp_t *r, as_field_t *f, size_t nf);
+/* Enters field f for error paths; returns the mark for as_path_pop. */
+size_t as_tc_enter(as_tc_t *c, const as_field_t *f);
+/* Field readers: a finite number in [lo, hi], a string, an id, one of `names` (its index in
+ * *out), an array of at most max elements (its length in *n, f->at then at its first element). */
+as_code_t as_tc_number(as_tc_t *c, as_field_t *f, double lo, double hi, double *out);
+as_code_t as_tc_string(as_tc_t *c, as_field_t *f, const char **s, uint32_t *len);
+as_code_t as_tc_id(as_tc_t *c, as_field_t *f, const char **s, uint32_t *len);
+as_code_t as_tc_enum(as_tc_t *c, as_field_t *f, const char *const *names, int count, int *out);
+as_code_t as_tc_array_at(as_tc_t *c, as_field_t *f, uint32_t max, uint32_t *n);
+
+/* ---- compile_mapping.c ---- */
+
+/* `correct`, `mapping`, `area_mapping`, `tolerance` of item it: read, checked against its
+ * cardinality and base type, and written to the blob. */
+as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_titem_t *it);
+as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it);
+as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it);
+as_code_t as_tc_tolerance(as_tc_t *c, as_field_t *f, as_titem_t *it);
+/* The highest raw (unweighted) score of a map_response or map_response_point item: single
+ * cardinality, the best entry or the default; containers, every positive entry once (a positive
+ * default is unbounded and needs an upper bound, checked by the caller). A missing response
+ * scores 0, so the maximum is never below 0. */
+double as_tc_map_max(const as_tc_buf_t *b, const as_titem_t *it);
+
+#endif
