@@ -1,0 +1,122 @@
+/* cmd_responses.c — stored responses: submit and responses. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void s_print_submit(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *passed = assay_map_get(o, "passed");
+    printf("response %g: %s attempt %g at %s v%g: %g / %g (%.1f%%)%s\n",
+           cli_get_num(o, "response_id"), ctx[1], cli_get_num(o, "attempt"), ctx[0],
+           cli_get_num(o, "version"), cli_get_num(o, "score"), cli_get_num(o, "max_score"),
+           100 * cli_get_num(o, "ratio"),
+           !passed               ? ""
+           : passed->via.boolean ? " passed"
+                                 : " not passed");
+}
+
+int cmd_submit(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"key", required_argument, 0, 'k'}, {0, 0, 0, 0}};
+    const char *key = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'k')
+            key = optarg;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind < 2 || argc - optind > 3) {
+        fprintf(stderr, "usage: assay submit ID LEARNER [ANSWERS.json | -] [--key KEY]\n");
+        return EXIT_USAGE;
+    }
+    const char *id = argv[optind], *learner = argv[optind + 1];
+    const char *file = argc - optind == 3 ? argv[optind + 2] : "-";
+    json_t *answers;
+    int rc = cli_read_json(cli, file, -1, NULL, &answers);
+    if (rc) return rc;
+    msgpack_pack_map(&cli->pk, key ? 4 : 3);
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, id);
+    as_pack_cstr(&cli->pk, "learner");
+    as_pack_cstr(&cli->pk, learner);
+    as_pack_cstr(&cli->pk, "answers");
+    as_json_pack(&cli->pk, answers);
+    json_decref(answers);
+    if (key) {
+        as_pack_cstr(&cli->pk, "key");
+        as_pack_cstr(&cli->pk, key);
+    }
+    const char *ctx[] = {id, learner};
+    return cli_run(cli, "response.submit", s_print_submit, ctx);
+}
+
+static void s_response_row(const msgpack_object *x)
+{
+    const msgpack_object *l = assay_map_get(x, "learner"), *at = assay_map_get(x, "submitted_at");
+    printf("%10g  %-20.*s %7g %7g %9g %9g  %.*s\n", cli_get_num(x, "response_id"), CLI_STR(l),
+           cli_get_num(x, "attempt"), cli_get_num(x, "version"), cli_get_num(x, "score"),
+           cli_get_num(x, "max_score"), CLI_STR(at));
+}
+
+typedef struct {
+    const char *assessment, *learner;
+} s_responses_args_t;
+
+static void s_pack_responses_params(cli_t *cli, const void *arg)
+{
+    const s_responses_args_t *a = arg;
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, a->assessment);
+    if (a->learner) {
+        as_pack_cstr(&cli->pk, "learner");
+        as_pack_cstr(&cli->pk, a->learner);
+    }
+}
+
+int cmd_responses(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"learner", required_argument, 0, 'L'},
+                                         {"limit", required_argument, 0, 'l'},
+                                         {"cursor", required_argument, 0, 'c'},
+                                         {"all", no_argument, 0, 'a'},
+                                         {0, 0, 0, 0}};
+    s_responses_args_t args = {0};
+    const char *cursor = NULL;
+    long limit = 50;
+    bool all = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'L')
+            args.learner = optarg;
+        else if (c == 'l')
+            limit = strtol(optarg, NULL, 10);
+        else if (c == 'c')
+            cursor = optarg;
+        else if (c == 'a')
+            all = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1 || limit < 1 || limit > 200) {
+        fprintf(stderr,
+                "usage: assay responses ID [--learner L] [--limit 1..200] [--cursor C] [--all]\n");
+        return EXIT_USAGE;
+    }
+    args.assessment = argv[optind];
+    cli_pager_t pager = {
+        .method = "response.list",
+        .rows_key = "responses",
+        .none = "no responses",
+        .header = "  RESPONSE  LEARNER              ATTEMPT VERSION     SCORE       MAX  SUBMITTED",
+        .print_row = s_response_row,
+        .n_params = args.learner ? 2 : 1,
+        .pack_params = s_pack_responses_params,
+        .arg = &args,
+    };
+    return cli_page(cli, &pager, limit, cursor, all);
+}

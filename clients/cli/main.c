@@ -1,0 +1,289 @@
+/* main.c — the admin CLI `assay`: global options, the command table (name, usage, help of each
+ * command; the commands live in the cmd_*.c files) and dispatch. cli.h says what is shared. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *name;
+    const char *args;
+    const char *summary;
+    const char *help;
+    int min_args, max_args;
+    cli_cmd_fn *fn;
+    bool own_options; /* fn parses its own options: it gets argv with the command name first */
+} s_cmd_t;
+
+static void s_global_usage(FILE *out);
+
+static const s_cmd_t s_cmds[] = {
+    {"ping", "", "check that the engine answers",
+     "Prints the engine's version, uptime and worker count.\n", 0, 0, cmd_ping, false},
+    {"put", "FILE", "store an assessment definition (JSON) from FILE ('-': stdin)",
+     "Reads an assessment definition in JSON (proto/PROTOCOL.md, \"Assessment definition\"),\n"
+     "validates and compiles it in the engine, and stores it. Putting an existing id replaces it\n"
+     "and increments its version. Needs the admin socket.\n"
+     "Example: assay put examples/quiz.json\n",
+     1, 1, cmd_put, false},
+    {"get", "ID", "print an assessment's definition with its version and max score",
+     "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, cmd_get,
+     false},
+    {"list", "[--limit N] [--cursor C] [--all]", "list assessments",
+     "Lists assessments in id order, a page of --limit (default 50, at most 200) at a time.\n"
+     "--cursor continues after a page; --all follows the cursors to the end.\n",
+     0, 5, cmd_list, true},
+    {"delete", "ID", "delete an assessment",
+     "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, cmd_delete,
+     false},
+    {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
+     "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or "
+     "stdin.\n"
+     "Unanswered items score as missing responses. --detail adds each item's score.\n"
+     "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n",
+     1, 3, cmd_score, true},
+    {"batch", "ID FILE", "score a JSON array of responses in one request",
+     "Scores up to 100,000 responses (a JSON array of answer objects) and prints the summary;\n"
+     "with --json, every score.\n",
+     2, 2, cmd_batch, false},
+    {"submit", "ID LEARNER [ANSWERS.json | -] [--key KEY]", "score and store a learner's response",
+     "Scores the answers (a JSON object, from the file or stdin) and stores them for the learner;\n"
+     "prints the response id, the attempt number and the score once the engine has committed it.\n"
+     "--key makes the submission idempotent: resending with the same key returns the original\n"
+     "result and stores nothing new.\n"
+     "Example: echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana --key try-1\n",
+     2, 5, cmd_submit, true},
+    {"responses", "ID [--learner L] [--limit N] [--all]",
+     "list stored responses in submission order",
+     "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"
+     "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
+     "with its answers.\n",
+     1, 8, cmd_responses, true},
+    {"report", "ID", "item analysis of an assessment (latest attempt per learner)",
+     "Prints n, mean, sd, min, max and Cronbach's alpha of the learners' latest attempts, a text\n"
+     "histogram of their totals, and per item the mean score, p-value, corrected item-total\n"
+     "discrimination and omitted rate (proto/PROTOCOL.md gives the formulas). Instant: the\n"
+     "engine keeps the statistics current at every submission.\n",
+     1, 1, cmd_report, false},
+    {"regrade", "ID [--dry-run] [--wait]",
+     "re-score every stored response with the current version",
+     "Starts a background job that re-scores the assessment's stored responses with its current\n"
+     "version, in chunks (scoring and submissions go on meanwhile), updates their stored scores,\n"
+     "rebuilds the report's statistics and announces each changed score. Prints the job id;\n"
+     "--wait follows it with a progress bar and prints the result (exit 1 if it failed).\n"
+     "--dry-run changes nothing: the job counts what would change and lists the first changes.\n"
+     "Needs the admin socket.\n"
+     "Example: assay regrade quiz-demo --dry-run --wait\n",
+     1, 3, cmd_regrade, true},
+    {"job", "JOB", "show a background job's state, progress and result",
+     "Prints a job (assay regrade): queued, running, done or failed, its progress, and its\n"
+     "result or error. Exit status 1 when the job failed.\n",
+     1, 1, cmd_job, false},
+    {"skill-put", "FILE",
+     "store a skill's knowledge-tracing parameters (JSON) from FILE ('-': stdin)",
+     "Reads {\"id\", \"prior\", \"learn\", \"forget\", \"guess\", \"slip\", "
+     "\"mastery_threshold\"?}\n"
+     "(probabilities; guess and slip below 1; mastery_threshold default 0.95). New parameters\n"
+     "apply to future updates; assay recompute SKILL replays the stored responses with them.\n"
+     "Items name skills with \"skills\": [ids] in an assessment definition. Needs the admin "
+     "socket.\n"
+     "Example: echo '{\"id\":\"add\",\"prior\":0.3,\"learn\":0.1,\"forget\":0,\"guess\":0.2,"
+     "\"slip\":0.1}' | assay skill-put -\n",
+     1, 1, cmd_skill_put, false},
+    {"skill", "ID", "show a skill's parameters", "Prints a skill's BKT parameters.\n", 1, 1,
+     cmd_skill, false},
+    {"skills", "[--limit N] [--cursor C] [--all]", "list skills",
+     "Lists skills in id order with their parameters, a page at a time; --all follows the\n"
+     "cursors to the end.\n",
+     0, 5, cmd_skills, true},
+    {"skill-delete", "ID", "delete a skill no assessment uses",
+     "Deletes a skill. Refused (conflict) while an assessment's item names it. Needs the admin\n"
+     "socket.\n",
+     1, 1, cmd_skill_delete, false},
+    {"mastery", "LEARNER [SKILL]", "a learner's mastery of every skill practised, or of one",
+     "Prints, per skill, the probability of mastery after the learner's last answer, the\n"
+     "probability of a right next answer, the number of observations and whether it is at or\n"
+     "above the skill's mastery threshold. Updated by every submission, in its transaction.\n",
+     1, 2, cmd_mastery, false},
+    {"recompute", "SKILL [--wait]", "recompute every learner's mastery of a skill (a job)",
+     "Starts a background job that replays every stored response in submission order with the\n"
+     "skill's current parameters; the new states replace the old ones when it is done (mastery\n"
+     "reads and submissions go on meanwhile). --wait follows it with a progress bar.\n",
+     1, 2, cmd_recompute, true},
+    {"replay",
+     "FILE [--inflight N] [--limit N] [--prior P --learn L --forget F --guess G --slip S]",
+     "replay a real answer stream, then summarise mastery per skill",
+     "Replays an ASSISTments file (data/ of the repository: the assist2009 long CSV, or the "
+     "assist2015\n"
+     "lists; gzip or plain) through the engine: one skill and one single-item assessment per\n"
+     "skill (skill-<id>, with the parameters given, default prior 0.3, learn 0.1, forget 0, guess\n"
+     "0.2, slip 0.1), each learner's answers submitted in order, --inflight learners at a time\n"
+     "(default 256), with a progress bar (rate and ETA). Then prints per skill the learners, "
+     "their\n"
+     "mean mastery and the share who mastered it. Needs the admin socket.\n"
+     "Example: assay replay data/assist2009/builder_train_long.csv.gz\n",
+     1, 16, cmd_replay, true},
+    {"watch", "[TOPIC...] [--seconds S]", "print notifications as they arrive, one per line",
+     "Subscribes to the engine's notifications (all of them, or the topics given: prefixes such\n"
+     "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"
+     "Ctrl-C or --seconds. A gap in the notifications' seq (a subscriber that fell behind) is\n"
+     "reported on stderr: resync with a read. Subscriptions take a moment to reach the engine.\n"
+     "Example: assay watch score. assessment.\n",
+     0, 64, cmd_watch, true},
+    {"keygen", "NAME", "write a CURVE certificate pair: NAME (public) and NAME_secret",
+     "Writes a new CURVE key pair as czmq certificates: NAME holds the public key (give it to\n"
+     "the other side: a client's goes into the server's --curve-clients or --curve-admin-clients\n"
+     "directory, the server's is the clients' --server-key), NAME_secret the secret key (mode\n"
+     "0600: assayd --curve-secret, or a client's --curve-cert). Existing files are not\n"
+     "overwritten. Needs no engine.\n"
+     "Example: assay keygen /etc/assay/server && assay keygen ./app1\n",
+     1, 1, cmd_keygen, false},
+    {"stats", "", "print request counts, latency percentiles and data map use",
+     "Per method: requests, errors and latency percentiles measured inside the engine.\n", 0, 0,
+     cmd_stats, false},
+};
+#define S_NCMDS (sizeof s_cmds / sizeof s_cmds[0])
+
+static void s_global_usage(FILE *out)
+{
+    fprintf(out,
+            "Usage: assay [-d DIR | -e ENDPOINT] [--json] [--timeout MS] COMMAND [ARGS]\n"
+            "Administer and query an assay scoring engine (assayd).\n"
+            "\n"
+            "Options:\n"
+            "  -d, --data DIR       the engine's data directory (default: $ASSAY_DATA, else "
+            "./var/assay);\n"
+            "                       the CLI uses DIR/admin.sock when it may, else DIR/engine.sock\n"
+            "  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
+            "      --json           print results as JSON, for scripts\n"
+            "      --timeout MS     how long to wait for the engine (default 5000)\n"
+            "      --curve-cert F   CURVE over tcp: this client's certificate (NAME_secret)\n"
+            "      --server-key K   CURVE: the server's public key (40 characters) or certificate\n"
+            "  -h, --help           show this help; 'assay COMMAND --help' shows a command's help\n"
+            "  -V, --version        show the version\n"
+            "\n"
+            "Commands:\n");
+    for (size_t i = 0; i < S_NCMDS; i++)
+        fprintf(out, "  %-8s %s\n", s_cmds[i].name, s_cmds[i].summary);
+    fprintf(out,
+            "\n"
+            "Exit status: 0 ok; 1 the engine answered with an error (printed as CODE: message);\n"
+            "2 bad usage or unreadable input; 3 engine unreachable.\n"
+            "\n"
+            "Examples:\n"
+            "  assay put examples/quiz.json\n"
+            "  assay score quiz-demo examples/answers.json --detail\n"
+            "  assay --json list --all\n"
+            "  echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana\n"
+            "  assay responses quiz-demo --learner ana\n");
+}
+
+static void s_cmd_usage(FILE *out, const s_cmd_t *c)
+{
+    fprintf(out, "Usage: assay [OPTIONS] %s %s\n%s.\n\n%s", c->name, c->args, c->summary, c->help);
+    fprintf(out, "\nSee 'assay --help' for the global options and exit statuses.\n");
+}
+
+int main(int argc, char **argv)
+{
+    cli_t cli = {.timeout_ms = 5000};
+    const char *data = getenv("ASSAY_DATA");
+    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
+                                         {"endpoint", required_argument, 0, 'e'},
+                                         {"json", no_argument, 0, 'j'},
+                                         {"timeout", required_argument, 0, 't'},
+                                         {"curve-cert", required_argument, 0, 'c'},
+                                         {"server-key", required_argument, 0, 'k'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {"version", no_argument, 0, 'V'},
+                                         {0, 0, 0, 0}};
+    int c;
+    /* '+': stop at the command name, its options are its own */
+    while ((c = getopt_long(argc, argv, "+d:e:hV", opts, NULL)) != -1) {
+        switch (c) {
+        case 'd':
+            data = optarg;
+            break;
+        case 'e':
+            cli.target = optarg;
+            cli.is_endpoint = true;
+            break;
+        case 'j':
+            cli.json = true;
+            break;
+        case 't': {
+            char *end;
+            long t = strtol(optarg, &end, 10);
+            if (*end || t < 1 || t > 3600000) {
+                fprintf(stderr, "assay: --timeout: expected milliseconds, 1..3600000\n");
+                return EXIT_USAGE;
+            }
+            cli.timeout_ms = (int)t;
+            break;
+        }
+        case 'c':
+            cli.curve_cert = optarg;
+            break;
+        case 'k':
+            cli.server_key = optarg;
+            break;
+        case 'h':
+            s_global_usage(stdout);
+            return 0;
+        case 'V':
+            printf("assay 0.1.0 (protocol 1)\n");
+            return 0;
+        default:
+            fprintf(stderr, "Try 'assay --help'.\n");
+            return EXIT_USAGE;
+        }
+    }
+    if (optind >= argc) {
+        s_global_usage(stderr);
+        return EXIT_USAGE;
+    }
+    const char *name = argv[optind];
+    if (strcmp(name, "help") == 0) {
+        if (optind + 1 >= argc) {
+            s_global_usage(stdout);
+            return 0;
+        }
+        name = argv[optind + 1];
+        for (size_t i = 0; i < S_NCMDS; i++)
+            if (strcmp(s_cmds[i].name, name) == 0) {
+                s_cmd_usage(stdout, &s_cmds[i]);
+                return 0;
+            }
+        fprintf(stderr, "assay: no command \"%s\"; try 'assay --help'\n", name);
+        return EXIT_USAGE;
+    }
+    const s_cmd_t *cmd = NULL;
+    for (size_t i = 0; i < S_NCMDS; i++)
+        if (strcmp(s_cmds[i].name, name) == 0) cmd = &s_cmds[i];
+    if (!cmd) {
+        fprintf(stderr, "assay: no command \"%s\"; try 'assay --help'\n", name);
+        return EXIT_USAGE;
+    }
+    int cargc = argc - optind;
+    char **cargv = argv + optind;
+    for (int i = 1; i < cargc; i++)
+        if (strcmp(cargv[i], "--help") == 0 || strcmp(cargv[i], "-h") == 0) {
+            s_cmd_usage(stdout, cmd);
+            return 0;
+        }
+    /* Commands with options parse their own argv (cargv[0] is the command); the others take
+     * positional arguments only. */
+    bool own_opts = cmd->own_options;
+    if (!own_opts && (cargc - 1 < cmd->min_args || cargc - 1 > cmd->max_args)) {
+        fprintf(stderr, "usage: assay %s %s\n", cmd->name, cmd->args);
+        return EXIT_USAGE;
+    }
+    if (!cli.target) cli.target = data && *data ? data : "./var/assay";
+    msgpack_sbuffer_init(&cli.sb);
+    msgpack_packer_init(&cli.pk, &cli.sb, msgpack_sbuffer_write);
+    int rc = own_opts ? cmd->fn(&cli, cargc, cargv) : cmd->fn(&cli, cargc - 1, cargv + 1);
+    msgpack_sbuffer_destroy(&cli.sb);
+    assay_close(&cli.conn);
+    return rc;
+}
