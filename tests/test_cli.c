@@ -98,6 +98,16 @@ static void json_output_is_machine_readable(void **state)
     json_decref(j);
 }
 
+static void json_numbers_are_the_shortest_text_of_their_double(void **state)
+{
+    /* 11 of 19: the ratio is the double nearest 11/19, written as it reads back */
+    assert_int_equal(s_assay(NULL, "--json score quiz-demo answers.json"), 0);
+    assert_non_null(strstr(s_out, "\"ratio\": 0.5789473684210527,"));
+    assert_non_null(strstr(s_out, "\"score\": 11.0,"));
+    assert_null(strstr(s_out, "0.578947368421052"
+                              "65"));
+}
+
 static void list_get_batch_and_stats(void **state)
 {
     assert_int_equal(s_assay(NULL, "list"), 0);
@@ -327,6 +337,7 @@ int main(void)
         cmocka_unit_test(put_score_and_detail_print_readable_results),
         cmocka_unit_test(score_reads_answers_from_stdin),
         cmocka_unit_test(json_output_is_machine_readable),
+        cmocka_unit_test(json_numbers_are_the_shortest_text_of_their_double),
         cmocka_unit_test(list_get_batch_and_stats),
         cmocka_unit_test(error_replies_exit_1_with_code_and_message),
         cmocka_unit_test(bad_usage_and_bad_json_exit_2),

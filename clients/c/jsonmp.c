@@ -4,6 +4,8 @@
 #include "codec.h"
 
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int s_pack(msgpack_packer *pk, const json_t *v, int depth)
 {
@@ -79,7 +81,7 @@ json_t *as_json_from(const msgpack_object *o)
                 json_object_setn_new(m, k->via.str.ptr, k->via.str.size, v);
             } else {
                 json_t *kj = as_json_from(k);
-                char *text = kj ? json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+                char *text = kj ? as_json_dumps(kj, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
                 json_object_set_new(m, text ? text : "?", v);
                 free(text);
                 json_decref(kj);
@@ -90,4 +92,92 @@ json_t *as_json_from(const msgpack_object *o)
     default:
         return json_null();
     }
+}
+
+size_t as_json_real_text(double x, char *out)
+{
+    /* A decimal of at most 15 significant digits survives a trip through a double (DBL_DIG),
+     * so when %.15g reads back it is the shortest form (%g drops trailing zeros); else 16 or 17
+     * digits are needed, and 17 always read back. */
+    int n = 0;
+    for (int prec = 15; prec <= 17; prec++) {
+        n = snprintf(out, 32, "%.*g", prec, x);
+        if (strtod(out, NULL) == x) break;
+    }
+    /* jansson's conventions: no '+' and no leading zeros in the exponent, and a real always
+     * shows it is one */
+    char *e = strchr(out, 'e');
+    if (e) {
+        char *d = e + 1, *s = e + 1;
+        if (*s == '-') *d++ = *s++;
+        if (*s == '+') s++;
+        while (*s == '0' && s[1])
+            s++;
+        memmove(d, s, strlen(s) + 1);
+        n = (int)strlen(out);
+    } else if (!strchr(out, '.') && !strchr(out, 'n') && !strchr(out, 'i')) {
+        memcpy(out + n, ".0", 3);
+        n += 2;
+    }
+    return (size_t)n;
+}
+
+/* Whether the number token at [s, s + n) is a real (a fraction or an exponent). */
+static int s_is_real(const char *s, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (s[i] == '.' || s[i] == 'e' || s[i] == 'E') return 1;
+    return 0;
+}
+
+char *as_json_dumps(const json_t *v, size_t flags)
+{
+    char *text = json_dumps(v, flags);
+    if (!text) return NULL;
+    size_t len = strlen(text), o = 0;
+    /* a real never grows (jansson wrote it with 17 digits), so the rewrite fits in place */
+    int in_str = 0;
+    for (size_t i = 0; i < len;) {
+        char ch = text[i];
+        if (in_str) {
+            text[o++] = ch;
+            i++;
+            if (ch == '\\' && i < len) {
+                text[o++] = text[i++];
+            } else if (ch == '"') {
+                in_str = 0;
+            }
+            continue;
+        }
+        if (ch == '"') {
+            in_str = 1;
+            text[o++] = ch;
+            i++;
+            continue;
+        }
+        if (ch == '-' || (ch >= '0' && ch <= '9')) {
+            size_t n = strspn(text + i, "-+0123456789.eE");
+            if (s_is_real(text + i, n)) {
+                char num[40];
+                char buf[32];
+                memcpy(num, text + i, n < sizeof num ? n : sizeof num - 1);
+                num[n < sizeof num ? n : sizeof num - 1] = '\0';
+                size_t m = as_json_real_text(strtod(num, NULL), buf);
+                if (m <= n) {
+                    memcpy(text + o, buf, m);
+                    o += m;
+                    i += n;
+                    continue;
+                }
+            }
+            memmove(text + o, text + i, n);
+            o += n;
+            i += n;
+            continue;
+        }
+        text[o++] = ch;
+        i++;
+    }
+    text[o] = '\0';
+    return text;
 }

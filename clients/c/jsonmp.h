@@ -15,4 +15,12 @@ int as_json_pack(msgpack_packer *pk, const json_t *v);
 /* A new JSON value for a msgpack object (NULL on allocation failure); the caller json_decref()s. */
 json_t *as_json_from(const msgpack_object *o);
 
+/* json_dumps (same flags, same layout) with every real written as the shortest text that reads
+ * back to the same double: 1.9, not 1.8999999999999999. Reals keep a '.' or an exponent
+ * ("2.0", "1e20") so they stay reals. NULL on allocation failure; the caller free()s. */
+char *as_json_dumps(const json_t *v, size_t flags);
+/* Writes the shortest text of a finite x that strtod reads back to x (as above); returns its
+ * length (out has room for at least 32 bytes). */
+size_t as_json_real_text(double x, char *out);
+
 #endif

@@ -15,7 +15,7 @@ void cli_print_json(const msgpack_object *o)
 {
     json_t *j = as_json_from(o);
     char *text =
-        j ? json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY | JSON_REAL_PRECISION(17)) : NULL;
+        j ? as_json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
     printf("%s\n", text ? text : "null");
     free(text);
     json_decref(j);
@@ -115,7 +115,7 @@ int cli_call(cli_t *cli, const char *method, assay_reply_t **reply)
         if (cli->json) {
             printf("{\"error\": {\"code\": \"%s\", \"message\": ", assay_reply_code(*reply));
             json_t *m = json_string(assay_reply_message(*reply));
-            char *t = json_dumps(m, JSON_ENCODE_ANY);
+            char *t = as_json_dumps(m, JSON_ENCODE_ANY);
             printf("%s}}\n", t ? t : "\"\"");
             free(t);
             json_decref(m);
@@ -194,7 +194,7 @@ int cli_page(cli_t *cli, const cli_pager_t *p, long limit, const char *start, bo
         }
     }
     if (!rc && cli->json) {
-        char *t = json_dumps(rows, JSON_INDENT(2));
+        char *t = as_json_dumps(rows, JSON_INDENT(2));
         printf("%s\n", t);
         free(t);
     }

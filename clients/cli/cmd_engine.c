@@ -89,7 +89,7 @@ static void s_print_event(void *arg, const assay_event_t *ev)
     bool *gaps = arg;
     static uint64_t last_seq;
     json_t *j = as_json_from(assay_event_body(ev));
-    char *body = j ? json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(17)) : NULL;
+    char *body = j ? as_json_dumps(j, JSON_COMPACT) : NULL;
     uint64_t seq = assay_event_seq(ev);
     if (*gaps && last_seq && seq > last_seq + 1)
         fprintf(stderr,

@@ -220,7 +220,7 @@ int cmd_replay(cli_t *cli, int argc, char **argv)
     if (!cli->json) printf("SKILL           LEARNERS  MEAN MASTERY    MASTERED\n");
     rc = as_replay_summary(rp, cli->conn, s_summary_row, &ctx) ? EXIT_REPLY : 0;
     if (!rc && cli->json) {
-        char *t = json_dumps(ctx.rows, JSON_INDENT(2));
+        char *t = as_json_dumps(ctx.rows, JSON_INDENT(2));
         printf("%s\n", t);
         free(t);
     }

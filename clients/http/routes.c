@@ -433,7 +433,7 @@ static enum MHD_Result s_send(struct MHD_Connection *c, ah_reply_t *r)
     size_t len = r->raw_len;
     const char *type = r->raw_type;
     if (r->json) {
-        body = json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
+        body = as_json_dumps(r->json, JSON_COMPACT | JSON_ENCODE_ANY);
         len = body ? strlen(body) : 0;
         type = "application/json";
     }

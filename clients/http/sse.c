@@ -104,7 +104,7 @@ static void s_event(const char *topic, size_t tn, const void *body, size_t len)
     }
     json_t *j = as_json_from(&u.data);
     const msgpack_object *seq = assay_map_get(&u.data, "seq");
-    char *data = j ? json_dumps(j, JSON_COMPACT) : NULL;
+    char *data = j ? as_json_dumps(j, JSON_COMPACT) : NULL;
     if (data) {
         size_t dn = strlen(data), cap = dn + tn + 64;
         char *text = malloc(cap);

@@ -92,6 +92,7 @@ class Stack:
         c.close()
         ctype = r.getheader("Content-Type") or ""
         doc = json.loads(text) if text and ctype.startswith("application/json") else text
+        r.body = text  # the bytes as sent, for tests of the JSON text itself
         return r.status, doc, r
 
 
@@ -172,6 +173,14 @@ class RoutesTest(unittest.TestCase):
         st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score",
                                     raw="x" * 70000)
         self.assertEqual((st, doc["error"]["code"]), (413, "too_large"))
+
+    def test_json_numbers_are_the_shortest_text_of_their_double(self):
+        st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/score",
+                                    {"answers": load("answers.json")})
+        self.assertEqual(st, 200)
+        self.assertIn(b'"ratio":0.5789473684210527,', r.body)
+        self.assertIn(b'"score":11.0,', r.body)
+        self.assertEqual(doc["ratio"], 11 / 19)
 
     def test_submissions_are_created_listed_and_reported(self):
         st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/responses",
