@@ -12,12 +12,20 @@ as_install_packages() {
         dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
     done
     [ ${#missing[@]} -eq 0 ] && return 0
-    echo "==> installing Debian packages: ${missing[*]}"
+    # one line per step on the terminal; apt's own output goes to a log, named when a step fails
+    local log="${TMPDIR:-/tmp}/assay-packages.log"
     local sudo=""
     [ "$(id -u)" -ne 0 ] && sudo="sudo"
-    $sudo apt-get update -qq || { echo "apt-get update failed" >&2; return 1; }
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" \
-        || { echo "apt-get install failed" >&2; return 1; }
+    echo "==> installing ${#missing[@]} Debian package(s): ${missing[*]}"
+    : >"$log"
+    echo "    apt-get update"
+    $sudo apt-get update >>"$log" 2>&1 ||
+        { echo "apt-get update failed; its output is in $log" >&2; tail -n 5 "$log" >&2; return 1; }
+    echo "    apt-get install (about a minute on a new machine)"
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y --no-install-recommends "${missing[@]}" \
+        >>"$log" 2>&1 ||
+        { echo "apt-get install failed; its output is in $log" >&2; tail -n 5 "$log" >&2; return 1; }
+    echo "    done (log: $log)"
 }
 
 # as_configure DIR [meson options...]: sets up DIR (or reconfigures it) under the source root.
