@@ -4,7 +4,7 @@
 #include "handler.h"
 
 /* Hands the writer a new job [kind byte, target id, dry_run byte]: it creates the job, and the
- * job thread runs it (jobs.c). */
+ * job thread runs it (server/job_thread.c). */
 as_code_t as_h_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len, bool dry,
                        as_err_t *err)
 {

@@ -42,7 +42,7 @@ typedef enum {
     AS_OP_DELETE,
     AS_OP_SUBMIT,
     AS_OP_JOB_NEW,   /* assessment.regrade, skill.recompute: [kind byte, target id, dry_run byte] */
-    AS_OP_JOB_STEP,  /* the job thread: one step of a job (job.h, writer_jobs.c) */
+    AS_OP_JOB_STEP,  /* the job thread: one step of a job (job.h, methods/jobs_write.c) */
     AS_OP_SKILL_PUT, /* [skill id, as_bkt_params_t] */
     AS_OP_SKILL_DELETE, /* [skill id] */
     AS_OP_COUNT

@@ -1,4 +1,4 @@
-/* bkt.h — Bayesian Knowledge Tracing: the forward (filtering) step of DESIGN.md.
+/* bkt.h — Bayesian Knowledge Tracing: the forward (filtering) step (docs/DESIGN.md "Knowledge tracing").
  *
  * For a skill with parameters prior, learn, forget, guess, slip and the probability m that the
  * learner has mastered it before an observation:
