@@ -1,4 +1,4 @@
-/* test_bkt.c — the BKT forward step (engine/bkt.c) against values derived by hand from the
+/* test_bkt.c — the BKT forward step (engine/tracing/bkt.c) against values derived by hand from the
  * equations in bkt.h: the expected numbers below were computed with exact rational arithmetic
  * (Python's fractions) and rounded to 17 digits; agreement to 1e-12. */
 #include <setjmp.h>
