@@ -48,6 +48,7 @@ static void s_close(double got, double want)
 typedef struct {
     double p;
     unsigned n;
+    double before; /* p before the last submission modelled (s_model_kt) */
 } s_model_t;
 
 static void s_model_step(s_model_t *m, const as_bkt_params_t *p, bool correct)
@@ -66,6 +67,15 @@ static void s_check_state(const msgpack_object *skills, const char *skill, const
     s_close(h_num(st, "p_correct_next"), as_bkt_p_correct(p, m->p));
     assert_int_equal((unsigned)h_num(st, "opportunities"), m->n);
     assert_int_equal(assay_map_get(st, "mastered")->via.boolean, m->p >= p->mastery_threshold);
+}
+
+/* A submission's state of a skill also carries `predicted`: P(correct) before that submission. */
+static void s_check_predicted(const msgpack_object *skills, const char *skill, const s_model_t *m,
+                              const as_bkt_params_t *p)
+{
+    const msgpack_object *st = assay_map_get(skills, skill);
+    if (!st || !assay_map_get(st, "predicted")) fail_msg("no predicted for skill %s", skill);
+    s_close(h_num(st, "predicted"), as_bkt_p_correct(p, m->before));
 }
 
 static const as_bkt_params_t s_p1 = {
@@ -103,6 +113,8 @@ static void s_setup_kt(assay_t *a)
 /* The model of one submission to "kt": observations in item order. */
 static void s_model_kt(s_model_t *k1, s_model_t *k2, const char *q1, const char *q2)
 {
+    k1->before = k1->p;
+    k2->before = k2->p;
     if (q1) s_model_step(k1, &s_p1, q1[0] == 'A');
     if (q2) {
         bool correct = q2[0] == 'A' || q2[0] == 'B'; /* B: half credit, at the threshold */
@@ -129,7 +141,7 @@ static void each_submission_updates_mastery_as_the_model_does(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
     s_setup_kt(a);
-    s_model_t k1 = {s_p1.prior, 0}, k2 = {s_p2.prior, 0};
+    s_model_t k1 = {.p = s_p1.prior}, k2 = {.p = s_p2.prior};
     /* right, half credit, wrong, unanswered q2 (no evidence for k2), both wrong, q1 only */
     const char *seq[][2] = {{"A", "A"},  {"B", "B"}, {"C", "C"}, {"A", NULL}, {"B", "D"},
                             {NULL, "A"}, {"A", "B"}, {"A", "A"}, {"A", "A"},  {"A", "A"}};
@@ -142,7 +154,11 @@ static void each_submission_updates_mastery_as_the_model_does(void **state)
         bool touches_k2 = seq[i][1] != NULL;
         assert_int_equal(m->via.map.size, touches_k2 ? 2 : 1);
         s_check_state(m, "k1", &k1, &s_p1);
-        if (touches_k2) s_check_state(m, "k2", &k2, &s_p2);
+        s_check_predicted(m, "k1", &k1, &s_p1);
+        if (touches_k2) {
+            s_check_state(m, "k2", &k2, &s_p2);
+            s_check_predicted(m, "k2", &k2, &s_p2);
+        }
         assay_reply_free(&r);
     }
     /* mastery.get: both skills, or one; a learner who never practised has the prior */
@@ -152,6 +168,7 @@ static void each_submission_updates_mastery_as_the_model_does(void **state)
     assert_int_equal(skills->via.map.size, 2);
     s_check_state(skills, "k1", &k1, &s_p1);
     s_check_state(skills, "k2", &k2, &s_p2);
+    assert_null(assay_map_get(assay_map_get(skills, "k1"), "predicted")); /* only a submission's */
     assay_reply_free(&r);
     assert_int_equal(h_call(a, "mastery.get", "{'learner':'ana','skill':'k2'}", &r), ASSAY_OK);
     skills = assay_map_get(assay_reply_result(r), "skills");
@@ -159,7 +176,7 @@ static void each_submission_updates_mastery_as_the_model_does(void **state)
     s_check_state(skills, "k2", &k2, &s_p2);
     assay_reply_free(&r);
     assert_int_equal(h_call(a, "mastery.get", "{'learner':'nobody','skill':'k1'}", &r), ASSAY_OK);
-    s_model_t fresh = {s_p1.prior, 0};
+    s_model_t fresh = {.p = s_p1.prior};
     s_check_state(assay_map_get(assay_reply_result(r), "skills"), "k1", &fresh, &s_p1);
     assay_reply_free(&r);
     assert_int_equal(h_call(a, "mastery.get", "{'learner':'nobody'}", &r), ASSAY_OK);
@@ -170,9 +187,10 @@ static void each_submission_updates_mastery_as_the_model_does(void **state)
         h_call(a, "response.list", "{'assessment':'kt','learner':'ana','limit':1}", &r), ASSAY_OK);
     const msgpack_object *first =
         &assay_map_get(assay_reply_result(r), "responses")->via.array.ptr[0];
-    s_model_t one1 = {s_p1.prior, 0}, one2 = {s_p2.prior, 0};
+    s_model_t one1 = {.p = s_p1.prior}, one2 = {.p = s_p2.prior};
     s_model_kt(&one1, &one2, "A", "A");
     s_check_state(assay_map_get(first, "mastery"), "k1", &one1, &s_p1);
+    s_check_predicted(assay_map_get(first, "mastery"), "k1", &one1, &s_p1);
     assay_reply_free(&r);
     assay_close(&a);
 }
@@ -190,7 +208,7 @@ static void a_mastery_notification_follows_each_submission(void **state)
     assay_reply_free(&r);
     s_submit_kt(a, "bo", "C", NULL, &r);
     assay_reply_free(&r);
-    s_model_t k1 = {s_p1.prior, 0}, k2 = {s_p2.prior, 0};
+    s_model_t k1 = {.p = s_p1.prior}, k2 = {.p = s_p2.prior};
     for (int i = 0; i < 2; i++) {
         assay_event_t *ev;
         assert_int_equal(assay_sub_recv(sub, 3000, &ev), ASSAY_OK);
@@ -204,6 +222,7 @@ static void a_mastery_notification_follows_each_submission(void **state)
         else
             s_model_kt(&k1, &k2, "C", NULL);
         s_check_state(assay_map_get(b, "skills"), "k1", &k1, &s_p1);
+        s_check_predicted(assay_map_get(b, "skills"), "k1", &k1, &s_p1);
         assert_int_equal(assay_map_get(b, "skills")->via.map.size, i == 0 ? 2 : 1);
         assay_event_free(&ev);
     }
@@ -216,7 +235,7 @@ static void a_mastery_notification_follows_each_submission(void **state)
 static void s_replay_kt(assay_t *c, const as_bkt_params_t *p1, s_model_t *k1, int learners)
 {
     for (int l = 0; l < learners; l++)
-        k1[l] = (s_model_t){p1->prior, 0};
+        k1[l] = (s_model_t){.p = p1->prior};
     char params[160], cursor[32] = "";
     for (;;) {
         if (cursor[0])

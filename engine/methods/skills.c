@@ -117,7 +117,7 @@ static void s_mlist_row(void *arg, const char *skill, uint32_t len, const as_ski
 {
     s_mlist_ctx_t *ctx = arg;
     as_pack_str(ctx->pk, skill, len);
-    as_pack_mastery(ctx->pk, sk, m);
+    as_pack_mastery(ctx->pk, sk, m, NULL);
     ctx->n++;
 }
 
@@ -143,7 +143,7 @@ as_code_t as_handle_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err
         if ((rc = as_store_mastery_get(w->rd, learner, llen, skill, slen, &sk, &m, err))) return rc;
         msgpack_pack_map(pk, 1);
         as_pack_str(pk, skill, slen);
-        as_pack_mastery(pk, &sk, &m);
+        as_pack_mastery(pk, &sk, &m, NULL);
         return AS_OK;
     }
     /* a map32 header, patched with the count */

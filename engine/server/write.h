@@ -30,6 +30,7 @@ typedef struct {
     uint32_t len;
     as_skill_t skill;
     as_mastery_t m;
+    double predicted; /* P(correct) before this submission's first observation of the skill */
 } as_touched_t;
 
 typedef struct {

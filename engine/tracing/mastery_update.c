@@ -37,6 +37,7 @@ static as_touched_t *s_touch(as_writer_t *wr, as_wtxn_t *txn, size_t *n, const c
         (*rc = as_store_mastery_wget(txn, learner, llen, id, len, &e->skill, e->skill.live_gen,
                                      &e->m, &found, err)))
         return NULL;
+    e->predicted = as_bkt_p_correct(&e->skill.params, e->m.p);
     (*n)++;
     return e;
 }
@@ -70,7 +71,7 @@ as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, c
                                         e->skill.live_gen, &e->m, err)))
             return rc;
         as_pack_str(&wr->mastery_pk, e->id, e->len);
-        as_pack_mastery(&wr->mastery_pk, &e->skill, &e->m);
+        as_pack_mastery(&wr->mastery_pk, &e->skill, &e->m, &e->predicted);
     }
     return AS_OK;
 }

@@ -8,9 +8,10 @@ bool as_trace_correct(const as_titem_t *it, double x)
     return x >= need - 1e-9 * (need > 1 ? need : 1);
 }
 
-void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m)
+void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m,
+                     const double *predicted)
 {
-    msgpack_pack_map(pk, 4);
+    msgpack_pack_map(pk, predicted ? 5 : 4);
     as_pack_cstr(pk, "p_mastery");
     msgpack_pack_double(pk, m->p);
     as_pack_cstr(pk, "p_correct_next");
@@ -22,6 +23,10 @@ void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_maste
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
+    if (predicted) {
+        as_pack_cstr(pk, "predicted");
+        msgpack_pack_double(pk, *predicted);
+    }
 }
 
 void as_pack_skill(msgpack_packer *pk, const char *id, uint32_t len, const as_skill_t *sk)

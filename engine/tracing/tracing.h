@@ -10,8 +10,10 @@
 
 /* Whether item score x of item it is a correct observation: x >= kt_threshold * max score. */
 bool as_trace_correct(const as_titem_t *it, double x);
-/* {p_mastery, p_correct_next, opportunities, mastered} */
-void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m);
+/* {p_mastery, p_correct_next, opportunities, mastered}, and `predicted` when given: the
+ * probability of a correct answer before the observations that led to m (a submission's). */
+void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m,
+                     const double *predicted);
 
 /* A skill as skill.get shows it: {id, prior, learn, forget, guess, slip, mastery_threshold,
  * recomputing} */
