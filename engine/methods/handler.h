@@ -36,10 +36,11 @@ void as_h_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint3
 /* Appends a copy of len bytes as the write's next argument frame. On an error the worker closes
  * the frames added so far (as_worker_handle closes w->fwd[0, fwd_n)). */
 as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err);
-/* Hands the writer a new job of `kind` on target id (jobs.c): the writer creates it and the job
+/* Hands the writer a new job of `kind` on target id (jobs.c): the writer creates it, with its
+ * arguments (args_len bytes of msgpack, stored as the job's AS_JOB_ARGS; NULL: none), and the job
  * thread runs it. */
 as_code_t as_h_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len, bool dry,
-                       as_err_t *err);
+                       const void *args, size_t args_len, as_err_t *err);
 
 /* A list whose length is known only after its rows: as_h_array_later packs an array32 header
  * and returns its offset in w->sb, as_h_array_patch writes the count into it. */

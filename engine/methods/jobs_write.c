@@ -21,21 +21,37 @@ const as_job_ops_t *as_job_ops(unsigned kind)
     return kind < sizeof s_kinds / sizeof s_kinds[0] ? s_kinds[kind] : NULL;
 }
 
-static void s_reply_job(as_write_t *w, const as_job_t *job)
+/* The job's stored result, once it is done and has one (NULL: none). */
+static const void *s_result(as_wtxn_t *txn, const as_job_t *job, size_t *len)
 {
+    const void *result;
+    as_err_t ignored;
+    *len = 0;
+    if (job->state != AS_JOB_DONE ||
+        as_store_job_data_wget(txn, job->id, AS_JOB_RESULT, &result, len, &ignored))
+        return NULL;
+    return result;
+}
+
+static void s_reply_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
+{
+    size_t len;
+    const void *result = s_result(txn, job, &len);
     as_response_ok(&w->reply_pk, w->hdr.msgid);
-    as_job_pack(&w->reply_pk, job, 0);
+    as_job_pack(&w->reply_pk, job, 0, result, len);
 }
 
 static void s_note_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
 {
     char id[24];
+    size_t len;
+    const void *result = s_result(txn, job, &len);
     int n = snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
-    as_job_pack(as_write_note(w, "job", id, (size_t)n), job, as_store_next_seq(txn));
+    as_job_pack(as_write_note(w, "job", id, (size_t)n), job, as_store_next_seq(txn), result, len);
 }
 
-/* args: [kind byte, target id, dry_run byte]: a regrade of an assessment, a recompute of a
- * skill */
+/* args: [kind byte, target id, dry_run byte, arguments?]: a regrade of an assessment, a recompute
+ * of a skill, a fit (of every skill when the target is empty; its options as the arguments) */
 void as_write_job_new(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     (void)wr;
@@ -56,7 +72,13 @@ void as_write_job_new(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     memcpy(job.assessment, id, len);
     if ((w->code = ops->create(txn, &job, &w->err))) return;
     if ((w->code = as_store_job_new(txn, &job, &w->err))) return;
-    s_reply_job(w, &job);
+    if (as_write_nargs(w) > 3) {
+        size_t alen;
+        const char *args = as_write_arg(w, 3, &alen);
+        if ((w->code = as_store_job_data_put(txn, job.id, AS_JOB_ARGS, args, alen, &w->err)))
+            return;
+    }
+    s_reply_job(txn, w, &job);
     s_note_job(txn, w, &job);
 }
 
@@ -123,7 +145,8 @@ void as_write_job_step(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         s_chunk(ops, wr, txn, w, &job, &r);
         break;
     case AS_STEP_FINISH:
-        ops->finish(txn, w, &job);
+        /* [AS_STEP_FINISH, job, payload]: the kind's conclusion (nil for most) */
+        ops->finish(wr, txn, w, &job, n > 2 ? &r : NULL);
         break;
     case AS_STEP_FAIL: {
         const char *msg;
@@ -142,5 +165,5 @@ void as_write_job_step(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     if ((w->code = as_store_job_put(txn, &job, &w->err))) return;
     /* every change of state is announced; progress comes with chunks, a few a second */
     if (job.state != before || step == AS_STEP_START) s_note_job(txn, w, &job);
-    s_reply_job(w, &job);
+    s_reply_job(txn, w, &job);
 }

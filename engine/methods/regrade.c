@@ -209,8 +209,10 @@ static void s_chunk(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *jo
     }
 }
 
-static void s_finish(as_wtxn_t *txn, as_write_t *w, as_job_t *job)
+static void s_finish(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *args)
 {
+    (void)wr;
+    (void)args;
     as_table_t t;
     if (!s_current(txn, job, &t)) return;
     job->state = AS_JOB_DONE;

@@ -103,7 +103,7 @@ as_code_t as_handle_skill_recompute(as_worker_t *w, as_request_t *req, as_err_t 
     as_code_t rc = as_h_id_param(req, "skill", &id, &len, err);
     if (rc) return rc;
     if ((rc = as_store_skill_get(w->rd, id, len, &sk, err))) return rc;
-    return as_h_job_new(w, AS_JOB_RECOMPUTE, id, len, false, err);
+    return as_h_job_new(w, AS_JOB_RECOMPUTE, id, len, false, NULL, 0, err);
 }
 
 typedef struct {

@@ -40,17 +40,32 @@ static void s_pack_changes(msgpack_packer *pk, const as_job_t *job)
     }
 }
 
-void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
+const char *as_job_kind_name(unsigned kind)
+{
+    static const char *const names[] = {"regrade", "recompute", "fit"};
+    return kind < 3 ? names[kind] : "unknown";
+}
+
+void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const void *result,
+                 size_t len)
 {
     bool done = job->state == AS_JOB_DONE, failed = job->state == AS_JOB_FAILED;
-    msgpack_pack_map(pk, 9 + (done ? 1 : 0) + (failed ? 1 : 0) + (seq ? 1 : 0));
+    bool phase = job->kind == AS_JOB_FIT;
+    msgpack_pack_map(pk, 9 + (phase ? 1 : 0) + (done ? 1 : 0) + (failed ? 1 : 0) + (seq ? 1 : 0));
     as_pack_cstr(pk, "job");
     msgpack_pack_uint64(pk, job->id);
     bool regrade = job->kind == AS_JOB_REGRADE;
     as_pack_cstr(pk, "kind");
-    as_pack_cstr(pk, regrade ? "regrade" : "recompute");
+    as_pack_cstr(pk, as_job_kind_name(job->kind));
     as_pack_cstr(pk, regrade ? "assessment" : "skill");
-    as_pack_str(pk, job->assessment, job->assessment_len);
+    if (job->kind == AS_JOB_FIT && !job->assessment_len)
+        msgpack_pack_nil(pk); /* every skill */
+    else
+        as_pack_str(pk, job->assessment, job->assessment_len);
+    if (phase) {
+        as_pack_cstr(pk, "phase");
+        as_pack_cstr(pk, job->version ? "recomputing" : "fitting");
+    }
     as_pack_cstr(pk, "dry_run");
     if (job->dry_run)
         msgpack_pack_true(pk);
@@ -67,7 +82,13 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq)
     s_time(pk, "created_at", job->created_at);
     s_time(pk, "started_at", job->started_at);
     s_time(pk, "finished_at", job->finished_at);
-    if (done && !regrade) {
+    if (done && job->kind == AS_JOB_FIT) {
+        as_pack_cstr(pk, "result");
+        if (result)
+            as_pack_raw(pk, result, len);
+        else
+            msgpack_pack_nil(pk);
+    } else if (done && !regrade) {
         as_pack_cstr(pk, "result");
         msgpack_pack_map(pk, 1);
         as_pack_cstr(pk, "observations"); /* replayed into the new states */

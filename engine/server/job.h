@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 typedef enum { AS_JOB_QUEUED, AS_JOB_RUNNING, AS_JOB_DONE, AS_JOB_FAILED } as_job_state_t;
-typedef enum { AS_JOB_REGRADE, AS_JOB_RECOMPUTE } as_job_kind_t;
+typedef enum { AS_JOB_REGRADE, AS_JOB_RECOMPUTE, AS_JOB_FIT } as_job_kind_t;
 
 /* What the job thread asks of the writer (the first argument of AS_OP_JOB_STEP). */
 typedef enum { AS_STEP_START, AS_STEP_CHUNK, AS_STEP_FINISH, AS_STEP_FAIL } as_job_step_t;
@@ -43,7 +43,8 @@ typedef struct {
     uint32_t assessment_len; /* the target: an assessment (regrade) or a skill (recompute) */
     char assessment[AS_MAX_ID];
     /* fixed at the start */
-    uint32_t version;  /* the version the responses are scored with */
+    uint32_t version;  /* regrade: the version the responses are scored with; fit: its phase
+                          (0 fitting, 1 recomputing mastery with the fitted parameters) */
     uint32_t gen;      /* the statistics generation it rebuilds */
     uint64_t last_rid; /* the highest response id of the engine at the start */
     /* progress */
@@ -56,10 +57,15 @@ typedef struct {
     char error[256];
 } as_job_t;
 
-/* The job as job.get shows it; with seq > 0, as its job.<id> notification (with "seq"). */
-void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq);
+/* The job as job.get shows it; with seq > 0, as its job.<id> notification (with "seq"). `result`
+ * (len bytes of msgpack, or NULL): the job's stored result (AS_JOB_RESULT), shown once it is
+ * done. */
+void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const void *result,
+                 size_t len);
 /* Ends a job as failed now, with the reason (at most 255 bytes are kept). */
 void as_job_fail(as_job_t *job, const char *msg);
+/* "regrade", "recompute", "fit" */
+const char *as_job_kind_name(unsigned kind);
 /* "queued", "running", "done", "failed" */
 const char *as_job_state_name(unsigned state);
 

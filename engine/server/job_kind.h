@@ -6,8 +6,10 @@
  *   writer      start    after the common reset: set the job running (or fail it)
  *   job thread  read     the next chunk's entries, read with the job thread's own reader
  *   writer      chunk    apply one chunk's entries, with the job's progress
- *   writer      finish   nothing left to read: end the job (or leave it running to read on)
+ *   job thread  conclude nothing left to read: what the finish step carries (NULL: nothing)
+ *   writer      finish   end the job, or leave it running to read on (from job->last_done)
  *   writer      abandon  the job failed: undo what start began (NULL: nothing to undo)
+ *   job thread  release  the job is over here: free what read kept in *state (NULL: nothing)
  */
 #ifndef AS_JOB_KIND_H
 #define AS_JOB_KIND_H
@@ -28,6 +30,7 @@ typedef struct {
     uint64_t scanned, last; /* responses read, and the id of the last one */
     as_code_t rc;           /* set by a read callback that failed */
     as_err_t *err;
+    void **state; /* the kind's own state in the job thread, kept from chunk to chunk of a job */
 } as_chunk_t;
 
 /* Responses a chunk reads at most (one write transaction each). */
@@ -40,8 +43,10 @@ typedef struct {
     as_code_t (*read)(as_chunk_t *c);
     void (*chunk)(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r,
                   uint32_t n, uint64_t scanned, uint64_t scanned_to);
-    void (*finish)(as_wtxn_t *txn, as_write_t *w, as_job_t *job);
+    as_code_t (*conclude)(as_chunk_t *c, msgpack_packer *pk); /* packs one object */
+    void (*finish)(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *args);
     as_code_t (*abandon)(as_wtxn_t *txn, const as_job_t *job, as_err_t *err);
+    void (*release)(void *state);
 } as_job_ops_t;
 
 /* The operations of job kind `kind` (as_job_kind_t), or NULL for an unknown kind

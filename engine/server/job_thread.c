@@ -30,7 +30,8 @@ typedef struct {
     msgpack_sbuffer eb; /* a chunk's entries */
     msgpack_packer epk;
     uint32_t msgid;
-    bool stop; /* the engine is stopping */
+    bool stop;   /* the engine is stopping */
+    void *state; /* the running job's kind's own state (job_kind.h) */
 } s_jobs_t;
 
 /* Sends the step in j->sb to the writer. */
@@ -128,7 +129,8 @@ static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after
                     .job = job,
                     .after = *after,
                     .last = *after,
-                    .err = err};
+                    .err = err,
+                    .state = &j->state};
     rc = as_job_ops(job->kind)->read(&c);
     as_reader_end(j->rd);
     if (!rc) rc = c.rc;
@@ -145,6 +147,28 @@ static as_code_t s_build_chunk(s_jobs_t *j, const as_job_t *job, uint64_t *after
     *after = c.last;
     *scanned = c.scanned;
     return AS_OK;
+}
+
+/* Builds the finish step into j->sb: [AS_STEP_FINISH, job, the kind's conclusion or nil]. */
+static as_code_t s_conclude(s_jobs_t *j, const as_job_ops_t *ops, const as_job_t *job,
+                            as_err_t *err)
+{
+    s_head(j, AS_STEP_FINISH, job->id, 3);
+    if (!ops->conclude) {
+        msgpack_pack_nil(&j->pk);
+        return AS_OK;
+    }
+    as_code_t rc = as_reader_begin(j->rd, err);
+    if (rc) return rc;
+    as_chunk_t c = {.rd = j->rd,
+                    .scorer = j->scorer,
+                    .x = j->x,
+                    .job = job,
+                    .err = err,
+                    .state = &j->state};
+    rc = ops->conclude(&c, &j->pk);
+    as_reader_end(j->rd);
+    return rc;
 }
 
 /* Ends a job that cannot go on: the writer marks it failed with the reason. */
@@ -200,13 +224,15 @@ static void s_run(s_jobs_t *j, as_job_t *job)
             return;
         }
         if (scanned == 0) {
-            s_head(j, AS_STEP_FINISH, job->id, 2);
-            if (s_step(j, job, &err)) {
+            if (s_conclude(j, ops, job, &err) || s_step(j, job, &err)) {
                 s_fail(j, job, err.msg);
                 return;
             }
             if (job->state != AS_JOB_RUNNING) break;
-            continue; /* not caught up: more responses were stored meanwhile */
+            /* not caught up (more responses were stored meanwhile), or a next phase: read on
+             * from where the writer says */
+            after = job->last_done;
+            continue;
         }
         if (s_send(j, &err)) {
             s_fail(j, job, err.msg);
@@ -256,6 +282,9 @@ void *as_jobs_run(void *arg)
         if (rc == AS_OK) {
             uint64_t id = job.id;
             s_run(&j, &job);
+            const as_job_ops_t *ops = as_job_ops(job.kind);
+            if (j.state && ops && ops->release) ops->release(j.state);
+            j.state = NULL;
             /* a job that is still not ended could not record its failure: wait for a wake-up
              * (a new job) rather than retry it in a loop; it is run again at the next start */
             if (!j.stop && (s_reload(&j, &job, &err) || job.state < AS_JOB_DONE)) {

@@ -12,6 +12,11 @@ const char *as_write_arg(as_write_t *w, int i, size_t *len)
     return zmq_msg_data(m);
 }
 
+int as_write_nargs(const as_write_t *w)
+{
+    return w->fr.n - w->args;
+}
+
 msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len)
 {
     char topic[16 + AS_MAX_NAME];

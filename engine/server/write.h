@@ -52,8 +52,9 @@ typedef struct {
     bool unsynced;      /* commits not yet flushed (periodic, none) */
 } as_writer_t;
 
-/* The write's argument i (a frame). */
+/* The write's argument i (a frame), and how many it has. */
 const char *as_write_arg(as_write_t *w, int i, size_t *len);
+int as_write_nargs(const as_write_t *w);
 /* Starts a notification on topic "<prefix>.<id>": the caller packs its body (one object, with
  * `seq` from as_store_next_seq) into the returned packer. */
 msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len);

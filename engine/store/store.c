@@ -78,6 +78,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "latest", MDB_CREATE, &self->latest))) goto fail;
     if ((rc = mdb_dbi_open(txn, "totals", MDB_CREATE, &self->totals))) goto fail;
     if ((rc = mdb_dbi_open(txn, "jobs", MDB_CREATE, &self->jobs))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "jobdata", MDB_CREATE, &self->jobdata))) goto fail;
     if ((rc = mdb_dbi_open(txn, "skills", MDB_CREATE, &self->skills))) goto fail;
     if ((rc = mdb_dbi_open(txn, "mastery", MDB_CREATE, &self->mastery))) goto fail;
     MDB_val k = {6, "schema"}, v;

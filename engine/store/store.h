@@ -255,6 +255,17 @@ as_code_t as_store_job_get(as_reader_t *rd, uint64_t id, as_job_t *job, as_err_t
 typedef void (*as_job_fn)(void *arg, const as_job_t *job);
 as_code_t as_store_job_list(as_reader_t *rd, uint64_t after, uint32_t limit, as_job_fn fn,
                             void *arg, uint64_t *total, bool *more, as_err_t *err);
+/* A job's variable-size parts, msgpack each: its arguments (given at its creation) and its result
+ * (a skill.fit's fitted parameters). */
+typedef enum { AS_JOB_ARGS = 'a', AS_JOB_RESULT = 'r' } as_job_part_t;
+as_code_t as_store_job_data_put(as_wtxn_t *txn, uint64_t id, as_job_part_t part, const void *data,
+                                size_t len, as_err_t *err);
+/* The part, valid until the transaction ends; not_found when there is none. */
+as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part,
+                                const void **data, size_t *len, as_err_t *err);
+as_code_t as_store_job_data_wget(as_wtxn_t *txn, uint64_t id, as_job_part_t part,
+                                 const void **data, size_t *len, as_err_t *err);
+
 /* The first job not finished (queued, or running when the engine stopped): AS_OK, or
  * AS_NOT_FOUND when there is none. */
 as_code_t as_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err);

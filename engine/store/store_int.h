@@ -22,6 +22,7 @@ struct as_store {
     MDB_dbi latest;  /* [assessment, 0, learner] -> the learner's latest attempt (store_stats.c) */
     MDB_dbi totals;  /* [assessment, 0, ordered total] -> count of latest attempts with it */
     MDB_dbi jobs;    /* job id BE64 -> as_job_t */
+    MDB_dbi jobdata; /* [job id BE64, part byte] -> msgpack: a job's arguments, its result */
     MDB_dbi skills;  /* skill id -> as_skill_t */
     MDB_dbi mastery; /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
     size_t map_size;

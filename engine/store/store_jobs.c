@@ -1,5 +1,6 @@
 /* store_jobs.c — background jobs (job.h) in the "jobs" database: job id (big-endian) -> as_job_t,
- * stored raw. meta "job" holds the last job id given. */
+ * stored raw; their variable-size parts in "jobdata": [job id (big-endian), part byte] -> msgpack.
+ * meta "job" holds the last job id given. */
 #include "store_int.h"
 
 #include <string.h>
@@ -132,4 +133,44 @@ as_code_t as_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err)
     as_code_t rc = s_walk(rd, 0, s_next_one, &n, err);
     if (rc) return rc;
     return n.found ? AS_OK : as_err_set(err, AS_NOT_FOUND, "no job to run");
+}
+
+static as_code_t s_data_get(as_store_t *st, MDB_txn *txn, uint64_t id, as_job_part_t part,
+                            const void **data, size_t *len, as_err_t *err)
+{
+    uint8_t kb[9];
+    s_key(kb, id);
+    kb[8] = (uint8_t)part;
+    MDB_val k = {9, kb}, v;
+    int rc = mdb_get(txn, st->jobdata, &k, &v);
+    if (rc == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "job %llu has no %s", (unsigned long long)id,
+                          part == AS_JOB_ARGS ? "arguments" : "result");
+    if (rc) return as_store_mdb(st, rc, err, "read job data");
+    *data = v.mv_data;
+    *len = v.mv_size;
+    return AS_OK;
+}
+
+as_code_t as_store_job_data_put(as_wtxn_t *w, uint64_t id, as_job_part_t part, const void *data,
+                                size_t len, as_err_t *err)
+{
+    uint8_t kb[9];
+    s_key(kb, id);
+    kb[8] = (uint8_t)part;
+    MDB_val k = {9, kb}, v = {len, (void *)data};
+    int rc = mdb_put(w->txn, w->store->jobdata, &k, &v, 0);
+    return rc ? as_store_mdb(w->store, rc, err, "store job data") : AS_OK;
+}
+
+as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part,
+                                const void **data, size_t *len, as_err_t *err)
+{
+    return s_data_get(rd->store, rd->txn, id, part, data, len, err);
+}
+
+as_code_t as_store_job_data_wget(as_wtxn_t *w, uint64_t id, as_job_part_t part,
+                                 const void **data, size_t *len, as_err_t *err)
+{
+    return s_data_get(w->store, w->txn, id, part, data, len, err);
 }

@@ -1,4 +1,5 @@
-/* bkt.h — Bayesian Knowledge Tracing: the forward (filtering) step (docs/DESIGN.md "Knowledge tracing").
+/* bkt.h — Bayesian Knowledge Tracing: the forward (filtering) step (docs/DESIGN.md "Knowledge
+ * tracing").
  *
  * For a skill with parameters prior, learn, forget, guess, slip and the probability m that the
  * learner has mastered it before an observation:

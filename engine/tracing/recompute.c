@@ -54,67 +54,53 @@ static as_code_t s_abandon(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
 
 /* ---- the job thread's half: reading a chunk ---- */
 
+typedef struct {
+    as_chunk_t *c;
+    uint8_t obs[AS_MAX_ITEMS]; /* one skill: at most one observation per item */
+    uint32_t n;
+} s_read_t;
+
+static bool s_want(void *arg, const char *skill, uint32_t len)
+{
+    const as_job_t *job = ((s_read_t *)arg)->c->job;
+    return len == job->assessment_len && memcmp(skill, job->assessment, len) == 0;
+}
+
+static void s_obs(void *arg, const char *skill, uint32_t len, bool correct)
+{
+    s_read_t *rd = arg;
+    rd->obs[rd->n++] = correct;
+}
+
 /* One stored response of any assessment, in submission order: [rid, learner,
  * [observation...]] when an answered item of its assessment names the skill. */
 static void s_read_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
 {
-    as_chunk_t *c = arg;
-    const as_job_t *job = c->job;
-    as_table_t t;
-    as_err_t ignored;
-    const void *rec;
-    size_t len;
-    as_record_t r = {.response_id = rid};
+    s_read_t *rd = arg;
+    as_chunk_t *c = rd->c;
+    const char *learner;
+    uint32_t llen;
     if (c->rc) return;
     c->scanned++;
     c->last = rid;
-    /* an assessment deleted since, or none of whose items names the skill: no evidence */
-    if (as_store_table(c->rd, a, alen, &t, &ignored)) return;
-    bool names = false;
-    for (uint32_t i = 0; i < t.hdr.n_items && !names; i++) {
-        as_titem_t it;
-        as_table_item(&t, i, &it);
-        for (uint32_t s = 0; s < it.n_skills && !names; s++) {
-            uint32_t sl;
-            const char *sid = as_table_skill(&t, &it, s, &sl);
-            names = sl == job->assessment_len && memcmp(sid, job->assessment, sl) == 0;
-        }
-    }
-    if (!names) return;
-    if ((c->rc = as_store_response_get(c->rd, rid, &rec, &len, c->err))) return;
-    if (!as_record_score(c->scorer, &t, rec, len, &r, c->x)) {
-        c->rc = as_err_set(c->err, AS_INTERNAL, "response %llu: the stored record is unreadable",
-                           (unsigned long long)rid);
-        return;
-    }
-    const uint8_t *answered = as_scorer_answered(c->scorer);
-    uint8_t obs[AS_MAX_ITEMS];
-    uint32_t n = 0;
-    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
-        as_titem_t it;
-        as_table_item(&t, i, &it);
-        if (!answered[i] || it.max_score <= 0) continue;
-        for (uint32_t s = 0; s < it.n_skills; s++) {
-            uint32_t sl;
-            const char *sid = as_table_skill(&t, &it, s, &sl);
-            if (sl == job->assessment_len && memcmp(sid, job->assessment, sl) == 0)
-                obs[n++] = as_trace_correct(&it, c->x[i]);
-        }
-    }
-    if (!n) return;
+    rd->n = 0;
+    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, s_want, s_obs, rd, &learner,
+                            &llen, c->err);
+    if (c->rc || !rd->n) return;
     msgpack_packer *pk = c->pk;
     msgpack_pack_array(pk, 3);
     msgpack_pack_uint64(pk, rid);
-    as_pack_str(pk, r.learner, r.learner_len);
-    msgpack_pack_array(pk, n);
-    for (uint32_t i = 0; i < n; i++)
-        msgpack_pack_uint8(pk, obs[i]);
+    as_pack_str(pk, learner, llen);
+    msgpack_pack_array(pk, rd->n);
+    for (uint32_t i = 0; i < rd->n; i++)
+        msgpack_pack_uint8(pk, rd->obs[i]);
     c->entries++;
 }
 
 static as_code_t s_read(as_chunk_t *c)
 {
-    return as_store_rids_scan(c->rd, c->after, AS_JOB_CHUNK, s_read_one, c, c->err);
+    s_read_t rd = {.c = c};
+    return as_store_rids_scan(c->rd, c->after, AS_JOB_CHUNK, s_read_one, &rd, c->err);
 }
 
 /* ---- the writer's half ---- */
@@ -142,6 +128,28 @@ static void s_start(as_wtxn_t *txn, as_write_t *w, as_job_t *job)
     w->code = as_store_skill_set(txn, job->assessment, job->assessment_len, &sk, &w->err);
 }
 
+as_code_t as_recompute_replay(as_wtxn_t *txn, const char *skill, uint32_t len, const as_skill_t *sk,
+                              uint32_t gen, const char *learner, uint32_t llen, as_mp_t *r,
+                              uint32_t n, uint64_t *replayed, as_err_t *err)
+{
+    as_mastery_t m;
+    bool found;
+    as_code_t rc = as_store_mastery_wget(txn, learner, llen, skill, len, sk, gen, &m, &found, err);
+    if (rc) return rc;
+    for (uint32_t o = 0; o < n; o++) {
+        bool correct;
+        if (as_mp_bool(r, &correct)) {
+            uint32_t u;
+            if (as_mp_u32(r, &u)) return as_err_set(err, AS_INTERNAL, "malformed observation");
+            correct = u != 0;
+        }
+        m.p = as_bkt_step(&sk->params, m.p, correct);
+        m.opportunities++;
+        (*replayed)++;
+    }
+    return as_store_mastery_wput(txn, learner, llen, skill, len, sk, gen, &m, err);
+}
+
 /* Replays a chunk's entries into the new generation. */
 static void s_replay(as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r, uint32_t n)
 {
@@ -159,28 +167,10 @@ static void s_replay(as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r, u
             w->code = as_err_set(&w->err, AS_INTERNAL, "malformed recompute entry %u", i);
             return;
         }
-        as_mastery_t m;
-        bool found;
-        if ((w->code =
-                 as_store_mastery_wget(txn, learner, llen, job->assessment, job->assessment_len,
-                                       &sk, job->gen, &m, &found, &w->err)))
-            return;
-        for (uint32_t o = 0; o < nobs; o++) {
-            bool correct;
-            if (as_mp_bool(r, &correct)) {
-                uint32_t u;
-                if (as_mp_u32(r, &u)) {
-                    w->code = as_err_set(&w->err, AS_INTERNAL, "malformed observation");
-                    return;
-                }
-                correct = u != 0;
-            }
-            m.p = as_bkt_step(&sk.params, m.p, correct);
-            m.opportunities++;
-            job->changed++; /* observations replayed */
-        }
-        w->code = as_store_mastery_wput(txn, learner, llen, job->assessment, job->assessment_len,
-                                        &sk, job->gen, &m, &w->err);
+        uint64_t replayed = 0;
+        w->code = as_recompute_replay(txn, job->assessment, job->assessment_len, &sk, job->gen,
+                                      learner, llen, r, nobs, &replayed, &w->err);
+        job->changed += replayed; /* observations replayed */
     }
 }
 
@@ -195,8 +185,10 @@ static void s_chunk(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *jo
     job->last_done = scanned_to;
 }
 
-static void s_finish(as_wtxn_t *txn, as_write_t *w, as_job_t *job)
+static void s_finish(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *args)
 {
+    (void)wr;
+    (void)args;
     as_skill_t sk;
     if (!s_skill(txn, job, &sk)) {
         w->code = s_abandon(txn, job, &w->err);

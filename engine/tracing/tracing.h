@@ -26,4 +26,23 @@ as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, c
                          uint32_t learner_len, const double *x, const uint8_t *answered,
                          as_err_t *err);
 
+/* The writer's half of a recompute (recompute.c; also a fit's, fit.c): replays n observations
+ * (bools at r) of the learner into generation gen of their state of skill sk, counting them in
+ * *replayed. */
+as_code_t as_recompute_replay(as_wtxn_t *txn, const char *skill, uint32_t len, const as_skill_t *sk,
+                              uint32_t gen, const char *learner, uint32_t llen, as_mp_t *r,
+                              uint32_t n, uint64_t *replayed, as_err_t *err);
+
+/* The job thread's half (observe.c): the observations stored response rid of assessment
+ * (a, alen) gives of the skills for which want(arg, skill, len) holds, scored with the current
+ * table as a regrade does: per answered item with a max score above 0, in item order, each of
+ * its wanted skills in the item's order: obs(arg, skill, len, correct). The record is read only
+ * when some item names a wanted skill; *learner (valid until the read ends) is then its learner,
+ * else NULL. An assessment deleted since gives nothing. Errors: an unreadable record. */
+typedef bool (*as_trace_want_fn)(void *arg, const char *skill, uint32_t len);
+typedef void (*as_trace_obs_fn)(void *arg, const char *skill, uint32_t len, bool correct);
+as_code_t as_trace_stored(as_reader_t *rd, as_scorer_t *sc, double *x, uint64_t rid, const char *a,
+                          uint32_t alen, as_trace_want_fn want, as_trace_obs_fn obs, void *arg,
+                          const char **learner, uint32_t *llen, as_err_t *err);
+
 #endif
