@@ -14,8 +14,7 @@
 void cli_print_json(const msgpack_object *o)
 {
     json_t *j = as_json_from(o);
-    char *text =
-        j ? as_json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
+    char *text = j ? as_json_dumps(j, JSON_INDENT(2) | JSON_ENCODE_ANY) : NULL;
     printf("%s\n", text ? text : "null");
     free(text);
     json_decref(j);

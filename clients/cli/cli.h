@@ -24,6 +24,7 @@
 typedef struct {
     const char *target; /* data directory or endpoint */
     bool is_endpoint;
+    bool target_given; /* -d, -e or $ASSAY_DATA named it (else the default ./var/assay) */
     bool json;
     int timeout_ms;
     const char *curve_cert, *server_key; /* CURVE over tcp (--curve-cert, --server-key) */
@@ -111,7 +112,7 @@ cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
 cli_cmd_fn cmd_submit, cmd_responses; /* responses */
 cli_cmd_fn cmd_regrade, cmd_job;      /* jobs */
 cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_recompute,
-    cmd_replay;                                        /* knowledge tracing */
+    cmd_fit, cmd_replay, cmd_kt_eval;                  /* knowledge tracing */
 cli_cmd_fn cmd_ping, cmd_stats, cmd_watch, cmd_keygen; /* the engine */
 
 #endif

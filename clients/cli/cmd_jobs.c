@@ -11,9 +11,59 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A fit: its progress, then each skill's fitted parameters once it is done. */
+static void s_print_fit(const msgpack_object *o)
+{
+    const msgpack_object *sk = assay_map_get(o, "skill"), *p = assay_map_get(o, "progress");
+    const msgpack_object *st = assay_map_get(o, "state"), *ph = assay_map_get(o, "phase");
+    const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");
+    bool every = !sk || sk->type != MSGPACK_OBJECT_STR;
+    printf("job %g: fit of %s%.*s: %.*s (%.*s), %g of %g response(s)\n", cli_get_num(o, "job"),
+           every ? "every skill" : "skill ", every ? 0 : CLI_STR(sk), CLI_STR(st), CLI_STR(ph),
+           cli_get_num(p, "done"), cli_get_num(p, "total"));
+    if (err) printf("error: %.*s\n", CLI_STR(err));
+    if (!res || res->type != MSGPACK_OBJECT_MAP) return;
+    const msgpack_object *skills = assay_map_get(res, "skills"),
+                         *ap = assay_map_get(res, "applied");
+    printf("%g observation(s) of %g learner(s)%s\n", cli_get_num(res, "observations"),
+           cli_get_num(res, "learners"),
+           ap && ap->type == MSGPACK_OBJECT_BOOLEAN && ap->via.boolean
+               ? "; applied, mastery recomputed"
+               : "");
+    printf("%-20s %7s %7s %7s %7s %7s %9s %6s %5s  %s\n", "SKILL", "PRIOR", "LEARN", "FORGET",
+           "GUESS", "SLIP", "ANSWERS", "ITERS", "CONV", "NOTE");
+    for (uint32_t i = 0;
+         skills && skills->type == MSGPACK_OBJECT_ARRAY && i < skills->via.array.size; i++) {
+        const msgpack_object *s = &skills->via.array.ptr[i], *id = assay_map_get(s, "skill");
+        const msgpack_object *cv = assay_map_get(s, "converged"), *nt = assay_map_get(s, "note");
+        const msgpack_object *ab = assay_map_get(s, "at_bound");
+        printf("%-20.*s %7.4f %7.4f %7.4f %7.4f %7.4f %9g %6g %5s  ", CLI_STR(id),
+               cli_get_num(s, "prior"), cli_get_num(s, "learn"), cli_get_num(s, "forget"),
+               cli_get_num(s, "guess"), cli_get_num(s, "slip"), cli_get_num(s, "observations"),
+               cli_get_num(s, "iterations"),
+               cv && cv->type == MSGPACK_OBJECT_BOOLEAN && cv->via.boolean ? "yes" : "no");
+        if (ab && ab->type == MSGPACK_OBJECT_ARRAY && ab->via.array.size) {
+            printf("at a bound:");
+            for (uint32_t b = 0; b < ab->via.array.size; b++) {
+                const msgpack_object *n = &ab->via.array.ptr[b];
+                printf(" %.*s", CLI_STR(n));
+            }
+            printf(nt && nt->type == MSGPACK_OBJECT_STR ? "; " : "");
+        }
+        if (nt && nt->type == MSGPACK_OBJECT_STR) printf("%.*s", CLI_STR(nt));
+        printf("\n");
+    }
+}
+
 void cli_print_job(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *a = assay_map_get(o, "assessment"), *st = assay_map_get(o, "state");
+    const msgpack_object *kind = assay_map_get(o, "kind");
+    if (kind && kind->type == MSGPACK_OBJECT_STR && kind->via.str.size == 3 &&
+        memcmp(kind->via.str.ptr, "fit", 3) == 0) {
+        s_print_fit(o);
+        return;
+    }
     if (!a) { /* a recompute */
         const msgpack_object *sk = assay_map_get(o, "skill"), *p = assay_map_get(o, "progress");
         const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");

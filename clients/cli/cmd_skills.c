@@ -117,6 +117,91 @@ int cmd_recompute(cli_t *cli, int argc, char **argv)
     return cli_job_wait(cli, id);
 }
 
+int cmd_fit(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"forgets", no_argument, 0, 'f'},
+                                         {"restarts", required_argument, 0, 'r'},
+                                         {"seed", required_argument, 0, 's'},
+                                         {"no-bounds", no_argument, 0, 'n'},
+                                         {"apply", no_argument, 0, 'a'},
+                                         {"wait", no_argument, 0, 'w'},
+                                         {0, 0, 0, 0}};
+    bool forgets = false, no_bounds = false, apply = false, wait = false;
+    long restarts = 0;
+    unsigned long long seed = 0;
+    bool seeded = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        switch (c) {
+        case 'f':
+            forgets = true;
+            break;
+        case 'r':
+            restarts = strtol(optarg, &end, 10);
+            if (*end || restarts < 1 || restarts > 100) {
+                fprintf(stderr, "assay fit: --restarts: expected 1..100\n");
+                return EXIT_USAGE;
+            }
+            break;
+        case 's':
+            seed = strtoull(optarg, &end, 10);
+            if (*end || !*optarg) {
+                fprintf(stderr, "assay fit: --seed: expected a whole number\n");
+                return EXIT_USAGE;
+            }
+            seeded = true;
+            break;
+        case 'n':
+            no_bounds = true;
+            break;
+        case 'a':
+            apply = true;
+            break;
+        case 'w':
+            wait = true;
+            break;
+        default:
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind > 1) {
+        fprintf(stderr, "usage: assay fit [SKILL] [--forgets] [--restarts N] [--seed N] "
+                        "[--no-bounds] [--apply] [--wait]\n");
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 2 + (argc - optind) + (restarts ? 1 : 0) + (seeded ? 1 : 0) +
+                                   (no_bounds ? 1 : 0));
+    if (argc - optind == 1) {
+        as_pack_cstr(&cli->pk, "skill");
+        as_pack_cstr(&cli->pk, argv[optind]);
+    }
+    as_pack_cstr(&cli->pk, "forgets");
+    forgets ? msgpack_pack_true(&cli->pk) : msgpack_pack_false(&cli->pk);
+    as_pack_cstr(&cli->pk, "apply");
+    apply ? msgpack_pack_true(&cli->pk) : msgpack_pack_false(&cli->pk);
+    if (restarts) {
+        as_pack_cstr(&cli->pk, "restarts");
+        msgpack_pack_uint32(&cli->pk, (uint32_t)restarts);
+    }
+    if (seeded) {
+        as_pack_cstr(&cli->pk, "seed");
+        msgpack_pack_uint64(&cli->pk, seed);
+    }
+    if (no_bounds) {
+        as_pack_cstr(&cli->pk, "bounds");
+        msgpack_pack_nil(&cli->pk);
+    }
+    if (!wait) return cli_run(cli, "skill.fit", cli_print_job, NULL);
+    assay_reply_t *r;
+    int rc = cli_call(cli, "skill.fit", &r);
+    if (rc) return rc;
+    double id = cli_get_num(assay_reply_result(r), "job");
+    assay_reply_free(&r);
+    return cli_job_wait(cli, id);
+}
+
 typedef struct {
     cli_t *cli;
     json_t *rows;

@@ -111,6 +111,33 @@ static const s_cmd_t s_cmds[] = {
      "skill's current parameters; the new states replace the old ones when it is done (mastery\n"
      "reads and submissions go on meanwhile). --wait follows it with a progress bar.\n",
      1, 2, cmd_recompute, true},
+    {"fit", "[SKILL] [--forgets] [--restarts N] [--seed N] [--no-bounds] [--apply] [--wait]",
+     "fit knowledge-tracing parameters to the stored answers (a job)",
+     "Starts a background job that fits BKT's parameters (prior, learn, guess, slip, and forget\n"
+     "with --forgets) to every stored answer of SKILL, or of every skill, by EM: --restarts\n"
+     "starts (default 5) from --seed (default 1); the same data and seed give the same\n"
+     "parameters. Guess and slip stay below 0.5 unless --no-bounds. --apply stores the fitted\n"
+     "parameters and recomputes every learner's mastery with them, in the same job. --wait\n"
+     "follows it with a progress bar and prints each skill's parameters, likelihood and notes.\n"
+     "Needs the admin socket.\n"
+     "Example: assay fit --forgets --apply --wait\n",
+     0, 9, cmd_fit, true},
+    {"kt-eval",
+     "FILE [--learners PREFIX] [--keep-skills] [--limit N] [--inflight N] [--assayd PATH]",
+     "evaluate knowledge tracing on an answer stream: AUC, RMSE, log loss, accuracy",
+     "Replays an ASSISTments file (as replay does) and scores each answer's prediction, the\n"
+     "probability of a correct answer the engine gave before it saw the answer (`predicted`),\n"
+     "against the answer: AUC, RMSE, log loss and accuracy, overall and per skill (--json for\n"
+     "scripts). Without -d or -e it starts a scratch assayd on a temporary directory (--assayd,\n"
+     "else $ASSAYD, else the one beside assay) with the default parameters; with them it uses\n"
+     "that engine: --keep-skills keeps the parameters of skills already there (fitted ones), and\n"
+     "--learners names the learners PREFIX<student> (default s) so that a test file's students\n"
+     "are not taken for a training file's.\n"
+     "Example: assay -d DIR replay data/assist2009/builder_train_long.csv.gz &&\n"
+     "         assay -d DIR fit --forgets --apply --wait &&\n"
+     "         assay -d DIR kt-eval data/assist2009/builder_test_long.csv.gz --keep-skills "
+     "--learners t\n",
+     1, 12, cmd_kt_eval, true},
     {"replay",
      "FILE [--inflight N] [--limit N] [--prior P --learn L --forget F --guess G --slip S]",
      "replay a real answer stream, then summarise mastery per skill",
@@ -279,6 +306,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: assay %s %s\n", cmd->name, cmd->args);
         return EXIT_USAGE;
     }
+    cli.target_given = cli.target || (data && *data);
     if (!cli.target) cli.target = data && *data ? data : "./var/assay";
     msgpack_sbuffer_init(&cli.sb);
     msgpack_packer_init(&cli.pk, &cli.sb, msgpack_sbuffer_write);

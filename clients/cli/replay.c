@@ -25,7 +25,13 @@ struct as_replay {
     uint32_t max_skill;
     s_stream_t *streams;
     size_t n_streams;
+    as_replay_opts_t opts;
 };
+
+void as_replay_configure(as_replay_t *r, const as_replay_opts_t *opts)
+{
+    r->opts = *opts;
+}
 
 static double s_now(void)
 {
@@ -214,6 +220,25 @@ int as_replay_setup(as_replay_t *r, assay_t *admin, const as_replay_params_t *p)
         char id[32];
         snprintf(id, sizeof id, "skill-%u", s);
         msgpack_sbuffer_clear(&sb);
+        if (r->opts.keep_skills) { /* a skill stored already keeps its parameters */
+            msgpack_pack_map(&pk, 1);
+            as_pack_cstr(&pk, "id");
+            as_pack_cstr(&pk, id);
+            assay_reply_t *reply;
+            int got = assay_call(admin, "skill.get", sb.data, sb.size, 30000, &reply);
+            bool exists = got == ASSAY_OK;
+            bool missing = got == ASSAY_EREPLY && strcmp(assay_reply_code(reply), "not_found") == 0;
+            if (!exists && !missing)
+                fprintf(stderr, "replay: %s: %s\n", id,
+                        reply ? assay_reply_message(reply) : assay_strerror(got));
+            assay_reply_free(&reply);
+            if (!exists && !missing) {
+                rc = -1;
+                break;
+            }
+            msgpack_sbuffer_clear(&sb);
+            if (exists) goto assessment;
+        }
         msgpack_pack_map(&pk, 6);
         as_pack_cstr(&pk, "id");
         as_pack_cstr(&pk, id);
@@ -224,6 +249,7 @@ int as_replay_setup(as_replay_t *r, assay_t *admin, const as_replay_params_t *p)
             msgpack_pack_double(&pk, vals[i]);
         }
         if ((rc = s_call(admin, "skill.put", &sb, id))) break;
+    assessment:
         msgpack_sbuffer_clear(&sb);
         msgpack_pack_map(&pk, 3);
         as_pack_cstr(&pk, "id");
@@ -261,7 +287,8 @@ static int s_send(as_replay_t *r, assay_t *c, msgpack_sbuffer *sb, msgpack_packe
     const s_row_t *row = &r->rows[r->streams[st].next++];
     char aid[32], learner[32];
     snprintf(aid, sizeof aid, "skill-%u", row->skill);
-    snprintf(learner, sizeof learner, "s%u", row->student);
+    snprintf(learner, sizeof learner, "%.16s%u",
+             r->opts.learner_prefix ? r->opts.learner_prefix : "s", row->student);
     msgpack_sbuffer_clear(sb);
     msgpack_pack_map(pk, 3);
     as_pack_cstr(pk, "assessment");
@@ -326,16 +353,21 @@ int as_replay_submit(as_replay_t *r, assay_t *c, int inflight, bool quiet, as_re
             break;
         }
         uint32_t id = assay_reply_msgid(reply);
-        assay_reply_free(&reply);
         int slot = 0;
         while (slot < window && slot_msgid[slot] != id)
             slot++;
         if (slot == window) {
             fprintf(stderr, "\nreplay: a response to no request (msgid %u)\n", id);
+            assay_reply_free(&reply);
             rc = -1;
             break;
         }
         size_t st = slot_stream[slot];
+        if (!busy && r->opts.on_answer) { /* the answer this learner's request carried */
+            const s_row_t *row = &r->rows[r->streams[st].next - 1];
+            r->opts.on_answer(r->opts.arg, row->skill, row->correct, assay_reply_result(reply));
+        }
+        assay_reply_free(&reply);
         if (busy) { /* the engine's queue is full: send the same answer again, a moment later */
             struct timespec pause = {0, 1000000};
             nanosleep(&pause, NULL);

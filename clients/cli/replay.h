@@ -6,13 +6,15 @@
  *   assist2015 lists      fold,uid,concepts,responses[,...]    one learner per row, in order
  * Each skill k becomes a skill "skill-<k>" (BKT parameters: given or default) and a single-item
  * assessment "skill-<k>" whose item "q" (correct answer "1") names that skill; the learner is
- * "s<student>", the answer "1" or "0". Each learner's answers are submitted in order: many
- * learners in flight at once, at most one request per learner.
+ * "<prefix><student>" (prefix "s" unless set), the answer "1" or "0". Each learner's answers are
+ * submitted in order: many learners in flight at once, at most one request per learner.
  */
 #ifndef AS_REPLAY_H
 #define AS_REPLAY_H
 
 #include "assay.h"
+
+#include <msgpack.h>
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,6 +41,16 @@ as_replay_params_t as_replay_default_params(void);
  * stderr. */
 int as_replay_load(as_replay_t **out, const char *path, size_t limit);
 void as_replay_free(as_replay_t **self_p);
+/* What a replay may do besides the defaults. */
+typedef struct {
+    const char *learner_prefix; /* NULL: "s" (a test file's students are not a train file's) */
+    bool keep_skills;           /* setup: a skill already stored keeps its parameters */
+    /* submit: called with each answer and the engine's result for it (valid during the call) */
+    void (*on_answer)(void *arg, uint32_t skill, unsigned correct, const msgpack_object *result);
+    void *arg;
+} as_replay_opts_t;
+void as_replay_configure(as_replay_t *self, const as_replay_opts_t *opts);
+
 /* Stores the skills and their assessments through an admin connection. */
 int as_replay_setup(as_replay_t *self, assay_t *admin, const as_replay_params_t *params);
 /* Submits every answer through c (no other requests in flight on it), `inflight` learners at a

@@ -60,6 +60,6 @@ as_handler_fn as_handle_submit, as_handle_response_get, as_handle_response_list;
 as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
 /* skills.c */
 as_handler_fn as_handle_skill_put, as_handle_skill_get, as_handle_skill_list,
-    as_handle_skill_delete, as_handle_skill_recompute, as_handle_mastery_get;
+    as_handle_skill_delete, as_handle_skill_recompute, as_handle_skill_fit, as_handle_mastery_get;
 
 #endif

@@ -26,6 +26,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_SKILL_DELETE] = {"skill.delete", AS_M_ADMIN, as_handle_skill_delete},
     [AS_M_SKILL_RECOMPUTE] = {"skill.recompute", AS_M_ADMIN, as_handle_skill_recompute},
     [AS_M_MASTERY_GET] = {"mastery.get", AS_M_INLINE, as_handle_mastery_get},
+    [AS_M_SKILL_FIT] = {"skill.fit", AS_M_ADMIN, as_handle_skill_fit},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -50,6 +51,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_SKILL_DELETE] = "skill.delete",
     [AS_M_SKILL_RECOMPUTE] = "skill.recompute",
     [AS_M_MASTERY_GET] = "mastery.get",
+    [AS_M_SKILL_FIT] = "skill.fit",
     [AS_M_INVALID] = "invalid",
 };
 

@@ -31,6 +31,7 @@ enum {
     AS_M_SKILL_DELETE,
     AS_M_SKILL_RECOMPUTE,
     AS_M_MASTERY_GET,
+    AS_M_SKILL_FIT,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -25,6 +25,7 @@ as_write_step_fn as_write_skill_delete; /* AS_OP_SKILL_DELETE */
 /* The kinds of background job (job_kind.h): regrade.c, tracing/recompute.c. */
 extern const as_job_ops_t as_regrade_ops;
 extern const as_job_ops_t as_recompute_ops;
+extern const as_job_ops_t as_fit_ops; /* tracing/fit.c */
 
 /* The step of each operation, indexed by as_op_t (NULL for AS_OP_NONE). */
 extern as_write_step_fn *const as_write_steps[AS_OP_COUNT];
