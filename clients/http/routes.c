@@ -77,6 +77,10 @@ static const s_route_t s_routes[] = {
     {"GET", "/v1/skills/{id}", .engine = "skill.get", .path = {"id"}, .ok = 200},
     {"POST", "/v1/skills/{id}/recompute", .admin = true, .engine = "skill.recompute",
      .path = {"skill"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
+    {"POST", "/v1/skills/{id}/fit", .admin = true, .engine = "skill.fit", .path = {"skill"},
+     .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
+    {"POST", "/v1/skills/fit", .admin = true, .engine = "skill.fit", .body = true, .ok = 202,
+     .loc = "/v1/jobs/", .loc_key = "job"},
     {"GET", "/v1/learners/{id}/mastery", .engine = "mastery.get", .path = {"learner"},
      .query = {{"skill", Q_STR}}, .ok = 200},
 };

@@ -19,6 +19,14 @@ void as_bkt_bounds_default(as_bkt_bounds_t *b)
     b->hi[AS_BKT_GUESS] = b->hi[AS_BKT_SLIP] = 0.5 - AS_BKT_EPS;
 }
 
+uint64_t as_bkt_fit_stream(const char *id, uint32_t len)
+{
+    uint64_t h = 14695981039346656037ull; /* FNV-1a, 64 bits */
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)id[i]) * 1099511628211ull;
+    return h;
+}
+
 void as_bkt_fit_opts_default(as_bkt_fit_opts_t *o)
 {
     *o = (as_bkt_fit_opts_t){.forgets = 0, .restarts = 5, .max_iter = 200, .tol = 1e-7, .seed = 1};

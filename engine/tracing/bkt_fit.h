@@ -91,6 +91,10 @@ void as_bkt_estep(const as_bkt_params_t *p, const as_bkt_seqs_t *d, double *scra
 /* The log-likelihood of d under p (a forward pass). */
 double as_bkt_loglik(const as_bkt_params_t *p, const as_bkt_seqs_t *d);
 
+/* The `stream` of a skill's fit (skill.fit): a hash of its id, so that each skill's restarts draw
+ * their own values whatever order the skills are fitted in. */
+uint64_t as_bkt_fit_stream(const char *id, uint32_t len);
+
 /* Fits d. `start` gives mastery_threshold and, when d has no answers, the parameters returned
  * (projected onto the bounds). `stream` separates the restarts' draws of different fits with
  * the same seed (the skill's index, say). Returns 0, or -1 when scratch cannot be allocated. */

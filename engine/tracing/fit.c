@@ -348,7 +348,8 @@ static void *s_worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (i >= p->n) return NULL;
         s_skill_fit_t *s = &p->skills[i];
-        s->rc = as_bkt_fit(&s->seqs, p->opts, s_hash(s->id, s->len), &s->start, &s->fit);
+        s->rc = as_bkt_fit(&s->seqs, p->opts, as_bkt_fit_stream(s->id, s->len), &s->start,
+                           &s->fit);
     }
 }
 

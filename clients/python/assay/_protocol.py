@@ -62,12 +62,14 @@ METHODS = [
     ("skill_list", "skill.list", ("list", "skills")),
     ("skill_delete", "skill.delete", "call"),
     ("skill_recompute", "skill.recompute", "job"),
+    ("skill_fit", "skill.fit", "job"),
     ("mastery_get", "mastery.get", "call"),
 ]
 
 # Shorter names for the calls an app server makes most.
 ALIASES = {"submit": "response_submit", "mastery": "mastery_get", "report": "assessment_report",
-           "regrade": "assessment_regrade", "responses": "response_list"}
+           "regrade": "assessment_regrade", "responses": "response_list",
+           "fit": "skill_fit"}
 
 ENDED = ("done", "failed")
 

@@ -71,7 +71,8 @@ class Client:
     as keywords: ``c.score(assessment="a1", answers={...})``,
     ``c.submit(assessment=..., learner=..., answers=..., key=...)``. List methods
     (``assessment_list``, ``response_list``, ``job_list``, ``skill_list``) return iterators that
-    follow the cursors. ``assessment_regrade`` and ``skill_recompute`` return a :class:`Job`.
+    follow the cursors. ``assessment_regrade``, ``skill_recompute`` and ``skill_fit`` return a
+    :class:`Job`.
     Errors raise :class:`assay.AssayError` subclasses carrying the engine's message.
     """
 
