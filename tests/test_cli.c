@@ -5,9 +5,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "bkt.h"
 #include "harness.h"
 
 #include <jansson.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -273,6 +275,76 @@ static void replay_reads_both_formats_and_summarises_mastery(void **state)
     assert_string_equal(s_err, "assay replay: --prior: expected a probability in [0, 1], got 2\n");
 }
 
+/* AUC by counting pairs, ties half: independent of kt-eval's rank-based computation. */
+static double s_pair_auc(const double *p, const int *y, int n)
+{
+    double won = 0, pairs = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            if (y[i] && !y[j]) {
+                pairs++;
+                won += p[i] > p[j] ? 1 : p[i] == p[j] ? 0.5 : 0;
+            }
+    return won / pairs;
+}
+
+static void kt_eval_scores_each_prediction_and_fit_reports_its_parameters(void **state)
+{
+    /* three learners of skill 5; with the default parameters (prior 0.3, learn 0.1, forget 0,
+     * guess 0.2, slip 0.1) each answer's prediction is the model's before it */
+    const int who[] = {0, 0, 0, 1, 1, 2}, y[] = {1, 1, 0, 0, 1, 1};
+    char path[300];
+    snprintf(path, sizeof path, "%s.kt.csv", s_e.dir);
+    FILE *f = fopen(path, "w");
+    fputs("student,seq,skill_id,correct\n0,0,5,1\n0,1,5,1\n0,2,5,0\n1,0,5,0\n1,1,5,1\n"
+          "2,0,5,1\n",
+          f);
+    fclose(f);
+    const as_bkt_params_t d = {.prior = 0.3, .learn = 0.1, .guess = 0.2, .slip = 0.1};
+    double p[6], m = 0, se = 0;
+    for (int i = 0; i < 6; i++) {
+        if (i == 0 || who[i] != who[i - 1]) m = d.prior;
+        p[i] = as_bkt_p_correct(&d, m);
+        se += (p[i] - y[i]) * (p[i] - y[i]);
+        m = as_bkt_step(&d, m, y[i]);
+    }
+    /* a scratch engine: no -d */
+    char cmd[1200], out[300];
+    snprintf(out, sizeof out, "%s.kt.out", s_e.dir);
+    snprintf(cmd, sizeof cmd, "env -u ASSAY_DATA '%s' --json kt-eval '%s' >'%s' 2>/dev/null",
+             getenv("ASSAY_CLI"), path, out);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+    char *text = h_slurp(out);
+    unlink(out);
+    json_error_t e;
+    json_t *j = json_loads(text, 0, &e);
+    if (!j) fail_msg("not JSON: %s", text);
+    free(text);
+    assert_int_equal(json_integer_value(json_object_get(j, "answers")), 6);
+    assert_int_equal(json_integer_value(json_object_get(j, "learners")), 3);
+    double auc = json_real_value(json_object_get(j, "auc"));
+    if (!(fabs(auc - s_pair_auc(p, y, 6)) <= 1e-12))
+        fail_msg("auc %.17g != %.17g", auc, s_pair_auc(p, y, 6));
+    assert_true(fabs(json_real_value(json_object_get(j, "rmse")) - sqrt(se / 6)) <= 1e-12);
+    assert_non_null(json_object_get(json_object_get(j, "skills"), "skill-5"));
+    json_decref(j);
+    /* the engine of the tests: replay, fit with apply, evaluate other learners on it */
+    assert_int_equal(s_assay(NULL, "replay '%s'", path), 0);
+    assert_int_equal(s_assay(NULL, "fit skill-5 --apply --wait"), 0);
+    assert_non_null(
+        strstr(s_out, "6 observation(s) of 3 learner(s); applied, mastery recomputed\n"));
+    assert_non_null(strstr(s_out, "\nskill-5 "));
+    assert_int_equal(s_assay(NULL, "kt-eval '%s' --keep-skills --learners t", path), 0);
+    assert_non_null(strstr(s_out, "kt-eval: 6 answers of 3 learners on 1 skills\n"));
+    assert_non_null(strstr(s_out, "\n(all)                  6 "));
+    assert_int_equal(s_assay(NULL, "kt-eval '%s' --learners 'a b'", path), 2);
+    assert_string_equal(s_err, "assay kt-eval: --learners: expected 1 to 16 characters of "
+                               "A-Z a-z 0-9 . _ : -\n");
+    assert_int_equal(s_assay(NULL, "fit --restarts 0"), 2);
+    assert_string_equal(s_err, "assay fit: --restarts: expected 1..100\n");
+    unlink(path);
+}
+
 static void watch_prints_each_notification_on_one_line(void **state)
 {
     char cmd[2048], out[300];
@@ -349,6 +421,7 @@ int main(void)
         cmocka_unit_test(watch_prints_each_notification_on_one_line),
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
         cmocka_unit_test(replay_reads_both_formats_and_summarises_mastery),
+        cmocka_unit_test(kt_eval_scores_each_prediction_and_fit_reports_its_parameters),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

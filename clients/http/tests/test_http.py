@@ -253,6 +253,30 @@ class RoutesTest(unittest.TestCase):
         st, doc, r = self.s.request("POST", "/v1/skills/h-k/recompute", admin=True)
         self.assertEqual((st, r.getheader("Location")), (202, f"/v1/jobs/{doc['job']}"))
 
+    def test_skill_fit_routes_start_a_fit_job(self):
+        self.s.request("PUT", "/v1/skills/h-f", {"prior": 0.3, "learn": 0.1, "forget": 0,
+                                                 "guess": 0.2, "slip": 0.1}, admin=True)
+        st, doc, r = self.s.request("POST", "/v1/skills/h-f/fit", {"forgets": True, "seed": 4},
+                                    admin=True)
+        self.assertEqual((st, doc["kind"], doc["skill"], r.getheader("Location")),
+                         (202, "fit", "h-f", f"/v1/jobs/{doc['job']}"))
+        for _ in range(200):
+            st, job, _ = self.s.request("GET", f"/v1/jobs/{doc['job']}")
+            if job["state"] in ("done", "failed"):
+                break
+            time.sleep(0.05)
+        self.assertEqual(job["state"], "done")
+        self.assertEqual(job["result"]["skills"][0]["note"],
+                         "no observations: the parameters are the skill's own")
+        st, doc, _ = self.s.request("POST", "/v1/skills/fit", {"restarts": 2}, admin=True)
+        self.assertEqual((st, doc["kind"], doc["skill"]), (202, "fit", None))
+        st, doc, _ = self.s.request("POST", "/v1/skills/fit", {"bounds": {"slip": [0.7, 0.1]}},
+                                    admin=True)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "bounds.slip: expected [lo, hi] with 0 <= lo <= hi <= 1"))
+        st, doc, _ = self.s.request("POST", "/v1/skills/fit", {})
+        self.assertEqual(st, 403)
+
     def test_gets_carry_an_etag_and_honour_if_none_match(self):
         st, doc, r = self.s.request("GET", "/v1/assessments/quiz-demo")
         etag = r.getheader("ETag")

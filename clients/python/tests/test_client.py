@@ -107,6 +107,30 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(assay.Conflict):
             self.admin.skill_delete(id="py-k")
 
+    def test_skill_fit_sync_and_asyncio_give_the_same_parameters(self):
+        self.admin.skill_put(id="py-f", prior=0.3, learn=0.1, forget=0, guess=0.2, slip=0.1)
+        self.admin.assessment_put(id="py-fa", items=[{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"], "skills": ["py-f"]}])
+        answers = ["B", "A", "A", "B", "A", "A", "A"]
+        for n, a in enumerate(answers):
+            r = self.c.submit(assessment="py-fa", learner=f"py-f{n % 3}", answers={"q": a})
+            if n == 0:  # before any answer: prior 0.3 x (1 - slip) + 0.7 x guess
+                self.assertAlmostEqual(r["mastery"]["py-f"]["predicted"], 0.41, places=15)
+        info = self.admin.skill_fit(skill="py-f", seed=2, forgets=True).wait(timeout=30)
+        fitted = info["result"]["skills"][0]
+        self.assertEqual((info["kind"], info["skill"], fitted["skill"]), ("fit", "py-f", "py-f"))
+        self.assertEqual((fitted["observations"], fitted["learners"]), (7, 3))
+        self.assertFalse(info["result"]["applied"])
+
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir, admin=True) as c:
+                job = await c.fit(skill="py-f", seed=2, forgets=True)
+                return await job.wait(timeout=30)
+        again = asyncio.run(run())["result"]["skills"][0]
+        for k in ("prior", "learn", "forget", "guess", "slip", "log_likelihood"):
+            self.assertEqual(again[k], fitted[k])
+
     def test_errors_raise_their_classes_with_the_engines_message(self):
         with self.assertRaises(assay.BadRequest) as e:
             self.c.score(assessment="quiz-demo", answers={"capitol": "paris"})
