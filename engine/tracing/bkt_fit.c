@@ -57,6 +57,10 @@ void as_bkt_estep(const as_bkt_params_t *p, const as_bkt_seqs_t *d, double *scra
     s_emissions(p, e);
     const double a00 = 1 - p->learn, a01 = p->learn, a10 = p->forget, a11 = 1 - p->forget;
     memset(c, 0, sizeof *c);
+    /* the log-likelihood is the sum of log(scale): their product is kept instead and its log
+     * taken only when it grows small (each scale is at least AS_BKT_EPS), a log per dozens of
+     * answers rather than one per answer */
+    double prod = 1;
     for (uint32_t s = 0; s < d->n_seqs; s++) {
         const uint8_t *o = d->obs + d->start[s];
         uint32_t T = d->start[s + 1] - d->start[s];
@@ -69,7 +73,11 @@ void as_bkt_estep(const as_bkt_params_t *p, const as_bkt_seqs_t *d, double *scra
             sc[t] = z;
             f0[t] = x0 / z;
             f1[t] = x1 / z;
-            c->loglik += log(z);
+            prod *= z;
+            if (prod < 1e-200) {
+                c->loglik += log(prod);
+                prod = 1;
+            }
             if (++t == T) break;
             x0 = (f0[t - 1] * a00 + f1[t - 1] * a10) * e[0][o[t]];
             x1 = (f0[t - 1] * a01 + f1[t - 1] * a11) * e[1][o[t]];
@@ -101,11 +109,12 @@ void as_bkt_estep(const as_bkt_params_t *p, const as_bkt_seqs_t *d, double *scra
         }
         c->seqs++;
     }
+    c->loglik += log(prod);
 }
 
 double as_bkt_loglik(const as_bkt_params_t *p, const as_bkt_seqs_t *d)
 {
-    double e[2][2], ll = 0;
+    double e[2][2], ll = 0, prod = 1; /* as in as_bkt_estep */
     s_emissions(p, e);
     for (uint32_t s = 0; s < d->n_seqs; s++) {
         const uint8_t *o = d->obs + d->start[s];
@@ -113,12 +122,16 @@ double as_bkt_loglik(const as_bkt_params_t *p, const as_bkt_seqs_t *d)
         double m = p->prior; /* P(L_t = known | o_1..o_{t-1}) */
         for (uint32_t t = 0; t < T; t++) {
             double z = m * e[1][o[t]] + (1 - m) * e[0][o[t]];
-            ll += log(z);
+            prod *= z;
+            if (prod < 1e-200) {
+                ll += log(prod);
+                prod = 1;
+            }
             double post = m * e[1][o[t]] / z;
             m = post * (1 - p->forget) + (1 - post) * p->learn;
         }
     }
-    return ll;
+    return ll + log(prod);
 }
 
 /* The parameters as an array, in AS_BKT_PRIOR .. order. */

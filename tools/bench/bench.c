@@ -11,6 +11,7 @@
 #include "assay.h"
 #include "payload.h"
 #include "regrade.h"
+#include "bench_fit.h"
 #include "bench_replay.h"
 #include "codec.h"
 
@@ -301,6 +302,7 @@ static void s_usage(FILE *out)
         "[--sync MODE]\n"
         "       assay-bench regrade [--responses N] [--learners L] [-d DIR | --assayd PATH] "
         "[--sync MODE]\n"
+        "       assay-bench fit FILE [--limit N] [-d DIR | --assayd PATH] [--sync MODE]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -330,6 +332,12 @@ static void s_usage(FILE *out)
         "regrade of every response, with the latency of one score and one submission every 5 ms\n"
         "measured first with the engine idle and then during the regrade.\n"
         "\n"
+        "fit: replays FILE as replay does, then times skill.fit of every skill (standard BKT,\n"
+        "with forgetting, then with forgetting and apply: parameters stored and every learner's\n"
+        "mastery recomputed), with the latency of one score and one submission every 5 ms\n"
+        "measured idle and during each fit.\n"
+        "Example: assay-bench fit data/assist2009/builder_train_long.csv.gz\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
@@ -337,10 +345,15 @@ static void s_usage(FILE *out)
 int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
-    const char *replay = NULL;
+    const char *replay = NULL, *fit = NULL;
     bool regrade = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    } else if (argc > 2 && strcmp(argv[1], "fit") == 0) {
+        fit = argv[2];
         argv[2] = argv[0];
         argv += 2;
         argc -= 2;
@@ -430,6 +443,8 @@ int main(int argc, char **argv)
     if (replay)
         return as_bench_replay(data, replay, replay_inflight > 0 ? replay_inflight : 256,
                                replay_limit);
+    if (fit)
+        return as_bench_fit(data, fit, replay_inflight > 0 ? replay_inflight : 256, replay_limit);
     if (regrade)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);

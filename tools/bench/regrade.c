@@ -14,6 +14,7 @@
 #include "assay.h"
 #include "codec.h"
 #include "payload.h"
+#include "probe.h"
 #include "progress.h"
 
 #include <pthread.h>
@@ -25,103 +26,10 @@
 
 #define S_ID "regrade50"
 
-static double s_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static int s_cmp(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
-}
-
-typedef struct {
-    const char *data;
-    const char *method;
-    volatile int stop;
-    double *lat; /* microseconds */
-    size_t n, cap;
-    int errors;
-} s_probe_t;
-
-static void s_pack_request(msgpack_packer *pk, bool submit)
-{
-    msgpack_pack_map(pk, submit ? 3 : 2);
-    as_pack_cstr(pk, "assessment");
-    as_pack_cstr(pk, S_ID);
-    if (submit) {
-        as_pack_cstr(pk, "learner");
-        as_pack_cstr(pk, "probe");
-    }
-    as_pack_cstr(pk, "answers");
-    as_bench_pack_answers(pk);
-}
-
-/* One request every 5 ms until stopped; latencies in p->lat. */
-static void *s_probe_run(void *arg)
-{
-    s_probe_t *p = arg;
-    assay_t *c;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    s_pack_request(&pk, strcmp(p->method, "response.submit") == 0);
-    if (assay_open(&c, p->data, NULL)) return NULL;
-    while (!p->stop && p->n < p->cap) {
-        assay_reply_t *r;
-        double t = s_now();
-        if (assay_call(c, p->method, sb.data, sb.size, 10000, &r))
-            p->errors++;
-        else
-            p->lat[p->n++] = (s_now() - t) * 1e6;
-        assay_reply_free(&r);
-        usleep(5000);
-    }
-    assay_close(&c);
-    msgpack_sbuffer_destroy(&sb);
-    return NULL;
-}
-
-typedef struct {
-    s_probe_t score, submit;
-    pthread_t ts, tm;
-} s_probes_t;
-
-static void s_probes_start(s_probes_t *ps, const char *data)
-{
-    s_probe_t *p[2] = {&ps->score, &ps->submit};
-    const char *m[2] = {"score", "response.submit"};
-    for (int i = 0; i < 2; i++) {
-        free(p[i]->lat);
-        *p[i] = (s_probe_t){.data = data, .method = m[i], .cap = 100000};
-        p[i]->lat = malloc(p[i]->cap * sizeof *p[i]->lat);
-    }
-    pthread_create(&ps->ts, NULL, s_probe_run, &ps->score);
-    pthread_create(&ps->tm, NULL, s_probe_run, &ps->submit);
-}
-
-static void s_probes_stop(s_probes_t *ps, const char *when)
-{
-    ps->score.stop = ps->submit.stop = 1;
-    pthread_join(ps->ts, NULL);
-    pthread_join(ps->tm, NULL);
-    s_probe_t *p[2] = {&ps->score, &ps->submit};
-    for (int i = 0; i < 2; i++) {
-        size_t n = p[i]->n;
-        if (!n) {
-            printf("| %s | %s | 0 | - | - | - | %d |\n", p[i]->method, when, p[i]->errors);
-            continue;
-        }
-        qsort(p[i]->lat, n, sizeof *p[i]->lat, s_cmp);
-        printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %d |\n", p[i]->method, when, n,
-               p[i]->lat[n / 2], p[i]->lat[(size_t)((double)n * 0.99)], p[i]->lat[n - 1],
-               p[i]->errors);
-    }
-    fflush(stdout);
 }
 
 static int s_put(assay_t *admin, int variant)
@@ -192,12 +100,12 @@ static void s_report_latency(assay_t *c, size_t n)
     double learners = 0;
     for (int i = 0; i < 200; i++) {
         assay_reply_t *r;
-        double t = s_now();
+        double t = as_bench_now();
         if (assay_call(c, "assessment.report", sb.data, sb.size, 10000, &r)) {
             assay_reply_free(&r);
             return;
         }
-        lat[i] = (s_now() - t) * 1e6;
+        lat[i] = (as_bench_now() - t) * 1e6;
         const msgpack_object *v = assay_map_get(assay_reply_result(r), "n");
         learners = v ? (double)v->via.u64 : 0;
         assay_reply_free(&r);
@@ -220,22 +128,22 @@ int as_bench_regrade(const char *data, size_t n, size_t learners)
     }
     printf("assay-bench regrade: %zu responses x %d items, %zu learners\n\n", n, AS_BENCH_ITEMS,
            learners);
-    double t = s_now();
+    double t = as_bench_now();
     if (s_fill(admin, n, learners)) return 1;
-    double fill_s = s_now() - t;
+    double fill_s = as_bench_now() - t;
     printf("filled in %.1f s (%.0f submissions/s, 256 in flight)\n\n", fill_s, (double)n / fill_s);
     printf("| method | data | p50 us | slowest us |\n|---|---|---|---|\n");
     s_report_latency(admin, n);
 
     printf("\n| probe (1 request / 5 ms) | while | requests | p50 us | p99 us | max us | errors "
            "|\n|---|---|---|---|---|---|---|\n");
-    s_probes_t ps = {0};
-    s_probes_start(&ps, data);
+    as_probes_t ps = {0};
+    as_probes_start(&ps, data, S_ID);
     sleep(3);
-    s_probes_stop(&ps, "idle");
+    as_probes_stop(&ps, "idle");
 
     if (s_put(admin, 2)) return 1;
-    s_probes_start(&ps, data);
+    as_probes_start(&ps, data, S_ID);
     usleep(200000);
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -245,53 +153,35 @@ int as_bench_regrade(const char *data, size_t n, size_t learners)
     as_pack_cstr(&pk, "assessment");
     as_pack_cstr(&pk, S_ID);
     assay_reply_t *r;
-    t = s_now();
+    t = as_bench_now();
     if (assay_call(admin, "assessment.regrade", sb.data, sb.size, 10000, &r)) {
         fprintf(stderr, "assay-bench regrade: %s\n", r ? assay_reply_message(r) : "timeout");
         return 1;
     }
     uint64_t job = assay_map_get(assay_reply_result(r), "job")->via.u64;
     assay_reply_free(&r);
-    msgpack_sbuffer_clear(&sb);
-    msgpack_pack_map(&pk, 1);
-    as_pack_cstr(&pk, "job");
-    msgpack_pack_uint64(&pk, job);
-    as_progress_t bar;
-    as_progress_init(&bar, "regrade", "responses");
-    double changed = 0, unchanged = 0, done = 0;
-    const char *state = "?";
-    char state_buf[16] = "";
-    for (;;) {
-        if (assay_call(admin, "job.get", sb.data, sb.size, 10000, &r)) return 1;
-        const msgpack_object *o = assay_reply_result(r), *st = assay_map_get(o, "state");
-        const msgpack_object *p = assay_map_get(o, "progress");
-        snprintf(state_buf, sizeof state_buf, "%.*s", (int)st->via.str.size, st->via.str.ptr);
-        state = state_buf;
-        done = (double)assay_map_get(p, "done")->via.u64;
-        bool ended = strcmp(state, "done") == 0 || strcmp(state, "failed") == 0;
-        as_progress_show(&bar, (uint64_t)done, assay_map_get(p, "total")->via.u64, ended);
-        if (ended) {
-            const msgpack_object *res = assay_map_get(o, "result");
-            if (res) {
-                changed = (double)assay_map_get(res, "changed")->via.u64;
-                unchanged = (double)assay_map_get(res, "unchanged")->via.u64;
-            }
-            assay_reply_free(&r);
-            break;
-        }
-        assay_reply_free(&r);
-        usleep(20000);
+    const msgpack_object *res = NULL;
+    char state[16];
+    assay_reply_t *ended =
+        as_bench_follow_job(admin, job, "regrade", "responses", state, sizeof state);
+    if (!ended) return 1;
+    const msgpack_object *o = assay_reply_result(ended);
+    double done = (double)assay_map_get(assay_map_get(o, "progress"), "done")->via.u64;
+    double changed = 0, unchanged = 0;
+    if ((res = assay_map_get(o, "result"))) {
+        changed = (double)assay_map_get(res, "changed")->via.u64;
+        unchanged = (double)assay_map_get(res, "unchanged")->via.u64;
     }
-    double secs = s_now() - t;
-    s_probes_stop(&ps, "regrade");
+    assay_reply_free(&ended);
+    double secs = as_bench_now() - t;
+    as_probes_stop(&ps, "regrade");
     printf("\n| regrade | responses x items | state | seconds | responses/s | changed | unchanged "
            "|\n|---|---|---|---|---|---|---|\n");
     printf("| job %llu | %.0f x %d | %s | %.2f | %.0f | %.0f | %.0f |\n", (unsigned long long)job,
            done, AS_BENCH_ITEMS, state, secs, done / secs, changed, unchanged);
     printf("\n| method | data | p50 us | slowest us |\n|---|---|---|---|\n");
     s_report_latency(admin, n);
-    free(ps.score.lat);
-    free(ps.submit.lat);
+    as_probes_free(&ps);
     msgpack_sbuffer_destroy(&sb);
     assay_close(&admin);
     return strcmp(state, "done") == 0 ? 0 : 1;
