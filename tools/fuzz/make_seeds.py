@@ -32,6 +32,8 @@ requests = [
                    "slip": 0.1, "mastery_threshold": 0.9}),
     ("skill.get", {"id": "add"}), ("skill.list", {}), ("skill.delete", {"id": "add"}),
     ("skill.recompute", {"skill": "add"}), ("mastery.get", {"learner": "ana", "skill": "add"}),
+    ("skill.fit", {"skill": "add", "forgets": True, "restarts": 2, "seed": 3,
+                   "bounds": {"guess": [0, 0.3], "slip": [0.01, 0.2]}, "apply": True}),
 ]
 
 
