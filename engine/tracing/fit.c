@@ -218,6 +218,22 @@ static void s_pend(void *arg, const char *skill, uint32_t len, bool correct)
     st->pend_correct[st->n_pend++] = correct;
 }
 
+/* Reads stored response rid's observations of the skills `want` names into the pending list:
+ * true when there are some (their learner in *learner), false when none or on an error (c->rc). */
+static bool s_observe(s_read_t *rd, uint64_t rid, const char *a, uint32_t alen,
+                      as_trace_want_fn want, const char **learner, uint32_t *llen)
+{
+    as_chunk_t *c = rd->c;
+    if (c->rc) return false;
+    c->scanned++;
+    c->last = rid;
+    rd->st->n_pend = 0;
+    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, want, s_pend, rd, learner, llen,
+                            c->err);
+    if (!c->rc && rd->st->oom) c->rc = as_err_set(c->err, AS_INTERNAL, "out of memory");
+    return !c->rc && rd->st->n_pend;
+}
+
 static void s_fit_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
 {
     s_read_t *rd = arg;
@@ -225,13 +241,7 @@ static void s_fit_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
     s_state_t *st = rd->st;
     const char *learner;
     uint32_t llen;
-    if (c->rc) return;
-    c->scanned++;
-    c->last = rid;
-    st->n_pend = 0;
-    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, s_want_fit, s_pend, rd, &learner,
-                            &llen, c->err);
-    if (c->rc || !st->n_pend) return;
+    if (!s_observe(rd, rid, a, alen, s_want_fit, &learner, &llen)) return;
     uint32_t l = s_intern(&st->learners, learner, llen);
     if (l == UINT32_MAX) st->oom = true;
     if (!st->oom && st->n_obs + st->n_pend > st->cap_obs) {
@@ -275,14 +285,7 @@ static void s_apply_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
     s_state_t *st = rd->st;
     const char *learner;
     uint32_t llen;
-    if (c->rc) return;
-    c->scanned++;
-    c->last = rid;
-    st->n_pend = 0;
-    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, s_want_owned, s_pend, rd,
-                            &learner, &llen, c->err);
-    if (!c->rc && st->oom) c->rc = as_err_set(c->err, AS_INTERNAL, "out of memory");
-    if (c->rc || !st->n_pend) return;
+    if (!s_observe(rd, rid, a, alen, s_want_owned, &learner, &llen)) return;
     uint32_t groups = 0;
     for (size_t i = 0; i < st->n_pend; i++) {
         bool first = true;
@@ -348,8 +351,7 @@ static void *s_worker(void *arg)
         pthread_mutex_unlock(&p->lock);
         if (i >= p->n) return NULL;
         s_skill_fit_t *s = &p->skills[i];
-        s->rc = as_bkt_fit(&s->seqs, p->opts, as_bkt_fit_stream(s->id, s->len), &s->start,
-                           &s->fit);
+        s->rc = as_bkt_fit(&s->seqs, p->opts, as_bkt_fit_stream(s->id, s->len), &s->start, &s->fit);
     }
 }
 
