@@ -196,10 +196,12 @@ static int s_report(cli_t *cli, s_answers_t *a, const as_replay_result_t *res)
     for (size_t i = 0; i < a->n; i++)
         rows[i] = (s_row_t){a->skill[i], a->y[i], a->p[i]};
     as_kt_metrics_t all;
-    memcpy(p, a->p, a->n * sizeof *p);
-    memcpy(y, a->y, a->n);
+    if (a->n) {
+        memcpy(p, a->p, a->n * sizeof *p);
+        memcpy(y, a->y, a->n);
+        qsort(rows, a->n, sizeof *rows, s_by_skill);
+    }
     as_kt_metrics(p, y, a->n, &all);
-    qsort(rows, a->n, sizeof *rows, s_by_skill);
     json_t *skills = json_object();
     if (!cli->json) {
         printf("kt-eval: %zu answers of %zu learners on %u skills\n", res->answers, res->learners,

@@ -70,7 +70,7 @@ void as_write_job_new(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         w->code = as_err_set(&w->err, AS_INTERNAL, "unknown job kind %u", job.kind);
         return;
     }
-    memcpy(job.assessment, id, len);
+    if (len) memcpy(job.assessment, id, len);
     if ((w->code = ops->create(txn, &job, &w->err))) return;
     if ((w->code = as_store_job_new(txn, &job, &w->err))) return;
     if (as_write_nargs(w) > 3) {

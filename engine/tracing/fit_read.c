@@ -447,7 +447,7 @@ as_code_t as_fit_conclude(as_chunk_t *c, msgpack_packer *pk)
     if (rc) goto done;
     for (size_t i = 0; i < st->n_obs; i++)
         order[i] = &st->obs[i];
-    qsort(order, st->n_obs, sizeof *order, s_by_skill_learner);
+    if (st->n_obs) qsort(order, st->n_obs, sizeof *order, s_by_skill_learner);
     for (size_t i = 0; i < st->n_obs; i++)
         bits[i] = order[i]->correct;
     size_t i = 0, used = 0;
