@@ -11,8 +11,7 @@
 
 #include <string.h>
 
-/* Copies a stored response record as a submit result: every field but "answers". */
-static void s_pack_result(msgpack_packer *pk, const void *record, size_t len)
+void as_write_pack_result(msgpack_packer *pk, const void *record, size_t len)
 {
     as_mp_t r;
     uint32_t n;
@@ -71,7 +70,7 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     if (s.key && as_store_idem_find(txn, &s, &rid, &w->err) == AS_OK) {
         if ((w->code = as_store_response_wget(txn, rid, &rec, &rec_len, &w->err))) return;
         as_response_ok(&w->reply_pk, w->hdr.msgid);
-        s_pack_result(&w->reply_pk, rec, rec_len);
+        as_write_pack_result(&w->reply_pk, rec, rec_len);
         return;
     }
     /* The worker's scores stand while its version is current in this transaction; when the
@@ -89,25 +88,56 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
             return;
         answered = as_scorer_answered(wr->scorer);
     }
+    if (t.hdr.time_limit_s) {
+        w->code =
+            as_err_set(&w->err, AS_CONFLICT, "assessment \"%.*s\" is timed: use attempt.start",
+                       (int)s.assessment_len, s.assessment);
+        return;
+    }
+    uint32_t attempts;
+    if ((w->code = as_write_attempt_allowed(txn, &s, &t, &attempts, &w->err))) return;
+    if ((w->code = as_store_attempt_count_set(txn, &s, attempts + 1, &w->err))) return;
+    if ((w->code = as_write_response(wr, txn, w, &s, &t, answered, attempts + 1, as_wall_s(),
+                                     answers, &rid)))
+        return;
+    as_response_ok(&w->reply_pk, w->hdr.msgid);
+    as_write_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
+}
+
+as_code_t as_write_attempt_allowed(as_wtxn_t *txn, const as_subject_t *s, const as_table_t *t,
+                                   uint32_t *attempts, as_err_t *err)
+{
+    *attempts = as_store_attempt_count(txn, s);
+    if (!t->hdr.max_attempts) return AS_OK;
+    as_override_t o;
+    bool found;
+    as_code_t rc = as_store_override_wget(txn, s, &o, &found, err);
+    if (rc) return rc;
+    uint32_t max = t->hdr.max_attempts + o.extra_attempts;
+    if (*attempts < max) return AS_OK;
+    return as_err_set(err, AS_CONFLICT,
+                      "learner \"%.*s\" has used all %u attempt(s) at assessment \"%.*s\"",
+                      (int)s->learner_len, s->learner, max, (int)s->assessment_len, s->assessment);
+}
+
+as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const as_subject_t *sp,
+                            const as_table_t *tp, const uint8_t *answered, uint32_t attempt,
+                            double submitted_at, as_mp_t answers, uint64_t *rid_out)
+{
+    as_subject_t s = *sp;
+    const as_table_t t = *tp;
     double score = 0;
     for (uint32_t i = 0; i < t.hdr.n_items; i++)
         score += wr->item_scores[i];
-    uint32_t attempts = as_store_attempts(txn, &s);
-    if (t.hdr.max_attempts && attempts >= t.hdr.max_attempts) {
-        w->code = as_err_set(&w->err, AS_CONFLICT,
-                             "learner \"%.*s\" has used all %u attempt(s) at assessment \"%.*s\"",
-                             (int)s.learner_len, s.learner, t.hdr.max_attempts,
-                             (int)s.assessment_len, s.assessment);
-        return;
-    }
-    rid = as_store_next_rid(txn);
-    uint32_t attempt = attempts + 1;
+    uint64_t rid = as_store_next_rid(txn);
+    *rid_out = rid;
+    as_code_t rc;
     /* knowledge tracing: the learner's mastery of the answered items' skills */
-    if ((w->code = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
-                                  &w->err)))
-        return;
+    if ((rc = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+                             &w->err)))
+        return rc;
     char when[40];
-    as_rfc3339(as_wall_s(), when, sizeof when);
+    as_rfc3339(submitted_at, when, sizeof when);
     as_record_t record = {.response_id = rid,
                           .assessment = s.assessment,
                           .assessment_len = s.assessment_len,
@@ -122,13 +152,10 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                           .answers_len = as_mp_left(&answers)};
     msgpack_sbuffer_clear(&wr->rec);
     as_record_pack(&wr->rec_pk, &record, &t, score);
-    if ((w->code =
-             as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
-        return;
-    if ((w->code = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, &w->err)))
-        return;
-    as_response_ok(&w->reply_pk, w->hdr.msgid);
-    s_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
+    if ((rc = as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
+        return rc;
+    if ((rc = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, &w->err)))
+        return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_next_seq(txn), 0);
     if (record.mastery) {
@@ -145,4 +172,5 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         as_pack_cstr(pk, "seq");
         msgpack_pack_uint64(pk, as_store_next_seq(txn));
     }
+    return AS_OK;
 }

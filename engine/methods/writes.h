@@ -15,6 +15,19 @@ as_write_step_fn as_write_assessment_put;    /* AS_OP_PUT */
 as_write_step_fn as_write_assessment_delete; /* AS_OP_DELETE */
 /* responses_write.c */
 as_write_step_fn as_write_submit; /* AS_OP_SUBMIT */
+/* Stores response answers (scored into wr->item_scores, answered[] for table t) of s as its
+ * `attempt`-th, submitted at `submitted_at`: mastery, the record (left in wr->rec), its indexes,
+ * the report's statistics, and the score.<assessment> and mastery.<learner> notifications.
+ * *rid: its id. (response.submit, attempt.submit, the deadline sweep) */
+as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const as_subject_t *s,
+                            const as_table_t *t, const uint8_t *answered, uint32_t attempt,
+                            double submitted_at, as_mp_t answers, uint64_t *rid);
+/* Packs a stored record as a submission's result: every field but "answers". */
+void as_write_pack_result(msgpack_packer *pk, const void *record, size_t len);
+/* Whether s may start or submit one more attempt at t (max_attempts with the learner's
+ * override): AS_OK with the attempts counted so far, else conflict saying so. */
+as_code_t as_write_attempt_allowed(as_wtxn_t *txn, const as_subject_t *s, const as_table_t *t,
+                                   uint32_t *attempts, as_err_t *err);
 /* jobs_write.c */
 as_write_step_fn as_write_job_new;  /* AS_OP_JOB_NEW */
 as_write_step_fn as_write_job_step; /* AS_OP_JOB_STEP */

@@ -9,7 +9,10 @@
  */
 #include "compiler.h"
 
+#include "clock.h"
 #include "protocol.h"
+
+#include <stddef.h>
 
 #include <math.h>
 #include <stdio.h>
@@ -181,7 +184,66 @@ static int s_idx_cmp(const void *x, const void *y, void *base)
     return d ? d : (a->pos < b->pos ? -1 : 1);
 }
 
-enum { A_ID, A_TITLE, A_PASS, A_ITEMS, A_ATTEMPTS, A_COUNT };
+enum {
+    A_ID,
+    A_TITLE,
+    A_PASS,
+    A_ITEMS,
+    A_ATTEMPTS,
+    A_LIMIT,
+    A_OPEN,
+    A_CLOSE,
+    A_GRACE,
+    A_OVERDUE,
+    A_COUNT
+};
+
+/* An RFC 3339 date-time field, in seconds since the epoch. */
+static as_code_t s_time(as_tc_t *c, as_field_t *f, double *out)
+{
+    const char *s;
+    uint32_t len;
+    as_code_t rc = as_tc_string(c, f, &s, &len);
+    if (rc) return rc;
+    if (as_rfc3339_parse(s, len, out)) {
+        size_t mark = as_tc_enter(c, f);
+        rc = as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                       "expected an RFC 3339 date-time such as 2026-12-01T09:00:00Z, got \"%.*s\"",
+                       (int)(len > 64 ? 64 : len), s);
+        as_path_pop(&c->path, mark);
+    }
+    return rc;
+}
+
+/* The exam settings: time_limit_s, open_at, close_at, grace_s, overdue. */
+static as_code_t s_exam(as_tc_t *c, as_field_t *f, as_thdr_t *h)
+{
+    static const char *const policies[] = {"submit", "abandon"};
+    as_code_t rc;
+    h->grace_s = 60;
+    if (f[A_LIMIT].seen &&
+        (rc = as_field_uint(&f[A_LIMIT], 1, AS_MAX_TIME_LIMIT, &h->time_limit_s, &c->path, c->err)))
+        return rc;
+    if (f[A_GRACE].seen &&
+        (rc = as_field_uint(&f[A_GRACE], 0, AS_MAX_GRACE, &h->grace_s, &c->path, c->err)))
+        return rc;
+    if (f[A_OVERDUE].seen) {
+        int v;
+        if ((rc = as_tc_enum(c, &f[A_OVERDUE], policies, 2, &v))) return rc;
+        h->overdue = (uint32_t)v;
+    }
+    if (f[A_OPEN].seen) {
+        if ((rc = s_time(c, &f[A_OPEN], &h->open_at))) return rc;
+        h->window |= AS_TW_OPEN;
+    }
+    if (f[A_CLOSE].seen) {
+        if ((rc = s_time(c, &f[A_CLOSE], &h->close_at))) return rc;
+        h->window |= AS_TW_CLOSE;
+    }
+    if ((h->window & AS_TW_OPEN) && (h->window & AS_TW_CLOSE) && h->close_at <= h->open_at)
+        return as_err_set(c->err, AS_BAD_REQUEST, "close_at: not after open_at");
+    return AS_OK;
+}
 
 as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err)
 {
@@ -196,7 +258,12 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
                              {.name = "title"},
                              {.name = "pass_ratio"},
                              {.name = "items"},
-                             {.name = "max_attempts"}};
+                             {.name = "max_attempts"},
+                             {.name = "time_limit_s"},
+                             {.name = "open_at"},
+                             {.name = "close_at"},
+                             {.name = "grace_s"},
+                             {.name = "overdue"}};
     as_code_t rc = as_tc_fields(c, &r, f, A_COUNT);
     if (rc) goto fail;
     if (!f[A_ID].seen || !f[A_ITEMS].seen) {
@@ -222,6 +289,7 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     if (f[A_ATTEMPTS].seen &&
         (rc = as_field_uint(&f[A_ATTEMPTS], 1, AS_MAX_ATTEMPTS, &h.max_attempts, &c->path, err)))
         goto fail;
+    if ((rc = s_exam(c, f, &h))) goto fail;
     if ((rc = as_tc_array_at(c, &f[A_ITEMS], AS_MAX_ITEMS, &n))) goto fail;
     if (n == 0) {
         rc = as_err_set(err, AS_BAD_REQUEST, "items: an assessment needs at least one item");
@@ -313,6 +381,13 @@ as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *
     t->base = blob;
     t->size = size;
     memcpy(&t->hdr, blob, sizeof t->hdr);
+    if (t->hdr.magic == AS_TABLE_MAGIC && t->hdr.format == 3) {
+        /* written before the exam settings: their header ends where they begin */
+        memset((char *)&t->hdr + offsetof(as_thdr_t, time_limit_s), 0,
+               sizeof t->hdr - offsetof(as_thdr_t, time_limit_s));
+        t->hdr.grace_s = 60;
+        t->hdr.format = AS_TABLE_FORMAT;
+    }
     if (t->hdr.magic != AS_TABLE_MAGIC || t->hdr.format != AS_TABLE_FORMAT || t->hdr.size != size)
         return as_err_set(err, AS_INTERNAL, "stored table has an unknown format");
     return AS_OK;

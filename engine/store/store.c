@@ -50,7 +50,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if (!self) return as_err_set(err, AS_INTERNAL, "out of memory");
     pthread_rwlock_init(&self->resize, NULL);
     if ((rc = mdb_env_create(&self->env))) goto fail;
-    if ((rc = mdb_env_set_maxdbs(self->env, 16))) goto fail;
+    if ((rc = mdb_env_set_maxdbs(self->env, 32))) goto fail;
     if ((rc = mdb_env_set_maxreaders(self->env, (unsigned)max_readers))) goto fail;
     if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
     /* full: LMDB's default, every commit fsyncs; periodic and none: the writer or shutdown
@@ -79,6 +79,12 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "totals", MDB_CREATE, &self->totals))) goto fail;
     if ((rc = mdb_dbi_open(txn, "jobs", MDB_CREATE, &self->jobs))) goto fail;
     if ((rc = mdb_dbi_open(txn, "jobdata", MDB_CREATE, &self->jobdata))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempts", MDB_CREATE, &self->attempts))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempt_open", MDB_CREATE, &self->attempt_open))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempt_index", MDB_CREATE, &self->attempt_index))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempt_due", MDB_CREATE, &self->attempt_due))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "attempt_count", MDB_CREATE, &self->attempt_count))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "overrides", MDB_CREATE, &self->overrides))) goto fail;
     if ((rc = mdb_dbi_open(txn, "skills", MDB_CREATE, &self->skills))) goto fail;
     if ((rc = mdb_dbi_open(txn, "mastery", MDB_CREATE, &self->mastery))) goto fail;
     MDB_val k = {6, "schema"}, v;

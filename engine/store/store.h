@@ -243,6 +243,76 @@ typedef void (*as_mastery_fn)(void *arg, const char *skill, uint32_t len, const 
 as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t learner_len,
                                 as_mastery_fn fn, void *arg, as_err_t *err);
 
+/* ---- exam attempts (attempt.*) ---- */
+
+/* Stored states; `overdue` is shown, not stored: an in_progress attempt past its deadline. */
+typedef enum { AS_ATT_IN_PROGRESS, AS_ATT_SUBMITTED, AS_ATT_ABANDONED } as_attempt_state_t;
+
+/* An attempt, stored as this struct followed by its saved answers (a msgpack map). */
+typedef struct {
+    uint64_t id;
+    uint64_t response_id; /* the response its submission stored; 0: none */
+    double started_at;
+    double deadline;    /* 0: no limit */
+    double finished_at; /* 0: not finished */
+    uint32_t number;    /* the learner's attempt number at the assessment */
+    uint32_t state;     /* as_attempt_state_t */
+    uint32_t seq;       /* the highest save seq applied (0: none) */
+    uint32_t grace_s;   /* fixed when it started, as the deadline is */
+    uint32_t overdue;   /* as_overdue_t, fixed when it started */
+    uint32_t assessment_len, learner_len;
+    uint32_t noted_overdue; /* its attempt.<assessment> "overdue" notification was published */
+    char assessment[AS_MAX_ID];
+    char learner[AS_MAX_NAME];
+} as_attempt_t;
+
+/* The events the writer's deadline sweep acts on (as_store_attempt_due). */
+typedef enum { AS_DUE_OVERDUE = 'o', AS_DUE_END = 'e' } as_due_t;
+
+/* A learner's accommodations at an assessment (assessment.override). */
+typedef struct {
+    double extra_time_s;
+    double close_at; /* when has_close */
+    uint32_t extra_attempts;
+    uint32_t has_close;
+} as_override_t;
+
+/* Stores a new attempt (a->id is given the next attempt id) with its answers (len 0: none): the
+ * record, its assessment's index, the learner's unfinished attempt, and its deadline's events. */
+as_code_t as_store_attempt_new(as_wtxn_t *txn, as_attempt_t *a, const void *answers, size_t len,
+                               as_err_t *err);
+/* Rewrites an attempt; once it is finished its unfinished mark and deadline events go. */
+as_code_t as_store_attempt_put(as_wtxn_t *txn, const as_attempt_t *a, const void *answers,
+                               size_t len, as_err_t *err);
+/* An attempt and its answers (valid until the transaction or the read ends); not_found. */
+as_code_t as_store_attempt_wget(as_wtxn_t *txn, uint64_t id, as_attempt_t *a,
+                                const void **answers, size_t *len, as_err_t *err);
+as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a,
+                               const void **answers, size_t *len, as_err_t *err);
+/* The learner's unfinished attempt at the assessment: AS_OK with *id, or AS_NOT_FOUND. */
+as_code_t as_store_attempt_open(as_wtxn_t *txn, const as_subject_t *s, uint64_t *id,
+                                as_err_t *err);
+/* Attempts counted against max_attempts: those started plus one-shot submissions (data stored
+ * before attempts existed: the learner's stored responses). */
+uint32_t as_store_attempt_count(as_wtxn_t *txn, const as_subject_t *s);
+as_code_t as_store_attempt_count_set(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
+                                     as_err_t *err);
+/* The first deadline event due at or before `now` (seconds): AS_OK with its attempt and kind
+ * (the event is deleted), AS_NOT_FOUND when none is due. *next (may be NULL): when the first event
+ * still pending is due afterwards (0: none). */
+as_code_t as_store_attempt_due(as_wtxn_t *txn, double now, uint64_t *id, as_due_t *kind,
+                               double *next, as_err_t *err);
+/* Calls fn for the attempts of an assessment in id order after `after` (0: from the first) until
+ * fn returns false. */
+typedef bool (*as_attempt_fn)(void *arg, const as_attempt_t *a, const void *answers, size_t len);
+as_code_t as_store_attempt_list(as_reader_t *rd, const char *assessment, uint32_t len,
+                                uint64_t after, as_attempt_fn fn, void *arg, as_err_t *err);
+/* A learner's override (zeroes when none: *found false). */
+as_code_t as_store_override_put(as_wtxn_t *txn, const as_subject_t *s, const as_override_t *o,
+                                as_err_t *err);
+as_code_t as_store_override_wget(as_wtxn_t *txn, const as_subject_t *s, as_override_t *o,
+                                 bool *found, as_err_t *err);
+
 /* ---- jobs (job.h) ---- */
 
 /* Stores a new job, giving it the next job id (job->id). */

@@ -10,6 +10,7 @@
 
 #include <lmdb.h>
 #include <pthread.h>
+#include <string.h>
 
 struct as_store {
     MDB_env *env;
@@ -23,6 +24,13 @@ struct as_store {
     MDB_dbi totals;  /* [assessment, 0, ordered total] -> count of latest attempts with it */
     MDB_dbi jobs;    /* job id BE64 -> as_job_t */
     MDB_dbi jobdata; /* [job id BE64, part byte] -> msgpack: a job's arguments, its result */
+    /* exam attempts (store_attempts.c) */
+    MDB_dbi attempts;      /* attempt id BE64 -> as_attempt_t + saved answers (msgpack map) */
+    MDB_dbi attempt_open;  /* [assessment, 0, learner] -> the unfinished attempt's id BE64 */
+    MDB_dbi attempt_index; /* [assessment, 0, attempt id BE64] -> (empty): an assessment's */
+    MDB_dbi attempt_due;   /* [when ms BE64, attempt id BE64, event byte] -> (empty) */
+    MDB_dbi attempt_count; /* [assessment, 0, learner] -> u32 attempts started or submitted */
+    MDB_dbi overrides;     /* [assessment, 0, learner] -> as_override_t */
     MDB_dbi skills;  /* skill id -> as_skill_t */
     MDB_dbi mastery; /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
     size_t map_size;
@@ -43,6 +51,43 @@ struct as_wtxn {
     uint64_t rid; /* last response id */
     bool seq_dirty, rid_dirty;
 };
+
+/* Keys built from parts: ids, NUL separators, big-endian integers. */
+typedef struct {
+    uint8_t b[AS_MAX_ID + 2 * AS_MAX_NAME + 32];
+    size_t n;
+} as_key_t;
+
+static inline void as_key_add(as_key_t *k, const void *p, size_t n)
+{
+    memcpy(k->b + k->n, p, n);
+    k->n += n;
+}
+
+static inline void as_key_sep(as_key_t *k)
+{
+    k->b[k->n++] = 0;
+}
+
+static inline void as_key_be64(as_key_t *k, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        k->b[k->n + (size_t)i] = (uint8_t)v;
+    k->n += 8;
+}
+
+static inline uint64_t as_key_get64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static inline MDB_val as_key_val(as_key_t *k)
+{
+    return (MDB_val){k->n, k->b};
+}
 
 /* Whether rid is the latest response of learner s->learner at s->assessment (learner index). */
 bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid);
