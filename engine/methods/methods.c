@@ -27,6 +27,13 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_SKILL_RECOMPUTE] = {"skill.recompute", AS_M_ADMIN, as_handle_skill_recompute},
     [AS_M_MASTERY_GET] = {"mastery.get", AS_M_INLINE, as_handle_mastery_get},
     [AS_M_SKILL_FIT] = {"skill.fit", AS_M_ADMIN, as_handle_skill_fit},
+    [AS_M_ATTEMPT_START] = {"attempt.start", 0, as_handle_attempt_start},
+    [AS_M_ATTEMPT_SAVE] = {"attempt.save", 0, as_handle_attempt_save},
+    [AS_M_ATTEMPT_SUBMIT] = {"attempt.submit", 0, as_handle_attempt_submit},
+    [AS_M_ATTEMPT_GET] = {"attempt.get", AS_M_INLINE, as_handle_attempt_get},
+    [AS_M_ATTEMPT_LIST] = {"attempt.list", AS_M_INLINE, as_handle_attempt_list},
+    [AS_M_ATTEMPT_ABANDON] = {"attempt.abandon", AS_M_ADMIN, as_handle_attempt_abandon},
+    [AS_M_OVERRIDE] = {"assessment.override", AS_M_ADMIN, as_handle_override},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -52,6 +59,13 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_SKILL_RECOMPUTE] = "skill.recompute",
     [AS_M_MASTERY_GET] = "mastery.get",
     [AS_M_SKILL_FIT] = "skill.fit",
+    [AS_M_ATTEMPT_START] = "attempt.start",
+    [AS_M_ATTEMPT_SAVE] = "attempt.save",
+    [AS_M_ATTEMPT_SUBMIT] = "attempt.submit",
+    [AS_M_ATTEMPT_GET] = "attempt.get",
+    [AS_M_ATTEMPT_LIST] = "attempt.list",
+    [AS_M_ATTEMPT_ABANDON] = "attempt.abandon",
+    [AS_M_OVERRIDE] = "assessment.override",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -70,4 +84,9 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_JOB_STEP] = as_write_job_step,
     [AS_OP_SKILL_PUT] = as_write_skill_put,
     [AS_OP_SKILL_DELETE] = as_write_skill_delete,
+    [AS_OP_ATTEMPT_START] = as_write_attempt_start,
+    [AS_OP_ATTEMPT_SAVE] = as_write_attempt_save,
+    [AS_OP_ATTEMPT_SUBMIT] = as_write_attempt_submit,
+    [AS_OP_ATTEMPT_ABANDON] = as_write_attempt_abandon,
+    [AS_OP_OVERRIDE] = as_write_override,
 };

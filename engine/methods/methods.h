@@ -32,6 +32,13 @@ enum {
     AS_M_SKILL_RECOMPUTE,
     AS_M_MASTERY_GET,
     AS_M_SKILL_FIT,
+    AS_M_ATTEMPT_START,
+    AS_M_ATTEMPT_SAVE,
+    AS_M_ATTEMPT_SUBMIT,
+    AS_M_ATTEMPT_GET,
+    AS_M_ATTEMPT_LIST,
+    AS_M_ATTEMPT_ABANDON,
+    AS_M_OVERRIDE,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -28,6 +28,19 @@ void as_write_pack_result(msgpack_packer *pk, const void *record, size_t len);
  * override): AS_OK with the attempts counted so far, else conflict saying so. */
 as_code_t as_write_attempt_allowed(as_wtxn_t *txn, const as_subject_t *s, const as_table_t *t,
                                    uint32_t *attempts, as_err_t *err);
+/* attempts_write.c */
+as_write_step_fn as_write_attempt_start;   /* AS_OP_ATTEMPT_START */
+as_write_step_fn as_write_attempt_save;    /* AS_OP_ATTEMPT_SAVE */
+as_write_step_fn as_write_attempt_submit;  /* AS_OP_ATTEMPT_SUBMIT */
+as_write_step_fn as_write_attempt_abandon; /* AS_OP_ATTEMPT_ABANDON */
+as_write_step_fn as_write_override;        /* AS_OP_OVERRIDE */
+/* The deadline sweep: acts on at most `max` attempt events due at `now` (an attempt becomes
+ * overdue; one past its grace is ended by its policy) inside txn, their notifications into w
+ * (its code set on failure). Returns how many it acted on; *next: when the next event is due (0:
+ * none; `now` when more are due already). */
+int as_write_attempts_sweep(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, double now, int max,
+                            double *next);
+
 /* jobs_write.c */
 as_write_step_fn as_write_job_new;  /* AS_OP_JOB_NEW */
 as_write_step_fn as_write_job_step; /* AS_OP_JOB_STEP */

@@ -1,8 +1,8 @@
 /* score.c — scores answers against a compiled weight table, in place (see table.h).
  *
- * The semantics are QTI 2.1's response processing templates (proto/PROTOCOL.md "Scoring semantics"):
- * match_correct, map_response, map_response_point, plus match_numeric and per-item weights.
- * Nothing here allocates: per-request state lives in the per-thread as_scorer_t.
+ * The semantics are QTI 2.1's response processing templates (proto/PROTOCOL.md "Scoring
+ * semantics"): match_correct, map_response, map_response_point, plus match_numeric and per-item
+ * weights. Nothing here allocates: per-request state lives in the per-thread as_scorer_t.
  */
 #include "table.h"
 

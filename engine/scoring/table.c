@@ -254,16 +254,11 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     memset(out, 0, sizeof *out);
     as_mp_t r;
     as_mp_init(&r, src, len);
-    as_field_t f[A_COUNT] = {{.name = "id"},
-                             {.name = "title"},
-                             {.name = "pass_ratio"},
-                             {.name = "items"},
-                             {.name = "max_attempts"},
-                             {.name = "time_limit_s"},
-                             {.name = "open_at"},
-                             {.name = "close_at"},
-                             {.name = "grace_s"},
-                             {.name = "overdue"}};
+    as_field_t f[A_COUNT] = {{.name = "id"},           {.name = "title"},
+                             {.name = "pass_ratio"},   {.name = "items"},
+                             {.name = "max_attempts"}, {.name = "time_limit_s"},
+                             {.name = "open_at"},      {.name = "close_at"},
+                             {.name = "grace_s"},      {.name = "overdue"}};
     as_code_t rc = as_tc_fields(c, &r, f, A_COUNT);
     if (rc) goto fail;
     if (!f[A_ID].seen || !f[A_ITEMS].seen) {

@@ -64,16 +64,16 @@ typedef struct {
     double pass_ratio;
     double max_score; /* sum of the items' (weighted) max scores */
     /* format 4: when and for how long attempts run (attempt.*) */
-    uint32_t time_limit_s; /* 0: untimed */
-    uint32_t grace_s;      /* after the deadline (default 60) */
-    uint32_t overdue;      /* as_overdue_t: what the engine does at deadline + grace */
-    uint32_t window;       /* AS_TW_OPEN, AS_TW_CLOSE: which of open_at, close_at are set */
+    uint32_t time_limit_s;    /* 0: untimed */
+    uint32_t grace_s;         /* after the deadline (default 60) */
+    uint32_t overdue;         /* as_overdue_t: what the engine does at deadline + grace */
+    uint32_t window;          /* AS_TW_OPEN, AS_TW_CLOSE: which of open_at, close_at are set */
     double open_at, close_at; /* seconds since the epoch */
 } as_thdr_t;
 
 typedef enum { AS_OVERDUE_SUBMIT, AS_OVERDUE_ABANDON } as_overdue_t;
-#define AS_TW_OPEN  0x1
-#define AS_TW_CLOSE 0x2
+#define AS_TW_OPEN        0x1
+#define AS_TW_CLOSE       0x2
 #define AS_MAX_TIME_LIMIT 31536000 /* a year, in seconds */
 #define AS_MAX_GRACE      86400
 

@@ -69,8 +69,12 @@ int as_rfc3339_parse(const char *s, size_t len, double *out)
         i += 6;
     }
     if (i != len) return -1;
-    struct tm tm = {.tm_year = y - 1900, .tm_mon = mo - 1, .tm_mday = d, .tm_hour = h,
-                    .tm_min = mi, .tm_sec = sec};
+    struct tm tm = {.tm_year = y - 1900,
+                    .tm_mon = mo - 1,
+                    .tm_mday = d,
+                    .tm_hour = h,
+                    .tm_min = mi,
+                    .tm_sec = sec};
     *out = (double)timegm(&tm) - offset + frac;
     return 0;
 }

@@ -44,7 +44,12 @@ typedef enum {
     AS_OP_JOB_NEW,   /* assessment.regrade, skill.recompute: [kind byte, target id, dry_run byte] */
     AS_OP_JOB_STEP,  /* the job thread: one step of a job (job.h, methods/jobs_write.c) */
     AS_OP_SKILL_PUT, /* [skill id, as_bkt_params_t] */
-    AS_OP_SKILL_DELETE, /* [skill id] */
+    AS_OP_SKILL_DELETE,    /* [skill id] */
+    AS_OP_ATTEMPT_START,   /* [assessment, learner] */
+    AS_OP_ATTEMPT_SAVE,    /* [[attempt, seq | nil, answers]] */
+    AS_OP_ATTEMPT_SUBMIT,  /* [[attempt, answers | nil]] */
+    AS_OP_ATTEMPT_ABANDON, /* [[attempt]] */
+    AS_OP_OVERRIDE,        /* [assessment, learner, as_override_t] */
     AS_OP_COUNT
 } as_op_t;
 
@@ -95,13 +100,14 @@ typedef struct {
     void *frontend[AS_MAX_FRONTENDS]; /* ROUTERs: engine.sock, admin.sock, tcp (broker) */
     uint8_t frontend_role[AS_MAX_FRONTENDS];
     int n_frontends;
-    void *work;      /* PUSH to the workers (broker) */
-    void *replies;   /* PULL of responses (broker) */
-    void *control;   /* PAIR: main's stop request (broker) */
-    void *writer_in; /* PULL of writes (writer) */
-    void *pub;       /* PUB: events.sock (writer) */
-    void *jobs_in;   /* PULL: the writer's answers and wake-ups (job thread) */
-    int draining_s;  /* how long the broker waits for in-flight requests */
+    void *work;              /* PUSH to the workers (broker) */
+    void *replies;           /* PULL of responses (broker) */
+    void *control;           /* PAIR: main's stop request (broker) */
+    void *writer_in;         /* PULL of writes (writer) */
+    void *pub;               /* PUB: events.sock (writer) */
+    void *jobs_in;           /* PULL: the writer's answers and wake-ups (job thread) */
+    int draining_s;          /* how long the broker waits for in-flight requests */
+    atomic_int writer_ready; /* set once the writer has ended the attempts overdue at start-up */
 } as_engine_t;
 
 /* Reports a fatal error from any thread: logged, and the engine shuts down. */

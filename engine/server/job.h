@@ -1,10 +1,10 @@
 /* job.h — background jobs (assessment.regrade): their stored state and how it is shown.
  *
  * A job is created by the writer (AS_OP_JOB_NEW, from assessment.regrade), run by the job thread
- * (job_thread.c) one at a time in id order, and advanced only by the writer (AS_OP_JOB_STEP): start,
- * one transaction per chunk of responses, finish or fail. The job's state is therefore always
- * the committed state, and a job interrupted by a stop or a crash is run again from the start at
- * the next start-up (a regrade is idempotent: docs/DESIGN.md "Jobs and generations").
+ * (job_thread.c) one at a time in id order, and advanced only by the writer (AS_OP_JOB_STEP):
+ * start, one transaction per chunk of responses, finish or fail. The job's state is therefore
+ * always the committed state, and a job interrupted by a stop or a crash is run again from the
+ * start at the next start-up (a regrade is idempotent: docs/DESIGN.md "Jobs and generations").
  *
  * Stored as this struct, raw, in the "jobs" database (key: the job id, big-endian), and shown as
  * the msgpack map that as_job_pack writes (PROTOCOL.md, job.get).

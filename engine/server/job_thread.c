@@ -160,12 +160,8 @@ static as_code_t s_conclude(s_jobs_t *j, const as_job_ops_t *ops, const as_job_t
     }
     as_code_t rc = as_reader_begin(j->rd, err);
     if (rc) return rc;
-    as_chunk_t c = {.rd = j->rd,
-                    .scorer = j->scorer,
-                    .x = j->x,
-                    .job = job,
-                    .err = err,
-                    .state = &j->state};
+    as_chunk_t c = {
+        .rd = j->rd, .scorer = j->scorer, .x = j->x, .job = job, .err = err, .state = &j->state};
     rc = ops->conclude(&c, &j->pk);
     as_reader_end(j->rd);
     return rc;

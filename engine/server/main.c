@@ -460,6 +460,9 @@ int main(int argc, char **argv)
     as_worker_arg_t *wargs = calloc((size_t)e->workers, sizeof *wargs);
     if (!workers || !wargs) return 1;
     pthread_create(&writer, NULL, as_writer_run, e);
+    /* the writer first ends the attempts whose time ran out while the engine was down */
+    while (!atomic_load(&e->writer_ready) && !atomic_load(&e->fatal))
+        usleep(1000);
     pthread_create(&jobs, NULL, as_jobs_run, e);
     for (int i = 0; i < e->workers; i++) {
         wargs[i] = (as_worker_arg_t){e, i};

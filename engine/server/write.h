@@ -46,8 +46,12 @@ typedef struct {
     size_t touched_cap;
     msgpack_sbuffer mastery; /* their states as a map {skill: {...}} (record, reply, note) */
     msgpack_packer mastery_pk;
+    msgpack_sbuffer att; /* an attempt's merged answers (attempts_write.c) */
+    msgpack_packer att_pk;
     as_write_t *batch;
     int n;
+    as_write_t sweep;   /* the deadline sweep's notifications (attempts_write.c) */
+    double next_due;    /* when the next attempt deadline event is due (0: none) */
     uint64_t last_sync; /* --sync periodic: when the data was last flushed */
     bool unsynced;      /* commits not yet flushed (periodic, none) */
 } as_writer_t;

@@ -45,6 +45,11 @@ static as_code_t s_commit(as_writer_t *wr, as_err_t *err)
         if (rc) return rc;
         for (int i = 0; i < wr->n && !as_store_full(store); i++)
             s_apply(wr, txn, &wr->batch[i]);
+        uint64_t id;
+        as_due_t kind;
+        as_err_t none;
+        if (!as_store_full(store)) /* an attempt started may be due before the next known */
+            as_store_attempt_due(txn, 0, &id, &kind, &wr->next_due, &none);
         if (!as_store_full(store)) {
             rc = as_wtxn_commit(&txn, err);
             if (!rc || !as_store_full(store)) return rc;
@@ -98,6 +103,47 @@ static void s_finish(as_writer_t *wr, as_write_t *w)
     s_publish(wr, w);
 }
 
+/* The deadline sweep: every attempt event due now, in transactions of at most 1,000, each
+ * committed before its notifications go out. */
+static void s_sweep(as_writer_t *wr)
+{
+    as_store_t *store = wr->e->store;
+    double now = as_wall_s();
+    while (wr->next_due > 0 && wr->next_due <= now) {
+        as_wtxn_t *txn;
+        as_err_t err;
+        msgpack_sbuffer_clear(&wr->sweep.notes);
+        if (as_wtxn_begin(store, &txn, &err)) {
+            AS_LOG(AS_LOG_ERROR, "writer: deadline sweep: %s", err.msg);
+            wr->next_due = now + 1; /* try again in a second */
+            return;
+        }
+        double next;
+        int n = as_write_attempts_sweep(wr, txn, &wr->sweep, now, 1000, &next);
+        if (as_store_full(store)) {
+            as_wtxn_abort(&txn);
+            if (as_store_grow(store, &err)) AS_LOG(AS_LOG_ERROR, "writer: %s", err.msg);
+            continue;
+        }
+        if (wr->sweep.code) {
+            AS_LOG(AS_LOG_ERROR, "writer: deadline sweep: %s", wr->sweep.err.msg);
+            as_wtxn_abort(&txn);
+            wr->next_due = now + 1;
+            return;
+        }
+        if (as_wtxn_commit(&txn, &err)) {
+            AS_LOG(AS_LOG_ERROR, "writer: deadline sweep: %s", err.msg);
+            wr->next_due = now + 1;
+            return;
+        }
+        wr->unsynced = true;
+        s_publish(wr, &wr->sweep);
+        if (n) AS_LOG(AS_LOG_DEBUG, "writer: deadline sweep: %d attempt event(s)", n);
+        wr->next_due = next;
+        now = as_wall_s();
+    }
+}
+
 /* --sync periodic and none: flush when due (or when forced, at shutdown). */
 static void s_flush(as_writer_t *wr, bool force)
 {
@@ -122,6 +168,11 @@ static int s_wait(as_writer_t *wr)
         uint64_t due = wr->last_sync + (uint64_t)e->sync_ms * 1000000u, now = as_now_ns();
         timeout = due > now ? (long)((due - now) / 1000000u) + 1 : 0;
     }
+    if (wr->next_due > 0) { /* no later than the next attempt deadline event */
+        double left = wr->next_due - as_wall_s();
+        long ms = left > 0 ? (long)(left * 1000) + 1 : 0;
+        if (timeout < 0 || ms < timeout) timeout = ms;
+    }
     zmq_pollitem_t item = {wr->in, 0, ZMQ_POLLIN, 0};
     return zmq_poll(&item, 1, timeout);
 }
@@ -142,6 +193,12 @@ void *as_writer_run(void *arg)
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&wr.mastery);
     msgpack_packer_init(&wr.mastery_pk, &wr.mastery, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(&wr.att);
+    msgpack_packer_init(&wr.att_pk, &wr.att, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(&wr.sweep.reply);
+    msgpack_packer_init(&wr.sweep.reply_pk, &wr.sweep.reply, msgpack_sbuffer_write);
+    msgpack_sbuffer_init(&wr.sweep.notes);
+    msgpack_packer_init(&wr.sweep.notes_pk, &wr.sweep.notes, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
     if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.scorer || !wr.item_scores ||
         !wr.answered) {
@@ -160,7 +217,12 @@ void *as_writer_run(void *arg)
     zmq_connect(wr.to_broker, AS_EP_REPLIES);
     zmq_setsockopt(wr.to_jobs, ZMQ_LINGER, &linger, sizeof linger);
     zmq_connect(wr.to_jobs, AS_EP_JOBS);
+    /* attempts whose deadline passed while the engine was down are ended before it serves */
+    wr.next_due = as_wall_s();
+    s_sweep(&wr);
+    atomic_store(&e->writer_ready, 1);
     for (;;) {
+        s_sweep(&wr);
         int ready = s_wait(&wr);
         if (ready < 0 && errno == ETERM) break;
         if (ready <= 0) {
@@ -214,6 +276,9 @@ done:
     free(wr.batch);
     msgpack_sbuffer_destroy(&wr.rec);
     msgpack_sbuffer_destroy(&wr.mastery);
+    msgpack_sbuffer_destroy(&wr.att);
+    msgpack_sbuffer_destroy(&wr.sweep.reply);
+    msgpack_sbuffer_destroy(&wr.sweep.notes);
     free(wr.touched);
     as_scorer_destroy(&wr.scorer);
     free(wr.item_scores);

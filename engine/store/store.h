@@ -285,13 +285,12 @@ as_code_t as_store_attempt_new(as_wtxn_t *txn, as_attempt_t *a, const void *answ
 as_code_t as_store_attempt_put(as_wtxn_t *txn, const as_attempt_t *a, const void *answers,
                                size_t len, as_err_t *err);
 /* An attempt and its answers (valid until the transaction or the read ends); not_found. */
-as_code_t as_store_attempt_wget(as_wtxn_t *txn, uint64_t id, as_attempt_t *a,
-                                const void **answers, size_t *len, as_err_t *err);
-as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a,
-                               const void **answers, size_t *len, as_err_t *err);
+as_code_t as_store_attempt_wget(as_wtxn_t *txn, uint64_t id, as_attempt_t *a, const void **answers,
+                                size_t *len, as_err_t *err);
+as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a, const void **answers,
+                               size_t *len, as_err_t *err);
 /* The learner's unfinished attempt at the assessment: AS_OK with *id, or AS_NOT_FOUND. */
-as_code_t as_store_attempt_open(as_wtxn_t *txn, const as_subject_t *s, uint64_t *id,
-                                as_err_t *err);
+as_code_t as_store_attempt_open(as_wtxn_t *txn, const as_subject_t *s, uint64_t *id, as_err_t *err);
 /* Attempts counted against max_attempts: those started plus one-shot submissions (data stored
  * before attempts existed: the learner's stored responses). */
 uint32_t as_store_attempt_count(as_wtxn_t *txn, const as_subject_t *s);
@@ -331,10 +330,10 @@ typedef enum { AS_JOB_ARGS = 'a', AS_JOB_RESULT = 'r' } as_job_part_t;
 as_code_t as_store_job_data_put(as_wtxn_t *txn, uint64_t id, as_job_part_t part, const void *data,
                                 size_t len, as_err_t *err);
 /* The part, valid until the transaction ends; not_found when there is none. */
-as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part,
-                                const void **data, size_t *len, as_err_t *err);
-as_code_t as_store_job_data_wget(as_wtxn_t *txn, uint64_t id, as_job_part_t part,
-                                 const void **data, size_t *len, as_err_t *err);
+as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part, const void **data,
+                                size_t *len, as_err_t *err);
+as_code_t as_store_job_data_wget(as_wtxn_t *txn, uint64_t id, as_job_part_t part, const void **data,
+                                 size_t *len, as_err_t *err);
 
 /* The first job not finished (queued, or running when the engine stopped): AS_OK, or
  * AS_NOT_FOUND when there is none. */

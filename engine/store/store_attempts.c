@@ -38,8 +38,8 @@ static void s_due_key(as_key_t *k, double when, uint64_t id, as_due_t kind)
     k->b[k->n++] = (uint8_t)kind;
 }
 
-static as_code_t s_put_record(as_wtxn_t *w, const as_attempt_t *a, const void *answers,
-                              size_t len, as_err_t *err)
+static as_code_t s_put_record(as_wtxn_t *w, const as_attempt_t *a, const void *answers, size_t len,
+                              as_err_t *err)
 {
     as_key_t k = {.n = 0};
     as_key_be64(&k, a->id);
@@ -101,8 +101,8 @@ static as_code_t s_del(as_wtxn_t *w, MDB_dbi dbi, as_key_t *k, as_err_t *err)
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(w->store, rc, err, "store attempt") : AS_OK;
 }
 
-as_code_t as_store_attempt_put(as_wtxn_t *w, const as_attempt_t *a, const void *answers,
-                               size_t len, as_err_t *err)
+as_code_t as_store_attempt_put(as_wtxn_t *w, const as_attempt_t *a, const void *answers, size_t len,
+                               as_err_t *err)
 {
     as_code_t code = s_put_record(w, a, answers, len, err);
     if (code || a->state == AS_ATT_IN_PROGRESS) return code;
@@ -138,14 +138,14 @@ static as_code_t s_get(as_store_t *st, MDB_txn *txn, uint64_t id, as_attempt_t *
     return AS_OK;
 }
 
-as_code_t as_store_attempt_wget(as_wtxn_t *w, uint64_t id, as_attempt_t *a,
-                                const void **answers, size_t *len, as_err_t *err)
+as_code_t as_store_attempt_wget(as_wtxn_t *w, uint64_t id, as_attempt_t *a, const void **answers,
+                                size_t *len, as_err_t *err)
 {
     return s_get(w->store, w->txn, id, a, answers, len, err);
 }
 
-as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a,
-                               const void **answers, size_t *len, as_err_t *err)
+as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a, const void **answers,
+                               size_t *len, as_err_t *err)
 {
     return s_get(rd->store, rd->txn, id, a, answers, len, err);
 }
@@ -175,8 +175,7 @@ uint32_t as_store_attempt_count(as_wtxn_t *w, const as_subject_t *s)
     return n > stored ? n : stored;
 }
 
-as_code_t as_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32_t n,
-                                     as_err_t *err)
+as_code_t as_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32_t n, as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);
@@ -185,8 +184,8 @@ as_code_t as_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32
     return rc ? as_store_mdb(w->store, rc, err, "store attempt count") : AS_OK;
 }
 
-as_code_t as_store_attempt_due(as_wtxn_t *w, double now, uint64_t *id, as_due_t *kind,
-                               double *next, as_err_t *err)
+as_code_t as_store_attempt_due(as_wtxn_t *w, double now, uint64_t *id, as_due_t *kind, double *next,
+                               as_err_t *err)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(w->txn, w->store->attempt_due, &cur);
@@ -256,8 +255,8 @@ as_code_t as_store_override_put(as_wtxn_t *w, const as_subject_t *s, const as_ov
     return rc ? as_store_mdb(w->store, rc, err, "store override") : AS_OK;
 }
 
-as_code_t as_store_override_wget(as_wtxn_t *w, const as_subject_t *s, as_override_t *o,
-                                 bool *found, as_err_t *err)
+as_code_t as_store_override_wget(as_wtxn_t *w, const as_subject_t *s, as_override_t *o, bool *found,
+                                 as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);

@@ -31,8 +31,8 @@ struct as_store {
     MDB_dbi attempt_due;   /* [when ms BE64, attempt id BE64, event byte] -> (empty) */
     MDB_dbi attempt_count; /* [assessment, 0, learner] -> u32 attempts started or submitted */
     MDB_dbi overrides;     /* [assessment, 0, learner] -> as_override_t */
-    MDB_dbi skills;  /* skill id -> as_skill_t */
-    MDB_dbi mastery; /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
+    MDB_dbi skills;        /* skill id -> as_skill_t */
+    MDB_dbi mastery;       /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */

@@ -163,14 +163,14 @@ as_code_t as_store_job_data_put(as_wtxn_t *w, uint64_t id, as_job_part_t part, c
     return rc ? as_store_mdb(w->store, rc, err, "store job data") : AS_OK;
 }
 
-as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part,
-                                const void **data, size_t *len, as_err_t *err)
+as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part, const void **data,
+                                size_t *len, as_err_t *err)
 {
     return s_data_get(rd->store, rd->txn, id, part, data, len, err);
 }
 
-as_code_t as_store_job_data_wget(as_wtxn_t *w, uint64_t id, as_job_part_t part,
-                                 const void **data, size_t *len, as_err_t *err)
+as_code_t as_store_job_data_wget(as_wtxn_t *w, uint64_t id, as_job_part_t part, const void **data,
+                                 size_t *len, as_err_t *err)
 {
     return s_data_get(w->store, w->txn, id, part, data, len, err);
 }
