@@ -54,6 +54,25 @@ static const s_cmd_t s_cmds[] = {
      "result and stores nothing new.\n"
      "Example: echo '{\"capital\": \"paris\"}' | assay submit quiz-demo ana --key try-1\n",
      2, 5, cmd_submit, true},
+    {"attempt",
+     "start ASSESSMENT LEARNER | save ID [ANSWERS|-] [--seq N] | submit ID [ANSWERS|-] | get ID "
+     "| list ASSESSMENT [--learner L] [--state S] [--all] | abandon ID",
+     "an exam attempt: start (or resume), save answers, submit, read, list",
+     "start: the learner's unfinished attempt at the assessment (resumed, with its saved\n"
+     "answers), else a new one; the deadline is the server's. save: merges a JSON object of\n"
+     "answers into the saved ones (null clears an item; --seq N: a save with a seq not above the\n"
+     "highest applied is a stale tab and changes nothing). submit: merges any answers given,\n"
+     "scores the saved answers and stores them as the learner's response (a second submit returns\n"
+     "the first result). get, list (--state in_progress, overdue, submitted, abandoned).\n"
+     "abandon (admin): ends it unscored.\n"
+     "Example: assay attempt start final ana && echo '{\"q1\": \"A\"}' | assay attempt save 7\n",
+     2, 12, cmd_attempt, true},
+    {"override", "ASSESSMENT LEARNER [--extra-time S] [--extra-attempts N] [--close-at T]",
+     "set a learner's accommodations at an assessment",
+     "Extra time for the attempts the learner starts from now on (an attempt already running\n"
+     "keeps its deadline), extra attempts, and a close_at of their own (RFC 3339). A second\n"
+     "override replaces the first. Needs the admin socket.\n",
+     2, 8, cmd_override, true},
     {"responses", "ID [--learner L] [--limit N] [--all]",
      "list stored responses in submission order",
      "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"

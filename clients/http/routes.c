@@ -35,7 +35,7 @@ typedef struct {
     const char *path[2];       /* the engine params of the pattern's {ids}, in order */
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */
-    s_qarg_t query[3];         /* query arguments passed as params */
+    s_qarg_t query[4];         /* query arguments passed as params */
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     s_special_t special;
@@ -67,6 +67,21 @@ static const s_route_t s_routes[] = {
      .path = {"assessment"}, .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
     {"GET", "/v1/assessments/{id}/report", .engine = "assessment.report", .path = {"assessment"},
      .ok = 200},
+    {"POST", "/v1/assessments/{id}/attempts", .engine = "attempt.start", .path = {"assessment"},
+     .body = true, .ok = 200},
+    {"GET", "/v1/assessments/{id}/attempts", .engine = "attempt.list", .path = {"assessment"},
+     .query = {{"learner", Q_STR}, {"state", Q_STR}, {"cursor", Q_STR}, {"limit", Q_INT}},
+     .ok = 200},
+    {"GET", "/v1/attempts/{id}", .engine = "attempt.get", .path = {"attempt"}, .path_int = {true},
+     .ok = 200},
+    {"POST", "/v1/attempts/{id}/save", .engine = "attempt.save", .path = {"attempt"},
+     .path_int = {true}, .body = true, .ok = 200},
+    {"POST", "/v1/attempts/{id}/submit", .engine = "attempt.submit", .path = {"attempt"},
+     .path_int = {true}, .body = true, .ok = 200},
+    {"POST", "/v1/attempts/{id}/abandon", .admin = true, .engine = "attempt.abandon",
+     .path = {"attempt"}, .path_int = {true}, .ok = 200},
+    {"PUT", "/v1/assessments/{id}/overrides/{learner}", .admin = true,
+     .engine = "assessment.override", .path = {"assessment", "learner"}, .body = true, .ok = 200},
     {"GET", "/v1/jobs", .engine = "job.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
      .ok = 200},
     {"GET", "/v1/jobs/{id}", .engine = "job.get", .path = {"job"}, .path_int = {true}, .ok = 200},

@@ -63,6 +63,13 @@ METHODS = [
     ("skill_delete", "skill.delete", "call"),
     ("skill_recompute", "skill.recompute", "job"),
     ("skill_fit", "skill.fit", "job"),
+    ("attempt_start", "attempt.start", "call"),
+    ("attempt_save", "attempt.save", "call"),
+    ("attempt_submit", "attempt.submit", "call"),
+    ("attempt_get", "attempt.get", "call"),
+    ("attempt_list", "attempt.list", ("list", "attempts")),
+    ("attempt_abandon", "attempt.abandon", "call"),
+    ("assessment_override", "assessment.override", "call"),
     ("mastery_get", "mastery.get", "call"),
 ]
 
