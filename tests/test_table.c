@@ -237,6 +237,46 @@ static void pass_ratio_must_be_between_0_and_1(void **state)
                     "pass_ratio: expected a number in [0, 1], got 1.5");
 }
 
+#define Q1                                                                                         \
+    "'items':[{'id':'q','cardinality':'single','base_type':'identifier','rule':'match_correct',"   \
+    "'correct':['A']}]"
+
+static void exam_settings_are_read_into_the_header_and_checked(void **state)
+{
+    assert_int_equal(tf_compile_def("{'id':'e','time_limit_s':90,'open_at':'2026-12-01T09:00:00Z',"
+                                    "'close_at':'2026-12-01T10:30:00.5+01:00','grace_s':0,"
+                                    "'overdue':'abandon'," Q1 "}"),
+                     AS_OK);
+    as_table_t t;
+    assert_int_equal(as_table_open(tf_c.blob, tf_c.size, &t, &tf_err), AS_OK);
+    assert_int_equal(t.hdr.time_limit_s, 90);
+    assert_int_equal(t.hdr.grace_s, 0);
+    assert_int_equal(t.hdr.overdue, AS_OVERDUE_ABANDON);
+    assert_int_equal(t.hdr.window, AS_TW_OPEN | AS_TW_CLOSE);
+    assert_true(t.hdr.open_at == 1796115600.0);           /* 2026-12-01T09:00:00Z */
+    assert_true(t.hdr.close_at == 1796115600.0 + 1800.5); /* 10:30:00.5 at +01:00 */
+    assert_int_equal(tf_compile_def("{'id':'e'," Q1 "}"), AS_OK);
+    assert_int_equal(as_table_open(tf_c.blob, tf_c.size, &t, &tf_err), AS_OK);
+    assert_int_equal(t.hdr.time_limit_s, 0); /* untimed, always open, 60 s of grace */
+    assert_int_equal(t.hdr.grace_s, 60);
+    assert_int_equal(t.hdr.window, 0);
+    tf_expect_error(tf_compile_def("{'id':'e','open_at':'2026-02-30T00:00:00Z'," Q1 "}"),
+                    "open_at: expected an RFC 3339 date-time such as 2026-12-01T09:00:00Z, got "
+                    "\"2026-02-30T00:00:00Z\"");
+    tf_expect_error(tf_compile_def("{'id':'e','close_at':'tomorrow'," Q1 "}"),
+                    "close_at: expected an RFC 3339 date-time such as 2026-12-01T09:00:00Z, got "
+                    "\"tomorrow\"");
+    tf_expect_error(tf_compile_def("{'id':'e','open_at':'2026-12-01T09:00:00Z',"
+                                   "'close_at':'2026-12-01T09:00:00Z'," Q1 "}"),
+                    "close_at: not after open_at");
+    tf_expect_error(tf_compile_def("{'id':'e','time_limit_s':0," Q1 "}"),
+                    "time_limit_s: expected an integer in 1..31536000, got 0");
+    tf_expect_error(tf_compile_def("{'id':'e','grace_s':86401," Q1 "}"),
+                    "grace_s: expected an integer in 0..86400, got 86401");
+    tf_expect_error(tf_compile_def("{'id':'e','overdue':'keep'," Q1 "}"),
+                    "overdue: expected one of submit, abandon, got \"keep\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -255,6 +295,7 @@ int main(void)
         cmocka_unit_test(bounds_must_be_ordered),
         cmocka_unit_test(ids_use_a_restricted_charset),
         cmocka_unit_test(pass_ratio_must_be_between_0_and_1),
+        cmocka_unit_test(exam_settings_are_read_into_the_header_and_checked),
     };
     return cmocka_run_group_tests(tests, tf_setup, tf_teardown);
 }
