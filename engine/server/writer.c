@@ -103,7 +103,8 @@ static void s_finish(as_writer_t *wr, as_write_t *w)
     s_publish(wr, w);
 }
 
-/* The deadline sweep: every attempt event due now, in transactions of at most 1,000, each
+/* The deadline sweep: every attempt event due now, in transactions of at most 256 (other writes
+ * wait for one of them at most), each
  * committed before its notifications go out. */
 static void s_sweep(as_writer_t *wr)
 {
@@ -119,7 +120,7 @@ static void s_sweep(as_writer_t *wr)
             return;
         }
         double next;
-        int n = as_write_attempts_sweep(wr, txn, &wr->sweep, now, 1000, &next);
+        int n = as_write_attempts_sweep(wr, txn, &wr->sweep, now, 256, &next);
         if (as_store_full(store)) {
             as_wtxn_abort(&txn);
             if (as_store_grow(store, &err)) AS_LOG(AS_LOG_ERROR, "writer: %s", err.msg);

@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "regrade.h"
 #include "bench_fit.h"
+#include "bench_exam.h"
 #include "bench_replay.h"
 #include "codec.h"
 
@@ -303,6 +304,8 @@ static void s_usage(FILE *out)
         "       assay-bench regrade [--responses N] [--learners L] [-d DIR | --assayd PATH] "
         "[--sync MODE]\n"
         "       assay-bench fit FILE [--limit N] [-d DIR | --assayd PATH] [--sync MODE]\n"
+        "       assay-bench exam [--learners N] [--time-limit S] [-d DIR | --assayd PATH] "
+        "[--sync MODE]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -338,6 +341,13 @@ static void s_usage(FILE *out)
         "measured idle and during each fit.\n"
         "Example: assay-bench fit data/assist2009/builder_train_long.csv.gz\n"
         "\n"
+        "exam: N learners (default 10,000) start a timed 50-item exam (--time-limit, default 20 "
+        "s,\n"
+        "s, no grace) as fast as the engine takes them, each saves its answers, 30%% submit, and\n"
+        "the engine ends the other 70%% at their deadline: the latency of start, save and submit,\n"
+        "the save rate, the deadline's lag (its submitted notification's arrival minus the\n"
+        "deadline) and a score and a submission probed every 5 ms during the sweep.\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
@@ -346,7 +356,7 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL, *fit = NULL;
-    bool regrade = false;
+    bool regrade = false, exam = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
@@ -357,6 +367,11 @@ int main(int argc, char **argv)
         argv[2] = argv[0];
         argv += 2;
         argc -= 2;
+    } else if (argc > 1 && strcmp(argv[1], "exam") == 0) {
+        exam = true;
+        argv[1] = argv[0];
+        argv += 1;
+        argc -= 1;
     } else if (argc > 1 && strcmp(argv[1], "regrade") == 0) {
         regrade = true;
         argv[1] = argv[0];
@@ -364,23 +379,20 @@ int main(int argc, char **argv)
         argc -= 1;
     }
     size_t regrade_n = 1000000, regrade_learners = 200000;
+    bool regrade_learners_given = false;
+    long exam_limit = 0;
     bool floor = false, batch = true;
     size_t replay_limit = 0;
     int replay_inflight = 256;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
-    static const struct option opts[] = {{"floor", no_argument, 0, 'f'},
-                                         {"seconds", required_argument, 0, 's'},
-                                         {"data", required_argument, 0, 'd'},
-                                         {"assayd", required_argument, 0, 'a'},
-                                         {"workers", required_argument, 0, 'w'},
-                                         {"no-batch", no_argument, 0, 'n'},
-                                         {"sync", required_argument, 0, 'S'},
-                                         {"limit", required_argument, 0, 'L'},
-                                         {"inflight", required_argument, 0, 'I'},
-                                         {"responses", required_argument, 0, 'R'},
-                                         {"learners", required_argument, 0, 'E'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"floor", no_argument, 0, 'f'},          {"seconds", required_argument, 0, 's'},
+        {"data", required_argument, 0, 'd'},     {"assayd", required_argument, 0, 'a'},
+        {"workers", required_argument, 0, 'w'},  {"no-batch", no_argument, 0, 'n'},
+        {"sync", required_argument, 0, 'S'},     {"limit", required_argument, 0, 'L'},
+        {"inflight", required_argument, 0, 'I'}, {"responses", required_argument, 0, 'R'},
+        {"learners", required_argument, 0, 'E'}, {"time-limit", required_argument, 0, 'T'},
+        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
@@ -416,6 +428,10 @@ int main(int argc, char **argv)
             break;
         case 'E':
             regrade_learners = (size_t)strtoull(optarg, NULL, 10);
+            regrade_learners_given = true;
+            break;
+        case 'T':
+            exam_limit = atol(optarg);
             break;
         case 'h':
             s_usage(stdout);
@@ -443,6 +459,9 @@ int main(int argc, char **argv)
     if (replay)
         return as_bench_replay(data, replay, replay_inflight > 0 ? replay_inflight : 256,
                                replay_limit);
+    if (exam)
+        return as_bench_exam(data, regrade_learners_given ? regrade_learners : 10000,
+                             exam_limit > 0 ? (unsigned)exam_limit : 20);
     if (fit)
         return as_bench_fit(data, fit, replay_inflight > 0 ? replay_inflight : 256, replay_limit);
     if (regrade)

@@ -30,13 +30,25 @@ void as_bench_pack_answers(msgpack_packer *pk)
 
 void as_bench_pack_definition(msgpack_packer *pk, const char *did, int variant)
 {
+    as_bench_pack_exam(pk, did, variant, 0, 0);
+}
+
+void as_bench_pack_exam(msgpack_packer *pk, const char *did, int variant, uint32_t time_limit_s,
+                        uint32_t grace_s)
+{
     char id[8];
     int shift = variant == 2 ? 1 : 0;
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, time_limit_s ? 5 : 3);
     as_pack_cstr(pk, "id");
     as_pack_cstr(pk, did);
     as_pack_cstr(pk, "title");
     as_pack_cstr(pk, "50 items, 4 options");
+    if (time_limit_s) {
+        as_pack_cstr(pk, "time_limit_s");
+        msgpack_pack_uint32(pk, time_limit_s);
+        as_pack_cstr(pk, "grace_s");
+        msgpack_pack_uint32(pk, grace_s);
+    }
     as_pack_cstr(pk, "items");
     msgpack_pack_array(pk, AS_BENCH_ITEMS);
     for (int i = 0; i < AS_BENCH_ITEMS; i++) {

@@ -9,6 +9,9 @@
 /* A 50-item, 4-option definition with id `id`: every fifth item partial credit (map_response),
  * the rest match_correct. variant 2 moves every key one option on (a regrade changes scores). */
 void as_bench_pack_definition(msgpack_packer *pk, const char *id, int variant);
+/* The same as a timed assessment (attempt.*): time_limit_s (0: untimed), grace_s. */
+void as_bench_pack_exam(msgpack_packer *pk, const char *id, int variant, uint32_t time_limit_s,
+                        uint32_t grace_s);
 /* An answers map with all 50 items answered with random options. */
 void as_bench_pack_answers(msgpack_packer *pk);
 
