@@ -104,8 +104,7 @@ static void s_finish(as_writer_t *wr, as_write_t *w)
 }
 
 /* The deadline sweep: every attempt event due now, in transactions of at most 256 (other writes
- * wait for one of them at most), each
- * committed before its notifications go out. */
+ * wait for one of them at most), each committed before its notifications go out. */
 static void s_sweep(as_writer_t *wr)
 {
     as_store_t *store = wr->e->store;
