@@ -345,6 +345,43 @@ static void kt_eval_scores_each_prediction_and_fit_reports_its_parameters(void *
     unlink(path);
 }
 
+static void attempts_start_save_submit_and_list_from_the_command_line(void **state)
+{
+    assert_int_equal(
+        s_assay("{\"id\": \"cli-ex\", \"time_limit_s\": 600, \"items\": [{\"id\": \"q\", "
+                "\"cardinality\": \"single\", \"base_type\": \"identifier\", \"rule\": "
+                "\"match_correct\", \"correct\": [\"A\"]}]}",
+                "put -"),
+        0);
+    assert_int_equal(s_assay(NULL, "--json attempt start cli-ex cleo"), 0);
+    json_error_t e;
+    json_t *j = json_loads(s_out, 0, &e);
+    assert_non_null(j);
+    long long id = json_integer_value(json_object_get(j, "id"));
+    assert_true(id > 0);
+    assert_string_equal(json_string_value(json_object_get(j, "state")), "in_progress");
+    json_decref(j);
+    assert_int_equal(s_assay(NULL, "attempt start cli-ex cleo"), 0);
+    char want[160];
+    snprintf(want, sizeof want, "attempt %lld of cleo at cli-ex (number 1): in_progress, ", id);
+    assert_non_null(strstr(s_out, want));
+    assert_non_null(strstr(s_out, ", 0 answer(s) saved\n"));
+    assert_int_equal(s_assay("{\"q\": \"A\"}", "attempt save %lld - --seq 2", id), 0);
+    assert_non_null(strstr(s_out, ", 1 answer(s) saved\n"));
+    assert_int_equal(s_assay("{\"q\": \"B\"}", "attempt save %lld - --seq 1", id), 0);
+    assert_non_null(strstr(s_out, "not applied: seq 2 was applied already (a stale tab)\n"));
+    assert_int_equal(s_assay(NULL, "attempt submit %lld", id), 0);
+    assert_non_null(strstr(s_out, ": 1 / 1\n"));
+    assert_int_equal(s_assay(NULL, "attempt list cli-ex --state submitted"), 0);
+    assert_non_null(strstr(s_out, "(number 1): submitted"));
+    assert_int_equal(s_assay(NULL, "override cli-ex dan --extra-time 120 --extra-attempts 1"), 0);
+    assert_string_equal(s_out, "override of dan at cli-ex: 120 s extra time, 1 extra attempt(s), "
+                               "closes with the assessment\n");
+    assert_int_equal(s_assay(NULL, "attempt get 999999"), 1);
+    assert_string_equal(s_err, "assay: not_found: attempt 999999 not found\n");
+    assert_int_equal(s_assay(NULL, "attempt start cli-ex"), 2);
+}
+
 static void watch_prints_each_notification_on_one_line(void **state)
 {
     char cmd[2048], out[300];
@@ -422,6 +459,7 @@ int main(void)
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
         cmocka_unit_test(replay_reads_both_formats_and_summarises_mastery),
         cmocka_unit_test(kt_eval_scores_each_prediction_and_fit_reports_its_parameters),
+        cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

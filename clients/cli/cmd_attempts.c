@@ -150,6 +150,8 @@ static int s_list(cli_t *cli, int argc, char **argv)
     cli_pager_t p = {.method = "attempt.list",
                      .rows_key = "attempts",
                      .none = "no attempts",
+                     .header =
+                         "ATTEMPTS (id, learner, assessment, number, state, time left, answers)",
                      .print_row = s_attempt_row,
                      .n_params = 1 + (la.learner ? 1 : 0) + (la.state ? 1 : 0),
                      .pack_params = s_pack_list_params,

@@ -34,6 +34,15 @@ requests = [
     ("skill.recompute", {"skill": "add"}), ("mastery.get", {"learner": "ana", "skill": "add"}),
     ("skill.fit", {"skill": "add", "forgets": True, "restarts": 2, "seed": 3,
                    "bounds": {"guess": [0, 0.3], "slip": [0.01, 0.2]}, "apply": True}),
+    ("attempt.start", {"assessment": "quiz-demo", "learner": "ana"}),
+    ("attempt.save", {"attempt": 1, "answers": {"capital": "paris", "gravity": None}, "seq": 2}),
+    ("attempt.submit", {"attempt": 1, "answers": {"capital": "paris"}}),
+    ("attempt.get", {"attempt": 1}),
+    ("attempt.list", {"assessment": "quiz-demo", "learner": "ana", "state": "overdue",
+                      "limit": 5, "cursor": "1"}),
+    ("attempt.abandon", {"attempt": 1}),
+    ("assessment.override", {"assessment": "quiz-demo", "learner": "ana", "extra_time_s": 60,
+                             "extra_attempts": 1, "close_at": "2030-01-01T00:00:00Z"}),
 ]
 
 

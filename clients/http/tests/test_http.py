@@ -253,6 +253,36 @@ class RoutesTest(unittest.TestCase):
         st, doc, r = self.s.request("POST", "/v1/skills/h-k/recompute", admin=True)
         self.assertEqual((st, r.getheader("Location")), (202, f"/v1/jobs/{doc['job']}"))
 
+    def test_attempt_routes_start_save_submit_and_override(self):
+        self.s.request("PUT", "/v1/assessments/h-ex", {"time_limit_s": 600, "items": [{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"]}]}, admin=True)
+        st, a, _ = self.s.request("POST", "/v1/assessments/h-ex/attempts", {"learner": "hx"})
+        self.assertEqual((st, a["state"], a["number"]), (200, "in_progress", 1))
+        st, again, _ = self.s.request("POST", "/v1/assessments/h-ex/attempts", {"learner": "hx"})
+        self.assertEqual(again["id"], a["id"])
+        st, doc, _ = self.s.request("POST", f"/v1/attempts/{a['id']}/save",
+                                    {"answers": {"q": "A"}, "seq": 1})
+        self.assertEqual((st, doc["applied"], doc["attempt"]["answers"]), (200, True, {"q": "A"}))
+        st, doc, _ = self.s.request("POST", f"/v1/attempts/{a['id']}/submit", {})
+        self.assertEqual((st, doc["response"]["score"], doc["attempt"]["state"]),
+                         (200, 1.0, "submitted"))
+        st, doc, _ = self.s.request("GET", f"/v1/attempts/{a['id']}")
+        self.assertEqual((st, doc["response_id"]), (200, doc["response_id"]))
+        st, doc, _ = self.s.request("GET", "/v1/assessments/h-ex/attempts?learner=hx")
+        self.assertEqual((st, doc["total"]), (200, 1))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-ex/responses",
+                                    {"learner": "hx", "answers": {"q": "A"}})
+        self.assertEqual((st, doc["error"]["message"]),
+                         (409, 'assessment "h-ex" is timed: use attempt.start'))
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/h-ex/overrides/hy",
+                                    {"extra_time_s": 60}, admin=True)
+        self.assertEqual((st, doc["learner"], doc["extra_time_s"]), (200, "hy", 60.0))
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/h-ex/overrides/hy", {})
+        self.assertEqual(st, 403)
+        st, doc, _ = self.s.request("POST", f"/v1/attempts/{a['id']}/abandon", admin=True)
+        self.assertEqual((st, doc["error"]["code"]), (409, "conflict"))
+
     def test_skill_fit_routes_start_a_fit_job(self):
         self.s.request("PUT", "/v1/skills/h-f", {"prior": 0.3, "learn": 0.1, "forget": 0,
                                                  "guess": 0.2, "slip": 0.1}, admin=True)

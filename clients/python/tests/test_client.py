@@ -131,6 +131,30 @@ class ClientTest(unittest.TestCase):
         for k in ("prior", "learn", "forget", "guess", "slip", "log_likelihood"):
             self.assertEqual(again[k], fitted[k])
 
+    def test_attempts_sync_and_asyncio(self):
+        self.admin.assessment_put(id="py-ex", time_limit_s=600, items=[{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"]}])
+        a = self.c.attempt_start(assessment="py-ex", learner="pyx")
+        self.assertEqual((a["state"], a["number"], a["answers"]), ("in_progress", 1, {}))
+        saved = self.c.attempt_save(attempt=a["id"], answers={"q": "A"}, seq=1)
+        self.assertTrue(saved["applied"])
+        stale = self.c.attempt_save(attempt=a["id"], answers={"q": "B"}, seq=1)
+        self.assertEqual((stale["applied"], stale["attempt"]["answers"]), (False, {"q": "A"}))
+        with self.assertRaises(assay.Conflict):
+            self.c.submit(assessment="py-ex", learner="pyx", answers={"q": "A"})
+
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                done = await c.attempt_submit(attempt=a["id"])
+                rows = [x async for x in c.attempt_list(assessment="py-ex")]
+                return done, rows
+        done, rows = asyncio.run(run())
+        self.assertEqual((done["response"]["score"], done["attempt"]["state"]), (1.0, "submitted"))
+        self.assertEqual([r["id"] for r in rows], [a["id"]])
+        o = self.admin.assessment_override(assessment="py-ex", learner="pyy", extra_attempts=2)
+        self.assertEqual(o["extra_attempts"], 2)
+
     def test_errors_raise_their_classes_with_the_engines_message(self):
         with self.assertRaises(assay.BadRequest) as e:
             self.c.score(assessment="quiz-demo", answers={"capitol": "paris"})
