@@ -18,6 +18,7 @@
 
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 static const char *const s_events[] = {"started", "submitted", "abandoned"};
@@ -115,26 +116,58 @@ void as_write_attempt_start(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     s_reply_attempt(w, &a, NULL, 0, now);
 }
 
+/* The item ids a save names, for one lookup each (open addressing over FNV-1a; the writer's
+ * scratch, grown as needed): a save of n answers against m saved ones costs O(n + m). */
+static uint32_t s_hash(const char *k, uint32_t len)
+{
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)k[i]) * 16777619u;
+    return h;
+}
+
+static bool s_named(const as_writer_t *wr, uint32_t mask, const char *k, uint32_t len)
+{
+    for (uint32_t h = s_hash(k, len) & mask;; h = (h + 1) & mask) {
+        const as_att_key_t *e = &wr->att_keys[h];
+        if (!e->key) return false;
+        if (e->len == len && memcmp(e->key, k, len) == 0) return true;
+    }
+}
+
 /* The saved answers `old` with `changes` merged into wr->att: an item changes names replaces
- * its saved answer, or clears it when nil; the others are kept. */
-static void s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t changes)
+ * its saved answer, or clears it when nil; the others are kept. Returns false when the scratch
+ * cannot be had. */
+static bool s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t changes)
 {
     msgpack_sbuffer_clear(&wr->att);
-    uint32_t nold = 0, nnew = 0, kept = 0, given = 0;
-    as_mp_t o, c = changes;
+    uint32_t nold = 0, nnew = 0, kept = 0, given = 0, slots = 16;
+    as_mp_t o = {0}, c = changes;
     if (old_len) {
         as_mp_init(&o, old, old_len);
         as_mp_map(&o, &nold);
     }
     as_mp_map(&c, &nnew);
-    as_mp_t cbody = c;
-    /* count what the result holds */
+    as_mp_t body = c;
+    while (slots < 2 * nnew)
+        slots *= 2;
+    if (slots > wr->att_cap) {
+        as_att_key_t *grown = realloc(wr->att_keys, slots * sizeof *grown);
+        if (!grown) return false;
+        wr->att_keys = grown;
+        wr->att_cap = slots;
+    }
+    memset(wr->att_keys, 0, slots * sizeof *wr->att_keys);
     for (uint32_t i = 0; i < nnew; i++) {
-        const char *k;
-        uint32_t kl;
-        as_mp_str(&c, &k, &kl);
+        const char *k = NULL;
+        uint32_t kl = 0;
+        if (as_mp_str(&c, &k, &kl)) return false; /* the worker checked: item ids */
         given += as_mp_peek(&c) != AS_MP_NIL;
         as_mp_skip(&c, AS_MAX_DEPTH);
+        uint32_t h = s_hash(k, kl) & (slots - 1);
+        while (wr->att_keys[h].key)
+            h = (h + 1) & (slots - 1);
+        wr->att_keys[h] = (as_att_key_t){.key = k, .len = kl};
     }
     as_mp_t scan = o;
     for (uint32_t i = 0; i < nold; i++) {
@@ -142,16 +175,7 @@ static void s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t ch
         uint32_t kl;
         as_mp_str(&scan, &k, &kl);
         as_mp_skip(&scan, AS_MAX_DEPTH);
-        bool named = false;
-        as_mp_t look = cbody;
-        for (uint32_t j = 0; j < nnew && !named; j++) {
-            const char *nk;
-            uint32_t nkl;
-            as_mp_str(&look, &nk, &nkl);
-            named = nk && kl == nkl && memcmp(k, nk, kl) == 0;
-            as_mp_skip(&look, AS_MAX_DEPTH);
-        }
-        kept += !named;
+        kept += !s_named(wr, slots - 1, k, kl);
     }
     msgpack_pack_map(&wr->att_pk, kept + given);
     for (uint32_t i = 0; i < nold; i++) {
@@ -160,18 +184,9 @@ static void s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t ch
         uint32_t kl;
         as_mp_str(&o, &k, &kl);
         as_mp_skip(&o, AS_MAX_DEPTH);
-        bool named = false;
-        as_mp_t look = cbody;
-        for (uint32_t j = 0; j < nnew && !named; j++) {
-            const char *nk;
-            uint32_t nkl;
-            as_mp_str(&look, &nk, &nkl);
-            named = kl == nkl && memcmp(k, nk, kl) == 0;
-            as_mp_skip(&look, AS_MAX_DEPTH);
-        }
-        if (!named) as_pack_raw(&wr->att_pk, start, (size_t)(o.p - start));
+        if (!s_named(wr, slots - 1, k, kl)) as_pack_raw(&wr->att_pk, start, (size_t)(o.p - start));
     }
-    c = cbody;
+    c = body;
     for (uint32_t i = 0; i < nnew; i++) {
         const uint8_t *start = c.p;
         const char *k;
@@ -181,6 +196,7 @@ static void s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t ch
         as_mp_skip(&c, AS_MAX_DEPTH);
         if (!nil) as_pack_raw(&wr->att_pk, start, (size_t)(c.p - start));
     }
+    return true;
 }
 
 /* Reads a write's single argument, a msgpack array of n: [attempt id, ...]. */
@@ -232,7 +248,12 @@ void as_write_attempt_save(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     }
     bool applied = seq < 0 || (uint64_t)seq > a.seq;
     if (applied) {
-        s_merge(wr, answers, len, r);
+        if (!s_merge(wr, answers, len, r)) {
+            w->code =
+                as_err_set(&w->err, AS_INTERNAL,
+                           "cannot merge the answers (out of memory, or not a map of item ids)");
+            return;
+        }
         if (seq >= 0) a.seq = (uint32_t)seq;
         if ((w->code = as_store_attempt_put(txn, &a, wr->att.data, wr->att.size, &w->err))) return;
         answers = wr->att.data;
@@ -325,7 +346,12 @@ void as_write_attempt_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         if ((w->code = s_end_by_policy(wr, txn, w, &a, answers, len))) return;
     } else if (a.state == AS_ATT_IN_PROGRESS) {
         if (as_mp_peek(&r) == AS_MP_MAP) {
-            s_merge(wr, answers, len, r);
+            if (!s_merge(wr, answers, len, r)) {
+                w->code = as_err_set(
+                    &w->err, AS_INTERNAL,
+                    "cannot merge the answers (out of memory, or not a map of item ids)");
+                return;
+            }
             answers = wr->att.data;
             len = wr->att.size;
         }

@@ -33,6 +33,12 @@ typedef struct {
     double predicted; /* P(correct) before this submission's first observation of the skill */
 } as_touched_t;
 
+/* An item id a save names (attempts_write.c's merge). */
+typedef struct {
+    const char *key;
+    uint32_t len;
+} as_att_key_t;
+
 typedef struct {
     as_engine_t *e;
     void *in, *to_broker, *to_jobs, *pub;
@@ -48,6 +54,8 @@ typedef struct {
     msgpack_packer mastery_pk;
     msgpack_sbuffer att; /* an attempt's merged answers (attempts_write.c) */
     msgpack_packer att_pk;
+    as_att_key_t *att_keys; /* the ids a save names, hashed */
+    uint32_t att_cap;
     as_write_t *batch;
     int n;
     as_write_t sweep;   /* the deadline sweep's notifications (attempts_write.c) */

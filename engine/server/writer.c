@@ -277,6 +277,7 @@ done:
     msgpack_sbuffer_destroy(&wr.rec);
     msgpack_sbuffer_destroy(&wr.mastery);
     msgpack_sbuffer_destroy(&wr.att);
+    free(wr.att_keys);
     msgpack_sbuffer_destroy(&wr.sweep.reply);
     msgpack_sbuffer_destroy(&wr.sweep.notes);
     free(wr.touched);
