@@ -162,6 +162,10 @@ as_code_t as_store_stats_read(as_reader_t *rd, const as_table_t *t, as_stats_sum
 /* A stored response: not_found when there is none. Memory valid until as_reader_end. */
 as_code_t as_store_response_get(as_reader_t *rd, uint64_t rid, const void **record, size_t *len,
                                 as_err_t *err);
+/* The same, of a response whose assessment is known (as as_store_rids_scan gives it): one
+ * look-up instead of two. */
+as_code_t as_store_response_get_in(as_reader_t *rd, const char *assessment, uint32_t alen,
+                                   uint64_t rid, const void **record, size_t *len, as_err_t *err);
 /* Calls fn for up to limit responses of an assessment (of one learner when learner is not NULL)
  * in submission order, after response id `after` (0: from the first). *total counts them all,
  * *more tells whether any follow the last one given. */

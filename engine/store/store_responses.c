@@ -202,6 +202,24 @@ static as_code_t s_response_get(as_store_t *st, MDB_txn *txn, uint64_t rid, cons
     return AS_OK;
 }
 
+as_code_t as_store_response_get_in(as_reader_t *rd, const char *assessment, uint32_t alen,
+                                   uint64_t rid, const void **record, size_t *len, as_err_t *err)
+{
+    if (alen > AS_MAX_ID) return as_err_set(err, AS_INTERNAL, "assessment id too long");
+    s_key_t k = {.n = 0};
+    s_add(&k, assessment, alen);
+    s_sep(&k);
+    s_rid(&k, rid);
+    MDB_val key = s_val(&k), v;
+    int rc = mdb_get(rd->txn, rd->store->responses, &key, &v);
+    if (rc == MDB_NOTFOUND)
+        return as_err_set(err, AS_NOT_FOUND, "response %llu not found", (unsigned long long)rid);
+    if (rc) return as_store_mdb(rd->store, rc, err, "read response");
+    *record = v.mv_data;
+    *len = v.mv_size;
+    return AS_OK;
+}
+
 as_code_t as_store_response_wget(as_wtxn_t *w, uint64_t rid, const void **record, size_t *len,
                                  as_err_t *err)
 {

@@ -131,6 +131,7 @@ static s_state_t *s_state(as_chunk_t *c)
 typedef struct {
     as_chunk_t *c;
     s_state_t *st;
+    as_trace_tables_t tables; /* zeroed with each chunk's read */
 } s_read_t;
 
 static bool s_want_fit(void *arg, const char *skill, uint32_t len)
@@ -176,8 +177,8 @@ static bool s_observe(s_read_t *rd, uint64_t rid, const char *a, uint32_t alen,
     c->scanned++;
     c->last = rid;
     rd->st->n_pend = 0;
-    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, want, s_pend, rd, learner, llen,
-                            c->err);
+    c->rc = as_trace_stored(c->rd, &rd->tables, c->scorer, c->x, rid, a, alen, want, s_pend, rd,
+                            learner, llen, c->err);
     if (!c->rc && rd->st->oom) c->rc = as_err_set(c->err, AS_INTERNAL, "out of memory");
     return !c->rc && rd->st->n_pend;
 }

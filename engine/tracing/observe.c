@@ -4,16 +4,38 @@
 
 #include "record.h"
 
-as_code_t as_trace_stored(as_reader_t *rd, as_scorer_t *sc, double *x, uint64_t rid, const char *a,
-                          uint32_t alen, as_trace_want_fn want, as_trace_obs_fn obs, void *arg,
-                          const char **learner, uint32_t *llen, as_err_t *err)
+#include <string.h>
+
+/* The table of assessment (a, alen), looked up once per read (NULL: deleted since). */
+static const as_table_t *s_table(as_reader_t *rd, as_trace_tables_t *tables, const char *a,
+                                 uint32_t alen, as_table_t *own)
 {
-    as_table_t t;
     as_err_t ignored;
+    if (!tables) return as_store_table(rd, a, alen, own, &ignored) ? NULL : own;
+    uint32_t h = 2166136261u;
+    for (uint32_t i = 0; i < alen; i++)
+        h = (h ^ (uint8_t)a[i]) * 16777619u;
+    h &= (uint32_t)(sizeof tables->e / sizeof tables->e[0]) - 1;
+    if (!tables->e[h].id || tables->e[h].len != alen || memcmp(tables->e[h].id, a, alen) != 0) {
+        tables->e[h].id = a;
+        tables->e[h].len = alen;
+        tables->e[h].found = as_store_table(rd, a, alen, &tables->e[h].t, &ignored) == AS_OK;
+    }
+    return tables->e[h].found ? &tables->e[h].t : NULL;
+}
+
+as_code_t as_trace_stored(as_reader_t *rd, as_trace_tables_t *tables, as_scorer_t *sc, double *x,
+                          uint64_t rid, const char *a, uint32_t alen, as_trace_want_fn want,
+                          as_trace_obs_fn obs, void *arg, const char **learner, uint32_t *llen,
+                          as_err_t *err)
+{
+    as_table_t own;
     *learner = NULL;
     *llen = 0;
     /* an assessment deleted since, or none of whose items names a wanted skill: no evidence */
-    if (as_store_table(rd, a, alen, &t, &ignored)) return AS_OK;
+    const as_table_t *tp = s_table(rd, tables, a, alen, &own);
+    if (!tp) return AS_OK;
+    const as_table_t t = *tp;
     bool names = false;
     for (uint32_t i = 0; i < t.hdr.n_items && !names; i++) {
         as_titem_t it;
@@ -28,7 +50,7 @@ as_code_t as_trace_stored(as_reader_t *rd, as_scorer_t *sc, double *x, uint64_t 
     const void *rec;
     size_t len;
     as_record_t r = {.response_id = rid};
-    as_code_t rc = as_store_response_get(rd, rid, &rec, &len, err);
+    as_code_t rc = as_store_response_get_in(rd, a, alen, rid, &rec, &len, err);
     if (rc) return rc;
     if (!as_record_score(sc, &t, rec, len, &r, x))
         return as_err_set(err, AS_INTERNAL, "response %llu: the stored record is unreadable",

@@ -58,6 +58,7 @@ typedef struct {
     as_chunk_t *c;
     uint8_t obs[AS_MAX_ITEMS]; /* one skill: at most one observation per item */
     uint32_t n;
+    as_trace_tables_t tables; /* zeroed with each chunk's read */
 } s_read_t;
 
 static bool s_want(void *arg, const char *skill, uint32_t len)
@@ -84,8 +85,8 @@ static void s_read_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
     c->scanned++;
     c->last = rid;
     rd->n = 0;
-    c->rc = as_trace_stored(c->rd, c->scorer, c->x, rid, a, alen, s_want, s_obs, rd, &learner,
-                            &llen, c->err);
+    c->rc = as_trace_stored(c->rd, &rd->tables, c->scorer, c->x, rid, a, alen, s_want, s_obs, rd,
+                            &learner, &llen, c->err);
     if (c->rc || !rd->n) return;
     msgpack_packer *pk = c->pk;
     msgpack_pack_array(pk, 3);

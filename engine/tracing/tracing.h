@@ -40,9 +40,20 @@ as_code_t as_recompute_replay(as_wtxn_t *txn, const char *skill, uint32_t len, c
  * when some item names a wanted skill; *learner (valid until the read ends) is then its learner,
  * else NULL. An assessment deleted since gives nothing. Errors: an unreadable record. */
 typedef bool (*as_trace_want_fn)(void *arg, const char *skill, uint32_t len);
+/* The tables one read looked up, kept for its other responses (valid while the read lasts:
+ * zero it at the start of each). */
+typedef struct {
+    struct {
+        const char *id; /* into the map */
+        uint32_t len;
+        bool found;
+        as_table_t t;
+    } e[64];
+} as_trace_tables_t;
 typedef void (*as_trace_obs_fn)(void *arg, const char *skill, uint32_t len, bool correct);
-as_code_t as_trace_stored(as_reader_t *rd, as_scorer_t *sc, double *x, uint64_t rid, const char *a,
-                          uint32_t alen, as_trace_want_fn want, as_trace_obs_fn obs, void *arg,
-                          const char **learner, uint32_t *llen, as_err_t *err);
+as_code_t as_trace_stored(as_reader_t *rd, as_trace_tables_t *tables, as_scorer_t *sc, double *x,
+                          uint64_t rid, const char *a, uint32_t alen, as_trace_want_fn want,
+                          as_trace_obs_fn obs, void *arg, const char **learner, uint32_t *llen,
+                          as_err_t *err);
 
 #endif
