@@ -311,6 +311,24 @@ static void a_submit_in_the_grace_counts_its_answers_once_at_the_deadline(void *
     assay_close(&a);
 }
 
+static void an_attempt_whose_assessment_was_deleted_ends_unscored_at_its_deadline(void **state)
+{
+    assay_t *a = h_connect(&s_e, false), *admin = h_connect(&s_e, true);
+    s_ok(admin, "assessment.put", "{'id':'gone','time_limit_s':1,'grace_s':0," S_ITEMS "}");
+    double id = s_start(a, "gone", "gia");
+    double other = s_start(a, "strict", "gia2"); /* due in the same sweep */
+    s_ok(admin, "assessment.delete", "{'id':'gone'}");
+    s_sleep(1.4);
+    char dl[64], fin[64], st[64];
+    s_times(a, id, dl, fin, st, sizeof dl);
+    assert_string_equal(st, "abandoned");
+    assert_string_equal(fin, dl);
+    s_times(a, other, dl, fin, st, sizeof dl);
+    assert_string_equal(st, "abandoned"); /* strict's policy; the sweep went on past "gone" */
+    assay_close(&a);
+    assay_close(&admin);
+}
+
 static void an_override_gives_extra_time_to_attempts_started_after_it(void **state)
 {
     assay_t *a = h_connect(&s_e, false), *admin = h_connect(&s_e, true);
@@ -382,6 +400,7 @@ int main(void)
         cmocka_unit_test(at_the_deadline_saves_stop_and_after_the_grace_the_answers_are_submitted),
         cmocka_unit_test(the_abandon_policy_ends_it_unscored_with_its_answers_kept),
         cmocka_unit_test(a_submit_in_the_grace_counts_its_answers_once_at_the_deadline),
+        cmocka_unit_test(an_attempt_whose_assessment_was_deleted_ends_unscored_at_its_deadline),
         cmocka_unit_test(an_override_gives_extra_time_to_attempts_started_after_it),
         cmocka_unit_test(
             kill_9_keeps_every_acknowledged_attempt_and_deadlines_passed_while_down_apply),

@@ -305,7 +305,12 @@ static as_code_t s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_att
 static as_code_t s_end_by_policy(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_attempt_t *a,
                                  const void *answers, size_t len)
 {
-    if (a->overdue == AS_OVERDUE_SUBMIT) return s_submit(wr, txn, w, a, answers, len, a->deadline);
+    as_table_t t;
+    as_err_t gone;
+    /* an assessment deleted since has nothing to score against: the attempt ends unscored */
+    if (a->overdue == AS_OVERDUE_SUBMIT &&
+        as_store_wtable(txn, a->assessment, a->assessment_len, &t, &gone) == AS_OK)
+        return s_submit(wr, txn, w, a, answers, len, a->deadline);
     a->state = AS_ATT_ABANDONED;
     a->finished_at = a->deadline;
     as_code_t rc = as_store_attempt_put(txn, a, answers, len, &w->err);
