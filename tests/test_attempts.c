@@ -10,6 +10,7 @@
 
 #include "codec.h"
 #include "harness.h"
+#include "tjson.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -391,6 +392,83 @@ kill_9_keeps_every_acknowledged_attempt_and_deadlines_passed_while_down_apply(vo
     assay_close(&a);
 }
 
+/* Sends n requests of method (params from fmt with i), 64 in flight, and reads `acked` answers:
+ * ok[i] is set for each one acknowledged (result kept in ids[i] when ids is given). The rest are
+ * left in flight. */
+typedef void (*s_json_fn)(char *json, size_t n, int i, const double *arg);
+
+static void s_start_json(char *json, size_t n, int i, const double *arg)
+{
+    (void)arg;
+    snprintf(json, n, "{'assessment':'long','learner':'b%d'}", i);
+}
+
+static void s_save_json(char *json, size_t n, int i, const double *ids)
+{
+    snprintf(json, n, "{'attempt':%.0f,'answers':{'q1':'A'},'seq':1}", ids[i]);
+}
+
+static void s_burst(assay_t *c, const char *method, int n, int acked, s_json_fn make,
+                    const double *arg, bool *ok, double *ids)
+{
+    uint32_t msgid[256];
+    int sent = 0, got = 0;
+    while (got < acked) {
+        while (sent < n && sent - got < 64) {
+            char json[160];
+            make(json, sizeof json, sent, arg);
+            msgpack_sbuffer sb;
+            msgpack_sbuffer_init(&sb);
+            tjson_pack(&sb, json);
+            assert_int_equal(assay_send(c, method, sb.data, sb.size, &msgid[sent]), ASSAY_OK);
+            msgpack_sbuffer_destroy(&sb);
+            sent++;
+        }
+        assay_reply_t *r;
+        assert_int_equal(assay_recv(c, 10000, &r), ASSAY_OK);
+        int i = (int)(assay_reply_msgid(r) - msgid[0]);
+        ok[i] = true;
+        if (ids) {
+            const msgpack_object *o = assay_reply_result(r), *at = assay_map_get(o, "attempt");
+            ids[i] = h_num(at ? at : o, "id");
+        }
+        assay_reply_free(&r);
+        got++;
+    }
+}
+
+static void kill_9_during_a_burst_of_saves_loses_nothing_acknowledged(void **state)
+{
+    enum { N = 200 };
+    static bool started[N], saved[N];
+    static double ids[N];
+    assay_t *c = h_connect(&s_e, false);
+    s_burst(c, "attempt.start", N, N, s_start_json, NULL, started, ids);
+    /* saves, and the engine killed with half of them answered */
+    s_burst(c, "attempt.save", N, N / 2, s_save_json, ids, saved, NULL);
+    h_kill(&s_e);
+    assay_close(&c);
+    h_restart(&s_e);
+    c = h_connect(&s_e, false);
+    int kept = 0;
+    for (int i = 0; i < N; i++) {
+        assay_reply_t *r = s_call(c, "{'attempt':%.0f}", "attempt.get", ids[i]);
+        const msgpack_object *ans = assay_map_get(assay_reply_result(r), "answers");
+        if (saved[i]) assert_true(h_str_is(ans, "q1", "A")); /* every acknowledged save */
+        kept += ans->via.map.size == 1;
+        assay_reply_free(&r);
+        char learner[16];
+        snprintf(learner, sizeof learner, "b%d", i);
+        assert_true(s_start(c, "long", learner) == ids[i]); /* still the one unfinished */
+        r = s_call(c, "{'assessment':'long','learner':'%s','state':'in_progress'}", "attempt.list",
+                   learner);
+        assert_int_equal((int)h_num(assay_reply_result(r), "total"), 1);
+        assay_reply_free(&r);
+    }
+    assert_true(kept >= N / 2);
+    assay_close(&c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -404,6 +482,7 @@ int main(void)
         cmocka_unit_test(an_override_gives_extra_time_to_attempts_started_after_it),
         cmocka_unit_test(
             kill_9_keeps_every_acknowledged_attempt_and_deadlines_passed_while_down_apply),
+        cmocka_unit_test(kill_9_during_a_burst_of_saves_loses_nothing_acknowledged),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }
