@@ -16,18 +16,6 @@ const char *as_attempt_state_name(const as_attempt_t *a, double now)
     }
 }
 
-static void s_time(msgpack_packer *pk, const char *name, double t)
-{
-    as_pack_cstr(pk, name);
-    if (t <= 0) {
-        msgpack_pack_nil(pk);
-        return;
-    }
-    char buf[40];
-    as_rfc3339(t, buf, sizeof buf);
-    as_pack_cstr(pk, buf);
-}
-
 void as_attempt_pack(msgpack_packer *pk, const as_attempt_t *a, const void *answers, size_t len,
                      double now)
 {
@@ -42,15 +30,15 @@ void as_attempt_pack(msgpack_packer *pk, const as_attempt_t *a, const void *answ
     msgpack_pack_uint32(pk, a->number);
     as_pack_cstr(pk, "state");
     as_pack_cstr(pk, as_attempt_state_name(a, now));
-    s_time(pk, "started_at", a->started_at);
-    s_time(pk, "deadline", a->deadline);
+    as_pack_time(pk, "started_at", a->started_at);
+    as_pack_time(pk, "deadline", a->deadline);
     as_pack_cstr(pk, "time_left_s");
     if (a->deadline <= 0)
         msgpack_pack_nil(pk);
     else
         msgpack_pack_double(
             pk, a->state == AS_ATT_IN_PROGRESS && now < a->deadline ? a->deadline - now : 0);
-    s_time(pk, "finished_at", a->finished_at);
+    as_pack_time(pk, "finished_at", a->finished_at);
     as_pack_cstr(pk, "answers");
     if (len)
         as_pack_raw(pk, answers, len);

@@ -121,35 +121,37 @@ as_code_t as_handle_attempt_submit(as_worker_t *w, as_request_t *req, as_err_t *
     return s_fwd_array(w, AS_OP_ATTEMPT_SUBMIT, id, &given, NULL, false, err);
 }
 
-/* attempt.abandon {attempt} (admin) */
-as_code_t as_handle_attempt_abandon(as_worker_t *w, as_request_t *req, as_err_t *err)
+/* The params {attempt} of a method that takes nothing else, and the attempt they name. */
+static as_code_t s_only_attempt(as_worker_t *w, as_request_t *req, uint64_t *id, as_attempt_t *a,
+                                const void **answers, size_t *len, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("attempt")};
     as_path_t path;
+    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
+    return rc ? rc : s_attempt(w, &f[0], &path, id, a, answers, len, err);
+}
+
+/* attempt.abandon {attempt} (admin) */
+as_code_t as_handle_attempt_abandon(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
     as_attempt_t a;
     const void *answers;
     size_t len;
     uint64_t id;
-    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
-    if (rc) return rc;
-    if ((rc = s_attempt(w, &f[0], &path, &id, &a, &answers, &len, err))) return rc;
-    return s_fwd_array(w, AS_OP_ATTEMPT_ABANDON, id, NULL, NULL, false, err);
+    as_code_t rc = s_only_attempt(w, req, &id, &a, &answers, &len, err);
+    return rc ? rc : s_fwd_array(w, AS_OP_ATTEMPT_ABANDON, id, NULL, NULL, false, err);
 }
 
 /* attempt.get {attempt} */
 as_code_t as_handle_attempt_get(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("attempt")};
-    as_path_t path;
     as_attempt_t a;
     const void *answers;
     size_t len;
     uint64_t id;
-    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
-    if (rc) return rc;
-    if ((rc = s_attempt(w, &f[0], &path, &id, &a, &answers, &len, err))) return rc;
-    as_attempt_pack(&w->pk, &a, answers, len, as_wall_s());
-    return AS_OK;
+    as_code_t rc = s_only_attempt(w, req, &id, &a, &answers, &len, err);
+    if (!rc) as_attempt_pack(&w->pk, &a, answers, len, as_wall_s());
+    return rc;
 }
 
 typedef struct {

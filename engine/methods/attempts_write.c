@@ -215,10 +215,15 @@ static bool s_args(as_write_t *w, uint32_t n, as_mp_t *r, uint64_t *id)
     return true;
 }
 
-static as_code_t s_ended(as_write_t *w, const as_attempt_t *a)
+/* Attempt id, still in progress: else w->code says why (not found, ended) and false. */
+static bool s_running(as_wtxn_t *txn, as_write_t *w, uint64_t id, as_attempt_t *a,
+                      const void **answers, size_t *len)
 {
-    return as_err_set(&w->err, AS_CONFLICT, "attempt %llu has ended (%s)",
-                      (unsigned long long)a->id, as_attempt_state_name(a, 0));
+    if ((w->code = as_store_attempt_wget(txn, id, a, answers, len, &w->err))) return false;
+    if (a->state == AS_ATT_IN_PROGRESS) return true;
+    w->code = as_err_set(&w->err, AS_CONFLICT, "attempt %llu has ended (%s)",
+                         (unsigned long long)a->id, as_attempt_state_name(a, 0));
+    return false;
 }
 
 /* args: [[attempt, seq | nil, answers]] */
@@ -236,11 +241,7 @@ void as_write_attempt_save(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     const void *answers;
     size_t len;
     double now = as_wall_s();
-    if ((w->code = as_store_attempt_wget(txn, id, &a, &answers, &len, &w->err))) return;
-    if (a.state != AS_ATT_IN_PROGRESS) {
-        w->code = s_ended(w, &a);
-        return;
-    }
+    if (!s_running(txn, w, id, &a, &answers, &len)) return;
     if (a.deadline > 0 && now >= a.deadline) {
         w->code = as_err_set(&w->err, AS_CONFLICT, "time is up: attempt %llu is overdue",
                              (unsigned long long)id);
@@ -383,11 +384,7 @@ void as_write_attempt_abandon(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     const void *answers;
     size_t len;
     double now = as_wall_s();
-    if ((w->code = as_store_attempt_wget(txn, id, &a, &answers, &len, &w->err))) return;
-    if (a.state != AS_ATT_IN_PROGRESS) {
-        w->code = s_ended(w, &a);
-        return;
-    }
+    if (!s_running(txn, w, id, &a, &answers, &len)) return;
     a.state = AS_ATT_ABANDONED;
     a.finished_at = now;
     if ((w->code = as_store_attempt_put(txn, &a, answers, len, &w->err))) return;

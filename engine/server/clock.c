@@ -1,6 +1,8 @@
 /* clock.c — wall-clock time as the protocol shows it (clock.h). */
 #include "clock.h"
 
+#include "codec.h"
+
 #include <stdbool.h>
 
 #include <ctype.h>
@@ -77,4 +79,16 @@ int as_rfc3339_parse(const char *s, size_t len, double *out)
                     .tm_sec = sec};
     *out = (double)timegm(&tm) - offset + frac;
     return 0;
+}
+
+void as_pack_time(msgpack_packer *pk, const char *name, double t)
+{
+    as_pack_cstr(pk, name);
+    if (t <= 0) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    char buf[40];
+    as_rfc3339(t, buf, sizeof buf);
+    as_pack_cstr(pk, buf);
 }

@@ -3,18 +3,6 @@
 
 #include "clock.h"
 
-static void s_time(msgpack_packer *pk, const char *name, double t)
-{
-    char buf[40];
-    as_pack_cstr(pk, name);
-    if (t <= 0) {
-        msgpack_pack_nil(pk);
-        return;
-    }
-    as_rfc3339(t, buf, sizeof buf);
-    as_pack_cstr(pk, buf);
-}
-
 const char *as_job_state_name(unsigned state)
 {
     static const char *const names[] = {"queued", "running", "done", "failed"};
@@ -79,9 +67,9 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const vo
     msgpack_pack_uint64(pk, job->done);
     as_pack_cstr(pk, "total");
     msgpack_pack_uint64(pk, job->total);
-    s_time(pk, "created_at", job->created_at);
-    s_time(pk, "started_at", job->started_at);
-    s_time(pk, "finished_at", job->finished_at);
+    as_pack_time(pk, "created_at", job->created_at);
+    as_pack_time(pk, "started_at", job->started_at);
+    as_pack_time(pk, "finished_at", job->finished_at);
     if (done && job->kind == AS_JOB_FIT) {
         as_pack_cstr(pk, "result");
         if (result)
