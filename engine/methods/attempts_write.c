@@ -116,19 +116,11 @@ void as_write_attempt_start(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     s_reply_attempt(w, &a, NULL, 0, now);
 }
 
-/* The item ids a save names, for one lookup each (open addressing over FNV-1a; the writer's
- * scratch, grown as needed): a save of n answers against m saved ones costs O(n + m). */
-static uint32_t s_hash(const char *k, uint32_t len)
-{
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)k[i]) * 16777619u;
-    return h;
-}
-
+/* The item ids a save names, for one lookup each (open addressing over as_table_hash; the
+ * writer's scratch, grown as needed): a save of n answers against m saved ones costs O(n + m). */
 static bool s_named(const as_writer_t *wr, uint32_t mask, const char *k, uint32_t len)
 {
-    for (uint32_t h = s_hash(k, len) & mask;; h = (h + 1) & mask) {
+    for (uint32_t h = as_table_hash(k, len) & mask;; h = (h + 1) & mask) {
         const as_att_key_t *e = &wr->att_keys[h];
         if (!e->key) return false;
         if (e->len == len && memcmp(e->key, k, len) == 0) return true;
@@ -164,7 +156,7 @@ static bool s_merge(as_writer_t *wr, const void *old, size_t old_len, as_mp_t ch
         if (as_mp_str(&c, &k, &kl)) return false; /* the worker checked: item ids */
         given += as_mp_peek(&c) != AS_MP_NIL;
         as_mp_skip(&c, AS_MAX_DEPTH);
-        uint32_t h = s_hash(k, kl) & (slots - 1);
+        uint32_t h = as_table_hash(k, kl) & (slots - 1);
         while (wr->att_keys[h].key)
             h = (h + 1) & (slots - 1);
         wr->att_keys[h] = (as_att_key_t){.key = k, .len = kl};

@@ -40,14 +40,6 @@ typedef struct {
     bool oom;
 } s_state_t;
 
-static uint32_t s_hash(const char *s, uint32_t len)
-{
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < len; i++)
-        h = (h ^ (uint8_t)s[i]) * 16777619u;
-    return h;
-}
-
 /* The index of (s, len), added when new; UINT32_MAX when out of memory. */
 static uint32_t s_intern(s_names_t *t, const char *s, uint32_t len)
 {
@@ -56,7 +48,7 @@ static uint32_t s_intern(s_names_t *t, const char *s, uint32_t len)
         uint32_t *slot = calloc(slots, sizeof *slot);
         if (!slot) return UINT32_MAX;
         for (uint32_t i = 0; i < t->n; i++) {
-            uint32_t h = s_hash(t->s[i], t->lens[i]) & (slots - 1);
+            uint32_t h = as_table_hash(t->s[i], t->lens[i]) & (slots - 1);
             while (slot[h])
                 h = (h + 1) & (slots - 1);
             slot[h] = i + 1;
@@ -65,7 +57,7 @@ static uint32_t s_intern(s_names_t *t, const char *s, uint32_t len)
         t->slot = slot;
         t->slots = slots;
     }
-    uint32_t h = s_hash(s, len) & (t->slots - 1);
+    uint32_t h = as_table_hash(s, len) & (t->slots - 1);
     for (; t->slot[h]; h = (h + 1) & (t->slots - 1)) {
         uint32_t i = t->slot[h] - 1;
         if (t->lens[i] == len && memcmp(t->s[i], s, len) == 0) return i;
@@ -455,7 +447,7 @@ as_code_t as_fit_conclude(as_chunk_t *c, msgpack_packer *pk)
     for (uint32_t s = 0; s < l.n; s++) {
         s_skill_fit_t *f = &l.skills[s];
         uint32_t k = UINT32_MAX; /* the skill's index among those observed */
-        uint32_t h = st->skills.slots ? s_hash(f->id, f->len) & (st->skills.slots - 1) : 0;
+        uint32_t h = st->skills.slots ? as_table_hash(f->id, f->len) & (st->skills.slots - 1) : 0;
         for (; st->skills.slots && st->skills.slot[h]; h = (h + 1) & (st->skills.slots - 1)) {
             uint32_t j = st->skills.slot[h] - 1;
             if (st->skills.lens[j] == f->len && memcmp(st->skills.s[j], f->id, f->len) == 0) {

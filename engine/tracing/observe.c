@@ -12,10 +12,7 @@ static const as_table_t *s_table(as_reader_t *rd, as_trace_tables_t *tables, con
 {
     as_err_t ignored;
     if (!tables) return as_store_table(rd, a, alen, own, &ignored) ? NULL : own;
-    uint32_t h = 2166136261u;
-    for (uint32_t i = 0; i < alen; i++)
-        h = (h ^ (uint8_t)a[i]) * 16777619u;
-    h &= (uint32_t)(sizeof tables->e / sizeof tables->e[0]) - 1;
+    uint32_t h = as_table_hash(a, alen) & ((uint32_t)(sizeof tables->e / sizeof tables->e[0]) - 1);
     if (!tables->e[h].id || tables->e[h].len != alen || memcmp(tables->e[h].id, a, alen) != 0) {
         tables->e[h].id = a;
         tables->e[h].len = alen;
