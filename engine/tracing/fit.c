@@ -184,12 +184,7 @@ static as_code_t s_drop_skill(void *arg, const char *id, uint32_t len, as_mp_t *
 {
     (void)entry;
     s_apply_t *a = arg;
-    as_skill_t sk;
-    as_err_t ignored;
-    if (as_store_skill_wget(a->txn, id, len, &sk, &ignored) || sk.job != a->job->id) return AS_OK;
-    sk.shadow_gen = 0;
-    sk.job = 0;
-    return as_store_skill_set(a->txn, id, len, &sk, &a->w->err);
+    return as_recompute_drop(a->txn, id, len, a->job->id, &a->w->err);
 }
 
 /* Phase 0: nothing to write but progress. Phase 1: [[rid, learner, [[skill, [obs...]]...]]...]

@@ -40,16 +40,21 @@ static bool s_skill(as_wtxn_t *txn, as_job_t *job, as_skill_t *sk)
     return true;
 }
 
-static as_code_t s_abandon(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
+as_code_t as_recompute_drop(as_wtxn_t *txn, const char *skill, uint32_t len, uint64_t job,
+                            as_err_t *err)
 {
     as_skill_t sk;
     as_err_t ignored;
-    if (as_store_skill_wget(txn, job->assessment, job->assessment_len, &sk, &ignored) ||
-        sk.job != job->id)
+    if (as_store_skill_wget(txn, skill, len, &sk, &ignored) || sk.job != job)
         return AS_OK; /* deleted, or not this job's any more */
     sk.shadow_gen = 0;
     sk.job = 0;
-    return as_store_skill_set(txn, job->assessment, job->assessment_len, &sk, err);
+    return as_store_skill_set(txn, skill, len, &sk, err);
+}
+
+static as_code_t s_abandon(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
+{
+    return as_recompute_drop(txn, job->assessment, job->assessment_len, job->id, err);
 }
 
 /* ---- the job thread's half: reading a chunk ---- */

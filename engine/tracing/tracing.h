@@ -33,6 +33,11 @@ as_code_t as_recompute_replay(as_wtxn_t *txn, const char *skill, uint32_t len, c
                               uint32_t gen, const char *learner, uint32_t llen, as_mp_t *r,
                               uint32_t n, uint64_t *replayed, as_err_t *err);
 
+/* A failed recompute (or fit): the generation job began for skill is dropped, if the skill is
+ * still there and still the job's. */
+as_code_t as_recompute_drop(as_wtxn_t *txn, const char *skill, uint32_t len, uint64_t job,
+                            as_err_t *err);
+
 /* The job thread's half (observe.c): the observations stored response rid of assessment
  * (a, alen) gives of the skills for which want(arg, skill, len) holds, scored with the current
  * table as a regrade does: per answered item with a max score above 0, in item order, each of
