@@ -34,7 +34,8 @@ static void unknown_fields_are_rejected(void **state)
     tf_expect_error(
         tf_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'colour':1")),
         "items[0].colour: unknown field (expected: id, cardinality, base_type, rule, correct, "
-        "mapping, area_mapping, tolerance, weight, skills, kt_threshold)");
+        "mapping, area_mapping, tolerance, weight, skills, kt_threshold, responses, outcomes, "
+        "response_processing, score_outcome)");
 }
 
 static void items_name_distinct_skills_and_a_kt_threshold_share(void **state)
@@ -210,7 +211,7 @@ static void positive_default_in_a_container_needs_an_upper_bound(void **state)
     tf_expect_error(
         tf_compile(ITEM("multiple", "identifier", "map_response", MAP3 ",'default':1}")),
         "items[0].mapping.default: a positive default makes a container's score "
-        "unbounded: set upper");
+        "unbounded: set upper, or declare the max score (normal_maximum on SCORE)");
 }
 
 static void bounds_must_be_ordered(void **state)

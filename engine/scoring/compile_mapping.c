@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-static void s_tval_put(as_tc_t *c, uint32_t off, as_base_t base, const as_value_t *v)
+void as_tc_tval_put(as_tc_t *c, uint32_t off, as_base_t base, const as_value_t *v)
 {
     as_tval_t tv = {0};
     tv.i = v->i;
@@ -49,7 +49,7 @@ static void s_value_text(as_base_t base, const as_value_t *v, char *out, size_t 
 }
 
 /* `correct`: the item's correct response, stored as values. */
-as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_titem_t *it)
+as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_tresp_t *it)
 {
     uint32_t n;
     size_t mark = as_tc_enter(c, f);
@@ -61,14 +61,14 @@ as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_titem_t *it)
     it->n_correct = n;
     it->correct_off = as_tc_alloc(&c->b, (size_t)n * sizeof(as_tval_t));
     for (uint32_t i = 0; i < n && !c->b.oom; i++)
-        s_tval_put(c, it->correct_off + i * (uint32_t)sizeof(as_tval_t), (as_base_t)it->base,
-                   &c->vals[i]);
+        as_tc_tval_put(c, it->correct_off + i * (uint32_t)sizeof(as_tval_t), (as_base_t)it->base,
+                       &c->vals[i]);
     return AS_OK;
 }
 
 /* Bounds and default shared by mapping and area_mapping. */
 static as_code_t s_bounds(as_tc_t *c, as_field_t *dflt, as_field_t *lower, as_field_t *upper,
-                          as_titem_t *it)
+                          as_tresp_t *it)
 {
     as_code_t rc;
     if (dflt->seen && (rc = as_tc_number(c, dflt, -INFINITY, INFINITY, &it->dflt))) return rc;
@@ -98,7 +98,7 @@ static void s_entry_key(const as_tc_buf_t *b, uint32_t entries_off, uint32_t j, 
     as_tval_view(b->data, &e->key, v);
 }
 
-as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
+as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_tresp_t *it)
 {
     as_field_t mf[] = {
         {.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
@@ -111,6 +111,7 @@ as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
     uint32_t n;
     if ((rc = as_tc_array_at(c, &mf[0], AS_MAX_ENTRIES, &n))) return rc;
     size_t emark = as_tc_enter(c, &mf[0]);
+    it->map = AS_MAP_ENTRIES;
     it->n_entries = n;
     it->entries_off = as_tc_alloc(&c->b, (size_t)n * sizeof(as_tentry_t));
     as_base_t base = (as_base_t)it->base;
@@ -149,7 +150,7 @@ as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
         }
         e.case_sensitive = cs;
         uint32_t eoff = it->entries_off + i * (uint32_t)sizeof(as_tentry_t);
-        s_tval_put(c, eoff, base, &key); /* writes e.key's slot (first member) */
+        as_tc_tval_put(c, eoff, base, &key); /* writes e.key's slot (first member) */
         if (!c->b.oom) {
             as_tentry_t stored;
             memcpy(&stored, c->b.data + eoff, sizeof stored);
@@ -167,7 +168,7 @@ as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
 static const char *const s_shape_names[] = {"circle", "rect", "poly", "ellipse", "default"};
 
 /* Checks an area's coords against QTI's conventions for its shape. */
-static const char *s_coords_problem(as_shape_t shape, const double *v, uint32_t n)
+const char *as_tc_coords_problem(as_shape_t shape, const double *v, uint32_t n)
 {
     switch (shape) {
     case AS_SHAPE_CIRCLE:
@@ -189,7 +190,7 @@ static const char *s_coords_problem(as_shape_t shape, const double *v, uint32_t 
     }
 }
 
-as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
+as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_tresp_t *it)
 {
     as_field_t mf[] = {
         {.name = "entries"}, {.name = "default"}, {.name = "lower"}, {.name = "upper"}};
@@ -202,6 +203,7 @@ as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
     uint32_t n;
     if ((rc = as_tc_array_at(c, &mf[0], AS_MAX_ENTRIES, &n))) return rc;
     size_t emark = as_tc_enter(c, &mf[0]);
+    it->map = AS_MAP_AREAS;
     it->n_entries = n;
     it->entries_off = as_tc_alloc(&c->b, (size_t)n * sizeof(as_tarea_t));
     for (uint32_t i = 0; i < n && !c->b.oom; i++) {
@@ -231,7 +233,7 @@ as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it)
         if (c->b.oom) break;
         double first[4] = {0};
         memcpy(first, c->b.data + a.coords_off, (k < 4 ? k : 4) * sizeof(double));
-        const char *problem = s_coords_problem((as_shape_t)shape, first, k);
+        const char *problem = as_tc_coords_problem((as_shape_t)shape, first, k);
         if (problem) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "%s", problem);
         as_path_pop(&c->path, cmark);
         memcpy(c->b.data + it->entries_off + i * sizeof(as_tarea_t), &a, sizeof a);
@@ -260,20 +262,16 @@ as_code_t as_tc_tolerance(as_tc_t *c, as_field_t *f, as_titem_t *it)
     return AS_OK;
 }
 
-static double s_clamp(const as_titem_t *it, double v)
+static double s_clamp(const as_tresp_t *it, double v)
 {
     if ((it->flags & AS_TF_LOWER) && v < it->lower) v = it->lower;
     if ((it->flags & AS_TF_UPPER) && v > it->upper) v = it->upper;
     return v;
 }
 
-/* The highest raw (unweighted) score of a map_response or map_response_point item: single
- * cardinality, the best entry or the default; containers, every positive entry once (a positive
- * default is unbounded and needs an upper bound, checked by the caller). A missing response
- * scores 0, so the maximum is never below 0. */
-double as_tc_map_max(const as_tc_buf_t *b, const as_titem_t *it)
+double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *it)
 {
-    bool points = it->rule == AS_RULE_MAP_RESPONSE_POINT;
+    bool points = it->map == AS_MAP_AREAS;
     size_t stride = points ? sizeof(as_tarea_t) : sizeof(as_tentry_t);
     double best = it->dflt, sum = 0;
     for (uint32_t i = 0; i < it->n_entries; i++) {

@@ -8,6 +8,7 @@
 #ifndef AS_COMPILER_H
 #define AS_COMPILER_H
 
+#include "program.h"
 #include "table.h"
 
 #include "protocol.h"
@@ -51,16 +52,53 @@ as_code_t as_tc_array_at(as_tc_t *c, as_field_t *f, uint32_t max, uint32_t *n);
 
 /* ---- compile_mapping.c ---- */
 
-/* `correct`, `mapping`, `area_mapping`, `tolerance` of item it: read, checked against its
- * cardinality and base type, and written to the blob. */
-as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_titem_t *it);
-as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it);
-as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_titem_t *it);
+/* `correct`, `mapping`, `area_mapping` of response r, `tolerance` of item it: read, checked
+ * against the response's cardinality and base type, and written to the blob. */
+as_code_t as_tc_correct(as_tc_t *c, as_field_t *f, as_tresp_t *r);
+as_code_t as_tc_mapping(as_tc_t *c, as_field_t *f, as_tresp_t *r);
+as_code_t as_tc_area_mapping(as_tc_t *c, as_field_t *f, as_tresp_t *r);
 as_code_t as_tc_tolerance(as_tc_t *c, as_field_t *f, as_titem_t *it);
-/* The highest raw (unweighted) score of a map_response or map_response_point item: single
- * cardinality, the best entry or the default; containers, every positive entry once (a positive
- * default is unbounded and needs an upper bound, checked by the caller). A missing response
- * scores 0, so the maximum is never below 0. */
-double as_tc_map_max(const as_tc_buf_t *b, const as_titem_t *it);
+/* Writes value v of base type base as an as_tval_t at offset off (its strings appended). */
+void as_tc_tval_put(as_tc_t *c, uint32_t off, as_base_t base, const as_value_t *v);
+/* What is wrong with an area's coords for its shape, or NULL. */
+const char *as_tc_coords_problem(as_shape_t shape, const double *v, uint32_t n);
+/* The highest raw (unweighted) score of a map_response or map_response_point template over
+ * response r: single cardinality, the best entry or the default; containers, every positive
+ * entry once (a positive default is unbounded without an upper bound: the caller checks). A
+ * missing response scores 0, so the maximum is never below 0. */
+double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *r);
+
+/* ---- compile_item.c ---- */
+
+/* Compiles item `pos` of the definition at r into the item array at items_off. */
+as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off);
+/* Reads outcome declarations (an array at f) into the blob: *off, *n. */
+as_code_t as_tc_outcomes(as_tc_t *c, as_field_t *f, uint32_t *off, uint32_t *n);
+/* Which outcome is the score: `score_outcome` (field so, may be unseen) or SCORE; it must be a
+ * single integer or float. *max gets its maximum (normal_maximum, else a MAXSCORE outcome's
+ * default) and *has_max whether there is one. */
+as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint32_t n_out,
+                              uint32_t *slot, double *max, bool *has_max);
+
+/* ---- compile_program.c ---- */
+
+/* Compiling one program: its symbols (offsets into the blob, which may move) and its code. */
+typedef struct {
+    as_tc_t *c;
+    bool test;                   /* an assessment's outcome processing, else an item's */
+    uint32_t n_resp, resp_off;   /* the item's responses */
+    uint32_t n_out, out_off;     /* the outcomes the program may set */
+    uint32_t n_items, items_off; /* test level: the compiled items */
+    as_pins_t *code;
+    uint32_t n, cap, depth, max_depth, nesting;
+    bool too_long;
+} as_pc_t;
+
+/* Compiles the rules array at f into the blob: *prog_off, *prog_len instructions, *stack the
+ * operand depth it needs. Frees pc's code buffer either way. */
+as_code_t as_pc_compile(as_pc_t *pc, as_field_t *f, uint32_t *prog_off, uint32_t *prog_len,
+                        uint32_t *stack);
+/* The index of outcome (id, len) among the n declarations at off, or -1. */
+int as_pc_find_out(const as_tc_t *c, uint32_t off, uint32_t n, const char *id, uint32_t len);
 
 #endif

@@ -1,25 +1,27 @@
-/* score.c — scores answers against a compiled weight table, in place (see table.h).
+/* score.c — scores answers against a compiled table, in place (see table.h): one pass over the
+ * answers map, each item scored by its template (templates.c) or its program (program.c), then
+ * the assessment's own outcome processing when it has one.
  *
- * The semantics are QTI 2.1's response processing templates (proto/PROTOCOL.md "Scoring
- * semantics"): match_correct, map_response, map_response_point, plus match_numeric and per-item
- * weights. Nothing here allocates: per-request state lives in the per-thread as_scorer_t.
+ * Nothing here allocates on the way of a request: per-request state lives in the per-thread
+ * as_scorer_t (scorer.h). An unanswered item scores what its processing gives with every
+ * response NULL, computed once when the table is compiled (null_score).
  */
-#include "table.h"
-
-#include "protocol.h"
+#include "scorer.h"
 
 #include <math.h>
 #include <stdlib.h>
 
-struct as_scorer {
-    uint8_t answered[AS_MAX_ITEMS]; /* items answered in the current response */
-    as_value_t vals[AS_MAX_VALUES];
-    uint8_t used[AS_MAX_ENTRIES / 8 + 1]; /* entries or areas already counted in a container */
-};
-
 as_scorer_t *as_scorer_new(void)
 {
-    return calloc(1, sizeof(as_scorer_t));
+    as_scorer_t *self = calloc(1, sizeof(as_scorer_t));
+    if (!self) return NULL;
+    self->ev.arena = self->arena;
+    self->ev.rx = as_rx_cache_new();
+    if (!self->ev.rx) {
+        free(self);
+        return NULL;
+    }
+    return self;
 }
 
 const uint8_t *as_scorer_answered(const as_scorer_t *self)
@@ -30,212 +32,159 @@ const uint8_t *as_scorer_answered(const as_scorer_t *self)
 void as_scorer_destroy(as_scorer_t **self_p)
 {
     if (self_p && *self_p) {
+        as_rx_cache_destroy(&(*self_p)->ev.rx);
+        free((*self_p)->item_out);
+        free((*self_p)->test_scores);
         free(*self_p);
         *self_p = NULL;
     }
 }
 
-static inline void s_tval(const as_table_t *t, uint32_t off, uint32_t i, as_value_t *v)
+static void s_resp(const as_table_t *t, const as_titem_t *it, uint32_t j, as_tresp_t *r)
 {
-    as_tval_t tv;
-    memcpy(&tv, t->base + off + (size_t)i * sizeof tv, sizeof tv);
-    as_tval_view(t->base, &tv, v);
+    memcpy(r, t->base + it->resp_off + (size_t)j * sizeof *r, sizeof *r);
 }
 
-static double s_clamp(const as_titem_t *it, double v)
+/* Response j's values as a program value: no values, or an empty string, is NULL. */
+static void s_resp_value(as_scorer_t *sc, const as_tresp_t *r, uint32_t j, const as_value_t *vals,
+                         uint32_t n)
 {
-    if ((it->flags & AS_TF_LOWER) && v < it->lower) v = it->lower;
-    if ((it->flags & AS_TF_UPPER) && v > it->upper) v = it->upper;
-    return v;
-}
-
-/* match_correct: single, equal; multiple, the same values with the same counts in any order;
- * ordered, the same sequence. */
-static bool s_matches_correct(const as_table_t *t, const as_titem_t *it, const as_value_t *vals,
-                              uint32_t n)
-{
-    as_base_t base = (as_base_t)it->base;
-    as_value_t cv;
-    if (n != it->n_correct) return false;
-    if (it->card != AS_CARD_MULTIPLE) {
-        for (uint32_t i = 0; i < n; i++) {
-            s_tval(t, it->correct_off, i, &cv);
-            if (!as_value_eq(base, &vals[i], &cv, true)) return false;
-        }
-        return true;
+    as_pv_t *p = &sc->resp[j];
+    bool empty_str = n == 1 && r->card == AS_CARD_SINGLE &&
+                     (r->base == AS_BT_STRING || r->base == AS_BT_IDENTIFIER) && vals[0].a_len == 0;
+    if (n == 0 || empty_str) {
+        as_pv_null(p, r->card, r->base);
+    } else if (r->card == AS_CARD_SINGLE) {
+        as_pv_single(p, (as_base_t)r->base, &vals[0]);
+    } else {
+        *p = (as_pv_t){.card = r->card, .base = r->base, .n = n, .vs = vals};
     }
-    /* Multiset equality: every response value occurs as often in the response as in correct. */
+}
+
+/* Reads item it's answer at r into sc->resp (programs) or sc->vals (*nv values, templates). An
+ * item with several responses takes a map {response id: value}. Errors as as_values_read. */
+static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
+                               as_mp_t *r, as_path_t *path, as_err_t *err, uint32_t *nv)
+{
+    as_tresp_t resp;
+    *nv = 0;
+    if (it->n_resp == 1) {
+        s_resp(t, it, 0, &resp);
+        as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base, sc->vals,
+                                      AS_MAX_VALUES, nv, path, err);
+        if (!rc && it->rule == AS_RULE_PROGRAM) s_resp_value(sc, &resp, 0, sc->vals, *nv);
+        return rc;
+    }
+    for (uint32_t j = 0; j < it->n_resp; j++) {
+        s_resp(t, it, j, &resp);
+        as_pv_null(&sc->resp[j], resp.card, resp.base);
+    }
+    if (as_mp_peek(r) == AS_MP_NIL) {
+        as_mp_nil(r);
+        return AS_OK;
+    }
+    uint32_t n, used = 0, seen = 0;
+    if (as_mp_map(r, &n) != AS_MP_OK)
+        return as_err_at(err, AS_BAD_REQUEST, path,
+                         "this item has %u responses: expected a map of response id to value",
+                         it->n_resp);
     for (uint32_t i = 0; i < n; i++) {
-        uint32_t in_resp = 0, in_correct = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            if (as_value_eq(base, &vals[i], &vals[j], true)) in_resp++;
-            s_tval(t, it->correct_off, j, &cv);
-            if (as_value_eq(base, &vals[i], &cv, true)) in_correct++;
+        const char *k;
+        uint32_t kl;
+        if (as_mp_str(r, &k, &kl) != AS_MP_OK)
+            return as_err_at(err, AS_BAD_REQUEST, path, "response ids must be strings");
+        int32_t j = -1;
+        for (uint32_t x = 0; x < it->n_resp && j < 0; x++) {
+            s_resp(t, it, x, &resp);
+            if (resp.id_len == kl && as_bytes_eq(t->base + resp.id_off, k, kl)) j = (int32_t)x;
         }
-        if (in_resp != in_correct) return false;
+        if (j < 0 || (seen & (1u << j))) {
+            if (!err) return AS_BAD_REQUEST;
+            size_t mark = as_path_key(path, k, kl);
+            as_code_t rc =
+                as_err_at(err, AS_BAD_REQUEST, path, "%s",
+                          j < 0 ? "no response with this id in the item" : "answered twice");
+            as_path_pop(path, mark);
+            return rc;
+        }
+        seen |= 1u << j;
+        uint32_t got;
+        size_t mark = as_path_key(path, k, kl);
+        as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base,
+                                      sc->vals + used, AS_MAX_VALUES - used, &got, path, err);
+        if (rc) return rc;
+        as_path_pop(path, mark);
+        s_resp_value(sc, &resp, (uint32_t)j, sc->vals + used, got);
+        used += got;
     }
+    *nv = used;
+    return AS_OK;
+}
+
+/* The raw score of item it for the answer just read (NAN: the program ran out of memory). */
+static double s_raw(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t nv)
+{
+    if (it->rule == AS_RULE_PROGRAM) return as_prog_item(sc, t, it);
+    as_tresp_t resp;
+    s_resp(t, it, 0, &resp);
+    return as_tmpl_score(sc, t, it, &resp, sc->vals, nv);
+}
+
+/* For the assessment's outcome processing: item pos's single outcomes, and whether its
+ * responses match their correct values (1), do not (2), or it has none (0). */
+static void s_keep_outcomes(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
+                            uint32_t pos, double raw, uint32_t nv)
+{
+    if (it->rule != AS_RULE_PROGRAM) {
+        as_tresp_t r;
+        s_resp(t, it, 0, &r);
+        s_resp_value(sc, &r, 0, sc->vals, nv);
+        as_prog_template_outcomes(sc, t, it, raw);
+    }
+    as_pv_t *keep = sc->item_out + (size_t)pos * AS_MAX_OUTCOMES;
+    for (uint32_t k = 0; k < it->n_out; k++) {
+        keep[k] = sc->out[k];
+        if (keep[k].card != AS_CARD_SINGLE) as_pv_null(&keep[k], keep[k].card, keep[k].base);
+    }
+    uint8_t verdict = 0;
+    for (uint32_t j = 0; j < it->n_resp; j++) {
+        as_tresp_t r;
+        s_resp(t, it, j, &r);
+        if (!r.n_correct) continue;
+        const as_pv_t *v = &sc->resp[j];
+        bool ok = !v->null &&
+                  as_tmpl_matches_correct(t, &r, v->card == AS_CARD_SINGLE ? &v->v : v->vs, v->n);
+        verdict = (verdict == 2 || !ok) ? 2 : 1;
+    }
+    sc->correct[pos] = verdict;
+}
+
+/* Item pos with every response NULL: its score (raw) and, for outcome processing, outcomes. */
+static double s_unanswered(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t pos,
+                           bool keep)
+{
+    for (uint32_t j = 0; j < it->n_resp; j++) {
+        as_tresp_t r;
+        s_resp(t, it, j, &r);
+        as_pv_null(&sc->resp[j], r.card, r.base);
+    }
+    double raw = s_raw(sc, t, it, 0);
+    if (isnan(raw)) raw = 0;
+    if (keep) s_keep_outcomes(sc, t, it, pos, raw, 0);
+    return raw;
+}
+
+static bool s_item_out_room(as_scorer_t *sc, const as_table_t *t)
+{
+    size_t need = (size_t)t->hdr.n_items * AS_MAX_OUTCOMES;
+    if (need <= sc->item_out_cap) return true;
+    as_pv_t *p = realloc(sc->item_out, need * sizeof *p);
+    double *s = realloc(sc->test_scores, (size_t)t->hdr.n_items * sizeof *s);
+    if (p) sc->item_out = p;
+    if (s) sc->test_scores = s;
+    if (!p || !s) return false;
+    sc->item_out_cap = need;
     return true;
-}
-
-/* The first mapping entry matching v, or -1. */
-static int32_t s_map_find(const as_table_t *t, const as_titem_t *it, const as_value_t *v)
-{
-    for (uint32_t e = 0; e < it->n_entries; e++) {
-        as_tentry_t en;
-        as_value_t key;
-        memcpy(&en, t->base + it->entries_off + (size_t)e * sizeof en, sizeof en);
-        as_tval_view(t->base, &en.key, &key);
-        if (as_value_eq((as_base_t)it->base, v, &key, en.case_sensitive)) return (int32_t)e;
-    }
-    return -1;
-}
-
-static double s_entry_value(const as_table_t *t, const as_titem_t *it, int32_t e)
-{
-    as_tentry_t en;
-    memcpy(&en, t->base + it->entries_off + (size_t)e * sizeof en, sizeof en);
-    return en.value;
-}
-
-/* map_response: single, the matching entry's value or the default; containers, the sum over
- * distinct response values (each mapping entry counted once, the default once for each distinct
- * unmapped value); then the bounds. */
-static double s_map_response(as_scorer_t *self, const as_table_t *t, const as_titem_t *it,
-                             const as_value_t *vals, uint32_t n)
-{
-    if (it->card == AS_CARD_SINGLE) {
-        int32_t e = s_map_find(t, it, &vals[0]);
-        return s_clamp(it, e >= 0 ? s_entry_value(t, it, e) : it->dflt);
-    }
-    memset(self->used, 0, it->n_entries / 8 + 1);
-    double sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        int32_t e = s_map_find(t, it, &vals[i]);
-        if (e >= 0) {
-            if (!(self->used[e / 8] & (1u << (e % 8)))) {
-                self->used[e / 8] |= (uint8_t)(1u << (e % 8));
-                sum += s_entry_value(t, it, e);
-            }
-            continue;
-        }
-        bool seen = false;
-        for (uint32_t j = 0; j < i && !seen; j++)
-            seen = as_value_eq((as_base_t)it->base, &vals[j], &vals[i], true);
-        if (!seen) sum += it->dflt;
-    }
-    return s_clamp(it, sum);
-}
-
-static double s_coord(const as_table_t *t, const as_tarea_t *a, uint32_t i)
-{
-    double d;
-    memcpy(&d, t->base + a->coords_off + (size_t)i * sizeof d, sizeof d);
-    return d;
-}
-
-/* Inside or on the edge of a polygon (QTI: a point on an edge is inside). */
-static bool s_in_poly(const as_table_t *t, const as_tarea_t *a, double px, double py)
-{
-    uint32_t np = a->n_coords / 2;
-    bool inside = false;
-    for (uint32_t i = 0, j = np - 1; i < np; j = i++) {
-        double xi = s_coord(t, a, 2 * i), yi = s_coord(t, a, 2 * i + 1);
-        double xj = s_coord(t, a, 2 * j), yj = s_coord(t, a, 2 * j + 1);
-        double cross = (xj - xi) * (py - yi) - (yj - yi) * (px - xi);
-        double scale = fabs(xj - xi) + fabs(yj - yi) + 1;
-        if (fabs(cross) <= 1e-9 * scale && px >= fmin(xi, xj) && px <= fmax(xi, xj) &&
-            py >= fmin(yi, yj) && py <= fmax(yi, yj))
-            return true;
-        if ((yi > py) != (yj > py) && px < (xj - xi) * (py - yi) / (yj - yi) + xi) inside = !inside;
-    }
-    return inside;
-}
-
-static bool s_in_area(const as_table_t *t, const as_tarea_t *a, double x, double y)
-{
-    switch ((as_shape_t)a->shape) {
-    case AS_SHAPE_CIRCLE: {
-        double dx = x - s_coord(t, a, 0), dy = y - s_coord(t, a, 1), r = s_coord(t, a, 2);
-        return dx * dx + dy * dy <= r * r;
-    }
-    case AS_SHAPE_RECT: {
-        double x1 = s_coord(t, a, 0), y1 = s_coord(t, a, 1);
-        double x2 = s_coord(t, a, 2), y2 = s_coord(t, a, 3);
-        return x >= fmin(x1, x2) && x <= fmax(x1, x2) && y >= fmin(y1, y2) && y <= fmax(y1, y2);
-    }
-    case AS_SHAPE_ELLIPSE: {
-        double dx = (x - s_coord(t, a, 0)) / s_coord(t, a, 2);
-        double dy = (y - s_coord(t, a, 1)) / s_coord(t, a, 3);
-        return dx * dx + dy * dy <= 1;
-    }
-    case AS_SHAPE_POLY:
-        return s_in_poly(t, a, x, y);
-    default:
-        return true;
-    }
-}
-
-/* The first listed area containing (x, y), or -1; its value in *value. */
-static int32_t s_area_find(const as_table_t *t, const as_titem_t *it, double x, double y,
-                           double *value)
-{
-    for (uint32_t k = 0; k < it->n_entries; k++) {
-        as_tarea_t a;
-        memcpy(&a, t->base + it->entries_off + (size_t)k * sizeof a, sizeof a);
-        if (s_in_area(t, &a, x, y)) {
-            *value = a.value;
-            return (int32_t)k;
-        }
-    }
-    return -1;
-}
-
-/* map_response_point: single, the first area containing the point or the default; containers,
- * each area counted once, the default for each point in no area; then the bounds. */
-static double s_map_point(as_scorer_t *self, const as_table_t *t, const as_titem_t *it,
-                          const as_value_t *vals, uint32_t n)
-{
-    memset(self->used, 0, it->n_entries / 8 + 1);
-    double sum = 0;
-    for (uint32_t i = 0; i < n; i++) {
-        double v;
-        int32_t k = s_area_find(t, it, vals[i].x, vals[i].y, &v);
-        if (k < 0) {
-            sum += it->dflt;
-        } else if (!(self->used[k / 8] & (1u << (k % 8)))) {
-            self->used[k / 8] |= (uint8_t)(1u << (k % 8));
-            sum += v;
-        }
-    }
-    return s_clamp(it, sum);
-}
-
-double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *it,
-                     const as_value_t *vals, uint32_t n)
-{
-    if (n == 0) return 0; /* a missing or empty response scores 0 under every template */
-    double raw = 0;
-    switch ((as_rule_t)it->rule) {
-    case AS_RULE_MATCH_CORRECT:
-        raw = s_matches_correct(t, it, vals, n) ? 1 : 0;
-        break;
-    case AS_RULE_MATCH_NUMERIC: {
-        as_value_t cv;
-        s_tval(t, it->correct_off, 0, &cv);
-        double tol = (it->flags & AS_TF_RELATIVE) ? fabs(cv.x) * it->tol / 100.0 : it->tol;
-        raw = fabs(vals[0].x - cv.x) <= tol ? 1 : 0;
-        break;
-    }
-    case AS_RULE_MAP_RESPONSE:
-        raw = s_map_response(self, t, it, vals, n);
-        break;
-    case AS_RULE_MAP_RESPONSE_POINT:
-        raw = s_map_point(self, t, it, vals, n);
-        break;
-    default:
-        break;
-    }
-    return raw * it->weight;
 }
 
 /* lenient (stored answers, as_score_stored): answers to items the table does not have are
@@ -245,9 +194,15 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
 {
     uint32_t n;
     uint32_t n_items = t->hdr.n_items;
+    bool test = t->hdr.prog_len > 0;
     if (as_mp_map(r, &n) != AS_MP_OK)
         return as_err_at(err, AS_BAD_REQUEST, path, "expected a map of item id to answer, got %s",
                          as_mp_type_name(as_mp_peek(r)));
+    if (test) {
+        if (!s_item_out_room(self, t))
+            return as_err_set(err, AS_INTERNAL, "out of memory scoring the assessment");
+        if (!item_scores) item_scores = self->test_scores;
+    }
     memset(self->answered, 0, n_items);
     if (item_scores) memset(item_scores, 0, (size_t)n_items * sizeof *item_scores);
     double sum = 0;
@@ -277,8 +232,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         as_table_item(t, (uint32_t)pos, &it);
         uint32_t nv;
         as_mp_t value_at = *r;
-        as_code_t rc = as_values_read(r, (as_card_t)it.card, (as_base_t)it.base, self->vals,
-                                      AS_MAX_VALUES, &nv, path, NULL);
+        as_code_t rc = s_read_answer(self, t, &it, r, path, NULL, &nv);
         if (rc && lenient) {
             self->answered[pos] = 0;
             *r = value_at;
@@ -288,16 +242,48 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         if (rc) {
             if (err) { /* read it again, now with the item in the path, for the message */
                 as_path_key(path, k, kl);
-                as_values_read(&value_at, (as_card_t)it.card, (as_base_t)it.base, self->vals,
-                               AS_MAX_VALUES, &nv, path, err);
+                s_read_answer(self, t, &it, &value_at, path, err, &nv);
             }
             return rc;
         }
-        double s = as_score_item(self, t, &it, self->vals, nv);
+        double raw = s_raw(self, t, &it, nv);
+        if (isnan(raw)) {
+            if (!lenient) {
+                as_path_key(path, k, kl);
+                return as_err_at(err, AS_BAD_REQUEST, path,
+                                 "the item's response processing needs more than its working "
+                                 "memory (%d values)",
+                                 AS_PROG_ARENA);
+            }
+            raw = 0;
+        }
+        double s = raw * it.weight;
         if (item_scores) item_scores[pos] = s;
-        sum += s;
+        if (test) s_keep_outcomes(self, t, &it, (uint32_t)pos, raw, nv);
+        sum += s - it.null_score;
     }
-    *total = sum;
+    if ((t->hdr.flags & AS_TH_NULLS) || test) {
+        for (uint32_t i = 0; i < n_items; i++) {
+            if (self->answered[i]) continue;
+            as_titem_t it;
+            as_table_item(t, i, &it);
+            if (test) s_unanswered(self, t, &it, i, true);
+            if (item_scores) item_scores[i] = it.null_score;
+        }
+    }
+    *total = sum + t->hdr.null_total;
+    if (test) {
+        double s = as_prog_test(self, t, item_scores);
+        if (isnan(s)) {
+            if (!lenient)
+                return as_err_set(err, AS_BAD_REQUEST,
+                                  "outcome_processing needs more than its working memory (%d "
+                                  "values)",
+                                  AS_PROG_ARENA);
+            s = 0;
+        }
+        *total = s;
+    }
     return AS_OK;
 }
 
@@ -313,6 +299,70 @@ as_code_t as_score_stored(as_scorer_t *self, const as_table_t *t, as_mp_t *r, do
     as_path_t path;
     as_path_init(&path, "answers");
     return s_score(self, t, r, &path, total, item_scores, NULL, true);
+}
+
+double as_score_null(as_scorer_t *self, const as_table_t *t, uint32_t pos)
+{
+    as_titem_t it;
+    as_table_item(t, pos, &it);
+    return s_unanswered(self, t, &it, pos, false) * it.weight;
+}
+
+/* Finds item it's answer in the answers map at r (a copy): true with *at at its value. */
+static bool s_find_answer(as_mp_t r, const as_table_t *t, const as_titem_t *it, as_mp_t *at)
+{
+    uint32_t n;
+    if (as_mp_map(&r, &n) != AS_MP_OK) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *k;
+        uint32_t kl;
+        if (as_mp_str(&r, &k, &kl) != AS_MP_OK) return false;
+        if (kl == it->id_len && as_bytes_eq(t->base + it->id_off, k, kl)) {
+            *at = r;
+            return true;
+        }
+        if (as_mp_skip(&r, AS_MAX_DEPTH) != AS_MP_OK) return false;
+    }
+    return false;
+}
+
+void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers,
+                         msgpack_packer *pk)
+{
+    msgpack_pack_array(pk, t->hdr.n_items);
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        as_mp_t at;
+        uint32_t nv = 0;
+        double raw;
+        as_path_t path;
+        as_path_init(&path, NULL);
+        if (s_find_answer(answers, t, &it, &at) &&
+            s_read_answer(self, t, &it, &at, &path, NULL, &nv) == AS_OK) {
+            raw = s_raw(self, t, &it, nv);
+            if (isnan(raw)) raw = 0;
+            if (it.rule != AS_RULE_PROGRAM) as_prog_template_outcomes(self, t, &it, raw);
+        } else {
+            raw = s_unanswered(self, t, &it, i, false);
+            if (it.rule != AS_RULE_PROGRAM) as_prog_template_outcomes(self, t, &it, raw);
+        }
+        msgpack_pack_map(pk, 4);
+        as_pack_cstr(pk, "id");
+        as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
+        as_pack_cstr(pk, "score");
+        msgpack_pack_double(pk, raw * it.weight);
+        as_pack_cstr(pk, "max_score");
+        msgpack_pack_double(pk, it.max_score);
+        as_pack_cstr(pk, "outcomes");
+        msgpack_pack_map(pk, it.n_out);
+        for (uint32_t k = 0; k < it.n_out; k++) {
+            as_tout_t o;
+            memcpy(&o, t->base + it.out_off + (size_t)k * sizeof o, sizeof o);
+            as_pack_str(pk, as_table_str(t, o.id_off), o.id_len);
+            as_pv_pack(pk, &self->out[k]);
+        }
+    }
 }
 
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)

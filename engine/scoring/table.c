@@ -18,151 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-/* skills: an array of distinct skill ids (whether they exist is the store's to check). */
-static as_code_t s_skills(as_tc_t *c, as_field_t *f, as_titem_t *it)
-{
-    uint32_t n;
-    as_code_t rc = as_tc_array_at(c, f, AS_MAX_ITEM_SKILLS, &n);
-    if (rc) return rc;
-    size_t mark = as_tc_enter(c, f);
-    as_tskill_t sk[AS_MAX_ITEM_SKILLS];
-    for (uint32_t j = 0; j < n; j++) {
-        const char *id;
-        uint32_t len;
-        size_t m = as_path_index(&c->path, j);
-        if (as_mp_str(&f->at, &id, &len) != AS_MP_OK || !as_id_valid(id, len))
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "expected a skill id (1 to %d characters of A-Z a-z 0-9 . _ : -)",
-                             AS_MAX_ID);
-        for (uint32_t k = 0; k < j; k++)
-            if (sk[k].id_len == len && memcmp(c->b.data + sk[k].id_off, id, len) == 0)
-                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "skill \"%.*s\" listed twice",
-                                 (int)len, id);
-        sk[j].id_off = as_tc_str(&c->b, id, len);
-        sk[j].id_len = len;
-        if (c->b.oom) return AS_OK;
-        as_path_pop(&c->path, m);
-    }
-    as_path_pop(&c->path, mark);
-    it->n_skills = n;
-    it->skills_off = as_tc_alloc(&c->b, (size_t)n * sizeof(as_tskill_t) + 1);
-    if (it->skills_off) memcpy(c->b.data + it->skills_off, sk, (size_t)n * sizeof(as_tskill_t));
-    return AS_OK;
-}
-
-enum {
-    F_ID,
-    F_CARD,
-    F_BASE,
-    F_RULE,
-    F_CORRECT,
-    F_MAPPING,
-    F_AREA,
-    F_TOL,
-    F_WEIGHT,
-    F_SKILLS,
-    F_KT,
-    F_COUNT
-};
-
-static as_code_t s_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
-{
-    as_field_t f[F_COUNT] = {
-        {.name = "id"},           {.name = "cardinality"}, {.name = "base_type"},
-        {.name = "rule"},         {.name = "correct"},     {.name = "mapping"},
-        {.name = "area_mapping"}, {.name = "tolerance"},   {.name = "weight"},
-        {.name = "skills"},       {.name = "kt_threshold"}};
-    static const char *const rules[] = {"match_correct", "map_response", "map_response_point",
-                                        "match_numeric"};
-    as_code_t rc = as_tc_fields(c, r, f, F_COUNT);
-    if (rc) return rc;
-    static const int required[] = {F_ID, F_CARD, F_BASE, F_RULE};
-    for (size_t i = 0; i < 4; i++)
-        if (!f[required[i]].seen)
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
-                             f[required[i]].name);
-    as_titem_t it = {0};
-    const char *id;
-    uint32_t id_len;
-    int card, base, rule;
-    if ((rc = as_tc_id(c, &f[F_ID], &id, &id_len))) return rc;
-    if ((rc = as_tc_enum(c, &f[F_CARD], as_card_names, AS_CARD_COUNT, &card))) return rc;
-    if ((rc = as_tc_enum(c, &f[F_BASE], as_base_names, AS_BT_COUNT, &base))) return rc;
-    if ((rc = as_tc_enum(c, &f[F_RULE], rules, AS_RULE_COUNT, &rule))) return rc;
-    it.card = (uint8_t)card;
-    it.base = (uint8_t)base;
-    it.rule = (uint8_t)rule;
-    it.weight = 1;
-    if (f[F_WEIGHT].seen && (rc = as_tc_number(c, &f[F_WEIGHT], 0, INFINITY, &it.weight)))
-        return rc;
-    it.kt_threshold = 1;
-    if (f[F_KT].seen && (rc = as_tc_number(c, &f[F_KT], 0, 1, &it.kt_threshold))) return rc;
-
-    /* Which fields each rule needs and allows. */
-    const char *need = NULL, *stray = NULL;
-    switch (rule) {
-    case AS_RULE_MATCH_CORRECT:
-        if (!f[F_CORRECT].seen) need = "correct";
-        break;
-    case AS_RULE_MAP_RESPONSE:
-        if (base == AS_BT_POINT)
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "rule map_response does not map points: use map_response_point");
-        if (!f[F_MAPPING].seen) need = "mapping";
-        break;
-    case AS_RULE_MAP_RESPONSE_POINT:
-        if (base != AS_BT_POINT)
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "rule map_response_point needs base_type point");
-        if (!f[F_AREA].seen) need = "area_mapping";
-        break;
-    case AS_RULE_MATCH_NUMERIC:
-        if (card != AS_CARD_SINGLE || (base != AS_BT_INTEGER && base != AS_BT_FLOAT))
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "rule match_numeric needs cardinality single and base_type integer "
-                             "or float");
-        if (!f[F_CORRECT].seen) need = "correct";
-        break;
-    }
-    if (f[F_MAPPING].seen && rule != AS_RULE_MAP_RESPONSE) stray = "mapping";
-    if (f[F_AREA].seen && rule != AS_RULE_MAP_RESPONSE_POINT) stray = "area_mapping";
-    if (f[F_TOL].seen && rule != AS_RULE_MATCH_NUMERIC) stray = "tolerance";
-    if (need)
-        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "rule %s needs field \"%s\"",
-                         rules[rule], need);
-    if (stray)
-        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "field \"%s\" is not used by rule %s",
-                         stray, rules[rule]);
-
-    it.id_off = as_tc_str(&c->b, id, id_len);
-    it.id_len = id_len;
-    if (f[F_CORRECT].seen && (rc = as_tc_correct(c, &f[F_CORRECT], &it))) return rc;
-    if (rule == AS_RULE_MATCH_NUMERIC && it.n_correct != 1) {
-        as_tc_enter(c, &f[F_CORRECT]);
-        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "match_numeric takes one correct value");
-    }
-    if (f[F_MAPPING].seen && (rc = as_tc_mapping(c, &f[F_MAPPING], &it))) return rc;
-    if (f[F_AREA].seen && (rc = as_tc_area_mapping(c, &f[F_AREA], &it))) return rc;
-    if (f[F_TOL].seen && (rc = as_tc_tolerance(c, &f[F_TOL], &it))) return rc;
-    if (f[F_SKILLS].seen && (rc = s_skills(c, &f[F_SKILLS], &it))) return rc;
-    if (c->b.oom) return AS_OK;
-
-    double raw = 1;
-    if (rule == AS_RULE_MAP_RESPONSE || rule == AS_RULE_MAP_RESPONSE_POINT) {
-        if (card != AS_CARD_SINGLE && it.dflt > 0 && !(it.flags & AS_TF_UPPER)) {
-            const char *m = rule == AS_RULE_MAP_RESPONSE ? "mapping" : "area_mapping";
-            as_path_key(&c->path, m, (uint32_t)strlen(m));
-            as_path_key(&c->path, "default", 7);
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "a positive default makes a container's score unbounded: set upper");
-        }
-        raw = as_tc_map_max(&c->b, &it);
-    }
-    it.max_score = raw * it.weight;
-    memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
-    return AS_OK;
-}
-
 /* Index order: by id bytes, then by length. */
 static int s_idcmp(const char *a, uint32_t al, const char *b, uint32_t bl)
 {
@@ -195,6 +50,9 @@ enum {
     A_CLOSE,
     A_GRACE,
     A_OVERDUE,
+    A_OUTCOMES,
+    A_PROGRAM,
+    A_SCORE_OUT,
     A_COUNT
 };
 
@@ -245,6 +103,68 @@ static as_code_t s_exam(as_tc_t *c, as_field_t *f, as_thdr_t *h)
     return AS_OK;
 }
 
+/* The assessment's own outcome processing: outcomes, outcome_processing, score_outcome. Its
+ * score outcome's declared maximum is then the max score. */
+static as_code_t s_outcome_processing(as_tc_t *c, as_field_t *f, as_thdr_t *h)
+{
+    as_code_t rc;
+    if (!f[A_PROGRAM].seen) {
+        if (f[A_OUTCOMES].seen || f[A_SCORE_OUT].seen)
+            return as_err_set(c->err, AS_BAD_REQUEST, "%s: given without outcome_processing",
+                              f[A_OUTCOMES].seen ? "outcomes" : "score_outcome");
+        return AS_OK;
+    }
+    if (!f[A_OUTCOMES].seen)
+        return as_err_set(c->err, AS_BAD_REQUEST,
+                          "outcome_processing: declare the outcomes it sets (\"outcomes\")");
+    if ((rc = as_tc_outcomes(c, &f[A_OUTCOMES], &h->out_off, &h->n_out))) return rc;
+    double max = 0;
+    bool has_max;
+    if ((rc = as_tc_score_outcome(c, &f[A_SCORE_OUT], h->out_off, h->n_out, &h->score_out, &max,
+                                  &has_max)))
+        return rc;
+    if (!has_max)
+        return as_err_set(c->err, AS_BAD_REQUEST,
+                          "outcomes: the max score of an outcome_processing program is not "
+                          "computed: declare normal_maximum on the score outcome, or a MAXSCORE "
+                          "outcome with a default");
+    as_pc_t pc = {.c = c,
+                  .test = true,
+                  .n_out = h->n_out,
+                  .out_off = h->out_off,
+                  .n_items = h->n_items,
+                  .items_off = h->items_off};
+    if ((rc = as_pc_compile(&pc, &f[A_PROGRAM], &h->prog_off, &h->prog_len, &h->stack))) return rc;
+    if (c->b.oom) return AS_OK;
+    h->max_score = max;
+    return AS_OK;
+}
+
+/* Each item's score when unanswered: its program run with NULL responses (templates: 0). */
+static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
+{
+    as_scorer_t *sc = NULL;
+    as_table_t t;
+    h->null_total = 0;
+    for (uint32_t i = 0; i < h->n_items; i++) {
+        as_titem_t it;
+        memcpy(&it, c->b.data + h->items_off + i * sizeof it, sizeof it);
+        if (it.rule != AS_RULE_PROGRAM) continue;
+        if (!sc) {
+            if (!(sc = as_scorer_new()))
+                return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
+            t = (as_table_t){.base = c->b.data, .size = c->b.len, .hdr = *h};
+        }
+        it.null_score = as_score_null(sc, &t, i);
+        if (it.null_score != 0) h->flags |= AS_TH_NULLS;
+        h->null_total += it.null_score;
+        memcpy(c->b.data + h->items_off + i * sizeof it, &it, sizeof it);
+    }
+    as_scorer_destroy(&sc);
+    memcpy(c->b.data, h, sizeof *h);
+    return AS_OK;
+}
+
 as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err)
 {
     as_tc_t *c = calloc(1, sizeof *c);
@@ -254,11 +174,12 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     memset(out, 0, sizeof *out);
     as_mp_t r;
     as_mp_init(&r, src, len);
-    as_field_t f[A_COUNT] = {{.name = "id"},           {.name = "title"},
-                             {.name = "pass_ratio"},   {.name = "items"},
-                             {.name = "max_attempts"}, {.name = "time_limit_s"},
-                             {.name = "open_at"},      {.name = "close_at"},
-                             {.name = "grace_s"},      {.name = "overdue"}};
+    as_field_t f[A_COUNT] = {
+        {.name = "id"},           {.name = "title"},        {.name = "pass_ratio"},
+        {.name = "items"},        {.name = "max_attempts"}, {.name = "time_limit_s"},
+        {.name = "open_at"},      {.name = "close_at"},     {.name = "grace_s"},
+        {.name = "overdue"},      {.name = "outcomes"},     {.name = "outcome_processing"},
+        {.name = "score_outcome"}};
     as_code_t rc = as_tc_fields(c, &r, f, A_COUNT);
     if (rc) goto fail;
     if (!f[A_ID].seen || !f[A_ITEMS].seen) {
@@ -304,7 +225,7 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
     for (uint32_t i = 0; i < n && !c->b.oom; i++) {
         as_path_init(&c->path, "items");
         as_path_index(&c->path, i);
-        if ((rc = s_item(c, &f[A_ITEMS].at, i, h.items_off))) goto fail;
+        if ((rc = as_tc_item(c, &f[A_ITEMS].at, i, h.items_off))) goto fail;
     }
     if (c->b.oom) {
         rc = c->b.len + 4096 > AS_TC_MAX_BLOB
@@ -353,8 +274,11 @@ as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, a
             }
         }
     }
+    as_path_init(&c->path, NULL);
+    if ((rc = s_outcome_processing(c, f, &h))) goto fail;
     h.size = (uint32_t)c->b.len;
     memcpy(c->b.data, &h, sizeof h);
+    if ((rc = s_null_scores(c, &h))) goto fail;
     out->blob = c->b.data;
     out->size = c->b.len;
     out->id = id;
@@ -376,13 +300,6 @@ as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *
     t->base = blob;
     t->size = size;
     memcpy(&t->hdr, blob, sizeof t->hdr);
-    if (t->hdr.magic == AS_TABLE_MAGIC && t->hdr.format == 3) {
-        /* written before the exam settings: their header ends where they begin */
-        memset((char *)&t->hdr + offsetof(as_thdr_t, time_limit_s), 0,
-               sizeof t->hdr - offsetof(as_thdr_t, time_limit_s));
-        t->hdr.grace_s = 60;
-        t->hdr.format = AS_TABLE_FORMAT;
-    }
     if (t->hdr.magic != AS_TABLE_MAGIC || t->hdr.format != AS_TABLE_FORMAT || t->hdr.size != size)
         return as_err_set(err, AS_INTERNAL, "stored table has an unknown format");
     return AS_OK;

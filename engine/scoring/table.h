@@ -23,15 +23,18 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AS_TABLE_MAGIC  0x31594153u /* "ASY1" */
-#define AS_TABLE_FORMAT 4u /* 4 adds the exam settings; a format 3 table reads as untimed */
+#define AS_TABLE_MAGIC 0x31594153u /* "ASY1" */
+#define AS_TABLE_FORMAT                                                                            \
+    5u /* 5: responses, outcomes, programs; older tables are recompiled at                         \
+        * open from their source (store.c) */
 
 typedef enum {
     AS_RULE_MATCH_CORRECT,
     AS_RULE_MAP_RESPONSE,
     AS_RULE_MAP_RESPONSE_POINT,
     AS_RULE_MATCH_NUMERIC,
-    AS_RULE_COUNT
+    AS_RULE_COUNT,
+    AS_RULE_PROGRAM = AS_RULE_COUNT /* the item's own response processing (program.h) */
 } as_rule_t;
 
 typedef enum {
@@ -42,10 +45,14 @@ typedef enum {
     AS_SHAPE_DEFAULT
 } as_shape_t;
 
+/* as_tresp_t.flags */
+#define AS_TF_LOWER 0x01 /* mapping lower bound set */
+#define AS_TF_UPPER 0x02 /* mapping upper bound set */
 /* as_titem_t.flags */
-#define AS_TF_LOWER    0x01 /* lower bound set */
-#define AS_TF_UPPER    0x02 /* upper bound set */
 #define AS_TF_RELATIVE 0x04 /* match_numeric tolerance is relative (percent) */
+
+/* as_tresp_t.map */
+typedef enum { AS_MAP_NONE, AS_MAP_ENTRIES, AS_MAP_AREAS } as_map_kind_t;
 
 typedef struct {
     uint32_t magic;
@@ -60,7 +67,7 @@ typedef struct {
     uint32_t size;      /* total bytes of the blob */
     uint32_t has_pass;
     uint32_t max_attempts; /* 0: unlimited */
-    uint32_t pad;
+    uint32_t flags;        /* AS_TH_NULLS */
     double pass_ratio;
     double max_score; /* sum of the items' (weighted) max scores */
     /* format 4: when and for how long attempts run (attempt.*) */
@@ -69,7 +76,15 @@ typedef struct {
     uint32_t overdue;         /* as_overdue_t: what the engine does at deadline + grace */
     uint32_t window;          /* AS_TW_OPEN, AS_TW_CLOSE: which of open_at, close_at are set */
     double open_at, close_at; /* seconds since the epoch */
+    /* format 5: the assessment's own outcome processing (none when prog_len is 0) */
+    uint32_t n_out, out_off;     /* as_tout_t[]: the assessment's outcome declarations */
+    uint32_t prog_off, prog_len; /* as_pins_t[] */
+    uint32_t score_out, stack;   /* the outcome that is the score; the program's stack depth */
+    double null_total;           /* the sum of the items' null_score (nothing answered) */
 } as_thdr_t;
+
+/* as_thdr_t.flags */
+#define AS_TH_NULLS 0x1 /* some item scores other than 0 when unanswered (null_score) */
 
 typedef enum { AS_OVERDUE_SUBMIT, AS_OVERDUE_ABANDON } as_overdue_t;
 #define AS_TW_OPEN        0x1
@@ -84,15 +99,60 @@ typedef struct {
 } as_thash_t;
 
 typedef struct {
+    uint32_t a_off, a_len, b_off, b_len;
+    int64_t i;
+    double x, y;
+} as_tval_t;
+
+/* A response declaration: its id, type, correct values and mapping. */
+typedef struct {
     uint32_t id_off, id_len;
-    uint8_t card, base, rule, flags;
+    uint8_t card, base, flags, map;  /* flags: AS_TF_LOWER, AS_TF_UPPER; map: as_map_kind_t */
     uint32_t n_correct, correct_off; /* as_tval_t[] */
-    uint32_t n_entries, entries_off; /* as_tentry_t[] (map_response) or as_tarea_t[] (points) */
-    uint32_t n_skills, skills_off;   /* as_tskill_t[]: the skills the item gives evidence of */
+    uint32_t n_entries, entries_off; /* as_tentry_t[] (AS_MAP_ENTRIES) or as_tarea_t[] */
+    uint32_t pad;
+    double dflt, lower, upper; /* the mapping's default and bounds */
+} as_tresp_t;
+
+/* as_tout_t.flags */
+#define AS_TO_NMAX  0x01 /* normal_maximum set */
+#define AS_TO_NMIN  0x02 /* normal_minimum set */
+#define AS_TO_LDFLT 0x04 /* the lookup table has a default value */
+/* as_tout_t.lookup */
+typedef enum { AS_LOOKUP_NONE, AS_LOOKUP_MATCH, AS_LOOKUP_INTERPOLATION } as_lookup_t;
+
+/* An outcome declaration. A numeric single outcome without a default starts at 0, any other
+ * at NULL (n_dflt = 0). */
+typedef struct {
+    uint32_t id_off, id_len;
+    uint8_t card, base, flags, lookup;
+    uint32_t n_dflt, dflt_off;     /* as_tval_t[] */
+    uint32_t n_lookup, lookup_off; /* as_tlookup_t[] */
+    as_tval_t lookup_dflt;
+    double nmax, nmin;
+} as_tout_t;
+
+/* A lookup table entry: matchTable (source is an integer) or interpolationTable. */
+typedef struct {
+    double source;
+    as_tval_t target;
+    uint32_t include_boundary; /* interpolationTable: source <= x (1) or source < x (0) */
+    uint32_t pad;
+} as_tlookup_t;
+
+typedef struct {
+    uint32_t id_off, id_len;
+    uint8_t rule, flags, n_resp, n_out; /* as_rule_t; AS_TF_RELATIVE */
+    uint32_t resp_off;                  /* as_tresp_t[n_resp] */
+    uint32_t out_off;                   /* as_tout_t[n_out] */
+    uint32_t score_out;                 /* which outcome is the item's score */
+    uint32_t prog_off, prog_len;        /* as_pins_t[]: the response processing (PROGRAM) */
+    uint32_t stack;                     /* the program's stack depth */
+    uint32_t n_skills, skills_off;      /* as_tskill_t[]: the skills the item gives evidence of */
     uint32_t pad;
     double weight;
-    double max_score; /* weighted */
-    double dflt, lower, upper;
+    double max_score;    /* weighted */
+    double null_score;   /* weighted: the score of the item left unanswered */
     double tol;          /* match_numeric tolerance (absolute, or percent when AS_TF_RELATIVE) */
     double kt_threshold; /* the share of max_score that is a correct observation (tracing) */
 } as_titem_t;
@@ -100,12 +160,6 @@ typedef struct {
 typedef struct {
     uint32_t id_off, id_len;
 } as_tskill_t;
-
-typedef struct {
-    uint32_t a_off, a_len, b_off, b_len;
-    int64_t i;
-    double x, y;
-} as_tval_t;
 
 typedef struct {
     as_tval_t key;
@@ -219,8 +273,9 @@ typedef struct as_scorer as_scorer_t;
 as_scorer_t *as_scorer_new(void);
 void as_scorer_destroy(as_scorer_t **self_p);
 
-/* Scores one answers map ({item_id: value | [values]}) at r, consuming it, in one pass.
- * Unanswered items score as missing responses (0). On success *total is the weighted score and,
+/* Scores one answers map ({item_id: value | [values] | {response_id: value}}) at r, consuming
+ * it, in one pass. Unanswered items score what their processing gives with NULL responses
+ * (templates: 0). On success *total is the weighted score and,
  * when item_scores is not NULL, item_scores[pos] each item's weighted score (definition order,
  * n_items entries). Errors (bad_request) name the path, rooted at `path`; with err NULL no message
  * is formatted (the caller may score again with err to get it). */
@@ -238,8 +293,13 @@ as_code_t as_score_stored(as_scorer_t *self, const as_table_t *t, as_mp_t *r, do
  * valid until the next call. */
 const uint8_t *as_scorer_answered(const as_scorer_t *self);
 
-/* The score of one item for a response already parsed into values (n == 0: missing or empty). */
-double as_score_item(as_scorer_t *self, const as_table_t *t, const as_titem_t *item,
-                     const as_value_t *vals, uint32_t n);
+/* The weighted score of item pos left unanswered (its processing with every response NULL). */
+double as_score_null(as_scorer_t *self, const as_table_t *t, uint32_t pos);
+
+/* Packs the items of a scored answers map (answers: a cursor at it, e.g. stored answers) as an
+ * array in definition order: [{id, score, max_score, outcomes: {id: value}}]. Answers that are
+ * not valid for their item count as no answer. */
+void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers,
+                         msgpack_packer *pk);
 
 #endif

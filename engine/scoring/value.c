@@ -7,8 +7,8 @@
 #include <stdlib.h>
 
 const char *const as_card_names[AS_CARD_COUNT] = {"single", "multiple", "ordered"};
-const char *const as_base_names[AS_BT_COUNT] = {"identifier", "string",        "integer", "float",
-                                                "pair",       "directed_pair", "point"};
+const char *const as_base_names[AS_BT_COUNT] = {
+    "identifier", "string", "integer", "float", "pair", "directed_pair", "point", "boolean"};
 
 static bool s_space(char c)
 {
@@ -102,6 +102,14 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
                              "expected a pair \"A B\" (two identifiers separated by a space)");
         }
         return AS_OK;
+    case AS_BT_BOOLEAN: {
+        v->a = NULL;
+        v->a_len = 0;
+        bool b;
+        if (as_mp_bool(r, &b) != AS_MP_OK) break;
+        v->i = b;
+        return AS_OK;
+    }
     case AS_BT_POINT:
         v->a = NULL;
         v->a_len = 0;
@@ -133,7 +141,8 @@ as_code_t as_value_read(as_mp_t *r, as_base_t base, as_value_t *v, const as_path
                                                   "a number",
                                                   "a pair \"A B\"",
                                                   "a directed pair \"A B\"",
-                                                  "a point \"x y\" or [x, y]"};
+                                                  "a point \"x y\" or [x, y]",
+                                                  "true or false"};
     return as_err_at(err, AS_BAD_REQUEST, path, "expected %s, got %s", want[base],
                      as_mp_type_name(t));
 }
@@ -145,6 +154,7 @@ bool as_value_eq_other(as_base_t base, const as_value_t *x, const as_value_t *y,
     case AS_BT_STRING:
         return as_str_eq_cs(x->a, x->a_len, y->a, y->a_len, cs);
     case AS_BT_INTEGER:
+    case AS_BT_BOOLEAN:
         return x->i == y->i;
     case AS_BT_FLOAT:
         return x->x == y->x;

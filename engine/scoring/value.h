@@ -23,14 +23,15 @@ typedef enum {
     AS_BT_PAIR,          /* "A B", unordered: equal to "B A" */
     AS_BT_DIRECTED_PAIR, /* "A B", ordered */
     AS_BT_POINT,         /* "x y" or [x, y] */
+    AS_BT_BOOLEAN,       /* true or false (i: 0 or 1) */
     AS_BT_COUNT
 } as_base_t;
 
 extern const char *const as_card_names[AS_CARD_COUNT];
 extern const char *const as_base_names[AS_BT_COUNT];
 
-/* One value. identifier/string: a. pair, directed_pair: a and b. integer: i. float: x.
- * point: x and y. */
+/* One value. identifier/string: a. pair, directed_pair: a and b. integer, boolean: i.
+ * float: x. point: x and y. */
 typedef struct {
     const char *a;
     const char *b;

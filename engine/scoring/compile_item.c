@@ -1,0 +1,527 @@
+/* compile_item.c — the compiler's half for items: response and outcome declarations, the item's
+ * scoring (a standard template or its own response processing, compile_program.c), which outcome
+ * is its score and what its max score is.
+ *
+ * An item comes in two forms. The shorthand {id, cardinality, base_type, rule, correct?, ...}
+ * declares one response RESPONSE and one outcome SCORE. The full form {id, responses, outcomes?,
+ * response_processing | rule, score_outcome?} declares them itself, as a QTI item does.
+ */
+#include "compiler.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static const char *const s_rules[] = {"match_correct", "map_response", "map_response_point",
+                                      "match_numeric"};
+
+/* skills: an array of distinct skill ids (whether they exist is the store's to check). */
+static as_code_t s_skills(as_tc_t *c, as_field_t *f, as_titem_t *it)
+{
+    uint32_t n;
+    as_code_t rc = as_tc_array_at(c, f, AS_MAX_ITEM_SKILLS, &n);
+    if (rc) return rc;
+    size_t mark = as_tc_enter(c, f);
+    as_tskill_t sk[AS_MAX_ITEM_SKILLS];
+    for (uint32_t j = 0; j < n; j++) {
+        const char *id;
+        uint32_t len;
+        size_t m = as_path_index(&c->path, j);
+        if (as_mp_str(&f->at, &id, &len) != AS_MP_OK || !as_id_valid(id, len))
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "expected a skill id (1 to %d characters of A-Z a-z 0-9 . _ : -)",
+                             AS_MAX_ID);
+        for (uint32_t k = 0; k < j; k++)
+            if (sk[k].id_len == len && memcmp(c->b.data + sk[k].id_off, id, len) == 0)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "skill \"%.*s\" listed twice",
+                                 (int)len, id);
+        sk[j].id_off = as_tc_str(&c->b, id, len);
+        sk[j].id_len = len;
+        if (c->b.oom) return AS_OK;
+        as_path_pop(&c->path, m);
+    }
+    as_path_pop(&c->path, mark);
+    it->n_skills = n;
+    it->skills_off = as_tc_alloc(&c->b, (size_t)n * sizeof(as_tskill_t) + 1);
+    if (it->skills_off) memcpy(c->b.data + it->skills_off, sk, (size_t)n * sizeof(as_tskill_t));
+    return AS_OK;
+}
+
+/* An id that must not repeat among the n (id_off, id_len) records of size stride at off. */
+static as_code_t s_unique(as_tc_t *c, as_field_t *f, const char *id, uint32_t len, uint32_t off,
+                          uint32_t n, size_t stride, const char *what)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t io[2];
+        memcpy(io, c->b.data + off + j * stride, sizeof io);
+        if (io[1] == len && memcmp(c->b.data + io[0], id, len) == 0) {
+            as_tc_enter(c, f);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "%s \"%.*s\" declared twice", what,
+                             (int)len, id);
+        }
+    }
+    return AS_OK;
+}
+
+/* One response declaration: {id, cardinality, base_type, correct?, mapping?, area_mapping?}. */
+static as_code_t s_response(as_tc_t *c, as_mp_t *r, as_tresp_t *out, uint32_t off, uint32_t k)
+{
+    as_field_t f[] = {{.name = "id"},      {.name = "cardinality"}, {.name = "base_type"},
+                      {.name = "correct"}, {.name = "mapping"},     {.name = "area_mapping"}};
+    as_code_t rc = as_tc_fields(c, r, f, 6);
+    if (rc) return rc;
+    for (int i = 0; i < 3; i++)
+        if (!f[i].seen)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"", f[i].name);
+    const char *id;
+    uint32_t len;
+    int card, base;
+    if ((rc = as_tc_id(c, &f[0], &id, &len))) return rc;
+    if ((rc = s_unique(c, &f[0], id, len, off, k, sizeof(as_tresp_t), "response"))) return rc;
+    if ((rc = as_tc_enum(c, &f[1], as_card_names, AS_CARD_COUNT, &card))) return rc;
+    if ((rc = as_tc_enum(c, &f[2], as_base_names, AS_BT_COUNT, &base))) return rc;
+    memset(out, 0, sizeof *out);
+    out->card = (uint8_t)card;
+    out->base = (uint8_t)base;
+    out->id_off = as_tc_str(&c->b, id, len);
+    out->id_len = len;
+    if (f[3].seen && (rc = as_tc_correct(c, &f[3], out))) return rc;
+    if (f[4].seen && f[5].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "a response has a mapping or an area_mapping, not both");
+    if (f[4].seen && (rc = as_tc_mapping(c, &f[4], out))) return rc;
+    if (f[5].seen) {
+        if (base != AS_BT_POINT) {
+            as_tc_enter(c, &f[5]);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "an area_mapping maps points: base_type point");
+        }
+        if ((rc = as_tc_area_mapping(c, &f[5], out))) return rc;
+    }
+    return AS_OK;
+}
+
+/* A lookup table: {entries: [{source_value, target_value, include_boundary?}], default_value?}. */
+static as_code_t s_lookup(as_tc_t *c, as_field_t *f, as_tout_t *o, as_lookup_t kind)
+{
+    size_t mark = as_tc_enter(c, f);
+    if (o->card != AS_CARD_SINGLE)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "a lookup table sets a single outcome");
+    as_field_t tf[] = {{.name = "entries"}, {.name = "default_value"}};
+    as_code_t rc = as_tc_fields(c, &f->at, tf, 2);
+    if (rc) return rc;
+    if (!tf[0].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"entries\"");
+    as_value_t v;
+    if (tf[1].seen) {
+        size_t m = as_tc_enter(c, &tf[1]);
+        if ((rc = as_value_read(&tf[1].at, (as_base_t)o->base, &v, &c->path, c->err))) return rc;
+        as_path_pop(&c->path, m);
+        uint32_t off = as_tc_alloc(&c->b, sizeof(as_tval_t));
+        as_tc_tval_put(c, off, (as_base_t)o->base, &v);
+        if (off) memcpy(&o->lookup_dflt, c->b.data + off, sizeof o->lookup_dflt);
+        o->flags |= AS_TO_LDFLT;
+    }
+    uint32_t n;
+    if ((rc = as_tc_array_at(c, &tf[0], AS_MAX_LOOKUP, &n))) return rc;
+    size_t em = as_tc_enter(c, &tf[0]);
+    o->lookup = (uint8_t)kind;
+    o->n_lookup = n;
+    o->lookup_off = as_tc_alloc(&c->b, (n ? n : 1) * sizeof(as_tlookup_t));
+    for (uint32_t i = 0; i < n && !c->b.oom; i++) {
+        size_t im = as_path_index(&c->path, i);
+        as_field_t ef[] = {
+            {.name = "source_value"}, {.name = "target_value"}, {.name = "include_boundary"}};
+        if ((rc = as_tc_fields(c, &tf[0].at, ef, kind == AS_LOOKUP_MATCH ? 2 : 3))) return rc;
+        if (!ef[0].seen || !ef[1].seen)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
+                             ef[0].seen ? "target_value" : "source_value");
+        as_tlookup_t e = {.include_boundary = 1};
+        if (kind == AS_LOOKUP_MATCH) {
+            int64_t src;
+            size_t m = as_tc_enter(c, &ef[0]);
+            if (as_mp_int(&ef[0].at, &src) != AS_MP_OK)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                                 "a match_table's source values are integers");
+            as_path_pop(&c->path, m);
+            e.source = (double)src;
+        } else if ((rc = as_tc_number(c, &ef[0], -INFINITY, INFINITY, &e.source))) {
+            return rc;
+        }
+        if (ef[2].seen) {
+            bool b;
+            size_t m = as_tc_enter(c, &ef[2]);
+            if (as_mp_bool(&ef[2].at, &b) != AS_MP_OK)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected true or false");
+            as_path_pop(&c->path, m);
+            e.include_boundary = b;
+        }
+        size_t m = as_tc_enter(c, &ef[1]);
+        if ((rc = as_value_read(&ef[1].at, (as_base_t)o->base, &v, &c->path, c->err))) return rc;
+        as_path_pop(&c->path, m);
+        uint32_t eoff = o->lookup_off + i * (uint32_t)sizeof e;
+        memcpy(c->b.data + eoff, &e, sizeof e);
+        as_tc_tval_put(c, eoff + (uint32_t)offsetof(as_tlookup_t, target), (as_base_t)o->base, &v);
+        as_path_pop(&c->path, im);
+    }
+    as_path_pop(&c->path, em);
+    as_path_pop(&c->path, mark);
+    return AS_OK;
+}
+
+/* One outcome declaration. */
+static as_code_t s_outcome(as_tc_t *c, as_mp_t *r, as_tout_t *o, uint32_t off, uint32_t k)
+{
+    as_field_t f[] = {
+        {.name = "id"},          {.name = "cardinality"},        {.name = "base_type"},
+        {.name = "default"},     {.name = "normal_maximum"},     {.name = "normal_minimum"},
+        {.name = "match_table"}, {.name = "interpolation_table"}};
+    as_code_t rc = as_tc_fields(c, r, f, 8);
+    if (rc) return rc;
+    if (!f[0].seen || !f[2].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
+                         f[0].seen ? "base_type" : "id");
+    const char *id;
+    uint32_t len;
+    int card = AS_CARD_SINGLE, base;
+    if ((rc = as_tc_id(c, &f[0], &id, &len))) return rc;
+    if ((rc = s_unique(c, &f[0], id, len, off, k, sizeof(as_tout_t), "outcome"))) return rc;
+    if (f[1].seen && (rc = as_tc_enum(c, &f[1], as_card_names, AS_CARD_COUNT, &card))) return rc;
+    if ((rc = as_tc_enum(c, &f[2], as_base_names, AS_BT_COUNT, &base))) return rc;
+    memset(o, 0, sizeof *o);
+    o->card = (uint8_t)card;
+    o->base = (uint8_t)base;
+    o->id_off = as_tc_str(&c->b, id, len);
+    o->id_len = len;
+    if (f[3].seen) {
+        size_t m = as_tc_enter(c, &f[3]);
+        uint32_t n;
+        if ((rc = as_values_read(&f[3].at, (as_card_t)card, (as_base_t)base, c->vals, AS_MAX_VALUES,
+                                 &n, &c->path, c->err)))
+            return rc;
+        as_path_pop(&c->path, m);
+        o->n_dflt = n;
+        o->dflt_off = as_tc_alloc(&c->b, (n ? n : 1) * sizeof(as_tval_t));
+        for (uint32_t i = 0; i < n && !c->b.oom; i++)
+            as_tc_tval_put(c, o->dflt_off + i * (uint32_t)sizeof(as_tval_t), (as_base_t)base,
+                           &c->vals[i]);
+    }
+    bool numeric = base == AS_BT_INTEGER || base == AS_BT_FLOAT;
+    for (int i = 4; i <= 5; i++) {
+        if (!f[i].seen) continue;
+        if (!numeric || card != AS_CARD_SINGLE) {
+            as_tc_enter(c, &f[i]);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "only a single integer or float outcome has a %s", f[i].name);
+        }
+        if ((rc = as_tc_number(c, &f[i], -INFINITY, INFINITY, i == 4 ? &o->nmax : &o->nmin)))
+            return rc;
+        o->flags |= i == 4 ? AS_TO_NMAX : AS_TO_NMIN;
+    }
+    if (f[6].seen && f[7].seen)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "an outcome has a match_table or an interpolation_table, not both");
+    if (f[6].seen && (rc = s_lookup(c, &f[6], o, AS_LOOKUP_MATCH))) return rc;
+    if (f[7].seen && (rc = s_lookup(c, &f[7], o, AS_LOOKUP_INTERPOLATION))) return rc;
+    return AS_OK;
+}
+
+as_code_t as_tc_outcomes(as_tc_t *c, as_field_t *f, uint32_t *off, uint32_t *n)
+{
+    as_code_t rc = as_tc_array_at(c, f, AS_MAX_OUTCOMES, n);
+    if (rc) return rc;
+    size_t mark = as_tc_enter(c, f);
+    *off = as_tc_alloc(&c->b, (*n ? *n : 1) * sizeof(as_tout_t));
+    for (uint32_t i = 0; i < *n && !c->b.oom; i++) {
+        size_t m = as_path_index(&c->path, i);
+        as_tout_t o;
+        if ((rc = s_outcome(c, &f->at, &o, *off, i))) return rc;
+        if (c->b.oom) break;
+        memcpy(c->b.data + *off + i * sizeof o, &o, sizeof o);
+        as_path_pop(&c->path, m);
+    }
+    as_path_pop(&c->path, mark);
+    return AS_OK;
+}
+
+as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint32_t n_out,
+                              uint32_t *slot, double *max, bool *has_max)
+{
+    const char *id = "SCORE";
+    uint32_t len = 5;
+    as_code_t rc;
+    if (so->seen && (rc = as_tc_id(c, so, &id, &len))) return rc;
+    int k = as_pc_find_out(c, out_off, n_out, id, len);
+    if (k < 0) {
+        if (so->seen) as_tc_enter(c, so);
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "no outcome \"%.*s\" is declared to be the score%s", (int)len, id,
+                         so->seen ? "" : " (declare SCORE or name the score with score_outcome)");
+    }
+    as_tout_t o;
+    memcpy(&o, c->b.data + out_off + (uint32_t)k * sizeof o, sizeof o);
+    if (o.card != AS_CARD_SINGLE || (o.base != AS_BT_INTEGER && o.base != AS_BT_FLOAT))
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "the score outcome \"%.*s\" must be a single integer or float", (int)len,
+                         id);
+    *slot = (uint32_t)k;
+    *has_max = false;
+    if (o.flags & AS_TO_NMAX) {
+        *max = o.nmax;
+        *has_max = true;
+        return AS_OK;
+    }
+    int m = as_pc_find_out(c, out_off, n_out, "MAXSCORE", 8);
+    if (m >= 0) {
+        as_tout_t mo;
+        memcpy(&mo, c->b.data + out_off + (uint32_t)m * sizeof mo, sizeof mo);
+        if (mo.card == AS_CARD_SINGLE && (mo.base == AS_BT_INTEGER || mo.base == AS_BT_FLOAT) &&
+            mo.n_dflt == 1) {
+            as_tval_t tv;
+            memcpy(&tv, c->b.data + mo.dflt_off, sizeof tv);
+            *max = tv.x;
+            *has_max = true;
+        }
+    }
+    return AS_OK;
+}
+
+enum {
+    F_ID,
+    F_CARD,
+    F_BASE,
+    F_RULE,
+    F_CORRECT,
+    F_MAPPING,
+    F_AREA,
+    F_TOL,
+    F_WEIGHT,
+    F_SKILLS,
+    F_KT,
+    F_RESPONSES,
+    F_OUTCOMES,
+    F_PROGRAM,
+    F_SCORE_OUT,
+    F_COUNT
+};
+
+/* Which fields a template needs and allows, for one response r. */
+static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, bool tolerance)
+{
+    const char *need = NULL;
+    switch (rule) {
+    case AS_RULE_MATCH_CORRECT:
+        if (!r->n_correct) need = "correct";
+        break;
+    case AS_RULE_MAP_RESPONSE:
+        if (r->map != AS_MAP_ENTRIES) need = "mapping";
+        break;
+    case AS_RULE_MAP_RESPONSE_POINT:
+        if (r->base != AS_BT_POINT)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "rule map_response_point needs base_type point");
+        if (r->map != AS_MAP_AREAS) need = "area_mapping";
+        break;
+    case AS_RULE_MATCH_NUMERIC:
+        if (r->card != AS_CARD_SINGLE || (r->base != AS_BT_INTEGER && r->base != AS_BT_FLOAT))
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "rule match_numeric needs cardinality single and base_type integer "
+                             "or float");
+        if (!r->n_correct)
+            need = "correct";
+        else if (r->n_correct != 1)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "correct: match_numeric takes one correct value");
+        break;
+    }
+    if (need)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "rule %s needs field \"%s\"",
+                         s_rules[rule], need);
+    const char *stray = NULL;
+    if (r->map == AS_MAP_ENTRIES && rule != AS_RULE_MAP_RESPONSE) stray = "mapping";
+    if (r->map == AS_MAP_AREAS && rule != AS_RULE_MAP_RESPONSE_POINT) stray = "area_mapping";
+    if (tolerance && rule != AS_RULE_MATCH_NUMERIC) stray = "tolerance";
+    if (stray)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "field \"%s\" is not used by rule %s",
+                         stray, s_rules[rule]);
+    return AS_OK;
+}
+
+/* The shorthand's implicit outcome: SCORE, a single float. */
+static uint32_t s_implicit_score(as_tc_t *c)
+{
+    uint32_t off = as_tc_alloc(&c->b, sizeof(as_tout_t));
+    as_tout_t o = {.card = AS_CARD_SINGLE, .base = AS_BT_FLOAT, .id_len = 5};
+    o.id_off = as_tc_str(&c->b, "SCORE", 5);
+    if (off && !c->b.oom) memcpy(c->b.data + off, &o, sizeof o);
+    return off;
+}
+
+/* The long form's responses. */
+static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it)
+{
+    uint32_t n;
+    as_code_t rc = as_tc_array_at(c, f, AS_MAX_RESPONSES, &n);
+    if (rc) return rc;
+    size_t mark = as_tc_enter(c, f);
+    if (n == 0)
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "an item declares at least one response");
+    it->n_resp = (uint8_t)n;
+    it->resp_off = as_tc_alloc(&c->b, n * sizeof(as_tresp_t));
+    for (uint32_t i = 0; i < n && !c->b.oom; i++) {
+        size_t m = as_path_index(&c->path, i);
+        as_tresp_t r;
+        if ((rc = s_response(c, &f->at, &r, it->resp_off, i))) return rc;
+        if (c->b.oom) break;
+        memcpy(c->b.data + it->resp_off + i * sizeof r, &r, sizeof r);
+        as_path_pop(&c->path, m);
+    }
+    as_path_pop(&c->path, mark);
+    return AS_OK;
+}
+
+as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
+{
+    as_field_t f[F_COUNT] = {{.name = "id"},           {.name = "cardinality"},
+                             {.name = "base_type"},    {.name = "rule"},
+                             {.name = "correct"},      {.name = "mapping"},
+                             {.name = "area_mapping"}, {.name = "tolerance"},
+                             {.name = "weight"},       {.name = "skills"},
+                             {.name = "kt_threshold"}, {.name = "responses"},
+                             {.name = "outcomes"},     {.name = "response_processing"},
+                             {.name = "score_outcome"}};
+    as_code_t rc = as_tc_fields(c, r, f, F_COUNT);
+    if (rc) return rc;
+    if (!f[F_ID].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"id\"");
+    bool full = f[F_RESPONSES].seen;
+    if (full) {
+        static const int shorthand_only[] = {F_CARD, F_BASE, F_CORRECT, F_MAPPING, F_AREA};
+        for (size_t i = 0; i < 5; i++)
+            if (f[shorthand_only[i]].seen)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                                 "field \"%s\" belongs in a response declaration (responses[])",
+                                 f[shorthand_only[i]].name);
+        if (f[F_RULE].seen == f[F_PROGRAM].seen)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "an item with responses scores by \"rule\" (a standard template) or "
+                             "\"response_processing\" (its own program): give one of them");
+    } else {
+        static const int full_only[] = {F_OUTCOMES, F_PROGRAM, F_SCORE_OUT};
+        for (size_t i = 0; i < 3; i++)
+            if (f[full_only[i]].seen)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                                 "field \"%s\" needs the item's responses declared (\"responses\")",
+                                 f[full_only[i]].name);
+        static const int required[] = {F_CARD, F_BASE, F_RULE};
+        for (size_t i = 0; i < 3; i++)
+            if (!f[required[i]].seen)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
+                                 f[required[i]].name);
+    }
+    as_titem_t it = {0};
+    const char *id;
+    uint32_t id_len;
+    int rule = AS_RULE_PROGRAM;
+    if ((rc = as_tc_id(c, &f[F_ID], &id, &id_len))) return rc;
+    if (f[F_RULE].seen && (rc = as_tc_enum(c, &f[F_RULE], s_rules, AS_RULE_COUNT, &rule)))
+        return rc;
+    it.rule = (uint8_t)rule;
+    it.weight = 1;
+    if (f[F_WEIGHT].seen && (rc = as_tc_number(c, &f[F_WEIGHT], 0, INFINITY, &it.weight)))
+        return rc;
+    it.kt_threshold = 1;
+    if (f[F_KT].seen && (rc = as_tc_number(c, &f[F_KT], 0, 1, &it.kt_threshold))) return rc;
+    it.id_off = as_tc_str(&c->b, id, id_len);
+    it.id_len = id_len;
+
+    if (full) {
+        if ((rc = s_responses(c, &f[F_RESPONSES], &it))) return rc;
+    } else {
+        /* the shorthand: one response RESPONSE */
+        int card, base;
+        if ((rc = as_tc_enum(c, &f[F_CARD], as_card_names, AS_CARD_COUNT, &card))) return rc;
+        if ((rc = as_tc_enum(c, &f[F_BASE], as_base_names, AS_BT_COUNT, &base))) return rc;
+        as_tresp_t resp = {.card = (uint8_t)card, .base = (uint8_t)base, .id_len = 8};
+        resp.id_off = as_tc_str(&c->b, "RESPONSE", 8);
+        if (rule == AS_RULE_MAP_RESPONSE_POINT && base != AS_BT_POINT)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "rule map_response_point needs base_type point");
+        if (f[F_AREA].seen && rule != AS_RULE_MAP_RESPONSE_POINT)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "field \"area_mapping\" is not used by rule %s", s_rules[rule]);
+        if (f[F_CORRECT].seen && (rc = as_tc_correct(c, &f[F_CORRECT], &resp))) return rc;
+        if (f[F_MAPPING].seen && (rc = as_tc_mapping(c, &f[F_MAPPING], &resp))) return rc;
+        if (f[F_AREA].seen && (rc = as_tc_area_mapping(c, &f[F_AREA], &resp))) return rc;
+        it.n_resp = 1;
+        it.resp_off = as_tc_alloc(&c->b, sizeof resp);
+        if (it.resp_off) memcpy(c->b.data + it.resp_off, &resp, sizeof resp);
+    }
+    if (f[F_TOL].seen && (rc = as_tc_tolerance(c, &f[F_TOL], &it))) return rc;
+    if (f[F_SKILLS].seen && (rc = s_skills(c, &f[F_SKILLS], &it))) return rc;
+    if (c->b.oom) return AS_OK;
+
+    /* outcomes: declared, or the implicit SCORE */
+    uint32_t n_out = 1;
+    if (f[F_OUTCOMES].seen) {
+        if ((rc = as_tc_outcomes(c, &f[F_OUTCOMES], &it.out_off, &n_out))) return rc;
+    } else {
+        it.out_off = s_implicit_score(c);
+    }
+    it.n_out = (uint8_t)n_out;
+    if (c->b.oom) return AS_OK;
+    double declared_max = 0;
+    bool has_max = false;
+    if ((rc = as_tc_score_outcome(c, &f[F_SCORE_OUT], it.out_off, it.n_out, &it.score_out,
+                                  &declared_max, &has_max)))
+        return rc;
+
+    double raw = 1;
+    if (rule != AS_RULE_PROGRAM) {
+        if (it.n_resp != 1)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "rule %s scores an item with one response (this one declares %u): "
+                             "give response_processing",
+                             s_rules[rule], it.n_resp);
+        as_tresp_t resp;
+        memcpy(&resp, c->b.data + it.resp_off, sizeof resp);
+        if ((rc = s_template_check(c, rule, &resp, f[F_TOL].seen))) return rc;
+        if (rule == AS_RULE_MAP_RESPONSE || rule == AS_RULE_MAP_RESPONSE_POINT) {
+            if (resp.card != AS_CARD_SINGLE && resp.dflt > 0 && !(resp.flags & AS_TF_UPPER) &&
+                !has_max) {
+                const char *m = rule == AS_RULE_MAP_RESPONSE ? "mapping" : "area_mapping";
+                if (full) {
+                    as_path_key(&c->path, "responses", 9);
+                    as_path_index(&c->path, 0);
+                }
+                as_path_key(&c->path, m, (uint32_t)strlen(m));
+                as_path_key(&c->path, "default", 7);
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                                 "a positive default makes a container's score unbounded: set "
+                                 "upper, or declare the max score (normal_maximum on SCORE)");
+            }
+            raw = as_tc_map_max(&c->b, &resp);
+        }
+    } else {
+        if (f[F_TOL].seen)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "field \"tolerance\" belongs to rule match_numeric; a program "
+                             "compares with equal's toleranceMode");
+        as_pc_t pc = {.c = c,
+                      .n_resp = it.n_resp,
+                      .resp_off = it.resp_off,
+                      .n_out = it.n_out,
+                      .out_off = it.out_off};
+        if ((rc = as_pc_compile(&pc, &f[F_PROGRAM], &it.prog_off, &it.prog_len, &it.stack)))
+            return rc;
+        if (!has_max)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "the max score of a response_processing program is not computed: "
+                             "declare normal_maximum on the score outcome, or a MAXSCORE outcome "
+                             "with a default");
+    }
+    if (has_max) raw = declared_max;
+    it.max_score = raw * it.weight;
+    if (!c->b.oom) memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
+    return AS_OK;
+}

@@ -1,0 +1,371 @@
+/* program.c — runs compiled programs in place (program.h): an item's response processing over
+ * its responses, and an assessment's outcome processing over its items' outcomes. A stack of
+ * values in the scorer, the operators of program_ops.c, and the leaves and rules here. */
+#include "scorer.h"
+
+#include <math.h>
+
+static void s_tval(const as_table_t *t, uint32_t off, uint32_t i, as_value_t *v)
+{
+    as_tval_t tv;
+    memcpy(&tv, t->base + off + (size_t)i * sizeof tv, sizeof tv);
+    as_tval_view(t->base, &tv, v);
+}
+
+static void s_out_decl(const as_table_t *t, uint32_t off, uint32_t k, as_tout_t *o)
+{
+    memcpy(o, t->base + off + (size_t)k * sizeof *o, sizeof *o);
+}
+
+/* n stored values at off as a value of the given type (NULL when n is 0). */
+static void s_stored(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_t n, uint8_t card,
+                     uint8_t base, as_pv_t *out)
+{
+    if (n == 0) {
+        as_pv_null(out, card, base);
+        return;
+    }
+    if (card == AS_CARD_SINGLE) {
+        as_value_t v;
+        s_tval(t, off, 0, &v);
+        as_pv_single(out, (as_base_t)base, &v);
+        return;
+    }
+    as_value_t *vs = as_peval_alloc(&sc->ev, n);
+    if (!vs) {
+        as_pv_null(out, card, base);
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        s_tval(t, off, i, &vs[i]);
+    *out = (as_pv_t){.card = card, .base = base, .n = n, .vs = vs};
+}
+
+/* An outcome's value before the program runs: its default; 0 for a number without one. */
+static void s_default(as_scorer_t *sc, const as_table_t *t, const as_tout_t *o, as_pv_t *out)
+{
+    if (o->n_dflt == 0 && o->card == AS_CARD_SINGLE &&
+        (o->base == AS_BT_INTEGER || o->base == AS_BT_FLOAT)) {
+        as_value_t zero = {0};
+        as_pv_single(out, (as_base_t)o->base, &zero);
+        return;
+    }
+    s_stored(sc, t, o->dflt_off, o->n_dflt, o->card, o->base, out);
+}
+
+static void s_init_outcomes(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_t n)
+{
+    for (uint32_t k = 0; k < n; k++) {
+        as_tout_t o;
+        s_out_decl(t, off, k, &o);
+        s_default(sc, t, &o, &sc->out[k]);
+    }
+}
+
+/* lookupOutcomeValue: the outcome's table applied to v. */
+static void s_lookup(as_scorer_t *sc, const as_table_t *t, const as_tout_t *o, const as_pv_t *v,
+                     as_pv_t *out)
+{
+    as_tlookup_t e;
+    for (uint32_t i = 0; i < o->n_lookup && !v->null; i++) {
+        memcpy(&e, t->base + o->lookup_off + (size_t)i * sizeof e, sizeof e);
+        bool hit = o->lookup == AS_LOOKUP_MATCH
+                       ? e.source == (double)v->v.i
+                       : (e.include_boundary ? e.source <= v->v.x : e.source < v->v.x);
+        if (hit) {
+            as_value_t tv;
+            as_tval_view(t->base, &e.target, &tv);
+            as_pv_single(out, (as_base_t)o->base, &tv);
+            return;
+        }
+    }
+    if (o->flags & AS_TO_LDFLT) {
+        as_value_t tv;
+        as_tval_view(t->base, &o->lookup_dflt, &tv);
+        as_pv_single(out, (as_base_t)o->base, &tv);
+        return;
+    }
+    (void)sc;
+    as_pv_null(out, o->card, o->base);
+}
+
+/* The test-level leaves. */
+static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *ins,
+                        const double *item_scores, as_pv_t *out)
+{
+    uint32_t n_items = t->hdr.n_items;
+    int64_t count = 0;
+    switch (ins->op) {
+    case AS_OP_NUMBER_PRESENTED:
+    case AS_OP_NUMBER_SELECTED:
+        count = n_items;
+        break;
+    case AS_OP_NUMBER_RESPONDED:
+    case AS_OP_NUMBER_CORRECT:
+    case AS_OP_NUMBER_INCORRECT:
+        for (uint32_t i = 0; i < n_items; i++) {
+            uint8_t c = sc->correct[i]; /* 0 no correct response, 1 correct, 2 incorrect */
+            if (ins->op == AS_OP_NUMBER_RESPONDED)
+                count += sc->answered[i];
+            else
+                count += sc->answered[i] && c == (ins->op == AS_OP_NUMBER_CORRECT ? 1 : 2);
+        }
+        break;
+    default:
+        break;
+    }
+    if (ins->op >= AS_OP_NUMBER_CORRECT) {
+        as_value_t v = {.i = count, .x = (double)count};
+        as_pv_single(out, AS_BT_INTEGER, &v);
+        return;
+    }
+    (void)item_scores;
+    as_ptest_t pt;
+    memcpy(&pt, t->base + ins->a, sizeof pt);
+    if (ins->op == AS_OP_ITEM_OUTCOME) {
+        const as_pv_t *v = &sc->item_out[(size_t)pt.item * AS_MAX_OUTCOMES + pt.slots_off];
+        *out = *v;
+        if ((pt.flags & AS_PA_WEIGHTED) && !v->null) {
+            as_titem_t it;
+            as_table_item(t, pt.item, &it);
+            as_value_t w = {.x = v->v.x * it.weight};
+            as_pv_single(out, AS_BT_FLOAT, &w);
+        }
+        return;
+    }
+    as_value_t *vs = as_peval_alloc(&sc->ev, n_items ? n_items : 1);
+    if (!vs) {
+        as_pv_null(out, ins->card, ins->base);
+        return;
+    }
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < n_items; i++) {
+        int32_t slot;
+        memcpy(&slot, t->base + pt.slots_off + (size_t)i * sizeof slot, sizeof slot);
+        if (slot < 0) continue;
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        double w = (pt.flags & AS_PA_WEIGHTED) ? it.weight : 1;
+        double x;
+        if (ins->op == AS_OP_TEST_VARIABLES) {
+            const as_pv_t *v = &sc->item_out[(size_t)i * AS_MAX_OUTCOMES + (uint32_t)slot];
+            if (v->null || (pt.base != AS_BT_ANY && v->base != pt.base)) continue;
+            x = v->v.x;
+        } else {
+            as_tout_t o;
+            s_out_decl(t, it.out_off, (uint32_t)slot, &o);
+            uint32_t flag = ins->op == AS_OP_OUTCOME_MAXIMUM ? AS_TO_NMAX : AS_TO_NMIN;
+            if (!(o.flags & flag)) { /* an item without one makes the result NULL (QTI) */
+                sc->ev.used -= n_items ? n_items : 1;
+                as_pv_null(out, ins->card, ins->base);
+                return;
+            }
+            x = ins->op == AS_OP_OUTCOME_MAXIMUM ? o.nmax : o.nmin;
+        }
+        x *= w;
+        vs[k] = (as_value_t){.x = x, .i = (int64_t)x};
+        k++;
+    }
+    if (!k) {
+        as_pv_null(out, ins->card, ins->base);
+        return;
+    }
+    *out = (as_pv_t){.card = AS_CARD_MULTIPLE, .base = ins->base, .n = k, .vs = vs};
+}
+
+/* Runs the code at (off, len) with outcomes at sc->out (declared at out_off). */
+static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t off,
+                  uint32_t len, uint32_t out_off, const double *item_scores)
+{
+    as_pv_t *st = sc->stack;
+    uint32_t sp = 0;
+    for (uint32_t pc = 0; pc < len;) {
+        as_pins_t ins;
+        memcpy(&ins, t->base + off + (size_t)pc * sizeof ins, sizeof ins);
+        pc++;
+        if (ins.op > AS_OP_NUMBER_SELECTED && ins.op < AS_OP_EXPR_COUNT) {
+            as_pattr_t attr;
+            const as_pattr_t *ap = NULL;
+            if (ins.a) {
+                memcpy(&attr, t->base + ins.a, sizeof attr);
+                ap = &attr;
+            }
+            as_pv_t r;
+            sp -= ins.argc;
+            as_op_apply(&sc->ev, &ins, ap, st + sp, ins.argc, &r);
+            st[sp++] = r;
+            continue;
+        }
+        switch (ins.op) {
+        case AS_OP_BASE_VALUE: {
+            as_value_t v;
+            s_tval(t, ins.a, 0, &v);
+            as_pv_single(&st[sp++], (as_base_t)ins.base, &v);
+            break;
+        }
+        case AS_OP_NULL:
+            as_pv_null(&st[sp++], ins.card, ins.base);
+            break;
+        case AS_OP_RESPONSE:
+            st[sp++] = sc->resp[ins.a];
+            break;
+        case AS_OP_OUTCOME:
+            st[sp++] = sc->out[ins.a];
+            break;
+        case AS_OP_CORRECT: {
+            as_tresp_t r;
+            memcpy(&r, t->base + it->resp_off + (size_t)ins.a * sizeof r, sizeof r);
+            s_stored(sc, t, r.correct_off, r.n_correct, r.card, r.base, &st[sp++]);
+            break;
+        }
+        case AS_OP_DEFAULT: {
+            as_tout_t o;
+            s_out_decl(t, out_off, ins.a, &o);
+            s_default(sc, t, &o, &st[sp++]);
+            break;
+        }
+        case AS_OP_MAP_RESPONSE:
+        case AS_OP_MAP_RESPONSE_POINT: {
+            as_tresp_t r;
+            memcpy(&r, t->base + it->resp_off + (size_t)ins.a * sizeof r, sizeof r);
+            const as_pv_t *v = &sc->resp[ins.a];
+            double x;
+            if (v->null) { /* QTI: a NULL response maps to the default, within the bounds */
+                x = r.dflt;
+                if ((r.flags & AS_TF_LOWER) && x < r.lower) x = r.lower;
+                if ((r.flags & AS_TF_UPPER) && x > r.upper) x = r.upper;
+            } else {
+                const as_value_t *vals = v->card == AS_CARD_SINGLE ? &v->v : v->vs;
+                x = ins.op == AS_OP_MAP_RESPONSE ? as_tmpl_map_response(sc, t, &r, vals, v->n)
+                                                 : as_tmpl_map_point(sc, t, &r, vals, v->n);
+            }
+            as_value_t fv = {.x = x};
+            as_pv_single(&st[sp++], AS_BT_FLOAT, &fv);
+            break;
+        }
+        case AS_OP_SET: {
+            as_pv_t v = st[--sp];
+            as_tout_t o;
+            s_out_decl(t, out_off, ins.a, &o);
+            if (v.null) {
+                as_pv_null(&sc->out[ins.a], o.card, o.base);
+            } else {
+                v.base = o.base; /* an integer stored in a float outcome: x holds it already */
+                if (o.card != AS_CARD_SINGLE) v.card = o.card;
+                sc->out[ins.a] = v;
+            }
+            break;
+        }
+        case AS_OP_LOOKUP: {
+            as_tout_t o;
+            s_out_decl(t, out_off, ins.a, &o);
+            s_lookup(sc, t, &o, &st[--sp], &sc->out[ins.a]);
+            break;
+        }
+        case AS_OP_JUMP_UNLESS: {
+            const as_pv_t *c = &st[--sp];
+            if (c->null || !c->v.i) pc = ins.a;
+            break;
+        }
+        case AS_OP_JUMP:
+            pc = ins.a;
+            break;
+        case AS_OP_EXIT:
+            return;
+        default: /* the test-level leaves */
+            s_test_leaf(sc, t, &ins, item_scores, &st[sp++]);
+            break;
+        }
+    }
+}
+
+static double s_score_of(const as_pv_t *v)
+{
+    return v->null ? 0 : v->v.x;
+}
+
+double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it)
+{
+    sc->ev.used = 0;
+    sc->ev.overflow = false;
+    sc->ev.base = t->base;
+    s_init_outcomes(sc, t, it->out_off, it->n_out);
+    s_run(sc, t, it, it->prog_off, it->prog_len, it->out_off, NULL);
+    if (sc->ev.overflow) return NAN;
+    return s_score_of(&sc->out[it->score_out]);
+}
+
+void as_prog_template_outcomes(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
+                               double raw)
+{
+    sc->ev.used = 0;
+    sc->ev.base = t->base;
+    s_init_outcomes(sc, t, it->out_off, it->n_out);
+    as_value_t v = {.x = raw, .i = (int64_t)raw};
+    as_tout_t o;
+    s_out_decl(t, it->out_off, it->score_out, &o);
+    as_pv_single(&sc->out[it->score_out], (as_base_t)o.base, &v);
+}
+
+double as_prog_test(as_scorer_t *sc, const as_table_t *t, const double *item_scores)
+{
+    sc->ev.used = 0;
+    sc->ev.overflow = false;
+    sc->ev.base = t->base;
+    s_init_outcomes(sc, t, t->hdr.out_off, t->hdr.n_out);
+    s_run(sc, t, NULL, t->hdr.prog_off, t->hdr.prog_len, t->hdr.out_off, item_scores);
+    if (sc->ev.overflow) return NAN;
+    return s_score_of(&sc->out[t->hdr.score_out]);
+}
+
+static void s_pack_value(msgpack_packer *pk, uint8_t base, const as_value_t *v)
+{
+    switch (base) {
+    case AS_BT_INTEGER:
+        msgpack_pack_int64(pk, v->i);
+        break;
+    case AS_BT_FLOAT:
+        msgpack_pack_double(pk, v->x);
+        break;
+    case AS_BT_BOOLEAN:
+        if (v->i)
+            msgpack_pack_true(pk);
+        else
+            msgpack_pack_false(pk);
+        break;
+    case AS_BT_POINT:
+        msgpack_pack_array(pk, 2);
+        msgpack_pack_double(pk, v->x);
+        msgpack_pack_double(pk, v->y);
+        break;
+    case AS_BT_PAIR:
+    case AS_BT_DIRECTED_PAIR: {
+        char buf[2 * AS_MAX_STRING + 2];
+        uint32_t n = 0;
+        memcpy(buf, v->a, v->a_len);
+        n = v->a_len;
+        buf[n++] = ' ';
+        memcpy(buf + n, v->b, v->b_len);
+        n += v->b_len;
+        as_pack_str(pk, buf, n);
+        break;
+    }
+    default:
+        as_pack_str(pk, v->a, v->a_len);
+    }
+}
+
+void as_pv_pack(msgpack_packer *pk, const as_pv_t *v)
+{
+    if (v->null) {
+        msgpack_pack_nil(pk);
+        return;
+    }
+    if (v->card == AS_CARD_SINGLE) {
+        s_pack_value(pk, v->base, &v->v);
+        return;
+    }
+    msgpack_pack_array(pk, v->n);
+    for (uint32_t i = 0; i < v->n; i++)
+        s_pack_value(pk, v->base, as_pv_at(v, i));
+}

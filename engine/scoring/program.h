@@ -1,0 +1,249 @@
+/* program.h — QTI response processing and outcome processing, compiled: the runtime values, the
+ * instruction set stored in a table blob, and the evaluator that runs it in place.
+ *
+ * A program is postfix code: an expression pushes its operands' values, then its operator pops
+ * them and pushes its result; rules store into outcome slots and jump. QTI has no loops, so a
+ * program runs at most once through each instruction. Values are views: strings point into the
+ * request or the blob, containers into the scorer's arena (AS_PROG_ARENA values, reset per
+ * evaluation), so an evaluation allocates nothing.
+ *
+ * The operators' semantics (program_ops.c) are shared by the compiled evaluator (program.c) and
+ * the reference tree walk (program_walk.c) that tests and fuzzing check the compiler against.
+ */
+#ifndef AS_PROGRAM_H
+#define AS_PROGRAM_H
+
+#include "value.h"
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#define AS_PROG_MAX_STACK 1024  /* operands in flight: the nesting and width a program may have */
+#define AS_PROG_MAX_CODE  65536 /* instructions of one program */
+#define AS_PROG_ARENA     4096  /* container values one evaluation may build */
+#define AS_PROG_MAX_ARGS  1000  /* sub-expressions of one operator */
+#define AS_MAX_RESPONSES  32    /* response declarations of one item */
+#define AS_MAX_OUTCOMES   32    /* outcome declarations of one item or assessment */
+#define AS_MAX_LOOKUP     1000  /* entries of a match or interpolation table */
+
+/* "Any" in a static type: the type of the NULL expression, compatible with every other. */
+#define AS_CARD_ANY AS_CARD_COUNT
+#define AS_BT_ANY   AS_BT_COUNT
+
+/* A runtime value. NULL (null = 1) is QTI's NULL; an empty container or an empty string is
+ * NULL too. Single values are held inline (v), containers at vs (n values). */
+typedef struct {
+    uint8_t card; /* as_card_t */
+    uint8_t base; /* as_base_t */
+    uint8_t null;
+    uint8_t pad;
+    uint32_t n; /* values: 1 for a single value, 0 when NULL */
+    const as_value_t *vs;
+    as_value_t v;
+} as_pv_t;
+
+static inline const as_value_t *as_pv_at(const as_pv_t *p, uint32_t i)
+{
+    return p->card == AS_CARD_SINGLE ? &p->v : &p->vs[i];
+}
+
+/* The instruction set. Expression opcodes are named as QTI names the elements (as_op_names). */
+typedef enum {
+    /* leaves */
+    AS_OP_BASE_VALUE, /* a: as_tval_t offset; base */
+    AS_OP_NULL,
+    AS_OP_RESPONSE, /* a: response index */
+    AS_OP_OUTCOME,  /* a: outcome index */
+    AS_OP_CORRECT,  /* a: response index */
+    AS_OP_DEFAULT,  /* a: outcome index */
+    AS_OP_MAP_RESPONSE,
+    AS_OP_MAP_RESPONSE_POINT,
+    /* test level leaves; a: as_ptest_t offset */
+    AS_OP_ITEM_OUTCOME,
+    AS_OP_TEST_VARIABLES,
+    AS_OP_OUTCOME_MAXIMUM,
+    AS_OP_OUTCOME_MINIMUM,
+    AS_OP_NUMBER_CORRECT,
+    AS_OP_NUMBER_INCORRECT,
+    AS_OP_NUMBER_RESPONDED,
+    AS_OP_NUMBER_PRESENTED,
+    AS_OP_NUMBER_SELECTED,
+    /* operators; argc operands; a: as_pattr_t offset when the operator has attributes */
+    AS_OP_IS_NULL,
+    AS_OP_MATCH,
+    AS_OP_MEMBER,
+    AS_OP_CONTAINS,
+    AS_OP_DELETE,
+    AS_OP_INDEX,
+    AS_OP_CONTAINER_SIZE,
+    AS_OP_ORDERED,
+    AS_OP_MULTIPLE,
+    AS_OP_REPEAT,
+    AS_OP_SUM,
+    AS_OP_PRODUCT,
+    AS_OP_SUBTRACT,
+    AS_OP_DIVIDE,
+    AS_OP_POWER,
+    AS_OP_INTEGER_DIVIDE,
+    AS_OP_INTEGER_MODULUS,
+    AS_OP_INTEGER_TO_FLOAT,
+    AS_OP_TRUNCATE,
+    AS_OP_ROUND,
+    AS_OP_ROUND_TO,
+    AS_OP_MIN,
+    AS_OP_MAX,
+    AS_OP_GCD,
+    AS_OP_LCM,
+    AS_OP_GT,
+    AS_OP_GTE,
+    AS_OP_LT,
+    AS_OP_LTE,
+    AS_OP_EQUAL,
+    AS_OP_EQUAL_ROUNDED,
+    AS_OP_AND,
+    AS_OP_OR,
+    AS_OP_NOT,
+    AS_OP_ANY_N,
+    AS_OP_STRING_MATCH,
+    AS_OP_SUBSTRING,
+    AS_OP_PATTERN_MATCH,
+    AS_OP_INSIDE,
+    AS_OP_MATH_OPERATOR,
+    AS_OP_STATS_OPERATOR,
+    AS_OP_EXPR_COUNT,
+    /* rules */
+    AS_OP_SET = AS_OP_EXPR_COUNT, /* pops one value into outcome a */
+    AS_OP_LOOKUP,                 /* pops one value, looks it up in outcome a's table */
+    AS_OP_JUMP_UNLESS,            /* pops a condition; jumps to instruction a unless it is true */
+    AS_OP_JUMP,                   /* to instruction a */
+    AS_OP_EXIT,
+    AS_OP_COUNT
+} as_op_t;
+
+extern const char *const as_op_names[AS_OP_EXPR_COUNT];
+
+typedef struct {
+    uint16_t op;
+    uint8_t card, base; /* the static type of the result (AS_*_ANY for NULL) */
+    uint32_t argc;
+    uint32_t a;
+} as_pins_t;
+
+/* as_pattr_t.flags */
+#define AS_PA_LOWER_BOUND 0x01 /* equal: includeLowerBound */
+#define AS_PA_UPPER_BOUND 0x02 /* equal: includeUpperBound */
+#define AS_PA_CASE        0x04 /* stringMatch, substring: caseSensitive */
+#define AS_PA_SUBSTRING   0x08 /* stringMatch: substring */
+#define AS_PA_WEIGHTED    0x10 /* test level: weightIdentifier given */
+
+typedef enum { AS_TOL_EXACT, AS_TOL_ABSOLUTE, AS_TOL_RELATIVE } as_tol_mode_t;
+typedef enum { AS_ROUND_SIGNIFICANT, AS_ROUND_DECIMAL } as_round_mode_t;
+typedef enum {
+    AS_MATH_SIN,
+    AS_MATH_COS,
+    AS_MATH_TAN,
+    AS_MATH_SEC,
+    AS_MATH_CSC,
+    AS_MATH_COT,
+    AS_MATH_ASIN,
+    AS_MATH_ACOS,
+    AS_MATH_ATAN,
+    AS_MATH_ATAN2,
+    AS_MATH_ASEC,
+    AS_MATH_ACSC,
+    AS_MATH_ACOT,
+    AS_MATH_SINH,
+    AS_MATH_COSH,
+    AS_MATH_TANH,
+    AS_MATH_SECH,
+    AS_MATH_CSCH,
+    AS_MATH_COTH,
+    AS_MATH_LOG,
+    AS_MATH_LN,
+    AS_MATH_EXP,
+    AS_MATH_ABS,
+    AS_MATH_SIGNUM,
+    AS_MATH_FLOOR,
+    AS_MATH_CEIL,
+    AS_MATH_TO_DEGREES,
+    AS_MATH_TO_RADIANS,
+    AS_MATH_COUNT
+} as_math_t;
+typedef enum {
+    AS_STATS_MEAN,
+    AS_STATS_SAMPLE_VARIANCE,
+    AS_STATS_SAMPLE_SD,
+    AS_STATS_POP_VARIANCE,
+    AS_STATS_POP_SD,
+    AS_STATS_COUNT
+} as_stats_t;
+extern const char *const as_math_names[AS_MATH_COUNT];
+extern const char *const as_stats_names[AS_STATS_COUNT];
+
+/* An operator's attributes, in the blob at as_pins_t.a. */
+typedef struct {
+    uint32_t mode;         /* as_tol_mode_t, as_round_mode_t, as_math_t, as_stats_t, as_shape_t */
+    uint32_t flags;        /* AS_PA_* */
+    int64_t n, m;          /* figures; index n; anyN min and max; numberRepeats */
+    double t0, t1;         /* equal: the tolerances */
+    uint32_t s_off, s_len; /* patternMatch: the pattern (PCRE2 syntax); inside: coords, count */
+} as_pattr_t;
+
+/* A test-level reference to item outcomes, in the blob at as_pins_t.a: for each item (in
+ * definition order) the index of its outcome called `identifier`, or -1. */
+typedef struct {
+    uint32_t flags;     /* AS_PA_WEIGHTED */
+    uint32_t base;      /* testVariables: only items whose outcome has this base type; AS_BT_ANY */
+    uint32_t item;      /* ITEM.OUTCOME: the item's position */
+    uint32_t slots_off; /* int32_t[n_items] */
+} as_ptest_t;
+
+typedef struct as_rx_cache as_rx_cache_t;
+
+/* The state one evaluation works in (owned by the scorer, reused: nothing is allocated per
+ * evaluation). */
+typedef struct {
+    const uint8_t *base; /* the blob: constants, attributes, patterns */
+    as_value_t *arena;   /* AS_PROG_ARENA values */
+    uint32_t used;       /* arena values in use */
+    bool overflow;       /* the arena ran out: the evaluation's result is not valid */
+    as_rx_cache_t *rx;   /* compiled patterns of patternMatch */
+} as_peval_t;
+
+/* Takes n values of the arena; NULL (and ev->overflow set) when it has no room. */
+as_value_t *as_peval_alloc(as_peval_t *ev, uint32_t n);
+
+/* Applies operator ins->op (an operator, not a leaf) to its n operands, attributes attr (NULL
+ * for an operator without attributes), into *out. Operands are NULL or of the types the compiler
+ * checked. Never fails: results out of a type's range are NULL as QTI says; an exhausted arena
+ * sets ev->overflow. */
+void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *attr, const as_pv_t *args,
+                 uint32_t n, as_pv_t *out);
+
+/* Sets *out to NULL of the given type. */
+void as_pv_null(as_pv_t *out, uint8_t card, uint8_t base);
+/* A single value's view. */
+void as_pv_single(as_pv_t *out, as_base_t base, const as_value_t *v);
+
+/* Whether QTI area (shape, coords at off: n doubles in the blob at base) holds (x, y); a point
+ * on an edge is inside (templates.c). */
+bool as_area_contains(const uint8_t *base, uint32_t shape, uint32_t off, uint32_t n, double x,
+                      double y);
+
+/* ---- program_regex.c: patternMatch ---- */
+
+/* Translates an XML Schema regular expression (QTI's patternMatch) to a PCRE2 pattern that
+ * matches whole strings, into out (cap bytes). Returns NULL, or a message saying what is not
+ * supported or wrong (the pattern is then also checked by compiling it). */
+const char *as_rx_translate(const char *xsd, uint32_t len, char *out, size_t cap,
+                            uint32_t *out_len);
+/* Compiles a translated pattern to check it; returns NULL or PCRE2's message (in buf). */
+const char *as_rx_check(const char *pat, uint32_t len, char *buf, size_t cap);
+as_rx_cache_t *as_rx_cache_new(void);
+void as_rx_cache_destroy(as_rx_cache_t **self_p);
+/* 1 when s matches pattern pat (translated), 0 when not, -1 when the pattern cannot be compiled
+ * or memory is short. Compiles a pattern the first time the cache sees it. */
+int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const char *s,
+                uint32_t len);
+
+#endif
