@@ -120,18 +120,25 @@ static json_t *s_mirror_of(json_t *def)
 /* Compiles {'id':'t','items':[items]}; returns the code, the message in tf_err. */
 as_code_t tf_compile(const char *items)
 {
-    char def[8192];
+    char def[16384];
     snprintf(def, sizeof def, "{'id':'t','items':[%s]}", items);
-    tjson_pack(&tf_sb, def);
+    return tf_compile_def(def);
+}
+
+as_code_t tf_compile_def(const char *json)
+{
+    tjson_pack(&tf_sb, json);
     free(tf_c.blob);
     tf_c.blob = NULL;
     as_code_t rc = as_table_compile((const uint8_t *)tf_sb.data, tf_sb.size, &tf_c, &tf_err);
     s_mirror = false;
     if (rc) return rc;
     assert_int_equal(as_table_open(tf_c.blob, tf_c.size, &tf_t, &tf_err), AS_OK);
+    char *def = strdup(json);
     for (char *p = def; *p; p++)
         if (*p == '\'') *p = '"';
     json_t *j = json_loads(def, 0, NULL), *m = j ? s_mirror_of(j) : NULL;
+    free(def);
     if (m) {
         char *text = json_dumps(m, JSON_COMPACT);
         msgpack_sbuffer sb;
@@ -187,6 +194,34 @@ double tf_score(const char *answers)
     as_code_t rc = tf_score_rc(answers, &total);
     if (rc) fail_msg("score failed: %s", tf_err.msg);
     return total;
+}
+
+const char *tf_outcome(const char *answers, uint32_t item, const char *outcome)
+{
+    static char text[4096];
+    double total;
+    if (tf_score_rc(answers, &total)) fail_msg("score failed: %s", tf_err.msg);
+    tjson_pack(&tf_sb, answers);
+    as_mp_t r;
+    as_mp_init(&r, tf_sb.data, tf_sb.size);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+    as_score_pack_items(tf_scorer, &tf_t, r, &pk);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, out.data, out.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    json_t *items = as_json_from(&u.data);
+    json_t *v = json_object_get(json_object_get(json_array_get(items, item), "outcomes"), outcome);
+    if (!v) fail_msg("item %u has no outcome %s", item, outcome);
+    char *dump = as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    snprintf(text, sizeof text, "%s", dump);
+    free(dump);
+    json_decref(items);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    return text;
 }
 
 void tf_expect_error(as_code_t rc, const char *msg)

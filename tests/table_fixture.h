@@ -22,6 +22,11 @@ int tf_teardown(void **state);
 /* Compiles {'id':'t','items':[items]} (JSON with single quotes); returns the code, the message
  * in tf_err. */
 as_code_t tf_compile(const char *items);
+/* Compiles a whole definition (JSON with single quotes). */
+as_code_t tf_compile_def(const char *def);
+/* Scores answers (failing the test on an error) and gives item `item`'s outcome `outcome` as
+ * compact JSON text ("null", "3", "2.5", "[\"A\"]"), valid until the next call. */
+const char *tf_outcome(const char *answers, uint32_t item, const char *outcome);
 /* The same, failing the test when it does not compile. */
 void tf_compile_ok(const char *items);
 /* Scores an answers map (JSON) against the compiled table: the code and *total. */

@@ -95,6 +95,44 @@ static void tables_are_read_in_place_and_survive_reopen(void **state)
     as_store_destroy(&st);
 }
 
+/* A table of an earlier format (4, before programs) is compiled again from its definition when
+ * the store opens, keeping its version. */
+static void tables_of_an_earlier_format_are_compiled_again_at_open(void **state)
+{
+    as_store_t *st;
+    as_err_t err;
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
+    s_put(st, "old", "v1");
+    tjson_pack(&s_sb, "{'id':'old','title':'v2','items':[{'id':'q','cardinality':'single',"
+                      "'base_type':'integer','rule':'match_correct','correct':[1]}]}");
+    as_compiled_t c;
+    assert_int_equal(as_table_compile((const uint8_t *)s_sb.data, s_sb.size, &c, &err), AS_OK);
+    uint32_t format4 = 4; /* what an earlier assayd wrote: as_table_open refuses it */
+    memcpy(c.blob + sizeof(uint32_t), &format4, sizeof format4);
+    as_wtxn_t *txn;
+    uint32_t version;
+    assert_int_equal(as_wtxn_begin(st, &txn, &err), AS_OK);
+    assert_int_equal(as_store_put_assessment(txn, "old", 3, s_sb.data, s_sb.size, c.blob, c.size,
+                                             &version, &err),
+                     AS_OK);
+    assert_int_equal(as_wtxn_commit(&txn, &err), AS_OK);
+    free(c.blob);
+    assert_int_equal(version, 2);
+    as_store_destroy(&st);
+    assert_int_equal(as_store_open(&st, s_dir, 1 << 20, 8, AS_SYNC_FULL, &err), AS_OK);
+    as_reader_t *rd;
+    as_table_t t;
+    assert_int_equal(as_reader_new(st, &rd, &err), AS_OK);
+    assert_int_equal(as_reader_begin(rd, &err), AS_OK);
+    assert_int_equal(as_store_table(rd, "old", 3, &t, &err), AS_OK);
+    assert_int_equal(t.hdr.format, AS_TABLE_FORMAT);
+    assert_int_equal(t.hdr.version, 2);
+    assert_memory_equal(as_table_str(&t, t.hdr.title_off), "v2", 2);
+    as_reader_end(rd);
+    as_reader_destroy(&rd);
+    as_store_destroy(&st);
+}
+
 typedef struct {
     char ids[16][8];
     int n;
@@ -174,6 +212,8 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(versions_increase_and_never_repeat_after_delete, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(tables_of_an_earlier_format_are_compiled_again_at_open,
+                                        s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(tables_are_read_in_place_and_survive_reopen, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(list_pages_follow_id_order_from_a_cursor, s_setup,

@@ -91,15 +91,6 @@ __attribute__((format(printf, 2, 3))) static void s_add(s_text_t *t, const char 
     t->n += (size_t)n;
 }
 
-/* Compiles a whole definition given as JSON text. */
-static as_code_t tf_compile_def(const char *def)
-{
-    tjson_pack(&tf_sb, def);
-    free(tf_c.blob);
-    tf_c.blob = NULL;
-    return as_table_compile((const uint8_t *)tf_sb.data, tf_sb.size, &tf_c, &tf_err);
-}
-
 static void every_size_limit_is_enforced_with_its_message(void **state)
 {
     s_text_t t = {0};

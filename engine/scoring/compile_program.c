@@ -507,8 +507,6 @@ static as_code_t s_op_type(as_pc_t *pc, const s_def_t *d, const as_pattr_t *a, c
         }
         return AS_OK;
     }
-    case AS_OP_SUM:
-    case AS_OP_PRODUCT:
     case AS_OP_SUBTRACT:
     case AS_OP_DIVIDE:
     case AS_OP_POWER:
@@ -530,8 +528,6 @@ static as_code_t s_op_type(as_pc_t *pc, const s_def_t *d, const as_pattr_t *a, c
             return s_fail(pc, "mathOperator %s takes %d operand(s), got %u", as_math_names[a->mode],
                           a->mode == AS_MATH_ATAN2 ? 2 : 1, n);
         switch (d->op) {
-        case AS_OP_SUM:
-        case AS_OP_PRODUCT:
         case AS_OP_SUBTRACT:
             *r = num;
             break;
@@ -557,6 +553,8 @@ static as_code_t s_op_type(as_pc_t *pc, const s_def_t *d, const as_pattr_t *a, c
         return AS_OK;
     case AS_OP_MIN:
     case AS_OP_MAX:
+    case AS_OP_SUM:
+    case AS_OP_PRODUCT:
         for (uint32_t i = 0; i < n; i++)
             if ((rc = s_want(pc, d, i, t[i], s_numeric(t[i]), "integers or floats"))) return rc;
         *r = num;

@@ -112,8 +112,8 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
         size_t mark = as_path_key(path, k, kl);
         as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base,
                                       sc->vals + used, AS_MAX_VALUES - used, &got, path, err);
-        if (rc) return rc;
         as_path_pop(path, mark);
+        if (rc) return rc;
         s_resp_value(sc, &resp, (uint32_t)j, sc->vals + used, got);
         used += got;
     }

@@ -25,6 +25,53 @@ as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *wha
     return as_err_set(err, AS_INTERNAL, "%s: %s", what, mdb_strerror(rc));
 }
 
+/* Tables compiled by an earlier assayd (another table format) are compiled again from their
+ * stored definitions, keeping their versions: the definitions are the record, tables derived. */
+static as_code_t s_migrate_tables(as_store_t *self, MDB_txn *txn, const char *dir, as_err_t *err)
+{
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(txn, self->tables, &cur);
+    if (rc) return as_store_mdb(self, rc, err, "open");
+    uint32_t migrated = 0;
+    as_code_t code = AS_OK;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0 && !code;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        uint32_t head[3] = {0}; /* magic, format, version: the same in every format */
+        if (v.mv_size >= sizeof head) memcpy(head, v.mv_data, sizeof head);
+        if (head[0] == AS_TABLE_MAGIC && head[1] == AS_TABLE_FORMAT) continue;
+        MDB_val src;
+        if ((rc = mdb_get(txn, self->sources, &k, &src))) {
+            code = as_err_set(err, AS_INTERNAL, "%s: table \"%.*s\" has no stored definition", dir,
+                              (int)k.mv_size, (const char *)k.mv_data);
+            break;
+        }
+        as_compiled_t c;
+        as_err_t why;
+        if (as_table_compile(src.mv_data, src.mv_size, &c, &why)) {
+            code = as_err_set(err, AS_INTERNAL,
+                              "%s: assessment \"%.*s\" (table format %u) does not compile "
+                              "with this assayd: %s",
+                              dir, (int)k.mv_size, (const char *)k.mv_data, head[1], why.msg);
+            break;
+        }
+        memcpy(c.blob + 2 * sizeof(uint32_t), &head[2], sizeof head[2]);
+        MDB_val nv = {c.size, c.blob};
+        rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
+        free(c.blob);
+        if (rc) {
+            code = as_store_mdb(self, rc, err, "migrate");
+            break;
+        }
+        migrated++;
+    }
+    mdb_cursor_close(cur);
+    if (!code && migrated)
+        AS_LOG(AS_LOG_INFO, "compiled %u assessment table(s) again for table format %u", migrated,
+               AS_TABLE_FORMAT);
+    return code;
+}
+
 /* Reserves disk space for a map of `size` bytes (the data file), so that writes through the map
  * never find the disk full. */
 static as_code_t s_reserve(as_store_t *self, size_t size, as_err_t *err)
@@ -108,6 +155,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
             goto fail_set;
         }
     }
+    if ((code = s_migrate_tables(self, txn, dir, err))) goto fail_set;
     if ((rc = mdb_txn_commit(txn))) {
         txn = NULL;
         goto fail;
