@@ -76,6 +76,23 @@ static void put_score_and_detail_print_readable_results(void **state)
     assert_non_null(strstr(s_out, "  bonded-atoms         0.5 / 2\n"));
 }
 
+static void detail_prints_the_outcomes_of_custom_processing(void **state)
+{
+    assert_int_equal(s_assay(NULL, "put custom.json"), 0);
+    assert_string_equal(s_out, "stored custom-demo version 1: 4 items, max score 8\n");
+    assert_int_equal(s_assay("{\"capitals\": {\"C1\": \"Rome\", \"C2\": \"Rome\"}, \"pi\": 3}",
+                             "score custom-demo --detail"),
+                     0);
+    assert_string_equal(s_out, "custom-demo v1: 0.5 / 8 (6.2%) not passed\n"
+                               "  (assessment)           SCORE=0.5 BAND=\"fail\"\n"
+                               "  capitals             1 / 3   SCORE=1 "
+                               "CAPITALS=[\"Paris\",\"Rome\",\"Oslo\",\"Madrid\"]\n"
+                               "  pi                   -0.5 / 2   SCORE=-0.5 FEEDBACK=\"wrong\"\n"
+                               "  gas                  0 / 2\n"
+                               "  spelling             0 / 1\n");
+    assert_int_equal(s_assay(NULL, "delete custom-demo"), 0);
+}
+
 static void score_reads_answers_from_stdin(void **state)
 {
     assert_int_equal(s_assay("{\"capital\": \"paris\"}", "score quiz-demo"), 0);
@@ -444,6 +461,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(ping_prints_the_engine_version),
         cmocka_unit_test(put_score_and_detail_print_readable_results),
+        cmocka_unit_test(detail_prints_the_outcomes_of_custom_processing),
         cmocka_unit_test(score_reads_answers_from_stdin),
         cmocka_unit_test(json_output_is_machine_readable),
         cmocka_unit_test(json_numbers_are_the_shortest_text_of_their_double),

@@ -65,6 +65,25 @@ int cmd_delete(cli_t *cli, int argc, char **argv)
     return cli_run(cli, "assessment.delete", s_print_deleted, (const char *const *)argv);
 }
 
+/* Outcomes as ID=value (values in JSON), unless SCORE alone (the score says it). */
+static void s_print_outcomes(const msgpack_object *out)
+{
+    if (!out || out->type != MSGPACK_OBJECT_MAP) return;
+    const msgpack_object_kv *kv = out->via.map.ptr;
+    if (out->via.map.size == 1 && kv[0].key.type == MSGPACK_OBJECT_STR &&
+        kv[0].key.via.str.size == 5 && memcmp(kv[0].key.via.str.ptr, "SCORE", 5) == 0)
+        return;
+    for (uint32_t k = 0; k < out->via.map.size; k++) {
+        json_t *v = as_json_from(&kv[k].val);
+        char *text = v ? as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
+        printf("%s%.*s=%s", k ? " " : "   ",
+               kv[k].key.type == MSGPACK_OBJECT_STR ? (int)kv[k].key.via.str.size : 0,
+               kv[k].key.via.str.ptr, text ? text : "?");
+        free(text);
+        json_decref(v);
+    }
+}
+
 static void s_print_score(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *passed = assay_map_get(o, "passed");
@@ -73,12 +92,20 @@ static void s_print_score(const msgpack_object *o, const char *const *ctx)
            !passed               ? ""
            : passed->via.boolean ? " passed"
                                  : " not passed");
+    const msgpack_object *outcomes = assay_map_get(o, "outcomes");
+    if (outcomes) {
+        printf("  %-20s", "(assessment)");
+        s_print_outcomes(outcomes);
+        printf("\n");
+    }
     const msgpack_object *items = assay_map_get(o, "items");
     for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
          i++) {
         const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
-        printf("  %-20.*s %g / %g\n", CLI_STR(iid), cli_get_num(it, "score"),
+        printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
                cli_get_num(it, "max_score"));
+        s_print_outcomes(assay_map_get(it, "outcomes"));
+        printf("\n");
     }
 }
 

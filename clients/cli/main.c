@@ -40,7 +40,9 @@ static const s_cmd_t s_cmds[] = {
     {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
      "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or "
      "stdin.\n"
-     "Unanswered items score as missing responses. --detail adds each item's score.\n"
+     "An item with several responses takes {\"response_id\": value, ...}. Unanswered items score\n"
+     "what their response processing gives a missing response (0 for the standard rules).\n"
+     "--detail adds each item's score and its outcomes (and the assessment's own outcomes).\n"
      "Example: echo '{\"q1\": \"B\"}' | assay score quiz1\n",
      1, 3, cmd_score, true},
     {"batch", "ID FILE", "score a JSON array of responses in one request",

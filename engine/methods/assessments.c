@@ -151,30 +151,25 @@ as_code_t as_handle_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     if ((rc = as_h_table(w, &f[0], &path, &t, err))) return rc;
     double total;
     as_path_init(&path, "answers");
-    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total, detail ? w->item_scores : NULL,
-                          err);
+    as_mp_t answers = f[1].at;
+    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total, NULL, err);
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
-    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t) + (detail ? 1 : 0));
+    bool test_outcomes = detail && t.hdr.prog_len > 0;
+    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t) + (detail ? 1 : 0) +
+                             (test_outcomes ? 1 : 0));
     as_pack_cstr(pk, "assessment");
     as_h_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t.hdr.version);
     as_table_pack_outcome(pk, &t, total);
+    if (test_outcomes) {
+        as_pack_cstr(pk, "outcomes");
+        as_score_pack_outcomes(w->scorer, &t, pk);
+    }
     if (detail) {
         as_pack_cstr(pk, "items");
-        msgpack_pack_array(pk, t.hdr.n_items);
-        for (uint32_t i = 0; i < t.hdr.n_items; i++) {
-            as_titem_t it;
-            as_table_item(&t, i, &it);
-            msgpack_pack_map(pk, 3);
-            as_pack_cstr(pk, "id");
-            as_h_pack_tstr(pk, &t, it.id_off, it.id_len);
-            as_pack_cstr(pk, "score");
-            msgpack_pack_double(pk, w->item_scores[i]);
-            as_pack_cstr(pk, "max_score");
-            msgpack_pack_double(pk, it.max_score);
-        }
+        as_score_pack_items(w->scorer, &t, answers, pk);
     }
     return AS_OK;
 }

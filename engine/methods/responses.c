@@ -1,6 +1,7 @@
 /* responses.c — stored responses: response.submit (validated and scored here; stored by
  * responses_write.c), response.get and response.list. */
 #include "handler.h"
+#include "record.h"
 
 /* Validates and scores a submission here (errors are precise and scoring costs the single
  * writer nothing), and hands the writer [assessment, learner, key | nil, version, [item scores],
@@ -63,7 +64,26 @@ as_code_t as_handle_response_get(as_worker_t *w, as_request_t *req, as_err_t *er
     if (rc) return rc;
     if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
     if ((rc = as_store_response_get(w->rd, rid, &rec, &len, err))) return rc;
-    as_pack_raw(&w->pk, rec, len); /* stored as the result is shaped: no re-encoding */
+    /* stored as the result is shaped; with the table of its version at hand, each item's score
+     * and outcomes are added (scored again: they are not stored) */
+    as_record_t r;
+    as_table_t t;
+    as_err_t ignored;
+    as_mp_t m;
+    uint32_t n;
+    as_mp_init(&m, rec, len);
+    if (!as_record_read(rec, len, &r) ||
+        as_store_table(w->rd, r.assessment, r.assessment_len, &t, &ignored) ||
+        t.hdr.version != r.version || as_mp_map(&m, &n) != AS_MP_OK) {
+        as_pack_raw(&w->pk, rec, len);
+        return AS_OK;
+    }
+    msgpack_pack_map(&w->pk, n + 1);
+    as_pack_raw(&w->pk, m.p, as_mp_left(&m));
+    as_pack_cstr(&w->pk, "items");
+    as_mp_t answers;
+    as_mp_init(&answers, r.answers, r.answers_len);
+    as_score_pack_items(w->scorer, &t, answers, &w->pk);
     return AS_OK;
 }
 

@@ -365,6 +365,17 @@ void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers
     }
 }
 
+void as_score_pack_outcomes(as_scorer_t *self, const as_table_t *t, msgpack_packer *pk)
+{
+    msgpack_pack_map(pk, t->hdr.n_out);
+    for (uint32_t k = 0; k < t->hdr.n_out; k++) {
+        as_tout_t o;
+        memcpy(&o, t->base + t->hdr.out_off + (size_t)k * sizeof o, sizeof o);
+        as_pack_str(pk, as_table_str(t, o.id_off), o.id_len);
+        as_pv_pack(pk, &self->out[k]);
+    }
+}
+
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)
 {
     double ratio = as_table_ratio(t, score);

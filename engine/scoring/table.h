@@ -296,6 +296,10 @@ const uint8_t *as_scorer_answered(const as_scorer_t *self);
 /* The weighted score of item pos left unanswered (its processing with every response NULL). */
 double as_score_null(as_scorer_t *self, const as_table_t *t, uint32_t pos);
 
+/* Packs the assessment's own outcomes ({id: value}) as the last as_score_answers left them; only
+ * for an assessment with outcome_processing (hdr.prog_len > 0), before any other scoring call. */
+void as_score_pack_outcomes(as_scorer_t *self, const as_table_t *t, msgpack_packer *pk);
+
 /* Packs the items of a scored answers map (answers: a cursor at it, e.g. stored answers) as an
  * array in definition order: [{id, score, max_score, outcomes: {id: value}}]. Answers that are
  * not valid for their item count as no answer. */

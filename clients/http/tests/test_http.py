@@ -174,6 +174,26 @@ class RoutesTest(unittest.TestCase):
                                     raw="x" * 70000)
         self.assertEqual((st, doc["error"]["code"]), (413, "too_large"))
 
+    def test_custom_processing_scores_with_outcomes_and_stored_items(self):
+        st, doc, _ = self.s.request("PUT", "/v1/assessments/custom-demo", load("custom.json"),
+                                    admin=True)
+        self.assertEqual((st, doc["max_score"]), (200, 8.0))
+        ans = {"capitals": {"C1": "Oslo", "C2": "Paris"}, "pi": 3.14, "spelling": "Colour"}
+        st, doc, _ = self.s.request("POST", "/v1/assessments/custom-demo/score",
+                                    {"answers": ans, "detail": True})
+        self.assertEqual((st, doc["score"], doc["outcomes"]),
+                         (200, 5.0, {"SCORE": 5.0, "BAND": "pass"}))
+        self.assertEqual(doc["items"][1]["outcomes"], {"SCORE": 2.0, "FEEDBACK": "right"})
+        st, doc, r = self.s.request("POST", "/v1/assessments/custom-demo/responses",
+                                    {"learner": "h-cy", "answers": ans})
+        self.assertEqual((st, doc["score"]), (201, 5.0))
+        st, got, _ = self.s.request("GET", r.getheader("Location"))
+        self.assertEqual([i["score"] for i in got["items"]], [2.0, 2.0, 0.0, 1.0])
+        st, doc, _ = self.s.request("POST", "/v1/assessments/custom-demo/score",
+                                    {"answers": {"gas": {"P": 1, "X": 2}}})
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "answers.gas.X: no response with this id in the item"))
+
     def test_json_numbers_are_the_shortest_text_of_their_double(self):
         st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/score",
                                     {"answers": load("answers.json")})

@@ -49,6 +49,22 @@ class ClientTest(unittest.TestCase):
         b = self.c.score_batch(assessment="quiz-demo", responses=[ANSWERS, {}])
         self.assertEqual(b["scores"], [11.0, 0.0])
 
+    def test_custom_processing_gives_outcomes_sync_and_asyncio(self):
+        self.admin.assessment_put(load("custom.json"))
+        ans = {"capitals": {"C1": "Rome", "C3": "Oslo"}, "gas": {"P": 4, "V": 6}}
+        r = self.c.score(assessment="custom-demo", answers=ans, detail=True)
+        self.assertEqual((r["score"], r["outcomes"]["BAND"]), (4.0, "pass"))
+        self.assertEqual(r["items"][2]["score"], 2.0)
+
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                s = await c.submit(assessment="custom-demo", learner="py-cz", answers=ans)
+                return await c.response_get(id=s["response_id"])
+        got = asyncio.run(run())
+        self.assertEqual(got["items"][0]["outcomes"]["SCORE"], 2)
+        self.assertEqual(got["items"][1]["outcomes"], {"SCORE": 0.0, "FEEDBACK": "blank"})
+        self.admin.assessment_delete(id="custom-demo", force=True)
+
     def test_assessments_are_put_got_listed_and_deleted(self):
         d = {"id": "py-a", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
                                       "rule": "match_correct", "correct": ["A"]}]}
