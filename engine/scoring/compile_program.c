@@ -952,6 +952,15 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
     return AS_OK;
 }
 
+as_code_t as_pc_expr(as_pc_t *pc, as_mp_t *r, uint8_t *card, uint8_t *base)
+{
+    s_type_t t;
+    as_code_t rc = s_expr(pc, r, &t);
+    *card = t.card;
+    *base = t.base;
+    return rc;
+}
+
 /* ---- rules ---- */
 
 static as_code_t s_rules(as_pc_t *pc, as_mp_t *r);

@@ -98,6 +98,8 @@ typedef struct {
  * operand depth it needs. Frees pc's code buffer either way. */
 as_code_t as_pc_compile(as_pc_t *pc, as_field_t *f, uint32_t *prog_off, uint32_t *prog_len,
                         uint32_t *stack);
+/* Compiles one expression at r (appending its code to pc's); its static type in *card, *base. */
+as_code_t as_pc_expr(as_pc_t *pc, as_mp_t *r, uint8_t *card, uint8_t *base);
 /* The index of outcome (id, len) among the n declarations at off, or -1. */
 int as_pc_find_out(const as_tc_t *c, uint32_t off, uint32_t n, const char *id, uint32_t len);
 

@@ -173,6 +173,78 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
     *out = (as_pv_t){.card = AS_CARD_MULTIPLE, .base = ins->base, .n = k, .vs = vs};
 }
 
+void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t out_off,
+                  const as_pins_t *ins, const double *item_scores, as_pv_t *out)
+{
+    switch (ins->op) {
+    case AS_OP_BASE_VALUE: {
+        as_value_t v;
+        s_tval(t, ins->a, 0, &v);
+        as_pv_single(out, (as_base_t)ins->base, &v);
+        return;
+    }
+    case AS_OP_NULL:
+        as_pv_null(out, ins->card, ins->base);
+        return;
+    case AS_OP_RESPONSE:
+        *out = sc->resp[ins->a];
+        return;
+    case AS_OP_OUTCOME:
+        *out = sc->out[ins->a];
+        return;
+    case AS_OP_CORRECT: {
+        as_tresp_t r;
+        memcpy(&r, t->base + it->resp_off + (size_t)ins->a * sizeof r, sizeof r);
+        s_stored(sc, t, r.correct_off, r.n_correct, r.card, r.base, out);
+        return;
+    }
+    case AS_OP_DEFAULT: {
+        as_tout_t o;
+        s_out_decl(t, out_off, ins->a, &o);
+        s_default(sc, t, &o, out);
+        return;
+    }
+    case AS_OP_MAP_RESPONSE:
+    case AS_OP_MAP_RESPONSE_POINT: {
+        as_tresp_t r;
+        memcpy(&r, t->base + it->resp_off + (size_t)ins->a * sizeof r, sizeof r);
+        const as_pv_t *v = &sc->resp[ins->a];
+        double x;
+        if (v->null) { /* QTI: a NULL response maps to the default, within the bounds */
+            x = r.dflt;
+            if ((r.flags & AS_TF_LOWER) && x < r.lower) x = r.lower;
+            if ((r.flags & AS_TF_UPPER) && x > r.upper) x = r.upper;
+        } else {
+            const as_value_t *vals = v->card == AS_CARD_SINGLE ? &v->v : v->vs;
+            x = ins->op == AS_OP_MAP_RESPONSE ? as_tmpl_map_response(sc, t, &r, vals, v->n)
+                                              : as_tmpl_map_point(sc, t, &r, vals, v->n);
+        }
+        as_value_t fv = {.x = x};
+        as_pv_single(out, AS_BT_FLOAT, &fv);
+        return;
+    }
+    default: /* the test-level leaves */
+        s_test_leaf(sc, t, ins, item_scores, out);
+        return;
+    }
+}
+
+void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t k, as_pv_t v,
+                 bool lookup)
+{
+    as_tout_t o;
+    s_out_decl(t, out_off, k, &o);
+    if (lookup) {
+        s_lookup(sc, t, &o, &v, &sc->out[k]);
+    } else if (v.null) {
+        as_pv_null(&sc->out[k], o.card, o.base);
+    } else {
+        v.base = o.base; /* an integer stored in a float outcome: x holds it already */
+        if (o.card != AS_CARD_SINGLE) v.card = o.card;
+        sc->out[k] = v;
+    }
+}
+
 /* Runs the code at (off, len) with outcomes at sc->out (declared at out_off). */
 static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t off,
                   uint32_t len, uint32_t out_off, const double *item_scores)
@@ -197,71 +269,11 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             continue;
         }
         switch (ins.op) {
-        case AS_OP_BASE_VALUE: {
-            as_value_t v;
-            s_tval(t, ins.a, 0, &v);
-            as_pv_single(&st[sp++], (as_base_t)ins.base, &v);
+        case AS_OP_SET:
+        case AS_OP_LOOKUP:
+            sp--;
+            as_prog_set(sc, t, out_off, ins.a, st[sp], ins.op == AS_OP_LOOKUP);
             break;
-        }
-        case AS_OP_NULL:
-            as_pv_null(&st[sp++], ins.card, ins.base);
-            break;
-        case AS_OP_RESPONSE:
-            st[sp++] = sc->resp[ins.a];
-            break;
-        case AS_OP_OUTCOME:
-            st[sp++] = sc->out[ins.a];
-            break;
-        case AS_OP_CORRECT: {
-            as_tresp_t r;
-            memcpy(&r, t->base + it->resp_off + (size_t)ins.a * sizeof r, sizeof r);
-            s_stored(sc, t, r.correct_off, r.n_correct, r.card, r.base, &st[sp++]);
-            break;
-        }
-        case AS_OP_DEFAULT: {
-            as_tout_t o;
-            s_out_decl(t, out_off, ins.a, &o);
-            s_default(sc, t, &o, &st[sp++]);
-            break;
-        }
-        case AS_OP_MAP_RESPONSE:
-        case AS_OP_MAP_RESPONSE_POINT: {
-            as_tresp_t r;
-            memcpy(&r, t->base + it->resp_off + (size_t)ins.a * sizeof r, sizeof r);
-            const as_pv_t *v = &sc->resp[ins.a];
-            double x;
-            if (v->null) { /* QTI: a NULL response maps to the default, within the bounds */
-                x = r.dflt;
-                if ((r.flags & AS_TF_LOWER) && x < r.lower) x = r.lower;
-                if ((r.flags & AS_TF_UPPER) && x > r.upper) x = r.upper;
-            } else {
-                const as_value_t *vals = v->card == AS_CARD_SINGLE ? &v->v : v->vs;
-                x = ins.op == AS_OP_MAP_RESPONSE ? as_tmpl_map_response(sc, t, &r, vals, v->n)
-                                                 : as_tmpl_map_point(sc, t, &r, vals, v->n);
-            }
-            as_value_t fv = {.x = x};
-            as_pv_single(&st[sp++], AS_BT_FLOAT, &fv);
-            break;
-        }
-        case AS_OP_SET: {
-            as_pv_t v = st[--sp];
-            as_tout_t o;
-            s_out_decl(t, out_off, ins.a, &o);
-            if (v.null) {
-                as_pv_null(&sc->out[ins.a], o.card, o.base);
-            } else {
-                v.base = o.base; /* an integer stored in a float outcome: x holds it already */
-                if (o.card != AS_CARD_SINGLE) v.card = o.card;
-                sc->out[ins.a] = v;
-            }
-            break;
-        }
-        case AS_OP_LOOKUP: {
-            as_tout_t o;
-            s_out_decl(t, out_off, ins.a, &o);
-            s_lookup(sc, t, &o, &st[--sp], &sc->out[ins.a]);
-            break;
-        }
         case AS_OP_JUMP_UNLESS: {
             const as_pv_t *c = &st[--sp];
             if (c->null || !c->v.i) pc = ins.a;
@@ -272,8 +284,8 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             break;
         case AS_OP_EXIT:
             return;
-        default: /* the test-level leaves */
-            s_test_leaf(sc, t, &ins, item_scores, &st[sp++]);
+        default: /* a leaf */
+            as_prog_leaf(sc, t, it, out_off, &ins, item_scores, &st[sp++]);
             break;
         }
     }
@@ -284,12 +296,17 @@ static double s_score_of(const as_pv_t *v)
     return v->null ? 0 : v->v.x;
 }
 
-double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it)
+void as_prog_begin(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t n_out)
 {
     sc->ev.used = 0;
     sc->ev.overflow = false;
     sc->ev.base = t->base;
-    s_init_outcomes(sc, t, it->out_off, it->n_out);
+    s_init_outcomes(sc, t, out_off, n_out);
+}
+
+double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it)
+{
+    as_prog_begin(sc, t, it->out_off, it->n_out);
     s_run(sc, t, it, it->prog_off, it->prog_len, it->out_off, NULL);
     if (sc->ev.overflow) return NAN;
     return s_score_of(&sc->out[it->score_out]);

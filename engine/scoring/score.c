@@ -326,6 +326,35 @@ static bool s_find_answer(as_mp_t r, const as_table_t *t, const as_titem_t *it, 
     return false;
 }
 
+void as_score_load_item(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t answers)
+{
+    as_titem_t it;
+    as_table_item(t, pos, &it);
+    as_mp_t at;
+    uint32_t nv;
+    as_path_t path;
+    as_path_init(&path, NULL);
+    if (s_find_answer(answers, t, &it, &at) &&
+        s_read_answer(self, t, &it, &at, &path, NULL, &nv) == AS_OK)
+        return;
+    for (uint32_t j = 0; j < it.n_resp; j++) {
+        as_tresp_t r;
+        s_resp(t, &it, j, &r);
+        as_pv_null(&self->resp[j], r.card, r.base);
+    }
+}
+
+double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
+                         msgpack_packer *outcomes)
+{
+    as_titem_t it;
+    as_table_item(t, pos, &it);
+    double raw = as_prog_item(self, t, &it);
+    for (uint32_t k = 0; outcomes && k < it.n_out; k++)
+        as_pv_pack(outcomes, &self->out[k]);
+    return raw;
+}
+
 void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers,
                          msgpack_packer *pk)
 {

@@ -44,6 +44,14 @@ double as_tmpl_score(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
  * outcomes are left in sc->out. Returns the raw score (the score outcome, NULL as 0), or NAN
  * when the evaluation ran out of working memory. */
 double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it);
+/* What program.c's evaluator and the reference walk (program_walk.c) share: starting an
+ * evaluation (outcomes at their defaults, the arena empty), a leaf's value (ins: its opcode,
+ * type and operand), and setOutcomeValue / lookupOutcomeValue into outcome k. */
+void as_prog_begin(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t n_out);
+void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t out_off,
+                  const as_pins_t *ins, const double *item_scores, as_pv_t *out);
+void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t k, as_pv_t v,
+                 bool lookup);
 /* Sets the item's outcomes to what a template item gives: SCORE = raw. */
 void as_prog_template_outcomes(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
                                double raw);

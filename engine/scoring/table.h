@@ -296,6 +296,20 @@ const uint8_t *as_scorer_answered(const as_scorer_t *self);
 /* The weighted score of item pos left unanswered (its processing with every response NULL). */
 double as_score_null(as_scorer_t *self, const as_table_t *t, uint32_t pos);
 
+/* For tests and fuzzing, the reference the compiled evaluator is checked against. Loads item
+ * pos's responses from an answers map (lenient: a missing or invalid answer is NULL
+ * responses): */
+void as_score_load_item(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t answers);
+/* ... runs the item's response_processing as written (program: a cursor at its rules array,
+ * from the definition it was compiled from) by walking the tree: *raw gets the raw score (NAN
+ * when working memory ran out) and, when outcomes is not NULL, each outcome value is packed in
+ * declaration order. Returns 0, or -1 when a node does not compile or memory is short. */
+int as_prog_walk(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t program,
+                 double *raw, msgpack_packer *outcomes);
+/* ... and the compiled evaluator on the responses loaded, likewise. */
+double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
+                         msgpack_packer *outcomes);
+
 /* Packs the assessment's own outcomes ({id: value}) as the last as_score_answers left them; only
  * for an assessment with outcome_processing (hdr.prog_len > 0), before any other scoring call. */
 void as_score_pack_outcomes(as_scorer_t *self, const as_table_t *t, msgpack_packer *pk);

@@ -9,6 +9,7 @@ import msgpack
 ROOT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..")
 OUT = os.path.join(ROOT, "tools", "fuzz", "corpus")
 quiz = json.load(open(os.path.join(ROOT, "examples", "quiz.json")))
+custom = json.load(open(os.path.join(ROOT, "examples", "custom.json")))
 answers = json.load(open(os.path.join(ROOT, "examples", "answers.json")))
 small = {"id": "s", "max_attempts": 2, "pass_ratio": 0.5, "items": [
     {"id": "q", "cardinality": "single", "base_type": "identifier", "rule": "match_correct",
@@ -62,3 +63,74 @@ write("fuzz_compile", "small", small)
 write("fuzz_score", "answers", answers)
 write("fuzz_score", "empty", {})
 write("fuzz_score", "partial", {"capital": "paris", "gravity": 9.8, "primes": [2, 3]})
+write("fuzz_compile", "custom", custom)
+write("fuzz_program", "custom-right", [custom, {
+    "capitals": {"C1": "Rome", "C2": "Rome", "C3": "Madrid"}, "pi": 3.1412,
+    "gas": {"P": 2, "V": 12.5}, "spelling": "color"}])
+write("fuzz_program", "custom-blank", [custom, {}])
+write("fuzz_program", "custom-wrong", [custom, {"capitals": {"C2": "Oslo"}, "pi": 2.5,
+                                                "gas": {"P": 1}, "spelling": "kolor"}])
+
+
+def prog_item(iid, responses, outcomes, rules):
+    return {"id": iid, "responses": responses, "outcomes": outcomes, "response_processing": rules}
+
+
+def bv(base, value):
+    return {"baseValue": {"baseType": base, "value": value}}
+
+
+def setv(ident, expr):
+    return {"setOutcomeValue": {"identifier": ident, "expression": expr}}
+
+
+# one item per family of operators, over two responses, for the fuzzer to mutate
+R = [{"id": "A", "cardinality": "multiple", "base_type": "integer", "correct": [1, 2]},
+     {"id": "B", "cardinality": "ordered", "base_type": "string", "correct": ["x", "y"]},
+     {"id": "P", "cardinality": "multiple", "base_type": "point"}]
+O = [{"id": "SCORE", "base_type": "float", "normal_maximum": 5},
+     {"id": "N", "base_type": "integer"}, {"id": "F", "base_type": "float"},
+     {"id": "T", "base_type": "boolean"}, {"id": "C", "cardinality": "multiple",
+                                            "base_type": "integer"},
+     {"id": "G", "base_type": "identifier", "match_table": {
+         "entries": [{"source_value": 1, "target_value": "one"}], "default_value": "other"}}]
+families = {
+    "arith": [setv("F", {"sum": [{"variable": "A"}, bv("float", 1.5)]}),
+              setv("N", {"integerModulus": [{"containerSize": [{"variable": "A"}]}, bv("integer", 3)]}),
+              setv("SCORE", {"roundTo": {"roundingMode": "decimalPlaces", "figures": 1, "args": [
+                  {"divide": [{"variable": "F"}, bv("integer", 3)]}]}}),
+              {"lookupOutcomeValue": {"identifier": "G", "expression": {"variable": "N"}}}],
+    "logic": [setv("T", {"anyN": {"min": 1, "max": 2, "args": [
+                  {"member": [bv("integer", 1), {"variable": "A"}]},
+                  {"match": [{"variable": "B"}, {"correct": "B"}]},
+                  {"isNull": [{"variable": "P"}]}]}}),
+              {"responseCondition": {"if": {"condition": {"variable": "T"}, "then": [
+                  setv("SCORE", bv("float", 2)), {"exitResponse": None}]},
+                  "else_if": [{"condition": {"not": [{"equal": {"toleranceMode": "relative",
+                                                                 "tolerance": [10, 20], "args": [
+                      bv("float", 3), {"max": [{"variable": "A"}]}]}}]},
+                      "then": [setv("SCORE", bv("integer", 1))]}],
+                  "else": [setv("SCORE", bv("float", -1))]}}],
+    "containers": [setv("C", {"delete": [bv("integer", 2), {"multiple": [
+                       {"variable": "A"}, bv("integer", 7), {"null": None}]}]}),
+                   setv("N", {"index": {"n": 2, "args": [{"ordered": [bv("integer", 4),
+                                                                       bv("integer", 5)]}]}}),
+                   setv("T", {"contains": [{"variable": "B"}, {"ordered": [bv("string", "y")]}]}),
+                   setv("SCORE", {"statsOperator": {"name": "popSD", "args": [{"variable": "C"}]}})],
+    "strings": [setv("T", {"or": [{"stringMatch": {"caseSensitive": False, "substring": True,
+                                                   "args": [bv("string", "X"),
+                                                            {"index": {"n": 1, "args": [
+                                                                {"variable": "B"}]}}]}},
+                                  {"patternMatch": {"pattern": "[a-z]+\\d?", "args": [
+                                      {"index": {"n": 2, "args": [{"variable": "B"}]}}]}}]}),
+                setv("SCORE", {"mathOperator": {"name": "atan2", "args": [
+                    {"integerToFloat": [{"max": [{"variable": "A"}]}]}, bv("float", 2)]}})],
+    "points": [setv("T", {"inside": {"shape": "poly", "coords": "0,0,4,0,4,4",
+                                     "args": [{"variable": "P"}]}}),
+               setv("F", {"power": [bv("float", 2), {"containerSize": [{"variable": "P"}]}]}),
+               setv("SCORE", {"min": [{"variable": "F"}, bv("integer", 5)]})],
+}
+for name, rules in families.items():
+    d = {"id": "f", "items": [prog_item("q", R, O, rules)]}
+    write("fuzz_program", name + "-blank", [d, {}])
+    write("fuzz_program", name, [d, {"q": {"A": [1, 2, 2], "B": ["x", "y"], "P": [[1, 1], [9, 9]]}}])
