@@ -108,7 +108,6 @@ static const struct {
     {"durationGTE", "the duration base type is not supported"},
     {"mathConstant", "not supported yet: write the value as a baseValue"},
     {"templateDefault", "template processing is not supported"},
-    {"numberSelected", NULL},
 };
 
 static const char *const s_card_text[] = {"single", "multiple", "ordered", "any"};
@@ -140,7 +139,15 @@ static bool s_same_base(s_type_t a, s_type_t b)
 
 /* ---- code ---- */
 
+static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a,
+                        uint32_t b);
 static uint32_t s_emit(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a)
+{
+    return s_emit2(pc, op, t, argc, a, 0);
+}
+
+static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a,
+                        uint32_t b)
 {
     if (pc->n == pc->cap) {
         uint32_t cap = pc->cap ? pc->cap * 2 : 64;
@@ -152,9 +159,13 @@ static uint32_t s_emit(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint
         pc->code = p;
         pc->cap = cap;
     }
-    pc->code[pc->n] = (as_pins_t){.op = op, .card = t.card, .base = t.base, .argc = argc, .a = a};
+    pc->code[pc->n] =
+        (as_pins_t){.op = op, .card = t.card, .base = t.base, .argc = argc, .a = a, .b = b};
     /* a leaf pushes one value; an operator pops argc and pushes one; rules pop what they use */
-    if (op < AS_OP_EXPR_COUNT) {
+    if (op <= AS_OP_LEAF_LAST) {
+        pc->depth++;
+        if (pc->depth > pc->max_depth) pc->max_depth = pc->depth;
+    } else if (op < AS_OP_EXPR_COUNT) {
         pc->depth = pc->depth + 1 - argc;
         if (pc->depth > pc->max_depth) pc->max_depth = pc->depth;
     } else if (op == AS_OP_SET || op == AS_OP_LOOKUP || op == AS_OP_JUMP_UNLESS) {
@@ -830,7 +841,7 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
             as_tout_t od;
             s_out(pc, pc->out_off, (uint32_t)o, &od);
             *type = (s_type_t){od.card, od.base};
-            s_emit(pc, AS_OP_DEFAULT, *type, 0, (uint32_t)o);
+            s_emit(pc, AS_OP_DEFAULT, *type, od.n_dflt, od.dflt_off);
             return AS_OK;
         }
         if (k < 0) return s_fail(pc, "\"%.*s\" is not a declared variable", (int)len, id);
@@ -847,6 +858,8 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
     s_resp(pc, (uint32_t)k, &r);
     if (d->op == AS_OP_CORRECT) {
         *type = (s_type_t){r.card, r.base};
+        s_emit(pc, AS_OP_CORRECT, *type, r.n_correct, r.correct_off);
+        return AS_OK;
     } else {
         as_map_kind_t want = d->op == AS_OP_MAP_RESPONSE ? AS_MAP_ENTRIES : AS_MAP_AREAS;
         if (r.map != want)
@@ -856,6 +869,33 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
     }
     s_emit(pc, d->op, *type, 0, (uint32_t)k);
     return AS_OK;
+}
+
+/* The commonest idioms as one instruction: match(variable R, correct R) and isNull(variable R)
+ * over a response R. Returns whether the operator op (with its operands just emitted) was fused. */
+static bool s_fuse(as_pc_t *pc, uint16_t op, s_type_t type)
+{
+    if (pc->no_fuse || !pc->code) return false;
+    as_pins_t *last = pc->n >= 1 ? &pc->code[pc->n - 1] : NULL;
+    if (op == AS_OP_IS_NULL && last && last->op == AS_OP_RESPONSE) {
+        uint32_t k = last->a;
+        pc->n--;
+        pc->depth--;
+        s_emit(pc, AS_OP_IS_NULL_RESPONSE, type, 0, k);
+        return true;
+    }
+    if (op == AS_OP_MATCH && pc->n >= 2 && pc->code[pc->n - 2].op == AS_OP_RESPONSE &&
+        last->op == AS_OP_CORRECT) {
+        as_tresp_t r;
+        uint32_t k = pc->code[pc->n - 2].a;
+        s_resp(pc, k, &r);
+        if (r.correct_off != last->a || r.n_correct != last->argc) return false; /* another's */
+        pc->n -= 2;
+        pc->depth -= 2;
+        s_emit2(pc, AS_OP_MATCH_CORRECT, type, r.n_correct, k, r.correct_off);
+        return true;
+    }
+    return false;
 }
 
 static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
@@ -946,7 +986,7 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
     for (int i = 0; i < 5 && d->attrs[i]; i++)
         has_attrs = true;
     uint32_t off = has_attrs ? s_attr_put(pc, &a) : 0;
-    s_emit(pc, d->op, *type, argc, off);
+    if (!s_fuse(pc, d->op, *type)) s_emit(pc, d->op, *type, argc, off);
     pc->nesting--;
     as_path_pop(&pc->c->path, mark);
     return AS_OK;
@@ -1008,7 +1048,16 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
                           s_card_text[o.card], as_base_names[o.base], got);
     }
     as_path_pop(&pc->c->path, mark);
-    s_emit(pc, lookup ? AS_OP_LOOKUP : AS_OP_SET, t, 0, (uint32_t)k);
+    /* the instruction carries the outcome's type: setting NULL needs no declaration */
+    s_type_t ot = {o.card, o.base};
+    if (!lookup && !pc->no_fuse && pc->code && pc->n && pc->code[pc->n - 1].op == AS_OP_BASE_VALUE) {
+        uint32_t value = pc->code[pc->n - 1].a;
+        pc->n--;
+        pc->depth--;
+        s_emit2(pc, AS_OP_SET_CONST, ot, 0, (uint32_t)k, value);
+        return AS_OK;
+    }
+    s_emit(pc, lookup ? AS_OP_LOOKUP : AS_OP_SET, ot, 0, (uint32_t)k);
     return AS_OK;
 }
 

@@ -92,6 +92,7 @@ typedef struct {
     as_pins_t *code;
     uint32_t n, cap, depth, max_depth, nesting;
     bool too_long;
+    bool no_fuse; /* emit one instruction per element (the reference walk) */
 } as_pc_t;
 
 /* Compiles the rules array at f into the blob: *prog_off, *prog_len instructions, *stack the

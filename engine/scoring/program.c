@@ -4,6 +4,7 @@
 #include "scorer.h"
 
 #include <math.h>
+#include <stddef.h>
 
 static void s_tval(const as_table_t *t, uint32_t off, uint32_t i, as_value_t *v)
 {
@@ -26,9 +27,12 @@ static void s_stored(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_
         return;
     }
     if (card == AS_CARD_SINGLE) {
-        as_value_t v;
-        s_tval(t, off, 0, &v);
-        as_pv_single(out, (as_base_t)base, &v);
+        out->card = AS_CARD_SINGLE;
+        out->base = base;
+        out->null = 0;
+        out->n = 1;
+        out->vs = NULL;
+        s_tval(t, off, 0, &out->v);
         return;
     }
     as_value_t *vs = as_peval_alloc(&sc->ev, n);
@@ -41,24 +45,25 @@ static void s_stored(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_
     *out = (as_pv_t){.card = card, .base = base, .n = n, .vs = vs};
 }
 
-/* An outcome's value before the program runs: its default; 0 for a number without one. */
-static void s_default(as_scorer_t *sc, const as_table_t *t, const as_tout_t *o, as_pv_t *out)
+/* An outcome's value before the program runs: its n default values at off; 0 for a number
+ * without one. */
+static void s_default(as_scorer_t *sc, const as_table_t *t, uint8_t card, uint8_t base,
+                      uint32_t n, uint32_t off, as_pv_t *out)
 {
-    if (o->n_dflt == 0 && o->card == AS_CARD_SINGLE &&
-        (o->base == AS_BT_INTEGER || o->base == AS_BT_FLOAT)) {
+    if (n == 0 && card == AS_CARD_SINGLE && (base == AS_BT_INTEGER || base == AS_BT_FLOAT)) {
         as_value_t zero = {0};
-        as_pv_single(out, (as_base_t)o->base, &zero);
+        as_pv_single(out, (as_base_t)base, &zero);
         return;
     }
-    s_stored(sc, t, o->dflt_off, o->n_dflt, o->card, o->base, out);
+    s_stored(sc, t, off, n, card, base, out);
 }
 
 static void s_init_outcomes(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_t n)
 {
     for (uint32_t k = 0; k < n; k++) {
-        as_tout_t o;
-        s_out_decl(t, off, k, &o);
-        s_default(sc, t, &o, &sc->out[k]);
+        as_tout_t o; /* the head of the declaration: through its defaults */
+        memcpy(&o, t->base + off + (size_t)k * sizeof o, offsetof(as_tout_t, n_lookup));
+        s_default(sc, t, o.card, o.base, o.n_dflt, o.dflt_off, &sc->out[k]);
     }
 }
 
@@ -192,16 +197,27 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
     case AS_OP_OUTCOME:
         *out = sc->out[ins->a];
         return;
-    case AS_OP_CORRECT: {
-        as_tresp_t r;
-        memcpy(&r, t->base + it->resp_off + (size_t)ins->a * sizeof r, sizeof r);
-        s_stored(sc, t, r.correct_off, r.n_correct, r.card, r.base, out);
+    case AS_OP_CORRECT:
+        s_stored(sc, t, ins->a, ins->argc, ins->card, ins->base, out);
+        return;
+    case AS_OP_DEFAULT:
+        s_default(sc, t, ins->card, ins->base, ins->argc, ins->a, out);
+        return;
+    case AS_OP_IS_NULL_RESPONSE: {
+        as_value_t v = {.i = sc->resp[ins->a].null};
+        as_pv_single(out, AS_BT_BOOLEAN, &v);
         return;
     }
-    case AS_OP_DEFAULT: {
-        as_tout_t o;
-        s_out_decl(t, out_off, ins->a, &o);
-        s_default(sc, t, &o, out);
+    case AS_OP_MATCH_CORRECT: {
+        const as_pv_t *r = &sc->resp[ins->a];
+        if (r->null || !ins->argc) {
+            as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
+            return;
+        }
+        as_tresp_t decl = {.card = r->card, .base = r->base, .n_correct = ins->argc,
+                           .correct_off = ins->b};
+        as_value_t v = {.i = as_tmpl_matches_correct(t, &decl, as_pv_at(r, 0), r->n)};
+        as_pv_single(out, AS_BT_BOOLEAN, &v);
         return;
     }
     case AS_OP_MAP_RESPONSE:
@@ -229,19 +245,21 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
     }
 }
 
-void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t k, as_pv_t v,
-                 bool lookup)
+void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, const as_pins_t *ins,
+                 const as_pv_t *v)
 {
-    as_tout_t o;
-    s_out_decl(t, out_off, k, &o);
-    if (lookup) {
-        s_lookup(sc, t, &o, &v, &sc->out[k]);
-    } else if (v.null) {
-        as_pv_null(&sc->out[k], o.card, o.base);
+    uint32_t k = ins->a;
+    as_pv_t *out = &sc->out[k];
+    if (ins->op == AS_OP_LOOKUP) { /* (AS_OP_SET and AS_OP_SET_CONST set the value itself) */
+        as_tout_t o;
+        s_out_decl(t, out_off, k, &o);
+        s_lookup(sc, t, &o, v, out);
+    } else if (v->null) {
+        as_pv_null(out, ins->card, ins->base);
     } else {
-        v.base = o.base; /* an integer stored in a float outcome: x holds it already */
-        if (o.card != AS_CARD_SINGLE) v.card = o.card;
-        sc->out[k] = v;
+        *out = *v;
+        out->base = ins->base; /* an integer stored in a float outcome: x holds it already */
+        if (ins->card != AS_CARD_SINGLE) out->card = ins->card;
     }
 }
 
@@ -255,28 +273,41 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
         as_pins_t ins;
         memcpy(&ins, t->base + off + (size_t)pc * sizeof ins, sizeof ins);
         pc++;
-        if (ins.op > AS_OP_NUMBER_SELECTED && ins.op < AS_OP_EXPR_COUNT) {
+        if (ins.op > AS_OP_LEAF_LAST && ins.op < AS_OP_EXPR_COUNT) {
             as_pattr_t attr;
             const as_pattr_t *ap = NULL;
             if (ins.a) {
                 memcpy(&attr, t->base + ins.a, sizeof attr);
                 ap = &attr;
             }
-            as_pv_t r;
+            /* the result goes straight into the first operand's slot: as_op_apply reads its
+             * operands before it writes its result */
             sp -= ins.argc;
-            as_op_apply(&sc->ev, &ins, ap, st + sp, ins.argc, &r);
-            st[sp++] = r;
+            as_op_apply(&sc->ev, &ins, ap, st + sp, ins.argc, &st[sp]);
+            sp++;
             continue;
         }
         switch (ins.op) {
         case AS_OP_SET:
         case AS_OP_LOOKUP:
             sp--;
-            as_prog_set(sc, t, out_off, ins.a, st[sp], ins.op == AS_OP_LOOKUP);
+            as_prog_set(sc, t, out_off, &ins, &st[sp]);
             break;
         case AS_OP_JUMP_UNLESS: {
             const as_pv_t *c = &st[--sp];
             if (c->null || !c->v.i) pc = ins.a;
+            break;
+        }
+        case AS_OP_SET_CONST: {
+            as_pv_t *out = &sc->out[ins.a];
+            as_tval_t tv;
+            memcpy(&tv, t->base + ins.b, sizeof tv);
+            out->card = ins.card;
+            out->base = ins.base;
+            out->null = 0;
+            out->n = 1;
+            out->vs = NULL;
+            as_tval_view(t->base, &tv, &out->v);
             break;
         }
         case AS_OP_JUMP:

@@ -47,15 +47,15 @@ static inline const as_value_t *as_pv_at(const as_pv_t *p, uint32_t i)
     return p->card == AS_CARD_SINGLE ? &p->v : &p->vs[i];
 }
 
-/* The instruction set. Expression opcodes are named as QTI names the elements (as_op_names). */
+/* The instruction set: one opcode per QTI expression element, the rules, and a few fused forms. */
 typedef enum {
     /* leaves */
     AS_OP_BASE_VALUE, /* a: as_tval_t offset; base */
     AS_OP_NULL,
     AS_OP_RESPONSE, /* a: response index */
     AS_OP_OUTCOME,  /* a: outcome index */
-    AS_OP_CORRECT,  /* a: response index */
-    AS_OP_DEFAULT,  /* a: outcome index */
+    AS_OP_CORRECT,  /* a: the response's correct values (as_tval_t[argc]) */
+    AS_OP_DEFAULT,  /* a: the outcome's default values (as_tval_t[argc]) */
     AS_OP_MAP_RESPONSE,
     AS_OP_MAP_RESPONSE_POINT,
     /* test level leaves; a: as_ptest_t offset */
@@ -68,6 +68,11 @@ typedef enum {
     AS_OP_NUMBER_RESPONDED,
     AS_OP_NUMBER_PRESENTED,
     AS_OP_NUMBER_SELECTED,
+    /* fused leaves, emitted for the commonest idioms (never by the reference walk) */
+    AS_OP_MATCH_CORRECT, /* match(variable R, correct R): a response, b its correct values,
+                            argc how many */
+    AS_OP_IS_NULL_RESPONSE, /* isNull(variable R): a response */
+    AS_OP_LEAF_LAST = AS_OP_IS_NULL_RESPONSE,
     /* operators; argc operands; a: as_pattr_t offset when the operator has attributes */
     AS_OP_IS_NULL,
     AS_OP_MATCH,
@@ -117,16 +122,17 @@ typedef enum {
     AS_OP_JUMP_UNLESS,            /* pops a condition; jumps to instruction a unless it is true */
     AS_OP_JUMP,                   /* to instruction a */
     AS_OP_EXIT,
+    AS_OP_SET_CONST, /* setOutcomeValue(baseValue): outcome a, the value at b */
     AS_OP_COUNT
 } as_op_t;
 
-extern const char *const as_op_names[AS_OP_EXPR_COUNT];
 
 typedef struct {
     uint16_t op;
-    uint8_t card, base; /* the static type of the result (AS_*_ANY for NULL) */
-    uint32_t argc;
-    uint32_t a;
+    uint8_t card, base; /* the static type of the result (AS_*_ANY for NULL); of the outcome set
+                           (AS_OP_SET, AS_OP_SET_CONST, AS_OP_LOOKUP) */
+    uint32_t argc;      /* operands; for some leaves a count (above) */
+    uint32_t a, b;
 } as_pins_t;
 
 /* as_pattr_t.flags */
@@ -214,16 +220,32 @@ typedef struct {
 as_value_t *as_peval_alloc(as_peval_t *ev, uint32_t n);
 
 /* Applies operator ins->op (an operator, not a leaf) to its n operands, attributes attr (NULL
- * for an operator without attributes), into *out. Operands are NULL or of the types the compiler
+ * for an operator without attributes), into *out, which may be the first operand (every operator
+ * reads its operands before it writes its result). Operands are NULL or of the types the compiler
  * checked. Never fails: results out of a type's range are NULL as QTI says; an exhausted arena
  * sets ev->overflow. */
 void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *attr, const as_pv_t *args,
                  uint32_t n, as_pv_t *out);
 
 /* Sets *out to NULL of the given type. */
-void as_pv_null(as_pv_t *out, uint8_t card, uint8_t base);
+static inline void as_pv_null(as_pv_t *out, uint8_t card, uint8_t base)
+{
+    out->card = card;
+    out->base = base;
+    out->null = 1;
+    out->n = 0;
+    out->vs = NULL;
+}
 /* A single value's view. */
-void as_pv_single(as_pv_t *out, as_base_t base, const as_value_t *v);
+static inline void as_pv_single(as_pv_t *out, as_base_t base, const as_value_t *v)
+{
+    out->card = AS_CARD_SINGLE;
+    out->base = (uint8_t)base;
+    out->null = 0;
+    out->n = 1;
+    out->vs = NULL;
+    out->v = *v;
+}
 
 /* Whether QTI area (shape, coords at off: n doubles in the blob at base) holds (x, y); a point
  * on an edge is inside (templates.c). */

@@ -31,7 +31,8 @@ static bool s_node(s_walk_t *w, as_mp_t r, as_pins_t *ins)
                   .n_resp = w->it.n_resp,
                   .resp_off = w->it.resp_off,
                   .n_out = w->it.n_out,
-                  .out_off = w->it.out_off};
+                  .out_off = w->it.out_off,
+                  .no_fuse = true};
     uint8_t card, base;
     as_path_init(&w->c.path, NULL);
     as_code_t rc = as_pc_expr(&pc, &r, &card, &base);
@@ -76,7 +77,7 @@ static void s_eval(s_walk_t *w, as_mp_t *r, as_pv_t *out)
     as_mp_skip(r, AS_MAX_DEPTH);
     as_pv_null(out, AS_CARD_ANY, AS_BT_ANY);
     if (w->failed || !s_node(w, node, &ins)) return;
-    if (ins.op <= AS_OP_NUMBER_SELECTED) {
+    if (ins.op <= AS_OP_LEAF_LAST) {
         as_prog_leaf(w->sc, &w->t, &w->it, w->it.out_off, &ins, NULL, out);
         return;
     }
@@ -152,7 +153,13 @@ static void s_rule(s_walk_t *w, as_mp_t r)
         as_pv_t v;
         s_eval(w, &expr, &v);
         if (k < 0) w->failed = true;
-        if (!w->failed) as_prog_set(w->sc, &w->t, w->it.out_off, (uint32_t)k, v, !set);
+        if (!w->failed) {
+            as_tout_t o;
+            memcpy(&o, w->t.base + w->it.out_off + (size_t)k * sizeof o, sizeof o);
+            as_pins_t ins = {.op = set ? AS_OP_SET : AS_OP_LOOKUP, .card = o.card, .base = o.base,
+                             .a = (uint32_t)k};
+            as_prog_set(w->sc, &w->t, w->it.out_off, &ins, &v);
+        }
     } else if (as_str_eq(name, len, "responseCondition")) {
         as_mp_t b, elifs, els;
         if (!s_field(r, "if", &b)) {

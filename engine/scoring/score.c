@@ -9,6 +9,7 @@
 #include "scorer.h"
 
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 
 as_scorer_t *as_scorer_new(void)
@@ -69,10 +70,10 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
     as_tresp_t resp;
     *nv = 0;
     if (it->n_resp == 1) {
-        s_resp(t, it, 0, &resp);
-        as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base, sc->vals,
-                                      AS_MAX_VALUES, nv, path, err);
-        if (!rc && it->rule == AS_RULE_PROGRAM) s_resp_value(sc, &resp, 0, sc->vals, *nv);
+        s_resp(t, it, 0, &sc->resp0);
+        as_code_t rc = as_values_read(r, (as_card_t)sc->resp0.card, (as_base_t)sc->resp0.base,
+                                      sc->vals, AS_MAX_VALUES, nv, path, err);
+        if (!rc && it->rule == AS_RULE_PROGRAM) s_resp_value(sc, &sc->resp0, 0, sc->vals, *nv);
         return rc;
     }
     for (uint32_t j = 0; j < it->n_resp; j++) {
@@ -109,7 +110,7 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
         }
         seen |= 1u << j;
         uint32_t got;
-        size_t mark = as_path_key(path, k, kl);
+        size_t mark = err ? as_path_key(path, k, kl) : path->len; /* a path only for a message */
         as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base,
                                       sc->vals + used, AS_MAX_VALUES - used, &got, path, err);
         as_path_pop(path, mark);
@@ -125,9 +126,7 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
 static double s_raw(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t nv)
 {
     if (it->rule == AS_RULE_PROGRAM) return as_prog_item(sc, t, it);
-    as_tresp_t resp;
-    s_resp(t, it, 0, &resp);
-    return as_tmpl_score(sc, t, it, &resp, sc->vals, nv);
+    return as_tmpl_score(sc, t, it, &sc->resp0, sc->vals, nv); /* read by s_read_answer */
 }
 
 /* For the assessment's outcome processing: item pos's single outcomes, and whether its
@@ -167,6 +166,7 @@ static double s_unanswered(as_scorer_t *sc, const as_table_t *t, const as_titem_
         as_tresp_t r;
         s_resp(t, it, j, &r);
         as_pv_null(&sc->resp[j], r.card, r.base);
+        if (j == 0) sc->resp0 = r;
     }
     double raw = s_raw(sc, t, it, 0);
     if (isnan(raw)) raw = 0;
@@ -232,7 +232,14 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         as_table_item(t, (uint32_t)pos, &it);
         uint32_t nv;
         as_mp_t value_at = *r;
-        as_code_t rc = s_read_answer(self, t, &it, r, path, NULL, &nv);
+        as_code_t rc;
+        if (it.rule != AS_RULE_PROGRAM) { /* a template: one response, the hot path */
+            s_resp(t, &it, 0, &self->resp0);
+            rc = as_values_read(r, (as_card_t)self->resp0.card, (as_base_t)self->resp0.base,
+                                self->vals, AS_MAX_VALUES, &nv, path, NULL);
+        } else {
+            rc = s_read_answer(self, t, &it, r, path, NULL, &nv);
+        }
         if (rc && lenient) {
             self->answered[pos] = 0;
             *r = value_at;

@@ -22,32 +22,6 @@ static double s_clamp(const as_tresp_t *it, double v)
 
 /* match_correct: single, equal; multiple, the same values with the same counts in any order;
  * ordered, the same sequence. */
-bool as_tmpl_matches_correct(const as_table_t *t, const as_tresp_t *it, const as_value_t *vals,
-                             uint32_t n)
-{
-    as_base_t base = (as_base_t)it->base;
-    as_value_t cv;
-    if (n != it->n_correct) return false;
-    if (it->card != AS_CARD_MULTIPLE) {
-        for (uint32_t i = 0; i < n; i++) {
-            s_tval(t, it->correct_off, i, &cv);
-            if (!as_value_eq(base, &vals[i], &cv, true)) return false;
-        }
-        return true;
-    }
-    /* Multiset equality: every response value occurs as often in the response as in correct. */
-    for (uint32_t i = 0; i < n; i++) {
-        uint32_t in_resp = 0, in_correct = 0;
-        for (uint32_t j = 0; j < n; j++) {
-            if (as_value_eq(base, &vals[i], &vals[j], true)) in_resp++;
-            s_tval(t, it->correct_off, j, &cv);
-            if (as_value_eq(base, &vals[i], &cv, true)) in_correct++;
-        }
-        if (in_resp != in_correct) return false;
-    }
-    return true;
-}
-
 /* The first mapping entry matching v, or -1. */
 static int32_t s_map_find(const as_table_t *t, const as_tresp_t *it, const as_value_t *v)
 {
@@ -183,24 +157,3 @@ double as_tmpl_map_point(as_scorer_t *self, const as_table_t *t, const as_tresp_
     return s_clamp(it, sum);
 }
 
-double as_tmpl_score(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
-                     const as_tresp_t *r, const as_value_t *vals, uint32_t n)
-{
-    if (n == 0) return 0; /* a missing or empty response scores 0 under every template */
-    switch ((as_rule_t)it->rule) {
-    case AS_RULE_MATCH_CORRECT:
-        return as_tmpl_matches_correct(t, r, vals, n) ? 1 : 0;
-    case AS_RULE_MATCH_NUMERIC: {
-        as_value_t cv;
-        s_tval(t, r->correct_off, 0, &cv);
-        double tol = (it->flags & AS_TF_RELATIVE) ? fabs(cv.x) * it->tol / 100.0 : it->tol;
-        return fabs(vals[0].x - cv.x) <= tol ? 1 : 0;
-    }
-    case AS_RULE_MAP_RESPONSE:
-        return as_tmpl_map_response(sc, t, r, vals, n);
-    case AS_RULE_MAP_RESPONSE_POINT:
-        return as_tmpl_map_point(sc, t, r, vals, n);
-    default:
-        return 0;
-    }
-}

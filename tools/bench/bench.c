@@ -13,6 +13,7 @@
 #include "regrade.h"
 #include "bench_fit.h"
 #include "bench_exam.h"
+#include "bench_programs.h"
 #include "bench_replay.h"
 #include "codec.h"
 
@@ -294,6 +295,62 @@ static int s_start_engine(const char *assayd, const char *workers)
     return -1;
 }
 
+/* assay-bench programs: score at 64 in flight through assayd for the template and the custom
+ * 50-item assessments, alternating, then the scorer alone in this process. */
+static int s_programs(const char *data)
+{
+    const char *ids[2] = {"bench50", "custom50"};
+    msgpack_sbuffer req[2];
+    assay_t *admin;
+    assay_options_t ao = {.admin = true};
+    if (assay_open(&admin, data, &ao)) return 1;
+    for (int k = 0; k < 2; k++) {
+        msgpack_sbuffer def;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&def);
+        msgpack_packer_init(&pk, &def, msgpack_sbuffer_write);
+        if (k == 0)
+            as_bench_pack_definition(&pk, ids[k], 1);
+        else
+            as_bench_pack_custom_definition(&pk, ids[k]);
+        assay_reply_t *r;
+        if (assay_call(admin, "assessment.put", def.data, def.size, 5000, &r)) {
+            fprintf(stderr, "assay-bench: cannot store %s: %s\n", ids[k],
+                    r ? assay_reply_message(r) : "timeout");
+            return 1;
+        }
+        assay_reply_free(&r);
+        msgpack_sbuffer_destroy(&def);
+        msgpack_sbuffer_init(&req[k]);
+        msgpack_packer_init(&pk, &req[k], msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 2);
+        as_pack_cstr(&pk, "assessment");
+        as_pack_cstr(&pk, ids[k]);
+        as_pack_cstr(&pk, "answers");
+        if (k == 0)
+            as_bench_pack_answers(&pk);
+        else
+            as_bench_pack_custom_answers(&pk);
+    }
+    assay_close(&admin);
+    printf("assay-bench programs: score at 64 in flight through assayd, %.0f s each, "
+           "alternating\n\n| assessment | round | req/s | p50 us | p99 us |\n|---|---|---|---|---|\n",
+           s_seconds);
+    double rate[2] = {0, 0};
+    for (int round = 1; round <= 2; round++)
+        for (int k = 0; k < 2; k++) {
+            s_result_t res;
+            if (s_load(data, "score", req[k].data, req[k].size, 64, &res)) return 1;
+            printf("| %s | %d | %.0f | %.0f | %.0f |\n", ids[k], round, res.rps, res.p50_us,
+                   res.p99_us);
+            rate[k] += res.rps;
+        }
+    printf("\nthrough the engine, custom / template request rate: %.2f\n", rate[1] / rate[0]);
+    for (int k = 0; k < 2; k++)
+        msgpack_sbuffer_destroy(&req[k]);
+    return as_bench_programs_inprocess(s_seconds * 2);
+}
+
 static void s_usage(FILE *out)
 {
     fprintf(
@@ -306,6 +363,7 @@ static void s_usage(FILE *out)
         "       assay-bench fit FILE [--limit N] [-d DIR | --assayd PATH] [--sync MODE]\n"
         "       assay-bench exam [--learners N] [--time-limit S] [-d DIR | --assayd PATH] "
         "[--sync MODE]\n"
+        "       assay-bench programs [--seconds S] [-d DIR | --assayd PATH]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -348,6 +406,11 @@ static void s_usage(FILE *out)
         "the save rate, the deadline's lag (its submitted notification's arrival minus the\n"
         "deadline) and a score and a submission probed every 5 ms during the sweep.\n"
         "\n"
+        "programs: a 50-item assessment of custom response processing (a condition over two\n"
+        "responses, a sum with a floor, a lookup table, a rounded numeric comparison) against the\n"
+        "50-item template one: score at 64 in flight through assayd, alternating, then the\n"
+        "scorer alone in this process (ns per response; target: custom at most 2x template).\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
@@ -356,7 +419,7 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL, *fit = NULL;
-    bool regrade = false, exam = false;
+    bool regrade = false, exam = false, programs = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
@@ -372,6 +435,11 @@ int main(int argc, char **argv)
         argv[1] = argv[0];
         argv += 1;
         argc -= 1;
+    } else if (argc > 1 && strcmp(argv[1], "programs") == 0) {
+        programs = true;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
     } else if (argc > 1 && strcmp(argv[1], "regrade") == 0) {
         regrade = true;
         argv[1] = argv[0];
@@ -467,6 +535,7 @@ int main(int argc, char **argv)
     if (regrade)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);
+    if (programs) return s_programs(data);
 
     /* store the bench assessment */
     msgpack_sbuffer sb;
