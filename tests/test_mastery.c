@@ -1,6 +1,6 @@
 /* test_mastery.c — knowledge tracing against a real assayd: every submission's mastery updates
- * equal the unit-level model (engine/tracing/bkt.c, itself checked against hand-derived values), the
- * notifications, skill.recompute equal to a fresh replay (also with submissions racing it), and
+ * equal the unit-level model (engine/tracing/bkt.c, itself checked against hand-derived values),
+ * the notifications, skill.recompute equal to a fresh replay (also with submissions racing it), and
  * the skill methods' errors. */
 #include <setjmp.h>
 #include <stdarg.h>

@@ -396,61 +396,71 @@ static void rules_branch_look_up_and_exit(void **state)
 }
 
 /* "Name three European capitals": each distinct right answer counts once, across responses. */
-#define CITIES_ITEM                                                                                              \
-    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"                       \
-    "{'id':'C2','cardinality':'single','base_type':'string'},"                                                   \
-    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                                  \
-    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                                     \
-    "'score_outcome':'POINTS','response_processing':["                                                           \
-    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'},{'multiple':[" STR("Par"               \
-                                                                                             "is") "," STR(      \
-        "Rome") "," STR("Oslo") "]}]},'then':[{'setOutcomeValue':{"                                              \
-                                "'identifier':'POINTS','expression':{'sum':[{'variable':'POINTS'}"               \
-                                "," I(                                                                           \
-                                    1) "]}}}]}}},"                                                               \
-                                       "{'responseCondition':{'if':{'condition':{'and':[{'member'"               \
-                                       ":[{'variable':'C2'},{'multiple':[" STR("Paris") "," STR("Rome") "," STR( \
-                                           "Oslo") "]}]},{'or':[{'isNull':[{'variable':'C1'}]},"                 \
-                                                   "{'not':[{'match':[{'variable':'C2'},{'"                      \
-                                                   "variable':'C1'}]}]}]}]},'then':[{'"                          \
-                                                   "setOutcomeValue':{"                                          \
-                                                   "'identifier':'POINTS','expression':{'sum':[{'"               \
-                                                   "variable':'POINTS'}," I(                                     \
-                                                       1) "]}}}]}}},"                                            \
-                                                          "{'responseCondition':{'if':{'"                        \
-                                                          "condition':{'and':[{'member':[{'"                     \
-                                                          "variable':'C3'},{'multiple':[" STR("Pa"               \
-                                                                                              "ri"               \
-                                                                                              "s") "," STR(      \
-                                                              "Rome") "," STR("Oslo") "]}]},{'"                  \
-                                                                                      "not':[{'"                 \
-                                                                                      "member':[{"               \
-                                                                                      "'variable'"               \
-                                                                                      ":'C3'},"                  \
-                                                                                      "{'"                       \
-                                                                                      "multiple':"               \
-                                                                                      "[{'"                      \
-                                                                                      "variable':"               \
-                                                                                      "'C1'},{'"                 \
-                                                                                      "variable':"               \
-                                                                                      "'C2'}]}]}]"               \
-                                                                                      "}]},'then'"               \
-                                                                                      ":[{'"                     \
-                                                                                      "setOutcome"               \
-                                                                                      "Value':{"                 \
-                                                                                      "'identifie"               \
-                                                                                      "r':'"                     \
-                                                                                      "POINTS','"                \
-                                                                                      "expression"               \
-                                                                                      "':{'sum':["               \
-                                                                                      "{'"                       \
-                                                                                      "variable':"               \
-                                                                                      "'POINTS'}"                \
-                                                                                      "," I(                     \
-                                                                                          1) "]}}"               \
-                                                                                             "}]}"               \
-                                                                                             "}}]"               \
-                                                                                             "}"
+#define CITIES_ITEM                                                                                                           \
+    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"                                    \
+    "{'id':'C2','cardinality':'single','base_type':'string'},"                                                                \
+    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                                               \
+    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                                                  \
+    "'score_outcome':'POINTS','response_processing':["                                                                        \
+    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'},{'multiple':[" STR(                                 \
+        "Par"                                                                                                                 \
+        "is") "," STR("Rome") "," STR("Oslo") "]}]},'then':[{'setOutcomeValue':{"                                             \
+                                              "'identifier':'POINTS','expression':{'sum':[{'"                                 \
+                                              "variable':'POINTS'}"                                                           \
+                                              "," I(                                                                          \
+                                                  1) "]}}}]}}},"                                                              \
+                                                     "{'responseCondition':{'if':{'condition':{'"                             \
+                                                     "and':[{'member'"                                                        \
+                                                     ":[{'variable':'C2'},{'multiple':[" STR("Par"                            \
+                                                                                             "is") "," STR("Rome") "," STR(   \
+                                                         "Oslo") "]}]},{'or':[{'isNull':[{'"                                  \
+                                                                 "variable':'C1'}]},"                                         \
+                                                                 "{'not':[{'match':[{'variable':'"                            \
+                                                                 "C2'},{'"                                                    \
+                                                                 "variable':'C1'}]}]}]}]},'then':"                            \
+                                                                 "[{'"                                                        \
+                                                                 "setOutcomeValue':{"                                         \
+                                                                 "'identifier':'POINTS','"                                    \
+                                                                 "expression':{'sum':[{'"                                     \
+                                                                 "variable':'POINTS'}," I(                                    \
+                                                                     1) "]}}}]}}},"                                           \
+                                                                        "{'responseCondition':{'"                             \
+                                                                        "if':{'"                                              \
+                                                                        "condition':{'and':[{'"                               \
+                                                                        "member':[{'"                                         \
+                                                                        "variable':'C3'},{'"                                  \
+                                                                        "multiple':[" STR(                                    \
+                                                                            "Pa"                                              \
+                                                                            "ri"                                              \
+                                                                            "s") "," STR("Rome") "," STR("Oslo") "]}]},{'"    \
+                                                                                                                 "not':[{'"   \
+                                                                                                                 "member':[{" \
+                                                                                                                 "'variable'" \
+                                                                                                                 ":'C3'},"    \
+                                                                                                                 "{'"         \
+                                                                                                                 "multiple':" \
+                                                                                                                 "[{'"        \
+                                                                                                                 "variable':" \
+                                                                                                                 "'C1'},{'"   \
+                                                                                                                 "variable':" \
+                                                                                                                 "'C2'}]}]}]" \
+                                                                                                                 "}]},'then'" \
+                                                                                                                 ":[{'"       \
+                                                                                                                 "setOutcome" \
+                                                                                                                 "Value':{"   \
+                                                                                                                 "'identifie" \
+                                                                                                                 "r':'"       \
+                                                                                                                 "POINTS','"  \
+                                                                                                                 "expression" \
+                                                                                                                 "':{'sum':[" \
+                                                                                                                 "{'"         \
+                                                                                                                 "variable':" \
+                                                                                                                 "'POINTS'}"  \
+                                                                                                                 "," I(       \
+                                                                                                                     1) "]}}" \
+                                                                                                                        "}]}" \
+                                                                                                                        "}}]" \
+                                                                                                                        "}"
 
 static void several_responses_score_together_without_double_counting(void **state)
 {
@@ -551,6 +561,34 @@ static void assessments_total_their_items_by_their_own_outcome_processing(void *
         "item's response_processing");
 }
 
+/* MAXSCORE computed by the outcome processing from the items' maxima. */
+static void an_assessment_computes_its_max_score_from_outcome_maximum(void **state)
+{
+#define FULL_ITEM(id, w)                                                                           \
+    "{'id':'" id "','weight':" #w ",'rule':'match_correct','responses':[{'id':'R',"                \
+    "'cardinality':'single','base_type':'integer','correct':[1]}],'outcomes':[{'id':'SCORE',"      \
+    "'base_type':'float','normal_maximum':1}]}"
+    const char *def = "{'id':'t','items':[" FULL_ITEM("a", 2) "," FULL_ITEM(
+        "b",
+        3) "],'outcomes':[{'id':'SCORE',"
+           "'base_type':'float'},{'id':'MAXSCORE','base_type':'float'}],'outcome_processing':["
+           "{'setOutcomeValue':{'identifier':'MAXSCORE','expression':{'sum':[{'outcomeMaximum':{"
+           "'outcomeIdentifier':'SCORE','weightIdentifier':'W'}}]}}},"
+           "{'setOutcomeValue':{'identifier':'SCORE','expression':{'sum':[{'testVariables':{"
+           "'variableIdentifier':'SCORE','weightIdentifier':'W'}}]}}}]}";
+    if (tf_compile_def(def)) fail_msg("%s", tf_err.msg);
+    assert_true(tf_t.hdr.max_score == 5);
+    assert_true(tf_score("{'b':1}") == 3);
+    tf_expect_error(
+        tf_compile_def("{'id':'t','items':[" FULL_ITEM(
+            "a", 1) "],'outcomes':[{'id':'SCORE',"
+                    "'base_type':'float'},{'id':'MAXSCORE','base_type':'float'}],"
+                    "'outcome_processing':[]}"),
+        "outcome_processing: MAXSCORE is not a number once processed with nothing answered: set "
+        "it from the items' maxima (outcomeMaximum) or declare normal_maximum on the score "
+        "outcome");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -569,6 +607,7 @@ int main(void)
         cmocka_unit_test(several_responses_score_together_without_double_counting),
         cmocka_unit_test(items_declare_their_max_score_or_are_refused),
         cmocka_unit_test(assessments_total_their_items_by_their_own_outcome_processing),
+        cmocka_unit_test(an_assessment_computes_its_max_score_from_outcome_maximum),
     };
     return cmocka_run_group_tests(tests, tf_setup, tf_teardown);
 }

@@ -146,8 +146,7 @@ static uint32_t s_emit(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint
     return s_emit2(pc, op, t, argc, a, 0);
 }
 
-static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a,
-                        uint32_t b)
+static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a, uint32_t b)
 {
     if (pc->n == pc->cap) {
         uint32_t cap = pc->cap ? pc->cap * 2 : 64;
@@ -1050,7 +1049,8 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
     as_path_pop(&pc->c->path, mark);
     /* the instruction carries the outcome's type: setting NULL needs no declaration */
     s_type_t ot = {o.card, o.base};
-    if (!lookup && !pc->no_fuse && pc->code && pc->n && pc->code[pc->n - 1].op == AS_OP_BASE_VALUE) {
+    if (!lookup && !pc->no_fuse && pc->code && pc->n &&
+        pc->code[pc->n - 1].op == AS_OP_BASE_VALUE) {
         uint32_t value = pc->code[pc->n - 1].a;
         pc->n--;
         pc->depth--;

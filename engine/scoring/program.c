@@ -47,8 +47,8 @@ static void s_stored(as_scorer_t *sc, const as_table_t *t, uint32_t off, uint32_
 
 /* An outcome's value before the program runs: its n default values at off; 0 for a number
  * without one. */
-static void s_default(as_scorer_t *sc, const as_table_t *t, uint8_t card, uint8_t base,
-                      uint32_t n, uint32_t off, as_pv_t *out)
+static void s_default(as_scorer_t *sc, const as_table_t *t, uint8_t card, uint8_t base, uint32_t n,
+                      uint32_t off, as_pv_t *out)
 {
     if (n == 0 && card == AS_CARD_SINGLE && (base == AS_BT_INTEGER || base == AS_BT_FLOAT)) {
         as_value_t zero = {0};
@@ -214,8 +214,8 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
             return;
         }
-        as_tresp_t decl = {.card = r->card, .base = r->base, .n_correct = ins->argc,
-                           .correct_off = ins->b};
+        as_tresp_t decl = {
+            .card = r->card, .base = r->base, .n_correct = ins->argc, .correct_off = ins->b};
         as_value_t v = {.i = as_tmpl_matches_correct(t, &decl, as_pv_at(r, 0), r->n)};
         as_pv_single(out, AS_BT_BOOLEAN, &v);
         return;

@@ -69,8 +69,8 @@ typedef enum {
     AS_OP_NUMBER_PRESENTED,
     AS_OP_NUMBER_SELECTED,
     /* fused leaves, emitted for the commonest idioms (never by the reference walk) */
-    AS_OP_MATCH_CORRECT, /* match(variable R, correct R): a response, b its correct values,
-                            argc how many */
+    AS_OP_MATCH_CORRECT,    /* match(variable R, correct R): a response, b its correct values,
+                               argc how many */
     AS_OP_IS_NULL_RESPONSE, /* isNull(variable R): a response */
     AS_OP_LEAF_LAST = AS_OP_IS_NULL_RESPONSE,
     /* operators; argc operands; a: as_pattr_t offset when the operator has attributes */
@@ -125,7 +125,6 @@ typedef enum {
     AS_OP_SET_CONST, /* setOutcomeValue(baseValue): outcome a, the value at b */
     AS_OP_COUNT
 } as_op_t;
-
 
 typedef struct {
     uint16_t op;

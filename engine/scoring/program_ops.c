@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-
 const char *const as_math_names[AS_MATH_COUNT] = {
     "sin",  "cos",  "tan",  "sec",    "csc",   "cot",  "asin",      "acos",     "atan", "atan2",
     "asec", "acsc", "acot", "sinh",   "cosh",  "tanh", "sech",      "csch",     "coth", "log",

@@ -156,7 +156,9 @@ static void s_rule(s_walk_t *w, as_mp_t r)
         if (!w->failed) {
             as_tout_t o;
             memcpy(&o, w->t.base + w->it.out_off + (size_t)k * sizeof o, sizeof o);
-            as_pins_t ins = {.op = set ? AS_OP_SET : AS_OP_LOOKUP, .card = o.card, .base = o.base,
+            as_pins_t ins = {.op = set ? AS_OP_SET : AS_OP_LOOKUP,
+                             .card = o.card,
+                             .base = o.base,
                              .a = (uint32_t)k};
             as_prog_set(w->sc, &w->t, w->it.out_off, &ins, &v);
         }

@@ -412,6 +412,16 @@ void as_score_pack_outcomes(as_scorer_t *self, const as_table_t *t, msgpack_pack
     }
 }
 
+double as_score_outcome_value(const as_scorer_t *self, int k)
+{
+    if (k < 0 || k >= AS_MAX_OUTCOMES) return NAN;
+    const as_pv_t *v = &self->out[k];
+    if (v->null || v->card != AS_CARD_SINGLE ||
+        (v->base != AS_BT_INTEGER && v->base != AS_BT_FLOAT))
+        return NAN;
+    return v->v.x;
+}
+
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)
 {
     double ratio = as_table_ratio(t, score);

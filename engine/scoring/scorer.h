@@ -39,8 +39,8 @@ static inline void as_tmpl_tval(const as_table_t *t, uint32_t off, uint32_t i, a
     memcpy(&tv, t->base + off + (size_t)i * sizeof tv, sizeof tv);
     as_tval_view(t->base, &tv, v);
 }
-static inline bool as_tmpl_matches_correct(const as_table_t *t, const as_tresp_t *it, const as_value_t *vals,
-                             uint32_t n)
+static inline bool as_tmpl_matches_correct(const as_table_t *t, const as_tresp_t *it,
+                                           const as_value_t *vals, uint32_t n)
 {
     as_base_t base = (as_base_t)it->base;
     as_value_t cv;

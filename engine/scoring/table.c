@@ -123,11 +123,12 @@ static as_code_t s_outcome_processing(as_tc_t *c, as_field_t *f, as_thdr_t *h)
     if ((rc = as_tc_score_outcome(c, &f[A_SCORE_OUT], h->out_off, h->n_out, &h->score_out, &max,
                                   &has_max)))
         return rc;
-    if (!has_max)
+    int maxscore = as_pc_find_out(c, h->out_off, h->n_out, "MAXSCORE", 8);
+    if (!has_max && maxscore < 0)
         return as_err_set(c->err, AS_BAD_REQUEST,
-                          "outcomes: the max score of an outcome_processing program is not "
-                          "computed: declare normal_maximum on the score outcome, or a MAXSCORE "
-                          "outcome with a default");
+                          "outcomes: declare the max score: normal_maximum on the score outcome, "
+                          "or a MAXSCORE outcome (with a default, or set by outcome_processing, "
+                          "e.g. from outcomeMaximum)");
     as_pc_t pc = {.c = c,
                   .test = true,
                   .n_out = h->n_out,
@@ -136,6 +137,31 @@ static as_code_t s_outcome_processing(as_tc_t *c, as_field_t *f, as_thdr_t *h)
                   .items_off = h->items_off};
     if ((rc = as_pc_compile(&pc, &f[A_PROGRAM], &h->prog_off, &h->prog_len, &h->stack))) return rc;
     if (c->b.oom) return AS_OK;
+    h->max_score = has_max ? max : NAN; /* NAN: MAXSCORE as the program computes it (below) */
+    return AS_OK;
+}
+
+/* The max score of an assessment whose outcome_processing computes MAXSCORE: the value it
+ * gives with nothing answered (outcomeMaximum and the like do not depend on the answers). */
+static as_code_t s_computed_max(as_tc_t *c, as_thdr_t *h, as_scorer_t *sc)
+{
+    as_table_t t = {.base = c->b.data, .size = c->b.len, .hdr = *h};
+    static const uint8_t nothing[] = {0x80}; /* {} */
+    as_mp_t r;
+    as_mp_init(&r, nothing, sizeof nothing);
+    as_path_t path;
+    as_path_init(&path, "answers");
+    double total;
+    as_err_t ignored;
+    as_code_t rc = as_score_answers(sc, &t, &r, &path, &total, NULL, &ignored);
+    double max = NAN;
+    if (!rc)
+        max = as_score_outcome_value(sc, as_pc_find_out(c, h->out_off, h->n_out, "MAXSCORE", 8));
+    if (!isfinite(max))
+        return as_err_set(c->err, AS_BAD_REQUEST,
+                          "outcome_processing: MAXSCORE is not a number once processed with "
+                          "nothing answered: set it from the items' maxima (outcomeMaximum) or "
+                          "declare normal_maximum on the score outcome");
     h->max_score = max;
     return AS_OK;
 }
@@ -145,24 +171,26 @@ static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
 {
     as_scorer_t *sc = NULL;
     as_table_t t;
+    if (isnan(h->max_score) && !(sc = as_scorer_new()))
+        return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
     h->null_total = 0;
     for (uint32_t i = 0; i < h->n_items; i++) {
         as_titem_t it;
         memcpy(&it, c->b.data + h->items_off + i * sizeof it, sizeof it);
         if (it.rule != AS_RULE_PROGRAM) continue;
-        if (!sc) {
-            if (!(sc = as_scorer_new()))
-                return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
-            t = (as_table_t){.base = c->b.data, .size = c->b.len, .hdr = *h};
-        }
+        if (!sc && !(sc = as_scorer_new()))
+            return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
+        t = (as_table_t){.base = c->b.data, .size = c->b.len, .hdr = *h};
         it.null_score = as_score_null(sc, &t, i);
         if (it.null_score != 0) h->flags |= AS_TH_NULLS;
         h->null_total += it.null_score;
         memcpy(c->b.data + h->items_off + i * sizeof it, &it, sizeof it);
     }
+    memcpy(c->b.data, h, sizeof *h);
+    as_code_t rc = isnan(h->max_score) ? s_computed_max(c, h, sc) : AS_OK;
     as_scorer_destroy(&sc);
     memcpy(c->b.data, h, sizeof *h);
-    return AS_OK;
+    return rc;
 }
 
 as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err)

@@ -304,8 +304,8 @@ void as_score_load_item(as_scorer_t *self, const as_table_t *t, uint32_t pos, as
  * from the definition it was compiled from) by walking the tree: *raw gets the raw score (NAN
  * when working memory ran out) and, when outcomes is not NULL, each outcome value is packed in
  * declaration order. Returns 0, or -1 when a node does not compile or memory is short. */
-int as_prog_walk(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t program,
-                 double *raw, msgpack_packer *outcomes);
+int as_prog_walk(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t program, double *raw,
+                 msgpack_packer *outcomes);
 /* ... and the compiled evaluator on the responses loaded, likewise. */
 double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
                          msgpack_packer *outcomes);
@@ -313,6 +313,10 @@ double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
 /* Packs the assessment's own outcomes ({id: value}) as the last as_score_answers left them; only
  * for an assessment with outcome_processing (hdr.prog_len > 0), before any other scoring call. */
 void as_score_pack_outcomes(as_scorer_t *self, const as_table_t *t, msgpack_packer *pk);
+
+/* The number outcome k of the assessment holds after the last as_score_answers (NAN when it is
+ * not a number); for the compiler (a computed MAXSCORE). */
+double as_score_outcome_value(const as_scorer_t *self, int k);
 
 /* Packs the items of a scored answers map (answers: a cursor at it, e.g. stored answers) as an
  * array in definition order: [{id, score, max_score, outcomes: {id: value}}]. Answers that are

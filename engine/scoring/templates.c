@@ -156,4 +156,3 @@ double as_tmpl_map_point(as_scorer_t *self, const as_table_t *t, const as_tresp_
     }
     return s_clamp(it, sum);
 }
-

@@ -333,9 +333,10 @@ static int s_programs(const char *data)
             as_bench_pack_custom_answers(&pk);
     }
     assay_close(&admin);
-    printf("assay-bench programs: score at 64 in flight through assayd, %.0f s each, "
-           "alternating\n\n| assessment | round | req/s | p50 us | p99 us |\n|---|---|---|---|---|\n",
-           s_seconds);
+    printf(
+        "assay-bench programs: score at 64 in flight through assayd, %.0f s each, "
+        "alternating\n\n| assessment | round | req/s | p50 us | p99 us |\n|---|---|---|---|---|\n",
+        s_seconds);
     double rate[2] = {0, 0};
     for (int round = 1; round <= 2; round++)
         for (int k = 0; k < 2; k++) {

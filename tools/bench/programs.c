@@ -42,10 +42,13 @@ static void s_item(char *out, size_t n, int i)
                  "\"base_type\":\"float\",\"normal_maximum\":2}],\"response_processing\":["
                  "{\"responseCondition\":{\"if\":{\"condition\":{\"and\":[{\"match\":["
                  "{\"variable\":\"A\"},{\"correct\":\"A\"}]},{\"match\":[{\"variable\":\"B\"},"
-                 "{\"correct\":\"B\"}]}]},\"then\":[" S_SET(S_BV("float", "2")) "]},"
-                 "\"else_if\":[{\"condition\":{\"or\":[{\"match\":[{\"variable\":\"A\"},"
-                 "{\"correct\":\"A\"}]},{\"match\":[{\"variable\":\"B\"},{\"correct\":\"B\"}]}]},"
-                 "\"then\":[" S_SET(S_BV("float", "1")) "]}]}}]}",
+                 "{\"correct\":\"B\"}]}]},\"then\":[" S_SET(S_BV(
+                     "float",
+                     "2")) "]},"
+                           "\"else_if\":[{\"condition\":{\"or\":[{\"match\":[{\"variable\":\"A\"},"
+                           "{\"correct\":\"A\"}]},{\"match\":[{\"variable\":\"B\"},{\"correct\":"
+                           "\"B\"}]}]},"
+                           "\"then\":[" S_SET(S_BV("float", "1")) "]}]}}]}",
                  i + 1, id1);
         return;
     case 1: /* mapped choices minus a quarter per choice, not below 0 */
@@ -57,8 +60,8 @@ static void s_item(char *out, size_t n, int i)
                  "{\"responseCondition\":{\"if\":{\"condition\":{\"not\":[{\"isNull\":["
                  "{\"variable\":\"R\"}]}]},\"then\":[" S_SET(
                      "{\"max\":[{\"sum\":[{\"mapResponse\":\"R\"},{\"product\":[{\"containerSize\":"
-                     "[{\"variable\":\"R\"}]}," S_BV("float", "-0.25") "]}]}," S_BV("float", "0") "]}")
-                 "]}}}]}",
+                     "[{\"variable\":\"R\"}]}," S_BV("float", "-0.25") "]}]}," S_BV(
+                         "float", "0") "]}") "]}}}]}",
                  i + 1);
         return;
     case 2: /* the distance to 42 looked up: 0 full, within 2 half, else 0 */
@@ -79,8 +82,9 @@ static void s_item(char *out, size_t n, int i)
                  "\"base_type\":\"float\"}],\"outcomes\":[{\"id\":\"SCORE\",\"base_type\":"
                  "\"float\",\"normal_maximum\":1}],\"response_processing\":[{\"responseCondition\":"
                  "{\"if\":{\"condition\":{\"equalRounded\":{\"roundingMode\":\"decimalPlaces\","
-                 "\"figures\":2,\"args\":[{\"variable\":\"R\"}," S_BV("float", "3.14159") "]}},"
-                 "\"then\":[" S_SET(S_BV("float", "1")) "]}}}]}",
+                 "\"figures\":2,\"args\":[{\"variable\":\"R\"}," S_BV(
+                     "float", "3.14159") "]}},"
+                                         "\"then\":[" S_SET(S_BV("float", "1")) "]}}}]}",
                  i + 1);
         return;
     }
@@ -215,7 +219,8 @@ int as_bench_programs_inprocess(double seconds)
     printf("\nscoring alone, in this process (as_score_answers, one thread, best pass over %d "
            "answer maps; three alternating rounds):\n\n",
            N);
-    printf("| assessment | round 1 ns/response | round 2 | round 3 | ns per item |\n|---|---|---|---|---|\n");
+    printf("| assessment | round 1 ns/response | round 2 | round 3 | ns per item "
+           "|\n|---|---|---|---|---|\n");
     const char *names[2] = {"50 template items (40 match_correct, 10 map_response)",
                             "50 custom programs (4 kinds, 2 responses in 13)"};
     for (int k = 0; k < 2; k++)
