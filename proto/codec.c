@@ -427,6 +427,23 @@ int as_mp_skip(as_mp_t *r, int max_depth)
     }
 }
 
+bool as_mp_field(as_mp_t r, const char *key, uint32_t len, int max_depth, as_mp_t *at)
+{
+    uint32_t n;
+    if (as_mp_map(&r, &n) != AS_MP_OK) return false;
+    for (uint32_t i = 0; i < n; i++) {
+        const char *k;
+        uint32_t kl;
+        if (as_mp_str(&r, &k, &kl) != AS_MP_OK) return false;
+        if (kl == len && memcmp(k, key, len) == 0) {
+            *at = r;
+            return true;
+        }
+        if (as_mp_skip(&r, max_depth) != AS_MP_OK) return false;
+    }
+    return false;
+}
+
 int as_mp_check(const void *buf, size_t len, int max_depth)
 {
     as_mp_t r;

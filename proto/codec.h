@@ -93,6 +93,10 @@ int as_mp_map(as_mp_t *r, uint32_t *n);
 int as_mp_skip(as_mp_t *r, int max_depth);
 /* Checks that buf holds exactly one well-formed object nested at most max_depth levels. */
 int as_mp_check(const void *buf, size_t len, int max_depth);
+/* Finds the value of string key (key, len) in the map at r (r itself is not moved): true with
+ * *at at the value; false when r is not a map, the key is absent or the map is malformed. Values
+ * are skipped up to max_depth levels. */
+bool as_mp_field(as_mp_t r, const char *key, uint32_t len, int max_depth, as_mp_t *at);
 
 /* True when the n bytes at a and b are equal; inline for the short strings of ids and answers,
  * where calling memcmp costs more than the comparison. */

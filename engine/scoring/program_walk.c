@@ -11,7 +11,9 @@
 #include "scorer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 typedef struct {
     as_scorer_t *sc;
@@ -97,22 +99,10 @@ static void s_eval(s_walk_t *w, as_mp_t *r, as_pv_t *out)
     free(vals);
 }
 
-/* The value of field `name` of the map at r (a copy). */
+/* The value of field `name` of the map at r. */
 static bool s_field(as_mp_t r, const char *name, as_mp_t *at)
 {
-    uint32_t n;
-    if (as_mp_map(&r, &n) != AS_MP_OK) return false;
-    for (uint32_t i = 0; i < n; i++) {
-        const char *k;
-        uint32_t kl;
-        if (as_mp_str(&r, &k, &kl) != AS_MP_OK) return false;
-        if (as_str_eq(k, kl, name)) {
-            *at = r;
-            return true;
-        }
-        as_mp_skip(&r, AS_MAX_DEPTH);
-    }
-    return false;
+    return as_mp_field(r, name, (uint32_t)strlen(name), AS_MAX_DEPTH, at);
 }
 
 static void s_rules(s_walk_t *w, as_mp_t r);
@@ -232,5 +222,48 @@ int as_prog_walk(as_scorer_t *sc, const as_table_t *t, uint32_t pos, as_mp_t pro
     }
     free(w->c.b.data);
     free(w);
+    return rc;
+}
+
+int as_prog_check(as_scorer_t *sc, const as_table_t *t, as_mp_t def, as_mp_t answers, char *why,
+                  size_t n)
+{
+    as_mp_t items;
+    uint32_t count;
+    if (!s_field(def, "items", &items) || as_mp_array(&items, &count) != AS_MP_OK) {
+        snprintf(why, n, "the definition has no items array");
+        return -1;
+    }
+    int rc = 0;
+    for (uint32_t i = 0; i < count && i < t->hdr.n_items && !rc; i++) {
+        as_mp_t item = items, prog;
+        as_mp_skip(&items, AS_MAX_DEPTH);
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (it.rule != AS_RULE_PROGRAM || !s_field(item, "response_processing", &prog)) continue;
+        msgpack_sbuffer x, y;
+        msgpack_sbuffer_init(&x);
+        msgpack_sbuffer_init(&y);
+        msgpack_packer px, py;
+        msgpack_packer_init(&px, &x, msgpack_sbuffer_write);
+        msgpack_packer_init(&py, &y, msgpack_sbuffer_write);
+        double walked = 0;
+        as_score_load_item(sc, t, i, answers);
+        int walk = as_prog_walk(sc, t, i, prog, &walked, &py);
+        as_score_load_item(sc, t, i, answers);
+        double compiled = as_score_run_item(sc, t, i, &px);
+        if (walk == 0) {
+            bool same = compiled == walked || (isnan(compiled) && isnan(walked));
+            if (!same) {
+                snprintf(why, n, "item %u: compiled %.17g, walked %.17g", i, compiled, walked);
+                rc = 1;
+            } else if (x.size != y.size || memcmp(x.data, y.data, x.size) != 0) {
+                snprintf(why, n, "item %u: the outcomes differ", i);
+                rc = 1;
+            }
+        }
+        msgpack_sbuffer_destroy(&x);
+        msgpack_sbuffer_destroy(&y);
+    }
     return rc;
 }

@@ -315,22 +315,10 @@ double as_score_null(as_scorer_t *self, const as_table_t *t, uint32_t pos)
     return s_unanswered(self, t, &it, pos, false) * it.weight;
 }
 
-/* Finds item it's answer in the answers map at r (a copy): true with *at at its value. */
+/* Finds item it's answer in the answers map at r: true with *at at its value. */
 static bool s_find_answer(as_mp_t r, const as_table_t *t, const as_titem_t *it, as_mp_t *at)
 {
-    uint32_t n;
-    if (as_mp_map(&r, &n) != AS_MP_OK) return false;
-    for (uint32_t i = 0; i < n; i++) {
-        const char *k;
-        uint32_t kl;
-        if (as_mp_str(&r, &k, &kl) != AS_MP_OK) return false;
-        if (kl == it->id_len && as_bytes_eq(t->base + it->id_off, k, kl)) {
-            *at = r;
-            return true;
-        }
-        if (as_mp_skip(&r, AS_MAX_DEPTH) != AS_MP_OK) return false;
-    }
-    return false;
+    return as_mp_field(r, as_table_str(t, it->id_off), it->id_len, AS_MAX_DEPTH, at);
 }
 
 void as_score_load_item(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t answers)

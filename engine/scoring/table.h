@@ -309,6 +309,12 @@ int as_prog_walk(as_scorer_t *self, const as_table_t *t, uint32_t pos, as_mp_t p
 /* ... and the compiled evaluator on the responses loaded, likewise. */
 double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
                          msgpack_packer *outcomes);
+/* Every program item of t (compiled from the definition at def), run compiled and walked as
+ * written over answers: 0 when each gives the same score and the same outcome values (a walk
+ * that cannot run, e.g. short of memory, is not compared), 1 with the difference in why, -1 when
+ * def has no items. */
+int as_prog_check(as_scorer_t *self, const as_table_t *t, as_mp_t def, as_mp_t answers, char *why,
+                  size_t n);
 
 /* Packs the assessment's own outcomes ({id: value}) as the last as_score_answers left them; only
  * for an assessment with outcome_processing (hdr.prog_len > 0), before any other scoring call. */

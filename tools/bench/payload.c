@@ -8,7 +8,7 @@
 
 static uint64_t s_rng = 88172645463325252ull;
 
-static uint32_t s_rand(void)
+uint32_t as_bench_rand(void)
 {
     s_rng ^= s_rng << 13;
     s_rng ^= s_rng >> 7;
@@ -23,7 +23,7 @@ void as_bench_pack_answers(msgpack_packer *pk)
     for (int i = 0; i < AS_BENCH_ITEMS; i++) {
         snprintf(id, sizeof id, "q%02d", i + 1);
         as_pack_cstr(pk, id);
-        char opt[2] = {(char)('A' + s_rand() % 4), 0};
+        char opt[2] = {(char)('A' + as_bench_rand() % 4), 0};
         as_pack_cstr(pk, opt);
     }
 }

@@ -12,6 +12,8 @@ void as_bench_pack_definition(msgpack_packer *pk, const char *id, int variant);
 /* The same as a timed assessment (attempt.*): time_limit_s (0: untimed), grace_s. */
 void as_bench_pack_exam(msgpack_packer *pk, const char *id, int variant, uint32_t time_limit_s,
                         uint32_t grace_s);
+/* The bench's pseudo-random numbers (xorshift, a fixed seed: the same payloads every run). */
+uint32_t as_bench_rand(void);
 /* An answers map with all 50 items answered with random options. */
 void as_bench_pack_answers(msgpack_packer *pk);
 

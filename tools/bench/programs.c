@@ -16,16 +16,6 @@
 #include <string.h>
 #include <time.h>
 
-static uint64_t s_rng = 0x9e3779b97f4a7c15ull;
-
-static uint32_t s_rand(void)
-{
-    s_rng ^= s_rng << 13;
-    s_rng ^= s_rng >> 7;
-    s_rng ^= s_rng << 17;
-    return (uint32_t)s_rng;
-}
-
 #define S_BV(t, v) "{\"baseValue\":{\"baseType\":\"" t "\",\"value\":" v "}}"
 #define S_SET(e)   "{\"setOutcomeValue\":{\"identifier\":\"SCORE\",\"expression\":" e "}}"
 
@@ -127,22 +117,22 @@ void as_bench_pack_custom_answers(msgpack_packer *pk)
         case 0:
             msgpack_pack_map(pk, 2);
             as_pack_cstr(pk, "A");
-            as_pack_cstr(pk, opts[s_rand() % 4]);
+            as_pack_cstr(pk, opts[as_bench_rand() % 4]);
             as_pack_cstr(pk, "B");
-            as_pack_cstr(pk, opts[s_rand() % 4]);
+            as_pack_cstr(pk, opts[as_bench_rand() % 4]);
             break;
         case 1: {
-            uint32_t k = 1 + s_rand() % 3;
+            uint32_t k = 1 + as_bench_rand() % 3;
             msgpack_pack_array(pk, k);
             for (uint32_t j = 0; j < k; j++)
-                as_pack_cstr(pk, opts[s_rand() % 4]);
+                as_pack_cstr(pk, opts[as_bench_rand() % 4]);
             break;
         }
         case 2:
-            msgpack_pack_int64(pk, 38 + (int64_t)(s_rand() % 9));
+            msgpack_pack_int64(pk, 38 + (int64_t)(as_bench_rand() % 9));
             break;
         default:
-            msgpack_pack_double(pk, 3.13 + 0.005 * (s_rand() % 4));
+            msgpack_pack_double(pk, 3.13 + 0.005 * (as_bench_rand() % 4));
         }
     }
 }
