@@ -14,139 +14,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-typedef struct {
-    uint8_t card, base;
-} s_type_t;
-
-/* What a node may take: children (min..max, max -1 for any number) and attribute names. */
-typedef struct {
-    const char *name;
-    uint16_t op;
-    int16_t min, max;
-    const char *attrs[5];
-} s_def_t;
-
-#define S_ANY_ARGS (-1)
-static const s_def_t s_defs[] = {
-    {"baseValue", AS_OP_BASE_VALUE, 0, 0, {"baseType", "value"}},
-    {"null", AS_OP_NULL, 0, 0, {0}},
-    {"variable", AS_OP_RESPONSE, 0, 0, {"identifier", "weightIdentifier"}},
-    {"correct", AS_OP_CORRECT, 0, 0, {"identifier"}},
-    {"default", AS_OP_DEFAULT, 0, 0, {"identifier"}},
-    {"mapResponse", AS_OP_MAP_RESPONSE, 0, 0, {"identifier"}},
-    {"mapResponsePoint", AS_OP_MAP_RESPONSE_POINT, 0, 0, {"identifier"}},
-    {"testVariables",
-     AS_OP_TEST_VARIABLES,
-     0,
-     0,
-     {"variableIdentifier", "weightIdentifier", "baseType"}},
-    {"outcomeMaximum", AS_OP_OUTCOME_MAXIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
-    {"outcomeMinimum", AS_OP_OUTCOME_MINIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
-    {"numberCorrect", AS_OP_NUMBER_CORRECT, 0, 0, {0}},
-    {"numberIncorrect", AS_OP_NUMBER_INCORRECT, 0, 0, {0}},
-    {"numberResponded", AS_OP_NUMBER_RESPONDED, 0, 0, {0}},
-    {"numberPresented", AS_OP_NUMBER_PRESENTED, 0, 0, {0}},
-    {"numberSelected", AS_OP_NUMBER_SELECTED, 0, 0, {0}},
-    {"isNull", AS_OP_IS_NULL, 1, 1, {0}},
-    {"match", AS_OP_MATCH, 2, 2, {0}},
-    {"member", AS_OP_MEMBER, 2, 2, {0}},
-    {"contains", AS_OP_CONTAINS, 2, 2, {0}},
-    {"delete", AS_OP_DELETE, 2, 2, {0}},
-    {"index", AS_OP_INDEX, 1, 1, {"n"}},
-    {"containerSize", AS_OP_CONTAINER_SIZE, 1, 1, {0}},
-    {"ordered", AS_OP_ORDERED, 0, S_ANY_ARGS, {0}},
-    {"multiple", AS_OP_MULTIPLE, 0, S_ANY_ARGS, {0}},
-    {"repeat", AS_OP_REPEAT, 1, S_ANY_ARGS, {"numberRepeats"}},
-    {"sum", AS_OP_SUM, 1, S_ANY_ARGS, {0}},
-    {"product", AS_OP_PRODUCT, 1, S_ANY_ARGS, {0}},
-    {"subtract", AS_OP_SUBTRACT, 2, 2, {0}},
-    {"divide", AS_OP_DIVIDE, 2, 2, {0}},
-    {"power", AS_OP_POWER, 2, 2, {0}},
-    {"integerDivide", AS_OP_INTEGER_DIVIDE, 2, 2, {0}},
-    {"integerModulus", AS_OP_INTEGER_MODULUS, 2, 2, {0}},
-    {"integerToFloat", AS_OP_INTEGER_TO_FLOAT, 1, 1, {0}},
-    {"truncate", AS_OP_TRUNCATE, 1, 1, {0}},
-    {"round", AS_OP_ROUND, 1, 1, {0}},
-    {"roundTo", AS_OP_ROUND_TO, 1, 1, {"roundingMode", "figures"}},
-    {"min", AS_OP_MIN, 1, S_ANY_ARGS, {0}},
-    {"max", AS_OP_MAX, 1, S_ANY_ARGS, {0}},
-    {"gcd", AS_OP_GCD, 1, S_ANY_ARGS, {0}},
-    {"lcm", AS_OP_LCM, 1, S_ANY_ARGS, {0}},
-    {"gt", AS_OP_GT, 2, 2, {0}},
-    {"gte", AS_OP_GTE, 2, 2, {0}},
-    {"lt", AS_OP_LT, 2, 2, {0}},
-    {"lte", AS_OP_LTE, 2, 2, {0}},
-    {"equal",
-     AS_OP_EQUAL,
-     2,
-     2,
-     {"toleranceMode", "tolerance", "includeLowerBound", "includeUpperBound"}},
-    {"equalRounded", AS_OP_EQUAL_ROUNDED, 2, 2, {"roundingMode", "figures"}},
-    {"and", AS_OP_AND, 1, S_ANY_ARGS, {0}},
-    {"or", AS_OP_OR, 1, S_ANY_ARGS, {0}},
-    {"not", AS_OP_NOT, 1, 1, {0}},
-    {"anyN", AS_OP_ANY_N, 1, S_ANY_ARGS, {"min", "max"}},
-    {"stringMatch", AS_OP_STRING_MATCH, 2, 2, {"caseSensitive", "substring"}},
-    {"substring", AS_OP_SUBSTRING, 2, 2, {"caseSensitive"}},
-    {"patternMatch", AS_OP_PATTERN_MATCH, 1, 1, {"pattern"}},
-    {"inside", AS_OP_INSIDE, 1, 1, {"shape", "coords"}},
-    {"mathOperator", AS_OP_MATH_OPERATOR, 1, 2, {"name"}},
-    {"statsOperator", AS_OP_STATS_OPERATOR, 1, 1, {"name"}},
-};
-
-/* Elements QTI defines that assay refuses, and why. */
-static const struct {
-    const char *name, *why;
-} s_refused[] = {
-    {"random", "random selection makes scores unrepeatable"},
-    {"randomInteger", "random values make scores unrepeatable"},
-    {"randomFloat", "random values make scores unrepeatable"},
-    {"customOperator", "custom operators are implementation-specific code"},
-    {"fieldValue",
-     "records come only from record-cardinality variables, which assay does not have"},
-    {"durationLT", "the duration base type is not supported"},
-    {"durationGTE", "the duration base type is not supported"},
-    {"mathConstant", "not supported yet: write the value as a baseValue"},
-    {"templateDefault", "template processing is not supported"},
-};
-
-static const char *const s_card_text[] = {"single", "multiple", "ordered", "any"};
-
-static void s_type_text(s_type_t t, char *out, size_t n)
-{
-    if (t.base == AS_BT_ANY)
-        snprintf(out, n, "NULL");
-    else
-        snprintf(out, n, "%s %s", s_card_text[t.card], as_base_names[t.base]);
-}
-
-static bool s_numeric(s_type_t t)
-{
-    return t.base == AS_BT_INTEGER || t.base == AS_BT_FLOAT || t.base == AS_BT_ANY;
-}
-static bool s_single(s_type_t t)
-{
-    return t.card == AS_CARD_SINGLE || t.card == AS_CARD_ANY;
-}
-static bool s_container(s_type_t t)
-{
-    return t.card == AS_CARD_MULTIPLE || t.card == AS_CARD_ORDERED || t.card == AS_CARD_ANY;
-}
-static bool s_same_base(s_type_t a, s_type_t b)
-{
-    return a.base == b.base || a.base == AS_BT_ANY || b.base == AS_BT_ANY;
-}
-
 /* ---- code ---- */
 
-static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a,
+static uint32_t s_emit2(as_pc_t *pc, uint16_t op, as_ptype_t t, uint32_t argc, uint32_t a,
                         uint32_t b);
-static uint32_t s_emit(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a)
+static uint32_t s_emit(as_pc_t *pc, uint16_t op, as_ptype_t t, uint32_t argc, uint32_t a)
 {
     return s_emit2(pc, op, t, argc, a, 0);
 }
 
-static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uint32_t a, uint32_t b)
+static uint32_t s_emit2(as_pc_t *pc, uint16_t op, as_ptype_t t, uint32_t argc, uint32_t a,
+                        uint32_t b)
 {
     if (pc->n == pc->cap) {
         uint32_t cap = pc->cap ? pc->cap * 2 : 64;
@@ -173,8 +51,7 @@ static uint32_t s_emit2(as_pc_t *pc, uint16_t op, s_type_t t, uint32_t argc, uin
     return pc->n++;
 }
 
-static as_code_t s_fail(as_pc_t *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static as_code_t s_fail(as_pc_t *pc, const char *fmt, ...)
+as_code_t as_pc_fail(as_pc_t *pc, const char *fmt, ...)
 {
     char msg[400];
     va_list ap;
@@ -215,76 +92,6 @@ int as_pc_find_out(const as_tc_t *c, uint32_t off, uint32_t n, const char *id, u
     return -1;
 }
 
-/* ---- attributes ---- */
-
-static as_code_t s_attr_int(as_pc_t *pc, as_field_t *f, int64_t lo, int64_t *out)
-{
-    size_t mark = as_tc_enter(pc->c, f);
-    if (as_mp_peek(&f->at) == AS_MP_STR)
-        return s_fail(pc, "variable references in attributes are not supported: give a number");
-    if (as_mp_int(&f->at, out) != AS_MP_OK || *out < lo || *out > 1000000000)
-        return s_fail(pc, "expected an integer >= %lld", (long long)lo);
-    as_path_pop(&pc->c->path, mark);
-    return AS_OK;
-}
-
-static as_code_t s_attr_bool(as_pc_t *pc, as_field_t *f, bool *out)
-{
-    size_t mark = as_tc_enter(pc->c, f);
-    if (as_mp_bool(&f->at, out) != AS_MP_OK) return s_fail(pc, "expected true or false");
-    as_path_pop(&pc->c->path, mark);
-    return AS_OK;
-}
-
-/* A list of numbers: an array, or a string of numbers separated by spaces or commas (as XML
- * writes coords and tolerance). At most max; their count in *n. */
-static as_code_t s_attr_numbers(as_pc_t *pc, as_field_t *f, double *out, uint32_t max, uint32_t *n)
-{
-    size_t mark = as_tc_enter(pc->c, f);
-    *n = 0;
-    if (as_mp_peek(&f->at) == AS_MP_STR) {
-        const char *s;
-        uint32_t len;
-        as_mp_str(&f->at, &s, &len);
-        char buf[256];
-        if (len >= sizeof buf) return s_fail(pc, "longer than %zu bytes", sizeof buf - 1);
-        memcpy(buf, s, len);
-        buf[len] = '\0';
-        char *p = buf;
-        while (*p) {
-            while (*p == ' ' || *p == ',' || *p == '\t')
-                p++;
-            if (!*p) break;
-            char *end;
-            double d = strtod(p, &end);
-            if (end == p || !isfinite(d)) return s_fail(pc, "expected numbers, got \"%s\"", buf);
-            if (*n == max) return s_fail(pc, "more than %u numbers", max);
-            out[(*n)++] = d;
-            p = end;
-        }
-    } else if (as_mp_peek(&f->at) == AS_MP_ARRAY) {
-        uint32_t k;
-        as_mp_array(&f->at, &k);
-        if (k > max) return s_fail(pc, "more than %u numbers", max);
-        for (uint32_t i = 0; i < k; i++)
-            if (as_mp_number(&f->at, &out[i]) != AS_MP_OK || !isfinite(out[i]))
-                return s_fail(pc, "[%u]: expected a finite number", i);
-        *n = k;
-    } else if (as_mp_number(&f->at, &out[0]) == AS_MP_OK && isfinite(out[0])) {
-        *n = 1;
-    } else {
-        return s_fail(pc, "expected a number, an array of numbers or a string of numbers");
-    }
-    as_path_pop(&pc->c->path, mark);
-    return AS_OK;
-}
-
-static as_code_t s_attr_enum(as_pc_t *pc, as_field_t *f, const char *const *names, int count,
-                             int *out)
-{
-    return as_tc_enum(pc->c, f, names, count, out);
-}
-
 static uint32_t s_attr_put(as_pc_t *pc, const as_pattr_t *a)
 {
     uint32_t off = as_tc_alloc(&pc->c->b, sizeof *a);
@@ -292,343 +99,9 @@ static uint32_t s_attr_put(as_pc_t *pc, const as_pattr_t *a)
     return off;
 }
 
-static as_field_t *s_attr(as_field_t *f, const s_def_t *d, const char *name)
-{
-    for (int i = 0; i < 5 && d->attrs[i]; i++)
-        if (strcmp(d->attrs[i], name) == 0) return f[i].seen ? &f[i] : NULL;
-    return NULL;
-}
-
-static const char *const s_round_modes[] = {"significantFigures", "decimalPlaces"};
-static const char *const s_tol_modes[] = {"exact", "absolute", "relative"};
-static const char *const s_shapes[] = {"circle", "rect", "poly", "ellipse", "default"};
-
-/* Reads the attributes of an operator into a (written to the blob by the caller). */
-static as_code_t s_op_attrs(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_pattr_t *a)
-{
-    as_code_t rc;
-    as_field_t *x;
-    int mode;
-    bool b;
-    switch (d->op) {
-    case AS_OP_INDEX:
-        if (!(x = s_attr(f, d, "n"))) return s_fail(pc, "index needs attribute \"n\"");
-        return s_attr_int(pc, x, 1, &a->n);
-    case AS_OP_REPEAT:
-        if (!(x = s_attr(f, d, "numberRepeats")))
-            return s_fail(pc, "repeat needs attribute \"numberRepeats\"");
-        return s_attr_int(pc, x, 1, &a->n);
-    case AS_OP_ROUND_TO:
-    case AS_OP_EQUAL_ROUNDED:
-        if ((x = s_attr(f, d, "roundingMode"))) {
-            if ((rc = s_attr_enum(pc, x, s_round_modes, 2, &mode))) return rc;
-            a->mode = (uint32_t)mode;
-        }
-        if (!(x = s_attr(f, d, "figures")))
-            return s_fail(pc, "%s needs attribute \"figures\"", d->name);
-        return s_attr_int(pc, x, a->mode == AS_ROUND_SIGNIFICANT ? 1 : 0, &a->n);
-    case AS_OP_EQUAL: {
-        a->flags |= AS_PA_LOWER_BOUND | AS_PA_UPPER_BOUND;
-        if ((x = s_attr(f, d, "toleranceMode"))) {
-            if ((rc = s_attr_enum(pc, x, s_tol_modes, 3, &mode))) return rc;
-            a->mode = (uint32_t)mode;
-        }
-        if ((x = s_attr(f, d, "includeLowerBound"))) {
-            if ((rc = s_attr_bool(pc, x, &b))) return rc;
-            if (!b) a->flags &= ~(uint32_t)AS_PA_LOWER_BOUND;
-        }
-        if ((x = s_attr(f, d, "includeUpperBound"))) {
-            if ((rc = s_attr_bool(pc, x, &b))) return rc;
-            if (!b) a->flags &= ~(uint32_t)AS_PA_UPPER_BOUND;
-        }
-        x = s_attr(f, d, "tolerance");
-        if (a->mode == AS_TOL_EXACT) return AS_OK;
-        if (!x)
-            return s_fail(pc, "equal with toleranceMode %s needs \"tolerance\"",
-                          s_tol_modes[a->mode]);
-        double t[2];
-        uint32_t n;
-        if ((rc = s_attr_numbers(pc, x, t, 2, &n))) return rc;
-        if (n == 0 || t[0] < 0 || (n == 2 && t[1] < 0)) {
-            as_tc_enter(pc->c, x);
-            return s_fail(pc, "expected one or two tolerances >= 0");
-        }
-        a->t0 = t[0];
-        a->t1 = n == 2 ? t[1] : t[0];
-        return AS_OK;
-    }
-    case AS_OP_ANY_N:
-        if (!(x = s_attr(f, d, "min"))) return s_fail(pc, "anyN needs attribute \"min\"");
-        if ((rc = s_attr_int(pc, x, 0, &a->n))) return rc;
-        if (!(x = s_attr(f, d, "max"))) return s_fail(pc, "anyN needs attribute \"max\"");
-        if ((rc = s_attr_int(pc, x, 0, &a->m))) return rc;
-        if (a->m < a->n)
-            return s_fail(pc, "anyN: max %lld is below min %lld", (long long)a->m, (long long)a->n);
-        return AS_OK;
-    case AS_OP_STRING_MATCH:
-        if (!(x = s_attr(f, d, "caseSensitive")))
-            return s_fail(pc, "stringMatch needs attribute \"caseSensitive\"");
-        if ((rc = s_attr_bool(pc, x, &b))) return rc;
-        if (b) a->flags |= AS_PA_CASE;
-        if ((x = s_attr(f, d, "substring"))) {
-            if ((rc = s_attr_bool(pc, x, &b))) return rc;
-            if (b) a->flags |= AS_PA_SUBSTRING;
-        }
-        return AS_OK;
-    case AS_OP_SUBSTRING:
-        a->flags |= AS_PA_CASE;
-        if ((x = s_attr(f, d, "caseSensitive"))) {
-            if ((rc = s_attr_bool(pc, x, &b))) return rc;
-            if (!b) a->flags &= ~(uint32_t)AS_PA_CASE;
-        }
-        return AS_OK;
-    case AS_OP_PATTERN_MATCH: {
-        if (!(x = s_attr(f, d, "pattern")))
-            return s_fail(pc, "patternMatch needs attribute \"pattern\"");
-        const char *p;
-        uint32_t len, tlen;
-        if ((rc = as_tc_string(pc->c, x, &p, &len))) return rc;
-        size_t mark = as_tc_enter(pc->c, x);
-        if (len > 1024) return s_fail(pc, "pattern longer than 1024 bytes");
-        char t[2200], msg[200];
-        const char *why = as_rx_translate(p, len, t, sizeof t, &tlen);
-        if (!why) why = as_rx_check(t, tlen, msg, sizeof msg);
-        if (why) return s_fail(pc, "pattern \"%.*s\": %s", (int)(len > 80 ? 80 : len), p, why);
-        as_path_pop(&pc->c->path, mark);
-        a->s_off = as_tc_str(&pc->c->b, t, tlen);
-        a->s_len = tlen;
-        return AS_OK;
-    }
-    case AS_OP_INSIDE: {
-        if (!(x = s_attr(f, d, "shape"))) return s_fail(pc, "inside needs attribute \"shape\"");
-        if ((rc = s_attr_enum(pc, x, s_shapes, 5, &mode))) return rc;
-        a->mode = (uint32_t)mode;
-        double coords[AS_MAX_COORDS > 64 ? 64 : AS_MAX_COORDS];
-        uint32_t n = 0;
-        if ((x = s_attr(f, d, "coords")) && (rc = s_attr_numbers(pc, x, coords, 64, &n))) return rc;
-        const char *problem = as_tc_coords_problem((as_shape_t)mode, coords, n);
-        if (problem) return s_fail(pc, "%s", problem);
-        a->s_off = as_tc_alloc(&pc->c->b, (n ? n : 1) * sizeof(double));
-        if (a->s_off) memcpy(pc->c->b.data + a->s_off, coords, n * sizeof(double));
-        a->s_len = n;
-        return AS_OK;
-    }
-    case AS_OP_MATH_OPERATOR:
-    case AS_OP_STATS_OPERATOR:
-        if (!(x = s_attr(f, d, "name"))) return s_fail(pc, "%s needs attribute \"name\"", d->name);
-        if (d->op == AS_OP_MATH_OPERATOR)
-            rc = s_attr_enum(pc, x, as_math_names, AS_MATH_COUNT, &mode);
-        else
-            rc = s_attr_enum(pc, x, as_stats_names, AS_STATS_COUNT, &mode);
-        a->mode = (uint32_t)mode;
-        return rc;
-    default:
-        return AS_OK;
-    }
-}
-
-/* ---- types of operators ---- */
-
-static as_code_t s_want(as_pc_t *pc, const s_def_t *d, uint32_t i, s_type_t t, bool ok,
-                        const char *want)
-{
-    if (ok) return AS_OK;
-    char got[64];
-    s_type_text(t, got, sizeof got);
-    size_t mark = as_path_index(&pc->c->path, i);
-    as_code_t rc = s_fail(pc, "%s takes %s, got %s", d->name, want, got);
-    as_path_pop(&pc->c->path, mark);
-    return rc;
-}
-
-/* Checks the operands of operator d and gives its result type. */
-static as_code_t s_op_type(as_pc_t *pc, const s_def_t *d, const as_pattr_t *a, const s_type_t *t,
-                           uint32_t n, s_type_t *r)
-{
-    as_code_t rc = AS_OK;
-    s_type_t boolean = {AS_CARD_SINGLE, AS_BT_BOOLEAN};
-    bool ints = true;
-    for (uint32_t i = 0; i < n; i++)
-        if (t[i].base != AS_BT_INTEGER && t[i].base != AS_BT_ANY) ints = false;
-    s_type_t num = {AS_CARD_SINGLE, ints ? AS_BT_INTEGER : AS_BT_FLOAT};
-    switch (d->op) {
-    case AS_OP_IS_NULL:
-        *r = boolean;
-        return AS_OK;
-    case AS_OP_MATCH:
-        *r = boolean;
-        if (!s_same_base(t[0], t[1])) {
-            as_path_index(&pc->c->path, 0);
-            return s_fail(pc, "baseType %s cannot match %s", as_base_names[t[0].base],
-                          as_base_names[t[1].base]);
-        }
-        if (t[0].card != t[1].card && t[0].card != AS_CARD_ANY && t[1].card != AS_CARD_ANY)
-            return s_fail(pc, "match: cardinality %s cannot match %s", s_card_text[t[0].card],
-                          s_card_text[t[1].card]);
-        return AS_OK;
-    case AS_OP_MEMBER:
-    case AS_OP_DELETE:
-        if ((rc = s_want(pc, d, 0, t[0], s_single(t[0]), "a single value first"))) return rc;
-        if ((rc = s_want(pc, d, 1, t[1], s_container(t[1]),
-                         "a multiple or ordered container second")))
-            return rc;
-        if ((rc = s_want(pc, d, 1, t[1], s_same_base(t[0], t[1]),
-                         "a container of the first's base type")))
-            return rc;
-        *r = d->op == AS_OP_MEMBER ? boolean : (s_type_t){t[1].card, t[1].base};
-        if (r->base == AS_BT_ANY) r->base = t[0].base;
-        return AS_OK;
-    case AS_OP_CONTAINS:
-        for (uint32_t i = 0; i < 2; i++)
-            if ((rc = s_want(pc, d, i, t[i], s_container(t[i]), "multiple or ordered containers")))
-                return rc;
-        if (t[0].card != t[1].card && t[0].card != AS_CARD_ANY && t[1].card != AS_CARD_ANY)
-            return s_want(pc, d, 1, t[1], false, "a container of the first's cardinality");
-        if ((rc = s_want(pc, d, 1, t[1], s_same_base(t[0], t[1]),
-                         "a container of the first's base type")))
-            return rc;
-        *r = boolean;
-        return AS_OK;
-    case AS_OP_INDEX:
-        if ((rc = s_want(pc, d, 0, t[0], t[0].card == AS_CARD_ORDERED || t[0].card == AS_CARD_ANY,
-                         "an ordered container")))
-            return rc;
-        *r = (s_type_t){AS_CARD_SINGLE, t[0].base};
-        return AS_OK;
-    case AS_OP_CONTAINER_SIZE:
-        if ((rc = s_want(pc, d, 0, t[0], s_container(t[0]), "a multiple or ordered container")))
-            return rc;
-        *r = (s_type_t){AS_CARD_SINGLE, AS_BT_INTEGER};
-        return AS_OK;
-    case AS_OP_ORDERED:
-    case AS_OP_MULTIPLE:
-    case AS_OP_REPEAT: {
-        uint8_t card = d->op == AS_OP_MULTIPLE ? AS_CARD_MULTIPLE : AS_CARD_ORDERED;
-        *r = (s_type_t){card, AS_BT_ANY};
-        for (uint32_t i = 0; i < n; i++) {
-            bool ok = s_single(t[i]) || t[i].card == card;
-            if ((rc = s_want(pc, d, i, t[i], ok,
-                             card == AS_CARD_MULTIPLE ? "single values or multiple containers"
-                                                      : "single values or ordered containers")))
-                return rc;
-            if ((rc = s_want(pc, d, i, t[i], s_same_base(*r, t[i]), "operands of one base type")))
-                return rc;
-            if (t[i].base != AS_BT_ANY) r->base = t[i].base;
-        }
-        return AS_OK;
-    }
-    case AS_OP_SUBTRACT:
-    case AS_OP_DIVIDE:
-    case AS_OP_POWER:
-    case AS_OP_TRUNCATE:
-    case AS_OP_ROUND:
-    case AS_OP_ROUND_TO:
-    case AS_OP_GT:
-    case AS_OP_GTE:
-    case AS_OP_LT:
-    case AS_OP_LTE:
-    case AS_OP_EQUAL:
-    case AS_OP_EQUAL_ROUNDED:
-    case AS_OP_MATH_OPERATOR:
-        for (uint32_t i = 0; i < n; i++)
-            if ((rc = s_want(pc, d, i, t[i], s_single(t[i]) && s_numeric(t[i]),
-                             "single integers or floats")))
-                return rc;
-        if (d->op == AS_OP_MATH_OPERATOR && (n == 2) != (a->mode == AS_MATH_ATAN2))
-            return s_fail(pc, "mathOperator %s takes %d operand(s), got %u", as_math_names[a->mode],
-                          a->mode == AS_MATH_ATAN2 ? 2 : 1, n);
-        switch (d->op) {
-        case AS_OP_SUBTRACT:
-            *r = num;
-            break;
-        case AS_OP_TRUNCATE:
-        case AS_OP_ROUND:
-            *r = (s_type_t){AS_CARD_SINGLE, AS_BT_INTEGER};
-            break;
-        case AS_OP_DIVIDE:
-        case AS_OP_POWER:
-        case AS_OP_ROUND_TO:
-            *r = (s_type_t){AS_CARD_SINGLE, AS_BT_FLOAT};
-            break;
-        case AS_OP_MATH_OPERATOR:
-            *r = (s_type_t){AS_CARD_SINGLE,
-                            (a->mode == AS_MATH_SIGNUM || a->mode == AS_MATH_FLOOR ||
-                             a->mode == AS_MATH_CEIL || (a->mode == AS_MATH_ABS && ints))
-                                ? AS_BT_INTEGER
-                                : AS_BT_FLOAT};
-            break;
-        default:
-            *r = boolean;
-        }
-        return AS_OK;
-    case AS_OP_MIN:
-    case AS_OP_MAX:
-    case AS_OP_SUM:
-    case AS_OP_PRODUCT:
-        for (uint32_t i = 0; i < n; i++)
-            if ((rc = s_want(pc, d, i, t[i], s_numeric(t[i]), "integers or floats"))) return rc;
-        *r = num;
-        return AS_OK;
-    case AS_OP_GCD:
-    case AS_OP_LCM:
-    case AS_OP_INTEGER_DIVIDE:
-    case AS_OP_INTEGER_MODULUS:
-    case AS_OP_INTEGER_TO_FLOAT:
-        for (uint32_t i = 0; i < n; i++) {
-            bool card_ok = d->op == AS_OP_GCD || d->op == AS_OP_LCM || s_single(t[i]);
-            if ((rc = s_want(pc, d, i, t[i],
-                             card_ok && (t[i].base == AS_BT_INTEGER || t[i].base == AS_BT_ANY),
-                             d->op == AS_OP_GCD || d->op == AS_OP_LCM ? "integers"
-                                                                      : "single integers")))
-                return rc;
-        }
-        *r = (s_type_t){AS_CARD_SINGLE,
-                        d->op == AS_OP_INTEGER_TO_FLOAT ? AS_BT_FLOAT : AS_BT_INTEGER};
-        return AS_OK;
-    case AS_OP_AND:
-    case AS_OP_OR:
-    case AS_OP_NOT:
-    case AS_OP_ANY_N:
-        for (uint32_t i = 0; i < n; i++)
-            if ((rc = s_want(pc, d, i, t[i],
-                             s_single(t[i]) &&
-                                 (t[i].base == AS_BT_BOOLEAN || t[i].base == AS_BT_ANY),
-                             "single booleans")))
-                return rc;
-        *r = boolean;
-        return AS_OK;
-    case AS_OP_STRING_MATCH:
-    case AS_OP_SUBSTRING:
-    case AS_OP_PATTERN_MATCH:
-        for (uint32_t i = 0; i < n; i++)
-            if ((rc = s_want(pc, d, i, t[i],
-                             s_single(t[i]) &&
-                                 (t[i].base == AS_BT_STRING || t[i].base == AS_BT_IDENTIFIER ||
-                                  t[i].base == AS_BT_ANY),
-                             "single strings")))
-                return rc;
-        *r = boolean;
-        return AS_OK;
-    case AS_OP_INSIDE:
-        if ((rc = s_want(pc, d, 0, t[0], t[0].base == AS_BT_POINT || t[0].base == AS_BT_ANY,
-                         "points")))
-            return rc;
-        *r = boolean;
-        return AS_OK;
-    case AS_OP_STATS_OPERATOR:
-        if ((rc = s_want(pc, d, 0, t[0], s_container(t[0]) && s_numeric(t[0]),
-                         "a multiple or ordered container of integers or floats")))
-            return rc;
-        *r = (s_type_t){AS_CARD_SINGLE, AS_BT_FLOAT};
-        return AS_OK;
-    default:
-        return s_fail(pc, "%s: no type rule", d->name);
-    }
-}
-
 /* ---- expressions ---- */
 
-static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type);
+static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, as_ptype_t *type);
 
 /* Reads the one-key map of a node: the element's name and a cursor at its value. */
 static as_code_t s_node(as_pc_t *pc, as_mp_t *r, const char *what, const char **name, uint32_t *len,
@@ -636,26 +109,26 @@ static as_code_t s_node(as_pc_t *pc, as_mp_t *r, const char *what, const char **
 {
     uint32_t n;
     if (as_mp_map(r, &n) != AS_MP_OK || n != 1 || as_mp_str(r, name, len) != AS_MP_OK)
-        return s_fail(pc, "expected %s: a map with one key, the QTI element's name", what);
+        return as_pc_fail(pc, "expected %s: a map with one key, the QTI element's name", what);
     *val = *r;
-    if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK) return s_fail(pc, "malformed msgpack");
+    if (as_mp_skip(r, AS_MAX_DEPTH) != AS_MP_OK) return as_pc_fail(pc, "malformed msgpack");
     return AS_OK;
 }
 
 /* The identifier of a leaf: its value is the identifier, or a map with "identifier". */
-static as_code_t s_leaf_id(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *val,
+static as_code_t s_leaf_id(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t *val,
                            const char **id, uint32_t *len)
 {
     if (as_mp_peek(val) == AS_MP_STR) {
         as_mp_str(val, id, len);
         return AS_OK;
     }
-    as_field_t *x = s_attr(f, d,
-                           d->op == AS_OP_TEST_VARIABLES ? "variableIdentifier"
-                           : d->op == AS_OP_OUTCOME_MAXIMUM || d->op == AS_OP_OUTCOME_MINIMUM
-                               ? "outcomeIdentifier"
-                               : "identifier");
-    if (!x) return s_fail(pc, "%s needs an identifier", d->name);
+    as_field_t *x = as_pc_attr(f, d,
+                               d->op == AS_OP_TEST_VARIABLES ? "variableIdentifier"
+                               : d->op == AS_OP_OUTCOME_MAXIMUM || d->op == AS_OP_OUTCOME_MINIMUM
+                                   ? "outcomeIdentifier"
+                                   : "identifier");
+    if (!x) return as_pc_fail(pc, "%s needs an identifier", d->name);
     return as_tc_string(pc->c, x, id, len);
 }
 
@@ -682,8 +155,8 @@ static uint32_t s_item_slots(as_pc_t *pc, const char *id, uint32_t len, uint32_t
     return off;
 }
 
-static as_code_t s_test_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *val,
-                             s_type_t *type)
+static as_code_t s_test_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t *val,
+                             as_ptype_t *type)
 {
     as_code_t rc;
     as_ptest_t pt = {.base = AS_BT_ANY};
@@ -691,27 +164,28 @@ static as_code_t s_test_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp
     uint32_t len, bases;
     bool single;
     if ((rc = s_leaf_id(pc, d, f, val, &id, &len))) return rc;
-    if (s_attr(f, d, "weightIdentifier")) pt.flags |= AS_PA_WEIGHTED;
-    as_field_t *bt = s_attr(f, d, "baseType");
+    if (as_pc_attr(f, d, "weightIdentifier")) pt.flags |= AS_PA_WEIGHTED;
+    as_field_t *bt = as_pc_attr(f, d, "baseType");
     if (bt) {
         int b;
         if ((rc = as_tc_enum(pc->c, bt, as_base_names, AS_BT_COUNT, &b))) return rc;
         if (b != AS_BT_INTEGER && b != AS_BT_FLOAT)
-            return s_fail(pc, "testVariables sums numbers: baseType integer or float");
+            return as_pc_fail(pc, "testVariables sums numbers: baseType integer or float");
         pt.base = (uint32_t)b;
     }
     pt.slots_off = s_item_slots(pc, id, len, &bases, &single);
     if (!bases)
-        return s_fail(pc, "no item declares an outcome \"%.*s\"", (int)(len > 64 ? 64 : len), id);
+        return as_pc_fail(pc, "no item declares an outcome \"%.*s\"", (int)(len > 64 ? 64 : len),
+                          id);
     if (!single || (bases & ~((1u << AS_BT_INTEGER) | (1u << AS_BT_FLOAT))))
-        return s_fail(pc,
-                      "%s reads single integer or float outcomes; \"%.*s\" is not one in "
-                      "every item",
-                      d->name, (int)(len > 64 ? 64 : len), id);
+        return as_pc_fail(pc,
+                          "%s reads single integer or float outcomes; \"%.*s\" is not one in "
+                          "every item",
+                          d->name, (int)(len > 64 ? 64 : len), id);
     bool ints = pt.base == AS_BT_INTEGER || (pt.base == AS_BT_ANY && bases == 1u << AS_BT_INTEGER &&
                                              !(pt.flags & AS_PA_WEIGHTED));
-    *type = (s_type_t){d->op == AS_OP_TEST_VARIABLES ? AS_CARD_MULTIPLE : AS_CARD_MULTIPLE,
-                       ints && d->op == AS_OP_TEST_VARIABLES ? AS_BT_INTEGER : AS_BT_FLOAT};
+    *type = (as_ptype_t){d->op == AS_OP_TEST_VARIABLES ? AS_CARD_MULTIPLE : AS_CARD_MULTIPLE,
+                         ints && d->op == AS_OP_TEST_VARIABLES ? AS_BT_INTEGER : AS_BT_FLOAT};
     uint32_t off = as_tc_alloc(&pc->c->b, sizeof pt);
     if (off) memcpy(pc->c->b.data + off, &pt, sizeof pt);
     s_emit(pc, d->op, *type, 0, off);
@@ -721,14 +195,14 @@ static as_code_t s_test_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp
 /* variable: a response or outcome of the item; at test level an outcome of the assessment or
  * ITEM.OUTCOME, an item's outcome. */
 static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weighted,
-                            s_type_t *type)
+                            as_ptype_t *type)
 {
     int k;
     if (!pc->test) {
         if ((k = s_find_resp(pc, id, len)) >= 0) {
             as_tresp_t r;
             s_resp(pc, (uint32_t)k, &r);
-            *type = (s_type_t){r.card, r.base};
+            *type = (as_ptype_t){r.card, r.base};
             s_emit(pc, AS_OP_RESPONSE, *type, 0, (uint32_t)k);
             return AS_OK;
         }
@@ -736,7 +210,7 @@ static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weig
     if ((k = as_pc_find_out(pc->c, pc->out_off, pc->n_out, id, len)) >= 0) {
         as_tout_t o;
         s_out(pc, pc->out_off, (uint32_t)k, &o);
-        *type = (s_type_t){o.card, o.base};
+        *type = (as_ptype_t){o.card, o.base};
         s_emit(pc, AS_OP_OUTCOME, *type, 0, (uint32_t)k);
         return AS_OK;
     }
@@ -749,66 +223,67 @@ static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weig
             if (it.id_len != il || memcmp(pc->c->b.data + it.id_off, id, il) != 0) continue;
             int o = as_pc_find_out(pc->c, it.out_off, it.n_out, dot + 1, ol);
             if (o < 0)
-                return s_fail(pc, "item \"%.*s\" has no outcome \"%.*s\"", (int)il, id, (int)ol,
-                              dot + 1);
+                return as_pc_fail(pc, "item \"%.*s\" has no outcome \"%.*s\"", (int)il, id, (int)ol,
+                                  dot + 1);
             as_tout_t od;
             s_out(pc, it.out_off, (uint32_t)o, &od);
             if (od.card != AS_CARD_SINGLE)
-                return s_fail(pc,
-                              "\"%.*s\" is a container: an assessment reads single outcomes "
-                              "of its items",
-                              (int)len, id);
+                return as_pc_fail(pc,
+                                  "\"%.*s\" is a container: an assessment reads single outcomes "
+                                  "of its items",
+                                  (int)len, id);
             if (weighted && od.base != AS_BT_INTEGER && od.base != AS_BT_FLOAT)
-                return s_fail(pc, "weightIdentifier weights numbers; \"%.*s\" is %s", (int)len, id,
-                              as_base_names[od.base]);
+                return as_pc_fail(pc, "weightIdentifier weights numbers; \"%.*s\" is %s", (int)len,
+                                  id, as_base_names[od.base]);
             as_ptest_t pt = {
                 .flags = weighted ? AS_PA_WEIGHTED : 0, .item = i, .slots_off = (uint32_t)o};
             uint32_t off = as_tc_alloc(&pc->c->b, sizeof pt);
             if (off) memcpy(pc->c->b.data + off, &pt, sizeof pt);
-            *type = (s_type_t){AS_CARD_SINGLE, weighted ? AS_BT_FLOAT : od.base};
+            *type = (as_ptype_t){AS_CARD_SINGLE, weighted ? AS_BT_FLOAT : od.base};
             s_emit(pc, AS_OP_ITEM_OUTCOME, *type, 0, off);
             return AS_OK;
         }
-        return s_fail(pc, "no item \"%.*s\" in the assessment", (int)il, id);
+        return as_pc_fail(pc, "no item \"%.*s\" in the assessment", (int)il, id);
     }
-    return s_fail(pc, "\"%.*s\" is not a declared %s (template variables are not supported)",
-                  (int)(len > 64 ? 64 : len), id,
-                  pc->test ? "outcome, or ITEM.OUTCOME of an item" : "response or outcome");
+    return as_pc_fail(pc, "\"%.*s\" is not a declared %s (template variables are not supported)",
+                      (int)(len > 64 ? 64 : len), id,
+                      pc->test ? "outcome, or ITEM.OUTCOME of an item" : "response or outcome");
 }
 
-static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *val, s_type_t *type)
+static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t *val,
+                        as_ptype_t *type)
 {
     as_code_t rc;
     const char *id;
     uint32_t len;
     bool test_leaf = d->op >= AS_OP_ITEM_OUTCOME && d->op <= AS_OP_NUMBER_SELECTED;
     if (test_leaf && !pc->test)
-        return s_fail(pc, "%s belongs to an assessment's outcome_processing, not an item's",
-                      d->name);
+        return as_pc_fail(pc, "%s belongs to an assessment's outcome_processing, not an item's",
+                          d->name);
     bool item_leaf =
         d->op == AS_OP_CORRECT || d->op == AS_OP_MAP_RESPONSE || d->op == AS_OP_MAP_RESPONSE_POINT;
     if (item_leaf && pc->test)
-        return s_fail(pc, "%s belongs to an item's response_processing", d->name);
+        return as_pc_fail(pc, "%s belongs to an item's response_processing", d->name);
     switch (d->op) {
     case AS_OP_BASE_VALUE: {
-        as_field_t *bt = s_attr(f, d, "baseType"), *v = s_attr(f, d, "value");
-        if (!bt || !v) return s_fail(pc, "baseValue needs \"baseType\" and \"value\"");
+        as_field_t *bt = as_pc_attr(f, d, "baseType"), *v = as_pc_attr(f, d, "value");
+        if (!bt || !v) return as_pc_fail(pc, "baseValue needs \"baseType\" and \"value\"");
         int b;
         if ((rc = as_tc_enum(pc->c, bt, as_base_names, AS_BT_COUNT, &b))) return rc;
         as_value_t value;
         size_t mark = as_tc_enter(pc->c, v);
         if ((rc = as_value_read(&v->at, (as_base_t)b, &value, &pc->c->path, pc->c->err))) return rc;
         if ((b == AS_BT_STRING || b == AS_BT_IDENTIFIER) && value.a_len == 0)
-            return s_fail(pc, "an empty string is NULL: write {\"null\": null}");
+            return as_pc_fail(pc, "an empty string is NULL: write {\"null\": null}");
         as_path_pop(&pc->c->path, mark);
         uint32_t off = as_tc_alloc(&pc->c->b, sizeof(as_tval_t));
         as_tc_tval_put(pc->c, off, (as_base_t)b, &value);
-        *type = (s_type_t){AS_CARD_SINGLE, (uint8_t)b};
+        *type = (as_ptype_t){AS_CARD_SINGLE, (uint8_t)b};
         s_emit(pc, AS_OP_BASE_VALUE, *type, 0, off);
         return AS_OK;
     }
     case AS_OP_NULL:
-        *type = (s_type_t){AS_CARD_ANY, AS_BT_ANY};
+        *type = (as_ptype_t){AS_CARD_ANY, AS_BT_ANY};
         s_emit(pc, AS_OP_NULL, *type, 0, 0);
         return AS_OK;
     case AS_OP_TEST_VARIABLES:
@@ -820,7 +295,7 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
     case AS_OP_NUMBER_RESPONDED:
     case AS_OP_NUMBER_PRESENTED:
     case AS_OP_NUMBER_SELECTED:
-        *type = (s_type_t){AS_CARD_SINGLE, AS_BT_INTEGER};
+        *type = (as_ptype_t){AS_CARD_SINGLE, AS_BT_INTEGER};
         s_emit(pc, d->op, *type, 0, 0);
         return AS_OK;
     default:
@@ -828,9 +303,9 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
     }
     if ((rc = s_leaf_id(pc, d, f, val, &id, &len))) return rc;
     if (d->op == AS_OP_RESPONSE) {
-        bool weighted = s_attr(f, d, "weightIdentifier") != NULL;
+        bool weighted = as_pc_attr(f, d, "weightIdentifier") != NULL;
         if (weighted && !pc->test)
-            return s_fail(pc, "weightIdentifier belongs to an assessment's outcome_processing");
+            return as_pc_fail(pc, "weightIdentifier belongs to an assessment's outcome_processing");
         return s_variable(pc, id, len, weighted, type);
     }
     int k = pc->test ? -1 : s_find_resp(pc, id, len);
@@ -839,32 +314,32 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
         if (o >= 0) {
             as_tout_t od;
             s_out(pc, pc->out_off, (uint32_t)o, &od);
-            *type = (s_type_t){od.card, od.base};
+            *type = (as_ptype_t){od.card, od.base};
             s_emit(pc, AS_OP_DEFAULT, *type, od.n_dflt, od.dflt_off);
             return AS_OK;
         }
-        if (k < 0) return s_fail(pc, "\"%.*s\" is not a declared variable", (int)len, id);
+        if (k < 0) return as_pc_fail(pc, "\"%.*s\" is not a declared variable", (int)len, id);
         as_tresp_t r;
         s_resp(pc, (uint32_t)k, &r);
-        *type = (s_type_t){r.card, r.base}; /* a response has no default: NULL */
+        *type = (as_ptype_t){r.card, r.base}; /* a response has no default: NULL */
         s_emit(pc, AS_OP_NULL, *type, 0, 0);
         return AS_OK;
     }
     if (k < 0)
-        return s_fail(pc, "%s: \"%.*s\" is not a declared response", d->name,
-                      (int)(len > 64 ? 64 : len), id);
+        return as_pc_fail(pc, "%s: \"%.*s\" is not a declared response", d->name,
+                          (int)(len > 64 ? 64 : len), id);
     as_tresp_t r;
     s_resp(pc, (uint32_t)k, &r);
     if (d->op == AS_OP_CORRECT) {
-        *type = (s_type_t){r.card, r.base};
+        *type = (as_ptype_t){r.card, r.base};
         s_emit(pc, AS_OP_CORRECT, *type, r.n_correct, r.correct_off);
         return AS_OK;
     } else {
         as_map_kind_t want = d->op == AS_OP_MAP_RESPONSE ? AS_MAP_ENTRIES : AS_MAP_AREAS;
         if (r.map != want)
-            return s_fail(pc, "%s: response \"%.*s\" declares no %s", d->name, (int)len, id,
-                          want == AS_MAP_ENTRIES ? "mapping" : "area_mapping");
-        *type = (s_type_t){AS_CARD_SINGLE, AS_BT_FLOAT};
+            return as_pc_fail(pc, "%s: response \"%.*s\" declares no %s", d->name, (int)len, id,
+                              want == AS_MAP_ENTRIES ? "mapping" : "area_mapping");
+        *type = (as_ptype_t){AS_CARD_SINGLE, AS_BT_FLOAT};
     }
     s_emit(pc, d->op, *type, 0, (uint32_t)k);
     return AS_OK;
@@ -872,7 +347,7 @@ static as_code_t s_leaf(as_pc_t *pc, const s_def_t *d, as_field_t *f, as_mp_t *v
 
 /* The commonest idioms as one instruction: match(variable R, correct R) and isNull(variable R)
  * over a response R. Returns whether the operator op (with its operands just emitted) was fused. */
-static bool s_fuse(as_pc_t *pc, uint16_t op, s_type_t type)
+static bool s_fuse(as_pc_t *pc, uint16_t op, as_ptype_t type)
 {
     if (pc->no_fuse || !pc->code) return false;
     as_pins_t *last = pc->n >= 1 ? &pc->code[pc->n - 1] : NULL;
@@ -897,24 +372,22 @@ static bool s_fuse(as_pc_t *pc, uint16_t op, s_type_t type)
     return false;
 }
 
-static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
+static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, as_ptype_t *type)
 {
     const char *name;
     uint32_t len;
     as_mp_t val;
     as_code_t rc = s_node(pc, r, "an expression", &name, &len, &val);
     if (rc) return rc;
-    if (++pc->nesting > 48) return s_fail(pc, "expressions nested deeper than 48 levels");
-    const s_def_t *d = NULL;
-    for (size_t i = 0; i < sizeof s_defs / sizeof s_defs[0] && !d; i++)
-        if (as_str_eq(name, len, s_defs[i].name)) d = &s_defs[i];
+    if (++pc->nesting > 48) return as_pc_fail(pc, "expressions nested deeper than 48 levels");
+    const as_pdef_t *d = as_pc_def(name, len);
     size_t mark = as_path_key(&pc->c->path, name, len);
     if (!d) {
-        for (size_t i = 0; i < sizeof s_refused / sizeof s_refused[0]; i++)
-            if (as_str_eq(name, len, s_refused[i].name) && s_refused[i].why)
-                return s_fail(pc, "%s is not supported: %s", s_refused[i].name, s_refused[i].why);
-        return s_fail(pc, "unknown expression \"%.*s\" (see PROTOCOL.md, \"Response processing\")",
-                      (int)(len > 64 ? 64 : len), name);
+        const char *why = as_pc_refused(name, len);
+        if (why) return as_pc_fail(pc, "%.*s is not supported: %s", (int)len, name, why);
+        return as_pc_fail(pc,
+                          "unknown expression \"%.*s\" (see PROTOCOL.md, \"Response processing\")",
+                          (int)(len > 64 ? 64 : len), name);
     }
     /* the node's value: children, attributes (+ args), an identifier, or nil */
     as_field_t f[6] = {{0}};
@@ -936,7 +409,7 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
         if (d->max != 0 && f[nattr].seen) {
             args = f[nattr].at;
             args_mark = as_tc_enter(pc->c, &f[nattr]);
-            if (as_mp_array(&args, &argc) != AS_MP_OK) return s_fail(pc, "expected an array");
+            if (as_mp_array(&args, &argc) != AS_MP_OK) return as_pc_fail(pc, "expected an array");
             as_path_pop(&pc->c->path, args_mark);
         }
     } else if (vt == AS_MP_NIL) {
@@ -944,15 +417,17 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
     } else if (vt != AS_MP_STR ||
                (d->op > AS_OP_MAP_RESPONSE_POINT && d->op != AS_OP_TEST_VARIABLES &&
                 d->op != AS_OP_OUTCOME_MAXIMUM && d->op != AS_OP_OUTCOME_MINIMUM)) {
-        return s_fail(pc, "expected an array of sub-expressions, a map of attributes or nil");
+        return as_pc_fail(pc, "expected an array of sub-expressions, a map of attributes or nil");
     }
     if (argc > AS_PROG_MAX_ARGS)
-        return s_fail(pc, "%u sub-expressions, more than the limit of %d", argc, AS_PROG_MAX_ARGS);
+        return as_pc_fail(pc, "%u sub-expressions, more than the limit of %d", argc,
+                          AS_PROG_MAX_ARGS);
     if ((int)argc < d->min || (d->max >= 0 && (int)argc > d->max)) {
-        if (d->max == 0) return s_fail(pc, "%s takes no sub-expressions", d->name);
+        if (d->max == 0) return as_pc_fail(pc, "%s takes no sub-expressions", d->name);
         if (d->min == d->max)
-            return s_fail(pc, "%s takes %d sub-expression(s), got %u", d->name, d->min, argc);
-        return s_fail(pc, "%s takes at least %d sub-expression(s), got %u", d->name, d->min, argc);
+            return as_pc_fail(pc, "%s takes %d sub-expression(s), got %u", d->name, d->min, argc);
+        return as_pc_fail(pc, "%s takes at least %d sub-expression(s), got %u", d->name, d->min,
+                          argc);
     }
     if (d->max == 0) {
         rc = s_leaf(pc, d, f, &val, type);
@@ -961,8 +436,8 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
         return rc;
     }
     as_pattr_t a = {0};
-    if ((rc = s_op_attrs(pc, d, f, &a))) return rc;
-    s_type_t *t = malloc((argc ? argc : 1) * sizeof *t);
+    if ((rc = as_pc_attrs(pc, d, f, &a))) return rc;
+    as_ptype_t *t = malloc((argc ? argc : 1) * sizeof *t);
     if (!t) return as_err_set(pc->c->err, AS_INTERNAL, "out of memory compiling a program");
     bool in_map = vt == AS_MP_MAP;
     for (uint32_t i = 0; i < argc && !rc; i++) {
@@ -976,7 +451,7 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
     }
     if (!rc) {
         size_t m = in_map ? as_path_key(&pc->c->path, "args", 4) : pc->c->path.len;
-        rc = s_op_type(pc, d, &a, t, argc, type);
+        rc = as_pc_op_type(pc, d, &a, t, argc, type);
         if (!rc) as_path_pop(&pc->c->path, m);
     }
     free(t);
@@ -993,7 +468,7 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, s_type_t *type)
 
 as_code_t as_pc_expr(as_pc_t *pc, as_mp_t *r, uint8_t *card, uint8_t *base)
 {
-    s_type_t t;
+    as_ptype_t t;
     as_code_t rc = s_expr(pc, r, &t);
     *card = t.card;
     *base = t.base;
@@ -1011,44 +486,44 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
     as_code_t rc = as_tc_fields(pc->c, val, f, 2);
     if (rc) return rc;
     if (!f[0].seen || !f[1].seen)
-        return s_fail(pc, "missing field \"%s\"", f[0].seen ? "expression" : "identifier");
+        return as_pc_fail(pc, "missing field \"%s\"", f[0].seen ? "expression" : "identifier");
     const char *id;
     uint32_t len;
     if ((rc = as_tc_string(pc->c, &f[0], &id, &len))) return rc;
     int k = as_pc_find_out(pc->c, pc->out_off, pc->n_out, id, len);
     if (k < 0) {
         as_tc_enter(pc->c, &f[0]);
-        return s_fail(pc, "\"%.*s\" is not a declared outcome", (int)(len > 64 ? 64 : len), id);
+        return as_pc_fail(pc, "\"%.*s\" is not a declared outcome", (int)(len > 64 ? 64 : len), id);
     }
     as_tout_t o;
     s_out(pc, pc->out_off, (uint32_t)k, &o);
-    s_type_t t;
+    as_ptype_t t;
     size_t mark = as_tc_enter(pc->c, &f[1]);
     if ((rc = s_expr(pc, &f[1].at, &t))) return rc;
     char got[64];
-    s_type_text(t, got, sizeof got);
+    as_pc_type_text(t, got, sizeof got);
     if (lookup) {
         if (o.lookup == AS_LOOKUP_NONE)
-            return s_fail(pc, "outcome \"%.*s\" declares no match_table or interpolation_table",
-                          (int)len, id);
-        bool ok = s_single(t) &&
+            return as_pc_fail(pc, "outcome \"%.*s\" declares no match_table or interpolation_table",
+                              (int)len, id);
+        bool ok = as_pt_single(t) &&
                   (o.lookup == AS_LOOKUP_MATCH ? (t.base == AS_BT_INTEGER || t.base == AS_BT_ANY)
-                                               : s_numeric(t));
+                                               : as_pt_numeric(t));
         if (!ok)
-            return s_fail(pc, "a %s takes a single %s, got %s",
-                          o.lookup == AS_LOOKUP_MATCH ? "match_table" : "interpolation_table",
-                          o.lookup == AS_LOOKUP_MATCH ? "integer" : "number", got);
+            return as_pc_fail(pc, "a %s takes a single %s, got %s",
+                              o.lookup == AS_LOOKUP_MATCH ? "match_table" : "interpolation_table",
+                              o.lookup == AS_LOOKUP_MATCH ? "integer" : "number", got);
     } else {
         bool card_ok = t.card == o.card || t.card == AS_CARD_ANY;
         bool base_ok = t.base == o.base || t.base == AS_BT_ANY ||
                        (t.base == AS_BT_INTEGER && o.base == AS_BT_FLOAT);
         if (!card_ok || !base_ok)
-            return s_fail(pc, "outcome \"%.*s\" is %s %s, the expression gives %s", (int)len, id,
-                          s_card_text[o.card], as_base_names[o.base], got);
+            return as_pc_fail(pc, "outcome \"%.*s\" is %s %s, the expression gives %s", (int)len,
+                              id, as_card_names[o.card], as_base_names[o.base], got);
     }
     as_path_pop(&pc->c->path, mark);
     /* the instruction carries the outcome's type: setting NULL needs no declaration */
-    s_type_t ot = {o.card, o.base};
+    as_ptype_t ot = {o.card, o.base};
     if (!lookup && !pc->no_fuse && pc->code && pc->n &&
         pc->code[pc->n - 1].op == AS_OP_BASE_VALUE) {
         uint32_t value = pc->code[pc->n - 1].a;
@@ -1067,7 +542,7 @@ static as_code_t s_condition(as_pc_t *pc, as_mp_t *val)
     as_field_t f[] = {{.name = "if"}, {.name = "else_if"}, {.name = "else"}};
     as_code_t rc = as_tc_fields(pc->c, val, f, 3);
     if (rc) return rc;
-    if (!f[0].seen) return s_fail(pc, "missing field \"if\"");
+    if (!f[0].seen) return as_pc_fail(pc, "missing field \"if\"");
     uint32_t n_elif = 0;
     if (f[1].seen && (rc = as_tc_array_at(pc->c, &f[1], 1000, &n_elif))) return rc;
     uint32_t ends[1001], n_ends = 0;
@@ -1078,21 +553,21 @@ static as_code_t s_condition(as_pc_t *pc, as_mp_t *val)
         as_field_t bf[] = {{.name = "condition"}, {.name = "then"}};
         if ((rc = as_tc_fields(pc->c, at, bf, 2))) return rc;
         if (!bf[0].seen || !bf[1].seen)
-            return s_fail(pc, "missing field \"%s\"", bf[0].seen ? "then" : "condition");
+            return as_pc_fail(pc, "missing field \"%s\"", bf[0].seen ? "then" : "condition");
         size_t cm = as_tc_enter(pc->c, &bf[0]);
-        s_type_t t;
+        as_ptype_t t;
         if ((rc = s_expr(pc, &bf[0].at, &t))) return rc;
-        if (!s_single(t) || (t.base != AS_BT_BOOLEAN && t.base != AS_BT_ANY)) {
+        if (!as_pt_single(t) || (t.base != AS_BT_BOOLEAN && t.base != AS_BT_ANY)) {
             char got[64];
-            s_type_text(t, got, sizeof got);
-            return s_fail(pc, "a condition is a single boolean, got %s", got);
+            as_pc_type_text(t, got, sizeof got);
+            return as_pc_fail(pc, "a condition is a single boolean, got %s", got);
         }
         as_path_pop(&pc->c->path, cm);
         uint32_t jf = s_emit(pc, AS_OP_JUMP_UNLESS, t, 0, 0);
         cm = as_tc_enter(pc->c, &bf[1]);
         if ((rc = s_rules(pc, &bf[1].at))) return rc;
         as_path_pop(&pc->c->path, cm);
-        ends[n_ends++] = s_emit(pc, AS_OP_JUMP, (s_type_t){0, 0}, 0, 0);
+        ends[n_ends++] = s_emit(pc, AS_OP_JUMP, (as_ptype_t){0, 0}, 0, 0);
         if (pc->code) pc->code[jf].a = pc->n;
         as_path_pop(&pc->c->path, mark);
     }
@@ -1123,19 +598,20 @@ static as_code_t s_rule(as_pc_t *pc, as_mp_t *r)
     else if (as_str_eq(name, len, cond))
         rc = s_condition(pc, &val);
     else if (as_str_eq(name, len, exit))
-        s_emit(pc, AS_OP_EXIT, (s_type_t){0, 0}, 0, 0);
+        s_emit(pc, AS_OP_EXIT, (as_ptype_t){0, 0}, 0, 0);
     else if (!pc->test && as_str_eq(name, len, "responseProcessingFragment"))
         rc = s_rules(pc, &val);
     else if (as_str_eq(name, len, "setTemplateValue") ||
              as_str_eq(name, len, "setCorrectResponse") ||
              as_str_eq(name, len, "setDefaultValue") || as_str_eq(name, len, "templateCondition"))
-        return s_fail(pc, "%.*s is not supported: template processing is not", (int)len, name);
+        return as_pc_fail(pc, "%.*s is not supported: template processing is not", (int)len, name);
     else
-        return s_fail(pc,
-                      "unknown rule \"%.*s\" (expected setOutcomeValue, lookupOutcomeValue, %s, "
-                      "%s%s)",
-                      (int)(len > 64 ? 64 : len), name, cond, exit,
-                      pc->test ? "" : ", responseProcessingFragment");
+        return as_pc_fail(
+            pc,
+            "unknown rule \"%.*s\" (expected setOutcomeValue, lookupOutcomeValue, %s, "
+            "%s%s)",
+            (int)(len > 64 ? 64 : len), name, cond, exit,
+            pc->test ? "" : ", responseProcessingFragment");
     if (!rc) as_path_pop(&pc->c->path, mark);
     return rc;
 }
@@ -1143,7 +619,7 @@ static as_code_t s_rule(as_pc_t *pc, as_mp_t *r)
 static as_code_t s_rules(as_pc_t *pc, as_mp_t *r)
 {
     uint32_t n;
-    if (as_mp_array(r, &n) != AS_MP_OK) return s_fail(pc, "expected an array of rules");
+    if (as_mp_array(r, &n) != AS_MP_OK) return as_pc_fail(pc, "expected an array of rules");
     for (uint32_t i = 0; i < n; i++) {
         size_t mark = as_path_index(&pc->c->path, i);
         as_code_t rc = s_rule(pc, r);
@@ -1159,10 +635,10 @@ as_code_t as_pc_compile(as_pc_t *pc, as_field_t *f, uint32_t *prog_off, uint32_t
     size_t mark = as_tc_enter(pc->c, f);
     as_code_t rc = s_rules(pc, &f->at);
     if (!rc && pc->too_long)
-        rc = s_fail(pc, "program longer than %d instructions", AS_PROG_MAX_CODE);
+        rc = as_pc_fail(pc, "program longer than %d instructions", AS_PROG_MAX_CODE);
     if (!rc && pc->max_depth > AS_PROG_MAX_STACK)
-        rc = s_fail(pc, "needs %u operands at once, more than the limit of %d", pc->max_depth,
-                    AS_PROG_MAX_STACK);
+        rc = as_pc_fail(pc, "needs %u operands at once, more than the limit of %d", pc->max_depth,
+                        AS_PROG_MAX_STACK);
     if (!rc) {
         as_path_pop(&pc->c->path, mark);
         *prog_len = pc->n;

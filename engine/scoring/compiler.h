@@ -80,7 +80,7 @@ as_code_t as_tc_outcomes(as_tc_t *c, as_field_t *f, uint32_t *off, uint32_t *n);
 as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint32_t n_out,
                               uint32_t *slot, double *max, bool *has_max);
 
-/* ---- compile_program.c ---- */
+/* ---- programs: compile_program.c (nodes, leaves, rules, code) and compile_operators.c ---- */
 
 /* Compiling one program: its symbols (offsets into the blob, which may move) and its code. */
 typedef struct {
@@ -94,6 +94,55 @@ typedef struct {
     bool too_long;
     bool no_fuse; /* emit one instruction per element (the reference walk) */
 } as_pc_t;
+
+/* ---- compile_operators.c ---- */
+
+/* A static type: cardinality and base type, AS_CARD_ANY / AS_BT_ANY for the NULL expression. */
+typedef struct {
+    uint8_t card, base;
+} as_ptype_t;
+
+static inline bool as_pt_numeric(as_ptype_t t)
+{
+    return t.base == AS_BT_INTEGER || t.base == AS_BT_FLOAT || t.base == AS_BT_ANY;
+}
+static inline bool as_pt_single(as_ptype_t t)
+{
+    return t.card == AS_CARD_SINGLE || t.card == AS_CARD_ANY;
+}
+static inline bool as_pt_container(as_ptype_t t)
+{
+    return t.card == AS_CARD_MULTIPLE || t.card == AS_CARD_ORDERED || t.card == AS_CARD_ANY;
+}
+static inline bool as_pt_same_base(as_ptype_t a, as_ptype_t b)
+{
+    return a.base == b.base || a.base == AS_BT_ANY || b.base == AS_BT_ANY;
+}
+
+/* What an expression element takes: sub-expressions (min..max, AS_PC_ANY_ARGS for any number)
+ * and attribute names (QTI's). */
+#define AS_PC_ANY_ARGS (-1)
+typedef struct {
+    const char *name;
+    uint16_t op;
+    int16_t min, max;
+    const char *attrs[5];
+} as_pdef_t;
+
+/* The element named (name, len), or NULL; why an element assay refuses is refused, or NULL. */
+const as_pdef_t *as_pc_def(const char *name, uint32_t len);
+const char *as_pc_refused(const char *name, uint32_t len);
+/* The field of attribute `name` among f (read for d's attributes, in d's order) when given. */
+as_field_t *as_pc_attr(as_field_t *f, const as_pdef_t *d, const char *name);
+/* Reads and checks operator d's attributes into a (patterns and coords go to the blob). */
+as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t *a);
+/* Checks the n operand types t of operator d and gives its result type in *r. */
+as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, const as_ptype_t *t,
+                        uint32_t n, as_ptype_t *r);
+/* "single float", "multiple identifier", "NULL". */
+void as_pc_type_text(as_ptype_t t, char *out, size_t n);
+/* bad_request with the message at the compiler's path. */
+as_code_t as_pc_fail(as_pc_t *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* Compiles the rules array at f into the blob: *prog_off, *prog_len instructions, *stack the
  * operand depth it needs. Frees pc's code buffer either way. */

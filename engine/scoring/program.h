@@ -15,6 +15,7 @@
 
 #include "value.h"
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -245,6 +246,51 @@ static inline void as_pv_single(as_pv_t *out, as_base_t base, const as_value_t *
     out->vs = NULL;
     out->v = *v;
 }
+
+/* Result setters: an integer (x holds it too), a float (NULL when not finite), a boolean, an
+ * integer from a float (NULL outside int64's range). */
+static inline void as_pv_int(as_pv_t *out, int64_t i)
+{
+    as_value_t v = {.i = i, .x = (double)i};
+    as_pv_single(out, AS_BT_INTEGER, &v);
+}
+
+static inline void as_pv_float(as_pv_t *out, double x)
+{
+    if (!isfinite(x)) {
+        as_pv_null(out, AS_CARD_SINGLE, AS_BT_FLOAT);
+        return;
+    }
+    as_value_t v = {.x = x};
+    as_pv_single(out, AS_BT_FLOAT, &v);
+}
+
+static inline void as_pv_bool(as_pv_t *out, bool b)
+{
+    as_value_t v = {.i = b};
+    as_pv_single(out, AS_BT_BOOLEAN, &v);
+}
+
+/* A float that must be an integer: NULL outside int64's range. */
+static inline void as_pv_int_of(as_pv_t *out, double x)
+{
+    if (!(x >= -9223372036854775808.0 && x < 9223372036854775808.0)) {
+        as_pv_null(out, AS_CARD_SINGLE, AS_BT_INTEGER);
+        return;
+    }
+    as_pv_int(out, (int64_t)x);
+}
+
+/* ---- program_numbers.c ---- */
+
+/* x rounded half up to `figures` significant figures or decimal places as the decimal number x
+ * is written; false when the result is not finite. */
+bool as_round_to(double x, as_round_mode_t mode, int64_t figures, double *out);
+/* mathOperator (n operands), statsOperator (a container), gcd / lcm (every value of n operands),
+ * none NULL. */
+void as_op_math(const as_pattr_t *at, const as_pv_t *a, uint32_t n, as_pv_t *out);
+void as_op_stats(const as_pattr_t *at, const as_pv_t *c, as_pv_t *out);
+void as_op_gcd_lcm(const as_pins_t *ins, const as_pv_t *a, uint32_t n, as_pv_t *out);
 
 /* Whether QTI area (shape, coords at off: n doubles in the blob at base) holds (x, y); a point
  * on an edge is inside (templates.c). */
