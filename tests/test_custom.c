@@ -161,6 +161,53 @@ static void stored_responses_show_their_items_outcomes_and_regrade_to_a_new_prog
     assay_close(&c);
 }
 
+/* A response whose items sum below 0: the assessment's processing (max with 0) is what is stored,
+ * reported and regraded, not the sum of its items. */
+static void the_stored_score_is_the_assessments_processing_not_the_item_sum(void **state)
+{
+    h_engine_t e;
+    h_start(&e, NULL);
+    assay_t *a = h_connect(&e, true), *c = h_connect(&e, false);
+    char *def = s_example(NULL, NULL);
+    s_put(a, def);
+    free(def);
+    assay_reply_t *r;
+    assert_int_equal(h_call(c, "response.submit",
+                            "{'assessment':'custom-demo','learner':'neg','answers':{'pi':2.5}}",
+                            &r),
+                     ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "score") == 0); /* pi alone: -0.5 */
+    double rid = h_num(assay_reply_result(r), "response_id");
+    assay_reply_free(&r);
+    char params[64];
+    snprintf(params, sizeof params, "{'id':%.0f}", rid);
+    assert_int_equal(h_call(c, "response.get", params, &r), ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "score") == 0);
+    assert_true(h_num(&assay_map_get(assay_reply_result(r), "items")->via.array.ptr[1], "score") ==
+                -0.5);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(c, "assessment.report", "{'assessment':'custom-demo'}", &r), ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "mean") == 0);
+    assert_true(h_num(assay_reply_result(r), "min") == 0);
+    assay_reply_free(&r);
+    /* a regrade to the same definition changes nothing: the stored 0 is the processing's */
+    def = s_example(NULL, NULL);
+    s_put(a, def);
+    free(def);
+    assert_int_equal(h_call(a, "assessment.regrade", "{'assessment':'custom-demo'}", &r), ASSAY_OK);
+    double job = h_num(assay_reply_result(r), "job");
+    assay_reply_free(&r);
+    r = h_wait_job(a, job);
+    assert_int_equal((uint64_t)h_num(assay_map_get(assay_reply_result(r), "result"), "changed"), 0);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(c, "assessment.report", "{'assessment':'custom-demo'}", &r), ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "mean") == 0);
+    assay_reply_free(&r);
+    assay_close(&a);
+    assay_close(&c);
+    assert_int_equal(h_cleanup(&e), 0);
+}
+
 static void a_programs_score_is_evidence_for_knowledge_tracing(void **state)
 {
     assay_t *a = h_connect(&s_e, true), *c = h_connect(&s_e, false);
@@ -225,6 +272,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(scores_come_with_item_and_assessment_outcomes),
         cmocka_unit_test(stored_responses_show_their_items_outcomes_and_regrade_to_a_new_program),
+        cmocka_unit_test(the_stored_score_is_the_assessments_processing_not_the_item_sum),
         cmocka_unit_test(a_programs_score_is_evidence_for_knowledge_tracing),
         cmocka_unit_test(bad_programs_and_answers_are_refused_and_the_engine_keeps_serving),
     };

@@ -56,6 +56,15 @@ static void s_near(const msgpack_object *o, double want)
     if (fabs(o->via.f64 - want) > 1e-12) fail_msg("%.17g != %.17g", o->via.f64, want);
 }
 
+/* The total of an attempt: the sum of its item scores (no outcome processing here). */
+static double s_total(const double *x)
+{
+    double t = 0;
+    for (int i = 0; i < K; i++)
+        t += x[i];
+    return t;
+}
+
 static void incremental_figures_match_the_from_scratch_computation(void **state)
 {
     as_stats_sums_t *s = calloc(1, as_stats_sums_size(K));
@@ -63,10 +72,10 @@ static void incremental_figures_match_the_from_scratch_computation(void **state)
     /* learner 2 first answered everything wrong, then improved: the old attempt is replaced */
     const double first[K] = {0, 0, 0, 0};
     const unsigned char all[K] = {1, 1, 1, 1};
-    as_stats_sums_apply(s, first, all, +1);
+    as_stats_sums_apply(s, first, all, 0, +1);
     for (int l = 0; l < N; l++)
-        as_stats_sums_apply(s, s_x[l], s_answered[l], +1);
-    as_stats_sums_apply(s, first, all, -1);
+        as_stats_sums_apply(s, s_x[l], s_answered[l], s_total(s_x[l]), +1);
+    as_stats_sums_apply(s, first, all, 0, -1);
     assert_int_equal(s->n, N);
 
     ref_report_t ref;
@@ -107,7 +116,7 @@ static void undefined_figures_are_nil(void **state)
 {
     as_stats_sums_t *s = calloc(1, as_stats_sums_size(K));
     s->k = K;
-    as_stats_sums_apply(s, s_x[0], s_answered[0], +1); /* one learner: no variance */
+    as_stats_sums_apply(s, s_x[0], s_answered[0], s_total(s_x[0]), +1); /* one learner */
     msgpack_zone z;
     msgpack_zone_init(&z, 4096);
     msgpack_sbuffer sb;

@@ -283,8 +283,8 @@ static as_code_t s_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_att
         return as_err_set(&w->err, AS_INTERNAL, "attempt %llu: unreadable answers",
                           (unsigned long long)a->id);
     uint64_t rid;
-    if ((rc = as_write_response(wr, txn, w, &s, &t, as_scorer_answered(wr->scorer), a->number, when,
-                                mp, &rid)))
+    if ((rc = as_write_response(wr, txn, w, &s, &t, as_scorer_answered(wr->scorer), total,
+                                a->number, when, mp, &rid)))
         return rc;
     a->state = AS_ATT_SUBMITTED;
     a->finished_at = when;

@@ -108,11 +108,11 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
 }
 
 bool as_record_score(as_scorer_t *sc, const as_table_t *t, const void *rec, size_t len,
-                     as_record_t *r, double *x)
+                     as_record_t *r, double *x, double *total)
 {
     if (!as_record_read(rec, len, r)) return false;
     as_mp_t answers;
-    double total;
+    double ignored;
     as_mp_init(&answers, r->answers, r->answers_len);
-    return as_score_stored(sc, t, &answers, &total, x) == AS_OK;
+    return as_score_stored(sc, t, &answers, total ? total : &ignored, x) == AS_OK;
 }

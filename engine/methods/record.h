@@ -47,6 +47,6 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r);
  * (as_score_stored: lenient): item scores into x[t's items], answered flags in the scorer.
  * False when the record is unreadable. */
 bool as_record_score(as_scorer_t *sc, const as_table_t *t, const void *rec, size_t len,
-                     as_record_t *r, double *x);
+                     as_record_t *r, double *x, double *total);
 
 #endif

@@ -26,7 +26,7 @@ typedef struct {
     bool past;           /* reached responses stored after the job started */
 } s_read_t;
 
-/* One stored response of the assessment: [rid, [x...], [answered...]]. */
+/* One stored response of the assessment: [rid, score, [x...], [answered...]]. */
 static void s_read_one(void *arg, uint64_t rid, const void *rec, size_t len)
 {
     s_read_t *rd = arg;
@@ -41,14 +41,16 @@ static void s_read_one(void *arg, uint64_t rid, const void *rec, size_t len)
     }
     c->scanned++;
     c->last = rid;
-    if (!as_record_score(c->scorer, rd->t, rec, len, &r, c->x)) {
+    double score;
+    if (!as_record_score(c->scorer, rd->t, rec, len, &r, c->x, &score)) {
         c->rc = as_err_set(c->err, AS_INTERNAL, "response %llu: the stored record is unreadable",
                            (unsigned long long)rid);
         return;
     }
     const uint8_t *answered = as_scorer_answered(c->scorer);
-    msgpack_pack_array(pk, 3);
+    msgpack_pack_array(pk, 4);
     msgpack_pack_uint64(pk, rid);
+    msgpack_pack_double(pk, score);
     msgpack_pack_array(pk, k);
     for (uint32_t i = 0; i < k; i++)
         msgpack_pack_double(pk, c->x[i]);
@@ -120,12 +122,13 @@ static bool s_current(as_wtxn_t *txn, as_job_t *job, as_table_t *t)
     return false;
 }
 
-/* Reads one chunk entry [rid, [x...], [answered...]] into the writer's arrays. */
-static bool s_entry(as_writer_t *wr, as_mp_t *r, uint32_t k, uint64_t *rid)
+/* Reads one chunk entry [rid, score, [x...], [answered...]] into the writer's arrays. */
+static bool s_entry(as_writer_t *wr, as_mp_t *r, uint32_t k, uint64_t *rid, double *score)
 {
     uint32_t n, nx, na;
     int64_t id;
-    if (as_mp_array(r, &n) || n != 3 || as_mp_int(r, &id) || id <= 0) return false;
+    if (as_mp_array(r, &n) || n != 4 || as_mp_int(r, &id) || id <= 0 || as_mp_number(r, score))
+        return false;
     if (as_mp_array(r, &nx) || nx != k) return false;
     for (uint32_t i = 0; i < k; i++)
         if (as_mp_number(r, &wr->item_scores[i])) return false;
@@ -141,7 +144,7 @@ static bool s_entry(as_writer_t *wr, as_mp_t *r, uint32_t k, uint64_t *rid)
 
 /* One response of a chunk: rewritten (not in a dry run), counted, announced when it changed. */
 static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job,
-                               const as_table_t *t, uint64_t rid)
+                               const as_table_t *t, uint64_t rid, double score)
 {
     const void *rec;
     size_t len;
@@ -151,9 +154,6 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if (!as_record_read(rec, len, &r) || r.learner_len > AS_MAX_NAME)
         return as_err_set(&w->err, AS_INTERNAL, "response %llu: corrupt record",
                           (unsigned long long)rid);
-    double score = 0;
-    for (uint32_t i = 0; i < t->hdr.n_items; i++)
-        score += wr->item_scores[i];
     bool changed = score != r.score || t->hdr.max_score != r.max_score;
     job->done++;
     job->last_done = rid;
@@ -188,11 +188,11 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if ((rc = as_store_response_replace(txn, job->assessment, job->assessment_len, rid,
                                         wr->rec.data, wr->rec.size, &w->err)))
         return rc;
-    return as_store_stats_regraded(txn, &s, rid, t, job->gen, wr->item_scores, wr->answered,
+    return as_store_stats_regraded(txn, &s, rid, t, job->gen, wr->item_scores, wr->answered, score,
                                    &w->err);
 }
 
-/* A chunk: [[rid, [x...], [answered...]]...] */
+/* A chunk: [[rid, score, [x...], [answered...]]...] */
 static void s_chunk(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job, as_mp_t *r,
                     uint32_t n, uint64_t scanned, uint64_t scanned_to)
 {
@@ -202,10 +202,11 @@ static void s_chunk(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *jo
     if (!s_current(txn, job, &t)) return;
     for (uint32_t i = 0; i < n && !w->code; i++) {
         uint64_t rid;
-        if (!s_entry(wr, r, t.hdr.n_items, &rid))
+        double score;
+        if (!s_entry(wr, r, t.hdr.n_items, &rid, &score))
             w->code = as_err_set(&w->err, AS_INTERNAL, "malformed job chunk entry %u", i);
         else
-            w->code = s_regrade_one(wr, txn, w, job, &t, rid);
+            w->code = s_regrade_one(wr, txn, w, job, &t, rid, score);
     }
 }
 

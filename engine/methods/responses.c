@@ -4,9 +4,9 @@
 #include "record.h"
 
 /* Validates and scores a submission here (errors are precise and scoring costs the single
- * writer nothing), and hands the writer [assessment, learner, key | nil, version, [item scores],
- * [answered flags], answers]: the writer uses the scores when the version is still current in
- * its transaction (else it scores again) and stores. */
+ * writer nothing), and hands the writer [assessment, learner, key | nil, version, score,
+ * [item scores], [answered flags], answers]: the writer uses the scores when the version is still
+ * current in its transaction (else it scores again) and stores. */
 as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
@@ -32,7 +32,7 @@ as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
         return rc;
     msgpack_sbuffer_clear(&w->fwd_sb);
     msgpack_packer *pk = &w->fwd_pk;
-    msgpack_pack_array(pk, 7);
+    msgpack_pack_array(pk, 8);
     as_pack_str(pk, id, id_len);
     as_pack_str(pk, learner, learner_len);
     if (key)
@@ -40,6 +40,7 @@ as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     else
         msgpack_pack_nil(pk);
     msgpack_pack_uint32(pk, t.hdr.version);
+    msgpack_pack_double(pk, score);
     const uint8_t *answered = as_scorer_answered(w->scorer);
     msgpack_pack_array(pk, t.hdr.n_items);
     for (uint32_t i = 0; i < t.hdr.n_items; i++)

@@ -45,7 +45,7 @@ static bool s_read_items(as_writer_t *wr, as_mp_t *r, uint32_t *k)
     return true;
 }
 
-/* args[0]: [assessment, learner, key | nil, version, [item scores], [answered], answers]
+/* args[0]: [assessment, learner, key | nil, version, score, [item scores], [answered], answers]
  * (see responses.c, response.submit) */
 void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
@@ -53,12 +53,13 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     const char *args = as_write_arg(w, 0, &len);
     as_mp_t r;
     uint32_t n, version, k;
+    double score;
     as_subject_t s = {0};
     as_mp_init(&r, args, len);
-    if (as_mp_array(&r, &n) || n != 7 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
+    if (as_mp_array(&r, &n) || n != 8 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
         as_mp_str(&r, &s.learner, &s.learner_len) ||
         (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
-        !s_read_items(wr, &r, &k)) {
+        as_mp_number(&r, &score) || !s_read_items(wr, &r, &k)) {
         w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
         return;
     }
@@ -82,9 +83,8 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         as_path_t path;
         as_path_init(&path, "answers");
         as_mp_t scan = answers;
-        double ignored;
-        if ((w->code = as_score_answers(wr->scorer, &t, &scan, &path, &ignored, wr->item_scores,
-                                        &w->err)))
+        if ((w->code =
+                 as_score_answers(wr->scorer, &t, &scan, &path, &score, wr->item_scores, &w->err)))
             return;
         answered = as_scorer_answered(wr->scorer);
     }
@@ -97,7 +97,7 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     uint32_t attempts;
     if ((w->code = as_write_attempt_allowed(txn, &s, &t, &attempts, &w->err))) return;
     if ((w->code = as_store_attempt_count_set(txn, &s, attempts + 1, &w->err))) return;
-    if ((w->code = as_write_response(wr, txn, w, &s, &t, answered, attempts + 1, as_wall_s(),
+    if ((w->code = as_write_response(wr, txn, w, &s, &t, answered, score, attempts + 1, as_wall_s(),
                                      answers, &rid)))
         return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
@@ -121,14 +121,12 @@ as_code_t as_write_attempt_allowed(as_wtxn_t *txn, const as_subject_t *s, const 
 }
 
 as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const as_subject_t *sp,
-                            const as_table_t *tp, const uint8_t *answered, uint32_t attempt,
-                            double submitted_at, as_mp_t answers, uint64_t *rid_out)
+                            const as_table_t *tp, const uint8_t *answered, double score,
+                            uint32_t attempt, double submitted_at, as_mp_t answers,
+                            uint64_t *rid_out)
 {
     as_subject_t s = *sp;
     const as_table_t t = *tp;
-    double score = 0;
-    for (uint32_t i = 0; i < t.hdr.n_items; i++)
-        score += wr->item_scores[i];
     uint64_t rid = as_store_next_rid(txn);
     *rid_out = rid;
     as_code_t rc;
@@ -154,7 +152,7 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
     as_record_pack(&wr->rec_pk, &record, &t, score);
     if ((rc = as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
         return rc;
-    if ((rc = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, &w->err)))
+    if ((rc = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score, &w->err)))
         return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_next_seq(txn), 0);

@@ -20,8 +20,9 @@ as_write_step_fn as_write_submit; /* AS_OP_SUBMIT */
  * the report's statistics, and the score.<assessment> and mastery.<learner> notifications.
  * *rid: its id. (response.submit, attempt.submit, the deadline sweep) */
 as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const as_subject_t *s,
-                            const as_table_t *t, const uint8_t *answered, uint32_t attempt,
-                            double submitted_at, as_mp_t answers, uint64_t *rid);
+                            const as_table_t *t, const uint8_t *answered, double score,
+                            uint32_t attempt, double submitted_at, as_mp_t answers,
+                            uint64_t *rid);
 /* Packs a stored record as a submission's result: every field but "answers". */
 void as_write_pack_result(msgpack_packer *pk, const void *record, size_t len);
 /* Whether s may start or submit one more attempt at t (max_attempts with the learner's

@@ -6,11 +6,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, int sign)
+void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, double t,
+                         int sign)
 {
-    double t = 0;
-    for (uint32_t i = 0; i < s->k; i++)
-        t += x[i];
     s->n = sign > 0 ? s->n + 1 : s->n - 1;
     s->sum_t += sign * t;
     s->sum_t2 += sign * t * t;

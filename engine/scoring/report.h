@@ -42,8 +42,11 @@ static inline size_t as_stats_sums_size(uint32_t k)
     return sizeof(as_stats_sums_t) + (size_t)k * sizeof(as_item_sums_t);
 }
 
-/* Adds (sign +1) or removes (sign -1) one attempt: its item scores and which items it answered. */
-void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, int sign);
+/* Adds (sign +1) or removes (sign -1) one attempt: its item scores, which items it answered,
+ * and its total T (the sum of the item scores, or what the assessment's outcome processing made
+ * of them). */
+void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, double t,
+                         int sign);
 
 /* One bin of the totals' distribution: `count` attempts scored `total`. */
 typedef struct {

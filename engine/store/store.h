@@ -135,12 +135,13 @@ as_code_t as_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **reco
 /* ---- item statistics (report.h) ---- */
 
 /* Updates the statistics of s->assessment for a learner's new latest attempt, response rid,
- * scored with table t: x[] the item scores, answered[] which items were answered. The learner's
+ * scored with table t: x[] the item scores, answered[] which items were answered, total its
+ * score (the sum of x, or what the assessment's outcome processing made of them). The learner's
  * previous latest attempt is subtracted when it counts in these statistics (same version and
  * generation); statistics of another version are started afresh (a new generation). */
 as_code_t as_store_stats_update(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                 const as_table_t *t, const double *x, const uint8_t *answered,
-                                as_err_t *err);
+                                double total, as_err_t *err);
 /* A regrade's start: the statistics of assessment a begin afresh for table t with a new
  * generation (*gen), marked as being rebuilt by job. Submissions from now on count in them. */
 as_code_t as_store_stats_reset(as_wtxn_t *txn, const char *a, uint32_t alen, const as_table_t *t,
@@ -150,7 +151,7 @@ as_code_t as_store_stats_reset(as_wtxn_t *txn, const char *a, uint32_t alen, con
  * newer version restarted the statistics: nothing to do). */
 as_code_t as_store_stats_regraded(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                   const as_table_t *t, uint32_t gen, const double *x,
-                                  const uint8_t *answered, as_err_t *err);
+                                  const uint8_t *answered, double total, as_err_t *err);
 /* A regrade's end: the statistics of t's version are complete again (when job rebuilt them). */
 as_code_t as_store_stats_rebuilt(as_wtxn_t *txn, const as_table_t *t, uint64_t job, as_err_t *err);
 

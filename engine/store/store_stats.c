@@ -179,7 +179,7 @@ static void s_latest_find(s_latest_ref_t *l, as_wtxn_t *w, const as_subject_t *s
 /* Adds (sign +1) or subtracts (-1) one attempt: the sums and the totals' counts. */
 static int s_apply(s_stats_t *st, const double *x, const uint8_t *answered, double total, int sign)
 {
-    as_stats_sums_apply(st->sums, x, answered, sign);
+    as_stats_sums_apply(st->sums, x, answered, total, sign);
     return s_total_add(st->w, st->a, st->alen, total, sign);
 }
 
@@ -197,11 +197,8 @@ static int s_subtract_prev(s_stats_t *st, const s_latest_ref_t *l)
 
 /* Counts attempt rid as the learner's latest: adds it and records it in `latest`. */
 static int s_count(s_stats_t *st, s_latest_ref_t *l, uint64_t rid, const double *x,
-                   const uint8_t *answered)
+                   const uint8_t *answered, double total)
 {
-    double total = 0;
-    for (uint32_t i = 0; i < st->k; i++)
-        total += x[i];
     int rc = s_apply(st, x, answered, total, +1);
     if (rc) return rc;
     uint8_t *buf = malloc(l->size);
@@ -219,7 +216,7 @@ static int s_count(s_stats_t *st, s_latest_ref_t *l, uint64_t rid, const double 
 
 as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
                                 const as_table_t *t, const double *x, const uint8_t *answered,
-                                as_err_t *err)
+                                double total, as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -230,7 +227,7 @@ as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t ri
         s_latest_find(&l, w, s, st.k);
         rc = s_subtract_prev(&st, &l);
     }
-    if (!rc) rc = s_count(&st, &l, rid, x, answered);
+    if (!rc) rc = s_count(&st, &l, rid, x, answered, total);
     if (!rc) rc = s_store(&st);
     return s_done(&st, rc, err);
 }
@@ -249,7 +246,7 @@ as_code_t as_store_stats_reset(as_wtxn_t *w, const char *a, uint32_t alen, const
 
 as_code_t as_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
                                   const as_table_t *t, uint32_t gen, const double *x,
-                                  const uint8_t *answered, as_err_t *err)
+                                  const uint8_t *answered, double total, as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -260,7 +257,7 @@ as_code_t as_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t 
     s_latest_find(&l, w, s, st.k);
     if (l.found && l.prev.rid == rid && l.prev.version == st.sums->version && l.prev.gen == gen)
         return s_done(&st, 0, err); /* counted already */
-    rc = s_count(&st, &l, rid, x, answered);
+    rc = s_count(&st, &l, rid, x, answered, total);
     if (!rc) rc = s_store(&st);
     return s_done(&st, rc, err);
 }

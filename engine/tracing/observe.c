@@ -49,7 +49,7 @@ as_code_t as_trace_stored(as_reader_t *rd, as_trace_tables_t *tables, as_scorer_
     as_record_t r = {.response_id = rid};
     as_code_t rc = as_store_response_get_in(rd, a, alen, rid, &rec, &len, err);
     if (rc) return rc;
-    if (!as_record_score(sc, &t, rec, len, &r, x))
+    if (!as_record_score(sc, &t, rec, len, &r, x, NULL))
         return as_err_set(err, AS_INTERNAL, "response %llu: the stored record is unreadable",
                           (unsigned long long)rid);
     *learner = r.learner;
