@@ -302,6 +302,7 @@ enum {
     F_OUTCOMES,
     F_PROGRAM,
     F_SCORE_OUT,
+    F_SCORABLE,
     F_COUNT
 };
 
@@ -383,18 +384,26 @@ static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it)
 
 as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
 {
-    as_field_t f[F_COUNT] = {{.name = "id"},           {.name = "cardinality"},
-                             {.name = "base_type"},    {.name = "rule"},
-                             {.name = "correct"},      {.name = "mapping"},
-                             {.name = "area_mapping"}, {.name = "tolerance"},
-                             {.name = "weight"},       {.name = "skills"},
-                             {.name = "kt_threshold"}, {.name = "responses"},
-                             {.name = "outcomes"},     {.name = "response_processing"},
-                             {.name = "score_outcome"}};
+    as_field_t f[F_COUNT] = {{.name = "id"},
+                             {.name = "cardinality"},
+                             {.name = "base_type"},
+                             {.name = "rule"},
+                             {.name = "correct"},
+                             {.name = "mapping"},
+                             {.name = "area_mapping"},
+                             {.name = "tolerance"},
+                             {.name = "weight"},
+                             {.name = "skills"},
+                             {.name = "kt_threshold"},
+                             {.name = "responses"},
+                             {.name = "outcomes"},
+                             {.name = "response_processing"},
+                             {.name = "score_outcome"},
+                             {.name = "scorable"}};
     as_code_t rc = as_tc_fields(c, r, f, F_COUNT);
     if (rc) return rc;
     if (!f[F_ID].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"id\"");
-    bool full = f[F_RESPONSES].seen;
+    bool full = f[F_RESPONSES].seen, unscorable = false;
     if (full) {
         static const int shorthand_only[] = {F_CARD, F_BASE, F_CORRECT, F_MAPPING, F_AREA};
         for (size_t i = 0; i < 5; i++)
@@ -402,13 +411,26 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                 return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                                  "field \"%s\" belongs in a response declaration (responses[])",
                                  f[shorthand_only[i]].name);
-        if (f[F_RULE].seen == f[F_PROGRAM].seen)
+        bool scorable = true;
+        if (f[F_SCORABLE].seen) {
+            size_t m = as_tc_enter(c, &f[F_SCORABLE]);
+            if (as_mp_bool(&f[F_SCORABLE].at, &scorable) != AS_MP_OK)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected true or false");
+            as_path_pop(&c->path, m);
+        }
+        if (!scorable && (f[F_RULE].seen || f[F_PROGRAM].seen || f[F_SCORE_OUT].seen))
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "an item with \"scorable\": false has no rule, response_processing or "
+                             "score_outcome: it is never scored");
+        if (!scorable)
+            unscorable = true;
+        else if (f[F_RULE].seen == f[F_PROGRAM].seen)
             return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                              "an item with responses scores by \"rule\" (a standard template) or "
                              "\"response_processing\" (its own program): give one of them");
     } else {
-        static const int full_only[] = {F_OUTCOMES, F_PROGRAM, F_SCORE_OUT};
-        for (size_t i = 0; i < 3; i++)
+        static const int full_only[] = {F_OUTCOMES, F_PROGRAM, F_SCORE_OUT, F_SCORABLE};
+        for (size_t i = 0; i < 4; i++)
             if (f[full_only[i]].seen)
                 return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                                  "field \"%s\" needs the item's responses declared (\"responses\")",
@@ -472,6 +494,11 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
     if (c->b.oom) return AS_OK;
     double declared_max = 0;
     bool has_max = false;
+    if (unscorable) { /* responses kept, never scored: max 0, score null */
+        it.flags |= AS_TF_UNSCORABLE;
+        if (!c->b.oom) memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
+        return AS_OK;
+    }
     if ((rc = as_tc_score_outcome(c, &f[F_SCORE_OUT], it.out_off, it.n_out, &it.score_out,
                                   &declared_max, &has_max)))
         return rc;

@@ -9,70 +9,70 @@
 #include <stdlib.h>
 
 static const as_pdef_t s_defs[] = {
-    {"baseValue", AS_OP_BASE_VALUE, 0, 0, {"baseType", "value"}},
-    {"null", AS_OP_NULL, 0, 0, {0}},
-    {"variable", AS_OP_RESPONSE, 0, 0, {"identifier", "weightIdentifier"}},
-    {"correct", AS_OP_CORRECT, 0, 0, {"identifier"}},
-    {"default", AS_OP_DEFAULT, 0, 0, {"identifier"}},
-    {"mapResponse", AS_OP_MAP_RESPONSE, 0, 0, {"identifier"}},
-    {"mapResponsePoint", AS_OP_MAP_RESPONSE_POINT, 0, 0, {"identifier"}},
+    {"baseValue", AS_PO_BASE_VALUE, 0, 0, {"baseType", "value"}},
+    {"null", AS_PO_NULL, 0, 0, {0}},
+    {"variable", AS_PO_RESPONSE, 0, 0, {"identifier", "weightIdentifier"}},
+    {"correct", AS_PO_CORRECT, 0, 0, {"identifier"}},
+    {"default", AS_PO_DEFAULT, 0, 0, {"identifier"}},
+    {"mapResponse", AS_PO_MAP_RESPONSE, 0, 0, {"identifier"}},
+    {"mapResponsePoint", AS_PO_MAP_RESPONSE_POINT, 0, 0, {"identifier"}},
     {"testVariables",
-     AS_OP_TEST_VARIABLES,
+     AS_PO_TEST_VARIABLES,
      0,
      0,
      {"variableIdentifier", "weightIdentifier", "baseType"}},
-    {"outcomeMaximum", AS_OP_OUTCOME_MAXIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
-    {"outcomeMinimum", AS_OP_OUTCOME_MINIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
-    {"numberCorrect", AS_OP_NUMBER_CORRECT, 0, 0, {0}},
-    {"numberIncorrect", AS_OP_NUMBER_INCORRECT, 0, 0, {0}},
-    {"numberResponded", AS_OP_NUMBER_RESPONDED, 0, 0, {0}},
-    {"numberPresented", AS_OP_NUMBER_PRESENTED, 0, 0, {0}},
-    {"numberSelected", AS_OP_NUMBER_SELECTED, 0, 0, {0}},
-    {"isNull", AS_OP_IS_NULL, 1, 1, {0}},
-    {"match", AS_OP_MATCH, 2, 2, {0}},
-    {"member", AS_OP_MEMBER, 2, 2, {0}},
-    {"contains", AS_OP_CONTAINS, 2, 2, {0}},
-    {"delete", AS_OP_DELETE, 2, 2, {0}},
-    {"index", AS_OP_INDEX, 1, 1, {"n"}},
-    {"containerSize", AS_OP_CONTAINER_SIZE, 1, 1, {0}},
-    {"ordered", AS_OP_ORDERED, 0, AS_PC_ANY_ARGS, {0}},
-    {"multiple", AS_OP_MULTIPLE, 0, AS_PC_ANY_ARGS, {0}},
-    {"repeat", AS_OP_REPEAT, 1, AS_PC_ANY_ARGS, {"numberRepeats"}},
-    {"sum", AS_OP_SUM, 1, AS_PC_ANY_ARGS, {0}},
-    {"product", AS_OP_PRODUCT, 1, AS_PC_ANY_ARGS, {0}},
-    {"subtract", AS_OP_SUBTRACT, 2, 2, {0}},
-    {"divide", AS_OP_DIVIDE, 2, 2, {0}},
-    {"power", AS_OP_POWER, 2, 2, {0}},
-    {"integerDivide", AS_OP_INTEGER_DIVIDE, 2, 2, {0}},
-    {"integerModulus", AS_OP_INTEGER_MODULUS, 2, 2, {0}},
-    {"integerToFloat", AS_OP_INTEGER_TO_FLOAT, 1, 1, {0}},
-    {"truncate", AS_OP_TRUNCATE, 1, 1, {0}},
-    {"round", AS_OP_ROUND, 1, 1, {0}},
-    {"roundTo", AS_OP_ROUND_TO, 1, 1, {"roundingMode", "figures"}},
-    {"min", AS_OP_MIN, 1, AS_PC_ANY_ARGS, {0}},
-    {"max", AS_OP_MAX, 1, AS_PC_ANY_ARGS, {0}},
-    {"gcd", AS_OP_GCD, 1, AS_PC_ANY_ARGS, {0}},
-    {"lcm", AS_OP_LCM, 1, AS_PC_ANY_ARGS, {0}},
-    {"gt", AS_OP_GT, 2, 2, {0}},
-    {"gte", AS_OP_GTE, 2, 2, {0}},
-    {"lt", AS_OP_LT, 2, 2, {0}},
-    {"lte", AS_OP_LTE, 2, 2, {0}},
+    {"outcomeMaximum", AS_PO_OUTCOME_MAXIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
+    {"outcomeMinimum", AS_PO_OUTCOME_MINIMUM, 0, 0, {"outcomeIdentifier", "weightIdentifier"}},
+    {"numberCorrect", AS_PO_NUMBER_CORRECT, 0, 0, {0}},
+    {"numberIncorrect", AS_PO_NUMBER_INCORRECT, 0, 0, {0}},
+    {"numberResponded", AS_PO_NUMBER_RESPONDED, 0, 0, {0}},
+    {"numberPresented", AS_PO_NUMBER_PRESENTED, 0, 0, {0}},
+    {"numberSelected", AS_PO_NUMBER_SELECTED, 0, 0, {0}},
+    {"isNull", AS_PO_IS_NULL, 1, 1, {0}},
+    {"match", AS_PO_MATCH, 2, 2, {0}},
+    {"member", AS_PO_MEMBER, 2, 2, {0}},
+    {"contains", AS_PO_CONTAINS, 2, 2, {0}},
+    {"delete", AS_PO_DELETE, 2, 2, {0}},
+    {"index", AS_PO_INDEX, 1, 1, {"n"}},
+    {"containerSize", AS_PO_CONTAINER_SIZE, 1, 1, {0}},
+    {"ordered", AS_PO_ORDERED, 0, AS_PC_ANY_ARGS, {0}},
+    {"multiple", AS_PO_MULTIPLE, 0, AS_PC_ANY_ARGS, {0}},
+    {"repeat", AS_PO_REPEAT, 1, AS_PC_ANY_ARGS, {"numberRepeats"}},
+    {"sum", AS_PO_SUM, 1, AS_PC_ANY_ARGS, {0}},
+    {"product", AS_PO_PRODUCT, 1, AS_PC_ANY_ARGS, {0}},
+    {"subtract", AS_PO_SUBTRACT, 2, 2, {0}},
+    {"divide", AS_PO_DIVIDE, 2, 2, {0}},
+    {"power", AS_PO_POWER, 2, 2, {0}},
+    {"integerDivide", AS_PO_INTEGER_DIVIDE, 2, 2, {0}},
+    {"integerModulus", AS_PO_INTEGER_MODULUS, 2, 2, {0}},
+    {"integerToFloat", AS_PO_INTEGER_TO_FLOAT, 1, 1, {0}},
+    {"truncate", AS_PO_TRUNCATE, 1, 1, {0}},
+    {"round", AS_PO_ROUND, 1, 1, {0}},
+    {"roundTo", AS_PO_ROUND_TO, 1, 1, {"roundingMode", "figures"}},
+    {"min", AS_PO_MIN, 1, AS_PC_ANY_ARGS, {0}},
+    {"max", AS_PO_MAX, 1, AS_PC_ANY_ARGS, {0}},
+    {"gcd", AS_PO_GCD, 1, AS_PC_ANY_ARGS, {0}},
+    {"lcm", AS_PO_LCM, 1, AS_PC_ANY_ARGS, {0}},
+    {"gt", AS_PO_GT, 2, 2, {0}},
+    {"gte", AS_PO_GTE, 2, 2, {0}},
+    {"lt", AS_PO_LT, 2, 2, {0}},
+    {"lte", AS_PO_LTE, 2, 2, {0}},
     {"equal",
-     AS_OP_EQUAL,
+     AS_PO_EQUAL,
      2,
      2,
      {"toleranceMode", "tolerance", "includeLowerBound", "includeUpperBound"}},
-    {"equalRounded", AS_OP_EQUAL_ROUNDED, 2, 2, {"roundingMode", "figures"}},
-    {"and", AS_OP_AND, 1, AS_PC_ANY_ARGS, {0}},
-    {"or", AS_OP_OR, 1, AS_PC_ANY_ARGS, {0}},
-    {"not", AS_OP_NOT, 1, 1, {0}},
-    {"anyN", AS_OP_ANY_N, 1, AS_PC_ANY_ARGS, {"min", "max"}},
-    {"stringMatch", AS_OP_STRING_MATCH, 2, 2, {"caseSensitive", "substring"}},
-    {"substring", AS_OP_SUBSTRING, 2, 2, {"caseSensitive"}},
-    {"patternMatch", AS_OP_PATTERN_MATCH, 1, 1, {"pattern"}},
-    {"inside", AS_OP_INSIDE, 1, 1, {"shape", "coords"}},
-    {"mathOperator", AS_OP_MATH_OPERATOR, 1, 2, {"name"}},
-    {"statsOperator", AS_OP_STATS_OPERATOR, 1, 1, {"name"}},
+    {"equalRounded", AS_PO_EQUAL_ROUNDED, 2, 2, {"roundingMode", "figures"}},
+    {"and", AS_PO_AND, 1, AS_PC_ANY_ARGS, {0}},
+    {"or", AS_PO_OR, 1, AS_PC_ANY_ARGS, {0}},
+    {"not", AS_PO_NOT, 1, 1, {0}},
+    {"anyN", AS_PO_ANY_N, 1, AS_PC_ANY_ARGS, {"min", "max"}},
+    {"stringMatch", AS_PO_STRING_MATCH, 2, 2, {"caseSensitive", "substring"}},
+    {"substring", AS_PO_SUBSTRING, 2, 2, {"caseSensitive"}},
+    {"patternMatch", AS_PO_PATTERN_MATCH, 1, 1, {"pattern"}},
+    {"inside", AS_PO_INSIDE, 1, 1, {"shape", "coords"}},
+    {"mathOperator", AS_PO_MATH_OPERATOR, 1, 2, {"name"}},
+    {"statsOperator", AS_PO_STATS_OPERATOR, 1, 1, {"name"}},
 };
 
 /* Elements QTI defines that assay refuses, and why. */
@@ -205,15 +205,15 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
     int mode;
     bool b;
     switch (d->op) {
-    case AS_OP_INDEX:
+    case AS_PO_INDEX:
         if (!(x = as_pc_attr(f, d, "n"))) return as_pc_fail(pc, "index needs attribute \"n\"");
         return s_attr_int(pc, x, 1, &a->n);
-    case AS_OP_REPEAT:
+    case AS_PO_REPEAT:
         if (!(x = as_pc_attr(f, d, "numberRepeats")))
             return as_pc_fail(pc, "repeat needs attribute \"numberRepeats\"");
         return s_attr_int(pc, x, 1, &a->n);
-    case AS_OP_ROUND_TO:
-    case AS_OP_EQUAL_ROUNDED:
+    case AS_PO_ROUND_TO:
+    case AS_PO_EQUAL_ROUNDED:
         if ((x = as_pc_attr(f, d, "roundingMode"))) {
             if ((rc = s_attr_enum(pc, x, s_round_modes, 2, &mode))) return rc;
             a->mode = (uint32_t)mode;
@@ -221,7 +221,7 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
         if (!(x = as_pc_attr(f, d, "figures")))
             return as_pc_fail(pc, "%s needs attribute \"figures\"", d->name);
         return s_attr_int(pc, x, a->mode == AS_ROUND_SIGNIFICANT ? 1 : 0, &a->n);
-    case AS_OP_EQUAL: {
+    case AS_PO_EQUAL: {
         a->flags |= AS_PA_LOWER_BOUND | AS_PA_UPPER_BOUND;
         if ((x = as_pc_attr(f, d, "toleranceMode"))) {
             if ((rc = s_attr_enum(pc, x, s_tol_modes, 3, &mode))) return rc;
@@ -251,7 +251,7 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
         a->t1 = n == 2 ? t[1] : t[0];
         return AS_OK;
     }
-    case AS_OP_ANY_N:
+    case AS_PO_ANY_N:
         if (!(x = as_pc_attr(f, d, "min"))) return as_pc_fail(pc, "anyN needs attribute \"min\"");
         if ((rc = s_attr_int(pc, x, 0, &a->n))) return rc;
         if (!(x = as_pc_attr(f, d, "max"))) return as_pc_fail(pc, "anyN needs attribute \"max\"");
@@ -260,7 +260,7 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
             return as_pc_fail(pc, "anyN: max %lld is below min %lld", (long long)a->m,
                               (long long)a->n);
         return AS_OK;
-    case AS_OP_STRING_MATCH:
+    case AS_PO_STRING_MATCH:
         if (!(x = as_pc_attr(f, d, "caseSensitive")))
             return as_pc_fail(pc, "stringMatch needs attribute \"caseSensitive\"");
         if ((rc = s_attr_bool(pc, x, &b))) return rc;
@@ -270,14 +270,14 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
             if (b) a->flags |= AS_PA_SUBSTRING;
         }
         return AS_OK;
-    case AS_OP_SUBSTRING:
+    case AS_PO_SUBSTRING:
         a->flags |= AS_PA_CASE;
         if ((x = as_pc_attr(f, d, "caseSensitive"))) {
             if ((rc = s_attr_bool(pc, x, &b))) return rc;
             if (!b) a->flags &= ~(uint32_t)AS_PA_CASE;
         }
         return AS_OK;
-    case AS_OP_PATTERN_MATCH: {
+    case AS_PO_PATTERN_MATCH: {
         if (!(x = as_pc_attr(f, d, "pattern")))
             return as_pc_fail(pc, "patternMatch needs attribute \"pattern\"");
         const char *p;
@@ -294,7 +294,7 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
         a->s_len = tlen;
         return AS_OK;
     }
-    case AS_OP_INSIDE: {
+    case AS_PO_INSIDE: {
         if (!(x = as_pc_attr(f, d, "shape")))
             return as_pc_fail(pc, "inside needs attribute \"shape\"");
         if ((rc = s_attr_enum(pc, x, s_shapes, 5, &mode))) return rc;
@@ -310,11 +310,11 @@ as_code_t as_pc_attrs(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_pattr_t
         a->s_len = n;
         return AS_OK;
     }
-    case AS_OP_MATH_OPERATOR:
-    case AS_OP_STATS_OPERATOR:
+    case AS_PO_MATH_OPERATOR:
+    case AS_PO_STATS_OPERATOR:
         if (!(x = as_pc_attr(f, d, "name")))
             return as_pc_fail(pc, "%s needs attribute \"name\"", d->name);
-        if (d->op == AS_OP_MATH_OPERATOR)
+        if (d->op == AS_PO_MATH_OPERATOR)
             rc = s_attr_enum(pc, x, as_math_names, AS_MATH_COUNT, &mode);
         else
             rc = s_attr_enum(pc, x, as_stats_names, AS_STATS_COUNT, &mode);
@@ -350,10 +350,10 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
         if (t[i].base != AS_BT_INTEGER && t[i].base != AS_BT_ANY) ints = false;
     as_ptype_t num = {AS_CARD_SINGLE, ints ? AS_BT_INTEGER : AS_BT_FLOAT};
     switch (d->op) {
-    case AS_OP_IS_NULL:
+    case AS_PO_IS_NULL:
         *r = boolean;
         return AS_OK;
-    case AS_OP_MATCH:
+    case AS_PO_MATCH:
         *r = boolean;
         if (!as_pt_same_base(t[0], t[1])) {
             as_path_index(&pc->c->path, 0);
@@ -364,8 +364,8 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
             return as_pc_fail(pc, "match: cardinality %s cannot match %s", s_card_text[t[0].card],
                               s_card_text[t[1].card]);
         return AS_OK;
-    case AS_OP_MEMBER:
-    case AS_OP_DELETE:
+    case AS_PO_MEMBER:
+    case AS_PO_DELETE:
         if ((rc = s_want(pc, d, 0, t[0], as_pt_single(t[0]), "a single value first"))) return rc;
         if ((rc = s_want(pc, d, 1, t[1], as_pt_container(t[1]),
                          "a multiple or ordered container second")))
@@ -373,10 +373,10 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
         if ((rc = s_want(pc, d, 1, t[1], as_pt_same_base(t[0], t[1]),
                          "a container of the first's base type")))
             return rc;
-        *r = d->op == AS_OP_MEMBER ? boolean : (as_ptype_t){t[1].card, t[1].base};
+        *r = d->op == AS_PO_MEMBER ? boolean : (as_ptype_t){t[1].card, t[1].base};
         if (r->base == AS_BT_ANY) r->base = t[0].base;
         return AS_OK;
-    case AS_OP_CONTAINS:
+    case AS_PO_CONTAINS:
         for (uint32_t i = 0; i < 2; i++)
             if ((rc = s_want(pc, d, i, t[i], as_pt_container(t[i]),
                              "multiple or ordered containers")))
@@ -388,21 +388,21 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
             return rc;
         *r = boolean;
         return AS_OK;
-    case AS_OP_INDEX:
+    case AS_PO_INDEX:
         if ((rc = s_want(pc, d, 0, t[0], t[0].card == AS_CARD_ORDERED || t[0].card == AS_CARD_ANY,
                          "an ordered container")))
             return rc;
         *r = (as_ptype_t){AS_CARD_SINGLE, t[0].base};
         return AS_OK;
-    case AS_OP_CONTAINER_SIZE:
+    case AS_PO_CONTAINER_SIZE:
         if ((rc = s_want(pc, d, 0, t[0], as_pt_container(t[0]), "a multiple or ordered container")))
             return rc;
         *r = (as_ptype_t){AS_CARD_SINGLE, AS_BT_INTEGER};
         return AS_OK;
-    case AS_OP_ORDERED:
-    case AS_OP_MULTIPLE:
-    case AS_OP_REPEAT: {
-        uint8_t card = d->op == AS_OP_MULTIPLE ? AS_CARD_MULTIPLE : AS_CARD_ORDERED;
+    case AS_PO_ORDERED:
+    case AS_PO_MULTIPLE:
+    case AS_PO_REPEAT: {
+        uint8_t card = d->op == AS_PO_MULTIPLE ? AS_CARD_MULTIPLE : AS_CARD_ORDERED;
         *r = (as_ptype_t){card, AS_BT_ANY};
         for (uint32_t i = 0; i < n; i++) {
             bool ok = as_pt_single(t[i]) || t[i].card == card;
@@ -417,40 +417,40 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
         }
         return AS_OK;
     }
-    case AS_OP_SUBTRACT:
-    case AS_OP_DIVIDE:
-    case AS_OP_POWER:
-    case AS_OP_TRUNCATE:
-    case AS_OP_ROUND:
-    case AS_OP_ROUND_TO:
-    case AS_OP_GT:
-    case AS_OP_GTE:
-    case AS_OP_LT:
-    case AS_OP_LTE:
-    case AS_OP_EQUAL:
-    case AS_OP_EQUAL_ROUNDED:
-    case AS_OP_MATH_OPERATOR:
+    case AS_PO_SUBTRACT:
+    case AS_PO_DIVIDE:
+    case AS_PO_POWER:
+    case AS_PO_TRUNCATE:
+    case AS_PO_ROUND:
+    case AS_PO_ROUND_TO:
+    case AS_PO_GT:
+    case AS_PO_GTE:
+    case AS_PO_LT:
+    case AS_PO_LTE:
+    case AS_PO_EQUAL:
+    case AS_PO_EQUAL_ROUNDED:
+    case AS_PO_MATH_OPERATOR:
         for (uint32_t i = 0; i < n; i++)
             if ((rc = s_want(pc, d, i, t[i], as_pt_single(t[i]) && as_pt_numeric(t[i]),
                              "single integers or floats")))
                 return rc;
-        if (d->op == AS_OP_MATH_OPERATOR && (n == 2) != (a->mode == AS_MATH_ATAN2))
+        if (d->op == AS_PO_MATH_OPERATOR && (n == 2) != (a->mode == AS_MATH_ATAN2))
             return as_pc_fail(pc, "mathOperator %s takes %d operand(s), got %u",
                               as_math_names[a->mode], a->mode == AS_MATH_ATAN2 ? 2 : 1, n);
         switch (d->op) {
-        case AS_OP_SUBTRACT:
+        case AS_PO_SUBTRACT:
             *r = num;
             break;
-        case AS_OP_TRUNCATE:
-        case AS_OP_ROUND:
+        case AS_PO_TRUNCATE:
+        case AS_PO_ROUND:
             *r = (as_ptype_t){AS_CARD_SINGLE, AS_BT_INTEGER};
             break;
-        case AS_OP_DIVIDE:
-        case AS_OP_POWER:
-        case AS_OP_ROUND_TO:
+        case AS_PO_DIVIDE:
+        case AS_PO_POWER:
+        case AS_PO_ROUND_TO:
             *r = (as_ptype_t){AS_CARD_SINGLE, AS_BT_FLOAT};
             break;
-        case AS_OP_MATH_OPERATOR:
+        case AS_PO_MATH_OPERATOR:
             *r = (as_ptype_t){AS_CARD_SINGLE,
                               (a->mode == AS_MATH_SIGNUM || a->mode == AS_MATH_FLOOR ||
                                a->mode == AS_MATH_CEIL || (a->mode == AS_MATH_ABS && ints))
@@ -461,34 +461,34 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
             *r = boolean;
         }
         return AS_OK;
-    case AS_OP_MIN:
-    case AS_OP_MAX:
-    case AS_OP_SUM:
-    case AS_OP_PRODUCT:
+    case AS_PO_MIN:
+    case AS_PO_MAX:
+    case AS_PO_SUM:
+    case AS_PO_PRODUCT:
         for (uint32_t i = 0; i < n; i++)
             if ((rc = s_want(pc, d, i, t[i], as_pt_numeric(t[i]), "integers or floats"))) return rc;
         *r = num;
         return AS_OK;
-    case AS_OP_GCD:
-    case AS_OP_LCM:
-    case AS_OP_INTEGER_DIVIDE:
-    case AS_OP_INTEGER_MODULUS:
-    case AS_OP_INTEGER_TO_FLOAT:
+    case AS_PO_GCD:
+    case AS_PO_LCM:
+    case AS_PO_INTEGER_DIVIDE:
+    case AS_PO_INTEGER_MODULUS:
+    case AS_PO_INTEGER_TO_FLOAT:
         for (uint32_t i = 0; i < n; i++) {
-            bool card_ok = d->op == AS_OP_GCD || d->op == AS_OP_LCM || as_pt_single(t[i]);
+            bool card_ok = d->op == AS_PO_GCD || d->op == AS_PO_LCM || as_pt_single(t[i]);
             if ((rc = s_want(pc, d, i, t[i],
                              card_ok && (t[i].base == AS_BT_INTEGER || t[i].base == AS_BT_ANY),
-                             d->op == AS_OP_GCD || d->op == AS_OP_LCM ? "integers"
+                             d->op == AS_PO_GCD || d->op == AS_PO_LCM ? "integers"
                                                                       : "single integers")))
                 return rc;
         }
         *r = (as_ptype_t){AS_CARD_SINGLE,
-                          d->op == AS_OP_INTEGER_TO_FLOAT ? AS_BT_FLOAT : AS_BT_INTEGER};
+                          d->op == AS_PO_INTEGER_TO_FLOAT ? AS_BT_FLOAT : AS_BT_INTEGER};
         return AS_OK;
-    case AS_OP_AND:
-    case AS_OP_OR:
-    case AS_OP_NOT:
-    case AS_OP_ANY_N:
+    case AS_PO_AND:
+    case AS_PO_OR:
+    case AS_PO_NOT:
+    case AS_PO_ANY_N:
         for (uint32_t i = 0; i < n; i++)
             if ((rc = s_want(pc, d, i, t[i],
                              as_pt_single(t[i]) &&
@@ -497,9 +497,9 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
                 return rc;
         *r = boolean;
         return AS_OK;
-    case AS_OP_STRING_MATCH:
-    case AS_OP_SUBSTRING:
-    case AS_OP_PATTERN_MATCH:
+    case AS_PO_STRING_MATCH:
+    case AS_PO_SUBSTRING:
+    case AS_PO_PATTERN_MATCH:
         for (uint32_t i = 0; i < n; i++)
             if ((rc = s_want(pc, d, i, t[i],
                              as_pt_single(t[i]) &&
@@ -509,13 +509,13 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
                 return rc;
         *r = boolean;
         return AS_OK;
-    case AS_OP_INSIDE:
+    case AS_PO_INSIDE:
         if ((rc = s_want(pc, d, 0, t[0], t[0].base == AS_BT_POINT || t[0].base == AS_BT_ANY,
                          "points")))
             return rc;
         *r = boolean;
         return AS_OK;
-    case AS_OP_STATS_OPERATOR:
+    case AS_PO_STATS_OPERATOR:
         if ((rc = s_want(pc, d, 0, t[0], as_pt_container(t[0]) && as_pt_numeric(t[0]),
                          "a multiple or ordered container of integers or floats")))
             return rc;

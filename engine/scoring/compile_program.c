@@ -39,13 +39,13 @@ static uint32_t s_emit2(as_pc_t *pc, uint16_t op, as_ptype_t t, uint32_t argc, u
     pc->code[pc->n] =
         (as_pins_t){.op = op, .card = t.card, .base = t.base, .argc = argc, .a = a, .b = b};
     /* a leaf pushes one value; an operator pops argc and pushes one; rules pop what they use */
-    if (op <= AS_OP_LEAF_LAST) {
+    if (op <= AS_PO_LEAF_LAST) {
         pc->depth++;
         if (pc->depth > pc->max_depth) pc->max_depth = pc->depth;
-    } else if (op < AS_OP_EXPR_COUNT) {
+    } else if (op < AS_PO_EXPR_COUNT) {
         pc->depth = pc->depth + 1 - argc;
         if (pc->depth > pc->max_depth) pc->max_depth = pc->depth;
-    } else if (op == AS_OP_SET || op == AS_OP_LOOKUP || op == AS_OP_JUMP_UNLESS) {
+    } else if (op == AS_PO_SET || op == AS_PO_LOOKUP || op == AS_PO_JUMP_UNLESS) {
         pc->depth--;
     }
     return pc->n++;
@@ -124,8 +124,8 @@ static as_code_t s_leaf_id(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp
         return AS_OK;
     }
     as_field_t *x = as_pc_attr(f, d,
-                               d->op == AS_OP_TEST_VARIABLES ? "variableIdentifier"
-                               : d->op == AS_OP_OUTCOME_MAXIMUM || d->op == AS_OP_OUTCOME_MINIMUM
+                               d->op == AS_PO_TEST_VARIABLES ? "variableIdentifier"
+                               : d->op == AS_PO_OUTCOME_MAXIMUM || d->op == AS_PO_OUTCOME_MINIMUM
                                    ? "outcomeIdentifier"
                                    : "identifier");
     if (!x) return as_pc_fail(pc, "%s needs an identifier", d->name);
@@ -184,8 +184,8 @@ static as_code_t s_test_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_
                           d->name, (int)(len > 64 ? 64 : len), id);
     bool ints = pt.base == AS_BT_INTEGER || (pt.base == AS_BT_ANY && bases == 1u << AS_BT_INTEGER &&
                                              !(pt.flags & AS_PA_WEIGHTED));
-    *type = (as_ptype_t){d->op == AS_OP_TEST_VARIABLES ? AS_CARD_MULTIPLE : AS_CARD_MULTIPLE,
-                         ints && d->op == AS_OP_TEST_VARIABLES ? AS_BT_INTEGER : AS_BT_FLOAT};
+    *type = (as_ptype_t){d->op == AS_PO_TEST_VARIABLES ? AS_CARD_MULTIPLE : AS_CARD_MULTIPLE,
+                         ints && d->op == AS_PO_TEST_VARIABLES ? AS_BT_INTEGER : AS_BT_FLOAT};
     uint32_t off = as_tc_alloc(&pc->c->b, sizeof pt);
     if (off) memcpy(pc->c->b.data + off, &pt, sizeof pt);
     s_emit(pc, d->op, *type, 0, off);
@@ -203,7 +203,7 @@ static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weig
             as_tresp_t r;
             s_resp(pc, (uint32_t)k, &r);
             *type = (as_ptype_t){r.card, r.base};
-            s_emit(pc, AS_OP_RESPONSE, *type, 0, (uint32_t)k);
+            s_emit(pc, AS_PO_RESPONSE, *type, 0, (uint32_t)k);
             return AS_OK;
         }
     }
@@ -211,7 +211,7 @@ static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weig
         as_tout_t o;
         s_out(pc, pc->out_off, (uint32_t)k, &o);
         *type = (as_ptype_t){o.card, o.base};
-        s_emit(pc, AS_OP_OUTCOME, *type, 0, (uint32_t)k);
+        s_emit(pc, AS_PO_OUTCOME, *type, 0, (uint32_t)k);
         return AS_OK;
     }
     const char *dot = pc->test ? memchr(id, '.', len) : NULL;
@@ -240,7 +240,7 @@ static as_code_t s_variable(as_pc_t *pc, const char *id, uint32_t len, bool weig
             uint32_t off = as_tc_alloc(&pc->c->b, sizeof pt);
             if (off) memcpy(pc->c->b.data + off, &pt, sizeof pt);
             *type = (as_ptype_t){AS_CARD_SINGLE, weighted ? AS_BT_FLOAT : od.base};
-            s_emit(pc, AS_OP_ITEM_OUTCOME, *type, 0, off);
+            s_emit(pc, AS_PO_ITEM_OUTCOME, *type, 0, off);
             return AS_OK;
         }
         return as_pc_fail(pc, "no item \"%.*s\" in the assessment", (int)il, id);
@@ -256,16 +256,16 @@ static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t 
     as_code_t rc;
     const char *id;
     uint32_t len;
-    bool test_leaf = d->op >= AS_OP_ITEM_OUTCOME && d->op <= AS_OP_NUMBER_SELECTED;
+    bool test_leaf = d->op >= AS_PO_ITEM_OUTCOME && d->op <= AS_PO_NUMBER_SELECTED;
     if (test_leaf && !pc->test)
         return as_pc_fail(pc, "%s belongs to an assessment's outcome_processing, not an item's",
                           d->name);
     bool item_leaf =
-        d->op == AS_OP_CORRECT || d->op == AS_OP_MAP_RESPONSE || d->op == AS_OP_MAP_RESPONSE_POINT;
+        d->op == AS_PO_CORRECT || d->op == AS_PO_MAP_RESPONSE || d->op == AS_PO_MAP_RESPONSE_POINT;
     if (item_leaf && pc->test)
         return as_pc_fail(pc, "%s belongs to an item's response_processing", d->name);
     switch (d->op) {
-    case AS_OP_BASE_VALUE: {
+    case AS_PO_BASE_VALUE: {
         as_field_t *bt = as_pc_attr(f, d, "baseType"), *v = as_pc_attr(f, d, "value");
         if (!bt || !v) return as_pc_fail(pc, "baseValue needs \"baseType\" and \"value\"");
         int b;
@@ -279,22 +279,22 @@ static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t 
         uint32_t off = as_tc_alloc(&pc->c->b, sizeof(as_tval_t));
         as_tc_tval_put(pc->c, off, (as_base_t)b, &value);
         *type = (as_ptype_t){AS_CARD_SINGLE, (uint8_t)b};
-        s_emit(pc, AS_OP_BASE_VALUE, *type, 0, off);
+        s_emit(pc, AS_PO_BASE_VALUE, *type, 0, off);
         return AS_OK;
     }
-    case AS_OP_NULL:
+    case AS_PO_NULL:
         *type = (as_ptype_t){AS_CARD_ANY, AS_BT_ANY};
-        s_emit(pc, AS_OP_NULL, *type, 0, 0);
+        s_emit(pc, AS_PO_NULL, *type, 0, 0);
         return AS_OK;
-    case AS_OP_TEST_VARIABLES:
-    case AS_OP_OUTCOME_MAXIMUM:
-    case AS_OP_OUTCOME_MINIMUM:
+    case AS_PO_TEST_VARIABLES:
+    case AS_PO_OUTCOME_MAXIMUM:
+    case AS_PO_OUTCOME_MINIMUM:
         return s_test_leaf(pc, d, f, val, type);
-    case AS_OP_NUMBER_CORRECT:
-    case AS_OP_NUMBER_INCORRECT:
-    case AS_OP_NUMBER_RESPONDED:
-    case AS_OP_NUMBER_PRESENTED:
-    case AS_OP_NUMBER_SELECTED:
+    case AS_PO_NUMBER_CORRECT:
+    case AS_PO_NUMBER_INCORRECT:
+    case AS_PO_NUMBER_RESPONDED:
+    case AS_PO_NUMBER_PRESENTED:
+    case AS_PO_NUMBER_SELECTED:
         *type = (as_ptype_t){AS_CARD_SINGLE, AS_BT_INTEGER};
         s_emit(pc, d->op, *type, 0, 0);
         return AS_OK;
@@ -302,27 +302,27 @@ static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t 
         break;
     }
     if ((rc = s_leaf_id(pc, d, f, val, &id, &len))) return rc;
-    if (d->op == AS_OP_RESPONSE) {
+    if (d->op == AS_PO_RESPONSE) {
         bool weighted = as_pc_attr(f, d, "weightIdentifier") != NULL;
         if (weighted && !pc->test)
             return as_pc_fail(pc, "weightIdentifier belongs to an assessment's outcome_processing");
         return s_variable(pc, id, len, weighted, type);
     }
     int k = pc->test ? -1 : s_find_resp(pc, id, len);
-    if (d->op == AS_OP_DEFAULT) {
+    if (d->op == AS_PO_DEFAULT) {
         int o = as_pc_find_out(pc->c, pc->out_off, pc->n_out, id, len);
         if (o >= 0) {
             as_tout_t od;
             s_out(pc, pc->out_off, (uint32_t)o, &od);
             *type = (as_ptype_t){od.card, od.base};
-            s_emit(pc, AS_OP_DEFAULT, *type, od.n_dflt, od.dflt_off);
+            s_emit(pc, AS_PO_DEFAULT, *type, od.n_dflt, od.dflt_off);
             return AS_OK;
         }
         if (k < 0) return as_pc_fail(pc, "\"%.*s\" is not a declared variable", (int)len, id);
         as_tresp_t r;
         s_resp(pc, (uint32_t)k, &r);
         *type = (as_ptype_t){r.card, r.base}; /* a response has no default: NULL */
-        s_emit(pc, AS_OP_NULL, *type, 0, 0);
+        s_emit(pc, AS_PO_NULL, *type, 0, 0);
         return AS_OK;
     }
     if (k < 0)
@@ -330,12 +330,12 @@ static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t 
                           (int)(len > 64 ? 64 : len), id);
     as_tresp_t r;
     s_resp(pc, (uint32_t)k, &r);
-    if (d->op == AS_OP_CORRECT) {
+    if (d->op == AS_PO_CORRECT) {
         *type = (as_ptype_t){r.card, r.base};
-        s_emit(pc, AS_OP_CORRECT, *type, r.n_correct, r.correct_off);
+        s_emit(pc, AS_PO_CORRECT, *type, r.n_correct, r.correct_off);
         return AS_OK;
     } else {
-        as_map_kind_t want = d->op == AS_OP_MAP_RESPONSE ? AS_MAP_ENTRIES : AS_MAP_AREAS;
+        as_map_kind_t want = d->op == AS_PO_MAP_RESPONSE ? AS_MAP_ENTRIES : AS_MAP_AREAS;
         if (r.map != want)
             return as_pc_fail(pc, "%s: response \"%.*s\" declares no %s", d->name, (int)len, id,
                               want == AS_MAP_ENTRIES ? "mapping" : "area_mapping");
@@ -351,22 +351,22 @@ static bool s_fuse(as_pc_t *pc, uint16_t op, as_ptype_t type)
 {
     if (pc->no_fuse || !pc->code) return false;
     as_pins_t *last = pc->n >= 1 ? &pc->code[pc->n - 1] : NULL;
-    if (op == AS_OP_IS_NULL && last && last->op == AS_OP_RESPONSE) {
+    if (op == AS_PO_IS_NULL && last && last->op == AS_PO_RESPONSE) {
         uint32_t k = last->a;
         pc->n--;
         pc->depth--;
-        s_emit(pc, AS_OP_IS_NULL_RESPONSE, type, 0, k);
+        s_emit(pc, AS_PO_IS_NULL_RESPONSE, type, 0, k);
         return true;
     }
-    if (op == AS_OP_MATCH && pc->n >= 2 && pc->code[pc->n - 2].op == AS_OP_RESPONSE &&
-        last->op == AS_OP_CORRECT) {
+    if (op == AS_PO_MATCH && pc->n >= 2 && pc->code[pc->n - 2].op == AS_PO_RESPONSE &&
+        last->op == AS_PO_CORRECT) {
         as_tresp_t r;
         uint32_t k = pc->code[pc->n - 2].a;
         s_resp(pc, k, &r);
         if (r.correct_off != last->a || r.n_correct != last->argc) return false; /* another's */
         pc->n -= 2;
         pc->depth -= 2;
-        s_emit2(pc, AS_OP_MATCH_CORRECT, type, r.n_correct, k, r.correct_off);
+        s_emit2(pc, AS_PO_MATCH_CORRECT, type, r.n_correct, k, r.correct_off);
         return true;
     }
     return false;
@@ -415,8 +415,8 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, as_ptype_t *type)
     } else if (vt == AS_MP_NIL) {
         as_mp_nil(&val);
     } else if (vt != AS_MP_STR ||
-               (d->op > AS_OP_MAP_RESPONSE_POINT && d->op != AS_OP_TEST_VARIABLES &&
-                d->op != AS_OP_OUTCOME_MAXIMUM && d->op != AS_OP_OUTCOME_MINIMUM)) {
+               (d->op > AS_PO_MAP_RESPONSE_POINT && d->op != AS_PO_TEST_VARIABLES &&
+                d->op != AS_PO_OUTCOME_MAXIMUM && d->op != AS_PO_OUTCOME_MINIMUM)) {
         return as_pc_fail(pc, "expected an array of sub-expressions, a map of attributes or nil");
     }
     if (argc > AS_PROG_MAX_ARGS)
@@ -525,14 +525,14 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
     /* the instruction carries the outcome's type: setting NULL needs no declaration */
     as_ptype_t ot = {o.card, o.base};
     if (!lookup && !pc->no_fuse && pc->code && pc->n &&
-        pc->code[pc->n - 1].op == AS_OP_BASE_VALUE) {
+        pc->code[pc->n - 1].op == AS_PO_BASE_VALUE) {
         uint32_t value = pc->code[pc->n - 1].a;
         pc->n--;
         pc->depth--;
-        s_emit2(pc, AS_OP_SET_CONST, ot, 0, (uint32_t)k, value);
+        s_emit2(pc, AS_PO_SET_CONST, ot, 0, (uint32_t)k, value);
         return AS_OK;
     }
-    s_emit(pc, lookup ? AS_OP_LOOKUP : AS_OP_SET, ot, 0, (uint32_t)k);
+    s_emit(pc, lookup ? AS_PO_LOOKUP : AS_PO_SET, ot, 0, (uint32_t)k);
     return AS_OK;
 }
 
@@ -563,11 +563,11 @@ static as_code_t s_condition(as_pc_t *pc, as_mp_t *val)
             return as_pc_fail(pc, "a condition is a single boolean, got %s", got);
         }
         as_path_pop(&pc->c->path, cm);
-        uint32_t jf = s_emit(pc, AS_OP_JUMP_UNLESS, t, 0, 0);
+        uint32_t jf = s_emit(pc, AS_PO_JUMP_UNLESS, t, 0, 0);
         cm = as_tc_enter(pc->c, &bf[1]);
         if ((rc = s_rules(pc, &bf[1].at))) return rc;
         as_path_pop(&pc->c->path, cm);
-        ends[n_ends++] = s_emit(pc, AS_OP_JUMP, (as_ptype_t){0, 0}, 0, 0);
+        ends[n_ends++] = s_emit(pc, AS_PO_JUMP, (as_ptype_t){0, 0}, 0, 0);
         if (pc->code) pc->code[jf].a = pc->n;
         as_path_pop(&pc->c->path, mark);
     }
@@ -598,7 +598,7 @@ static as_code_t s_rule(as_pc_t *pc, as_mp_t *r)
     else if (as_str_eq(name, len, cond))
         rc = s_condition(pc, &val);
     else if (as_str_eq(name, len, exit))
-        s_emit(pc, AS_OP_EXIT, (as_ptype_t){0, 0}, 0, 0);
+        s_emit(pc, AS_PO_EXIT, (as_ptype_t){0, 0}, 0, 0);
     else if (!pc->test && as_str_eq(name, len, "responseProcessingFragment"))
         rc = s_rules(pc, &val);
     else if (as_str_eq(name, len, "setTemplateValue") ||

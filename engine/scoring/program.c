@@ -101,25 +101,25 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
     uint32_t n_items = t->hdr.n_items;
     int64_t count = 0;
     switch (ins->op) {
-    case AS_OP_NUMBER_PRESENTED:
-    case AS_OP_NUMBER_SELECTED:
+    case AS_PO_NUMBER_PRESENTED:
+    case AS_PO_NUMBER_SELECTED:
         count = n_items;
         break;
-    case AS_OP_NUMBER_RESPONDED:
-    case AS_OP_NUMBER_CORRECT:
-    case AS_OP_NUMBER_INCORRECT:
+    case AS_PO_NUMBER_RESPONDED:
+    case AS_PO_NUMBER_CORRECT:
+    case AS_PO_NUMBER_INCORRECT:
         for (uint32_t i = 0; i < n_items; i++) {
             uint8_t c = sc->correct[i]; /* 0 no correct response, 1 correct, 2 incorrect */
-            if (ins->op == AS_OP_NUMBER_RESPONDED)
+            if (ins->op == AS_PO_NUMBER_RESPONDED)
                 count += sc->answered[i];
             else
-                count += sc->answered[i] && c == (ins->op == AS_OP_NUMBER_CORRECT ? 1 : 2);
+                count += sc->answered[i] && c == (ins->op == AS_PO_NUMBER_CORRECT ? 1 : 2);
         }
         break;
     default:
         break;
     }
-    if (ins->op >= AS_OP_NUMBER_CORRECT) {
+    if (ins->op >= AS_PO_NUMBER_CORRECT) {
         as_value_t v = {.i = count, .x = (double)count};
         as_pv_single(out, AS_BT_INTEGER, &v);
         return;
@@ -127,7 +127,7 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
     (void)item_scores;
     as_ptest_t pt;
     memcpy(&pt, t->base + ins->a, sizeof pt);
-    if (ins->op == AS_OP_ITEM_OUTCOME) {
+    if (ins->op == AS_PO_ITEM_OUTCOME) {
         const as_pv_t *v = &sc->item_out[(size_t)pt.item * AS_MAX_OUTCOMES + pt.slots_off];
         *out = *v;
         if ((pt.flags & AS_PA_WEIGHTED) && !v->null) {
@@ -152,20 +152,20 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
         as_table_item(t, i, &it);
         double w = (pt.flags & AS_PA_WEIGHTED) ? it.weight : 1;
         double x;
-        if (ins->op == AS_OP_TEST_VARIABLES) {
+        if (ins->op == AS_PO_TEST_VARIABLES) {
             const as_pv_t *v = &sc->item_out[(size_t)i * AS_MAX_OUTCOMES + (uint32_t)slot];
             if (v->null || (pt.base != AS_BT_ANY && v->base != pt.base)) continue;
             x = v->v.x;
         } else {
             as_tout_t o;
             s_out_decl(t, it.out_off, (uint32_t)slot, &o);
-            uint32_t flag = ins->op == AS_OP_OUTCOME_MAXIMUM ? AS_TO_NMAX : AS_TO_NMIN;
+            uint32_t flag = ins->op == AS_PO_OUTCOME_MAXIMUM ? AS_TO_NMAX : AS_TO_NMIN;
             if (!(o.flags & flag)) { /* an item without one makes the result NULL (QTI) */
                 sc->ev.used -= n_items ? n_items : 1;
                 as_pv_null(out, ins->card, ins->base);
                 return;
             }
-            x = ins->op == AS_OP_OUTCOME_MAXIMUM ? o.nmax : o.nmin;
+            x = ins->op == AS_PO_OUTCOME_MAXIMUM ? o.nmax : o.nmin;
         }
         x *= w;
         vs[k] = (as_value_t){.x = x, .i = (int64_t)x};
@@ -182,33 +182,33 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
                   const as_pins_t *ins, const double *item_scores, as_pv_t *out)
 {
     switch (ins->op) {
-    case AS_OP_BASE_VALUE: {
+    case AS_PO_BASE_VALUE: {
         as_value_t v;
         s_tval(t, ins->a, 0, &v);
         as_pv_single(out, (as_base_t)ins->base, &v);
         return;
     }
-    case AS_OP_NULL:
+    case AS_PO_NULL:
         as_pv_null(out, ins->card, ins->base);
         return;
-    case AS_OP_RESPONSE:
+    case AS_PO_RESPONSE:
         *out = sc->resp[ins->a];
         return;
-    case AS_OP_OUTCOME:
+    case AS_PO_OUTCOME:
         *out = sc->out[ins->a];
         return;
-    case AS_OP_CORRECT:
+    case AS_PO_CORRECT:
         s_stored(sc, t, ins->a, ins->argc, ins->card, ins->base, out);
         return;
-    case AS_OP_DEFAULT:
+    case AS_PO_DEFAULT:
         s_default(sc, t, ins->card, ins->base, ins->argc, ins->a, out);
         return;
-    case AS_OP_IS_NULL_RESPONSE: {
+    case AS_PO_IS_NULL_RESPONSE: {
         as_value_t v = {.i = sc->resp[ins->a].null};
         as_pv_single(out, AS_BT_BOOLEAN, &v);
         return;
     }
-    case AS_OP_MATCH_CORRECT: {
+    case AS_PO_MATCH_CORRECT: {
         const as_pv_t *r = &sc->resp[ins->a];
         if (r->null || !ins->argc) {
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
@@ -220,8 +220,8 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
         as_pv_single(out, AS_BT_BOOLEAN, &v);
         return;
     }
-    case AS_OP_MAP_RESPONSE:
-    case AS_OP_MAP_RESPONSE_POINT: {
+    case AS_PO_MAP_RESPONSE:
+    case AS_PO_MAP_RESPONSE_POINT: {
         as_tresp_t r;
         memcpy(&r, t->base + it->resp_off + (size_t)ins->a * sizeof r, sizeof r);
         const as_pv_t *v = &sc->resp[ins->a];
@@ -232,7 +232,7 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             if ((r.flags & AS_TF_UPPER) && x > r.upper) x = r.upper;
         } else {
             const as_value_t *vals = v->card == AS_CARD_SINGLE ? &v->v : v->vs;
-            x = ins->op == AS_OP_MAP_RESPONSE ? as_tmpl_map_response(sc, t, &r, vals, v->n)
+            x = ins->op == AS_PO_MAP_RESPONSE ? as_tmpl_map_response(sc, t, &r, vals, v->n)
                                               : as_tmpl_map_point(sc, t, &r, vals, v->n);
         }
         as_value_t fv = {.x = x};
@@ -250,7 +250,7 @@ void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, const a
 {
     uint32_t k = ins->a;
     as_pv_t *out = &sc->out[k];
-    if (ins->op == AS_OP_LOOKUP) { /* (AS_OP_SET and AS_OP_SET_CONST set the value itself) */
+    if (ins->op == AS_PO_LOOKUP) { /* (AS_PO_SET and AS_PO_SET_CONST set the value itself) */
         as_tout_t o;
         s_out_decl(t, out_off, k, &o);
         s_lookup(sc, t, &o, v, out);
@@ -273,7 +273,7 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
         as_pins_t ins;
         memcpy(&ins, t->base + off + (size_t)pc * sizeof ins, sizeof ins);
         pc++;
-        if (ins.op > AS_OP_LEAF_LAST && ins.op < AS_OP_EXPR_COUNT) {
+        if (ins.op > AS_PO_LEAF_LAST && ins.op < AS_PO_EXPR_COUNT) {
             as_pattr_t attr;
             const as_pattr_t *ap = NULL;
             if (ins.a) {
@@ -288,17 +288,17 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             continue;
         }
         switch (ins.op) {
-        case AS_OP_SET:
-        case AS_OP_LOOKUP:
+        case AS_PO_SET:
+        case AS_PO_LOOKUP:
             sp--;
             as_prog_set(sc, t, out_off, &ins, &st[sp]);
             break;
-        case AS_OP_JUMP_UNLESS: {
+        case AS_PO_JUMP_UNLESS: {
             const as_pv_t *c = &st[--sp];
             if (c->null || !c->v.i) pc = ins.a;
             break;
         }
-        case AS_OP_SET_CONST: {
+        case AS_PO_SET_CONST: {
             as_pv_t *out = &sc->out[ins.a];
             as_tval_t tv;
             memcpy(&tv, t->base + ins.b, sizeof tv);
@@ -310,10 +310,10 @@ static void s_run(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
             as_tval_view(t->base, &tv, &out->v);
             break;
         }
-        case AS_OP_JUMP:
+        case AS_PO_JUMP:
             pc = ins.a;
             break;
-        case AS_OP_EXIT:
+        case AS_PO_EXIT:
             return;
         default: /* a leaf */
             as_prog_leaf(sc, t, it, out_off, &ins, item_scores, &st[sp++]);

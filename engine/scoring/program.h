@@ -51,86 +51,86 @@ static inline const as_value_t *as_pv_at(const as_pv_t *p, uint32_t i)
 /* The instruction set: one opcode per QTI expression element, the rules, and a few fused forms. */
 typedef enum {
     /* leaves */
-    AS_OP_BASE_VALUE, /* a: as_tval_t offset; base */
-    AS_OP_NULL,
-    AS_OP_RESPONSE, /* a: response index */
-    AS_OP_OUTCOME,  /* a: outcome index */
-    AS_OP_CORRECT,  /* a: the response's correct values (as_tval_t[argc]) */
-    AS_OP_DEFAULT,  /* a: the outcome's default values (as_tval_t[argc]) */
-    AS_OP_MAP_RESPONSE,
-    AS_OP_MAP_RESPONSE_POINT,
+    AS_PO_BASE_VALUE, /* a: as_tval_t offset; base */
+    AS_PO_NULL,
+    AS_PO_RESPONSE, /* a: response index */
+    AS_PO_OUTCOME,  /* a: outcome index */
+    AS_PO_CORRECT,  /* a: the response's correct values (as_tval_t[argc]) */
+    AS_PO_DEFAULT,  /* a: the outcome's default values (as_tval_t[argc]) */
+    AS_PO_MAP_RESPONSE,
+    AS_PO_MAP_RESPONSE_POINT,
     /* test level leaves; a: as_ptest_t offset */
-    AS_OP_ITEM_OUTCOME,
-    AS_OP_TEST_VARIABLES,
-    AS_OP_OUTCOME_MAXIMUM,
-    AS_OP_OUTCOME_MINIMUM,
-    AS_OP_NUMBER_CORRECT,
-    AS_OP_NUMBER_INCORRECT,
-    AS_OP_NUMBER_RESPONDED,
-    AS_OP_NUMBER_PRESENTED,
-    AS_OP_NUMBER_SELECTED,
+    AS_PO_ITEM_OUTCOME,
+    AS_PO_TEST_VARIABLES,
+    AS_PO_OUTCOME_MAXIMUM,
+    AS_PO_OUTCOME_MINIMUM,
+    AS_PO_NUMBER_CORRECT,
+    AS_PO_NUMBER_INCORRECT,
+    AS_PO_NUMBER_RESPONDED,
+    AS_PO_NUMBER_PRESENTED,
+    AS_PO_NUMBER_SELECTED,
     /* fused leaves, emitted for the commonest idioms (never by the reference walk) */
-    AS_OP_MATCH_CORRECT,    /* match(variable R, correct R): a response, b its correct values,
+    AS_PO_MATCH_CORRECT,    /* match(variable R, correct R): a response, b its correct values,
                                argc how many */
-    AS_OP_IS_NULL_RESPONSE, /* isNull(variable R): a response */
-    AS_OP_LEAF_LAST = AS_OP_IS_NULL_RESPONSE,
+    AS_PO_IS_NULL_RESPONSE, /* isNull(variable R): a response */
+    AS_PO_LEAF_LAST = AS_PO_IS_NULL_RESPONSE,
     /* operators; argc operands; a: as_pattr_t offset when the operator has attributes */
-    AS_OP_IS_NULL,
-    AS_OP_MATCH,
-    AS_OP_MEMBER,
-    AS_OP_CONTAINS,
-    AS_OP_DELETE,
-    AS_OP_INDEX,
-    AS_OP_CONTAINER_SIZE,
-    AS_OP_ORDERED,
-    AS_OP_MULTIPLE,
-    AS_OP_REPEAT,
-    AS_OP_SUM,
-    AS_OP_PRODUCT,
-    AS_OP_SUBTRACT,
-    AS_OP_DIVIDE,
-    AS_OP_POWER,
-    AS_OP_INTEGER_DIVIDE,
-    AS_OP_INTEGER_MODULUS,
-    AS_OP_INTEGER_TO_FLOAT,
-    AS_OP_TRUNCATE,
-    AS_OP_ROUND,
-    AS_OP_ROUND_TO,
-    AS_OP_MIN,
-    AS_OP_MAX,
-    AS_OP_GCD,
-    AS_OP_LCM,
-    AS_OP_GT,
-    AS_OP_GTE,
-    AS_OP_LT,
-    AS_OP_LTE,
-    AS_OP_EQUAL,
-    AS_OP_EQUAL_ROUNDED,
-    AS_OP_AND,
-    AS_OP_OR,
-    AS_OP_NOT,
-    AS_OP_ANY_N,
-    AS_OP_STRING_MATCH,
-    AS_OP_SUBSTRING,
-    AS_OP_PATTERN_MATCH,
-    AS_OP_INSIDE,
-    AS_OP_MATH_OPERATOR,
-    AS_OP_STATS_OPERATOR,
-    AS_OP_EXPR_COUNT,
+    AS_PO_IS_NULL,
+    AS_PO_MATCH,
+    AS_PO_MEMBER,
+    AS_PO_CONTAINS,
+    AS_PO_DELETE,
+    AS_PO_INDEX,
+    AS_PO_CONTAINER_SIZE,
+    AS_PO_ORDERED,
+    AS_PO_MULTIPLE,
+    AS_PO_REPEAT,
+    AS_PO_SUM,
+    AS_PO_PRODUCT,
+    AS_PO_SUBTRACT,
+    AS_PO_DIVIDE,
+    AS_PO_POWER,
+    AS_PO_INTEGER_DIVIDE,
+    AS_PO_INTEGER_MODULUS,
+    AS_PO_INTEGER_TO_FLOAT,
+    AS_PO_TRUNCATE,
+    AS_PO_ROUND,
+    AS_PO_ROUND_TO,
+    AS_PO_MIN,
+    AS_PO_MAX,
+    AS_PO_GCD,
+    AS_PO_LCM,
+    AS_PO_GT,
+    AS_PO_GTE,
+    AS_PO_LT,
+    AS_PO_LTE,
+    AS_PO_EQUAL,
+    AS_PO_EQUAL_ROUNDED,
+    AS_PO_AND,
+    AS_PO_OR,
+    AS_PO_NOT,
+    AS_PO_ANY_N,
+    AS_PO_STRING_MATCH,
+    AS_PO_SUBSTRING,
+    AS_PO_PATTERN_MATCH,
+    AS_PO_INSIDE,
+    AS_PO_MATH_OPERATOR,
+    AS_PO_STATS_OPERATOR,
+    AS_PO_EXPR_COUNT,
     /* rules */
-    AS_OP_SET = AS_OP_EXPR_COUNT, /* pops one value into outcome a */
-    AS_OP_LOOKUP,                 /* pops one value, looks it up in outcome a's table */
-    AS_OP_JUMP_UNLESS,            /* pops a condition; jumps to instruction a unless it is true */
-    AS_OP_JUMP,                   /* to instruction a */
-    AS_OP_EXIT,
-    AS_OP_SET_CONST, /* setOutcomeValue(baseValue): outcome a, the value at b */
-    AS_OP_COUNT
+    AS_PO_SET = AS_PO_EXPR_COUNT, /* pops one value into outcome a */
+    AS_PO_LOOKUP,                 /* pops one value, looks it up in outcome a's table */
+    AS_PO_JUMP_UNLESS,            /* pops a condition; jumps to instruction a unless it is true */
+    AS_PO_JUMP,                   /* to instruction a */
+    AS_PO_EXIT,
+    AS_PO_SET_CONST, /* setOutcomeValue(baseValue): outcome a, the value at b */
+    AS_PO_COUNT
 } as_op_t;
 
 typedef struct {
     uint16_t op;
     uint8_t card, base; /* the static type of the result (AS_*_ANY for NULL); of the outcome set
-                           (AS_OP_SET, AS_OP_SET_CONST, AS_OP_LOOKUP) */
+                           (AS_PO_SET, AS_PO_SET_CONST, AS_PO_LOOKUP) */
     uint32_t argc;      /* operands; for some leaves a count (above) */
     uint32_t a, b;
 } as_pins_t;

@@ -31,11 +31,11 @@ static int64_t s_gcd2(int64_t a, int64_t b)
 /* gcd and lcm over every value; gcd of zeros is 0, lcm with a zero is 0. */
 void as_op_gcd_lcm(const as_pins_t *ins, const as_pv_t *a, uint32_t n, as_pv_t *out)
 {
-    int64_t acc = ins->op == AS_OP_GCD ? 0 : 1;
+    int64_t acc = ins->op == AS_PO_GCD ? 0 : 1;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = 0; j < a[i].n; j++) {
             int64_t v = as_pv_at(&a[i], j)->i;
-            if (ins->op == AS_OP_GCD) {
+            if (ins->op == AS_PO_GCD) {
                 acc = s_gcd2(acc, v);
             } else if (v == 0 || acc == 0) {
                 acc = 0;

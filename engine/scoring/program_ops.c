@@ -91,7 +91,7 @@ static void s_concat(as_peval_t *ev, const as_pins_t *ins, const as_pv_t *a, uin
             base = a[i].base;
         }
     total *= (uint64_t)(times > 0 ? times : 0);
-    uint8_t card = ins->op == AS_OP_MULTIPLE ? AS_CARD_MULTIPLE : AS_CARD_ORDERED;
+    uint8_t card = ins->op == AS_PO_MULTIPLE ? AS_CARD_MULTIPLE : AS_CARD_ORDERED;
     if (total == 0 || total > AS_PROG_ARENA) {
         if (total) ev->overflow = true;
         as_pv_null(out, card, base);
@@ -132,29 +132,29 @@ static void s_delete(as_peval_t *ev, const as_pv_t *v, const as_pv_t *c, as_pv_t
 static void s_fold(const as_pins_t *ins, const as_pv_t *a, uint32_t n, as_pv_t *out)
 {
     bool ints = s_all_int(a, n);
-    int64_t acc = ins->op == AS_OP_PRODUCT ? 1 : 0;
-    double x = ins->op == AS_OP_PRODUCT ? 1 : 0;
+    int64_t acc = ins->op == AS_PO_PRODUCT ? 1 : 0;
+    double x = ins->op == AS_PO_PRODUCT ? 1 : 0;
     bool first = true;
     for (uint32_t i = 0; i < n; i++)
         for (uint32_t j = 0; j < a[i].n; j++) {
             const as_value_t *v = as_pv_at(&a[i], j);
             bool overflow = false;
             switch (ins->op) {
-            case AS_OP_SUM:
+            case AS_PO_SUM:
                 if (ints) overflow = __builtin_add_overflow(acc, v->i, &acc);
                 x += v->x;
                 break;
-            case AS_OP_PRODUCT:
+            case AS_PO_PRODUCT:
                 if (ints) overflow = __builtin_mul_overflow(acc, v->i, &acc);
                 x *= v->x;
                 break;
-            case AS_OP_MIN:
+            case AS_PO_MIN:
                 if (first || v->x < x) {
                     x = v->x;
                     acc = v->i;
                 }
                 break;
-            default: /* AS_OP_MAX */
+            default: /* AS_PO_MAX */
                 if (first || v->x > x) {
                     x = v->x;
                     acc = v->i;
@@ -219,22 +219,22 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
 {
     /* Operators that see NULL operands themselves; every other gives NULL for a NULL operand. */
     switch (ins->op) {
-    case AS_OP_IS_NULL:
+    case AS_PO_IS_NULL:
         as_pv_bool(out, a[0].null);
         return;
-    case AS_OP_CONTAINER_SIZE:
+    case AS_PO_CONTAINER_SIZE:
         as_pv_int(out, a[0].null ? 0 : a[0].n);
         return;
-    case AS_OP_ORDERED:
-    case AS_OP_MULTIPLE:
+    case AS_PO_ORDERED:
+    case AS_PO_MULTIPLE:
         s_concat(ev, ins, a, n, 1, out);
         return;
-    case AS_OP_REPEAT:
+    case AS_PO_REPEAT:
         s_concat(ev, ins, a, n, at->n, out);
         return;
-    case AS_OP_AND:
-    case AS_OP_OR: {
-        bool want = ins->op == AS_OP_OR, nulls = false;
+    case AS_PO_AND:
+    case AS_PO_OR: {
+        bool want = ins->op == AS_PO_OR, nulls = false;
         for (uint32_t i = 0; i < n; i++) {
             if (a[i].null)
                 nulls = true;
@@ -249,7 +249,7 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_bool(out, !want);
         return;
     }
-    case AS_OP_ANY_N: {
+    case AS_PO_ANY_N: {
         int64_t t = 0, nulls = 0;
         for (uint32_t i = 0; i < n; i++) {
             if (a[i].null)
@@ -273,35 +273,35 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
         return;
     }
     switch (ins->op) {
-    case AS_OP_MATCH:
+    case AS_PO_MATCH:
         as_pv_bool(out, s_match(&a[0], &a[1]));
         return;
-    case AS_OP_MEMBER:
+    case AS_PO_MEMBER:
         as_pv_bool(out, s_count(&a[1], &a[0].v) > 0);
         return;
-    case AS_OP_CONTAINS:
+    case AS_PO_CONTAINS:
         as_pv_bool(out, s_contains(&a[0], &a[1]));
         return;
-    case AS_OP_DELETE:
+    case AS_PO_DELETE:
         s_delete(ev, &a[0], &a[1], out);
         return;
-    case AS_OP_INDEX:
+    case AS_PO_INDEX:
         if (at->n < 1 || at->n > a[0].n)
             as_pv_null(out, AS_CARD_SINGLE, a[0].base);
         else
             as_pv_single(out, (as_base_t)a[0].base, as_pv_at(&a[0], (uint32_t)at->n - 1));
         return;
-    case AS_OP_SUM:
-    case AS_OP_PRODUCT:
-    case AS_OP_MIN:
-    case AS_OP_MAX:
+    case AS_PO_SUM:
+    case AS_PO_PRODUCT:
+    case AS_PO_MIN:
+    case AS_PO_MAX:
         s_fold(ins, a, n, out);
         return;
-    case AS_OP_GCD:
-    case AS_OP_LCM:
+    case AS_PO_GCD:
+    case AS_PO_LCM:
         as_op_gcd_lcm(ins, a, n, out);
         return;
-    case AS_OP_SUBTRACT:
+    case AS_PO_SUBTRACT:
         if (s_all_int(a, 2)) {
             int64_t r;
             if (__builtin_sub_overflow(a[0].v.i, a[1].v.i, &r))
@@ -312,17 +312,17 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_float(out, a[0].v.x - a[1].v.x);
         }
         return;
-    case AS_OP_DIVIDE:
+    case AS_PO_DIVIDE:
         if (a[1].v.x == 0)
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_FLOAT);
         else
             as_pv_float(out, a[0].v.x / a[1].v.x);
         return;
-    case AS_OP_POWER:
+    case AS_PO_POWER:
         as_pv_float(out, pow(a[0].v.x, a[1].v.x));
         return;
-    case AS_OP_INTEGER_DIVIDE:
-    case AS_OP_INTEGER_MODULUS: {
+    case AS_PO_INTEGER_DIVIDE:
+    case AS_PO_INTEGER_MODULUS: {
         int64_t x = a[0].v.i, y = a[1].v.i;
         if (y == 0 || (x == INT64_MIN && y == -1)) {
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_INTEGER);
@@ -333,19 +333,19 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             q--;
             r += y;
         }
-        as_pv_int(out, ins->op == AS_OP_INTEGER_DIVIDE ? q : r);
+        as_pv_int(out, ins->op == AS_PO_INTEGER_DIVIDE ? q : r);
         return;
     }
-    case AS_OP_INTEGER_TO_FLOAT:
+    case AS_PO_INTEGER_TO_FLOAT:
         as_pv_float(out, a[0].v.x);
         return;
-    case AS_OP_TRUNCATE:
+    case AS_PO_TRUNCATE:
         as_pv_int_of(out, trunc(a[0].v.x));
         return;
-    case AS_OP_ROUND:
+    case AS_PO_ROUND:
         as_pv_int_of(out, floor(a[0].v.x + 0.5));
         return;
-    case AS_OP_ROUND_TO: {
+    case AS_PO_ROUND_TO: {
         double r;
         if (as_round_to(a[0].v.x, (as_round_mode_t)at->mode, at->n, &r))
             as_pv_float(out, r);
@@ -353,7 +353,7 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_FLOAT);
         return;
     }
-    case AS_OP_EQUAL_ROUNDED: {
+    case AS_PO_EQUAL_ROUNDED: {
         double x, y;
         bool okx = as_round_to(a[0].v.x, (as_round_mode_t)at->mode, at->n, &x);
         bool oky = as_round_to(a[1].v.x, (as_round_mode_t)at->mode, at->n, &y);
@@ -363,25 +363,25 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
         return;
     }
-    case AS_OP_GT:
+    case AS_PO_GT:
         as_pv_bool(out, a[0].v.x > a[1].v.x);
         return;
-    case AS_OP_GTE:
+    case AS_PO_GTE:
         as_pv_bool(out, a[0].v.x >= a[1].v.x);
         return;
-    case AS_OP_LT:
+    case AS_PO_LT:
         as_pv_bool(out, a[0].v.x < a[1].v.x);
         return;
-    case AS_OP_LTE:
+    case AS_PO_LTE:
         as_pv_bool(out, a[0].v.x <= a[1].v.x);
         return;
-    case AS_OP_EQUAL:
+    case AS_PO_EQUAL:
         as_pv_bool(out, s_equal(at, a[0].v.x, a[1].v.x));
         return;
-    case AS_OP_NOT:
+    case AS_PO_NOT:
         as_pv_bool(out, a[0].v.i == 0);
         return;
-    case AS_OP_STRING_MATCH: {
+    case AS_PO_STRING_MATCH: {
         bool cs = at->flags & AS_PA_CASE;
         if (at->flags & AS_PA_SUBSTRING)
             as_pv_bool(out, s_find(a[0].v.a, a[0].v.a_len, a[1].v.a, a[1].v.a_len, cs));
@@ -389,11 +389,11 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_bool(out, as_str_eq_cs(a[0].v.a, a[0].v.a_len, a[1].v.a, a[1].v.a_len, cs));
         return;
     }
-    case AS_OP_SUBSTRING:
+    case AS_PO_SUBSTRING:
         as_pv_bool(out,
                    s_find(a[0].v.a, a[0].v.a_len, a[1].v.a, a[1].v.a_len, at->flags & AS_PA_CASE));
         return;
-    case AS_OP_PATTERN_MATCH: {
+    case AS_PO_PATTERN_MATCH: {
         int m = as_rx_match(ev->rx, (const char *)ev->base + at->s_off, at->s_len, a[0].v.a,
                             a[0].v.a_len);
         if (m < 0)
@@ -402,7 +402,7 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
             as_pv_bool(out, m == 1);
         return;
     }
-    case AS_OP_INSIDE: {
+    case AS_PO_INSIDE: {
         bool in = false;
         for (uint32_t i = 0; i < a[0].n && !in; i++)
             in = as_area_contains(ev->base, at->mode, at->s_off, at->s_len, as_pv_at(&a[0], i)->x,
@@ -410,10 +410,10 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
         as_pv_bool(out, in);
         return;
     }
-    case AS_OP_MATH_OPERATOR:
+    case AS_PO_MATH_OPERATOR:
         as_op_math(at, a, n, out);
         return;
-    case AS_OP_STATS_OPERATOR:
+    case AS_PO_STATS_OPERATOR:
         as_op_stats(at, &a[0], out);
         return;
     default:

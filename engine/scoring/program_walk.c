@@ -79,7 +79,7 @@ static void s_eval(s_walk_t *w, as_mp_t *r, as_pv_t *out)
     as_mp_skip(r, AS_MAX_DEPTH);
     as_pv_null(out, AS_CARD_ANY, AS_BT_ANY);
     if (w->failed || !s_node(w, node, &ins)) return;
-    if (ins.op <= AS_OP_LEAF_LAST) {
+    if (ins.op <= AS_PO_LEAF_LAST) {
         as_prog_leaf(w->sc, &w->t, &w->it, w->it.out_off, &ins, NULL, out);
         return;
     }
@@ -146,7 +146,7 @@ static void s_rule(s_walk_t *w, as_mp_t r)
         if (!w->failed) {
             as_tout_t o;
             memcpy(&o, w->t.base + w->it.out_off + (size_t)k * sizeof o, sizeof o);
-            as_pins_t ins = {.op = set ? AS_OP_SET : AS_OP_LOOKUP,
+            as_pins_t ins = {.op = set ? AS_PO_SET : AS_PO_LOOKUP,
                              .card = o.card,
                              .base = o.base,
                              .a = (uint32_t)k};

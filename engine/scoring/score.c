@@ -375,7 +375,10 @@ void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers
         as_pack_cstr(pk, "id");
         as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
         as_pack_cstr(pk, "score");
-        msgpack_pack_double(pk, raw * it.weight);
+        if (it.flags & AS_TF_UNSCORABLE)
+            msgpack_pack_nil(pk);
+        else
+            msgpack_pack_double(pk, raw * it.weight);
         as_pack_cstr(pk, "max_score");
         msgpack_pack_double(pk, it.max_score);
         as_pack_cstr(pk, "outcomes");

@@ -100,7 +100,7 @@ static inline double as_tmpl_score(as_scorer_t *sc, const as_table_t *t, const a
 double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it);
 /* What program.c's evaluator and the reference walk (program_walk.c) share: starting an
  * evaluation (outcomes at their defaults, the arena empty), a leaf's value (ins: its opcode,
- * type and operand), and setOutcomeValue / lookupOutcomeValue (ins: AS_OP_SET or AS_OP_LOOKUP,
+ * type and operand), and setOutcomeValue / lookupOutcomeValue (ins: AS_PO_SET or AS_PO_LOOKUP,
  * a the outcome, card and base its type). */
 void as_prog_begin(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, uint32_t n_out);
 void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, uint32_t out_off,

@@ -49,7 +49,8 @@ typedef enum {
 #define AS_TF_LOWER 0x01 /* mapping lower bound set */
 #define AS_TF_UPPER 0x02 /* mapping upper bound set */
 /* as_titem_t.flags */
-#define AS_TF_RELATIVE 0x04 /* match_numeric tolerance is relative (percent) */
+#define AS_TF_RELATIVE   0x04 /* match_numeric tolerance is relative (percent) */
+#define AS_TF_UNSCORABLE 0x08 /* "scorable": false: no score (null), in neither total nor max */
 
 /* as_tresp_t.map */
 typedef enum { AS_MAP_NONE, AS_MAP_ENTRIES, AS_MAP_AREAS } as_map_kind_t;
