@@ -272,6 +272,22 @@ int as_mp_str_slow(as_mp_t *r, const char **out, uint32_t *len)
     return AS_MP_OK;
 }
 
+int as_mp_bytes(as_mp_t *r, const uint8_t **out, uint32_t *len)
+{
+    if (as_mp_peek(r) == AS_MP_STR) return as_mp_str(r, (const char **)out, len);
+    if (as_mp_peek(r) != AS_MP_BIN) return AS_MP_ETYPE;
+    uint8_t b = *r->p;
+    size_t lsize = b == 0xc4 ? 1 : b == 0xc5 ? 2 : 4;
+    uint32_t n;
+    int rc = s_len(r, lsize, &n);
+    if (rc) return rc;
+    NEED(r, 1 + lsize + (size_t)n);
+    *out = r->p + 1 + lsize;
+    *len = n;
+    r->p += 1 + lsize + n;
+    return AS_MP_OK;
+}
+
 /* Container header shared by array and map: `per` is the minimum bytes one element needs. */
 static int s_container(as_mp_t *r, as_mp_type_t want, uint32_t *n, size_t per)
 {

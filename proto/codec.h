@@ -85,6 +85,8 @@ static inline int as_mp_str(as_mp_t *r, const char **out, uint32_t *len)
     }
     return as_mp_str_slow(r, out, len);
 }
+/* A string or a bin (bytes): a view of its bytes. */
+int as_mp_bytes(as_mp_t *r, const uint8_t **out, uint32_t *len);
 /* An array header: *n elements follow. Fails with AS_MP_ETRUNC when n > bytes left. */
 int as_mp_array(as_mp_t *r, uint32_t *n);
 /* A map header: *n key/value pairs follow. Fails with AS_MP_ETRUNC when 2n > bytes left. */

@@ -59,6 +59,8 @@ as_handler_fn as_handle_submit, as_handle_response_get, as_handle_response_list;
 /* attempts.c */
 as_handler_fn as_handle_attempt_start, as_handle_attempt_save, as_handle_attempt_submit,
     as_handle_attempt_get, as_handle_attempt_list, as_handle_attempt_abandon, as_handle_override;
+/* assessments_import.c */
+as_handler_fn as_handle_import;
 /* jobs.c */
 as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
 /* skills.c */

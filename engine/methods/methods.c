@@ -34,6 +34,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_ATTEMPT_LIST] = {"attempt.list", AS_M_INLINE, as_handle_attempt_list},
     [AS_M_ATTEMPT_ABANDON] = {"attempt.abandon", AS_M_ADMIN, as_handle_attempt_abandon},
     [AS_M_OVERRIDE] = {"assessment.override", AS_M_ADMIN, as_handle_override},
+    [AS_M_IMPORT] = {"assessment.import", AS_M_ADMIN, as_handle_import},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -66,6 +67,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_ATTEMPT_LIST] = "attempt.list",
     [AS_M_ATTEMPT_ABANDON] = "attempt.abandon",
     [AS_M_OVERRIDE] = "assessment.override",
+    [AS_M_IMPORT] = "assessment.import",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -89,4 +91,5 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_ATTEMPT_SUBMIT] = as_write_attempt_submit,
     [AS_OP_ATTEMPT_ABANDON] = as_write_attempt_abandon,
     [AS_OP_OVERRIDE] = as_write_override,
+    [AS_OP_IMPORT] = as_write_import,
 };

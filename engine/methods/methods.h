@@ -39,6 +39,7 @@ enum {
     AS_M_ATTEMPT_LIST,
     AS_M_ATTEMPT_ABANDON,
     AS_M_OVERRIDE,
+    AS_M_IMPORT,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

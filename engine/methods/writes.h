@@ -35,6 +35,7 @@ as_write_step_fn as_write_attempt_save;    /* AS_OP_ATTEMPT_SAVE */
 as_write_step_fn as_write_attempt_submit;  /* AS_OP_ATTEMPT_SUBMIT */
 as_write_step_fn as_write_attempt_abandon; /* AS_OP_ATTEMPT_ABANDON */
 as_write_step_fn as_write_override;        /* AS_OP_OVERRIDE */
+as_write_step_fn as_write_import;          /* AS_OP_IMPORT */
 /* The deadline sweep: acts on at most `max` attempt events due at `now` (an attempt becomes
  * overdue; one past its grace is ended by its policy) inside txn, their notifications into w
  * (its code set on failure). Returns how many it acted on; *next: when the next event is due (0:

@@ -307,7 +307,8 @@ enum {
 };
 
 /* Which fields a template needs and allows, for one response r. */
-static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, bool tolerance)
+static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, bool tolerance,
+                                  bool full)
 {
     const char *need = NULL;
     switch (rule) {
@@ -338,9 +339,9 @@ static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, boo
     if (need)
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "rule %s needs field \"%s\"",
                          s_rules[rule], need);
-    const char *stray = NULL;
-    if (r->map == AS_MAP_ENTRIES && rule != AS_RULE_MAP_RESPONSE) stray = "mapping";
-    if (r->map == AS_MAP_AREAS && rule != AS_RULE_MAP_RESPONSE_POINT) stray = "area_mapping";
+    const char *stray = NULL; /* (a full response declaration may carry a mapping it declares) */
+    if (!full && r->map == AS_MAP_ENTRIES && rule != AS_RULE_MAP_RESPONSE) stray = "mapping";
+    if (!full && r->map == AS_MAP_AREAS && rule != AS_RULE_MAP_RESPONSE_POINT) stray = "area_mapping";
     if (tolerance && rule != AS_RULE_MATCH_NUMERIC) stray = "tolerance";
     if (stray)
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "field \"%s\" is not used by rule %s",
@@ -359,7 +360,7 @@ static uint32_t s_implicit_score(as_tc_t *c)
 }
 
 /* The long form's responses. */
-static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it)
+static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it, bool scorable)
 {
     uint32_t n;
     as_code_t rc = as_tc_array_at(c, f, AS_MAX_RESPONSES, &n);
@@ -369,7 +370,7 @@ static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it)
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                          "an item declares at least one response");
     it->n_resp = (uint8_t)n;
-    it->resp_off = as_tc_alloc(&c->b, n * sizeof(as_tresp_t));
+    it->resp_off = as_tc_alloc(&c->b, (n ? n : 1) * sizeof(as_tresp_t));
     for (uint32_t i = 0; i < n && !c->b.oom; i++) {
         size_t m = as_path_index(&c->path, i);
         as_tresp_t r;
@@ -458,7 +459,7 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
     it.id_len = id_len;
 
     if (full) {
-        if ((rc = s_responses(c, &f[F_RESPONSES], &it))) return rc;
+        if ((rc = s_responses(c, &f[F_RESPONSES], &it, !unscorable))) return rc;
     } else {
         /* the shorthand: one response RESPONSE */
         int card, base;
@@ -512,7 +513,7 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                              s_rules[rule], it.n_resp);
         as_tresp_t resp;
         memcpy(&resp, c->b.data + it.resp_off, sizeof resp);
-        if ((rc = s_template_check(c, rule, &resp, f[F_TOL].seen))) return rc;
+        if ((rc = s_template_check(c, rule, &resp, f[F_TOL].seen, full))) return rc;
         if (rule == AS_RULE_MAP_RESPONSE || rule == AS_RULE_MAP_RESPONSE_POINT) {
             if (resp.card != AS_CARD_SINGLE && resp.dflt > 0 && !(resp.flags & AS_TF_UPPER) &&
                 !has_max) {

@@ -406,6 +406,8 @@ static as_code_t s_expr(as_pc_t *pc, as_mp_t *r, as_ptype_t *type)
         args = val;
     } else if (vt == AS_MP_MAP) {
         if ((rc = as_tc_fields(pc->c, &val, f, nattr + (d->max != 0 ? 1 : 0)))) return rc;
+        static const uint8_t nil = 0xc0; /* the map is read: leaves find their fields in f */
+        as_mp_init(&val, &nil, 1);
         if (d->max != 0 && f[nattr].seen) {
             args = f[nattr].at;
             args_mark = as_tc_enter(pc->c, &f[nattr]);

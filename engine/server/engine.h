@@ -50,6 +50,7 @@ typedef enum {
     AS_OP_ATTEMPT_SUBMIT,  /* [[attempt, answers | nil]] */
     AS_OP_ATTEMPT_ABANDON, /* [[attempt]] */
     AS_OP_OVERRIDE,        /* [assessment, learner, as_override_t] */
+    AS_OP_IMPORT,          /* [[source, blob]...]: assessments stored all or none */
     AS_OP_COUNT
 } as_op_t;
 

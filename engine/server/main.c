@@ -8,6 +8,7 @@
  */
 #include "auth.h"
 #include "engine.h"
+#include "qti.h"
 #include "log.h"
 #include "protocol.h"
 
@@ -294,6 +295,7 @@ int main(int argc, char **argv)
 {
     as_engine_t *e = &s_engine;
     const char *data = getenv("ASSAY_DATA");
+    as_qti_init(); /* libxml2's global state, before the workers convert */
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->workers = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 2;
     e->max_message = AS_DEFAULT_MAX_MESSAGE;

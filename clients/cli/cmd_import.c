@@ -1,0 +1,227 @@
+/* cmd_import.c — assay import: QTI item and test files, directories and IMS content packages,
+ * sent as they are to the engine's one converter (assessment.import). A directory, or a test
+ * file with the items it refers to, travels as a zip built here (libzip, in memory). */
+#include "cli.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <getopt.h>
+#include <libgen.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <zip.h>
+
+typedef struct {
+    uint8_t *data;
+    size_t len;
+    char root[512]; /* in a zip built here for one test file: that file */
+} s_upload_t;
+
+static int s_slurp(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "assay: %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            uint8_t *p = realloc(buf, cap *= 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = p;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "assay: %s: out of memory\n", path);
+        return EXIT_USAGE;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}
+
+/* Adds every regular file under dir (prefix: its path inside the zip) to z. */
+static int s_add_dir(zip_t *z, const char *dir, const char *prefix)
+{
+    DIR *d = opendir(dir);
+    if (!d) {
+        fprintf(stderr, "assay: %s: %s\n", dir, strerror(errno));
+        return EXIT_USAGE;
+    }
+    int rc = 0;
+    for (struct dirent *e; !rc && (e = readdir(d));) {
+        if (e->d_name[0] == '.') continue;
+        char path[4096], inner[4096];
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        snprintf(inner, sizeof inner, "%s%s%s", prefix, *prefix ? "/" : "", e->d_name);
+        struct stat st;
+        if (stat(path, &st)) continue;
+        if (S_ISDIR(st.st_mode)) {
+            rc = s_add_dir(z, path, inner);
+        } else if (S_ISREG(st.st_mode)) {
+            zip_source_t *src = zip_source_file(z, path, 0, -1);
+            if (!src || zip_file_add(z, inner, src, ZIP_FL_ENC_UTF_8) < 0) {
+                fprintf(stderr, "assay: %s: %s\n", path, zip_strerror(z));
+                if (src) zip_source_free(src);
+                rc = EXIT_USAGE;
+            }
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+/* A zip, in memory, of the files under dir. */
+static int s_zip_dir(const char *dir, s_upload_t *u)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *z = mem ? zip_open_from_source(mem, ZIP_TRUNCATE, &ze) : NULL;
+    if (!z) {
+        fprintf(stderr, "assay: cannot build a zip: %s\n", zip_error_strerror(&ze));
+        zip_error_fini(&ze);
+        return EXIT_USAGE;
+    }
+    zip_source_keep(mem);
+    int rc = s_add_dir(z, dir, "");
+    if (rc) {
+        zip_discard(z);
+        zip_source_free(mem);
+        return rc;
+    }
+    if (zip_close(z)) {
+        fprintf(stderr, "assay: %s: %s\n", dir, zip_strerror(z));
+        zip_source_free(mem);
+        return EXIT_USAGE;
+    }
+    zip_stat_t st;
+    zip_source_stat(mem, &st);
+    u->len = st.size;
+    u->data = malloc(u->len ? u->len : 1);
+    zip_source_open(mem);
+    zip_source_read(mem, u->data, u->len);
+    zip_source_close(mem);
+    zip_source_free(mem);
+    zip_error_fini(&ze);
+    return 0;
+}
+
+/* What PATH sends: a .zip as it is, a directory zipped, an XML file as it is, or, for a test,
+ * its directory zipped with the test as the root. */
+static int s_upload(const char *path, s_upload_t *u)
+{
+    struct stat st;
+    memset(u, 0, sizeof *u);
+    if (stat(path, &st)) {
+        fprintf(stderr, "assay: %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    if (S_ISDIR(st.st_mode)) return s_zip_dir(path, u);
+    int rc = s_slurp(path, &u->data, &u->len);
+    if (rc) return rc;
+    if (u->len > 4 && memcmp(u->data, "PK\3\4", 4) == 0) return 0;
+    if (!memmem(u->data, u->len, "<assessmentTest", 15)) return 0;
+    free(u->data);
+    char *a = strdup(path), *b = strdup(path);
+    snprintf(u->root, sizeof u->root, "%s", basename(a));
+    rc = s_zip_dir(dirname(b), u);
+    free(a);
+    free(b);
+    return rc;
+}
+
+static void s_print(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *dry = assay_map_get(o, "dry_run"), *as = assay_map_get(o, "assessments");
+    bool d = dry && dry->type == MSGPACK_OBJECT_BOOLEAN && dry->via.boolean;
+    uint32_t n = as && as->type == MSGPACK_OBJECT_ARRAY ? as->via.array.size : 0;
+    printf("%s %u assessment(s) from %s%s\n", d ? "would store" : "stored", n, ctx[0],
+           d ? " (dry run: nothing stored)" : "");
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *e = &as->via.array.ptr[i];
+        const msgpack_object *id = assay_map_get(e, "id"), *kind = assay_map_get(e, "kind");
+        const msgpack_object *src = assay_map_get(e, "source"),
+                             *un = assay_map_get(e, "unscorable");
+        printf("  %-24.*s %-4.*s", CLI_STR(id), CLI_STR(kind));
+        if (!d) printf(" v%g", cli_get_num(e, "version"));
+        printf(" %g item(s), max score %g  %.*s", cli_get_num(e, "items"),
+               cli_get_num(e, "max_score"), CLI_STR(src));
+        if (un && un->type == MSGPACK_OBJECT_ARRAY && un->via.array.size) {
+            printf("  not scorable:");
+            for (uint32_t j = 0; j < un->via.array.size; j++)
+                printf(" %.*s", CLI_STR((&un->via.array.ptr[j])));
+        }
+        printf("\n");
+    }
+}
+
+int cmd_import(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"dry-run", no_argument, 0, 'n'},
+                                         {"id", required_argument, 0, 'i'},
+                                         {"score-outcome", required_argument, 0, 's'},
+                                         {0, 0, 0, 0}};
+    bool dry = false;
+    const char *id = NULL, *so = NULL;
+    int c;
+    optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'n')
+            dry = true;
+        else if (c == 'i')
+            id = optarg;
+        else if (c == 's')
+            so = optarg;
+        else
+            return EXIT_USAGE;
+    }
+    if (optind >= argc) {
+        fprintf(stderr, "usage: assay import PATH... [--dry-run] [--id ID] [--score-outcome ID]\n");
+        return EXIT_USAGE;
+    }
+    int status = 0;
+    for (int i = optind; i < argc && !status; i++) {
+        s_upload_t u;
+        if ((status = s_upload(argv[i], &u))) break;
+        char *name = strdup(argv[i]);
+        const char *base = basename(name);
+        msgpack_sbuffer_clear(&cli->sb);
+        msgpack_pack_map(&cli->pk,
+                         2 + (dry ? 1 : 0) + (id ? 1 : 0) + (so ? 1 : 0) + (*u.root ? 1 : 0));
+        as_pack_cstr(&cli->pk, "data");
+        msgpack_pack_bin(&cli->pk, u.len);
+        msgpack_pack_bin_body(&cli->pk, u.data, u.len);
+        as_pack_cstr(&cli->pk, "name");
+        as_pack_cstr(&cli->pk, base);
+        if (dry) {
+            as_pack_cstr(&cli->pk, "dry_run");
+            msgpack_pack_true(&cli->pk);
+        }
+        if (id) {
+            as_pack_cstr(&cli->pk, "id");
+            as_pack_cstr(&cli->pk, id);
+        }
+        if (so) {
+            as_pack_cstr(&cli->pk, "score_outcome");
+            as_pack_cstr(&cli->pk, so);
+        }
+        if (*u.root) {
+            as_pack_cstr(&cli->pk, "root");
+            as_pack_cstr(&cli->pk, u.root);
+        }
+        const char *ctx[] = {argv[i]};
+        status = cli_run(cli, "assessment.import", s_print, ctx);
+        free(u.data);
+        free(name);
+    }
+    return status;
+}

@@ -1,0 +1,260 @@
+/* assessments_import.c — assessment.import: QTI XML or a package (engine/qti) converted here,
+ * each definition compiled and checked here, then stored by the writer all or none (or, with
+ * dry_run, described and nothing stored). PROTOCOL.md "assessment.import". */
+#include "handler.h"
+#include "qti.h"
+#include "writes.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* The value of key in map m (the converter's output), or a nil object. */
+static const msgpack_object *s_get(const msgpack_object *m, const char *key)
+{
+    static const msgpack_object nil = {.type = MSGPACK_OBJECT_NIL};
+    for (uint32_t i = 0; m->type == MSGPACK_OBJECT_MAP && i < m->via.map.size; i++) {
+        const msgpack_object *k = &m->via.map.ptr[i].key;
+        if (k->type == MSGPACK_OBJECT_STR && as_str_eq(k->via.str.ptr, k->via.str.size, key))
+            return &m->via.map.ptr[i].val;
+    }
+    return &nil;
+}
+
+/* An optional string param into a NUL-terminated buffer. */
+static as_code_t s_opt_str(as_field_t *f, char *buf, size_t cap, const char **out, as_path_t *path,
+                           as_err_t *err)
+{
+    const char *s;
+    uint32_t len;
+    *out = NULL;
+    if (!f->seen || as_mp_peek(&f->at) == AS_MP_NIL) return AS_OK;
+    as_code_t rc = as_field_str(f, &s, &len, path, err);
+    if (rc) return rc;
+    if (len >= cap || memchr(s, 0, len))
+        return as_err_set(err, AS_BAD_REQUEST, "%s: longer than %zu bytes or not text", f->name,
+                          cap - 1);
+    memcpy(buf, s, len);
+    buf[len] = '\0';
+    *out = buf;
+    return AS_OK;
+}
+
+/* Where a compiled blob holds its id. */
+static uint32_t s_blob_id(const as_compiled_t *c)
+{
+    as_thdr_t h;
+    memcpy(&h, c->blob, sizeof h);
+    return h.id_off;
+}
+
+/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, version?}. */
+static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
+                         uint32_t version)
+{
+    msgpack_pack_map(pk, version ? 7 : 6);
+    static const char *const keep[] = {"id", "kind", "source", "unscorable"};
+    for (size_t i = 0; i < 4; i++) {
+        as_pack_cstr(pk, keep[i]);
+        msgpack_pack_object(pk, *s_get(e, keep[i]));
+    }
+    as_pack_cstr(pk, "items");
+    msgpack_pack_uint32(pk, t->hdr.n_items);
+    as_pack_cstr(pk, "max_score");
+    msgpack_pack_double(pk, t->hdr.max_score);
+    if (version) {
+        as_pack_cstr(pk, "version");
+        msgpack_pack_uint32(pk, version);
+    }
+}
+
+as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
+{
+    as_field_t f[] = {AS_FIELD("data"), AS_FIELD("name"),          AS_FIELD("id"),
+                      AS_FIELD("root"), AS_FIELD("score_outcome"), AS_FIELD("dry_run")};
+    as_path_t path;
+    as_code_t rc = as_h_params(req, f, 6, 1, &path, err);
+    if (rc) return rc;
+    const uint8_t *data;
+    uint32_t len;
+    if (as_mp_bytes(&f[0].at, &data, &len) != AS_MP_OK)
+        return as_err_set(err, AS_BAD_REQUEST, "data: expected bytes (bin) or a string of XML");
+    char name[256], id[AS_MAX_ID + 1], root[512], so[AS_MAX_ID + 1];
+    as_qti_opts_t o = {0};
+    bool dry = false;
+    if ((rc = s_opt_str(&f[1], name, sizeof name, &o.name, &path, err)) ||
+        (rc = s_opt_str(&f[2], id, sizeof id, &o.id, &path, err)) ||
+        (rc = s_opt_str(&f[3], root, sizeof root, &o.root, &path, err)) ||
+        (rc = s_opt_str(&f[4], so, sizeof so, &o.score_outcome, &path, err)))
+        return rc;
+    if (o.id && !as_id_valid(o.id, (uint32_t)strlen(o.id)))
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "id: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
+    if (f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) return rc;
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    as_compiled_t *c = NULL;
+    uint32_t n = 0;
+    if ((rc = as_qti_import(data, len, &o, &out, err))) goto done;
+    if (msgpack_unpack_next(&u, out.data, out.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
+        rc = as_err_set(err, AS_INTERNAL, "the converter's output is unreadable");
+        goto done;
+    }
+    n = u.data.via.array.size;
+    c = calloc(n ? n : 1, sizeof *c);
+    if (!c) {
+        rc = as_err_set(err, AS_INTERNAL, "out of memory");
+        goto done;
+    }
+    /* every definition compiles, and no two share an id, before anything is stored */
+    msgpack_sbuffer def;
+    msgpack_sbuffer_init(&def);
+    msgpack_packer dpk;
+    msgpack_packer_init(&dpk, &def, msgpack_sbuffer_write);
+    for (uint32_t i = 0; i < n && !rc; i++) {
+        const msgpack_object *e = &u.data.via.array.ptr[i];
+        msgpack_sbuffer_clear(&def);
+        msgpack_pack_object(&dpk, *s_get(e, "definition"));
+        as_err_t why;
+        if (as_table_compile((const uint8_t *)def.data, def.size, &c[i], &why)) {
+            const msgpack_object *src = s_get(e, "source");
+            rc = as_err_set(err, AS_BAD_REQUEST, "%.*s: %s", (int)src->via.str.size,
+                            src->via.str.ptr, why.msg);
+            break;
+        }
+        /* ids from the blobs (the compiler's id points into def, reused for each) */
+        const char *aid = (const char *)c[i].blob + s_blob_id(&c[i]);
+        for (uint32_t j = 0; j < i && !rc; j++)
+            if (c[j].id_len == c[i].id_len &&
+                memcmp(c[j].blob + s_blob_id(&c[j]), aid, c[i].id_len) == 0)
+                rc = as_err_set(err, AS_BAD_REQUEST,
+                                "two assessments of the upload have the id \"%.*s\"",
+                                (int)c[i].id_len, aid);
+    }
+    if (!rc && dry) {
+        msgpack_pack_map(&w->pk, 2);
+        as_pack_cstr(&w->pk, "dry_run");
+        msgpack_pack_true(&w->pk);
+        as_pack_cstr(&w->pk, "assessments");
+        msgpack_pack_array(&w->pk, n);
+        for (uint32_t i = 0; i < n; i++) {
+            as_table_t t;
+            as_table_open(c[i].blob, c[i].size, &t, err);
+            s_pack_entry(&w->pk, &u.data.via.array.ptr[i], &t, 0);
+        }
+    } else if (!rc) {
+        /* frames: the converter's entries; [[definition, blob]...] as bins */
+        rc = as_h_fwd(w, out.data, out.size, err);
+        msgpack_sbuffer all;
+        msgpack_sbuffer_init(&all);
+        msgpack_packer apk;
+        msgpack_packer_init(&apk, &all, msgpack_sbuffer_write);
+        msgpack_pack_array(&apk, n);
+        for (uint32_t i = 0; i < n && !rc; i++) {
+            msgpack_sbuffer_clear(&def);
+            msgpack_pack_object(&dpk, *s_get(&u.data.via.array.ptr[i], "definition"));
+            msgpack_pack_array(&apk, 2);
+            msgpack_pack_bin(&apk, def.size);
+            msgpack_pack_bin_body(&apk, def.data, def.size);
+            msgpack_pack_bin(&apk, c[i].size);
+            msgpack_pack_bin_body(&apk, c[i].blob, c[i].size);
+        }
+        if (!rc) rc = as_h_fwd(w, all.data, all.size, err);
+        msgpack_sbuffer_destroy(&all);
+        if (!rc) w->fwd_op = AS_OP_IMPORT;
+    }
+    msgpack_sbuffer_destroy(&def);
+done:
+    for (uint32_t i = 0; c && i < n; i++)
+        free(c[i].blob);
+    free(c);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    return rc;
+}
+
+/* Definition i and blob i of the second frame, [[definition, blob]...]. */
+static bool s_pair(as_mp_t *r, const uint8_t **src, uint32_t *slen, const uint8_t **blob,
+                   uint32_t *blen)
+{
+    uint32_t two;
+    return as_mp_array(r, &two) == AS_MP_OK && two == 2 && as_mp_bytes(r, src, slen) == AS_MP_OK &&
+           as_mp_bytes(r, blob, blen) == AS_MP_OK;
+}
+
+/* args: [entries], [[definition, blob]...]: every table is checked before any is stored, so the
+ * import is all or none (a full map retries the whole batch). */
+void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
+{
+    (void)wr;
+    size_t len, plen;
+    const char *entries = as_write_arg(w, 0, &len);
+    const char *pairs = as_write_arg(w, 1, &plen);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    as_mp_t r;
+    uint32_t n = 0;
+    as_mp_init(&r, pairs, plen);
+    if (msgpack_unpack_next(&u, entries, len, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        u.data.type != MSGPACK_OBJECT_ARRAY || as_mp_array(&r, &n) != AS_MP_OK ||
+        n != u.data.via.array.size) {
+        msgpack_unpacked_destroy(&u);
+        w->code = as_err_set(&w->err, AS_INTERNAL, "malformed import from a worker");
+        return;
+    }
+    as_mp_t first = r;
+    for (uint32_t i = 0; i < n && !w->code; i++) {
+        const uint8_t *src, *blob;
+        uint32_t slen, blen;
+        as_table_t t;
+        if (!s_pair(&r, &src, &slen, &blob, &blen))
+            w->code = as_err_set(&w->err, AS_INTERNAL, "malformed import from a worker");
+        else if (!(w->code = as_table_open(blob, blen, &t, &w->err)))
+            w->code = as_store_skills_wcheck(txn, &t, &w->err);
+    }
+    msgpack_packer *pk = &w->reply_pk;
+    if (!w->code) {
+        as_response_ok(pk, w->hdr.msgid);
+        msgpack_pack_map(pk, 2);
+        as_pack_cstr(pk, "dry_run");
+        msgpack_pack_false(pk);
+        as_pack_cstr(pk, "assessments");
+        msgpack_pack_array(pk, n);
+    }
+    r = first;
+    for (uint32_t i = 0; i < n && !w->code; i++) {
+        const uint8_t *src, *blob;
+        uint32_t slen, blen, version;
+        as_table_t t;
+        s_pair(&r, &src, &slen, &blob, &blen);
+        /* the blob is patched with its version: a copy, the frame is read-only */
+        uint8_t *copy = malloc(blen);
+        if (!copy) {
+            w->code = as_err_set(&w->err, AS_INTERNAL, "out of memory");
+            break;
+        }
+        memcpy(copy, blob, blen);
+        as_table_open(copy, blen, &t, &w->err);
+        const char *id = as_table_str(&t, t.hdr.id_off);
+        w->code = as_store_put_assessment(txn, id, t.hdr.id_len, src, slen, copy, blen, &version,
+                                          &w->err);
+        if (!w->code) {
+            s_pack_entry(pk, &u.data.via.array.ptr[i], &t, version);
+            msgpack_packer *note = as_write_note(w, "assessment", id, t.hdr.id_len);
+            msgpack_pack_map(note, 5);
+            as_pack_cstr(note, "event");
+            as_pack_cstr(note, "put");
+            as_pack_cstr(note, "id");
+            as_pack_str(note, id, t.hdr.id_len);
+            as_pack_cstr(note, "version");
+            msgpack_pack_uint32(note, version);
+            as_pack_cstr(note, "max_score");
+            msgpack_pack_double(note, t.hdr.max_score);
+            as_pack_cstr(note, "seq");
+            msgpack_pack_uint64(note, as_store_next_seq(txn));
+        }
+        free(copy);
+    }
+    msgpack_unpacked_destroy(&u);
+}

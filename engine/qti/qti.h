@@ -1,0 +1,41 @@
+/* qti.h — QTI 2.0 / 2.1 / 2.2 XML to assessment definitions: single assessmentItem and
+ * assessmentTest files, and IMS content packages (a zip with imsmanifest.xml) or plain zips of
+ * such files. One converter for every client (the engine's assessment.import). The mapping is
+ * PROTOCOL.md "Importing QTI".
+ *
+ * Untrusted input: XML is parsed with no network, no DTD and no entities, files and packages
+ * within size limits; every error names the file (inside a package "pkg.zip!/items/q3.xml"), the
+ * line and the element.
+ */
+#ifndef AS_QTI_H
+#define AS_QTI_H
+
+#include "err.h"
+
+#include <msgpack.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define AS_QTI_MAX_FILE    (16u << 20)  /* bytes of one XML file */
+#define AS_QTI_MAX_PACKAGE (256u << 20) /* bytes of a package's files, uncompressed */
+#define AS_QTI_MAX_FILES   100000       /* files in a package */
+
+typedef struct {
+    const char *name;          /* the upload's file name, for messages ("upload" if NULL) */
+    const char *id;            /* a single item's assessment id (NULL: its identifier) */
+    const char *score_outcome; /* the score outcome when an item has no SCORE (NULL: guess) */
+    const char *root;          /* in a zip without a manifest: import only this file */
+} as_qti_opts_t;
+
+/* Converts the bytes at data (XML, or a zip) to definitions. On success *out holds a msgpack
+ * array of {id, kind: "item" | "test", source: file, definition: {...}, unscorable: [item ids]},
+ * one per assessment, in file order; the caller destroys it. bad_request with the file, line and
+ * element of the first problem; too_large over the limits. */
+as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *opts,
+                        msgpack_sbuffer *out, as_err_t *err);
+
+/* Once per process, before threads convert (libxml2's global state). */
+void as_qti_init(void);
+
+#endif

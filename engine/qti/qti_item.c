@@ -1,0 +1,686 @@
+/* qti_item.c — an assessmentItem to an item of an assessment definition: its response and outcome
+ * declarations, and its response processing as a standard template (by URL) or, element by
+ * element, as the program tree of PROTOCOL.md "Response processing". Also the processing rules
+ * and outcome declarations an assessmentTest shares (qti_test.c). */
+#include "qti_int.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *qx_base(const char *q)
+{
+    static const char *const map[][2] = {{"identifier", "identifier"},
+                                         {"string", "string"},
+                                         {"integer", "integer"},
+                                         {"float", "float"},
+                                         {"boolean", "boolean"},
+                                         {"pair", "pair"},
+                                         {"directedPair", "directed_pair"},
+                                         {"point", "point"}};
+    for (size_t i = 0; q && i < sizeof map / sizeof map[0]; i++)
+        if (strcmp(q, map[i][0]) == 0) return map[i][1];
+    return NULL;
+}
+
+as_code_t qx_value(qx_t *x, xmlNodePtr n, const char *base, const char *text, qb_t *b)
+{
+    char *end;
+    if (strcmp(base, "integer") == 0) {
+        long long v = strtoll(text, &end, 10);
+        if (end == text || *end) return qx_fail(x, n, "\"%s\" is not an integer", text);
+        msgpack_pack_int64(&b->pk, v);
+    } else if (strcmp(base, "float") == 0) {
+        double v = strtod(text, &end);
+        if (end == text || *end || !isfinite(v))
+            return qx_fail(x, n, "\"%s\" is not a number", text);
+        msgpack_pack_double(&b->pk, v);
+    } else if (strcmp(base, "boolean") == 0) {
+        if (strcmp(text, "true") == 0 || strcmp(text, "1") == 0)
+            msgpack_pack_true(&b->pk);
+        else if (strcmp(text, "false") == 0 || strcmp(text, "0") == 0)
+            msgpack_pack_false(&b->pk);
+        else
+            return qx_fail(x, n, "\"%s\" is not a boolean", text);
+    } else {
+        qb_str(b, text);
+    }
+    return AS_OK;
+}
+
+/* The <value> children of n as an array of typed values. */
+static as_code_t s_values(qx_t *x, xmlNodePtr n, const char *base, qb_t *b)
+{
+    size_t m = qb_array(b);
+    uint32_t k = 0;
+    char buf[4096];
+    for (xmlNodePtr v = qx_child(n, "value"); v; v = qx_next(v)) {
+        if (!qx_is(v, "value")) continue;
+        as_code_t rc = qx_value(x, v, base, qx_text(v, buf, sizeof buf), b);
+        if (rc) return rc;
+        k++;
+    }
+    qb_end(b, m, k);
+    return AS_OK;
+}
+
+static as_code_t s_number(qx_t *x, xmlNodePtr n, const char *attr, qb_t *b, const char *key,
+                          uint32_t *fields)
+{
+    const char *v = qx_attr(n, attr);
+    if (!v) return AS_OK;
+    char *end;
+    double d = strtod(v, &end);
+    if (end == v || *end || !isfinite(d))
+        return qx_fail(x, n, "%s=\"%s\" is not a number", attr, v);
+    qb_key(b, key);
+    msgpack_pack_double(&b->pk, d);
+    (*fields)++;
+    return AS_OK;
+}
+
+/* mapping / areaMapping of a response. */
+static as_code_t s_mapping(qx_t *x, xmlNodePtr m, const char *base, bool areas, qb_t *b)
+{
+    size_t mk = qb_map(b);
+    uint32_t fields = 1;
+    as_code_t rc;
+    if ((rc = s_number(x, m, "defaultValue", b, "default", &fields)) ||
+        (rc = s_number(x, m, "lowerBound", b, "lower", &fields)) ||
+        (rc = s_number(x, m, "upperBound", b, "upper", &fields)))
+        return rc;
+    qb_key(b, "entries");
+    size_t ak = qb_array(b);
+    uint32_t k = 0;
+    for (xmlNodePtr e = qx_first(m); e; e = qx_next(e)) {
+        if (!qx_is(e, areas ? "areaMapEntry" : "mapEntry")) continue;
+        size_t em = qb_map(b);
+        uint32_t ef = 0;
+        if ((rc = s_number(x, e, "mappedValue", b, "value", &ef))) return rc;
+        if (ef == 0) return qx_fail(x, e, "no mappedValue");
+        if (areas) {
+            const char *shape = qx_attr(e, "shape"), *coords = qx_attr(e, "coords");
+            if (!shape) return qx_fail(x, e, "no shape");
+            qb_key(b, "shape");
+            qb_str(b, shape);
+            qb_key(b, "coords");
+            size_t cm = qb_array(b);
+            uint32_t nc = 0;
+            const char *p = coords ? coords : "";
+            while (*p) {
+                while (*p == ',' || *p == ' ')
+                    p++;
+                if (!*p) break;
+                char *end;
+                double d = strtod(p, &end);
+                if (end == p) return qx_fail(x, e, "coords=\"%s\": not numbers", coords);
+                msgpack_pack_double(&b->pk, d);
+                nc++;
+                p = end;
+            }
+            qb_end(b, cm, nc);
+            ef += 2;
+        } else {
+            const char *key = qx_attr(e, "mapKey"), *cs = qx_attr(e, "caseSensitive");
+            if (!key) return qx_fail(x, e, "no mapKey");
+            qb_key(b, "key");
+            if ((rc = qx_value(x, e, base, key, b))) return rc;
+            ef++;
+            if (cs) {
+                qb_key(b, "case_sensitive");
+                if (strcmp(cs, "false") == 0)
+                    msgpack_pack_false(&b->pk);
+                else
+                    msgpack_pack_true(&b->pk);
+                ef++;
+            }
+        }
+        qb_end(b, em, ef);
+        k++;
+    }
+    qb_end(b, ak, k);
+    qb_end(b, mk, fields);
+    return AS_OK;
+}
+
+/* responseDeclaration → {id, cardinality, base_type, correct?, mapping? | area_mapping?}. */
+static as_code_t s_response(qx_t *x, xmlNodePtr d, qb_t *b)
+{
+    const char *id = qx_attr(d, "identifier"), *card = qx_attr(d, "cardinality");
+    const char *base = qx_base(qx_attr(d, "baseType"));
+    if (!id || !card) return qx_fail(x, d, "needs identifier and cardinality");
+    if (!base || strcmp(card, "record") == 0)
+        return qx_fail(x, d, "baseType \"%s\" / cardinality \"%s\" cannot be scored by assay",
+                       qx_attr(d, "baseType") ? qx_attr(d, "baseType") : "", card);
+    size_t m = qb_map(b);
+    uint32_t fields = 3;
+    qb_key(b, "id");
+    qb_str(b, id);
+    qb_key(b, "cardinality");
+    qb_str(b, card);
+    qb_key(b, "base_type");
+    qb_str(b, base);
+    as_code_t rc;
+    xmlNodePtr c = qx_child(d, "correctResponse");
+    if (c && qx_child(c, "value")) {
+        qb_key(b, "correct");
+        if ((rc = s_values(x, c, base, b))) return rc;
+        fields++;
+    }
+    xmlNodePtr mp = qx_child(d, "mapping"), am = qx_child(d, "areaMapping");
+    if (mp) {
+        qb_key(b, "mapping");
+        if ((rc = s_mapping(x, mp, base, false, b))) return rc;
+        fields++;
+    } else if (am) {
+        qb_key(b, "area_mapping");
+        if ((rc = s_mapping(x, am, base, true, b))) return rc;
+        fields++;
+    }
+    qb_end(b, m, fields);
+    return AS_OK;
+}
+
+/* A lookup table of an outcome. */
+static as_code_t s_table(qx_t *x, xmlNodePtr t, const char *base, bool interp, qb_t *b)
+{
+    size_t m = qb_map(b);
+    uint32_t fields = 1;
+    as_code_t rc;
+    const char *dv = qx_attr(t, "defaultValue");
+    if (dv) {
+        qb_key(b, "default_value");
+        if ((rc = qx_value(x, t, base, dv, b))) return rc;
+        fields++;
+    }
+    qb_key(b, "entries");
+    size_t a = qb_array(b);
+    uint32_t k = 0;
+    for (xmlNodePtr e = qx_first(t); e; e = qx_next(e)) {
+        if (!qx_is(e, interp ? "interpolationTableEntry" : "matchTableEntry")) continue;
+        const char *src = qx_attr(e, "sourceValue"), *dst = qx_attr(e, "targetValue");
+        if (!src || !dst) return qx_fail(x, e, "needs sourceValue and targetValue");
+        size_t em = qb_map(b);
+        uint32_t ef = 2;
+        qb_key(b, "source_value");
+        if ((rc = qx_value(x, e, interp ? "float" : "integer", src, b))) return rc;
+        qb_key(b, "target_value");
+        if ((rc = qx_value(x, e, base, dst, b))) return rc;
+        const char *ib = qx_attr(e, "includeBoundary");
+        if (interp && ib) {
+            qb_key(b, "include_boundary");
+            if (strcmp(ib, "false") == 0)
+                msgpack_pack_false(&b->pk);
+            else
+                msgpack_pack_true(&b->pk);
+            ef++;
+        }
+        qb_end(b, em, ef);
+        k++;
+    }
+    qb_end(b, a, k);
+    qb_end(b, m, fields);
+    return AS_OK;
+}
+
+as_code_t qx_outcomes(qx_t *x, xmlNodePtr n, qb_t *b, uint32_t *count)
+{
+    size_t a = qb_array(b);
+    *count = 0;
+    for (xmlNodePtr d = qx_first(n); d; d = qx_next(d)) {
+        if (!qx_is(d, "outcomeDeclaration")) continue;
+        const char *id = qx_attr(d, "identifier"), *card = qx_attr(d, "cardinality");
+        const char *base = qx_base(qx_attr(d, "baseType"));
+        if (!id) return qx_fail(x, d, "no identifier");
+        if (!base || (card && strcmp(card, "record") == 0))
+            return qx_fail(x, d, "baseType \"%s\" cannot be held by assay",
+                           qx_attr(d, "baseType") ? qx_attr(d, "baseType") : "");
+        size_t m = qb_map(b);
+        uint32_t fields = 3;
+        as_code_t rc;
+        qb_key(b, "id");
+        qb_str(b, id);
+        qb_key(b, "cardinality");
+        qb_str(b, card ? card : "single");
+        qb_key(b, "base_type");
+        qb_str(b, base);
+        bool numeric_single = (!card || strcmp(card, "single") == 0) &&
+                              (strcmp(base, "integer") == 0 || strcmp(base, "float") == 0);
+        if (numeric_single &&
+            ((rc = s_number(x, d, "normalMaximum", b, "normal_maximum", &fields)) ||
+             (rc = s_number(x, d, "normalMinimum", b, "normal_minimum", &fields))))
+            return rc;
+        xmlNodePtr dv = qx_child(d, "defaultValue");
+        if (dv && qx_child(dv, "value")) {
+            qb_key(b, "default");
+            if ((rc = s_values(x, dv, base, b))) return rc;
+            fields++;
+        }
+        xmlNodePtr mt = qx_child(d, "matchTable"), it = qx_child(d, "interpolationTable");
+        if (mt || it) {
+            qb_key(b, mt ? "match_table" : "interpolation_table");
+            if ((rc = s_table(x, mt ? mt : it, base, !mt, b))) return rc;
+            fields++;
+        }
+        qb_end(b, m, fields);
+        (*count)++;
+    }
+    qb_end(b, a, *count);
+    return AS_OK;
+}
+
+/* ---- processing ---- */
+
+static as_code_t s_expr(qx_t *x, xmlNodePtr e, qb_t *b, int depth);
+
+/* Attributes whose values are numbers or booleans in the program tree. */
+static const char *const s_int_attrs[] = {"figures", "n", "numberRepeats", "min", "max"};
+static const char *const s_bool_attrs[] = {"caseSensitive", "substring", "includeLowerBound",
+                                           "includeUpperBound"};
+
+static bool s_in(const char *s, const char *const *list, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(s, list[i]) == 0) return true;
+    return false;
+}
+
+/* Elements refused before they reach the compiler, with their file and line. */
+static const char *s_refused(const char *name)
+{
+    static const char *const r[][2] = {
+        {"randomInteger", "random values make scores unrepeatable"},
+        {"randomFloat", "random values make scores unrepeatable"},
+        {"random", "random selection makes scores unrepeatable"},
+        {"customOperator", "custom operators are implementation-specific code"},
+        {"templateDefault", "template processing is not supported"}};
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (strcmp(name, r[i][0]) == 0) return r[i][1];
+    return NULL;
+}
+
+static as_code_t s_attr_value(qx_t *x, xmlNodePtr e, const char *name, const char *v, qb_t *b)
+{
+    if (s_in(name, s_int_attrs, 5)) {
+        char *end;
+        long long n = strtoll(v, &end, 10);
+        if (end == v || *end) { /* a variable reference {X}: the compiler says it is refused */
+            qb_str(b, v);
+            return AS_OK;
+        }
+        msgpack_pack_int64(&b->pk, n);
+    } else if (s_in(name, s_bool_attrs, 4)) {
+        if (strcmp(v, "true") == 0)
+            msgpack_pack_true(&b->pk);
+        else if (strcmp(v, "false") == 0)
+            msgpack_pack_false(&b->pk);
+        else
+            return qx_fail(x, e, "%s=\"%s\" is not true or false", name, v);
+    } else {
+        qb_str(b, v);
+    }
+    return AS_OK;
+}
+
+static as_code_t s_expr(qx_t *x, xmlNodePtr e, qb_t *b, int depth)
+{
+    const char *name = (const char *)e->name;
+    const char *why = s_refused(name);
+    if (why) return qx_fail(x, e, "not supported: %s", why);
+    if (depth > 48) return qx_fail(x, e, "expressions nested deeper than 48 levels");
+    as_code_t rc;
+    size_t m = qb_map(b);
+    qb_key(b, name);
+    if (strcmp(name, "baseValue") == 0) {
+        const char *base = qx_base(qx_attr(e, "baseType"));
+        if (!base)
+            return qx_fail(x, e, "baseType \"%s\" is not supported",
+                           qx_attr(e, "baseType") ? qx_attr(e, "baseType") : "");
+        char buf[4096];
+        size_t v = qb_map(b);
+        qb_key(b, "baseType");
+        qb_str(b, qx_attr(e, "baseType"));
+        qb_key(b, "value");
+        if ((rc = qx_value(x, e, base, qx_text(e, buf, sizeof buf), b))) return rc;
+        qb_end(b, v, 2);
+        qb_end(b, m, 1);
+        return AS_OK;
+    }
+    uint32_t nattr = 0;
+    for (xmlAttrPtr a = e->properties; a; a = a->next)
+        if (!a->ns) nattr++;
+    uint32_t nchild = 0;
+    for (xmlNodePtr c = qx_first(e); c; c = qx_next(c))
+        nchild++;
+    size_t inner = 0;
+    if (nattr) {
+        inner = qb_map(b);
+        for (xmlAttrPtr a = e->properties; a; a = a->next) {
+            if (a->ns) continue;
+            const char *an = (const char *)a->name;
+            const char *v =
+                a->children && a->children->content ? (const char *)a->children->content : "";
+            qb_key(b, an);
+            if ((rc = s_attr_value(x, e, an, v, b))) return rc;
+        }
+        if (nchild) qb_key(b, "args");
+    }
+    if (nchild || !nattr) {
+        size_t arr = qb_array(b);
+        for (xmlNodePtr c = qx_first(e); c; c = qx_next(c))
+            if ((rc = s_expr(x, c, b, depth + 1))) return rc;
+        qb_end(b, arr, nchild);
+    }
+    if (nattr) qb_end(b, inner, nattr + (nchild ? 1 : 0));
+    qb_end(b, m, 1);
+    return AS_OK;
+}
+
+static as_code_t s_rule(qx_t *x, xmlNodePtr r, qb_t *b, bool test);
+
+/* The rules among the element children of n, from `from` on. */
+static as_code_t s_rule_list(qx_t *x, xmlNodePtr from, qb_t *b, bool test)
+{
+    size_t a = qb_array(b);
+    uint32_t k = 0;
+    for (xmlNodePtr c = from; c; c = qx_next(c), k++) {
+        as_code_t rc = s_rule(x, c, b, test);
+        if (rc) return rc;
+    }
+    qb_end(b, a, k);
+    return AS_OK;
+}
+
+/* responseIf / responseElseIf: {condition, then}. */
+static as_code_t s_branch(qx_t *x, xmlNodePtr br, qb_t *b, bool test)
+{
+    xmlNodePtr cond = qx_first(br);
+    if (!cond) return qx_fail(x, br, "no condition");
+    size_t m = qb_map(b);
+    qb_key(b, "condition");
+    as_code_t rc = s_expr(x, cond, b, 0);
+    if (rc) return rc;
+    qb_key(b, "then");
+    if ((rc = s_rule_list(x, qx_next(cond), b, test))) return rc;
+    qb_end(b, m, 2);
+    return AS_OK;
+}
+
+static as_code_t s_rule(qx_t *x, xmlNodePtr r, qb_t *b, bool test)
+{
+    const char *name = (const char *)r->name;
+    const char *cond = test ? "outcomeCondition" : "responseCondition";
+    const char *pre = test ? "outcome" : "response";
+    char want_if[32], want_elif[32], want_else[32];
+    snprintf(want_if, sizeof want_if, "%sIf", pre);
+    snprintf(want_elif, sizeof want_elif, "%sElseIf", pre);
+    snprintf(want_else, sizeof want_else, "%sElse", pre);
+    as_code_t rc;
+    size_t m = qb_map(b);
+    if (strcmp(name, "setOutcomeValue") == 0 || strcmp(name, "lookupOutcomeValue") == 0) {
+        const char *id = qx_attr(r, "identifier");
+        xmlNodePtr e = qx_first(r);
+        if (!id || !e) return qx_fail(x, r, "needs an identifier and an expression");
+        qb_key(b, name);
+        size_t in = qb_map(b);
+        qb_key(b, "identifier");
+        qb_str(b, id);
+        qb_key(b, "expression");
+        if ((rc = s_expr(x, e, b, 0))) return rc;
+        qb_end(b, in, 2);
+    } else if (strcmp(name, cond) == 0) {
+        qb_key(b, cond);
+        size_t in = qb_map(b);
+        uint32_t fields = 0, n_elif = 0;
+        xmlNodePtr c = qx_first(r);
+        if (!qx_is(c, want_if)) return qx_fail(x, r, "does not start with %s", want_if);
+        qb_key(b, "if");
+        if ((rc = s_branch(x, c, b, test))) return rc;
+        fields++;
+        for (xmlNodePtr e = qx_next(c); e; e = qx_next(e))
+            if (qx_is(e, want_elif)) n_elif++;
+        if (n_elif) {
+            qb_key(b, "else_if");
+            size_t a = qb_array(b);
+            for (xmlNodePtr e = qx_next(c); e; e = qx_next(e))
+                if (qx_is(e, want_elif) && (rc = s_branch(x, e, b, test))) return rc;
+            qb_end(b, a, n_elif);
+            fields++;
+        }
+        xmlNodePtr els = qx_child(r, want_else);
+        if (els) {
+            qb_key(b, "else");
+            if ((rc = s_rule_list(x, qx_first(els), b, test))) return rc;
+            fields++;
+        }
+        qb_end(b, in, fields);
+    } else if (strcmp(name, test ? "exitTest" : "exitResponse") == 0) {
+        qb_key(b, name);
+        msgpack_pack_nil(&b->pk);
+    } else if (!test && strcmp(name, "responseProcessingFragment") == 0) {
+        qb_key(b, name);
+        if ((rc = s_rule_list(x, qx_first(r), b, test))) return rc;
+    } else {
+        return qx_fail(x, r, "not supported in %s processing", test ? "outcome" : "response");
+    }
+    qb_end(b, m, 1);
+    return AS_OK;
+}
+
+as_code_t qx_rules(qx_t *x, xmlNodePtr parent, qb_t *b, bool test)
+{
+    return s_rule_list(x, qx_first(parent), b, test);
+}
+
+/* The standard template a URL names (2.0, 2.1, 2.2, template or templateLocation), or NULL. */
+static const char *s_template(const char *url)
+{
+    static const char *const prefixes[] = {
+        "http://www.imsglobal.org/question/qti_v2p0/rptemplates/",
+        "http://www.imsglobal.org/question/qti_v2p1/rptemplates/",
+        "https://www.imsglobal.org/question/qti_v2p1/rptemplates/",
+        "http://www.imsglobal.org/question/qti_v2p2/rptemplates/",
+        "https://purl.imsglobal.org/spec/qti/v2p2/rptemplates/",
+        "http://purl.imsglobal.org/spec/qti/v2p2/rptemplates/"};
+    static const char *const names[] = {"match_correct", "map_response", "map_response_point"};
+    for (size_t p = 0; p < sizeof prefixes / sizeof prefixes[0]; p++) {
+        size_t pl = strlen(prefixes[p]);
+        if (strncmp(url, prefixes[p], pl) != 0) continue;
+        const char *rest = url + pl;
+        for (size_t n = 0; n < 3; n++) {
+            size_t nl = strlen(names[n]);
+            if (strncmp(rest, names[n], nl) == 0 &&
+                (rest[nl] == '\0' || strcmp(rest + nl, ".xml") == 0))
+                return names[n];
+        }
+    }
+    return NULL;
+}
+
+/* Which numeric outcome the rules set, when exactly one (for an item without SCORE). */
+static void s_set_targets(xmlNodePtr n, const char **found, int *count)
+{
+    for (xmlNodePtr c = qx_first(n); c; c = qx_next(c)) {
+        if (qx_is(c, "setOutcomeValue") || qx_is(c, "lookupOutcomeValue")) {
+            const char *id = qx_attr(c, "identifier");
+            if (id && (!*found || strcmp(*found, id) != 0)) {
+                if (*found)
+                    (*count)++;
+                else
+                    *count = 1;
+                if (!*found) *found = id;
+            }
+        }
+        s_set_targets(c, found, count);
+    }
+}
+
+static bool s_numeric_outcome(xmlNodePtr root, const char *id)
+{
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d)) {
+        if (!qx_is(d, "outcomeDeclaration")) continue;
+        const char *i = qx_attr(d, "identifier"), *bt = qx_attr(d, "baseType");
+        const char *card = qx_attr(d, "cardinality");
+        if (i && strcmp(i, id) == 0)
+            return bt && (strcmp(bt, "integer") == 0 || strcmp(bt, "float") == 0) &&
+                   (!card || strcmp(card, "single") == 0);
+    }
+    return false;
+}
+
+/* {"setOutcomeValue": {identifier: SCORE, expression: e}}, e: a float constant or
+ * mapResponse / mapResponsePoint of RESPONSE. */
+static void s_set_score(qb_t *b, const char *map, double constant)
+{
+    size_t s = qb_map(b);
+    qb_key(b, "setOutcomeValue");
+    size_t sm = qb_map(b);
+    qb_key(b, "identifier");
+    qb_str(b, "SCORE");
+    qb_key(b, "expression");
+    size_t e = qb_map(b);
+    if (map) {
+        qb_key(b, map);
+        qb_str(b, "RESPONSE");
+    } else {
+        qb_key(b, "baseValue");
+        size_t v = qb_map(b);
+        qb_key(b, "baseType");
+        qb_str(b, "float");
+        qb_key(b, "value");
+        msgpack_pack_double(&b->pk, constant);
+        qb_end(b, v, 2);
+    }
+    qb_end(b, e, 1);
+    qb_end(b, sm, 2);
+    qb_end(b, s, 1);
+}
+
+/* The standard program of a template, as QTI writes it: match_correct sets 1 when RESPONSE
+ * matches its correct value, else 0; the map templates 0 for a NULL response, else its map. */
+static void s_template_program(qb_t *b, const char *rule)
+{
+    bool match = strcmp(rule, "match_correct") == 0;
+    const char *map = strcmp(rule, "map_response") == 0 ? "mapResponse" : "mapResponsePoint";
+    size_t a = qb_array(b);
+    size_t c = qb_map(b);
+    qb_key(b, "responseCondition");
+    size_t cm = qb_map(b);
+    qb_key(b, "if");
+    size_t im = qb_map(b);
+    qb_key(b, "condition");
+    size_t e = qb_map(b);
+    qb_key(b, match ? "match" : "isNull");
+    size_t ea = qb_array(b);
+    size_t v = qb_map(b);
+    qb_key(b, "variable");
+    qb_str(b, "RESPONSE");
+    qb_end(b, v, 1);
+    if (match) {
+        v = qb_map(b);
+        qb_key(b, "correct");
+        qb_str(b, "RESPONSE");
+        qb_end(b, v, 1);
+    }
+    qb_end(b, ea, match ? 2 : 1);
+    qb_end(b, e, 1);
+    qb_key(b, "then");
+    size_t t = qb_array(b);
+    s_set_score(b, NULL, match ? 1 : 0);
+    qb_end(b, t, 1);
+    qb_end(b, im, 2);
+    qb_key(b, "else");
+    t = qb_array(b);
+    s_set_score(b, match ? NULL : map, 0);
+    qb_end(b, t, 1);
+    qb_end(b, cm, 2);
+    qb_end(b, c, 1);
+    qb_end(b, a, 1);
+}
+
+as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unscorable)
+{
+    as_code_t rc;
+    *unscorable = false;
+    const char *adaptive = qx_attr(root, "adaptive");
+    if (adaptive && strcmp(adaptive, "true") == 0)
+        return qx_fail(x, root, "adaptive items are not supported");
+    xmlNodePtr tp = qx_child(root, "templateProcessing"),
+               td = qx_child(root, "templateDeclaration");
+    if (tp || td)
+        return qx_fail(x, tp ? tp : td, "template processing (randomised items) is not supported");
+    xmlNodePtr rp = qx_child(root, "responseProcessing");
+    const char *tmpl = rp ? qx_attr(rp, "template") : NULL;
+    if (rp && !tmpl) tmpl = qx_attr(rp, "templateLocation");
+    const char *rule = tmpl ? s_template(tmpl) : NULL;
+    if (tmpl && !rule && !qx_first(rp))
+        return qx_fail(x, rp, "unknown response processing template \"%s\"", tmpl);
+    bool custom = rp && !rule && qx_first(rp);
+    *unscorable = !rule && !custom;
+    /* the score outcome: SCORE, else the one numeric outcome the processing sets */
+    const char *score_outcome = NULL;
+    bool has_score = s_numeric_outcome(root, "SCORE");
+    if (custom && !has_score) {
+        const char *found = NULL;
+        int count = 0;
+        s_set_targets(rp, &found, &count);
+        if (x->opts->score_outcome)
+            score_outcome = x->opts->score_outcome;
+        else if (count == 1 && s_numeric_outcome(root, found))
+            score_outcome = found;
+        else
+            return qx_fail(x, rp,
+                           "no SCORE outcome and %s: name the score outcome (--score-outcome ID)",
+                           count ? "several outcomes set" : "no numeric outcome set");
+    }
+    uint32_t n_resp = 0;
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d))
+        if (qx_is(d, "responseDeclaration")) n_resp++;
+    size_t m = qb_map(b);
+    uint32_t fields = 2;
+    qb_key(b, "id");
+    qb_str(b, id);
+    qb_key(b, "responses");
+    size_t ra = qb_array(b);
+    uint32_t kept = 0;
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d)) {
+        if (!qx_is(d, "responseDeclaration")) continue;
+        const char *base = qx_base(qx_attr(d, "baseType")), *card = qx_attr(d, "cardinality");
+        if (*unscorable && (!base || (card && strcmp(card, "record") == 0)))
+            continue; /* an extended text or upload nobody scores: not kept */
+        if ((rc = s_response(x, d, b))) return rc;
+        kept++;
+    }
+    qb_end(b, ra, kept);
+    if (*unscorable) {
+        qb_key(b, "scorable");
+        msgpack_pack_false(&b->pk);
+        qb_end(b, m, fields + 1);
+        return AS_OK;
+    }
+    uint32_t n_out;
+    qb_key(b, "outcomes");
+    if ((rc = qx_outcomes(x, root, b, &n_out))) return rc;
+    fields++;
+    if (rule && n_resp == 1) {
+        qb_key(b, "rule");
+        qb_str(b, rule);
+        fields++;
+    } else if (rule) { /* a template over several responses: its program, over RESPONSE */
+        qb_key(b, "response_processing");
+        s_template_program(b, rule);
+        fields++;
+    } else {
+        qb_key(b, "response_processing");
+        if ((rc = qx_rules(x, rp, b, false))) return rc;
+        fields++;
+    }
+    if (score_outcome) {
+        qb_key(b, "score_outcome");
+        qb_str(b, score_outcome);
+        fields++;
+    }
+    qb_end(b, m, fields);
+    return AS_OK;
+}
