@@ -93,6 +93,50 @@ static void detail_prints_the_outcomes_of_custom_processing(void **state)
     assert_int_equal(s_assay(NULL, "delete custom-demo"), 0);
 }
 
+static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void **state)
+{
+    /* a dry run lists what would be stored, and stores nothing */
+    assert_int_equal(s_assay(NULL, "import ../tests/qti/items --dry-run"), 0);
+    assert_non_null(strstr(s_out, "would store 18 assessment(s) from ../tests/qti/items (dry run: "
+                                  "nothing stored)\n"));
+    assert_non_null(strstr(s_out, "  extended-text            item 1 item(s), max score 0  "
+                                  "items!/extended_text.xml  not scorable: extended-text\n"));
+    assert_int_equal(s_assay(NULL, "get choice-single"), 1);
+    /* a test file brings the items it refers to (its directory travels as a zip) */
+    assert_int_equal(s_assay(NULL, "import ../tests/qti/items/test.xml"), 0);
+    assert_string_equal(s_out, "stored 1 assessment(s) from ../tests/qti/items/test.xml\n"
+                               "  science-test             test v1 3 item(s), max score 6  "
+                               "items!/test.xml\n");
+    assert_int_equal(s_assay("{\"largest\": \"jupiter\", \"gravity\": 9.8}", "score science-test"),
+                     0);
+    assert_string_equal(s_out, "science-test v1: 5 / 6 (83.3%)\n");
+    /* one broken file in a directory: nothing of it is stored */
+    char dir[256], cmd[2048];
+    snprintf(dir, sizeof dir, "%s.qti", s_e.dir);
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p '%s' && cp '%s/../tests/qti/items/choice_single.xml' '%s/' && printf "
+             "'<assessmentItem identifier=\"x\">\\n<responseDeclaration identifier=\"RESPONSE\" "
+             "cardinality=\"single\" baseType=\"integer\"/>\\n<outcomeDeclaration "
+             "identifier=\"SCORE\" cardinality=\"single\" baseType=\"float\" "
+             "normalMaximum=\"1\"/><responseProcessing><setOutcomeValue identifier=\"SCORE\">"
+             "<mapResponse identifier=\"RESPONSE\"/></setOutcomeValue></responseProcessing>"
+             "</assessmentItem>' > '%s/zz_broken.xml'",
+             dir, getenv("ASSAY_EXAMPLES"), dir, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s_assay(NULL, "import '%s'", dir), 1);
+    char want[600];
+    snprintf(want, sizeof want,
+             "assay: bad_request: %s!/zz_broken.xml: items[0].response_processing[0]."
+             "setOutcomeValue.expression.mapResponse: mapResponse: response \"RESPONSE\" declares "
+             "no mapping\n",
+             strrchr(dir, '/') + 1);
+    assert_string_equal(s_err, want);
+    assert_int_equal(s_assay(NULL, "get choice-single"), 1); /* not stored either */
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s_assay(NULL, "delete science-test"), 0);
+}
+
 static void score_reads_answers_from_stdin(void **state)
 {
     assert_int_equal(s_assay("{\"capital\": \"paris\"}", "score quiz-demo"), 0);
@@ -462,6 +506,7 @@ int main(void)
         cmocka_unit_test(ping_prints_the_engine_version),
         cmocka_unit_test(put_score_and_detail_print_readable_results),
         cmocka_unit_test(detail_prints_the_outcomes_of_custom_processing),
+        cmocka_unit_test(import_converts_qti_all_or_nothing_and_dry_runs_store_nothing),
         cmocka_unit_test(score_reads_answers_from_stdin),
         cmocka_unit_test(json_output_is_machine_readable),
         cmocka_unit_test(json_numbers_are_the_shortest_text_of_their_double),

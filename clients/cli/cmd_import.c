@@ -192,8 +192,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
     for (int i = optind; i < argc && !status; i++) {
         s_upload_t u;
         if ((status = s_upload(argv[i], &u))) break;
+        /* the upload's name: the file's, or for a test sent with its directory, the directory's */
         char *name = strdup(argv[i]);
-        const char *base = basename(name);
+        const char *base = *u.root ? basename(dirname(name)) : basename(name);
         msgpack_sbuffer_clear(&cli->sb);
         msgpack_pack_map(&cli->pk,
                          2 + (dry ? 1 : 0) + (id ? 1 : 0) + (so ? 1 : 0) + (*u.root ? 1 : 0));

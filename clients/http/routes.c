@@ -35,11 +35,14 @@ typedef struct {
     const char *path[2];       /* the engine params of the pattern's {ids}, in order */
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */
-    s_qarg_t query[4];         /* query arguments passed as params */
+    const char *raw_body;      /* or the body's bytes as this param (a bin) */
+    s_qarg_t query[6];         /* query arguments passed as params */
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     s_special_t special;
 } s_route_t;
+
+#define S_NQUERY 6
 
 static const s_route_t s_routes[] = {
     {"GET", "/v1/health", .special = S_HEALTH, .ok = 200},
@@ -94,6 +97,13 @@ static const s_route_t s_routes[] = {
      .path = {"skill"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
     {"POST", "/v1/skills/{id}/fit", .admin = true, .engine = "skill.fit", .path = {"skill"},
      .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
+    {"POST", "/v1/import", .admin = true, .engine = "assessment.import", .raw_body = "data",
+     .query = {{"name", Q_STR},
+               {"dry_run", Q_BOOL},
+               {"id", Q_STR},
+               {"score_outcome", Q_STR},
+               {"root", Q_STR}},
+     .ok = 200},
     {"POST", "/v1/skills/fit", .admin = true, .engine = "skill.fit", .body = true, .ok = 202,
      .loc = "/v1/jobs/", .loc_key = "job"},
     {"GET", "/v1/learners/{id}/mastery", .engine = "mastery.get", .path = {"learner"},
@@ -246,9 +256,9 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
         }
     }
     int n_path = rt->path[1] ? 2 : rt->path[0] ? 1 : 0;
-    const char *qv[3] = {0};
+    const char *qv[S_NQUERY] = {0};
     size_t n = (size_t)n_path;
-    for (int i = 0; i < 3 && rt->query[i].name; i++)
+    for (int i = 0; i < S_NQUERY && rt->query[i].name; i++)
         if ((qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name))) n++;
     /* the path's ids: a body field of the same name must agree */
     char idv[2][200];
@@ -264,7 +274,13 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
         if (same) json_object_del(body, rt->path[i]);
     }
     n += body ? json_object_size(body) : 0;
+    n += rt->raw_body ? 1 : 0;
     msgpack_pack_map(pk, n);
+    if (rt->raw_body) {
+        as_pack_cstr(pk, rt->raw_body);
+        msgpack_pack_bin(pk, q->len);
+        msgpack_pack_bin_body(pk, q->body, q->len);
+    }
     for (int i = 0; i < n_path; i++) {
         as_pack_cstr(pk, rt->path[i]);
         if (rt->path_int[i]) {
@@ -281,7 +297,7 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
             as_pack_cstr(pk, idv[i]);
         }
     }
-    for (int i = 0; i < 3 && rt->query[i].name; i++) {
+    for (int i = 0; i < S_NQUERY && rt->query[i].name; i++) {
         if (!qv[i]) continue;
         as_pack_cstr(pk, rt->query[i].name);
         char *end;

@@ -2,6 +2,7 @@
 status, the admin token, the body limit, ETag/304, the engine stopped (504), the OpenAPI
 document against the routes, and Server-Sent Events to several and to 1,000 subscribers."""
 import http.client
+import io
 import json
 import os
 import resource
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import unittest
+import zipfile
 
 ASSAYD = os.environ.get("ASSAYD")
 HTTPD = os.environ.get("ASSAY_HTTP")
@@ -193,6 +195,37 @@ class RoutesTest(unittest.TestCase):
                                     {"answers": {"gas": {"P": 1, "X": 2}}})
         self.assertEqual((st, doc["error"]["message"]),
                          (400, "answers.gas.X: no response with this id in the item"))
+
+    def test_import_takes_a_zip_or_xml_body_and_dry_runs(self):
+        items = os.path.join(EXAMPLES, "..", "tests", "qti", "items")
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for f in ("choice_single.xml", "two_responses.xml", "extended_text.xml"):
+                z.write(os.path.join(items, f), "items/" + f)
+        st, doc, _ = self.s.request("POST", "/v1/import?name=bank.zip&dry_run=true",
+                                    raw=buf.getvalue(), admin=True)
+        self.assertEqual(st, 200, doc)
+        self.assertEqual((doc["dry_run"], [a["id"] for a in doc["assessments"]]),
+                         (True, ["choice-single", "two-responses", "extended-text"]))
+        self.assertEqual(doc["assessments"][2]["unscorable"], ["extended-text"])
+        st, doc, _ = self.s.request("GET", "/v1/assessments/choice-single")
+        self.assertEqual(st, 404)
+        with open(os.path.join(items, "two_responses.xml"), "rb") as f:
+            xml = f.read()
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml", raw=xml, admin=True)
+        self.assertEqual((st, doc["assessments"][0]["version"]), (200, 1))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/two-responses/score",
+                                    {"answers": {"two-responses": {"X": 3, "Y": -2}}})
+        self.assertEqual((st, doc["score"], doc["max_score"]), (200, 2.0, 2.0))
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml", raw=xml)
+        self.assertEqual(st, 403)
+        st, doc, _ = self.s.request("POST", "/v1/import?name=bad.xml", raw=b"<assessmentItem",
+                                    admin=True)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "bad.xml:1: malformed XML: Couldn't find end of Start Tag "
+                               "assessmentItem line 1"))
+        st, doc, _ = self.s.request("DELETE", "/v1/assessments/two-responses", admin=True)
+        self.assertEqual(st, 200)
 
     def test_json_numbers_are_the_shortest_text_of_their_double(self):
         st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/score",

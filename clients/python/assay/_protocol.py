@@ -70,13 +70,14 @@ METHODS = [
     ("attempt_list", "attempt.list", ("list", "attempts")),
     ("attempt_abandon", "attempt.abandon", "call"),
     ("assessment_override", "assessment.override", "call"),
+    ("assessment_import", "assessment.import", "call"),
     ("mastery_get", "mastery.get", "call"),
 ]
 
 # Shorter names for the calls an app server makes most.
 ALIASES = {"submit": "response_submit", "mastery": "mastery_get", "report": "assessment_report",
            "regrade": "assessment_regrade", "responses": "response_list",
-           "fit": "skill_fit"}
+           "fit": "skill_fit", "import_qti": "assessment_import"}
 
 ENDED = ("done", "failed")
 

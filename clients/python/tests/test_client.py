@@ -65,6 +65,26 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(got["items"][1]["outcomes"], {"SCORE": 0.0, "FEEDBACK": "blank"})
         self.admin.assessment_delete(id="custom-demo", force=True)
 
+    def test_qti_imports_sync_and_asyncio(self):
+        items = os.path.join(os.environ["ASSAY_EXAMPLES"], "..", "tests", "qti", "items")
+        with open(os.path.join(items, "slider.xml"), "rb") as f:
+            xml = f.read()
+        dry = self.admin.assessment_import(data=xml, name="slider.xml", dry_run=True)
+        self.assertEqual((dry["dry_run"], dry["assessments"][0]["max_score"]), (True, 2.0))
+        with self.assertRaises(assay.NotFound):
+            self.c.assessment_get(id="slider")
+
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir, admin=True) as c:
+                return await c.import_qti(data=xml, name="slider.xml", id="py-slider")
+        got = asyncio.run(run())["assessments"][0]
+        self.assertEqual((got["id"], got["version"], got["source"]), ("py-slider", 1, "slider.xml"))
+        self.assertEqual(self.c.score(assessment="py-slider", answers={"py-slider": 68})["score"],
+                         1.0)
+        with self.assertRaises(assay.BadRequest) as e:
+            self.admin.import_qti(data=b"<assessmentTest/>", name="t.xml")
+        self.assertEqual(str(e.exception), "bad_request: t.xml:1: <assessmentTest>: no identifier")
+
     def test_assessments_are_put_got_listed_and_deleted(self):
         d = {"id": "py-a", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
                                       "rule": "match_correct", "correct": ["A"]}]}
