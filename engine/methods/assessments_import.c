@@ -47,6 +47,15 @@ static uint32_t s_blob_id(const as_compiled_t *c)
     return h.id_off;
 }
 
+/* Order of compiled assessments by id. */
+static int s_id_cmp(const void *x, const void *y, void *arg)
+{
+    const as_compiled_t *c = arg, *a = &c[*(const uint32_t *)x], *b = &c[*(const uint32_t *)y];
+    uint32_t n = a->id_len < b->id_len ? a->id_len : b->id_len;
+    int d = memcmp(a->blob + s_blob_id(a), b->blob + s_blob_id(b), n);
+    return d ? d : (int)a->id_len - (int)b->id_len;
+}
+
 /* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, version?}. */
 static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
                          uint32_t version)
@@ -123,15 +132,19 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
                             src->via.str.ptr, why.msg);
             break;
         }
-        /* ids from the blobs (the compiler's id points into def, reused for each) */
-        const char *aid = (const char *)c[i].blob + s_blob_id(&c[i]);
-        for (uint32_t j = 0; j < i && !rc; j++)
-            if (c[j].id_len == c[i].id_len &&
-                memcmp(c[j].blob + s_blob_id(&c[j]), aid, c[i].id_len) == 0)
-                rc = as_err_set(err, AS_BAD_REQUEST,
-                                "two assessments of the upload have the id \"%.*s\"",
-                                (int)c[i].id_len, aid);
     }
+    /* no two share an id: sorted by id (from the blobs: the compiler's id pointed into def) */
+    uint32_t *order = rc ? NULL : malloc((n ? n : 1) * sizeof *order);
+    if (!rc && !order) rc = as_err_set(err, AS_INTERNAL, "out of memory");
+    for (uint32_t i = 0; i < n && !rc; i++)
+        order[i] = i;
+    if (!rc) qsort_r(order, n, sizeof *order, s_id_cmp, c);
+    for (uint32_t i = 1; i < n && !rc; i++)
+        if (s_id_cmp(&order[i - 1], &order[i], c) == 0)
+            rc = as_err_set(
+                err, AS_BAD_REQUEST, "two assessments of the upload have the id \"%.*s\"",
+                (int)c[order[i]].id_len, (const char *)c[order[i]].blob + s_blob_id(&c[order[i]]));
+    free(order);
     if (!rc && dry) {
         msgpack_pack_map(&w->pk, 2);
         as_pack_cstr(&w->pk, "dry_run");

@@ -32,11 +32,16 @@ static void s_files_free(s_files_t *fs)
     free(fs->f);
 }
 
+static int s_file_cmp(const void *a, const void *b)
+{
+    return strcmp(((const s_file_t *)a)->name, ((const s_file_t *)b)->name);
+}
+
+/* The file of that name (the files are sorted by name once unzipped). */
 static const s_file_t *s_find(const s_files_t *fs, const char *name)
 {
-    for (size_t i = 0; i < fs->n; i++)
-        if (strcmp(fs->f[i].name, name) == 0) return &fs->f[i];
-    return NULL;
+    s_file_t key = {.name = (char *)name};
+    return fs->n ? bsearch(&key, fs->f, fs->n, sizeof *fs->f, s_file_cmp) : NULL;
 }
 
 static void s_where(qx_t *x, const s_files_t *fs, const char *name)
@@ -101,6 +106,7 @@ static as_code_t s_unzip(const uint8_t *data, size_t len, s_files_t *fs, as_err_
     }
     zip_discard(z);
     zip_error_fini(&ze);
+    if (!rc && fs->n) qsort(fs->f, fs->n, sizeof *fs->f, s_file_cmp);
     return rc;
 }
 
@@ -334,6 +340,22 @@ static as_code_t s_file(s_run_t *r, const s_file_t *f, const char *aid, bool mus
     return rc;
 }
 
+/* A manifest resource of QTI: its node, file, and for an item its identifier. */
+typedef struct {
+    xmlNodePtr node;
+    char path[512];
+    char item_id[128];
+    bool item;
+} s_res_t;
+
+/* Order of resources by item identifier (items first), for finding those that share one. */
+static int s_res_cmp(const void *x, const void *y, void *arg)
+{
+    const s_res_t *all = arg, *a = &all[*(const uint32_t *)x], *b = &all[*(const uint32_t *)y];
+    if (a->item != b->item) return a->item ? -1 : 1;
+    return strcmp(a->item_id, b->item_id);
+}
+
 /* imsmanifest.xml: every item and test resource; items whose identifiers repeat take their
  * resource identifiers. */
 static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
@@ -345,13 +367,10 @@ static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
     as_code_t rc = AS_OK;
     /* first pass: item identifiers, to find the ones several resources share */
     enum { CAP = AS_QTI_MAX_FILES };
-    typedef struct {
-        xmlNodePtr node;
-        char path[512];
-        char item_id[128];
-        bool item;
-    } s_res_t;
-    s_res_t *all = calloc(CAP, sizeof *all);
+    uint32_t cap = 0;
+    for (xmlNodePtr c = qx_first(res); c; c = qx_next(c))
+        cap += qx_is(c, "resource") && cap < CAP;
+    s_res_t *all = calloc(cap ? cap : 1, sizeof *all);
     uint32_t n = 0;
     if (!all) rc = as_err_set(r->x.err, AS_INTERNAL, "out of memory");
     for (xmlNodePtr c = qx_first(res); c && !rc; c = qx_next(c)) {
@@ -360,7 +379,7 @@ static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
         bool item = type && strncmp(type, "imsqti_item", 11) == 0;
         bool test = type && strncmp(type, "imsqti_test", 11) == 0;
         if (!item && !test) continue;
-        if (n == CAP) break;
+        if (n == cap) break;
         s_res_t *e = &all[n];
         e->node = c;
         e->item = item;
@@ -385,14 +404,25 @@ static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
         }
         n++;
     }
+    /* items sharing an identifier: sorted by it, neighbours compared */
+    uint32_t *order = rc ? NULL : malloc((n ? n : 1) * sizeof *order);
+    bool *shared = rc ? NULL : calloc(n ? n : 1, sizeof *shared);
+    if (!rc && (!order || !shared)) rc = as_err_set(r->x.err, AS_INTERNAL, "out of memory");
+    for (uint32_t i = 0; i < n && !rc; i++)
+        order[i] = i;
+    if (!rc) qsort_r(order, n, sizeof *order, s_res_cmp, all);
+    for (uint32_t i = 1; i < n && !rc; i++) {
+        s_res_t *a = &all[order[i - 1]], *b = &all[order[i]];
+        if (a->item && b->item && strcmp(a->item_id, b->item_id) == 0)
+            shared[order[i - 1]] = shared[order[i]] = true;
+    }
     for (uint32_t i = 0; i < n && !rc; i++) {
-        const char *aid = NULL;
-        if (all[i].item)
-            for (uint32_t j = 0; j < n; j++)
-                if (j != i && all[j].item && strcmp(all[i].item_id, all[j].item_id) == 0)
-                    aid = qx_attr(all[i].node, "identifier"); /* shared: the resource's id */
+        /* shared: each takes its resource's identifier */
+        const char *aid = shared[i] ? qx_attr(all[i].node, "identifier") : NULL;
         rc = s_file(r, s_find(r->fs, all[i].path), aid, true);
     }
+    free(order);
+    free(shared);
     free(all);
     xmlFreeDoc(doc);
     return rc;

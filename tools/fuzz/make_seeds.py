@@ -64,6 +64,22 @@ write("fuzz_score", "answers", answers)
 write("fuzz_score", "empty", {})
 write("fuzz_score", "partial", {"capital": "paris", "gravity": 9.8, "primes": [2, 3]})
 write("fuzz_compile", "custom", custom)
+# the QTI converter: every item file of tests/qti, and a zip of them with a manifest
+import io
+import zipfile
+QTI = os.path.join(ROOT, "tests", "qti", "items")
+for f in sorted(os.listdir(QTI)):
+    write("fuzz_qti", f, open(os.path.join(QTI, f), "rb").read())
+buf = io.BytesIO()
+with zipfile.ZipFile(buf, "w") as z:
+    z.writestr("imsmanifest.xml", '<manifest><resources>'
+               '<resource identifier="A" type="imsqti_item_xmlv2p1" href="items/slider.xml"/>'
+               '<resource identifier="T" type="imsqti_test_xmlv2p1" href="items/test.xml"/>'
+               '</resources></manifest>')
+    for f in ("slider.xml", "test.xml", "choice_single.xml", "text_entry_integer.xml",
+              "text_entry_float.xml"):
+        z.write(os.path.join(QTI, f), "items/" + f)
+write("fuzz_qti", "package.zip", buf.getvalue())
 write("fuzz_program", "custom-right", [custom, {
     "capitals": {"C1": "Rome", "C2": "Rome", "C3": "Madrid"}, "pi": 3.1412,
     "gas": {"P": 2, "V": 12.5}, "spelling": "color"}])

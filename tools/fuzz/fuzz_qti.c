@@ -1,0 +1,44 @@
+/* fuzz_qti.c — libFuzzer: the QTI converter (engine/qti) on untrusted uploads: XML files and
+ * zips (the first byte picks which: a zip is fuzzed as a package of the remaining bytes' files).
+ * It must convert or refuse with a message, never crash or leak; what converts must be a msgpack
+ * array of entries, each with a definition the compiler either takes or refuses. */
+#include "codec.h"
+#include "protocol.h"
+#include "qti.h"
+#include "table.h"
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool init;
+    if (!init) {
+        as_qti_init();
+        init = true;
+    }
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    as_err_t err;
+    as_qti_opts_t o = {.name = "fuzz.xml"};
+    if (as_qti_import(data, size, &o, &out, &err) == AS_OK) {
+        as_mp_t r;
+        uint32_t n;
+        as_mp_init(&r, out.data, out.size);
+        if (as_mp_array(&r, &n) != AS_MP_OK || n == 0) abort(); /* entries, at least one */
+        for (uint32_t i = 0; i < n; i++) {
+            as_mp_t def;
+            if (!as_mp_field(r, "definition", 10, AS_MAX_DEPTH, &def)) abort();
+            as_mp_t end = def;
+            if (as_mp_skip(&end, AS_MAX_DEPTH) != AS_MP_OK) abort();
+            as_compiled_t c;
+            if (as_table_compile(def.p, (size_t)(end.p - def.p), &c, &err) == AS_OK) free(c.blob);
+            if (as_mp_skip(&r, AS_MAX_DEPTH) != AS_MP_OK) abort();
+        }
+    }
+    msgpack_sbuffer_destroy(&out);
+    return 0;
+}
