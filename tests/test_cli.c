@@ -137,6 +137,55 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_int_equal(s_assay(NULL, "delete science-test"), 0);
 }
 
+/* The score of answers (JSON text) against assessment id, through the CLI. */
+static double s_cli_score(const char *id, const char *answers)
+{
+    assert_int_equal(s_assay(answers, "--json score %s", id), 0);
+    json_error_t e;
+    json_t *j = json_loads(s_out, 0, &e);
+    assert_non_null(j);
+    double score = json_number_value(json_object_get(j, "score"));
+    json_decref(j);
+    return score;
+}
+
+static void an_exported_assessment_imports_back_scoring_as_before(void **state)
+{
+    static const char *const answers[] = {
+        "{}",
+        "{\"capital\": \"paris\", \"primes\": [7, 5, 3, 2], \"gravity\": 9.79, "
+        "\"noble-gases\": [\"helium\", \"neon\", \"oxygen\"], \"bonded-atoms\": [\"C O\"]}",
+        "{\"capitals\": {\"C1\": \"Rome\", \"C2\": \"Rome\", \"C3\": \"Madrid\"}, "
+        "\"pi\": 3.1412, \"gas\": {\"P\": 2, \"V\": 12.5}, \"spelling\": \"color\"}",
+        "{\"pi\": 2.5}",
+    };
+    static const char *const ids[] = {"quiz-demo", "quiz-demo", "custom-demo", "custom-demo"};
+    assert_int_equal(s_assay(NULL, "put quiz.json"), 0);
+    assert_int_equal(s_assay(NULL, "put custom.json"), 0);
+    double before[4];
+    for (int i = 0; i < 4; i++)
+        before[i] = s_cli_score(ids[i], answers[i]);
+    char zip[300], dir[300];
+    snprintf(zip, sizeof zip, "%s.quiz.zip", s_e.dir);
+    snprintf(dir, sizeof dir, "%s.custom", s_e.dir);
+    assert_int_equal(s_assay(NULL, "export quiz-demo --qti '%s'", zip), 0);
+    assert_int_equal(s_assay(NULL, "export custom-demo --qti '%s'", dir), 0);
+    assert_int_equal(s_assay(NULL, "import '%s'", zip), 0);
+    assert_non_null(strstr(s_out, "  quiz-demo                test v"));
+    assert_int_equal(s_assay(NULL, "import '%s'", dir), 0);
+    for (int i = 0; i < 4; i++) {
+        double after = s_cli_score(ids[i], answers[i]);
+        if (after != before[i])
+            fail_msg("%s %s: %g before the round trip, %g after", ids[i], answers[i], before[i],
+                     after);
+    }
+    assert_true(before[1] > 0 && before[2] == 7 && before[3] == 0);
+    char cmd[700];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", zip, dir);
+    assert_int_equal(system(cmd), 0);
+    assert_int_equal(s_assay(NULL, "delete custom-demo"), 0);
+}
+
 static void score_reads_answers_from_stdin(void **state)
 {
     assert_int_equal(s_assay("{\"capital\": \"paris\"}", "score quiz-demo"), 0);
@@ -523,6 +572,9 @@ int main(void)
         cmocka_unit_test(replay_reads_both_formats_and_summarises_mastery),
         cmocka_unit_test(kt_eval_scores_each_prediction_and_fit_reports_its_parameters),
         cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
+        cmocka_unit_test(
+            an_exported_assessment_imports_back_scoring_as_before), /* last: it
+                                                                      replaces quiz-demo */
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

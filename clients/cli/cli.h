@@ -112,7 +112,7 @@ cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
 cli_cmd_fn cmd_submit, cmd_responses;
 cli_cmd_fn cmd_attempt, cmd_override; /* exam attempts */ /* responses */
 cli_cmd_fn cmd_regrade, cmd_job;                          /* jobs */
-cli_cmd_fn cmd_import;                                    /* QTI (cmd_import.c) */
+cli_cmd_fn cmd_import, cmd_export; /* QTI (cmd_import.c, cmd_export.c) */
 cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_recompute,
     cmd_fit, cmd_replay, cmd_kt_eval;                  /* knowledge tracing */
 cli_cmd_fn cmd_ping, cmd_stats, cmd_watch, cmd_keygen; /* the engine */

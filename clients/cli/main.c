@@ -39,6 +39,14 @@ static const s_cmd_t s_cmds[] = {
      "PROTOCOL.md \"Importing QTI\" has the mapping. Needs the admin socket.\n"
      "Example: assay import tests/qti/items --dry-run\n",
      1, 64, cmd_import, true},
+    {"export", "ID --qti DIR|FILE.zip", "write an assessment as QTI 2.1",
+     "Writes assessment ID as QTI 2.1 into DIR (created) or FILE.zip: items/ITEM.xml for each\n"
+     "item (responses, outcomes, the standard template or the item's response processing), a\n"
+     "test.xml of the items in order with their weights and the assessment's outcome\n"
+     "processing, and an imsmanifest.xml listing the test. Importing it (assay import) gives\n"
+     "an assessment ID that scores every response as this one does.\n"
+     "Example: assay export quiz-demo --qti quiz.zip\n",
+     1, 3, cmd_export, true},
     {"get", "ID", "print an assessment's definition with its version and max score",
      "Prints the definition as it was put, plus version and max_score, as JSON.\n", 1, 1, cmd_get,
      false},
