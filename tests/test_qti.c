@@ -133,6 +133,31 @@ static double s_score(const char *id, const char *answers)
     return total;
 }
 
+/* A zip being written in memory; s_zip_bytes closes it and gives its bytes (caller frees). */
+static zip_t *s_zip_new(zip_source_t **mem)
+{
+    zip_error_t ze;
+    zip_error_init(&ze);
+    *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
+    zip_t *z = zip_open_from_source(*mem, ZIP_TRUNCATE, &ze);
+    zip_source_keep(*mem);
+    return z;
+}
+
+static char *s_zip_bytes(zip_t *z, zip_source_t *mem, size_t *len)
+{
+    assert_int_equal(zip_close(z), 0);
+    zip_stat_t st;
+    zip_source_stat(mem, &st);
+    char *data = malloc(st.size);
+    zip_source_open(mem);
+    zip_source_read(mem, data, st.size);
+    zip_source_close(mem);
+    zip_source_free(mem);
+    *len = st.size;
+    return data;
+}
+
 static void every_interaction_types_response_imports_and_scores(void **state)
 {
     static const struct {
@@ -191,11 +216,8 @@ static void items_without_processing_are_imported_not_scorable(void **state)
 static void a_test_weights_its_items_and_grades_them(void **state)
 {
     /* the test refers to its items: a zip of the directory, the test as the root */
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
-    zip_source_keep(mem);
+    zip_source_t *mem;
+    zip_t *z = s_zip_new(&mem);
     static const char *const files[] = {"test.xml", "choice_single.xml", "text_entry_integer.xml",
                                         "text_entry_float.xml"};
     char *bufs[4];
@@ -206,16 +228,10 @@ static void a_test_weights_its_items_and_grades_them(void **state)
         bufs[i] = s_read(name, &len);
         zip_file_add(z, files[i], zip_source_buffer(z, bufs[i], len, 0), 0);
     }
-    assert_int_equal(zip_close(z), 0);
-    zip_stat_t st;
-    zip_source_stat(mem, &st);
-    char *data = malloc(st.size);
-    zip_source_open(mem);
-    zip_source_read(mem, data, st.size);
-    zip_source_close(mem);
-    zip_source_free(mem);
+    size_t size;
+    char *data = s_zip_bytes(z, mem, &size);
     as_qti_opts_t o = {.name = "science.zip", .root = "test.xml"};
-    if (s_import(data, st.size, &o)) fail_msg("%s", s_err.msg);
+    if (s_import(data, size, &o)) fail_msg("%s", s_err.msg);
     assert_int_equal(s_n, 1);
     assert_true(s_table("science-test")->hdr.max_score == 6);
     /* largest (weight 2) + spider (1) + gravity (weight 3) */
@@ -229,11 +245,8 @@ static void a_test_weights_its_items_and_grades_them(void **state)
 /* A package: a manifest, two items sharing the identifier "q" in different files, an image. */
 static char *s_package(size_t *len, bool broken_href)
 {
-    zip_error_t ze;
-    zip_error_init(&ze);
-    zip_source_t *mem = zip_source_buffer_create(NULL, 0, 0, &ze);
-    zip_t *z = zip_open_from_source(mem, ZIP_TRUNCATE, &ze);
-    zip_source_keep(mem);
+    zip_source_t *mem;
+    zip_t *z = s_zip_new(&mem);
     static const char manifest[] =
         "<?xml version=\"1.0\"?>\n<manifest xmlns=\"http://www.imsglobal.org/xsd/imscp_v1p1\" "
         "identifier=\"m\"><resources>\n"
@@ -264,16 +277,7 @@ static char *s_package(size_t *len, bool broken_href)
     zip_file_add(z, "one/q.xml", zip_source_buffer(z, q1, strlen(q1), 0), 0);
     zip_file_add(z, "two/q.xml", zip_source_buffer(z, q2, strlen(q2), 0), 0);
     zip_file_add(z, "media/map.png", zip_source_buffer(z, png, sizeof png, 0), 0);
-    assert_int_equal(zip_close(z), 0);
-    zip_stat_t st;
-    zip_source_stat(mem, &st);
-    char *data = malloc(st.size);
-    zip_source_open(mem);
-    zip_source_read(mem, data, st.size);
-    zip_source_close(mem);
-    zip_source_free(mem);
-    *len = st.size;
-    return data;
+    return s_zip_bytes(z, mem, len);
 }
 
 static void a_package_imports_what_its_manifest_lists(void **state)

@@ -254,18 +254,7 @@ void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                                           &w->err);
         if (!w->code) {
             s_pack_entry(pk, &u.data.via.array.ptr[i], &t, version);
-            msgpack_packer *note = as_write_note(w, "assessment", id, t.hdr.id_len);
-            msgpack_pack_map(note, 5);
-            as_pack_cstr(note, "event");
-            as_pack_cstr(note, "put");
-            as_pack_cstr(note, "id");
-            as_pack_str(note, id, t.hdr.id_len);
-            as_pack_cstr(note, "version");
-            msgpack_pack_uint32(note, version);
-            as_pack_cstr(note, "max_score");
-            msgpack_pack_double(note, t.hdr.max_score);
-            as_pack_cstr(note, "seq");
-            msgpack_pack_uint64(note, as_store_next_seq(txn));
+            as_write_put_note(w, txn, &t, version);
         }
         free(copy);
     }

@@ -28,16 +28,22 @@ void as_write_assessment_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     msgpack_pack_uint32(pk, t.hdr.n_items);
     as_pack_cstr(pk, "max_score");
     msgpack_pack_double(pk, t.hdr.max_score);
-    pk = as_write_note(w, "assessment", id, t.hdr.id_len);
+    as_write_put_note(w, txn, &t, version);
+}
+
+void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint32_t version)
+{
+    const char *id = as_table_str(t, t->hdr.id_off);
+    msgpack_packer *pk = as_write_note(w, "assessment", id, t->hdr.id_len);
     msgpack_pack_map(pk, 5);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, "put");
     as_pack_cstr(pk, "id");
-    as_pack_str(pk, id, t.hdr.id_len);
+    as_pack_str(pk, id, t->hdr.id_len);
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, version);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
+    msgpack_pack_double(pk, t->hdr.max_score);
     as_pack_cstr(pk, "seq");
     msgpack_pack_uint64(pk, as_store_next_seq(txn));
 }

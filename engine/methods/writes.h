@@ -23,6 +23,8 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
                             const as_table_t *t, const uint8_t *answered, double score,
                             uint32_t attempt, double submitted_at, as_mp_t answers,
                             uint64_t *rid);
+/* The assessment.<id> notification of a stored table t at version (assessment.put, import). */
+void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint32_t version);
 /* Packs a stored record as a submission's result: every field but "answers". */
 void as_write_pack_result(msgpack_packer *pk, const void *record, size_t len);
 /* Whether s may start or submit one more attempt at t (max_attempts with the learner's

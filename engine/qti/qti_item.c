@@ -65,6 +65,19 @@ static as_code_t s_values(qx_t *x, xmlNodePtr n, const char *base, qb_t *b)
     return AS_OK;
 }
 
+/* key: a boolean attribute's value (QTI's default true unless "false"), when given; returns
+ * the fields packed (0 or 1). */
+static uint32_t s_flag(qb_t *b, const char *key, const char *value)
+{
+    if (!value) return 0;
+    qb_key(b, key);
+    if (strcmp(value, "false") == 0)
+        msgpack_pack_false(&b->pk);
+    else
+        msgpack_pack_true(&b->pk);
+    return 1;
+}
+
 static as_code_t s_number(qx_t *x, xmlNodePtr n, const char *attr, qb_t *b, const char *key,
                           uint32_t *fields)
 {
@@ -127,14 +140,7 @@ static as_code_t s_mapping(qx_t *x, xmlNodePtr m, const char *base, bool areas, 
             qb_key(b, "key");
             if ((rc = qx_value(x, e, base, key, b))) return rc;
             ef++;
-            if (cs) {
-                qb_key(b, "case_sensitive");
-                if (strcmp(cs, "false") == 0)
-                    msgpack_pack_false(&b->pk);
-                else
-                    msgpack_pack_true(&b->pk);
-                ef++;
-            }
+            ef += s_flag(b, "case_sensitive", cs);
         }
         qb_end(b, em, ef);
         k++;
@@ -207,15 +213,7 @@ static as_code_t s_table(qx_t *x, xmlNodePtr t, const char *base, bool interp, q
         if ((rc = qx_value(x, e, interp ? "float" : "integer", src, b))) return rc;
         qb_key(b, "target_value");
         if ((rc = qx_value(x, e, base, dst, b))) return rc;
-        const char *ib = qx_attr(e, "includeBoundary");
-        if (interp && ib) {
-            qb_key(b, "include_boundary");
-            if (strcmp(ib, "false") == 0)
-                msgpack_pack_false(&b->pk);
-            else
-                msgpack_pack_true(&b->pk);
-            ef++;
-        }
+        if (interp) ef += s_flag(b, "include_boundary", qx_attr(e, "includeBoundary"));
         qb_end(b, em, ef);
         k++;
     }
