@@ -204,6 +204,56 @@ static void every_interaction_types_response_imports_and_scores(void **state)
     }
 }
 
+/* Each standard template by each URL QTI gave it: 2.0 and 2.1 (template, and templateLocation
+ * ending .xml) and 2.2. */
+static void the_three_templates_import_by_every_url_form(void **state)
+{
+    static const struct {
+        const char *attr, *prefix, *suffix;
+    } urls[] = {
+        {"template", "http://www.imsglobal.org/question/qti_v2p0/rptemplates/", ""},
+        {"templateLocation", "http://www.imsglobal.org/question/qti_v2p0/rptemplates/", ".xml"},
+        {"template", "http://www.imsglobal.org/question/qti_v2p1/rptemplates/", ""},
+        {"templateLocation", "http://www.imsglobal.org/question/qti_v2p1/rptemplates/", ".xml"},
+        {"template", "https://purl.imsglobal.org/spec/qti/v2p2/rptemplates/", ""},
+        {"templateLocation", "https://purl.imsglobal.org/spec/qti/v2p2/rptemplates/", ".xml"}};
+    static const struct {
+        const char *name, *decl, *answers;
+        double score;
+    } t[] = {
+        {"match_correct",
+         "cardinality=\"single\" baseType=\"identifier\"><correctResponse><value>A</value>"
+         "</correctResponse>",
+         "{'t':'A'}", 1},
+        {"map_response",
+         "cardinality=\"multiple\" baseType=\"identifier\"><mapping defaultValue=\"0\">"
+         "<mapEntry mapKey=\"A\" mappedValue=\"2\"/><mapEntry mapKey=\"B\" mappedValue=\"0.5\"/>"
+         "</mapping>",
+         "{'t':['A','B']}", 2.5},
+        {"map_response_point",
+         "cardinality=\"single\" baseType=\"point\"><areaMapping defaultValue=\"0\">"
+         "<areaMapEntry shape=\"rect\" coords=\"0,0,10,10\" mappedValue=\"3\"/></areaMapping>",
+         "{'t':[5,5]}", 3},
+    };
+    for (size_t u = 0; u < sizeof urls / sizeof urls[0]; u++)
+        for (size_t k = 0; k < 3; k++) {
+            char attr[300], xml[2048];
+            snprintf(attr, sizeof attr, "%s=\"%s%s%s\"", urls[u].attr, urls[u].prefix, t[k].name,
+                     urls[u].suffix);
+            snprintf(
+                xml, sizeof xml,
+                "<assessmentItem identifier=\"t\"><responseDeclaration identifier=\"RESPONSE\" "
+                "%s</responseDeclaration><outcomeDeclaration identifier=\"SCORE\" "
+                "cardinality=\"single\" baseType=\"float\"/><responseProcessing %s/>"
+                "</assessmentItem>",
+                t[k].decl, attr);
+            as_qti_opts_t o = {.name = "t.xml"};
+            if (s_import(xml, strlen(xml), &o)) fail_msg("%s: %s", attr, s_err.msg);
+            double got = s_score("t", t[k].answers);
+            if (got != t[k].score) fail_msg("%s: scored %g, expected %g", attr, got, t[k].score);
+        }
+}
+
 static void items_without_processing_are_imported_not_scorable(void **state)
 {
     s_import_file("items/extended_text.xml");
@@ -376,6 +426,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(every_interaction_types_response_imports_and_scores),
+        cmocka_unit_test(the_three_templates_import_by_every_url_form),
         cmocka_unit_test(items_without_processing_are_imported_not_scorable),
         cmocka_unit_test(a_test_weights_its_items_and_grades_them),
         cmocka_unit_test(a_package_imports_what_its_manifest_lists),
