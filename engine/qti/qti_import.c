@@ -122,7 +122,8 @@ static bool s_resolve(const char *from, const char *href, char *out, size_t cap)
     /* segments, without "." and with ".." applied */
     char *segs[128];
     int n = 0;
-    for (char *s = strtok(buf, "/"); s; s = strtok(NULL, "/")) {
+    char *save = NULL; /* strtok_r: workers convert at the same time */
+    for (char *s = strtok_r(buf, "/", &save); s; s = strtok_r(NULL, "/", &save)) {
         if (strcmp(s, ".") == 0) continue;
         if (strcmp(s, "..") == 0) {
             if (n == 0) return false;
