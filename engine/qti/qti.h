@@ -30,7 +30,8 @@ typedef struct {
 
 /* Converts the bytes at data (XML, or a zip) to definitions. On success *out holds a msgpack
  * array of {id, kind: "item" | "test", source: file, definition: {...}, unscorable: [item ids]},
- * one per assessment, in file order; the caller destroys it. bad_request with the file, line and
+ * one per assessment, in the manifest's order (a zip without one: by file name); the caller
+ * destroys it. bad_request with the file, line and
  * element of the first problem; too_large over the limits. */
 as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *opts,
                         msgpack_sbuffer *out, as_err_t *err);

@@ -206,8 +206,8 @@ class RoutesTest(unittest.TestCase):
                                     raw=buf.getvalue(), admin=True)
         self.assertEqual(st, 200, doc)
         self.assertEqual((doc["dry_run"], [a["id"] for a in doc["assessments"]]),
-                         (True, ["choice-single", "two-responses", "extended-text"]))
-        self.assertEqual(doc["assessments"][2]["unscorable"], ["extended-text"])
+                         (True, ["choice-single", "extended-text", "two-responses"]))
+        self.assertEqual(doc["assessments"][1]["unscorable"], ["extended-text"])
         st, doc, _ = self.s.request("GET", "/v1/assessments/choice-single")
         self.assertEqual(st, 404)
         with open(os.path.join(items, "two_responses.xml"), "rb") as f:
