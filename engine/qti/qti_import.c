@@ -214,7 +214,7 @@ static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root)
     if (!refs) return as_err_set(x->err, AS_INTERNAL, "out of memory");
     uint32_t k = 0;
     as_code_t rc = s_refs(r, root, refs, &k, CAP);
-    char here[512];
+    char here[sizeof x->file];
     snprintf(here, sizeof here, "%s", x->file);
     qb_t *b = &r->out;
     size_t m = qb_map(b), d = 0, a = 0;
