@@ -396,71 +396,259 @@ static void rules_branch_look_up_and_exit(void **state)
 }
 
 /* "Name three European capitals": each distinct right answer counts once, across responses. */
-#define CITIES_ITEM                                                                                                           \
-    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"                                    \
-    "{'id':'C2','cardinality':'single','base_type':'string'},"                                                                \
-    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                                               \
-    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                                                  \
-    "'score_outcome':'POINTS','response_processing':["                                                                        \
-    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'},{'multiple':[" STR(                                 \
-        "Par"                                                                                                                 \
-        "is") "," STR("Rome") "," STR("Oslo") "]}]},'then':[{'setOutcomeValue':{"                                             \
-                                              "'identifier':'POINTS','expression':{'sum':[{'"                                 \
-                                              "variable':'POINTS'}"                                                           \
-                                              "," I(                                                                          \
-                                                  1) "]}}}]}}},"                                                              \
-                                                     "{'responseCondition':{'if':{'condition':{'"                             \
-                                                     "and':[{'member'"                                                        \
-                                                     ":[{'variable':'C2'},{'multiple':[" STR("Par"                            \
-                                                                                             "is") "," STR("Rome") "," STR(   \
-                                                         "Oslo") "]}]},{'or':[{'isNull':[{'"                                  \
-                                                                 "variable':'C1'}]},"                                         \
-                                                                 "{'not':[{'match':[{'variable':'"                            \
-                                                                 "C2'},{'"                                                    \
-                                                                 "variable':'C1'}]}]}]}]},'then':"                            \
-                                                                 "[{'"                                                        \
-                                                                 "setOutcomeValue':{"                                         \
-                                                                 "'identifier':'POINTS','"                                    \
-                                                                 "expression':{'sum':[{'"                                     \
-                                                                 "variable':'POINTS'}," I(                                    \
-                                                                     1) "]}}}]}}},"                                           \
-                                                                        "{'responseCondition':{'"                             \
-                                                                        "if':{'"                                              \
-                                                                        "condition':{'and':[{'"                               \
-                                                                        "member':[{'"                                         \
-                                                                        "variable':'C3'},{'"                                  \
-                                                                        "multiple':[" STR(                                    \
-                                                                            "Pa"                                              \
-                                                                            "ri"                                              \
-                                                                            "s") "," STR("Rome") "," STR("Oslo") "]}]},{'"    \
-                                                                                                                 "not':[{'"   \
-                                                                                                                 "member':[{" \
-                                                                                                                 "'variable'" \
-                                                                                                                 ":'C3'},"    \
-                                                                                                                 "{'"         \
-                                                                                                                 "multiple':" \
-                                                                                                                 "[{'"        \
-                                                                                                                 "variable':" \
-                                                                                                                 "'C1'},{'"   \
-                                                                                                                 "variable':" \
-                                                                                                                 "'C2'}]}]}]" \
-                                                                                                                 "}]},'then'" \
-                                                                                                                 ":[{'"       \
-                                                                                                                 "setOutcome" \
-                                                                                                                 "Value':{"   \
-                                                                                                                 "'identifie" \
-                                                                                                                 "r':'"       \
-                                                                                                                 "POINTS','"  \
-                                                                                                                 "expression" \
-                                                                                                                 "':{'sum':[" \
-                                                                                                                 "{'"         \
-                                                                                                                 "variable':" \
-                                                                                                                 "'POINTS'}"  \
-                                                                                                                 "," I(       \
-                                                                                                                     1) "]}}" \
-                                                                                                                        "}]}" \
-                                                                                                                        "}}]" \
-                                                                                                                        "}"
+#define CITIES_ITEM                                                                                                                                         \
+    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"                                                                  \
+    "{'id':'C2','cardinality':'single','base_type':'string'},"                                                                                              \
+    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                                                                             \
+    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                                                                                \
+    "'score_outcome':'POINTS','response_processing':["                                                                                                      \
+    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'},{'multiple':[" STR(                                                               \
+        "Par"                                                                                                                                               \
+        "is") "," STR("Rome") "," STR("Oslo") "]}]},'then':[{'setOutcomeValue':{"                                                                           \
+                                              "'identifier':'POINTS','expression':{'sum':[{'"                                                               \
+                                              "variable':'POINTS'}"                                                                                         \
+                                              "," I(                                                                                                        \
+                                                  1) "]}}}]}}},"                                                                                            \
+                                                     "{'responseCondition':{'if':{'condition':{'"                                                           \
+                                                     "and':[{'member'"                                                                                      \
+                                                     ":[{'variable':'C2'},{'multiple':[" STR(                                                               \
+                                                         "Par"                                                                                              \
+                                                         "is") "," STR("Rome") "," STR("Oslo") "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               ","                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "o"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "s"                                                          \
+                                                                                               "N"                                                          \
+                                                                                               "u"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "v"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "b"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "C"                                                          \
+                                                                                               "1"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               ","                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "n"                                                          \
+                                                                                               "o"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "m"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "c"                                                          \
+                                                                                               "h"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "v"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "b"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "C"                                                          \
+                                                                                               "2"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               ","                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "v"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "b"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "C"                                                          \
+                                                                                               "1"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "]"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               ","                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "h"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "n"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "s"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "O"                                                          \
+                                                                                               "u"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "c"                                                          \
+                                                                                               "o"                                                          \
+                                                                                               "m"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "V"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "u"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "d"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "n"                                                          \
+                                                                                               "t"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "f"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "P"                                                          \
+                                                                                               "O"                                                          \
+                                                                                               "I"                                                          \
+                                                                                               "N"                                                          \
+                                                                                               "T"                                                          \
+                                                                                               "S"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ","                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "x"                                                          \
+                                                                                               "p"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "s"                                                          \
+                                                                                               "s"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "o"                                                          \
+                                                                                               "n"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "s"                                                          \
+                                                                                               "u"                                                          \
+                                                                                               "m"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "["                                                          \
+                                                                                               "{"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "v"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "r"                                                          \
+                                                                                               "i"                                                          \
+                                                                                               "a"                                                          \
+                                                                                               "b"                                                          \
+                                                                                               "l"                                                          \
+                                                                                               "e"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               ":"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "P"                                                          \
+                                                                                               "O"                                                          \
+                                                                                               "I"                                                          \
+                                                                                               "N"                                                          \
+                                                                                               "T"                                                          \
+                                                                                               "S"                                                          \
+                                                                                               "'"                                                          \
+                                                                                               "}"                                                          \
+                                                                                               "," I(                                                       \
+                                                                                                   1) "]}}}]}}},"                                           \
+                                                                                                      "{'responseCondition':{'"                             \
+                                                                                                      "if':{'"                                              \
+                                                                                                      "condition':{'and':[{'"                               \
+                                                                                                      "member':[{'"                                         \
+                                                                                                      "variable':'C3'},{'"                                  \
+                                                                                                      "multiple':[" STR(                                    \
+                                                                                                          "Pa"                                              \
+                                                                                                          "ri"                                              \
+                                                                                                          "s") "," STR("Rome") "," STR("Oslo") "]}]},{'"    \
+                                                                                                                                               "not':[{'"   \
+                                                                                                                                               "member':[{" \
+                                                                                                                                               "'variable'" \
+                                                                                                                                               ":'C3'},"    \
+                                                                                                                                               "{'"         \
+                                                                                                                                               "multiple':" \
+                                                                                                                                               "[{'"        \
+                                                                                                                                               "variable':" \
+                                                                                                                                               "'C1'},{'"   \
+                                                                                                                                               "variable':" \
+                                                                                                                                               "'C2'}]}]}]" \
+                                                                                                                                               "}]},'then'" \
+                                                                                                                                               ":[{'"       \
+                                                                                                                                               "setOutcome" \
+                                                                                                                                               "Value':{"   \
+                                                                                                                                               "'identifie" \
+                                                                                                                                               "r':'"       \
+                                                                                                                                               "POINTS','"  \
+                                                                                                                                               "expression" \
+                                                                                                                                               "':{'sum':[" \
+                                                                                                                                               "{'"         \
+                                                                                                                                               "variable':" \
+                                                                                                                                               "'POINTS'}"  \
+                                                                                                                                               "," I(       \
+                                                                                                                                                   1) "]}}" \
+                                                                                                                                                      "}]}" \
+                                                                                                                                                      "}}]" \
+                                                                                                                                                      "}"
 
 static void several_responses_score_together_without_double_counting(void **state)
 {
@@ -508,6 +696,21 @@ static void items_declare_their_max_score_or_are_refused(void **state)
                   "'normal_maximum':3}]}");
     assert_true(tf_t.hdr.max_score == 3);
     assert_true(tf_score("{'q':['A','X','Y']}") == 2);
+    /* not scorable: no score whatever its outcomes hold, in neither total nor max */
+    tf_compile_ok("{'id':'essay','scorable':false,'responses':[{'id':'R','cardinality':'single',"
+                  "'base_type':'string'}],'outcomes':[{'id':'SCORE','base_type':'float',"
+                  "'default':5}]},"
+                  "{'id':'q','cardinality':'single','base_type':'integer','rule':'match_correct',"
+                  "'correct':[1]}");
+    assert_true(tf_t.hdr.max_score == 1);
+    assert_true(tf_score("{'essay':'words','q':1}") == 1);
+    assert_true(tf_score("{}") == 0);
+    assert_string_equal(tf_outcome("{'essay':'words'}", 0, "SCORE"), "5.0");
+    tf_expect_error(
+        tf_compile("{'id':'essay','scorable':false,'rule':'match_correct','responses':"
+                   "[{'id':'R','cardinality':'single','base_type':'string'}]}"),
+        "items[0]: an item with \"scorable\": false has no rule, response_processing or "
+        "score_outcome: it is never scored");
     /* a mapping over points (exact keys) */
     tf_compile_ok("{'id':'q','rule':'map_response','responses':[{'id':'R','cardinality':'single',"
                   "'base_type':'point','mapping':{'entries':[{'key':'1 2','value':1}]}}]}");

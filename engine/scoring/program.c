@@ -340,6 +340,7 @@ double as_prog_item(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it)
     as_prog_begin(sc, t, it->out_off, it->n_out);
     s_run(sc, t, it, it->prog_off, it->prog_len, it->out_off, NULL);
     if (sc->ev.overflow) return NAN;
+    if (it->flags & AS_TF_UNSCORABLE) return 0; /* never scored, whatever its outcomes hold */
     return s_score_of(&sc->out[it->score_out]);
 }
 
