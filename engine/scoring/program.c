@@ -182,12 +182,9 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
                   const as_pins_t *ins, const double *item_scores, as_pv_t *out)
 {
     switch (ins->op) {
-    case AS_PO_BASE_VALUE: {
-        as_value_t v;
-        s_tval(t, ins->a, 0, &v);
-        as_pv_single(out, (as_base_t)ins->base, &v);
+    case AS_PO_BASE_VALUE: /* the view written in place: no copy of a value just written */
+        s_stored(sc, t, ins->a, 1, AS_CARD_SINGLE, ins->base, out);
         return;
-    }
     case AS_PO_NULL:
         as_pv_null(out, ins->card, ins->base);
         return;
