@@ -247,6 +247,38 @@ const char *tf_outcome(const char *answers, uint32_t item, const char *outcome)
     return text;
 }
 
+const char *tf_test_outcome(const char *answers, const char *outcome)
+{
+    static char text[4096];
+    double total;
+    if (tf_score_rc(answers, &total)) fail_msg("score failed: %s", tf_err.msg);
+    /* the mirror and the walk scored after: score once more, then read the outcomes */
+    tjson_pack(&tf_sb, answers);
+    as_mp_t r;
+    as_mp_init(&r, tf_sb.data, tf_sb.size);
+    as_path_t path;
+    as_path_init(&path, "answers");
+    assert_int_equal(as_score_answers(tf_scorer, &tf_t, &r, &path, &total, NULL, &tf_err), AS_OK);
+    msgpack_sbuffer out;
+    msgpack_sbuffer_init(&out);
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
+    as_score_pack_outcomes(tf_scorer, &tf_t, &pk);
+    msgpack_unpacked u;
+    msgpack_unpacked_init(&u);
+    assert_int_equal(msgpack_unpack_next(&u, out.data, out.size, NULL), MSGPACK_UNPACK_SUCCESS);
+    json_t *all = as_json_from(&u.data);
+    json_t *v = json_object_get(all, outcome);
+    if (!v) fail_msg("no assessment outcome %s", outcome);
+    char *dump = as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
+    snprintf(text, sizeof text, "%s", dump);
+    free(dump);
+    json_decref(all);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    return text;
+}
+
 void tf_expect_error(as_code_t rc, const char *msg)
 {
     assert_int_equal(rc, AS_BAD_REQUEST);

@@ -27,6 +27,8 @@ as_code_t tf_compile_def(const char *def);
 /* Scores answers (failing the test on an error) and gives item `item`'s outcome `outcome` as
  * compact JSON text ("null", "3", "2.5", "[\"A\"]"), valid until the next call. */
 const char *tf_outcome(const char *answers, uint32_t item, const char *outcome);
+/* Scores answers and gives the assessment's own outcome `outcome` (outcome_processing). */
+const char *tf_test_outcome(const char *answers, const char *outcome);
 /* The same, failing the test when it does not compile. */
 void tf_compile_ok(const char *items);
 /* Scores an answers map (JSON) against the compiled table: the code and *total. */

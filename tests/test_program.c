@@ -792,6 +792,69 @@ static void an_assessment_computes_its_max_score_from_outcome_maximum(void **sta
         "outcome");
 }
 
+/* numberIncorrect, numberPresented, numberSelected and outcomeMinimum, with the counts above. */
+static void assessments_count_their_items_and_read_their_minima(void **state)
+{
+#define MIN_ITEM(id, min)                                                                          \
+    "{'id':'" id "','rule':'match_correct','responses':[{'id':'R','cardinality':'single',"         \
+    "'base_type':'integer','correct':[1]}],'outcomes':[{'id':'SCORE','base_type':'float',"         \
+    "'normal_maximum':1,'normal_minimum':" #min "}]}"
+#define COUNT(id, what) "{'setOutcomeValue':{'identifier':'" id "','expression':{'" what "':null}}}"
+    const char *def = "{'id':'t','items':[" MIN_ITEM("a", -1) "," MIN_ITEM("b", -2) "," MIN_ITEM(
+        "c",
+        0) "],"
+           "'outcomes':[{'id':'SCORE','base_type':'float','normal_maximum':3},{'id':'RIGHT',"
+           "'base_type':'integer'},{'id':'WRONG','base_type':'integer'},{'id':'DONE','base_type':"
+           "'integer'},{'id':'SHOWN','base_type':'integer'},{'id':'PICKED','base_type':'integer'},"
+           "{'id':'LOW','base_type':'float'}],'outcome_processing':[" COUNT("RIGHT", "numberCorrec"
+                                                                                     "t") "," COUNT("WRONG", "numberIncorrect") "," COUNT(
+               "DONE",
+               "numberResponded") "," COUNT("SHOWN",
+                                            "numberPresented") "," COUNT("PICKED",
+                                                                         "numberSelected") ","
+                                                                                           "{'"
+                                                                                           "setOutc"
+                                                                                           "omeValu"
+                                                                                           "e':{'"
+                                                                                           "identif"
+                                                                                           "ier':'"
+                                                                                           "LOW','"
+                                                                                           "express"
+                                                                                           "ion':{'"
+                                                                                           "sum':[{"
+                                                                                           "'outcom"
+                                                                                           "eMinimu"
+                                                                                           "m':"
+                                                                                           "{'"
+                                                                                           "outcome"
+                                                                                           "Identif"
+                                                                                           "ier':'"
+                                                                                           "SCORE'}"
+                                                                                           "}]}}},"
+                                                                                           "{'"
+                                                                                           "setOutc"
+                                                                                           "omeValu"
+                                                                                           "e':{'"
+                                                                                           "identif"
+                                                                                           "ier':'"
+                                                                                           "SCORE',"
+                                                                                           "'expres"
+                                                                                           "sion':{"
+                                                                                           "'variab"
+                                                                                           "le':'"
+                                                                                           "RIGHT'}"
+                                                                                           "}}]}";
+    if (tf_compile_def(def)) fail_msg("%s", tf_err.msg);
+    const char *ans = "{'a':1,'b':2}"; /* a right, b wrong, c not answered */
+    assert_string_equal(tf_test_outcome(ans, "RIGHT"), "1");
+    assert_string_equal(tf_test_outcome(ans, "WRONG"), "1");
+    assert_string_equal(tf_test_outcome(ans, "DONE"), "2");
+    assert_string_equal(tf_test_outcome(ans, "SHOWN"), "3");
+    assert_string_equal(tf_test_outcome(ans, "PICKED"), "3");
+    assert_string_equal(tf_test_outcome(ans, "LOW"), "-3.0");
+    assert_true(tf_score(ans) == 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -811,6 +874,7 @@ int main(void)
         cmocka_unit_test(items_declare_their_max_score_or_are_refused),
         cmocka_unit_test(assessments_total_their_items_by_their_own_outcome_processing),
         cmocka_unit_test(an_assessment_computes_its_max_score_from_outcome_maximum),
+        cmocka_unit_test(assessments_count_their_items_and_read_their_minima),
     };
     return cmocka_run_group_tests(tests, tf_setup, tf_teardown);
 }
