@@ -219,9 +219,10 @@ double tf_score(const char *answers)
     return total;
 }
 
-const char *tf_outcome(const char *answers, uint32_t item, const char *outcome)
+/* What as_score_pack_items (test false) or as_score_pack_outcomes (test true) packs for the
+ * answers just scored, as JSON (the caller json_decref()s). */
+static json_t *s_packed(const char *answers, bool test)
 {
-    static char text[4096];
     double total;
     if (tf_score_rc(answers, &total)) fail_msg("score failed: %s", tf_err.msg);
     tjson_pack(&tf_sb, answers);
@@ -231,51 +232,51 @@ const char *tf_outcome(const char *answers, uint32_t item, const char *outcome)
     msgpack_sbuffer_init(&out);
     msgpack_packer pk;
     msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
-    as_score_pack_items(tf_scorer, &tf_t, r, &pk);
+    if (test) { /* the mirror and the walk scored after it: score once more, then read */
+        as_path_t path;
+        as_path_init(&path, "answers");
+        assert_int_equal(as_score_answers(tf_scorer, &tf_t, &r, &path, &total, NULL, &tf_err),
+                         AS_OK);
+        as_score_pack_outcomes(tf_scorer, &tf_t, &pk);
+    } else {
+        as_score_pack_items(tf_scorer, &tf_t, r, &pk);
+    }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);
     assert_int_equal(msgpack_unpack_next(&u, out.data, out.size, NULL), MSGPACK_UNPACK_SUCCESS);
-    json_t *items = as_json_from(&u.data);
-    json_t *v = json_object_get(json_object_get(json_array_get(items, item), "outcomes"), outcome);
-    if (!v) fail_msg("item %u has no outcome %s", item, outcome);
+    json_t *j = as_json_from(&u.data);
+    msgpack_unpacked_destroy(&u);
+    msgpack_sbuffer_destroy(&out);
+    return j;
+}
+
+/* v as compact JSON text, valid until the next call. */
+static const char *s_text(const json_t *v)
+{
+    static char text[4096];
     char *dump = as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
     snprintf(text, sizeof text, "%s", dump);
     free(dump);
+    return text;
+}
+
+const char *tf_outcome(const char *answers, uint32_t item, const char *outcome)
+{
+    json_t *items = s_packed(answers, false);
+    json_t *v = json_object_get(json_object_get(json_array_get(items, item), "outcomes"), outcome);
+    if (!v) fail_msg("item %u has no outcome %s", item, outcome);
+    const char *text = s_text(v);
     json_decref(items);
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&out);
     return text;
 }
 
 const char *tf_test_outcome(const char *answers, const char *outcome)
 {
-    static char text[4096];
-    double total;
-    if (tf_score_rc(answers, &total)) fail_msg("score failed: %s", tf_err.msg);
-    /* the mirror and the walk scored after: score once more, then read the outcomes */
-    tjson_pack(&tf_sb, answers);
-    as_mp_t r;
-    as_mp_init(&r, tf_sb.data, tf_sb.size);
-    as_path_t path;
-    as_path_init(&path, "answers");
-    assert_int_equal(as_score_answers(tf_scorer, &tf_t, &r, &path, &total, NULL, &tf_err), AS_OK);
-    msgpack_sbuffer out;
-    msgpack_sbuffer_init(&out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, &out, msgpack_sbuffer_write);
-    as_score_pack_outcomes(tf_scorer, &tf_t, &pk);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    assert_int_equal(msgpack_unpack_next(&u, out.data, out.size, NULL), MSGPACK_UNPACK_SUCCESS);
-    json_t *all = as_json_from(&u.data);
+    json_t *all = s_packed(answers, true);
     json_t *v = json_object_get(all, outcome);
     if (!v) fail_msg("no assessment outcome %s", outcome);
-    char *dump = as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT);
-    snprintf(text, sizeof text, "%s", dump);
-    free(dump);
+    const char *text = s_text(v);
     json_decref(all);
-    msgpack_unpacked_destroy(&u);
-    msgpack_sbuffer_destroy(&out);
     return text;
 }
 

@@ -396,259 +396,26 @@ static void rules_branch_look_up_and_exit(void **state)
 }
 
 /* "Name three European capitals": each distinct right answer counts once, across responses. */
-#define CITIES_ITEM                                                                                                                                         \
-    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"                                                                  \
-    "{'id':'C2','cardinality':'single','base_type':'string'},"                                                                                              \
-    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                                                                             \
-    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                                                                                \
-    "'score_outcome':'POINTS','response_processing':["                                                                                                      \
-    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'},{'multiple':[" STR(                                                               \
-        "Par"                                                                                                                                               \
-        "is") "," STR("Rome") "," STR("Oslo") "]}]},'then':[{'setOutcomeValue':{"                                                                           \
-                                              "'identifier':'POINTS','expression':{'sum':[{'"                                                               \
-                                              "variable':'POINTS'}"                                                                                         \
-                                              "," I(                                                                                                        \
-                                                  1) "]}}}]}}},"                                                                                            \
-                                                     "{'responseCondition':{'if':{'condition':{'"                                                           \
-                                                     "and':[{'member'"                                                                                      \
-                                                     ":[{'variable':'C2'},{'multiple':[" STR(                                                               \
-                                                         "Par"                                                                                              \
-                                                         "is") "," STR("Rome") "," STR("Oslo") "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               ","                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "o"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "s"                                                          \
-                                                                                               "N"                                                          \
-                                                                                               "u"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "v"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "b"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "C"                                                          \
-                                                                                               "1"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               ","                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "n"                                                          \
-                                                                                               "o"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "m"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "c"                                                          \
-                                                                                               "h"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "v"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "b"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "C"                                                          \
-                                                                                               "2"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               ","                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "v"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "b"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "C"                                                          \
-                                                                                               "1"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "]"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               ","                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "h"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "n"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "s"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "O"                                                          \
-                                                                                               "u"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "c"                                                          \
-                                                                                               "o"                                                          \
-                                                                                               "m"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "V"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "u"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "d"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "n"                                                          \
-                                                                                               "t"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "f"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "P"                                                          \
-                                                                                               "O"                                                          \
-                                                                                               "I"                                                          \
-                                                                                               "N"                                                          \
-                                                                                               "T"                                                          \
-                                                                                               "S"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ","                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "x"                                                          \
-                                                                                               "p"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "s"                                                          \
-                                                                                               "s"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "o"                                                          \
-                                                                                               "n"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "s"                                                          \
-                                                                                               "u"                                                          \
-                                                                                               "m"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "["                                                          \
-                                                                                               "{"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "v"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "r"                                                          \
-                                                                                               "i"                                                          \
-                                                                                               "a"                                                          \
-                                                                                               "b"                                                          \
-                                                                                               "l"                                                          \
-                                                                                               "e"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               ":"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "P"                                                          \
-                                                                                               "O"                                                          \
-                                                                                               "I"                                                          \
-                                                                                               "N"                                                          \
-                                                                                               "T"                                                          \
-                                                                                               "S"                                                          \
-                                                                                               "'"                                                          \
-                                                                                               "}"                                                          \
-                                                                                               "," I(                                                       \
-                                                                                                   1) "]}}}]}}},"                                           \
-                                                                                                      "{'responseCondition':{'"                             \
-                                                                                                      "if':{'"                                              \
-                                                                                                      "condition':{'and':[{'"                               \
-                                                                                                      "member':[{'"                                         \
-                                                                                                      "variable':'C3'},{'"                                  \
-                                                                                                      "multiple':[" STR(                                    \
-                                                                                                          "Pa"                                              \
-                                                                                                          "ri"                                              \
-                                                                                                          "s") "," STR("Rome") "," STR("Oslo") "]}]},{'"    \
-                                                                                                                                               "not':[{'"   \
-                                                                                                                                               "member':[{" \
-                                                                                                                                               "'variable'" \
-                                                                                                                                               ":'C3'},"    \
-                                                                                                                                               "{'"         \
-                                                                                                                                               "multiple':" \
-                                                                                                                                               "[{'"        \
-                                                                                                                                               "variable':" \
-                                                                                                                                               "'C1'},{'"   \
-                                                                                                                                               "variable':" \
-                                                                                                                                               "'C2'}]}]}]" \
-                                                                                                                                               "}]},'then'" \
-                                                                                                                                               ":[{'"       \
-                                                                                                                                               "setOutcome" \
-                                                                                                                                               "Value':{"   \
-                                                                                                                                               "'identifie" \
-                                                                                                                                               "r':'"       \
-                                                                                                                                               "POINTS','"  \
-                                                                                                                                               "expression" \
-                                                                                                                                               "':{'sum':[" \
-                                                                                                                                               "{'"         \
-                                                                                                                                               "variable':" \
-                                                                                                                                               "'POINTS'}"  \
-                                                                                                                                               "," I(       \
-                                                                                                                                                   1) "]}}" \
-                                                                                                                                                      "}]}" \
-                                                                                                                                                      "}}]" \
-                                                                                                                                                      "}"
+/* clang-format off */
+#define CAPITALS "{'multiple':[" STR("Paris") "," STR("Rome") "," STR("Oslo") "]}"
+#define ADD_POINT                                                                                  \
+    "'then':[{'setOutcomeValue':{'identifier':'POINTS','expression':{'sum':[{'variable':"          \
+    "'POINTS'}," I(1) "]}}}]}}}"
+#define CITIES_ITEM                                                                                \
+    "{'id':'cities','responses':[{'id':'C1','cardinality':'single','base_type':'string'},"         \
+    "{'id':'C2','cardinality':'single','base_type':'string'},"                                    \
+    "{'id':'C3','cardinality':'single','base_type':'string'}],"                                   \
+    "'outcomes':[{'id':'POINTS','base_type':'integer','normal_maximum':3}],"                       \
+    "'score_outcome':'POINTS','response_processing':["                                             \
+    "{'responseCondition':{'if':{'condition':{'member':[{'variable':'C1'}," CAPITALS "]},"        \
+    ADD_POINT ","                                                                                  \
+    "{'responseCondition':{'if':{'condition':{'and':[{'member':[{'variable':'C2'}," CAPITALS "]}," \
+    "{'or':[{'isNull':[{'variable':'C1'}]},{'not':[{'match':[{'variable':'C2'},"                   \
+    "{'variable':'C1'}]}]}]}]}," ADD_POINT ","                                                     \
+    "{'responseCondition':{'if':{'condition':{'and':[{'member':[{'variable':'C3'}," CAPITALS "]}," \
+    "{'not':[{'member':[{'variable':'C3'},{'multiple':[{'variable':'C1'},{'variable':'C2'}]}]}]}"  \
+    "]}," ADD_POINT "]}"
+/* clang-format on */
 
 static void several_responses_score_together_without_double_counting(void **state)
 {
@@ -806,44 +573,47 @@ static void assessments_count_their_items_and_read_their_minima(void **state)
            "'outcomes':[{'id':'SCORE','base_type':'float','normal_maximum':3},{'id':'RIGHT',"
            "'base_type':'integer'},{'id':'WRONG','base_type':'integer'},{'id':'DONE','base_type':"
            "'integer'},{'id':'SHOWN','base_type':'integer'},{'id':'PICKED','base_type':'integer'},"
-           "{'id':'LOW','base_type':'float'}],'outcome_processing':[" COUNT("RIGHT", "numberCorrec"
-                                                                                     "t") "," COUNT("WRONG", "numberIncorrect") "," COUNT(
-               "DONE",
-               "numberResponded") "," COUNT("SHOWN",
-                                            "numberPresented") "," COUNT("PICKED",
-                                                                         "numberSelected") ","
-                                                                                           "{'"
-                                                                                           "setOutc"
-                                                                                           "omeValu"
-                                                                                           "e':{'"
-                                                                                           "identif"
-                                                                                           "ier':'"
-                                                                                           "LOW','"
-                                                                                           "express"
-                                                                                           "ion':{'"
-                                                                                           "sum':[{"
-                                                                                           "'outcom"
-                                                                                           "eMinimu"
-                                                                                           "m':"
-                                                                                           "{'"
-                                                                                           "outcome"
-                                                                                           "Identif"
-                                                                                           "ier':'"
-                                                                                           "SCORE'}"
-                                                                                           "}]}}},"
-                                                                                           "{'"
-                                                                                           "setOutc"
-                                                                                           "omeValu"
-                                                                                           "e':{'"
-                                                                                           "identif"
-                                                                                           "ier':'"
-                                                                                           "SCORE',"
-                                                                                           "'expres"
-                                                                                           "sion':{"
-                                                                                           "'variab"
-                                                                                           "le':'"
-                                                                                           "RIGHT'}"
-                                                                                           "}}]}";
+           "{'id':'LOW','base_type':'float'}],'outcome_processing':[" COUNT(
+               "RIGHT",
+               "numberCorrec"
+               "t") "," COUNT("WRONG",
+                              "numberIncorrect") "," COUNT("DONE",
+                                                           "numberResponded") "," COUNT("SHOWN",
+                                                                                        "numberPres"
+                                                                                        "ented") "," COUNT("PICKED",
+                                                                                                           "numberSelected") ","
+                                                                                                                             "{'"
+                                                                                                                             "setOutc"
+                                                                                                                             "omeValu"
+                                                                                                                             "e':{'"
+                                                                                                                             "identif"
+                                                                                                                             "ier':'"
+                                                                                                                             "LOW','"
+                                                                                                                             "express"
+                                                                                                                             "ion':{'"
+                                                                                                                             "sum':[{"
+                                                                                                                             "'outcom"
+                                                                                                                             "eMinimu"
+                                                                                                                             "m':"
+                                                                                                                             "{'"
+                                                                                                                             "outcome"
+                                                                                                                             "Identif"
+                                                                                                                             "ier':'"
+                                                                                                                             "SCORE'}"
+                                                                                                                             "}]}}},"
+                                                                                                                             "{'"
+                                                                                                                             "setOutc"
+                                                                                                                             "omeValu"
+                                                                                                                             "e':{'"
+                                                                                                                             "identif"
+                                                                                                                             "ier':'"
+                                                                                                                             "SCORE',"
+                                                                                                                             "'expres"
+                                                                                                                             "sion':{"
+                                                                                                                             "'variab"
+                                                                                                                             "le':'"
+                                                                                                                             "RIGHT'}"
+                                                                                                                             "}}]}";
     if (tf_compile_def(def)) fail_msg("%s", tf_err.msg);
     const char *ans = "{'a':1,'b':2}"; /* a right, b wrong, c not answered */
     assert_string_equal(tf_test_outcome(ans, "RIGHT"), "1");
