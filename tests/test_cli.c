@@ -126,9 +126,9 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_int_equal(s_assay(NULL, "import '%s'", dir), 1);
     char want[600];
     snprintf(want, sizeof want,
-             "assay: bad_request: %s!/zz_broken.xml: items[0].response_processing[0]."
-             "setOutcomeValue.expression.mapResponse: mapResponse: response \"RESPONSE\" declares "
-             "no mapping\n",
+             "assay: bad_request: %s!/zz_broken.xml:3: <mapResponse>: items[0]."
+             "response_processing[0].setOutcomeValue.expression.mapResponse: mapResponse: "
+             "response \"RESPONSE\" declares no mapping\n",
              strrchr(dir, '/') + 1);
     assert_string_equal(s_err, want);
     assert_int_equal(s_assay(NULL, "get choice-single"), 1); /* not stored either */

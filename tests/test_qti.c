@@ -381,8 +381,20 @@ static void broken_inputs_name_the_file_the_line_and_the_element(void **state)
          "cardinality=\"single\" baseType=\"float\" normalMaximum=\"1\"/>\n<responseProcessing>"
          "<setOutcomeValue identifier=\"SCORE\"><mapResponse identifier=\"RESPONSE\"/>"
          "</setOutcomeValue></responseProcessing></assessmentItem>",
-         "items[0].response_processing[0].setOutcomeValue.expression.mapResponse: "
-         "mapResponse: response \"RESPONSE\" declares no mapping"},
+         "bad.xml:4: <mapResponse>: items[0].response_processing[0].setOutcomeValue.expression."
+         "mapResponse: mapResponse: response \"RESPONSE\" declares no mapping"},
+        /* what the compiler refuses deep in a condition: the line of the element it names */
+        {"<assessmentItem identifier=\"x\">\n<responseDeclaration identifier=\"P\" "
+         "cardinality=\"single\" baseType=\"point\"/>\n<outcomeDeclaration identifier=\"SCORE\" "
+         "cardinality=\"single\" baseType=\"float\" normalMaximum=\"1\"/>\n<responseProcessing>\n"
+         "<setOutcomeValue identifier=\"SCORE\"><baseValue baseType=\"float\">0</baseValue>"
+         "</setOutcomeValue>\n<responseCondition>\n<responseIf>\n<match>\n<variable "
+         "identifier=\"P\"/>\n<baseValue baseType=\"identifier\">A</baseValue>\n</match>\n"
+         "<setOutcomeValue identifier=\"SCORE\"><baseValue baseType=\"float\">1</baseValue>"
+         "</setOutcomeValue>\n</responseIf>\n</responseCondition>\n</responseProcessing>"
+         "</assessmentItem>",
+         "bad.xml:9: <variable>: items[0].response_processing[1].responseCondition.if.condition."
+         "match[0]: baseType point cannot match identifier"},
         {"<manifest/>", "bad.xml:1: <manifest>: is neither an assessmentItem nor an "
                         "assessmentTest"},
         {"<assessmentTest identifier=\"t\"><testPart identifier=\"p\"><assessmentSection "

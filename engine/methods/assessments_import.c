@@ -122,7 +122,19 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
     msgpack_packer dpk;
     msgpack_packer_init(&dpk, &def, msgpack_sbuffer_write);
     for (uint32_t i = 0; i < n && !rc; i++) {
-        const msgpack_object *e = &u.data.via.array.ptr[i];
+        const msgpack_object *e = &u.data.via.array.ptr[i], *blob = s_get(e, "blob");
+        if (blob->type == MSGPACK_OBJECT_BIN) { /* an item: the converter compiled it */
+            c[i].size = blob->via.bin.size;
+            if (!(c[i].blob = malloc(c[i].size))) {
+                rc = as_err_set(err, AS_INTERNAL, "out of memory");
+                break;
+            }
+            memcpy(c[i].blob, blob->via.bin.ptr, c[i].size);
+            as_thdr_t h;
+            memcpy(&h, c[i].blob, sizeof h);
+            c[i].id_len = h.id_len;
+            continue;
+        }
         msgpack_sbuffer_clear(&def);
         msgpack_pack_object(&dpk, *s_get(e, "definition"));
         as_err_t why;
@@ -157,8 +169,22 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
             s_pack_entry(&w->pk, &u.data.via.array.ptr[i], &t, 0);
         }
     } else if (!rc) {
-        /* frames: the converter's entries; [[definition, blob]...] as bins */
-        rc = as_h_fwd(w, out.data, out.size, err);
+        /* frames: the entries' id, kind, source and unscorable; [[definition, blob]...] as bins */
+        msgpack_sbuffer slim;
+        msgpack_sbuffer_init(&slim);
+        msgpack_packer spk;
+        msgpack_packer_init(&spk, &slim, msgpack_sbuffer_write);
+        msgpack_pack_array(&spk, n);
+        static const char *const keep[] = {"id", "kind", "source", "unscorable"};
+        for (uint32_t i = 0; i < n; i++) {
+            msgpack_pack_map(&spk, 4);
+            for (size_t k = 0; k < 4; k++) {
+                as_pack_cstr(&spk, keep[k]);
+                msgpack_pack_object(&spk, *s_get(&u.data.via.array.ptr[i], keep[k]));
+            }
+        }
+        rc = as_h_fwd(w, slim.data, slim.size, err);
+        msgpack_sbuffer_destroy(&slim);
         msgpack_sbuffer all;
         msgpack_sbuffer_init(&all);
         msgpack_packer apk;

@@ -29,7 +29,8 @@ typedef struct {
 } as_qti_opts_t;
 
 /* Converts the bytes at data (XML, or a zip) to definitions. On success *out holds a msgpack
- * array of {id, kind: "item" | "test", source: file, definition: {...}, unscorable: [item ids]},
+ * array of {id, kind: "item" | "test", source: file, definition: {...}, unscorable: [item ids],
+ * blob?: the compiled table (items: compiled here to say the XML line of what is refused)},
  * one per assessment, in the manifest's order (a zip without one: by file name); the caller
  * destroys it. bad_request with the file, line and
  * element of the first problem; too_large over the limits. */

@@ -177,11 +177,18 @@ static as_code_t s_emit_item(s_run_t *r, const char *path, xmlNodePtr root, cons
     if (rc) return rc;
     qb_end(b, a, 1);
     qb_end(b, d, df);
+    as_compiled_t c;
+    if ((rc = qx_check_item(&r->x, root, (const uint8_t *)b->sb.data + d, b->sb.size - d, &c)))
+        return rc;
     qb_key(b, "unscorable");
     size_t u = qb_array(b);
     if (unscorable) qb_str(b, aid);
     qb_end(b, u, unscorable ? 1 : 0);
-    qb_end(b, m, 5);
+    qb_key(b, "blob"); /* compiled already: the engine stores it as it is */
+    msgpack_pack_bin(&b->pk, c.size);
+    msgpack_pack_bin_body(&b->pk, c.blob, c.size);
+    free(c.blob);
+    qb_end(b, m, 6);
     r->n++;
     (void)path;
     return AS_OK;

@@ -7,6 +7,7 @@
 #include "qti.h"
 
 #include "codec.h"
+#include "table.h"
 
 #include <libxml/tree.h>
 #include <stdbool.h>
@@ -48,6 +49,13 @@ bool qx_is(xmlNodePtr n, const char *name);
 xmlNodePtr qx_child(xmlNodePtr n, const char *name);
 xmlNodePtr qx_first(xmlNodePtr n);
 xmlNodePtr qx_next(xmlNodePtr n);
+
+/* ---- qti_check.c ---- */
+
+/* Compiles an item's definition (def, len) into *c (c->blob malloc'ed) while its XML (root) is
+ * at hand: what the compiler refuses is bad_request "FILE:LINE: <element>: path: message", the
+ * element the compiler's path leads to in the XML. */
+as_code_t qx_check_item(qx_t *x, xmlNodePtr root, const uint8_t *def, size_t len, as_compiled_t *c);
 
 /* ---- qti_item.c ---- */
 
