@@ -64,8 +64,12 @@ as_code_t qx_check_item(qx_t *x, xmlNodePtr root, const uint8_t *def, size_t len
 as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unscorable);
 /* Packs the declared outcomes (outcomeDeclaration children of n) as our outcome array. */
 as_code_t qx_outcomes(qx_t *x, xmlNodePtr n, qb_t *b, uint32_t *count);
+/* ---- qti_rules.c ---- */
+
 /* Packs the rules of a responseProcessing / outcomeProcessing element. */
 as_code_t qx_rules(qx_t *x, xmlNodePtr parent, qb_t *b, bool test);
+
+/* ---- qti_item.c, values ---- */
 /* Packs a typed value from text: identifier/string as a string, integer, float, boolean, pair,
  * directedPair and point as QTI writes them. base: our base type name. */
 as_code_t qx_value(qx_t *x, xmlNodePtr n, const char *base, const char *text, qb_t *b);

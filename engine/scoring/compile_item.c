@@ -341,7 +341,8 @@ static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, boo
                          s_rules[rule], need);
     const char *stray = NULL; /* (a full response declaration may carry a mapping it declares) */
     if (!full && r->map == AS_MAP_ENTRIES && rule != AS_RULE_MAP_RESPONSE) stray = "mapping";
-    if (!full && r->map == AS_MAP_AREAS && rule != AS_RULE_MAP_RESPONSE_POINT) stray = "area_mapping";
+    if (!full && r->map == AS_MAP_AREAS && rule != AS_RULE_MAP_RESPONSE_POINT)
+        stray = "area_mapping";
     if (tolerance && rule != AS_RULE_MATCH_NUMERIC) stray = "tolerance";
     if (stray)
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "field \"%s\" is not used by rule %s",

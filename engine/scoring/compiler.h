@@ -80,7 +80,8 @@ as_code_t as_tc_outcomes(as_tc_t *c, as_field_t *f, uint32_t *off, uint32_t *n);
 as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint32_t n_out,
                               uint32_t *slot, double *max, bool *has_max);
 
-/* ---- programs: compile_program.c (nodes, leaves, rules, code) and compile_operators.c ---- */
+/* ---- programs: compile_program.c (nodes, leaves, expressions, code), compile_rules.c,
+ * compile_operators.c ---- */
 
 /* Compiling one program: its symbols (offsets into the blob, which may move) and its code. */
 typedef struct {
@@ -144,12 +145,19 @@ void as_pc_type_text(as_ptype_t t, char *out, size_t n);
 /* bad_request with the message at the compiler's path. */
 as_code_t as_pc_fail(as_pc_t *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Compiles the rules array at f into the blob: *prog_off, *prog_len instructions, *stack the
- * operand depth it needs. Frees pc's code buffer either way. */
+/* compile_rules.c: compiles the rules array at f into the blob: *prog_off, *prog_len instructions,
+ * *stack the operand depth it needs. Frees pc's code buffer either way. */
 as_code_t as_pc_compile(as_pc_t *pc, as_field_t *f, uint32_t *prog_off, uint32_t *prog_len,
                         uint32_t *stack);
-/* Compiles one expression at r (appending its code to pc's); its static type in *card, *base. */
-as_code_t as_pc_expr(as_pc_t *pc, as_mp_t *r, uint8_t *card, uint8_t *base);
+/* Compiles one expression at r (appending its code to pc's); its static type in *type. */
+as_code_t as_pc_expr(as_pc_t *pc, as_mp_t *r, as_ptype_t *type);
+/* Reads the one-key map of a node at r: the element's name and a cursor at its value (`what`
+ * says what was expected, for the message). */
+as_code_t as_pc_node(as_pc_t *pc, as_mp_t *r, const char *what, const char **name, uint32_t *len,
+                     as_mp_t *val);
+/* Appends one instruction (a leaf pushes one value, an operator pops argc and pushes one, SET,
+ * LOOKUP and JUMP_UNLESS pop one); returns its index. */
+uint32_t as_pc_emit(as_pc_t *pc, uint16_t op, as_ptype_t t, uint32_t argc, uint32_t a, uint32_t b);
 /* The index of outcome (id, len) among the n declarations at off, or -1. */
 int as_pc_find_out(const as_tc_t *c, uint32_t off, uint32_t n, const char *id, uint32_t len);
 

@@ -35,9 +35,9 @@ static bool s_node(s_walk_t *w, as_mp_t r, as_pins_t *ins)
                   .n_out = w->it.n_out,
                   .out_off = w->it.out_off,
                   .no_fuse = true};
-    uint8_t card, base;
+    as_ptype_t type;
     as_path_init(&w->c.path, NULL);
-    as_code_t rc = as_pc_expr(&pc, &r, &card, &base);
+    as_code_t rc = as_pc_expr(&pc, &r, &type);
     bool ok = !rc && !pc.too_long && pc.n > 0 && w->c.b.data == w->at_start;
     if (ok) *ins = pc.code[pc.n - 1];
     free(pc.code);
