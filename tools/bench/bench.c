@@ -97,12 +97,6 @@ static void *s_echo_run(void *arg)
 
 /* ---- load ---- */
 
-typedef struct {
-    double rps;
-    double p50_us, p99_us, p999_us;
-    uint64_t n;
-} s_result_t;
-
 static int s_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -113,8 +107,8 @@ static uint64_t *s_lat;
 static size_t s_lat_cap = 20000000;
 
 /* Keeps `inflight` requests of method/params outstanding for s_seconds. */
-static int s_load(const char *target, const char *method, const void *params, size_t len,
-                  int inflight, s_result_t *out)
+int as_bench_load(const char *target, const char *method, const void *params, size_t len,
+                  int inflight, as_bench_result_t *out)
 {
     assay_t *c;
     assay_options_t o = {.timeout_ms = 10000, .admin = false};
@@ -180,7 +174,7 @@ static int s_load(const char *target, const char *method, const void *params, si
 }
 
 /* Round trips of one score_batch of `n` responses, `reps` times. */
-static int s_batch(const char *target, int n, int reps, s_result_t *out)
+static int s_batch(const char *target, int n, int reps, as_bench_result_t *out)
 {
     msgpack_sbuffer sb;
     msgpack_packer pk;
@@ -295,61 +289,9 @@ static int s_start_engine(const char *assayd, const char *workers)
     return -1;
 }
 
-/* assay-bench programs: score at 64 in flight through assayd for the template and the custom
- * 50-item assessments, alternating, then the scorer alone in this process. */
-static int s_programs(const char *data)
+double as_bench_seconds(void)
 {
-    const char *ids[2] = {"bench50", "custom50"};
-    msgpack_sbuffer req[2];
-    assay_t *admin;
-    assay_options_t ao = {.admin = true};
-    if (assay_open(&admin, data, &ao)) return 1;
-    for (int k = 0; k < 2; k++) {
-        msgpack_sbuffer def;
-        msgpack_packer pk;
-        msgpack_sbuffer_init(&def);
-        msgpack_packer_init(&pk, &def, msgpack_sbuffer_write);
-        if (k == 0)
-            as_bench_pack_definition(&pk, ids[k], 1);
-        else
-            as_bench_pack_custom_definition(&pk, ids[k]);
-        assay_reply_t *r;
-        if (assay_call(admin, "assessment.put", def.data, def.size, 5000, &r)) {
-            fprintf(stderr, "assay-bench: cannot store %s: %s\n", ids[k],
-                    r ? assay_reply_message(r) : "timeout");
-            return 1;
-        }
-        assay_reply_free(&r);
-        msgpack_sbuffer_destroy(&def);
-        msgpack_sbuffer_init(&req[k]);
-        msgpack_packer_init(&pk, &req[k], msgpack_sbuffer_write);
-        msgpack_pack_map(&pk, 2);
-        as_pack_cstr(&pk, "assessment");
-        as_pack_cstr(&pk, ids[k]);
-        as_pack_cstr(&pk, "answers");
-        if (k == 0)
-            as_bench_pack_answers(&pk);
-        else
-            as_bench_pack_custom_answers(&pk);
-    }
-    assay_close(&admin);
-    printf(
-        "assay-bench programs: score at 64 in flight through assayd, %.0f s each, "
-        "alternating\n\n| assessment | round | req/s | p50 us | p99 us |\n|---|---|---|---|---|\n",
-        s_seconds);
-    double rate[2] = {0, 0};
-    for (int round = 1; round <= 2; round++)
-        for (int k = 0; k < 2; k++) {
-            s_result_t res;
-            if (s_load(data, "score", req[k].data, req[k].size, 64, &res)) return 1;
-            printf("| %s | %d | %.0f | %.0f | %.0f |\n", ids[k], round, res.rps, res.p50_us,
-                   res.p99_us);
-            rate[k] += res.rps;
-        }
-    printf("\nthrough the engine, custom / template request rate: %.2f\n", rate[1] / rate[0]);
-    for (int k = 0; k < 2; k++)
-        msgpack_sbuffer_destroy(&req[k]);
-    return as_bench_programs_inprocess(s_seconds * 2);
+    return s_seconds;
 }
 
 static void s_usage(FILE *out)
@@ -536,7 +478,7 @@ int main(int argc, char **argv)
     if (regrade)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);
-    if (programs) return s_programs(data);
+    if (programs) return as_bench_programs(data);
 
     /* store the bench assessment */
     msgpack_sbuffer sb;
@@ -608,12 +550,12 @@ int main(int argc, char **argv)
         const void *params = bodies[m] ? bodies[m]->data : NULL;
         size_t plen = bodies[m] ? bodies[m]->size : 0;
         for (int i = 0; i < 3; i++) {
-            s_result_t e, f;
-            if (s_load(data, methods[m], params, plen, inflights[i], &e)) return 1;
+            as_bench_result_t e, f;
+            if (as_bench_load(data, methods[m], params, plen, inflights[i], &e)) return 1;
             printf("| %s | %d | %.0f | %.1f | %.1f | %.1f |", methods[m], inflights[i], e.rps,
                    e.p50_us, e.p99_us, e.p999_us);
             if (floor) {
-                if (s_load(echo.ep, methods[m], params, plen, inflights[i], &f)) return 1;
+                if (as_bench_load(echo.ep, methods[m], params, plen, inflights[i], &f)) return 1;
                 printf(" %.0f | %.1f | %.2f | %.2f |", f.rps, f.p50_us, e.rps / f.rps,
                        e.p50_us / f.p50_us);
             }
@@ -628,7 +570,7 @@ int main(int argc, char **argv)
         const int sizes[] = {1000, 100000};
         const int reps[] = {20, 5};
         for (int i = 0; i < 2; i++) {
-            s_result_t b;
+            as_bench_result_t b;
             if (s_batch(data, sizes[i], reps[i], &b)) return 1;
             printf("| %d | %d x 50 | %.2f | %.2f | %.0f |\n", reps[i], sizes[i], b.p50_us / 1e3,
                    b.p99_us / 1e3, b.rps);

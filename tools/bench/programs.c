@@ -1,9 +1,12 @@
 /* programs.c — assay-bench programs: what custom response processing costs against the standard
- * templates. The 50-item custom assessment cycles four typical programs (a condition over two
- * responses, a sum with a floor, a lookup table over a distance, a rounded numeric comparison);
- * the template one is the bench assessment (payload.c). Both are scored in this process by the
- * engine's scorer (no sockets: the cost of scoring alone) and, by bench.c, through assayd. */
+ * templates, through assayd (as_bench_programs) and in this process. The 50-item custom assessment
+ * cycles four typical programs (a condition over two responses, a sum with a floor, a lookup table
+ * over a distance, a rounded numeric comparison); the template one is the bench assessment
+ * (payload.c). Both are scored in this process by the engine's scorer (no sockets: the cost of
+ * scoring alone) and, by bench.c, through assayd. */
 #include "bench_programs.h"
+
+#include "assay.h"
 
 #include "codec.h"
 #include "jsonmp.h"
@@ -229,4 +232,61 @@ int as_bench_programs_inprocess(double seconds)
         free(ans[k]);
     }
     return 0;
+}
+
+/* assay-bench programs: score at 64 in flight through assayd for the template and the custom
+ * 50-item assessments, alternating, then the scorer alone in this process. */
+int as_bench_programs(const char *data)
+{
+    const char *ids[2] = {"bench50", "custom50"};
+    msgpack_sbuffer req[2];
+    assay_t *admin;
+    assay_options_t ao = {.admin = true};
+    if (assay_open(&admin, data, &ao)) return 1;
+    for (int k = 0; k < 2; k++) {
+        msgpack_sbuffer def;
+        msgpack_packer pk;
+        msgpack_sbuffer_init(&def);
+        msgpack_packer_init(&pk, &def, msgpack_sbuffer_write);
+        if (k == 0)
+            as_bench_pack_definition(&pk, ids[k], 1);
+        else
+            as_bench_pack_custom_definition(&pk, ids[k]);
+        assay_reply_t *r;
+        if (assay_call(admin, "assessment.put", def.data, def.size, 5000, &r)) {
+            fprintf(stderr, "assay-bench: cannot store %s: %s\n", ids[k],
+                    r ? assay_reply_message(r) : "timeout");
+            return 1;
+        }
+        assay_reply_free(&r);
+        msgpack_sbuffer_destroy(&def);
+        msgpack_sbuffer_init(&req[k]);
+        msgpack_packer_init(&pk, &req[k], msgpack_sbuffer_write);
+        msgpack_pack_map(&pk, 2);
+        as_pack_cstr(&pk, "assessment");
+        as_pack_cstr(&pk, ids[k]);
+        as_pack_cstr(&pk, "answers");
+        if (k == 0)
+            as_bench_pack_answers(&pk);
+        else
+            as_bench_pack_custom_answers(&pk);
+    }
+    assay_close(&admin);
+    printf(
+        "assay-bench programs: score at 64 in flight through assayd, %.0f s each, "
+        "alternating\n\n| assessment | round | req/s | p50 us | p99 us |\n|---|---|---|---|---|\n",
+        as_bench_seconds());
+    double rate[2] = {0, 0};
+    for (int round = 1; round <= 2; round++)
+        for (int k = 0; k < 2; k++) {
+            as_bench_result_t res;
+            if (as_bench_load(data, "score", req[k].data, req[k].size, 64, &res)) return 1;
+            printf("| %s | %d | %.0f | %.0f | %.0f |\n", ids[k], round, res.rps, res.p50_us,
+                   res.p99_us);
+            rate[k] += res.rps;
+        }
+    printf("\nthrough the engine, custom / template request rate: %.2f\n", rate[1] / rate[0]);
+    for (int k = 0; k < 2; k++)
+        msgpack_sbuffer_destroy(&req[k]);
+    return as_bench_programs_inprocess(as_bench_seconds() * 2);
 }
