@@ -13,6 +13,7 @@
 
 /* Limits (PROTOCOL.md "Limits"). A request beyond one is answered with bad_request or too_large. */
 #define AS_DEFAULT_MAX_MESSAGE (1u << 20) /* bytes per request frame, assayd --max-message */
+#define AS_DEFAULT_MAX_ADMIN_MESSAGE (80u << 20) /* on admin sockets, --max-admin-message */
 #define AS_MAX_DEPTH           64         /* nesting of msgpack containers in a request */
 #define AS_MAX_ID              64         /* bytes of an assessment or item id */
 #define AS_MAX_NAME            128        /* bytes of a learner id or an idempotency key */

@@ -66,5 +66,11 @@ as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
 /* skills.c */
 as_handler_fn as_handle_skill_put, as_handle_skill_get, as_handle_skill_list,
     as_handle_skill_delete, as_handle_skill_recompute, as_handle_skill_fit, as_handle_mastery_get;
+/* models.c */
+as_code_t as_handle_model_put(as_worker_t *w, as_request_t *req, as_err_t *err);
+as_code_t as_handle_model_get(as_worker_t *w, as_request_t *req, as_err_t *err);
+as_code_t as_handle_model_list(as_worker_t *w, as_request_t *req, as_err_t *err);
+as_code_t as_handle_model_delete(as_worker_t *w, as_request_t *req, as_err_t *err);
+as_code_t as_handle_model_recompute(as_worker_t *w, as_request_t *req, as_err_t *err);
 
 #endif

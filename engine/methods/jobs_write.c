@@ -15,6 +15,7 @@ static const as_job_ops_t *const s_kinds[] = {
     [AS_JOB_REGRADE] = &as_regrade_ops,
     [AS_JOB_RECOMPUTE] = &as_recompute_ops,
     [AS_JOB_FIT] = &as_fit_ops,
+    [AS_JOB_MODEL_RECOMPUTE] = &as_model_recompute_ops,
 };
 
 const as_job_ops_t *as_job_ops(unsigned kind)

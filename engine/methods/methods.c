@@ -35,6 +35,11 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_ATTEMPT_ABANDON] = {"attempt.abandon", AS_M_ADMIN, as_handle_attempt_abandon},
     [AS_M_OVERRIDE] = {"assessment.override", AS_M_ADMIN, as_handle_override},
     [AS_M_IMPORT] = {"assessment.import", AS_M_ADMIN, as_handle_import},
+    [AS_M_MODEL_PUT] = {"model.put", AS_M_ADMIN, as_handle_model_put},
+    [AS_M_MODEL_GET] = {"model.get", AS_M_INLINE, as_handle_model_get},
+    [AS_M_MODEL_LIST] = {"model.list", AS_M_INLINE, as_handle_model_list},
+    [AS_M_MODEL_DELETE] = {"model.delete", AS_M_ADMIN, as_handle_model_delete},
+    [AS_M_MODEL_RECOMPUTE] = {"model.recompute", AS_M_ADMIN, as_handle_model_recompute},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -68,6 +73,11 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_ATTEMPT_ABANDON] = "attempt.abandon",
     [AS_M_OVERRIDE] = "assessment.override",
     [AS_M_IMPORT] = "assessment.import",
+    [AS_M_MODEL_PUT] = "model.put",
+    [AS_M_MODEL_GET] = "model.get",
+    [AS_M_MODEL_LIST] = "model.list",
+    [AS_M_MODEL_DELETE] = "model.delete",
+    [AS_M_MODEL_RECOMPUTE] = "model.recompute",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -92,4 +102,6 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_ATTEMPT_ABANDON] = as_write_attempt_abandon,
     [AS_OP_OVERRIDE] = as_write_override,
     [AS_OP_IMPORT] = as_write_import,
+    [AS_OP_MODEL_PUT] = as_write_model_put,
+    [AS_OP_MODEL_DELETE] = as_write_model_delete,
 };

@@ -40,6 +40,11 @@ enum {
     AS_M_ATTEMPT_ABANDON,
     AS_M_OVERRIDE,
     AS_M_IMPORT,
+    AS_M_MODEL_PUT,
+    AS_M_MODEL_GET,
+    AS_M_MODEL_LIST,
+    AS_M_MODEL_DELETE,
+    AS_M_MODEL_RECOMPUTE,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -5,7 +5,8 @@
 
 void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *t, double score)
 {
-    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t) + (r->mastery ? 1 : 0));
+    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t) + (r->mastery ? 1 : 0) +
+                             (r->models ? 1 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "assessment");
@@ -22,6 +23,10 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
     if (r->mastery) {
         as_pack_cstr(pk, "mastery");
         as_pack_raw(pk, r->mastery, r->mastery_len);
+    }
+    if (r->models) {
+        as_pack_cstr(pk, "models");
+        as_pack_raw(pk, r->models, r->models_len);
     }
     as_pack_cstr(pk, "answers");
     as_pack_raw(pk, r->answers, r->answers_len);
@@ -60,6 +65,8 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
     unsigned seen = 0;
     r->mastery = NULL;
     r->mastery_len = 0;
+    r->models = NULL;
+    r->models_len = 0;
     as_mp_init(&m, rec, len);
     if (as_mp_map(&m, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -100,6 +107,9 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
             } else if (!rc && as_str_eq(k, kl, "mastery")) {
                 r->mastery = at;
                 r->mastery_len = (size_t)(m.p - at);
+            } else if (!rc && as_str_eq(k, kl, "models")) {
+                r->models = at;
+                r->models_len = (size_t)(m.p - at);
             }
         }
         if (rc) return false;

@@ -30,6 +30,8 @@ typedef struct {
     uint32_t submitted_at_len;
     const uint8_t *mastery; /* the skills' states after it, a raw msgpack map; NULL: none */
     size_t mastery_len;
+    const uint8_t *models; /* the deep models' results, a raw msgpack map; NULL: none */
+    size_t models_len;
     const uint8_t *answers; /* the answers map, raw msgpack */
     size_t answers_len;
 } as_record_t;

@@ -3,10 +3,14 @@
 #include "handler.h"
 #include "record.h"
 
+#include "models_trace.h"
+
 /* Validates and scores a submission here (errors are precise and scoring costs the single
  * writer nothing), and hands the writer [assessment, learner, key | nil, version, score,
- * [item scores], [answered flags], answers]: the writer uses the scores when the version is still
- * current in its transaction (else it scores again) and stores. */
+ * [item scores], [answered flags], answers] and, in a second frame, the deep models' steps run
+ * from the learner's states as this worker read them (models_trace.h): the writer uses the
+ * scores when the version is still current in its transaction (else it scores again), the
+ * models' states when the learner's are still those, and stores. */
 as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("learner"), AS_FIELD("answers"),
@@ -50,6 +54,12 @@ as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
         msgpack_pack_uint8(pk, answered[i]);
     as_pack_raw(pk, answers.p, (size_t)(end.p - answers.p));
     if ((rc = as_h_fwd(w, w->fwd_sb.data, w->fwd_sb.size, err))) return rc;
+    /* the deep models' steps, run here rather than on the writer (models_trace.h) */
+    msgpack_sbuffer_clear(&w->fwd_sb);
+    if ((rc = as_kt_precompute(w->kt, w->rd, &t, learner, learner_len, w->item_scores, answered, pk,
+                               err)) ||
+        (rc = as_h_fwd(w, w->fwd_sb.data, w->fwd_sb.size, err)))
+        return rc;
     w->fwd_op = AS_OP_SUBMIT;
     return AS_OK;
 }

@@ -7,6 +7,7 @@
 
 #include "clock.h"
 #include "record.h"
+#include "models_trace.h"
 #include "tracing.h"
 
 #include <string.h>
@@ -79,7 +80,10 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     as_table_t t;
     if ((w->code = as_store_wtable(txn, s.assessment, s.assessment_len, &t, &w->err))) return;
     const uint8_t *answered = wr->answered;
+    /* the worker's model steps (a second frame) hold only for its scores */
+    wr->kt_pre = as_write_nargs(w) > 1 ? as_write_arg(w, 1, &wr->kt_pre_len) : NULL;
     if (t.hdr.version != version || t.hdr.n_items != k) {
+        wr->kt_pre = NULL;
         as_path_t path;
         as_path_init(&path, "answers");
         as_mp_t scan = answers;
@@ -97,9 +101,10 @@ void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     uint32_t attempts;
     if ((w->code = as_write_attempt_allowed(txn, &s, &t, &attempts, &w->err))) return;
     if ((w->code = as_store_attempt_count_set(txn, &s, attempts + 1, &w->err))) return;
-    if ((w->code = as_write_response(wr, txn, w, &s, &t, answered, score, attempts + 1, as_wall_s(),
-                                     answers, &rid)))
-        return;
+    w->code = as_write_response(wr, txn, w, &s, &t, answered, score, attempts + 1, as_wall_s(),
+                                answers, &rid);
+    wr->kt_pre = NULL;
+    if (w->code) return;
     as_response_ok(&w->reply_pk, w->hdr.msgid);
     as_write_pack_result(&w->reply_pk, wr->rec.data, wr->rec.size);
 }
@@ -134,6 +139,10 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
     if ((rc = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
                              &w->err)))
         return rc;
+    /* the deep models: the worker's steps where they still hold, else run here */
+    if ((rc = as_kt_write(wr->kt, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+                          wr->kt_pre, wr->kt_pre_len, &wr->models, &wr->n_models, &w->err)))
+        return rc;
     char when[40];
     as_rfc3339(submitted_at, when, sizeof when);
     as_record_t record = {.response_id = rid,
@@ -146,6 +155,8 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
                           .submitted_at_len = (uint32_t)strlen(when),
                           .mastery = wr->mastery.size ? (const uint8_t *)wr->mastery.data : NULL,
                           .mastery_len = wr->mastery.size,
+                          .models = wr->n_models ? (const uint8_t *)wr->models.data : NULL,
+                          .models_len = wr->models.size,
                           .answers = answers.p,
                           .answers_len = as_mp_left(&answers)};
     msgpack_sbuffer_clear(&wr->rec);
@@ -156,9 +167,9 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
         return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_next_seq(txn), 0);
-    if (record.mastery) {
+    if (record.mastery || record.models) {
         msgpack_packer *pk = as_write_note(w, "mastery", s.learner, s.learner_len);
-        msgpack_pack_map(pk, 5);
+        msgpack_pack_map(pk, 5 + (record.models ? 1 : 0));
         as_pack_cstr(pk, "learner");
         as_pack_str(pk, s.learner, s.learner_len);
         as_pack_cstr(pk, "assessment");
@@ -166,7 +177,14 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
         as_pack_cstr(pk, "response_id");
         msgpack_pack_uint64(pk, rid);
         as_pack_cstr(pk, "skills");
-        as_pack_raw(pk, record.mastery, record.mastery_len);
+        if (record.mastery)
+            as_pack_raw(pk, record.mastery, record.mastery_len);
+        else
+            msgpack_pack_map(pk, 0);
+        if (record.models) {
+            as_pack_cstr(pk, "models");
+            as_pack_raw(pk, record.models, record.models_len);
+        }
         as_pack_cstr(pk, "seq");
         msgpack_pack_uint64(pk, as_store_next_seq(txn));
     }

@@ -3,6 +3,7 @@
 #include "handler.h"
 
 #include "bkt_fit.h"
+#include "models_trace.h"
 #include "tracing.h"
 
 #include <string.h>
@@ -126,14 +127,24 @@ static void s_mlist_row(void *arg, const char *skill, uint32_t len, const as_ski
 
 as_code_t as_handle_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("learner"), AS_FIELD("skill")};
+    as_field_t f[] = {AS_FIELD("learner"), AS_FIELD("skill"), AS_FIELD("model")};
     as_path_t path;
     const char *learner, *skill;
     uint32_t llen, slen;
-    as_code_t rc = as_h_params(req, f, 2, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 3, 1, &path, err);
     if (rc) return rc;
     if ((rc = as_field_name(&f[0], &learner, &llen, &path, err))) return rc;
     msgpack_packer *pk = &w->pk;
+    if (f[2].seen && as_mp_peek(&f[2].at) != AS_MP_NIL) {
+        /* a deep model: every concept's probability of a correct next answer */
+        const char *model;
+        uint32_t mlen;
+        if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL)
+            return as_err_set(err, AS_BAD_REQUEST,
+                              "params: give skill (BKT) or model (a deep model), not both");
+        if ((rc = as_field_id(&f[2], &model, &mlen, &path, err))) return rc;
+        return as_kt_pack_state(w->kt, w->rd, model, mlen, learner, llen, pk, err);
+    }
     msgpack_pack_map(pk, 2);
     as_pack_cstr(pk, "learner");
     as_pack_str(pk, learner, llen);

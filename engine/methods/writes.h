@@ -45,6 +45,10 @@ as_write_step_fn as_write_import;          /* AS_OP_IMPORT */
 int as_write_attempts_sweep(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, double now, int max,
                             double *next);
 
+/* models_write.c */
+as_write_step_fn as_write_model_put;    /* AS_OP_MODEL_PUT */
+as_write_step_fn as_write_model_delete; /* AS_OP_MODEL_DELETE */
+
 /* jobs_write.c */
 as_write_step_fn as_write_job_new;  /* AS_OP_JOB_NEW */
 as_write_step_fn as_write_job_step; /* AS_OP_JOB_STEP */
@@ -56,6 +60,7 @@ as_write_step_fn as_write_skill_delete; /* AS_OP_SKILL_DELETE */
 extern const as_job_ops_t as_regrade_ops;
 extern const as_job_ops_t as_recompute_ops;
 extern const as_job_ops_t as_fit_ops; /* tracing/fit.c */
+extern const as_job_ops_t as_model_recompute_ops; /* tracing/model_recompute.c */
 
 /* The step of each operation, indexed by as_op_t (NULL for AS_OP_NONE). */
 extern as_write_step_fn *const as_write_steps[AS_OP_COUNT];

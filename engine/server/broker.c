@@ -107,11 +107,11 @@ static void s_request(s_broker_t *b, int front)
     zmq_msg_t *body = &fr.f[env];
     size_t size = zmq_msg_size(body);
     uint32_t msgid = as_peek_msgid(zmq_msg_data(body), size);
-    if (size > b->e->max_message) {
+    size_t limit = role == AS_ROLE_ADMIN ? b->e->max_admin_message : b->e->max_message;
+    if (size > limit) {
         as_stats_event(b->e->stats, AS_EV_TOO_LARGE);
-        snprintf(msg, sizeof msg,
-                 "request of %zu bytes is over the limit of %zu bytes (--max-message)", size,
-                 b->e->max_message);
+        snprintf(msg, sizeof msg, "request of %zu bytes is over the limit of %zu bytes (%s)", size,
+                 limit, role == AS_ROLE_ADMIN ? "--max-admin-message" : "--max-message");
         s_answer(b, front, &fr, env, msgid, AS_TOO_LARGE, msg);
         return;
     }

@@ -51,6 +51,8 @@ typedef enum {
     AS_OP_ATTEMPT_ABANDON, /* [[attempt]] */
     AS_OP_OVERRIDE,        /* [assessment, learner, as_override_t] */
     AS_OP_IMPORT,          /* [[source, blob]...]: assessments stored all or none */
+    AS_OP_MODEL_PUT,       /* [id, [kind, max_learners], blob, source] */
+    AS_OP_MODEL_DELETE,    /* [id] */
     AS_OP_COUNT
 } as_op_t;
 
@@ -87,6 +89,7 @@ typedef struct {
     char data_dir[4096];
     int workers;
     size_t max_message;
+    size_t max_admin_message; /* on the admin sockets (model files): at least max_message */
     size_t map_size;
     as_sync_t sync; /* --sync */
     int sync_ms;    /* --sync periodic:MS */

@@ -30,8 +30,8 @@ static void s_pack_changes(msgpack_packer *pk, const as_job_t *job)
 
 const char *as_job_kind_name(unsigned kind)
 {
-    static const char *const names[] = {"regrade", "recompute", "fit"};
-    return kind < 3 ? names[kind] : "unknown";
+    static const char *const names[] = {"regrade", "recompute", "fit", "model_recompute"};
+    return kind < 4 ? names[kind] : "unknown";
 }
 
 void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const void *result,
@@ -45,7 +45,9 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const vo
     bool regrade = job->kind == AS_JOB_REGRADE;
     as_pack_cstr(pk, "kind");
     as_pack_cstr(pk, as_job_kind_name(job->kind));
-    as_pack_cstr(pk, regrade ? "assessment" : "skill");
+    as_pack_cstr(pk, regrade                               ? "assessment"
+                     : job->kind == AS_JOB_MODEL_RECOMPUTE ? "model"
+                                                           : "skill");
     if (job->kind == AS_JOB_FIT && !job->assessment_len)
         msgpack_pack_nil(pk); /* every skill */
     else

@@ -19,7 +19,7 @@
 #include <stdint.h>
 
 typedef enum { AS_JOB_QUEUED, AS_JOB_RUNNING, AS_JOB_DONE, AS_JOB_FAILED } as_job_state_t;
-typedef enum { AS_JOB_REGRADE, AS_JOB_RECOMPUTE, AS_JOB_FIT } as_job_kind_t;
+typedef enum { AS_JOB_REGRADE, AS_JOB_RECOMPUTE, AS_JOB_FIT, AS_JOB_MODEL_RECOMPUTE } as_job_kind_t;
 
 /* What the job thread asks of the writer (the first argument of AS_OP_JOB_STEP). */
 typedef enum { AS_STEP_START, AS_STEP_CHUNK, AS_STEP_FINISH, AS_STEP_FAIL } as_job_step_t;

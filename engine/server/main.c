@@ -58,6 +58,9 @@ static void s_usage(FILE *out)
         "  -w, --workers N        worker threads, 1..64 (default: the number of cores)\n"
         "      --max-message SIZE largest request frame; larger ones are answered too_large\n"
         "                         (default: 1M; suffixes K, M, G)\n"
+        "      --max-admin-message SIZE\n"
+        "                         the same on the admin sockets, where model.put carries model\n"
+        "                         files (default: 80M; never below --max-message)\n"
         "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: "
         "256M).\n"
         "                         Its disk space is reserved (fallocate) as it grows\n"
@@ -192,7 +195,8 @@ static int s_lock(const char *dir)
     return fd;
 }
 
-static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name, mode_t mode)
+static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name, mode_t mode,
+                    size_t max_message)
 {
     char path[4200], ep[4300];
     snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -203,7 +207,7 @@ static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name,
      * wait for a client that does not read (beyond, they are dropped and counted: a client that
      * keeps more requests in flight than that without reading loses answers). */
     int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = type == ZMQ_PUB ? 100000 : 2048;
-    int64_t max = (int64_t)(e->max_message * 2 + 65536);
+    int64_t max = (int64_t)(max_message * 2 + 65536);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
@@ -251,7 +255,8 @@ static int s_bind_tcp(as_engine_t *e, const s_tcp_opts_t *t, const char *addr, a
     }
     void *s = zmq_socket(e->zctx, ZMQ_ROUTER);
     int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = 2048;
-    int64_t max = (int64_t)(e->max_message * 2 + 65536);
+    int64_t max =
+        (int64_t)((role == AS_ROLE_ADMIN ? e->max_admin_message : e->max_message) * 2 + 65536);
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
@@ -299,6 +304,7 @@ int main(int argc, char **argv)
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     e->workers = cores > 0 ? (int)(cores > 64 ? 64 : cores) : 2;
     e->max_message = AS_DEFAULT_MAX_MESSAGE;
+    e->max_admin_message = AS_DEFAULT_MAX_ADMIN_MESSAGE;
     e->map_size = 256ull << 20;
     e->draining_s = 10;
     e->sync = AS_SYNC_FULL;
@@ -307,6 +313,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"workers", required_argument, 0, 'w'},
                                          {"max-message", required_argument, 0, 'm'},
+                                         {"max-admin-message", required_argument, 0, 'M'},
                                          {"map-size", required_argument, 0, 's'},
                                          {"log-level", required_argument, 0, 'l'},
                                          {"tcp", required_argument, 0, 't'},
@@ -337,6 +344,16 @@ int main(int argc, char **argv)
                 e->max_message > (1ull << 31)) {
                 fprintf(stderr,
                         "assayd: --max-message: expected a size from 64 bytes to 2G, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
+        case 'M':
+            if (s_size(optarg, &e->max_admin_message) || e->max_admin_message < 64 ||
+                e->max_admin_message > (1ull << 31)) {
+                fprintf(stderr,
+                        "assayd: --max-admin-message: expected a size from 64 bytes to 2G, got "
+                        "\"%s\"\n",
                         optarg);
                 return 2;
             }
@@ -402,6 +419,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "assayd: data directory path too long\n");
         return 2;
     }
+    if (e->max_admin_message < e->max_message) e->max_admin_message = e->max_message;
     if (s_mkdirs(data)) {
         fprintf(stderr, "assayd: cannot create data directory %s: %s\n", data, strerror(errno));
         return 1;
@@ -423,8 +441,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "assayd: out of memory\n");
         return 1;
     }
-    e->frontend[0] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660);
-    e->frontend[1] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600);
+    e->frontend[0] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660, e->max_message);
+    e->frontend[1] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600, e->max_admin_message);
     e->frontend_role[0] = AS_ROLE_ENGINE;
     e->frontend_role[1] = AS_ROLE_ADMIN;
     e->n_frontends = 2;
@@ -439,7 +457,7 @@ int main(int argc, char **argv)
     if ((tcp.tcp && s_bind_tcp(e, &tcp, tcp.tcp, AS_ROLE_ENGINE)) ||
         (tcp.admin_tcp && s_bind_tcp(e, &tcp, tcp.admin_tcp, AS_ROLE_ADMIN)))
         return 1;
-    e->pub = s_bind(e, ZMQ_PUB, data, "events.sock", 0660);
+    e->pub = s_bind(e, ZMQ_PUB, data, "events.sock", 0660, e->max_message);
     e->work = s_inproc(e, ZMQ_PUSH, AS_EP_WORK, 1000);
     e->replies = s_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
     e->writer_in = s_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define AS_STATS_METHODS 32
+#define AS_STATS_METHODS 40
 #define AS_STATS_BUCKETS (64 * 8)
 
 typedef struct {

@@ -3,6 +3,7 @@
  * write to the writer. Per-request work allocates nothing of its own: buffers are the worker's. */
 #include "log.h"
 #include "methods.h"
+#include "models_trace.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -31,11 +32,13 @@ as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_
     w->stats = as_stats_slot(e->stats, stats_slot);
     w->scorer = as_scorer_new();
     w->item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
+    w->kt = malloc(sizeof *w->kt);
+    if (w->kt) as_kt_init(w->kt);
     msgpack_sbuffer_init(&w->sb);
     msgpack_sbuffer_init(&w->fwd_sb);
     msgpack_packer_init(&w->fwd_pk, &w->fwd_sb, msgpack_sbuffer_write);
     msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
-    if (!w->scorer || !w->item_scores || as_reader_new(e->store, &w->rd, &err)) goto fail;
+    if (!w->scorer || !w->item_scores || !w->kt || as_reader_new(e->store, &w->rd, &err)) goto fail;
     if (with_sockets) {
         w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
         w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
@@ -55,6 +58,8 @@ fail:
     as_reader_destroy(&w->rd);
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
+    if (w->kt) as_kt_free(w->kt);
+    free(w->kt);
     msgpack_sbuffer_destroy(&w->sb);
     msgpack_sbuffer_destroy(&w->fwd_sb);
     free(w);
@@ -71,6 +76,8 @@ void as_worker_destroy(as_worker_t **w_p)
     as_reader_destroy(&w->rd);
     as_scorer_destroy(&w->scorer);
     free(w->item_scores);
+    if (w->kt) as_kt_free(w->kt);
+    free(w->kt);
     msgpack_sbuffer_destroy(&w->sb);
     msgpack_sbuffer_destroy(&w->fwd_sb);
     free(w);

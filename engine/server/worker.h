@@ -27,6 +27,7 @@ struct as_worker {
     as_op_t fwd_op;
     zmq_msg_t fwd[4];
     int fwd_n;
+    struct as_kt *kt; /* the deep models' scratch (tracing/models_trace.h) */
 };
 
 /* A worker's state: with_sockets false for the broker's own (it sends replies itself). */

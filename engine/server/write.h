@@ -52,6 +52,11 @@ typedef struct {
     size_t touched_cap;
     msgpack_sbuffer mastery; /* their states as a map {skill: {...}} (record, reply, note) */
     msgpack_packer mastery_pk;
+    struct as_kt *kt;      /* the deep models' scratch (tracing/models_trace.h) */
+    msgpack_sbuffer models; /* the deep models stepped: {model: {skill: {...}}} */
+    uint32_t n_models;
+    const void *kt_pre; /* the submission's steps as its worker ran them (NULL: none) */
+    size_t kt_pre_len;
     msgpack_sbuffer att; /* an attempt's merged answers (attempts_write.c) */
     msgpack_packer att_pk;
     as_att_key_t *att_keys; /* the ids a save names, hashed */

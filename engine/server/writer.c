@@ -13,6 +13,8 @@
 #include "log.h"
 #include "writes.h"
 
+#include "models_trace.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
@@ -192,6 +194,10 @@ void *as_writer_run(void *arg)
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&wr.mastery);
+    msgpack_sbuffer_init(&wr.models);
+    as_kt_t kt;
+    as_kt_init(&kt);
+    wr.kt = &kt;
     msgpack_packer_init(&wr.mastery_pk, &wr.mastery, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&wr.att);
     msgpack_packer_init(&wr.att_pk, &wr.att, msgpack_sbuffer_write);
@@ -276,6 +282,8 @@ done:
     free(wr.batch);
     msgpack_sbuffer_destroy(&wr.rec);
     msgpack_sbuffer_destroy(&wr.mastery);
+    msgpack_sbuffer_destroy(&wr.models);
+    as_kt_free(&kt);
     msgpack_sbuffer_destroy(&wr.att);
     free(wr.att_keys);
     msgpack_sbuffer_destroy(&wr.sweep.reply);

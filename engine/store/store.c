@@ -134,6 +134,10 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "overrides", MDB_CREATE, &self->overrides))) goto fail;
     if ((rc = mdb_dbi_open(txn, "skills", MDB_CREATE, &self->skills))) goto fail;
     if ((rc = mdb_dbi_open(txn, "mastery", MDB_CREATE, &self->mastery))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "models", MDB_CREATE, &self->models))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "model_blobs", MDB_CREATE, &self->model_blobs))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "model_sources", MDB_CREATE, &self->model_sources))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "model_states", MDB_CREATE, &self->model_states))) goto fail;
     MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, self->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {

@@ -248,6 +248,64 @@ typedef void (*as_mastery_fn)(void *arg, const char *skill, uint32_t len, const 
 as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t learner_len,
                                 as_mastery_fn fn, void *arg, as_err_t *err);
 
+/* ---- deep knowledge tracing models (model.*, store_models.c) ---- */
+
+/* A model's record beside its compiled blob (tracing/model.h) and its source. Generations as a
+ * skill's: a learner's state counts when it is of live_gen; a recompute builds shadow_gen. */
+typedef struct {
+    uint32_t version, kind;
+    uint32_t live_gen, shadow_gen, last_gen;
+    uint32_t concepts, n_state, pad;
+    uint64_t job;          /* the recompute building shadow_gen */
+    uint64_t learners;     /* learners with a state entry */
+    uint64_t max_learners; /* 0: no bound */
+    uint64_t refused;      /* steps not taken because max_learners was reached */
+    double created_at;
+} as_model_rec_t;
+
+/* Stores a model (a new one, or a new version: a fresh generation, so every learner starts
+ * from the model's initial state until a model.recompute): blob and source are copied. */
+as_code_t as_store_model_put(as_wtxn_t *txn, const char *id, uint32_t len, uint32_t kind,
+                             const void *blob, size_t blob_len, const void *src, size_t src_len,
+                             as_model_rec_t *rec, bool *created, as_err_t *err);
+/* The record and a view of the compiled blob (NULL blob: not wanted); not_found. */
+as_code_t as_store_model_get(as_reader_t *rd, const char *id, uint32_t len, as_model_rec_t *rec,
+                             const void **blob, size_t *blob_len, as_err_t *err);
+as_code_t as_store_model_wget(as_wtxn_t *txn, const char *id, uint32_t len, as_model_rec_t *rec,
+                              const void **blob, size_t *blob_len, as_err_t *err);
+/* The source as put (a msgpack map {id, kind, title?, concepts, weights}). */
+as_code_t as_store_model_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
+                                size_t *src_len, as_err_t *err);
+as_code_t as_store_model_set(as_wtxn_t *txn, const char *id, uint32_t len,
+                             const as_model_rec_t *rec, as_err_t *err);
+/* Deletes a model and every learner's state of it. */
+as_code_t as_store_model_delete(as_wtxn_t *txn, const char *id, uint32_t len, as_err_t *err);
+/* Calls fn for up to limit models in id order after `after` (NULL: from the first); fn returns
+ * false to stop. blob is a view of the compiled model. */
+typedef bool (*as_model_fn)(void *arg, const char *id, uint32_t len, const as_model_rec_t *rec,
+                            const void *blob, size_t blob_len);
+as_code_t as_store_model_list(as_reader_t *rd, const char *after, uint32_t after_len,
+                              uint32_t limit, as_model_fn fn, void *arg, uint64_t *total,
+                              bool *more, as_err_t *err);
+as_code_t as_store_model_wlist(as_wtxn_t *txn, as_model_fn fn, void *arg, as_err_t *err);
+
+/* A learner's state of a model (n_state floats), generation gen: *found false when there is none; else *state
+ * (a view of n_state floats, unaligned: copy it) and *steps (answers applied). */
+as_code_t as_store_model_state_get(as_reader_t *rd, const char *model, uint32_t mlen,
+                                   const char *learner, uint32_t llen, uint32_t gen,
+                                   uint32_t n_state, const void **state, uint32_t *steps,
+                                   bool *found, as_err_t *err);
+as_code_t as_store_model_state_wget(as_wtxn_t *txn, const char *model, uint32_t mlen,
+                                    const char *learner, uint32_t llen, uint32_t gen,
+                                    uint32_t n_state, const void **state, uint32_t *steps,
+                                    bool *found, as_err_t *err);
+/* Writes it (the entry's other generation is kept only while it is rec's live or shadow one).
+ * A learner without an entry is counted in rec->learners (the caller stores rec). */
+as_code_t as_store_model_state_put(as_wtxn_t *txn, const char *model, uint32_t mlen,
+                                   const char *learner, uint32_t llen, as_model_rec_t *rec,
+                                   uint32_t gen, uint32_t steps, const float *state,
+                                   bool *new_learner, as_err_t *err);
+
 /* ---- exam attempts (attempt.*) ---- */
 
 /* Stored states; `overdue` is shown, not stored: an in_progress attempt past its deadline. */

@@ -33,6 +33,11 @@ struct as_store {
     MDB_dbi overrides;     /* [assessment, 0, learner] -> as_override_t */
     MDB_dbi skills;        /* skill id -> as_skill_t */
     MDB_dbi mastery;       /* [learner, 0, skill] -> 1 or 2 slots (store_mastery.c) */
+    /* deep knowledge tracing models (store_models.c) */
+    MDB_dbi models;        /* model id -> as_model_rec_t */
+    MDB_dbi model_blobs;   /* model id -> the compiled model (tracing/model.h) */
+    MDB_dbi model_sources; /* model id -> the model as put (msgpack) */
+    MDB_dbi model_states;  /* [model, 0, learner] -> 1 or 2 slots {gen, steps, floats} */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_store_grow takes it exclusively */

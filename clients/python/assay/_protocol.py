@@ -72,6 +72,11 @@ METHODS = [
     ("assessment_override", "assessment.override", "call"),
     ("assessment_import", "assessment.import", "call"),
     ("mastery_get", "mastery.get", "call"),
+    ("model_put", "model.put", "call"),
+    ("model_get", "model.get", "call"),
+    ("model_list", "model.list", ("list", "models")),
+    ("model_delete", "model.delete", "call"),
+    ("model_recompute", "model.recompute", "job"),
 ]
 
 # Shorter names for the calls an app server makes most.
