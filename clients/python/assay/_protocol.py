@@ -100,7 +100,8 @@ def curve_options(sock, curve_cert=None, server_key=None):
     public, secret = zmq.auth.load_certificate(curve_cert)
     if not secret:
         raise ValueError(f"{curve_cert}: no secret key (give the NAME_secret file)")
-    if len(server_key) == 40 and not server_key.startswith(("/", ".")):
+    # Z85 has '.' and '/' in its alphabet: a key is told from a path by whether the file exists
+    if len(server_key) == 40 and not os.path.exists(server_key):
         server = server_key.encode()
     else:
         server, _ = zmq.auth.load_certificate(server_key)
