@@ -254,3 +254,33 @@ void cli_print_num(const msgpack_object *o, int width, int prec)
     else
         printf("%*s", width, "-");
 }
+
+int cli_slurp(const char *path, uint8_t **data, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        fprintf(stderr, "assay: %s: %s\n", path, strerror(errno));
+        return EXIT_USAGE;
+    }
+    size_t cap = 1 << 16, n = 0;
+    uint8_t *buf = malloc(cap);
+    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
+        n += got;
+        if (n == cap) {
+            uint8_t *p = realloc(buf, cap *= 2);
+            if (!p) {
+                free(buf);
+                buf = NULL;
+            }
+            buf = p;
+        }
+    }
+    fclose(f);
+    if (!buf) {
+        fprintf(stderr, "assay: %s: out of memory\n", path);
+        return EXIT_USAGE;
+    }
+    *data = buf;
+    *len = n;
+    return 0;
+}

@@ -60,6 +60,9 @@ void cli_print_num(const msgpack_object *o, int width, int prec);
  * where. */
 int cli_read_json(cli_t *cli, const char *path, int want, const char *expected, json_t **out);
 
+/* Reads a whole file (malloc'd, *len bytes). Returns 0, or EXIT_USAGE after saying why. */
+int cli_slurp(const char *path, uint8_t **data, size_t *len);
+
 /* ---- calling ---- */
 
 /* Connects to cli->target (admin.sock when the user may open it, else engine.sock; or the
@@ -105,6 +108,18 @@ void cli_print_job(const msgpack_object *o, const char *const *ctx);
  * EXIT_REPLY when the job failed. */
 int cli_job_wait(cli_t *cli, double id);
 
+/* ---- deep models (cmd_models.c) ---- */
+
+typedef struct {
+    const char *id, *path, *kind; /* path: a safetensors file */
+    const char *concepts;         /* a JSON array file of skill ids; NULL: prefix */
+    const char *prefix;           /* PREFIX0.. for every concept of the file (default skill-) */
+    const char *title;
+    uint64_t max_learners;
+} cli_model_t;
+/* model.put of a model file; *reply on success, else the error printed and the exit status. */
+int cli_model_put(cli_t *cli, const cli_model_t *m, assay_reply_t **reply);
+
 /* ---- the commands ---- */
 
 cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
@@ -114,7 +129,9 @@ cli_cmd_fn cmd_attempt, cmd_override; /* exam attempts */ /* responses */
 cli_cmd_fn cmd_regrade, cmd_job;                          /* jobs */
 cli_cmd_fn cmd_import, cmd_export; /* QTI (cmd_import.c, cmd_export.c) */
 cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_recompute,
-    cmd_fit, cmd_replay, cmd_kt_eval;                  /* knowledge tracing */
+    cmd_fit, cmd_replay, cmd_kt_eval; /* knowledge tracing */
+cli_cmd_fn cmd_model_put, cmd_model, cmd_models, cmd_model_delete,
+    cmd_model_recompute; /* deep models (cmd_models.c) */
 cli_cmd_fn cmd_ping, cmd_stats, cmd_watch, cmd_keygen; /* the engine */
 
 #endif

@@ -18,36 +18,6 @@ typedef struct {
     char root[512]; /* in a zip built here for one test file: that file */
 } s_upload_t;
 
-static int s_slurp(const char *path, uint8_t **data, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        fprintf(stderr, "assay: %s: %s\n", path, strerror(errno));
-        return EXIT_USAGE;
-    }
-    size_t cap = 1 << 16, n = 0;
-    uint8_t *buf = malloc(cap);
-    for (size_t got; buf && (got = fread(buf + n, 1, cap - n, f)) > 0;) {
-        n += got;
-        if (n == cap) {
-            uint8_t *p = realloc(buf, cap *= 2);
-            if (!p) {
-                free(buf);
-                buf = NULL;
-            }
-            buf = p;
-        }
-    }
-    fclose(f);
-    if (!buf) {
-        fprintf(stderr, "assay: %s: out of memory\n", path);
-        return EXIT_USAGE;
-    }
-    *data = buf;
-    *len = n;
-    return 0;
-}
-
 /* Adds every regular file under dir (prefix: its path inside the zip) to z. */
 static int s_add_dir(zip_t *z, const char *dir, const char *prefix)
 {
@@ -126,7 +96,7 @@ static int s_upload(const char *path, s_upload_t *u)
         return EXIT_USAGE;
     }
     if (S_ISDIR(st.st_mode)) return s_zip_dir(path, u);
-    int rc = s_slurp(path, &u->data, &u->len);
+    int rc = cli_slurp(path, &u->data, &u->len);
     if (rc) return rc;
     if (u->len > 4 && memcmp(u->data, "PK\3\4", 4) == 0) return 0;
     if (!memmem(u->data, u->len, "<assessmentTest", 15)) return 0;

@@ -64,11 +64,13 @@ void cli_print_job(const msgpack_object *o, const char *const *ctx)
         s_print_fit(o);
         return;
     }
-    if (!a) { /* a recompute */
-        const msgpack_object *sk = assay_map_get(o, "skill"), *p = assay_map_get(o, "progress");
+    if (!a) { /* a recompute: of a skill or of a deep model */
+        const msgpack_object *model = assay_map_get(o, "model");
+        const msgpack_object *sk = model ? model : assay_map_get(o, "skill");
+        const msgpack_object *p = assay_map_get(o, "progress");
         const msgpack_object *res = assay_map_get(o, "result"), *err = assay_map_get(o, "error");
-        printf("job %g: recompute of skill %.*s: %.*s, %g of %g response(s)\n",
-               cli_get_num(o, "job"), CLI_STR(sk), CLI_STR(st), cli_get_num(p, "done"),
+        printf("job %g: recompute of %s %.*s: %.*s, %g of %g response(s)\n", cli_get_num(o, "job"),
+               model ? "model" : "skill", CLI_STR(sk), CLI_STR(st), cli_get_num(p, "done"),
                cli_get_num(p, "total"));
         if (res) printf("%g observation(s) replayed\n", cli_get_num(res, "observations"));
         if (err) printf("error: %.*s\n", CLI_STR(err));

@@ -27,6 +27,7 @@ typedef struct {
     double *p;
     size_t n, cap, missing;
     bool oom;
+    const char *model; /* a deep model's predictions rather than BKT's (NULL: BKT) */
 } s_answers_t;
 
 static void s_on_answer(void *arg, uint32_t skill, unsigned correct, const msgpack_object *result)
@@ -35,6 +36,10 @@ static void s_on_answer(void *arg, uint32_t skill, unsigned correct, const msgpa
     char id[32];
     snprintf(id, sizeof id, "skill-%u", skill);
     const msgpack_object *m = assay_map_get(result, "mastery");
+    if (a->model) {
+        const msgpack_object *models = assay_map_get(result, "models");
+        m = models ? assay_map_get(models, a->model) : NULL;
+    }
     const msgpack_object *st = m ? assay_map_get(m, id) : NULL;
     double p = st ? cli_num(assay_map_get(st, "predicted")) : NAN;
     if (isnan(p)) {
@@ -247,10 +252,17 @@ static int s_report(cli_t *cli, s_answers_t *a, const as_replay_result_t *res)
 
 int cmd_kt_eval(cli_t *cli, int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"learners", required_argument, 0, 'l'}, {"keep-skills", no_argument, 0, 'k'},
-        {"limit", required_argument, 0, 'n'},    {"inflight", required_argument, 0, 'i'},
-        {"assayd", required_argument, 0, 'a'},   {0, 0, 0, 0}};
+    static const struct option opts[] = {{"learners", required_argument, 0, 'l'},
+                                         {"keep-skills", no_argument, 0, 'k'},
+                                         {"limit", required_argument, 0, 'n'},
+                                         {"inflight", required_argument, 0, 'i'},
+                                         {"assayd", required_argument, 0, 'a'},
+                                         {"model", required_argument, 0, 'm'},
+                                         {"kind", required_argument, 0, 'K'},
+                                         {"model-id", required_argument, 0, 'M'},
+                                         {0, 0, 0, 0}};
+    cli_model_t model = {.id = "kt-eval"};
+    const char *model_id = NULL;
     as_replay_opts_t ro = {.learner_prefix = "s"};
     long limit = 0, inflight = 256;
     const char *assayd = NULL;
@@ -290,13 +302,24 @@ int cmd_kt_eval(cli_t *cli, int argc, char **argv)
         case 'a':
             assayd = optarg;
             break;
+        case 'm':
+            model.path = optarg;
+            break;
+        case 'K':
+            model.kind = optarg;
+            break;
+        case 'M':
+            model_id = optarg;
+            break;
         default:
             return EXIT_USAGE;
         }
     }
-    if (argc - optind != 1) {
+    if (argc - optind != 1 || (model.path && (!model.kind || model_id)) ||
+        (model.kind && !model.path)) {
         fprintf(stderr, "usage: assay kt-eval FILE [--learners PREFIX] [--keep-skills] "
-                        "[--limit N] [--inflight N] [--assayd PATH]\n");
+                        "[--limit N] [--inflight N] [--assayd PATH] [--model FILE --kind "
+                        "dkt|dkvmn | --model-id ID]\n");
         return EXIT_USAGE;
     }
     as_replay_t *rp;
@@ -310,12 +333,15 @@ int cmd_kt_eval(cli_t *cli, int argc, char **argv)
         cli->target = path;
     }
     if ((rc = cli_connect(cli))) goto done;
-    s_answers_t ans = {0};
+    s_answers_t ans = {.model = model.path ? model.id : model_id};
     ro.on_answer = s_on_answer;
     ro.arg = &ans;
     as_replay_configure(rp, &ro);
     as_replay_result_t res;
     as_replay_params_t defaults = as_replay_default_params();
+    assay_reply_t *put = NULL;
+    if (model.path && (rc = cli_model_put(cli, &model, &put))) goto done;
+    assay_reply_free(&put);
     if (as_replay_setup(rp, cli->conn, &defaults) ||
         as_replay_submit(rp, cli->conn, (int)inflight, cli->json, &res)) {
         rc = EXIT_REPLY;

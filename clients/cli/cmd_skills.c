@@ -82,12 +82,42 @@ static void s_print_mastery(const msgpack_object *o, const char *const *ctx)
     }
 }
 
+static void s_print_model_view(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *l = assay_map_get(o, "learner"), *m = assay_map_get(o, "model");
+    const msgpack_object *cs = assay_map_get(o, "concepts");
+    printf("%.*s under model %.*s (version %g) after %g answer(s)\n", CLI_STR(l), CLI_STR(m),
+           cli_get_num(o, "version"), cli_get_num(o, "steps"));
+    printf("CONCEPT                   P(CORRECT NEXT)\n");
+    for (uint32_t i = 0; cs && cs->type == MSGPACK_OBJECT_MAP && i < cs->via.map.size; i++) {
+        const msgpack_object *name = &cs->via.map.ptr[i].key;
+        printf("%-24.*s %16.4f\n", CLI_STR(name), cli_num(&cs->via.map.ptr[i].val));
+    }
+}
+
 int cmd_mastery(cli_t *cli, int argc, char **argv)
 {
-    if (argc == 2)
-        cli_params_str(cli, 2, "learner", argv[0], "skill", argv[1]);
+    static const struct option opts[] = {{"model", required_argument, 0, 'm'}, {0, 0, 0, 0}};
+    const char *model = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c != 'm') return EXIT_USAGE;
+        model = optarg;
+    }
+    int n = argc - optind;
+    if (n < 1 || n > 2 || (model && n != 1)) {
+        fprintf(stderr, "usage: assay mastery LEARNER [SKILL] | LEARNER --model ID\n");
+        return EXIT_USAGE;
+    }
+    if (model) {
+        cli_params_str(cli, 2, "learner", argv[optind], "model", model);
+        return cli_run(cli, "mastery.get", s_print_model_view, NULL);
+    }
+    if (n == 2)
+        cli_params_str(cli, 2, "learner", argv[optind], "skill", argv[optind + 1]);
     else
-        cli_params_str(cli, 1, "learner", argv[0]);
+        cli_params_str(cli, 1, "learner", argv[optind]);
     return cli_run(cli, "mastery.get", s_print_mastery, NULL);
 }
 

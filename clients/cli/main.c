@@ -142,11 +142,44 @@ static const s_cmd_t s_cmds[] = {
      "Deletes a skill. Refused (conflict) while an assessment's item names it. Needs the admin\n"
      "socket.\n",
      1, 1, cmd_skill_delete, false},
-    {"mastery", "LEARNER [SKILL]", "a learner's mastery of every skill practised, or of one",
+    {"mastery", "LEARNER [SKILL] [--model ID]",
+     "a learner's mastery of every skill practised, or of one; or a deep model's view",
      "Prints, per skill, the probability of mastery after the learner's last answer, the\n"
      "probability of a right next answer, the number of observations and whether it is at or\n"
-     "above the skill's mastery threshold. Updated by every submission, in its transaction.\n",
-     1, 2, cmd_mastery, false},
+     "above the skill's mastery threshold. Updated by every submission, in its transaction.\n"
+     "With --model, a deep model's (assay model-put) probability of a right next answer for\n"
+     "every concept, from the learner's state after their last answer.\n",
+     1, 4, cmd_mastery, true},
+    {"model-put", "ID FILE --kind dkt|dkvmn [--concepts FILE | --concepts-prefix P] [--title T] "
+                  "[--max-learners N]",
+     "store a deep knowledge tracing model (DKT or DKVMN) trained with pyKT",
+     "Reads FILE, a safetensors file holding a pyKT DKT or DKVMN state_dict (float32; what\n"
+     "tools/kt/train.py writes), and stores it as model ID (a new version if ID exists: every\n"
+     "learner then starts from the model's initial state until assay model-recompute ID).\n"
+     "Its concepts are the skill ids of its concept indexes, in order: a JSON array file, or\n"
+     "P0, P1, ... for every concept of the file (default skill-, as assay replay names them).\n"
+     "Submissions then step the model for every answer to an item naming one of its concepts\n"
+     "and return its predictions under \"models\". --max-learners bounds the learners whose\n"
+     "state is kept (further learners get no prediction). Needs the admin socket.\n"
+     "Example: assay model-put dkt dkt.safetensors --kind dkt\n",
+     2, 11, cmd_model_put, true},
+    {"model", "ID [--weights FILE]", "show a deep model: kind, sizes, learners",
+     "Prints a model's kind, sizes (concepts C; DKT's hidden size H and embedding size E, or\n"
+     "DKVMN's D and memory slots M), the bytes of a learner's state and the learners holding\n"
+     "one. --weights FILE writes the safetensors file as it was put.\n",
+     1, 3, cmd_model, true},
+    {"models", "[--limit N] [--cursor C] [--all]", "list deep models",
+     "Lists models in id order, a page at a time; --all follows the cursors to the end.\n", 0, 5,
+     cmd_models, true},
+    {"model-delete", "ID", "delete a deep model and every learner's state of it",
+     "Deletes a model and its learners' states. Needs the admin socket.\n", 1, 1,
+     cmd_model_delete, false},
+    {"model-recompute", "ID [--wait]", "replay every stored answer through a model (a job)",
+     "Starts a background job that replays every stored response, in submission order, through\n"
+     "the model's current version into new learner states, which replace the old ones when it\n"
+     "is done (submissions go on meanwhile). --wait follows it with a progress bar. Needs the\n"
+     "admin socket.\n",
+     1, 2, cmd_model_recompute, true},
     {"recompute", "SKILL [--wait]", "recompute every learner's mastery of a skill (a job)",
      "Starts a background job that replays every stored response in submission order with the\n"
      "skill's current parameters; the new states replace the old ones when it is done (mastery\n"
@@ -164,7 +197,8 @@ static const s_cmd_t s_cmds[] = {
      "Example: assay fit --forgets --apply --wait\n",
      0, 9, cmd_fit, true},
     {"kt-eval",
-     "FILE [--learners PREFIX] [--keep-skills] [--limit N] [--inflight N] [--assayd PATH]",
+     "FILE [--learners PREFIX] [--keep-skills] [--limit N] [--inflight N] [--assayd PATH] "
+     "[--model FILE --kind K | --model-id ID]",
      "evaluate knowledge tracing on an answer stream: AUC, RMSE, log loss, accuracy",
      "Replays an ASSISTments file (as replay does) and scores each answer's prediction, the\n"
      "probability of a correct answer the engine gave before it saw the answer (`predicted`),\n"
@@ -174,11 +208,13 @@ static const s_cmd_t s_cmds[] = {
      "that engine: --keep-skills keeps the parameters of skills already there (fitted ones), and\n"
      "--learners names the learners PREFIX<student> (default s) so that a test file's students\n"
      "are not taken for a training file's.\n"
+     "--model FILE --kind dkt|dkvmn stores a deep model (as model-put, concepts skill-<id>) and\n"
+     "scores its predictions instead of BKT's; --model-id ID scores a model already stored.\n"
      "Example: assay -d DIR replay data/assist2009/builder_train_long.csv.gz &&\n"
      "         assay -d DIR fit --forgets --apply --wait &&\n"
      "         assay -d DIR kt-eval data/assist2009/builder_test_long.csv.gz --keep-skills "
      "--learners t\n",
-     1, 12, cmd_kt_eval, true},
+     1, 18, cmd_kt_eval, true},
     {"replay",
      "FILE [--inflight N] [--limit N] [--prior P --learn L --forget F --guess G --slip S]",
      "replay a real answer stream, then summarise mastery per skill",
