@@ -26,6 +26,7 @@ typedef struct {
     const char *events;         /* the engine's events endpoint */
     char token[512];            /* --admin-token-file: the bearer token; "" when none */
     size_t max_body;            /* --max-body */
+    size_t max_admin_body;      /* --max-admin-body: admin routes (model files, QTI packages) */
     int timeout_ms;             /* --timeout-ms */
     int threads;                /* --threads */
 } ah_config_t;

@@ -35,6 +35,8 @@ static void s_usage(FILE *out)
         "                             require 'Authorization: Bearer <the file's first line>';\n"
         "                             without this option they answer 403\n"
         "      --max-body BYTES       largest request body (default 1M; larger: 413)\n"
+        "      --max-admin-body BYTES largest body of an admin route with its token: model\n"
+        "                             files, QTI packages (default 80M)\n"
         "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
         "      --threads N            HTTP threads (default 2); a request waiting for the\n"
         "                             engine holds no thread (its connection is suspended)\n"
@@ -97,6 +99,7 @@ int main(int argc, char **argv)
     const char *listen_at = "127.0.0.1:8080";
     const char *data = getenv("ASSAY_DATA");
     ah_cfg.max_body = 1u << 20;
+    ah_cfg.max_admin_body = 80u << 20;
     ah_cfg.timeout_ms = 5000;
     ah_cfg.threads = 2;
     static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
@@ -106,6 +109,7 @@ int main(int argc, char **argv)
                                          {"events-endpoint", required_argument, 0, 'E'},
                                          {"admin-token-file", required_argument, 0, 't'},
                                          {"max-body", required_argument, 0, 'b'},
+                                         {"max-admin-body", required_argument, 0, 'B'},
                                          {"timeout-ms", required_argument, 0, 'T'},
                                          {"threads", required_argument, 0, 'n'},
                                          {"routes", no_argument, 0, 'r'},
@@ -133,6 +137,15 @@ int main(int argc, char **argv)
         case 't':
             if (s_token(optarg)) return 2;
             break;
+        case 'B':
+            if (s_size(optarg, &ah_cfg.max_admin_body) || ah_cfg.max_admin_body < 1) {
+                fprintf(stderr,
+                        "assay-http: --max-admin-body: expected a size (e.g. 80M), got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
+
         case 'b':
             if (s_size(optarg, &ah_cfg.max_body) || ah_cfg.max_body < 1) {
                 fprintf(stderr, "assay-http: --max-body: expected a size (e.g. 1M), got \"%s\"\n",

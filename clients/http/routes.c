@@ -19,7 +19,7 @@
 #include <string.h>
 #include <time.h>
 
-typedef enum { Q_STR, Q_INT, Q_BOOL } s_qtype_t;
+typedef enum { Q_STR, Q_INT, Q_BOOL, Q_LIST } s_qtype_t; /* Q_LIST: comma-separated strings */
 
 typedef struct {
     const char *name; /* query argument, also the engine param */
@@ -107,7 +107,18 @@ static const s_route_t s_routes[] = {
     {"POST", "/v1/skills/fit", .admin = true, .engine = "skill.fit", .body = true, .ok = 202,
      .loc = "/v1/jobs/", .loc_key = "job"},
     {"GET", "/v1/learners/{id}/mastery", .engine = "mastery.get", .path = {"learner"},
-     .query = {{"skill", Q_STR}}, .ok = 200},
+     .query = {{"skill", Q_STR}, {"model", Q_STR}}, .ok = 200},
+    {"GET", "/v1/models", .engine = "model.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
+     .ok = 200},
+    {"PUT", "/v1/models/{id}", .admin = true, .engine = "model.put", .path = {"id"},
+     .raw_body = "weights",
+     .query = {{"kind", Q_STR}, {"concepts", Q_LIST}, {"title", Q_STR}, {"max_learners", Q_INT}},
+     .ok = 200},
+    {"GET", "/v1/models/{id}", .engine = "model.get", .path = {"id"}, .ok = 200},
+    {"DELETE", "/v1/models/{id}", .admin = true, .engine = "model.delete", .path = {"id"},
+     .ok = 200},
+    {"POST", "/v1/models/{id}/recompute", .admin = true, .engine = "model.recompute",
+     .path = {"id"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
 };
 #define S_NROUTES ((int)(sizeof s_routes / sizeof s_routes[0]))
 
@@ -158,6 +169,7 @@ typedef struct {
     char *body;
     size_t len, cap;
     bool too_large;
+    size_t limit; /* of the body: --max-body, or --max-admin-body on an admin route */
     struct timespec t0;
     char allow[64];
     ah_call_t call; /* the engine call, through the bridge */
@@ -169,6 +181,20 @@ static double s_since(const struct timespec *t0)
     struct timespec t;
     clock_gettime(CLOCK_MONOTONIC, &t);
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
+}
+
+static bool s_bearer_ok(struct MHD_Connection *c)
+{
+    if (!ah_cfg.token[0]) return false;
+    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
+    if (!h || strncmp(h, "Bearer ", 7) != 0) return false;
+    const char *t = h + 7;
+    size_t n = strlen(ah_cfg.token);
+    if (strlen(t) != n) return false;
+    unsigned char diff = 0; /* constant time */
+    for (size_t i = 0; i < n; i++)
+        diff |= (unsigned char)(t[i] ^ ah_cfg.token[i]);
+    return diff == 0;
 }
 
 static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *method)
@@ -192,15 +218,19 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
                  s_routes[i].method);
         q->route = -2;
     }
+    /* model files and QTI packages are larger than requests: an admin route, once its token
+     * is checked, may send up to --max-admin-body */
+    q->limit = q->route >= 0 && s_routes[q->route].admin && s_bearer_ok(c) ? ah_cfg.max_admin_body
+                                                                           : ah_cfg.max_body;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
-    if (cl && strtoull(cl, NULL, 10) > ah_cfg.max_body) q->too_large = true;
+    if (cl && strtoull(cl, NULL, 10) > q->limit) q->too_large = true;
     return q;
 }
 
 static void s_append(s_req_t *q, const char *data, size_t n)
 {
     if (q->too_large) return;
-    if (q->len + n > ah_cfg.max_body) {
+    if (q->len + n > q->limit) {
         q->too_large = true;
         return;
     }
@@ -221,20 +251,6 @@ static void s_append(s_req_t *q, const char *data, size_t n)
 }
 
 /* ---- params ---- */
-
-static bool s_bearer_ok(struct MHD_Connection *c)
-{
-    if (!ah_cfg.token[0]) return false;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0) return false;
-    const char *t = h + 7;
-    size_t n = strlen(ah_cfg.token);
-    if (strlen(t) != n) return false;
-    unsigned char diff = 0; /* constant time */
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(t[i] ^ ah_cfg.token[i]);
-    return diff == 0;
-}
 
 /* Packs the route's params; false with r set on a bad request. */
 static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_t *q,
@@ -314,6 +330,18 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
                 return false;
             }
             msgpack_pack_int64(pk, v);
+            break;
+        }
+        case Q_LIST: {
+            uint32_t items = 1;
+            for (const char *p = qv[i]; *p; p++)
+                items += *p == ',';
+            msgpack_pack_array(pk, *qv[i] ? items : 0);
+            for (const char *p = qv[i]; *p;) {
+                size_t len = strcspn(p, ",");
+                as_pack_str(pk, p, len);
+                p += len + (p[len] == ',');
+            }
             break;
         }
         case Q_BOOL:
@@ -524,8 +552,8 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
     } else if (q->route == -2) {
         ah_error(&r, 405, "method_not_allowed", "%s %s: allowed: %s", method, url, q->allow);
     } else if (q->too_large) {
-        ah_error(&r, 413, "too_large", "the body is larger than the limit of %zu bytes",
-                 ah_cfg.max_body);
+        ah_error(&r, 413, "too_large", "the body is larger than the limit of %zu bytes (%s)",
+                 q->limit, q->limit == ah_cfg.max_body ? "--max-body" : "--max-admin-body");
     } else if (rt->admin && !s_bearer_ok(c)) {
         if (ah_cfg.token[0])
             ah_error(&r, 403, "forbidden",

@@ -4,12 +4,14 @@ document against the routes, and Server-Sent Events to several and to 1,000 subs
 import http.client
 import io
 import json
+import math
 import os
 import resource
 import select
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import tempfile
 import time
@@ -305,6 +307,73 @@ class RoutesTest(unittest.TestCase):
         self.assertEqual(st, 404)
         st, doc, r = self.s.request("POST", "/v1/skills/h-k/recompute", admin=True)
         self.assertEqual((st, r.getheader("Location")), (202, f"/v1/jobs/{doc['job']}"))
+
+    def test_models_are_put_as_raw_safetensors_and_serve_predictions(self):
+        kt = os.path.join(EXAMPLES, "..", "tests", "kt")
+        with open(os.path.join(kt, "dkt_small.safetensors"), "rb") as f:
+            weights = f.read()
+        concepts = ",".join(["h-k"] + [f"h-c{i}" for i in range(1, 124)])
+        self.s.request("PUT", "/v1/skills/h-k", {"prior": 0.3, "learn": 0.1, "forget": 0,
+                                                 "guess": 0.2, "slip": 0.1}, admin=True)
+        self.s.request("PUT", "/v1/assessments/h-deep", {"items": [{
+            "id": "q", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"], "skills": ["h-k"]}]}, admin=True)
+        path = f"/v1/models/h-dkt?kind=dkt&concepts={concepts}&title=small"
+        st, doc, _ = self.s.request("PUT", path, raw=weights)
+        self.assertEqual(st, 403)
+        st, doc, _ = self.s.request("PUT", path, raw=weights, admin=True)
+        self.assertEqual((st, doc), (200, {"id": "h-dkt", "version": 1, "kind": "dkt",
+                                           "concepts": 124, "created": True}))
+        st, doc, _ = self.s.request("PUT", "/v1/models/h-x?kind=lstm&concepts=a", raw=weights,
+                                    admin=True)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "kind: expected \"dkt\" or \"dkvmn\", got \"lstm\""))
+        # the first answer is predicted from the initial state: σ(out_layer.bias[concept 0])
+        header_len = struct.unpack_from("<Q", weights)[0]
+        header = json.loads(weights[8:8 + header_len])
+        begin = 8 + header_len + header["out_layer.bias"]["data_offsets"][0]
+        bias = struct.unpack_from("<f", weights, begin)[0]
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-deep/responses",
+                                    {"learner": "h-dm", "answers": {"q": "A"}})
+        self.assertEqual(st, 201)
+        self.assertAlmostEqual(doc["models"]["h-dkt"]["h-k"]["predicted"],
+                               1 / (1 + math.exp(-bias)), 6)
+        st, doc, _ = self.s.request("GET", "/v1/learners/h-dm/mastery?model=h-dkt")
+        self.assertEqual((st, doc["steps"], len(doc["concepts"])), (200, 1, 124))
+        st, doc, _ = self.s.request("GET", "/v1/models/h-dkt")
+        self.assertEqual((st, doc["title"], doc["sizes"], doc["learners"]),
+                         (200, "small", {"C": 124, "H": 16, "E": 16}, 1))
+        st, doc, _ = self.s.request("GET", "/v1/models")
+        self.assertEqual([m["id"] for m in doc["models"]], ["h-dkt"])
+        st, doc, r = self.s.request("POST", "/v1/models/h-dkt/recompute", admin=True)
+        self.assertEqual((st, r.getheader("Location")), (202, f"/v1/jobs/{doc['job']}"))
+        st, doc, _ = self.s.request("DELETE", "/v1/models/h-dkt", admin=True)
+        self.assertEqual(st, 200)
+        st, doc, _ = self.s.request("GET", "/v1/models/h-dkt")
+        self.assertEqual(st, 404)
+
+    def test_a_model_over_the_body_limit_needs_the_admin_token(self):
+        # a zero DKT at pyKT's size (H = 200): 1.6 MB, over --max-body (1M)
+        c, h = 124, 200
+        shapes = {"interaction_emb.weight": [2 * c, h], "lstm_layer.weight_ih_l0": [4 * h, h],
+                  "lstm_layer.weight_hh_l0": [4 * h, h], "lstm_layer.bias_ih_l0": [4 * h],
+                  "lstm_layer.bias_hh_l0": [4 * h], "out_layer.weight": [c, h],
+                  "out_layer.bias": [c]}
+        header, at = {}, 0
+        for name, shape in shapes.items():
+            n = 4 * shape[0] * (shape[1] if len(shape) > 1 else 1)
+            header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [at, at + n]}
+            at += n
+        text = json.dumps(header).encode()
+        weights = struct.pack("<Q", len(text)) + text + bytes(at)
+        self.assertGreater(len(weights), 1 << 20)
+        concepts = ",".join(f"h-z{i}" for i in range(c))
+        path = f"/v1/models/h-big?kind=dkt&concepts={concepts}"
+        st, doc, _ = self.s.request("PUT", path, raw=weights)
+        self.assertEqual((st, doc["error"]["code"]), (413, "too_large"))
+        st, doc, _ = self.s.request("PUT", path, raw=weights, admin=True)
+        self.assertEqual((st, doc["version"]), (200, 1))
+        self.assertEqual(self.s.request("DELETE", "/v1/models/h-big", admin=True)[0], 200)
 
     def test_attempt_routes_start_save_submit_and_override(self):
         self.s.request("PUT", "/v1/assessments/h-ex", {"time_limit_s": 600, "items": [{
