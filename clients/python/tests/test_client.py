@@ -143,6 +143,48 @@ class ClientTest(unittest.TestCase):
         with self.assertRaises(assay.Conflict):
             self.admin.skill_delete(id="py-k")
 
+    def test_deep_models_sync_and_asyncio(self):
+        kt = os.path.join(EXAMPLES, "..", "tests", "kt")
+        with open(os.path.join(kt, "dkt_small.safetensors"), "rb") as f:
+            weights = f.read()
+        with open(os.path.join(kt, "dkt_small.json")) as f:
+            ref = json.load(f)
+        concepts = [f"py-c{i}" for i in range(124)]
+        for c in concepts[:3]:
+            self.admin.skill_put(id=c, prior=0.3, learn=0.1, forget=0, guess=0.2, slip=0.1)
+        self.admin.assessment_put(id="py-deep", items=[{
+            "id": f"q{i}", "cardinality": "single", "base_type": "identifier",
+            "rule": "match_correct", "correct": ["A"], "skills": [concepts[i]]}
+            for i in range(3)])
+        put = self.admin.model_put(id="py-dkt", kind="dkt", weights=weights, concepts=concepts)
+        self.assertEqual((put["version"], put["concepts"], put["created"]), (1, 124, True))
+        # a reference learner whose answers are to concepts 0..2: the engine predicts as PyTorch
+        history = next(l["answers"] for l in ref["learners"]
+                       if all(c < 3 for c, _, _ in l["answers"][:4]))[:4]
+        for c, y, p in history:
+            r = self.c.submit(assessment="py-deep", learner="py-d",
+                              answers={f"q{c}": "A" if y else "B"})
+            self.assertAlmostEqual(r["models"]["py-dkt"][concepts[c]]["predicted"], p, places=5)
+        view = self.c.mastery_get(learner="py-d", model="py-dkt")
+        self.assertEqual((view["steps"], len(view["concepts"])), (4, 124))
+        self.assertIn("py-dkt", [m["id"] for m in self.c.model_list()])
+        info = self.admin.model_recompute(id="py-dkt").wait(timeout=30)
+        self.assertEqual((info["kind"], info["model"], info["state"]),
+                         ("model_recompute", "py-dkt", "done"))
+        self.assertEqual(self.c.mastery_get(learner="py-d", model="py-dkt")["concepts"],
+                         view["concepts"])
+
+        async def run():
+            async with assay.aio.Client(data_dir=self.engine.dir, admin=True) as c:
+                got = await c.model_get(id="py-dkt", weights=True)
+                v = await c.mastery(learner="py-d", model="py-dkt")
+                await c.model_delete(id="py-dkt")
+                return got, v
+        got, v = asyncio.run(run())
+        self.assertEqual((got["weights"], got["concepts"], v["steps"]), (weights, concepts, 4))
+        with self.assertRaises(assay.NotFound):
+            self.c.model_get(id="py-dkt")
+
     def test_skill_fit_sync_and_asyncio_give_the_same_parameters(self):
         self.admin.skill_put(id="py-f", prior=0.3, learn=0.1, forget=0, guess=0.2, slip=0.1)
         self.admin.assessment_put(id="py-fa", items=[{
