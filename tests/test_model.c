@@ -225,6 +225,12 @@ static void test_loader_names_the_tensor_whose_shape_does_not_fit(void **state)
              "{\"out_layer.bias\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[0,8]}}");
     s_refused(h, 8, AS_MODEL_DKT, 2,
               "tensor \"out_layer.weight\" [2, H] is missing (pyKT's DKT state_dict)");
+    /* weights must be finite */
+    w = s_slurp("dkt_small.safetensors", &wlen);
+    memcpy((uint8_t *)w + wlen - 4, "\x00\x00\xc0\x7f", 4); /* a NaN, little-endian */
+    assert_null(s_compile(AS_MODEL_DKT, w, wlen, 124, &size, &err));
+    assert_string_equal(err.msg, "weights: tensor \"out_layer.weight\": element 1983 is NaN");
+    free(w);
     /* concept ids: each once */
     w = s_slurp("dkt_small.safetensors", &wlen);
     s_concepts_t c;

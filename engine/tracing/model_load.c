@@ -452,6 +452,13 @@ void *as_model_compile(as_model_kind_t kind, const void *file, size_t len,
     }
     if (as_safetensors_read(file, len, t, &nt, err) || s_match(kind, t, nt, found, syms, err))
         goto done;
+    for (uint32_t i = 0; i < nt; i++)
+        for (size_t j = 0; j < t[i].n; j++)
+            if (!isfinite(s_at(&t[i], j))) {
+                as_err_set(err, AS_BAD_REQUEST, "weights: tensor \"%s\": element %zu is %s",
+                           t[i].name, j, isnan(s_at(&t[i], j)) ? "NaN" : "infinite");
+                goto done;
+            }
     uint32_t C = syms[0], E = syms[1], H = syms[2], D = syms[3], M = syms[4];
     uint32_t dim = kind == AS_MODEL_DKT ? H : D;
     if (C > AS_MODEL_MAX_CONCEPTS || dim > AS_MODEL_MAX_DIM || E > AS_MODEL_MAX_DIM ||

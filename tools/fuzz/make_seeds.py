@@ -150,3 +150,29 @@ for name, rules in families.items():
     d = {"id": "f", "items": [prog_item("q", R, O, rules)]}
     write("fuzz_program", name + "-blank", [d, {}])
     write("fuzz_program", name, [d, {"q": {"A": [1, 2, 2], "B": ["x", "y"], "P": [[1, 1], [9, 9]]}}])
+
+# fuzz_model: a kind byte (0 DKT, 1 DKVMN) then a tiny safetensors file of pyKT's names
+def safetensors(shapes):
+    import struct
+    header, at, data = {}, 0, b""
+    for i, (name, shape) in enumerate(shapes.items()):
+        n = 1
+        for s in shape:
+            n *= s
+        header[name] = {"dtype": "F32", "shape": shape, "data_offsets": [at, at + 4 * n]}
+        data += struct.pack(f"<{n}f", *[((i * 7 + j * 3) % 11 - 5) / 10 for j in range(n)])
+        at += 4 * n
+    text = json.dumps(header, separators=(",", ":")).encode()
+    return struct.pack("<Q", len(text)) + text + data
+
+
+C, H, D, M = 3, 2, 2, 2
+write("fuzz_model", "dkt", b"\0" + safetensors({
+    "interaction_emb.weight": [2 * C, H], "lstm_layer.weight_ih_l0": [4 * H, H],
+    "lstm_layer.weight_hh_l0": [4 * H, H], "lstm_layer.bias_ih_l0": [4 * H],
+    "lstm_layer.bias_hh_l0": [4 * H], "out_layer.weight": [C, H], "out_layer.bias": [C]}))
+write("fuzz_model", "dkvmn", b"\1" + safetensors({
+    "k_emb_layer.weight": [C, D], "Mk": [M, D], "Mv0": [M, D], "v_emb_layer.weight": [2 * C, D],
+    "f_layer.weight": [D, 2 * D], "f_layer.bias": [D], "p_layer.weight": [1, D],
+    "p_layer.bias": [1], "e_layer.weight": [D, D], "e_layer.bias": [D], "a_layer.weight": [D, D],
+    "a_layer.bias": [D]}))
