@@ -14,6 +14,7 @@
 #include "bench_fit.h"
 #include "bench_exam.h"
 #include "bench_programs.h"
+#include "bench_models.h"
 #include "bench_replay.h"
 #include "codec.h"
 
@@ -307,6 +308,7 @@ static void s_usage(FILE *out)
         "       assay-bench exam [--learners N] [--time-limit S] [-d DIR | --assayd PATH] "
         "[--sync MODE]\n"
         "       assay-bench programs [--seconds S] [-d DIR | --assayd PATH]\n"
+        "       assay-bench models [--seconds S] [-d DIR | --assayd PATH] [--sync MODE]\n"
         "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
         "score_batch\n"
         "of 1,000 and 100,000 responses x 50 items.\n"
@@ -354,6 +356,11 @@ static void s_usage(FILE *out)
         "50-item template one: score at 64 in flight through assayd, alternating, then the\n"
         "scorer alone in this process (ns per response; target: custom at most 2x template).\n"
         "\n"
+        "models: response.submit of one answer by 10,000 learners in turn at 64 in flight,\n"
+        "without a deep model, with DKT (H 200) and with DKVMN (D 200, M 50), alternating; then\n"
+        "one model step in this process beside PyTorch's own single step (tools/kt/torch_step.py,\n"
+        "batch 1, one thread; when /usr/bin/python3 has torch), with the FLOP rate reached.\n"
+        "\n"
         "Latency is the round trip measured by the client (send to response decoded); rates are\n"
         "responses per second. Results go to stdout as a Markdown table.\n");
 }
@@ -362,7 +369,7 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL, *fit = NULL;
-    bool regrade = false, exam = false, programs = false;
+    bool regrade = false, exam = false, programs = false, models = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
@@ -380,6 +387,11 @@ int main(int argc, char **argv)
         argc -= 1;
     } else if (argc > 1 && strcmp(argv[1], "programs") == 0) {
         programs = true;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    } else if (argc > 1 && strcmp(argv[1], "models") == 0) {
+        models = true;
         argv[1] = argv[0];
         argv++;
         argc--;
@@ -479,6 +491,7 @@ int main(int argc, char **argv)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);
     if (programs) return as_bench_programs(data);
+    if (models) return as_bench_models(data);
 
     /* store the bench assessment */
     msgpack_sbuffer sb;

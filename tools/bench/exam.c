@@ -27,12 +27,6 @@
 #define S_EXAM  "exam50"
 #define S_PROBE "probe50"
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* "| what | n | p50 | p99 | max |" of n values (sorted here), in the unit given. */
 static void s_row(const char *what, double *v, size_t n, double scale, const char *extra)
 {
@@ -40,7 +34,7 @@ static void s_row(const char *what, double *v, size_t n, double scale, const cha
         printf("| %s | 0 | - | - | - | %s |\n", what, extra);
         return;
     }
-    qsort(v, n, sizeof *v, s_cmp);
+    qsort(v, n, sizeof *v, as_bench_cmp_double);
     printf("| %s | %zu | %.1f | %.1f | %.1f | %s |\n", what, n, v[n / 2] * scale,
            v[(size_t)((double)n * 0.99)] * scale, v[n - 1] * scale, extra);
     fflush(stdout);

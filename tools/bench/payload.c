@@ -86,3 +86,9 @@ void as_bench_pack_exam(msgpack_packer *pk, const char *did, int variant, uint32
         }
     }
 }
+
+int as_bench_cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}

@@ -17,4 +17,7 @@ uint32_t as_bench_rand(void);
 /* An answers map with all 50 items answered with random options. */
 void as_bench_pack_answers(msgpack_packer *pk);
 
+/* qsort's comparison of doubles, ascending. */
+int as_bench_cmp_double(const void *a, const void *b);
+
 #endif

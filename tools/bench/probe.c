@@ -18,12 +18,6 @@ double as_bench_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static void s_pack_request(msgpack_packer *pk, const char *assessment, bool submit)
 {
     msgpack_pack_map(pk, submit ? 3 : 2);
@@ -88,7 +82,7 @@ void as_probes_stop(as_probes_t *ps, const char *when)
             printf("| %s | %s | 0 | - | - | - | %d |\n", p[i]->method, when, p[i]->errors);
             continue;
         }
-        qsort(p[i]->lat, n, sizeof *p[i]->lat, s_cmp);
+        qsort(p[i]->lat, n, sizeof *p[i]->lat, as_bench_cmp_double);
         printf("| %s | %s | %zu | %.0f | %.0f | %.0f | %d |\n", p[i]->method, when, n,
                p[i]->lat[n / 2], p[i]->lat[(size_t)((double)n * 0.99)], p[i]->lat[n - 1],
                p[i]->errors);

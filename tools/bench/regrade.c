@@ -26,12 +26,6 @@
 
 #define S_ID "regrade50"
 
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 static int s_put(assay_t *admin, int variant)
 {
     msgpack_sbuffer sb;
@@ -110,7 +104,7 @@ static void s_report_latency(assay_t *c, size_t n)
         learners = v ? (double)v->via.u64 : 0;
         assay_reply_free(&r);
     }
-    qsort(lat, 200, sizeof lat[0], s_cmp);
+    qsort(lat, 200, sizeof lat[0], as_bench_cmp_double);
     snprintf(params, sizeof params, "%zu", n);
     printf("| assessment.report | %s responses, %.0f learners (latest attempts) | %.0f | %.0f |\n",
            params, learners, lat[100], lat[199]);

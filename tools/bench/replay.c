@@ -3,6 +3,7 @@
 #include "bench_replay.h"
 
 #include "assay.h"
+#include "payload.h"
 #include "codec.h"
 #include "replay.h"
 
@@ -16,12 +17,6 @@ static double s_now(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
-static int s_cmp(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
 }
 
 int as_bench_replay(const char *data, const char *path, int inflight, size_t limit)
@@ -59,7 +54,7 @@ int as_bench_replay(const char *data, const char *path, int inflight, size_t lim
         rep_n = (size_t)assay_map_get(assay_reply_result(r), "n")->via.u64;
         assay_reply_free(&r);
     }
-    qsort(lat, 200, sizeof lat[0], s_cmp);
+    qsort(lat, 200, sizeof lat[0], as_bench_cmp_double);
     printf("| replay | answers | learners | skills | learners in flight | seconds | answers/s |\n"
            "|---|---|---|---|---|---|---|\n"
            "| %s | %zu | %zu | %u | %d | %.1f | %.0f |\n",
