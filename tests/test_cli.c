@@ -455,6 +455,80 @@ static void kt_eval_scores_each_prediction_and_fit_reports_its_parameters(void *
     unlink(path);
 }
 
+static void deep_models_are_put_shown_and_evaluated_from_the_command_line(void **state)
+{
+    /* the first 40 answers of a reference learner with as many (tests/kt, PyTorch's
+     * predictions) */
+    char ref_path[400], csv[300];
+    snprintf(ref_path, sizeof ref_path, "%s/../tests/kt/dkt_small.json", getenv("ASSAY_EXAMPLES"));
+    json_error_t e;
+    json_t *ref = json_load_file(ref_path, 0, &e);
+    assert_non_null(ref);
+    enum { N = 40 };
+    json_t *learners = json_object_get(ref, "learners"), *answers = NULL;
+    for (size_t i = 0; i < json_array_size(learners) && !answers; i++) {
+        json_t *a = json_object_get(json_array_get(learners, i), "answers");
+        if (json_array_size(a) >= N) answers = a;
+    }
+    assert_non_null(answers);
+    double p[N];
+    int y[N];
+    snprintf(csv, sizeof csv, "%s.deep.csv", s_e.dir);
+    FILE *f = fopen(csv, "w");
+    fputs("student,seq,skill_id,correct\n", f);
+    for (int i = 0; i < N; i++) {
+        json_t *a = json_array_get(answers, (size_t)i);
+        y[i] = (int)json_integer_value(json_array_get(a, 1));
+        p[i] = json_real_value(json_array_get(a, 2));
+        fprintf(f, "0,%d,%lld,%d\n", i, (long long)json_integer_value(json_array_get(a, 0)), y[i]);
+    }
+    fclose(f);
+    json_decref(ref);
+    const char *model = "../tests/kt/dkt_small.safetensors";
+    assert_int_equal(s_assay(NULL, "model-put deep %s --kind dkt --title small", model), 0);
+    assert_string_equal(s_out, "stored model deep version 1 (dkt, 124 concepts)\n");
+    assert_int_equal(s_assay(NULL, "model deep"), 0);
+    assert_string_equal(s_out, "model deep version 1: dkt, small\n"
+                               "sizes: C 124, H 16, E 16; a learner's state 136 bytes\n"
+                               "learners: 0\n");
+    assert_int_equal(s_assay(NULL, "models"), 0);
+    assert_non_null(strstr(s_out, "\ndeep                            1 dkt          124"));
+    /* replayed through the engine: the learner's state after 40 answers */
+    assert_int_equal(s_assay(NULL, "replay '%s'", csv), 0);
+    assert_int_equal(s_assay(NULL, "mastery s0 --model deep"), 0);
+    assert_non_null(strstr(s_out, "s0 under model deep (version 1) after 40 answer(s)\n"));
+    /* kt-eval of the model in a scratch engine: the AUC of PyTorch's predictions */
+    char cmd[1400], out[300];
+    snprintf(out, sizeof out, "%s.deep.out", s_e.dir);
+    snprintf(cmd, sizeof cmd,
+             "cd '%s' && env -u ASSAY_DATA '%s' --json kt-eval '%s' --model %s --kind dkt "
+             ">'%s' 2>/dev/null",
+             getenv("ASSAY_EXAMPLES"), getenv("ASSAY_CLI"), csv, model, out);
+    assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+    char *text = h_slurp(out);
+    unlink(out);
+    json_t *j = json_loads(text, 0, &e);
+    if (!j) fail_msg("not JSON: %s", text);
+    free(text);
+    assert_int_equal(json_integer_value(json_object_get(j, "answers")), N);
+    double auc = json_real_value(json_object_get(j, "auc"));
+    if (!(fabs(auc - s_pair_auc(p, y, N)) <= 1e-9))
+        fail_msg("auc %.17g != PyTorch's %.17g", auc, s_pair_auc(p, y, N));
+    json_decref(j);
+    assert_int_equal(s_assay(NULL, "model-put deep %s --kind lstm", model), 2);
+    assert_string_equal(s_err, "assay: --kind: expected dkt or dkvmn, got \"lstm\"\n");
+    /* a DKT file said to be a DKVMN: the CLI cannot count its concepts; the engine refuses it */
+    assert_int_equal(s_assay(NULL, "model-put deep %s --kind dkvmn", model), 2);
+    assert_non_null(strstr(s_err, "cannot read the number of concepts from its header (a dkvmn "
+                                  "safetensors file?): give --concepts FILE"));
+    assert_int_equal(s_assay("[\"a\"]", "model-put deep %s --kind dkvmn --concepts -", model), 1);
+    assert_non_null(strstr(s_err, "weights: tensor \"interaction_emb.weight\" is not part of "
+                                  "pyKT's DKVMN"));
+    assert_int_equal(s_assay(NULL, "model-delete deep"), 0);
+    assert_string_equal(s_out, "deleted model deep and every learner's state of it\n");
+    unlink(csv);
+}
+
 static void attempts_start_save_submit_and_list_from_the_command_line(void **state)
 {
     assert_int_equal(
@@ -571,6 +645,7 @@ int main(void)
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
         cmocka_unit_test(replay_reads_both_formats_and_summarises_mastery),
         cmocka_unit_test(kt_eval_scores_each_prediction_and_fit_reports_its_parameters),
+        cmocka_unit_test(deep_models_are_put_shown_and_evaluated_from_the_command_line),
         cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
         cmocka_unit_test(
             an_exported_assessment_imports_back_scoring_as_before), /* last: it
