@@ -18,6 +18,7 @@
 #include "tracing.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 /* The model, still the one this job rebuilds: else the job fails, saying why. */
@@ -56,12 +57,13 @@ static as_code_t s_abandon(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
 
 /* ---- the job thread's half: reading a chunk ---- */
 
+/* The job thread's reading state, kept from chunk to chunk (job_kind.h `state`). */
 typedef struct {
     as_chunk_t *c;
     as_model_t m;
-    uint32_t steps[2 * AS_MAX_ITEMS]; /* concept, correct */
-    uint32_t n;
-    bool full;
+    uint32_t *steps; /* concept, correct: pairs of one response */
+    size_t n, cap;
+    bool oom;
     as_trace_tables_t tables;
 } s_read_t;
 
@@ -73,9 +75,15 @@ static bool s_want(void *arg, const char *skill, uint32_t len)
 static void s_obs(void *arg, const char *skill, uint32_t len, bool correct)
 {
     s_read_t *rd = arg;
-    if (rd->n + 2 > sizeof rd->steps / sizeof rd->steps[0]) {
-        rd->full = true; /* more steps than items: an item with many skills; kept to the bound */
-        return;
+    if (rd->n + 2 > rd->cap) {
+        size_t cap = rd->cap ? rd->cap * 2 : 1024;
+        uint32_t *grown = realloc(rd->steps, cap * sizeof *grown);
+        if (!grown) {
+            rd->oom = true;
+            return;
+        }
+        rd->steps = grown;
+        rd->cap = cap;
     }
     rd->steps[rd->n++] = (uint32_t)as_model_concept(&rd->m, skill, len);
     rd->steps[rd->n++] = correct;
@@ -93,6 +101,7 @@ static void s_read_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
     rd->n = 0;
     c->rc = as_trace_stored(c->rd, &rd->tables, c->scorer, c->x, rid, a, alen, s_want, s_obs, rd,
                             &learner, &llen, c->err);
+    if (!c->rc && rd->oom) c->rc = as_err_set(c->err, AS_INTERNAL, "out of memory");
     if (c->rc || !rd->n) return;
     msgpack_packer *pk = c->pk;
     msgpack_pack_array(pk, 3);
@@ -109,16 +118,25 @@ static void s_read_one(void *arg, uint64_t rid, const char *a, uint32_t alen)
 
 static as_code_t s_read(as_chunk_t *c)
 {
-    static __thread s_read_t rd; /* large: kept off the job thread's stack */
-    memset(&rd.tables, 0, sizeof rd.tables);
-    rd.c = c;
+    s_read_t *rd = *c->state;
+    if (!rd && !(rd = *c->state = calloc(1, sizeof *rd)))
+        return as_err_set(c->err, AS_INTERNAL, "out of memory");
+    memset(&rd->tables, 0, sizeof rd->tables);
+    rd->c = c;
     as_model_rec_t rec;
     const void *blob;
     size_t len;
     as_code_t rc = as_store_model_get(c->rd, c->job->assessment, c->job->assessment_len, &rec,
                                       &blob, &len, c->err);
-    if (rc || (rc = as_model_open(blob, len, &rd.m, c->err))) return rc;
-    return as_store_rids_scan(c->rd, c->after, AS_JOB_CHUNK, s_read_one, &rd, c->err);
+    if (rc || (rc = as_model_open(blob, len, &rd->m, c->err))) return rc;
+    return as_store_rids_scan(c->rd, c->after, AS_JOB_CHUNK, s_read_one, rd, c->err);
+}
+
+static void s_release(void *state)
+{
+    s_read_t *rd = state;
+    if (rd) free(rd->steps);
+    free(rd);
 }
 
 /* ---- the writer's half ---- */
@@ -237,4 +255,5 @@ const as_job_ops_t as_model_recompute_ops = {
     .chunk = s_chunk,
     .finish = s_finish,
     .abandon = s_abandon,
+    .release = s_release,
 };

@@ -176,7 +176,7 @@ static bool s_pre_one(void *arg, const char *id, uint32_t len, const as_model_re
 
 as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, const char *learner,
                            uint32_t llen, const double *x, const uint8_t *answered,
-                           msgpack_packer *pk, as_err_t *err)
+                           msgpack_packer *pk, uint32_t *n, as_err_t *err)
 {
     s_pre_t c = {.k = k,
                  .rd = rd,
@@ -190,7 +190,8 @@ as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, con
     msgpack_sbuffer_clear(&k->entries);
     as_code_t rc = as_store_model_list(rd, NULL, 0, UINT32_MAX, s_pre_one, &c, NULL, NULL, err);
     if (!rc) rc = c.rc;
-    if (!rc) {
+    *n = c.n;
+    if (!rc && c.n) {
         msgpack_pack_array(pk, c.n);
         as_pack_raw(pk, k->entries.data, k->entries.size);
     }

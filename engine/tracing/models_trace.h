@@ -66,10 +66,11 @@ as_code_t as_kt_run(as_kt_t *k, const as_model_t *m, const as_table_t *t, const 
                     uint32_t n, as_err_t *err);
 
 /* The worker's half: packs one array, an entry per model the response steps: [model id, gen,
- * steps before (nil: no state yet), state after (bin), result (bin)]. */
+ * steps before (nil: no state yet), state after (bin), result (bin)]; nothing when it steps
+ * none. *n: the entries. */
 as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, const char *learner,
                            uint32_t llen, const double *x, const uint8_t *answered,
-                           msgpack_packer *pk, as_err_t *err);
+                           msgpack_packer *pk, uint32_t *n, as_err_t *err);
 
 /* The writer's half: steps and stores every model the response steps, taking the worker's
  * precomputed entries (pre, or NULL) where they still hold; packs {model id: result} into out
