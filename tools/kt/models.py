@@ -56,13 +56,19 @@ class DKVMN(nn.Module):
         self.a_layer = nn.Linear(dim_s, dim_s)
 
     def forward(self, c, r):
+        return self.forward_from(c, r, None)[0]
+
+    def forward_from(self, c, r, mv):
+        """The predictions of the steps c, r from the memory mv (None: Mv0 for every learner),
+        and the memory after them (to carry into the next piece of the same histories)."""
         batch = c.shape[0]
         k = self.k_emb_layer(c)
         v = self.v_emb_layer(c + self.num_c * r)
         w = torch.softmax(torch.matmul(k, self.Mk.T), dim=-1)
         e = torch.sigmoid(self.e_layer(v))
         a = torch.tanh(self.a_layer(v))
-        mv = self.Mv0.unsqueeze(0).repeat(batch, 1, 1)
+        if mv is None:
+            mv = self.Mv0.unsqueeze(0).repeat(batch, 1, 1)
         reads = []
         for t in range(c.shape[1]):
             wt = w[:, t].unsqueeze(-1)
@@ -70,7 +76,7 @@ class DKVMN(nn.Module):
             mv = mv * (1 - wt * e[:, t].unsqueeze(1)) + wt * a[:, t].unsqueeze(1)
         read = torch.stack(reads, dim=1)
         f = torch.tanh(self.f_layer(torch.cat([read, k], dim=-1)))
-        return torch.sigmoid(self.p_layer(self.dropout_layer(f))).squeeze(-1)
+        return torch.sigmoid(self.p_layer(self.dropout_layer(f))).squeeze(-1), mv
 
 
 def build(kind, num_c, size):

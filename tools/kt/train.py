@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """Train DKT or DKVMN (pyKT's parameter names and equations, tools/kt/models.py) on an answer
 stream in assay's replay format (student,seq,skill_id,correct; gzip or plain) and export the
-weights as safetensors for `assay model put`.
+weights as safetensors for `assay model-put`.
 
     /usr/bin/python3 tools/kt/train.py dkt data/assist2009/builder_train_long.csv.gz -o dkt.safetensors
 
@@ -109,6 +109,10 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--test", help="a test stream to score the exported model on")
+    ap.add_argument("--tbptt", type=int, default=100,
+                    help="DKVMN: backpropagate through pieces of this many steps (the memory is "
+                         "carried whole; bounds the training's memory)")
+    ap.add_argument("--init", help="start from this safetensors file's weights (more epochs)")
     a = ap.parse_args()
 
     torch.manual_seed(a.seed)
@@ -122,6 +126,9 @@ def main():
     train = [stream[s] for s in students[n_val:]]
     num_c = a.concepts or 1 + max(k for s in stream.values() for k, _ in s)
     model = models.build(a.kind, num_c, a.size)
+    if a.init:
+        w = safetensors.load(a.init)
+        model.load_state_dict({k: torch.from_numpy(v.copy()) for k, v in w.items()})
     opt = torch.optim.Adam(model.parameters(), lr=a.lr)
     loss_fn = torch.nn.BCELoss()
     best, best_state, since = -1.0, None, 0
@@ -130,13 +137,26 @@ def main():
     for epoch in range(1, a.epochs + 1):
         t0, total, n = time.time(), 0.0, 0
         for c, r, m in batches(train, a.batch, True, rng):
-            p = model(c, r)
-            loss = loss_fn(p[m], r[m].float())
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            total += loss.item() * int(m.sum())
-            n += int(m.sum())
+            if a.kind == "dkt":
+                pieces = [(0, c.shape[1])]
+            else:  # truncated backpropagation: the memory is carried, the graph is not
+                pieces = [(s, min(s + a.tbptt, c.shape[1])) for s in range(0, c.shape[1], a.tbptt)]
+            mv = None
+            for s, e in pieces:
+                if a.kind == "dkt":
+                    p = model(c, r)
+                else:
+                    p, mv = model.forward_from(c[:, s:e], r[:, s:e], mv)
+                    mv = mv.detach()
+                mm = m[:, s:e]
+                if not mm.any():
+                    continue
+                loss = loss_fn(p[mm], r[:, s:e][mm].float())
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                total += loss.item() * int(mm.sum())
+                n += int(mm.sum())
         v = evaluate(model, val)
         print(f"epoch {epoch}: loss {total / n:.4f}, validation AUC {v:.4f} ({time.time() - t0:.0f} s)",
               file=sys.stderr)
