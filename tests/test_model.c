@@ -36,7 +36,7 @@ static void *s_slurp(const char *name, size_t *len)
 
 /* Concepts skill-0 .. skill-(n-1). */
 typedef struct {
-    char names[256][16];
+    char names[256][24];
     const char *p[256];
     uint32_t len[256];
 } s_concepts_t;

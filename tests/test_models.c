@@ -83,7 +83,7 @@ static int s_put_model(assay_t *c, const char *id, const char *kind, const void 
     as_pack_cstr(&pk, "concepts");
     msgpack_pack_array(&pk, concepts);
     for (uint32_t i = 0; i < concepts; i++) {
-        char name[16];
+        char name[24];
         snprintf(name, sizeof name, "skill-%u", i);
         as_pack_cstr(&pk, name);
     }
@@ -129,7 +129,7 @@ static int s_up(void **state)
     as_pack_cstr(&pk, "items");
     msgpack_pack_array(&pk, S_CONCEPTS);
     for (int i = 0; i < S_CONCEPTS; i++) {
-        char id[16], skill[16];
+        char id[24], skill[24];
         snprintf(id, sizeof id, "q%d", i);
         snprintf(skill, sizeof skill, "skill-%d", i);
         msgpack_pack_map(&pk, 6);
@@ -171,7 +171,7 @@ static void s_pack_submit(msgpack_sbuffer *sb, const char *learner, uint32_t con
     msgpack_packer pk;
     msgpack_sbuffer_clear(sb);
     msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    char q[16];
+    char q[24];
     snprintf(q, sizeof q, "q%u", concept);
     msgpack_pack_map(&pk, 3);
     as_pack_cstr(&pk, "assessment");
@@ -188,7 +188,7 @@ static void s_pack_submit(msgpack_sbuffer *sb, const char *learner, uint32_t con
 static double s_model_field(const msgpack_object *result, const char *model, uint32_t concept,
                             const char *field)
 {
-    char skill[16];
+    char skill[24];
     snprintf(skill, sizeof skill, "skill-%u", concept);
     const msgpack_object *m = assay_map_get(result, "models");
     const msgpack_object *one = m ? assay_map_get(m, model) : NULL;
@@ -317,7 +317,7 @@ static void s_check_state(assay_t *a, const as_model_t *m, const char *learner, 
     as_err_t err;
     assert_int_equal(as_model_scratch_fit(&s, m, &err), AS_OK);
     for (uint32_t c = 0; c < S_CONCEPTS; c++) {
-        char skill[16];
+        char skill[24];
         snprintf(skill, sizeof skill, "skill-%u", c);
         const msgpack_object *p = assay_map_get(cs, skill);
         assert_non_null(p);
@@ -331,7 +331,7 @@ static void s_check_state(assay_t *a, const as_model_t *m, const char *learner, 
 
 static void s_open_dkt(as_model_t *m, void **blob)
 {
-    char names[S_CONCEPTS][16];
+    char names[S_CONCEPTS][24];
     const char *p[S_CONCEPTS];
     uint32_t l[S_CONCEPTS];
     for (int i = 0; i < S_CONCEPTS; i++) {

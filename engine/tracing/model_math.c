@@ -9,7 +9,10 @@
  */
 #include "model_math.h"
 
-#pragma GCC diagnostic ignored "-Wpsabi" /* the vectors never cross a call boundary */
+#pragma GCC diagnostic ignored "-Wpsabi" /* the vectors never cross a call boundary: */
+/* every helper is inlined, also at -O0, where a vector passed to a function built for the
+ * baseline from one built for AVX2 would travel by another convention */
+#define S_INL static inline __attribute__((always_inline))
 
 #include <string.h>
 
@@ -22,35 +25,35 @@ typedef int32_t v8i __attribute__((vector_size(32)));
 #define S_CLONES
 #endif
 
-static inline v8f s_ld(const float *p)
+S_INL v8f s_ld(const float *p)
 {
     v8f v;
     memcpy(&v, p, sizeof v);
     return v;
 }
 
-static inline void s_st(float *p, v8f v)
+S_INL void s_st(float *p, v8f v)
 {
     memcpy(p, &v, sizeof v);
 }
 
-static inline v8f s_set(float x)
+S_INL v8f s_set(float x)
 {
     return (v8f){x, x, x, x, x, x, x, x};
 }
 
-static inline float s_hsum(v8f v)
+S_INL float s_hsum(v8f v)
 {
     return ((v[0] + v[4]) + (v[1] + v[5])) + ((v[2] + v[6]) + (v[3] + v[7]));
 }
 
 /* a where m (all ones), else b */
-static inline v8f s_sel(v8i m, v8f a, v8f b)
+S_INL v8f s_sel(v8i m, v8f a, v8f b)
 {
     return (v8f)(((v8i)a & m) | ((v8i)b & ~m));
 }
 
-static inline v8f s_exp(v8f x)
+S_INL v8f s_exp(v8f x)
 {
     const v8f hi = s_set(88.3762626647949f), lo = s_set(-87.3365447505531f);
     x = s_sel(x > hi, hi, x);
@@ -72,12 +75,12 @@ static inline v8f s_exp(v8f x)
     return y * (v8f)((n + 127) << 23); /* 2^n, built from its exponent bits */
 }
 
-static inline v8f s_sigmoid(v8f x)
+S_INL v8f s_sigmoid(v8f x)
 {
     return s_set(1.0f) / (s_set(1.0f) + s_exp(-x));
 }
 
-static inline v8f s_tanh(v8f x)
+S_INL v8f s_tanh(v8f x)
 {
     return s_set(1.0f) - s_set(2.0f) / (s_exp(x + x) + s_set(1.0f));
 }

@@ -93,10 +93,10 @@ static uint8_t *s_file(as_model_kind_t kind, uint32_t h, uint32_t m, size_t *len
 }
 
 /* Concepts skill-0 .. skill-122. */
-static void s_concepts(char names[S_C][16], const char **p, uint32_t *l)
+static void s_concepts(char names[S_C][24], const char **p, uint32_t *l)
 {
     for (int i = 0; i < S_C; i++) {
-        snprintf(names[i], 16, "skill-%d", i);
+        snprintf(names[i], 24, "skill-%d", i);
         p[i] = names[i];
         l[i] = (uint32_t)strlen(names[i]);
     }
@@ -190,7 +190,7 @@ static bool s_torch(double seconds, double *dkt_us, double *dkvmn_us, char *blas
 
 int as_bench_models_inprocess(double seconds)
 {
-    char names[S_C][16];
+    char names[S_C][24];
     const char *p[S_C];
     uint32_t l[S_C];
     s_concepts(names, p, l);
@@ -265,7 +265,7 @@ static int s_submit_rate(const char *data, double seconds, double *rps, double *
         while (inflight < WINDOW && s_now_ns() < end) {
             msgpack_sbuffer_clear(&sb);
             msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-            char learner[16], q[16];
+            char learner[24], q[24];
             snprintf(learner, sizeof learner, "L%u", (unsigned)(sent % 10000));
             snprintf(q, sizeof q, "q%u", (unsigned)(sent * 7919 % S_C));
             msgpack_pack_map(&pk, 3);
@@ -317,7 +317,7 @@ int as_bench_models(const char *data)
     msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
     for (int i = 0; i < S_C; i++) {
         msgpack_pack_map(&pk, 6);
-        char id[16];
+        char id[24];
         snprintf(id, sizeof id, "skill-%d", i);
         as_pack_cstr(&pk, "id");
         as_pack_cstr(&pk, id);
@@ -335,7 +335,7 @@ int as_bench_models(const char *data)
     as_pack_cstr(&pk, "items");
     msgpack_pack_array(&pk, S_C);
     for (int i = 0; i < S_C; i++) {
-        char id[16], skill[16];
+        char id[24], skill[24];
         snprintf(id, sizeof id, "q%d", i);
         snprintf(skill, sizeof skill, "skill-%d", i);
         msgpack_pack_map(&pk, 6);
@@ -362,7 +362,7 @@ int as_bench_models(const char *data)
     const char *kinds[3] = {NULL, "dkt", "dkvmn"};
     const char *label[3] = {"none (BKT only)", "DKT, H 200", "DKVMN, D 200, M 50"};
     double sum[3] = {0, 0, 0};
-    char names[S_C][16];
+    char names[S_C][24];
     const char *p[S_C];
     uint32_t l[S_C];
     s_concepts(names, p, l);
