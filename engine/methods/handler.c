@@ -126,3 +126,23 @@ as_code_t as_h_id_param(as_request_t *req, const char *name, const char **id, ui
     as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
     return rc ? rc : as_field_id(&f[0], id, len, &path, err);
 }
+
+size_t as_h_page_begin(as_worker_t *w, const char *key)
+{
+    msgpack_pack_map(&w->pk, 3);
+    as_pack_cstr(&w->pk, key);
+    return as_h_array_later(w);
+}
+
+void as_h_page_end(as_worker_t *w, size_t at, uint32_t rows, bool more, const char *last,
+                   uint32_t last_len, uint64_t total)
+{
+    as_h_array_patch(w, at, rows);
+    as_pack_cstr(&w->pk, "next_cursor");
+    if (more && rows)
+        as_pack_str(&w->pk, last, last_len);
+    else
+        msgpack_pack_nil(&w->pk);
+    as_pack_cstr(&w->pk, "total");
+    msgpack_pack_uint64(&w->pk, total);
+}

@@ -42,6 +42,12 @@ as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err);
 as_code_t as_h_job_new(as_worker_t *w, as_job_kind_t kind, const char *id, uint32_t len, bool dry,
                        const void *args, size_t args_len, as_err_t *err);
 
+/* A page of a list keyed by id: {key: [rows...], next_cursor, total}. as_h_page_begin packs the
+ * map and the key and returns where the rows' array header is; as_h_page_end patches the count
+ * and packs next_cursor (the last id given when more follow, else nil) and total. */
+size_t as_h_page_begin(as_worker_t *w, const char *key);
+void as_h_page_end(as_worker_t *w, size_t at, uint32_t rows, bool more, const char *last,
+                   uint32_t last_len, uint64_t total);
 /* A list whose length is known only after its rows: as_h_array_later packs an array32 header
  * and returns its offset in w->sb, as_h_array_patch writes the count into it. */
 size_t as_h_array_later(as_worker_t *w);

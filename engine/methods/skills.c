@@ -68,23 +68,14 @@ as_code_t as_handle_skill_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     uint32_t after_len, limit;
     as_code_t rc = as_h_page_params(req, &after, &after_len, &limit, err);
     if (rc) return rc;
-    msgpack_pack_map(&w->pk, 3);
-    as_pack_cstr(&w->pk, "skills");
-    size_t at = as_h_array_later(w);
+    size_t at = as_h_page_begin(w, "skills");
     s_slist_ctx_t ctx = {.pk = &w->pk};
     uint64_t total;
     bool more;
     if ((rc = as_store_skill_list(w->rd, after, after_len, limit, s_slist_row, &ctx, &total, &more,
                                   err)))
         return rc;
-    as_h_array_patch(w, at, ctx.rows);
-    as_pack_cstr(&w->pk, "next_cursor");
-    if (more && ctx.rows)
-        as_pack_str(&w->pk, ctx.last, ctx.last_len);
-    else
-        msgpack_pack_nil(&w->pk);
-    as_pack_cstr(&w->pk, "total");
-    msgpack_pack_uint64(&w->pk, total);
+    as_h_page_end(w, at, ctx.rows, more, ctx.last, ctx.last_len, total);
     return AS_OK;
 }
 

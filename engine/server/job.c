@@ -113,3 +113,14 @@ void as_job_fail(as_job_t *job, const char *msg)
     job->finished_at = as_wall_s();
     snprintf(job->error, sizeof job->error, "%.255s", msg);
 }
+
+bool as_job_caught_up(as_job_t *job, uint64_t last_rid)
+{
+    if (job->last_done < last_rid) {
+        job->total = last_rid;
+        return false;
+    }
+    job->state = AS_JOB_DONE;
+    job->finished_at = as_wall_s();
+    return true;
+}

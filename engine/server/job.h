@@ -64,6 +64,10 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const vo
                  size_t len);
 /* Ends a job as failed now, with the reason (at most 255 bytes are kept). */
 void as_job_fail(as_job_t *job, const char *msg);
+/* The finish step of a job that reads every stored response (recomputes, fit), given the last
+ * response id stored: false when responses were stored since the job last read (its total is
+ * raised and it stays running, to read on); else true, and the job is done. */
+bool as_job_caught_up(as_job_t *job, uint64_t last_rid);
 /* "regrade", "recompute", "fit" */
 const char *as_job_kind_name(unsigned kind);
 /* "queued", "running", "done", "failed" */

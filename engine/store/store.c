@@ -283,16 +283,8 @@ as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, 
     if (rc) return as_store_mdb(rd->store, rc, err, "list");
     *total = st.ms_entries;
     *more = false;
-    if ((rc = mdb_cursor_open(rd->txn, rd->store->tables, &cur)))
-        return as_store_mdb(rd->store, rc, err, "list");
-    if (after) {
-        k = (MDB_val){after_len, (void *)after};
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    } else {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    }
+    rc = as_store_page_open(rd->txn, rd->store->tables, after, after_len, &cur, &k, &v);
+    if (!cur) return as_store_mdb(rd->store, rc, err, "list");
     uint32_t given = 0;
     as_code_t code = AS_OK;
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
@@ -460,4 +452,20 @@ as_code_t as_store_wtable(as_wtxn_t *w, const char *id, uint32_t len, as_table_t
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)len, id);
     if (rc) return as_store_mdb(w->store, rc, err, "read");
     return as_table_open(v.mv_data, v.mv_size, t, err);
+}
+
+int as_store_page_open(MDB_txn *txn, MDB_dbi db, const char *after, uint32_t after_len,
+                       MDB_cursor **cur, MDB_val *k, MDB_val *v)
+{
+    int rc = mdb_cursor_open(txn, db, cur);
+    if (rc) {
+        *cur = NULL;
+        return rc;
+    }
+    if (!after) return mdb_cursor_get(*cur, k, v, MDB_FIRST);
+    *k = (MDB_val){after_len, (void *)after};
+    rc = mdb_cursor_get(*cur, k, v, MDB_SET_RANGE);
+    if (rc == 0 && k->mv_size == after_len && memcmp(k->mv_data, after, after_len) == 0)
+        rc = mdb_cursor_get(*cur, k, v, MDB_NEXT);
+    return rc;
 }

@@ -97,6 +97,12 @@ static inline MDB_val as_key_val(as_key_t *k)
 /* Whether rid is the latest response of learner s->learner at s->assessment (learner index). */
 bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid);
 
+/* A page of a list keyed by id: opens a cursor on db at the first key after `after` (NULL: the
+ * first key). Returns the cursor's first get (0, MDB_NOTFOUND: nothing there, or an error);
+ * *cur is open unless the open itself failed (then that error is returned and *cur is NULL). */
+int as_store_page_open(MDB_txn *txn, MDB_dbi db, const char *after, uint32_t after_len,
+                       MDB_cursor **cur, MDB_val *k, MDB_val *v);
+
 /* An LMDB error as an as_code_t (a full map sets store->full and is `unavailable`). */
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what);
 

@@ -162,16 +162,8 @@ as_code_t as_store_skill_list(as_reader_t *rd, const char *after, uint32_t after
     if (rc) return as_store_mdb(st, rc, err, "list skills");
     *total = stat.ms_entries;
     *more = false;
-    if ((rc = mdb_cursor_open(rd->txn, st->skills, &cur)))
-        return as_store_mdb(st, rc, err, "list skills");
-    if (after) {
-        k = (MDB_val){after_len, (void *)after};
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    } else {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    }
+    rc = as_store_page_open(rd->txn, st->skills, after, after_len, &cur, &k, &v);
+    if (!cur) return as_store_mdb(st, rc, err, "list skills");
     uint32_t given = 0;
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (given == limit) {

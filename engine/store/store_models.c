@@ -170,16 +170,8 @@ static as_code_t s_list(as_store_t *st, MDB_txn *txn, const char *after, uint32_
     if (rc) return as_store_mdb(st, rc, err, "list models");
     if (total) *total = stat.ms_entries;
     if (more) *more = false;
-    if ((rc = mdb_cursor_open(txn, st->models, &cur)))
-        return as_store_mdb(st, rc, err, "list models");
-    if (after) {
-        k = (MDB_val){after_len, (void *)after};
-        rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
-        if (rc == 0 && k.mv_size == after_len && memcmp(k.mv_data, after, after_len) == 0)
-            rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
-    } else {
-        rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
-    }
+    rc = as_store_page_open(txn, st->models, after, after_len, &cur, &k, &v);
+    if (!cur) return as_store_mdb(st, rc, err, "list models");
     uint32_t given = 0;
     for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         if (given == limit) {

@@ -42,27 +42,35 @@ static as_touched_t *s_touch(as_writer_t *wr, as_wtxn_t *txn, size_t *n, const c
     return e;
 }
 
+typedef struct {
+    as_writer_t *wr;
+    as_wtxn_t *txn;
+    const char *learner;
+    uint32_t llen;
+    size_t n;
+    as_code_t rc;
+    as_err_t *err;
+} s_trace_t;
+
+static bool s_observe(void *arg, uint32_t item, uint32_t j, const char *id, uint32_t len,
+                      bool correct)
+{
+    s_trace_t *c = arg;
+    as_touched_t *e = s_touch(c->wr, c->txn, &c->n, c->learner, c->llen, id, len, &c->rc, c->err);
+    if (!e) return false;
+    e->m.p = as_bkt_step(&e->skill.params, e->m.p, correct);
+    e->m.opportunities++;
+    return true;
+}
+
 as_code_t as_write_trace(as_writer_t *wr, as_wtxn_t *txn, const as_table_t *t, const char *learner,
                          uint32_t llen, const double *x, const uint8_t *answered, as_err_t *err)
 {
-    size_t n = 0;
-    as_code_t rc = AS_OK;
+    s_trace_t c = {.wr = wr, .txn = txn, .learner = learner, .llen = llen, .err = err};
     msgpack_sbuffer_clear(&wr->mastery);
-    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
-        if (!answered[i]) continue;
-        as_titem_t it;
-        as_table_item(t, i, &it);
-        if (!it.n_skills || it.max_score <= 0) continue;
-        bool correct = as_trace_correct(&it, x[i]);
-        for (uint32_t j = 0; j < it.n_skills; j++) {
-            uint32_t len;
-            const char *id = as_table_skill(t, &it, j, &len);
-            as_touched_t *e = s_touch(wr, txn, &n, learner, llen, id, len, &rc, err);
-            if (!e) return rc;
-            e->m.p = as_bkt_step(&e->skill.params, e->m.p, correct);
-            e->m.opportunities++;
-        }
-    }
+    if (!as_trace_each(t, x, answered, s_observe, &c)) return c.rc;
+    size_t n = c.n;
+    as_code_t rc = AS_OK;
     if (!n) return AS_OK;
     msgpack_pack_map(&wr->mastery_pk, n);
     for (size_t i = 0; i < n; i++) {

@@ -233,16 +233,10 @@ static void s_finish(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *j
         w->code = s_abandon(txn, job, &w->err);
         return;
     }
-    uint64_t last = as_store_last_rid(txn);
-    if (job->last_done < last) { /* responses stored since the job last read: read on */
-        job->total = last;
-        return;
-    }
+    if (!as_job_caught_up(job, as_store_last_rid(txn))) return;
     rec.live_gen = rec.shadow_gen;
     rec.shadow_gen = 0;
     rec.job = 0;
-    job->state = AS_JOB_DONE;
-    job->finished_at = as_wall_s();
     job->total = job->done;
     w->code = as_store_model_set(txn, job->assessment, job->assessment_len, &rec, &w->err);
 }

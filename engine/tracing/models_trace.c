@@ -41,29 +41,32 @@ static bool s_grow(void **p, size_t *cap, size_t need, size_t size)
     return true;
 }
 
+typedef struct {
+    as_kt_t *k;
+    const as_model_t *m;
+    uint32_t n;
+} s_plan_t;
+
+static bool s_plan_step(void *arg, uint32_t item, uint32_t j, const char *id, uint32_t len,
+                        bool correct)
+{
+    s_plan_t *p = arg;
+    int32_t c = as_model_concept(p->m, id, len);
+    if (c < 0) return true;
+    void *steps = p->k->steps;
+    if (!s_grow(&steps, &p->k->steps_cap, (size_t)p->n + 1, sizeof *p->k->steps)) return false;
+    p->k->steps = steps;
+    p->k->steps[p->n++] = (as_kt_step_t){(uint32_t)c, item, j, correct};
+    return true;
+}
+
 as_code_t as_kt_plan(as_kt_t *k, const as_model_t *m, const as_table_t *t, const double *x,
                      const uint8_t *answered, uint32_t *n, as_err_t *err)
 {
-    *n = 0;
-    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
-        if (!answered[i]) continue;
-        as_titem_t it;
-        as_table_item(t, i, &it);
-        if (!it.n_skills || it.max_score <= 0) continue;
-        bool correct = as_trace_correct(&it, x[i]);
-        for (uint32_t j = 0; j < it.n_skills; j++) {
-            uint32_t len;
-            const char *id = as_table_skill(t, &it, j, &len);
-            int32_t c = as_model_concept(m, id, len);
-            if (c < 0) continue;
-            void *p = k->steps;
-            if (!s_grow(&p, &k->steps_cap, (size_t)*n + 1, sizeof *k->steps))
-                return as_err_set(err, AS_INTERNAL, "out of memory");
-            k->steps = p;
-            k->steps[(*n)++] = (as_kt_step_t){(uint32_t)c, i, j, correct};
-        }
-    }
-    return AS_OK;
+    s_plan_t p = {k, m, 0};
+    bool ok = as_trace_each(t, x, answered, s_plan_step, &p);
+    *n = p.n;
+    return ok ? AS_OK : as_err_set(err, AS_INTERNAL, "out of memory");
 }
 
 float *as_kt_state(as_kt_t *k, const as_model_t *m, const void *from, as_err_t *err)
@@ -124,6 +127,15 @@ as_code_t as_kt_run(as_kt_t *k, const as_model_t *m, const as_table_t *t, const 
     return AS_OK;
 }
 
+/* Opens a stored model and plans the response's steps of it (*n). */
+static as_code_t s_open_plan(as_kt_t *k, const void *blob, size_t len, const as_table_t *t,
+                             const double *x, const uint8_t *answered, as_model_t *m, uint32_t *n,
+                             as_err_t *err)
+{
+    as_code_t rc = as_model_open(blob, len, m, err);
+    return rc ? rc : as_kt_plan(k, m, t, x, answered, n, err);
+}
+
 /* ---- the worker ---- */
 
 typedef struct {
@@ -146,8 +158,7 @@ static bool s_pre_one(void *arg, const char *id, uint32_t len, const as_model_re
     s_pre_t *c = arg;
     as_model_t m;
     uint32_t n;
-    if ((c->rc = as_model_open(blob, blob_len, &m, c->err)) ||
-        (c->rc = as_kt_plan(c->k, &m, c->t, c->x, c->answered, &n, c->err)))
+    if ((c->rc = s_open_plan(c->k, blob, blob_len, c->t, c->x, c->answered, &m, &n, c->err)))
         return false;
     if (!n) return true;
     const void *state = NULL;
@@ -258,8 +269,7 @@ static bool s_write_one(void *arg, const char *id, uint32_t len, const as_model_
     as_model_rec_t rec = *recp;
     as_model_t m;
     uint32_t n;
-    if ((c->rc = as_model_open(blob, blob_len, &m, c->err)) ||
-        (c->rc = as_kt_plan(c->k, &m, c->t, c->x, c->answered, &n, c->err)))
+    if ((c->rc = s_open_plan(c->k, blob, blob_len, c->t, c->x, c->answered, &m, &n, c->err)))
         return false;
     if (!n) return true;
     const void *state = NULL;

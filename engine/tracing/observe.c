@@ -21,6 +21,21 @@ static const as_table_t *s_table(as_reader_t *rd, as_trace_tables_t *tables, con
     return tables->e[h].found ? &tables->e[h].t : NULL;
 }
 
+/* The observations of the skills wanted, to obs. */
+typedef struct {
+    as_trace_want_fn want;
+    as_trace_obs_fn obs;
+    void *arg;
+} s_wanted_t;
+
+static bool s_wanted_obs(void *arg, uint32_t item, uint32_t j, const char *skill, uint32_t len,
+                         bool correct)
+{
+    s_wanted_t *w = arg;
+    if (w->want(w->arg, skill, len)) w->obs(w->arg, skill, len, correct);
+    return true;
+}
+
 as_code_t as_trace_stored(as_reader_t *rd, as_trace_tables_t *tables, as_scorer_t *sc, double *x,
                           uint64_t rid, const char *a, uint32_t alen, as_trace_want_fn want,
                           as_trace_obs_fn obs, void *arg, const char **learner, uint32_t *llen,
@@ -54,17 +69,7 @@ as_code_t as_trace_stored(as_reader_t *rd, as_trace_tables_t *tables, as_scorer_
                           (unsigned long long)rid);
     *learner = r.learner;
     *llen = r.learner_len;
-    const uint8_t *answered = as_scorer_answered(sc);
-    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
-        as_titem_t it;
-        as_table_item(&t, i, &it);
-        if (!answered[i] || it.max_score <= 0) continue;
-        bool correct = as_trace_correct(&it, x[i]);
-        for (uint32_t s = 0; s < it.n_skills; s++) {
-            uint32_t sl;
-            const char *sid = as_table_skill(&t, &it, s, &sl);
-            if (want(arg, sid, sl)) obs(arg, sid, sl, correct);
-        }
-    }
+    s_wanted_t wanted = {want, obs, arg};
+    as_trace_each(&t, x, as_scorer_answered(sc), s_wanted_obs, &wanted);
     return AS_OK;
 }

@@ -8,6 +8,24 @@ bool as_trace_correct(const as_titem_t *it, double x)
     return x >= need - 1e-9 * (need > 1 ? need : 1);
 }
 
+bool as_trace_each(const as_table_t *t, const double *x, const uint8_t *answered,
+                   as_trace_obs_each_fn fn, void *arg)
+{
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        if (!answered[i]) continue;
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (!it.n_skills || it.max_score <= 0) continue;
+        bool correct = as_trace_correct(&it, x[i]);
+        for (uint32_t j = 0; j < it.n_skills; j++) {
+            uint32_t len;
+            const char *id = as_table_skill(t, &it, j, &len);
+            if (!fn(arg, i, j, id, len, correct)) return false;
+        }
+    }
+    return true;
+}
+
 void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m,
                      const double *predicted)
 {

@@ -10,6 +10,15 @@
 
 /* Whether item score x of item it is a correct observation: x >= kt_threshold * max score. */
 bool as_trace_correct(const as_titem_t *it, double x);
+/* The observations a scored response (item scores x, answered flags) of table t gives, in order:
+ * every answered item with a max score above 0, each of its skills in the item's order:
+ * fn(arg, item, its j-th skill (skill, len), correct). fn returns false to stop (then so does
+ * this). */
+typedef bool (*as_trace_obs_each_fn)(void *arg, uint32_t item, uint32_t j, const char *skill,
+                                     uint32_t len, bool correct);
+bool as_trace_each(const as_table_t *t, const double *x, const uint8_t *answered,
+                   as_trace_obs_each_fn fn, void *arg);
+
 /* {p_mastery, p_correct_next, opportunities, mastered}, and `predicted` when given: the
  * probability of a correct answer before the observations that led to m (a submission's). */
 void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_mastery_t *m,
