@@ -146,3 +146,14 @@ void as_h_page_end(as_worker_t *w, size_t at, uint32_t rows, bool more, const ch
     as_pack_cstr(&w->pk, "total");
     msgpack_pack_uint64(&w->pk, total);
 }
+
+as_code_t as_h_fwd_id(as_worker_t *w, as_request_t *req, const char *name, as_op_t op,
+                      as_err_t *err)
+{
+    const char *id;
+    uint32_t len;
+    as_code_t rc = as_h_id_param(req, name, &id, &len, err);
+    if (rc || (rc = as_h_fwd(w, id, len, err))) return rc;
+    w->fwd_op = op;
+    return AS_OK;
+}

@@ -238,13 +238,7 @@ as_code_t as_handle_model_list(as_worker_t *w, as_request_t *req, as_err_t *err)
 
 as_code_t as_handle_model_delete(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    const char *id;
-    uint32_t len;
-    as_code_t rc = as_h_id_param(req, "id", &id, &len, err);
-    if (rc) return rc;
-    if ((rc = as_h_fwd(w, id, len, err))) return rc;
-    w->fwd_op = AS_OP_MODEL_DELETE;
-    return AS_OK;
+    return as_h_fwd_id(w, req, "id", AS_OP_MODEL_DELETE, err);
 }
 
 as_code_t as_handle_model_recompute(as_worker_t *w, as_request_t *req, as_err_t *err)
