@@ -464,8 +464,10 @@ void *as_model_compile(as_model_kind_t kind, const void *file, size_t len,
     if (C > AS_MODEL_MAX_CONCEPTS || dim > AS_MODEL_MAX_DIM || E > AS_MODEL_MAX_DIM ||
         M > AS_MODEL_MAX_DIM) {
         as_err_set(err, AS_BAD_REQUEST,
-                   "weights: dimensions C=%u, %s=%u: at most %u concepts and %u per dimension", C,
-                   kind == AS_MODEL_DKT ? "H" : "D", dim, AS_MODEL_MAX_CONCEPTS, AS_MODEL_MAX_DIM);
+                   "weights: dimensions C=%u, %s=%u, %s=%u: at most %u concepts and %u per other "
+                   "dimension",
+                   C, kind == AS_MODEL_DKT ? "H" : "D", dim, kind == AS_MODEL_DKT ? "E" : "M",
+                   kind == AS_MODEL_DKT ? E : M, AS_MODEL_MAX_CONCEPTS, AS_MODEL_MAX_DIM);
         goto done;
     }
     /* the work of compiling (the precomputed products) and the blob's size are bounded */
