@@ -14,14 +14,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifndef KT_DIR
-#error KT_DIR must name tests/kt
+#if !defined(KT_DIR) || !defined(MODELS_DIR)
+#error KT_DIR and MODELS_DIR must name tests/kt and data/models
 #endif
 
-static void *s_slurp(const char *name, size_t *len)
+static void *s_slurp_path(const char *path, size_t *len)
 {
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", KT_DIR, name);
     FILE *f = fopen(path, "rb");
     assert_non_null(f);
     fseek(f, 0, SEEK_END);
@@ -32,6 +30,14 @@ static void *s_slurp(const char *name, size_t *len)
     fclose(f);
     *len = (size_t)n;
     return b;
+}
+
+/* A file of tests/kt. */
+static void *s_slurp(const char *name, size_t *len)
+{
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", KT_DIR, name);
+    return s_slurp_path(path, len);
 }
 
 /* Concepts skill-0 .. skill-(n-1). */
@@ -58,15 +64,14 @@ static void *s_compile(as_model_kind_t kind, const void *w, size_t wlen, uint32_
     return as_model_compile(kind, w, wlen, c.p, c.len, n, size, err);
 }
 
-/* Every answer of every learner of the reference: |engine - PyTorch| <= 1e-5. */
-static void s_against_pytorch(const char *prefix, as_model_kind_t kind)
+/* Every answer of every learner of the reference (a JSON file of tests/kt) of the model file at
+ * weights: |engine - PyTorch| <= 1e-5. */
+static void s_against_pytorch(const char *weights, const char *reference, as_model_kind_t kind)
 {
-    char name[128];
+    const char *prefix = reference;
     size_t wlen, jlen, size;
-    snprintf(name, sizeof name, "%s.safetensors", prefix);
-    void *w = s_slurp(name, &wlen);
-    snprintf(name, sizeof name, "%s.json", prefix);
-    char *j = s_slurp(name, &jlen);
+    void *w = s_slurp_path(weights, &wlen);
+    char *j = s_slurp(reference, &jlen);
     json_error_t je;
     json_t *ref = json_loadb(j, jlen, 0, &je);
     assert_non_null(ref);
@@ -116,13 +121,20 @@ static void s_against_pytorch(const char *prefix, as_model_kind_t kind)
 static void test_dkt_predictions_equal_pytorch_over_whole_histories(void **state)
 {
     (void)state;
-    s_against_pytorch("dkt_small", AS_MODEL_DKT);
+    s_against_pytorch(KT_DIR "/dkt_small.safetensors", "dkt_small.json", AS_MODEL_DKT);
 }
 
 static void test_dkvmn_predictions_equal_pytorch_over_whole_histories(void **state)
 {
     (void)state;
-    s_against_pytorch("dkvmn_small", AS_MODEL_DKVMN);
+    s_against_pytorch(KT_DIR "/dkvmn_small.safetensors", "dkvmn_small.json", AS_MODEL_DKVMN);
+}
+
+/* The model trained on assist2009 (data/models/). */
+static void test_trained_dkt_equals_pytorch_over_whole_histories(void **state)
+{
+    (void)state;
+    s_against_pytorch(MODELS_DIR "/dkt.safetensors", "dkt_assist.json", AS_MODEL_DKT);
 }
 
 /* ---- the loader ---- */
@@ -275,6 +287,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkt_predictions_equal_pytorch_over_whole_histories),
         cmocka_unit_test(test_dkvmn_predictions_equal_pytorch_over_whole_histories),
+        cmocka_unit_test(test_trained_dkt_equals_pytorch_over_whole_histories),
         cmocka_unit_test(test_loader_refuses_malformed_headers),
         cmocka_unit_test(test_loader_names_the_tensor_whose_shape_does_not_fit),
         cmocka_unit_test(test_concepts_are_found_by_name),
