@@ -604,6 +604,7 @@ static void assayd_documents_its_options_and_rejects_bad_ones(void **state)
     assert_int_equal(s_assayd("--help"), 0);
     assert_non_null(strstr(s_out, "Usage: assayd [OPTION]..."));
     assert_non_null(strstr(s_out, "--max-message SIZE"));
+    char *help = strdup(s_out);
     assert_int_equal(s_assayd("--version"), 0);
     assert_string_equal(s_out, "assayd 0.1.0 (protocol 1)\n");
     assert_int_equal(s_assayd("--workers 0"), 2);
@@ -611,9 +612,14 @@ static void assayd_documents_its_options_and_rejects_bad_ones(void **state)
     assert_int_equal(s_assayd("--max-message lots"), 2);
     assert_string_equal(
         s_out, "assayd: --max-message: expected a size from 64 bytes to 2G, got \"lots\"\n");
+    assert_non_null(strstr(help, "--max-admin-message SIZE"));
+    assert_int_equal(s_assayd("--max-admin-message 3G"), 2);
+    assert_string_equal(
+        s_out, "assayd: --max-admin-message: expected a size from 64 bytes to 2G, got \"3G\"\n");
     assert_int_equal(s_assayd("--log-level loud"), 2);
     assert_int_equal(s_assayd("-d /proc/no/such/dir"), 1);
     assert_non_null(strstr(s_out, "assayd: cannot create data directory /proc/no/such/dir: "));
+    free(help);
 }
 
 static void delete_then_get_exits_1(void **state)
