@@ -130,11 +130,12 @@ static void test_dkvmn_predictions_equal_pytorch_over_whole_histories(void **sta
     s_against_pytorch(KT_DIR "/dkvmn_small.safetensors", "dkvmn_small.json", AS_MODEL_DKVMN);
 }
 
-/* The model trained on assist2009 (data/models/). */
-static void test_trained_dkt_equals_pytorch_over_whole_histories(void **state)
+/* The models trained on assist2009 (data/models/; DKVMN at pyKT's sizes, D 200, M 50). */
+static void test_trained_models_equal_pytorch_over_whole_histories(void **state)
 {
     (void)state;
     s_against_pytorch(MODELS_DIR "/dkt.safetensors", "dkt_assist.json", AS_MODEL_DKT);
+    s_against_pytorch(MODELS_DIR "/dkvmn.safetensors", "dkvmn_assist.json", AS_MODEL_DKVMN);
 }
 
 /* ---- the loader ---- */
@@ -287,7 +288,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_dkt_predictions_equal_pytorch_over_whole_histories),
         cmocka_unit_test(test_dkvmn_predictions_equal_pytorch_over_whole_histories),
-        cmocka_unit_test(test_trained_dkt_equals_pytorch_over_whole_histories),
+        cmocka_unit_test(test_trained_models_equal_pytorch_over_whole_histories),
         cmocka_unit_test(test_loader_refuses_malformed_headers),
         cmocka_unit_test(test_loader_names_the_tensor_whose_shape_does_not_fit),
         cmocka_unit_test(test_concepts_are_found_by_name),
