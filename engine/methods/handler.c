@@ -45,6 +45,26 @@ as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err)
     return AS_OK;
 }
 
+static void s_free_frame(void *data, void *hint)
+{
+    (void)hint;
+    free(data);
+}
+
+as_code_t as_h_fwd_take(as_worker_t *w, msgpack_sbuffer *sb, as_err_t *err)
+{
+    if (w->fwd_n == (int)(sizeof w->fwd / sizeof w->fwd[0]))
+        return as_err_set(err, AS_INTERNAL, "too many argument frames for the writer");
+    size_t len = sb->size;
+    char *data = msgpack_sbuffer_release(sb);
+    if (zmq_msg_init_data(&w->fwd[w->fwd_n], data, len, s_free_frame, NULL)) {
+        free(data);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    w->fwd_n++;
+    return AS_OK;
+}
+
 /* Packs an array32 header to patch once the count is known; returns its offset. */
 size_t as_h_array_later(as_worker_t *w)
 {

@@ -36,6 +36,9 @@ void as_h_pack_tstr(msgpack_packer *pk, const as_table_t *t, uint32_t off, uint3
 /* Appends a copy of len bytes as the write's next argument frame. On an error the worker closes
  * the frames added so far (as_worker_handle closes w->fwd[0, fwd_n)). */
 as_code_t as_h_fwd(as_worker_t *w, const void *data, size_t len, as_err_t *err);
+/* The same without a copy: the frame takes sb's buffer (sb is left empty, to grow again). For
+ * large arguments (the deep models' states). */
+as_code_t as_h_fwd_take(as_worker_t *w, msgpack_sbuffer *sb, as_err_t *err);
 /* A write whose only param is the id `name`: forwarded to the writer as op with the id. */
 as_code_t as_h_fwd_id(as_worker_t *w, as_request_t *req, const char *name, as_op_t op,
                       as_err_t *err);

@@ -57,9 +57,9 @@ as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
     /* the deep models' steps, run here rather than on the writer (models_trace.h) */
     msgpack_sbuffer_clear(&w->fwd_sb);
     uint32_t stepped;
-    if ((rc = as_kt_precompute(w->kt, w->rd, &t, learner, learner_len, w->item_scores, answered, pk,
-                               &stepped, err)) ||
-        (stepped && (rc = as_h_fwd(w, w->fwd_sb.data, w->fwd_sb.size, err))))
+    if ((rc = as_kt_precompute(w->kt, w->rd, &t, learner, learner_len, w->item_scores, answered,
+                               &w->fwd_sb, &stepped, err)) ||
+        (stepped && (rc = as_h_fwd_take(w, &w->fwd_sb, err))))
         return rc;
     w->fwd_op = AS_OP_SUBMIT;
     return AS_OK;

@@ -12,8 +12,6 @@ void as_kt_init(as_kt_t *k)
     memset(k, 0, sizeof *k);
     msgpack_sbuffer_init(&k->sb);
     msgpack_packer_init(&k->pk, &k->sb, msgpack_sbuffer_write);
-    msgpack_sbuffer_init(&k->entries);
-    msgpack_packer_init(&k->entries_pk, &k->entries, msgpack_sbuffer_write);
 }
 
 void as_kt_free(as_kt_t *k)
@@ -24,7 +22,6 @@ void as_kt_free(as_kt_t *k)
     free(k->seen);
     free(k->first);
     msgpack_sbuffer_destroy(&k->sb);
-    msgpack_sbuffer_destroy(&k->entries);
     memset(k, 0, sizeof *k);
 }
 
@@ -187,8 +184,14 @@ static bool s_pre_one(void *arg, const char *id, uint32_t len, const as_model_re
 
 as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, const char *learner,
                            uint32_t llen, const double *x, const uint8_t *answered,
-                           msgpack_packer *pk, uint32_t *n, as_err_t *err)
+                           msgpack_sbuffer *out, uint32_t *n, as_err_t *err)
 {
+    /* packed in place after an array32 header patched with the count (no copy of the states) */
+    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
+    size_t at = out->size;
+    msgpack_packer pk;
+    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
+    as_pack_raw(&pk, a32, sizeof a32);
     s_pre_t c = {.k = k,
                  .rd = rd,
                  .t = t,
@@ -196,17 +199,19 @@ as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, con
                  .llen = llen,
                  .x = x,
                  .answered = answered,
-                 .pk = &k->entries_pk,
+                 .pk = &pk,
                  .err = err};
-    msgpack_sbuffer_clear(&k->entries);
     as_code_t rc = as_store_model_list(rd, NULL, 0, UINT32_MAX, s_pre_one, &c, NULL, NULL, err);
     if (!rc) rc = c.rc;
-    *n = c.n;
-    if (!rc && c.n) {
-        msgpack_pack_array(pk, c.n);
-        as_pack_raw(pk, k->entries.data, k->entries.size);
+    *n = rc ? 0 : c.n;
+    if (!*n) {
+        out->size = at; /* nothing stepped: nothing packed */
+        return rc;
     }
-    return rc;
+    uint8_t *h = (uint8_t *)out->data + at + 1;
+    h[0] = (uint8_t)(c.n >> 24), h[1] = (uint8_t)(c.n >> 16), h[2] = (uint8_t)(c.n >> 8),
+    h[3] = (uint8_t)c.n;
+    return AS_OK;
 }
 
 /* ---- the writer ---- */
@@ -318,16 +323,16 @@ as_code_t as_kt_write(as_kt_t *k, as_wtxn_t *txn, const as_table_t *t, const cha
                    .pre = pre,
                    .pre_len = pre_len,
                    .err = err};
-    /* the entries, then the map's header before them in out */
-    msgpack_sbuffer_clear(&k->entries);
-    msgpack_packer_init(&c.pk, &k->entries, msgpack_sbuffer_write);
+    /* a map32 header patched with the count, then the entries */
+    static const uint8_t m32[5] = {0xdf, 0, 0, 0, 0};
+    msgpack_sbuffer_clear(out);
+    msgpack_packer_init(&c.pk, out, msgpack_sbuffer_write);
+    as_pack_raw(&c.pk, m32, sizeof m32);
     as_code_t rc = as_store_model_wlist(txn, s_write_one, &c, err);
     *n_models = c.n;
-    msgpack_sbuffer_clear(out);
-    msgpack_packer pk;
-    msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    msgpack_pack_map(&pk, c.n);
-    as_pack_raw(&pk, k->entries.data, k->entries.size);
+    uint8_t *h = (uint8_t *)out->data + 1;
+    h[0] = (uint8_t)(c.n >> 24), h[1] = (uint8_t)(c.n >> 16), h[2] = (uint8_t)(c.n >> 8),
+    h[3] = (uint8_t)c.n;
     return rc ? rc : c.rc;
 }
 

@@ -44,8 +44,6 @@ typedef struct as_kt {
     size_t seen_cap;
     msgpack_sbuffer sb; /* a result map being built */
     msgpack_packer pk;
-    msgpack_sbuffer entries; /* the worker's precomputed entries */
-    msgpack_packer entries_pk;
 } as_kt_t;
 
 void as_kt_init(as_kt_t *k);
@@ -65,12 +63,12 @@ float *as_kt_state(as_kt_t *k, const as_model_t *m, const void *from, as_err_t *
 as_code_t as_kt_run(as_kt_t *k, const as_model_t *m, const as_table_t *t, const void *state,
                     uint32_t n, as_err_t *err);
 
-/* The worker's half: packs one array, an entry per model the response steps: [model id, gen,
- * steps before (nil: no state yet), state after (bin), result (bin)]; nothing when it steps
+/* The worker's half: appends to out one array, an entry per model the response steps: [model id,
+ * gen, steps before (nil: no state yet), state after (bin), result (bin)]; nothing when it steps
  * none. *n: the entries. */
 as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, const char *learner,
                            uint32_t llen, const double *x, const uint8_t *answered,
-                           msgpack_packer *pk, uint32_t *n, as_err_t *err);
+                           msgpack_sbuffer *out, uint32_t *n, as_err_t *err);
 
 /* The writer's half: steps and stores every model the response steps, taking the worker's
  * precomputed entries (pre, or NULL) where they still hold; packs {model id: result} into out
