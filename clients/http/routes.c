@@ -1,12 +1,12 @@
-/* routes.c — assay-http's routes and the dispatcher: HTTP request -> engine method -> HTTP reply.
+/* routes.c — assay-http's dispatcher: HTTP request -> engine method -> HTTP reply.
  *
- * Most routes are one engine method each, declared in s_routes: the path's ids, the query's
- * arguments and the JSON body's fields become the method's params. A few are handled here
- * (health, metrics, the OpenAPI document) or in sse.c (events). openapi.json lists the same
- * routes; `assay-http --routes` prints them, and a test checks the two agree.
+ * The routes are declared in route_table.c; most are one engine method each: the path's ids, the
+ * query's arguments and the JSON body's fields become the method's params. A few are handled here
+ * (health, metrics, the OpenAPI document) or in sse.c (events).
  */
 #include "bridge.h"
 #include "http.h"
+#include "route_table.h"
 
 #include "codec.h"
 #include "jsonmp.h"
@@ -18,124 +18,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-
-typedef enum { Q_STR, Q_INT, Q_BOOL, Q_LIST } s_qtype_t; /* Q_LIST: comma-separated strings */
-
-typedef struct {
-    const char *name; /* query argument, also the engine param */
-    s_qtype_t type;
-} s_qarg_t;
-
-typedef enum { S_NONE, S_HEALTH, S_METRICS, S_OPENAPI, S_EVENTS } s_special_t;
-
-typedef struct {
-    const char *method, *pattern;
-    bool admin;                /* needs the bearer token; calls the admin socket */
-    const char *engine;        /* the engine method (NULL: special) */
-    const char *path[2];       /* the engine params of the pattern's {ids}, in order */
-    bool path_int[2];          /* ...given as integers */
-    bool body;                 /* a JSON object body, its fields merged into the params */
-    const char *raw_body;      /* or the body's bytes as this param (a bin) */
-    s_qarg_t query[6];         /* query arguments passed as params */
-    unsigned ok;               /* the status of a success */
-    const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
-    s_special_t special;
-} s_route_t;
-
-#define S_NQUERY 6
-
-static const s_route_t s_routes[] = {
-    {"GET", "/v1/health", .special = S_HEALTH, .ok = 200},
-    {"GET", "/metrics", .special = S_METRICS, .ok = 200},
-    {"GET", "/v1/openapi.json", .special = S_OPENAPI, .ok = 200},
-    {"GET", "/v1/events", .special = S_EVENTS, .ok = 200},
-    {"GET", "/v1/assessments", .engine = "assessment.list",
-     .query = {{"cursor", Q_STR}, {"limit", Q_INT}}, .ok = 200},
-    {"PUT", "/v1/assessments/{id}", .admin = true, .engine = "assessment.put", .path = {"id"},
-     .body = true, .ok = 200},
-    {"GET", "/v1/assessments/{id}", .engine = "assessment.get", .path = {"id"}, .ok = 200},
-    {"DELETE", "/v1/assessments/{id}", .admin = true, .engine = "assessment.delete", .path = {"id"},
-     .query = {{"force", Q_BOOL}}, .ok = 200},
-    {"POST", "/v1/assessments/{id}/score", .engine = "score", .path = {"assessment"}, .body = true,
-     .ok = 200},
-    {"POST", "/v1/assessments/{id}/score-batch", .engine = "score_batch", .path = {"assessment"},
-     .body = true, .ok = 200},
-    {"POST", "/v1/assessments/{id}/responses", .engine = "response.submit", .path = {"assessment"},
-     .body = true, .ok = 201, .loc = "/v1/responses/", .loc_key = "response_id"},
-    {"GET", "/v1/assessments/{id}/responses", .engine = "response.list", .path = {"assessment"},
-     .query = {{"learner", Q_STR}, {"cursor", Q_STR}, {"limit", Q_INT}}, .ok = 200},
-    {"GET", "/v1/responses/{id}", .engine = "response.get", .path = {"id"}, .path_int = {true},
-     .ok = 200},
-    {"POST", "/v1/assessments/{id}/regrade", .admin = true, .engine = "assessment.regrade",
-     .path = {"assessment"}, .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
-    {"GET", "/v1/assessments/{id}/report", .engine = "assessment.report", .path = {"assessment"},
-     .ok = 200},
-    {"POST", "/v1/assessments/{id}/attempts", .engine = "attempt.start", .path = {"assessment"},
-     .body = true, .ok = 200},
-    {"GET", "/v1/assessments/{id}/attempts", .engine = "attempt.list", .path = {"assessment"},
-     .query = {{"learner", Q_STR}, {"state", Q_STR}, {"cursor", Q_STR}, {"limit", Q_INT}},
-     .ok = 200},
-    {"GET", "/v1/attempts/{id}", .engine = "attempt.get", .path = {"attempt"}, .path_int = {true},
-     .ok = 200},
-    {"POST", "/v1/attempts/{id}/save", .engine = "attempt.save", .path = {"attempt"},
-     .path_int = {true}, .body = true, .ok = 200},
-    {"POST", "/v1/attempts/{id}/submit", .engine = "attempt.submit", .path = {"attempt"},
-     .path_int = {true}, .body = true, .ok = 200},
-    {"POST", "/v1/attempts/{id}/abandon", .admin = true, .engine = "attempt.abandon",
-     .path = {"attempt"}, .path_int = {true}, .ok = 200},
-    {"PUT", "/v1/assessments/{id}/overrides/{learner}", .admin = true,
-     .engine = "assessment.override", .path = {"assessment", "learner"}, .body = true, .ok = 200},
-    {"GET", "/v1/jobs", .engine = "job.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
-     .ok = 200},
-    {"GET", "/v1/jobs/{id}", .engine = "job.get", .path = {"job"}, .path_int = {true}, .ok = 200},
-    {"GET", "/v1/skills", .engine = "skill.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
-     .ok = 200},
-    {"PUT", "/v1/skills/{id}", .admin = true, .engine = "skill.put", .path = {"id"}, .body = true,
-     .ok = 200},
-    {"GET", "/v1/skills/{id}", .engine = "skill.get", .path = {"id"}, .ok = 200},
-    {"POST", "/v1/skills/{id}/recompute", .admin = true, .engine = "skill.recompute",
-     .path = {"skill"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
-    {"POST", "/v1/skills/{id}/fit", .admin = true, .engine = "skill.fit", .path = {"skill"},
-     .body = true, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
-    {"POST", "/v1/import", .admin = true, .engine = "assessment.import", .raw_body = "data",
-     .query = {{"name", Q_STR},
-               {"dry_run", Q_BOOL},
-               {"id", Q_STR},
-               {"score_outcome", Q_STR},
-               {"root", Q_STR}},
-     .ok = 200},
-    {"POST", "/v1/skills/fit", .admin = true, .engine = "skill.fit", .body = true, .ok = 202,
-     .loc = "/v1/jobs/", .loc_key = "job"},
-    {"GET", "/v1/learners/{id}/mastery", .engine = "mastery.get", .path = {"learner"},
-     .query = {{"skill", Q_STR}, {"model", Q_STR}}, .ok = 200},
-    {"GET", "/v1/models", .engine = "model.list", .query = {{"cursor", Q_STR}, {"limit", Q_INT}},
-     .ok = 200},
-    {"PUT", "/v1/models/{id}", .admin = true, .engine = "model.put", .path = {"id"},
-     .raw_body = "weights",
-     .query = {{"kind", Q_STR}, {"concepts", Q_LIST}, {"title", Q_STR}, {"max_learners", Q_INT}},
-     .ok = 200},
-    {"GET", "/v1/models/{id}", .engine = "model.get", .path = {"id"}, .ok = 200},
-    {"DELETE", "/v1/models/{id}", .admin = true, .engine = "model.delete", .path = {"id"},
-     .ok = 200},
-    {"POST", "/v1/models/{id}/recompute", .admin = true, .engine = "model.recompute",
-     .path = {"id"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
-};
-#define S_NROUTES ((int)(sizeof s_routes / sizeof s_routes[0]))
-
-int ah_route_count(void)
-{
-    return S_NROUTES;
-}
-
-const char *ah_route_method(int i)
-{
-    return s_routes[i].method;
-}
-
-const char *ah_route_pattern(int i)
-{
-    return s_routes[i].pattern;
-}
 
 /* ---- matching ---- */
 
@@ -203,11 +85,11 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
     if (!q) return NULL;
     clock_gettime(CLOCK_MONOTONIC, &q->t0);
     q->route = -1;
-    for (int i = 0; i < S_NROUTES; i++) {
+    for (int i = 0; i < ah_nroutes; i++) {
         const char *ids[2];
         size_t lens[2];
-        if (!s_match(s_routes[i].pattern, url, ids, lens)) continue;
-        if (strcmp(s_routes[i].method, method) == 0) {
+        if (!s_match(ah_routes[i].pattern, url, ids, lens)) continue;
+        if (strcmp(ah_routes[i].method, method) == 0) {
             q->route = i;
             memcpy(q->ids, ids, sizeof ids);
             memcpy(q->id_lens, lens, sizeof lens);
@@ -215,13 +97,13 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
         }
         size_t used = strlen(q->allow);
         snprintf(q->allow + used, sizeof q->allow - used, "%s%s", used ? ", " : "",
-                 s_routes[i].method);
+                 ah_routes[i].method);
         q->route = -2;
     }
     /* model files and QTI packages are larger than requests: an admin route, once its token
      * is checked, may send up to --max-admin-body */
-    q->limit = q->route >= 0 && s_routes[q->route].admin && s_bearer_ok(c) ? ah_cfg.max_admin_body
-                                                                           : ah_cfg.max_body;
+    q->limit = q->route >= 0 && ah_routes[q->route].admin && s_bearer_ok(c) ? ah_cfg.max_admin_body
+                                                                            : ah_cfg.max_body;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > q->limit) q->too_large = true;
     return q;
@@ -253,7 +135,7 @@ static void s_append(s_req_t *q, const char *data, size_t n)
 /* ---- params ---- */
 
 /* Packs the route's params; false with r set on a bad request. */
-static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_t *q,
+static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req_t *q,
                      msgpack_packer *pk, ah_reply_t *r)
 {
     json_t *body = NULL;
@@ -272,9 +154,9 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
         }
     }
     int n_path = rt->path[1] ? 2 : rt->path[0] ? 1 : 0;
-    const char *qv[S_NQUERY] = {0};
+    const char *qv[AH_NQUERY] = {0};
     size_t n = (size_t)n_path;
-    for (int i = 0; i < S_NQUERY && rt->query[i].name; i++)
+    for (int i = 0; i < AH_NQUERY && rt->query[i].name; i++)
         if ((qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name))) n++;
     /* the path's ids: a body field of the same name must agree */
     char idv[2][200];
@@ -313,15 +195,15 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
             as_pack_cstr(pk, idv[i]);
         }
     }
-    for (int i = 0; i < S_NQUERY && rt->query[i].name; i++) {
+    for (int i = 0; i < AH_NQUERY && rt->query[i].name; i++) {
         if (!qv[i]) continue;
         as_pack_cstr(pk, rt->query[i].name);
         char *end;
         switch (rt->query[i].type) {
-        case Q_STR:
+        case AH_Q_STR:
             as_pack_cstr(pk, qv[i]);
             break;
-        case Q_INT: {
+        case AH_Q_INT: {
             long long v = strtoll(qv[i], &end, 10);
             if (*end || !*qv[i]) {
                 ah_error(r, 400, "bad_request", "query %s: expected an integer, got \"%s\"",
@@ -332,7 +214,7 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
             msgpack_pack_int64(pk, v);
             break;
         }
-        case Q_LIST: {
+        case AH_Q_LIST: {
             uint32_t items = 1;
             for (const char *p = qv[i]; *p; p++)
                 items += *p == ',';
@@ -344,7 +226,7 @@ static bool s_params(struct MHD_Connection *c, const s_route_t *rt, const s_req_
             }
             break;
         }
-        case Q_BOOL:
+        case AH_Q_BOOL:
             if (strcmp(qv[i], "true") && strcmp(qv[i], "false")) {
                 ah_error(r, 400, "bad_request", "query %s: expected true or false, got \"%s\"",
                          rt->query[i].name, qv[i]);
@@ -399,7 +281,7 @@ static msgpack_sbuffer *s_thread_buffer(void)
     return sb;
 }
 
-static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah_reply_t *r)
+static bool s_call(struct MHD_Connection *c, const ah_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
     /* the request body, packed once into this thread's buffer */
     msgpack_sbuffer *sb = s_thread_buffer();
@@ -423,7 +305,7 @@ static bool s_call(struct MHD_Connection *c, const s_route_t *rt, s_req_t *q, ah
 }
 
 /* The reply to a call the bridge completed. */
-static void s_answer(const s_route_t *rt, s_req_t *q, ah_reply_t *r)
+static void s_answer(const ah_route_t *rt, s_req_t *q, ah_reply_t *r)
 {
     AH_ACQUIRE(&q->call);
     switch (q->call.outcome) {
@@ -546,7 +428,7 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         return MHD_YES;
     }
     ah_reply_t r = {0};
-    const s_route_t *rt = q->route >= 0 ? &s_routes[q->route] : NULL;
+    const ah_route_t *rt = q->route >= 0 ? &ah_routes[q->route] : NULL;
     if (q->route == -1) {
         ah_error(&r, 404, "not_found", "no route %s %s", method, url);
     } else if (q->route == -2) {
@@ -561,20 +443,20 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         else
             ah_error(&r, 403, "forbidden",
                      "admin routes are disabled: start assay-http with --admin-token-file");
-    } else if (rt->special == S_EVENTS) {
+    } else if (rt->special == AH_EVENTS) {
         bool queued = false;
         enum MHD_Result ok = ah_sse_open(c, &r, &queued);
         if (queued) {
             ah_metrics_record(q->route, 200, s_since(&q->t0));
             return ok;
         }
-    } else if (rt->special == S_HEALTH) {
+    } else if (rt->special == AH_HEALTH) {
         s_health(&r);
-    } else if (rt->special == S_METRICS) {
+    } else if (rt->special == AH_METRICS) {
         r.status = 200;
         r.raw = ah_metrics_render(&r.raw_len);
         r.raw_type = "text/plain; version=0.0.4";
-    } else if (rt->special == S_OPENAPI) {
+    } else if (rt->special == AH_OPENAPI) {
         r.status = 200;
         r.raw = malloc(ah_openapi_len);
         if (r.raw) memcpy(r.raw, ah_openapi, ah_openapi_len);

@@ -1,0 +1,41 @@
+/* route_table.h — assay-http's routes (route_table.c): each HTTP method and path pattern, the
+ * engine method it calls and how the request becomes its params; routes.c dispatches on them. */
+#ifndef AH_ROUTE_TABLE_H
+#define AH_ROUTE_TABLE_H
+
+#include <stdbool.h>
+
+typedef enum {
+    AH_Q_STR,
+    AH_Q_INT,
+    AH_Q_BOOL,
+    AH_Q_LIST
+} ah_qtype_t; /* AH_Q_LIST: comma-separated strings */
+
+typedef struct {
+    const char *name; /* query argument, also the engine param */
+    ah_qtype_t type;
+} ah_qarg_t;
+
+typedef enum { AH_NONE, AH_HEALTH, AH_METRICS, AH_OPENAPI, AH_EVENTS } ah_special_t;
+
+typedef struct {
+    const char *method, *pattern;
+    bool admin;                /* needs the bearer token; calls the admin socket */
+    const char *engine;        /* the engine method (NULL: special) */
+    const char *path[2];       /* the engine params of the pattern's {ids}, in order */
+    bool path_int[2];          /* ...given as integers */
+    bool body;                 /* a JSON object body, its fields merged into the params */
+    const char *raw_body;      /* or the body's bytes as this param (a bin) */
+    ah_qarg_t query[6];        /* query arguments passed as params */
+    unsigned ok;               /* the status of a success */
+    const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
+    ah_special_t special;
+} ah_route_t;
+
+#define AH_NQUERY 6
+
+extern const ah_route_t ah_routes[];
+extern const int ah_nroutes;
+
+#endif
