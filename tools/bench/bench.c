@@ -15,6 +15,7 @@
 #include "bench_exam.h"
 #include "bench_programs.h"
 #include "bench_models.h"
+#include "bench_usage.h"
 #include "bench_replay.h"
 #include "codec.h"
 
@@ -295,76 +296,6 @@ double as_bench_seconds(void)
     return s_seconds;
 }
 
-static void s_usage(FILE *out)
-{
-    fprintf(
-        out,
-        "Usage: assay-bench [--floor] [--seconds S] [-d DIR | --assayd PATH] [--workers N]\n"
-        "       assay-bench replay FILE [--limit N] [--inflight N] [-d DIR | --assayd PATH] "
-        "[--sync MODE]\n"
-        "       assay-bench regrade [--responses N] [--learners L] [-d DIR | --assayd PATH] "
-        "[--sync MODE]\n"
-        "       assay-bench fit FILE [--limit N] [-d DIR | --assayd PATH] [--sync MODE]\n"
-        "       assay-bench exam [--learners N] [--time-limit S] [-d DIR | --assayd PATH] "
-        "[--sync MODE]\n"
-        "       assay-bench programs [--seconds S] [-d DIR | --assayd PATH]\n"
-        "       assay-bench models [--seconds S] [-d DIR | --assayd PATH] [--sync MODE]\n"
-        "Measure assayd: ping and score (50 items) at 1, 16 and 64 requests in flight, and "
-        "score_batch\n"
-        "of 1,000 and 100,000 responses x 50 items.\n"
-        "\n"
-        "  --floor          also measure a bare ZeroMQ ROUTER echo (one thread, same payloads, "
-        "same\n"
-        "                   client) in the same run, and print each engine figure's ratio to it\n"
-        "  --seconds S      duration of each rate measurement (default 3)\n"
-        "  -d, --data DIR   use the assayd already serving DIR (admin.sock is needed to store the\n"
-        "                   bench assessment; it must accept 64 MiB requests for the 100,000 "
-        "batch)\n"
-        "  --assayd PATH    the assayd to start on a temporary directory (default: the one built\n"
-        "                   beside this program)\n"
-        "  --workers N      passed to the assayd it starts\n"
-        "  --sync MODE      passed to the assayd it starts (full, periodic[:MS], none; default "
-        "full)\n"
-        "  --no-batch       skip the score_batch measurements\n"
-        "  -h, --help       this help\n"
-        "\n"
-        "replay: submits a real answer stream (the ASSISTments 2009 long CSV of data/assist2009,\n"
-        "gzip or plain) in (student, seq) order, one single-item assessment per skill, up to\n"
-        "--inflight learners at a time (default 256) with one request each, with a progress bar;\n"
-        "--limit N replays the first N answers. Prints answers/s.\n"
-        "\n"
-        "regrade: stores N responses x 50 items (default 1,000,000) for L learners (default\n"
-        "200,000), times assessment.report on them, then replaces the assessment and times a\n"
-        "regrade of every response, with the latency of one score and one submission every 5 ms\n"
-        "measured first with the engine idle and then during the regrade.\n"
-        "\n"
-        "fit: replays FILE as replay does, then times skill.fit of every skill (standard BKT,\n"
-        "with forgetting, then with forgetting and apply: parameters stored and every learner's\n"
-        "mastery recomputed), with the latency of one score and one submission every 5 ms\n"
-        "measured idle and during each fit.\n"
-        "Example: assay-bench fit data/assist2009/builder_train_long.csv.gz\n"
-        "\n"
-        "exam: N learners (default 10,000) start a timed 50-item exam (--time-limit, default 20 "
-        "s,\n"
-        "s, no grace) as fast as the engine takes them, each saves its answers, 30%% submit, and\n"
-        "the engine ends the other 70%% at their deadline: the latency of start, save and submit,\n"
-        "the save rate, the deadline's lag (its submitted notification's arrival minus the\n"
-        "deadline) and a score and a submission probed every 5 ms during the sweep.\n"
-        "\n"
-        "programs: a 50-item assessment of custom response processing (a condition over two\n"
-        "responses, a sum with a floor, a lookup table, a rounded numeric comparison) against the\n"
-        "50-item template one: score at 64 in flight through assayd, alternating, then the\n"
-        "scorer alone in this process (ns per response; target: custom at most 2x template).\n"
-        "\n"
-        "models: response.submit of one answer by 10,000 learners in turn at 64 in flight,\n"
-        "without a deep model, with DKT (H 200) and with DKVMN (D 200, M 50), alternating; then\n"
-        "one model step in this process beside PyTorch's own single step (tools/kt/torch_step.py,\n"
-        "batch 1, one thread; when /usr/bin/python3 has torch), with the FLOP rate reached.\n"
-        "\n"
-        "Latency is the round trip measured by the client (send to response decoded); rates are\n"
-        "responses per second. Results go to stdout as a Markdown table.\n");
-}
-
 int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
@@ -457,10 +388,10 @@ int main(int argc, char **argv)
             exam_limit = atol(optarg);
             break;
         case 'h':
-            s_usage(stdout);
+            as_bench_usage(stdout);
             return 0;
         default:
-            s_usage(stderr);
+            as_bench_usage(stderr);
             return 2;
         }
     }
