@@ -140,4 +140,24 @@ static inline int as_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
     return pk->callback(pk->data, (const char *)bytes, len);
 }
 
+/* A container whose count is known only after its elements: as_pack_count_later appends an
+ * array32 (map false) or map32 header with a count of 0 to sb and returns its offset;
+ * as_pack_count_patch writes the count n into it. */
+static inline size_t as_pack_count_later(msgpack_sbuffer *sb, bool map)
+{
+    size_t at = sb->size;
+    const uint8_t h[5] = {map ? 0xdf : 0xdd, 0, 0, 0, 0};
+    msgpack_sbuffer_write(sb, (const char *)h, sizeof h);
+    return at;
+}
+
+static inline void as_pack_count_patch(msgpack_sbuffer *sb, size_t at, uint32_t n)
+{
+    uint8_t *h = (uint8_t *)sb->data + at + 1;
+    h[0] = (uint8_t)(n >> 24);
+    h[1] = (uint8_t)(n >> 16);
+    h[2] = (uint8_t)(n >> 8);
+    h[3] = (uint8_t)n;
+}
+
 #endif

@@ -68,19 +68,12 @@ as_code_t as_h_fwd_take(as_worker_t *w, msgpack_sbuffer *sb, as_err_t *err)
 /* Packs an array32 header to patch once the count is known; returns its offset. */
 size_t as_h_array_later(as_worker_t *w)
 {
-    size_t at = w->sb.size;
-    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
-    as_pack_raw(&w->pk, a32, 5);
-    return at;
+    return as_pack_count_later(&w->sb, false);
 }
 
 void as_h_array_patch(as_worker_t *w, size_t at, uint32_t n)
 {
-    uint8_t *h = (uint8_t *)w->sb.data + at + 1;
-    h[0] = (uint8_t)(n >> 24);
-    h[1] = (uint8_t)(n >> 16);
-    h[2] = (uint8_t)(n >> 8);
-    h[3] = (uint8_t)n;
+    as_pack_count_patch(&w->sb, at, n);
 }
 
 /* Reads a numeric cursor (a decimal id this method returned as next_cursor) into *after. */

@@ -145,13 +145,10 @@ as_code_t as_handle_mastery_get(as_worker_t *w, as_request_t *req, as_err_t *err
         as_pack_mastery(pk, &sk, &m, NULL);
         return AS_OK;
     }
-    /* a map32 header, patched with the count */
-    size_t at = w->sb.size;
-    static const uint8_t m32[5] = {0xdf, 0, 0, 0, 0};
-    as_pack_raw(pk, m32, 5);
+    size_t at = as_pack_count_later(&w->sb, true);
     s_mlist_ctx_t ctx = {.pk = pk};
     if ((rc = as_store_mastery_list(w->rd, learner, llen, s_mlist_row, &ctx, err))) return rc;
-    as_h_array_patch(w, at, ctx.n);
+    as_pack_count_patch(&w->sb, at, ctx.n);
     return AS_OK;
 }
 

@@ -218,6 +218,25 @@ static MDB_val s_state_key(as_key_t *k, const char *model, uint32_t mlen, const 
     return as_key_val(k);
 }
 
+/* The slot of generation gen in a state entry v: one or two slots of n_state floats each (another
+ * size is another version's). */
+static bool s_slot_find(const MDB_val *v, uint32_t gen, uint32_t n_state, const void **state,
+                        uint32_t *steps)
+{
+    size_t slot = sizeof(s_slot_hdr_t) + (size_t)n_state * 4;
+    if (v->mv_size != slot && v->mv_size != 2 * slot) return false;
+    for (size_t at = 0; at < v->mv_size; at += slot) {
+        s_slot_hdr_t h;
+        memcpy(&h, (const uint8_t *)v->mv_data + at, sizeof h);
+        if (h.gen == gen) {
+            *steps = h.steps;
+            *state = (const uint8_t *)v->mv_data + at + sizeof h;
+            return true;
+        }
+    }
+    return false;
+}
+
 static as_code_t s_state_get(as_store_t *st, MDB_txn *txn, const char *model, uint32_t mlen,
                              const char *learner, uint32_t llen, uint32_t gen, uint32_t n_state,
                              const void **state, uint32_t *steps, bool *found, as_err_t *err)
@@ -228,19 +247,7 @@ static as_code_t s_state_get(as_store_t *st, MDB_txn *txn, const char *model, ui
     int rc = mdb_get(txn, st->model_states, &k, &v);
     if (rc == MDB_NOTFOUND) return AS_OK;
     if (rc) return as_store_mdb(st, rc, err, "read model state");
-    /* one or two slots of n_state floats each; another size is another version's */
-    size_t slot = sizeof(s_slot_hdr_t) + (size_t)n_state * 4;
-    if (v.mv_size != slot && v.mv_size != 2 * slot) return AS_OK;
-    for (size_t at = 0; at < v.mv_size; at += slot) {
-        s_slot_hdr_t h;
-        memcpy(&h, (const uint8_t *)v.mv_data + at, sizeof h);
-        if (h.gen == gen) {
-            *found = true;
-            *steps = h.steps;
-            *state = (const uint8_t *)v.mv_data + at + sizeof h;
-            return AS_OK;
-        }
-    }
+    *found = s_slot_find(&v, gen, n_state, state, steps);
     return AS_OK;
 }
 
@@ -276,12 +283,11 @@ as_code_t as_store_model_state_put(as_wtxn_t *w, const char *model, uint32_t mle
     const void *keep = NULL;
     uint32_t keep_steps = 0;
     bool found = false;
-    as_code_t rc = AS_OK;
-    *new_learner = mdb_get(w->txn, st->model_states, &k, &v) == MDB_NOTFOUND;
-    if (!*new_learner && other &&
-        (rc = s_state_get(st, w->txn, model, mlen, learner, llen, other, rec->n_state, &keep,
-                          &keep_steps, &found, err)))
-        return rc;
+    int grc = mdb_get(w->txn, st->model_states, &k, &v);
+    if (grc && grc != MDB_NOTFOUND) return as_store_mdb(st, grc, err, "read model state");
+    *new_learner = grc == MDB_NOTFOUND;
+    if (!*new_learner && other) /* the entry read once: its other slot, if kept */
+        found = s_slot_find(&v, other, rec->n_state, &keep, &keep_steps);
     size_t n = found ? 2 : 1;
     /* reserve the value's room, then fill it: the kept slot is copied out of the old value
      * first (MDB_RESERVE may reuse its pages) */

@@ -187,11 +187,9 @@ as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, con
                            msgpack_sbuffer *out, uint32_t *n, as_err_t *err)
 {
     /* packed in place after an array32 header patched with the count (no copy of the states) */
-    static const uint8_t a32[5] = {0xdd, 0, 0, 0, 0};
-    size_t at = out->size;
+    size_t at = as_pack_count_later(out, false);
     msgpack_packer pk;
     msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
-    as_pack_raw(&pk, a32, sizeof a32);
     s_pre_t c = {.k = k,
                  .rd = rd,
                  .t = t,
@@ -208,9 +206,7 @@ as_code_t as_kt_precompute(as_kt_t *k, as_reader_t *rd, const as_table_t *t, con
         out->size = at; /* nothing stepped: nothing packed */
         return rc;
     }
-    uint8_t *h = (uint8_t *)out->data + at + 1;
-    h[0] = (uint8_t)(c.n >> 24), h[1] = (uint8_t)(c.n >> 16), h[2] = (uint8_t)(c.n >> 8),
-    h[3] = (uint8_t)c.n;
+    as_pack_count_patch(out, at, c.n);
     return AS_OK;
 }
 
@@ -324,15 +320,12 @@ as_code_t as_kt_write(as_kt_t *k, as_wtxn_t *txn, const as_table_t *t, const cha
                    .pre_len = pre_len,
                    .err = err};
     /* a map32 header patched with the count, then the entries */
-    static const uint8_t m32[5] = {0xdf, 0, 0, 0, 0};
     msgpack_sbuffer_clear(out);
+    size_t at = as_pack_count_later(out, true);
     msgpack_packer_init(&c.pk, out, msgpack_sbuffer_write);
-    as_pack_raw(&c.pk, m32, sizeof m32);
     as_code_t rc = as_store_model_wlist(txn, s_write_one, &c, err);
     *n_models = c.n;
-    uint8_t *h = (uint8_t *)out->data + 1;
-    h[0] = (uint8_t)(c.n >> 24), h[1] = (uint8_t)(c.n >> 16), h[2] = (uint8_t)(c.n >> 8),
-    h[3] = (uint8_t)c.n;
+    as_pack_count_patch(out, at, c.n);
     return rc ? rc : c.rc;
 }
 
