@@ -40,6 +40,14 @@ static void replay_reads_both_formats_and_summarises_mastery(void **state)
         assert_non_null(strstr(cli_err, "replay: 3 answers of 2 learners on 1 skills in "));
         unlink(path);
     }
+    /* how the two learners' states spread: 0.1458 in the second tenth, 0.9192 in the last */
+    assert_int_equal(cli_assay(NULL, "mastery-distribution skill-7"), 0);
+    assert_string_equal(cli_out,
+                        "SKILL                    LEARNERS MASTERED   MEAN  HISTOGRAM (p_mastery "
+                        "0-0.1 ... 0.9-1)\n"
+                        "skill-7                         2        0  0.532  0 1 0 0 0 0 0 0 0 1\n");
+    assert_int_equal(cli_assay(NULL, "mastery-distribution nope"), 1);
+    assert_string_equal(cli_err, "assay: not_found: skill \"nope\" not found\n");
     assert_int_equal(cli_assay(NULL, "mastery s0 skill-7"), 0);
     assert_non_null(strstr(
         cli_out, "skill-7                       0.9192           0.8435              2  no\n"));

@@ -128,7 +128,7 @@ cli_cmd_fn cmd_submit, cmd_responses;
 cli_cmd_fn cmd_attempt, cmd_override; /* exam attempts */ /* responses */
 cli_cmd_fn cmd_regrade, cmd_job;                          /* jobs */
 cli_cmd_fn cmd_import, cmd_export; /* QTI (cmd_import.c, cmd_export.c) */
-cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_recompute,
+cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_mastery_distribution, cmd_recompute,
     cmd_fit, cmd_replay, cmd_kt_eval; /* knowledge tracing */
 cli_cmd_fn cmd_model_put, cmd_model, cmd_models, cmd_model_delete,
     cmd_model_recompute; /* deep models (cmd_models.c) */

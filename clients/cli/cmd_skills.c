@@ -1,5 +1,6 @@
 /* cmd_skills.c — knowledge tracing: skill-put, skill, skills, skill-delete, mastery,
- * recompute, and replay (a real answer stream through the engine, replay.c). */
+ * mastery-distribution, recompute, and replay (a real answer stream through the engine, replay.c).
+ */
 #include "cli.h"
 
 #include "replay.h"
@@ -119,6 +120,34 @@ int cmd_mastery(cli_t *cli, int argc, char **argv)
     else
         cli_params_str(cli, 1, "learner", argv[optind]);
     return cli_run(cli, "mastery.get", s_print_mastery, NULL);
+}
+
+/* A row per skill: learners with a state, how many are mastered, the mean, and the ten bins of
+ * the histogram as counts. */
+static void s_print_distribution(const msgpack_object *o, const char *const *ctx)
+{
+    const msgpack_object *sk = assay_map_get(o, "skills");
+    printf("SKILL                    LEARNERS MASTERED   MEAN  HISTOGRAM (p_mastery 0-0.1 ... "
+           "0.9-1)\n");
+    for (uint32_t i = 0; sk && sk->type == MSGPACK_OBJECT_MAP && i < sk->via.map.size; i++) {
+        const msgpack_object *name = &sk->via.map.ptr[i].key, *d = &sk->via.map.ptr[i].val;
+        const msgpack_object *mean = assay_map_get(d, "mean"), *h = assay_map_get(d, "histogram");
+        printf("%-24.*s %8g %8g ", CLI_STR(name), cli_get_num(d, "learners"),
+               cli_get_num(d, "mastered"));
+        if (mean && mean->type != MSGPACK_OBJECT_NIL)
+            printf("%6.3f ", cli_num(mean));
+        else
+            printf("%6s ", "-");
+        for (uint32_t b = 0; h && h->type == MSGPACK_OBJECT_ARRAY && b < h->via.array.size; b++)
+            printf(" %g", cli_num(&h->via.array.ptr[b]));
+        printf("\n");
+    }
+}
+
+int cmd_mastery_distribution(cli_t *cli, int argc, char **argv)
+{
+    if (argc == 1) cli_params_str(cli, 1, "skill", argv[0]);
+    return cli_run(cli, "mastery.distribution", s_print_distribution, NULL);
 }
 
 int cmd_recompute(cli_t *cli, int argc, char **argv)

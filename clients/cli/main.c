@@ -150,6 +150,11 @@ static const s_cmd_t s_cmds[] = {
      "With --model, a deep model's (assay model-put) probability of a right next answer for\n"
      "every concept, from the learner's state after their last answer.\n",
      1, 4, cmd_mastery, true},
+    {"mastery-distribution", "[SKILL]", "how learners' mastery of each skill is spread",
+     "Prints, per skill (or for one), the learners with a state of it, how many have mastered\n"
+     "it, their mean probability of mastery and how many fall in each tenth of [0, 1]. The\n"
+     "engine scans every learner's states to answer (its time grows with the learners).\n",
+     0, 1, cmd_mastery_distribution, false},
     {"model-put", "ID FILE --kind dkt|dkvmn [--concepts FILE | --concepts-prefix P] [--title T] "
                   "[--max-learners N]",
      "store a deep knowledge tracing model (DKT or DKVMN) trained with pyKT",

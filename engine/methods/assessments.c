@@ -245,7 +245,7 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
             lens[i] = it.id_len;
             max[i] = it.max_score;
         }
-        msgpack_pack_map(&w->pk, 4 + AS_REPORT_PAIRS);
+        msgpack_pack_map(&w->pk, 5 + AS_REPORT_PAIRS);
         as_pack_cstr(&w->pk, "assessment");
         as_h_pack_tstr(&w->pk, &t, t.hdr.id_off, t.hdr.id_len);
         as_pack_cstr(&w->pk, "version");
@@ -255,6 +255,17 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
         as_pack_cstr(&w->pk, "rebuilding"); /* the regrade job rebuilding the figures */
         if (sums->job)
             msgpack_pack_uint64(&w->pk, sums->job);
+        else
+            msgpack_pack_nil(&w->pk);
+        /* the share of the learners counted whose total passes (nil: no pass ratio, or none) */
+        uint64_t passed = 0, counted = 0;
+        for (size_t i = 0; i < n_totals; i++) {
+            counted += totals[i].count;
+            passed += as_table_passed(&t, totals[i].total) ? totals[i].count : 0;
+        }
+        as_pack_cstr(&w->pk, "pass_rate");
+        if (t.hdr.has_pass && counted)
+            msgpack_pack_double(&w->pk, (double)passed / (double)counted);
         else
             msgpack_pack_nil(&w->pk);
         as_report_pack(&w->pk, sums, ids, lens, max, t.hdr.max_score, totals, n_totals, 10);

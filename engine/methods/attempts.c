@@ -28,12 +28,15 @@ as_code_t as_handle_attempt_start(as_worker_t *w, as_request_t *req, as_err_t *e
     return AS_OK;
 }
 
-/* The attempt named by field f, read in the worker's transaction. */
-static as_code_t s_attempt(as_worker_t *w, as_field_t *f, as_path_t *path, uint64_t *id,
-                           as_attempt_t *a, const void **answers, size_t *len, as_err_t *err)
+/* The attempt named by field f, read in the worker's transaction; when field owner (`learner`)
+ * is given, it must be that learner's (as_h_owner). */
+static as_code_t s_attempt(as_worker_t *w, as_field_t *f, as_field_t *owner, as_path_t *path,
+                           uint64_t *id, as_attempt_t *a, const void **answers, size_t *len,
+                           as_err_t *err)
 {
     as_code_t rc = as_field_u64(f, id, path, err);
-    return rc ? rc : as_store_attempt_get(w->rd, *id, a, answers, len, err);
+    if (!rc) rc = as_store_attempt_get(w->rd, *id, a, answers, len, err);
+    return rc ? rc : as_h_owner(owner, a->learner, a->learner_len, "attempt", *id, path, err);
 }
 
 /* Answers for attempt a: a map whose every item is one of its assessment's and whose every value
@@ -77,18 +80,19 @@ static as_code_t s_fwd_array(as_worker_t *w, as_op_t op, uint64_t id, const as_m
 
 static const as_mp_t s_none = {0};
 
-/* attempt.save {attempt, answers, seq?} */
+/* attempt.save {attempt, answers, seq?, learner?} */
 as_code_t as_handle_attempt_save(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("attempt"), AS_FIELD("answers"), AS_FIELD("seq")};
+    as_field_t f[] = {AS_FIELD("attempt"), AS_FIELD("answers"), AS_FIELD("seq"),
+                      AS_FIELD("learner")};
     as_path_t path;
     as_attempt_t a;
     const void *answers;
     size_t len;
     uint64_t id;
-    as_code_t rc = as_h_params(req, f, 3, 2, &path, err);
+    as_code_t rc = as_h_params(req, f, 4, 2, &path, err);
     if (rc) return rc;
-    if ((rc = s_attempt(w, &f[0], &path, &id, &a, &answers, &len, err))) return rc;
+    if ((rc = s_attempt(w, &f[0], &f[3], &path, &id, &a, &answers, &len, err))) return rc;
     as_mp_t seq_at = f[2].seen ? f[2].at : s_none; /* forwarded as given, once checked */
     if (f[2].seen) {
         uint32_t seq;
@@ -103,35 +107,36 @@ as_code_t as_handle_attempt_save(as_worker_t *w, as_request_t *req, as_err_t *er
     return s_fwd_array(w, AS_OP_ATTEMPT_SAVE, id, &seq_at, &f[1].at, true, err);
 }
 
-/* attempt.submit {attempt, answers?} */
+/* attempt.submit {attempt, answers?, learner?} */
 as_code_t as_handle_attempt_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("attempt"), AS_FIELD("answers")};
+    as_field_t f[] = {AS_FIELD("attempt"), AS_FIELD("answers"), AS_FIELD("learner")};
     as_path_t path;
     as_attempt_t a;
     const void *answers;
     size_t len;
     uint64_t id;
-    as_code_t rc = as_h_params(req, f, 2, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 3, 1, &path, err);
     if (rc) return rc;
-    if ((rc = s_attempt(w, &f[0], &path, &id, &a, &answers, &len, err))) return rc;
+    if ((rc = s_attempt(w, &f[0], &f[2], &path, &id, &a, &answers, &len, err))) return rc;
     as_mp_t given = f[1].seen ? f[1].at : s_none;
     if (f[1].seen && as_mp_peek(&f[1].at) != AS_MP_NIL && (rc = s_check_answers(w, &a, &f[1], err)))
         return rc;
     return s_fwd_array(w, AS_OP_ATTEMPT_SUBMIT, id, &given, NULL, false, err);
 }
 
-/* The params {attempt} of a method that takes nothing else, and the attempt they name. */
+/* The params {attempt, learner?} of a method that takes nothing else, and the attempt they
+ * name. */
 static as_code_t s_only_attempt(as_worker_t *w, as_request_t *req, uint64_t *id, as_attempt_t *a,
                                 const void **answers, size_t *len, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("attempt")};
+    as_field_t f[] = {AS_FIELD("attempt"), AS_FIELD("learner")};
     as_path_t path;
-    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
-    return rc ? rc : s_attempt(w, &f[0], &path, id, a, answers, len, err);
+    as_code_t rc = as_h_params(req, f, 2, 1, &path, err);
+    return rc ? rc : s_attempt(w, &f[0], &f[1], &path, id, a, answers, len, err);
 }
 
-/* attempt.abandon {attempt} (admin) */
+/* attempt.abandon {attempt, learner?} (admin) */
 as_code_t as_handle_attempt_abandon(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_attempt_t a;
@@ -142,7 +147,7 @@ as_code_t as_handle_attempt_abandon(as_worker_t *w, as_request_t *req, as_err_t 
     return rc ? rc : s_fwd_array(w, AS_OP_ATTEMPT_ABANDON, id, NULL, NULL, false, err);
 }
 
-/* attempt.get {attempt} */
+/* attempt.get {attempt, learner?} */
 as_code_t as_handle_attempt_get(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_attempt_t a;

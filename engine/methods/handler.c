@@ -77,6 +77,19 @@ void as_h_array_patch(as_worker_t *w, size_t at, uint32_t n)
 }
 
 /* Reads a numeric cursor (a decimal id this method returned as next_cursor) into *after. */
+as_code_t as_h_owner(as_field_t *f, const char *owner, uint32_t owner_len, const char *what,
+                     uint64_t id, as_path_t *path, as_err_t *err)
+{
+    if (!f->seen) return AS_OK;
+    const char *learner;
+    uint32_t len;
+    as_code_t rc = as_field_name(f, &learner, &len, path, err);
+    if (rc) return rc;
+    if (len == owner_len && memcmp(learner, owner, len) == 0) return AS_OK;
+    return as_err_set(err, AS_FORBIDDEN, "%s %llu is another learner's (not \"%.*s\"'s)", what,
+                      (unsigned long long)id, (int)len, learner);
+}
+
 as_code_t as_h_id_cursor(as_field_t *f, uint64_t *after, as_path_t *path, as_err_t *err)
 {
     const char *cursor;

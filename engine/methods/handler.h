@@ -27,6 +27,12 @@ as_code_t as_h_id_cursor(as_field_t *f, uint64_t *after, as_path_t *path, as_err
 /* Packs "next_cursor": the decimal `last` when more follow, else nil. */
 void as_h_pack_id_cursor(msgpack_packer *pk, bool more, uint64_t last);
 
+/* The owner check of a method that reads or changes one learner's record by its id: when the
+ * optional field f (`learner`) is given, the record must be that learner's, else AS_FORBIDDEN
+ * ("<what> <id> is another learner's"). assay-http passes a learner token's subject here. */
+as_code_t as_h_owner(as_field_t *f, const char *owner, uint32_t owner_len, const char *what,
+                     uint64_t id, as_path_t *path, as_err_t *err);
+
 /* The table of the assessment named by field f, opened in the worker's read transaction (valid
  * until the request ends). */
 as_code_t as_h_table(as_worker_t *w, as_field_t *f, as_path_t *path, as_table_t *t, as_err_t *err);
@@ -75,9 +81,10 @@ as_handler_fn as_handle_attempt_start, as_handle_attempt_save, as_handle_attempt
 as_handler_fn as_handle_import;
 /* jobs.c */
 as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
-/* skills.c */
+/* skills.c; mastery_distribution.c */
 as_handler_fn as_handle_skill_put, as_handle_skill_get, as_handle_skill_list,
-    as_handle_skill_delete, as_handle_skill_recompute, as_handle_skill_fit, as_handle_mastery_get;
+    as_handle_skill_delete, as_handle_skill_recompute, as_handle_skill_fit, as_handle_mastery_get,
+    as_handle_mastery_distribution;
 /* models.c */
 as_code_t as_handle_model_put(as_worker_t *w, as_request_t *req, as_err_t *err);
 as_code_t as_handle_model_get(as_worker_t *w, as_request_t *req, as_err_t *err);

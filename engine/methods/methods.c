@@ -40,6 +40,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_MODEL_LIST] = {"model.list", AS_M_INLINE, as_handle_model_list},
     [AS_M_MODEL_DELETE] = {"model.delete", AS_M_ADMIN, as_handle_model_delete},
     [AS_M_MODEL_RECOMPUTE] = {"model.recompute", AS_M_ADMIN, as_handle_model_recompute},
+    [AS_M_MASTERY_DISTRIBUTION] = {"mastery.distribution", 0, as_handle_mastery_distribution},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -78,6 +79,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_MODEL_LIST] = "model.list",
     [AS_M_MODEL_DELETE] = "model.delete",
     [AS_M_MODEL_RECOMPUTE] = "model.recompute",
+    [AS_M_MASTERY_DISTRIBUTION] = "mastery.distribution",
     [AS_M_INVALID] = "invalid",
 };
 

@@ -67,25 +67,29 @@ as_code_t as_handle_submit(as_worker_t *w, as_request_t *req, as_err_t *err)
 
 as_code_t as_handle_response_get(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("id")};
+    as_field_t f[] = {AS_FIELD("id"), AS_FIELD("learner")};
     as_path_t path;
     uint64_t rid;
     const void *rec;
     size_t len;
-    as_code_t rc = as_h_params(req, f, 1, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 2, 1, &path, err);
     if (rc) return rc;
     if ((rc = as_field_u64(&f[0], &rid, &path, err))) return rc;
     if ((rc = as_store_response_get(w->rd, rid, &rec, &len, err))) return rc;
     /* stored as the result is shaped; with the table of its version at hand, each item's score
      * and outcomes are added (scored again: they are not stored) */
-    as_record_t r;
+    as_record_t r = {0};
+    bool parsed = as_record_read(rec, len, &r);
+    if (f[1].seen && !parsed)
+        return as_err_set(err, AS_INTERNAL, "response %llu: corrupt record",
+                          (unsigned long long)rid);
+    if ((rc = as_h_owner(&f[1], r.learner, r.learner_len, "response", rid, &path, err))) return rc;
     as_table_t t;
     as_err_t ignored;
     as_mp_t m;
     uint32_t n;
     as_mp_init(&m, rec, len);
-    if (!as_record_read(rec, len, &r) ||
-        as_store_table(w->rd, r.assessment, r.assessment_len, &t, &ignored) ||
+    if (!parsed || as_store_table(w->rd, r.assessment, r.assessment_len, &t, &ignored) ||
         t.hdr.version != r.version || as_mp_map(&m, &n) != AS_MP_OK) {
         as_pack_raw(&w->pk, rec, len);
         return AS_OK;

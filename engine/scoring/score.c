@@ -424,7 +424,7 @@ void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score
     msgpack_pack_double(pk, ratio);
     if (t->hdr.has_pass) {
         as_pack_cstr(pk, "passed");
-        if (ratio >= t->hdr.pass_ratio)
+        if (as_table_passed(t, score))
             msgpack_pack_true(pk);
         else
             msgpack_pack_false(pk);

@@ -260,6 +260,12 @@ static inline double as_table_ratio(const as_table_t *t, double score)
     return t->hdr.max_score > 0 ? score / t->hdr.max_score : 0;
 }
 
+/* Whether a score passes (the assessment has a pass ratio and score's ratio reaches it). */
+static inline bool as_table_passed(const as_table_t *t, double score)
+{
+    return t->hdr.has_pass && as_table_ratio(t, score) >= t->hdr.pass_ratio;
+}
+
 /* Packs the outcome of a score as map pairs: score, max_score, ratio, and passed when the
  * assessment has a pass ratio. Returns the number of pairs packed (3 or 4): count them in the
  * enclosing map's size with as_table_outcome_pairs. */

@@ -247,6 +247,10 @@ typedef void (*as_mastery_fn)(void *arg, const char *skill, uint32_t len, const 
                               const as_mastery_t *m);
 as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t learner_len,
                                 as_mastery_fn fn, void *arg, as_err_t *err);
+/* Calls fn for every live state of every learner (of one skill when skill is not NULL): a scan
+ * of all the states, O(learners x skills practised), for mastery.distribution. */
+as_code_t as_store_mastery_scan(as_reader_t *rd, const char *skill, uint32_t skill_len,
+                                as_mastery_fn fn, void *arg, as_err_t *err);
 
 /* ---- deep knowledge tracing models (model.*, store_models.c) ---- */
 

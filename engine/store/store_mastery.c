@@ -284,6 +284,46 @@ as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t l
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read mastery") : AS_OK;
 }
 
+as_code_t as_store_mastery_scan(as_reader_t *rd, const char *skill, uint32_t skill_len,
+                                as_mastery_fn fn, void *arg, as_err_t *err)
+{
+    as_store_t *st = rd->store;
+    MDB_cursor *cur;
+    MDB_val k, v;
+    int rc = mdb_cursor_open(rd->txn, st->mastery, &cur);
+    if (rc) return as_store_mdb(st, rc, err, "read mastery");
+    /* a learner's skills come in id order, so the skill record read last is often the next's */
+    char last[AS_MAX_ID];
+    uint32_t last_len = 0;
+    as_skill_t sk;
+    bool have = false;
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const uint8_t *kb = k.mv_data;
+        const uint8_t *zero = memchr(kb, 0, k.mv_size);
+        if (!zero) continue;
+        const char *id = (const char *)zero + 1;
+        uint32_t len = (uint32_t)(k.mv_size - (size_t)(zero + 1 - kb));
+        if (skill && !(len == skill_len && memcmp(id, skill, len) == 0)) continue;
+        if (len > sizeof last) continue;
+        if (!(have && len == last_len && memcmp(id, last, len) == 0)) {
+            as_err_t ignored;
+            have = !s_skill_read(st, rd->txn, id, len, &sk, &ignored);
+            memcpy(last, id, len);
+            last_len = len;
+        }
+        if (!have) continue; /* a deleted skill's states */
+        s_slot_t slot;
+        const s_slot_t *at = s_find(&v, sk.live_gen, &slot);
+        if (!at) continue;
+        as_mastery_t m;
+        s_state(at, &sk, &m);
+        fn(arg, id, len, &sk, &m);
+    }
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read mastery") : AS_OK;
+}
+
 static as_code_t s_check(as_store_t *st, MDB_txn *txn, const as_table_t *t, as_err_t *err)
 {
     for (uint32_t i = 0; i < t->hdr.n_items; i++) {

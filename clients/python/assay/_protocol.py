@@ -72,6 +72,7 @@ METHODS = [
     ("assessment_override", "assessment.override", "call"),
     ("assessment_import", "assessment.import", "call"),
     ("mastery_get", "mastery.get", "call"),
+    ("mastery_distribution", "mastery.distribution", "call"),
     ("model_put", "model.put", "call"),
     ("model_get", "model.get", "call"),
     ("model_list", "model.list", ("list", "models")),

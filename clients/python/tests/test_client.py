@@ -142,6 +142,10 @@ class ClientTest(unittest.TestCase):
         self.assertAlmostEqual(m["skills"]["py-k"]["p_mastery"], 0.77954545454545454, places=12)
         with self.assertRaises(assay.Conflict):
             self.admin.skill_delete(id="py-k")
+        d = self.c.mastery_distribution(skill="py-k")["skills"]["py-k"]
+        self.assertEqual((d["learners"], d["mastered"], d["histogram"]),
+                         (1, 0, [0, 0, 0, 0, 0, 0, 0, 1, 0, 0]))
+        self.assertAlmostEqual(d["mean"], 0.77954545454545454, places=12)
 
     def test_deep_models_sync_and_asyncio(self):
         kt = os.path.join(EXAMPLES, "..", "tests", "kt")
