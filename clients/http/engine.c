@@ -35,7 +35,7 @@ void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt,
     if (r->json) json_decref(r->json);
     r->status = status;
     r->json = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
-    r->retry_after = status == 503;
+    r->retry_s = status == 503 ? 1 : 0;
 }
 
 static unsigned s_status(const char *code)

@@ -24,7 +24,6 @@ typedef struct {
     const char *endpoint;       /* -e: the engine's endpoint (instead of -d) */
     const char *admin_endpoint; /* --admin-endpoint (with -e) */
     const char *events;         /* the engine's events endpoint */
-    char token[512];            /* --admin-token-file: the bearer token; "" when none */
     size_t max_body;            /* --max-body */
     size_t max_admin_body;      /* --max-admin-body: admin routes (model files, QTI packages) */
     int timeout_ms;             /* --timeout-ms */
@@ -41,7 +40,8 @@ typedef struct {
     size_t raw_len;
     const char *raw_type;
     char location[300]; /* Location header, when set */
-    bool retry_after;   /* Retry-After: 1 (503) */
+    unsigned retry_s;   /* Retry-After: seconds (503, 429); 0: none */
+    const char *www_auth; /* WWW-Authenticate (401) */
     bool etag;          /* GET: add an ETag and honour If-None-Match */
 } ah_reply_t;
 
@@ -83,7 +83,12 @@ int ah_sse_start(void);
 void ah_sse_close_all(void);
 void ah_sse_stop(void);
 /* Answers GET /v1/events?topic=...: a streaming response, or an error in r. */
-enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queued);
+/* learner: a learner token's sub, whose own topics (mastery.<sub>, matched exactly) are all it
+ * may name; NULL for other scopes. */
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_reply_t *r,
+                            bool *queued);
+/* The dashboard's files (dashboard.c): GET / and /dashboard/{file}. */
+void ah_page(const char *url, ah_reply_t *r);
 size_t ah_sse_clients(void);
 
 /* The OpenAPI document (openapi.json, embedded at build time). */

@@ -1,4 +1,5 @@
 /* main.c — assay-http: options, the libmicrohttpd daemon, the SSE hub, signals. */
+#include "access.h"
 #include "bridge.h"
 #include "http.h"
 
@@ -31,9 +32,19 @@ static void s_usage(FILE *out)
         "  -e, --endpoint EP          the engine's endpoint instead (ipc:// or tcp://)\n"
         "      --admin-endpoint EP    with -e: the admin endpoint (default: the same as -e)\n"
         "      --events-endpoint EP   with -e: the events endpoint\n"
-        "      --admin-token-file F   admin routes (PUT/DELETE assessments, regrade, skills)\n"
-        "                             require 'Authorization: Bearer <the file's first line>';\n"
-        "                             without this option they answer 403\n"
+        "      --tokens FILE          bearer tokens, one 'SCOPE TOKEN' a line ('#' comments);\n"
+        "                             SCOPE admin (every route), app (all but admin routes),\n"
+        "                             read (GET routes); read again when the file changes.\n"
+        "                             Mode 600: a file others may read is refused\n"
+        "      --admin-token-file F   an admin token: the file's first line\n"
+        "      --jwt-secret-file F    learner tokens: JWTs (HS256) signed with the file's\n"
+        "                             secret (32+ bytes), sub = the learner id, exp required;\n"
+        "                             they reach only their learner's records and topic\n"
+        "      --rate-limit S=R[/B]   a token bucket per token of scope S (admin, app, read,\n"
+        "                             learner): R requests a second, bursts of B (default R);\n"
+        "                             over it: 429 with Retry-After. Repeat for each scope\n"
+        "      --cors-origin ORIGIN   let a browser app at ORIGIN (https://host[:port], or *)\n"
+        "                             call the API; repeatable\n"
         "      --max-body BYTES       largest request body (default 1M; larger: 413)\n"
         "      --max-admin-body BYTES largest body of an admin route with its token: model\n"
         "                             files, QTI packages (default 80M)\n"
@@ -48,16 +59,22 @@ static void s_usage(FILE *out)
         fprintf(out, "  %-6s %s\n", ah_route_method(i), ah_route_pattern(i));
     fprintf(out,
             "\n"
-            "Statuses: 400 bad_request (invalid JSON names its position), 403 forbidden, 404,\n"
-            "405, 409 conflict, 413 too_large, 503 overloaded/unavailable (with Retry-After), 504\n"
+            "Every route but GET /v1/health and the dashboard (GET /, /dashboard/...) needs\n"
+            "'Authorization: Bearer <token>' (GET /v1/events also takes ?access_token=).\n"
+            "\n"
+            "Statuses: 400 bad_request (invalid JSON names its position), 401 unauthorized (no\n"
+            "valid token), 403 forbidden (the token's scope does not reach the route: the message\n"
+            "says why), 404, 405, 409 conflict, 413 too_large, 429 rate_limited (with\n"
+            "Retry-After), 503 overloaded/unavailable (with Retry-After), 504\n"
             "the engine did not answer in time, 500 internal. GET responses carry an ETag and\n"
             "honour If-None-Match (304). GET /v1/events?topic=PREFIX[&topic=...] streams\n"
             "notifications (event: topic, data: JSON, id: the engine's seq; a keep-alive comment\n"
             "every 15 s). The full contract: GET /v1/openapi.json.\n"
             "\n"
-            "Example: assay-http -d ./var/assay --admin-token-file /etc/assay/token\n"
-            "         curl -s localhost:8080/v1/assessments/quiz-demo/score \\\n"
-            "              -d '{\"answers\": {\"capital\": \"paris\"}}'\n");
+            "Example: assay-http -d ./var/assay --tokens /etc/assay/tokens\n"
+            "         curl -s localhost:8080/v1/assessments/quiz-demo/score -H \"Authorization:\n"
+            "              Bearer $APP_TOKEN\" -d '{\"answers\": {\"capital\": \"paris\"}}'\n"
+            "         open http://localhost:8080/#token=$READ_TOKEN   (the dashboard)\n");
 }
 
 static int s_size(const char *s, size_t *out)
@@ -71,26 +88,6 @@ static int s_size(const char *s, size_t *out)
         v <<= 20, end++;
     if (*end) return -1;
     *out = (size_t)v;
-    return 0;
-}
-
-static int s_token(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        fprintf(stderr, "assay-http: --admin-token-file %s: %s\n", path, strerror(errno));
-        return -1;
-    }
-    if (!fgets(ah_cfg.token, sizeof ah_cfg.token, f)) ah_cfg.token[0] = '\0';
-    fclose(f);
-    ah_cfg.token[strcspn(ah_cfg.token, "\r\n")] = '\0';
-    if (strlen(ah_cfg.token) < 16) {
-        fprintf(stderr,
-                "assay-http: --admin-token-file %s: the token must be at least 16 "
-                "characters on the first line\n",
-                path);
-        return -1;
-    }
     return 0;
 }
 
@@ -108,6 +105,10 @@ int main(int argc, char **argv)
                                          {"admin-endpoint", required_argument, 0, 'A'},
                                          {"events-endpoint", required_argument, 0, 'E'},
                                          {"admin-token-file", required_argument, 0, 't'},
+                                         {"tokens", required_argument, 0, 'k'},
+                                         {"jwt-secret-file", required_argument, 0, 'j'},
+                                         {"rate-limit", required_argument, 0, 'R'},
+                                         {"cors-origin", required_argument, 0, 'O'},
                                          {"max-body", required_argument, 0, 'b'},
                                          {"max-admin-body", required_argument, 0, 'B'},
                                          {"timeout-ms", required_argument, 0, 'T'},
@@ -116,7 +117,8 @@ int main(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
     int c;
-    char *end;
+    char *end, err[600];
+    const char *tokens = NULL, *admin_token = NULL, *jwt = NULL;
     while ((c = getopt_long(argc, argv, "d:e:h", opts, NULL)) != -1) {
         switch (c) {
         case 'l':
@@ -135,7 +137,25 @@ int main(int argc, char **argv)
             ah_cfg.events = optarg;
             break;
         case 't':
-            if (s_token(optarg)) return 2;
+            admin_token = optarg;
+            break;
+        case 'k':
+            tokens = optarg;
+            break;
+        case 'j':
+            jwt = optarg;
+            break;
+        case 'R':
+            if (ah_rate_parse(optarg, err, sizeof err)) {
+                fprintf(stderr, "assay-http: %s\n", err);
+                return 2;
+            }
+            break;
+        case 'O':
+            if (ah_cors_add(optarg, err, sizeof err)) {
+                fprintf(stderr, "assay-http: %s\n", err);
+                return 2;
+            }
             break;
         case 'B':
             if (s_size(optarg, &ah_cfg.max_admin_body) || ah_cfg.max_admin_body < 1) {
@@ -182,6 +202,10 @@ int main(int argc, char **argv)
     }
     if (optind < argc) {
         fprintf(stderr, "assay-http: unexpected argument \"%s\"\n", argv[optind]);
+        return 2;
+    }
+    if (ah_access_init(tokens, admin_token, jwt, err, sizeof err)) {
+        fprintf(stderr, "assay-http: %s\n", err);
         return 2;
     }
     static char events[4200];
@@ -241,9 +265,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "assay-http: cannot listen on %s: %s\n", listen_at, strerror(errno));
         return 1;
     }
-    fprintf(stderr, "assay-http: listening on %s, engine %s, %d thread(s), admin routes %s\n",
-            listen_at, ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir, ah_cfg.threads,
-            ah_cfg.token[0] ? "enabled (bearer token)" : "disabled (403)");
+    fprintf(stderr, "assay-http: listening on %s, engine %s, %d thread(s)%s\n", listen_at,
+            ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir, ah_cfg.threads,
+            ah_access_configured() ? ""
+                                   : "; no tokens configured: every route but /v1/health and "
+                                     "the dashboard answers 401 (see --tokens)");
     int sig;
     sigwait(&sigs, &sig);
     fprintf(stderr, "assay-http: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
@@ -256,5 +282,7 @@ int main(int argc, char **argv)
     ah_bridge_free();
     ah_sse_stop();
     ah_engine_close();
+    ah_rate_free();
+    ah_access_free();
     return 0;
 }

@@ -1,6 +1,7 @@
 /* metrics.c — GET /metrics: Prometheus text format. Requests and latency histograms per route and
  * status, counted by the pool threads with relaxed atomics; and the engine's own stats (its
  * `stats` method) read at each scrape. */
+#include "access.h"
 #include "http.h"
 
 #include <stdarg.h>
@@ -9,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_MAX_ROUTES 40 /* routes, plus one for requests that matched none */
-static const unsigned s_statuses[] = {200, 201, 202, 304, 400, 403, 404, 405,
-                                      409, 413, 500, 502, 503, 504, 0};
+#define S_MAX_ROUTES 48 /* routes, plus one for requests that matched none */
+static const unsigned s_statuses[] = {200, 201, 202, 204, 304, 400, 401, 403, 404,
+                                      405, 409, 413, 429, 500, 502, 503, 504, 0};
 #define S_NSTATUS (sizeof s_statuses / sizeof s_statuses[0]) /* the last: any other */
 static const double s_le[] = {0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
                               0.05,   0.1,     0.25,   0.5,   1,      2.5,   5};
@@ -24,6 +25,15 @@ typedef struct {
 } s_route_stats_t;
 
 static s_route_stats_t s_stats[S_MAX_ROUTES];
+static atomic_ullong s_refused[AH_NREFUSED][AH_NSCOPES];
+static const char *const s_reasons[AH_NREFUSED] = {"no_token", "bad_token", "expired",
+                                                   "scope",    "learner",   "rate_limited"};
+
+void ah_metrics_refused(ah_refused_t why, ah_scope_t scope)
+{
+    if (why < AH_NREFUSED && scope < AH_NSCOPES)
+        atomic_fetch_add_explicit(&s_refused[why][scope], 1, memory_order_relaxed);
+}
 
 void ah_metrics_record(int route, unsigned status, double seconds)
 {
@@ -188,6 +198,16 @@ char *ah_metrics_render(size_t *len)
         s_printf(&o, "assay_http_request_duration_seconds_count{method=\"%s\",route=\"%s\"} %llu\n",
                  m, p, cum);
     }
+    s_printf(&o, "# HELP assay_http_refused_total Requests refused by access control, by reason "
+                 "and the caller's scope (none: no valid token).\n"
+                 "# TYPE assay_http_refused_total counter\n");
+    for (int w = 0; w < AH_NREFUSED; w++)
+        for (int sc = 0; sc < AH_NSCOPES; sc++) {
+            unsigned long long c = atomic_load_explicit(&s_refused[w][sc], memory_order_relaxed);
+            if (c)
+                s_printf(&o, "assay_http_refused_total{reason=\"%s\",scope=\"%s\"} %llu\n",
+                         s_reasons[w], ah_scope_name((ah_scope_t)sc), c);
+        }
     s_printf(&o,
              "# HELP assay_http_sse_clients Connected Server-Sent Events clients.\n"
              "# TYPE assay_http_sse_clients gauge\nassay_http_sse_clients %zu\n",

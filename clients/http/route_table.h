@@ -17,7 +17,13 @@ typedef struct {
     ah_qtype_t type;
 } ah_qarg_t;
 
-typedef enum { AH_NONE, AH_HEALTH, AH_METRICS, AH_OPENAPI, AH_EVENTS } ah_special_t;
+typedef enum { AH_NONE, AH_HEALTH, AH_METRICS, AH_OPENAPI, AH_EVENTS, AH_PAGE } ah_special_t;
+
+/* What a learner token (access.h) may do with a route: nothing (403), call it as its own learner
+ * (the engine's `learner` param is the token's sub: a different one given in the body or query is
+ * 403; for a record named by id the engine checks it is the learner's), read a path whose {id} is
+ * the learner (only its own), or subscribe to its own topics (mastery.<sub>). */
+typedef enum { AH_L_NONE, AH_L_PARAM, AH_L_PATH, AH_L_EVENTS } ah_learner_t;
 
 typedef struct {
     const char *method, *pattern;
@@ -31,6 +37,7 @@ typedef struct {
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     ah_special_t special;
+    ah_learner_t learner; /* what a learner token may do with it */
 } ah_route_t;
 
 #define AH_NQUERY 6

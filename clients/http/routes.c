@@ -2,8 +2,11 @@
  *
  * The routes are declared in route_table.c; most are one engine method each: the path's ids, the
  * query's arguments and the JSON body's fields become the method's params. A few are handled here
- * (health, metrics, the OpenAPI document) or in sse.c (events).
+ * (health, metrics, the OpenAPI document), in sse.c (events) or dashboard.c (the page). Who may
+ * call what is access.c's: a request is authenticated, its scope checked and its rate limited
+ * when it begins; a learner's own learner is checked with the params.
  */
+#include "access.h"
 #include "bridge.h"
 #include "http.h"
 #include "route_table.h"
@@ -56,6 +59,8 @@ typedef struct {
     char allow[64];
     ah_call_t call; /* the engine call, through the bridge */
     bool sent;      /* the call is queued: the connection was suspended for it */
+    ah_auth_t auth; /* the caller (scope AH_SCOPE_NONE on a public route) */
+    ah_reply_t deny; /* status set: refused (401, 403, 429) when it began */
 } s_req_t;
 
 static double s_since(const struct timespec *t0)
@@ -65,18 +70,30 @@ static double s_since(const struct timespec *t0)
     return (double)(t.tv_sec - t0->tv_sec) + (double)(t.tv_nsec - t0->tv_nsec) / 1e9;
 }
 
-static bool s_bearer_ok(struct MHD_Connection *c)
+/* Who calls, whether their scope reaches the route and whether their rate allows it; the
+ * refusal in q->deny otherwise. */
+static void s_access(struct MHD_Connection *c, const ah_route_t *rt, s_req_t *q)
 {
-    if (!ah_cfg.token[0]) return false;
-    const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
-    if (!h || strncmp(h, "Bearer ", 7) != 0) return false;
-    const char *t = h + 7;
-    size_t n = strlen(ah_cfg.token);
-    if (strlen(t) != n) return false;
-    unsigned char diff = 0; /* constant time */
-    for (size_t i = 0; i < n; i++)
-        diff |= (unsigned char)(t[i] ^ ah_cfg.token[i]);
-    return diff == 0;
+    ah_refused_t why;
+    if (!ah_authenticate(c, rt->special == AH_EVENTS, &q->auth, &q->deny, &why)) {
+        ah_metrics_refused(why, AH_SCOPE_NONE);
+    } else if (!ah_access_allows(&q->auth, rt, &q->deny)) {
+        ah_metrics_refused(q->auth.scope == AH_SCOPE_LEARNER ? AH_REFUSED_LEARNER
+                                                             : AH_REFUSED_SCOPE,
+                           q->auth.scope);
+    } else if (!ah_rate_take(&q->auth, &q->deny)) {
+        ah_metrics_refused(AH_REFUSED_RATE, q->auth.scope);
+    }
+}
+
+/* 403 for a learner token naming another learner: what it named (`where`) and its own. */
+static void s_not_own(const s_req_t *q, ah_reply_t *r, const char *where, const char *named,
+                      size_t len)
+{
+    ah_error(r, 403, "forbidden",
+             "%s: a learner token acts only as its own learner \"%s\", not \"%.*s\"", where,
+             q->auth.learner, (int)len, named);
+    ah_metrics_refused(AH_REFUSED_LEARNER, AH_SCOPE_LEARNER);
 }
 
 static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *method)
@@ -100,10 +117,12 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
                  ah_routes[i].method);
         q->route = -2;
     }
+    if (q->route >= 0 && !ah_route_public(&ah_routes[q->route])) s_access(c, &ah_routes[q->route], q);
     /* model files and QTI packages are larger than requests: an admin route, once its token
      * is checked, may send up to --max-admin-body */
-    q->limit = q->route >= 0 && ah_routes[q->route].admin && s_bearer_ok(c) ? ah_cfg.max_admin_body
-                                                                            : ah_cfg.max_body;
+    q->limit = q->route >= 0 && ah_routes[q->route].admin && !q->deny.status
+                   ? ah_cfg.max_admin_body
+                   : ah_cfg.max_body;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > q->limit) q->too_large = true;
     return q;
@@ -138,6 +157,10 @@ static void s_append(s_req_t *q, const char *data, size_t n)
 static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req_t *q,
                      msgpack_packer *pk, ah_reply_t *r)
 {
+    /* a learner token's requests carry its learner as the engine's `learner` param */
+    const char *learner = q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PARAM
+                              ? q->auth.learner
+                              : NULL;
     json_t *body = NULL;
     if (rt->body && q->len) {
         json_error_t e;
@@ -156,8 +179,32 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
     int n_path = rt->path[1] ? 2 : rt->path[0] ? 1 : 0;
     const char *qv[AH_NQUERY] = {0};
     size_t n = (size_t)n_path;
-    for (int i = 0; i < AH_NQUERY && rt->query[i].name; i++)
-        if ((qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name))) n++;
+    for (int i = 0; i < AH_NQUERY && rt->query[i].name; i++) {
+        qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name);
+        if (qv[i] && learner && strcmp(rt->query[i].name, "learner") == 0) {
+            if (strcmp(qv[i], learner) != 0) {
+                s_not_own(q, r, "query learner", qv[i], strlen(qv[i]));
+                json_decref(body);
+                return false;
+            }
+            qv[i] = NULL; /* packed below, as the token's */
+        }
+        n += qv[i] != NULL;
+    }
+    json_t *given = learner && body ? json_object_get(body, "learner") : NULL;
+    if (given) {
+        if (!json_is_string(given) || strcmp(json_string_value(given), learner) != 0) {
+            char *text = json_is_string(given)
+                             ? strdup(json_string_value(given))
+                             : as_json_dumps(given, JSON_COMPACT | JSON_ENCODE_ANY);
+            s_not_own(q, r, "body.learner", text ? text : "?", text ? strlen(text) : 1);
+            free(text);
+            json_decref(body);
+            return false;
+        }
+        json_object_del(body, "learner");
+    }
+    n += learner != NULL;
     /* the path's ids: a body field of the same name must agree */
     char idv[2][200];
     for (int i = 0; i < n_path; i++) {
@@ -174,6 +221,10 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
     n += body ? json_object_size(body) : 0;
     n += rt->raw_body ? 1 : 0;
     msgpack_pack_map(pk, n);
+    if (learner) {
+        as_pack_cstr(pk, "learner");
+        as_pack_cstr(pk, learner);
+    }
     if (rt->raw_body) {
         as_pack_cstr(pk, rt->raw_body);
         msgpack_pack_bin(pk, q->len);
@@ -404,7 +455,21 @@ static enum MHD_Result s_send(struct MHD_Connection *c, ah_reply_t *r)
     if (type && status != 304) MHD_add_response_header(resp, "Content-Type", type);
     if (etag[0]) MHD_add_response_header(resp, "ETag", etag);
     if (r->location[0]) MHD_add_response_header(resp, "Location", r->location);
-    if (r->retry_after) MHD_add_response_header(resp, "Retry-After", "1");
+    if (r->retry_s) {
+        char secs[16];
+        snprintf(secs, sizeof secs, "%u", r->retry_s);
+        MHD_add_response_header(resp, "Retry-After", secs);
+    }
+    if (r->www_auth) MHD_add_response_header(resp, "WWW-Authenticate", r->www_auth);
+    MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+    if (type && strncmp(type, "text/html", 9) == 0) {
+        /* the page loads only its own files and talks only to this server */
+        MHD_add_response_header(resp, "Content-Security-Policy",
+                                "default-src 'self'; img-src 'self' data:; frame-ancestors "
+                                "'none'; base-uri 'none'; form-action 'none'");
+        MHD_add_response_header(resp, "Referrer-Policy", "no-referrer");
+    }
+    ah_cors_headers(c, resp);
     enum MHD_Result ok = MHD_queue_response(c, status, resp);
     MHD_destroy_response(resp);
     r->status = status;
@@ -429,23 +494,32 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
     }
     ah_reply_t r = {0};
     const ah_route_t *rt = q->route >= 0 ? &ah_routes[q->route] : NULL;
+    if (strcmp(method, "OPTIONS") == 0 && q->route == -2 &&
+        MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Method")) {
+        enum MHD_Result ok = ah_cors_preflight(c, q->allow);
+        ah_metrics_record(q->route, 204, s_since(&q->t0));
+        return ok;
+    }
     if (q->route == -1) {
         ah_error(&r, 404, "not_found", "no route %s %s", method, url);
     } else if (q->route == -2) {
         ah_error(&r, 405, "method_not_allowed", "%s %s: allowed: %s", method, url, q->allow);
+    } else if (q->deny.status) {
+        r = q->deny;
+        q->deny.json = NULL;
     } else if (q->too_large) {
         ah_error(&r, 413, "too_large", "the body is larger than the limit of %zu bytes (%s)",
                  q->limit, q->limit == ah_cfg.max_body ? "--max-body" : "--max-admin-body");
-    } else if (rt->admin && !s_bearer_ok(c)) {
-        if (ah_cfg.token[0])
-            ah_error(&r, 403, "forbidden",
-                     "%s %s needs the admin token: Authorization: Bearer <token>", method, url);
-        else
-            ah_error(&r, 403, "forbidden",
-                     "admin routes are disabled: start assay-http with --admin-token-file");
+    } else if (q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PATH &&
+               (q->id_lens[0] != strlen(q->auth.learner) ||
+                memcmp(q->ids[0], q->auth.learner, q->id_lens[0]) != 0)) {
+        s_not_own(q, &r, "path", q->ids[0], q->id_lens[0]);
+    } else if (rt->special == AH_PAGE) {
+        ah_page(url, &r);
     } else if (rt->special == AH_EVENTS) {
         bool queued = false;
-        enum MHD_Result ok = ah_sse_open(c, &r, &queued);
+        enum MHD_Result ok = ah_sse_open(
+            c, q->auth.scope == AH_SCOPE_LEARNER ? q->auth.learner : NULL, &r, &queued);
         if (queued) {
             ah_metrics_record(q->route, 200, s_since(&q->t0));
             return ok;
@@ -486,6 +560,7 @@ void ah_request_done(void *cls, struct MHD_Connection *c, void **con_cls,
     if (!q) return;
     free(q->body);
     free(q->call.reply);
+    if (q->deny.json) json_decref(q->deny.json);
     free(q);
     *con_cls = NULL;
 }

@@ -4,8 +4,11 @@
  * streaming response whose reader callback hands out the bytes queued for it; when there are
  * none it suspends its connection (no thread waits for it) and the hub resumes it when it queues
  * an event, or a keep-alive comment every 15 s. A client's mutex orders the two, so no wake-up is
- * lost. A client that falls more than 1 MiB behind loses events (its ids show the gap).
+ * lost. A client that falls more than 1 MiB behind loses events (its ids show the gap). A learner
+ * token's stream has its own topic only, matched exactly (a prefix would also match learners
+ * whose ids extend its own).
  */
+#include "access.h"
 #include "http.h"
 
 #include "jsonmp.h"
@@ -31,6 +34,7 @@ typedef struct s_client {
     bool suspended;
     bool closing; /* the server is stopping: end the stream */
     int n_topics;
+    bool exact;                 /* topics are whole topics, not prefixes (a learner's) */
     char *topics[S_MAX_TOPICS]; /* prefixes; none: every topic */
 } s_client_t;
 
@@ -76,7 +80,8 @@ static bool s_wants(const s_client_t *cl, const char *topic, size_t tn)
     if (!cl->n_topics) return true;
     for (int i = 0; i < cl->n_topics; i++) {
         size_t pn = strlen(cl->topics[i]);
-        if (pn <= tn && memcmp(cl->topics[i], topic, pn) == 0) return true;
+        if ((cl->exact ? pn == tn : pn <= tn) && memcmp(cl->topics[i], topic, pn) == 0)
+            return true;
     }
     return false;
 }
@@ -244,7 +249,32 @@ static enum MHD_Result s_topic(void *cls, enum MHD_ValueKind kind, const char *k
     return MHD_YES;
 }
 
-enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queued)
+/* A learner's stream: one or more topics, each its own mastery.<learner>; NULL when so. */
+static const char *s_learner_problem(const s_client_t *cl, const char *learner, char *buf,
+                                     size_t n)
+{
+    if (!cl->n_topics) {
+        snprintf(buf, n,
+                 "a learner token subscribes to its own topic only: ?topic=mastery.%s is "
+                 "required",
+                 learner);
+        return buf;
+    }
+    for (int i = 0; i < cl->n_topics; i++) {
+        const char *t = cl->topics[i];
+        if (strncmp(t, "mastery.", 8) != 0 || strcmp(t + 8, learner) != 0) {
+            snprintf(buf, n,
+                     "topic \"%s\": a learner token subscribes to its own topic only "
+                     "(mastery.%s)",
+                     t, learner);
+            return buf;
+        }
+    }
+    return NULL;
+}
+
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_reply_t *r,
+                            bool *queued)
 {
     *queued = false;
     s_client_t *cl = calloc(1, sizeof *cl);
@@ -263,6 +293,17 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queue
         ah_error(r, 400, "bad_request", "more than %d topics", S_MAX_TOPICS);
         return MHD_YES;
     }
+    char why[400];
+    if (learner && s_learner_problem(cl, learner, why, sizeof why)) {
+        for (int i = 0; i < cl->n_topics; i++)
+            free(cl->topics[i]);
+        pthread_mutex_destroy(&cl->mu);
+        free(cl);
+        ah_error(r, 403, "forbidden", "%s", why);
+        ah_metrics_refused(AH_REFUSED_LEARNER, AH_SCOPE_LEARNER);
+        return MHD_YES;
+    }
+    cl->exact = learner != NULL;
     static const char hello[] = ": subscribed\n\n"; /* sent at once: the stream is live */
     s_queue(cl, hello, sizeof hello - 1);
     struct MHD_Response *resp =
@@ -282,6 +323,7 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, ah_reply_t *r, bool *queue
     MHD_add_response_header(resp, "Content-Type", "text/event-stream");
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
+    ah_cors_headers(c, resp);
     pthread_mutex_lock(&s_list_mu);
     cl->next = s_head;
     if (s_head) s_head->prev = cl;

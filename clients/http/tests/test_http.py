@@ -21,7 +21,9 @@ import zipfile
 ASSAYD = os.environ.get("ASSAYD")
 HTTPD = os.environ.get("ASSAY_HTTP")
 EXAMPLES = os.environ.get("ASSAY_EXAMPLES")
-TOKEN = "test-token-0123456789"
+TOKEN = "test-token-0123456789"  # admin
+APP = "app-token-0123456789ab"
+READ = "read-token-0123456789a"
 
 
 def free_port():
@@ -45,9 +47,10 @@ class Stack:
         self.port = free_port()
         args = [HTTPD, "-d", self.dir, "--listen", f"127.0.0.1:{self.port}"] + list(http_args)
         if token:
-            with open(self.dir + ".token", "w") as f:
-                f.write(TOKEN + "\n")
-            args += ["--admin-token-file", self.dir + ".token"]
+            fd = os.open(self.dir + ".token", os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "w") as f:
+                f.write(f"# the test's tokens\nadmin {TOKEN}\napp {APP}\nread {READ}\n")
+            args += ["--tokens", self.dir + ".token"]
         self.http = subprocess.Popen(args, stderr=self.log)
         for _ in range(100):
             try:
@@ -84,11 +87,14 @@ class Stack:
         if "Sanitizer" in log or "runtime error:" in log:
             raise AssertionError("a sanitizer report:\n" + log)
 
-    def request(self, method, path, body=None, headers=None, admin=False, raw=None):
+    def request(self, method, path, body=None, headers=None, admin=False, raw=None, token=APP):
+        """A request with the app token (admin: the admin token; token=None: none)."""
         c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
         h = dict(headers or {})
         if admin:
-            h["Authorization"] = "Bearer " + TOKEN
+            token = TOKEN
+        if token and "Authorization" not in h:
+            h["Authorization"] = "Bearer " + token
         data = raw if raw is not None else (json.dumps(body) if body is not None else None)
         c.request(method, path, data, h)
         r = c.getresponse()
@@ -147,13 +153,15 @@ class RoutesTest(unittest.TestCase):
         self.assertEqual((st, doc["error"]),
                          (404, {"code": "not_found", "message": 'assessment "h1" not found'}))
 
-    def test_admin_routes_need_the_bearer_token(self):
+    def test_admin_routes_need_the_admin_token(self):
         q = load("quiz.json")
         st, doc, _ = self.s.request("PUT", "/v1/assessments/quiz-demo", q)
-        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+        self.assertEqual((st, doc["error"]),
+                         (403, {"code": "forbidden", "message": "PUT /v1/assessments/{id} needs "
+                                "an admin token; this one's scope is app"}))
         st, doc, _ = self.s.request("PUT", "/v1/assessments/quiz-demo", q,
                                     headers={"Authorization": "Bearer wrong-token-000000"})
-        self.assertEqual(st, 403)
+        self.assertEqual((st, doc["error"]["code"]), (401, "unauthorized"))
         st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/regrade", {})
         self.assertEqual(st, 403)
 
@@ -371,7 +379,12 @@ class RoutesTest(unittest.TestCase):
         self.assertGreater(len(weights), 1 << 20)
         concepts = ",".join(f"h-z{i}" for i in range(c))
         path = f"/v1/models/h-big?kind=dkvmn&concepts={concepts}"
+        st, doc, _ = self.s.request("PUT", path, raw=weights, token=None)
+        self.assertEqual((st, doc["error"]["code"]), (401, "unauthorized"))
         st, doc, _ = self.s.request("PUT", path, raw=weights)
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+        # over --max-body on a route that is not an admin one: the limit stays 1 MiB
+        st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score", raw=weights)
         self.assertEqual((st, doc["error"]["code"]), (413, "too_large"))
         st, doc, _ = self.s.request("PUT", path, raw=weights, admin=True)
         self.assertEqual((st, doc["version"]), (200, 1))
@@ -486,7 +499,8 @@ class RoutesTest(unittest.TestCase):
 
     def subscribe(self, path):
         s = socket.create_connection(("127.0.0.1", self.s.port))
-        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\n\r\n".encode())
+        s.sendall(f"GET {path} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {READ}\r\n\r\n"
+                  .encode())
         buf = b""
         while b": subscribed\n\n" not in buf:  # headers, then the stream's first comment
             buf += s.recv(4096)
@@ -524,7 +538,8 @@ class ManySubscribersTest(unittest.TestCase):
                 "rule": "match_correct", "correct": ["A"]}]}, admin=True)
             for _ in range(1000):
                 c = socket.create_connection(("127.0.0.1", s.port))
-                c.sendall(b"GET /v1/events?topic=score.many HTTP/1.1\r\nHost: x\r\n\r\n")
+                c.sendall(f"GET /v1/events?topic=score.many&access_token={READ} HTTP/1.1\r\n"
+                          "Host: x\r\n\r\n".encode())
                 socks.append(c)
             pending = {c: b"" for c in socks}
             ready = set()
@@ -559,15 +574,9 @@ class ManySubscribersTest(unittest.TestCase):
 
 
 class EngineDownTest(unittest.TestCase):
-    def test_a_stopped_engine_gives_504_and_no_token_gives_403(self):
-        s = Stack("--timeout-ms", "300", token=False)
+    def test_a_stopped_engine_gives_504(self):
+        s = Stack("--timeout-ms", "300")
         try:
-            st, doc, _ = s.request("PUT", "/v1/assessments/x", {"items": []})
-            self.assertEqual((st, doc["error"]["message"]),
-                             (403, "admin routes are disabled: start assay-http with "
-                                   "--admin-token-file"))
-            st, doc, _ = s.request("GET", "/v1/assessments")
-            self.assertEqual(st, 200)
             s.stop_engine()
             t = time.monotonic()
             st, doc, _ = s.request("GET", "/v1/assessments")
