@@ -2,6 +2,8 @@
 -- The answers are the same 50-item, 4-option response assay-bench scores.
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
+-- the app token http_bench wrote (assay-http needs a bearer token on every route but health)
+wrk.headers["Authorization"] = "Bearer " .. (os.getenv("AH_APP_TOKEN") or "")
 local answers = {}
 local opts = {"A", "B", "C", "D"}
 math.randomseed(7)
