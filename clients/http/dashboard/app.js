@@ -59,7 +59,7 @@
     }
     if (!r.ok) {
       const msg = body && body.error ? body.error.message : "HTTP " + r.status;
-      if (r.status === 401) signOut(msg);
+      if (r.status === 401 && S.token) signOut(msg);
       throw new ApiError(r.status, msg);
     }
     return body;
@@ -116,7 +116,9 @@
   function signOut(why) {
     sessionStorage.removeItem(TOKEN_KEY);
     S.token = null;
+    S.view = null;
     stopStream();
+    document.body.dataset.view = "login";
     $("#view").replaceChildren();
     $("#login").hidden = false;
     $("#login-error").textContent = why || "";
@@ -152,7 +154,13 @@
         cache: "no-store",
       });
       if (r.status === 401) {
-        signOut("the token was refused");
+        let msg = "the token was refused";
+        try {
+          msg = (await r.json()).error.message;
+        } catch (_) {
+          // keep the generic message
+        }
+        if (S.token) signOut(msg);
         return;
       }
       if (!r.ok) throw new Error("events: HTTP " + r.status);
@@ -350,7 +358,7 @@
       el("div", { class: "card" }, figures),
       el(
         "div",
-        { class: "grid" },
+        { class: "grid two" },
         el("div", { class: "card" }, el("h2", { text: "Scores (latest attempt per learner)" }), hist),
         el("div", { class: "card" }, el("h2", {}, "Submissions arriving (", arrived, " since opened)"), feed),
       ),
@@ -528,12 +536,17 @@
   }
 
   function viewLearner(learner) {
-    const state = { bkt: null, models: [], dirty: false };
+    const state = { bkt: null, models: [], dirty: false, all: false };
     const table = el("table", { id: "mastery" });
-    const root = el("div", {}, el("h1", {}, el("a", { href: "#/skills", text: "Skills" }), " / learner ", learner), el("div", { class: "card" }, table));
+    const toggle = el("button", { type: "button", class: "link", id: "all-concepts", onclick: () => { state.all = !state.all; draw(); } });
+    const root = el("div", {}, el("h1", {}, el("a", { href: "#/skills", text: "Skills" }), " / learner ", learner), el("div", { class: "card" }, table, el("p", {}, toggle)));
     const draw = () => {
+      // the skills the learner practised; every deep model's concept on request
       const skills = new Set(Object.keys(state.bkt.skills));
-      for (const m of state.models) for (const [c, v] of Object.entries(m.view.concepts)) if (m.view.steps > 0 || skills.has(c)) skills.add(c);
+      const concepts = new Set(state.models.flatMap((m) => Object.keys(m.view.concepts)));
+      if (state.all) for (const c of concepts) skills.add(c);
+      const more = [...concepts].filter((c) => !skills.has(c)).length;
+      toggle.textContent = state.all ? "Show the skills practised only" : more ? `Show the deep models' other ${more} concepts` : "";
       const head = ["Skill", "BKT P(mastery)", "", "BKT P(next right)", "Answers", "Mastered"];
       for (const m of state.models) head.push(`${m.id} (${m.view.kind}) P(next right)`, "");
       const rows = [...skills].sort().map((s) => {

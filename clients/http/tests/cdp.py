@@ -93,10 +93,11 @@ class Browser:
         return r["result"].get("value")
 
     def wait_for(self, expr, timeout=10):
-        """Polls expr until it is truthy; returns its value and the seconds it took."""
+        """Polls expr until it is truthy; returns its value (true for a DOM node, which does not
+        come back by value) and the seconds it took."""
         t0 = time.monotonic()
         while True:
-            v = self.eval(expr)
+            v = self.eval(f"(() => {{ const v = ({expr}); return v instanceof Node ? true : v; }})()")
             if v:
                 return v, time.monotonic() - t0
             if time.monotonic() - t0 > timeout:
