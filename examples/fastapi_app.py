@@ -10,8 +10,17 @@ scoring loop in Python: one awaited request to the engine.
 Engine errors become HTTP statuses with the engine's message: bad_request 400, not_found 404,
 conflict 409 (max_attempts), overloaded/unavailable 503 with Retry-After, timeout 504. Retries
 are safe when the client sends an idempotency key.
+
+POST /learners/{learner}/assay-token mints a learner token for the learner's browser, so it can
+call assay-http directly (submit, run its attempts, read its own mastery, subscribe to
+mastery.<learner>) and nothing else: a JWT signed HS256 with the secret assay-http reads from
+--jwt-secret-file (ASSAY_JWT_SECRET_FILE here), `sub` the learner id, `exp` an hour away. In a
+real app this route sits behind the app's own login, which decides who the learner is.
 """
 import os
+import time
+
+import jwt  # PyJWT (Debian: python3-jwt); any standard JWT library does
 
 from fastapi import FastAPI, HTTPException
 from pydantic import BaseModel
@@ -45,6 +54,20 @@ async def _close():
 _STATUS = {assay.BadRequest: 400, assay.NotFound: 404, assay.Conflict: 409,
            assay.TooLarge: 413, assay.Overloaded: 503, assay.Unavailable: 503,
            assay.Timeout: 504}
+
+
+def learner_token(learner: str, ttl_s: int = 3600, secret_file: str | None = None) -> str:
+    """A learner token for assay-http: HS256 over {sub, exp} with the shared secret."""
+    path = secret_file or os.environ["ASSAY_JWT_SECRET_FILE"]
+    with open(path, "rb") as f:
+        secret = f.read().rstrip(b"\r\n")  # assay-http ignores a trailing newline too
+    return jwt.encode({"sub": learner, "exp": int(time.time()) + ttl_s}, secret, algorithm="HS256")
+
+
+@app.post("/learners/{learner}/assay-token")
+async def browser_token(learner: str):
+    # here the app would check that its signed-in user is this learner
+    return {"token": learner_token(learner), "expires_in": 3600}
 
 
 @app.post("/assessments/{assessment}/submissions")

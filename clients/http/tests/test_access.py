@@ -4,6 +4,7 @@ server does), learner JWTs (expired, wrongly signed, alg none, another learner's
 topics), the token file read again when it changes, rate limits, CORS and the refusals counted
 in /metrics."""
 import http.client
+import importlib.util
 import json
 import os
 import select
@@ -15,7 +16,7 @@ import unittest
 
 import jwt  # python3-jwt: what an app server would mint learner tokens with
 
-from test_http import APP, HTTPD, READ, TOKEN, Stack
+from test_http import APP, EXAMPLES, HTTPD, READ, TOKEN, Stack
 
 SECRET = b"learner-secret-0123456789abcdef-0123456789"
 SCOPES = ("none", "read", "app", "admin", "learner")
@@ -257,6 +258,16 @@ class AccessTest(unittest.TestCase):
         self.assertIn(b"event: mastery.ana\n", events[0])
         data = json.loads(events[0].split(b"data: ", 1)[1])
         self.assertEqual((data["learner"], data["response_id"]), ("ana", mine["response_id"]))
+
+    def test_a_token_minted_by_the_fastapi_example_reaches_its_learner_only(self):
+        spec = importlib.util.spec_from_file_location(
+            "fastapi_app", os.path.join(EXAMPLES, "fastapi_app.py"))
+        app = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(app)
+        token = app.learner_token("ana", secret_file=self.secret)
+        st, doc, _ = self.s.request("GET", "/v1/learners/ana/mastery", token=token)
+        self.assertEqual((st, doc["learner"]), (200, "ana"))
+        self.assertEqual(self.s.request("GET", "/v1/learners/bob/mastery", token=token)[0], 403)
 
     def test_cors_answers_preflights_for_the_configured_origins(self):
         c = http.client.HTTPConnection("127.0.0.1", self.s.port, timeout=5)
