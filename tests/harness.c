@@ -238,6 +238,15 @@ int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_
     return rc;
 }
 
+void h_ok(assay_t *c, const char *method, const char *params_json)
+{
+    assay_reply_t *r;
+    int rc = h_call(c, method, params_json, &r);
+    if (rc)
+        fail_msg("%s %s: %s", method, params_json, r ? assay_reply_message(r) : assay_strerror(rc));
+    assay_reply_free(&r);
+}
+
 const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n)
 {
     assay_reply_t *r = NULL;

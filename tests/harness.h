@@ -39,6 +39,8 @@ assay_t *h_connect(const h_engine_t *e, bool admin);
 /* Calls method with params given as JSON (single quotes allowed for double). Returns the
  * libassay code; *reply is set for ASSAY_OK and ASSAY_EREPLY. */
 int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_t **reply);
+/* Calls method, failing the test with the engine's message unless it succeeds. */
+void h_ok(assay_t *c, const char *method, const char *params_json);
 /* The error code and message of a call expected to fail ("code: message"), into buf. */
 const char *h_error(assay_t *c, const char *method, const char *params_json, char *buf, size_t n);
 

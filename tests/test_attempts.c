@@ -27,14 +27,6 @@ static h_engine_t s_e;
     "{'id':'q2','cardinality':'single','base_type':'identifier','rule':'match_correct',"           \
     "'correct':['B']}]"
 
-static void s_ok(assay_t *c, const char *method, const char *params)
-{
-    assay_reply_t *r;
-    int rc = h_call(c, method, params, &r);
-    if (rc) fail_msg("%s %s: %s", method, params, r ? assay_reply_message(r) : assay_strerror(rc));
-    assay_reply_free(&r);
-}
-
 /* Calls a method expected to succeed; the caller frees the reply. */
 static assay_reply_t *s_call(assay_t *c, const char *fmt, const char *method, ...)
 {
@@ -77,17 +69,17 @@ static int s_up(void **state)
 {
     h_start(&s_e, NULL);
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "assessment.put", "{'id':'open'," S_ITEMS "}");
-    s_ok(a, "assessment.put", "{'id':'timed','time_limit_s':1,'grace_s':1," S_ITEMS "}");
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put", "{'id':'open'," S_ITEMS "}");
+    h_ok(a, "assessment.put", "{'id':'timed','time_limit_s':1,'grace_s':1," S_ITEMS "}");
+    h_ok(a, "assessment.put",
          "{'id':'strict','time_limit_s':1,'grace_s':0,'overdue':'abandon'," S_ITEMS "}");
-    s_ok(a, "assessment.put", "{'id':'graced','time_limit_s':1,'grace_s':2," S_ITEMS "}");
-    s_ok(a, "assessment.put", "{'id':'twice','max_attempts':2," S_ITEMS "}");
-    s_ok(a, "assessment.put", "{'id':'later','open_at':'2099-01-01T00:00:00Z'," S_ITEMS "}");
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put", "{'id':'graced','time_limit_s':1,'grace_s':2," S_ITEMS "}");
+    h_ok(a, "assessment.put", "{'id':'twice','max_attempts':2," S_ITEMS "}");
+    h_ok(a, "assessment.put", "{'id':'later','open_at':'2099-01-01T00:00:00Z'," S_ITEMS "}");
+    h_ok(a, "assessment.put",
          "{'id':'closed','open_at':'2000-01-01T00:00:00Z','close_at':'2001-01-01T00:00:00+01:00'"
          "," S_ITEMS "}");
-    s_ok(a, "assessment.put", "{'id':'long','time_limit_s':600," S_ITEMS "}");
+    h_ok(a, "assessment.put", "{'id':'long','time_limit_s':600," S_ITEMS "}");
     assay_close(&a);
     return 0;
 }
@@ -133,9 +125,9 @@ static void a_start_resumes_the_saved_answers_and_a_stale_seq_changes_nothing(vo
     double id = s_start(a, "open", "ana");
     char p[256];
     snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q1':'A'},'seq':1}", id);
-    s_ok(a, "attempt.save", p);
+    h_ok(a, "attempt.save", p);
     snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q2':'B'},'seq':3}", id);
-    s_ok(a, "attempt.save", p);
+    h_ok(a, "attempt.save", p);
     assay_reply_t *r =
         s_call(a, "{'attempt':%.0f,'answers':{'q1':'C'},'seq':2}", "attempt.save", id);
     const msgpack_object *o = assay_reply_result(r);
@@ -186,7 +178,7 @@ static void the_window_and_max_attempts_are_conflicts_and_an_override_lifts_them
         h_error(a, "attempt.start", "{'assessment':'closed','learner':'x'}", buf, sizeof buf),
         "conflict: assessment \"closed\" closed at 2000-12-31T23:00:00.000Z");
     /* a one-shot submission and an attempt are the two attempts allowed */
-    s_ok(a, "response.submit", "{'assessment':'twice','learner':'tw','answers':{'q1':'A'}}");
+    h_ok(a, "response.submit", "{'assessment':'twice','learner':'tw','answers':{'q1':'A'}}");
     double id = s_start(a, "twice", "tw");
     assay_reply_t *r = s_call(a, "{'attempt':%.0f}", "attempt.get", id);
     assert_int_equal((int)h_num(assay_reply_result(r), "number"), 2);
@@ -203,7 +195,7 @@ static void the_window_and_max_attempts_are_conflicts_and_an_override_lifts_them
     assay_reply_free(&r);
     assert_true(s_start(a, "twice", "tw") > id);
     /* the other learner's close_at */
-    s_ok(admin, "assessment.override",
+    h_ok(admin, "assessment.override",
          "{'assessment':'closed','learner':'late','close_at':'2099-01-01T00:00:00Z'}");
     assert_true(s_start(a, "closed", "late") > 0);
     assert_string_equal(h_error(a, "response.submit",
@@ -236,7 +228,7 @@ static void at_the_deadline_saves_stop_and_after_the_grace_the_answers_are_submi
     double id = s_start(a, "timed", "tim");
     char p[128], dl[64], fin[64], st[64], buf[256], want[128];
     snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q1':'A','q2':'C'}}", id);
-    s_ok(a, "attempt.save", p);
+    h_ok(a, "attempt.save", p);
     s_sleep(1.3); /* past the deadline, within the grace */
     s_times(a, id, dl, fin, st, sizeof dl);
     assert_string_equal(st, "overdue");
@@ -277,7 +269,7 @@ static void the_abandon_policy_ends_it_unscored_with_its_answers_kept(void **sta
     double id = s_start(a, "strict", "sam");
     char p[128], dl[64], fin[64], st[64], buf[256], want[128];
     snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q1':'A'}}", id);
-    s_ok(a, "attempt.save", p);
+    h_ok(a, "attempt.save", p);
     s_sleep(1.4);
     s_times(a, id, dl, fin, st, sizeof dl);
     assert_string_equal(st, "abandoned");
@@ -297,7 +289,7 @@ static void a_submit_in_the_grace_counts_its_answers_once_at_the_deadline(void *
     double id = s_start(a, "graced", "gus");
     char p[128], dl[64], fin[64], st[64];
     snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q1':'A'}}", id);
-    s_ok(a, "attempt.save", p);
+    h_ok(a, "attempt.save", p);
     s_sleep(1.2); /* overdue: the last answers were in flight when time ran out */
     assay_reply_t *r = s_call(a, "{'attempt':%.0f,'answers':{'q2':'B'}}", "attempt.submit", id);
     assert_true(h_num(assay_map_get(assay_reply_result(r), "response"), "score") == 2);
@@ -315,10 +307,10 @@ static void a_submit_in_the_grace_counts_its_answers_once_at_the_deadline(void *
 static void an_attempt_whose_assessment_was_deleted_ends_unscored_at_its_deadline(void **state)
 {
     assay_t *a = h_connect(&s_e, false), *admin = h_connect(&s_e, true);
-    s_ok(admin, "assessment.put", "{'id':'gone','time_limit_s':1,'grace_s':0," S_ITEMS "}");
+    h_ok(admin, "assessment.put", "{'id':'gone','time_limit_s':1,'grace_s':0," S_ITEMS "}");
     double id = s_start(a, "gone", "gia");
     double other = s_start(a, "strict", "gia2"); /* due in the same sweep */
-    s_ok(admin, "assessment.delete", "{'id':'gone'}");
+    h_ok(admin, "assessment.delete", "{'id':'gone'}");
     s_sleep(1.4);
     char dl[64], fin[64], st[64];
     s_times(a, id, dl, fin, st, sizeof dl);
@@ -334,8 +326,8 @@ static void an_override_gives_extra_time_to_attempts_started_after_it(void **sta
 {
     assay_t *a = h_connect(&s_e, false), *admin = h_connect(&s_e, true);
     double before = s_start(a, "long", "ola");
-    s_ok(admin, "assessment.override", "{'assessment':'long','learner':'ola','extra_time_s':900}");
-    s_ok(admin, "assessment.override", "{'assessment':'long','learner':'ida','extra_time_s':900}");
+    h_ok(admin, "assessment.override", "{'assessment':'long','learner':'ola','extra_time_s':900}");
+    h_ok(admin, "assessment.override", "{'assessment':'long','learner':'ida','extra_time_s':900}");
     assay_reply_t *r = s_call(a, "{'attempt':%.0f}", "attempt.get", before);
     double left = h_num(assay_reply_result(r), "time_left_s");
     assert_true(left > 590 && left <= 600); /* frozen at its start */
@@ -366,7 +358,7 @@ kill_9_keeps_every_acknowledged_attempt_and_deadlines_passed_while_down_apply(vo
         snprintf(learner, sizeof learner, "k%d", i);
         ids[i] = s_start(a, i % 2 ? "timed" : "long", learner);
         snprintf(p, sizeof p, "{'attempt':%.0f,'answers':{'q1':'A'},'seq':1}", ids[i]);
-        s_ok(a, "attempt.save", p);
+        h_ok(a, "attempt.save", p);
     }
     assay_close(&a);
     h_kill(&s_e);

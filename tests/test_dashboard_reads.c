@@ -29,14 +29,6 @@ static int s_down(void **state)
     return h_cleanup(&s_e);
 }
 
-static void s_ok(assay_t *c, const char *method, const char *params)
-{
-    assay_reply_t *r;
-    int rc = h_call(c, method, params, &r);
-    if (rc) fail_msg("%s %s: %s", method, params, r ? assay_reply_message(r) : assay_strerror(rc));
-    assay_reply_free(&r);
-}
-
 static const as_bkt_params_t s_p = {
     .prior = 0.3, .learn = 0.1, .forget = 0, .guess = 0.2, .slip = 0.1, .mastery_threshold = 0.5};
 
@@ -46,12 +38,12 @@ static void the_distribution_counts_every_learners_live_state(void **state)
 {
     (void)state;
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put",
          "{'id':'dk','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1,"
          "'mastery_threshold':0.5}");
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put",
          "{'id':'unused','prior':0.4,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1}");
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put",
          "{'id':'dq','pass_ratio':0.5,'items':[{'id':'q','cardinality':'single',"
          "'base_type':'identifier','rule':'match_correct','correct':['A'],'skills':['dk']}]}");
     uint64_t bins[10] = {0}, mastered = 0;
@@ -62,7 +54,7 @@ static void the_distribution_counts_every_learners_live_state(void **state)
             char params[160];
             snprintf(params, sizeof params,
                      "{'assessment':'dq','learner':'l%d','answers':{'q':'A'}}", l);
-            s_ok(a, "response.submit", params);
+            h_ok(a, "response.submit", params);
             p = as_bkt_step(&s_p, p, true);
         }
         if (l == 0) continue; /* never practised: no state */
@@ -101,7 +93,7 @@ static void the_distribution_counts_every_learners_live_state(void **state)
                         "bad_request: skill: expected a string, got an integer");
 
     /* every learner's latest attempt scored 1 except l0, who never submitted: all pass */
-    s_ok(a, "response.submit", "{'assessment':'dq','learner':'l0','answers':{'q':'B'}}");
+    h_ok(a, "response.submit", "{'assessment':'dq','learner':'l0','answers':{'q':'B'}}");
     assert_int_equal(h_call(a, "assessment.report", "{'assessment':'dq'}", &r), 0);
     assert_true(fabs(h_num(assay_reply_result(r), "pass_rate") - 5.0 / 6.0) < 1e-15);
     assay_reply_free(&r);
@@ -112,10 +104,10 @@ static void a_report_without_a_pass_ratio_has_a_nil_pass_rate(void **state)
 {
     (void)state;
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put",
          "{'id':'np','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
          "'rule':'match_correct','correct':['A']}]}");
-    s_ok(a, "response.submit", "{'assessment':'np','learner':'x','answers':{'q':'A'}}");
+    h_ok(a, "response.submit", "{'assessment':'np','learner':'x','answers':{'q':'A'}}");
     assay_reply_t *r;
     assert_int_equal(h_call(a, "assessment.report", "{'assessment':'np'}", &r), 0);
     assert_int_equal(assay_map_get(assay_reply_result(r), "pass_rate")->type, MSGPACK_OBJECT_NIL);
@@ -128,7 +120,7 @@ static void the_owner_check_refuses_another_learners_attempt_and_response(void *
 {
     (void)state;
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put",
          "{'id':'ow','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
          "'rule':'match_correct','correct':['A']}]}");
     assay_reply_t *r;

@@ -21,14 +21,6 @@ static h_engine_t s_e;
 #define S_LEARNERS 90
 #define S_SUBMITS  (S_LEARNERS * 10)
 
-static void s_ok(assay_t *c, const char *method, const char *params)
-{
-    assay_reply_t *r;
-    int rc = h_call(c, method, params, &r);
-    if (rc) fail_msg("%s %s: %s", method, params, r ? assay_reply_message(r) : assay_strerror(rc));
-    assay_reply_free(&r);
-}
-
 /* Submission i: learner L(i % S_LEARNERS) at their attempt i / S_LEARNERS; right more often as
  * attempts go on, a little differently per learner and item. */
 static bool s_right(int i, int item)
@@ -57,13 +49,13 @@ static int s_up(void **state)
 {
     h_start(&s_e, NULL);
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "skill.put", "{'id':'k1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1}");
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put", "{'id':'k1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1}");
+    h_ok(a, "skill.put",
          "{'id':'k2','prior':0.4,'learn':0.2,'forget':0,'guess':0.25,'slip':0.15,"
          "'mastery_threshold':0.9}");
-    s_ok(a, "skill.put", "{'id':'k3','prior':0.5,'learn':0.3,'forget':0,'guess':0.1,'slip':0.1}");
+    h_ok(a, "skill.put", "{'id':'k3','prior':0.5,'learn':0.3,'forget':0,'guess':0.1,'slip':0.1}");
     /* q1 gives evidence of k1, q2 of k1 and k2 (in that order), q3 of nothing; k3 of nothing */
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put",
          "{'id':'fa','items':["
          "{'id':'q1','cardinality':'single','base_type':'identifier','rule':'match_correct',"
          "'correct':['A'],'skills':['k1']},"

@@ -31,14 +31,6 @@ static int s_down(void **state)
     return h_cleanup(&s_e);
 }
 
-static void s_ok(assay_t *c, const char *method, const char *params)
-{
-    assay_reply_t *r;
-    int rc = h_call(c, method, params, &r);
-    if (rc) fail_msg("%s %s: %s", method, params, r ? assay_reply_message(r) : assay_strerror(rc));
-    assay_reply_free(&r);
-}
-
 static void s_close(double got, double want)
 {
     if (!(fabs(got - want) <= 1e-12)) fail_msg("%.17g != %.17g", got, want);
@@ -92,12 +84,12 @@ static const as_bkt_params_t s_p2 = {.prior = 0.5,
  * has max score 0 (weight 0: no evidence). */
 static void s_setup_kt(assay_t *a)
 {
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put",
          "{'id':'k1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1,"
          "'mastery_threshold':0.9}");
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put",
          "{'id':'k2','prior':0.5,'learn':0.2,'forget':0.05,'guess':0.25,'slip':0.15}");
-    s_ok(a, "assessment.put",
+    h_ok(a, "assessment.put",
          "{'id':'kt','items':["
          "{'id':'q1','cardinality':'single','base_type':'identifier','rule':'match_correct',"
          "'correct':['A'],'skills':['k1']},"
@@ -294,7 +286,7 @@ static void recompute_after_a_parameter_change_equals_a_fresh_replay(void **stat
 {
     assay_t *a = h_connect(&s_e, true);
     s_submit_many(a, 3000, 40); /* three chunks of the replay */
-    s_ok(a, "skill.put",
+    h_ok(a, "skill.put",
          "{'id':'k1','prior':0.2,'learn':0.3,'forget':0.1,'guess':0.1,'slip':0.2,"
          "'mastery_threshold':0.9}");
     const as_bkt_params_t p1b = {.prior = 0.2,
@@ -375,8 +367,8 @@ static void skill_methods_give_precise_errors(void **state)
             h_error(cases[i].c, cases[i].method, cases[i].params, s_buf, sizeof s_buf),
             cases[i].want);
     /* an unused skill can be deleted; mastery.get then no longer shows it */
-    s_ok(a, "skill.put", "{'id':'lone','prior':0.5,'learn':0,'forget':0,'guess':0,'slip':0}");
-    s_ok(a, "skill.delete", "{'id':'lone'}");
+    h_ok(a, "skill.put", "{'id':'lone','prior':0.5,'learn':0,'forget':0,'guess':0,'slip':0}");
+    h_ok(a, "skill.delete", "{'id':'lone'}");
     assert_string_equal(h_error(a, "skill.get", "{'id':'lone'}", s_buf, sizeof s_buf),
                         "not_found: skill \"lone\" not found");
     assay_close(&a);
@@ -386,7 +378,7 @@ static void skill_methods_give_precise_errors(void **state)
 static void skills_are_listed_in_id_order_with_cursors(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
-    s_ok(a, "skill.put", "{'id':'z1','prior':0.5,'learn':0,'forget':0,'guess':0,'slip':0}");
+    h_ok(a, "skill.put", "{'id':'z1','prior':0.5,'learn':0,'forget':0,'guess':0,'slip':0}");
     assay_reply_t *r;
     assert_int_equal(h_call(a, "skill.list", "{'limit':2}", &r), ASSAY_OK);
     const msgpack_object *o = assay_reply_result(r), *list = assay_map_get(o, "skills");

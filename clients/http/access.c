@@ -37,10 +37,10 @@ typedef struct {
 } s_set_t;
 
 static pthread_rwlock_t s_lock = PTHREAD_RWLOCK_INITIALIZER;
-static s_set_t s_file;       /* --tokens FILE */
-static s_token_t s_admin;    /* --admin-token-file (len 0: none) */
-static char *s_tokens_path;  /* NULL: no --tokens */
-static struct stat s_seen;   /* the token file as last read (or refused) */
+static s_set_t s_file;         /* --tokens FILE */
+static s_token_t s_admin;      /* --admin-token-file (len 0: none) */
+static char *s_tokens_path;    /* NULL: no --tokens */
+static struct stat s_seen;     /* the token file as last read (or refused) */
 static atomic_llong s_checked; /* when it was last checked (monotonic seconds) */
 static unsigned char *s_secret;
 static size_t s_secret_len;
@@ -322,8 +322,7 @@ static bool s_learner(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
         return s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN, msg, NULL);
     }
     jwt_t *j = NULL;
-    if (jwt_decode(&j, tok, s_secret, (int)s_secret_len) || !j ||
-        jwt_get_alg(j) != JWT_ALG_HS256) {
+    if (jwt_decode(&j, tok, s_secret, (int)s_secret_len) || !j || jwt_get_alg(j) != JWT_ALG_HS256) {
         jwt_free(j);
         return s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
                               "the learner token's signature does not verify with "
@@ -379,8 +378,8 @@ bool ah_authenticate(struct MHD_Connection *c, bool query_token, ah_auth_t *a, a
     const char *h = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Authorization");
     const char *tok = NULL;
     if (h && strncmp(h, "Bearer ", 7) == 0) tok = h + 7;
-    if (!tok && query_token) tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND,
-                                                               "access_token");
+    if (!tok && query_token)
+        tok = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, "access_token");
     if (!tok || !*tok) {
         if (!ah_access_configured())
             return s_unauthorized(r, why, AH_REFUSED_NO_TOKEN,

@@ -54,8 +54,7 @@ void ah_cors_headers(struct MHD_Connection *c, struct MHD_Response *resp)
     MHD_add_response_header(resp, "Vary", "Origin");
     if (!s_allowed(origin)) return;
     MHD_add_response_header(resp, "Access-Control-Allow-Origin", s_any ? "*" : origin);
-    MHD_add_response_header(resp, "Access-Control-Expose-Headers",
-                            "Location, ETag, Retry-After");
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", "Location, ETag, Retry-After");
 }
 
 enum MHD_Result ah_cors_preflight(struct MHD_Connection *c, const char *allow)

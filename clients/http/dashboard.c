@@ -1,13 +1,14 @@
 /* dashboard.c — the teacher dashboard's files, embedded in the binary at build time (embed.py):
- * GET / is the page, GET /dashboard/{file} its script and style. They hold no data: the page asks
+ * GET / is the page, GET /dashboard/{file} its scripts (ES modules) and style. They hold no data: the page asks
  * for a token and reads everything through the API with it (see dashboard/README.md). */
 #include "http.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-extern const char ah_page_index[], ah_page_app[], ah_page_style[];
-extern const size_t ah_page_index_len, ah_page_app_len, ah_page_style_len;
+extern const char ah_page_index[], ah_page_app[], ah_page_lib[], ah_page_views[], ah_page_style[];
+extern const size_t ah_page_index_len, ah_page_app_len, ah_page_lib_len, ah_page_views_len,
+    ah_page_style_len;
 
 typedef struct {
     const char *path, *type;
@@ -20,6 +21,8 @@ static const s_file_t s_files[] = {
     {"/dashboard/", "text/html; charset=utf-8", ah_page_index, &ah_page_index_len},
     {"/dashboard/index.html", "text/html; charset=utf-8", ah_page_index, &ah_page_index_len},
     {"/dashboard/app.js", "text/javascript; charset=utf-8", ah_page_app, &ah_page_app_len},
+    {"/dashboard/lib.js", "text/javascript; charset=utf-8", ah_page_lib, &ah_page_lib_len},
+    {"/dashboard/views.js", "text/javascript; charset=utf-8", ah_page_views, &ah_page_views_len},
     {"/dashboard/style.css", "text/css; charset=utf-8", ah_page_style, &ah_page_style_len},
 };
 

@@ -39,10 +39,10 @@ typedef struct {
     char *raw;    /* or a body already made (malloc'ed), with raw_type */
     size_t raw_len;
     const char *raw_type;
-    char location[300]; /* Location header, when set */
-    unsigned retry_s;   /* Retry-After: seconds (503, 429); 0: none */
+    char location[300];   /* Location header, when set */
+    unsigned retry_s;     /* Retry-After: seconds (503, 429); 0: none */
     const char *www_auth; /* WWW-Authenticate (401) */
-    bool etag;          /* GET: add an ETag and honour If-None-Match */
+    bool etag;            /* GET: add an ETag and honour If-None-Match */
 } ah_reply_t;
 
 /* Sets an error reply {"error": {"code", "message"}}. */

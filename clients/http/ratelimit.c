@@ -118,8 +118,7 @@ bool ah_rate_take(const ah_auth_t *a, ah_reply_t *r)
     b->tokens = fmin(l->burst, b->tokens + (now - b->at) * l->rate);
     b->at = now;
     bool ok = b->tokens >= 1;
-    if (ok)
-        b->tokens -= 1;
+    if (ok) b->tokens -= 1;
     double wait = ok ? 0 : (1 - b->tokens) / l->rate;
     pthread_mutex_unlock(&s_mu);
     if (!ok) {

@@ -57,9 +57,9 @@ typedef struct {
     size_t limit; /* of the body: --max-body, or --max-admin-body on an admin route */
     struct timespec t0;
     char allow[64];
-    ah_call_t call; /* the engine call, through the bridge */
-    bool sent;      /* the call is queued: the connection was suspended for it */
-    ah_auth_t auth; /* the caller (scope AH_SCOPE_NONE on a public route) */
+    ah_call_t call;  /* the engine call, through the bridge */
+    bool sent;       /* the call is queued: the connection was suspended for it */
+    ah_auth_t auth;  /* the caller (scope AH_SCOPE_NONE on a public route) */
     ah_reply_t deny; /* status set: refused (401, 403, 429) when it began */
 } s_req_t;
 
@@ -117,12 +117,12 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
                  ah_routes[i].method);
         q->route = -2;
     }
-    if (q->route >= 0 && !ah_route_public(&ah_routes[q->route])) s_access(c, &ah_routes[q->route], q);
+    if (q->route >= 0 && !ah_route_public(&ah_routes[q->route]))
+        s_access(c, &ah_routes[q->route], q);
     /* model files and QTI packages are larger than requests: an admin route, once its token
      * is checked, may send up to --max-admin-body */
-    q->limit = q->route >= 0 && ah_routes[q->route].admin && !q->deny.status
-                   ? ah_cfg.max_admin_body
-                   : ah_cfg.max_body;
+    q->limit = q->route >= 0 && ah_routes[q->route].admin && !q->deny.status ? ah_cfg.max_admin_body
+                                                                             : ah_cfg.max_body;
     const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Content-Length");
     if (cl && strtoull(cl, NULL, 10) > q->limit) q->too_large = true;
     return q;
@@ -158,9 +158,8 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
                      msgpack_packer *pk, ah_reply_t *r)
 {
     /* a learner token's requests carry its learner as the engine's `learner` param */
-    const char *learner = q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PARAM
-                              ? q->auth.learner
-                              : NULL;
+    const char *learner =
+        q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PARAM ? q->auth.learner : NULL;
     json_t *body = NULL;
     if (rt->body && q->len) {
         json_error_t e;
@@ -518,8 +517,8 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         ah_page(url, &r);
     } else if (rt->special == AH_EVENTS) {
         bool queued = false;
-        enum MHD_Result ok = ah_sse_open(
-            c, q->auth.scope == AH_SCOPE_LEARNER ? q->auth.learner : NULL, &r, &queued);
+        enum MHD_Result ok =
+            ah_sse_open(c, q->auth.scope == AH_SCOPE_LEARNER ? q->auth.learner : NULL, &r, &queued);
         if (queued) {
             ah_metrics_record(q->route, 200, s_since(&q->t0));
             return ok;

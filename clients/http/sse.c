@@ -80,8 +80,7 @@ static bool s_wants(const s_client_t *cl, const char *topic, size_t tn)
     if (!cl->n_topics) return true;
     for (int i = 0; i < cl->n_topics; i++) {
         size_t pn = strlen(cl->topics[i]);
-        if ((cl->exact ? pn == tn : pn <= tn) && memcmp(cl->topics[i], topic, pn) == 0)
-            return true;
+        if ((cl->exact ? pn == tn : pn <= tn) && memcmp(cl->topics[i], topic, pn) == 0) return true;
     }
     return false;
 }
@@ -250,8 +249,7 @@ static enum MHD_Result s_topic(void *cls, enum MHD_ValueKind kind, const char *k
 }
 
 /* A learner's stream: one or more topics, each its own mastery.<learner>; NULL when so. */
-static const char *s_learner_problem(const s_client_t *cl, const char *learner, char *buf,
-                                     size_t n)
+static const char *s_learner_problem(const s_client_t *cl, const char *learner, char *buf, size_t n)
 {
     if (!cl->n_topics) {
         snprintf(buf, n,

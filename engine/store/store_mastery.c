@@ -253,6 +253,18 @@ as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t ll
     return AS_OK;
 }
 
+/* Calls fn with the live state in entry v of skill (sk), when it holds one. */
+static void s_live(const MDB_val *v, const char *skill, uint32_t slen, const as_skill_t *sk,
+                   as_mastery_fn fn, void *arg)
+{
+    s_slot_t slot;
+    const s_slot_t *at = s_find(v, sk->live_gen, &slot);
+    if (!at) return;
+    as_mastery_t m;
+    s_state(at, sk, &m);
+    fn(arg, skill, slen, sk, &m);
+}
+
 as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t llen,
                                 as_mastery_fn fn, void *arg, as_err_t *err)
 {
@@ -273,12 +285,7 @@ as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t l
         as_skill_t sk;
         as_err_t ignored;
         if (s_skill_read(st, rd->txn, skill, slen, &sk, &ignored)) continue; /* deleted */
-        s_slot_t slot;
-        const s_slot_t *at = s_find(&v, sk.live_gen, &slot);
-        if (!at) continue;
-        as_mastery_t m;
-        s_state(at, &sk, &m);
-        fn(arg, skill, slen, &sk, &m);
+        s_live(&v, skill, slen, &sk, fn, arg);
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read mastery") : AS_OK;
@@ -312,13 +319,7 @@ as_code_t as_store_mastery_scan(as_reader_t *rd, const char *skill, uint32_t ski
             memcpy(last, id, len);
             last_len = len;
         }
-        if (!have) continue; /* a deleted skill's states */
-        s_slot_t slot;
-        const s_slot_t *at = s_find(&v, sk.live_gen, &slot);
-        if (!at) continue;
-        as_mastery_t m;
-        s_state(at, &sk, &m);
-        fn(arg, id, len, &sk, &m);
+        if (have) s_live(&v, id, len, &sk, fn, arg); /* not a deleted skill's state */
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read mastery") : AS_OK;
