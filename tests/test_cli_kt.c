@@ -99,11 +99,16 @@ static void kt_eval_scores_each_prediction_and_fit_reports_its_parameters(void *
         m = as_bkt_step(&d, m, y[i]);
     }
     /* a scratch engine: no -d */
-    char cmd[1200], out[300];
+    char cmd[1400], out[300], errf[300];
     snprintf(out, sizeof out, "%s.kt.out", cli_e.dir);
-    snprintf(cmd, sizeof cmd, "env -u ASSAY_DATA '%s' --json kt-eval '%s' >'%s' 2>/dev/null",
-             getenv("ASSAY_CLI"), path, out);
-    assert_int_equal(WEXITSTATUS(system(cmd)), 0);
+    snprintf(errf, sizeof errf, "%s.kt.err", cli_e.dir);
+    snprintf(cmd, sizeof cmd, "env -u ASSAY_DATA '%s' --json kt-eval '%s' >'%s' 2>'%s'",
+             getenv("ASSAY_CLI"), path, out, errf);
+    int status = WEXITSTATUS(system(cmd));
+    char *errors = h_slurp(errf);
+    unlink(errf);
+    if (status) fail_msg("kt-eval exited %d: %s", status, errors ? errors : "");
+    free(errors);
     char *text = h_slurp(out);
     unlink(out);
     json_error_t e;

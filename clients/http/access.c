@@ -24,6 +24,7 @@
 #define S_MIN_TOKEN  16
 #define S_MAX_TOKENS 4096
 #define S_MIN_SECRET 32
+#define S_MAX_FILE   (4 << 20) /* the token file: 4096 tokens of 255 characters fit */
 
 typedef struct {
     ah_scope_t scope;
@@ -93,32 +94,43 @@ static const char *s_token_problem(const char *t, size_t len)
     return NULL;
 }
 
-/* Reads "SCOPE TOKEN" lines ('#' comments, blank lines) into *set. */
-static int s_read_tokens(const char *path, s_set_t *set, struct stat *st, char *err, size_t n)
+/* Parses "SCOPE TOKEN" lines ('#' comments, blank lines) of text into *set; errors name `name`
+ * and the line. */
+static int s_parse_tokens(const char *text, size_t len, const char *name, s_set_t *set, char *err,
+                          size_t n)
 {
-    FILE *f = s_open_secret("--tokens", path, st, err, n);
-    if (!f) return -1;
     s_set_t out = {calloc(S_MAX_TOKENS, sizeof(s_token_t)), 0};
+    if (!out.t) {
+        snprintf(err, n, "--tokens %s: out of memory", name);
+        return -1;
+    }
     char line[1024];
-    int no = 0, rc = 0;
-    while (!rc && out.t && fgets(line, sizeof line, f)) {
+    int no = 0;
+    for (size_t at = 0; at < len;) {
+        const char *nl = memchr(text + at, '\n', len - at);
+        size_t ll = nl ? (size_t)(nl - (text + at)) : len - at;
         no++;
-        size_t len = strcspn(line, "\r\n");
-        if (len == strlen(line) && !feof(f)) {
-            snprintf(err, n, "--tokens %s:%d: the line is longer than %zu bytes", path, no,
-                     sizeof line - 2);
-            rc = -1;
-            break;
+        const char *problem = NULL;
+        if (ll >= sizeof line) {
+            snprintf(err, n, "--tokens %s:%d: the line is longer than %zu bytes", name, no,
+                     sizeof line - 1);
+            free(out.t);
+            return -1;
         }
-        line[len] = '\0';
+        memcpy(line, text + at, ll);
+        line[ll] = '\0';
+        at += ll + 1;
+        if (ll && line[ll - 1] == '\r') line[ll - 1] = '\0';
+        if (memchr(line, 0, ll)) problem = "a NUL byte in the line";
         char *p = line + strspn(line, " \t");
-        if (!*p || *p == '#') continue;
+        if (!problem && (!*p || *p == '#')) continue;
         size_t sl = strcspn(p, " \t");
         char *tok = p + sl + strspn(p + sl, " \t");
         size_t tl = strcspn(tok, " \t");
         ah_scope_t scope = ah_scope_parse(p, sl);
-        const char *problem = NULL;
-        if (!*tok || tok[tl + strspn(tok + tl, " \t")])
+        if (problem)
+            ;
+        else if (!*tok || tok[tl + strspn(tok + tl, " \t")])
             problem = "expected SCOPE TOKEN (two fields)";
         else if (scope == AH_SCOPE_NONE || scope == AH_SCOPE_LEARNER)
             problem = "the scope is admin, app or read (learner tokens are JWTs)";
@@ -129,26 +141,44 @@ static int s_read_tokens(const char *path, s_set_t *set, struct stat *st, char *
                 problem = "the same token is on an earlier line";
         if (!problem && out.n == S_MAX_TOKENS) problem = "more than 4096 tokens";
         if (problem) {
-            snprintf(err, n, "--tokens %s:%d: %s", path, no, problem);
-            rc = -1;
-            break;
+            snprintf(err, n, "--tokens %s:%d: %s", name, no, problem);
+            free(out.t);
+            return -1;
         }
         s_token_t *t = &out.t[out.n++];
         t->scope = scope;
         t->len = tl;
         memcpy(t->token, tok, tl);
     }
-    if (!out.t) {
-        snprintf(err, n, "--tokens %s: out of memory", path);
-        rc = -1;
-    }
-    fclose(f);
-    if (rc) {
-        free(out.t);
-        return -1;
-    }
     *set = out;
     return 0;
+}
+
+int ah_access_parse_tokens(const char *text, size_t len, char *err, size_t n)
+{
+    s_set_t set;
+    if (s_parse_tokens(text, len, "(text)", &set, err, n)) return -1;
+    free(set.t);
+    return (int)set.n;
+}
+
+/* Reads the token file into *set (at most S_MAX_FILE bytes). */
+static int s_read_tokens(const char *path, s_set_t *set, struct stat *st, char *err, size_t n)
+{
+    FILE *f = s_open_secret("--tokens", path, st, err, n);
+    if (!f) return -1;
+    char *text = malloc(S_MAX_FILE + 1);
+    size_t len = text ? fread(text, 1, S_MAX_FILE + 1, f) : 0;
+    fclose(f);
+    int rc = -1;
+    if (!text)
+        snprintf(err, n, "--tokens %s: out of memory", path);
+    else if (len > S_MAX_FILE)
+        snprintf(err, n, "--tokens %s: larger than %d bytes", path, S_MAX_FILE);
+    else
+        rc = s_parse_tokens(text, len, path, set, err, n);
+    free(text);
+    return rc;
 }
 
 int ah_access_init(const char *tokens_file, const char *admin_token_file, const char *jwt_file,
@@ -195,6 +225,18 @@ int ah_access_init(const char *tokens_file, const char *admin_token_file, const 
         }
         s_secret_len = len;
     }
+    return 0;
+}
+
+int ah_access_set_secret(const void *secret, size_t len)
+{
+    if (len < S_MIN_SECRET || len > 4096) return -1;
+    unsigned char *copy = malloc(len);
+    if (!copy) return -1;
+    memcpy(copy, secret, len);
+    free(s_secret);
+    s_secret = copy;
+    s_secret_len = len;
     return 0;
 }
 
@@ -300,8 +342,7 @@ static bool s_unauthorized(ah_reply_t *r, ah_refused_t *why, ah_refused_t reason
     return false;
 }
 
-/* A JWT learner token: HS256 with the configured secret, an exp in the future, a sub. */
-static bool s_learner(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t *why)
+bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t *why)
 {
     /* the header's alg first, to say precisely why a token is refused */
     size_t hl = strcspn(tok, ".");
@@ -404,7 +445,7 @@ bool ah_authenticate(struct MHD_Connection *c, bool query_token, ah_auth_t *a, a
                  (unsigned long long)s_fnv(tok, tl));
         return true;
     }
-    if (s_secret_len && strchr(tok, '.')) return s_learner(tok, a, r, why);
+    if (s_secret_len && strchr(tok, '.')) return ah_learner_token(tok, a, r, why);
     return s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN, "the bearer token is not a valid token",
                           NULL);
 }

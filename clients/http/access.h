@@ -52,6 +52,15 @@ ah_scope_t ah_scope_parse(const char *name, size_t len);
  * err (the option and what is wrong) when one cannot be used. */
 int ah_access_init(const char *tokens_file, const char *admin_token_file, const char *jwt_file,
                    char *err, size_t n);
+/* Parses a token file's text: the number of tokens, or -1 with the line and problem in err.
+ * (What --tokens reads; a fuzz target's entry point.) */
+int ah_access_parse_tokens(const char *text, size_t len, char *err, size_t n);
+/* Sets the learner tokens' secret (what --jwt-secret-file gives): -1 when not 32..4096 bytes. */
+int ah_access_set_secret(const void *secret, size_t len);
+/* A learner token (a JWT): HS256 with the secret, exp in the future, a sub of 1..128 bytes. true
+ * with a filled; false with r set to 401 and *why. */
+bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t *why);
+
 /* Whether any token can be valid (else every protected route answers 401 saying so). */
 bool ah_access_configured(void);
 void ah_access_free(void);

@@ -1,6 +1,7 @@
 /* dashboard.c — the teacher dashboard's files, embedded in the binary at build time (embed.py):
- * GET / is the page, GET /dashboard/{file} its scripts (ES modules) and style. They hold no data: the page asks
- * for a token and reads everything through the API with it (see dashboard/README.md). */
+ * GET / is the page, GET /dashboard/{file} its scripts (ES modules) and style. They hold no data:
+ * the page asks for a token and reads everything through the API with it (see dashboard/README.md).
+ */
 #include "http.h"
 
 #include <stdlib.h>

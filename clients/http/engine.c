@@ -25,19 +25,6 @@ void *ah_zctx(void)
     return s_zctx;
 }
 
-void ah_error(ah_reply_t *r, unsigned status, const char *code, const char *fmt, ...)
-{
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    if (r->json) json_decref(r->json);
-    r->status = status;
-    r->json = json_pack("{s:{s:s, s:s}}", "error", "code", code, "message", msg);
-    r->retry_s = status == 503 ? 1 : 0;
-}
-
 static unsigned s_status(const char *code)
 {
     static const struct {

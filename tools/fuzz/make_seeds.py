@@ -176,3 +176,22 @@ write("fuzz_model", "dkvmn", b"\1" + safetensors({
     "f_layer.weight": [D, 2 * D], "f_layer.bias": [D], "p_layer.weight": [1, D],
     "p_layer.bias": [1], "e_layer.weight": [D, D], "e_layer.bias": [D], "a_layer.weight": [D, D],
     "a_layer.bias": [D]}))
+
+# fuzz_access: token files (even first byte) and learner JWTs (odd) signed with its fixed secret
+write("fuzz_access", "tokens", b"\0# tokens\nadmin admin-token-0123456789\n  app\tapp-token-0123456789ab\n"
+      b"read read-token-0123456789a\r\n\n")
+write("fuzz_access", "tokens-bad", b"\0learner x-0123456789abcdef\nread short\n")
+try:
+    import jwt  # python3-jwt
+
+    key = b"fuzz-secret-0123456789abcdef-0123456789"
+    for name, claims, alg in [("jwt", {"sub": "ana", "exp": 4102444800}, "HS256"),
+                              ("jwt-expired", {"sub": "ana", "exp": 1}, "HS256"),
+                              ("jwt-nbf", {"sub": "b", "exp": 4102444800, "nbf": 4102444000},
+                               "HS256"),
+                              ("jwt-hs512", {"sub": "ana", "exp": 4102444800}, "HS512")]:
+        write("fuzz_access", name, b"\1" + jwt.encode(claims, key, algorithm=alg).encode())
+    write("fuzz_access", "jwt-none",
+          b"\1" + jwt.encode({"sub": "ana", "exp": 4102444800}, None, algorithm="none").encode())
+except ImportError:
+    print("make_seeds.py: python3-jwt is missing: no JWT seeds for fuzz_access")

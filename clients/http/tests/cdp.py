@@ -96,12 +96,18 @@ class Browser:
         """Polls expr until it is truthy; returns its value (true for a DOM node, which does not
         come back by value) and the seconds it took."""
         t0 = time.monotonic()
+        last = None
         while True:
-            v = self.eval(f"(() => {{ const v = ({expr}); return v instanceof Node ? true : v; }})()")
+            try:  # a page still loading may not have what expr reads yet
+                v = self.eval(f"(() => {{ const v = ({expr}); "
+                              f"return v instanceof Node ? true : v; }})()")
+            except RuntimeError as e:
+                v, last = None, e
             if v:
                 return v, time.monotonic() - t0
             if time.monotonic() - t0 > timeout:
-                raise AssertionError(f"not true within {timeout} s: {expr}")
+                raise AssertionError(f"not true within {timeout} s: {expr}" +
+                                     (f" (last error: {last})" if last else ""))
             time.sleep(0.02)
 
     def screenshot(self, path):

@@ -224,5 +224,29 @@ class DashboardTest(unittest.TestCase):
         self.no_console_errors()
 
 
+    def test_7_after_a_lost_connection_the_page_reads_its_view_again(self):
+        import assay  # the Python client, straight to the engine while assay-http is down
+
+        self.open("#/a/dash")
+        self.b.wait_for("document.querySelector('#live').textContent === 'live' && "
+                        "document.querySelector('[data-figure=n]')")
+        n = int(self.b.eval("document.querySelector('[data-figure=n]').textContent"))
+        self.s.stop_http()
+        self.b.wait_for("document.querySelector('#live').textContent === 'offline'")
+        c = assay.Client(data_dir=self.s.dir)
+        c.submit(assessment="dash", learner="while-down", answers={"q1": "A"})
+        c.close()
+        self.s.start_http()
+        # no event tells the page of that submission: it reads the view again on reconnecting
+        self.b.wait_for(f"document.querySelector('#live').textContent === 'live' && "
+                        f"document.querySelector('[data-figure=n]').textContent === '{n + 1}'",
+                        timeout=10)
+        self.b.pump(0.3)
+        # the browser logs the refused connections while the server was down; nothing else
+        self.assertTrue(all("ERR_CONNECTION_REFUSED" in e or "ERR_EMPTY_RESPONSE" in e
+                            for e in self.b.errors), self.b.errors)
+        self.b.errors.clear()
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -51,13 +51,21 @@ class Stack:
             with os.fdopen(fd, "w") as f:
                 f.write(f"# the test's tokens\nadmin {TOKEN}\napp {APP}\nread {READ}\n")
             args += ["--tokens", self.dir + ".token"]
-        self.http = subprocess.Popen(args, stderr=self.log)
+        self.http_args = args
+        self.start_http()
+
+    def start_http(self):
+        self.http = subprocess.Popen(self.http_args, stderr=self.log)
         for _ in range(100):
             try:
                 socket.create_connection(("127.0.0.1", self.port), 0.1).close()
                 break
             except OSError:
                 time.sleep(0.05)
+
+    def stop_http(self):
+        self.http.send_signal(signal.SIGTERM)
+        self.http.wait(10)
 
     def start_engine(self):
         self.engine = subprocess.Popen([ASSAYD, "-d", self.dir, "--log-level", "warn"],
