@@ -38,10 +38,11 @@ typedef struct {
 } s_set_t;
 
 static pthread_rwlock_t s_lock = PTHREAD_RWLOCK_INITIALIZER;
-static s_set_t s_file;         /* --tokens FILE */
-static s_token_t s_admin;      /* --admin-token-file (len 0: none) */
-static char *s_tokens_path;    /* NULL: no --tokens */
-static struct stat s_seen;     /* the token file as last read (or refused) */
+static s_set_t s_file;      /* --tokens FILE */
+static s_token_t s_admin;   /* --admin-token-file (len 0: none) */
+static char *s_tokens_path; /* NULL: no --tokens */
+static struct stat s_seen;  /* the token file as last read (or refused); under s_reload_mu */
+static pthread_mutex_t s_reload_mu = PTHREAD_MUTEX_INITIALIZER;
 static atomic_llong s_checked; /* when it was last checked (monotonic seconds) */
 static unsigned char *s_secret;
 static size_t s_secret_len;
@@ -268,25 +269,28 @@ static void s_maybe_reload(void)
     if ((long long)now.tv_sec - last < 1 ||
         !atomic_compare_exchange_strong(&s_checked, &last, (long long)now.tv_sec))
         return; /* checked within the second, or another thread is checking */
+    if (pthread_mutex_trylock(&s_reload_mu)) return; /* a slow read of the last second's */
     struct stat st;
-    if (stat(s_tokens_path, &st)) return; /* gone: the tokens read last stay */
-    if (st.st_ino == s_seen.st_ino && st.st_size == s_seen.st_size &&
-        st.st_mtim.tv_sec == s_seen.st_mtim.tv_sec && st.st_mtim.tv_nsec == s_seen.st_mtim.tv_nsec)
-        return;
-    s_set_t fresh;
-    char err[512];
-    if (s_read_tokens(s_tokens_path, &fresh, &st, err, sizeof err)) {
-        fprintf(stderr, "assay-http: %s (the previous tokens stay in force)\n", err);
+    if (stat(s_tokens_path, &st) == 0 && /* gone: the tokens read last stay */
+        !(st.st_ino == s_seen.st_ino && st.st_size == s_seen.st_size &&
+          st.st_mtim.tv_sec == s_seen.st_mtim.tv_sec &&
+          st.st_mtim.tv_nsec == s_seen.st_mtim.tv_nsec)) {
+        s_set_t fresh;
+        char err[512];
+        if (s_read_tokens(s_tokens_path, &fresh, &st, err, sizeof err)) {
+            fprintf(stderr, "assay-http: %s (the previous tokens stay in force)\n", err);
+        } else {
+            pthread_rwlock_wrlock(&s_lock);
+            s_set_t old = s_file;
+            s_file = fresh;
+            pthread_rwlock_unlock(&s_lock);
+            free(old.t);
+            fprintf(stderr, "assay-http: --tokens %s read again: %zu token(s)\n", s_tokens_path,
+                    fresh.n);
+        }
         s_seen = st;
-        return;
     }
-    pthread_rwlock_wrlock(&s_lock);
-    s_set_t old = s_file;
-    s_file = fresh;
-    s_seen = st;
-    pthread_rwlock_unlock(&s_lock);
-    free(old.t);
-    fprintf(stderr, "assay-http: --tokens %s read again: %zu token(s)\n", s_tokens_path, fresh.n);
+    pthread_mutex_unlock(&s_reload_mu);
 }
 
 /* Constant-time: all of t is compared whatever g is; true when they are equal. */
