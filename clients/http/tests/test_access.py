@@ -183,6 +183,22 @@ class AccessTest(unittest.TestCase):
             self.assertEqual(r.getheader("WWW-Authenticate"),
                              'Bearer realm="assay", error="invalid_token"')
 
+    def test_a_token_accepted_before_is_refused_once_expired_or_altered(self):
+        # accepted tokens are kept verified (access.c): each use checks exp and the whole token
+        token = learner_token("ana", exp_in=2)
+        self.assertEqual(self.s.request("GET", "/v1/learners/ana/mastery", token=token)[0], 200)
+        self.assertEqual(self.s.request("GET", "/v1/learners/ana/mastery", token=token)[0], 200)
+        head, payload, sig = token.split(".")
+        altered = ".".join([head, payload, sig[:-2] + ("AA" if sig[-2:] != "AA" else "BB")])
+        st, doc, _ = self.s.request("GET", "/v1/learners/ana/mastery", token=altered)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (401, "the learner token's signature does not verify with "
+                               "--jwt-secret-file's secret (or it is malformed)"))
+        time.sleep(3.05)
+        st, doc, _ = self.s.request("GET", "/v1/learners/ana/mastery", token=token)
+        self.assertEqual(st, 401)
+        self.assertTrue(doc["error"]["message"].startswith("the learner token expired at "))
+
     def test_a_learner_reaches_only_its_own_records(self):
         r = self.s.request
         ana = self.ana
