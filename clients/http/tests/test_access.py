@@ -16,7 +16,7 @@ import unittest
 
 import jwt  # python3-jwt: what an app server would mint learner tokens with
 
-from test_http import APP, EXAMPLES, HTTPD, READ, TOKEN, Stack
+from stack import APP, EXAMPLES, HTTPD, READ, TOKEN, Stack
 
 SECRET = b"learner-secret-0123456789abcdef-0123456789"
 SCOPES = ("none", "read", "app", "admin", "learner")

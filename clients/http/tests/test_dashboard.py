@@ -9,7 +9,7 @@ import time
 import unittest
 
 from cdp import Browser
-from test_http import EXAMPLES, READ, Stack
+from stack import EXAMPLES, READ, Stack
 
 ARTEFACTS = os.environ.get("ASSAY_ARTEFACTS") or os.path.join(os.getcwd(), "dashboard-screenshots")
 
