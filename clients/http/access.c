@@ -297,21 +297,19 @@ static void s_maybe_reload(void)
     pthread_mutex_unlock(&s_reload_mu);
 }
 
-/* Constant-time: all of t is compared whatever g is; true when they are equal. */
-static bool s_same(const s_token_t *t, const char *g, size_t gl)
+/* Constant time in the secret: all of the stored secret is compared whatever the given bytes
+ * are; true when they are equal. */
+static bool s_equal_ct(const char *secret, size_t sl, const char *g, size_t gl)
 {
-    unsigned char diff = t->len != gl;
-    for (size_t i = 0; i < t->len; i++)
-        diff |= (unsigned char)(t->token[i] ^ (i < gl ? g[i] : 0));
+    unsigned char diff = sl != gl;
+    for (size_t i = 0; i < sl; i++)
+        diff |= (unsigned char)(secret[i] ^ (i < gl ? g[i] : 0));
     return diff == 0;
 }
 
-static uint64_t s_fnv(const char *s, size_t n)
+static bool s_same(const s_token_t *t, const char *g, size_t gl)
 {
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h;
+    return s_equal_ct(t->token, t->len, g, gl);
 }
 
 /* base64url without padding into out (at most cap bytes); -1 when it is not. */
@@ -372,15 +370,12 @@ static pthread_mutex_t s_verified_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
 {
-    size_t slot = (size_t)(s_fnv(tok, len) % S_JWT_CACHE);
+    size_t slot = (size_t)(ah_fnv64(tok, len) % S_JWT_CACHE);
     bool hit = false;
     pthread_mutex_lock(&s_verified_mu);
     const s_verified_t *v = &s_verified[slot];
     if (v->tok && v->exp > time(NULL)) {
-        unsigned char diff = v->len != len;
-        for (size_t i = 0; i < v->len; i++)
-            diff |= (unsigned char)(v->tok[i] ^ (i < len ? tok[i] : 0));
-        if (diff == 0) {
+        if (s_equal_ct(v->tok, v->len, tok, len)) {
             a->scope = AH_SCOPE_LEARNER;
             memcpy(a->learner, v->learner, sizeof a->learner);
             snprintf(a->key, sizeof a->key, "learner:%s", v->learner);
@@ -397,7 +392,7 @@ static void s_verified_put(const char *tok, size_t len, long exp, const char *le
     char *copy = malloc(len);
     if (!copy) return;
     memcpy(copy, tok, len);
-    size_t slot = (size_t)(s_fnv(tok, len) % S_JWT_CACHE);
+    size_t slot = (size_t)(ah_fnv64(tok, len) % S_JWT_CACHE);
     pthread_mutex_lock(&s_verified_mu);
     s_verified_t *v = &s_verified[slot];
     char *old = v->tok;
@@ -520,7 +515,7 @@ bool ah_authenticate(struct MHD_Connection *c, bool query_token, ah_auth_t *a, a
     if (found != AH_SCOPE_NONE) {
         a->scope = found;
         snprintf(a->key, sizeof a->key, "%s:%016llx", s_names[found],
-                 (unsigned long long)s_fnv(tok, tl));
+                 (unsigned long long)ah_fnv64(tok, tl));
         return true;
     }
     if (s_secret_len && strchr(tok, '.')) return ah_learner_token(tok, a, r, why);

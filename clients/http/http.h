@@ -57,6 +57,16 @@ int ah_engine_call(bool admin, const char *method, const void *params, size_t le
 
 /* The engine's error (code, message) as the HTTP reply: its status and body. */
 void ah_engine_error(ah_reply_t *r, const char *code, const char *message);
+/* FNV-1a, 64 bits: ETags, token and rate-limit keys, slots. */
+static inline uint64_t ah_fnv64(const void *data, size_t n)
+{
+    const unsigned char *p = data;
+    uint64_t h = 1469598103934665603ull;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 1099511628211ull;
+    return h;
+}
+
 /* The adapter's one libzmq context (engine.c). */
 void *ah_zctx(void);
 /* At exit: closes the synchronous connections and the context (after the bridge stopped). */

@@ -61,14 +61,6 @@ int ah_rate_parse(const char *spec, char *err, size_t n)
     return 0;
 }
 
-static uint64_t s_hash(const char *s)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (; *s; s++)
-        h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
-}
-
 /* Drops the buckets that are full again (mutex held). */
 static void s_sweep(double now)
 {
@@ -94,7 +86,7 @@ bool ah_rate_take(const ah_auth_t *a, ah_reply_t *r)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     double now = (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-    size_t slot = (size_t)(s_hash(a->key) % S_SLOTS);
+    size_t slot = (size_t)(ah_fnv64(a->key, strlen(a->key)) % S_SLOTS);
     pthread_mutex_lock(&s_mu);
     s_bucket_t *b = s_slots[slot];
     while (b && strcmp(b->key, a->key) != 0)

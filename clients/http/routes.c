@@ -414,14 +414,6 @@ static void s_health(ah_reply_t *r)
 
 /* ---- sending ---- */
 
-static uint64_t s_fnv64(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++)
-        h = (h ^ (uint8_t)s[i]) * 1099511628211ull;
-    return h;
-}
-
 static enum MHD_Result s_send(struct MHD_Connection *c, ah_reply_t *r)
 {
     char *body = r->raw;
@@ -435,7 +427,7 @@ static enum MHD_Result s_send(struct MHD_Connection *c, ah_reply_t *r)
     char etag[40] = "";
     unsigned status = r->status;
     if (r->etag && status == 200 && body) {
-        snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)s_fnv64(body, len));
+        snprintf(etag, sizeof etag, "\"%016llx\"", (unsigned long long)ah_fnv64(body, len));
         const char *inm = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "If-None-Match");
         if (inm && (strstr(inm, etag) || strcmp(inm, "*") == 0)) {
             status = 304;
