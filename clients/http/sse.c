@@ -216,6 +216,17 @@ static ssize_t s_read(void *cls, uint64_t pos, char *buf, size_t max)
     return (ssize_t)n;
 }
 
+/* Frees a client that is not (or no longer) on the list. Topics not given are NULL. */
+static void s_discard(s_client_t *cl)
+{
+    pthread_mutex_destroy(&cl->mu);
+    for (int i = 0; i < S_MAX_TOPICS; i++)
+        free(cl->topics[i]);
+    free(cl->buf);
+    free(cl);
+}
+
+/* The stream ended: off the list, then freed. */
 static void s_free(void *cls)
 {
     s_client_t *cl = cls;
@@ -227,11 +238,7 @@ static void s_free(void *cls)
     if (cl->next) cl->next->prev = cl->prev;
     s_n--;
     pthread_mutex_unlock(&s_list_mu);
-    pthread_mutex_destroy(&cl->mu);
-    for (int i = 0; i < cl->n_topics; i++)
-        free(cl->topics[i]);
-    free(cl->buf);
-    free(cl);
+    s_discard(cl);
 }
 
 static enum MHD_Result s_topic(void *cls, enum MHD_ValueKind kind, const char *key,
@@ -284,19 +291,13 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_re
     pthread_mutex_init(&cl->mu, NULL);
     MHD_get_connection_values(c, MHD_GET_ARGUMENT_KIND, s_topic, cl);
     if (cl->n_topics < 0) {
-        for (int i = 0; i < S_MAX_TOPICS; i++)
-            free(cl->topics[i]);
-        pthread_mutex_destroy(&cl->mu);
-        free(cl);
+        s_discard(cl);
         ah_error(r, 400, "bad_request", "more than %d topics", S_MAX_TOPICS);
         return MHD_YES;
     }
     char why[400];
     if (learner && s_learner_problem(cl, learner, why, sizeof why)) {
-        for (int i = 0; i < cl->n_topics; i++)
-            free(cl->topics[i]);
-        pthread_mutex_destroy(&cl->mu);
-        free(cl);
+        s_discard(cl);
         ah_error(r, 403, "forbidden", "%s", why);
         ah_metrics_refused(AH_REFUSED_LEARNER, AH_SCOPE_LEARNER);
         return MHD_YES;
@@ -307,14 +308,7 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_re
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_read, cl, s_free);
     if (!resp) {
-        cl->n_topics = cl->n_topics < 0 ? 0 : cl->n_topics;
-        pthread_mutex_lock(&s_list_mu);
-        s_n++; /* s_free takes it off the list and the count */
-        cl->next = s_head;
-        if (s_head) s_head->prev = cl;
-        s_head = cl;
-        pthread_mutex_unlock(&s_list_mu);
-        s_free(cl);
+        s_discard(cl);
         ah_error(r, 500, "internal", "out of memory");
         return MHD_YES;
     }
