@@ -24,6 +24,7 @@
 #define S_MIN_TOKEN  16
 #define S_MAX_TOKENS 4096
 #define S_MIN_SECRET 32
+#define S_MAX_SECRET 4096
 #define S_MAX_FILE   (4 << 20) /* the token file: 4096 tokens of 255 characters fit */
 
 typedef struct {
@@ -212,19 +213,20 @@ int ah_access_init(const char *tokens_file, const char *admin_token_file, const 
     if (jwt_file) {
         FILE *f = s_open_secret("--jwt-secret-file", jwt_file, &st, err, n);
         if (!f) return -1;
-        s_secret = malloc(4097);
-        size_t len = s_secret ? fread(s_secret, 1, 4097, f) : 0;
+        static char secret[S_MAX_SECRET + 1];
+        size_t len = fread(secret, 1, sizeof secret, f);
         fclose(f);
-        while (len && (s_secret[len - 1] == '\n' || s_secret[len - 1] == '\r'))
+        while (len && (secret[len - 1] == '\n' || secret[len - 1] == '\r'))
             len--;
-        if (len < S_MIN_SECRET || len > 4096) {
+        int rc = ah_access_set_secret(secret, len);
+        memset(secret, 0, sizeof secret);
+        if (rc) {
             snprintf(err, n,
                      "--jwt-secret-file %s: the secret must be 32 to 4096 bytes (HS256 needs at "
                      "least 256 bits), found %zu",
                      jwt_file, len);
             return -1;
         }
-        s_secret_len = len;
     }
     return 0;
 }
@@ -233,7 +235,7 @@ static void s_verified_free(void);
 
 int ah_access_set_secret(const void *secret, size_t len)
 {
-    if (len < S_MIN_SECRET || len > 4096) return -1;
+    if (len < S_MIN_SECRET || len > S_MAX_SECRET) return -1;
     unsigned char *copy = malloc(len);
     if (!copy) return -1;
     memcpy(copy, secret, len);
@@ -368,6 +370,14 @@ typedef struct {
 static s_verified_t s_verified[S_JWT_CACHE];
 static pthread_mutex_t s_verified_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* The caller is learner `sub` (its rate limiter's key too). */
+static void s_as_learner(ah_auth_t *a, const char *sub)
+{
+    a->scope = AH_SCOPE_LEARNER;
+    snprintf(a->learner, sizeof a->learner, "%s", sub);
+    snprintf(a->key, sizeof a->key, "learner:%s", sub);
+}
+
 static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
 {
     size_t slot = (size_t)(ah_fnv64(tok, len) % S_JWT_CACHE);
@@ -376,9 +386,7 @@ static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
     const s_verified_t *v = &s_verified[slot];
     if (v->tok && v->exp > time(NULL)) {
         if (s_equal_ct(v->tok, v->len, tok, len)) {
-            a->scope = AH_SCOPE_LEARNER;
-            memcpy(a->learner, v->learner, sizeof a->learner);
-            snprintf(a->key, sizeof a->key, "learner:%s", v->learner);
+            s_as_learner(a, v->learner);
             hit = true;
         }
     }
@@ -474,9 +482,7 @@ bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
                        "control characters",
                        NULL);
     } else {
-        a->scope = AH_SCOPE_LEARNER;
-        memcpy(a->learner, sub, sl + 1);
-        snprintf(a->key, sizeof a->key, "learner:%s", sub);
+        s_as_learner(a, sub);
         ok = true;
         if (!has_nbf) s_verified_put(tok, tok_len, exp, sub); /* nbf tokens: verified each time */
     }
