@@ -224,8 +224,9 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",   "put",       "get",    "list",    "delete", "score", "batch",
-                          "submit", "responses", "report", "regrade", "job",    "watch", "stats"};
+    const char *cmds[] = {"ping",  "put",    "get",       "list",    "delete",  "score",
+                          "batch", "submit", "responses", "report",  "regrade", "job",
+                          "watch", "stats",  "jobs",      "response"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(cli_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];
@@ -302,6 +303,67 @@ static void regrade_waits_with_progress_and_job_shows_the_result(void **state)
     assert_int_equal(cli_assay(NULL, "job x"), 2);
     assert_int_equal(cli_assay(NULL, "regrade nope"), 1);
     assert_string_equal(cli_err, "assay: not_found: assessment \"nope\" not found\n");
+}
+
+static void response_shows_the_answers_and_item_scores_of_one_stored_response(void **state)
+{
+    assert_int_equal(
+        cli_assay("{\"id\": \"cli-one\", \"items\": [{\"id\": \"q1\", \"cardinality\": "
+                  "\"single\", \"base_type\": \"identifier\", \"rule\": \"match_correct\", "
+                  "\"correct\": [\"A\"]}, {\"id\": \"q2\", \"cardinality\": \"multiple\", "
+                  "\"base_type\": \"identifier\", \"rule\": \"match_correct\", \"correct\": "
+                  "[\"B\", \"C\"], \"weight\": 2}]}",
+                  "put -"),
+        0);
+    assert_int_equal(cli_assay("{\"q1\": \"A\", \"q2\": [\"C\", \"B\"]}", "submit cli-one eve"), 0);
+    int id = atoi(cli_out + strlen("response "));
+    assert_true(id > 0);
+    assert_int_equal(cli_assay(NULL, "response %d", id), 0);
+    char want[128];
+    snprintf(want, sizeof want, "response %d: eve attempt 1 at cli-one v1: 3 / 3 (100.0%%)\n", id);
+    assert_memory_equal(cli_out, want, strlen(want));
+    const char *rest = strstr(cli_out, "\n  answers\n");
+    assert_non_null(rest);
+    assert_string_equal(rest, "\n  answers\n"
+                              "  q1                   \"A\"\n"
+                              "  q2                   [\"C\",\"B\"]\n"
+                              "  item scores\n"
+                              "  q1                   1 / 1\n"
+                              "  q2                   2 / 2\n");
+    assert_non_null(strstr(cli_out, "\n  submitted 20"));
+    assert_int_equal(cli_assay(NULL, "--json response %d", id), 0);
+    assert_non_null(strstr(cli_out, "\"learner\": \"eve\""));
+    assert_int_equal(cli_assay(NULL, "response 999999"), 1);
+    assert_string_equal(cli_err, "assay: not_found: response 999999 not found\n");
+    assert_int_equal(cli_assay(NULL, "response x"), 2);
+    assert_string_equal(
+        cli_err, "assay: response: expected a response id (a positive integer), got \"x\"\n");
+}
+
+static void jobs_lists_every_job_with_its_kind_state_and_progress(void **state)
+{
+    /* after the regrade test: its dry run and its regrade of cli-rg, 2 of 2 responses each */
+    assert_int_equal(cli_assay(NULL, "jobs"), 0);
+    assert_memory_equal(cli_out,
+                        "     JOB  KIND             STATE    ON                             DONE "
+                        "     TOTAL  CREATED\n",
+                        90);
+    assert_non_null(strstr(cli_out, "  regrade          done     cli-rg                            "
+                                    "2          2  20"));
+    assert_int_equal(cli_assay(NULL, "--json jobs --all --limit 1"), 0);
+    json_error_t e;
+    json_t *j = json_loads(cli_out, 0, &e);
+    assert_non_null(j);
+    size_t n = json_array_size(j);
+    assert_true(n >= 2);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(json_integer_value(json_object_get(json_array_get(j, i), "job")),
+                         (json_int_t)(i + 1));
+    assert_string_equal(json_string_value(json_object_get(json_array_get(j, n - 1), "assessment")),
+                        "cli-rg");
+    json_decref(j);
+    assert_int_equal(cli_assay(NULL, "jobs --limit 0"), 2);
+    assert_string_equal(cli_err, "assay jobs: --limit: expected 1..200\n");
 }
 
 static void attempts_start_save_submit_and_list_from_the_command_line(void **state)
@@ -424,6 +486,8 @@ int main(void)
         cmocka_unit_test(submit_and_responses_store_and_list),
         cmocka_unit_test(watch_prints_each_notification_on_one_line),
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),
+        cmocka_unit_test(jobs_lists_every_job_with_its_kind_state_and_progress),
+        cmocka_unit_test(response_shows_the_answers_and_item_scores_of_one_stored_response),
         cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
         cmocka_unit_test(
             an_exported_assessment_imports_back_scoring_as_before), /* last: it

@@ -11,6 +11,15 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+void cli_print_compact(const msgpack_object *o)
+{
+    json_t *j = as_json_from(o);
+    char *text = j ? as_json_dumps(j, JSON_COMPACT | JSON_ENCODE_ANY) : NULL;
+    printf("%s", text ? text : "?");
+    free(text);
+    json_decref(j);
+}
+
 void cli_print_json(const msgpack_object *o)
 {
     json_t *j = as_json_from(o);

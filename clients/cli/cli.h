@@ -44,8 +44,12 @@ typedef int cli_cmd_fn(cli_t *cli, int argc, char **argv);
     (o && o->type == MSGPACK_OBJECT_STR ? (int)o->via.str.size : 1),                               \
         (o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "-")
 
-/* Prints o as JSON on one line (numbers in their shortest form, jsonmp.h). */
+/* Prints o as JSON, indented, and a newline (numbers in their shortest form, jsonmp.h). */
 void cli_print_json(const msgpack_object *o);
+/* Prints o as compact JSON on the current line, with no newline ("?" if it cannot be shown). */
+void cli_print_compact(const msgpack_object *o);
+/* Each item's score, max score and outcomes, a line each (score --detail, response). */
+void cli_print_items(const msgpack_object *items);
 /* A number (integer or float) as a double; NAN when o is absent or not a number. */
 double cli_num(const msgpack_object *o);
 /* The number at map[key]; NAN when absent. */
@@ -123,15 +127,16 @@ int cli_model_put(cli_t *cli, const cli_model_t *m, assay_reply_t **reply);
 /* ---- the commands ---- */
 
 cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
-    cmd_report; /* assessments */
-cli_cmd_fn cmd_submit, cmd_responses;
-cli_cmd_fn cmd_attempt, cmd_override; /* exam attempts */ /* responses */
-cli_cmd_fn cmd_regrade, cmd_job;                          /* jobs */
-cli_cmd_fn cmd_import, cmd_export; /* QTI (cmd_import.c, cmd_export.c) */
-cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery, cmd_mastery_distribution, cmd_recompute,
-    cmd_fit, cmd_replay, cmd_kt_eval; /* knowledge tracing */
+    cmd_report;                                     /* assessments */
+cli_cmd_fn cmd_submit, cmd_response, cmd_responses; /* responses */
+cli_cmd_fn cmd_attempt, cmd_override;               /* exam attempts */
+cli_cmd_fn cmd_regrade, cmd_job, cmd_jobs;          /* jobs */
+cli_cmd_fn cmd_import, cmd_export;                  /* QTI (cmd_import.c, cmd_export.c) */
+cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery,
+    cmd_mastery_distribution, cmd_recompute, cmd_fit, cmd_replay,
+    cmd_kt_eval; /* knowledge tracing */
 cli_cmd_fn cmd_model_put, cmd_model, cmd_models, cmd_model_delete,
-    cmd_model_recompute; /* deep models (cmd_models.c) */
+    cmd_model_recompute;                               /* deep models (cmd_models.c) */
 cli_cmd_fn cmd_ping, cmd_stats, cmd_watch, cmd_keygen; /* the engine */
 
 #endif

@@ -74,13 +74,23 @@ static void s_print_outcomes(const msgpack_object *out)
         kv[0].key.via.str.size == 5 && memcmp(kv[0].key.via.str.ptr, "SCORE", 5) == 0)
         return;
     for (uint32_t k = 0; k < out->via.map.size; k++) {
-        json_t *v = as_json_from(&kv[k].val);
-        char *text = v ? as_json_dumps(v, JSON_ENCODE_ANY | JSON_COMPACT) : NULL;
-        printf("%s%.*s=%s", k ? " " : "   ",
+        printf("%s%.*s=", k ? " " : "   ",
                kv[k].key.type == MSGPACK_OBJECT_STR ? (int)kv[k].key.via.str.size : 0,
-               kv[k].key.via.str.ptr, text ? text : "?");
-        free(text);
-        json_decref(v);
+               kv[k].key.via.str.ptr);
+        cli_print_compact(&kv[k].val);
+    }
+}
+
+/* Each item's score, max score and outcomes, one line each (score's detail, response.get). */
+void cli_print_items(const msgpack_object *items)
+{
+    for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
+         i++) {
+        const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
+        printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
+               cli_get_num(it, "max_score"));
+        s_print_outcomes(assay_map_get(it, "outcomes"));
+        printf("\n");
     }
 }
 
@@ -98,15 +108,7 @@ static void s_print_score(const msgpack_object *o, const char *const *ctx)
         s_print_outcomes(outcomes);
         printf("\n");
     }
-    const msgpack_object *items = assay_map_get(o, "items");
-    for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
-         i++) {
-        const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
-        printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
-               cli_get_num(it, "max_score"));
-        s_print_outcomes(assay_map_get(it, "outcomes"));
-        printf("\n");
-    }
+    cli_print_items(assay_map_get(o, "items"));
 }
 
 int cmd_score(cli_t *cli, int argc, char **argv)

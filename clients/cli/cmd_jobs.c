@@ -1,5 +1,5 @@
-/* cmd_jobs.c — background jobs: regrade, job, and waiting for a job with a progress bar (also
- * used by recompute). */
+/* cmd_jobs.c — background jobs: regrade, job, jobs (the list), and waiting for a job with a
+ * progress bar (also used by recompute). */
 #include "cli.h"
 
 #include "progress.h"
@@ -203,4 +203,38 @@ int cmd_job(cli_t *cli, int argc, char **argv)
     rc = s_job_status(assay_reply_result(r));
     assay_reply_free(&r);
     return rc;
+}
+
+/* A job's row: what it works on is its assessment, skill (every skill: "*") or model. */
+static void s_job_row(const msgpack_object *x)
+{
+    const msgpack_object *kind = assay_map_get(x, "kind"), *st = assay_map_get(x, "state");
+    const msgpack_object *on = assay_map_get(x, "assessment");
+    if (!on) on = assay_map_get(x, "model");
+    if (!on) on = assay_map_get(x, "skill");
+    const msgpack_object *p = assay_map_get(x, "progress"), *at = assay_map_get(x, "created_at");
+    const char *name = "-";
+    int len = 1;
+    if (on && on->type == MSGPACK_OBJECT_STR) {
+        name = on->via.str.ptr;
+        len = (int)on->via.str.size;
+    } else if (on && on->type == MSGPACK_OBJECT_NIL) {
+        name = "(every skill)";
+        len = (int)strlen(name);
+    }
+    printf("%8g  %-16.*s %-8.*s %-24.*s %10g %10g  %.*s\n", cli_get_num(x, "job"), CLI_STR(kind),
+           CLI_STR(st), len, name, cli_get_num(p, "done"), cli_get_num(p, "total"), CLI_STR(at));
+}
+
+int cmd_jobs(cli_t *cli, int argc, char **argv)
+{
+    static const cli_pager_t pager = {
+        .method = "job.list",
+        .rows_key = "jobs",
+        .none = "no jobs",
+        .header = "     JOB  KIND             STATE    ON                             DONE      "
+                  "TOTAL  CREATED",
+        .print_row = s_job_row,
+    };
+    return cli_list_command(cli, argc, argv, "jobs", &pager);
 }

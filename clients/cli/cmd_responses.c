@@ -1,20 +1,65 @@
-/* cmd_responses.c — stored responses: submit and responses. */
+/* cmd_responses.c — stored responses: submit, response (one) and responses (a list). */
 #include "cli.h"
 
 #include <getopt.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* A stored response's first line, from its own fields (response.submit's and response.get's
+ * results share them). */
 static void s_print_submit(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *passed = assay_map_get(o, "passed");
-    printf("response %g: %s attempt %g at %s v%g: %g / %g (%.1f%%)%s\n",
-           cli_get_num(o, "response_id"), ctx[1], cli_get_num(o, "attempt"), ctx[0],
+    const msgpack_object *a = assay_map_get(o, "assessment"), *l = assay_map_get(o, "learner");
+    printf("response %g: %.*s attempt %g at %.*s v%g: %g / %g (%.1f%%)%s\n",
+           cli_get_num(o, "response_id"), CLI_STR(l), cli_get_num(o, "attempt"), CLI_STR(a),
            cli_get_num(o, "version"), cli_get_num(o, "score"), cli_get_num(o, "max_score"),
            100 * cli_get_num(o, "ratio"),
-           !passed               ? ""
-           : passed->via.boolean ? " passed"
-                                 : " not passed");
+           !passed || passed->type != MSGPACK_OBJECT_BOOLEAN ? ""
+           : passed->via.boolean                             ? " passed"
+                                                             : " not passed");
+}
+
+/* response.get: the first line, when it was submitted, each answer, then each item's score. */
+static void s_print_response(const msgpack_object *o, const char *const *ctx)
+{
+    s_print_submit(o, ctx);
+    const msgpack_object *at = assay_map_get(o, "submitted_at");
+    printf("  submitted %.*s\n", CLI_STR(at));
+    const msgpack_object *ans = assay_map_get(o, "answers");
+    printf(ans && ans->type == MSGPACK_OBJECT_MAP && ans->via.map.size ? "  answers\n"
+                                                                       : "  answers: none\n");
+    for (uint32_t k = 0; ans && ans->type == MSGPACK_OBJECT_MAP && k < ans->via.map.size; k++) {
+        const msgpack_object_kv *kv = &ans->via.map.ptr[k];
+        printf("  %-20.*s ", CLI_STR((&kv->key)));
+        cli_print_compact(&kv->val);
+        printf("\n");
+    }
+    const msgpack_object *items = assay_map_get(o, "items");
+    if (items && items->type == MSGPACK_OBJECT_ARRAY) {
+        printf("  item scores\n");
+        cli_print_items(items);
+    } else {
+        printf("  (no item scores: the assessment is no longer at this response's version)\n");
+    }
+}
+
+int cmd_response(cli_t *cli, int argc, char **argv)
+{
+    char *end;
+    double id = strtod(argv[0], &end);
+    if (*end || end == argv[0] || id < 1 || id != floor(id) || id > 9007199254740992.0) {
+        fprintf(stderr,
+                "assay: response: expected a response id (a positive integer), got "
+                "\"%s\"\n",
+                argv[0]);
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 1);
+    as_pack_cstr(&cli->pk, "id");
+    msgpack_pack_uint64(&cli->pk, (uint64_t)id);
+    return cli_run(cli, "response.get", s_print_response, NULL);
 }
 
 int cmd_submit(cli_t *cli, int argc, char **argv)
@@ -50,8 +95,7 @@ int cmd_submit(cli_t *cli, int argc, char **argv)
         as_pack_cstr(&cli->pk, "key");
         as_pack_cstr(&cli->pk, key);
     }
-    const char *ctx[] = {id, learner};
-    return cli_run(cli, "response.submit", s_print_submit, ctx);
+    return cli_run(cli, "response.submit", s_print_submit, NULL);
 }
 
 static void s_response_row(const msgpack_object *x)

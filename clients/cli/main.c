@@ -101,6 +101,13 @@ static const s_cmd_t s_cmds[] = {
      "(default 50) at a time; --all follows the cursors to the end. --json prints each response\n"
      "with its answers.\n",
      1, 8, cmd_responses, true},
+    {"response", "ID", "show one stored response: its answers and item scores",
+     "Prints a stored response (assay submit, assay responses): learner, attempt, version,\n"
+     "score and when it was submitted, then each answer as it was submitted and each item's\n"
+     "score and outcomes (scored again from the answers while the assessment is still at the\n"
+     "response's version; a newer version shows no item scores). --json prints it whole.\n"
+     "Example: assay response 17\n",
+     1, 1, cmd_response, false},
     {"report", "ID", "item analysis of an assessment (latest attempt per learner)",
      "Prints n, mean, sd, min, max and Cronbach's alpha of the learners' latest attempts, a text\n"
      "histogram of their totals, and per item the mean score, p-value, corrected item-total\n"
@@ -121,6 +128,12 @@ static const s_cmd_t s_cmds[] = {
      "Prints a job (assay regrade): queued, running, done or failed, its progress, and its\n"
      "result or error. Exit status 1 when the job failed.\n",
      1, 1, cmd_job, false},
+    {"jobs", "[--limit N] [--cursor C] [--all]", "list background jobs with their state",
+     "Lists every job (regrade, recompute, fit, model recompute), oldest first, with its kind,\n"
+     "state (queued, running, done, failed), what it works on and its progress, a page of\n"
+     "--limit (default 50, at most 200) at a time; --all follows the cursors to the end.\n"
+     "assay job ID shows one with its result.\n",
+     0, 5, cmd_jobs, true},
     {"skill-put", "FILE",
      "store a skill's knowledge-tracing parameters (JSON) from FILE ('-': stdin)",
      "Reads {\"id\", \"prior\", \"learn\", \"forget\", \"guess\", \"slip\", "
@@ -155,8 +168,9 @@ static const s_cmd_t s_cmds[] = {
      "it, their mean probability of mastery and how many fall in each tenth of [0, 1]. The\n"
      "engine scans every learner's states to answer (its time grows with the learners).\n",
      0, 1, cmd_mastery_distribution, false},
-    {"model-put", "ID FILE --kind dkt|dkvmn [--concepts FILE | --concepts-prefix P] [--title T] "
-                  "[--max-learners N]",
+    {"model-put",
+     "ID FILE --kind dkt|dkvmn [--concepts FILE | --concepts-prefix P] [--title T] "
+     "[--max-learners N]",
      "store a deep knowledge tracing model (DKT or DKVMN) trained with pyKT",
      "Reads FILE, a safetensors file holding a pyKT DKT or DKVMN state_dict (float32; what\n"
      "tools/kt/train.py writes), and stores it as model ID (a new version if ID exists: every\n"
@@ -177,8 +191,8 @@ static const s_cmd_t s_cmds[] = {
      "Lists models in id order, a page at a time; --all follows the cursors to the end.\n", 0, 5,
      cmd_models, true},
     {"model-delete", "ID", "delete a deep model and every learner's state of it",
-     "Deletes a model and its learners' states. Needs the admin socket.\n", 1, 1,
-     cmd_model_delete, false},
+     "Deletes a model and its learners' states. Needs the admin socket.\n", 1, 1, cmd_model_delete,
+     false},
     {"model-recompute", "ID [--wait]", "replay every stored answer through a model (a job)",
      "Starts a background job that replays every stored response, in submission order, through\n"
      "the model's current version into new learner states, which replace the old ones when it\n"

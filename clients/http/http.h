@@ -81,6 +81,7 @@ char *ah_metrics_render(size_t *len);
 int ah_route_count(void);
 const char *ah_route_method(int i);
 const char *ah_route_pattern(int i);
+const char *ah_route_engine(int i); /* the engine method route i calls, or NULL */
 enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url,
                             const char *method, const char *version, const char *upload,
                             size_t *upload_size, void **con_cls);

@@ -51,7 +51,7 @@ static void s_usage(FILE *out)
         "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
         "      --threads N            HTTP threads (default 2); a request waiting for the\n"
         "                             engine holds no thread (its connection is suspended)\n"
-        "      --routes               print the routes (METHOD PATH) and exit\n"
+        "      --routes               print the routes (METHOD PATH [ENGINE-METHOD]) and exit\n"
         "  -h, --help                 this help\n"
         "\n"
         "Routes (JSON in and out; errors are {\"error\": {\"code\", \"message\"}}):\n");
@@ -190,7 +190,8 @@ int main(int argc, char **argv)
             break;
         case 'r':
             for (int i = 0; i < ah_route_count(); i++)
-                printf("%s %s\n", ah_route_method(i), ah_route_pattern(i));
+                printf("%s %s%s%s\n", ah_route_method(i), ah_route_pattern(i),
+                       ah_route_engine(i) ? " " : "", ah_route_engine(i) ? ah_route_engine(i) : "");
             return 0;
         case 'h':
             s_usage(stdout);

@@ -1,13 +1,14 @@
 /* route_table.c — assay-http's routes (route_table.h). Most are one engine method each: the path's
  * ids, the query's arguments and the JSON body's fields become the method's params. openapi.json
- * lists the same routes; `assay-http --routes` prints them, and a test checks the two agree. */
+ * lists the same routes with the same engine methods (x-engine-method); `assay-http --routes`
+ * prints them, and tests check that the two agree and that every engine method has a route. */
 #include "route_table.h"
 
 #include "http.h"
 
 const ah_route_t ah_routes[] = {
-    {"GET", "/v1/health", .special = AH_HEALTH, .ok = 200},
-    {"GET", "/metrics", .special = AH_METRICS, .ok = 200},
+    {"GET", "/v1/health", .engine = "ping", .special = AH_HEALTH, .ok = 200},
+    {"GET", "/metrics", .engine = "stats", .special = AH_METRICS, .ok = 200},
     {"GET", "/v1/openapi.json", .special = AH_OPENAPI, .ok = 200},
     {"GET", "/v1/events", .special = AH_EVENTS, .ok = 200, .learner = AH_L_EVENTS},
     {"GET", "/", .special = AH_PAGE, .ok = 200},
@@ -59,6 +60,8 @@ const ah_route_t ah_routes[] = {
     {"PUT", "/v1/skills/{id}", .admin = true, .engine = "skill.put", .path = {"id"}, .body = true,
      .ok = 200},
     {"GET", "/v1/skills/{id}", .engine = "skill.get", .path = {"id"}, .ok = 200},
+    {"DELETE", "/v1/skills/{id}", .admin = true, .engine = "skill.delete", .path = {"id"},
+     .ok = 200},
     {"POST", "/v1/skills/{id}/recompute", .admin = true, .engine = "skill.recompute",
      .path = {"skill"}, .ok = 202, .loc = "/v1/jobs/", .loc_key = "job"},
     {"POST", "/v1/skills/{id}/fit", .admin = true, .engine = "skill.fit", .path = {"skill"},
@@ -106,4 +109,9 @@ const char *ah_route_method(int i)
 const char *ah_route_pattern(int i)
 {
     return ah_routes[i].pattern;
+}
+
+const char *ah_route_engine(int i)
+{
+    return ah_routes[i].engine;
 }

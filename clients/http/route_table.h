@@ -28,7 +28,8 @@ typedef enum { AH_L_NONE, AH_L_PARAM, AH_L_PATH, AH_L_EVENTS } ah_learner_t;
 typedef struct {
     const char *method, *pattern;
     bool admin;                /* needs the bearer token; calls the admin socket */
-    const char *engine;        /* the engine method (NULL: special) */
+    const char *engine;        /* the engine method it calls (NULL: none; a special route calls
+                                  it itself: health ping, metrics stats) */
     const char *path[2];       /* the engine params of the pattern's {ids}, in order */
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */

@@ -10,6 +10,7 @@
 #include "engine.h"
 #include "qti.h"
 #include "log.h"
+#include "methods.h"
 #include "protocol.h"
 
 #include <errno.h>
@@ -87,6 +88,8 @@ static void s_usage(FILE *out)
         "                         the public certificates of the clients allowed on --admin-tcp\n"
         "                         (an engine client's key is refused there)\n"
         "  -h, --help             show this help and exit\n"
+        "      --methods          print the protocol's methods (NAME SOCKET: admin, or engine for\n"
+        "                         both sockets) and exit\n"
         "  -V, --version          show the version and exit\n"
         "\n"
         "Only one assayd may serve a data directory: a second one exits with status 1 and names "
@@ -324,6 +327,7 @@ int main(int argc, char **argv)
                                          {"sync", required_argument, 0, 'S'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
+                                         {"methods", no_argument, 0, 'L'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
@@ -402,6 +406,11 @@ int main(int argc, char **argv)
             return 0;
         case 'V':
             printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION);
+            return 0;
+        case 'L':
+            for (int i = 0; i < AS_M_COUNT; i++)
+                printf("%s %s\n", as_methods[i].name,
+                       as_methods[i].flags & AS_M_ADMIN ? "admin" : "engine");
             return 0;
         default:
             fprintf(stderr, "Try 'assayd --help' for more information.\n");

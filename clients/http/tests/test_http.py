@@ -380,13 +380,36 @@ class RoutesTest(unittest.TestCase):
         self.assertIn("assay_engine_up 1", text)
         self.assertIn('assay_engine_requests_total{method="assessment.get"}', text)
 
-    def test_openapi_lists_exactly_the_routes(self):
+    def test_openapi_lists_exactly_the_routes_with_their_engine_methods(self):
         st, doc, _ = self.s.request("GET", "/v1/openapi.json")
         self.assertEqual((st, doc["openapi"]), (200, "3.1.0"))
-        documented = {(m.upper(), p) for p, ops in doc["paths"].items() for m in ops}
+        documented = {(m.upper(), p, op.get("x-engine-method"))
+                      for p, ops in doc["paths"].items() for m, op in ops.items()}
         out = subprocess.run([HTTPD, "--routes"], capture_output=True, text=True, check=True)
-        served = {tuple(line.split(" ", 1)) for line in out.stdout.splitlines()}
+        served = {tuple((line.split(" ") + [None])[:3]) for line in out.stdout.splitlines()}
         self.assertEqual(documented, served)
+
+    def test_skill_delete_route_deletes_an_unused_skill_and_refuses_a_used_one(self):
+        skill = {"prior": 0.3, "learn": 0.1, "forget": 0, "guess": 0.2, "slip": 0.1}
+        for sid in ("h-unused", "h-used"):
+            st, _, _ = self.s.request("PUT", "/v1/skills/" + sid, skill, admin=True)
+            self.assertEqual(st, 200)
+        d = {"items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                        "rule": "match_correct", "correct": ["A"], "skills": ["h-used"]}]}
+        st, _, _ = self.s.request("PUT", "/v1/assessments/h-skilled", d, admin=True)
+        self.assertEqual(st, 200)
+        st, doc, _ = self.s.request("DELETE", "/v1/skills/h-unused")
+        self.assertEqual((st, doc["error"]["code"]), (403, "forbidden"))
+        st, doc, _ = self.s.request("DELETE", "/v1/skills/h-unused", admin=True)
+        self.assertEqual(st, 200)
+        st, doc, _ = self.s.request("GET", "/v1/skills/h-unused")
+        self.assertEqual((st, doc["error"]["code"]), (404, "not_found"))
+        st, doc, _ = self.s.request("DELETE", "/v1/skills/h-unused", admin=True)
+        self.assertEqual((st, doc["error"]["code"]), (404, "not_found"))
+        st, doc, _ = self.s.request("DELETE", "/v1/skills/h-used", admin=True)
+        self.assertEqual((st, doc["error"]["code"]), (409, "conflict"))
+        st, doc, _ = self.s.request("GET", "/v1/skills/h-used")
+        self.assertEqual((st, doc["id"]), (200, "h-used"))
 
     def test_events_reach_several_subscribers(self):
         subs = [self.subscribe("/v1/events?topic=score.quiz-demo") for _ in range(3)]
