@@ -216,6 +216,29 @@ static void an_assessment_computes_its_max_score_from_outcome_maximum(void **sta
         "outcome");
 }
 
+/* An item's maximum times its weight beyond int64's range stays a float: the conversion of the
+ * product to the value's integer slot is clamped, never out of range (UBSan's finding). */
+static void an_outcome_maximum_beyond_int64_stays_a_float(void **state)
+{
+    const char *def =
+        "{'id':'t','items':[{'id':'a','weight':10,'rule':'match_correct','responses':[{'id':'R',"
+        "'cardinality':'single','base_type':'integer','correct':[1]}],'outcomes':[{'id':'SCORE',"
+        "'base_type':'float','normal_maximum':1e300}]}],'outcomes':[{'id':'SCORE','base_type':"
+        "'float'},{'id':'MAXSCORE','base_type':'float'},{'id':'NEG','base_type':'float'}],"
+        "'outcome_processing':[{'setOutcomeValue':{'identifier':'MAXSCORE','expression':{'sum':"
+        "[{'outcomeMaximum':{'outcomeIdentifier':'SCORE','weightIdentifier':'W'}}]}}},"
+        "{'setOutcomeValue':{'identifier':'NEG','expression':{'product':[{'baseValue':{"
+        "'baseType':'float','value':-1}},{'sum':[{'outcomeMaximum':{'outcomeIdentifier':'SCORE',"
+        "'weightIdentifier':'W'}}]}]}}},"
+        "{'setOutcomeValue':{'identifier':'SCORE','expression':{'sum':[{'testVariables':{"
+        "'variableIdentifier':'SCORE','weightIdentifier':'W'}}]}}}]}";
+    if (tf_compile_def(def)) fail_msg("%s", tf_err.msg);
+    assert_true(tf_t.hdr.max_score == 1e301);
+    assert_true(tf_score("{'a':1}") == 10);
+    assert_string_equal(tf_test_outcome("{'a':1}", "MAXSCORE"), "1e301");
+    assert_string_equal(tf_test_outcome("{'a':1}", "NEG"), "-1e301");
+}
+
 /* numberIncorrect, numberPresented, numberSelected and outcomeMinimum, with the counts above. */
 static void assessments_count_their_items_and_read_their_minima(void **state)
 {
@@ -290,6 +313,7 @@ int main(void)
         cmocka_unit_test(items_declare_their_max_score_or_are_refused),
         cmocka_unit_test(assessments_total_their_items_by_their_own_outcome_processing),
         cmocka_unit_test(an_assessment_computes_its_max_score_from_outcome_maximum),
+        cmocka_unit_test(an_outcome_maximum_beyond_int64_stays_a_float),
         cmocka_unit_test(assessments_count_their_items_and_read_their_minima),
     };
     return cmocka_run_group_tests(tests, tf_setup, tf_teardown);

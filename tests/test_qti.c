@@ -351,6 +351,36 @@ static void a_package_imports_what_its_manifest_lists(void **state)
     free(data);
 }
 
+/* A DTD in UTF-16 is not seen by the byte-level check: it is refused once parsed, whatever the
+ * encoding, with or without a byte order mark. */
+static void a_doctype_in_utf16_is_refused_after_parsing(void **state)
+{
+    static const char *const doc[] = {
+        "<?xml version=\"1.0\" encoding=\"UTF-16\"?>\n<!DOCTYPE x [<!ENTITY a \"aaaa\">]>\n"
+        "<assessmentItem identifier=\"x\"/>",
+        "<?xml version=\"1.0\"?><!DOCTYPE assessmentItem SYSTEM \"qti.dtd\">"
+        "<assessmentItem identifier=\"x\"/>"};
+    for (size_t d = 0; d < 2; d++)
+        for (int bom = 0; bom < 2; bom++) {
+            size_t n = strlen(doc[d]), len = 0;
+            uint8_t *u = malloc(2 * n + 2);
+            if (bom) {
+                u[len++] = 0xff; /* UTF-16LE */
+                u[len++] = 0xfe;
+            }
+            for (size_t i = 0; i < n; i++) {
+                u[len++] = (uint8_t)doc[d][i];
+                u[len++] = 0;
+            }
+            as_qti_opts_t o = {.name = "wide.xml"};
+            as_code_t rc = s_import(u, len, &o);
+            free(u);
+            if (rc != AS_BAD_REQUEST) fail_msg("doc %zu, bom %d: code %d", d, bom, rc);
+            assert_string_equal(s_err.msg, "wide.xml: a DOCTYPE or entity declaration: not "
+                                           "allowed (QTI needs neither)");
+        }
+}
+
 static void broken_inputs_name_the_file_the_line_and_the_element(void **state)
 {
     static const struct {
@@ -443,6 +473,7 @@ int main(void)
         cmocka_unit_test(a_test_weights_its_items_and_grades_them),
         cmocka_unit_test(a_package_imports_what_its_manifest_lists),
         cmocka_unit_test(broken_inputs_name_the_file_the_line_and_the_element),
+        cmocka_unit_test(a_doctype_in_utf16_is_refused_after_parsing),
         cmocka_unit_test(the_score_outcome_is_score_or_the_one_the_processing_sets),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

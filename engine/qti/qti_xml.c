@@ -103,6 +103,12 @@ xmlDocPtr qx_parse(qx_t *x, const uint8_t *data, size_t len)
         }
         as_err_set(x->err, AS_BAD_REQUEST, "%s:%d: malformed XML: %s", x->file, e ? e->line : 0,
                    msg);
+    } else if (doc->intSubset || doc->extSubset) {
+        /* the byte check above reads only ASCII-compatible encodings: a DTD in UTF-16 (or any
+         * other) is refused once parsed (entities were kept unexpanded, nothing was fetched) */
+        qx_fail(x, NULL, "a DOCTYPE or entity declaration: not allowed (QTI needs neither)");
+        xmlFreeDoc(doc);
+        doc = NULL;
     } else if (!xmlDocGetRootElement(doc)) {
         qx_fail(x, NULL, "no root element");
         xmlFreeDoc(doc);

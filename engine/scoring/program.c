@@ -168,7 +168,7 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
             x = ins->op == AS_PO_OUTCOME_MAXIMUM ? o.nmax : o.nmin;
         }
         x *= w;
-        vs[k] = (as_value_t){.x = x, .i = (int64_t)x};
+        vs[k] = (as_value_t){.x = x, .i = as_i64_clamped(x)};
         k++;
     }
     if (!k) {
@@ -347,7 +347,7 @@ void as_prog_template_outcomes(as_scorer_t *sc, const as_table_t *t, const as_ti
     sc->ev.used = 0;
     sc->ev.base = t->base;
     s_init_outcomes(sc, t, it->out_off, it->n_out);
-    as_value_t v = {.x = raw, .i = (int64_t)raw};
+    as_value_t v = {.x = raw, .i = as_i64_clamped(raw)};
     as_tout_t o;
     s_out_decl(t, it->out_off, it->score_out, &o);
     as_pv_single(&sc->out[it->score_out], (as_base_t)o.base, &v);

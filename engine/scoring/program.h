@@ -271,6 +271,16 @@ static inline void as_pv_bool(as_pv_t *out, bool b)
     as_pv_single(out, AS_BT_BOOLEAN, &v);
 }
 
+/* The integer slot of a value whose float is x: x truncated, clamped to int64's range (NaN: 0),
+ * so that converting never leaves the range C defines (a float the program may also read as an
+ * integer: an outcome's maximum times its weight, a template's raw score). */
+static inline int64_t as_i64_clamped(double x)
+{
+    if (!(x > -9223372036854775808.0)) return x != x ? 0 : INT64_MIN;
+    if (!(x < 9223372036854775808.0)) return INT64_MAX;
+    return (int64_t)x;
+}
+
 /* A float that must be an integer: NULL outside int64's range. */
 static inline void as_pv_int_of(as_pv_t *out, double x)
 {

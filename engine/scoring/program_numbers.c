@@ -41,7 +41,7 @@ void as_op_gcd_lcm(const as_pins_t *ins, const as_pv_t *a, uint32_t n, as_pv_t *
                 acc = 0;
             } else {
                 int64_t g = s_gcd2(acc, v), r;
-                if (g < 0 || __builtin_mul_overflow(acc / g, v, &r)) {
+                if (g < 0 || __builtin_mul_overflow(acc / g, v, &r) || r == INT64_MIN) {
                     as_pv_null(out, AS_CARD_SINGLE, AS_BT_INTEGER);
                     return;
                 }
