@@ -133,6 +133,7 @@ static void a_start_resumes_the_saved_answers_and_a_stale_seq_changes_nothing(vo
     const msgpack_object *o = assay_reply_result(r);
     assert_false(assay_map_get(o, "applied")->via.boolean);
     assert_int_equal((int)h_num(o, "seq"), 3);
+    assert_int_equal(assay_map_get(o, "time_left_s")->type, MSGPACK_OBJECT_NIL); /* untimed */
     assay_reply_free(&r);
     assert_true(s_start(a, "open", "ana") == id); /* resumed */
     r = s_call(a, "{'attempt':%.0f}", "attempt.get", id);
@@ -336,6 +337,13 @@ static void an_override_gives_extra_time_to_attempts_started_after_it(void **sta
     r = s_call(a, "{'attempt':%.0f}", "attempt.get", after);
     left = h_num(assay_reply_result(r), "time_left_s");
     assert_true(left > 1490 && left <= 1500);
+    assay_reply_free(&r);
+    /* a save's reply carries the server's time left too, beside the attempt's own */
+    r = s_call(a, "{'attempt':%.0f,'answers':{'q1':'A'}}", "attempt.save", after);
+    double saved_left = h_num(assay_reply_result(r), "time_left_s");
+    assert_true(saved_left > 1490 && saved_left <= left);
+    assert_true(saved_left ==
+                h_num(assay_map_get(assay_reply_result(r), "attempt"), "time_left_s"));
     assay_reply_free(&r);
     r = s_call(admin, "{'attempt':%.0f}", "attempt.abandon", after);
     assert_true(h_str_is(assay_reply_result(r), "state", "abandoned"));

@@ -16,6 +16,16 @@ const char *as_attempt_state_name(const as_attempt_t *a, double now)
     }
 }
 
+void as_attempt_pack_time_left(msgpack_packer *pk, const as_attempt_t *a, double now)
+{
+    as_pack_cstr(pk, "time_left_s");
+    if (a->deadline <= 0)
+        msgpack_pack_nil(pk);
+    else
+        msgpack_pack_double(
+            pk, a->state == AS_ATT_IN_PROGRESS && now < a->deadline ? a->deadline - now : 0);
+}
+
 void as_attempt_pack(msgpack_packer *pk, const as_attempt_t *a, const void *answers, size_t len,
                      double now)
 {
@@ -32,12 +42,7 @@ void as_attempt_pack(msgpack_packer *pk, const as_attempt_t *a, const void *answ
     as_pack_cstr(pk, as_attempt_state_name(a, now));
     as_pack_time(pk, "started_at", a->started_at);
     as_pack_time(pk, "deadline", a->deadline);
-    as_pack_cstr(pk, "time_left_s");
-    if (a->deadline <= 0)
-        msgpack_pack_nil(pk);
-    else
-        msgpack_pack_double(
-            pk, a->state == AS_ATT_IN_PROGRESS && now < a->deadline ? a->deadline - now : 0);
+    as_attempt_pack_time_left(pk, a, now);
     as_pack_time(pk, "finished_at", a->finished_at);
     as_pack_cstr(pk, "answers");
     if (len)

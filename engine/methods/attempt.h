@@ -13,5 +13,8 @@ const char *as_attempt_state_name(const as_attempt_t *a, double now);
  * answers, response_id} at `now` (deadline and time_left_s nil when it has none). */
 void as_attempt_pack(msgpack_packer *pk, const as_attempt_t *a, const void *answers, size_t len,
                      double now);
+/* The pair "time_left_s": seconds to the deadline at `now` (0 once past it or ended; nil without
+ * a deadline). */
+void as_attempt_pack_time_left(msgpack_packer *pk, const as_attempt_t *a, double now);
 
 #endif

@@ -254,13 +254,14 @@ void as_write_attempt_save(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     }
     msgpack_packer *pk = &w->reply_pk;
     as_response_ok(pk, w->hdr.msgid);
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 4);
     as_pack_cstr(pk, "attempt");
     as_attempt_pack(pk, &a, answers, len, now);
     as_pack_cstr(pk, "applied");
     applied ? msgpack_pack_true(pk) : msgpack_pack_false(pk);
     as_pack_cstr(pk, "seq");
     msgpack_pack_uint32(pk, a.seq);
+    as_attempt_pack_time_left(pk, &a, now);
 }
 
 /* Ends an in-progress attempt with its saved answers (answers, len) as its response, submitted at
