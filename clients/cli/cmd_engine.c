@@ -58,8 +58,12 @@ int cmd_keygen(cli_t *cli, int argc, char **argv)
     zcert_t *cert = zcert_new();
     if (!cert) return EXIT_UNREACHABLE;
     zcert_set_meta(cert, "created-by", "assay keygen");
-    int rc = zcert_save(cert, argv[0]);
+    /* the secret file is created 0600 (umask around its write), never readable for a moment */
+    mode_t old = umask(0077);
+    int rc = zcert_save_secret(cert, secret);
+    umask(old);
     if (!rc) rc = chmod(secret, 0600);
+    if (!rc) rc = zcert_save_public(cert, argv[0]);
     if (rc) {
         fprintf(stderr, "assay keygen: cannot write %s: %s\n", argv[0], strerror(errno));
         zcert_destroy(&cert);

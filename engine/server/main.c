@@ -220,7 +220,16 @@ static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name,
          * libzmq drops the connection without reading them. */
         zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
     }
-    if (zmq_bind(s, ep) || chmod(path, mode)) {
+    /* The socket file is created by the bind with the mode it must have (the umask around it:
+     * main binds before any thread of ours runs, and libzmq's threads create no files), never
+     * wider for a moment: a local user who connected to a wider admin.sock before a chmod would
+     * keep an admin connection. The chmod after it only states the mode again. */
+    mode_t old = umask((mode_t)(~mode & 0777));
+    int rc = zmq_bind(s, ep);
+    int bind_errno = errno;
+    umask(old);
+    errno = bind_errno;
+    if (rc || chmod(path, mode)) {
         fprintf(stderr, "assayd: cannot bind %s: %s\n", path, zmq_strerror(errno));
         zmq_close(s);
         return NULL;
