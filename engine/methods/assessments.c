@@ -196,7 +196,10 @@ as_code_t as_handle_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err
     for (uint32_t i = 0; i < n; i++) {
         double s;
         as_mp_t at = f[1].at;
+        /* the budget is read between responses (every 16th: a clock read is not free) */
+        if ((i & 15) == 15 && as_scorer_check(w->scorer)) return as_scorer_halted(w->scorer, err);
         if ((rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &s, NULL, NULL))) {
+            if (as_scorer_halted(w->scorer, NULL)) return as_scorer_halted(w->scorer, err);
             as_path_index(&path, i); /* score it again, now with its index, for the message */
             as_score_answers(w->scorer, &t, &at, &path, &s, NULL, err);
             return rc;

@@ -16,6 +16,7 @@
 #include "value.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -206,15 +207,33 @@ typedef struct {
 
 typedef struct as_rx_cache as_rx_cache_t;
 
+/* What bounds a scoring call's time (table.h: as_scorer_limits, as_scorer_budget). Read only
+ * where time can be spent: after a patternMatch and between the responses of a batch, never
+ * on the templates' path. */
+typedef struct {
+    uint64_t budget_ns;                 /* CPU time one call may take (0: unbounded) */
+    uint64_t cpu_start_ns;              /* this thread's CPU clock at the first check; 0 before */
+    const _Atomic uint64_t *stop_at_ns; /* monotonic time past which every call stops (shutdown:
+                                           0 until then); may be NULL */
+    _Atomic uint64_t *rx_limited;       /* counts matches cut short by PCRE2's limits; or NULL */
+    as_code_t halt;                     /* why the call stopped: AS_TOO_LARGE (its budget) or
+                                           AS_UNAVAILABLE (shutdown); AS_OK while it runs */
+} as_budget_t;
+
 /* The state one evaluation works in (owned by the scorer, reused: nothing is allocated per
  * evaluation). */
 typedef struct {
     const uint8_t *base; /* the blob: constants, attributes, patterns */
     as_value_t *arena;   /* AS_PROG_ARENA values */
     uint32_t used;       /* arena values in use */
-    bool overflow;       /* the arena ran out: the evaluation's result is not valid */
+    bool overflow;       /* the arena ran out, or the budget (budget.halt): not a valid result */
     as_rx_cache_t *rx;   /* compiled patterns of patternMatch */
+    as_budget_t budget;
 } as_peval_t;
+
+/* Whether the call must stop now (its CPU budget spent, or the engine stopping): sets
+ * budget.halt and returns it; AS_OK to go on. */
+as_code_t as_budget_check(as_budget_t *b);
 
 /* Takes n values of the arena; NULL (and ev->overflow set) when it has no room. */
 as_value_t *as_peval_alloc(as_peval_t *ev, uint32_t n);
@@ -319,8 +338,14 @@ const char *as_rx_check(const char *pat, uint32_t len, char *buf, size_t cap);
 as_rx_cache_t *as_rx_cache_new(void);
 void as_rx_cache_destroy(as_rx_cache_t **self_p);
 /* 1 when s matches pattern pat (translated), 0 when not, -1 when the pattern cannot be compiled
- * or memory is short. Compiles a pattern the first time the cache sees it. */
-int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const char *s,
-                uint32_t len);
+ * or memory is short. Compiles a pattern the first time the cache sees it. A match that needs
+ * more than AS_RX_MATCH_LIMIT steps (backtracking: (a|aa)+ over a long string) or more than
+ * AS_RX_DEPTH_LIMIT nested backtracking points is cut short: it is 0 (no match) and counted in
+ * *limited when that is not NULL. */
+#define AS_RX_MATCH_LIMIT    100000
+#define AS_RX_DEPTH_LIMIT    10000
+#define AS_RX_HEAP_LIMIT_KIB 8192
+int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const char *s, uint32_t len,
+                _Atomic uint64_t *limited);
 
 #endif

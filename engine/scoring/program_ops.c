@@ -394,8 +394,13 @@ void as_op_apply(as_peval_t *ev, const as_pins_t *ins, const as_pattr_t *at, con
                    s_find(a[0].v.a, a[0].v.a_len, a[1].v.a, a[1].v.a_len, at->flags & AS_PA_CASE));
         return;
     case AS_PO_PATTERN_MATCH: {
+        if (ev->budget.halt) { /* stopped: the evaluation's result is discarded */
+            as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
+            return;
+        }
         int m = as_rx_match(ev->rx, (const char *)ev->base + at->s_off, at->s_len, a[0].v.a,
-                            a[0].v.a_len);
+                            a[0].v.a_len, ev->budget.rx_limited);
+        if (as_budget_check(&ev->budget)) ev->overflow = true; /* the result is not used */
         if (m < 0)
             as_pv_null(out, AS_CARD_SINGLE, AS_BT_BOOLEAN);
         else

@@ -4,7 +4,9 @@
  * translation anchors the pattern and escapes them. What PCRE2 cannot express the XML Schema way
  * (character class subtraction, the \i \c name classes) is refused when the item is compiled.
  * Compiled patterns are cached per scorer (per thread), keyed by their text: a pattern is
- * compiled once per thread, after which matching allocates nothing.
+ * compiled once per thread, after which matching allocates nothing. Every match runs under
+ * PCRE2 limits of steps, depth and heap (program.h), so no pattern and string can hold a
+ * thread for long: a match cut short is "no match", and counted.
  */
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include "program.h"
@@ -25,7 +27,8 @@ typedef struct {
 
 struct as_rx_cache {
     s_entry_t e[S_CACHE];
-    uint32_t next; /* the slot replaced next when the cache is full (round robin) */
+    uint32_t next;               /* the slot replaced next when the cache is full (round robin) */
+    pcre2_match_context *limits; /* AS_RX_MATCH_LIMIT, AS_RX_DEPTH_LIMIT, AS_RX_HEAP_LIMIT_KIB */
 };
 
 const char *as_rx_translate(const char *x, uint32_t len, char *out, size_t cap, uint32_t *out_len)
@@ -94,7 +97,17 @@ const char *as_rx_check(const char *pat, uint32_t len, char *buf, size_t cap)
 
 as_rx_cache_t *as_rx_cache_new(void)
 {
-    return calloc(1, sizeof(as_rx_cache_t));
+    as_rx_cache_t *self = calloc(1, sizeof(as_rx_cache_t));
+    if (!self) return NULL;
+    self->limits = pcre2_match_context_create(NULL);
+    if (!self->limits) {
+        free(self);
+        return NULL;
+    }
+    pcre2_set_match_limit(self->limits, AS_RX_MATCH_LIMIT);
+    pcre2_set_depth_limit(self->limits, AS_RX_DEPTH_LIMIT);
+    pcre2_set_heap_limit(self->limits, AS_RX_HEAP_LIMIT_KIB);
+    return self;
 }
 
 static void s_entry_free(s_entry_t *e)
@@ -110,11 +123,13 @@ void as_rx_cache_destroy(as_rx_cache_t **self_p)
     if (!self_p || !*self_p) return;
     for (int i = 0; i < S_CACHE; i++)
         s_entry_free(&(*self_p)->e[i]);
+    pcre2_match_context_free((*self_p)->limits);
     free(*self_p);
     *self_p = NULL;
 }
 
-int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const char *s, uint32_t len)
+int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const char *s, uint32_t len,
+                _Atomic uint64_t *limited)
 {
     s_entry_t *e = NULL;
     for (int i = 0; i < S_CACHE && self->e[i].pat; i++)
@@ -143,7 +158,12 @@ int as_rx_match(as_rx_cache_t *self, const char *pat, uint32_t pat_len, const ch
         memcpy(e->pat, pat, pat_len);
         e->len = pat_len;
     }
-    int rc = pcre2_match(e->code, (PCRE2_SPTR)s, len, 0, 0, e->md, NULL);
+    int rc = pcre2_match(e->code, (PCRE2_SPTR)s, len, 0, 0, e->md, self->limits);
     if (rc >= 0) return 1;
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT ||
+        rc == PCRE2_ERROR_HEAPLIMIT) {
+        if (limited) atomic_fetch_add_explicit(limited, 1, memory_order_relaxed);
+        return 0;
+    }
     return rc == PCRE2_ERROR_NOMATCH ? 0 : -1;
 }

@@ -11,6 +11,7 @@
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
+#include <time.h>
 
 as_scorer_t *as_scorer_new(void)
 {
@@ -23,6 +24,61 @@ as_scorer_t *as_scorer_new(void)
         return NULL;
     }
     return self;
+}
+
+void as_scorer_limits(as_scorer_t *self, const _Atomic uint64_t *stop_at_ns,
+                      _Atomic uint64_t *rx_limited)
+{
+    self->ev.budget.stop_at_ns = stop_at_ns;
+    self->ev.budget.rx_limited = rx_limited;
+}
+
+void as_scorer_budget(as_scorer_t *self, uint64_t cpu_ns)
+{
+    self->ev.budget.budget_ns = cpu_ns;
+    self->ev.budget.cpu_start_ns = 0;
+    self->ev.budget.halt = AS_OK;
+}
+
+static uint64_t s_clock_ns(clockid_t clock)
+{
+    struct timespec ts;
+    clock_gettime(clock, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+as_code_t as_budget_check(as_budget_t *b)
+{
+    if (b->halt) return b->halt;
+    uint64_t stop = b->stop_at_ns ? atomic_load_explicit(b->stop_at_ns, memory_order_relaxed) : 0;
+    if (stop && s_clock_ns(CLOCK_MONOTONIC) >= stop) return b->halt = AS_UNAVAILABLE;
+    if (!b->budget_ns) return AS_OK;
+    /* the clock starts at the first check: a call that never reaches one costs no clock read */
+    uint64_t now = s_clock_ns(CLOCK_THREAD_CPUTIME_ID);
+    if (!b->cpu_start_ns) b->cpu_start_ns = now;
+    if (now - b->cpu_start_ns > b->budget_ns) return b->halt = AS_TOO_LARGE;
+    return AS_OK;
+}
+
+as_code_t as_scorer_check(as_scorer_t *self)
+{
+    return as_budget_check(&self->ev.budget);
+}
+
+as_code_t as_scorer_halted(const as_scorer_t *self, as_err_t *err)
+{
+    const as_budget_t *b = &self->ev.budget;
+    if (b->halt == AS_UNAVAILABLE)
+        return as_err_set(err, AS_UNAVAILABLE,
+                          "the engine is shutting down: scoring was stopped at the end of its "
+                          "drain time; retry on the engine that replaces it");
+    if (b->halt == AS_TOO_LARGE)
+        return as_err_set(err, AS_TOO_LARGE,
+                          "scoring this request needs more than its CPU budget of %llu ms "
+                          "(assayd --request-budget): split it, or simplify the patterns its "
+                          "items match",
+                          (unsigned long long)(b->budget_ns / 1000000u));
+    return AS_OK;
 }
 
 const uint8_t *as_scorer_answered(const as_scorer_t *self)
@@ -255,6 +311,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         }
         double raw = s_raw(self, t, &it, nv);
         if (isnan(raw)) {
+            if (self->ev.budget.halt) return as_scorer_halted(self, err);
             if (!lenient) {
                 as_path_key(path, k, kl);
                 return as_err_at(err, AS_BAD_REQUEST, path,
@@ -282,6 +339,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
     if (test) {
         double s = as_prog_test(self, t, item_scores);
         if (isnan(s)) {
+            if (self->ev.budget.halt) return as_scorer_halted(self, err);
             if (!lenient)
                 return as_err_set(err, AS_BAD_REQUEST,
                                   "outcome_processing needs more than its working memory (%d "

@@ -21,6 +21,7 @@
 #include "value.h"
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #define AS_TABLE_MAGIC 0x31594153u /* "ASY1" */
@@ -279,6 +280,24 @@ void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score
 typedef struct as_scorer as_scorer_t;
 as_scorer_t *as_scorer_new(void);
 void as_scorer_destroy(as_scorer_t **self_p);
+
+/* What bounds this scorer's calls, set once: scoring stops (unavailable) once the monotonic clock
+ * (CLOCK_MONOTONIC, as as_now_ns) reaches *stop_at_ns when that is not 0 (the engine's drain
+ * deadline); patternMatch calls cut short by PCRE2's limits are counted in *rx_limited. Either may
+ * be NULL. */
+void as_scorer_limits(as_scorer_t *self, const _Atomic uint64_t *stop_at_ns,
+                      _Atomic uint64_t *rx_limited);
+/* The CPU time the calls from now on may take together (0: unbounded), until the next call of
+ * this: a request's budget. Spent, scoring stops with too_large. It is checked after each
+ * patternMatch and by as_scorer_check (a batch checks between responses), never on the
+ * templates' path, and its clock starts at the first check. */
+void as_scorer_budget(as_scorer_t *self, uint64_t cpu_ns);
+/* Whether scoring must stop now (AS_TOO_LARGE: the budget spent; AS_UNAVAILABLE: the engine
+ * stopping), or AS_OK. */
+as_code_t as_scorer_check(as_scorer_t *self);
+/* The error of a stopped call, with its message in err (NULL: none); AS_OK if it was not
+ * stopped. A scoring function that stopped returns this code: its message says what. */
+as_code_t as_scorer_halted(const as_scorer_t *self, as_err_t *err);
 
 /* Scores one answers map ({item_id: value | [values] | {response_id: value}}) at r, consuming
  * it, in one pass. Unanswered items score what their processing gives with NULL responses

@@ -64,6 +64,8 @@ static bool s_inline(s_broker_t *b, int front, as_frames_t *fr, int env, as_hdr_
     if (m < 0 || !(as_methods[m].flags & AS_M_INLINE)) return false;
     as_code_t code;
     m = as_worker_handle(b->w, hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
+    if (code == AS_TOO_LARGE && as_scorer_halted(b->w->scorer, NULL) == AS_TOO_LARGE)
+        return false; /* more than the inline budget: a worker runs it again, on its own budget */
     as_frames_set(fr, env, b->w->sb.data, b->w->sb.size);
     as_stats_record(b->stats, m, code != AS_OK, as_now_ns() - hdr->t_recv);
     if (as_frames_send(b->e->frontend[front], fr, 0, ZMQ_DONTWAIT)) {
@@ -182,7 +184,11 @@ void *as_broker_run(void *arg)
             char cmd[8];
             if (zmq_recv(e->control, cmd, sizeof cmd, ZMQ_DONTWAIT) >= 0 && !b.draining) {
                 b.draining = true;
-                deadline = as_now_ns() + (uint64_t)e->draining_s * 1000000000u;
+                /* scoring still running at the end of the drain time stops (unavailable), and
+                 * the broker waits a second more to pass those answers on */
+                uint64_t stop = as_now_ns() + (uint64_t)e->draining_s * 1000000000u;
+                atomic_store(&e->stop_at_ns, stop);
+                deadline = stop + 1000000000u;
                 AS_LOG(AS_LOG_INFO, "draining: %llu request(s) in flight",
                        (unsigned long long)b.in_flight);
             }

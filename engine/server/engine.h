@@ -104,13 +104,15 @@ typedef struct {
     void *frontend[AS_MAX_FRONTENDS]; /* ROUTERs: engine.sock, admin.sock, tcp (broker) */
     uint8_t frontend_role[AS_MAX_FRONTENDS];
     int n_frontends;
-    void *work;              /* PUSH to the workers (broker) */
-    void *replies;           /* PULL of responses (broker) */
-    void *control;           /* PAIR: main's stop request (broker) */
-    void *writer_in;         /* PULL of writes (writer) */
-    void *pub;               /* PUB: events.sock (writer) */
-    void *jobs_in;           /* PULL: the writer's answers and wake-ups (job thread) */
-    int draining_s;          /* how long the broker waits for in-flight requests */
+    void *work;                  /* PUSH to the workers (broker) */
+    void *replies;               /* PULL of responses (broker) */
+    void *control;               /* PAIR: main's stop request (broker) */
+    void *writer_in;             /* PULL of writes (writer) */
+    void *pub;                   /* PUB: events.sock (writer) */
+    void *jobs_in;               /* PULL: the writer's answers and wake-ups (job thread) */
+    int draining_s;              /* how long the broker waits for in-flight requests */
+    uint64_t budget_ns;          /* --request-budget: the CPU time one request's scoring may take */
+    _Atomic uint64_t stop_at_ns; /* 0; once draining, when in-flight scoring stops (as_now_ns) */
     atomic_int writer_ready; /* set once the writer has ended the attempts overdue at start-up */
 } as_engine_t;
 

@@ -259,6 +259,8 @@ void *as_jobs_run(void *arg)
     int linger = 0, hwm = 1000;
     j.to_writer = zmq_socket(e->zctx, ZMQ_PUSH);
     j.scorer = as_scorer_new();
+    if (j.scorer) /* jobs run in chunks: no budget, but the same pattern limits */
+        as_scorer_limits(j.scorer, NULL, as_stats_event_counter(e->stats, AS_EV_PATTERN_LIMITED));
     j.x = calloc(AS_MAX_ITEMS, sizeof *j.x);
     msgpack_sbuffer_init(&j.sb);
     msgpack_packer_init(&j.pk, &j.sb, msgpack_sbuffer_write);

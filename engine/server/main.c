@@ -76,6 +76,13 @@ static void s_usage(FILE *out)
         "crash\n"
         "                                         can lose any write since the last start\n"
         "                         a crash of assayd alone (kill -9) loses nothing in any mode\n"
+        "      --drain-time S     on SIGINT/SIGTERM, how long requests in flight may take to\n"
+        "                         finish, 0..3600 s (default 10); scoring still running then\n"
+        "                         stops and is answered unavailable\n"
+        "      --request-budget MS\n"
+        "                         the CPU time scoring one request may take, 1..3600000 ms\n"
+        "                         (default 2000); past it the request is answered too_large.\n"
+        "                         patternMatch also stops a match after 100,000 steps\n"
         "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
         "      --tcp ADDR:PORT    also serve the engine socket's methods on tcp\n"
         "      --admin-tcp ADDR:PORT\n"
@@ -94,9 +101,10 @@ static void s_usage(FILE *out)
         "\n"
         "Only one assayd may serve a data directory: a second one exits with status 1 and names "
         "the\n"
-        "pid that holds DIR/assayd.lock. SIGINT or SIGTERM stops accepting requests, answers those "
-        "in\n"
-        "flight (up to 10 s), closes the environment and exits 0.\n"
+        "pid that holds DIR/assayd.lock. SIGINT or SIGTERM stops accepting requests, answers "
+        "those\n"
+        "in flight (for up to --drain-time; scoring still running then stops and is answered\n"
+        "unavailable), closes the environment and exits 0.\n"
         "\n"
         "Exit status: 0 after a clean shutdown, 1 on a start-up or fatal error, 2 on bad usage.\n"
         "\n"
@@ -319,6 +327,7 @@ int main(int argc, char **argv)
     e->max_admin_message = AS_DEFAULT_MAX_ADMIN_MESSAGE;
     e->map_size = 256ull << 20;
     e->draining_s = 10;
+    e->budget_ns = 2000u * 1000000u;
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;
     s_tcp_opts_t tcp = {0};
@@ -337,6 +346,8 @@ int main(int argc, char **argv)
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {"methods", no_argument, 0, 'L'},
+                                         {"request-budget", required_argument, 0, 'B'},
+                                         {"drain-time", required_argument, 0, 'D'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
@@ -416,6 +427,25 @@ int main(int argc, char **argv)
         case 'V':
             printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION);
             return 0;
+        case 'B': {
+            long ms = strtol(optarg, &end, 10);
+            if (*end || end == optarg || ms < 1 || ms > 3600000) {
+                fprintf(stderr, "assayd: --request-budget: expected 1..3600000 ms, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            e->budget_ns = (uint64_t)ms * 1000000u;
+            break;
+        }
+        case 'D': {
+            long secs = strtol(optarg, &end, 10);
+            if (*end || end == optarg || secs < 0 || secs > 3600) {
+                fprintf(stderr, "assayd: --drain-time: expected 0..3600 s, got \"%s\"\n", optarg);
+                return 2;
+            }
+            e->draining_s = (int)secs;
+            break;
+        }
         case 'L':
             for (int i = 0; i < AS_M_COUNT; i++)
                 printf("%s %s\n", as_methods[i].name,

@@ -52,6 +52,11 @@ void as_stats_event(as_stats_t *self, as_event_t ev)
     atomic_fetch_add_explicit(&self->events[ev], 1, memory_order_relaxed);
 }
 
+_Atomic uint64_t *as_stats_event_counter(as_stats_t *self, as_event_t ev)
+{
+    return &self->events[ev];
+}
+
 static int s_bucket(uint64_t ns)
 {
     if (ns < 8) return (int)ns;
@@ -130,7 +135,7 @@ void as_stats_pack_methods(as_stats_t *self, msgpack_packer *pk, const char *con
 void as_stats_pack_events(as_stats_t *self, msgpack_packer *pk)
 {
     static const char *const names[AS_EV_COUNT] = {"overloaded", "replies_dropped", "too_large",
-                                                   "bad_frames"};
+                                                   "bad_frames", "pattern_limited", "over_budget"};
     msgpack_pack_map(pk, AS_EV_COUNT);
     for (int i = 0; i < AS_EV_COUNT; i++) {
         as_pack_cstr(pk, names[i]);

@@ -39,6 +39,11 @@ as_worker_t *as_worker_new(as_engine_t *e, int index, int stats_slot, bool with_
     msgpack_packer_init(&w->fwd_pk, &w->fwd_sb, msgpack_sbuffer_write);
     msgpack_packer_init(&w->pk, &w->sb, msgpack_sbuffer_write);
     if (!w->scorer || !w->item_scores || !w->kt || as_reader_new(e->store, &w->rd, &err)) goto fail;
+    as_scorer_limits(w->scorer, &e->stop_at_ns,
+                     as_stats_event_counter(e->stats, AS_EV_PATTERN_LIMITED));
+    /* the broker runs a request inline only while it is cheap: past 1 ms of scoring it hands the
+     * request to the workers instead (broker.c) */
+    w->budget_ns = with_sockets ? e->budget_ns : AS_INLINE_BUDGET_NS;
     if (with_sockets) {
         w->from_broker = s_socket(e, ZMQ_PULL, AS_EP_WORK, 1000);
         w->to_broker = s_socket(e, ZMQ_PUSH, AS_EP_REPLIES, 100000);
@@ -110,6 +115,7 @@ int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len
         rc = as_reader_begin(w->rd, &err);
         if (!rc) {
             as_response_ok(&w->pk, req.msgid);
+            as_scorer_budget(w->scorer, w->budget_ns);
             rc = as_methods[m].fn(w, &req, &err);
             as_reader_end(w->rd);
         }
@@ -167,6 +173,8 @@ void *as_worker_run(void *arg)
         as_code_t code;
         int m = as_worker_handle(w, &hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
         hdr.method = (uint8_t)m;
+        if (code && as_scorer_halted(w->scorer, NULL) == code)
+            as_stats_event(e->stats, AS_EV_OVER_BUDGET);
         if (w->fwd_op != AS_OP_NONE) {
             int nf = w->fwd_n;
             if (s_forward(w, &fr, &hdr) == 0) continue; /* the writer replies after commit */

@@ -11,12 +11,16 @@
 
 typedef struct as_worker as_worker_t;
 
+/* The broker's own budget for a request it runs inline (1 ms of CPU). */
+#define AS_INLINE_BUDGET_NS 1000000u
+
 struct as_worker {
     as_engine_t *engine;
     int index;
     as_tstat_t *stats;
     as_reader_t *rd;
     as_scorer_t *scorer;
+    uint64_t budget_ns;  /* the CPU time one request's scoring may take */
     double *item_scores; /* AS_MAX_ITEMS */
     msgpack_sbuffer sb;
     msgpack_packer pk;

@@ -189,6 +189,8 @@ void *as_writer_run(void *arg)
     wr.to_jobs = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
     wr.scorer = as_scorer_new();
+    if (wr.scorer) /* no CPU budget: what the writer scores was accepted by a worker */
+        as_scorer_limits(wr.scorer, NULL, as_stats_event_counter(e->stats, AS_EV_PATTERN_LIMITED));
     wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     wr.answered = calloc(AS_MAX_ITEMS, 1);
     msgpack_sbuffer_init(&wr.rec);
