@@ -1,13 +1,15 @@
-/* test_budget.c — what bounds the time one request may hold the engine: PCRE2's limits on each
- * patternMatch (a backtracking pattern such as (a|aa)+ is cut short, counted, and is no match),
- * the CPU budget of a request (--request-budget: past it, too_large), the broker handing an
- * inline request that grew costly to the workers, and shutdown stopping scoring at the end of
- * its drain time (--drain-time: unavailable, and assayd exits). */
+/* test_budget.c — what bounds the time and memory requests may hold the engine: PCRE2's limits on
+ * each patternMatch (a backtracking pattern such as (a|aa)+ is cut short, counted, and is no
+ * match), the CPU budget of a request (--request-budget: past it, too_large), the broker handing
+ * an inline request that grew costly to the workers, shutdown stopping scoring at the end of its
+ * drain time (--drain-time: unavailable, and assayd exits), and the bytes of requests queued
+ * behind slow ones (--max-queued: beyond, overloaded at once). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "codec.h"
 #include "harness.h"
 
 #include <pthread.h>
@@ -16,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <zmq.h>
 
 #define S_ITEMS 20
 
@@ -194,6 +197,115 @@ static void shutdown_stops_scoring_at_the_end_of_its_drain_time(void **state)
     assert_int_equal(h_cleanup(&e), 0);
 }
 
+/* A ping carrying `pad` bytes it does not want (answered bad_request, cheaply), as msgpack. */
+static void s_pack_padded_ping(msgpack_sbuffer *sb, uint32_t msgid, size_t pad)
+{
+    static char zeros[1 << 20];
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint8(&pk, 0);
+    msgpack_pack_uint32(&pk, msgid);
+    as_pack_cstr(&pk, "ping");
+    msgpack_pack_map(&pk, 1);
+    as_pack_cstr(&pk, "pad");
+    msgpack_pack_bin(&pk, pad);
+    msgpack_pack_bin_body(&pk, zeros, pad);
+}
+
+/* A score_batch request of n responses answering every pattern item with s, as msgpack. */
+static void s_pack_batch(msgpack_sbuffer *sb, uint32_t msgid, int n, const char *s)
+{
+    msgpack_packer pk;
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_array(&pk, 4);
+    msgpack_pack_uint8(&pk, 0);
+    msgpack_pack_uint32(&pk, msgid);
+    as_pack_cstr(&pk, "score_batch");
+    msgpack_pack_map(&pk, 2);
+    as_pack_cstr(&pk, "assessment");
+    as_pack_cstr(&pk, "rx");
+    as_pack_cstr(&pk, "responses");
+    msgpack_pack_array(&pk, (uint32_t)n);
+    for (int i = 0; i < n; i++) {
+        msgpack_pack_map(&pk, S_ITEMS + 1);
+        as_pack_cstr(&pk, "plain");
+        as_pack_cstr(&pk, "A");
+        for (int k = 0; k < S_ITEMS; k++) {
+            char id[8];
+            snprintf(id, sizeof id, "p%d", k);
+            as_pack_cstr(&pk, id);
+            as_pack_cstr(&pk, s);
+        }
+    }
+}
+
+static void requests_queued_past_max_queued_bytes_are_answered_overloaded_at_once(void **state)
+{
+    h_engine_t e;
+    const size_t max = 4u << 20;
+    h_start(&e, "--workers", "1", "--max-queued", "4M", "--request-budget", "1500", NULL);
+    assay_t *admin = h_connect(&e, true);
+    s_put_patterns(admin);
+    assay_close(&admin);
+    void *ctx = zmq_ctx_new();
+    void *s = h_raw_socket(&e, ctx, ZMQ_DEALER, false, 20000);
+    /* two slow requests hold the one worker (1.5 s of CPU each), then 12 of 700 KB: the broker
+     * takes them while what is in flight stays within 4 MiB, and answers the rest at once */
+    enum { SLOW = 2, BIG = 12 };
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    size_t in_flight = 0;
+    int want_overloaded = 0;
+    bool overloaded[SLOW + BIG + 1] = {false};
+    for (uint32_t id = 1; id <= SLOW + BIG; id++) {
+        if (id <= SLOW)
+            s_pack_batch(&sb, id, 150, s_hostile);
+        else
+            s_pack_padded_ping(&sb, id, 700000);
+        if (in_flight && in_flight + sb.size > max) {
+            overloaded[id] = true;
+            want_overloaded++;
+        } else {
+            in_flight += sb.size;
+        }
+        assert_int_equal(zmq_send(s, sb.data, sb.size, 0), (int)sb.size);
+    }
+    assert_int_equal(want_overloaded, 7); /* the arithmetic above, for the reader */
+    int got_overloaded = 0;
+    static char buf[1 << 20];
+    for (int i = 0; i < SLOW + BIG; i++) {
+        int len = h_recv_message(s, buf, sizeof buf, NULL);
+        assert_true(len > 0);
+        msgpack_unpacked u;
+        msgpack_unpacked_init(&u);
+        assert_int_equal(msgpack_unpack_next(&u, buf, (size_t)len, NULL), MSGPACK_UNPACK_SUCCESS);
+        const msgpack_object *o = &u.data;
+        uint32_t id = (uint32_t)o->via.array.ptr[1].via.u64;
+        const msgpack_object *err = &o->via.array.ptr[2];
+        if (id <= SLOW) { /* their budget, not the queue, ends them */
+            assert_int_equal(err->type, MSGPACK_OBJECT_MAP);
+            assert_true(h_str_is(err, "code", "too_large"));
+        } else if (overloaded[id]) {
+            assert_true(h_str_is(err, "code", "overloaded"));
+            const msgpack_object *m = assay_map_get(err, "message");
+            static const char want[] = "would pass --max-queued (4194304): retry later";
+            assert_non_null(memmem(m->via.str.ptr, m->via.str.size, want, sizeof want - 1));
+            got_overloaded++;
+        } else { /* taken, and answered: it does not want that pad */
+            assert_true(h_str_is(err, "code", "bad_request"));
+        }
+        msgpack_unpacked_destroy(&u);
+    }
+    assert_int_equal(got_overloaded, want_overloaded);
+    msgpack_sbuffer_destroy(&sb);
+    zmq_close(s);
+    zmq_ctx_term(ctx);
+    assert_int_equal(h_cleanup(&e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -201,6 +313,7 @@ int main(void)
         cmocka_unit_test(a_request_past_its_cpu_budget_is_answered_too_large),
         cmocka_unit_test(an_inline_score_that_grows_costly_is_run_by_a_worker),
         cmocka_unit_test(shutdown_stops_scoring_at_the_end_of_its_drain_time),
+        cmocka_unit_test(requests_queued_past_max_queued_bytes_are_answered_overloaded_at_once),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -19,6 +19,7 @@ typedef struct {
     msgpack_sbuffer sb;
     msgpack_packer pk;
     uint64_t in_flight;
+    size_t in_flight_bytes; /* the bodies of the requests in flight (as_hdr_t.bytes) */
     bool draining;
 } s_broker_t;
 
@@ -125,10 +126,22 @@ static void s_request(s_broker_t *b, int front)
                     .front = (uint8_t)front,
                     .n_env = (uint8_t)env,
                     .msgid = msgid,
+                    .bytes = (uint32_t)size,
                     .t_recv = now};
     if (b->in_flight == 0 && b->w && !s_pending(b->e->frontend[front]) &&
         s_inline(b, front, &fr, env, &hdr))
         return;
+    /* Queues are bounded in bytes as well as in count: what waits for the workers and the
+     * writer, or is being served, may hold --max-queued (one request is always taken). */
+    if (b->in_flight_bytes && b->in_flight_bytes + size > b->e->max_queued) {
+        as_stats_event(b->e->stats, AS_EV_OVERLOADED);
+        snprintf(msg, sizeof msg,
+                 "requests in flight hold %zu bytes; %zu more would pass --max-queued (%zu): "
+                 "retry later",
+                 b->in_flight_bytes, size, b->e->max_queued);
+        s_answer(b, front, &fr, env, msgid, AS_OVERLOADED, msg);
+        return;
+    }
     zmq_msg_t h;
     zmq_msg_init_size(&h, sizeof hdr);
     memcpy(zmq_msg_data(&h), &hdr, sizeof hdr);
@@ -141,6 +154,7 @@ static void s_request(s_broker_t *b, int front)
     }
     as_frames_send(b->e->work, &fr, 0, 0); /* the rest of a multipart message always follows */
     b->in_flight++;
+    b->in_flight_bytes += size;
 }
 
 static void s_response(s_broker_t *b)
@@ -151,6 +165,7 @@ static void s_response(s_broker_t *b)
     b->in_flight--;
     as_hdr_t hdr;
     memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
+    b->in_flight_bytes -= hdr.bytes;
     if (as_frames_send(b->e->frontend[hdr.front], &fr, 1, ZMQ_DONTWAIT)) {
         /* The client is gone (EHOSTUNREACH) or not reading (EAGAIN at its high-water mark). */
         as_frames_close(&fr);

@@ -63,6 +63,7 @@ typedef struct {
     uint8_t op;     /* as_op_t, worker -> writer */
     uint8_t method; /* method index, for stats */
     uint32_t msgid;
+    uint32_t bytes;  /* the request body's size: the broker counts it in flight until answered */
     uint64_t t_recv; /* as_now_ns() when the broker received the request */
 } as_hdr_t;
 
@@ -111,6 +112,9 @@ typedef struct {
     void *pub;                   /* PUB: events.sock (writer) */
     void *jobs_in;               /* PULL: the writer's answers and wake-ups (job thread) */
     int draining_s;              /* how long the broker waits for in-flight requests */
+    size_t max_queued;           /* --max-queued: bytes of requests in flight (queued for a
+                                    worker or the writer, or being served) beyond which requests
+                                    are answered overloaded */
     uint64_t budget_ns;          /* --request-budget: the CPU time one request's scoring may take */
     _Atomic uint64_t stop_at_ns; /* 0; once draining, when in-flight scoring stops (as_now_ns) */
     atomic_int writer_ready; /* set once the writer has ended the attempts overdue at start-up */

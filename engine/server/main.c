@@ -62,6 +62,10 @@ static void s_usage(FILE *out)
         "      --max-admin-message SIZE\n"
         "                         the same on the admin sockets, where model.put carries model\n"
         "                         files (default: 80M; never below --max-message)\n"
+        "      --max-queued SIZE  the requests in flight (waiting for a worker or the writer, or\n"
+        "                         being served) may hold SIZE bytes; beyond, a request is\n"
+        "                         answered overloaded at once (default: 128M; one is always "
+        "taken)\n"
         "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: "
         "256M).\n"
         "                         Its disk space is reserved (fallocate) as it grows\n"
@@ -83,7 +87,9 @@ static void s_usage(FILE *out)
         "                         the CPU time scoring one request may take, 1..3600000 ms\n"
         "                         (default 2000); past it the request is answered too_large.\n"
         "                         patternMatch also stops a match after 100,000 steps\n"
-        "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n"
+        "      --log-level LEVEL  error, warn, info or debug (default: info); logs go to stderr\n");
+    fprintf(
+        out,
         "      --tcp ADDR:PORT    also serve the engine socket's methods on tcp\n"
         "      --admin-tcp ADDR:PORT\n"
         "                         also serve every method on tcp\n"
@@ -328,6 +334,7 @@ int main(int argc, char **argv)
     e->map_size = 256ull << 20;
     e->draining_s = 10;
     e->budget_ns = 2000u * 1000000u;
+    e->max_queued = 128u << 20;
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;
     s_tcp_opts_t tcp = {0};
@@ -348,6 +355,7 @@ int main(int argc, char **argv)
                                          {"methods", no_argument, 0, 'L'},
                                          {"request-budget", required_argument, 0, 'B'},
                                          {"drain-time", required_argument, 0, 'D'},
+                                         {"max-queued", required_argument, 0, 'Q'},
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
@@ -437,6 +445,14 @@ int main(int argc, char **argv)
             e->budget_ns = (uint64_t)ms * 1000000u;
             break;
         }
+        case 'Q':
+            if (s_size(optarg, &e->max_queued) || e->max_queued < (1u << 16)) {
+                fprintf(stderr,
+                        "assayd: --max-queued: expected a size of at least 64K, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'D': {
             long secs = strtol(optarg, &end, 10);
             if (*end || end == optarg || secs < 0 || secs > 3600) {
