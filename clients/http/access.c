@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <jwt.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -420,6 +421,17 @@ static void s_verified_free(void)
     }
 }
 
+/* A NumericDate claim: 1 with *at set when it is a finite number, 0 when absent, -1 when it is
+ * any other type. */
+static int s_numeric_date(const json_t *claims, const char *name, double *at)
+{
+    const json_t *v = json_object_get(claims, name);
+    if (!v) return 0;
+    if (!json_is_number(v)) return -1;
+    *at = json_number_value(v);
+    return isfinite(*at) && *at > -1e15 && *at < 1e15 ? 1 : -1;
+}
+
 bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t *why)
 {
     size_t tok_len = strlen(tok);
@@ -432,10 +444,16 @@ bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
     const char *alg = json_string_value(json_object_get(h, "alg"));
     char algbuf[32];
     snprintf(algbuf, sizeof algbuf, "%s", alg ? alg : "");
+    bool crit = json_object_get(h, "crit") != NULL;
     json_decref(h);
     if (!alg)
         return s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
                               "the bearer token is not a known token nor a JWT", NULL);
+    if (crit) /* RFC 7515 4.1.11: extensions it names must be understood; none is here */
+        return s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
+                              "the learner token's header has crit: no JWT extension is "
+                              "understood here",
+                              NULL);
     if (strcmp(algbuf, "HS256") != 0) {
         char msg[96];
         snprintf(msg, sizeof msg, "the learner token's alg is \"%s\": only HS256 is accepted",
@@ -451,29 +469,38 @@ bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
                               NULL);
     }
     bool ok = false;
-    errno = 0;
-    long exp = jwt_get_grant_int(j, "exp");
-    bool has_exp = errno != ENOENT;
-    errno = 0;
-    long nbf = jwt_get_grant_int(j, "nbf");
-    bool has_nbf = errno != ENOENT;
+    /* exp and nbf are NumericDates (RFC 7519 2): a number, integer or not; any other type is
+     * refused, never taken for an absent claim */
+    char *claims_text = jwt_get_grants_json(j, NULL);
+    json_t *claims = claims_text ? json_loads(claims_text, 0, NULL) : NULL;
+    free(claims_text);
+    double exp_at = 0, nbf_at = 0;
+    int has_exp = s_numeric_date(claims, "exp", &exp_at);
+    int has_nbf = s_numeric_date(claims, "nbf", &nbf_at);
+    json_decref(claims);
+    long exp = (long)exp_at; /* |exp_at| < 1e15: in range */
     const char *sub = jwt_get_grant(j, "sub");
-    time_t now = time(NULL);
+    double now = (double)time(NULL);
     size_t sl = sub ? strlen(sub) : 0;
     bool sub_ok = sl >= 1 && sl <= AH_MAX_LEARNER;
     for (size_t i = 0; sub_ok && i < sl; i++)
         sub_ok = (unsigned char)sub[i] >= 0x20 && sub[i] != 0x7f;
-    if (!has_exp) {
+    if (has_exp < 0 || has_nbf < 0) {
+        s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
+                       has_exp < 0 ? "the learner token's exp is not a number (a NumericDate)"
+                                   : "the learner token's nbf is not a number (a NumericDate)",
+                       NULL);
+    } else if (!has_exp) {
         s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
                        "the learner token has no exp (an expiry is required)", NULL);
-    } else if (exp <= now) {
+    } else if (exp_at <= now) {
         char when[40];
         time_t t = (time_t)exp;
         struct tm tm;
         gmtime_r(&t, &tm);
         strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
         s_unauthorized(r, why, AH_REFUSED_EXPIRED, "the learner token expired at ", when);
-    } else if (has_nbf && nbf > now) {
+    } else if (has_nbf && nbf_at > now) {
         s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN, "the learner token is not valid yet (nbf)",
                        NULL);
     } else if (!sub_ok) {

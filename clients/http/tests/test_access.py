@@ -166,6 +166,21 @@ class AccessTest(unittest.TestCase):
              "characters"),
             (learner_token("ana", nbf=int(time.time()) + 600),
              "the learner token is not valid yet (nbf)"),
+            # a NumericDate may be fractional: a float nbf in the future is not valid yet
+            (learner_token("ana", nbf=time.time() + 600.5),
+             "the learner token is not valid yet (nbf)"),
+            # any other type is refused, never taken for an absent claim
+            (learner_token("ana", nbf=str(int(time.time()) + 600)),
+             "the learner token's nbf is not a number (a NumericDate)"),
+            (learner_token("ana", nbf=None), "the learner token's nbf is not a number"),
+            (learner_token("ana", exp_in=None, exp=str(int(time.time()) + 600)),
+             "the learner token's exp is not a number (a NumericDate)"),
+            (learner_token("ana", exp_in=None, exp=True),
+             "the learner token's exp is not a number (a NumericDate)"),
+            # a critical header extension is one nothing here understands
+            (jwt.encode({"sub": "ana", "exp": int(time.time()) + 60}, SECRET, algorithm="HS256",
+                        headers={"crit": ["exp"]}),
+             "the learner token's header has crit: no JWT extension is understood here"),
         ]
         # alg none: an unsigned token that claims to be ana's
         unsigned = jwt.encode({"sub": "ana", "exp": int(time.time()) + 60}, None, algorithm="none")
@@ -182,6 +197,11 @@ class AccessTest(unittest.TestCase):
             self.assertTrue(doc["error"]["message"].startswith(want), doc["error"]["message"])
             self.assertEqual(r.getheader("WWW-Authenticate"),
                              'Bearer realm="assay", error="invalid_token"')
+
+    def test_numeric_dates_may_be_fractional(self):
+        token = learner_token("ana", exp_in=None, exp=time.time() + 300.25,
+                              nbf=time.time() - 10.5)
+        self.assertEqual(self.s.request("GET", "/v1/learners/ana/mastery", token=token)[0], 200)
 
     def test_a_token_accepted_before_is_refused_once_expired_or_altered(self):
         # accepted tokens are kept verified (access.c): each use checks exp and the whole token
