@@ -27,7 +27,7 @@ typedef enum {
 #define AH_MAX_LEARNER 128
 
 /* A request's caller, once authenticated. */
-typedef struct {
+typedef struct ah_auth {
     ah_scope_t scope;
     char learner[AH_MAX_LEARNER + 1]; /* AH_SCOPE_LEARNER: the token's sub */
     char key[AH_MAX_LEARNER + 24];    /* the rate limiter's key for this caller */

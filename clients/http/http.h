@@ -28,6 +28,10 @@ typedef struct {
     size_t max_admin_body;      /* --max-admin-body: admin routes (model files, QTI packages) */
     int timeout_ms;             /* --timeout-ms */
     int threads;                /* --threads */
+    unsigned idle_timeout_s;    /* --idle-timeout: a connection silent this long is closed */
+    unsigned max_per_ip;        /* --max-connections-per-ip */
+    size_t sse_buffer;          /* --sse-buffer: a stream's unsent bytes before it is dropped */
+    unsigned max_streams;       /* --max-streams-per-token */
 } ah_config_t;
 
 extern ah_config_t ah_cfg;
@@ -94,10 +98,13 @@ int ah_sse_start(void);
 void ah_sse_close_all(void);
 void ah_sse_stop(void);
 /* Answers GET /v1/events?topic=...: a streaming response, or an error in r. */
-/* learner: a learner token's sub, whose own topics (mastery.<sub>, matched exactly) are all it
- * may name; NULL for other scopes. */
-enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_reply_t *r,
+/* auth: the caller; a learner token's own topics (mastery.<sub>, matched exactly) are all it
+ * may name, and a caller (auth->key) may hold --max-streams-per-token streams (beyond: 429). */
+struct ah_auth; /* access.h */
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, const struct ah_auth *auth, ah_reply_t *r,
                             bool *queued);
+/* Streams dropped for falling more than --sse-buffer behind, since the start. */
+unsigned long long ah_sse_dropped(void);
 /* The dashboard's files (dashboard.c): GET / and /dashboard/{file}. */
 void ah_page(const char *url, ah_reply_t *r);
 size_t ah_sse_clients(void);

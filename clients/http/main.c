@@ -51,6 +51,17 @@ static void s_usage(FILE *out)
         "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
         "      --threads N            HTTP threads (default 2); a request waiting for the\n"
         "                             engine holds no thread (its connection is suspended)\n"
+        "      --idle-timeout S       close a connection silent for S s: unfinished headers or\n"
+        "                             bodies, idle keep-alives (default 10; event streams\n"
+        "                             waiting for events are not idle)\n"
+        "      --max-connections-per-ip N\n"
+        "                             connections one address may hold (default 1024; behind a\n"
+        "                             proxy every client has the proxy's address)\n"
+        "      --sse-buffer SIZE      an event stream's events not yet sent; a client that falls\n"
+        "                             further behind is dropped and reconnects (default 256K)\n"
+        "      --max-streams-per-token N\n"
+        "                             event streams one token (a learner: one sub) may hold open\n"
+        "                             (default 64; beyond, 429)\n"
         "      --routes               print the routes (METHOD PATH [ENGINE-METHOD]) and exit\n"
         "  -h, --help                 this help\n"
         "\n"
@@ -99,6 +110,10 @@ int main(int argc, char **argv)
     ah_cfg.max_admin_body = 80u << 20;
     ah_cfg.timeout_ms = 5000;
     ah_cfg.threads = 2;
+    ah_cfg.idle_timeout_s = 10;
+    ah_cfg.max_per_ip = 1024;
+    ah_cfg.sse_buffer = 256u << 10;
+    ah_cfg.max_streams = 64;
     static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
                                          {"data", required_argument, 0, 'd'},
                                          {"endpoint", required_argument, 0, 'e'},
@@ -113,6 +128,10 @@ int main(int argc, char **argv)
                                          {"max-admin-body", required_argument, 0, 'B'},
                                          {"timeout-ms", required_argument, 0, 'T'},
                                          {"threads", required_argument, 0, 'n'},
+                                         {"idle-timeout", required_argument, 0, 'I'},
+                                         {"max-connections-per-ip", required_argument, 0, 'P'},
+                                         {"sse-buffer", required_argument, 0, 'S'},
+                                         {"max-streams-per-token", required_argument, 0, 'M'},
                                          {"routes", no_argument, 0, 'r'},
                                          {"help", no_argument, 0, 'h'},
                                          {0, 0, 0, 0}};
@@ -188,6 +207,35 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'I':
+        case 'P':
+        case 'M': {
+            long v = strtol(optarg, &end, 10);
+            long hi = c == 'I' ? 3600 : 1000000;
+            if (*end || end == optarg || v < 1 || v > hi) {
+                fprintf(stderr, "assay-http: --%s: expected 1..%ld, got \"%s\"\n",
+                        c == 'I'   ? "idle-timeout"
+                        : c == 'P' ? "max-connections-per-ip"
+                                   : "max-streams-per-token",
+                        hi, optarg);
+                return 2;
+            }
+            if (c == 'I')
+                ah_cfg.idle_timeout_s = (unsigned)v;
+            else if (c == 'P')
+                ah_cfg.max_per_ip = (unsigned)v;
+            else
+                ah_cfg.max_streams = (unsigned)v;
+            break;
+        }
+        case 'S':
+            if (s_size(optarg, &ah_cfg.sse_buffer) || ah_cfg.sse_buffer < 4096) {
+                fprintf(stderr,
+                        "assay-http: --sse-buffer: expected a size of at least 4K, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            break;
         case 'r':
             for (int i = 0; i < ah_route_count(); i++)
                 printf("%s %s%s%s\n", ah_route_method(i), ah_route_pattern(i),
@@ -260,8 +308,10 @@ int main(int argc, char **argv)
         (uint16_t)port, NULL, NULL, ah_dispatch, NULL, MHD_OPTION_SOCK_ADDR, &addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)ah_cfg.threads, MHD_OPTION_NOTIFY_COMPLETED,
         ah_request_done, NULL, MHD_OPTION_CONNECTION_LIMIT, (unsigned)20000,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)60, MHD_OPTION_LISTENING_ADDRESS_REUSE,
-        (unsigned)1, MHD_OPTION_END);
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, ah_cfg.max_per_ip, MHD_OPTION_CONNECTION_TIMEOUT,
+        ah_cfg.idle_timeout_s, MHD_OPTION_END);
+    /* MHD's default address reuse is SO_REUSEADDR alone, never SO_REUSEPORT: a second adapter
+     * on a port already served fails here instead of splitting the traffic with the first */
     if (!d) {
         fprintf(stderr, "assay-http: cannot listen on %s: %s\n", listen_at, strerror(errno));
         return 1;

@@ -210,8 +210,11 @@ char *ah_metrics_render(size_t *len)
         }
     s_printf(&o,
              "# HELP assay_http_sse_clients Connected Server-Sent Events clients.\n"
-             "# TYPE assay_http_sse_clients gauge\nassay_http_sse_clients %zu\n",
-             ah_sse_clients());
+             "# TYPE assay_http_sse_clients gauge\nassay_http_sse_clients %zu\n"
+             "# HELP assay_http_sse_dropped_total Event streams dropped for falling more than "
+             "--sse-buffer behind.\n"
+             "# TYPE assay_http_sse_dropped_total counter\nassay_http_sse_dropped_total %llu\n",
+             ah_sse_clients(), ah_sse_dropped());
     s_engine(&o);
     *len = o.len;
     return o.p;

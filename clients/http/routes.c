@@ -128,9 +128,12 @@ static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *m
     return q;
 }
 
+/* Keeps a piece of the body. A request refused by its headers (no route, a refused token) was
+ * decided before its body: the body is read, so that the client gets the answer, but never kept
+ * (a stranger's bodies cost no memory). */
 static void s_append(s_req_t *q, const char *data, size_t n)
 {
-    if (q->too_large) return;
+    if (q->too_large || q->route < 0 || q->deny.status) return;
     if (q->len + n > q->limit) {
         q->too_large = true;
         return;
@@ -509,8 +512,7 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         ah_page(url, &r);
     } else if (rt->special == AH_EVENTS) {
         bool queued = false;
-        enum MHD_Result ok =
-            ah_sse_open(c, q->auth.scope == AH_SCOPE_LEARNER ? q->auth.learner : NULL, &r, &queued);
+        enum MHD_Result ok = ah_sse_open(c, &q->auth, &r, &queued);
         if (queued) {
             ah_metrics_record(q->route, 200, s_since(&q->t0));
             return ok;

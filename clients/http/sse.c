@@ -4,9 +4,11 @@
  * streaming response whose reader callback hands out the bytes queued for it; when there are
  * none it suspends its connection (no thread waits for it) and the hub resumes it when it queues
  * an event, or a keep-alive comment every 15 s. A client's mutex orders the two, so no wake-up is
- * lost. A client that falls more than 1 MiB behind loses events (its ids show the gap). A learner
- * token's stream has its own topic only, matched exactly (a prefix would also match learners
- * whose ids extend its own).
+ * lost. What a client has not been sent is bounded (--sse-buffer): its buffer is compacted as it
+ * is sent, and a client further behind than that is dropped: its stream ends, its buffer is
+ * freed, and its reconnection (EventSource reconnects by itself) sees the gap in seq and reads
+ * again. A token may hold --max-streams-per-token streams. A learner token's stream has its own
+ * topic only, matched exactly (a prefix would also match learners whose ids extend its own).
  */
 #include "access.h"
 #include "http.h"
@@ -18,11 +20,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 #include <zmq.h>
 
-#define S_MAX_PENDING (1u << 20)
 #define S_MAX_TOPICS  32
+#define S_SNDBUF      (64 * 1024) /* an event stream socket's send buffer (the kernel doubles it) */
 #define S_KEEPALIVE_S 15
 
 typedef struct s_client {
@@ -32,7 +35,8 @@ typedef struct s_client {
     char *buf;
     size_t len, off, cap;
     bool suspended;
-    bool closing; /* the server is stopping: end the stream */
+    bool closing; /* end the stream: the server is stopping, or the client fell too far behind */
+    char key[AH_MAX_LEARNER + 24]; /* the caller's token (access.h: ah_auth_t.key) */
     int n_topics;
     bool exact;                 /* topics are whole topics, not prefixes (a learner's) */
     char *topics[S_MAX_TOPICS]; /* prefixes; none: every topic */
@@ -44,6 +48,12 @@ static size_t s_n;
 static pthread_t s_hub;
 static atomic_int s_stop;
 static void *s_zctx;
+static atomic_ullong s_dropped; /* clients dropped for falling behind */
+
+unsigned long long ah_sse_dropped(void)
+{
+    return atomic_load_explicit(&s_dropped, memory_order_relaxed);
+}
 
 size_t ah_sse_clients(void)
 {
@@ -53,11 +63,34 @@ size_t ah_sse_clients(void)
     return n;
 }
 
+/* Wakes a client's connection if it is parked (client mutex held). */
+static void s_wake(s_client_t *cl)
+{
+    if (cl->suspended) {
+        cl->suspended = false;
+        MHD_resume_connection(cl->conn);
+    }
+}
+
 /* Queues bytes for a client and wakes its connection (client mutex held by the caller). */
 static void s_queue(s_client_t *cl, const char *data, size_t n)
 {
-    if (cl->len - cl->off + n > S_MAX_PENDING) return; /* too far behind: dropped */
-    if (cl->off && cl->off == cl->len) cl->off = cl->len = 0;
+    if (cl->closing) return;
+    size_t pending = cl->len - cl->off;
+    if (pending + n > ah_cfg.sse_buffer) { /* too far behind: dropped, its memory freed now */
+        cl->closing = true;
+        free(cl->buf);
+        cl->buf = NULL;
+        cl->len = cl->off = cl->cap = 0;
+        atomic_fetch_add_explicit(&s_dropped, 1, memory_order_relaxed);
+        s_wake(cl);
+        return;
+    }
+    if (cl->off && (cl->len + n > cl->cap || cl->off >= cl->cap / 2)) { /* compact */
+        memmove(cl->buf, cl->buf + cl->off, pending);
+        cl->len = pending;
+        cl->off = 0;
+    }
     if (cl->len + n > cl->cap) {
         size_t cap = cl->cap ? cl->cap : 4096;
         while (cap < cl->len + n)
@@ -69,10 +102,7 @@ static void s_queue(s_client_t *cl, const char *data, size_t n)
     }
     memcpy(cl->buf + cl->len, data, n);
     cl->len += n;
-    if (cl->suspended) {
-        cl->suspended = false;
-        MHD_resume_connection(cl->conn);
-    }
+    s_wake(cl);
 }
 
 static bool s_wants(const s_client_t *cl, const char *topic, size_t tn)
@@ -178,10 +208,7 @@ void ah_sse_close_all(void)
     for (s_client_t *cl = s_head; cl; cl = cl->next) {
         pthread_mutex_lock(&cl->mu);
         cl->closing = true;
-        if (cl->suspended) {
-            cl->suspended = false;
-            MHD_resume_connection(cl->conn);
-        }
+        s_wake(cl);
         pthread_mutex_unlock(&cl->mu);
     }
     pthread_mutex_unlock(&s_list_mu);
@@ -278,9 +305,19 @@ static const char *s_learner_problem(const s_client_t *cl, const char *learner, 
     return NULL;
 }
 
-enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_reply_t *r,
+/* How many streams the caller with this key holds (list mutex held). */
+static unsigned s_streams_of(const char *key)
+{
+    unsigned n = 0;
+    for (s_client_t *cl = s_head; cl; cl = cl->next)
+        n += strcmp(cl->key, key) == 0;
+    return n;
+}
+
+enum MHD_Result ah_sse_open(struct MHD_Connection *c, const ah_auth_t *auth, ah_reply_t *r,
                             bool *queued)
 {
+    const char *learner = auth->scope == AH_SCOPE_LEARNER ? auth->learner : NULL;
     *queued = false;
     s_client_t *cl = calloc(1, sizeof *cl);
     if (!cl) {
@@ -303,12 +340,38 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_re
         return MHD_YES;
     }
     cl->exact = learner != NULL;
+    snprintf(cl->key, sizeof cl->key, "%s", auth->key);
+    /* the kernel's share of a stream's backlog is bounded too: a fixed send buffer (no
+     * autotuning up to tcp_wmem's megabytes) beside the --sse-buffer of our own */
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(c, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int sndbuf = S_SNDBUF;
+    if (ci) setsockopt(ci->connect_fd, SOL_SOCKET, SO_SNDBUF, &sndbuf, sizeof sndbuf);
     static const char hello[] = ": subscribed\n\n"; /* sent at once: the stream is live */
     s_queue(cl, hello, sizeof hello - 1);
+    /* counted and listed in one step, so that two opening at once cannot both pass the limit */
+    pthread_mutex_lock(&s_list_mu);
+    unsigned held = s_streams_of(cl->key);
+    if (held >= ah_cfg.max_streams) {
+        pthread_mutex_unlock(&s_list_mu);
+        s_discard(cl);
+        ah_error(r, 429, "rate_limited",
+                 "this token holds %u event streams, as many as --max-streams-per-token "
+                 "allows: close one first",
+                 held);
+        r->retry_s = 5;
+        ah_metrics_refused(AH_REFUSED_RATE, auth->scope);
+        return MHD_YES;
+    }
+    cl->next = s_head;
+    if (s_head) s_head->prev = cl;
+    s_head = cl;
+    s_n++;
+    pthread_mutex_unlock(&s_list_mu);
     struct MHD_Response *resp =
         MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, s_read, cl, s_free);
     if (!resp) {
-        s_discard(cl);
+        s_free(cl); /* off the list, then freed */
         ah_error(r, 500, "internal", "out of memory");
         return MHD_YES;
     }
@@ -316,12 +379,6 @@ enum MHD_Result ah_sse_open(struct MHD_Connection *c, const char *learner, ah_re
     MHD_add_response_header(resp, "Cache-Control", "no-cache");
     MHD_add_response_header(resp, "X-Accel-Buffering", "no");
     ah_cors_headers(c, resp);
-    pthread_mutex_lock(&s_list_mu);
-    cl->next = s_head;
-    if (s_head) s_head->prev = cl;
-    s_head = cl;
-    s_n++;
-    pthread_mutex_unlock(&s_list_mu);
     enum MHD_Result ok = MHD_queue_response(c, 200, resp);
     MHD_destroy_response(resp);
     *queued = true;

@@ -459,7 +459,7 @@ class ManySubscribersTest(unittest.TestCase):
     def test_a_thousand_sse_clients_each_receive_the_event(self):
         soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
         resource.setrlimit(resource.RLIMIT_NOFILE, (min(hard, 4096), hard))
-        s = Stack()
+        s = Stack("--max-streams-per-token", "1000", "--max-connections-per-ip", "1100")
         socks = []
         try:
             s.request("PUT", "/v1/assessments/many", {"items": [{
