@@ -6,6 +6,7 @@
 #include <cmocka.h>
 
 #include "bkt.h"
+#include "bkt_ref.h"
 #include "cli_fixture.h"
 
 #include <jansson.h>
@@ -94,9 +95,9 @@ static void kt_eval_scores_each_prediction_and_fit_reports_its_parameters(void *
     double p[6], m = 0, se = 0;
     for (int i = 0; i < 6; i++) {
         if (i == 0 || who[i] != who[i - 1]) m = d.prior;
-        p[i] = as_bkt_p_correct(&d, m);
+        p[i] = ref_bkt_next(&d, m);
         se += (p[i] - y[i]) * (p[i] - y[i]);
-        m = as_bkt_step(&d, m, y[i]);
+        m = ref_bkt_step(&d, m, y[i]);
     }
     /* a scratch engine: no -d */
     char cmd[1400], out[300], errf[300];

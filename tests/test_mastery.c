@@ -9,6 +9,7 @@
 
 #include "bkt.h"
 #include "codec.h"
+#include "bkt_ref.h"
 #include "harness.h"
 
 #include <math.h>
@@ -45,7 +46,7 @@ typedef struct {
 
 static void s_model_step(s_model_t *m, const as_bkt_params_t *p, bool correct)
 {
-    m->p = as_bkt_step(p, m->p, correct);
+    m->p = ref_bkt_step(p, m->p, correct);
     m->n++;
 }
 
@@ -56,7 +57,7 @@ static void s_check_state(const msgpack_object *skills, const char *skill, const
     const msgpack_object *st = assay_map_get(skills, skill);
     if (!st) fail_msg("no state for skill %s", skill);
     s_close(h_num(st, "p_mastery"), m->p);
-    s_close(h_num(st, "p_correct_next"), as_bkt_p_correct(p, m->p));
+    s_close(h_num(st, "p_correct_next"), ref_bkt_next(p, m->p));
     assert_int_equal((unsigned)h_num(st, "opportunities"), m->n);
     assert_int_equal(assay_map_get(st, "mastered")->via.boolean, m->p >= p->mastery_threshold);
 }
@@ -67,7 +68,7 @@ static void s_check_predicted(const msgpack_object *skills, const char *skill, c
 {
     const msgpack_object *st = assay_map_get(skills, skill);
     if (!st || !assay_map_get(st, "predicted")) fail_msg("no predicted for skill %s", skill);
-    s_close(h_num(st, "predicted"), as_bkt_p_correct(p, m->before));
+    s_close(h_num(st, "predicted"), ref_bkt_next(p, m->before));
 }
 
 static const as_bkt_params_t s_p1 = {
@@ -399,6 +400,38 @@ static void skills_are_listed_in_id_order_with_cursors(void **state)
     assay_close(&a);
 }
 
+/* After 64 right answers of a skill whose slip is 1.3266e-9, 1 - mastery is 2.5e-37: stored as
+ * mastery alone it would read exactly 1, and no wrong answer could ever lower it. The engine keeps
+ * the distance from 1 exactly through its store (bkt.h, store_mastery.c): the fourth wrong answer
+ * lowers it to 0.978 and the fifth to 0.0065, as exact arithmetic gives (test_bkt.c). */
+static void mastery_near_one_still_falls_after_wrong_answers(void **state)
+{
+    assay_t *a = h_connect(&s_e, true);
+    h_ok(a, "skill.put",
+         "{'id':'near-one','prior':0.68,'learn':0.0065,'forget':0,'guess':0.273,"
+         "'slip':1.3266e-9}");
+    h_ok(a, "assessment.put",
+         "{'id':'near-one-q','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A'],'skills':['near-one']}]}");
+    static const double want[] = {1, 1, 0.99999999995896227, 0.9781481971433611,
+                                  0.0065000811504258406};
+    for (int i = 0; i < 64 + 5; i++) {
+        assay_reply_t *r;
+        assert_int_equal(h_call(a, "response.submit",
+                                i < 64 ? "{'assessment':'near-one-q','learner':'steady',"
+                                         "'answers':{'q':'A'}}"
+                                       : "{'assessment':'near-one-q','learner':'steady',"
+                                         "'answers':{'q':'B'}}",
+                                &r),
+                         ASSAY_OK);
+        const msgpack_object *st =
+            assay_map_get(assay_map_get(assay_reply_result(r), "mastery"), "near-one");
+        if (i >= 64) s_close(h_num(st, "p_mastery"), want[i - 64]);
+        assay_reply_free(&r);
+    }
+    assay_close(&a);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -407,6 +440,7 @@ int main(void)
         cmocka_unit_test(recompute_after_a_parameter_change_equals_a_fresh_replay),
         cmocka_unit_test(skill_methods_give_precise_errors),
         cmocka_unit_test(skills_are_listed_in_id_order_with_cursors),
+        cmocka_unit_test(mastery_near_one_still_falls_after_wrong_answers),
     };
     return cmocka_run_group_tests(tests, s_up, s_down);
 }

@@ -64,11 +64,11 @@ static void s_add_state(void *arg, const char *skill, uint32_t len, const as_ski
         int r = s_cmp(c->d[mid].id, c->d[mid].len, skill, len);
         if (r == 0) {
             s_dist_t *d = &c->d[mid];
-            int b = (int)floor(m->p * S_BINS);
+            int b = (int)floor(m->s.p * S_BINS);
             d->bins[b < 0 ? 0 : b >= S_BINS ? S_BINS - 1 : b]++;
             d->learners++;
-            d->mastered += m->p >= d->threshold;
-            d->sum_p += m->p;
+            d->mastered += m->s.p >= d->threshold;
+            d->sum_p += m->s.p;
             return;
         }
         if (r < 0)

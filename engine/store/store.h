@@ -199,7 +199,7 @@ typedef struct {
 
 /* A learner's mastery of a skill: after the transition of the last observation. */
 typedef struct {
-    double p;
+    as_bkt_state_t s; /* P(mastered) and P(not mastered), each exact (bkt.h) */
     uint32_t opportunities;
 } as_mastery_t;
 
@@ -293,8 +293,8 @@ as_code_t as_store_model_list(as_reader_t *rd, const char *after, uint32_t after
                               bool *more, as_err_t *err);
 as_code_t as_store_model_wlist(as_wtxn_t *txn, as_model_fn fn, void *arg, as_err_t *err);
 
-/* A learner's state of a model (n_state floats), generation gen: *found false when there is none; else *state
- * (a view of n_state floats, unaligned: copy it) and *steps (answers applied). */
+/* A learner's state of a model (n_state floats), generation gen: *found false when there is none;
+ * else *state (a view of n_state floats, unaligned: copy it) and *steps (answers applied). */
 as_code_t as_store_model_state_get(as_reader_t *rd, const char *model, uint32_t mlen,
                                    const char *learner, uint32_t llen, uint32_t gen,
                                    uint32_t n_state, const void **state, uint32_t *steps,

@@ -3,6 +3,11 @@
  *   skills  skill id              -> as_skill_t
  *   mastery [learner, 0, skill]   -> s_slot_t[1 or 2]
  *
+ * A slot keeps the smaller of P(mastered) and P(not mastered), the other being 1 minus it: the
+ * mastery itself when it is at most 1/2, else minus P(not mastered) (a negative number, or -0:
+ * its sign bit). So a state near 1 keeps its distance from 1 exactly (bkt.h); slots written
+ * before (a plain mastery) read as they were.
+ *
  * A state entry holds one slot (16 bytes), or two while a skill.recompute builds a new generation
  * beside the live one: a slot counts when its generation is the skill's live one. Making the new
  * generation live is then one write to the skill record, whatever the number of learners. Keys
@@ -11,6 +16,7 @@
 #include "protocol.h"
 #include "store_int.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -193,10 +199,19 @@ static const s_slot_t *s_find(const MDB_val *v, uint32_t gen, s_slot_t *out)
 
 static void s_state(const s_slot_t *slot, const as_skill_t *sk, as_mastery_t *m)
 {
-    if (slot)
-        *m = (as_mastery_t){.p = slot->p, .opportunities = slot->opportunities};
-    else
-        *m = (as_mastery_t){.p = sk->params.prior, .opportunities = 0};
+    if (!slot) {
+        *m = (as_mastery_t){.s = as_bkt_state(sk->params.prior), .opportunities = 0};
+        return;
+    }
+    as_bkt_state_t s = {slot->p, 1 - slot->p};
+    if (signbit(slot->p)) s = (as_bkt_state_t){1 + slot->p, -slot->p};
+    *m = (as_mastery_t){.s = s, .opportunities = slot->opportunities};
+}
+
+/* What a slot keeps of a state: its smaller probability (see the top). */
+static double s_slot_value(as_bkt_state_t s)
+{
+    return s.p <= s.q ? s.p : -s.q;
 }
 
 as_code_t as_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
@@ -232,7 +247,7 @@ as_code_t as_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen
         if (old.gen != gen && (old.gen == sk->live_gen || old.gen == sk->shadow_gen))
             slots[n++] = old;
     }
-    slots[n++] = (s_slot_t){.p = m->p, .opportunities = m->opportunities, .gen = gen};
+    slots[n++] = (s_slot_t){.p = s_slot_value(m->s), .opportunities = m->opportunities, .gen = gen};
     v = (MDB_val){n * sizeof(s_slot_t), slots};
     rc = mdb_put(w->txn, w->store->mastery, &k, &v, 0);
     return rc ? as_store_mdb(w->store, rc, err, "store mastery") : AS_OK;

@@ -37,7 +37,7 @@ static as_touched_t *s_touch(as_writer_t *wr, as_wtxn_t *txn, size_t *n, const c
         (*rc = as_store_mastery_wget(txn, learner, llen, id, len, &e->skill, e->skill.live_gen,
                                      &e->m, &found, err)))
         return NULL;
-    e->predicted = as_bkt_p_correct(&e->skill.params, e->m.p);
+    e->predicted = as_bkt_p_correct(&e->skill.params, e->m.s);
     (*n)++;
     return e;
 }
@@ -58,7 +58,7 @@ static bool s_observe(void *arg, uint32_t item, uint32_t j, const char *id, uint
     s_trace_t *c = arg;
     as_touched_t *e = s_touch(c->wr, c->txn, &c->n, c->learner, c->llen, id, len, &c->rc, c->err);
     if (!e) return false;
-    e->m.p = as_bkt_step(&e->skill.params, e->m.p, correct);
+    as_bkt_step(&e->skill.params, &e->m.s, correct);
     e->m.opportunities++;
     return true;
 }

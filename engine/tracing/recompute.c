@@ -149,7 +149,7 @@ as_code_t as_recompute_replay(as_wtxn_t *txn, const char *skill, uint32_t len, c
             if (as_mp_u32(r, &u)) return as_err_set(err, AS_INTERNAL, "malformed observation");
             correct = u != 0;
         }
-        m.p = as_bkt_step(&sk->params, m.p, correct);
+        as_bkt_step(&sk->params, &m.s, correct);
         m.opportunities++;
         (*replayed)++;
     }

@@ -31,13 +31,13 @@ void as_pack_mastery(msgpack_packer *pk, const as_skill_t *skill, const as_maste
 {
     msgpack_pack_map(pk, predicted ? 5 : 4);
     as_pack_cstr(pk, "p_mastery");
-    msgpack_pack_double(pk, m->p);
+    msgpack_pack_double(pk, m->s.p);
     as_pack_cstr(pk, "p_correct_next");
-    msgpack_pack_double(pk, as_bkt_p_correct(&skill->params, m->p));
+    msgpack_pack_double(pk, as_bkt_p_correct(&skill->params, m->s));
     as_pack_cstr(pk, "opportunities");
     msgpack_pack_uint32(pk, m->opportunities);
     as_pack_cstr(pk, "mastered");
-    if (m->p >= skill->params.mastery_threshold)
+    if (m->s.p >= skill->params.mastery_threshold)
         msgpack_pack_true(pk);
     else
         msgpack_pack_false(pk);
