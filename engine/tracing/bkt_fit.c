@@ -196,8 +196,11 @@ static double s_uniform(uint64_t *x, double lo, double hi)
     return lo + u * (hi - lo);
 }
 
-/* Restart r's starting parameters. Drawn values keep learn and forget below 0.5 (a start where
- * the state flips at most answers leads EM nowhere useful), within the bounds. */
+/* Restart r's starting parameters. Drawn values keep learn and forget below 0.4 (a start where
+ * the state flips at most answers leads EM nowhere useful), guess below 0.4 and slip below 0.3
+ * (as pyBKT draws them): EM keeps to the side it starts on, and from a start with guess or slip
+ * above 1/2 it can settle where "mastered" means answering wrong (guess 1, slip 0.6: a lower
+ * likelihood, and worse predictions, than the other side's optimum). Within the bounds. */
 static void s_start(as_bkt_params_t *p, uint32_t r, uint64_t *rng, const as_bkt_fit_opts_t *o)
 {
     if (r == 0) {
@@ -209,10 +212,10 @@ static void s_start(as_bkt_params_t *p, uint32_t r, uint64_t *rng, const as_bkt_
     } else {
         const as_bkt_bounds_t *b = &o->bounds;
         p->prior = s_uniform(rng, b->lo[AS_BKT_PRIOR], b->hi[AS_BKT_PRIOR]);
-        p->learn = s_uniform(rng, b->lo[AS_BKT_LEARN], fmin(0.5, b->hi[AS_BKT_LEARN]));
-        p->forget = s_uniform(rng, b->lo[AS_BKT_FORGET], fmin(0.5, b->hi[AS_BKT_FORGET]));
-        p->guess = s_uniform(rng, b->lo[AS_BKT_GUESS], b->hi[AS_BKT_GUESS]);
-        p->slip = s_uniform(rng, b->lo[AS_BKT_SLIP], b->hi[AS_BKT_SLIP]);
+        p->learn = s_uniform(rng, b->lo[AS_BKT_LEARN], fmin(0.4, b->hi[AS_BKT_LEARN]));
+        p->forget = s_uniform(rng, b->lo[AS_BKT_FORGET], fmin(0.4, b->hi[AS_BKT_FORGET]));
+        p->guess = s_uniform(rng, b->lo[AS_BKT_GUESS], fmin(0.4, b->hi[AS_BKT_GUESS]));
+        p->slip = s_uniform(rng, b->lo[AS_BKT_SLIP], fmin(0.3, b->hi[AS_BKT_SLIP]));
     }
     s_project(p, o);
 }
