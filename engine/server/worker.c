@@ -96,6 +96,7 @@ int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len
     int m = AS_M_INVALID;
     w->fwd_op = AS_OP_NONE;
     w->fwd_n = 0;
+    as_scorer_budget(w->scorer, w->budget_ns); /* this request's, whatever the last one spent */
     msgpack_sbuffer_clear(&w->sb);
     as_code_t rc = as_request_decode(body, len, &req, &err);
     hdr->msgid = req.msgid;
@@ -115,7 +116,6 @@ int as_worker_handle(as_worker_t *w, as_hdr_t *hdr, const void *body, size_t len
         rc = as_reader_begin(w->rd, &err);
         if (!rc) {
             as_response_ok(&w->pk, req.msgid);
-            as_scorer_budget(w->scorer, w->budget_ns);
             rc = as_methods[m].fn(w, &req, &err);
             as_reader_end(w->rd);
         }
@@ -173,7 +173,7 @@ void *as_worker_run(void *arg)
         as_code_t code;
         int m = as_worker_handle(w, &hdr, zmq_msg_data(body), zmq_msg_size(body), &code);
         hdr.method = (uint8_t)m;
-        if (code && as_scorer_halted(w->scorer, NULL) == code)
+        if (code == AS_TOO_LARGE && as_scorer_halted(w->scorer, NULL) == AS_TOO_LARGE)
             as_stats_event(e->stats, AS_EV_OVER_BUDGET);
         if (w->fwd_op != AS_OP_NONE) {
             int nf = w->fwd_n;
