@@ -161,8 +161,13 @@ class LimitsTest(unittest.TestCase):
     def test_an_address_holds_at_most_max_connections_per_ip(self):
         s = Stack("--max-connections-per-ip", "4")
         try:
-            held = [socket.create_connection(("127.0.0.1", s.port)) for _ in range(4)]
-            time.sleep(0.2)
+            held = []
+            for _ in range(4):  # each answered once, so it is the server's before the fifth comes
+                c = socket.create_connection(("127.0.0.1", s.port))
+                c.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
+                c.settimeout(10)
+                self.assertTrue(c.recv(4096).startswith(b"HTTP/1.1 200"))
+                held.append(c)
             extra = socket.create_connection(("127.0.0.1", s.port))
             extra.sendall(b"GET /v1/health HTTP/1.1\r\nHost: x\r\n\r\n")
             self.assertTrue(closed_within(extra, 5), "a fifth connection was served")
