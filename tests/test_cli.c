@@ -393,6 +393,11 @@ static void attempts_start_save_submit_and_list_from_the_command_line(void **sta
     assert_non_null(strstr(cli_out, "not applied: seq 2 was applied already (a stale tab)\n"));
     assert_int_equal(cli_assay(NULL, "attempt submit %lld", id), 0);
     assert_non_null(strstr(cli_out, ": 1 / 1\n"));
+    /* submit reads answers piped in, as save does */
+    assert_int_equal(cli_assay(NULL, "--json attempt start cli-ex dora"), 0);
+    long long id2 = atoll(strstr(cli_out, "\"id\": ") + 6);
+    assert_int_equal(cli_assay("{\"q\": \"A\"}", "attempt submit %lld", id2), 0);
+    assert_non_null(strstr(cli_out, ": 1 / 1\n"));
     assert_int_equal(cli_assay(NULL, "attempt list cli-ex --state submitted"), 0);
     assert_non_null(strstr(cli_out, "(number 1): submitted"));
     assert_int_equal(cli_assay(NULL, "override cli-ex dan --extra-time 120 --extra-attempts 1"), 0);
@@ -401,6 +406,26 @@ static void attempts_start_save_submit_and_list_from_the_command_line(void **sta
     assert_int_equal(cli_assay(NULL, "attempt get 999999"), 1);
     assert_string_equal(cli_err, "assay: not_found: attempt 999999 not found\n");
     assert_int_equal(cli_assay(NULL, "attempt start cli-ex"), 2);
+}
+
+static void delete_with_stored_responses_needs_force_and_keeps_them(void **state)
+{
+    assert_int_equal(cli_assay("{\"id\": \"cli-del\", \"items\": [{\"id\": \"q\", "
+                               "\"cardinality\": \"single\", \"base_type\": \"identifier\", "
+                               "\"rule\": \"match_correct\", \"correct\": [\"A\"]}]}",
+                               "put -"),
+                     0);
+    assert_int_equal(cli_assay("{\"q\": \"A\"}", "submit cli-del gus"), 0);
+    int id = atoi(cli_out + strlen("response "));
+    assert_int_equal(cli_assay(NULL, "delete cli-del"), 1);
+    assert_non_null(strstr(cli_err, "assay: conflict: assessment \"cli-del\" has "));
+    assert_int_equal(cli_assay(NULL, "delete cli-del --force"), 0);
+    assert_string_equal(cli_out, "deleted cli-del\n");
+    assert_int_equal(cli_assay(NULL, "get cli-del"), 1);
+    assert_int_equal(cli_assay(NULL, "--json response %d", id), 0); /* the response is kept */
+    assert_non_null(strstr(cli_out, "\"learner\": \"gus\""));
+    assert_int_equal(cli_assay(NULL, "delete"), 2);
+    assert_int_equal(cli_assay(NULL, "delete a b"), 2);
 }
 
 static void watch_prints_each_notification_on_one_line(void **state)
@@ -483,6 +508,7 @@ int main(void)
         cmocka_unit_test(every_command_has_help),
         cmocka_unit_test(assayd_documents_its_options_and_rejects_bad_ones),
         cmocka_unit_test(delete_then_get_exits_1),
+        cmocka_unit_test(delete_with_stored_responses_needs_force_and_keeps_them),
         cmocka_unit_test(submit_and_responses_store_and_list),
         cmocka_unit_test(watch_prints_each_notification_on_one_line),
         cmocka_unit_test(regrade_waits_with_progress_and_job_shows_the_result),

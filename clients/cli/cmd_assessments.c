@@ -61,8 +61,29 @@ static void s_print_deleted(const msgpack_object *o, const char *const *ctx)
 
 int cmd_delete(cli_t *cli, int argc, char **argv)
 {
-    cli_params_str(cli, 1, "id", argv[0]);
-    return cli_run(cli, "assessment.delete", s_print_deleted, (const char *const *)argv);
+    static const struct option opts[] = {{"force", no_argument, 0, 'f'}, {0, 0, 0, 0}};
+    bool force = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'f')
+            force = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "usage: assay delete ID [--force]\n");
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, force ? 2 : 1);
+    as_pack_cstr(&cli->pk, "id");
+    as_pack_cstr(&cli->pk, argv[optind]);
+    if (force) {
+        as_pack_cstr(&cli->pk, "force");
+        msgpack_pack_true(&cli->pk);
+    }
+    const char *ctx[] = {argv[optind]};
+    return cli_run(cli, "assessment.delete", s_print_deleted, ctx);
 }
 
 /* Outcomes as ID=value (values in JSON), unless SCORE alone (the score says it). */

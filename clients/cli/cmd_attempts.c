@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "attempt 3 of ana at quiz (number 1): in_progress, 118 s left, deadline ..., 2 answer(s)" */
 static void s_attempt_line(const msgpack_object *a)
@@ -64,6 +65,16 @@ static int s_answers_call(cli_t *cli, const char *method, int argc, char **argv,
     }
     json_t *answers = NULL;
     const char *file = n == 2 ? argv[optind + 1] : (want_seq ? "-" : NULL);
+    if (!file && !isatty(STDIN_FILENO)) {
+        /* submit: answers piped in are merged as save's are; nothing piped, nothing merged */
+        int ch;
+        while ((ch = getchar()) != EOF && (ch == ' ' || ch == '\t' || ch == '\n' || ch == '\r'))
+            ;
+        if (ch != EOF) {
+            ungetc(ch, stdin);
+            file = "-";
+        }
+    }
     if (file) {
         int rc = cli_read_json(cli, file, JSON_OBJECT, "a JSON object of answers", &answers);
         if (rc) return rc;

@@ -54,9 +54,11 @@ static const s_cmd_t s_cmds[] = {
      "Lists assessments in id order, a page of --limit (default 50, at most 200) at a time.\n"
      "--cursor continues after a page; --all follows the cursors to the end.\n",
      0, 5, cmd_list, true},
-    {"delete", "ID", "delete an assessment",
-     "Deletes an assessment and its compiled table. Needs the admin socket.\n", 1, 1, cmd_delete,
-     false},
+    {"delete", "ID [--force]", "delete an assessment",
+     "Deletes an assessment and its compiled table. One with stored responses is refused\n"
+     "(conflict) unless --force; its stored responses are kept either way (assay responses,\n"
+     "assay response). Needs the admin socket.\n",
+     1, 2, cmd_delete, true},
     {"score", "ID [ANSWERS.json | -] [--detail]", "score one response (nothing is stored)",
      "Scores a JSON object of answers {\"item_id\": value | [values]} read from the file or "
      "stdin.\n"
@@ -83,7 +85,8 @@ static const s_cmd_t s_cmds[] = {
      "start: the learner's unfinished attempt at the assessment (resumed, with its saved\n"
      "answers), else a new one; the deadline is the server's. save: merges a JSON object of\n"
      "answers into the saved ones (null clears an item; --seq N: a save with a seq not above the\n"
-     "highest applied is a stale tab and changes nothing). submit: merges any answers given,\n"
+     "highest applied is a stale tab and changes nothing). submit: merges any answers given (a\n"
+     "file, or piped in on stdin as for save; nothing piped: the saved answers as they are),\n"
      "scores the saved answers and stores them as the learner's response (a second submit returns\n"
      "the first result). get, list (--state in_progress, overdue, submitted, abandoned).\n"
      "abandon (admin): ends it unscored.\n"
