@@ -66,6 +66,22 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_int_equal(
         cli_assay("{\"largest\": \"jupiter\", \"gravity\": 9.8}", "score science-test"), 0);
     assert_string_equal(cli_out, "science-test v1: 5 / 6 (83.3%)\n");
+    /* nothing replaced by surprise: importing it again is refused, naming what is there */
+    assert_int_equal(cli_assay("{\"largest\": \"jupiter\"}", "submit science-test ivy"), 0);
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml"), 1);
+    assert_string_equal(cli_err,
+                        "assay: conflict: the import would replace 1 assessment(s) already "
+                        "stored: \"science-test\" (version 1, 1 stored response(s)); "
+                        "import with replace (assay import --replace) to replace them, or "
+                        "with another id\n");
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml --dry-run"), 0);
+    assert_non_null(strstr(cli_out, "items!/test.xml  would replace science-test v1, 1 stored "
+                                    "response(s)\n"));
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml --replace"), 0);
+    assert_string_equal(cli_out, "stored 1 assessment(s) from ../tests/qti/items/test.xml\n"
+                                 "  science-test             test v2 3 item(s), max score 6  "
+                                 "items!/test.xml  replaced science-test v1, 1 stored "
+                                 "response(s)\n");
     /* one broken file in a directory: nothing of it is stored */
     char dir[256], cmd[2048];
     snprintf(dir, sizeof dir, "%s.qti", cli_e.dir);
@@ -90,7 +106,7 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_int_equal(cli_assay(NULL, "get choice-single"), 1); /* not stored either */
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
-    assert_int_equal(cli_assay(NULL, "delete science-test"), 0);
+    assert_int_equal(cli_assay(NULL, "delete science-test --force"), 0);
 }
 
 /* The score of answers (JSON text) against assessment id, through the CLI. */
@@ -126,9 +142,9 @@ static void an_exported_assessment_imports_back_scoring_as_before(void **state)
     snprintf(dir, sizeof dir, "%s.custom", cli_e.dir);
     assert_int_equal(cli_assay(NULL, "export quiz-demo --qti '%s'", zip), 0);
     assert_int_equal(cli_assay(NULL, "export custom-demo --qti '%s'", dir), 0);
-    assert_int_equal(cli_assay(NULL, "import '%s'", zip), 0);
+    assert_int_equal(cli_assay(NULL, "import '%s' --replace", zip), 0);
     assert_non_null(strstr(cli_out, "  quiz-demo                test v"));
-    assert_int_equal(cli_assay(NULL, "import '%s'", dir), 0);
+    assert_int_equal(cli_assay(NULL, "import '%s' --replace", dir), 0);
     for (int i = 0; i < 4; i++) {
         double after = s_cli_score(ids[i], answers[i]);
         if (after != before[i])

@@ -125,6 +125,10 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
         if (!d) printf(" v%g", cli_get_num(e, "version"));
         printf(" %g item(s), max score %g  %.*s", cli_get_num(e, "items"),
                cli_get_num(e, "max_score"), CLI_STR(src));
+        const msgpack_object *rep = assay_map_get(e, "replaces");
+        if (rep && rep->type == MSGPACK_OBJECT_MAP)
+            printf("  %s %.*s v%g, %g stored response(s)", d ? "would replace" : "replaced",
+                   CLI_STR(id), cli_get_num(rep, "version"), cli_get_num(rep, "responses"));
         if (un && un->type == MSGPACK_OBJECT_ARRAY && un->via.array.size) {
             printf("  not scorable:");
             for (uint32_t j = 0; j < un->via.array.size; j++)
@@ -139,8 +143,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
     static const struct option opts[] = {{"dry-run", no_argument, 0, 'n'},
                                          {"id", required_argument, 0, 'i'},
                                          {"score-outcome", required_argument, 0, 's'},
+                                         {"replace", no_argument, 0, 'r'},
                                          {0, 0, 0, 0}};
-    bool dry = false;
+    bool dry = false, replace = false;
     const char *id = NULL, *so = NULL;
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
@@ -151,11 +156,14 @@ int cmd_import(cli_t *cli, int argc, char **argv)
             id = optarg;
         else if (c == 's')
             so = optarg;
+        else if (c == 'r')
+            replace = true;
         else
             return EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "usage: assay import PATH... [--dry-run] [--id ID] [--score-outcome ID]\n");
+        fprintf(stderr, "usage: assay import PATH... [--dry-run] [--replace] [--id ID] "
+                        "[--score-outcome ID]\n");
         return EXIT_USAGE;
     }
     int status = 0;
@@ -166,8 +174,8 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         char *name = strdup(argv[i]);
         const char *base = *u.root ? basename(dirname(name)) : basename(name);
         msgpack_sbuffer_clear(&cli->sb);
-        msgpack_pack_map(&cli->pk,
-                         2 + (dry ? 1 : 0) + (id ? 1 : 0) + (so ? 1 : 0) + (*u.root ? 1 : 0));
+        msgpack_pack_map(&cli->pk, 2 + (dry ? 1 : 0) + (replace ? 1 : 0) + (id ? 1 : 0) +
+                                       (so ? 1 : 0) + (*u.root ? 1 : 0));
         as_pack_cstr(&cli->pk, "data");
         msgpack_pack_bin(&cli->pk, u.len);
         msgpack_pack_bin_body(&cli->pk, u.data, u.len);
@@ -175,6 +183,10 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         as_pack_cstr(&cli->pk, base);
         if (dry) {
             as_pack_cstr(&cli->pk, "dry_run");
+            msgpack_pack_true(&cli->pk);
+        }
+        if (replace) {
+            as_pack_cstr(&cli->pk, "replace");
             msgpack_pack_true(&cli->pk);
         }
         if (id) {

@@ -27,13 +27,15 @@ static const s_cmd_t s_cmds[] = {
      "and increments its version. Needs the admin socket.\n"
      "Example: assay put examples/quiz.json\n",
      1, 1, cmd_put, false},
-    {"import", "PATH... [--dry-run] [--id ID] [--score-outcome ID]",
+    {"import", "PATH... [--dry-run] [--replace] [--id ID] [--score-outcome ID]",
      "import QTI 2.x items, tests and content packages",
      "Imports QTI 2.0 / 2.1 / 2.2 XML as assessments: an assessmentItem file (one assessment of\n"
      "one item, id = the item's identifier, or --id), an assessmentTest file with the items it\n"
      "refers to (its directory is sent), a directory of such files, or an IMS content package\n"
      "(.zip with imsmanifest.xml: every item and test it lists). The engine converts; each PATH\n"
      "is stored all or nothing. --dry-run shows what would be stored and stores nothing. An\n"
+     "import that would replace an assessment already stored is refused, naming its version\n"
+     "and stored responses, unless --replace (the dry run says what it would replace). An\n"
      "item with no SCORE outcome scores by the one numeric outcome its processing sets, or by\n"
      "--score-outcome. Items without response processing are stored as not scorable.\n"
      "PROTOCOL.md \"Importing QTI\" has the mapping. Needs the admin socket.\n"

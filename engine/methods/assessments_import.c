@@ -56,11 +56,29 @@ static int s_id_cmp(const void *x, const void *y, void *arg)
     return d ? d : (int)a->id_len - (int)b->id_len;
 }
 
-/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, version?}. */
+/* What an entry replaces: the assessment of its id already stored, if any. */
+typedef struct {
+    bool exists;
+    uint32_t version;
+    uint64_t responses; /* stored for it */
+} s_prev_t;
+
+/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, replaces,
+ * version?}; replaces: nil, or {version, responses} of the assessment it replaces (or would). */
 static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
-                         uint32_t version)
+                         uint32_t version, const s_prev_t *prev)
 {
-    msgpack_pack_map(pk, version ? 7 : 6);
+    msgpack_pack_map(pk, version ? 8 : 7);
+    as_pack_cstr(pk, "replaces");
+    if (prev->exists) {
+        msgpack_pack_map(pk, 2);
+        as_pack_cstr(pk, "version");
+        msgpack_pack_uint32(pk, prev->version);
+        as_pack_cstr(pk, "responses");
+        msgpack_pack_uint64(pk, prev->responses);
+    } else {
+        msgpack_pack_nil(pk);
+    }
     static const char *const keep[] = {"id", "kind", "source", "unscorable"};
     for (size_t i = 0; i < 4; i++) {
         as_pack_cstr(pk, keep[i]);
@@ -78,10 +96,11 @@ static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_t
 
 as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("data"), AS_FIELD("name"),          AS_FIELD("id"),
-                      AS_FIELD("root"), AS_FIELD("score_outcome"), AS_FIELD("dry_run")};
+    as_field_t f[] = {AS_FIELD("data"),   AS_FIELD("name"),          AS_FIELD("id"),
+                      AS_FIELD("root"),   AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
+                      AS_FIELD("replace")};
     as_path_t path;
-    as_code_t rc = as_h_params(req, f, 6, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 7, 1, &path, err);
     if (rc) return rc;
     const uint8_t *data;
     uint32_t len;
@@ -99,6 +118,8 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         return as_err_set(err, AS_BAD_REQUEST,
                           "id: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
     if (f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) return rc;
+    bool replace = false;
+    if (f[6].seen && (rc = as_field_bool(&f[6], &replace, &path, err))) return rc;
     msgpack_sbuffer out;
     msgpack_sbuffer_init(&out);
     msgpack_unpacked u;
@@ -164,9 +185,16 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         as_pack_cstr(&w->pk, "assessments");
         msgpack_pack_array(&w->pk, n);
         for (uint32_t i = 0; i < n; i++) {
-            as_table_t t;
+            as_table_t t, old;
             as_table_open(c[i].blob, c[i].size, &t, err);
-            s_pack_entry(&w->pk, &u.data.via.array.ptr[i], &t, 0);
+            const char *tid = as_table_str(&t, t.hdr.id_off);
+            as_err_t none;
+            s_prev_t prev = {.exists = !as_store_table(w->rd, tid, t.hdr.id_len, &old, &none)};
+            if (prev.exists) {
+                prev.version = old.hdr.version;
+                prev.responses = as_store_response_count_rd(w->rd, tid, t.hdr.id_len);
+            }
+            s_pack_entry(&w->pk, &u.data.via.array.ptr[i], &t, 0, &prev);
         }
     } else if (!rc) {
         /* frames: the entries' id, kind, source and unscorable; [[definition, blob]...] as bins */
@@ -201,6 +229,8 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         }
         if (!rc) rc = as_h_fwd(w, all.data, all.size, err);
         msgpack_sbuffer_destroy(&all);
+        uint8_t replace_byte = replace;
+        if (!rc) rc = as_h_fwd(w, &replace_byte, 1, err);
         if (!rc) w->fwd_op = AS_OP_IMPORT;
     }
     msgpack_sbuffer_destroy(&def);
@@ -222,8 +252,41 @@ static bool s_pair(as_mp_t *r, const uint8_t **src, uint32_t *slen, const uint8_
            as_mp_bytes(r, blob, blen) == AS_MP_OK;
 }
 
-/* args: [entries], [[definition, blob]...]: every table is checked before any is stored, so the
- * import is all or none (a full map retries the whole batch). */
+/* Says which of the import's assessments exist already (err: conflict naming each with its
+ * version and stored responses); AS_OK when none does. */
+static as_code_t s_refuse_replacing(as_wtxn_t *txn, as_mp_t r, uint32_t n, as_err_t *err)
+{
+    char list[700] = "";
+    size_t used = 0;
+    uint32_t found = 0;
+    for (uint32_t i = 0; i < n; i++) {
+        const uint8_t *src, *blob;
+        uint32_t slen, blen;
+        as_table_t t, old;
+        as_err_t none;
+        if (!s_pair(&r, &src, &slen, &blob, &blen) || as_table_open(blob, blen, &t, &none))
+            return as_err_set(err, AS_INTERNAL, "malformed import from a worker");
+        const char *id = as_table_str(&t, t.hdr.id_off);
+        if (as_store_wtable(txn, id, t.hdr.id_len, &old, &none)) continue;
+        found++;
+        if (used < sizeof list - 1) {
+            int k = snprintf(list + used, sizeof list - used,
+                             "%s\"%.*s\" (version %u, %llu stored response(s))",
+                             found > 1 ? ", " : "", (int)t.hdr.id_len, id, old.hdr.version,
+                             (unsigned long long)as_store_response_count(txn, id, t.hdr.id_len));
+            used = k > 0 && (size_t)k < sizeof list - used ? used + (size_t)k : sizeof list - 1;
+        }
+    }
+    if (!found) return AS_OK;
+    return as_err_set(err, AS_CONFLICT,
+                      "the import would replace %u assessment(s) already stored: %s; import with "
+                      "replace (assay import --replace) to replace them, or with another id",
+                      found, list);
+}
+
+/* args: [entries], [[definition, blob]...], [replace]: every table is checked before any is
+ * stored, so the import is all or none (a full map retries the whole batch); without replace,
+ * an assessment of the same id already stored refuses it whole. */
 void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     (void)wr;
@@ -243,6 +306,9 @@ void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         return;
     }
     as_mp_t first = r;
+    size_t rlen;
+    const char *replace = as_write_arg(w, 2, &rlen);
+    if (!(rlen == 1 && replace[0])) w->code = s_refuse_replacing(txn, first, n, &w->err);
     for (uint32_t i = 0; i < n && !w->code; i++) {
         const uint8_t *src, *blob;
         uint32_t slen, blen;
@@ -276,10 +342,17 @@ void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         memcpy(copy, blob, blen);
         as_table_open(copy, blen, &t, &w->err);
         const char *id = as_table_str(&t, t.hdr.id_off);
+        as_table_t old;
+        as_err_t none;
+        s_prev_t prev = {.exists = !as_store_wtable(txn, id, t.hdr.id_len, &old, &none)};
+        if (prev.exists) {
+            prev.version = old.hdr.version;
+            prev.responses = as_store_response_count(txn, id, t.hdr.id_len);
+        }
         w->code = as_store_put_assessment(txn, id, t.hdr.id_len, src, slen, copy, blen, &version,
                                           &w->err);
         if (!w->code) {
-            s_pack_entry(pk, &u.data.via.array.ptr[i], &t, version);
+            s_pack_entry(pk, &u.data.via.array.ptr[i], &t, version, &prev);
             as_write_put_note(w, txn, &t, version);
         }
         free(copy);

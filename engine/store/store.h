@@ -117,6 +117,8 @@ as_code_t as_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t *ri
 uint32_t as_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 /* The number of responses stored for an assessment. */
 uint64_t as_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
+/* The same, read by a reader. */
+uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 /* The next response id (ids increase across the whole engine and never repeat). */
 uint64_t as_store_next_rid(as_wtxn_t *txn);
 /* Stores response `rid`, the `attempt`-th of the learner, as `record` (the msgpack map that

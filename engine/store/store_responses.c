@@ -66,15 +66,25 @@ static void s_count_key(s_key_t *k, const char *a, uint32_t len)
     s_add(k, a, len);
 }
 
-uint64_t as_store_response_count(as_wtxn_t *w, const char *assessment, uint32_t len)
+static uint64_t s_response_count(as_store_t *st, MDB_txn *txn, const char *assessment, uint32_t len)
 {
     s_key_t k;
     s_count_key(&k, assessment, len);
     MDB_val key = s_val(&k), v;
     uint64_t n = 0;
-    if (mdb_get(w->txn, w->store->meta, &key, &v) == 0 && v.mv_size == sizeof n)
+    if (mdb_get(txn, st->meta, &key, &v) == 0 && v.mv_size == sizeof n)
         memcpy(&n, v.mv_data, sizeof n);
     return n;
+}
+
+uint64_t as_store_response_count(as_wtxn_t *w, const char *assessment, uint32_t len)
+{
+    return s_response_count(w->store, w->txn, assessment, len);
+}
+
+uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+{
+    return s_response_count(rd->store, rd->txn, assessment, len);
 }
 
 as_code_t as_store_idem_find(as_wtxn_t *w, const as_subject_t *s, uint64_t *rid, as_err_t *err)

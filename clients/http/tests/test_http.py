@@ -135,6 +135,17 @@ class RoutesTest(unittest.TestCase):
         self.assertEqual((st, doc["score"], doc["max_score"]), (200, 2.0, 2.0))
         st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml", raw=xml)
         self.assertEqual(st, 403)
+        # again: refused without replace (409), said in the dry run, done with replace=true
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml", raw=xml, admin=True)
+        self.assertEqual((st, doc["error"]["code"]), (409, "conflict"))
+        self.assertIn('"two-responses" (version 1, 0 stored response(s))', doc["error"]["message"])
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml&dry_run=true", raw=xml,
+                                    admin=True)
+        self.assertEqual(doc["assessments"][0]["replaces"], {"version": 1, "responses": 0})
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml&replace=true", raw=xml,
+                                    admin=True)
+        self.assertEqual((st, doc["assessments"][0]["version"]), (200, 2))
+        self.assertEqual(doc["assessments"][0]["replaces"], {"version": 1, "responses": 0})
         st, doc, _ = self.s.request("POST", "/v1/import?name=bad.xml", raw=b"<assessmentItem",
                                     admin=True)
         self.assertEqual((st, doc["error"]["message"]),

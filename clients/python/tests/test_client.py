@@ -81,6 +81,12 @@ class ClientTest(unittest.TestCase):
         self.assertEqual((got["id"], got["version"], got["source"]), ("py-slider", 1, "slider.xml"))
         self.assertEqual(self.c.score(assessment="py-slider", answers={"py-slider": 68})["score"],
                          1.0)
+        # nothing replaced by surprise: again, it needs replace=True
+        with self.assertRaises(assay.Conflict):
+            self.admin.import_qti(data=xml, name="slider.xml", id="py-slider")
+        again = self.admin.import_qti(data=xml, name="slider.xml", id="py-slider", replace=True)
+        self.assertEqual((again["assessments"][0]["version"], again["assessments"][0]["replaces"]),
+                         (2, {"version": 1, "responses": 0}))
         with self.assertRaises(assay.BadRequest) as e:
             self.admin.import_qti(data=b"<assessmentTest/>", name="t.xml")
         self.assertEqual(str(e.exception), "bad_request: t.xml:1: <assessmentTest>: no identifier")
