@@ -76,7 +76,7 @@ class LimitsTest(unittest.TestCase):
             before = rss_kb(s.http.pid)
             body = b"x" * ((1 << 20) - 16)
             socks = []
-            for i in range(200):  # no token, a wrong token, no route: each refused by its headers
+            for i in range(300):  # no token, a wrong token, no route: each refused by its headers
                 c = socket.create_connection(("127.0.0.1", s.port))
                 path, auth = [("/v1/assessments/a/score", ""),
                               ("/v1/assessments/a/score", "Authorization: Bearer nope\r\n"),
@@ -89,8 +89,9 @@ class LimitsTest(unittest.TestCase):
                 self.assertTrue(head.startswith(b"HTTP/1.1 401") or head.startswith(b"HTTP/1.1 404"),
                                 head[:40])
             grown_mb = (rss_kb(s.http.pid) - before) / 1024
-            # 200 MiB of bodies went through; kept, they would be 200 MiB
-            self.assertLess(grown_mb, 32, f"assay-http grew by {grown_mb:.0f} MiB")
+            # 300 MiB of bodies went through: kept, they would be 300 MiB. What grows is the
+            # connections' own state (about 10 MiB; 36 under ThreadSanitizer for 200 of them)
+            self.assertLess(grown_mb, 100, f"assay-http grew by {grown_mb:.0f} MiB")
             for c in socks:
                 c.close()
         finally:
