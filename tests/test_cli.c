@@ -95,15 +95,41 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
              "</assessmentItem>' > '%s/zz_broken.xml'",
              dir, getenv("ASSAY_EXAMPLES"), dir, dir);
     assert_int_equal(system(cmd), 0);
+    /* and a second broken one: both reported in one run, each with its file, line, element */
+    snprintf(cmd, sizeof cmd,
+             "printf '<assessmentItem identifier=\"y\">\\n<responseDeclaration' "
+             "> '%s/zz_cut.xml'",
+             dir);
+    assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_assay(NULL, "import '%s'", dir), 1);
-    char want[600];
-    snprintf(want, sizeof want,
-             "assay: bad_request: %s!/zz_broken.xml:3: <mapResponse>: items[0]."
+    const char *base = strrchr(dir, '/') + 1;
+    char broken[400], cut[300], want[2400];
+    snprintf(broken, sizeof broken,
+             "%s!/zz_broken.xml:3: <mapResponse>: items[0]."
              "response_processing[0].setOutcomeValue.expression.mapResponse: mapResponse: "
-             "response \"RESPONSE\" declares no mapping\n",
-             strrchr(dir, '/') + 1);
+             "response \"RESPONSE\" declares no mapping",
+             base);
+    snprintf(cut, sizeof cut,
+             "%s!/zz_cut.xml:2: malformed XML: Premature end of data in tag assessmentItem "
+             "line 1",
+             base);
+    snprintf(want, sizeof want,
+             "assay: bad_request: 2 file(s) refused, so nothing is stored (a dry run lists them "
+             "all; skip_invalid stores the others): %s; %s\n"
+             "refused 2 file(s):\n  %s\n  %s\n",
+             broken, cut, broken, cut);
     assert_string_equal(cli_err, want);
     assert_int_equal(cli_assay(NULL, "get choice-single"), 1); /* not stored either */
+    /* --skip-invalid: the valid file stored, the two listed, exit 4 */
+    assert_int_equal(cli_assay(NULL, "import '%s' --skip-invalid", dir), 4);
+    snprintf(want, sizeof want,
+             "stored 1 assessment(s) from %s\n"
+             "  choice-single            item v1 1 item(s), max score 1  %s!/choice_single.xml\n"
+             "refused 2 file(s):\n  %s\n  %s\n",
+             dir, base, broken, cut);
+    assert_string_equal(cli_out, want);
+    assert_int_equal(cli_assay(NULL, "get choice-single"), 0);
+    assert_int_equal(cli_assay(NULL, "delete choice-single"), 0);
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_assay(NULL, "delete science-test --force"), 0);

@@ -77,7 +77,7 @@ static const msgpack_object *s_get(const msgpack_object *m, const char *key)
 static as_code_t s_import(const void *data, size_t len, const as_qti_opts_t *o)
 {
     s_clear();
-    as_code_t rc = as_qti_import(data, len, o, &s_out, &s_err);
+    as_code_t rc = as_qti_import(data, len, o, &s_out, NULL, &s_err);
     if (rc) return rc;
     assert_int_equal(msgpack_unpack_next(&s_u, s_out.data, s_out.size, NULL),
                      MSGPACK_UNPACK_SUCCESS);

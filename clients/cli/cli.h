@@ -3,7 +3,8 @@
  * holds the command table (names, usage, help) and the global options.
  *
  * Exit status: 0 ok, 1 the engine answered with an error (printed with its code), 2 bad usage or
- * unreadable input, 3 engine unreachable (no socket, or no response within --timeout).
+ * unreadable input, 3 engine unreachable (no socket, or no response within --timeout), 4 done in
+ * part (assay import --skip-invalid: the valid files stored, the others refused and listed).
  */
 #ifndef CLI_H
 #define CLI_H
@@ -20,6 +21,7 @@
 #define EXIT_REPLY       1
 #define EXIT_USAGE       2
 #define EXIT_UNREACHABLE 3
+#define EXIT_PARTIAL     4
 
 typedef struct {
     const char *target; /* data directory or endpoint */

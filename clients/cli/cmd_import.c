@@ -109,6 +109,18 @@ static int s_upload(const char *path, s_upload_t *u)
     return rc;
 }
 
+/* The files refused, one a line (each message names the file, the line and the element). */
+static void s_print_refused(const msgpack_object *refused, FILE *out)
+{
+    uint32_t n = refused && refused->type == MSGPACK_OBJECT_ARRAY ? refused->via.array.size : 0;
+    if (!n) return;
+    fprintf(out, "refused %u file(s):\n", n);
+    for (uint32_t i = 0; i < n; i++) {
+        const msgpack_object *m = assay_map_get(&refused->via.array.ptr[i], "message");
+        fprintf(out, "  %.*s\n", CLI_STR(m));
+    }
+}
+
 static void s_print(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *dry = assay_map_get(o, "dry_run"), *as = assay_map_get(o, "assessments");
@@ -136,6 +148,35 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
         }
         printf("\n");
     }
+    s_print_refused(assay_map_get(o, "refused"), stdout);
+}
+
+/* assessment.import of one upload; *reply on success, else the error printed and the status. */
+static int s_call(cli_t *cli, const s_upload_t *u, const char *base, bool dry, bool replace,
+                  bool skip, const char *id, const char *so, assay_reply_t **reply)
+{
+    msgpack_sbuffer_clear(&cli->sb);
+    msgpack_pack_map(&cli->pk, 2 + (dry ? 1 : 0) + (replace ? 1 : 0) + (skip ? 1 : 0) +
+                                   (id ? 1 : 0) + (so ? 1 : 0) + (*u->root ? 1 : 0));
+    as_pack_cstr(&cli->pk, "data");
+    msgpack_pack_bin(&cli->pk, u->len);
+    msgpack_pack_bin_body(&cli->pk, u->data, u->len);
+    as_pack_cstr(&cli->pk, "name");
+    as_pack_cstr(&cli->pk, base);
+    static const char *const flags[] = {"dry_run", "replace", "skip_invalid"};
+    const bool on[] = {dry, replace, skip};
+    for (int f = 0; f < 3; f++)
+        if (on[f]) {
+            as_pack_cstr(&cli->pk, flags[f]);
+            msgpack_pack_true(&cli->pk);
+        }
+    const char *const strs[][2] = {{"id", id}, {"score_outcome", so}, {"root", u->root}};
+    for (int f = 0; f < 3; f++)
+        if (strs[f][1] && *strs[f][1]) {
+            as_pack_cstr(&cli->pk, strs[f][0]);
+            as_pack_cstr(&cli->pk, strs[f][1]);
+        }
+    return cli_call(cli, "assessment.import", reply);
 }
 
 int cmd_import(cli_t *cli, int argc, char **argv)
@@ -144,8 +185,9 @@ int cmd_import(cli_t *cli, int argc, char **argv)
                                          {"id", required_argument, 0, 'i'},
                                          {"score-outcome", required_argument, 0, 's'},
                                          {"replace", no_argument, 0, 'r'},
+                                         {"skip-invalid", no_argument, 0, 'k'},
                                          {0, 0, 0, 0}};
-    bool dry = false, replace = false;
+    bool dry = false, replace = false, skip = false;
     const char *id = NULL, *so = NULL;
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
@@ -158,53 +200,54 @@ int cmd_import(cli_t *cli, int argc, char **argv)
             so = optarg;
         else if (c == 'r')
             replace = true;
+        else if (c == 'k')
+            skip = true;
         else
             return EXIT_USAGE;
     }
     if (optind >= argc) {
-        fprintf(stderr, "usage: assay import PATH... [--dry-run] [--replace] [--id ID] "
-                        "[--score-outcome ID]\n");
+        fprintf(stderr, "usage: assay import PATH... [--dry-run] [--replace] [--skip-invalid] "
+                        "[--id ID] [--score-outcome ID]\n");
         return EXIT_USAGE;
     }
     int status = 0;
-    for (int i = optind; i < argc && !status; i++) {
+    for (int i = optind; i < argc; i++) {
         s_upload_t u;
-        if ((status = s_upload(argv[i], &u))) break;
+        int rc = s_upload(argv[i], &u);
+        if (rc) {
+            status = rc;
+            break;
+        }
         /* the upload's name: the file's, or for a test sent with its directory, the directory's */
         char *name = strdup(argv[i]);
         const char *base = *u.root ? basename(dirname(name)) : basename(name);
-        msgpack_sbuffer_clear(&cli->sb);
-        msgpack_pack_map(&cli->pk, 2 + (dry ? 1 : 0) + (replace ? 1 : 0) + (id ? 1 : 0) +
-                                       (so ? 1 : 0) + (*u.root ? 1 : 0));
-        as_pack_cstr(&cli->pk, "data");
-        msgpack_pack_bin(&cli->pk, u.len);
-        msgpack_pack_bin_body(&cli->pk, u.data, u.len);
-        as_pack_cstr(&cli->pk, "name");
-        as_pack_cstr(&cli->pk, base);
-        if (dry) {
-            as_pack_cstr(&cli->pk, "dry_run");
-            msgpack_pack_true(&cli->pk);
-        }
-        if (replace) {
-            as_pack_cstr(&cli->pk, "replace");
-            msgpack_pack_true(&cli->pk);
-        }
-        if (id) {
-            as_pack_cstr(&cli->pk, "id");
-            as_pack_cstr(&cli->pk, id);
-        }
-        if (so) {
-            as_pack_cstr(&cli->pk, "score_outcome");
-            as_pack_cstr(&cli->pk, so);
-        }
-        if (*u.root) {
-            as_pack_cstr(&cli->pk, "root");
-            as_pack_cstr(&cli->pk, u.root);
-        }
         const char *ctx[] = {argv[i]};
-        status = cli_run(cli, "assessment.import", s_print, ctx);
+        assay_reply_t *r = NULL;
+        rc = s_call(cli, &u, base, dry, replace, skip, id, so, &r);
+        if (!rc) {
+            const msgpack_object *o = assay_reply_result(r), *ref = assay_map_get(o, "refused");
+            if (cli->json)
+                cli_print_json(o);
+            else
+                s_print(o, ctx);
+            if (!dry && ref && ref->type == MSGPACK_OBJECT_ARRAY && ref->via.array.size)
+                rc = EXIT_PARTIAL;
+        } else if (rc == EXIT_REPLY && !dry) {
+            /* refused: a dry run lists every file refused, not only those the message holds */
+            assay_reply_t *d = NULL;
+            if (s_call(cli, &u, base, true, replace, skip, id, so, &d) == 0)
+                s_print_refused(assay_map_get(assay_reply_result(d), "refused"), stderr);
+            assay_reply_free(&d);
+        }
+        assay_reply_free(&r);
         free(u.data);
         free(name);
+        if (rc == EXIT_PARTIAL) {
+            status = EXIT_PARTIAL; /* and on to the next PATH */
+        } else if (rc) {
+            status = rc;
+            break;
+        }
     }
     return status;
 }

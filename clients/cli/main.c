@@ -27,13 +27,16 @@ static const s_cmd_t s_cmds[] = {
      "and increments its version. Needs the admin socket.\n"
      "Example: assay put examples/quiz.json\n",
      1, 1, cmd_put, false},
-    {"import", "PATH... [--dry-run] [--replace] [--id ID] [--score-outcome ID]",
+    {"import", "PATH... [--dry-run] [--replace] [--skip-invalid] [--id ID] [--score-outcome ID]",
      "import QTI 2.x items, tests and content packages",
      "Imports QTI 2.0 / 2.1 / 2.2 XML as assessments: an assessmentItem file (one assessment of\n"
      "one item, id = the item's identifier, or --id), an assessmentTest file with the items it\n"
      "refers to (its directory is sent), a directory of such files, or an IMS content package\n"
      "(.zip with imsmanifest.xml: every item and test it lists). The engine converts; each PATH\n"
-     "is stored all or nothing. --dry-run shows what would be stored and stores nothing. An\n"
+     "is stored all or nothing: every file refused is listed (its file, line, element and\n"
+     "reason) and nothing is stored. --skip-invalid stores the files that convert, lists the\n"
+     "others and exits 4 (a test whose item is refused is refused with it). --dry-run shows\n"
+     "what would be stored and what is refused, and stores nothing. An\n"
      "import that would replace an assessment already stored is refused, naming its version\n"
      "and stored responses, unless --replace (the dry run says what it would replace). An\n"
      "item with no SCORE outcome scores by the one numeric outcome its processing sets, or by\n"
@@ -297,7 +300,8 @@ static void s_global_usage(FILE *out)
     fprintf(out,
             "\n"
             "Exit status: 0 ok; 1 the engine answered with an error (printed as CODE: message);\n"
-            "2 bad usage or unreadable input; 3 engine unreachable.\n"
+            "2 bad usage or unreadable input; 3 engine unreachable; 4 done in part (import\n"
+            "--skip-invalid stored the valid files and refused others).\n"
             "\n"
             "Examples:\n"
             "  assay put examples/quiz.json\n"

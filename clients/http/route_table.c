@@ -70,6 +70,7 @@ const ah_route_t ah_routes[] = {
      .query = {{"name", AH_Q_STR},
                {"dry_run", AH_Q_BOOL},
                {"replace", AH_Q_BOOL},
+               {"skip_invalid", AH_Q_BOOL},
                {"id", AH_Q_STR},
                {"score_outcome", AH_Q_STR},
                {"root", AH_Q_STR}},

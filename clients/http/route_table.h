@@ -34,14 +34,14 @@ typedef struct {
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */
     const char *raw_body;      /* or the body's bytes as this param (a bin) */
-    ah_qarg_t query[6];        /* query arguments passed as params */
+    ah_qarg_t query[8];        /* query arguments passed as params */
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     ah_special_t special;
     ah_learner_t learner; /* what a learner token may do with it */
 } ah_route_t;
 
-#define AH_NQUERY 6
+#define AH_NQUERY 8
 
 extern const ah_route_t ah_routes[];
 extern const int ah_nroutes;

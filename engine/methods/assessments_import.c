@@ -94,13 +94,46 @@ static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_t
     }
 }
 
+/* The files an import refused: {file, message} entries (the converter's, then the compiler's),
+ * and a summary of them for the error that refuses the import whole. */
+typedef struct {
+    msgpack_sbuffer sb; /* the entries, packed one after the other */
+    msgpack_packer pk;
+    uint32_t n;
+    char summary[AS_ERR_MSG_MAX];
+    size_t used;
+} s_refusals_t;
+
+static void s_refused(s_refusals_t *r, const char *file, size_t flen, const char *msg, size_t mlen)
+{
+    msgpack_pack_map(&r->pk, 2);
+    as_pack_cstr(&r->pk, "file");
+    as_pack_str(&r->pk, file, flen);
+    as_pack_cstr(&r->pk, "message");
+    as_pack_str(&r->pk, msg, mlen);
+    r->n++;
+    if (r->used < sizeof r->summary - 1) {
+        int k = snprintf(r->summary + r->used, sizeof r->summary - r->used, "%s%.*s",
+                         r->n > 1 ? "; " : "", (int)mlen, msg);
+        r->used = k > 0 && (size_t)k < sizeof r->summary - r->used ? r->used + (size_t)k
+                                                                   : sizeof r->summary - 1;
+    }
+}
+
+/* Packs the refusals as an array. */
+static void s_pack_refused(msgpack_packer *pk, const s_refusals_t *r)
+{
+    msgpack_pack_array(pk, r->n);
+    msgpack_sbuffer_write(pk->data, r->sb.data, r->sb.size);
+}
+
 as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("data"),   AS_FIELD("name"),          AS_FIELD("id"),
-                      AS_FIELD("root"),   AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
-                      AS_FIELD("replace")};
+    as_field_t f[] = {AS_FIELD("data"),    AS_FIELD("name"),          AS_FIELD("id"),
+                      AS_FIELD("root"),    AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
+                      AS_FIELD("replace"), AS_FIELD("skip_invalid")};
     as_path_t path;
-    as_code_t rc = as_h_params(req, f, 7, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 8, 1, &path, err);
     if (rc) return rc;
     const uint8_t *data;
     uint32_t len;
@@ -108,7 +141,7 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         return as_err_set(err, AS_BAD_REQUEST, "data: expected bytes (bin) or a string of XML");
     char name[256], id[AS_MAX_ID + 1], root[512], so[AS_MAX_ID + 1];
     as_qti_opts_t o = {0};
-    bool dry = false;
+    bool dry = false, replace = false, skip = false;
     if ((rc = s_opt_str(&f[1], name, sizeof name, &o.name, &path, err)) ||
         (rc = s_opt_str(&f[2], id, sizeof id, &o.id, &path, err)) ||
         (rc = s_opt_str(&f[3], root, sizeof root, &o.root, &path, err)) ||
@@ -117,55 +150,82 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (o.id && !as_id_valid(o.id, (uint32_t)strlen(o.id)))
         return as_err_set(err, AS_BAD_REQUEST,
                           "id: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
-    if (f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) return rc;
-    bool replace = false;
-    if (f[6].seen && (rc = as_field_bool(&f[6], &replace, &path, err))) return rc;
-    msgpack_sbuffer out;
+    if ((f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) ||
+        (f[6].seen && (rc = as_field_bool(&f[6], &replace, &path, err))) ||
+        (f[7].seen && (rc = as_field_bool(&f[7], &skip, &path, err))))
+        return rc;
+    msgpack_sbuffer out, conv_refused, def;
     msgpack_sbuffer_init(&out);
-    msgpack_unpacked u;
-    msgpack_unpacked_init(&u);
-    as_compiled_t *c = NULL;
-    uint32_t n = 0;
-    if ((rc = as_qti_import(data, len, &o, &out, err))) goto done;
-    if (msgpack_unpack_next(&u, out.data, out.size, NULL) != MSGPACK_UNPACK_SUCCESS) {
-        rc = as_err_set(err, AS_INTERNAL, "the converter's output is unreadable");
-        goto done;
-    }
-    n = u.data.via.array.size;
-    c = calloc(n ? n : 1, sizeof *c);
-    if (!c) {
-        rc = as_err_set(err, AS_INTERNAL, "out of memory");
-        goto done;
-    }
-    /* every definition compiles, and no two share an id, before anything is stored */
-    msgpack_sbuffer def;
+    msgpack_sbuffer_init(&conv_refused);
     msgpack_sbuffer_init(&def);
     msgpack_packer dpk;
     msgpack_packer_init(&dpk, &def, msgpack_sbuffer_write);
-    for (uint32_t i = 0; i < n && !rc; i++) {
+    s_refusals_t refusals = {0};
+    msgpack_sbuffer_init(&refusals.sb);
+    msgpack_packer_init(&refusals.pk, &refusals.sb, msgpack_sbuffer_write);
+    msgpack_unpacked u, ur;
+    msgpack_unpacked_init(&u);
+    msgpack_unpacked_init(&ur);
+    as_compiled_t *c = NULL;
+    const msgpack_object **ent = NULL; /* the entries kept, in order */
+    uint32_t n = 0;
+    if ((rc = as_qti_import(data, len, &o, &out, &conv_refused, err))) goto done;
+    if (msgpack_unpack_next(&u, out.data, out.size, NULL) != MSGPACK_UNPACK_SUCCESS ||
+        msgpack_unpack_next(&ur, conv_refused.data, conv_refused.size, NULL) !=
+            MSGPACK_UNPACK_SUCCESS) {
+        rc = as_err_set(err, AS_INTERNAL, "the converter's output is unreadable");
+        goto done;
+    }
+    for (uint32_t i = 0; i < ur.data.via.array.size; i++) {
+        const msgpack_object *e = &ur.data.via.array.ptr[i], *fl = s_get(e, "file"),
+                             *m = s_get(e, "message");
+        s_refused(&refusals, fl->via.str.ptr, fl->via.str.size, m->via.str.ptr, m->via.str.size);
+    }
+    uint32_t total = u.data.via.array.size;
+    c = calloc(total ? total : 1, sizeof *c);
+    ent = calloc(total ? total : 1, sizeof *ent);
+    if (!c || !ent) {
+        rc = as_err_set(err, AS_INTERNAL, "out of memory");
+        goto done;
+    }
+    /* every definition compiles (a test that does not is refused, as a file), and no two share
+     * an id, before anything is stored */
+    for (uint32_t i = 0; i < total && !rc; i++) {
         const msgpack_object *e = &u.data.via.array.ptr[i], *blob = s_get(e, "blob");
         if (blob->type == MSGPACK_OBJECT_BIN) { /* an item: the converter compiled it */
-            c[i].size = blob->via.bin.size;
-            if (!(c[i].blob = malloc(c[i].size))) {
+            c[n].size = blob->via.bin.size;
+            if (!(c[n].blob = malloc(c[n].size))) {
                 rc = as_err_set(err, AS_INTERNAL, "out of memory");
                 break;
             }
-            memcpy(c[i].blob, blob->via.bin.ptr, c[i].size);
+            memcpy(c[n].blob, blob->via.bin.ptr, c[n].size);
             as_thdr_t h;
-            memcpy(&h, c[i].blob, sizeof h);
-            c[i].id_len = h.id_len;
+            memcpy(&h, c[n].blob, sizeof h);
+            c[n].id_len = h.id_len;
+            ent[n++] = e;
             continue;
         }
         msgpack_sbuffer_clear(&def);
         msgpack_pack_object(&dpk, *s_get(e, "definition"));
         as_err_t why;
-        if (as_table_compile((const uint8_t *)def.data, def.size, &c[i], &why)) {
+        if (as_table_compile((const uint8_t *)def.data, def.size, &c[n], &why)) {
             const msgpack_object *src = s_get(e, "source");
-            rc = as_err_set(err, AS_BAD_REQUEST, "%.*s: %s", (int)src->via.str.size,
-                            src->via.str.ptr, why.msg);
-            break;
+            char msg[AS_ERR_MSG_MAX];
+            int k = snprintf(msg, sizeof msg, "%.*s: %s", (int)src->via.str.size, src->via.str.ptr,
+                             why.msg);
+            s_refused(&refusals, src->via.str.ptr, src->via.str.size, msg,
+                      k > 0 && (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+            continue;
         }
+        ent[n++] = e;
     }
+    if (!rc && refusals.n && !dry && !skip)
+        rc = as_err_set(err, AS_BAD_REQUEST,
+                        "%u file(s) refused, so nothing is stored (a dry run lists them all; "
+                        "skip_invalid stores the others): %s",
+                        refusals.n, refusals.summary);
+    if (!rc && !n && !dry)
+        rc = as_err_set(err, AS_BAD_REQUEST, "every file was refused: %s", refusals.summary);
     /* no two share an id: sorted by id (from the blobs: the compiler's id pointed into def) */
     uint32_t *order = rc ? NULL : malloc((n ? n : 1) * sizeof *order);
     if (!rc && !order) rc = as_err_set(err, AS_INTERNAL, "out of memory");
@@ -179,7 +239,7 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
                 (int)c[order[i]].id_len, (const char *)c[order[i]].blob + s_blob_id(&c[order[i]]));
     free(order);
     if (!rc && dry) {
-        msgpack_pack_map(&w->pk, 2);
+        msgpack_pack_map(&w->pk, 3);
         as_pack_cstr(&w->pk, "dry_run");
         msgpack_pack_true(&w->pk);
         as_pack_cstr(&w->pk, "assessments");
@@ -194,10 +254,13 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
                 prev.version = old.hdr.version;
                 prev.responses = as_store_response_count_rd(w->rd, tid, t.hdr.id_len);
             }
-            s_pack_entry(&w->pk, &u.data.via.array.ptr[i], &t, 0, &prev);
+            s_pack_entry(&w->pk, ent[i], &t, 0, &prev);
         }
+        as_pack_cstr(&w->pk, "refused");
+        s_pack_refused(&w->pk, &refusals);
     } else if (!rc) {
-        /* frames: the entries' id, kind, source and unscorable; [[definition, blob]...] as bins */
+        /* frames: the entries' id, kind, source and unscorable; [[definition, blob]...] as bins;
+         * replace; the refusals the reply lists */
         msgpack_sbuffer slim;
         msgpack_sbuffer_init(&slim);
         msgpack_packer spk;
@@ -208,11 +271,10 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
             msgpack_pack_map(&spk, 4);
             for (size_t k = 0; k < 4; k++) {
                 as_pack_cstr(&spk, keep[k]);
-                msgpack_pack_object(&spk, *s_get(&u.data.via.array.ptr[i], keep[k]));
+                msgpack_pack_object(&spk, *s_get(ent[i], keep[k]));
             }
         }
         rc = as_h_fwd(w, slim.data, slim.size, err);
-        msgpack_sbuffer_destroy(&slim);
         msgpack_sbuffer all;
         msgpack_sbuffer_init(&all);
         msgpack_packer apk;
@@ -220,7 +282,7 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         msgpack_pack_array(&apk, n);
         for (uint32_t i = 0; i < n && !rc; i++) {
             msgpack_sbuffer_clear(&def);
-            msgpack_pack_object(&dpk, *s_get(&u.data.via.array.ptr[i], "definition"));
+            msgpack_pack_object(&dpk, *s_get(ent[i], "definition"));
             msgpack_pack_array(&apk, 2);
             msgpack_pack_bin(&apk, def.size);
             msgpack_pack_bin_body(&apk, def.data, def.size);
@@ -231,15 +293,23 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         msgpack_sbuffer_destroy(&all);
         uint8_t replace_byte = replace;
         if (!rc) rc = as_h_fwd(w, &replace_byte, 1, err);
+        msgpack_sbuffer_clear(&slim);
+        s_pack_refused(&spk, &refusals);
+        if (!rc) rc = as_h_fwd(w, slim.data, slim.size, err);
+        msgpack_sbuffer_destroy(&slim);
         if (!rc) w->fwd_op = AS_OP_IMPORT;
     }
-    msgpack_sbuffer_destroy(&def);
 done:
     for (uint32_t i = 0; c && i < n; i++)
         free(c[i].blob);
     free(c);
+    free(ent);
     msgpack_unpacked_destroy(&u);
+    msgpack_unpacked_destroy(&ur);
     msgpack_sbuffer_destroy(&out);
+    msgpack_sbuffer_destroy(&conv_refused);
+    msgpack_sbuffer_destroy(&def);
+    msgpack_sbuffer_destroy(&refusals.sb);
     return rc;
 }
 
@@ -284,9 +354,10 @@ static as_code_t s_refuse_replacing(as_wtxn_t *txn, as_mp_t r, uint32_t n, as_er
                       found, list);
 }
 
-/* args: [entries], [[definition, blob]...], [replace]: every table is checked before any is
- * stored, so the import is all or none (a full map retries the whole batch); without replace,
- * an assessment of the same id already stored refuses it whole. */
+/* args: [entries], [[definition, blob]...], [replace], [refused]: every table is checked before
+ * any is stored, so the import is all or none (a full map retries the whole batch); without
+ * replace, an assessment of the same id already stored refuses it whole. refused: the files the
+ * worker refused (skip_invalid), listed in the reply. */
 void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     (void)wr;
@@ -319,11 +390,15 @@ void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
             w->code = as_store_skills_wcheck(txn, &t, &w->err);
     }
     msgpack_packer *pk = &w->reply_pk;
+    size_t refused_len;
+    const char *refused = as_write_arg(w, 3, &refused_len);
     if (!w->code) {
         as_response_ok(pk, w->hdr.msgid);
-        msgpack_pack_map(pk, 2);
+        msgpack_pack_map(pk, 3);
         as_pack_cstr(pk, "dry_run");
         msgpack_pack_false(pk);
+        as_pack_cstr(pk, "refused");
+        as_pack_raw(pk, refused, refused_len);
         as_pack_cstr(pk, "assessments");
         msgpack_pack_array(pk, n);
     }

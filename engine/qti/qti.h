@@ -32,10 +32,15 @@ typedef struct {
  * array of {id, kind: "item" | "test", source: file, definition: {...}, unscorable: [item ids],
  * blob?: the compiled table (items: compiled here to say the XML line of what is refused)},
  * one per assessment, in the manifest's order (a zip without one: by file name); the caller
- * destroys it. bad_request with the file, line and
- * element of the first problem; too_large over the limits. */
+ * destroys it. A package's files are converted one by one: a file refused (bad_request) is left
+ * out and, when refused is not NULL, described there, and the others go on: *refused then holds
+ * a msgpack array of {file, message} (the message names the file, the line and the element),
+ * one per file refused, in the order met; a test whose item file is refused is refused with it.
+ * With refused NULL the first refusal is the error. Errors: bad_request for a single file (or
+ * with refused NULL) with the file, line and element of the problem; too_large over the limits;
+ * bad_request when nothing at all converts. */
 as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *opts,
-                        msgpack_sbuffer *out, as_err_t *err);
+                        msgpack_sbuffer *out, msgpack_sbuffer *refused, as_err_t *err);
 
 /* Once per process, before threads convert (libxml2's global state). */
 void as_qti_init(void);

@@ -146,7 +146,27 @@ typedef struct {
     qx_t x;
     const as_qti_opts_t *opts;
     s_files_t *fs;
+    qb_t *refused;      /* {file, message} of each file refused; NULL: stop at the first */
+    uint32_t n_refused; /* entries of refused */
 } s_run_t;
+
+/* A file refused: its error described in r->refused (when kept) and cleared; false when the
+ * run must stop instead (no list kept, or an error that is not a refusal). */
+static bool s_refuse(s_run_t *r, as_code_t rc)
+{
+    if (!r->refused || rc != AS_BAD_REQUEST) return false;
+    qb_t *b = r->refused;
+    size_t m = qb_map(b);
+    qb_key(b, "file");
+    qb_str(b, r->x.file);
+    qb_key(b, "message");
+    qb_str(b, r->x.err->msg);
+    qb_end(b, m, 2);
+    r->n_refused++;
+    r->x.err->code = AS_OK;
+    r->x.err->msg[0] = '\0';
+    return true;
+}
 
 /* One item file as a one-item assessment with id `aid`. */
 static as_code_t s_emit_item(s_run_t *r, const char *path, xmlNodePtr root, const char *aid)
@@ -328,6 +348,21 @@ static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root)
     return rc;
 }
 
+static as_code_t s_file(s_run_t *r, const s_file_t *f, const char *aid, bool must);
+
+/* One file of a package: what it converts to is kept, or, refused, nothing of it is (the entry
+ * begun is cut off) and the run goes on when refusals are listed. */
+static as_code_t s_package_file(s_run_t *r, const s_file_t *f, const char *aid, bool must)
+{
+    size_t at = r->out.sb.size;
+    uint32_t n = r->n;
+    as_code_t rc = s_file(r, f, aid, must);
+    if (!rc) return AS_OK;
+    r->out.sb.size = at;
+    r->n = n;
+    return s_refuse(r, rc) ? AS_OK : rc;
+}
+
 /* One file: an item or a test (aid: the item's assessment id, NULL for its identifier). */
 static as_code_t s_file(s_run_t *r, const s_file_t *f, const char *aid, bool must)
 {
@@ -393,18 +428,20 @@ static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
         e->item = item;
         if (!href || !s_resolve(mf->name, href, e->path, sizeof e->path) ||
             !s_find(r->fs, e->path)) {
+            s_where(&r->x, r->fs, mf->name);
             rc =
                 qx_fail(&r->x, c, "href \"%s\" points at no file of the package", href ? href : "");
-            break;
+            if (s_refuse(r, rc)) rc = AS_OK;
+            continue;
         }
         if (item) {
             const s_file_t *f = s_find(r->fs, e->path);
-            qx_t ix = {.opts = r->opts, .err = r->x.err};
-            s_where(&ix, r->fs, e->path);
-            xmlDocPtr d = qx_parse(&ix, f->data, f->len);
+            s_where(&r->x, r->fs, e->path);
+            xmlDocPtr d = qx_parse(&r->x, f->data, f->len);
             if (!d) {
                 rc = r->x.err->code;
-                break;
+                if (s_refuse(r, rc)) rc = AS_OK;
+                continue;
             }
             const char *iid = qx_attr(xmlDocGetRootElement(d), "identifier");
             snprintf(e->item_id, sizeof e->item_id, "%s", iid ? iid : "");
@@ -427,7 +464,7 @@ static as_code_t s_manifest(s_run_t *r, const s_file_t *mf)
     for (uint32_t i = 0; i < n && !rc; i++) {
         /* shared: each takes its resource's identifier */
         const char *aid = shared[i] ? qx_attr(all[i].node, "identifier") : NULL;
-        rc = s_file(r, s_find(r->fs, all[i].path), aid, true);
+        rc = s_package_file(r, s_find(r->fs, all[i].path), aid, true);
     }
     free(order);
     free(shared);
@@ -442,11 +479,13 @@ static bool s_is_zip(const uint8_t *data, size_t len)
 }
 
 as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *opts,
-                        msgpack_sbuffer *out, as_err_t *err)
+                        msgpack_sbuffer *out, msgpack_sbuffer *refused, as_err_t *err)
 {
     s_files_t fs = {0};
     snprintf(fs.upload, sizeof fs.upload, "%s", opts->name ? opts->name : "upload");
-    s_run_t r = {.opts = opts, .fs = &fs};
+    qb_t refusals;
+    qb_init(&refusals);
+    s_run_t r = {.opts = opts, .fs = &fs, .refused = refused ? &refusals : NULL};
     r.x.opts = opts;
     r.x.err = err;
     qb_init(&r.out);
@@ -457,7 +496,7 @@ as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *op
         const s_file_t *mf = rc ? NULL : s_find(&fs, "imsmanifest.xml");
         if (!rc && opts->root) {
             const s_file_t *f = s_find(&fs, opts->root);
-            rc = f ? s_file(&r, f, opts->id, true)
+            rc = f ? s_package_file(&r, f, opts->id, true)
                    : as_err_set(err, AS_BAD_REQUEST, "%s: no file \"%s\" in it", fs.upload,
                                 opts->root);
         } else if (!rc && mf) {
@@ -466,14 +505,14 @@ as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *op
             for (size_t i = 0; i < fs.n && !rc; i++) {
                 size_t l = strlen(fs.f[i].name);
                 if (l > 4 && strcmp(fs.f[i].name + l - 4, ".xml") == 0)
-                    rc = s_file(&r, &fs.f[i], NULL, false);
+                    rc = s_package_file(&r, &fs.f[i], NULL, false);
             }
         }
     } else {
         s_file_t one = {.name = fs.upload, .data = (uint8_t *)data, .len = len};
         rc = s_file(&r, &one, opts->id, true);
     }
-    if (!rc && r.n == 0)
+    if (!rc && r.n == 0 && r.n_refused == 0)
         rc = as_err_set(err, AS_BAD_REQUEST, "%s: no assessmentItem or assessmentTest in it",
                         fs.upload);
     if (!rc) {
@@ -481,7 +520,13 @@ as_code_t as_qti_import(const uint8_t *data, size_t len, const as_qti_opts_t *op
         msgpack_packer_init(&pk, out, msgpack_sbuffer_write);
         msgpack_pack_array(&pk, r.n);
         msgpack_sbuffer_write(out, r.out.sb.data, r.out.sb.size);
+        if (refused) {
+            msgpack_packer_init(&pk, refused, msgpack_sbuffer_write);
+            msgpack_pack_array(&pk, r.n_refused);
+            msgpack_sbuffer_write(refused, refusals.sb.data, refusals.sb.size);
+        }
     }
+    qb_destroy(&refusals);
     qb_destroy(&r.out);
     if (fs.zipped) s_files_free(&fs);
     return rc;

@@ -153,6 +153,25 @@ class RoutesTest(unittest.TestCase):
                                "assessmentItem line 1"))
         st, doc, _ = self.s.request("DELETE", "/v1/assessments/two-responses", admin=True)
         self.assertEqual(st, 200)
+        # a package with a broken file: refused whole, or the rest stored with skip_invalid
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.write(os.path.join(items, "choice_single.xml"), "items/choice_single.xml")
+            z.writestr("items/cut.xml", "<assessmentItem identifier=\"y\">\n<response")
+        cut = ("bank2.zip!/items/cut.xml:2: malformed XML: Premature end of data in tag "
+               "assessmentItem line 1")
+        st, doc, _ = self.s.request("POST", "/v1/import?name=bank2.zip", raw=buf.getvalue(),
+                                    admin=True)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "1 file(s) refused, so nothing is stored (a dry run lists them "
+                               "all; skip_invalid stores the others): " + cut))
+        st, doc, _ = self.s.request("POST", "/v1/import?name=bank2.zip&skip_invalid=true",
+                                    raw=buf.getvalue(), admin=True)
+        self.assertEqual((st, [a["id"] for a in doc["assessments"]], doc["refused"]),
+                         (200, ["choice-single"],
+                          [{"file": "bank2.zip!/items/cut.xml", "message": cut}]))
+        self.assertEqual(self.s.request("DELETE", "/v1/assessments/choice-single",
+                                        admin=True)[0], 200)
 
     def test_json_numbers_are_the_shortest_text_of_their_double(self):
         st, doc, r = self.s.request("POST", "/v1/assessments/quiz-demo/score",

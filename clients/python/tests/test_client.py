@@ -1,11 +1,13 @@
 """The Python client against a real assayd: every method, error mapping, pipelined asyncio
 requests, subscriptions, timeouts, and thread safety."""
 import asyncio
+import io
 import json
 import os
 import threading
 import time
 import unittest
+import zipfile
 
 import assay
 import assay.aio
@@ -87,6 +89,16 @@ class ClientTest(unittest.TestCase):
         again = self.admin.import_qti(data=xml, name="slider.xml", id="py-slider", replace=True)
         self.assertEqual((again["assessments"][0]["version"], again["assessments"][0]["replaces"]),
                          (2, {"version": 1, "responses": 0}))
+        # a package with a broken file: the rest stored with skip_invalid, the file listed
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            z.writestr("ok.xml", xml.replace(b'identifier="slider"', b'identifier="py-slider2"'))
+            z.writestr("cut.xml", "<assessmentItem")
+        with self.assertRaises(assay.BadRequest):
+            self.admin.import_qti(data=buf.getvalue(), name="b.zip")
+        got = self.admin.import_qti(data=buf.getvalue(), name="b.zip", skip_invalid=True)
+        self.assertEqual(([a["id"] for a in got["assessments"]], [r["file"] for r in got["refused"]]),
+                         (["py-slider2"], ["b.zip!/cut.xml"]))
         with self.assertRaises(assay.BadRequest) as e:
             self.admin.import_qti(data=b"<assessmentTest/>", name="t.xml")
         self.assertEqual(str(e.exception), "bad_request: t.xml:1: <assessmentTest>: no identifier")
