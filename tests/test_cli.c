@@ -66,6 +66,21 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_int_equal(
         cli_assay("{\"largest\": \"jupiter\", \"gravity\": 9.8}", "score science-test"), 0);
     assert_string_equal(cli_out, "science-test v1: 5 / 6 (83.3%)\n");
+    /* --id names a single test's assessment as a single item's; --prefix goes before each id */
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml --id my-test --dry-run"),
+                     0);
+    assert_non_null(strstr(cli_out, "\n  my-test                  test 3 item(s), max score 6  "));
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run --prefix b2-"), 0);
+    assert_non_null(strstr(cli_out, "\n  b2-choice-single         item 1 item(s), max score 1  "));
+    assert_non_null(strstr(cli_out, "\n  b2-science-test          test 3 item(s), max score 6  "));
+    assert_null(strstr(cli_out, "\n  choice-single "));
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run --id one"), 1);
+    assert_string_equal(cli_err, "assay: bad_request: id: names the one assessment of a single "
+                                 "item, or of a test with its items; this upload has 18 (import "
+                                 "it without id, or with a prefix)\n");
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run --prefix 'b 2'"), 1);
+    assert_string_equal(cli_err, "assay: bad_request: prefix: expected 1 to 64 characters of A-Z "
+                                 "a-z 0-9 . _ : -\n");
     /* nothing replaced by surprise: importing it again is refused, naming what is there */
     assert_int_equal(cli_assay("{\"largest\": \"jupiter\"}", "submit science-test ivy"), 0);
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml"), 1);

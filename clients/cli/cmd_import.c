@@ -152,26 +152,38 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
 }
 
 /* assessment.import of one upload; *reply on success, else the error printed and the status. */
-static int s_call(cli_t *cli, const s_upload_t *u, const char *base, bool dry, bool replace,
-                  bool skip, const char *id, const char *so, assay_reply_t **reply)
+typedef struct {
+    bool dry, replace, skip;
+    const char *id, *score_outcome, *prefix;
+} s_opts_t;
+
+static int s_call(cli_t *cli, const s_upload_t *u, const char *base, const s_opts_t *o,
+                  assay_reply_t **reply)
 {
+    static const char *const flags[] = {"dry_run", "replace", "skip_invalid"};
+    const bool on[] = {o->dry, o->replace, o->skip};
+    const char *const strs[][2] = {{"id", o->id},
+                                   {"score_outcome", o->score_outcome},
+                                   {"prefix", o->prefix},
+                                   {"root", u->root}};
+    uint32_t n = 2;
+    for (int f = 0; f < 3; f++)
+        n += on[f];
+    for (int f = 0; f < 4; f++)
+        n += strs[f][1] && *strs[f][1];
     msgpack_sbuffer_clear(&cli->sb);
-    msgpack_pack_map(&cli->pk, 2 + (dry ? 1 : 0) + (replace ? 1 : 0) + (skip ? 1 : 0) +
-                                   (id ? 1 : 0) + (so ? 1 : 0) + (*u->root ? 1 : 0));
+    msgpack_pack_map(&cli->pk, n);
     as_pack_cstr(&cli->pk, "data");
     msgpack_pack_bin(&cli->pk, u->len);
     msgpack_pack_bin_body(&cli->pk, u->data, u->len);
     as_pack_cstr(&cli->pk, "name");
     as_pack_cstr(&cli->pk, base);
-    static const char *const flags[] = {"dry_run", "replace", "skip_invalid"};
-    const bool on[] = {dry, replace, skip};
     for (int f = 0; f < 3; f++)
         if (on[f]) {
             as_pack_cstr(&cli->pk, flags[f]);
             msgpack_pack_true(&cli->pk);
         }
-    const char *const strs[][2] = {{"id", id}, {"score_outcome", so}, {"root", u->root}};
-    for (int f = 0; f < 3; f++)
+    for (int f = 0; f < 4; f++)
         if (strs[f][1] && *strs[f][1]) {
             as_pack_cstr(&cli->pk, strs[f][0]);
             as_pack_cstr(&cli->pk, strs[f][1]);
@@ -186,28 +198,30 @@ int cmd_import(cli_t *cli, int argc, char **argv)
                                          {"score-outcome", required_argument, 0, 's'},
                                          {"replace", no_argument, 0, 'r'},
                                          {"skip-invalid", no_argument, 0, 'k'},
+                                         {"prefix", required_argument, 0, 'p'},
                                          {0, 0, 0, 0}};
-    bool dry = false, replace = false, skip = false;
-    const char *id = NULL, *so = NULL;
+    s_opts_t o = {0};
     int c;
     optind = 0; /* glibc: 0 re-initialises getopt after the global options were parsed */
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         if (c == 'n')
-            dry = true;
+            o.dry = true;
         else if (c == 'i')
-            id = optarg;
+            o.id = optarg;
         else if (c == 's')
-            so = optarg;
+            o.score_outcome = optarg;
         else if (c == 'r')
-            replace = true;
+            o.replace = true;
         else if (c == 'k')
-            skip = true;
+            o.skip = true;
+        else if (c == 'p')
+            o.prefix = optarg;
         else
             return EXIT_USAGE;
     }
     if (optind >= argc) {
         fprintf(stderr, "usage: assay import PATH... [--dry-run] [--replace] [--skip-invalid] "
-                        "[--id ID] [--score-outcome ID]\n");
+                        "[--prefix P] [--id ID] [--score-outcome ID]\n");
         return EXIT_USAGE;
     }
     int status = 0;
@@ -223,19 +237,22 @@ int cmd_import(cli_t *cli, int argc, char **argv)
         const char *base = *u.root ? basename(dirname(name)) : basename(name);
         const char *ctx[] = {argv[i]};
         assay_reply_t *r = NULL;
-        rc = s_call(cli, &u, base, dry, replace, skip, id, so, &r);
+        rc = s_call(cli, &u, base, &o, &r);
         if (!rc) {
-            const msgpack_object *o = assay_reply_result(r), *ref = assay_map_get(o, "refused");
+            const msgpack_object *res = assay_reply_result(r);
+            const msgpack_object *ref = assay_map_get(res, "refused");
             if (cli->json)
-                cli_print_json(o);
+                cli_print_json(res);
             else
-                s_print(o, ctx);
-            if (!dry && ref && ref->type == MSGPACK_OBJECT_ARRAY && ref->via.array.size)
+                s_print(res, ctx);
+            if (!o.dry && ref && ref->type == MSGPACK_OBJECT_ARRAY && ref->via.array.size)
                 rc = EXIT_PARTIAL;
-        } else if (rc == EXIT_REPLY && !dry) {
+        } else if (rc == EXIT_REPLY && !o.dry) {
             /* refused: a dry run lists every file refused, not only those the message holds */
             assay_reply_t *d = NULL;
-            if (s_call(cli, &u, base, true, replace, skip, id, so, &d) == 0)
+            s_opts_t dry = o;
+            dry.dry = true;
+            if (s_call(cli, &u, base, &dry, &d) == 0)
                 s_print_refused(assay_map_get(assay_reply_result(d), "refused"), stderr);
             assay_reply_free(&d);
         }

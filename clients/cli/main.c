@@ -27,20 +27,24 @@ static const s_cmd_t s_cmds[] = {
      "and increments its version. Needs the admin socket.\n"
      "Example: assay put examples/quiz.json\n",
      1, 1, cmd_put, false},
-    {"import", "PATH... [--dry-run] [--replace] [--skip-invalid] [--id ID] [--score-outcome ID]",
+    {"import",
+     "PATH... [--dry-run] [--replace] [--skip-invalid] [--prefix P] [--id ID] [--score-outcome ID]",
      "import QTI 2.x items, tests and content packages",
      "Imports QTI 2.0 / 2.1 / 2.2 XML as assessments: an assessmentItem file (one assessment of\n"
      "one item, id = the item's identifier, or --id), an assessmentTest file with the items it\n"
-     "refers to (its directory is sent), a directory of such files, or an IMS content package\n"
-     "(.zip with imsmanifest.xml: every item and test it lists). The engine converts; each PATH\n"
-     "is stored all or nothing: every file refused is listed (its file, line, element and\n"
-     "reason) and nothing is stored. --skip-invalid stores the files that convert, lists the\n"
-     "others and exits 4 (a test whose item is refused is refused with it). --dry-run shows\n"
-     "what would be stored and what is refused, and stores nothing. An import that would\n"
-     "replace an assessment already stored is refused, naming its version and stored\n"
-     "responses, unless --replace (the dry run says what it would replace). An item with no\n"
-     "SCORE outcome scores by the one numeric outcome its processing sets, or by\n"
-     "--score-outcome. Items without response processing are stored as not scorable.\n"
+     "refers to (its directory is sent; id = the test's identifier, or --id), a directory of\n"
+     "such files, or an IMS content package (.zip with imsmanifest.xml: every item and test it\n"
+     "lists). The engine converts; each PATH is stored all or nothing: every file refused is\n"
+     "listed (its file, line, element and reason) and nothing is stored. --skip-invalid stores\n"
+     "the files that convert, lists the others and exits 4 (a test whose item is refused is\n"
+     "refused with it). --dry-run shows what would be stored and what is refused, and stores\n"
+     "nothing. An import that would replace an assessment already stored is refused, naming\n"
+     "its version and stored responses, unless --replace (the dry run says what it would\n"
+     "replace). An item with no SCORE outcome scores by the one numeric outcome its\n"
+     "processing sets, or by --score-outcome. Items without response processing are stored\n"
+     "as not scorable.\n"
+     "--prefix P puts P before the id of every assessment the import creates (one bank twice,\n"
+     "or two banks whose identifiers collide).\n"
      "PROTOCOL.md \"Importing QTI\" has the mapping. Needs the admin socket.\n"
      "Example: assay import tests/qti/items --dry-run\n",
      1, 64, cmd_import, true},

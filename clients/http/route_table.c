@@ -71,6 +71,7 @@ const ah_route_t ah_routes[] = {
                {"dry_run", AH_Q_BOOL},
                {"replace", AH_Q_BOOL},
                {"skip_invalid", AH_Q_BOOL},
+               {"prefix", AH_Q_STR},
                {"id", AH_Q_STR},
                {"score_outcome", AH_Q_STR},
                {"root", AH_Q_STR}},

@@ -131,25 +131,29 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("data"),    AS_FIELD("name"),          AS_FIELD("id"),
                       AS_FIELD("root"),    AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
-                      AS_FIELD("replace"), AS_FIELD("skip_invalid")};
+                      AS_FIELD("replace"), AS_FIELD("skip_invalid"),  AS_FIELD("prefix")};
     as_path_t path;
-    as_code_t rc = as_h_params(req, f, 8, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 9, 1, &path, err);
     if (rc) return rc;
     const uint8_t *data;
     uint32_t len;
     if (as_mp_bytes(&f[0].at, &data, &len) != AS_MP_OK)
         return as_err_set(err, AS_BAD_REQUEST, "data: expected bytes (bin) or a string of XML");
-    char name[256], id[AS_MAX_ID + 1], root[512], so[AS_MAX_ID + 1];
+    char name[256], id[AS_MAX_ID + 1], root[512], so[AS_MAX_ID + 1], prefix[AS_MAX_ID + 1];
     as_qti_opts_t o = {0};
     bool dry = false, replace = false, skip = false;
     if ((rc = s_opt_str(&f[1], name, sizeof name, &o.name, &path, err)) ||
         (rc = s_opt_str(&f[2], id, sizeof id, &o.id, &path, err)) ||
         (rc = s_opt_str(&f[3], root, sizeof root, &o.root, &path, err)) ||
-        (rc = s_opt_str(&f[4], so, sizeof so, &o.score_outcome, &path, err)))
+        (rc = s_opt_str(&f[4], so, sizeof so, &o.score_outcome, &path, err)) ||
+        (rc = s_opt_str(&f[8], prefix, sizeof prefix, &o.prefix, &path, err)))
         return rc;
     if (o.id && !as_id_valid(o.id, (uint32_t)strlen(o.id)))
         return as_err_set(err, AS_BAD_REQUEST,
                           "id: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
+    if (o.prefix && !as_id_valid(o.prefix, (uint32_t)strlen(o.prefix)))
+        return as_err_set(err, AS_BAD_REQUEST,
+                          "prefix: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
     if ((f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) ||
         (f[6].seen && (rc = as_field_bool(&f[6], &replace, &path, err))) ||
         (f[7].seen && (rc = as_field_bool(&f[7], &skip, &path, err))))
@@ -182,6 +186,13 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         s_refused(&refusals, fl->via.str.ptr, fl->via.str.size, m->via.str.ptr, m->via.str.size);
     }
     uint32_t total = u.data.via.array.size;
+    if (o.id && total + ur.data.via.array.size > 1) {
+        rc = as_err_set(err, AS_BAD_REQUEST,
+                        "id: names the one assessment of a single item, or of a test with its "
+                        "items; this upload has %u (import it without id, or with a prefix)",
+                        total + ur.data.via.array.size);
+        goto done;
+    }
     c = calloc(total ? total : 1, sizeof *c);
     ent = calloc(total ? total : 1, sizeof *ent);
     if (!c || !ent) {

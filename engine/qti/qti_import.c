@@ -231,11 +231,10 @@ static as_code_t s_refs(s_run_t *r, xmlNodePtr n, xmlNodePtr *refs, uint32_t *k,
     return AS_OK;
 }
 
-static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root)
+/* One test file as an assessment of id tid, with the items it refers to. */
+static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root, const char *tid)
 {
     qx_t *x = &r->x;
-    const char *tid = qx_attr(root, "identifier");
-    if (!tid) return qx_fail(x, root, "no identifier");
     enum { CAP = 10000 };
     xmlNodePtr *refs = malloc(CAP * sizeof *refs);
     if (!refs) return as_err_set(x->err, AS_INTERNAL, "out of memory");
@@ -363,7 +362,16 @@ static as_code_t s_package_file(s_run_t *r, const s_file_t *f, const char *aid, 
     return s_refuse(r, rc) ? AS_OK : rc;
 }
 
-/* One file: an item or a test (aid: the item's assessment id, NULL for its identifier). */
+/* The id of an assessment the import creates: id (an item's or a test's identifier, or its
+ * resource's) after the prefix when there is one; an id the caller named (opts->id) as it is. */
+static const char *s_assessment_id(const s_run_t *r, const char *id, char *buf, size_t cap)
+{
+    if (!id || id == r->opts->id || !r->opts->prefix) return id;
+    snprintf(buf, cap, "%s%s", r->opts->prefix, id); /* too long: the compiler says so */
+    return buf;
+}
+
+/* One file: an item or a test (aid: its assessment id, NULL for its identifier). */
 static as_code_t s_file(s_run_t *r, const s_file_t *f, const char *aid, bool must)
 {
     s_where(&r->x, r->fs, f->name);
@@ -371,11 +379,15 @@ static as_code_t s_file(s_run_t *r, const s_file_t *f, const char *aid, bool mus
     if (!doc) return r->x.err->code;
     xmlNodePtr root = xmlDocGetRootElement(doc);
     as_code_t rc = AS_OK;
+    char buf[512];
     if (qx_is(root, "assessmentItem")) {
-        const char *id = aid ? aid : qx_attr(root, "identifier");
+        const char *id =
+            s_assessment_id(r, aid ? aid : qx_attr(root, "identifier"), buf, sizeof buf);
         rc = id ? s_emit_item(r, f->name, root, id) : qx_fail(&r->x, root, "no identifier");
     } else if (qx_is(root, "assessmentTest")) {
-        rc = s_emit_test(r, f->name, root);
+        const char *id =
+            s_assessment_id(r, aid ? aid : qx_attr(root, "identifier"), buf, sizeof buf);
+        rc = id ? s_emit_test(r, f->name, root, id) : qx_fail(&r->x, root, "no identifier");
     } else if (must) {
         rc = qx_fail(&r->x, root, "is neither an assessmentItem nor an assessmentTest");
     }

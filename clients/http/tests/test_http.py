@@ -142,6 +142,10 @@ class RoutesTest(unittest.TestCase):
         st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml&dry_run=true", raw=xml,
                                     admin=True)
         self.assertEqual(doc["assessments"][0]["replaces"], {"version": 1, "responses": 0})
+        st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml&prefix=p1-&dry_run=true",
+                                    raw=xml, admin=True)
+        self.assertEqual((st, doc["assessments"][0]["id"], doc["assessments"][0]["replaces"]),
+                         (200, "p1-two-responses", None))
         st, doc, _ = self.s.request("POST", "/v1/import?name=two.xml&replace=true", raw=xml,
                                     admin=True)
         self.assertEqual((st, doc["assessments"][0]["version"]), (200, 2))
