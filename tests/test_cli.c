@@ -58,6 +58,13 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_non_null(strstr(cli_out, "  extended-text            item 1 item(s), max score 0  "
                                     "items!/extended_text.xml  not scorable: extended-text\n"));
     assert_int_equal(cli_assay(NULL, "get choice-single"), 1);
+    /* a not-scorable item shows a dash, not nan / 0 */
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/extended_text.xml"), 0);
+    assert_int_equal(cli_assay("{\"extended-text\": \"an essay\"}", "score extended-text --detail"),
+                     0);
+    assert_string_equal(cli_out, "extended-text v1: 0 / 0 (0.0%)\n"
+                                 "  extended-text        - (not scorable)\n");
+    assert_int_equal(cli_assay(NULL, "delete extended-text"), 0);
     /* a test file brings the items it refers to (its directory travels as a zip) */
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml"), 0);
     assert_string_equal(cli_out, "stored 1 assessment(s) from ../tests/qti/items/test.xml\n"

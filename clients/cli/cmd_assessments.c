@@ -108,8 +108,12 @@ void cli_print_items(const msgpack_object *items)
     for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
          i++) {
         const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
-        printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
-               cli_get_num(it, "max_score"));
+        const msgpack_object *sc = assay_map_get(it, "score");
+        if (!sc || sc->type == MSGPACK_OBJECT_NIL) /* not scorable: scored by no rule */
+            printf("  %-20.*s - (not scorable)", CLI_STR(iid));
+        else
+            printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
+                   cli_get_num(it, "max_score"));
         s_print_outcomes(assay_map_get(it, "outcomes"));
         printf("\n");
     }
