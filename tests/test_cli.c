@@ -70,6 +70,8 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_string_equal(cli_out, "stored 1 assessment(s) from ../tests/qti/items/test.xml\n"
                                  "  science-test             test v1 3 item(s), max score 6  "
                                  "items!/test.xml\n");
+    assert_int_equal(cli_assay(NULL, "--json get science-test"), 0); /* its title is kept */
+    assert_non_null(strstr(cli_out, "\"title\": \"Science test\""));
     assert_int_equal(
         cli_assay("{\"largest\": \"jupiter\", \"gravity\": 9.8}", "score science-test"), 0);
     assert_string_equal(cli_out, "science-test v1: 5 / 6 (83.3%)\n");

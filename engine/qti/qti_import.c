@@ -333,6 +333,12 @@ static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root, cons
             }
             df += 2;
         }
+        const char *title = qx_attr(root, "title"); /* kept, as an item's is */
+        if (title && *title) {
+            qb_key(b, "title");
+            as_pack_str(&b->pk, title, strlen(title) > 1024 ? 1024 : strlen(title));
+            df++;
+        }
     }
     if (!rc) {
         qb_end(b, d, df);
