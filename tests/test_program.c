@@ -90,6 +90,18 @@ static void arithmetic_stays_integer_until_a_float_or_a_division_enters(void **s
     assert_string_equal(evi(OP("lcm", I(0) "," I(5))), "0");
 }
 
+/* A program's baseType takes QTI's spelling (directedPair) as the definition's (directed_pair). */
+static void base_types_are_read_in_qti_spelling_too(void **state)
+{
+    assert_string_equal(
+        evb(OP("match", "{'baseValue':{'baseType':'directedPair','value':'A B'}},"
+                        "{'baseValue':{'baseType':'directed_pair','value':'A B'}}")),
+        "true");
+    assert_string_equal(evb(OP("match", "{'baseValue':{'baseType':'directedPair','value':'A B'}},"
+                                        "{'baseValue':{'baseType':'directedPair','value':'B A'}}")),
+                        "false");
+}
+
 static void results_outside_a_types_range_are_null(void **state)
 {
     assert_string_equal(evf(OP("divide", I(1) "," I(0))), "null");
@@ -353,6 +365,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(arithmetic_stays_integer_until_a_float_or_a_division_enters),
         cmocka_unit_test(results_outside_a_types_range_are_null),
+        cmocka_unit_test(base_types_are_read_in_qti_spelling_too),
         cmocka_unit_test(null_operands_give_null_and_empty_values_are_null),
         cmocka_unit_test(logic_is_three_valued),
         cmocka_unit_test(comparisons_and_equal_with_tolerances),

@@ -351,6 +351,24 @@ static void a_package_imports_what_its_manifest_lists(void **state)
     free(data);
 }
 
+/* QTI writes directedPair (and any base type) in camelCase in a custom processing's baseValue. */
+static void a_directed_pair_base_value_in_custom_processing_imports(void **state)
+{
+    static const char xml[] =
+        "<assessmentItem identifier=\"dp\"><responseDeclaration identifier=\"RESPONSE\" "
+        "cardinality=\"single\" baseType=\"directedPair\"/><outcomeDeclaration "
+        "identifier=\"SCORE\" cardinality=\"single\" baseType=\"float\" normalMaximum=\"1\"/>"
+        "<responseProcessing><responseCondition><responseIf><match><variable "
+        "identifier=\"RESPONSE\"/><baseValue baseType=\"directedPair\">A B</baseValue></match>"
+        "<setOutcomeValue identifier=\"SCORE\"><baseValue baseType=\"float\">1</baseValue>"
+        "</setOutcomeValue></responseIf></responseCondition></responseProcessing>"
+        "</assessmentItem>";
+    as_qti_opts_t o = {.name = "dp.xml"};
+    if (s_import(xml, sizeof xml - 1, &o)) fail_msg("%s", s_err.msg);
+    assert_true(s_score("dp", "{'dp':'A B'}") == 1);
+    assert_true(s_score("dp", "{'dp':'B A'}") == 0);
+}
+
 /* A DTD in UTF-16 is not seen by the byte-level check: it is refused once parsed, whatever the
  * encoding, with or without a byte order mark. */
 static void a_doctype_in_utf16_is_refused_after_parsing(void **state)
@@ -474,6 +492,7 @@ int main(void)
         cmocka_unit_test(a_package_imports_what_its_manifest_lists),
         cmocka_unit_test(broken_inputs_name_the_file_the_line_and_the_element),
         cmocka_unit_test(a_doctype_in_utf16_is_refused_after_parsing),
+        cmocka_unit_test(a_directed_pair_base_value_in_custom_processing_imports),
         cmocka_unit_test(the_score_outcome_is_score_or_the_one_the_processing_sets),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

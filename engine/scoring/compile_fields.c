@@ -116,6 +116,19 @@ as_code_t as_tc_enum(as_tc_t *c, as_field_t *f, const char *const *names, int co
     return rc;
 }
 
+as_code_t as_tc_base_type(as_tc_t *c, as_field_t *f, int *out)
+{
+    as_field_t peek = *f;
+    const char *s;
+    uint32_t len;
+    if (as_mp_str(&peek.at, &s, &len) == AS_MP_OK && as_str_eq(s, len, "directedPair")) {
+        *out = AS_BT_DIRECTED_PAIR; /* QTI's own spelling of directed_pair */
+        f->at = peek.at;
+        return AS_OK;
+    }
+    return as_tc_enum(c, f, as_base_names, AS_BT_COUNT, out);
+}
+
 as_code_t as_tc_array_at(as_tc_t *c, as_field_t *f, uint32_t max, uint32_t *n)
 {
     size_t mark = as_tc_enter(c, f);

@@ -165,7 +165,7 @@ static as_code_t s_test_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_
     as_field_t *bt = as_pc_attr(f, d, "baseType");
     if (bt) {
         int b;
-        if ((rc = as_tc_enum(pc->c, bt, as_base_names, AS_BT_COUNT, &b))) return rc;
+        if ((rc = as_tc_base_type(pc->c, bt, &b))) return rc;
         if (b != AS_BT_INTEGER && b != AS_BT_FLOAT)
             return as_pc_fail(pc, "testVariables sums numbers: baseType integer or float");
         pt.base = (uint32_t)b;
@@ -266,7 +266,7 @@ static as_code_t s_leaf(as_pc_t *pc, const as_pdef_t *d, as_field_t *f, as_mp_t 
         as_field_t *bt = as_pc_attr(f, d, "baseType"), *v = as_pc_attr(f, d, "value");
         if (!bt || !v) return as_pc_fail(pc, "baseValue needs \"baseType\" and \"value\"");
         int b;
-        if ((rc = as_tc_enum(pc->c, bt, as_base_names, AS_BT_COUNT, &b))) return rc;
+        if ((rc = as_tc_base_type(pc->c, bt, &b))) return rc;
         as_value_t value;
         size_t mark = as_tc_enter(pc->c, v);
         if ((rc = as_value_read(&v->at, (as_base_t)b, &value, &pc->c->path, pc->c->err))) return rc;

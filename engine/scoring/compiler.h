@@ -48,6 +48,9 @@ as_code_t as_tc_number(as_tc_t *c, as_field_t *f, double lo, double hi, double *
 as_code_t as_tc_string(as_tc_t *c, as_field_t *f, const char **s, uint32_t *len);
 as_code_t as_tc_id(as_tc_t *c, as_field_t *f, const char **s, uint32_t *len);
 as_code_t as_tc_enum(as_tc_t *c, as_field_t *f, const char *const *names, int count, int *out);
+/* A base type named as the definition names it (as_base_names) or as QTI does (directedPair):
+ * a program's baseType attributes take both. */
+as_code_t as_tc_base_type(as_tc_t *c, as_field_t *f, int *out);
 as_code_t as_tc_array_at(as_tc_t *c, as_field_t *f, uint32_t max, uint32_t *n);
 
 /* ---- compile_mapping.c ---- */
