@@ -263,6 +263,24 @@ static void items_without_processing_are_imported_not_scorable(void **state)
     assert_true(s_score("extended-text", "{'extended-text':'evaporation then rain'}") == 0);
 }
 
+/* An upload (every response a file) with a response processing it cannot be scored by: imported
+ * as not scorable, not refused. */
+static void an_item_of_file_responses_imports_not_scorable_whatever_its_processing(void **state)
+{
+    static const char xml[] =
+        "<assessmentItem identifier=\"up\"><responseDeclaration identifier=\"RESPONSE\" "
+        "cardinality=\"single\" baseType=\"file\"/><outcomeDeclaration identifier=\"SCORE\" "
+        "cardinality=\"single\" baseType=\"float\"/><responseProcessing template=\"http://"
+        "www.imsglobal.org/question/qti_v2p1/rptemplates/match_correct\"/></assessmentItem>";
+    as_qti_opts_t o = {.name = "up.xml"};
+    if (s_import(xml, sizeof xml - 1, &o)) fail_msg("%s", s_err.msg);
+    const msgpack_object *un = s_get(&s_u.data.via.array.ptr[0], "unscorable");
+    assert_int_equal(un->via.array.size, 1);
+    assert_true(s_table("up")->hdr.max_score == 0);
+    /* the answer, a reference to the file uploaded, is taken and scores nothing */
+    assert_true(s_score("up", "{'up':'uploads/ana/essay.pdf'}") == 0);
+}
+
 static void a_test_weights_its_items_and_grades_them(void **state)
 {
     /* the test refers to its items: a zip of the directory, the test as the root */
@@ -488,6 +506,7 @@ int main(void)
         cmocka_unit_test(every_interaction_types_response_imports_and_scores),
         cmocka_unit_test(the_three_templates_import_by_every_url_form),
         cmocka_unit_test(items_without_processing_are_imported_not_scorable),
+        cmocka_unit_test(an_item_of_file_responses_imports_not_scorable_whatever_its_processing),
         cmocka_unit_test(a_test_weights_its_items_and_grades_them),
         cmocka_unit_test(a_package_imports_what_its_manifest_lists),
         cmocka_unit_test(broken_inputs_name_the_file_the_line_and_the_element),

@@ -411,7 +411,18 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
     if (tmpl && !rule && !qx_first(rp))
         return qx_fail(x, rp, "unknown response processing template \"%s\"", tmpl);
     bool custom = rp && !rule && qx_first(rp);
-    *unscorable = !rule && !custom;
+    /* an item whose responses are all files (an upload, a drawing) is scored by no machine,
+     * whatever processing it declares: imported as not scorable */
+    uint32_t n_decl = 0, n_files = 0;
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d))
+        if (qx_is(d, "responseDeclaration")) {
+            n_decl++;
+            const char *bt = qx_attr(d, "baseType");
+            n_files += bt && strcmp(bt, "file") == 0;
+        }
+    bool only_files = n_decl && n_files == n_decl;
+    *unscorable = only_files || (!rule && !custom);
+    if (only_files) rule = NULL, custom = false;
     /* the score outcome: SCORE, else the one numeric outcome the processing sets */
     const char *score_outcome = NULL;
     bool has_score = s_numeric_outcome(root, "SCORE");
@@ -441,6 +452,20 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
     for (xmlNodePtr d = qx_first(root); d; d = qx_next(d)) {
         if (!qx_is(d, "responseDeclaration")) continue;
         const char *base = qx_base(qx_attr(d, "baseType")), *card = qx_attr(d, "cardinality");
+        if (only_files) { /* the answer is a reference to the file (its name, its URL): text */
+            const char *rid = qx_attr(d, "identifier");
+            if (!rid || !card) return qx_fail(x, d, "needs identifier and cardinality");
+            size_t rm = qb_map(b);
+            qb_key(b, "id");
+            qb_str(b, rid);
+            qb_key(b, "cardinality");
+            qb_str(b, card);
+            qb_key(b, "base_type");
+            qb_str(b, "string");
+            qb_end(b, rm, 3);
+            kept++;
+            continue;
+        }
         if (*unscorable && (!base || (card && strcmp(card, "record") == 0)))
             continue; /* an extended text or upload nobody scores: not kept */
         if ((rc = s_response(x, d, b))) return rc;
