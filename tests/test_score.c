@@ -26,6 +26,22 @@ static void match_correct_missing_response_scores_0(void **state)
     assert_true(tf_score("{'q':[]}") == 0.0);
 }
 
+/* QTI treats an empty string (and an empty container) as NULL: a mapping entry keyed "" never
+ * applies, and the item counts as not answered (reports' omitted rate, numberResponded). */
+static void an_empty_string_is_null_and_not_answered(void **state)
+{
+    tf_compile_ok(ITEM("single", "string", "map_response",
+                       "'mapping':{'entries':[{'key':'','value':5},{'key':'x','value':1}],"
+                       "'default':0.5}"));
+    assert_true(tf_score("{'q':''}") == 0.0); /* NULL: 0, neither the "" entry nor the default */
+    assert_int_equal(as_scorer_answered(tf_scorer)[0], 0);
+    assert_true(tf_score("{'q':[]}") == 0.0);
+    assert_int_equal(as_scorer_answered(tf_scorer)[0], 0);
+    assert_true(tf_score("{'q':'x'}") == 1.0);
+    assert_int_equal(as_scorer_answered(tf_scorer)[0], 1);
+    assert_true(tf_score("{'q':'y'}") == 0.5);
+}
+
 static void match_correct_string_is_case_sensitive(void **state)
 {
     tf_compile_ok(ITEM("single", "string", "match_correct", "'correct':['Paris']"));
@@ -360,6 +376,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(match_correct_single_scores_1_on_match_else_0),
         cmocka_unit_test(match_correct_missing_response_scores_0),
+        cmocka_unit_test(an_empty_string_is_null_and_not_answered),
         cmocka_unit_test(match_correct_string_is_case_sensitive),
         cmocka_unit_test(match_correct_integer_and_float_compare_numerically),
         cmocka_unit_test(match_correct_multiple_same_values_same_counts_any_order),

@@ -260,6 +260,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         if (!item_scores) item_scores = self->test_scores;
     }
     memset(self->answered, 0, n_items);
+    bool saw_null = false;
     if (item_scores) memset(item_scores, 0, (size_t)n_items * sizeof *item_scores);
     double sum = 0;
     for (uint32_t i = 0; i < n; i++) {
@@ -325,6 +326,10 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         if (item_scores) item_scores[pos] = s;
         if (test) s_keep_outcomes(self, t, &it, (uint32_t)pos, raw, nv);
         sum += s - it.null_score;
+        if (!nv) { /* an empty string or container is NULL (QTI): scored so, answered not */
+            self->answered[pos] = 2;
+            saw_null = true;
+        }
     }
     if ((t->hdr.flags & AS_TH_NULLS) || test) {
         for (uint32_t i = 0; i < n_items; i++) {
@@ -335,6 +340,9 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
             if (item_scores) item_scores[i] = it.null_score;
         }
     }
+    if (saw_null) /* from here on, a NULL answer counts as none (numberResponded, reports) */
+        for (uint32_t i = 0; i < n_items; i++)
+            if (self->answered[i] == 2) self->answered[i] = 0;
     *total = sum + t->hdr.null_total;
     if (test) {
         double s = as_prog_test(self, t, item_scores);

@@ -186,7 +186,7 @@ as_code_t as_values_read(as_mp_t *r, as_card_t card, as_base_t base, as_value_t 
             v->b_len = 0;
             v->i = 0;
             v->x = v->y = 0;
-            *n = 1;
+            *n = v->a_len ? 1 : 0; /* an empty string is NULL, as QTI has it: no answer */
             return AS_OK;
         }
         return as_value_read(r, base, v, path, err); /* for its message */
