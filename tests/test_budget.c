@@ -197,17 +197,23 @@ static void shutdown_stops_scoring_at_the_end_of_its_drain_time(void **state)
     assert_int_equal(h_cleanup(&e), 0);
 }
 
+/* Starts a request [0, msgid, method, params] in sb (emptied), its params to be packed next. */
+static void s_request(msgpack_sbuffer *sb, msgpack_packer *pk, uint32_t msgid, const char *method)
+{
+    msgpack_sbuffer_clear(sb);
+    msgpack_packer_init(pk, sb, msgpack_sbuffer_write);
+    msgpack_pack_array(pk, 4);
+    msgpack_pack_uint8(pk, 0);
+    msgpack_pack_uint32(pk, msgid);
+    as_pack_cstr(pk, method);
+}
+
 /* A ping carrying `pad` bytes it does not want (answered bad_request, cheaply), as msgpack. */
 static void s_pack_padded_ping(msgpack_sbuffer *sb, uint32_t msgid, size_t pad)
 {
     static char zeros[1 << 20];
     msgpack_packer pk;
-    msgpack_sbuffer_clear(sb);
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint8(&pk, 0);
-    msgpack_pack_uint32(&pk, msgid);
-    as_pack_cstr(&pk, "ping");
+    s_request(sb, &pk, msgid, "ping");
     msgpack_pack_map(&pk, 1);
     as_pack_cstr(&pk, "pad");
     msgpack_pack_bin(&pk, pad);
@@ -218,12 +224,7 @@ static void s_pack_padded_ping(msgpack_sbuffer *sb, uint32_t msgid, size_t pad)
 static void s_pack_batch(msgpack_sbuffer *sb, uint32_t msgid, int n, const char *s)
 {
     msgpack_packer pk;
-    msgpack_sbuffer_clear(sb);
-    msgpack_packer_init(&pk, sb, msgpack_sbuffer_write);
-    msgpack_pack_array(&pk, 4);
-    msgpack_pack_uint8(&pk, 0);
-    msgpack_pack_uint32(&pk, msgid);
-    as_pack_cstr(&pk, "score_batch");
+    s_request(sb, &pk, msgid, "score_batch");
     msgpack_pack_map(&pk, 2);
     as_pack_cstr(&pk, "assessment");
     as_pack_cstr(&pk, "rx");

@@ -142,6 +142,22 @@ int cli_call(cli_t *cli, const char *method, assay_reply_t **reply)
 }
 
 /* Packs {key: string} pairs: cli_params_str(cli, 2, "id", id, ...). */
+int cli_params_id(cli_t *cli, const char *what, const char *key, const char *text)
+{
+    char *end;
+    errno = 0;
+    unsigned long long id = strtoull(text, &end, 10);
+    if (*end || end == text || !id || errno || *text == '-' || *text == '+') {
+        fprintf(stderr, "assay: %s: expected %s %s id (a positive integer), got \"%s\"\n", what,
+                strchr("aeiou", what[0]) ? "an" : "a", what, text);
+        return EXIT_USAGE;
+    }
+    msgpack_pack_map(&cli->pk, 1);
+    as_pack_cstr(&cli->pk, key);
+    msgpack_pack_uint64(&cli->pk, id);
+    return 0;
+}
+
 void cli_params_str(cli_t *cli, int n, ...)
 {
     va_list ap;

@@ -79,6 +79,9 @@ int cli_connect(cli_t *cli);
 int cli_call(cli_t *cli, const char *method, assay_reply_t **reply);
 /* Packs {key: string} pairs into cli->sb: cli_params_str(cli, 2, "id", id, "k", v). */
 void cli_params_str(cli_t *cli, int n, ...);
+/* Packs {key: id} into cli->sb, id read from text: a record's id, a positive integer. Returns 0,
+ * or EXIT_USAGE after saying so ("assay: job: expected a job id ..."; what names the record). */
+int cli_params_id(cli_t *cli, const char *what, const char *key, const char *text);
 
 /* A command's readable output; ctx are strings the command passes (ids from its arguments). */
 typedef void (*cli_print_fn)(const msgpack_object *result, const char *const *ctx);

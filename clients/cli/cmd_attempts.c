@@ -189,18 +189,7 @@ int cmd_attempt(cli_t *cli, int argc, char **argv)
     } else if (strcmp(sub, "submit") == 0) {
         rc = s_answers_call(cli, "attempt.submit", argc - 1, argv + 1, false);
     } else if ((strcmp(sub, "get") == 0 || strcmp(sub, "abandon") == 0) && argc == 3) {
-        char *end;
-        unsigned long long id = strtoull(argv[2], &end, 10);
-        if (*end || !id) {
-            fprintf(stderr,
-                    "assay attempt: expected an attempt id (a positive integer), got "
-                    "\"%s\"\n",
-                    argv[2]);
-            return EXIT_USAGE;
-        }
-        msgpack_pack_map(&cli->pk, 1);
-        as_pack_cstr(&cli->pk, "attempt");
-        msgpack_pack_uint64(&cli->pk, id);
+        if ((rc = cli_params_id(cli, "attempt", "attempt", argv[2]))) return rc;
         return cli_run(cli, sub[0] == 'g' ? "attempt.get" : "attempt.abandon", s_print_attempt,
                        NULL);
     } else if (strcmp(sub, "list") == 0) {

@@ -183,18 +183,10 @@ int cmd_regrade(cli_t *cli, int argc, char **argv)
 
 int cmd_job(cli_t *cli, int argc, char **argv)
 {
-    char *end;
-    double id = strtod(argv[0], &end);
-    if (*end || id < 1 || id != floor(id)) {
-        fprintf(stderr, "assay: job: expected a job id (a positive integer), got \"%s\"\n",
-                argv[0]);
-        return EXIT_USAGE;
-    }
-    msgpack_pack_map(&cli->pk, 1);
-    as_pack_cstr(&cli->pk, "job");
-    msgpack_pack_uint64(&cli->pk, (uint64_t)id);
+    int rc = cli_params_id(cli, "job", "job", argv[0]);
+    if (rc) return rc;
     assay_reply_t *r;
-    int rc = cli_call(cli, "job.get", &r);
+    rc = cli_call(cli, "job.get", &r);
     if (rc) return rc;
     if (cli->json)
         cli_print_json(assay_reply_result(r));

@@ -2,7 +2,6 @@
 #include "cli.h"
 
 #include <getopt.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -47,19 +46,8 @@ static void s_print_response(const msgpack_object *o, const char *const *ctx)
 
 int cmd_response(cli_t *cli, int argc, char **argv)
 {
-    char *end;
-    double id = strtod(argv[0], &end);
-    if (*end || end == argv[0] || id < 1 || id != floor(id) || id > 9007199254740992.0) {
-        fprintf(stderr,
-                "assay: response: expected a response id (a positive integer), got "
-                "\"%s\"\n",
-                argv[0]);
-        return EXIT_USAGE;
-    }
-    msgpack_pack_map(&cli->pk, 1);
-    as_pack_cstr(&cli->pk, "id");
-    msgpack_pack_uint64(&cli->pk, (uint64_t)id);
-    return cli_run(cli, "response.get", s_print_response, NULL);
+    int rc = cli_params_id(cli, "response", "id", argv[0]);
+    return rc ? rc : cli_run(cli, "response.get", s_print_response, NULL);
 }
 
 int cmd_submit(cli_t *cli, int argc, char **argv)
