@@ -5,6 +5,8 @@
 #include "qti.h"
 #include "writes.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,6 +65,42 @@ typedef struct {
     uint64_t responses; /* stored for it */
 } s_prev_t;
 
+/* What the assessment of this id replaces, read by a worker (a dry run) or by the writer. */
+static s_prev_t s_prev_rd(as_reader_t *rd, const char *id, uint32_t len)
+{
+    as_table_t old;
+    as_err_t none;
+    s_prev_t prev = {.exists = !as_store_table(rd, id, len, &old, &none)};
+    if (prev.exists) {
+        prev.version = old.hdr.version;
+        prev.responses = as_store_response_count_rd(rd, id, len);
+    }
+    return prev;
+}
+
+static s_prev_t s_prev_w(as_wtxn_t *txn, const char *id, uint32_t len)
+{
+    as_table_t old;
+    as_err_t none;
+    s_prev_t prev = {.exists = !as_store_wtable(txn, id, len, &old, &none)};
+    if (prev.exists) {
+        prev.version = old.hdr.version;
+        prev.responses = as_store_response_count(txn, id, len);
+    }
+    return prev;
+}
+
+/* Appends to a bounded message what fits of the formatted text; *used stays below cap. */
+static void s_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
+{
+    if (*used >= cap - 1) return;
+    va_list ap;
+    va_start(ap, fmt);
+    int k = vsnprintf(buf + *used, cap - *used, fmt, ap);
+    va_end(ap);
+    *used = k > 0 && (size_t)k < cap - *used ? *used + (size_t)k : cap - 1;
+}
+
 /* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, replaces,
  * version?}; replaces: nil, or {version, responses} of the assessment it replaces (or would). */
 static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
@@ -112,12 +150,8 @@ static void s_refused(s_refusals_t *r, const char *file, size_t flen, const char
     as_pack_cstr(&r->pk, "message");
     as_pack_str(&r->pk, msg, mlen);
     r->n++;
-    if (r->used < sizeof r->summary - 1) {
-        int k = snprintf(r->summary + r->used, sizeof r->summary - r->used, "%s%.*s",
-                         r->n > 1 ? "; " : "", (int)mlen, msg);
-        r->used = k > 0 && (size_t)k < sizeof r->summary - r->used ? r->used + (size_t)k
-                                                                   : sizeof r->summary - 1;
-    }
+    s_appendf(r->summary, sizeof r->summary, &r->used, "%s%.*s", r->n > 1 ? "; " : "", (int)mlen,
+              msg);
 }
 
 /* Packs the refusals as an array. */
@@ -256,15 +290,9 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
         as_pack_cstr(&w->pk, "assessments");
         msgpack_pack_array(&w->pk, n);
         for (uint32_t i = 0; i < n; i++) {
-            as_table_t t, old;
+            as_table_t t;
             as_table_open(c[i].blob, c[i].size, &t, err);
-            const char *tid = as_table_str(&t, t.hdr.id_off);
-            as_err_t none;
-            s_prev_t prev = {.exists = !as_store_table(w->rd, tid, t.hdr.id_len, &old, &none)};
-            if (prev.exists) {
-                prev.version = old.hdr.version;
-                prev.responses = as_store_response_count_rd(w->rd, tid, t.hdr.id_len);
-            }
+            s_prev_t prev = s_prev_rd(w->rd, as_table_str(&t, t.hdr.id_off), t.hdr.id_len);
             s_pack_entry(&w->pk, ent[i], &t, 0, &prev);
         }
         as_pack_cstr(&w->pk, "refused");
@@ -343,20 +371,17 @@ static as_code_t s_refuse_replacing(as_wtxn_t *txn, as_mp_t r, uint32_t n, as_er
     for (uint32_t i = 0; i < n; i++) {
         const uint8_t *src, *blob;
         uint32_t slen, blen;
-        as_table_t t, old;
+        as_table_t t;
         as_err_t none;
         if (!s_pair(&r, &src, &slen, &blob, &blen) || as_table_open(blob, blen, &t, &none))
             return as_err_set(err, AS_INTERNAL, "malformed import from a worker");
         const char *id = as_table_str(&t, t.hdr.id_off);
-        if (as_store_wtable(txn, id, t.hdr.id_len, &old, &none)) continue;
+        s_prev_t prev = s_prev_w(txn, id, t.hdr.id_len);
+        if (!prev.exists) continue;
         found++;
-        if (used < sizeof list - 1) {
-            int k = snprintf(list + used, sizeof list - used,
-                             "%s\"%.*s\" (version %u, %llu stored response(s))",
-                             found > 1 ? ", " : "", (int)t.hdr.id_len, id, old.hdr.version,
-                             (unsigned long long)as_store_response_count(txn, id, t.hdr.id_len));
-            used = k > 0 && (size_t)k < sizeof list - used ? used + (size_t)k : sizeof list - 1;
-        }
+        s_appendf(list, sizeof list, &used, "%s\"%.*s\" (version %u, %llu stored response(s))",
+                  found > 1 ? ", " : "", (int)t.hdr.id_len, id, prev.version,
+                  (unsigned long long)prev.responses);
     }
     if (!found) return AS_OK;
     return as_err_set(err, AS_CONFLICT,
@@ -428,13 +453,7 @@ void as_write_import(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         memcpy(copy, blob, blen);
         as_table_open(copy, blen, &t, &w->err);
         const char *id = as_table_str(&t, t.hdr.id_off);
-        as_table_t old;
-        as_err_t none;
-        s_prev_t prev = {.exists = !as_store_wtable(txn, id, t.hdr.id_len, &old, &none)};
-        if (prev.exists) {
-            prev.version = old.hdr.version;
-            prev.responses = as_store_response_count(txn, id, t.hdr.id_len);
-        }
+        s_prev_t prev = s_prev_w(txn, id, t.hdr.id_len);
         w->code = as_store_put_assessment(txn, id, t.hdr.id_len, src, slen, copy, blen, &version,
                                           &w->err);
         if (!w->code) {
