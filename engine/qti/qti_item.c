@@ -422,7 +422,10 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
         }
     bool only_files = n_decl && n_files == n_decl;
     *unscorable = only_files || (!rule && !custom);
-    if (only_files) rule = NULL, custom = false;
+    if (only_files) {
+        rule = NULL;
+        custom = false;
+    }
     /* the score outcome: SCORE, else the one numeric outcome the processing sets */
     const char *score_outcome = NULL;
     bool has_score = s_numeric_outcome(root, "SCORE");
