@@ -144,6 +144,17 @@ static int s_size(const char *s, size_t *out)
     return 0;
 }
 
+/* Parses a whole decimal number in lo..hi. */
+static int s_range(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
 static int s_sync(const char *s, as_engine_t *e)
 {
     if (strcmp(s, "full") == 0) {
@@ -157,9 +168,8 @@ static int s_sync(const char *s, as_engine_t *e)
     if (strncmp(s, "periodic", 8) != 0) return -1;
     e->sync = AS_SYNC_PERIODIC;
     if (s[8] == '\0') return 0;
-    char *end;
-    long ms = s[8] == ':' ? strtol(s + 9, &end, 10) : -1;
-    if (ms < 1 || ms > 60000 || *end) return -1;
+    long ms;
+    if (s[8] != ':' || s_range(s + 9, 1, 60000, &ms)) return -1;
     e->sync_ms = (int)ms;
     return 0;
 }
@@ -359,17 +369,17 @@ int main(int argc, char **argv)
                                          {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:w:hV", opts, NULL)) != -1) {
-        char *end;
+        long n;
         switch (c) {
         case 'd':
             data = optarg;
             break;
         case 'w':
-            e->workers = (int)strtol(optarg, &end, 10);
-            if (*end || e->workers < 1 || e->workers > 64) {
+            if (s_range(optarg, 1, 64, &n)) {
                 fprintf(stderr, "assayd: --workers: expected 1..64, got \"%s\"\n", optarg);
                 return 2;
             }
+            e->workers = (int)n;
             break;
         case 'm':
             if (s_size(optarg, &e->max_message) || e->max_message < 64 ||
@@ -435,16 +445,14 @@ int main(int argc, char **argv)
         case 'V':
             printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION);
             return 0;
-        case 'B': {
-            long ms = strtol(optarg, &end, 10);
-            if (*end || end == optarg || ms < 1 || ms > 3600000) {
+        case 'B':
+            if (s_range(optarg, 1, 3600000, &n)) {
                 fprintf(stderr, "assayd: --request-budget: expected 1..3600000 ms, got \"%s\"\n",
                         optarg);
                 return 2;
             }
-            e->budget_ns = (uint64_t)ms * 1000000u;
+            e->budget_ns = (uint64_t)n * 1000000u;
             break;
-        }
         case 'Q':
             if (s_size(optarg, &e->max_queued) || e->max_queued < (1u << 16)) {
                 fprintf(stderr,
@@ -453,15 +461,13 @@ int main(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'D': {
-            long secs = strtol(optarg, &end, 10);
-            if (*end || end == optarg || secs < 0 || secs > 3600) {
+        case 'D':
+            if (s_range(optarg, 0, 3600, &n)) {
                 fprintf(stderr, "assayd: --drain-time: expected 0..3600 s, got \"%s\"\n", optarg);
                 return 2;
             }
-            e->draining_s = (int)secs;
+            e->draining_s = (int)n;
             break;
-        }
         case 'L':
             for (int i = 0; i < AS_M_COUNT; i++)
                 printf("%s %s\n", as_methods[i].name,
