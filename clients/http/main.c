@@ -88,6 +88,17 @@ static void s_usage(FILE *out)
             "         open http://localhost:8080/#token=$READ_TOKEN   (the dashboard)\n");
 }
 
+/* Parses a whole decimal number in lo..hi. */
+static int s_range(const char *s, long lo, long hi, long *out)
+{
+    char *end;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || *end || end == s || v < lo || v > hi) return -1;
+    *out = v;
+    return 0;
+}
+
 static int s_size(const char *s, size_t *out)
 {
     char *end;
@@ -139,6 +150,7 @@ int main(int argc, char **argv)
     char *end, err[600];
     const char *tokens = NULL, *admin_token = NULL, *jwt = NULL;
     while ((c = getopt_long(argc, argv, "d:e:h", opts, NULL)) != -1) {
+        long n;
         switch (c) {
         case 'l':
             listen_at = optarg;
@@ -201,33 +213,38 @@ int main(int argc, char **argv)
             }
             break;
         case 'n':
-            ah_cfg.threads = (int)strtol(optarg, &end, 10);
-            if (*end || ah_cfg.threads < 1 || ah_cfg.threads > 256) {
+            if (s_range(optarg, 1, 256, &n)) {
                 fprintf(stderr, "assay-http: --threads: expected 1..256, got \"%s\"\n", optarg);
                 return 2;
             }
+            ah_cfg.threads = (int)n;
             break;
         case 'I':
-        case 'P':
-        case 'M': {
-            long v = strtol(optarg, &end, 10);
-            long hi = c == 'I' ? 3600 : 1000000;
-            if (*end || end == optarg || v < 1 || v > hi) {
-                fprintf(stderr, "assay-http: --%s: expected 1..%ld, got \"%s\"\n",
-                        c == 'I'   ? "idle-timeout"
-                        : c == 'P' ? "max-connections-per-ip"
-                                   : "max-streams-per-token",
-                        hi, optarg);
+            if (s_range(optarg, 1, 3600, &n)) {
+                fprintf(stderr, "assay-http: --idle-timeout: expected 1..3600, got \"%s\"\n",
+                        optarg);
                 return 2;
             }
-            if (c == 'I')
-                ah_cfg.idle_timeout_s = (unsigned)v;
-            else if (c == 'P')
-                ah_cfg.max_per_ip = (unsigned)v;
-            else
-                ah_cfg.max_streams = (unsigned)v;
+            ah_cfg.idle_timeout_s = (unsigned)n;
             break;
-        }
+        case 'P':
+            if (s_range(optarg, 1, 1000000, &n)) {
+                fprintf(stderr,
+                        "assay-http: --max-connections-per-ip: expected 1..1000000, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            ah_cfg.max_per_ip = (unsigned)n;
+            break;
+        case 'M':
+            if (s_range(optarg, 1, 1000000, &n)) {
+                fprintf(stderr,
+                        "assay-http: --max-streams-per-token: expected 1..1000000, got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            ah_cfg.max_streams = (unsigned)n;
+            break;
         case 'S':
             if (s_size(optarg, &ah_cfg.sse_buffer) || ah_cfg.sse_buffer < 4096) {
                 fprintf(stderr,
