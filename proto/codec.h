@@ -134,6 +134,12 @@ static inline int as_pack_str(msgpack_packer *pk, const char *s, size_t n)
     return rc ? rc : msgpack_pack_str_body(pk, s, n);
 }
 
+/* Packs a number, or nil when it is not finite (not known: a max score, a mean of nothing). */
+static inline int as_pack_num(msgpack_packer *pk, double v)
+{
+    return v - v == 0 ? msgpack_pack_double(pk, v) : msgpack_pack_nil(pk);
+}
+
 /* Writes len bytes that already are msgpack (copied verbatim). */
 static inline int as_pack_raw(msgpack_packer *pk, const void *bytes, size_t len)
 {

@@ -4,6 +4,8 @@
  * score here is also checked against the reference walk (table_fixture.c). */
 #include "table_fixture.h"
 
+#include <math.h>
+
 #include "program_values.h"
 
 #include <stdio.h>
@@ -93,14 +95,18 @@ static void several_responses_score_together_without_double_counting(void **stat
     assert_string_equal(tf_err.msg, "answers.cities.C1: expected a string, got an integer");
 }
 
-static void items_declare_their_max_score_or_are_refused(void **state)
+static void an_items_max_is_declared_else_computed_else_null(void **state)
 {
-    tf_expect_error(
-        tf_compile(
-            "{'id':'q','responses':[{'id':'R','cardinality':'single','base_type':'integer'}],"
-            "'outcomes':[{'id':'SCORE','base_type':'float'}],'response_processing':[]}"),
-        "items[0]: the max score of a response_processing program is not computed: declare "
-        "normal_maximum on the score outcome, or a MAXSCORE outcome with a default");
+    /* nothing bounds SCORE = R: the max is null, the item scores as usual */
+    tf_compile_ok("{'id':'q','responses':[{'id':'R','cardinality':'single','base_type':'integer'}],"
+                  "'outcomes':[{'id':'SCORE','base_type':'float'}],'response_processing':["
+                  "{'setOutcomeValue':{'identifier':'SCORE','expression':{'variable':'R'}}}]}");
+    assert_true(isnan(tf_t.hdr.max_score));
+    assert_true(tf_score("{'q':7}") == 7);
+    /* a program that never sets SCORE: its default, 0 */
+    tf_compile_ok("{'id':'q','responses':[{'id':'R','cardinality':'single','base_type':'integer'}],"
+                  "'outcomes':[{'id':'SCORE','base_type':'float'}],'response_processing':[]}");
+    assert_true(tf_t.hdr.max_score == 0);
     tf_compile_ok(
         "{'id':'q','weight':2,'responses':[{'id':'R','cardinality':'single','base_type':'integer'}]"
         ","
@@ -189,6 +195,55 @@ static void assessments_total_their_items_by_their_own_outcome_processing(void *
 }
 
 /* MAXSCORE computed by the outcome processing from the items' maxima. */
+/* An item whose program sets several numeric outcomes and none is SCORE or named the score:
+ * every outcome computed and reported, its score null (in neither total nor max). */
+static void an_item_without_a_score_outcome_reports_its_outcomes_and_no_score(void **state)
+{
+    tf_compile_ok(
+        "{'id':'q','responses':[{'id':'R','cardinality':'single','base_type':'integer'}],"
+        "'outcomes':[{'id':'PART_A','base_type':'integer'},{'id':'PART_B','base_type':'float'}],"
+        "'response_processing':[{'setOutcomeValue':{'identifier':'PART_A','expression':"
+        "{'variable':'R'}}},{'setOutcomeValue':{'identifier':'PART_B','expression':{'baseValue':"
+        "{'baseType':'float','value':0.5}}}}]},"
+        "{'id':'k','cardinality':'single','base_type':'integer','rule':'match_correct',"
+        "'correct':[1]}");
+    as_titem_t it;
+    as_table_item(&tf_t, 0, &it);
+    assert_true(it.flags & AS_TF_UNSCORABLE);
+    assert_true(tf_t.hdr.max_score == 1);
+    assert_true(tf_score("{'q':7,'k':1}") == 1);
+    assert_string_equal(tf_outcome("{'q':7}", 0, "PART_A"), "7");
+    assert_string_equal(tf_outcome("{'q':7}", 0, "PART_B"), "0.5");
+    /* named, it is the score */
+    tf_compile_ok(
+        "{'id':'q','score_outcome':'PART_A','responses':[{'id':'R','cardinality':'single',"
+        "'base_type':'integer'}],'outcomes':[{'id':'PART_A','base_type':'integer',"
+        "'normal_maximum':10}],'response_processing':[{'setOutcomeValue':{'identifier':'PART_A',"
+        "'expression':{'variable':'R'}}}]}");
+    assert_true(tf_score("{'q':7}") == 7);
+    assert_true(tf_t.hdr.max_score == 10);
+}
+
+/* An IMS test's outcome processing sets TOTAL_SCORE, not SCORE: named, it is the score; not
+ * named, the items' sum is, and its outcomes are still computed. */
+static void a_test_scores_into_the_outcome_it_names_else_its_items_sum(void **state)
+{
+#define TEST_OF(extra)                                                                             \
+    "{'id':'t','items':[{'id':'a','cardinality':'single','base_type':'integer','rule':"            \
+    "'match_correct','correct':[1],'weight':2}],'outcomes':[{'id':'TOTAL_SCORE','base_type':"      \
+    "'float'}],'outcome_processing':[{'setOutcomeValue':{'identifier':'TOTAL_SCORE',"              \
+    "'expression':{'sum':[{'testVariables':{'variableIdentifier':'SCORE'}},{'baseValue':"          \
+    "{'baseType':'float','value':10}}]}}}]" extra "}"
+    if (tf_compile_def(TEST_OF(""))) fail_msg("%s", tf_err.msg);
+    assert_true(tf_score("{'a':1}") == 2);
+    assert_true(tf_t.hdr.max_score == 2);
+    assert_string_equal(tf_test_outcome("{'a':1}", "TOTAL_SCORE"), "11.0");
+    if (tf_compile_def(TEST_OF(",'score_outcome':'TOTAL_SCORE'"))) fail_msg("%s", tf_err.msg);
+    assert_true(tf_score("{'a':1}") == 11);
+    assert_true(isnan(tf_t.hdr.max_score)); /* its own score, no max declared */
+#undef TEST_OF
+}
+
 static void an_assessment_computes_its_max_score_from_outcome_maximum(void **state)
 {
 #define FULL_ITEM(id, w)                                                                           \
@@ -206,14 +261,27 @@ static void an_assessment_computes_its_max_score_from_outcome_maximum(void **sta
     if (tf_compile_def(def)) fail_msg("%s", tf_err.msg);
     assert_true(tf_t.hdr.max_score == 5);
     assert_true(tf_score("{'b':1}") == 3);
-    tf_expect_error(
-        tf_compile_def("{'id':'t','items':[" FULL_ITEM(
+    /* items that declare no normal_maximum: outcomeMaximum reads their computed maxima */
+    if (tf_compile_def(
+            "{'id':'t','items':[{'id':'a','weight':2,'cardinality':'single','base_type':'integer',"
+            "'rule':'match_correct','correct':[1]},{'id':'b','cardinality':'multiple','base_type':"
+            "'identifier','rule':'map_response','mapping':{'entries':[{'key':'A','value':3},"
+            "{'key':'B','value':-1}]}}],'outcomes':[{'id':'SCORE','base_type':'float'},{'id':"
+            "'MAXSCORE','base_type':'float'},{'id':'LOW','base_type':'float'}],"
+            "'outcome_processing':[{'setOutcomeValue':{'identifier':'MAXSCORE','expression':{"
+            "'sum':[{'outcomeMaximum':{'outcomeIdentifier':'SCORE','weightIdentifier':'W'}}]}}},"
+            "{'setOutcomeValue':{'identifier':'LOW','expression':{'sum':[{'outcomeMinimum':{"
+            "'outcomeIdentifier':'SCORE'}}]}}}]}"))
+        fail_msg("%s", tf_err.msg);
+    assert_true(tf_t.hdr.max_score == 5); /* a: 1 x 2, b: 3 */
+    assert_string_equal(tf_test_outcome("{}", "LOW"), "-1.0"); /* a: 0, b: -1 */
+    /* MAXSCORE left NULL: the max is not known (null), nothing refused */
+    if (tf_compile_def("{'id':'t','items':[" FULL_ITEM(
             "a", 1) "],'outcomes':[{'id':'SCORE',"
-                    "'base_type':'float'},{'id':'MAXSCORE','base_type':'float'}],"
-                    "'outcome_processing':[]}"),
-        "outcome_processing: MAXSCORE is not a number once processed with nothing answered: set "
-        "it from the items' maxima (outcomeMaximum) or declare normal_maximum on the score "
-        "outcome");
+                    "'base_type':'float'},{'id':'MAXSCORE','base_type':'float',"
+                    "'cardinality':'multiple'}],'outcome_processing':[]}"))
+        fail_msg("%s", tf_err.msg);
+    assert_true(isnan(tf_t.hdr.max_score));
 }
 
 /* An item's maximum times its weight beyond int64's range stays a float: the conversion of the
@@ -310,9 +378,11 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(rules_branch_look_up_and_exit),
         cmocka_unit_test(several_responses_score_together_without_double_counting),
-        cmocka_unit_test(items_declare_their_max_score_or_are_refused),
+        cmocka_unit_test(an_items_max_is_declared_else_computed_else_null),
         cmocka_unit_test(assessments_total_their_items_by_their_own_outcome_processing),
         cmocka_unit_test(an_assessment_computes_its_max_score_from_outcome_maximum),
+        cmocka_unit_test(an_item_without_a_score_outcome_reports_its_outcomes_and_no_score),
+        cmocka_unit_test(a_test_scores_into_the_outcome_it_names_else_its_items_sum),
         cmocka_unit_test(an_outcome_maximum_beyond_int64_stays_a_float),
         cmocka_unit_test(assessments_count_their_items_and_read_their_minima),
     };

@@ -13,6 +13,7 @@
 #include "table.h"
 #include "tjson.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -281,23 +282,28 @@ static void an_item_of_file_responses_imports_not_scorable_whatever_its_processi
     assert_true(s_score("up", "{'up':'uploads/ana/essay.pdf'}") == 0);
 }
 
-static void a_test_weights_its_items_and_grades_them(void **state)
+/* A zip of n files of tests/qti/items, at its top (malloc'ed, *size bytes). */
+static char *s_zip_items(const char *const *files, int n, size_t *size)
 {
-    /* the test refers to its items: a zip of the directory, the test as the root */
     zip_source_t *mem;
     zip_t *z = s_zip_new(&mem);
-    static const char *const files[] = {"test.xml", "choice_single.xml", "text_entry_integer.xml",
-                                        "text_entry_float.xml"};
-    char *bufs[4];
-    for (int i = 0; i < 4; i++) {
+    for (int i = 0; i < n; i++) {
         char name[64];
         size_t len;
         snprintf(name, sizeof name, "items/%s", files[i]);
-        bufs[i] = s_read(name, &len);
-        zip_file_add(z, files[i], zip_source_buffer(z, bufs[i], len, 0), 0);
+        char *buf = s_read(name, &len); /* zip frees it (freep 1) */
+        zip_file_add(z, files[i], zip_source_buffer(z, buf, len, 1), 0);
     }
+    return s_zip_bytes(z, mem, size);
+}
+
+static void a_test_weights_its_items_and_grades_them(void **state)
+{
+    /* the test refers to its items: a zip of the directory, the test as the root */
+    static const char *const files[] = {"test.xml", "choice_single.xml", "text_entry_integer.xml",
+                                        "text_entry_float.xml"};
     size_t size;
-    char *data = s_zip_bytes(z, mem, &size);
+    char *data = s_zip_items(files, 4, &size);
     as_qti_opts_t o = {.name = "science.zip", .root = "test.xml"};
     if (s_import(data, size, &o)) fail_msg("%s", s_err.msg);
     assert_int_equal(s_n, 1);
@@ -305,8 +311,6 @@ static void a_test_weights_its_items_and_grades_them(void **state)
     /* largest (weight 2) + spider (1) + gravity (weight 3) */
     assert_true(s_score("science-test", "{'largest':'jupiter','spider':8,'gravity':9.8}") == 6);
     assert_true(s_score("science-test", "{'largest':'jupiter','gravity':1}") == 2);
-    for (int i = 0; i < 4; i++)
-        free(bufs[i]);
     free(data);
 }
 
@@ -490,14 +494,68 @@ static void the_score_outcome_is_score_or_the_one_the_processing_sets(void **sta
         "identifier=\"A\"><baseValue baseType=\"float\">1</baseValue></setOutcomeValue>"
         "<setOutcomeValue identifier=\"B\"><baseValue baseType=\"float\">2</baseValue>"
         "</setOutcomeValue></responseProcessing></assessmentItem>";
+    /* neither SCORE nor named: imported, every outcome computed, its score null */
     as_qti_opts_t o = {.name = "two.xml"};
-    assert_int_equal(s_import(two_set, strlen(two_set), &o), AS_BAD_REQUEST);
-    assert_string_equal(s_err.msg, "two.xml:1: <responseProcessing>: no SCORE outcome and several "
-                                   "outcomes set: name the score outcome (--score-outcome ID)");
+    if (s_import(two_set, strlen(two_set), &o)) fail_msg("%s", s_err.msg);
+    as_titem_t it;
+    as_table_item(s_table("x"), 0, &it);
+    assert_true((it.flags & AS_TF_UNSCORABLE) && it.prog_len > 0);
+    assert_true(s_table("x")->hdr.max_score == 0);
+    assert_true(s_score("x", "{'x':3}") == 0);
+    /* a name the item does not declare is not its score */
+    o.score_outcome = "TOTAL_SCORE";
+    if (s_import(two_set, strlen(two_set), &o)) fail_msg("%s", s_err.msg);
+    as_table_item(s_table("x"), 0, &it);
+    assert_true(it.flags & AS_TF_UNSCORABLE);
     o.score_outcome = "A";
     o.id = "renamed";
     if (s_import(two_set, strlen(two_set), &o)) fail_msg("%s", s_err.msg);
     assert_true(s_score("renamed", "{'renamed':3}") == 1);
+}
+
+/* An IMS test scores into TOTAL_SCORE: named (--score-outcome), it is the score, its max not
+ * known; not named, the items' sum is the score and TOTAL_SCORE is still computed. */
+static void a_test_scores_into_the_outcome_the_import_names(void **state)
+{
+    static const char *const files[] = {"test_total.xml", "choice_single.xml",
+                                        "text_entry_integer.xml"};
+    size_t size;
+    char *data = s_zip_items(files, 3, &size);
+    as_qti_opts_t o = {.name = "total.zip", .root = "test_total.xml"};
+    if (s_import(data, size, &o)) fail_msg("%s", s_err.msg);
+    assert_true(s_table("total-test")->hdr.max_score == 2);
+    assert_true(s_score("total-test", "{'largest':'jupiter','spider':8}") == 2);
+    o.score_outcome = "TOTAL_SCORE";
+    if (s_import(data, size, &o)) fail_msg("%s", s_err.msg);
+    assert_true(isnan(s_table("total-test")->hdr.max_score));
+    assert_true(s_score("total-test", "{'largest':'jupiter','spider':8}") == 2.5);
+    free(data);
+}
+
+/* A container whose mapping has a positive default and no upper bound: bounded by its
+ * interaction, maxChoices, else the number of its choices. */
+static void a_positive_default_is_bounded_by_the_interaction(void **state)
+{
+    char xml[2048];
+    for (int max = 2; max >= 0; max -= 2) {
+        snprintf(xml, sizeof xml,
+                 "<assessmentItem identifier=\"m\"><responseDeclaration identifier=\"RESPONSE\" "
+                 "cardinality=\"multiple\" baseType=\"identifier\"><mapping defaultValue=\"0.5\">"
+                 "<mapEntry mapKey=\"a\" mappedValue=\"2\"/><mapEntry mapKey=\"b\" "
+                 "mappedValue=\"1\"/></mapping></responseDeclaration><outcomeDeclaration "
+                 "identifier=\"SCORE\" cardinality=\"single\" baseType=\"float\"/><itemBody>"
+                 "<choiceInteraction responseIdentifier=\"RESPONSE\" maxChoices=\"%d\">"
+                 "<simpleChoice identifier=\"a\">A</simpleChoice><simpleChoice identifier=\"b\">"
+                 "B</simpleChoice><simpleChoice identifier=\"c\">C</simpleChoice>"
+                 "</choiceInteraction></itemBody><responseProcessing template=\"http://www."
+                 "imsglobal.org/question/qti_v2p1/rptemplates/map_response\"/></assessmentItem>",
+                 max);
+        as_qti_opts_t o = {.name = "m.xml"};
+        if (s_import(xml, strlen(xml), &o)) fail_msg("%s", s_err.msg);
+        /* maxChoices 2: a and b; 0 (any): its 3 choices, a, b and c (0.5) */
+        assert_true(s_table("m")->hdr.max_score == (max == 2 ? 3 : 3.5));
+        assert_true(s_score("m", "{'m':['a','c']}") == 2.5);
+    }
 }
 
 int main(void)
@@ -513,6 +571,8 @@ int main(void)
         cmocka_unit_test(a_doctype_in_utf16_is_refused_after_parsing),
         cmocka_unit_test(a_directed_pair_base_value_in_custom_processing_imports),
         cmocka_unit_test(the_score_outcome_is_score_or_the_one_the_processing_sets),
+        cmocka_unit_test(a_test_scores_into_the_outcome_the_import_names),
+        cmocka_unit_test(a_positive_default_is_bounded_by_the_interaction),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -197,12 +197,24 @@ static void area_coords_follow_qti_conventions(void **state)
                     "center-y, radius");
 }
 
-static void positive_default_in_a_container_needs_an_upper_bound(void **state)
+static void positive_default_in_a_container_leaves_the_max_unknown_unless_bounded(void **state)
 {
-    tf_expect_error(
-        tf_compile(ITEM("multiple", "identifier", "map_response", MAP3 ",'default':1}")),
-        "items[0].mapping.default: a positive default makes a container's score "
-        "unbounded: set upper, or declare the max score (normal_maximum on SCORE)");
+    /* any number of unmapped values, each worth the default: no max, and no refusal */
+    tf_compile_ok(ITEM("multiple", "identifier", "map_response", MAP3 ",'default':1}"));
+    assert_true(isnan(tf_t.hdr.max_score));
+    assert_true(tf_score("{'q':['A','X','Y']}") == 4.0);
+    /* an upper bound bounds it */
+    tf_compile_ok(ITEM("multiple", "identifier", "map_response", MAP3 ",'default':1,'upper':5}"));
+    assert_true(tf_t.hdr.max_score == 5.0);
+    /* so does max_choices: the best 2 of A (2), B (1) and unmapped values (1 each) */
+    tf_compile_ok("{'id':'q','rule':'map_response','responses':[{'id':'RESPONSE','cardinality':"
+                  "'multiple','base_type':'identifier','max_choices':2," MAP3 ",'default':1}}]}");
+    assert_true(tf_t.hdr.max_score == 3.0);
+    assert_true(tf_score("{'q':['A','X']}") == 3.0);
+    /* and an answer holds no more values than max_choices */
+    double total;
+    assert_int_equal(tf_score_rc("{'q':['A','X','Y']}", &total), AS_BAD_REQUEST);
+    assert_string_equal(tf_err.msg, "answers.q: 3 values, more than the limit of 2");
 }
 
 static void bounds_must_be_ordered(void **state)
@@ -283,7 +295,7 @@ int main(void)
         cmocka_unit_test(enums_name_their_choices),
         cmocka_unit_test(single_cardinality_takes_one_correct_value),
         cmocka_unit_test(area_coords_follow_qti_conventions),
-        cmocka_unit_test(positive_default_in_a_container_needs_an_upper_bound),
+        cmocka_unit_test(positive_default_in_a_container_leaves_the_max_unknown_unless_bounded),
         cmocka_unit_test(bounds_must_be_ordered),
         cmocka_unit_test(ids_use_a_restricted_charset),
         cmocka_unit_test(pass_ratio_must_be_between_0_and_1),

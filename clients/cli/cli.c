@@ -280,6 +280,28 @@ void cli_print_num(const msgpack_object *o, int width, int prec)
         printf("%*s", width, "-");
 }
 
+const char *cli_gnum(const msgpack_object *map, const char *key, char *buf, size_t n)
+{
+    double x = cli_get_num(map, key);
+    if (isnan(x)) return "-";
+    snprintf(buf, n, "%g", x);
+    return buf;
+}
+
+void cli_print_result(const msgpack_object *o)
+{
+    const msgpack_object *passed = assay_map_get(o, "passed"), *over = assay_map_get(o, "over_max");
+    char m[32];
+    printf("%g / %s", cli_get_num(o, "score"), cli_gnum(o, "max_score", m, sizeof m));
+    if (isnan(cli_get_num(o, "max_score")))
+        printf(" (max not known)");
+    else
+        printf(" (%.1f%%)", 100 * cli_get_num(o, "ratio"));
+    if (passed && passed->type == MSGPACK_OBJECT_BOOLEAN)
+        printf(passed->via.boolean ? " passed" : " not passed");
+    if (over && over->type == MSGPACK_OBJECT_BOOLEAN && over->via.boolean) printf(", over its max");
+}
+
 int cli_slurp(const char *path, uint8_t **data, size_t *len)
 {
     FILE *f = fopen(path, "rb");

@@ -58,6 +58,11 @@ double cli_num(const msgpack_object *o);
 double cli_get_num(const msgpack_object *map, const char *key);
 /* A number in `width` columns with `prec` decimals, or "-" for nil. */
 void cli_print_num(const msgpack_object *o, int width, int prec);
+/* The number at map[key] as %g in buf, or "-" when it is nil or absent (a max not known). */
+const char *cli_gnum(const msgpack_object *map, const char *key, char *buf, size_t n);
+/* A result's score, max, ratio and pass on the current line: "7 / 10 (70.0%) passed", "7 / -
+ * (max not known)", ", over its max" when the score is above it. */
+void cli_print_result(const msgpack_object *o);
 
 /* ---- input ---- */
 

@@ -9,8 +9,10 @@
 static void s_print_put(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *id = assay_map_get(o, "id");
-    printf("stored %.*s version %g: %g items, max score %g\n", CLI_STR(id),
-           cli_get_num(o, "version"), cli_get_num(o, "items"), cli_get_num(o, "max_score"));
+    char m[32];
+    printf("stored %.*s version %g: %g items, max score %s\n", CLI_STR(id),
+           cli_get_num(o, "version"), cli_get_num(o, "items"),
+           cli_gnum(o, "max_score", m, sizeof m));
 }
 
 int cmd_put(cli_t *cli, int argc, char **argv)
@@ -38,8 +40,9 @@ int cmd_get(cli_t *cli, int argc, char **argv)
 static void s_assessment_row(const msgpack_object *a)
 {
     const msgpack_object *id = assay_map_get(a, "id"), *title = assay_map_get(a, "title");
-    printf("%-24.*s %7g %6g %10g  %.*s\n", CLI_STR(id), cli_get_num(a, "version"),
-           cli_get_num(a, "items"), cli_get_num(a, "max_score"), CLI_STR(title));
+    char m[32];
+    printf("%-24.*s %7g %6g %10s  %.*s\n", CLI_STR(id), cli_get_num(a, "version"),
+           cli_get_num(a, "items"), cli_gnum(a, "max_score", m, sizeof m), CLI_STR(title));
 }
 
 int cmd_list(cli_t *cli, int argc, char **argv)
@@ -105,6 +108,7 @@ static void s_print_outcomes(const msgpack_object *out)
 /* Each item's score, max score and outcomes, one line each (score's detail, response.get). */
 void cli_print_items(const msgpack_object *items)
 {
+    char m[32];
     for (uint32_t i = 0; items && items->type == MSGPACK_OBJECT_ARRAY && i < items->via.array.size;
          i++) {
         const msgpack_object *it = &items->via.array.ptr[i], *iid = assay_map_get(it, "id");
@@ -112,8 +116,8 @@ void cli_print_items(const msgpack_object *items)
         if (!sc || sc->type == MSGPACK_OBJECT_NIL) /* not scorable: scored by no rule */
             printf("  %-20.*s - (not scorable)", CLI_STR(iid));
         else
-            printf("  %-20.*s %g / %g", CLI_STR(iid), cli_get_num(it, "score"),
-                   cli_get_num(it, "max_score"));
+            printf("  %-20.*s %g / %s", CLI_STR(iid), cli_get_num(it, "score"),
+                   cli_gnum(it, "max_score", m, sizeof m));
         s_print_outcomes(assay_map_get(it, "outcomes"));
         printf("\n");
     }
@@ -121,12 +125,9 @@ void cli_print_items(const msgpack_object *items)
 
 static void s_print_score(const msgpack_object *o, const char *const *ctx)
 {
-    const msgpack_object *passed = assay_map_get(o, "passed");
-    printf("%s v%g: %g / %g (%.1f%%)%s\n", ctx[0], cli_get_num(o, "version"),
-           cli_get_num(o, "score"), cli_get_num(o, "max_score"), 100 * cli_get_num(o, "ratio"),
-           !passed               ? ""
-           : passed->via.boolean ? " passed"
-                                 : " not passed");
+    printf("%s v%g: ", ctx[0], cli_get_num(o, "version"));
+    cli_print_result(o);
+    printf("\n");
     const msgpack_object *outcomes = assay_map_get(o, "outcomes");
     if (outcomes) {
         printf("  %-20s", "(assessment)");
@@ -174,8 +175,9 @@ int cmd_score(cli_t *cli, int argc, char **argv)
 static void s_print_batch(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *st = assay_map_get(o, "stats");
-    printf("%s v%g: %g responses, max score %g: mean %g, min %g, max %g\n", ctx[0],
-           cli_get_num(o, "version"), cli_get_num(st, "n"), cli_get_num(o, "max_score"),
+    char m[32];
+    printf("%s v%g: %g responses, max score %s: mean %g, min %g, max %g\n", ctx[0],
+           cli_get_num(o, "version"), cli_get_num(st, "n"), cli_gnum(o, "max_score", m, sizeof m),
            cli_get_num(st, "mean"), cli_get_num(st, "min"), cli_get_num(st, "max"));
 }
 
@@ -195,8 +197,9 @@ int cmd_batch(cli_t *cli, int argc, char **argv)
 
 static void s_print_report(const msgpack_object *o, const char *const *ctx)
 {
-    printf("%s v%g: %g learner(s) (latest attempts), max score %g\n", ctx[0],
-           cli_get_num(o, "version"), cli_get_num(o, "n"), cli_get_num(o, "max_score"));
+    char m[32];
+    printf("%s v%g: %g learner(s) (latest attempts), max score %s\n", ctx[0],
+           cli_get_num(o, "version"), cli_get_num(o, "n"), cli_gnum(o, "max_score", m, sizeof m));
     const msgpack_object *rb = assay_map_get(o, "rebuilding");
     if (rb && rb->type == MSGPACK_OBJECT_POSITIVE_INTEGER)
         printf("  (partial: regrade job %llu is rebuilding these figures; see assay job %llu)\n",

@@ -33,9 +33,11 @@ static void s_print_attempt(const msgpack_object *o, const char *const *ctx)
     if (applied && applied->type == MSGPACK_OBJECT_BOOLEAN && !applied->via.boolean)
         printf("not applied: seq %g was applied already (a stale tab)\n", cli_get_num(o, "seq"));
     const msgpack_object *r = assay_map_get(o, "response");
-    if (r)
-        printf("response %g: %g / %g\n", cli_get_num(r, "response_id"), cli_get_num(r, "score"),
-               cli_get_num(r, "max_score"));
+    if (r) {
+        char m[32];
+        printf("response %g: %g / %s\n", cli_get_num(r, "response_id"), cli_get_num(r, "score"),
+               cli_gnum(r, "max_score", m, sizeof m));
+    }
 }
 
 /* Packs {attempt: id, answers?: file, seq?} and calls method. */

@@ -121,6 +121,15 @@ static void s_print_refused(const msgpack_object *refused, FILE *out)
     }
 }
 
+/* "  what: a b c" for a non-empty array of ids. */
+static void s_print_ids(const char *what, const msgpack_object *ids)
+{
+    if (!ids || ids->type != MSGPACK_OBJECT_ARRAY || !ids->via.array.size) return;
+    printf("  %s:", what);
+    for (uint32_t j = 0; j < ids->via.array.size; j++)
+        printf(" %.*s", CLI_STR((&ids->via.array.ptr[j])));
+}
+
 static void s_print(const msgpack_object *o, const char *const *ctx)
 {
     const msgpack_object *dry = assay_map_get(o, "dry_run"), *as = assay_map_get(o, "assessments");
@@ -135,18 +144,20 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
                              *un = assay_map_get(e, "unscorable");
         printf("  %-24.*s %-4.*s", CLI_STR(id), CLI_STR(kind));
         if (!d) printf(" v%g", cli_get_num(e, "version"));
-        printf(" %g item(s), max score %g  %.*s", cli_get_num(e, "items"),
-               cli_get_num(e, "max_score"), CLI_STR(src));
+        char m[32];
+        printf(" %g item(s), max score %s  %.*s", cli_get_num(e, "items"),
+               cli_gnum(e, "max_score", m, sizeof m), CLI_STR(src));
         const msgpack_object *rep = assay_map_get(e, "replaces");
         if (rep && rep->type == MSGPACK_OBJECT_MAP)
             printf("  %s %.*s v%g, %g stored response(s)", d ? "would replace" : "replaced",
                    CLI_STR(id), cli_get_num(rep, "version"), cli_get_num(rep, "responses"));
-        if (un && un->type == MSGPACK_OBJECT_ARRAY && un->via.array.size) {
-            printf("  not scorable:");
-            for (uint32_t j = 0; j < un->via.array.size; j++)
-                printf(" %.*s", CLI_STR((&un->via.array.ptr[j])));
-        }
+        s_print_ids("not scorable", un);
+        s_print_ids("no score outcome (name it with --score-outcome)",
+                    assay_map_get(e, "no_score"));
         printf("\n");
+        const msgpack_object *w = assay_map_get(e, "warnings");
+        for (uint32_t j = 0; w && w->type == MSGPACK_OBJECT_ARRAY && j < w->via.array.size; j++)
+            printf("    warning: %.*s\n", CLI_STR((&w->via.array.ptr[j])));
     }
     s_print_refused(assay_map_get(o, "refused"), stdout);
 }

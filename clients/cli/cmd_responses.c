@@ -9,15 +9,11 @@
  * results share them). */
 static void s_print_submit(const msgpack_object *o, const char *const *ctx)
 {
-    const msgpack_object *passed = assay_map_get(o, "passed");
     const msgpack_object *a = assay_map_get(o, "assessment"), *l = assay_map_get(o, "learner");
-    printf("response %g: %.*s attempt %g at %.*s v%g: %g / %g (%.1f%%)%s\n",
-           cli_get_num(o, "response_id"), CLI_STR(l), cli_get_num(o, "attempt"), CLI_STR(a),
-           cli_get_num(o, "version"), cli_get_num(o, "score"), cli_get_num(o, "max_score"),
-           100 * cli_get_num(o, "ratio"),
-           !passed || passed->type != MSGPACK_OBJECT_BOOLEAN ? ""
-           : passed->via.boolean                             ? " passed"
-                                                             : " not passed");
+    printf("response %g: %.*s attempt %g at %.*s v%g: ", cli_get_num(o, "response_id"), CLI_STR(l),
+           cli_get_num(o, "attempt"), CLI_STR(a), cli_get_num(o, "version"));
+    cli_print_result(o);
+    printf("\n");
 }
 
 /* response.get: the first line, when it was submitted, each answer, then each item's score. */
@@ -89,9 +85,10 @@ int cmd_submit(cli_t *cli, int argc, char **argv)
 static void s_response_row(const msgpack_object *x)
 {
     const msgpack_object *l = assay_map_get(x, "learner"), *at = assay_map_get(x, "submitted_at");
-    printf("%10g  %-20.*s %7g %7g %9g %9g  %.*s\n", cli_get_num(x, "response_id"), CLI_STR(l),
+    char m[32];
+    printf("%10g  %-20.*s %7g %7g %9g %9s  %.*s\n", cli_get_num(x, "response_id"), CLI_STR(l),
            cli_get_num(x, "attempt"), cli_get_num(x, "version"), cli_get_num(x, "score"),
-           cli_get_num(x, "max_score"), CLI_STR(at));
+           cli_gnum(x, "max_score", m, sizeof m), CLI_STR(at));
 }
 
 typedef struct {

@@ -79,7 +79,7 @@ as_code_t as_handle_get(as_worker_t *w, as_request_t *req, as_err_t *err)
     as_pack_cstr(&w->pk, "version");
     msgpack_pack_uint32(&w->pk, t.hdr.version);
     as_pack_cstr(&w->pk, "max_score");
-    msgpack_pack_double(&w->pk, t.hdr.max_score);
+    as_pack_num(&w->pk, t.hdr.max_score);
     return AS_OK;
 }
 
@@ -96,7 +96,7 @@ static void s_pack_summary(msgpack_packer *pk, const as_table_t *t)
     as_pack_cstr(pk, "items");
     msgpack_pack_uint32(pk, t->hdr.n_items);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_num(pk, t->hdr.max_score);
 }
 
 typedef struct {
@@ -148,7 +148,7 @@ as_code_t as_handle_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
     bool test_outcomes = detail && t.hdr.prog_len > 0;
-    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t) + (detail ? 1 : 0) +
+    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t, total) + (detail ? 1 : 0) +
                              (test_outcomes ? 1 : 0));
     as_pack_cstr(pk, "assessment");
     as_h_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
@@ -189,7 +189,7 @@ as_code_t as_handle_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t.hdr.version);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_num(pk, t.hdr.max_score);
     as_pack_cstr(pk, "scores");
     msgpack_pack_array(pk, n);
     double sum = 0, lo = INFINITY, hi = -INFINITY;
@@ -254,20 +254,21 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
         as_pack_cstr(&w->pk, "version");
         msgpack_pack_uint32(&w->pk, t.hdr.version);
         as_pack_cstr(&w->pk, "max_score");
-        msgpack_pack_double(&w->pk, t.hdr.max_score);
+        as_pack_num(&w->pk, t.hdr.max_score);
         as_pack_cstr(&w->pk, "rebuilding"); /* the regrade job rebuilding the figures */
         if (sums->job)
             msgpack_pack_uint64(&w->pk, sums->job);
         else
             msgpack_pack_nil(&w->pk);
-        /* the share of the learners counted whose total passes (nil: no pass ratio, or none) */
+        /* the share of the learners counted whose total passes (nil: no pass ratio, none, or
+         * the max not known) */
         uint64_t passed = 0, counted = 0;
         for (size_t i = 0; i < n_totals; i++) {
             counted += totals[i].count;
             passed += as_table_passed(&t, totals[i].total) ? totals[i].count : 0;
         }
         as_pack_cstr(&w->pk, "pass_rate");
-        if (t.hdr.has_pass && counted)
+        if (t.hdr.has_pass && counted && !isnan(t.hdr.max_score))
             msgpack_pack_double(&w->pk, (double)passed / (double)counted);
         else
             msgpack_pack_nil(&w->pk);

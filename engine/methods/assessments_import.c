@@ -101,12 +101,50 @@ static void s_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
     *used = k > 0 && (size_t)k < cap - *used ? *used + (size_t)k : cap - 1;
 }
 
-/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, replaces,
- * version?}; replaces: nil, or {version, responses} of the assessment it replaces (or would). */
+/* What the compiled table says of its items, two pairs: no_score, the items with processing
+ * but no score outcome (their outcomes computed, their score null: name it with
+ * --score-outcome); warnings, each item whose processing can score above its declared max. */
+static void s_pack_item_notes(msgpack_packer *pk, const as_table_t *t)
+{
+    uint32_t n_none = 0, n_over = 0;
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        n_none += (it.flags & AS_TF_UNSCORABLE) && it.prog_len;
+        n_over += (it.flags & AS_TF_OVER_MAX) != 0;
+    }
+    as_pack_cstr(pk, "no_score");
+    msgpack_pack_array(pk, n_none);
+    for (uint32_t i = 0; i < t->hdr.n_items && n_none; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if ((it.flags & AS_TF_UNSCORABLE) && it.prog_len)
+            as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
+    }
+    as_pack_cstr(pk, "warnings");
+    msgpack_pack_array(pk, n_over);
+    for (uint32_t i = 0; i < t->hdr.n_items && n_over; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (!(it.flags & AS_TF_OVER_MAX)) continue;
+        char msg[256];
+        int k = snprintf(msg, sizeof msg,
+                         "item %.*s: its processing can score up to %g, above its declared max "
+                         "%g (a result above it says over_max)",
+                         (int)it.id_len, as_table_str(t, it.id_off), it.raw_hi * it.weight,
+                         it.max_score);
+        as_pack_str(pk, msg, k > 0 && (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
+    }
+}
+
+/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, no_score,
+ * warnings, replaces, version?}; replaces: nil, or {version, responses} of the assessment it
+ * replaces (or would). */
 static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
                          uint32_t version, const s_prev_t *prev)
 {
-    msgpack_pack_map(pk, version ? 8 : 7);
+    msgpack_pack_map(pk, version ? 10 : 9);
+    s_pack_item_notes(pk, t);
     as_pack_cstr(pk, "replaces");
     if (prev->exists) {
         msgpack_pack_map(pk, 2);
@@ -125,7 +163,7 @@ static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_t
     as_pack_cstr(pk, "items");
     msgpack_pack_uint32(pk, t->hdr.n_items);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_num(pk, t->hdr.max_score);
     if (version) {
         as_pack_cstr(pk, "version");
         msgpack_pack_uint32(pk, version);

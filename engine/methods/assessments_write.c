@@ -27,7 +27,7 @@ void as_write_assessment_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     as_pack_cstr(pk, "items");
     msgpack_pack_uint32(pk, t.hdr.n_items);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t.hdr.max_score);
+    as_pack_num(pk, t.hdr.max_score);
     as_write_put_note(w, txn, &t, version);
 }
 
@@ -43,7 +43,7 @@ void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint3
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, version);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_num(pk, t->hdr.max_score);
     as_pack_cstr(pk, "seq");
     msgpack_pack_uint64(pk, as_store_next_seq(txn));
 }

@@ -3,9 +3,11 @@
 
 #include "protocol.h"
 
+#include <math.h>
+
 void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *t, double score)
 {
-    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t) + (r->mastery ? 1 : 0) +
+    msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t, score) + (r->mastery ? 1 : 0) +
                              (r->models ? 1 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
@@ -45,9 +47,9 @@ void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_tabl
     as_pack_cstr(pk, "score");
     msgpack_pack_double(pk, score);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_num(pk, t->hdr.max_score);
     as_pack_cstr(pk, "ratio");
-    msgpack_pack_double(pk, as_table_ratio(t, score));
+    as_pack_num(pk, as_table_ratio(t, score));
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t->hdr.version);
     if (job) {
@@ -93,8 +95,12 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
             seen |= 8;
         } else if (as_str_eq(k, kl, "score")) {
             rc = as_mp_number(&m, &r->score);
-        } else if (as_str_eq(k, kl, "max_score")) {
-            rc = as_mp_number(&m, &r->max_score);
+        } else if (as_str_eq(k, kl, "max_score")) { /* nil: not known */
+            r->max_score = NAN;
+            if (as_mp_peek(&m) == AS_MP_NIL)
+                as_mp_nil(&m);
+            else
+                rc = as_mp_number(&m, &r->max_score);
         } else if (as_str_eq(k, kl, "submitted_at")) {
             rc = as_mp_str(&m, &r->submitted_at, &r->submitted_at_len);
             seen |= 16;

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "record.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -154,7 +155,9 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if (!as_record_read(rec, len, &r) || r.learner_len > AS_MAX_NAME)
         return as_err_set(&w->err, AS_INTERNAL, "response %llu: corrupt record",
                           (unsigned long long)rid);
-    bool changed = score != r.score || t->hdr.max_score != r.max_score;
+    bool same_max = t->hdr.max_score == r.max_score ||
+                    (isnan(t->hdr.max_score) && isnan(r.max_score)); /* both not known */
+    bool changed = score != r.score || !same_max;
     job->done++;
     job->last_done = rid;
     if (changed)

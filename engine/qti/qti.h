@@ -25,7 +25,8 @@ typedef struct {
     const char *name;          /* the upload's file name, for messages ("upload" if NULL) */
     const char *id;            /* a single item's or test's assessment id (NULL: its identifier) */
     const char *prefix;        /* put before the id of every assessment created (NULL: none) */
-    const char *score_outcome; /* the score outcome when an item has no SCORE (NULL: guess) */
+    const char *score_outcome; /* the score outcome of an item without SCORE that declares it,
+                                  and of a test that declares it (NULL: guess / the sum) */
     const char *root;          /* in a zip without a manifest: import only this file */
 } as_qti_opts_t;
 

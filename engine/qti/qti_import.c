@@ -231,6 +231,16 @@ static as_code_t s_refs(s_run_t *r, xmlNodePtr n, xmlNodePtr *refs, uint32_t *k,
     return AS_OK;
 }
 
+/* Whether the test (or item) at root declares outcome id. */
+static bool s_declares(xmlNodePtr root, const char *id)
+{
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d)) {
+        const char *i = qx_attr(d, "identifier");
+        if (qx_is(d, "outcomeDeclaration") && i && strcmp(i, id) == 0) return true;
+    }
+    return false;
+}
+
 /* One test file as an assessment of id tid, with the items it refers to. */
 static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root, const char *tid)
 {
@@ -332,6 +342,12 @@ static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root, cons
                 rc = qx_rules(x, op, b, true);
             }
             df += 2;
+            const char *named = x->opts->score_outcome; /* an IMS test scores into TOTAL_SCORE */
+            if (!rc && named && s_declares(root, named)) {
+                qb_key(b, "score_outcome");
+                qb_str(b, named);
+                df++;
+            }
         }
         const char *title = qx_attr(root, "title"); /* kept, as an item's is */
         if (title && *title) {

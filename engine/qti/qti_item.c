@@ -3,6 +3,8 @@
  * template (by URL) or as the program tree qti_rules.c translates element by element. */
 #include "qti_int.h"
 
+#include "protocol.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -150,7 +152,50 @@ static as_code_t s_mapping(qx_t *x, xmlNodePtr m, const char *base, bool areas, 
 }
 
 /* responseDeclaration → {id, cardinality, base_type, correct?, mapping? | area_mapping?}. */
-static as_code_t s_response(qx_t *x, xmlNodePtr d, qb_t *b)
+/* The interaction under n that sets response id, or NULL. */
+static xmlNodePtr s_interaction(xmlNodePtr n, const char *id)
+{
+    for (xmlNodePtr c = qx_first(n); c; c = qx_next(c)) {
+        const char *r = qx_attr(c, "responseIdentifier");
+        if (r && strcmp(r, id) == 0) return c;
+        xmlNodePtr in = s_interaction(c, id);
+        if (in) return in;
+    }
+    return NULL;
+}
+
+/* The choices under n an answer picks from (simpleChoice, hottext, hotspotChoice, gapText...). */
+static uint32_t s_choices(xmlNodePtr n)
+{
+    uint32_t k = 0;
+    for (xmlNodePtr c = qx_first(n); c; c = qx_next(c)) {
+        const char *name = (const char *)c->name;
+        size_t len = strlen(name);
+        bool choice = (len >= 6 && strcmp(name + len - 6, "Choice") == 0) || qx_is(c, "hottext") ||
+                      qx_is(c, "gapText") || qx_is(c, "gapImg");
+        k += choice ? 1 : s_choices(c);
+    }
+    return k;
+}
+
+/* How many values an answer to container response id can hold, by its interaction: maxChoices
+ * (maxAssociations) when set, else the number of choices in its body (not for pairs: pairs of n
+ * choices are more than n); 0 when nothing bounds it. */
+static uint32_t s_max_values(xmlNodePtr root, const char *id, const char *base)
+{
+    xmlNodePtr body = qx_child(root, "itemBody"), in = body ? s_interaction(body, id) : NULL;
+    if (!in) return 0;
+    const char *m = qx_attr(in, "maxChoices");
+    if (!m) m = qx_attr(in, "maxAssociations");
+    char *end;
+    long v = m ? strtol(m, &end, 10) : 0;
+    if (m && end != m && !*end && v > 0 && v <= AS_MAX_VALUES) return (uint32_t)v;
+    if (strcmp(base, "pair") == 0 || strcmp(base, "directed_pair") == 0) return 0;
+    uint32_t k = s_choices(in);
+    return k <= AS_MAX_VALUES ? k : 0;
+}
+
+static as_code_t s_response(qx_t *x, xmlNodePtr root, xmlNodePtr d, qb_t *b)
 {
     const char *id = qx_attr(d, "identifier"), *card = qx_attr(d, "cardinality");
     const char *base = qx_base(qx_attr(d, "baseType"));
@@ -181,6 +226,12 @@ static as_code_t s_response(qx_t *x, xmlNodePtr d, qb_t *b)
     } else if (am) {
         qb_key(b, "area_mapping");
         if ((rc = s_mapping(x, am, base, true, b))) return rc;
+        fields++;
+    }
+    uint32_t most = strcmp(card, "single") == 0 ? 0 : s_max_values(root, id, base);
+    if (most) {
+        qb_key(b, "max_choices");
+        msgpack_pack_uint32(&b->pk, most);
         fields++;
     }
     qb_end(b, m, fields);
@@ -426,21 +477,20 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
         rule = NULL;
         custom = false;
     }
-    /* the score outcome: SCORE, else the one numeric outcome the processing sets */
+    /* the score outcome: SCORE; else the one the import names (--score-outcome) when the item
+     * declares it; else the one numeric outcome the processing sets; else none: every outcome
+     * computed and reported, the score null (the engine lists such items) */
     const char *score_outcome = NULL;
     bool has_score = s_numeric_outcome(root, "SCORE");
     if (custom && !has_score) {
         const char *found = NULL;
         int count = 0;
         s_set_targets(rp, &found, &count);
-        if (x->opts->score_outcome)
-            score_outcome = x->opts->score_outcome;
+        const char *named = x->opts->score_outcome;
+        if (named && s_numeric_outcome(root, named))
+            score_outcome = named;
         else if (count == 1 && s_numeric_outcome(root, found))
             score_outcome = found;
-        else
-            return qx_fail(x, rp,
-                           "no SCORE outcome and %s: name the score outcome (--score-outcome ID)",
-                           count ? "several outcomes set" : "no numeric outcome set");
     }
     uint32_t n_resp = 0;
     for (xmlNodePtr d = qx_first(root); d; d = qx_next(d))
@@ -471,7 +521,7 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
         }
         if (*unscorable && (!base || (card && strcmp(card, "record") == 0)))
             continue; /* an extended text or upload nobody scores: not kept */
-        if ((rc = s_response(x, d, b))) return rc;
+        if ((rc = s_response(x, root, d, b))) return rc;
         kept++;
     }
     qb_end(b, ra, kept);

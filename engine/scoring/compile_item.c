@@ -66,9 +66,10 @@ static as_code_t s_unique(as_tc_t *c, as_field_t *f, const char *id, uint32_t le
 /* One response declaration: {id, cardinality, base_type, correct?, mapping?, area_mapping?}. */
 static as_code_t s_response(as_tc_t *c, as_mp_t *r, as_tresp_t *out, uint32_t off, uint32_t k)
 {
-    as_field_t f[] = {{.name = "id"},      {.name = "cardinality"}, {.name = "base_type"},
-                      {.name = "correct"}, {.name = "mapping"},     {.name = "area_mapping"}};
-    as_code_t rc = as_tc_fields(c, r, f, 6);
+    as_field_t f[] = {{.name = "id"},         {.name = "cardinality"}, {.name = "base_type"},
+                      {.name = "correct"},    {.name = "mapping"},     {.name = "area_mapping"},
+                      {.name = "max_choices"}};
+    as_code_t rc = as_tc_fields(c, r, f, 7);
     if (rc) return rc;
     for (int i = 0; i < 3; i++)
         if (!f[i].seen)
@@ -98,6 +99,9 @@ static as_code_t s_response(as_tc_t *c, as_mp_t *r, as_tresp_t *out, uint32_t of
         }
         if ((rc = as_tc_area_mapping(c, &f[5], out))) return rc;
     }
+    if (f[6].seen &&
+        (rc = as_field_uint(&f[6], 1, AS_MAX_VALUES, &out->max_values, &c->path, c->err)))
+        return rc;
     return AS_OK;
 }
 
@@ -252,11 +256,15 @@ as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint
     as_code_t rc;
     if (so->seen && (rc = as_tc_id(c, so, &id, &len))) return rc;
     int k = as_pc_find_out(c, out_off, n_out, id, len);
+    *has_max = false;
+    if (k < 0 && !so->seen) { /* no SCORE and none named: no score outcome (the caller's call) */
+        *slot = AS_NO_SCORE_OUT;
+        return AS_OK;
+    }
     if (k < 0) {
-        if (so->seen) as_tc_enter(c, so);
+        as_tc_enter(c, so);
         return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                         "no outcome \"%.*s\" is declared to be the score%s", (int)len, id,
-                         so->seen ? "" : " (declare SCORE or name the score with score_outcome)");
+                         "no outcome \"%.*s\" is declared to be the score", (int)len, id);
     }
     as_tout_t o;
     memcpy(&o, c->b.data + out_off + (uint32_t)k * sizeof o, sizeof o);
@@ -265,7 +273,6 @@ as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint
                          "the score outcome \"%.*s\" must be a single integer or float", (int)len,
                          id);
     *slot = (uint32_t)k;
-    *has_max = false;
     if (o.flags & AS_TO_NMAX) {
         *max = o.nmax;
         *has_max = true;
@@ -505,8 +512,13 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                                   &declared_max, &has_max)))
         return rc;
 
-    double raw = 1;
+    double lo = 0, hi = 1; /* the raw score's range: match_correct and match_numeric give 0 or 1 */
     if (rule != AS_RULE_PROGRAM) {
+        if (it.score_out == AS_NO_SCORE_OUT)
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "rule %s sets the score: declare SCORE or name the score outcome "
+                             "(score_outcome)",
+                             s_rules[rule]);
         if (it.n_resp != 1)
             return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                              "rule %s scores an item with one response (this one declares %u): "
@@ -516,20 +528,9 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
         memcpy(&resp, c->b.data + it.resp_off, sizeof resp);
         if ((rc = s_template_check(c, rule, &resp, f[F_TOL].seen, full))) return rc;
         if (rule == AS_RULE_MAP_RESPONSE || rule == AS_RULE_MAP_RESPONSE_POINT) {
-            if (resp.card != AS_CARD_SINGLE && resp.dflt > 0 && !(resp.flags & AS_TF_UPPER) &&
-                !has_max) {
-                const char *m = rule == AS_RULE_MAP_RESPONSE ? "mapping" : "area_mapping";
-                if (full) {
-                    as_path_key(&c->path, "responses", 9);
-                    as_path_index(&c->path, 0);
-                }
-                as_path_key(&c->path, m, (uint32_t)strlen(m));
-                as_path_key(&c->path, "default", 7);
-                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                                 "a positive default makes a container's score unbounded: set "
-                                 "upper, or declare the max score (normal_maximum on SCORE)");
-            }
-            raw = as_tc_map_max(&c->b, &resp);
+            as_tc_map_bounds(&c->b, &resp, &lo, &hi);
+            lo = fmin(lo, 0); /* a missing answer scores 0 */
+            hi = fmax(hi, 0);
         }
     } else {
         if (f[F_TOL].seen)
@@ -543,14 +544,24 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                       .out_off = it.out_off};
         if ((rc = as_pc_compile(&pc, &f[F_PROGRAM], &it.prog_off, &it.prog_len, &it.stack)))
             return rc;
-        if (!has_max)
-            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
-                             "the max score of a response_processing program is not computed: "
-                             "declare normal_maximum on the score outcome, or a MAXSCORE outcome "
-                             "with a default");
+        if (c->b.oom) return AS_OK;
+        if (it.score_out == AS_NO_SCORE_OUT) { /* its outcomes computed, no score */
+            it.flags |= AS_TF_UNSCORABLE;
+            it.score_out = 0;
+            it.raw_lo = it.raw_hi = NAN;
+            memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
+            return AS_OK;
+        }
+        as_pc_bounds(c, &it, it.score_out, &lo, &hi);
     }
-    if (has_max) raw = declared_max;
-    it.max_score = raw * it.weight;
+    it.raw_lo = isfinite(lo) ? lo : NAN;
+    it.raw_hi = isfinite(hi) ? hi : NAN;
+    double raw = it.raw_hi; /* the declared max, else the computed one (NAN: not known) */
+    if (has_max) {
+        if (hi > declared_max) it.flags |= AS_TF_OVER_MAX;
+        raw = declared_max;
+    }
+    it.max_score = it.weight == 0 ? 0 : raw * it.weight;
     if (!c->b.oom) memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
     return AS_OK;
 }

@@ -269,30 +269,86 @@ static double s_clamp(const as_tresp_t *it, double v)
     return v;
 }
 
-double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *it)
+/* The value of map entry or area i of response r. */
+static double s_entry_value(const as_tc_buf_t *b, const as_tresp_t *r, uint32_t i)
 {
-    bool points = it->map == AS_MAP_AREAS;
-    size_t stride = points ? sizeof(as_tarea_t) : sizeof(as_tentry_t);
-    double best = it->dflt, sum = 0;
-    for (uint32_t i = 0; i < it->n_entries; i++) {
-        double v;
-        if (points) {
-            as_tarea_t a;
-            memcpy(&a, b->data + it->entries_off + i * stride, sizeof a);
-            v = a.value;
-        } else {
-            as_tentry_t e;
-            memcpy(&e, b->data + it->entries_off + i * stride, sizeof e);
-            v = e.value;
-        }
-        if (v > best) best = v;
-        if (v > 0) sum += v;
+    if (r->map == AS_MAP_AREAS) {
+        as_tarea_t a;
+        memcpy(&a, b->data + r->entries_off + i * sizeof a, sizeof a);
+        return a.value;
     }
-    double raw;
-    if (it->card == AS_CARD_SINGLE)
-        raw = best;
-    else
-        raw = (it->dflt > 0 && (it->flags & AS_TF_UPPER)) ? it->upper : sum;
-    raw = s_clamp(it, raw);
-    return raw > 0 ? raw : 0;
+    as_tentry_t e;
+    memcpy(&e, b->data + r->entries_off + i * sizeof e, sizeof e);
+    return e.value;
+}
+
+static int s_desc(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x < y) - (x > y);
+}
+
+/* The largest sum of at most k contributions (k 0: any number), each entry value at most once
+ * and the default (an unmapped value) any number of times, counting only those above 0 (sign
+ * 1) or, for the smallest sum, below 0 (sign -1, the values negated). */
+static double s_best_sum(const double *sorted, uint32_t n, double dflt, uint32_t k)
+{
+    double sum = 0;
+    uint32_t i = 0;
+    for (uint32_t taken = 0; k == 0 || taken < k; taken++) {
+        double next = i < n ? sorted[i] : 0;
+        if (dflt > next && dflt > 0) {
+            if (k == 0) return INFINITY; /* as many unmapped values as the answer has */
+            next = dflt;
+        } else {
+            i++;
+        }
+        if (!(next > 0)) break;
+        sum += next;
+    }
+    return sum;
+}
+
+void as_tc_map_bounds(const as_tc_buf_t *b, const as_tresp_t *r, double *lo, double *hi)
+{
+    double none = s_clamp(r, r->dflt); /* a NULL response maps to the default */
+    uint32_t n = r->n_entries;
+    double *v = malloc((n ? n : 1) * sizeof *v);
+    if (!v) {
+        *lo = -INFINITY;
+        *hi = INFINITY;
+        return;
+    }
+    for (uint32_t i = 0; i < n; i++)
+        v[i] = s_entry_value(b, r, i);
+    if (r->card == AS_CARD_SINGLE) {
+        *lo = *hi = r->dflt;
+        for (uint32_t i = 0; i < n; i++) {
+            if (v[i] > *hi) *hi = v[i];
+            if (v[i] < *lo) *lo = v[i];
+        }
+    } else {
+        qsort(v, n, sizeof *v, s_desc);
+        *hi = s_best_sum(v, n, r->dflt, r->max_values);
+        for (uint32_t i = 0; i < n; i++) /* ascending, negated: the most negative first */
+            v[i] = -v[i];
+        for (uint32_t i = 0; i < n / 2; i++) {
+            double t = v[i];
+            v[i] = v[n - 1 - i];
+            v[n - 1 - i] = t;
+        }
+        *lo = -s_best_sum(v, n, -r->dflt, r->max_values);
+    }
+    free(v);
+    *lo = s_clamp(r, *lo);
+    *hi = s_clamp(r, *hi);
+    if (none < *lo) *lo = none;
+    if (none > *hi) *hi = none;
+}
+
+double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *r)
+{
+    double lo, hi;
+    as_tc_map_bounds(b, r, &lo, &hi);
+    return hi > 0 ? hi : 0; /* a missing response scores 0 in a template */
 }

@@ -43,8 +43,11 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
                               o.lookup == AS_LOOKUP_MATCH ? "integer" : "number", got);
     } else {
         bool card_ok = t.card == o.card || t.card == AS_CARD_ANY;
+        /* a number converts to the outcome's type: an integer to a float, a float to an
+         * integer truncated toward zero (as qti-sdk does; NULL outside the integers' range) */
         bool base_ok = t.base == o.base || t.base == AS_BT_ANY ||
-                       (t.base == AS_BT_INTEGER && o.base == AS_BT_FLOAT);
+                       (t.base == AS_BT_INTEGER && o.base == AS_BT_FLOAT) ||
+                       (t.base == AS_BT_FLOAT && o.base == AS_BT_INTEGER);
         if (!card_ok || !base_ok)
             return as_pc_fail(pc, "outcome \"%.*s\" is %s %s, the expression gives %s", (int)len,
                               id, as_card_names[o.card], as_base_names[o.base], got);
@@ -53,7 +56,8 @@ static as_code_t s_set(as_pc_t *pc, as_mp_t *val, bool lookup)
     /* the instruction carries the outcome's type: setting NULL needs no declaration */
     as_ptype_t ot = {o.card, o.base};
     if (!lookup && !pc->no_fuse && pc->code && pc->n &&
-        pc->code[pc->n - 1].op == AS_PO_BASE_VALUE) {
+        pc->code[pc->n - 1].op == AS_PO_BASE_VALUE &&
+        !(t.base == AS_BT_FLOAT && o.base == AS_BT_INTEGER)) { /* (no conversion) */
         uint32_t value = pc->code[pc->n - 1].a;
         pc->n--;
         pc->depth--;

@@ -65,10 +65,14 @@ as_code_t as_tc_tolerance(as_tc_t *c, as_field_t *f, as_titem_t *it);
 void as_tc_tval_put(as_tc_t *c, uint32_t off, as_base_t base, const as_value_t *v);
 /* What is wrong with an area's coords for its shape, or NULL. */
 const char *as_tc_coords_problem(as_shape_t shape, const double *v, uint32_t n);
+/* The least and greatest values mapResponse / mapResponsePoint can give over response r: a
+ * single value, the lowest and highest entry or the default; a container, the sums of the
+ * negative and of the positive entries, each once, with the default for each unmapped value
+ * (a default of that sign is unbounded unless r->max_values bounds the values an answer holds),
+ * within the mapping's bounds; a NULL response maps to the default. Infinite when unbounded. */
+void as_tc_map_bounds(const as_tc_buf_t *b, const as_tresp_t *r, double *lo, double *hi);
 /* The highest raw (unweighted) score of a map_response or map_response_point template over
- * response r: single cardinality, the best entry or the default; containers, every positive
- * entry once (a positive default is unbounded without an upper bound: the caller checks). A
- * missing response scores 0, so the maximum is never below 0. */
+ * response r: as_tc_map_bounds's, and never below 0 (a missing response scores 0). */
 double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *r);
 
 /* ---- compile_item.c ---- */
@@ -79,7 +83,8 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off);
 as_code_t as_tc_outcomes(as_tc_t *c, as_field_t *f, uint32_t *off, uint32_t *n);
 /* Which outcome is the score: `score_outcome` (field so, may be unseen) or SCORE; it must be a
  * single integer or float. *max gets its maximum (normal_maximum, else a MAXSCORE outcome's
- * default) and *has_max whether there is one. */
+ * default) and *has_max whether there is one. Neither named nor SCORE declared: *slot is
+ * AS_NO_SCORE_OUT (the caller decides what that means). */
 as_code_t as_tc_score_outcome(as_tc_t *c, as_field_t *so, uint32_t out_off, uint32_t n_out,
                               uint32_t *slot, double *max, bool *has_max);
 
@@ -147,6 +152,10 @@ as_code_t as_pc_op_type(as_pc_t *pc, const as_pdef_t *d, const as_pattr_t *a, co
 void as_pc_type_text(as_ptype_t t, char *out, size_t n);
 /* bad_request with the message at the compiler's path. */
 as_code_t as_pc_fail(as_pc_t *pc, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* compile_bounds.c: the least (*lo) and greatest (*hi) value outcome `slot` of item it can hold
+ * once its compiled program has run, over every path (infinite when not bounded). */
+void as_pc_bounds(const as_tc_t *c, const as_titem_t *it, uint32_t slot, double *lo, double *hi);
 
 /* compile_rules.c: compiles the rules array at f into the blob: *prog_off, *prog_len instructions,
  * *stack the operand depth it needs. Frees pc's code buffer either way. */

@@ -159,13 +159,18 @@ static void s_test_leaf(as_scorer_t *sc, const as_table_t *t, const as_pins_t *i
         } else {
             as_tout_t o;
             s_out_decl(t, it.out_off, (uint32_t)slot, &o);
-            uint32_t flag = ins->op == AS_PO_OUTCOME_MAXIMUM ? AS_TO_NMAX : AS_TO_NMIN;
-            if (!(o.flags & flag)) { /* an item without one makes the result NULL (QTI) */
+            bool max = ins->op == AS_PO_OUTCOME_MAXIMUM;
+            /* declared; else, for the item's score outcome, its computed bound */
+            x = NAN;
+            if (o.flags & (max ? AS_TO_NMAX : AS_TO_NMIN))
+                x = max ? o.nmax : o.nmin;
+            else if ((uint32_t)slot == it.score_out && !(it.flags & AS_TF_UNSCORABLE))
+                x = max ? it.raw_hi : it.raw_lo;
+            if (isnan(x)) { /* an item without one makes the result NULL (QTI) */
                 sc->ev.used -= n_items ? n_items : 1;
                 as_pv_null(out, ins->card, ins->base);
                 return;
             }
-            x = ins->op == AS_PO_OUTCOME_MAXIMUM ? o.nmax : o.nmin;
         }
         x *= w;
         vs[k] = (as_value_t){.x = x, .i = as_i64_clamped(x)};
@@ -242,6 +247,28 @@ void as_prog_leaf(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it, ui
     }
 }
 
+/* A float (or floats) set to an integer outcome: truncated toward zero, as qti-sdk does; a
+ * value outside int64's range is NULL (a container with one is NULL). */
+static void s_float_to_int(as_scorer_t *sc, const as_pins_t *ins, const as_pv_t *v, as_pv_t *out)
+{
+    if (v->card == AS_CARD_SINGLE) {
+        as_pv_int_of(out, trunc(v->v.x));
+        return;
+    }
+    as_value_t *vs = as_peval_alloc(&sc->ev, v->n);
+    if (!vs) return; /* (the arena ran out: the evaluation is void) */
+    for (uint32_t i = 0; i < v->n; i++) {
+        as_pv_t one;
+        as_pv_int_of(&one, trunc(as_pv_at(v, i)->x));
+        if (one.null) {
+            as_pv_null(out, ins->card, ins->base);
+            return;
+        }
+        vs[i] = one.v;
+    }
+    *out = (as_pv_t){.card = ins->card, .base = AS_BT_INTEGER, .n = v->n, .vs = vs};
+}
+
 void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, const as_pins_t *ins,
                  const as_pv_t *v)
 {
@@ -253,6 +280,8 @@ void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, const a
         s_lookup(sc, t, &o, v, out);
     } else if (v->null) {
         as_pv_null(out, ins->card, ins->base);
+    } else if (ins->base == AS_BT_INTEGER && v->base == AS_BT_FLOAT) {
+        s_float_to_int(sc, ins, v, out);
     } else {
         *out = *v;
         out->base = ins->base; /* an integer stored in a float outcome: x holds it already */
@@ -361,6 +390,7 @@ double as_prog_test(as_scorer_t *sc, const as_table_t *t, const double *item_sco
     s_init_outcomes(sc, t, t->hdr.out_off, t->hdr.n_out);
     s_run(sc, t, NULL, t->hdr.prog_off, t->hdr.prog_len, t->hdr.out_off, item_scores);
     if (sc->ev.overflow) return NAN;
+    if (t->hdr.score_out == AS_NO_SCORE_OUT) return 0; /* the items' sum is the score */
     return s_score_of(&sc->out[t->hdr.score_out]);
 }
 

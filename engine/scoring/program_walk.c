@@ -216,7 +216,9 @@ int as_prog_walk(as_scorer_t *sc, const as_table_t *t, uint32_t pos, as_mp_t pro
     int rc = w->failed ? -1 : 0;
     if (!rc) {
         const as_pv_t *score = &sc->out[w->it.score_out];
-        *raw = sc->ev.overflow ? NAN : score->null ? 0 : score->v.x;
+        *raw = sc->ev.overflow                                 ? NAN
+               : w->it.flags & AS_TF_UNSCORABLE || score->null ? 0 /* (no score: as compiled) */
+                                                               : score->v.x;
         for (uint32_t k = 0; outcomes && k < w->it.n_out; k++)
             as_pv_pack(outcomes, &sc->out[k]);
     }

@@ -27,14 +27,6 @@ static double s_cov(double sum_xy, double sum_x, double sum_y, double n)
     return (sum_xy - sum_x * sum_y / n) / (n - 1);
 }
 
-static void s_num_or_nil(msgpack_packer *pk, double v)
-{
-    if (isfinite(v))
-        msgpack_pack_double(pk, v);
-    else
-        msgpack_pack_nil(pk);
-}
-
 void as_report_pack(msgpack_packer *pk, const as_stats_sums_t *s, const char *const *item_ids,
                     const uint32_t *item_id_lens, const double *item_max, double max_score,
                     const as_total_count_t *totals, size_t n_totals, int bins)
@@ -51,23 +43,27 @@ void as_report_pack(msgpack_packer *pk, const as_stats_sums_t *s, const char *co
     as_pack_cstr(pk, "n");
     msgpack_pack_uint64(pk, s->n);
     as_pack_cstr(pk, "mean");
-    s_num_or_nil(pk, s->n ? s->sum_t / n : NAN);
+    as_pack_num(pk, s->n ? s->sum_t / n : NAN);
     as_pack_cstr(pk, "sd");
-    s_num_or_nil(pk, var_t >= 0 ? sqrt(var_t) : NAN);
+    as_pack_num(pk, var_t >= 0 ? sqrt(var_t) : NAN);
     as_pack_cstr(pk, "min");
-    s_num_or_nil(pk, n_totals ? totals[0].total : NAN);
+    as_pack_num(pk, n_totals ? totals[0].total : NAN);
     as_pack_cstr(pk, "max");
-    s_num_or_nil(pk, n_totals ? totals[n_totals - 1].total : NAN);
+    as_pack_num(pk, n_totals ? totals[n_totals - 1].total : NAN);
     as_pack_cstr(pk, "alpha");
-    s_num_or_nil(pk, alpha);
+    as_pack_num(pk, alpha);
 
-    /* histogram: `bins` equal bins over [0, max_score]; the last one includes max_score;
-     * totals outside (negative, from negative mappings) fall in the first or last bin */
+    /* histogram: `bins` equal bins over [0, max_score] (its max not known: over [0, the highest
+     * total]); the last one includes its top; totals outside (negative, from negative
+     * mappings) fall in the first or last bin */
+    double top = max_score;
+    if (!isfinite(top))
+        top = n_totals && totals[n_totals - 1].total > 0 ? totals[n_totals - 1].total : 0;
     as_pack_cstr(pk, "histogram");
     msgpack_pack_array(pk, (size_t)bins);
     size_t t = 0;
     for (int b = 0; b < bins; b++) {
-        double lo = max_score * b / bins, hi = max_score * (b + 1) / bins;
+        double lo = top * b / bins, hi = top * (b + 1) / bins;
         uint64_t count = 0;
         while (t < n_totals && (b == bins - 1 || totals[t].total < hi))
             count += totals[t++].count;
@@ -93,12 +89,12 @@ void as_report_pack(msgpack_packer *pk, const as_stats_sums_t *s, const char *co
         as_pack_cstr(pk, "id");
         as_pack_str(pk, item_ids[i], item_id_lens[i]);
         as_pack_cstr(pk, "mean");
-        s_num_or_nil(pk, mean);
+        as_pack_num(pk, mean);
         as_pack_cstr(pk, "p_value");
-        s_num_or_nil(pk, item_max[i] > 0 ? mean / item_max[i] : NAN);
+        as_pack_num(pk, item_max[i] > 0 ? mean / item_max[i] : NAN);
         as_pack_cstr(pk, "discrimination");
-        s_num_or_nil(pk, r);
+        as_pack_num(pk, r);
         as_pack_cstr(pk, "omitted_rate");
-        s_num_or_nil(pk, s->n ? (double)it->omitted / n : NAN);
+        as_pack_num(pk, s->n ? (double)it->omitted / n : NAN);
     }
 }

@@ -59,7 +59,8 @@ typedef struct {
 /* Packs the report's AS_REPORT_PAIRS map pairs (the caller packs the map header, with room for
  * its own pairs): n, mean, sd, min, max, alpha, histogram, items. item_ids/item_max: per item, in
  * definition order; totals: the distinct totals in increasing order; bins: histogram bins over [0,
- * max_score]. */
+ * max_score] (NAN, not known: over [0, the highest total]); an item's p_value is null when its
+ * max is not known. */
 void as_report_pack(msgpack_packer *pk, const as_stats_sums_t *s, const char *const *item_ids,
                     const uint32_t *item_id_lens, const double *item_max, double max_score,
                     const as_total_count_t *totals, size_t n_totals, int bins);

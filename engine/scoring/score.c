@@ -120,6 +120,12 @@ static void s_resp_value(as_scorer_t *sc, const as_tresp_t *r, uint32_t j, const
 
 /* Reads item it's answer at r into sc->resp (programs) or sc->vals (*nv values, templates). An
  * item with several responses takes a map {response id: value}. Errors as as_values_read. */
+/* How many values an answer to response r may hold, with room for `room`: its max_choices. */
+static inline uint32_t s_cap(const as_tresp_t *r, uint32_t room)
+{
+    return r->max_values && r->max_values < room ? r->max_values : room;
+}
+
 static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
                                as_mp_t *r, as_path_t *path, as_err_t *err, uint32_t *nv)
 {
@@ -128,7 +134,7 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
     if (it->n_resp == 1) {
         s_resp(t, it, 0, &sc->resp0);
         as_code_t rc = as_values_read(r, (as_card_t)sc->resp0.card, (as_base_t)sc->resp0.base,
-                                      sc->vals, AS_MAX_VALUES, nv, path, err);
+                                      sc->vals, s_cap(&sc->resp0, AS_MAX_VALUES), nv, path, err);
         if (!rc && it->rule == AS_RULE_PROGRAM) s_resp_value(sc, &sc->resp0, 0, sc->vals, *nv);
         return rc;
     }
@@ -167,8 +173,9 @@ static as_code_t s_read_answer(as_scorer_t *sc, const as_table_t *t, const as_ti
         seen |= 1u << j;
         uint32_t got;
         size_t mark = err ? as_path_key(path, k, kl) : path->len; /* a path only for a message */
-        as_code_t rc = as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base,
-                                      sc->vals + used, AS_MAX_VALUES - used, &got, path, err);
+        as_code_t rc =
+            as_values_read(r, (as_card_t)resp.card, (as_base_t)resp.base, sc->vals + used,
+                           s_cap(&resp, AS_MAX_VALUES - used), &got, path, err);
         as_path_pop(path, mark);
         if (rc) return rc;
         s_resp_value(sc, &resp, (uint32_t)j, sc->vals + used, got);
@@ -293,7 +300,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
         if (it.rule != AS_RULE_PROGRAM) { /* a template: one response, the hot path */
             s_resp(t, &it, 0, &self->resp0);
             rc = as_values_read(r, (as_card_t)self->resp0.card, (as_base_t)self->resp0.base,
-                                self->vals, AS_MAX_VALUES, &nv, path, NULL);
+                                self->vals, s_cap(&self->resp0, AS_MAX_VALUES), &nv, path, NULL);
         } else {
             rc = s_read_answer(self, t, &it, r, path, NULL, &nv);
         }
@@ -355,7 +362,7 @@ static as_code_t s_score(as_scorer_t *self, const as_table_t *t, as_mp_t *r, as_
                                   AS_PROG_ARENA);
             s = 0;
         }
-        *total = s;
+        if (t->hdr.score_out != AS_NO_SCORE_OUT) *total = s;
     }
     return AS_OK;
 }
@@ -446,7 +453,7 @@ void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers
         else
             msgpack_pack_double(pk, raw * it.weight);
         as_pack_cstr(pk, "max_score");
-        msgpack_pack_double(pk, it.max_score);
+        as_pack_num(pk, it.max_score);
         as_pack_cstr(pk, "outcomes");
         msgpack_pack_map(pk, it.n_out);
         for (uint32_t k = 0; k < it.n_out; k++) {
@@ -481,18 +488,23 @@ double as_score_outcome_value(const as_scorer_t *self, int k)
 
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)
 {
-    double ratio = as_table_ratio(t, score);
     as_pack_cstr(pk, "score");
     msgpack_pack_double(pk, score);
     as_pack_cstr(pk, "max_score");
-    msgpack_pack_double(pk, t->hdr.max_score);
+    as_pack_num(pk, t->hdr.max_score);
     as_pack_cstr(pk, "ratio");
-    msgpack_pack_double(pk, ratio);
+    as_pack_num(pk, as_table_ratio(t, score));
     if (t->hdr.has_pass) {
         as_pack_cstr(pk, "passed");
-        if (as_table_passed(t, score))
+        if (isnan(t->hdr.max_score))
+            msgpack_pack_nil(pk);
+        else if (as_table_passed(t, score))
             msgpack_pack_true(pk);
         else
             msgpack_pack_false(pk);
+    }
+    if (as_table_over_max(t, score)) {
+        as_pack_cstr(pk, "over_max");
+        msgpack_pack_true(pk);
     }
 }

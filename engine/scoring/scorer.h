@@ -111,7 +111,8 @@ void as_prog_set(as_scorer_t *sc, const as_table_t *t, uint32_t out_off, const a
 void as_prog_template_outcomes(as_scorer_t *sc, const as_table_t *t, const as_titem_t *it,
                                double raw);
 /* Runs the assessment's outcome processing over the items' outcomes in sc->item_out; returns
- * the score (NAN on exhausted working memory). */
+ * the score (0 when it has no score outcome: the items' sum is; NAN on exhausted working
+ * memory). */
 double as_prog_test(as_scorer_t *sc, const as_table_t *t, const double *item_scores);
 /* Packs value v (nil, a value, or an array of values). */
 void as_pv_pack(msgpack_packer *pk, const as_pv_t *v);

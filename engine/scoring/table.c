@@ -123,12 +123,6 @@ static as_code_t s_outcome_processing(as_tc_t *c, as_field_t *f, as_thdr_t *h)
     if ((rc = as_tc_score_outcome(c, &f[A_SCORE_OUT], h->out_off, h->n_out, &h->score_out, &max,
                                   &has_max)))
         return rc;
-    int maxscore = as_pc_find_out(c, h->out_off, h->n_out, "MAXSCORE", 8);
-    if (!has_max && maxscore < 0)
-        return as_err_set(c->err, AS_BAD_REQUEST,
-                          "outcomes: declare the max score: normal_maximum on the score outcome, "
-                          "or a MAXSCORE outcome (with a default, or set by outcome_processing, "
-                          "e.g. from outcomeMaximum)");
     as_pc_t pc = {.c = c,
                   .test = true,
                   .n_out = h->n_out,
@@ -137,7 +131,14 @@ static as_code_t s_outcome_processing(as_tc_t *c, as_field_t *f, as_thdr_t *h)
                   .items_off = h->items_off};
     if ((rc = as_pc_compile(&pc, &f[A_PROGRAM], &h->prog_off, &h->prog_len, &h->stack))) return rc;
     if (c->b.oom) return AS_OK;
-    h->max_score = has_max ? max : NAN; /* NAN: MAXSCORE as the program computes it (below) */
+    /* the max: declared; else MAXSCORE as the program computes it (s_computed_max); else, with
+     * no score outcome (the items' sum is the score), the items' */
+    if (has_max)
+        h->max_score = max;
+    else if (as_pc_find_out(c, h->out_off, h->n_out, "MAXSCORE", 8) >= 0)
+        h->flags |= AS_TH_MAXSCORE;
+    else if (h->score_out != AS_NO_SCORE_OUT)
+        h->max_score = NAN; /* its own score, its max not known */
     return AS_OK;
 }
 
@@ -157,12 +158,7 @@ static as_code_t s_computed_max(as_tc_t *c, as_thdr_t *h, as_scorer_t *sc)
     double max = NAN;
     if (!rc)
         max = as_score_outcome_value(sc, as_pc_find_out(c, h->out_off, h->n_out, "MAXSCORE", 8));
-    if (!isfinite(max))
-        return as_err_set(c->err, AS_BAD_REQUEST,
-                          "outcome_processing: MAXSCORE is not a number once processed with "
-                          "nothing answered: set it from the items' maxima (outcomeMaximum) or "
-                          "declare normal_maximum on the score outcome");
-    h->max_score = max;
+    h->max_score = isfinite(max) ? max : NAN; /* not a number: not known */
     return AS_OK;
 }
 
@@ -171,7 +167,8 @@ static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
 {
     as_scorer_t *sc = NULL;
     as_table_t t;
-    if (isnan(h->max_score) && !(sc = as_scorer_new()))
+    bool computed = h->flags & AS_TH_MAXSCORE;
+    if (computed && !(sc = as_scorer_new()))
         return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
     h->null_total = 0;
     for (uint32_t i = 0; i < h->n_items; i++) {
@@ -187,7 +184,7 @@ static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
         memcpy(c->b.data + h->items_off + i * sizeof it, &it, sizeof it);
     }
     memcpy(c->b.data, h, sizeof *h);
-    as_code_t rc = isnan(h->max_score) ? s_computed_max(c, h, sc) : AS_OK;
+    as_code_t rc = computed ? s_computed_max(c, h, sc) : AS_OK;
     as_scorer_destroy(&sc);
     memcpy(c->b.data, h, sizeof *h);
     return rc;

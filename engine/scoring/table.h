@@ -20,13 +20,14 @@
 #include "err.h"
 #include "value.h"
 
+#include <math.h>
 #include <stddef.h>
 #include <stdatomic.h>
 #include <stdint.h>
 
 #define AS_TABLE_MAGIC 0x31594153u /* "ASY1" */
 #define AS_TABLE_FORMAT                                                                            \
-    5u /* 5: responses, outcomes, programs; older tables are recompiled at                         \
+    6u /* 6: computed score bounds, max_choices; older tables are recompiled at                    \
         * open from their source (store.c) */
 
 typedef enum {
@@ -50,8 +51,11 @@ typedef enum {
 #define AS_TF_LOWER 0x01 /* mapping lower bound set */
 #define AS_TF_UPPER 0x02 /* mapping upper bound set */
 /* as_titem_t.flags */
-#define AS_TF_RELATIVE   0x04 /* match_numeric tolerance is relative (percent) */
-#define AS_TF_UNSCORABLE 0x08 /* "scorable": false: no score (null), in neither total nor max */
+#define AS_TF_RELATIVE 0x04 /* match_numeric tolerance is relative (percent) */
+#define AS_TF_UNSCORABLE                                                                           \
+    0x08                    /* no score (null), in neither total nor max: "scorable": false, or    \
+                                a program with no score outcome (its outcomes still computed) */
+#define AS_TF_OVER_MAX 0x10 /* the program can score above the declared max (import warns) */
 
 /* as_tresp_t.map */
 typedef enum { AS_MAP_NONE, AS_MAP_ENTRIES, AS_MAP_AREAS } as_map_kind_t;
@@ -71,7 +75,8 @@ typedef struct {
     uint32_t max_attempts; /* 0: unlimited */
     uint32_t flags;        /* AS_TH_NULLS */
     double pass_ratio;
-    double max_score; /* sum of the items' (weighted) max scores */
+    double max_score; /* the items' (weighted) max scores summed, or the assessment's own; NAN
+                         when one is not known (null in every result) */
     /* format 4: when and for how long attempts run (attempt.*) */
     uint32_t time_limit_s;    /* 0: untimed */
     uint32_t grace_s;         /* after the deadline (default 60) */
@@ -86,7 +91,8 @@ typedef struct {
 } as_thdr_t;
 
 /* as_thdr_t.flags */
-#define AS_TH_NULLS 0x1 /* some item scores other than 0 when unanswered (null_score) */
+#define AS_TH_NULLS    0x1 /* some item scores other than 0 when unanswered (null_score) */
+#define AS_TH_MAXSCORE 0x2 /* the max is MAXSCORE as outcome_processing computes it */
 
 typedef enum { AS_OVERDUE_SUBMIT, AS_OVERDUE_ABANDON } as_overdue_t;
 #define AS_TW_OPEN        0x1
@@ -112,8 +118,8 @@ typedef struct {
     uint8_t card, base, flags, map;  /* flags: AS_TF_LOWER, AS_TF_UPPER; map: as_map_kind_t */
     uint32_t n_correct, correct_off; /* as_tval_t[] */
     uint32_t n_entries, entries_off; /* as_tentry_t[] (AS_MAP_ENTRIES) or as_tarea_t[] */
-    uint32_t pad;
-    double dflt, lower, upper; /* the mapping's default and bounds */
+    uint32_t max_values;             /* the most values an answer holds (max_choices); 0: any */
+    double dflt, lower, upper;       /* the mapping's default and bounds */
 } as_tresp_t;
 
 /* as_tout_t.flags */
@@ -153,11 +159,17 @@ typedef struct {
     uint32_t n_skills, skills_off;      /* as_tskill_t[]: the skills the item gives evidence of */
     uint32_t pad;
     double weight;
-    double max_score;    /* weighted */
+    double max_score;    /* weighted; NAN when not known (no declared max, unbounded program) */
     double null_score;   /* weighted: the score of the item left unanswered */
     double tol;          /* match_numeric tolerance (absolute, or percent when AS_TF_RELATIVE) */
     double kt_threshold; /* the share of max_score that is a correct observation (tracing) */
+    /* format 6: the least and greatest raw score the item can give, by bounds analysis of its
+     * program or its template (compile_bounds.c); NAN when unbounded */
+    double raw_lo, raw_hi;
 } as_titem_t;
+
+/* as_titem_t.score_out, as_thdr_t.score_out: no outcome is the score */
+#define AS_NO_SCORE_OUT UINT32_MAX
 
 typedef struct {
     uint32_t id_off, id_len;
@@ -255,24 +267,33 @@ static inline const char *as_table_str(const as_table_t *t, uint32_t off)
     return (const char *)t->base + off;
 }
 
-/* score / max_score, 0 when max_score is 0. */
+/* score / max_score, 0 when max_score is 0; NAN when max_score is not known. */
 static inline double as_table_ratio(const as_table_t *t, double score)
 {
+    if (isnan(t->hdr.max_score)) return NAN;
     return t->hdr.max_score > 0 ? score / t->hdr.max_score : 0;
 }
 
-/* Whether a score passes (the assessment has a pass ratio and score's ratio reaches it). */
+/* Whether a score passes (the assessment has a pass ratio and score's ratio reaches it); false
+ * when its max is not known (as_table_pack_outcome packs null then). */
 static inline bool as_table_passed(const as_table_t *t, double score)
 {
     return t->hdr.has_pass && as_table_ratio(t, score) >= t->hdr.pass_ratio;
 }
 
-/* Packs the outcome of a score as map pairs: score, max_score, ratio, and passed when the
- * assessment has a pass ratio. Returns the number of pairs packed (3 or 4): count them in the
- * enclosing map's size with as_table_outcome_pairs. */
-static inline int as_table_outcome_pairs(const as_table_t *t)
+/* Whether a score is above the max (a declared max below what the items can give). */
+static inline bool as_table_over_max(const as_table_t *t, double score)
 {
-    return t->hdr.has_pass ? 4 : 3;
+    return score > t->hdr.max_score;
+}
+
+/* Packs the outcome of a score as map pairs: score, max_score, ratio (both null when the max is
+ * not known), passed when the assessment has a pass ratio (null when the max is not known), and
+ * over_max: true when the score is above the max. Returns the number of pairs packed: count
+ * them in the enclosing map's size with as_table_outcome_pairs. */
+static inline int as_table_outcome_pairs(const as_table_t *t, double score)
+{
+    return 3 + (t->hdr.has_pass ? 1 : 0) + (as_table_over_max(t, score) ? 1 : 0);
 }
 void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score);
 

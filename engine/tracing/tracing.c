@@ -15,7 +15,7 @@ bool as_trace_each(const as_table_t *t, const double *x, const uint8_t *answered
         if (!answered[i]) continue;
         as_titem_t it;
         as_table_item(t, i, &it);
-        if (!it.n_skills || it.max_score <= 0) continue;
+        if (!it.n_skills || !(it.max_score > 0)) continue; /* (a max not known: no evidence) */
         bool correct = as_trace_correct(&it, x[i]);
         for (uint32_t j = 0; j < it.n_skills; j++) {
             uint32_t len;
