@@ -48,15 +48,73 @@ static void detail_prints_the_outcomes_of_custom_processing(void **state)
     assert_int_equal(cli_assay(NULL, "delete custom-demo"), 0);
 }
 
+/* An item whose program nothing bounds: the max is not known ("-"), the score as usual; a
+ * declared max below what the program gives: the result says it is over. */
+static void a_max_not_known_prints_a_dash_and_a_score_over_its_max_says_so(void **state)
+{
+    const char *open_max =
+        "{\"id\": \"open-max\", \"pass_ratio\": 0.5, \"items\": [{\"id\": \"n\", \"responses\": "
+        "[{\"id\": \"R\", \"cardinality\": \"single\", \"base_type\": \"float\"}], "
+        "\"response_processing\": [{\"setOutcomeValue\": {\"identifier\": \"SCORE\", "
+        "\"expression\": {\"variable\": \"R\"}}}]}]}";
+    assert_int_equal(cli_assay(open_max, "put -"), 0);
+    assert_string_equal(cli_out, "stored open-max version 1: 1 items, max score -\n");
+    assert_int_equal(cli_assay("{\"n\": 12.5}", "score open-max --detail"), 0);
+    assert_string_equal(cli_out, "open-max v1: 12.5 / - (max not known)\n"
+                                 "  n                    12.5 / -\n");
+    assert_int_equal(cli_assay("{\"n\": 12.5}", "--json score open-max"), 0);
+    assert_non_null(
+        strstr(cli_out, "\"max_score\": null,\n  \"ratio\": null,\n  \"passed\": null\n"));
+    const char *over =
+        "{\"id\": \"over\", \"items\": [{\"id\": \"m\", \"responses\": [{\"id\": \"R\", "
+        "\"cardinality\": \"single\", \"base_type\": \"identifier\", \"mapping\": {\"entries\": "
+        "[{\"key\": \"A\", \"value\": 2}]}}], \"outcomes\": [{\"id\": \"SCORE\", \"base_type\": "
+        "\"float\", \"normal_maximum\": 1}], \"response_processing\": [{\"setOutcomeValue\": "
+        "{\"identifier\": \"SCORE\", \"expression\": {\"mapResponse\": \"R\"}}}]}]}";
+    assert_int_equal(cli_assay(over, "put -"), 0);
+    assert_int_equal(cli_assay("{\"m\": \"A\"}", "score over"), 0);
+    assert_string_equal(cli_out, "over v1: 2 / 1 (200.0%), over its max\n");
+    assert_int_equal(cli_assay("{\"m\": \"A\"}", "--json score over"), 0);
+    assert_non_null(strstr(cli_out, "\"over_max\": true"));
+    assert_int_equal(cli_assay(NULL, "delete open-max"), 0);
+    assert_int_equal(cli_assay(NULL, "delete over"), 0);
+}
+
 static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void **state)
 {
     /* a dry run lists what would be stored, and stores nothing */
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run"), 0);
     assert_non_null(strstr(cli_out,
-                           "would store 18 assessment(s) from ../tests/qti/items (dry run: "
+                           "would store 21 assessment(s) from ../tests/qti/items (dry run: "
                            "nothing stored)\n"));
     assert_non_null(strstr(cli_out, "  extended-text            item 1 item(s), max score 0  "
                                     "items!/extended_text.xml  not scorable: extended-text\n"));
+    /* an item whose processing outgoes its declared max is stored with a warning; one with no
+     * score outcome with its outcomes and a null score */
+    assert_non_null(strstr(cli_out, "  over-max                 item 1 item(s), max score 1  "
+                                    "items!/over_max.xml\n    warning: item over-max: its "
+                                    "processing can score up to 2, above its declared max 1 (a "
+                                    "result above it says over_max)\n"));
+    assert_non_null(strstr(cli_out, "  two-outcomes             item 1 item(s), max score 0  "
+                                    "items!/two_outcomes.xml  no score outcome (name it with "
+                                    "--score-outcome): two-outcomes\n"));
+    assert_non_null(strstr(cli_out, "  total-test               test 2 item(s), max score 2  "
+                                    "items!/test_total.xml\n"));
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/two_outcomes.xml"), 0);
+    assert_int_equal(cli_assay("{\"two-outcomes\": 12}", "score two-outcomes --detail"), 0);
+    assert_string_equal(cli_out,
+                        "two-outcomes v1: 0 / 0 (0.0%)\n"
+                        "  two-outcomes         - (not scorable)   ACCURACY=1.0 ATTEMPTED=1\n");
+    assert_int_equal(cli_assay(NULL, "delete two-outcomes"), 0);
+    /* an IMS test scores into TOTAL_SCORE when the import names it */
+    assert_int_equal(
+        cli_assay(NULL, "import ../tests/qti/items/test_total.xml --score-outcome TOTAL_SCORE"), 0);
+    assert_string_equal(cli_out, "stored 1 assessment(s) from ../tests/qti/items/test_total.xml\n"
+                                 "  total-test               test v1 2 item(s), max score -  "
+                                 "items!/test_total.xml\n");
+    assert_int_equal(cli_assay("{\"largest\": \"jupiter\", \"spider\": 8}", "score total-test"), 0);
+    assert_string_equal(cli_out, "total-test v1: 2.5 / - (max not known)\n");
+    assert_int_equal(cli_assay(NULL, "delete total-test"), 0);
     assert_int_equal(cli_assay(NULL, "get choice-single"), 1);
     /* a not-scorable item shows a dash, not nan / 0 */
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/extended_text.xml"), 0);
@@ -85,7 +143,7 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     assert_null(strstr(cli_out, "\n  choice-single "));
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run --id one"), 1);
     assert_string_equal(cli_err, "assay: bad_request: id: names the one assessment of a single "
-                                 "item, or of a test with its items; this upload has 18 (import "
+                                 "item, or of a test with its items; this upload has 21 (import "
                                  "it without id, or with a prefix)\n");
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items --dry-run --prefix 'b 2'"), 1);
     assert_string_equal(cli_err, "assay: bad_request: prefix: expected 1 to 64 characters of A-Z "
@@ -206,6 +264,55 @@ static void an_exported_assessment_imports_back_scoring_as_before(void **state)
     snprintf(cmd, sizeof cmd, "rm -rf '%s' '%s'", zip, dir);
     assert_int_equal(system(cmd), 0);
     assert_int_equal(cli_assay(NULL, "delete custom-demo"), 0);
+}
+
+/* The definition of assessment id as `assay --json get` prints it, without its version. */
+static json_t *s_definition(const char *id)
+{
+    assert_int_equal(cli_assay(NULL, "--json get %s", id), 0);
+    json_t *d = json_loads(cli_out, 0, NULL);
+    assert_non_null(d);
+    json_object_del(d, "version");
+    return d;
+}
+
+/* import(export(x)) is x: an imported test exports its items with the content they were
+ * imported with (bodies, titles) and assay's own settings (pass ratio, attempts, time limit, an
+ * item's kt_threshold), and importing that gives back the very definition. */
+static void
+an_imported_test_exports_its_content_and_settings_and_imports_back_the_same(void **state)
+{
+    assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/test.xml"), 0);
+    json_t *d = s_definition("science-test");
+    json_t *largest = json_array_get(json_object_get(d, "items"), 0);
+    const char *body = json_string_value(json_object_get(json_object_get(largest, "qti"), "body"));
+    assert_non_null(body); /* the item's body, kept by the import */
+    assert_non_null(strstr(body, "<choiceInteraction"));
+    assert_string_equal(json_string_value(json_object_get(largest, "title")), "Largest planet");
+    json_object_set_new(d, "pass_ratio", json_real(0.5));
+    json_object_set_new(d, "max_attempts", json_integer(2));
+    json_object_set_new(d, "time_limit_s", json_integer(600));
+    json_object_set_new(largest, "kt_threshold", json_real(0.5));
+    json_object_del(d, "max_score");
+    char *text = json_dumps(d, JSON_COMPACT);
+    assert_int_equal(cli_assay(text, "put -"), 0);
+    free(text);
+    json_decref(d);
+    json_t *before = s_definition("science-test");
+    char zip[300];
+    snprintf(zip, sizeof zip, "%s.science.zip", cli_e.dir);
+    assert_int_equal(cli_assay(NULL, "export science-test --qti '%s'", zip), 0);
+    assert_int_equal(cli_assay(NULL, "delete science-test --force"), 0);
+    if (cli_assay(NULL, "import '%s'", zip)) fail_msg("%s%s", cli_out, cli_err);
+    json_t *after = s_definition("science-test");
+    if (!json_equal(before, after)) {
+        char *a = json_dumps(before, JSON_SORT_KEYS), *b = json_dumps(after, JSON_SORT_KEYS);
+        fail_msg("before the round trip:\n%s\nafter:\n%s", a, b);
+    }
+    json_decref(before);
+    json_decref(after);
+    unlink(zip);
+    assert_int_equal(cli_assay(NULL, "delete science-test --force"), 0);
 }
 
 static void score_reads_answers_from_stdin(void **state)
@@ -563,6 +670,7 @@ int main(void)
         cmocka_unit_test(ping_prints_the_engine_version),
         cmocka_unit_test(put_score_and_detail_print_readable_results),
         cmocka_unit_test(detail_prints_the_outcomes_of_custom_processing),
+        cmocka_unit_test(a_max_not_known_prints_a_dash_and_a_score_over_its_max_says_so),
         cmocka_unit_test(import_converts_qti_all_or_nothing_and_dry_runs_store_nothing),
         cmocka_unit_test(score_reads_answers_from_stdin),
         cmocka_unit_test(json_output_is_machine_readable),
@@ -581,6 +689,8 @@ int main(void)
         cmocka_unit_test(jobs_lists_every_job_with_its_kind_state_and_progress),
         cmocka_unit_test(response_shows_the_answers_and_item_scores_of_one_stored_response),
         cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
+        cmocka_unit_test(
+            an_imported_test_exports_its_content_and_settings_and_imports_back_the_same),
         cmocka_unit_test(
             an_exported_assessment_imports_back_scoring_as_before), /* last: it
                                                                       replaces quiz-demo */

@@ -1,8 +1,9 @@
 /* cmd_export.c — assay export ID --qti DIR|FILE.zip: an assessment written back as QTI 2.1: one
- * assessmentItem file per item (items/ID.xml), an assessmentTest of them in order with their
- * weights and the assessment's outcome processing (test.xml), and an imsmanifest.xml listing
- * them. The inverse of PROTOCOL.md "Importing QTI": importing the package gives an assessment
- * (the test) that scores every response as this one does. */
+ * assessmentItem file per item (items/ID.xml, with the title, body and feedback an import kept),
+ * an assessmentTest of them in order with their weights and the assessment's outcome processing
+ * (test.xml), and an imsmanifest.xml listing them; assay's own settings in <?assay ...?>
+ * instructions. The inverse of PROTOCOL.md "Importing QTI": importing the package gives back the
+ * definition exported (a single item's inside a test). */
 #include "cli.h"
 
 #include <errno.h>
@@ -318,6 +319,32 @@ static void s_rules(s_buf_t *b, const json_t *rules, bool test)
 #define S_NS "xmlns=\"http://www.imsglobal.org/xsd/imsqti_v2p1\""
 #define S_RP "http://www.imsglobal.org/question/qti_v2p1/rptemplates/"
 
+/* assay's settings of `obj` that QTI has no place for, as the processing instruction the
+ * importer reads back: <?assay pass_ratio="0.6" skills="a b"?> (nothing when it has none). */
+static void s_settings(s_buf_t *b, const json_t *obj, const char *const *keys, size_t n)
+{
+    bool any = false;
+    for (size_t i = 0; i < n; i++) {
+        const json_t *v = json_object_get(obj, keys[i]);
+        if (!v) continue;
+        s_put(b, any ? " %s=\"" : "  <?assay %s=\"", keys[i]);
+        any = true;
+        if (json_is_array(v)) { /* skills: ids, space-separated */
+            size_t k;
+            const json_t *x;
+            json_array_foreach(v, k, x)
+            {
+                s_put(b, "%s", k ? " " : "");
+                s_text(b, x);
+            }
+        } else {
+            s_text(b, v);
+        }
+        s_put(b, "\"");
+    }
+    if (any) s_put(b, "?>\n");
+}
+
 /* One item of our definition as an assessmentItem. */
 static void s_item(s_buf_t *b, const json_t *it)
 {
@@ -325,8 +352,11 @@ static void s_item(s_buf_t *b, const json_t *it)
     s_put(b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<assessmentItem " S_NS " identifier=\"");
     s_esc(b, id);
     s_put(b, "\" title=\"");
-    s_esc(b, id);
+    const json_t *title = json_object_get(it, "title");
+    s_esc(b, title ? json_string_value(title) : id);
     s_put(b, "\" adaptive=\"false\" timeDependent=\"false\">\n");
+    static const char *const settings[] = {"skills", "kt_threshold"};
+    s_settings(b, it, settings, 2);
     const json_t *responses = json_object_get(it, "responses");
     const char *rule = json_string_value(json_object_get(it, "rule"));
     size_t i;
@@ -349,7 +379,12 @@ static void s_item(s_buf_t *b, const json_t *it)
               "baseType=\"float\"%s/>\n",
               numeric ? " normalMaximum=\"1\"" : "");
     }
+    const json_t *qti = json_object_get(it, "qti"); /* the content the import kept */
+    const char *body = json_string_value(json_object_get(qti, "body"));
+    const char *feedback = json_string_value(json_object_get(qti, "feedback"));
+    if (body) s_put(b, "  %s\n", body);
     if (json_is_false(json_object_get(it, "scorable"))) {
+        if (feedback) s_put(b, "  %s\n", feedback);
         s_put(b, "</assessmentItem>\n");
         return;
     }
@@ -374,6 +409,7 @@ static void s_item(s_buf_t *b, const json_t *it)
     } else if (rule) {
         s_put(b, "  <responseProcessing template=\"" S_RP "%s\"/>\n", rule);
     }
+    if (feedback) s_put(b, "  %s\n", feedback);
     s_put(b, "</assessmentItem>\n");
 }
 
@@ -468,6 +504,9 @@ int cmd_export(cli_t *cli, int argc, char **argv)
     const json_t *title = json_object_get(def, "title");
     s_esc(t, title ? json_string_value(title) : aid);
     s_put(t, "\">\n");
+    static const char *const settings[] = {"pass_ratio", "max_attempts", "time_limit_s", "grace_s",
+                                           "overdue",    "open_at",      "close_at"};
+    s_settings(t, def, settings, 7);
     const json_t *outcomes = json_object_get(def, "outcomes");
     const json_t *x;
     size_t k;

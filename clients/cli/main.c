@@ -50,10 +50,12 @@ static const s_cmd_t s_cmds[] = {
      1, 64, cmd_import, true},
     {"export", "ID --qti DIR|FILE.zip", "write an assessment as QTI 2.1",
      "Writes assessment ID as QTI 2.1 into DIR (created) or FILE.zip: items/ITEM.xml for each\n"
-     "item (responses, outcomes, the standard template or the item's response processing), a\n"
-     "test.xml of the items in order with their weights and the assessment's outcome\n"
-     "processing, and an imsmanifest.xml listing the test. Importing it (assay import) gives\n"
-     "an assessment ID that scores every response as this one does.\n"
+     "item (responses, outcomes, the standard template or the item's response processing, and\n"
+     "the title, body and feedback an import kept), a test.xml of the items in order with\n"
+     "their weights and the assessment's outcome processing, and an imsmanifest.xml listing\n"
+     "the test. assay's own settings (pass ratio, attempts, time limits; an item's skills and\n"
+     "kt_threshold) travel in <?assay ...?> instructions. Importing it (assay import) gives\n"
+     "back the definition exported.\n"
      "Example: assay export quiz-demo --qti quiz.zip\n",
      1, 3, cmd_export, true},
     {"get", "ID", "print an assessment's definition with its version and max score",

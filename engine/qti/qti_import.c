@@ -190,10 +190,12 @@ static as_code_t s_emit_item(s_run_t *r, const char *path, xmlNodePtr root, cons
         as_pack_str(&b->pk, title, strlen(title) > 1024 ? 1024 : strlen(title));
         df++;
     }
+    as_code_t rc = qx_settings(&r->x, root, true, b, &df);
+    if (rc) return rc;
     qb_key(b, "items");
     size_t a = qb_array(b);
     bool unscorable;
-    as_code_t rc = qx_item(&r->x, root, aid, b, &unscorable);
+    rc = qx_item(&r->x, root, aid, b, &unscorable);
     if (rc) return rc;
     qb_end(b, a, 1);
     qb_end(b, d, df);
@@ -355,6 +357,7 @@ static as_code_t s_emit_test(s_run_t *r, const char *path, xmlNodePtr root, cons
             as_pack_str(&b->pk, title, strlen(title) > 1024 ? 1024 : strlen(title));
             df++;
         }
+        if (!rc) rc = qx_settings(x, root, true, b, &df);
     }
     if (!rc) {
         qb_end(b, d, df);

@@ -64,6 +64,16 @@ as_code_t qx_check_item(qx_t *x, xmlNodePtr root, const uint8_t *def, size_t len
 as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unscorable);
 /* Packs the declared outcomes (outcomeDeclaration children of n) as our outcome array. */
 as_code_t qx_outcomes(qx_t *x, xmlNodePtr n, qb_t *b, uint32_t *count);
+/* ---- qti_extension.c ---- */
+
+/* Packs the settings of root's <?assay ...?> processing instructions as key/value pairs, those
+ * of an assessment (test) or of an item, counting them in *fields; bad_request for a malformed
+ * instruction or an unknown setting. */
+as_code_t qx_settings(qx_t *x, xmlNodePtr root, bool test, qb_t *b, uint32_t *fields);
+/* Packs "qti": {body?, feedback?}, the item's stylesheets and itemBody, and its modalFeedback,
+ * as XML text, when it has any (counted in *fields). */
+as_code_t qx_content(qx_t *x, xmlNodePtr root, qb_t *b, uint32_t *fields);
+
 /* ---- qti_rules.c ---- */
 
 /* Packs the rules of a responseProcessing / outcomeProcessing element. */

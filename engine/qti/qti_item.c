@@ -444,6 +444,19 @@ static void s_template_program(qb_t *b, const char *rule)
     qb_end(b, a, 1);
 }
 
+/* What the item keeps beyond scoring: its title, content and settings (qti_extension.c). */
+static as_code_t s_kept(qx_t *x, xmlNodePtr root, qb_t *b, uint32_t *fields)
+{
+    const char *title = qx_attr(root, "title");
+    if (title && *title) {
+        qb_key(b, "title");
+        as_pack_str(&b->pk, title, strlen(title) > AS_MAX_TITLE ? AS_MAX_TITLE : strlen(title));
+        (*fields)++;
+    }
+    as_code_t rc = qx_content(x, root, b, fields);
+    return rc ? rc : qx_settings(x, root, false, b, fields);
+}
+
 as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unscorable)
 {
     as_code_t rc;
@@ -528,7 +541,9 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
     if (*unscorable) {
         qb_key(b, "scorable");
         msgpack_pack_false(&b->pk);
-        qb_end(b, m, fields + 1);
+        fields++;
+        if ((rc = s_kept(x, root, b, &fields))) return rc;
+        qb_end(b, m, fields);
         return AS_OK;
     }
     uint32_t n_out;
@@ -553,6 +568,7 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
         qb_str(b, score_outcome);
         fields++;
     }
+    if ((rc = s_kept(x, root, b, &fields))) return rc;
     qb_end(b, m, fields);
     return AS_OK;
 }

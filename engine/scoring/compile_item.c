@@ -310,8 +310,45 @@ enum {
     F_PROGRAM,
     F_SCORE_OUT,
     F_SCORABLE,
+    F_TITLE,
+    F_QTI,
     F_COUNT
 };
+
+#define AS_MAX_QTI_CONTENT (4u << 20) /* bytes of an item's kept QTI body or feedback */
+
+/* What an item keeps and never scores: its title, and "qti": {body?, feedback?}, the QTI XML of
+ * its content as an import found it (an export writes it back). Checked for type and size. */
+static as_code_t s_kept(as_tc_t *c, as_field_t *title, as_field_t *qti)
+{
+    const char *s;
+    uint32_t len;
+    as_code_t rc;
+    if (title->seen) {
+        if ((rc = as_tc_string(c, title, &s, &len))) return rc;
+        if (len > AS_MAX_TITLE) {
+            size_t m = as_tc_enter(c, title);
+            rc = as_err_at(c->err, AS_BAD_REQUEST, &c->path, "longer than %d bytes", AS_MAX_TITLE);
+            as_path_pop(&c->path, m);
+            return rc;
+        }
+    }
+    if (!qti->seen) return AS_OK;
+    size_t mark = as_tc_enter(c, qti);
+    as_field_t f[] = {{.name = "body"}, {.name = "feedback"}};
+    if ((rc = as_tc_fields(c, &qti->at, f, 2))) return rc;
+    for (int i = 0; i < 2; i++) {
+        if (!f[i].seen) continue;
+        if ((rc = as_tc_string(c, &f[i], &s, &len))) return rc;
+        if (len > AS_MAX_QTI_CONTENT) {
+            as_tc_enter(c, &f[i]);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "longer than %u bytes",
+                             AS_MAX_QTI_CONTENT);
+        }
+    }
+    as_path_pop(&c->path, mark);
+    return AS_OK;
+}
 
 /* Which fields a template needs and allows, for one response r. */
 static as_code_t s_template_check(as_tc_t *c, int rule, const as_tresp_t *r, bool tolerance,
@@ -408,9 +445,12 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                              {.name = "outcomes"},
                              {.name = "response_processing"},
                              {.name = "score_outcome"},
-                             {.name = "scorable"}};
+                             {.name = "scorable"},
+                             {.name = "title"},
+                             {.name = "qti"}};
     as_code_t rc = as_tc_fields(c, r, f, F_COUNT);
     if (rc) return rc;
+    if ((rc = s_kept(c, &f[F_TITLE], &f[F_QTI]))) return rc;
     if (!f[F_ID].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"id\"");
     bool full = f[F_RESPONSES].seen, unscorable = false;
     if (full) {
