@@ -4,7 +4,10 @@ a copy of one of tests/qti/items with its own identifier, so every interaction t
 and custom processing appears) with a manifest, imported by `assay import` into a real assayd,
 first as a dry run (converted and compiled, nothing stored), then stored.
 
-    /usr/bin/python3 tools/bench/import_bench.py [--items N] [--build DIR]
+    /usr/bin/python3 tools/bench/import_bench.py [--items N] [--build DIR] [--source DIR]
+
+--source takes the items from another directory (another checkout's tests/qti/items: the same
+package for two builds, to compare them in one run).
 
 Prints items/s for each, as Markdown.
 """
@@ -25,9 +28,9 @@ ROOT = os.path.join(HERE, "..", "..")
 ITEMS = os.path.join(ROOT, "tests", "qti", "items")
 
 
-def package(n):
+def package(n, source):
     """A zip of n items and an imsmanifest.xml listing them, in memory."""
-    texts = [open(os.path.join(ITEMS, f)).read() for f in sorted(os.listdir(ITEMS))]
+    texts = [open(os.path.join(source, f)).read() for f in sorted(os.listdir(source))]
     texts = [t for t in texts if "<assessmentTest" not in t]  # the items, not the tests
     buf = io.BytesIO()
     resources = []
@@ -52,12 +55,13 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--items", type=int, default=10000)
     ap.add_argument("--build", default=os.path.join(ROOT, "build"))
+    ap.add_argument("--source", default=ITEMS)
     a = ap.parse_args()
     assayd = os.path.join(a.build, "engine", "assayd")
     cli = os.path.join(a.build, "clients", "cli", "assay")
     tmp = tempfile.mkdtemp(prefix="assay-import-bench-")
     t0 = time.monotonic()
-    data = package(a.items)
+    data = package(a.items, a.source)
     gen = time.monotonic() - t0
     path = os.path.join(tmp, "bank.zip")
     with open(path, "wb") as f:
