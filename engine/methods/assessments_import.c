@@ -5,6 +5,7 @@
 #include "qti.h"
 #include "writes.h"
 
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -127,12 +128,12 @@ static void s_pack_item_notes(msgpack_packer *pk, const as_table_t *t)
         as_titem_t it;
         as_table_item(t, i, &it);
         if (!(it.flags & AS_TF_OVER_MAX)) continue;
-        char msg[256];
+        char msg[256], up[64] = "without bound";
+        if (!isnan(it.raw_hi)) snprintf(up, sizeof up, "up to %g", it.raw_hi * it.weight);
         int k = snprintf(msg, sizeof msg,
-                         "item %.*s: its processing can score up to %g, above its declared max "
-                         "%g (a result above it says over_max)",
-                         (int)it.id_len, as_table_str(t, it.id_off), it.raw_hi * it.weight,
-                         it.max_score);
+                         "item %.*s: its processing can score %s, above its declared max %g (a "
+                         "result above it says over_max)",
+                         (int)it.id_len, as_table_str(t, it.id_off), up, it.max_score);
         as_pack_str(pk, msg, k > 0 && (size_t)k < sizeof msg ? (size_t)k : sizeof msg - 1);
     }
 }

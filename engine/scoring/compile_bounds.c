@@ -174,9 +174,11 @@ static s_av_t s_apply(const as_tc_t *c, const as_pins_t *ins, const s_av_t *a, u
     case AS_PO_ROUND_TO: {
         as_pattr_t at;
         memcpy(&at, c->b.data + ins->a, sizeof at);
-        double lo, hi; /* rounding is monotone: the bounds rounded bound the results */
-        if (!as_round_to(a[0].lo, (as_round_mode_t)at.mode, at.n, &lo) ||
-            !as_round_to(a[0].hi, (as_round_mode_t)at.mode, at.n, &hi))
+        /* rounding is monotone: the bounds rounded bound the results (an infinite bound stays
+         * as it is: as_round_to takes finite numbers) */
+        double lo = a[0].lo, hi = a[0].hi;
+        if ((isfinite(lo) && !as_round_to(lo, (as_round_mode_t)at.mode, at.n, &lo)) ||
+            (isfinite(hi) && !as_round_to(hi, (as_round_mode_t)at.mode, at.n, &hi)))
             return s_top;
         return (s_av_t){lo, hi, true, true};
     }
