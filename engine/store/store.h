@@ -98,6 +98,25 @@ as_code_t as_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_t id
 as_code_t as_store_wtable(as_wtxn_t *txn, const char *id, uint32_t len, as_table_t *t,
                           as_err_t *err);
 
+/* ---- the store as the local copy of a remote catalog (store_cache.c) ----
+ * With PostgreSQL as the system of record (store/postgres/pg.h), the compiled tables stay where
+ * scoring reads them, in this map, written by the catalog's follower alone. */
+
+/* Stores assessment id as the catalog has it: its source and its compiled blob, whose version
+ * field is the catalog's (not this store's next); blob NULL deletes it (absent: nothing to do).
+ * A blob that is not a table of this build is `internal`. */
+as_code_t as_store_cache_assessment(as_wtxn_t *txn, const char *id, uint32_t len, const void *src,
+                                    size_t src_len, const void *blob, size_t blob_len,
+                                    as_err_t *err);
+/* The catalog position the map has applied (0: none), set in the transaction that applied it. */
+as_code_t as_store_cache_position_set(as_wtxn_t *txn, uint64_t pos, as_err_t *err);
+as_code_t as_store_cache_position(as_store_t *store, uint64_t *pos, as_err_t *err);
+/* Which catalog the map copies (its database's identity; "" when none yet), and a reset: every
+ * table and source dropped, the identity set, the position 0 (the map of another database, or
+ * ahead of the catalog restored from a backup, is rebuilt from the start). */
+as_code_t as_store_cache_identity(as_store_t *store, char *out, size_t cap, as_err_t *err);
+as_code_t as_store_cache_reset(as_wtxn_t *txn, const char *identity, as_err_t *err);
+
 /* ---- stored responses ---- */
 
 /* Who submitted what: the (assessment, learner, idempotency key) of a submission. Ids are at most

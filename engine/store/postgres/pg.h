@@ -1,0 +1,77 @@
+/* pg.h — PostgreSQL as the system of record (issue 26), the first part: the schema and its
+ * migrations, the assessment catalog, and the follower that keeps a local LMDB map of the
+ * compiled tables current, so that scoring reads tables in place as it does on one machine.
+ *
+ * Not yet behind store.h: assayd runs on LMDB alone until the rest of the store (responses,
+ * statistics, skills, models, jobs, attempts) lives here too. docs/DESIGN.md §6 says what is
+ * where.
+ *
+ * Errors: a connection that fails or is lost is `unavailable` ("PostgreSQL: <libpq's message>");
+ * a statement the server refuses is `internal` with the server's message; a database whose
+ * schema is newer than this build is `internal` and names both versions.
+ */
+#ifndef AS_PG_H
+#define AS_PG_H
+
+#include "err.h"
+#include "store.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- pg_conn.c ---- */
+
+/* Connects (conninfo: a libpq connection string or URI); NULL with `unavailable` and libpq's
+ * message when it cannot. */
+PGconn *as_pg_connect(const char *conninfo, as_err_t *err);
+/* A result that is not `want` as an error: `unavailable` when the connection is gone, else
+ * `internal` with the server's message prefixed by `what`. Clears res either way. */
+as_code_t as_pg_fail(PGconn *c, PGresult *res, const char *what, as_err_t *err);
+/* Runs sql (no parameters) expecting `want`; clears the result. */
+as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char *what,
+                     as_err_t *err);
+
+/* ---- pg_schema.c ---- */
+
+/* The schema version this build knows (its migrations are 1..this). */
+uint32_t as_pg_schema_version(void);
+/* Brings the database to this build's schema: each migration not yet applied, in order, in one
+ * transaction under an advisory lock (two engines starting at once apply them once). A database
+ * already newer than this build is refused. *applied (may be NULL): how many ran. */
+as_code_t as_pg_migrate(PGconn *c, uint32_t *applied, as_err_t *err);
+/* The same, up to migration `version` only (tests: the schema as an older build left it). */
+as_code_t as_pg_migrate_to(PGconn *c, uint32_t version, uint32_t *applied, as_err_t *err);
+
+/* ---- pg_catalog.c: assessments ---- */
+
+/* Stores an assessment (its source as submitted and its compiled blob) with the next version of
+ * its id: versions never repeat, across deletes. The blob's version field is set to it. *seq:
+ * the catalog position of the change (followers apply changes in this order). */
+as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void *src,
+                            size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                            uint64_t *seq, as_err_t *err);
+/* Deletes an assessment (a tombstone keeps its last version); not_found when there is none. */
+as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
+                               as_err_t *err);
+
+/* ---- pg_follower.c: the local map of compiled tables ---- */
+
+typedef struct as_pg_follower as_pg_follower_t;
+
+/* Starts a thread that applies the catalog's changes after the position `cache` has applied
+ * (kept in cache, so a restart goes on from there) into cache: at start, on each NOTIFY of a
+ * change, and every second whatever it hears; it reconnects with backoff when the connection is
+ * lost (scoring goes on from the map meanwhile). */
+as_code_t as_pg_follower_start(const char *conninfo, as_store_t *cache, as_pg_follower_t **out,
+                               as_err_t *err);
+/* The last catalog position applied to the map. */
+uint64_t as_pg_follower_applied(as_pg_follower_t *f);
+/* Waits until position seq is applied (and the map is known to copy this database: a map of
+ * another one, or ahead of it, is rebuilt first), at most timeout_ms: true when it is. */
+bool as_pg_follower_wait(as_pg_follower_t *f, uint64_t seq, int timeout_ms);
+/* Stops the thread and frees; NULL-safe. */
+void as_pg_follower_stop(as_pg_follower_t **f_p);
+
+#endif

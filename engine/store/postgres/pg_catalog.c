@@ -1,0 +1,118 @@
+/* pg_catalog.c — assessments in PostgreSQL (pg.h): each change in one transaction that takes the
+ * next catalog position (the counter's row lock orders every catalog writer, so versions and
+ * positions are assigned once) and notifies followers at commit. */
+#include "pg.h"
+
+#include "table.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* The catalog position the transaction takes (it locks the counter's row until it ends). */
+static as_code_t s_next_seq(PGconn *c, uint64_t *seq, as_err_t *err)
+{
+    PGresult *r = PQexec(c, "UPDATE counters SET value = value + 1 WHERE name = 'catalog' "
+                            "RETURNING value");
+    if (PQresultStatus(r) != PGRES_TUPLES_OK || PQntuples(r) != 1)
+        return as_pg_fail(c, r, "catalog position", err);
+    *seq = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
+    PQclear(r);
+    return AS_OK;
+}
+
+/* Ends the transaction: COMMIT when rc is AS_OK (its failure is the error: the change may or may
+ * not be there, so never `ok`), else ROLLBACK and rc. */
+static as_code_t s_end(PGconn *c, as_code_t rc, as_err_t *err)
+{
+    if (rc) {
+        as_err_t ignored;
+        as_pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, "rollback", &ignored);
+        return rc;
+    }
+    rc = as_pg_exec(c, "COMMIT", PGRES_COMMAND_OK, "commit", err);
+    if (rc == AS_INTERNAL) err->code = rc = AS_UNAVAILABLE; /* its outcome is not known */
+    return rc;
+}
+
+static as_code_t s_notify(PGconn *c, uint64_t seq, as_err_t *err)
+{
+    char sql[96];
+    snprintf(sql, sizeof sql, "SELECT pg_notify('assay_catalog', '%llu')", (unsigned long long)seq);
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "notify", err);
+    PQclear(r);
+    return AS_OK;
+}
+
+as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void *src,
+                            size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                            uint64_t *seq, as_err_t *err)
+{
+    as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
+    if (rc) return rc;
+    rc = s_next_seq(c, seq, err);
+    char idz[AS_MAX_ID + 1];
+    snprintf(idz, sizeof idz, "%.*s", (int)len, id);
+    if (!rc) {
+        const char *p[1] = {idz};
+        PGresult *r = PQexecParams(c, "SELECT last_version FROM assessments WHERE id = $1", 1, NULL,
+                                   p, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rc = as_pg_fail(c, r, "assessment version", err);
+        } else {
+            *version = PQntuples(r) ? (uint32_t)strtoul(PQgetvalue(r, 0, 0), NULL, 10) + 1 : 1;
+            PQclear(r);
+        }
+    }
+    if (!rc) {
+        memcpy(blob + offsetof(as_thdr_t, version), version, sizeof *version);
+        char ver[16], pos[24];
+        snprintf(ver, sizeof ver, "%u", *version);
+        snprintf(pos, sizeof pos, "%llu", (unsigned long long)*seq);
+        const char *p[5] = {idz, ver, src, (const char *)blob, pos};
+        int lens[5] = {0, 0, (int)src_len, (int)blob_len, 0}, fmts[5] = {0, 0, 1, 1, 0};
+        PGresult *r = PQexecParams(
+            c,
+            "INSERT INTO assessments (id, last_version, version, source, blob, catalog_seq) "
+            "VALUES ($1, $2, $2, $3, $4, $5) ON CONFLICT (id) DO UPDATE SET "
+            "last_version = EXCLUDED.last_version, version = EXCLUDED.version, "
+            "source = EXCLUDED.source, blob = EXCLUDED.blob, catalog_seq = EXCLUDED.catalog_seq",
+            5, NULL, p, lens, fmts, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK)
+            rc = as_pg_fail(c, r, "store assessment", err);
+        else
+            PQclear(r);
+    }
+    if (!rc) rc = s_notify(c, *seq, err);
+    return s_end(c, rc, err);
+}
+
+as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
+                               as_err_t *err)
+{
+    as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
+    if (rc) return rc;
+    rc = s_next_seq(c, seq, err);
+    char idz[AS_MAX_ID + 1], pos[24];
+    snprintf(idz, sizeof idz, "%.*s", (int)len, id);
+    snprintf(pos, sizeof pos, "%llu", (unsigned long long)*seq);
+    if (!rc) {
+        const char *p[2] = {idz, pos};
+        PGresult *r = PQexecParams(c,
+                                   "UPDATE assessments SET version = NULL, source = NULL, "
+                                   "blob = NULL, catalog_seq = $2 "
+                                   "WHERE id = $1 AND version IS NOT NULL",
+                                   2, NULL, p, NULL, NULL, 0);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            rc = as_pg_fail(c, r, "delete assessment", err);
+        } else {
+            if (strcmp(PQcmdTuples(r), "1") != 0)
+                rc = as_err_set(err, AS_NOT_FOUND, "assessment \"%s\" not found", idz);
+            PQclear(r);
+        }
+    }
+    if (!rc) rc = s_notify(c, *seq, err);
+    return s_end(c, rc, err);
+}

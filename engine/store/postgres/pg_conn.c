@@ -1,0 +1,56 @@
+/* pg_conn.c — connecting to PostgreSQL and saying what went wrong (pg.h). */
+#include "pg.h"
+
+#include <string.h>
+
+/* libpq's message on one line, without its trailing newline. */
+static void s_msg(const char *m, char *out, size_t cap)
+{
+    size_t n = 0;
+    for (; m && *m && n + 1 < cap; m++)
+        out[n++] = *m == '\n' ? ' ' : *m;
+    while (n && out[n - 1] == ' ')
+        n--;
+    out[n] = '\0';
+}
+
+/* The server's notices (NOTICE: relation exists, skipping) are not errors: not printed. */
+static void s_quiet(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
+PGconn *as_pg_connect(const char *conninfo, as_err_t *err)
+{
+    PGconn *c = PQconnectdb(conninfo);
+    if (c && PQstatus(c) == CONNECTION_OK) {
+        PQsetNoticeProcessor(c, s_quiet, NULL);
+        return c;
+    }
+    char m[AS_ERR_MSG_MAX];
+    s_msg(c ? PQerrorMessage(c) : "out of memory", m, sizeof m);
+    as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: %s", m);
+    PQfinish(c);
+    return NULL;
+}
+
+as_code_t as_pg_fail(PGconn *c, PGresult *res, const char *what, as_err_t *err)
+{
+    char m[AS_ERR_MSG_MAX];
+    const char *text = res ? PQresultErrorMessage(res) : NULL;
+    s_msg(text && *text ? text : PQerrorMessage(c), m, sizeof m);
+    PQclear(res);
+    if (PQstatus(c) != CONNECTION_OK)
+        return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: %s: %s", what, m);
+    return as_err_set(err, AS_INTERNAL, "PostgreSQL: %s: %s", what, m);
+}
+
+as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char *what,
+                     as_err_t *err)
+{
+    PGresult *r = PQexec(c, sql);
+    if (PQresultStatus(r) != want) return as_pg_fail(c, r, what, err);
+    PQclear(r);
+    return AS_OK;
+}

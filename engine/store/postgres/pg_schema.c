@@ -1,0 +1,93 @@
+/* pg_schema.c — the PostgreSQL schema and its migrations (pg.h).
+ *
+ * Each migration is applied once, in order, and recorded in schema_version; a migration is never
+ * edited once released: a change to the schema is a new one. The whole run is one transaction
+ * under an advisory lock, so engines starting together apply each migration once, and a failed
+ * migration leaves the schema as it was.
+ */
+#include "pg.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+/* The advisory lock of migrations ("assay" in ASCII). */
+#define S_LOCK "1634955641"
+
+static const char *const s_migrations[] = {
+    /* 1: the catalog. `instance` names this database (a map of another one, or of a backup
+     * older than the map, is rebuilt: pg_follower.c). Counters are rows updated in the writing
+     * transaction (gapless, unlike sequences): the catalog position, and later the notification and
+     * response ids. An assessment deleted stays as a tombstone (version NULL) so that its versions
+     * never repeat; each change takes the next catalog position, the order followers apply. */
+    "CREATE TABLE instance (id text NOT NULL);"
+    "INSERT INTO instance SELECT md5(random()::text || clock_timestamp()::text);"
+    "CREATE TABLE counters (name text PRIMARY KEY, value bigint NOT NULL);"
+    "INSERT INTO counters VALUES ('catalog', 0);"
+    "CREATE TABLE assessments ("
+    " id text PRIMARY KEY,"
+    " last_version integer NOT NULL,"
+    " version integer,"
+    " source bytea,"
+    " blob bytea,"
+    " catalog_seq bigint NOT NULL UNIQUE,"
+    " CHECK ((version IS NULL) = (blob IS NULL) AND (blob IS NULL) = (source IS NULL)),"
+    " CHECK (version IS NULL OR version = last_version));",
+};
+
+#define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
+
+uint32_t as_pg_schema_version(void)
+{
+    return (uint32_t)S_COUNT;
+}
+
+as_code_t as_pg_migrate_to(PGconn *c, uint32_t version, uint32_t *applied, as_err_t *err)
+{
+    if (applied) *applied = 0;
+    if (version > S_COUNT)
+        return as_err_set(err, AS_INTERNAL, "schema version %u: this build knows 1..%u", version,
+                          (unsigned)S_COUNT);
+    as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
+    if (!rc)
+        rc = as_pg_exec(c,
+                        "SELECT pg_advisory_xact_lock(" S_LOCK ");"
+                        "CREATE TABLE IF NOT EXISTS schema_version ("
+                        " version integer PRIMARY KEY,"
+                        " applied_at timestamptz NOT NULL DEFAULT now())",
+                        PGRES_COMMAND_OK, "schema_version", err);
+    uint32_t have = 0;
+    if (!rc) {
+        PGresult *r = PQexec(c, "SELECT coalesce(max(version), 0) FROM schema_version");
+        if (PQresultStatus(r) != PGRES_TUPLES_OK) {
+            rc = as_pg_fail(c, r, "schema_version", err);
+        } else {
+            have = (uint32_t)strtoul(PQgetvalue(r, 0, 0), NULL, 10);
+            PQclear(r);
+        }
+    }
+    if (!rc && have > S_COUNT)
+        rc = as_err_set(err, AS_INTERNAL,
+                        "PostgreSQL: the database's schema is version %u, newer than this "
+                        "build's %u: run a newer assayd",
+                        have, (unsigned)S_COUNT);
+    for (uint32_t v = have + 1; !rc && v <= version; v++) {
+        char what[64], rec[96];
+        snprintf(what, sizeof what, "migration %u", v);
+        rc = as_pg_exec(c, s_migrations[v - 1], PGRES_COMMAND_OK, what, err);
+        snprintf(rec, sizeof rec, "INSERT INTO schema_version (version) VALUES (%u)", v);
+        if (!rc) rc = as_pg_exec(c, rec, PGRES_COMMAND_OK, what, err);
+        if (!rc && applied) (*applied)++;
+    }
+    if (rc) {
+        as_err_t ignored;
+        as_pg_exec(c, "ROLLBACK", PGRES_COMMAND_OK, "rollback", &ignored);
+        if (applied) *applied = 0;
+        return rc;
+    }
+    return as_pg_exec(c, "COMMIT", PGRES_COMMAND_OK, "commit", err);
+}
+
+as_code_t as_pg_migrate(PGconn *c, uint32_t *applied, as_err_t *err)
+{
+    return as_pg_migrate_to(c, (uint32_t)S_COUNT, applied, err);
+}

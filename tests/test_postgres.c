@@ -1,0 +1,320 @@
+/* test_postgres.c — PostgreSQL as the system of record, its first part (store/postgres/pg.h),
+ * against a real server: a throwaway cluster this test owns (tools/pg: initdb in a temporary
+ * directory as an unprivileged user, a unix socket, stopped and removed at the end, also when a
+ * test fails). The schema and its migrations, the catalog, and the follower that keeps a real
+ * LMDB map of the compiled tables current, also across the server being killed. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "pg.h"
+#include "tjson.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static char s_dir[256], s_conninfo[512], s_tools[512];
+static PGconn *s_c;
+static as_err_t s_err;
+
+/* Runs tools/pg CMD DIR/pg; its first line of output in out (may be NULL). */
+static int s_pg(const char *cmd, char *out, size_t cap)
+{
+    char line[1024];
+    snprintf(line, sizeof line, "'%s/pg' %s '%s/pg' 2>&1", s_tools, cmd, s_dir);
+    FILE *p = popen(line, "r");
+    if (!p) return -1;
+    char buf[1024] = "";
+    if (!fgets(buf, sizeof buf, p)) buf[0] = '\0';
+    int rc = pclose(p);
+    buf[strcspn(buf, "\n")] = '\0';
+    if (rc) fprintf(stderr, "tools/pg %s: %s\n", cmd, buf);
+    if (out) snprintf(out, cap, "%s", buf);
+    return rc;
+}
+
+static int s_setup(void **state)
+{
+    snprintf(s_tools, sizeof s_tools, "%s",
+             getenv("ASSAY_TOOLS") ? getenv("ASSAY_TOOLS") : "tools");
+    snprintf(s_dir, sizeof s_dir, "/tmp/assay-pg-test-XXXXXX");
+    if (!mkdtemp(s_dir)) return -1;
+    if (s_pg("up", s_conninfo, sizeof s_conninfo)) {
+        s_pg("down", NULL, 0);
+        rmdir(s_dir);
+        return -1;
+    }
+    s_c = as_pg_connect(s_conninfo, &s_err);
+    if (!s_c) fprintf(stderr, "%s\n", s_err.msg);
+    return s_c ? 0 : -1;
+}
+
+static int s_teardown(void **state)
+{
+    PQfinish(s_c);
+    s_pg("down", NULL, 0);
+    char cmd[300];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", s_dir);
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* The first value of a query's first row, as text ("" when none). */
+static const char *s_one(const char *sql)
+{
+    static char out[256];
+    PGresult *r = PQexec(s_c, sql);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", sql, PQresultErrorMessage(r));
+    snprintf(out, sizeof out, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
+    PQclear(r);
+    return out;
+}
+
+/* The schema's tables and columns, one line each, in order: what two ways to a schema compare. */
+static char *s_shape(void)
+{
+    PGresult *r =
+        PQexec(s_c, "SELECT string_agg(table_name || '.' || column_name || ' ' || data_type || ' ' "
+                    "|| is_nullable, E'\\n' ORDER BY table_name, ordinal_position) FROM "
+                    "information_schema.columns WHERE table_schema = 'public' AND table_name <> "
+                    "'schema_version'");
+    assert_int_equal(PQresultStatus(r), PGRES_TUPLES_OK);
+    char *s = strdup(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return s;
+}
+
+static void s_reset(void)
+{
+    as_err_t e;
+    assert_int_equal(as_pg_exec(s_c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
+                                PGRES_COMMAND_OK, "reset", &e),
+                     AS_OK);
+}
+
+static void migrations_build_the_schema_from_empty_and_from_every_older_one(void **state)
+{
+    s_reset();
+    uint32_t applied;
+    assert_int_equal(as_pg_migrate(s_c, &applied, &s_err), AS_OK);
+    assert_int_equal(applied, as_pg_schema_version());
+    char *want = s_shape();
+    assert_non_null(strstr(want, "assessments.blob bytea YES"));
+    char v[16];
+    snprintf(v, sizeof v, "%u", as_pg_schema_version());
+    assert_string_equal(s_one("SELECT max(version) FROM schema_version"), v);
+    /* again: nothing to do */
+    assert_int_equal(as_pg_migrate(s_c, &applied, &s_err), AS_OK);
+    assert_int_equal(applied, 0);
+    /* from the schema each older build left, to this one: the same schema */
+    for (uint32_t k = 0; k < as_pg_schema_version(); k++) {
+        s_reset();
+        assert_int_equal(as_pg_migrate_to(s_c, k, &applied, &s_err), AS_OK);
+        assert_int_equal(applied, k);
+        assert_int_equal(as_pg_migrate(s_c, &applied, &s_err), AS_OK);
+        assert_int_equal(applied, as_pg_schema_version() - k);
+        char *got = s_shape();
+        assert_string_equal(got, want);
+        free(got);
+    }
+    free(want);
+}
+
+static void a_database_newer_than_the_build_is_refused(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    char sql[96];
+    snprintf(sql, sizeof sql, "INSERT INTO schema_version (version) VALUES (%u)",
+             as_pg_schema_version() + 1);
+    assert_int_equal(as_pg_exec(s_c, sql, PGRES_COMMAND_OK, "newer", &s_err), AS_OK);
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_INTERNAL);
+    char want[200];
+    snprintf(want, sizeof want,
+             "PostgreSQL: the database's schema is version %u, newer than this build's %u: run "
+             "a newer assayd",
+             as_pg_schema_version() + 1, as_pg_schema_version());
+    assert_string_equal(s_err.msg, want);
+}
+
+/* A compiled one-item assessment `id` (the blob malloc'ed), its source in *src. */
+static as_compiled_t s_compile(const char *id, msgpack_sbuffer *src)
+{
+    char def[256];
+    snprintf(def, sizeof def,
+             "{'id':'%s','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+             "'rule':'match_correct','correct':['A']}]}",
+             id);
+    msgpack_sbuffer_init(src);
+    tjson_pack(src, def);
+    as_compiled_t c;
+    if (as_table_compile((const uint8_t *)src->data, src->size, &c, &s_err))
+        fail_msg("%s", s_err.msg);
+    return c;
+}
+
+static uint32_t s_put(const char *id, uint64_t *seq)
+{
+    msgpack_sbuffer src;
+    as_compiled_t c = s_compile(id, &src);
+    uint32_t version = 0;
+    if (as_pg_catalog_put(s_c, id, (uint32_t)strlen(id), src.data, src.size, c.blob, c.size,
+                          &version, seq, &s_err))
+        fail_msg("%s", s_err.msg);
+    free(c.blob);
+    msgpack_sbuffer_destroy(&src);
+    return version;
+}
+
+static void versions_never_repeat_across_deletes(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    uint64_t s1, s2, s3, s4;
+    assert_int_equal(s_put("quiz", &s1), 1);
+    assert_int_equal(s_put("quiz", &s2), 2);
+    assert_int_equal(as_pg_catalog_delete(s_c, "quiz", 4, &s3, &s_err), AS_OK);
+    assert_int_equal(s_put("quiz", &s4), 3);
+    assert_true(s1 == 1 && s2 == 2 && s3 == 3 && s4 == 4);
+    /* the blob stored says its version */
+    assert_string_equal(s_one("SELECT version FROM assessments WHERE id = 'quiz'"), "3");
+    assert_int_equal(as_pg_catalog_delete(s_c, "nope", 4, &s3, &s_err), AS_NOT_FOUND);
+    assert_string_equal(s_err.msg, "assessment \"nope\" not found");
+    /* a refused change takes no position */
+    assert_string_equal(s_one("SELECT value FROM counters WHERE name = 'catalog'"), "4");
+}
+
+/* A real LMDB map in DIR/map-NAME. */
+static as_store_t *s_map(const char *name)
+{
+    char path[300];
+    snprintf(path, sizeof path, "%s/map-%s", s_dir, name);
+    mkdir(path, 0700);
+    as_store_t *st;
+    assert_int_equal(as_store_open(&st, path, 1 << 20, 16, AS_SYNC_NONE, &s_err), AS_OK);
+    return st;
+}
+
+/* The version of assessment id in the map, 0 when it has none. */
+static uint32_t s_cached(as_store_t *st, const char *id)
+{
+    as_reader_t *rd;
+    assert_int_equal(as_reader_new(st, &rd, &s_err), AS_OK);
+    assert_int_equal(as_reader_begin(rd, &s_err), AS_OK);
+    as_table_t t;
+    as_err_t e;
+    uint32_t v = as_store_table(rd, id, (uint32_t)strlen(id), &t, &e) ? 0 : t.hdr.version;
+    as_reader_destroy(&rd);
+    return v;
+}
+
+static void the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    uint64_t seq;
+    s_put("a", &seq); /* before the follower: caught up at its start */
+    as_store_t *st = s_map("follow");
+    as_pg_follower_t *f;
+    assert_int_equal(as_pg_follower_start(s_conninfo, st, &f, &s_err), AS_OK);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "a"), 1);
+    s_put("b", &seq);
+    s_put("a", &seq);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "a"), 2);
+    assert_int_equal(s_cached(st, "b"), 1);
+    assert_int_equal(as_pg_catalog_delete(s_c, "b", 1, &seq, &s_err), AS_OK);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "b"), 0);
+    as_pg_follower_stop(&f);
+    /* changes while it is stopped: a new follower goes on from the position the map kept */
+    s_put("c", &seq);
+    assert_int_equal(as_pg_follower_start(s_conninfo, st, &f, &s_err), AS_OK);
+    assert_int_equal(as_pg_follower_applied(f), seq - 1);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "c"), 1);
+    assert_int_equal(s_cached(st, "a"), 2);
+    as_pg_follower_stop(&f);
+    as_store_destroy(&st);
+}
+
+static void the_follower_reconnects_when_the_server_comes_back(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_store_t *st = s_map("reconnect");
+    as_pg_follower_t *f;
+    assert_int_equal(as_pg_follower_start(s_conninfo, st, &f, &s_err), AS_OK);
+    uint64_t seq;
+    s_put("k", &seq);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    /* the server dies: a write fails `unavailable`, the map keeps what it had */
+    assert_int_equal(s_pg("kill", NULL, 0), 0);
+    msgpack_sbuffer src;
+    as_compiled_t c = s_compile("k", &src);
+    uint32_t version;
+    assert_int_equal(
+        as_pg_catalog_put(s_c, "k", 1, src.data, src.size, c.blob, c.size, &version, &seq, &s_err),
+        AS_UNAVAILABLE);
+    assert_non_null(strstr(s_err.msg, "PostgreSQL: "));
+    free(c.blob);
+    msgpack_sbuffer_destroy(&src);
+    assert_int_equal(s_cached(st, "k"), 1);
+    /* back: the follower finds it again, and what is put then reaches the map */
+    char again[512];
+    assert_int_equal(s_pg("up", again, sizeof again), 0);
+    assert_string_equal(again, s_conninfo);
+    PQfinish(s_c);
+    s_c = as_pg_connect(s_conninfo, &s_err);
+    assert_non_null(s_c);
+    assert_int_equal(s_put("k", &seq), 2);
+    assert_true(as_pg_follower_wait(f, seq, 20000));
+    assert_int_equal(s_cached(st, "k"), 2);
+    as_pg_follower_stop(&f);
+    as_store_destroy(&st);
+}
+
+/* A map left by another database (or one restored from an older backup) is rebuilt: what the
+ * old catalog had and this one has not is gone. */
+static void a_map_of_another_database_is_rebuilt_from_the_start(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    uint64_t seq;
+    s_put("old", &seq);
+    s_put("old", &seq);
+    s_put("old", &seq);
+    as_store_t *st = s_map("other");
+    as_pg_follower_t *f;
+    assert_int_equal(as_pg_follower_start(s_conninfo, st, &f, &s_err), AS_OK);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "old"), 3);
+    as_pg_follower_stop(&f);
+    s_reset(); /* another database: positions start again at 1 */
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    s_put("new", &seq);
+    assert_int_equal(as_pg_follower_start(s_conninfo, st, &f, &s_err), AS_OK);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(as_pg_follower_applied(f), 1);
+    assert_int_equal(s_cached(st, "new"), 1);
+    assert_int_equal(s_cached(st, "old"), 0);
+    as_pg_follower_stop(&f);
+    as_store_destroy(&st);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(migrations_build_the_schema_from_empty_and_from_every_older_one),
+        cmocka_unit_test(a_database_newer_than_the_build_is_refused),
+        cmocka_unit_test(versions_never_repeat_across_deletes),
+        cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
+        cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
+        cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
