@@ -306,6 +306,71 @@ static void a_map_of_another_database_is_rebuilt_from_the_start(void **state)
     as_store_destroy(&st);
 }
 
+static as_pg_subject_t s_subject(const char *learner, const char *key)
+{
+    return (as_pg_subject_t){.assessment = "quiz",
+                             .assessment_len = 4,
+                             .learner = learner,
+                             .learner_len = (uint32_t)strlen(learner),
+                             .key = key,
+                             .key_len = key ? (uint32_t)strlen(key) : 0};
+}
+
+/* The writer's batch: what it reads in one round trip, what it stores in another; a retry with
+ * a stored key is answered from it; attempts count on across batches. */
+static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_pg_subject_t s[3] = {s_subject("ana", "k1"), s_subject("ben", NULL), s_subject("ana", NULL)};
+    uint64_t first;
+    assert_int_equal(as_pg_batch_begin(s_c, s, 3, &first, &s_err), AS_OK);
+    assert_true(first == 1);
+    for (int i = 0; i < 3; i++)
+        assert_true(s[i].known_rid == 0 && s[i].attempts == 0);
+    /* the writer's steps: ana's two submissions are her attempts 1 and 2 */
+    as_pg_row_t rows[3] = {{1, 0, 1,
+                            "\x81\xa1"
+                            "a\x01",
+                            4},
+                           {2, 1, 1,
+                            "\x81\xa1"
+                            "b\x02",
+                            4},
+                           {3, 2, 2,
+                            "\x81\xa1"
+                            "c\x03",
+                            4}};
+    if (as_pg_batch_commit(s_c, s, rows, 3, &s_err)) fail_msg("%s", s_err.msg);
+    assert_string_equal(s_one("SELECT string_agg(rid || ':' || learner || ':' || attempt || ':' || "
+                              "encode(record, 'hex'), ' ' ORDER BY rid) FROM responses"),
+                        "1:ana:1:81a16101 2:ben:1:81a16202 3:ana:2:81a16303");
+    assert_string_equal(s_one("SELECT string_agg(learner || '=' || attempts, ' ' ORDER BY "
+                              "learner) FROM attempt_counts"),
+                        "ana=2 ben=1");
+    /* the next batch: a retry of k1 finds response 1; a new learner starts at 0 */
+    as_pg_subject_t t[2] = {s_subject("ana", "k1"), s_subject("cy", "k2")};
+    assert_int_equal(as_pg_batch_begin(s_c, t, 2, &first, &s_err), AS_OK);
+    assert_true(first == 4);
+    assert_true(t[0].known_rid == 1 && t[0].attempts == 2);
+    assert_true(t[1].known_rid == 0 && t[1].attempts == 0);
+    as_pg_row_t one = {4, 1, 1, "\xc0", 1};
+    assert_int_equal(as_pg_batch_commit(s_c, t, &one, 1, &s_err), AS_OK);
+    assert_string_equal(s_one("SELECT string_agg(rid::text, ' ' ORDER BY rid) FROM responses"),
+                        "1 2 3 4");
+    assert_string_equal(s_one("SELECT rid FROM idempotency WHERE learner = 'cy' AND key = 'k2'"),
+                        "4");
+    /* a batch the server refuses (a response id stored already) stores nothing of itself */
+    as_pg_subject_t u[1] = {s_subject("dee", "k3")};
+    assert_int_equal(as_pg_batch_begin(s_c, u, 1, &first, &s_err), AS_OK);
+    as_pg_row_t dup = {4, 0, 1, "\xc0", 1};
+    assert_int_equal(as_pg_batch_commit(s_c, u, &dup, 1, &s_err), AS_INTERNAL);
+    assert_non_null(strstr(s_err.msg, "PostgreSQL: store responses: ERROR:  duplicate key"));
+    assert_string_equal(s_one("SELECT count(*) FROM responses"), "4");
+    assert_string_equal(s_one("SELECT count(*) FROM idempotency WHERE learner = 'dee'"), "0");
+    assert_string_equal(s_one("SELECT value FROM counters WHERE name = 'rid'"), "5");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -314,6 +379,7 @@ int main(void)
         cmocka_unit_test(versions_never_repeat_across_deletes),
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
         cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
+        cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "regrade.h"
 #include "bench_fit.h"
+#include "bench_store.h"
 #include "bench_exam.h"
 #include "bench_programs.h"
 #include "bench_models.h"
@@ -299,10 +300,15 @@ double as_bench_seconds(void)
 int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
-    const char *replay = NULL, *fit = NULL;
+    const char *replay = NULL, *fit = NULL, *store = NULL;
     bool regrade = false, exam = false, programs = false, models = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    } else if (argc > 2 && strcmp(argv[1], "store") == 0) {
+        store = argv[2];
         argv[2] = argv[0];
         argv += 2;
         argc -= 2;
@@ -416,6 +422,7 @@ int main(int argc, char **argv)
     if (exam)
         return as_bench_exam(data, regrade_learners_given ? regrade_learners : 10000,
                              exam_limit > 0 ? (unsigned)exam_limit : 20);
+    if (store) return as_bench_store(store, s_seconds);
     if (fit)
         return as_bench_fit(data, fit, replay_inflight > 0 ? replay_inflight : 256, replay_limit);
     if (regrade)

@@ -1,6 +1,7 @@
 /* pg.h — PostgreSQL as the system of record (issue 26), the first part: the schema and its
- * migrations, the assessment catalog, and the follower that keeps a local LMDB map of the
- * compiled tables current, so that scoring reads tables in place as it does on one machine.
+ * migrations, the assessment catalog, the follower that keeps a local LMDB map of the compiled
+ * tables current (so that scoring reads tables in place as it does on one machine), and the
+ * writer's batch of submissions as one transaction of set-based statements.
  *
  * Not yet behind store.h: assayd runs on LMDB alone until the rest of the store (responses,
  * statistics, skills, models, jobs, attempts) lives here too. docs/DESIGN.md §6 says what is
@@ -55,6 +56,40 @@ as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void 
 /* Deletes an assessment (a tombstone keeps its last version); not_found when there is none. */
 as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
                                as_err_t *err);
+
+/* ---- pg_batch.c: a batch of submissions, as the writer commits it ---- */
+
+/* Who submitted: (assessment, learner, idempotency key or NULL); as_pg_batch_begin fills in
+ * what is stored: the response under the key (0: none) and the learner's attempts so far. */
+typedef struct {
+    const char *assessment, *learner, *key;
+    uint32_t assessment_len, learner_len, key_len;
+    uint64_t known_rid;
+    uint32_t attempts;
+} as_pg_subject_t;
+
+/* A response to store: its id, the subject it is of (an index), its attempt number, its record
+ * (the msgpack map response.get returns). */
+typedef struct {
+    uint64_t rid;
+    uint32_t subject, attempt;
+    const void *record;
+    size_t len;
+} as_pg_row_t;
+
+/* Opens the batch's transaction and reads, in one round trip, what its steps need: each
+ * subject's known_rid and attempts, and n response ids reserved from *first_rid on (ids
+ * increase and never repeat; a retry leaves its reserved id unused). On error the transaction
+ * is rolled back. */
+as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, uint64_t *first_rid,
+                            as_err_t *err);
+/* Stores the batch's new responses, their keys and the learners' attempt counts, and commits,
+ * in one round trip. A COMMIT that fails is `unavailable` (its outcome is not known: a retry
+ * with the same keys is safe); any other failure rolls back. */
+as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_row_t *rows,
+                             uint32_t n, as_err_t *err);
+/* Rolls the batch back (the writer gave up on it). */
+void as_pg_batch_abort(PGconn *c);
 
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 

@@ -32,6 +32,29 @@ static const char *const s_migrations[] = {
     " catalog_seq bigint NOT NULL UNIQUE,"
     " CHECK ((version IS NULL) = (blob IS NULL) AND (blob IS NULL) = (source IS NULL)),"
     " CHECK (version IS NULL OR version = last_version));",
+    /* 2: stored responses, as the writer's batches store them (pg_batch.c): the record
+     * (response.get's map), an assessment's and a learner's responses in submission order,
+     * idempotency keys, and each learner's attempts; response ids from the counter 'rid'. */
+    "INSERT INTO counters VALUES ('rid', 0);"
+    "CREATE TABLE responses ("
+    " rid bigint PRIMARY KEY,"
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " attempt integer NOT NULL,"
+    " record bytea NOT NULL);"
+    "CREATE INDEX responses_of_assessment ON responses (assessment, rid);"
+    "CREATE INDEX responses_of_learner ON responses (assessment, learner, rid);"
+    "CREATE TABLE idempotency ("
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " key text NOT NULL,"
+    " rid bigint NOT NULL,"
+    " PRIMARY KEY (assessment, learner, key));"
+    "CREATE TABLE attempt_counts ("
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " attempts integer NOT NULL,"
+    " PRIMARY KEY (assessment, learner));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
