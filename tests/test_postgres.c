@@ -371,6 +371,107 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
     assert_string_equal(s_one("SELECT value FROM counters WHERE name = 'rid'"), "5");
 }
 
+/* A 3-item assessment "quiz" compiled as version `version` (blob malloc'ed in *c). */
+static as_table_t s_quiz(uint32_t version, as_compiled_t *c)
+{
+    msgpack_sbuffer src;
+    msgpack_sbuffer_init(&src);
+    tjson_pack(&src, "{'id':'quiz','items':[{'id':'a','cardinality':'single','base_type':"
+                     "'integer','rule':'match_correct','correct':[1]},{'id':'b','cardinality':"
+                     "'single','base_type':'integer','rule':'match_correct','correct':[2]},"
+                     "{'id':'c','cardinality':'single','base_type':'integer','rule':"
+                     "'match_correct','correct':[3]}]}");
+    if (as_table_compile((const uint8_t *)src.data, src.size, c, &s_err)) fail_msg("%s", s_err.msg);
+    msgpack_sbuffer_destroy(&src);
+    memcpy(c->blob + offsetof(as_thdr_t, version), &version, sizeof version);
+    as_table_t t;
+    assert_int_equal(as_table_open(c->blob, c->size, &t, &s_err), AS_OK);
+    return t;
+}
+
+/* Report statistics kept by the batches on PostgreSQL are the LMDB store's, bit for bit, for
+ * the same submissions: learners resubmitting (their previous attempt replaced), several in one
+ * batch, and a new version of the assessment half-way (the statistics start afresh). */
+static void statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_store_t *st = s_map("stats");
+    as_compiled_t c1, c2;
+    as_table_t t1 = s_quiz(1, &c1), t2 = s_quiz(2, &c2);
+    static const char *const learners[] = {"ana", "ben", "cy", "dee", "eli"};
+    uint32_t seed = 7;
+    uint64_t rid = 0;
+    for (int batch = 0; batch < 12; batch++) {
+        const as_table_t *t = batch < 8 ? &t1 : &t2;
+        enum { N = 6 };
+        as_pg_subject_t s[N];
+        double x[N][3], total[N];
+        uint8_t answered[N][3];
+        for (int i = 0; i < N; i++) {
+            seed = seed * 1103515245u + 12345u; /* a fixed sequence: the same on every run */
+            s[i] = s_subject(learners[(seed >> 8) % 5], NULL);
+            total[i] = 0;
+            for (int j = 0; j < 3; j++) {
+                seed = seed * 1103515245u + 12345u;
+                answered[i][j] = (seed >> 9) % 4 != 0;
+                x[i][j] = answered[i][j] ? (double)((seed >> 12) % 3) * 0.5 : 0;
+                total[i] += x[i][j];
+            }
+        }
+        /* PostgreSQL: one transaction for the batch */
+        uint64_t first;
+        assert_int_equal(as_pg_batch_begin(s_c, s, N, &first, &s_err), AS_OK);
+        as_pg_stats_t *ps = as_pg_stats_new();
+        if (as_pg_stats_load(s_c, ps, s, N, &s_err)) fail_msg("%s", s_err.msg);
+        for (int i = 0; i < N; i++)
+            if (as_pg_stats_add(ps, &s[i], first + (uint64_t)i, t, x[i], answered[i], total[i],
+                                &s_err))
+                fail_msg("%s", s_err.msg);
+        if (as_pg_stats_flush(s_c, ps, &s_err)) fail_msg("%s", s_err.msg);
+        as_pg_stats_free(&ps);
+        assert_int_equal(as_pg_batch_commit(s_c, s, NULL, 0, &s_err), AS_OK);
+        /* LMDB: the same submissions, one transaction */
+        as_wtxn_t *w;
+        assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+        for (int i = 0; i < N; i++) {
+            as_subject_t ls = {.assessment = "quiz",
+                               .assessment_len = 4,
+                               .learner = s[i].learner,
+                               .learner_len = s[i].learner_len};
+            assert_int_equal(
+                as_store_stats_update(w, &ls, ++rid, t, x[i], answered[i], total[i], &s_err),
+                AS_OK);
+        }
+        assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
+        /* the same sums, the same totals */
+        as_stats_sums_t *ps_sums, *ls_sums;
+        as_total_count_t *ps_tot, *ls_tot;
+        size_t ps_n, ls_n;
+        assert_int_equal(as_pg_stats_read(s_c, t, &ps_sums, &ps_tot, &ps_n, &s_err), AS_OK);
+        as_reader_t *rd;
+        assert_int_equal(as_reader_new(st, &rd, &s_err), AS_OK);
+        assert_int_equal(as_reader_begin(rd, &s_err), AS_OK);
+        assert_int_equal(as_store_stats_read(rd, t, &ls_sums, &ls_tot, &ls_n, &s_err), AS_OK);
+        as_reader_destroy(&rd);
+        assert_true(ps_sums->n > 0);
+        if (memcmp(ps_sums, ls_sums, as_stats_sums_size(3)) != 0)
+            fail_msg("batch %d: the sums differ (n %llu vs %llu, sum_t %.17g vs %.17g)", batch,
+                     (unsigned long long)ps_sums->n, (unsigned long long)ls_sums->n, ps_sums->sum_t,
+                     ls_sums->sum_t);
+        assert_int_equal(ps_n, ls_n);
+        for (size_t i = 0; i < ps_n; i++)
+            assert_true(ps_tot[i].total == ls_tot[i].total && ps_tot[i].count == ls_tot[i].count);
+        free(ps_sums);
+        free(ls_sums);
+        free(ps_tot);
+        free(ls_tot);
+    }
+    free(c1.blob);
+    free(c2.blob);
+    as_store_destroy(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -380,6 +481,7 @@ int main(void)
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
         cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
         cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
+        cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -91,6 +91,30 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
 /* Rolls the batch back (the writer gave up on it). */
 void as_pg_batch_abort(PGconn *c);
 
+/* ---- pg_stats.c: the statistics behind assessment.report, kept by the batch ---- */
+
+typedef struct as_pg_stats as_pg_stats_t;
+
+as_pg_stats_t *as_pg_stats_new(void);
+void as_pg_stats_free(as_pg_stats_t **st_p);
+/* Reads, in the batch's transaction, the statistics rows of the batch's assessments (locked
+ * until it ends) and the latest attempts of its (assessment, learner) pairs. */
+as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
+                           as_err_t *err);
+/* Counts response rid (subject s, scored with table t: item scores x, answered flags, total) as
+ * the learner's latest attempt, in memory: the previous one subtracted when it counts, a new
+ * version starting a new generation; as the LMDB store's as_store_stats_update does. */
+as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
+                          const as_table_t *t, const double *x, const uint8_t *answered,
+                          double total, as_err_t *err);
+/* Writes what the batch changed: one statistics row per assessment, the totals' changes, the
+ * latest attempts; each one statement over arrays. */
+as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err);
+/* An assessment's statistics for table t (zeroed when there are none for its version) and its
+ * distinct totals in increasing order, both malloc'ed (as as_store_stats_read). */
+as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sums,
+                           as_total_count_t **totals, size_t *n_totals, as_err_t *err);
+
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 
 typedef struct as_pg_follower as_pg_follower_t;

@@ -8,92 +8,12 @@
  *      statement over arrays (INSERT ... SELECT FROM unnest); COMMIT.
  *
  * Arrays travel in PostgreSQL's binary array format (s_arr_*), so records are sent as they are,
- * never escaped. */
+ * never escaped (pg_array.c). */
 #include "pg.h"
+#include "pg_array.h"
 
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Type OIDs of the arrays' elements (pg_type.h). */
-#define S_INT4  23
-#define S_INT8  20
-#define S_TEXT  25
-#define S_BYTEA 17
-
-/* A binary array being built: header, then (length, bytes) per element (-1: NULL). */
-typedef struct {
-    char *p;
-    size_t n, cap;
-    bool oom;
-} s_arr_t;
-
-static void s_put(s_arr_t *a, const void *d, size_t n)
-{
-    if (a->oom) return;
-    if (a->n + n > a->cap) {
-        size_t cap = a->cap ? a->cap * 2 : 256;
-        while (cap < a->n + n)
-            cap *= 2;
-        char *p = realloc(a->p, cap);
-        if (!p) {
-            a->oom = true;
-            return;
-        }
-        a->p = p;
-        a->cap = cap;
-    }
-    memcpy(a->p + a->n, d, n);
-    a->n += n;
-}
-
-static void s_put32(s_arr_t *a, int32_t v)
-{
-    uint32_t be = htonl((uint32_t)v);
-    s_put(a, &be, 4);
-}
-
-/* Begins a one-dimensional array of n elements of type oid. */
-static void s_arr_begin(s_arr_t *a, uint32_t oid, uint32_t n)
-{
-    a->n = 0;
-    s_put32(a, 1);            /* dimensions */
-    s_put32(a, 1);            /* has NULLs (allowed) */
-    s_put32(a, (int32_t)oid); /* element type */
-    s_put32(a, (int32_t)n);   /* length */
-    s_put32(a, 1);            /* lower bound */
-}
-
-static void s_arr_bytes(s_arr_t *a, const void *d, size_t n)
-{
-    if (!d) {
-        s_put32(a, -1);
-        return;
-    }
-    s_put32(a, (int32_t)n);
-    s_put(a, d, n);
-}
-
-static void s_arr_int8(s_arr_t *a, uint64_t v)
-{
-    uint32_t be[2] = {htonl((uint32_t)(v >> 32)), htonl((uint32_t)v)};
-    s_put32(a, 8);
-    s_put(a, be, 8);
-}
-
-static void s_arr_int4(s_arr_t *a, uint32_t v)
-{
-    s_put32(a, 4);
-    s_put32(a, (int32_t)v);
-}
-
-static uint64_t s_get_int8(const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | (uint8_t)p[i];
-    return v;
-}
 
 /* Reads one pipelined statement's result: want's status, else the error (the result cleared);
  * *out keeps a result of rows (NULL: not wanted). */
@@ -135,14 +55,14 @@ static as_code_t s_sync(PGconn *c, as_code_t rc, as_err_t *err)
 as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, uint64_t *first_rid,
                             as_err_t *err)
 {
-    s_arr_t a[3] = {{0}};
-    s_arr_begin(&a[0], S_TEXT, n);
-    s_arr_begin(&a[1], S_TEXT, n);
-    s_arr_begin(&a[2], S_TEXT, n);
+    as_pg_arr_t a[3] = {{0}};
+    as_pg_arr_begin(&a[0], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[2], AS_PG_TEXT, n);
     for (uint32_t i = 0; i < n; i++) {
-        s_arr_bytes(&a[0], s[i].assessment, s[i].assessment_len);
-        s_arr_bytes(&a[1], s[i].learner, s[i].learner_len);
-        s_arr_bytes(&a[2], s[i].key, s[i].key_len);
+        as_pg_arr_bytes(&a[0], s[i].assessment, s[i].assessment_len);
+        as_pg_arr_bytes(&a[1], s[i].learner, s[i].learner_len);
+        as_pg_arr_bytes(&a[2], s[i].key, s[i].key_len);
     }
     as_code_t rc = AS_OK;
     if (a[0].oom || a[1].oom || a[2].oom) rc = as_err_set(err, AS_INTERNAL, "out of memory");
@@ -183,12 +103,11 @@ as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, uint64_t 
         rc = as_err_set(err, AS_INTERNAL, "PostgreSQL: the batch's reads gave %d rows for %u",
                         PQntuples(pre), n);
     for (uint32_t i = 0; !rc && i < n; i++) {
-        s[i].known_rid = PQgetisnull(pre, (int)i, 1) ? 0 : s_get_int8(PQgetvalue(pre, (int)i, 1));
-        uint32_t be;
-        memcpy(&be, PQgetvalue(pre, (int)i, 2), sizeof be);
-        s[i].attempts = ntohl(be);
+        s[i].known_rid =
+            PQgetisnull(pre, (int)i, 1) ? 0 : as_pg_get_int8(PQgetvalue(pre, (int)i, 1));
+        s[i].attempts = as_pg_get_int4(PQgetvalue(pre, (int)i, 2));
     }
-    if (!rc) *first_rid = s_get_int8(PQgetvalue(ids, 0, 0));
+    if (!rc) *first_rid = as_pg_get_int8(PQgetvalue(ids, 0, 0));
     PQclear(pre);
     PQclear(ids);
     if (rc) as_pg_batch_abort(c);
@@ -198,21 +117,21 @@ as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, uint64_t 
 as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_row_t *rows,
                              uint32_t n, as_err_t *err)
 {
-    s_arr_t a[6] = {{0}};
-    s_arr_begin(&a[0], S_INT8, n);
-    s_arr_begin(&a[1], S_TEXT, n);
-    s_arr_begin(&a[2], S_TEXT, n);
-    s_arr_begin(&a[3], S_INT4, n);
-    s_arr_begin(&a[4], S_BYTEA, n);
-    s_arr_begin(&a[5], S_TEXT, n);
+    as_pg_arr_t a[6] = {{0}};
+    as_pg_arr_begin(&a[0], AS_PG_INT8, n);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[2], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[3], AS_PG_INT4, n);
+    as_pg_arr_begin(&a[4], AS_PG_BYTEA, n);
+    as_pg_arr_begin(&a[5], AS_PG_TEXT, n);
     for (uint32_t i = 0; i < n; i++) {
         const as_pg_subject_t *x = &s[rows[i].subject];
-        s_arr_int8(&a[0], rows[i].rid);
-        s_arr_bytes(&a[1], x->assessment, x->assessment_len);
-        s_arr_bytes(&a[2], x->learner, x->learner_len);
-        s_arr_int4(&a[3], rows[i].attempt);
-        s_arr_bytes(&a[4], rows[i].record, rows[i].len);
-        s_arr_bytes(&a[5], x->key, x->key_len);
+        as_pg_arr_int8(&a[0], rows[i].rid);
+        as_pg_arr_bytes(&a[1], x->assessment, x->assessment_len);
+        as_pg_arr_bytes(&a[2], x->learner, x->learner_len);
+        as_pg_arr_int4(&a[3], rows[i].attempt);
+        as_pg_arr_bytes(&a[4], rows[i].record, rows[i].len);
+        as_pg_arr_bytes(&a[5], x->key, x->key_len);
     }
     as_code_t rc = AS_OK;
     const char *p[6];
@@ -223,9 +142,9 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
         lens[i] = (int)a[i].n;
         fmts[i] = 1;
     }
-    /* the parameters' types, so that a statement may leave some unused: int8[], text[], int4[],
-     * bytea[] (pg_type.h) */
-    static const Oid types[6] = {1016, 1009, 1009, 1007, 1001, 1009};
+    /* the parameters' types, so that a statement may leave some unused */
+    static const Oid types[6] = {AS_PG_INT8_ARR, AS_PG_TEXT_ARR,  AS_PG_TEXT_ARR,
+                                 AS_PG_INT4_ARR, AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR};
     if (!rc && !PQenterPipelineMode(c)) rc = as_pg_fail(c, NULL, "pipeline", err);
     if (rc) {
         for (int i = 0; i < 6; i++)

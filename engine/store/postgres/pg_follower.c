@@ -8,6 +8,7 @@
  * (100 ms doubling to 5 s); the map stays as it was meanwhile, and scoring reads it.
  */
 #include "pg.h"
+#include "pg_array.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -51,15 +52,6 @@ static void s_wait(as_pg_follower_t *f, int fd, int ms)
     poll(p, fd >= 0 ? 2 : 1, ms);
 }
 
-/* A binary int8 (network byte order). */
-static uint64_t s_int8(const char *p)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < 8; i++)
-        v = (v << 8) | (uint8_t)p[i];
-    return v;
-}
-
 /* Writes one page of changes (r: id, version, source, blob, catalog_seq) into the map. */
 static as_code_t s_apply(as_pg_follower_t *f, PGresult *r, as_err_t *err)
 {
@@ -76,7 +68,7 @@ static as_code_t s_apply(as_pg_follower_t *f, PGresult *r, as_err_t *err)
                 txn, id, (uint32_t)PQgetlength(r, i, 0), gone ? NULL : PQgetvalue(r, i, 2),
                 gone ? 0 : (size_t)PQgetlength(r, i, 2), gone ? NULL : PQgetvalue(r, i, 3),
                 gone ? 0 : (size_t)PQgetlength(r, i, 3), err);
-            last = s_int8(PQgetvalue(r, i, 4));
+            last = as_pg_get_int8(PQgetvalue(r, i, 4));
         }
         if (!rc) rc = as_store_cache_position_set(txn, last, err);
         if (rc) {

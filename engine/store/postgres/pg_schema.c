@@ -55,6 +55,19 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " attempts integer NOT NULL,"
     " PRIMARY KEY (assessment, learner));",
+    /* 3: the statistics behind assessment.report (pg_stats.c): the sums (as_stats_sums_t, as
+     * the LMDB store keeps them), each learner's latest attempt as counted, the totals. */
+    "CREATE TABLE stats (assessment text PRIMARY KEY, sums bytea NOT NULL);"
+    "CREATE TABLE stats_latest ("
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " latest bytea NOT NULL,"
+    " PRIMARY KEY (assessment, learner));"
+    "CREATE TABLE stats_totals ("
+    " assessment text NOT NULL,"
+    " total float8 NOT NULL,"
+    " count bigint NOT NULL,"
+    " PRIMARY KEY (assessment, total));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -1,0 +1,414 @@
+/* pg_stats.c — the sufficient statistics behind assessment.report in PostgreSQL, kept by the
+ * writer's batch (pg.h). The same arithmetic as the LMDB store's (lmdb/store_stats.c), in the
+ * same order, so both give the same bits:
+ *
+ *   stats        (assessment) -> sums: as_stats_sums_t (version, generation, n, sums per item)
+ *   stats_latest (assessment, learner) -> the learner's latest attempt as counted: its rid,
+ *                version, generation, total, item scores and answered flags
+ *   stats_totals (assessment, total) -> how many latest attempts have that total
+ *
+ * A batch reads the rows it touches (the statistics rows locked), applies each submission in
+ * memory (the learner's previous latest attempt subtracted when it counts, the new one added; a
+ * new version starts a new generation), then writes one statistics row per assessment, the
+ * latest rows and the totals' changes, each one statement over arrays. The sums are stored as the
+ * bytes of as_stats_sums_t (exact; every engine on one database is the same build).
+ */
+#include "pg.h"
+#include "pg_array.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A learner's latest attempt as stored (the item scores and flags follow: k doubles, k bytes). */
+typedef struct {
+    uint64_t rid;
+    uint32_t version, k, gen, pad;
+    double total;
+} s_latest_t;
+
+typedef struct {
+    const char *a, *l;
+    uint32_t alen, llen;
+    bool found, dirty;
+    s_latest_t h;
+    double *x;
+    uint8_t *answered;
+} s_learner_t;
+
+typedef struct {
+    double total;
+    int64_t delta;
+} s_total_t;
+
+typedef struct {
+    const char *a;
+    uint32_t alen;
+    bool loaded; /* the stored row was read (it may not exist) */
+    bool have;   /* sums are for the version being counted */
+    bool restart;
+    as_stats_sums_t *sums;
+    size_t size;
+    s_total_t *totals;
+    uint32_t n_totals, cap_totals;
+} s_assessment_t;
+
+struct as_pg_stats {
+    s_assessment_t *as;
+    uint32_t n_as;
+    s_learner_t *ls;
+    uint32_t n_ls;
+    as_stats_sums_t **stored; /* the rows as read (NULL: none), by assessment */
+};
+
+as_pg_stats_t *as_pg_stats_new(void)
+{
+    return calloc(1, sizeof(as_pg_stats_t));
+}
+
+void as_pg_stats_free(as_pg_stats_t **st_p)
+{
+    as_pg_stats_t *st = *st_p;
+    if (!st) return;
+    for (uint32_t i = 0; i < st->n_as; i++) {
+        free(st->as[i].sums);
+        free(st->as[i].totals);
+        free(st->stored ? st->stored[i] : NULL);
+    }
+    for (uint32_t i = 0; i < st->n_ls; i++) {
+        free(st->ls[i].x);
+        free(st->ls[i].answered);
+    }
+    free(st->as);
+    free(st->ls);
+    free(st->stored);
+    free(st);
+    *st_p = NULL;
+}
+
+static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+    return alen == blen && memcmp(a, b, alen) == 0;
+}
+
+/* Runs sql with n binary parameters of the given array types; want's status. */
+static as_code_t s_exec(PGconn *c, const char *sql, int n, const Oid *types, as_pg_arr_t *bufs,
+                        ExecStatusType want, const char *what, PGresult **out, as_err_t *err)
+{
+    const char *p[8];
+    int lens[8], fmts[8];
+    for (int i = 0; i < n; i++) {
+        if (bufs[i].oom) return as_err_set(err, AS_INTERNAL, "out of memory");
+        p[i] = bufs[i].p;
+        lens[i] = (int)bufs[i].n;
+        fmts[i] = 1;
+    }
+    PGresult *r = PQexecParams(c, sql, n, types, p, lens, fmts, 1);
+    if (PQresultStatus(r) != want) return as_pg_fail(c, r, what, err);
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return AS_OK;
+}
+
+as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
+                           as_err_t *err)
+{
+    st->as = calloc(n ? n : 1, sizeof *st->as);
+    st->ls = calloc(n ? n : 1, sizeof *st->ls);
+    st->stored = calloc(n ? n : 1, sizeof *st->stored);
+    if (!st->as || !st->ls || !st->stored) return as_err_set(err, AS_INTERNAL, "out of memory");
+    for (uint32_t i = 0; i < n; i++) { /* the distinct assessments and (assessment, learner) */
+        uint32_t j = 0;
+        while (j < st->n_as &&
+               !s_eq(st->as[j].a, st->as[j].alen, s[i].assessment, s[i].assessment_len))
+            j++;
+        if (j == st->n_as)
+            st->as[st->n_as++] =
+                (s_assessment_t){.a = s[i].assessment, .alen = s[i].assessment_len};
+        for (j = 0; j < st->n_ls; j++)
+            if (s_eq(st->ls[j].a, st->ls[j].alen, s[i].assessment, s[i].assessment_len) &&
+                s_eq(st->ls[j].l, st->ls[j].llen, s[i].learner, s[i].learner_len))
+                break;
+        if (j == st->n_ls)
+            st->ls[st->n_ls++] = (s_learner_t){.a = s[i].assessment,
+                                               .alen = s[i].assessment_len,
+                                               .l = s[i].learner,
+                                               .llen = s[i].learner_len};
+    }
+    as_pg_arr_t b[2] = {{0}};
+    as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_as);
+    for (uint32_t i = 0; i < st->n_as; i++)
+        as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
+    static const Oid t1[1] = {AS_PG_TEXT_ARR}, t2[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR};
+    PGresult *r = NULL;
+    as_code_t rc = s_exec(c,
+                          "SELECT assessment, sums FROM stats WHERE assessment = ANY($1) "
+                          "FOR UPDATE",
+                          1, t1, b, PGRES_TUPLES_OK, "read statistics", &r, err);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        const char *a = PQgetvalue(r, i, 0);
+        uint32_t alen = (uint32_t)PQgetlength(r, i, 0);
+        size_t len = (size_t)PQgetlength(r, i, 1);
+        for (uint32_t j = 0; j < st->n_as; j++) {
+            if (!s_eq(st->as[j].a, st->as[j].alen, a, alen)) continue;
+            if (len >= sizeof(as_stats_sums_t) && (st->stored[j] = malloc(len)))
+                memcpy(st->stored[j], PQgetvalue(r, i, 1), len);
+        }
+    }
+    PQclear(r);
+    if (!rc) {
+        as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_ls);
+        as_pg_arr_begin(&b[1], AS_PG_TEXT, st->n_ls);
+        for (uint32_t i = 0; i < st->n_ls; i++) {
+            as_pg_arr_bytes(&b[0], st->ls[i].a, st->ls[i].alen);
+            as_pg_arr_bytes(&b[1], st->ls[i].l, st->ls[i].llen);
+        }
+        rc = s_exec(c,
+                    "SELECT l.assessment, l.learner, l.latest FROM stats_latest l "
+                    "JOIN unnest($1::text[], $2::text[]) AS u(a, n) "
+                    "ON l.assessment = u.a AND l.learner = u.n",
+                    2, t2, b, PGRES_TUPLES_OK, "read latest attempts", &r, err);
+    }
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        const char *a = PQgetvalue(r, i, 0), *l = PQgetvalue(r, i, 1), *v = PQgetvalue(r, i, 2);
+        uint32_t alen = (uint32_t)PQgetlength(r, i, 0), llen = (uint32_t)PQgetlength(r, i, 1);
+        size_t len = (size_t)PQgetlength(r, i, 2);
+        for (uint32_t j = 0; j < st->n_ls; j++) {
+            s_learner_t *x = &st->ls[j];
+            if (!s_eq(x->a, x->alen, a, alen) || !s_eq(x->l, x->llen, l, llen)) continue;
+            if (len < sizeof x->h) break;
+            memcpy(&x->h, v, sizeof x->h);
+            if (len != sizeof x->h + (size_t)x->h.k * (sizeof(double) + 1)) break;
+            x->x = malloc((x->h.k ? x->h.k : 1) * sizeof(double));
+            x->answered = malloc(x->h.k ? x->h.k : 1);
+            if (!x->x || !x->answered) {
+                rc = as_err_set(err, AS_INTERNAL, "out of memory");
+                break;
+            }
+            memcpy(x->x, v + sizeof x->h, (size_t)x->h.k * sizeof(double));
+            memcpy(x->answered, v + sizeof x->h + (size_t)x->h.k * sizeof(double), x->h.k);
+            x->found = true;
+        }
+    }
+    PQclear(r);
+    free(b[0].p);
+    free(b[1].p);
+    return rc;
+}
+
+/* Adds `delta` latest attempts with total `total` to assessment a's totals' changes. */
+static bool s_total(s_assessment_t *a, double total, int64_t delta)
+{
+    for (uint32_t i = 0; i < a->n_totals; i++)
+        if (a->totals[i].total == total) {
+            a->totals[i].delta += delta;
+            return true;
+        }
+    if (a->n_totals == a->cap_totals) {
+        uint32_t cap = a->cap_totals ? 2 * a->cap_totals : 16;
+        s_total_t *p = realloc(a->totals, cap * sizeof *p);
+        if (!p) return false;
+        a->totals = p;
+        a->cap_totals = cap;
+    }
+    a->totals[a->n_totals++] = (s_total_t){total, delta};
+    return true;
+}
+
+as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
+                          const as_table_t *t, const double *x, const uint8_t *answered,
+                          double total, as_err_t *err)
+{
+    uint32_t ai = 0;
+    while (ai < st->n_as && !s_eq(st->as[ai].a, st->as[ai].alen, s->assessment, s->assessment_len))
+        ai++;
+    s_learner_t *l = NULL;
+    for (uint32_t j = 0; j < st->n_ls && !l; j++)
+        if (s_eq(st->ls[j].a, st->ls[j].alen, s->assessment, s->assessment_len) &&
+            s_eq(st->ls[j].l, st->ls[j].llen, s->learner, s->learner_len))
+            l = &st->ls[j];
+    if (ai == st->n_as || !l)
+        return as_err_set(err, AS_INTERNAL, "statistics: a subject not loaded");
+    s_assessment_t *a = &st->as[ai];
+    uint32_t k = t->hdr.n_items;
+    /* the statistics being counted: the stored ones when they are of t's version, else a new
+     * generation (as the LMDB store restarts them) */
+    const as_stats_sums_t *from = a->have ? a->sums : st->stored[ai];
+    if (!a->have || a->sums->version != t->hdr.version || a->sums->k != k) {
+        size_t size = as_stats_sums_size(k);
+        as_stats_sums_t *sums = calloc(1, size);
+        if (!sums) return as_err_set(err, AS_INTERNAL, "out of memory");
+        if (from && from->version == t->hdr.version && from->k == k) {
+            memcpy(sums, from, size);
+        } else {
+            sums->version = t->hdr.version;
+            sums->k = k;
+            sums->gen = (from ? from->gen : 0) + 1;
+            a->restart = true;
+            a->n_totals = 0; /* (the stored totals are cleared: changes start from nothing) */
+        }
+        free(a->sums);
+        a->sums = sums;
+        a->size = size;
+        a->have = true;
+    }
+    /* the learner's previous latest attempt, when it counts in these statistics */
+    if (l->found && l->h.version == a->sums->version && l->h.gen == a->sums->gen && l->h.k == k) {
+        as_stats_sums_apply(a->sums, l->x, l->answered, l->h.total, -1);
+        if (!s_total(a, l->h.total, -1)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    as_stats_sums_apply(a->sums, x, answered, total, +1);
+    if (!s_total(a, total, +1)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    if (!l->x || l->h.k != k) {
+        free(l->x);
+        free(l->answered);
+        l->x = malloc((k ? k : 1) * sizeof(double));
+        l->answered = malloc(k ? k : 1);
+        if (!l->x || !l->answered) return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    memcpy(l->x, x, (size_t)k * sizeof(double));
+    memcpy(l->answered, answered, k);
+    l->h = (s_latest_t){
+        .rid = rid, .version = a->sums->version, .k = k, .gen = a->sums->gen, .total = total};
+    l->found = l->dirty = true;
+    return AS_OK;
+}
+
+as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
+{
+    as_pg_arr_t b[3] = {{0}};
+    as_code_t rc = AS_OK;
+    static const Oid t2[2] = {AS_PG_TEXT_ARR, AS_PG_BYTEA_ARR},
+                     t3[3] = {AS_PG_TEXT_ARR, AS_PG_FLOAT8_ARR, AS_PG_INT8_ARR},
+                     t3l[3] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_BYTEA_ARR},
+                     t1[1] = {AS_PG_TEXT_ARR};
+    /* the statistics rows, one per assessment, and a restart's totals cleared */
+    uint32_t n = 0, n_restart = 0;
+    for (uint32_t i = 0; i < st->n_as; i++) {
+        n += st->as[i].have;
+        n_restart += st->as[i].restart;
+    }
+    if (n_restart) {
+        as_pg_arr_begin(&b[0], AS_PG_TEXT, n_restart);
+        for (uint32_t i = 0; i < st->n_as; i++)
+            if (st->as[i].restart) as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
+        rc = s_exec(c, "DELETE FROM stats_totals WHERE assessment = ANY($1)", 1, t1, b,
+                    PGRES_COMMAND_OK, "clear totals", NULL, err);
+    }
+    if (!rc && n) {
+        as_pg_arr_begin(&b[0], AS_PG_TEXT, n);
+        as_pg_arr_begin(&b[1], AS_PG_BYTEA, n);
+        for (uint32_t i = 0; i < st->n_as; i++) {
+            if (!st->as[i].have) continue;
+            as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
+            as_pg_arr_bytes(&b[1], st->as[i].sums, st->as[i].size);
+        }
+        rc = s_exec(c,
+                    "INSERT INTO stats (assessment, sums) SELECT * FROM unnest($1::text[], "
+                    "$2::bytea[]) ON CONFLICT (assessment) DO UPDATE SET sums = EXCLUDED.sums",
+                    2, t2, b, PGRES_COMMAND_OK, "store statistics", NULL, err);
+    }
+    /* the totals' changes */
+    uint32_t nt = 0;
+    for (uint32_t i = 0; i < st->n_as; i++)
+        for (uint32_t j = 0; j < st->as[i].n_totals; j++)
+            nt += st->as[i].totals[j].delta != 0;
+    if (!rc && nt) {
+        as_pg_arr_begin(&b[0], AS_PG_TEXT, nt);
+        as_pg_arr_begin(&b[1], AS_PG_FLOAT8, nt);
+        as_pg_arr_begin(&b[2], AS_PG_INT8, nt);
+        for (uint32_t i = 0; i < st->n_as; i++)
+            for (uint32_t j = 0; j < st->as[i].n_totals; j++) {
+                if (!st->as[i].totals[j].delta) continue;
+                as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
+                as_pg_arr_float8(&b[1], st->as[i].totals[j].total);
+                as_pg_arr_int8(&b[2], (uint64_t)st->as[i].totals[j].delta);
+            }
+        rc = s_exec(c,
+                    "INSERT INTO stats_totals (assessment, total, count) SELECT * FROM "
+                    "unnest($1::text[], $2::float8[], $3::int8[]) ON CONFLICT (assessment, total) "
+                    "DO UPDATE SET count = stats_totals.count + EXCLUDED.count",
+                    3, t3, b, PGRES_COMMAND_OK, "store totals", NULL, err);
+        if (!rc)
+            rc = s_exec(c, "DELETE FROM stats_totals WHERE assessment = ANY($1) AND count = 0", 1,
+                        t1, b, PGRES_COMMAND_OK, "drop empty totals", NULL, err);
+    }
+    /* the learners' latest attempts */
+    uint32_t nl = 0;
+    for (uint32_t i = 0; i < st->n_ls; i++)
+        nl += st->ls[i].dirty;
+    if (!rc && nl) {
+        as_pg_arr_begin(&b[0], AS_PG_TEXT, nl);
+        as_pg_arr_begin(&b[1], AS_PG_TEXT, nl);
+        as_pg_arr_begin(&b[2], AS_PG_BYTEA, nl);
+        for (uint32_t i = 0; i < st->n_ls; i++) {
+            s_learner_t *l = &st->ls[i];
+            if (!l->dirty) continue;
+            as_pg_arr_bytes(&b[0], l->a, l->alen);
+            as_pg_arr_bytes(&b[1], l->l, l->llen);
+            as_pg_arr_put32(&b[2], (int32_t)(sizeof l->h + (size_t)l->h.k * (sizeof(double) + 1)));
+            as_pg_arr_put(&b[2], &l->h, sizeof l->h);
+            as_pg_arr_put(&b[2], l->x, (size_t)l->h.k * sizeof(double));
+            as_pg_arr_put(&b[2], l->answered, l->h.k);
+        }
+        rc = s_exec(c,
+                    "INSERT INTO stats_latest (assessment, learner, latest) SELECT * FROM "
+                    "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (assessment, "
+                    "learner) DO UPDATE SET latest = EXCLUDED.latest",
+                    3, t3l, b, PGRES_COMMAND_OK, "store latest attempts", NULL, err);
+    }
+    for (int i = 0; i < 3; i++)
+        free(b[i].p);
+    return rc;
+}
+
+as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sums,
+                           as_total_count_t **totals, size_t *n_totals, as_err_t *err)
+{
+    uint32_t k = t->hdr.n_items;
+    size_t size = as_stats_sums_size(k);
+    *sums = calloc(1, size);
+    *totals = NULL;
+    *n_totals = 0;
+    if (!*sums) return as_err_set(err, AS_INTERNAL, "out of memory");
+    as_pg_arr_t b[1] = {{0}};
+    as_pg_arr_begin(&b[0], AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&b[0], (const char *)t->base + t->hdr.id_off, t->hdr.id_len);
+    static const Oid t1[1] = {AS_PG_TEXT_ARR};
+    PGresult *r = NULL;
+    as_code_t rc = s_exec(c, "SELECT sums FROM stats WHERE assessment = ANY($1)", 1, t1, b,
+                          PGRES_TUPLES_OK, "read statistics", &r, err);
+    bool current = false;
+    if (!rc && PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == size) {
+        as_stats_sums_t h;
+        memcpy(&h, PQgetvalue(r, 0, 0), sizeof h);
+        current = h.version == t->hdr.version && h.k == k;
+        if (current) memcpy(*sums, PQgetvalue(r, 0, 0), size);
+    }
+    PQclear(r);
+    if (!rc && current) {
+        rc = s_exec(c,
+                    "SELECT total, count FROM stats_totals WHERE assessment = ANY($1) "
+                    "ORDER BY total",
+                    1, t1, b, PGRES_TUPLES_OK, "read totals", &r, err);
+        int n = rc ? 0 : PQntuples(r);
+        if (n && !(*totals = malloc((size_t)n * sizeof **totals)))
+            rc = as_err_set(err, AS_INTERNAL, "out of memory");
+        for (int i = 0; !rc && i < n; i++) {
+            (*totals)[i].total = as_pg_get_float8(PQgetvalue(r, i, 0));
+            (*totals)[i].count = as_pg_get_int8(PQgetvalue(r, i, 1));
+        }
+        if (!rc) *n_totals = (size_t)n;
+        PQclear(r);
+    }
+    free(b[0].p);
+    if (rc) {
+        free(*sums);
+        free(*totals);
+        *sums = NULL;
+        *totals = NULL;
+    }
+    return rc;
+}
