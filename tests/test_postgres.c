@@ -371,6 +371,62 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
     assert_string_equal(s_one("SELECT value FROM counters WHERE name = 'rid'"), "5");
 }
 
+/* What a list gives: "rid:record-byte" for each, in order. */
+static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%llu:%02x", n ? " " : "", (unsigned long long)rid,
+             len ? *(const uint8_t *)record : 0);
+}
+
+/* Responses stored by batches read back as the LMDB store lists them: pages in submission
+ * order with the total and whether more follow, one learner's, one by id. */
+static void stored_responses_read_back_in_pages_with_their_totals(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_pg_subject_t s[5] = {s_subject("ana", NULL), s_subject("ben", NULL), s_subject("ana", NULL),
+                            s_subject("ben", NULL), s_subject("ana", NULL)};
+    uint64_t first;
+    assert_int_equal(as_pg_batch_begin(s_c, s, 5, &first, &s_err), AS_OK);
+    static const uint8_t recs[5] = {0xa1, 0xb1, 0xa2, 0xb2, 0xa3};
+    as_pg_row_t rows[5];
+    for (uint32_t i = 0; i < 5; i++)
+        rows[i] = (as_pg_row_t){first + i, i, 1 + i / 2, &recs[i], 1};
+    assert_int_equal(as_pg_batch_commit(s_c, s, rows, 5, &s_err), AS_OK);
+    char out[256] = "";
+    uint64_t total;
+    bool more;
+    assert_int_equal(
+        as_pg_response_list(s_c, "quiz", 4, NULL, 0, 0, 2, s_listed, out, &total, &more, &s_err),
+        AS_OK);
+    assert_string_equal(out, "1:a1 2:b1");
+    assert_true(total == 5 && more);
+    out[0] = '\0';
+    assert_int_equal(
+        as_pg_response_list(s_c, "quiz", 4, NULL, 0, 4, 2, s_listed, out, &total, &more, &s_err),
+        AS_OK);
+    assert_string_equal(out, "5:a3");
+    assert_false(more);
+    out[0] = '\0';
+    assert_int_equal(
+        as_pg_response_list(s_c, "quiz", 4, "ana", 3, 0, 10, s_listed, out, &total, &more, &s_err),
+        AS_OK);
+    assert_string_equal(out, "1:a1 3:a2 5:a3");
+    assert_true(total == 3 && !more);
+    out[0] = '\0';
+    assert_int_equal(as_pg_response_get(s_c, 4, s_listed, out, &s_err), AS_OK);
+    assert_string_equal(out, "4:b2");
+    assert_int_equal(as_pg_response_get(s_c, 9, s_listed, out, &s_err), AS_NOT_FOUND);
+    assert_string_equal(s_err.msg, "response 9 not found");
+    out[0] = '\0';
+    assert_int_equal(
+        as_pg_response_list(s_c, "none", 4, NULL, 0, 0, 10, s_listed, out, &total, &more, &s_err),
+        AS_OK);
+    assert_true(out[0] == '\0' && total == 0 && !more);
+}
+
 /* A 3-item assessment "quiz" compiled as version `version` (blob malloc'ed in *c). */
 static as_table_t s_quiz(uint32_t version, as_compiled_t *c)
 {
@@ -481,6 +537,7 @@ int main(void)
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
         cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
         cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
+        cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };

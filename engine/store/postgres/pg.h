@@ -91,6 +91,21 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
 /* Rolls the batch back (the writer gave up on it). */
 void as_pg_batch_abort(PGconn *c);
 
+/* ---- pg_responses.c: stored responses read ---- */
+
+/* A stored response: its id and its record (the msgpack map response.get returns), valid during
+ * the call. */
+typedef void (*as_pg_record_fn)(void *arg, uint64_t rid, const void *record, size_t len);
+/* Response rid; not_found when there is none. */
+as_code_t as_pg_response_get(PGconn *c, uint64_t rid, as_pg_record_fn fn, void *arg, as_err_t *err);
+/* Up to limit responses of an assessment (of one learner when learner is not NULL) in
+ * submission order after response id `after`; *total counts them all (the assessment's
+ * responses, or the learner's attempts), *more whether any follow the last one given: as
+ * as_store_response_list. */
+as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, const char *learner,
+                              uint32_t llen, uint64_t after, uint32_t limit, as_pg_record_fn fn,
+                              void *arg, uint64_t *total, bool *more, as_err_t *err);
+
 /* ---- pg_stats.c: the statistics behind assessment.report, kept by the batch ---- */
 
 typedef struct as_pg_stats as_pg_stats_t;

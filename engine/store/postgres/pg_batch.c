@@ -4,8 +4,9 @@
  *   1. BEGIN; what the batch reads (each subject's stored response under its idempotency key, and
  *      its learner's attempts so far), one statement over arrays; the batch's response ids
  *      reserved from the counter row (its lock orders writers);
- *   2. the responses, their idempotency keys and the learners' attempt counts, each one set-based
- *      statement over arrays (INSERT ... SELECT FROM unnest); COMMIT.
+ *   2. the responses, their idempotency keys, the learners' attempt counts and the assessments'
+ *      response counts, each one set-based statement over arrays (INSERT ... SELECT FROM
+ *      unnest); COMMIT.
  *
  * Arrays travel in PostgreSQL's binary array format (s_arr_*), so records are sent as they are,
  * never escaped (pg_array.c). */
@@ -169,6 +170,11 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
                           "AS u(a, l, n) GROUP BY a, l ON CONFLICT (assessment, learner) "
                           "DO UPDATE SET attempts = EXCLUDED.attempts",
                           4, types, p, lens, fmts, 0) &&
+        PQsendQueryParams(c,
+                          "INSERT INTO response_counts (assessment, n) SELECT a, count(*) FROM "
+                          "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment) "
+                          "DO UPDATE SET n = response_counts.n + EXCLUDED.n",
+                          2, types, p, lens, fmts, 0) &&
         PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) && PQpipelineSync(c);
     for (int i = 0; i < 6; i++)
         free(a[i].p);
@@ -176,6 +182,7 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
     rc = s_result(c, PGRES_COMMAND_OK, "store responses", NULL, err);
     if (!rc) rc = s_result(c, PGRES_COMMAND_OK, "store idempotency keys", NULL, err);
     if (!rc) rc = s_result(c, PGRES_COMMAND_OK, "store attempt counts", NULL, err);
+    if (!rc) rc = s_result(c, PGRES_COMMAND_OK, "store response counts", NULL, err);
     as_code_t commit = rc ? rc : s_result(c, PGRES_COMMAND_OK, "commit", NULL, err);
     if (!rc && commit) /* the COMMIT itself failed: its outcome is not known */
         err->code = commit = AS_UNAVAILABLE;

@@ -68,6 +68,10 @@ static const char *const s_migrations[] = {
     " total float8 NOT NULL,"
     " count bigint NOT NULL,"
     " PRIMARY KEY (assessment, total));",
+    /* 4: each assessment's count of stored responses (response.list's total without counting
+     * rows), kept by the batch as it stores them. */
+    "CREATE TABLE response_counts (assessment text PRIMARY KEY, n bigint NOT NULL);"
+    "INSERT INTO response_counts SELECT assessment, count(*) FROM responses GROUP BY assessment;",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
