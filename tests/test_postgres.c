@@ -427,6 +427,95 @@ static void stored_responses_read_back_in_pages_with_their_totals(void **state)
     assert_true(out[0] == '\0' && total == 0 && !more);
 }
 
+/* Mastery states kept by batches on PostgreSQL are the LMDB store's, state for state and slot
+ * for slot: BKT steps over several batches, a pair touched twice in one batch, and a recompute's
+ * shadow generation written beside the live one, then made live. */
+static void mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_store_t *st = s_map("mastery");
+    as_skill_t sk = {.params = {.prior = 0.3, .learn = 0.2, .forget = 0, .guess = 0.2, .slip = 0.1},
+                     .live_gen = 1,
+                     .last_gen = 1};
+    static const char *const learners[] = {"ana", "ben", "cy"}, *const skills[] = {"add", "sub"};
+    uint32_t seed = 11;
+    for (int batch = 0; batch < 10; batch++) {
+        if (batch == 5) sk.shadow_gen = 2; /* a recompute builds generation 2 beside 1 */
+        if (batch == 8) sk = (as_skill_t){.params = sk.params, .live_gen = 2, .last_gen = 2};
+        enum { N = 5 };
+        as_pg_pair_t pairs[N];
+        bool correct[N];
+        uint32_t gen[N];
+        for (int i = 0; i < N; i++) {
+            seed = seed * 1103515245u + 12345u;
+            const char *l = learners[(seed >> 8) % 3], *s = skills[(seed >> 10) % 2];
+            pairs[i] = (as_pg_pair_t){l, s, (uint32_t)strlen(l), (uint32_t)strlen(s)};
+            correct[i] = (seed >> 12) % 3 != 0;
+            gen[i] = sk.shadow_gen && (seed >> 14) % 2 ? sk.shadow_gen : sk.live_gen;
+        }
+        as_pg_mastery_t *pm = as_pg_mastery_new();
+        assert_int_equal(as_pg_exec(s_c, "BEGIN", PGRES_COMMAND_OK, "begin", &s_err), AS_OK);
+        assert_int_equal(as_pg_mastery_load(s_c, pm, pairs, N, &s_err), AS_OK);
+        as_wtxn_t *w;
+        assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+        for (int i = 0; i < N; i++) {
+            const as_pg_pair_t *q = &pairs[i];
+            as_mastery_t pgm, lm;
+            bool pf, lf;
+            assert_int_equal(as_pg_mastery_get(pm, q->learner, q->learner_len, q->skill,
+                                               q->skill_len, &sk, gen[i], &pgm, &pf, &s_err),
+                             AS_OK);
+            assert_int_equal(as_store_mastery_wget(w, q->learner, q->learner_len, q->skill,
+                                                   q->skill_len, &sk, gen[i], &lm, &lf, &s_err),
+                             AS_OK);
+            assert_true(pf == lf && pgm.s.p == lm.s.p && pgm.s.q == lm.s.q &&
+                        pgm.opportunities == lm.opportunities);
+            as_bkt_step(&sk.params, &pgm.s, correct[i]);
+            pgm.opportunities++;
+            assert_int_equal(as_pg_mastery_put(pm, q->learner, q->learner_len, q->skill,
+                                               q->skill_len, &sk, gen[i], &pgm, &s_err),
+                             AS_OK);
+            assert_int_equal(as_store_mastery_wput(w, q->learner, q->learner_len, q->skill,
+                                                   q->skill_len, &sk, gen[i], &pgm, &s_err),
+                             AS_OK);
+        }
+        assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
+        assert_int_equal(as_pg_mastery_flush(s_c, pm, &s_err), AS_OK);
+        assert_int_equal(as_pg_exec(s_c, "COMMIT", PGRES_COMMAND_OK, "commit", &s_err), AS_OK);
+        as_pg_mastery_free(&pm);
+    }
+    /* every entry, read afresh from both, in both generations */
+    as_pg_pair_t all[6];
+    for (int i = 0; i < 6; i++)
+        all[i] = (as_pg_pair_t){learners[i / 2], skills[i % 2], (uint32_t)strlen(learners[i / 2]),
+                                (uint32_t)strlen(skills[i % 2])};
+    as_pg_mastery_t *pm = as_pg_mastery_new();
+    assert_int_equal(as_pg_mastery_load(s_c, pm, all, 6, &s_err), AS_OK);
+    as_wtxn_t *w;
+    assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+    int compared = 0;
+    for (int i = 0; i < 6; i++)
+        for (uint32_t g = 1; g <= 2; g++) {
+            as_mastery_t pgm, lm;
+            bool pf, lf;
+            assert_int_equal(as_pg_mastery_get(pm, all[i].learner, all[i].learner_len, all[i].skill,
+                                               all[i].skill_len, &sk, g, &pgm, &pf, &s_err),
+                             AS_OK);
+            assert_int_equal(as_store_mastery_wget(w, all[i].learner, all[i].learner_len,
+                                                   all[i].skill, all[i].skill_len, &sk, g, &lm, &lf,
+                                                   &s_err),
+                             AS_OK);
+            assert_true(pf == lf && pgm.s.p == lm.s.p && pgm.s.q == lm.s.q &&
+                        pgm.opportunities == lm.opportunities);
+            compared += pf;
+        }
+    as_wtxn_abort(&w);
+    assert_true(compared >= 6); /* states of both generations were there to compare */
+    as_pg_mastery_free(&pm);
+    as_store_destroy(&st);
+}
+
 /* A 3-item assessment "quiz" compiled as version `version` (blob malloc'ed in *c). */
 static as_table_t s_quiz(uint32_t version, as_compiled_t *c)
 {
@@ -539,6 +628,7 @@ int main(void)
         cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
         cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
+        cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -1,30 +1,20 @@
 /* store_mastery.c — skills and learners' mastery states (knowledge tracing).
  *
  *   skills  skill id              -> as_skill_t
- *   mastery [learner, 0, skill]   -> s_slot_t[1 or 2]
- *
- * A slot keeps the smaller of P(mastered) and P(not mastered), the other being 1 minus it: the
- * mastery itself when it is at most 1/2, else minus P(not mastered) (a negative number, or -0:
- * its sign bit). So a state near 1 keeps its distance from 1 exactly (bkt.h); slots written
- * before (a plain mastery) read as they were.
+ *   mastery [learner, 0, skill]   -> as_mslot_t[1 or 2] (mastery_slots.h: what a slot keeps)
  *
  * A state entry holds one slot (16 bytes), or two while a skill.recompute builds a new generation
  * beside the live one: a slot counts when its generation is the skill's live one. Making the new
  * generation live is then one write to the skill record, whatever the number of learners. Keys
  * put a learner's skills together, so mastery.get {learner} is one range read.
  */
+#include "mastery_slots.h"
 #include "protocol.h"
 #include "store_int.h"
 
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
-
-typedef struct {
-    double p;
-    uint32_t opportunities;
-    uint32_t gen;
-} s_slot_t;
 
 #define S_KEY_MAX (AS_MAX_NAME + AS_MAX_ID + 2)
 
@@ -186,47 +176,19 @@ as_code_t as_store_skill_list(as_reader_t *rd, const char *after, uint32_t after
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "list skills") : AS_OK;
 }
 
-/* The slot of generation gen in a state entry, or NULL. */
-static const s_slot_t *s_find(const MDB_val *v, uint32_t gen, s_slot_t *out)
-{
-    size_t n = v->mv_size / sizeof(s_slot_t);
-    for (size_t i = 0; i < n && i < 2; i++) {
-        memcpy(out, (const uint8_t *)v->mv_data + i * sizeof *out, sizeof *out);
-        if (out->gen == gen) return out;
-    }
-    return NULL;
-}
-
-static void s_state(const s_slot_t *slot, const as_skill_t *sk, as_mastery_t *m)
-{
-    if (!slot) {
-        *m = (as_mastery_t){.s = as_bkt_state(sk->params.prior), .opportunities = 0};
-        return;
-    }
-    as_bkt_state_t s = {slot->p, 1 - slot->p};
-    if (signbit(slot->p)) s = (as_bkt_state_t){1 + slot->p, -slot->p};
-    *m = (as_mastery_t){.s = s, .opportunities = slot->opportunities};
-}
-
-/* What a slot keeps of a state: its smaller probability (see the top). */
-static double s_slot_value(as_bkt_state_t s)
-{
-    return s.p <= s.q ? s.p : -s.q;
-}
-
 as_code_t as_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
                                 uint32_t slen, const as_skill_t *sk, uint32_t gen, as_mastery_t *m,
                                 bool *found, as_err_t *err)
 {
     uint8_t kb[S_KEY_MAX];
     MDB_val k = s_key(kb, learner, llen, skill, slen), v;
-    s_slot_t slot;
-    const s_slot_t *at = NULL;
+    as_mslot_t slot;
+    const as_mslot_t *at = NULL;
     int rc = mdb_get(w->txn, w->store->mastery, &k, &v);
     if (rc && rc != MDB_NOTFOUND) return as_store_mdb(w->store, rc, err, "read mastery");
-    if (!rc) at = s_find(&v, gen, &slot);
+    if (!rc) at = as_mslot_find(v.mv_data, v.mv_size, gen, &slot);
     *found = at != NULL;
-    s_state(at, sk, m);
+    as_mslot_state(at, sk, m);
     return AS_OK;
 }
 
@@ -236,19 +198,11 @@ as_code_t as_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen
 {
     uint8_t kb[S_KEY_MAX];
     MDB_val k = s_key(kb, learner, llen, skill, slen), v;
-    s_slot_t slots[2];
-    size_t n = 0;
+    as_mslot_t slots[2];
     int rc = mdb_get(w->txn, w->store->mastery, &k, &v);
     if (rc && rc != MDB_NOTFOUND) return as_store_mdb(w->store, rc, err, "read mastery");
-    /* keep the other slot only while it is the live or the shadow generation */
-    for (size_t i = 0; !rc && i < v.mv_size / sizeof(s_slot_t) && i < 2; i++) {
-        s_slot_t old;
-        memcpy(&old, (const uint8_t *)v.mv_data + i * sizeof old, sizeof old);
-        if (old.gen != gen && (old.gen == sk->live_gen || old.gen == sk->shadow_gen))
-            slots[n++] = old;
-    }
-    slots[n++] = (s_slot_t){.p = s_slot_value(m->s), .opportunities = m->opportunities, .gen = gen};
-    v = (MDB_val){n * sizeof(s_slot_t), slots};
+    size_t n = as_mslot_put(rc ? NULL : v.mv_data, rc ? 0 : v.mv_size, sk, gen, m, slots);
+    v = (MDB_val){n * sizeof(as_mslot_t), slots};
     rc = mdb_put(w->txn, w->store->mastery, &k, &v, 0);
     return rc ? as_store_mdb(w->store, rc, err, "store mastery") : AS_OK;
 }
@@ -259,12 +213,12 @@ as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t ll
 {
     uint8_t kb[S_KEY_MAX];
     MDB_val k = s_key(kb, learner, llen, skill, slen), v;
-    s_slot_t slot;
-    const s_slot_t *at = NULL;
+    as_mslot_t slot;
+    const as_mslot_t *at = NULL;
     int rc = mdb_get(rd->txn, rd->store->mastery, &k, &v);
     if (rc && rc != MDB_NOTFOUND) return as_store_mdb(rd->store, rc, err, "read mastery");
-    if (!rc) at = s_find(&v, sk->live_gen, &slot);
-    s_state(at, sk, m);
+    if (!rc) at = as_mslot_find(v.mv_data, v.mv_size, sk->live_gen, &slot);
+    as_mslot_state(at, sk, m);
     return AS_OK;
 }
 
@@ -272,11 +226,11 @@ as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t ll
 static void s_live(const MDB_val *v, const char *skill, uint32_t slen, const as_skill_t *sk,
                    as_mastery_fn fn, void *arg)
 {
-    s_slot_t slot;
-    const s_slot_t *at = s_find(v, sk->live_gen, &slot);
+    as_mslot_t slot;
+    const as_mslot_t *at = as_mslot_find(v->mv_data, v->mv_size, sk->live_gen, &slot);
     if (!at) return;
     as_mastery_t m;
-    s_state(at, sk, &m);
+    as_mslot_state(at, sk, &m);
     fn(arg, skill, slen, sk, &m);
 }
 

@@ -130,6 +130,34 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err);
 as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sums,
                            as_total_count_t **totals, size_t *n_totals, as_err_t *err);
 
+/* ---- pg_mastery.c: learners' mastery states, kept by the batch ---- */
+
+typedef struct as_pg_mastery as_pg_mastery_t;
+
+/* A (learner, skill) pair a batch touches. */
+typedef struct {
+    const char *learner, *skill;
+    uint32_t learner_len, skill_len;
+} as_pg_pair_t;
+
+as_pg_mastery_t *as_pg_mastery_new(void);
+void as_pg_mastery_free(as_pg_mastery_t **m_p);
+/* Reads the entries of n pairs (repeats allowed) in one statement, in the batch's transaction. */
+as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs, uint32_t n,
+                             as_err_t *err);
+/* The state of generation gen, in memory: as as_store_mastery_wget (the skill's prior, *found
+ * false, when the entry has none); the pair must have been loaded. */
+as_code_t as_pg_mastery_get(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                            const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
+                            as_mastery_t *out, bool *found, as_err_t *err);
+/* Sets it, in memory: as as_store_mastery_wput (the other generation kept only while it is the
+ * skill's live or shadow one). */
+as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                            const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
+                            const as_mastery_t *state, as_err_t *err);
+/* Writes the entries the batch changed, one upsert. */
+as_code_t as_pg_mastery_flush(PGconn *c, as_pg_mastery_t *m, as_err_t *err);
+
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 
 typedef struct as_pg_follower as_pg_follower_t;

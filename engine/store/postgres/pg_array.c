@@ -1,6 +1,8 @@
 /* pg_array.c — PostgreSQL's binary array format (pg_array.h). */
 #include "pg_array.h"
 
+#include "pg.h"
+
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
@@ -91,4 +93,26 @@ double as_pg_get_float8(const char *p)
     double d;
     memcpy(&d, &u, 8);
     return d;
+}
+
+as_code_t as_pg_exec_arrays(PGconn *c, const char *sql, int n, const Oid *types,
+                            const as_pg_arr_t *a, ExecStatusType want, const char *what,
+                            PGresult **out, as_err_t *err)
+{
+    const char *p[8];
+    int lens[8], fmts[8];
+    if (n > 8) return as_err_set(err, AS_INTERNAL, "%s: more than 8 arrays", what);
+    for (int i = 0; i < n; i++) {
+        if (a[i].oom) return as_err_set(err, AS_INTERNAL, "out of memory");
+        p[i] = a[i].p;
+        lens[i] = (int)a[i].n;
+        fmts[i] = 1;
+    }
+    PGresult *r = PQexecParams(c, sql, n, types, p, lens, fmts, 1);
+    if (PQresultStatus(r) != want) return as_pg_fail(c, r, what, err);
+    if (out)
+        *out = r;
+    else
+        PQclear(r);
+    return AS_OK;
 }

@@ -4,6 +4,9 @@
 #ifndef AS_PG_ARRAY_H
 #define AS_PG_ARRAY_H
 
+#include "err.h"
+
+#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -37,6 +40,12 @@ void as_pg_arr_float8(as_pg_arr_t *a, double v);
 /* Raw bytes appended (an element built in parts: its length first, with as_pg_arr_put32). */
 void as_pg_arr_put(as_pg_arr_t *a, const void *d, size_t n);
 void as_pg_arr_put32(as_pg_arr_t *a, int32_t v);
+/* Runs sql with n parameters, the arrays a[0..n-1] of the given array types, results in binary;
+ * want's status, else the error (as_pg_fail, what says what was done). *out (may be NULL) keeps
+ * the result. An array whose growth failed is `internal`. */
+as_code_t as_pg_exec_arrays(PGconn *c, const char *sql, int n, const Oid *types,
+                            const as_pg_arr_t *a, ExecStatusType want, const char *what,
+                            PGresult **out, as_err_t *err);
 /* Big-endian values of a binary result. */
 uint64_t as_pg_get_int8(const char *p);
 uint32_t as_pg_get_int4(const char *p);

@@ -72,6 +72,13 @@ static const char *const s_migrations[] = {
      * rows), kept by the batch as it stores them. */
     "CREATE TABLE response_counts (assessment text PRIMARY KEY, n bigint NOT NULL);"
     "INSERT INTO response_counts SELECT assessment, count(*) FROM responses GROUP BY assessment;",
+    /* 5: learners' mastery states (pg_mastery.c): one or two slots per (learner, skill), as
+     * every backend keeps them (store/mastery_slots.h); a learner's skills together. */
+    "CREATE TABLE mastery ("
+    " learner text NOT NULL,"
+    " skill text NOT NULL,"
+    " slots bytea NOT NULL,"
+    " PRIMARY KEY (learner, skill));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -91,27 +91,6 @@ static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
     return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* Runs sql with n binary parameters of the given array types; want's status. */
-static as_code_t s_exec(PGconn *c, const char *sql, int n, const Oid *types, as_pg_arr_t *bufs,
-                        ExecStatusType want, const char *what, PGresult **out, as_err_t *err)
-{
-    const char *p[8];
-    int lens[8], fmts[8];
-    for (int i = 0; i < n; i++) {
-        if (bufs[i].oom) return as_err_set(err, AS_INTERNAL, "out of memory");
-        p[i] = bufs[i].p;
-        lens[i] = (int)bufs[i].n;
-        fmts[i] = 1;
-    }
-    PGresult *r = PQexecParams(c, sql, n, types, p, lens, fmts, 1);
-    if (PQresultStatus(r) != want) return as_pg_fail(c, r, what, err);
-    if (out)
-        *out = r;
-    else
-        PQclear(r);
-    return AS_OK;
-}
-
 as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
                            as_err_t *err)
 {
@@ -143,7 +122,8 @@ as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *
         as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
     static const Oid t1[1] = {AS_PG_TEXT_ARR}, t2[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR};
     PGresult *r = NULL;
-    as_code_t rc = s_exec(c,
+    as_code_t rc =
+        as_pg_exec_arrays(c,
                           "SELECT assessment, sums FROM stats WHERE assessment = ANY($1) "
                           "FOR UPDATE",
                           1, t1, b, PGRES_TUPLES_OK, "read statistics", &r, err);
@@ -165,11 +145,11 @@ as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *
             as_pg_arr_bytes(&b[0], st->ls[i].a, st->ls[i].alen);
             as_pg_arr_bytes(&b[1], st->ls[i].l, st->ls[i].llen);
         }
-        rc = s_exec(c,
-                    "SELECT l.assessment, l.learner, l.latest FROM stats_latest l "
-                    "JOIN unnest($1::text[], $2::text[]) AS u(a, n) "
-                    "ON l.assessment = u.a AND l.learner = u.n",
-                    2, t2, b, PGRES_TUPLES_OK, "read latest attempts", &r, err);
+        rc = as_pg_exec_arrays(c,
+                               "SELECT l.assessment, l.learner, l.latest FROM stats_latest l "
+                               "JOIN unnest($1::text[], $2::text[]) AS u(a, n) "
+                               "ON l.assessment = u.a AND l.learner = u.n",
+                               2, t2, b, PGRES_TUPLES_OK, "read latest attempts", &r, err);
     }
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         const char *a = PQgetvalue(r, i, 0), *l = PQgetvalue(r, i, 1), *v = PQgetvalue(r, i, 2);
@@ -294,8 +274,8 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
         as_pg_arr_begin(&b[0], AS_PG_TEXT, n_restart);
         for (uint32_t i = 0; i < st->n_as; i++)
             if (st->as[i].restart) as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
-        rc = s_exec(c, "DELETE FROM stats_totals WHERE assessment = ANY($1)", 1, t1, b,
-                    PGRES_COMMAND_OK, "clear totals", NULL, err);
+        rc = as_pg_exec_arrays(c, "DELETE FROM stats_totals WHERE assessment = ANY($1)", 1, t1, b,
+                               PGRES_COMMAND_OK, "clear totals", NULL, err);
     }
     if (!rc && n) {
         as_pg_arr_begin(&b[0], AS_PG_TEXT, n);
@@ -305,10 +285,11 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
             as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
             as_pg_arr_bytes(&b[1], st->as[i].sums, st->as[i].size);
         }
-        rc = s_exec(c,
-                    "INSERT INTO stats (assessment, sums) SELECT * FROM unnest($1::text[], "
-                    "$2::bytea[]) ON CONFLICT (assessment) DO UPDATE SET sums = EXCLUDED.sums",
-                    2, t2, b, PGRES_COMMAND_OK, "store statistics", NULL, err);
+        rc = as_pg_exec_arrays(
+            c,
+            "INSERT INTO stats (assessment, sums) SELECT * FROM unnest($1::text[], "
+            "$2::bytea[]) ON CONFLICT (assessment) DO UPDATE SET sums = EXCLUDED.sums",
+            2, t2, b, PGRES_COMMAND_OK, "store statistics", NULL, err);
     }
     /* the totals' changes */
     uint32_t nt = 0;
@@ -326,14 +307,16 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
                 as_pg_arr_float8(&b[1], st->as[i].totals[j].total);
                 as_pg_arr_int8(&b[2], (uint64_t)st->as[i].totals[j].delta);
             }
-        rc = s_exec(c,
-                    "INSERT INTO stats_totals (assessment, total, count) SELECT * FROM "
-                    "unnest($1::text[], $2::float8[], $3::int8[]) ON CONFLICT (assessment, total) "
-                    "DO UPDATE SET count = stats_totals.count + EXCLUDED.count",
-                    3, t3, b, PGRES_COMMAND_OK, "store totals", NULL, err);
+        rc = as_pg_exec_arrays(
+            c,
+            "INSERT INTO stats_totals (assessment, total, count) SELECT * FROM "
+            "unnest($1::text[], $2::float8[], $3::int8[]) ON CONFLICT (assessment, total) "
+            "DO UPDATE SET count = stats_totals.count + EXCLUDED.count",
+            3, t3, b, PGRES_COMMAND_OK, "store totals", NULL, err);
         if (!rc)
-            rc = s_exec(c, "DELETE FROM stats_totals WHERE assessment = ANY($1) AND count = 0", 1,
-                        t1, b, PGRES_COMMAND_OK, "drop empty totals", NULL, err);
+            rc = as_pg_exec_arrays(
+                c, "DELETE FROM stats_totals WHERE assessment = ANY($1) AND count = 0", 1, t1, b,
+                PGRES_COMMAND_OK, "drop empty totals", NULL, err);
     }
     /* the learners' latest attempts */
     uint32_t nl = 0;
@@ -353,11 +336,12 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
             as_pg_arr_put(&b[2], l->x, (size_t)l->h.k * sizeof(double));
             as_pg_arr_put(&b[2], l->answered, l->h.k);
         }
-        rc = s_exec(c,
-                    "INSERT INTO stats_latest (assessment, learner, latest) SELECT * FROM "
-                    "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (assessment, "
-                    "learner) DO UPDATE SET latest = EXCLUDED.latest",
-                    3, t3l, b, PGRES_COMMAND_OK, "store latest attempts", NULL, err);
+        rc = as_pg_exec_arrays(
+            c,
+            "INSERT INTO stats_latest (assessment, learner, latest) SELECT * FROM "
+            "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (assessment, "
+            "learner) DO UPDATE SET latest = EXCLUDED.latest",
+            3, t3l, b, PGRES_COMMAND_OK, "store latest attempts", NULL, err);
     }
     for (int i = 0; i < 3; i++)
         free(b[i].p);
@@ -378,8 +362,8 @@ as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sum
     as_pg_arr_bytes(&b[0], (const char *)t->base + t->hdr.id_off, t->hdr.id_len);
     static const Oid t1[1] = {AS_PG_TEXT_ARR};
     PGresult *r = NULL;
-    as_code_t rc = s_exec(c, "SELECT sums FROM stats WHERE assessment = ANY($1)", 1, t1, b,
-                          PGRES_TUPLES_OK, "read statistics", &r, err);
+    as_code_t rc = as_pg_exec_arrays(c, "SELECT sums FROM stats WHERE assessment = ANY($1)", 1, t1,
+                                     b, PGRES_TUPLES_OK, "read statistics", &r, err);
     bool current = false;
     if (!rc && PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == size) {
         as_stats_sums_t h;
@@ -389,10 +373,10 @@ as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sum
     }
     PQclear(r);
     if (!rc && current) {
-        rc = s_exec(c,
-                    "SELECT total, count FROM stats_totals WHERE assessment = ANY($1) "
-                    "ORDER BY total",
-                    1, t1, b, PGRES_TUPLES_OK, "read totals", &r, err);
+        rc = as_pg_exec_arrays(c,
+                               "SELECT total, count FROM stats_totals WHERE assessment = ANY($1) "
+                               "ORDER BY total",
+                               1, t1, b, PGRES_TUPLES_OK, "read totals", &r, err);
         int n = rc ? 0 : PQntuples(r);
         if (n && !(*totals = malloc((size_t)n * sizeof **totals)))
             rc = as_err_set(err, AS_INTERNAL, "out of memory");

@@ -1,0 +1,143 @@
+/* pg_mastery.c — learners' mastery states in PostgreSQL, kept by the writer's batch (pg.h):
+ *
+ *   mastery (learner, skill) -> the entry, one or two slots as every backend keeps them
+ *                               (store/mastery_slots.h)
+ *
+ * The batch reads the entries of the (learner, skill) pairs its submissions touch in one
+ * statement over arrays, the knowledge tracing step reads and writes them in memory (as it does
+ * the LMDB store's, through the same slot code), and the entries written go back in one upsert.
+ */
+#include "mastery_slots.h"
+#include "pg.h"
+#include "pg_array.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+    const char *learner, *skill;
+    uint32_t llen, slen;
+    as_mslot_t slots[2];
+    uint32_t n; /* slots held (0: no entry) */
+    bool dirty;
+} s_entry_t;
+
+struct as_pg_mastery {
+    s_entry_t *e;
+    uint32_t n;
+};
+
+as_pg_mastery_t *as_pg_mastery_new(void)
+{
+    return calloc(1, sizeof(as_pg_mastery_t));
+}
+
+void as_pg_mastery_free(as_pg_mastery_t **m_p)
+{
+    if (!*m_p) return;
+    free((*m_p)->e);
+    free(*m_p);
+    *m_p = NULL;
+}
+
+static s_entry_t *s_find(as_pg_mastery_t *m, const char *l, uint32_t llen, const char *s,
+                         uint32_t slen)
+{
+    for (uint32_t i = 0; i < m->n; i++)
+        if (m->e[i].llen == llen && m->e[i].slen == slen && memcmp(m->e[i].learner, l, llen) == 0 &&
+            memcmp(m->e[i].skill, s, slen) == 0)
+            return &m->e[i];
+    return NULL;
+}
+
+as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs, uint32_t n,
+                             as_err_t *err)
+{
+    m->e = calloc(n ? n : 1, sizeof *m->e);
+    if (!m->e) return as_err_set(err, AS_INTERNAL, "out of memory");
+    for (uint32_t i = 0; i < n; i++)
+        if (!s_find(m, pairs[i].learner, pairs[i].learner_len, pairs[i].skill, pairs[i].skill_len))
+            m->e[m->n++] = (s_entry_t){.learner = pairs[i].learner,
+                                       .llen = pairs[i].learner_len,
+                                       .skill = pairs[i].skill,
+                                       .slen = pairs[i].skill_len};
+    as_pg_arr_t a[2] = {{0}};
+    as_pg_arr_begin(&a[0], AS_PG_TEXT, m->n);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, m->n);
+    for (uint32_t i = 0; i < m->n; i++) {
+        as_pg_arr_bytes(&a[0], m->e[i].learner, m->e[i].llen);
+        as_pg_arr_bytes(&a[1], m->e[i].skill, m->e[i].slen);
+    }
+    static const Oid types[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR};
+    PGresult *r = NULL;
+    as_code_t rc = as_pg_exec_arrays(c,
+                                     "SELECT m.learner, m.skill, m.slots FROM mastery m "
+                                     "JOIN unnest($1::text[], $2::text[]) AS u(l, s) "
+                                     "ON m.learner = u.l AND m.skill = u.s",
+                                     2, types, a, PGRES_TUPLES_OK, "read mastery", &r, err);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        s_entry_t *e = s_find(m, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0),
+                              PQgetvalue(r, i, 1), (uint32_t)PQgetlength(r, i, 1));
+        size_t len = (size_t)PQgetlength(r, i, 2);
+        if (!e || len > sizeof e->slots || len % sizeof(as_mslot_t)) continue;
+        memcpy(e->slots, PQgetvalue(r, i, 2), len);
+        e->n = (uint32_t)(len / sizeof(as_mslot_t));
+    }
+    if (!rc) PQclear(r);
+    free(a[0].p);
+    free(a[1].p);
+    return rc;
+}
+
+as_code_t as_pg_mastery_get(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                            const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
+                            as_mastery_t *out, bool *found, as_err_t *err)
+{
+    s_entry_t *e = s_find(m, learner, llen, skill, slen);
+    if (!e) return as_err_set(err, AS_INTERNAL, "mastery: a pair the batch did not load");
+    as_mslot_t slot;
+    const as_mslot_t *at = as_mslot_find(e->slots, e->n * sizeof(as_mslot_t), gen, &slot);
+    *found = at != NULL;
+    as_mslot_state(at, sk, out);
+    return AS_OK;
+}
+
+as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                            const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
+                            const as_mastery_t *state, as_err_t *err)
+{
+    s_entry_t *e = s_find(m, learner, llen, skill, slen);
+    if (!e) return as_err_set(err, AS_INTERNAL, "mastery: a pair the batch did not load");
+    as_mslot_t slots[2];
+    e->n = (uint32_t)as_mslot_put(e->slots, e->n * sizeof(as_mslot_t), sk, gen, state, slots);
+    memcpy(e->slots, slots, e->n * sizeof(as_mslot_t));
+    e->dirty = true;
+    return AS_OK;
+}
+
+as_code_t as_pg_mastery_flush(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
+{
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < m->n; i++)
+        n += m->e[i].dirty;
+    if (!n) return AS_OK;
+    as_pg_arr_t a[3] = {{0}};
+    as_pg_arr_begin(&a[0], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, n);
+    as_pg_arr_begin(&a[2], AS_PG_BYTEA, n);
+    for (uint32_t i = 0; i < m->n; i++) {
+        if (!m->e[i].dirty) continue;
+        as_pg_arr_bytes(&a[0], m->e[i].learner, m->e[i].llen);
+        as_pg_arr_bytes(&a[1], m->e[i].skill, m->e[i].slen);
+        as_pg_arr_bytes(&a[2], m->e[i].slots, m->e[i].n * sizeof(as_mslot_t));
+    }
+    static const Oid types[3] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_BYTEA_ARR};
+    as_code_t rc = as_pg_exec_arrays(c,
+                                     "INSERT INTO mastery (learner, skill, slots) SELECT * FROM "
+                                     "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT "
+                                     "(learner, skill) DO UPDATE SET slots = EXCLUDED.slots",
+                                     3, types, a, PGRES_COMMAND_OK, "store mastery", NULL, err);
+    for (int i = 0; i < 3; i++)
+        free(a[i].p);
+    return rc;
+}
