@@ -324,7 +324,7 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
     assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
     as_pg_subject_t s[3] = {s_subject("ana", "k1"), s_subject("ben", NULL), s_subject("ana", NULL)};
     uint64_t first;
-    assert_int_equal(as_pg_batch_begin(s_c, s, 3, &first, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_begin(s_c, s, 3, NULL, &first, &s_err), AS_OK);
     assert_true(first == 1);
     for (int i = 0; i < 3; i++)
         assert_true(s[i].known_rid == 0 && s[i].attempts == 0);
@@ -341,7 +341,7 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
                             "\x81\xa1"
                             "c\x03",
                             4}};
-    if (as_pg_batch_commit(s_c, s, rows, 3, &s_err)) fail_msg("%s", s_err.msg);
+    if (as_pg_batch_commit(s_c, s, rows, 3, NULL, &s_err)) fail_msg("%s", s_err.msg);
     assert_string_equal(s_one("SELECT string_agg(rid || ':' || learner || ':' || attempt || ':' || "
                               "encode(record, 'hex'), ' ' ORDER BY rid) FROM responses"),
                         "1:ana:1:81a16101 2:ben:1:81a16202 3:ana:2:81a16303");
@@ -350,21 +350,21 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
                         "ana=2 ben=1");
     /* the next batch: a retry of k1 finds response 1; a new learner starts at 0 */
     as_pg_subject_t t[2] = {s_subject("ana", "k1"), s_subject("cy", "k2")};
-    assert_int_equal(as_pg_batch_begin(s_c, t, 2, &first, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_begin(s_c, t, 2, NULL, &first, &s_err), AS_OK);
     assert_true(first == 4);
     assert_true(t[0].known_rid == 1 && t[0].attempts == 2);
     assert_true(t[1].known_rid == 0 && t[1].attempts == 0);
     as_pg_row_t one = {4, 1, 1, "\xc0", 1};
-    assert_int_equal(as_pg_batch_commit(s_c, t, &one, 1, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_commit(s_c, t, &one, 1, NULL, &s_err), AS_OK);
     assert_string_equal(s_one("SELECT string_agg(rid::text, ' ' ORDER BY rid) FROM responses"),
                         "1 2 3 4");
     assert_string_equal(s_one("SELECT rid FROM idempotency WHERE learner = 'cy' AND key = 'k2'"),
                         "4");
     /* a batch the server refuses (a response id stored already) stores nothing of itself */
     as_pg_subject_t u[1] = {s_subject("dee", "k3")};
-    assert_int_equal(as_pg_batch_begin(s_c, u, 1, &first, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_begin(s_c, u, 1, NULL, &first, &s_err), AS_OK);
     as_pg_row_t dup = {4, 0, 1, "\xc0", 1};
-    assert_int_equal(as_pg_batch_commit(s_c, u, &dup, 1, &s_err), AS_INTERNAL);
+    assert_int_equal(as_pg_batch_commit(s_c, u, &dup, 1, NULL, &s_err), AS_INTERNAL);
     assert_non_null(strstr(s_err.msg, "PostgreSQL: store responses: ERROR:  duplicate key"));
     assert_string_equal(s_one("SELECT count(*) FROM responses"), "4");
     assert_string_equal(s_one("SELECT count(*) FROM idempotency WHERE learner = 'dee'"), "0");
@@ -389,12 +389,12 @@ static void stored_responses_read_back_in_pages_with_their_totals(void **state)
     as_pg_subject_t s[5] = {s_subject("ana", NULL), s_subject("ben", NULL), s_subject("ana", NULL),
                             s_subject("ben", NULL), s_subject("ana", NULL)};
     uint64_t first;
-    assert_int_equal(as_pg_batch_begin(s_c, s, 5, &first, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_begin(s_c, s, 5, NULL, &first, &s_err), AS_OK);
     static const uint8_t recs[5] = {0xa1, 0xb1, 0xa2, 0xb2, 0xa3};
     as_pg_row_t rows[5];
     for (uint32_t i = 0; i < 5; i++)
         rows[i] = (as_pg_row_t){first + i, i, 1 + i / 2, &recs[i], 1};
-    assert_int_equal(as_pg_batch_commit(s_c, s, rows, 5, &s_err), AS_OK);
+    assert_int_equal(as_pg_batch_commit(s_c, s, rows, 5, NULL, &s_err), AS_OK);
     char out[256] = "";
     uint64_t total;
     bool more;
@@ -455,8 +455,10 @@ static void mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot(void **state)
             gen[i] = sk.shadow_gen && (seed >> 14) % 2 ? sk.shadow_gen : sk.live_gen;
         }
         as_pg_mastery_t *pm = as_pg_mastery_new();
-        assert_int_equal(as_pg_exec(s_c, "BEGIN", PGRES_COMMAND_OK, "begin", &s_err), AS_OK);
-        assert_int_equal(as_pg_mastery_load(s_c, pm, pairs, N, &s_err), AS_OK);
+        as_pg_state_t kept = {.mastery = pm, .pairs = pairs, .n_pairs = N};
+        as_pg_subject_t none[1] = {s_subject("x", NULL)};
+        uint64_t first;
+        assert_int_equal(as_pg_batch_begin(s_c, none, 1, &kept, &first, &s_err), AS_OK);
         as_wtxn_t *w;
         assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
         for (int i = 0; i < N; i++) {
@@ -481,8 +483,7 @@ static void mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot(void **state)
                              AS_OK);
         }
         assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
-        assert_int_equal(as_pg_mastery_flush(s_c, pm, &s_err), AS_OK);
-        assert_int_equal(as_pg_exec(s_c, "COMMIT", PGRES_COMMAND_OK, "commit", &s_err), AS_OK);
+        assert_int_equal(as_pg_batch_commit(s_c, none, NULL, 0, &kept, &s_err), AS_OK);
         as_pg_mastery_free(&pm);
     }
     /* every entry, read afresh from both, in both generations */
@@ -491,7 +492,11 @@ static void mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot(void **state)
         all[i] = (as_pg_pair_t){learners[i / 2], skills[i % 2], (uint32_t)strlen(learners[i / 2]),
                                 (uint32_t)strlen(skills[i % 2])};
     as_pg_mastery_t *pm = as_pg_mastery_new();
-    assert_int_equal(as_pg_mastery_load(s_c, pm, all, 6, &s_err), AS_OK);
+    as_pg_state_t kept = {.mastery = pm, .pairs = all, .n_pairs = 6};
+    as_pg_subject_t none[1] = {s_subject("x", NULL)};
+    uint64_t first;
+    assert_int_equal(as_pg_batch_begin(s_c, none, 1, &kept, &first, &s_err), AS_OK);
+    as_pg_batch_abort(s_c);
     as_wtxn_t *w;
     assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
     int compared = 0;
@@ -566,16 +571,15 @@ static void statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **stat
         }
         /* PostgreSQL: one transaction for the batch */
         uint64_t first;
-        assert_int_equal(as_pg_batch_begin(s_c, s, N, &first, &s_err), AS_OK);
         as_pg_stats_t *ps = as_pg_stats_new();
-        if (as_pg_stats_load(s_c, ps, s, N, &s_err)) fail_msg("%s", s_err.msg);
+        as_pg_state_t kept = {.stats = ps};
+        if (as_pg_batch_begin(s_c, s, N, &kept, &first, &s_err)) fail_msg("%s", s_err.msg);
         for (int i = 0; i < N; i++)
             if (as_pg_stats_add(ps, &s[i], first + (uint64_t)i, t, x[i], answered[i], total[i],
                                 &s_err))
                 fail_msg("%s", s_err.msg);
-        if (as_pg_stats_flush(s_c, ps, &s_err)) fail_msg("%s", s_err.msg);
+        if (as_pg_batch_commit(s_c, s, NULL, 0, &kept, &s_err)) fail_msg("%s", s_err.msg);
         as_pg_stats_free(&ps);
-        assert_int_equal(as_pg_batch_commit(s_c, s, NULL, 0, &s_err), AS_OK);
         /* LMDB: the same submissions, one transaction */
         as_wtxn_t *w;
         assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);

@@ -4,9 +4,10 @@
  * The writer's store work for a batch of 64 submissions (64 learners, 1 KiB records, half of
  * them with an idempotency key, a 10-item assessment): on LMDB, one write transaction that looks
  * up each key and each learner's attempts, takes a response id, stores the response and updates
- * the report statistics, committed with fsync (assayd's default, --sync full); on PostgreSQL
- * (synchronous_commit as the server has it), one transaction: the batch's two pipelined round
- * trips (store/postgres/pg_batch.c) and the statistics' reads and writes (pg_stats.c). Rounds of S
+ * the report statistics and the learner's mastery of the assessment's two skills, committed with
+ * fsync (assayd's default, --sync full); on PostgreSQL (synchronous_commit as the server has it),
+ * one transaction: the batch's two pipelined round trips (store/postgres/pg_batch.c), the
+ * statistics' and the mastery's reads and writes (pg_stats.c, pg_mastery.c). Rounds of S
  * seconds alternate between the two, twice; each prints batches/s and submissions/s, and
  * PostgreSQL's ratio to LMDB in the same round pair. Scoring is not measured: it never touches
  * PostgreSQL.
@@ -32,7 +33,22 @@ static double s_now(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
-#define S_ITEMS 10
+#define S_ITEMS  10
+#define S_SKILLS 2
+
+static const char *const s_skills[S_SKILLS] = {"add", "sub"};
+static const as_skill_t s_skill = {
+    .params = {.prior = 0.3, .learn = 0.2, .guess = 0.2, .slip = 0.1},
+    .live_gen = 1,
+    .last_gen = 1};
+
+/* The mastery step of one submission: each skill's state read, stepped, written. */
+typedef struct {
+    as_code_t (*get)(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                     as_mastery_t *m, as_err_t *err);
+    as_code_t (*put)(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                     const as_mastery_t *m, as_err_t *err);
+} s_mastery_io_t;
 
 typedef struct {
     char learner[S_BATCH][32], key[S_BATCH][32];
@@ -53,6 +69,49 @@ static void s_fill(s_data_t *d)
     }
 }
 
+static as_code_t s_lmdb_get(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                            as_mastery_t *m, as_err_t *err)
+{
+    bool found;
+    return as_store_mastery_wget(ctx, l, ll, s, sl, &s_skill, 1, m, &found, err);
+}
+
+static as_code_t s_lmdb_put(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                            const as_mastery_t *m, as_err_t *err)
+{
+    return as_store_mastery_wput(ctx, l, ll, s, sl, &s_skill, 1, m, err);
+}
+
+static as_code_t s_pg_get(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                          as_mastery_t *m, as_err_t *err)
+{
+    bool found;
+    return as_pg_mastery_get(ctx, l, ll, s, sl, &s_skill, 1, m, &found, err);
+}
+
+static as_code_t s_pg_put(void *ctx, const char *l, uint32_t ll, const char *s, uint32_t sl,
+                          const as_mastery_t *m, as_err_t *err)
+{
+    return as_pg_mastery_put(ctx, l, ll, s, sl, &s_skill, 1, m, err);
+}
+
+static const s_mastery_io_t s_lmdb_io = {s_lmdb_get, s_lmdb_put}, s_pg_io = {s_pg_get, s_pg_put};
+
+static as_code_t s_trace(const s_mastery_io_t *io, void *ctx, const char *learner, bool correct,
+                         as_err_t *err)
+{
+    uint32_t ll = (uint32_t)strlen(learner);
+    for (int k = 0; k < S_SKILLS; k++) {
+        as_mastery_t m;
+        as_code_t rc = io->get(ctx, learner, ll, s_skills[k], 3, &m, err);
+        if (rc) return rc;
+        as_bkt_step(&s_skill.params, &m.s, correct);
+        m.opportunities++;
+        if ((rc = io->put(ctx, learner, ll, s_skills[k], 3, &m, err))) return rc;
+    }
+    return AS_OK;
+}
+
 /* One batch on LMDB: what the writer's steps ask the store for each submission, one commit. */
 static int s_lmdb_batch(as_store_t *st, s_data_t *d, as_err_t *err)
 {
@@ -70,13 +129,23 @@ static int s_lmdb_batch(as_store_t *st, s_data_t *d, as_err_t *err)
         uint32_t attempt = as_store_attempts(txn, &s) + 1;
         rid = as_store_next_rid(txn);
         if (as_store_response_add(txn, &s, rid, attempt, d->record, sizeof d->record, err) ||
-            as_store_stats_update(txn, &s, rid, &d->t, d->x, d->answered, (double)(i % 11), err)) {
+            as_store_stats_update(txn, &s, rid, &d->t, d->x, d->answered, (double)(i % 11), err) ||
+            s_trace(&s_lmdb_io, txn, d->learner[i], i % 3 != 0, err)) {
             as_wtxn_abort(&txn);
             return -1;
         }
     }
     return as_wtxn_commit(&txn, err) ? -1 : 0;
 }
+
+/* Where PostgreSQL's batches spend their time: seconds in each phase, summed. */
+#define S_PHASES 3
+static const char *const s_phase_names[S_PHASES] = {
+    "round trip 1: BEGIN, keys, attempts, ids, statistics and mastery read (6 statements)",
+    "the steps, in memory",
+    "round trip 2: statistics, mastery, responses, keys, counts written; COMMIT (9 to 11 "
+    "statements)"};
+static double s_phase[S_PHASES];
 
 /* One batch on PostgreSQL: the same, in the writer's batch shape. */
 static int s_pg_batch(PGconn *c, s_data_t *d, as_err_t *err)
@@ -90,9 +159,18 @@ static int s_pg_batch(PGconn *c, s_data_t *d, as_err_t *err)
                                  .key = i % 2 ? d->key[i] : NULL,
                                  .key_len = i % 2 ? (uint32_t)strlen(d->key[i]) : 0};
     uint64_t first;
-    if (as_pg_batch_begin(c, s, S_BATCH, &first, err)) return -1;
     as_pg_stats_t *st = as_pg_stats_new();
-    int bad = !st || as_pg_stats_load(c, st, s, S_BATCH, err);
+    as_pg_mastery_t *ms = as_pg_mastery_new();
+    as_pg_pair_t pairs[S_BATCH * S_SKILLS];
+    for (int i = 0; i < S_BATCH; i++)
+        for (int k = 0; k < S_SKILLS; k++)
+            pairs[i * S_SKILLS + k] =
+                (as_pg_pair_t){d->learner[i], s_skills[k], (uint32_t)strlen(d->learner[i]), 3};
+    as_pg_state_t state = {
+        .stats = st, .mastery = ms, .pairs = pairs, .n_pairs = S_BATCH * S_SKILLS};
+    double t0 = s_now();
+    int bad = !st || !ms || as_pg_batch_begin(c, s, S_BATCH, &state, &first, err);
+    double t1 = s_now();
     as_pg_row_t rows[S_BATCH];
     uint32_t n = 0;
     for (uint32_t i = 0; i < S_BATCH && !bad; i++) {
@@ -104,15 +182,21 @@ static int s_pg_batch(PGconn *c, s_data_t *d, as_err_t *err)
                                 .len = sizeof d->record};
         n++;
         bad = as_pg_stats_add(st, &s[i], first + i, &d->t, d->x, d->answered, (double)(i % 11),
-                              err) != AS_OK;
+                              err) ||
+              s_trace(&s_pg_io, ms, d->learner[i], i % 3 != 0, err);
     }
-    if (!bad) bad = as_pg_stats_flush(c, st, err) != AS_OK;
+    double t2 = s_now();
+    if (bad)
+        as_pg_batch_abort(c); /* (a step failed: the transaction goes) */
+    else
+        bad = as_pg_batch_commit(c, s, rows, n, &state, err) != AS_OK;
+    double t3 = s_now();
     as_pg_stats_free(&st);
-    if (bad) {
-        as_pg_batch_abort(c);
-        return -1;
-    }
-    return as_pg_batch_commit(c, s, rows, n, err) ? -1 : 0;
+    as_pg_mastery_free(&ms);
+    double at[S_PHASES] = {t1 - t0, t2 - t1, t3 - t2};
+    for (int i = 0; i < S_PHASES; i++)
+        s_phase[i] += at[i];
+    return bad ? -1 : 0;
 }
 
 /* Batches per second for `seconds`; -1 on error (printed). */
@@ -135,6 +219,25 @@ static double s_round(as_store_t *st, PGconn *c, s_data_t *d, double seconds)
     return (double)n / (t - t0);
 }
 
+/* The server's side (pg_stat_statements, when the server has it: tools/pg turns it on): the
+ * statements that took the most time, over the rounds. */
+static void s_statements(PGconn *c)
+{
+    PGresult *r = PQexec(c, "SELECT calls, total_exec_time, mean_exec_time, "
+                            "left(regexp_replace(query, '\\s+', ' ', 'g'), 90) FROM "
+                            "pg_stat_statements WHERE query NOT LIKE '%pg_stat_statements%' "
+                            "ORDER BY total_exec_time DESC LIMIT 8");
+    if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+        printf("\nThe server's side (pg_stat_statements), the 8 statements that took the most "
+               "time:\n\n| calls | total ms | mean ms | statement |\n|---|---|---|---|\n");
+        for (int i = 0; i < PQntuples(r); i++)
+            printf("| %s | %.0f | %.3f | `%s` |\n", PQgetvalue(r, i, 0),
+                   strtod(PQgetvalue(r, i, 1), NULL), strtod(PQgetvalue(r, i, 2), NULL),
+                   PQgetvalue(r, i, 3));
+    }
+    PQclear(r);
+}
+
 int as_bench_store(const char *conninfo, double seconds)
 {
     char dir[] = "/tmp/assay-bench-store-XXXXXX";
@@ -148,6 +251,7 @@ int as_bench_store(const char *conninfo, double seconds)
         fprintf(stderr, "assay-bench store: %s\n", err.msg);
         goto done;
     }
+    PQclear(PQexec(c, "SELECT pg_stat_statements_reset()")); /* (when it is there) */
     PGresult *r = PQexec(c, "SHOW synchronous_commit");
     printf("store: batches of %d submissions (1 KiB records, half with a key); LMDB with fsync "
            "at each commit; PostgreSQL 15 on a unix socket, synchronous_commit = %s; %.0f s "
@@ -201,6 +305,14 @@ int as_bench_store(const char *conninfo, double seconds)
                p / l);
         fflush(stdout);
     }
+    s_statements(c);
+    double sum = 0;
+    for (int i = 0; i < S_PHASES; i++)
+        sum += s_phase[i];
+    printf("\nPostgreSQL's batches, where the time goes (both rounds):\n\n| phase | share |\n"
+           "|---|---|\n");
+    for (int i = 0; i < S_PHASES; i++)
+        printf("| %s | %.0f%% |\n", s_phase_names[i], sum > 0 ? 100 * s_phase[i] / sum : 0);
     free(d);
     free(comp.blob);
     rc = 0;

@@ -77,17 +77,33 @@ typedef struct {
     size_t len;
 } as_pg_row_t;
 
+/* What a batch's steps keep besides responses: its report statistics and learners' mastery
+ * (each NULL: none), read in the batch's first round trip and written in its second. */
+typedef struct as_pg_stats as_pg_stats_t;
+typedef struct as_pg_mastery as_pg_mastery_t;
+typedef struct {
+    const char *learner, *skill;
+    uint32_t learner_len, skill_len;
+} as_pg_pair_t;
+typedef struct {
+    as_pg_stats_t *stats;
+    as_pg_mastery_t *mastery;
+    const as_pg_pair_t *pairs; /* the (learner, skill) pairs of mastery the steps touch */
+    uint32_t n_pairs;
+} as_pg_state_t;
+
 /* Opens the batch's transaction and reads, in one round trip, what its steps need: each
- * subject's known_rid and attempts, and n response ids reserved from *first_rid on (ids
- * increase and never repeat; a retry leaves its reserved id unused). On error the transaction
- * is rolled back. */
-as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, uint64_t *first_rid,
-                            as_err_t *err);
-/* Stores the batch's new responses, their keys and the learners' attempt counts, and commits,
- * in one round trip. A COMMIT that fails is `unavailable` (its outcome is not known: a retry
- * with the same keys is safe); any other failure rolls back. */
+ * subject's known_rid and attempts, n response ids reserved from *first_rid on (ids increase
+ * and never repeat; a retry leaves its reserved id unused), and the statistics and mastery of
+ * `state` (may be NULL). On error the transaction is rolled back. */
+as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, const as_pg_state_t *state,
+                            uint64_t *first_rid, as_err_t *err);
+/* Stores what the batch changed of `state` (may be NULL), its new responses, their keys, the
+ * learners' attempt counts and the assessments' response counts, and commits, in one round
+ * trip. A COMMIT that fails is `unavailable` (its outcome is not known: a retry with the same
+ * keys is safe); any other failure rolls back. */
 as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_row_t *rows,
-                             uint32_t n, as_err_t *err);
+                             uint32_t n, const as_pg_state_t *state, as_err_t *err);
 /* Rolls the batch back (the writer gave up on it). */
 void as_pg_batch_abort(PGconn *c);
 
@@ -108,23 +124,23 @@ as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, 
 
 /* ---- pg_stats.c: the statistics behind assessment.report, kept by the batch ---- */
 
-typedef struct as_pg_stats as_pg_stats_t;
-
 as_pg_stats_t *as_pg_stats_new(void);
 void as_pg_stats_free(as_pg_stats_t **st_p);
-/* Reads, in the batch's transaction, the statistics rows of the batch's assessments (locked
- * until it ends) and the latest attempts of its (assessment, learner) pairs. */
-as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
-                           as_err_t *err);
+/* The batch's halves (pg_batch.c calls them in its round trips): sends the reads of the
+ * statistics rows of the batch's assessments (locked until it ends) and of the latest attempts
+ * of its (assessment, learner) pairs; reads their results. */
+as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
+                                as_err_t *err);
+as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err);
 /* Counts response rid (subject s, scored with table t: item scores x, answered flags, total) as
  * the learner's latest attempt, in memory: the previous one subtracted when it counts, a new
  * version starting a new generation; as the LMDB store's as_store_stats_update does. */
 as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
                           const as_table_t *t, const double *x, const uint8_t *answered,
                           double total, as_err_t *err);
-/* Writes what the batch changed: one statistics row per assessment, the totals' changes, the
- * latest attempts; each one statement over arrays. */
-as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err);
+/* Sends what the batch changed: one statistics row per assessment, the totals' changes, the
+ * latest attempts; each one statement over arrays (*sent: how many, the commit reads them). */
+as_code_t as_pg_stats_send_flush(PGconn *c, as_pg_stats_t *st, uint32_t *sent, as_err_t *err);
 /* An assessment's statistics for table t (zeroed when there are none for its version) and its
  * distinct totals in increasing order, both malloc'ed (as as_store_stats_read). */
 as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sums,
@@ -132,19 +148,12 @@ as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sum
 
 /* ---- pg_mastery.c: learners' mastery states, kept by the batch ---- */
 
-typedef struct as_pg_mastery as_pg_mastery_t;
-
-/* A (learner, skill) pair a batch touches. */
-typedef struct {
-    const char *learner, *skill;
-    uint32_t learner_len, skill_len;
-} as_pg_pair_t;
-
 as_pg_mastery_t *as_pg_mastery_new(void);
 void as_pg_mastery_free(as_pg_mastery_t **m_p);
-/* Reads the entries of n pairs (repeats allowed) in one statement, in the batch's transaction. */
-as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs, uint32_t n,
-                             as_err_t *err);
+/* The batch's halves: sends the read of the entries of n pairs (repeats allowed); reads it. */
+as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs,
+                                  uint32_t n, as_err_t *err);
+as_code_t as_pg_mastery_recv_load(PGconn *c, as_pg_mastery_t *m, as_err_t *err);
 /* The state of generation gen, in memory: as as_store_mastery_wget (the skill's prior, *found
  * false, when the entry has none); the pair must have been loaded. */
 as_code_t as_pg_mastery_get(as_pg_mastery_t *m, const char *learner, uint32_t llen,
@@ -155,8 +164,8 @@ as_code_t as_pg_mastery_get(as_pg_mastery_t *m, const char *learner, uint32_t ll
 as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t llen,
                             const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
                             const as_mastery_t *state, as_err_t *err);
-/* Writes the entries the batch changed, one upsert. */
-as_code_t as_pg_mastery_flush(PGconn *c, as_pg_mastery_t *m, as_err_t *err);
+/* Sends the entries the batch changed, one upsert (*sent: 0 or 1). */
+as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err);
 
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 

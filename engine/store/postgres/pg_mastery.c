@@ -4,12 +4,13 @@
  *                               (store/mastery_slots.h)
  *
  * The batch reads the entries of the (learner, skill) pairs its submissions touch in one
- * statement over arrays, the knowledge tracing step reads and writes them in memory (as it does
- * the LMDB store's, through the same slot code), and the entries written go back in one upsert.
+ * statement over arrays (in its first round trip), the knowledge tracing step reads and writes
+ * them in memory (as it does the LMDB store's, through the same slot code), and the entries
+ * written go back in one upsert (in its second).
  */
 #include "mastery_slots.h"
 #include "pg.h"
-#include "pg_array.h"
+#include "pg_pipeline.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -50,8 +51,8 @@ static s_entry_t *s_find(as_pg_mastery_t *m, const char *l, uint32_t llen, const
     return NULL;
 }
 
-as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs, uint32_t n,
-                             as_err_t *err)
+as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs,
+                                  uint32_t n, as_err_t *err)
 {
     m->e = calloc(n ? n : 1, sizeof *m->e);
     if (!m->e) return as_err_set(err, AS_INTERNAL, "out of memory");
@@ -69,12 +70,21 @@ as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *
         as_pg_arr_bytes(&a[1], m->e[i].skill, m->e[i].slen);
     }
     static const Oid types[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR};
+    bool sent = as_pg_send(c,
+                           /* one index look-up per pair (pg_batch.c says why) */
+                           "SELECT u.l, u.s, m.slots FROM unnest($1::text[], $2::text[]) AS "
+                           "u(l, s), LATERAL (SELECT slots FROM mastery WHERE learner = u.l AND "
+                           "skill = u.s) AS m",
+                           2, types, a);
+    free(a[0].p);
+    free(a[1].p);
+    return sent ? AS_OK : as_pg_fail(c, NULL, "send mastery's read", err);
+}
+
+as_code_t as_pg_mastery_recv_load(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
+{
     PGresult *r = NULL;
-    as_code_t rc = as_pg_exec_arrays(c,
-                                     "SELECT m.learner, m.skill, m.slots FROM mastery m "
-                                     "JOIN unnest($1::text[], $2::text[]) AS u(l, s) "
-                                     "ON m.learner = u.l AND m.skill = u.s",
-                                     2, types, a, PGRES_TUPLES_OK, "read mastery", &r, err);
+    as_code_t rc = as_pg_recv(c, PGRES_TUPLES_OK, "read mastery", &r, err);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         s_entry_t *e = s_find(m, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0),
                               PQgetvalue(r, i, 1), (uint32_t)PQgetlength(r, i, 1));
@@ -84,8 +94,6 @@ as_code_t as_pg_mastery_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *
         e->n = (uint32_t)(len / sizeof(as_mslot_t));
     }
     if (!rc) PQclear(r);
-    free(a[0].p);
-    free(a[1].p);
     return rc;
 }
 
@@ -115,8 +123,9 @@ as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t ll
     return AS_OK;
 }
 
-as_code_t as_pg_mastery_flush(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
+as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err)
 {
+    *sent = 0;
     uint32_t n = 0;
     for (uint32_t i = 0; i < m->n; i++)
         n += m->e[i].dirty;
@@ -132,12 +141,14 @@ as_code_t as_pg_mastery_flush(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
         as_pg_arr_bytes(&a[2], m->e[i].slots, m->e[i].n * sizeof(as_mslot_t));
     }
     static const Oid types[3] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_BYTEA_ARR};
-    as_code_t rc = as_pg_exec_arrays(c,
-                                     "INSERT INTO mastery (learner, skill, slots) SELECT * FROM "
-                                     "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT "
-                                     "(learner, skill) DO UPDATE SET slots = EXCLUDED.slots",
-                                     3, types, a, PGRES_COMMAND_OK, "store mastery", NULL, err);
+    bool ok = as_pg_send(c,
+                         "INSERT INTO mastery (learner, skill, slots) SELECT * FROM "
+                         "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT "
+                         "(learner, skill) DO UPDATE SET slots = EXCLUDED.slots",
+                         3, types, a);
     for (int i = 0; i < 3; i++)
         free(a[i].p);
-    return rc;
+    if (!ok) return as_pg_fail(c, NULL, "store mastery", err);
+    *sent = 1;
+    return AS_OK;
 }

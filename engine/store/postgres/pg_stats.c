@@ -14,7 +14,7 @@
  * bytes of as_stats_sums_t (exact; every engine on one database is the same build).
  */
 #include "pg.h"
-#include "pg_array.h"
+#include "pg_pipeline.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -91,8 +91,8 @@ static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
     return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
-                           as_err_t *err)
+as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
+                                as_err_t *err)
 {
     st->as = calloc(n ? n : 1, sizeof *st->as);
     st->ls = calloc(n ? n : 1, sizeof *st->ls);
@@ -116,17 +116,36 @@ as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *
                                                .l = s[i].learner,
                                                .llen = s[i].learner_len};
     }
-    as_pg_arr_t b[2] = {{0}};
+    as_pg_arr_t b[3] = {{0}};
     as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_as);
     for (uint32_t i = 0; i < st->n_as; i++)
         as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
+    as_pg_arr_begin(&b[1], AS_PG_TEXT, st->n_ls);
+    as_pg_arr_begin(&b[2], AS_PG_TEXT, st->n_ls);
+    for (uint32_t i = 0; i < st->n_ls; i++) {
+        as_pg_arr_bytes(&b[1], st->ls[i].a, st->ls[i].alen);
+        as_pg_arr_bytes(&b[2], st->ls[i].l, st->ls[i].llen);
+    }
     static const Oid t1[1] = {AS_PG_TEXT_ARR}, t2[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR};
+    bool sent = as_pg_send(c,
+                           "SELECT assessment, sums FROM stats WHERE assessment = ANY($1) "
+                           "FOR UPDATE",
+                           1, t1, b) &&
+                as_pg_send(c,
+                           /* one index look-up per pair (pg_batch.c says why) */
+                           "SELECT u.a, u.n, l.latest FROM unnest($1::text[], $2::text[]) AS "
+                           "u(a, n), LATERAL (SELECT latest FROM stats_latest WHERE assessment = "
+                           "u.a AND learner = u.n) AS l",
+                           2, t2, b + 1);
+    for (int i = 0; i < 3; i++)
+        free(b[i].p);
+    return sent ? AS_OK : as_pg_fail(c, NULL, "send statistics' reads", err);
+}
+
+as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err)
+{
     PGresult *r = NULL;
-    as_code_t rc =
-        as_pg_exec_arrays(c,
-                          "SELECT assessment, sums FROM stats WHERE assessment = ANY($1) "
-                          "FOR UPDATE",
-                          1, t1, b, PGRES_TUPLES_OK, "read statistics", &r, err);
+    as_code_t rc = as_pg_recv(c, PGRES_TUPLES_OK, "read statistics", &r, err);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         const char *a = PQgetvalue(r, i, 0);
         uint32_t alen = (uint32_t)PQgetlength(r, i, 0);
@@ -137,20 +156,9 @@ as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *
                 memcpy(st->stored[j], PQgetvalue(r, i, 1), len);
         }
     }
-    PQclear(r);
-    if (!rc) {
-        as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_ls);
-        as_pg_arr_begin(&b[1], AS_PG_TEXT, st->n_ls);
-        for (uint32_t i = 0; i < st->n_ls; i++) {
-            as_pg_arr_bytes(&b[0], st->ls[i].a, st->ls[i].alen);
-            as_pg_arr_bytes(&b[1], st->ls[i].l, st->ls[i].llen);
-        }
-        rc = as_pg_exec_arrays(c,
-                               "SELECT l.assessment, l.learner, l.latest FROM stats_latest l "
-                               "JOIN unnest($1::text[], $2::text[]) AS u(a, n) "
-                               "ON l.assessment = u.a AND l.learner = u.n",
-                               2, t2, b, PGRES_TUPLES_OK, "read latest attempts", &r, err);
-    }
+    if (!rc) PQclear(r);
+    r = NULL;
+    if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read latest attempts", &r, err);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         const char *a = PQgetvalue(r, i, 0), *l = PQgetvalue(r, i, 1), *v = PQgetvalue(r, i, 2);
         uint32_t alen = (uint32_t)PQgetlength(r, i, 0), llen = (uint32_t)PQgetlength(r, i, 1);
@@ -173,8 +181,6 @@ as_code_t as_pg_stats_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *
         }
     }
     PQclear(r);
-    free(b[0].p);
-    free(b[1].p);
     return rc;
 }
 
@@ -256,8 +262,18 @@ as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t 
     return AS_OK;
 }
 
-as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
+/* Sends one statement of the flush and counts it (the batch's commit reads its result). */
+static as_code_t s_send(PGconn *c, const char *sql, int n, const Oid *types, const as_pg_arr_t *b,
+                        const char *what, uint32_t *sent, as_err_t *err)
 {
+    if (!as_pg_send(c, sql, n, types, b)) return as_pg_fail(c, NULL, what, err);
+    (*sent)++;
+    return AS_OK;
+}
+
+as_code_t as_pg_stats_send_flush(PGconn *c, as_pg_stats_t *st, uint32_t *sent, as_err_t *err)
+{
+    *sent = 0;
     as_pg_arr_t b[3] = {{0}};
     as_code_t rc = AS_OK;
     static const Oid t2[2] = {AS_PG_TEXT_ARR, AS_PG_BYTEA_ARR},
@@ -274,8 +290,8 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
         as_pg_arr_begin(&b[0], AS_PG_TEXT, n_restart);
         for (uint32_t i = 0; i < st->n_as; i++)
             if (st->as[i].restart) as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
-        rc = as_pg_exec_arrays(c, "DELETE FROM stats_totals WHERE assessment = ANY($1)", 1, t1, b,
-                               PGRES_COMMAND_OK, "clear totals", NULL, err);
+        rc = s_send(c, "DELETE FROM stats_totals WHERE assessment = ANY($1)", 1, t1, b,
+                    "clear totals", sent, err);
     }
     if (!rc && n) {
         as_pg_arr_begin(&b[0], AS_PG_TEXT, n);
@@ -285,11 +301,10 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
             as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
             as_pg_arr_bytes(&b[1], st->as[i].sums, st->as[i].size);
         }
-        rc = as_pg_exec_arrays(
-            c,
-            "INSERT INTO stats (assessment, sums) SELECT * FROM unnest($1::text[], "
-            "$2::bytea[]) ON CONFLICT (assessment) DO UPDATE SET sums = EXCLUDED.sums",
-            2, t2, b, PGRES_COMMAND_OK, "store statistics", NULL, err);
+        rc = s_send(c,
+                    "INSERT INTO stats (assessment, sums) SELECT * FROM unnest($1::text[], "
+                    "$2::bytea[]) ON CONFLICT (assessment) DO UPDATE SET sums = EXCLUDED.sums",
+                    2, t2, b, "store statistics", sent, err);
     }
     /* the totals' changes */
     uint32_t nt = 0;
@@ -307,16 +322,14 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
                 as_pg_arr_float8(&b[1], st->as[i].totals[j].total);
                 as_pg_arr_int8(&b[2], (uint64_t)st->as[i].totals[j].delta);
             }
-        rc = as_pg_exec_arrays(
-            c,
-            "INSERT INTO stats_totals (assessment, total, count) SELECT * FROM "
-            "unnest($1::text[], $2::float8[], $3::int8[]) ON CONFLICT (assessment, total) "
-            "DO UPDATE SET count = stats_totals.count + EXCLUDED.count",
-            3, t3, b, PGRES_COMMAND_OK, "store totals", NULL, err);
+        rc = s_send(c,
+                    "INSERT INTO stats_totals (assessment, total, count) SELECT * FROM "
+                    "unnest($1::text[], $2::float8[], $3::int8[]) ON CONFLICT (assessment, total) "
+                    "DO UPDATE SET count = stats_totals.count + EXCLUDED.count",
+                    3, t3, b, "store totals", sent, err);
         if (!rc)
-            rc = as_pg_exec_arrays(
-                c, "DELETE FROM stats_totals WHERE assessment = ANY($1) AND count = 0", 1, t1, b,
-                PGRES_COMMAND_OK, "drop empty totals", NULL, err);
+            rc = s_send(c, "DELETE FROM stats_totals WHERE assessment = ANY($1) AND count = 0", 1,
+                        t1, b, "drop empty totals", sent, err);
     }
     /* the learners' latest attempts */
     uint32_t nl = 0;
@@ -336,12 +349,11 @@ as_code_t as_pg_stats_flush(PGconn *c, as_pg_stats_t *st, as_err_t *err)
             as_pg_arr_put(&b[2], l->x, (size_t)l->h.k * sizeof(double));
             as_pg_arr_put(&b[2], l->answered, l->h.k);
         }
-        rc = as_pg_exec_arrays(
-            c,
-            "INSERT INTO stats_latest (assessment, learner, latest) SELECT * FROM "
-            "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (assessment, "
-            "learner) DO UPDATE SET latest = EXCLUDED.latest",
-            3, t3l, b, PGRES_COMMAND_OK, "store latest attempts", NULL, err);
+        rc = s_send(c,
+                    "INSERT INTO stats_latest (assessment, learner, latest) SELECT * FROM "
+                    "unnest($1::text[], $2::text[], $3::bytea[]) ON CONFLICT (assessment, "
+                    "learner) DO UPDATE SET latest = EXCLUDED.latest",
+                    3, t3l, b, "store latest attempts", sent, err);
     }
     for (int i = 0; i < 3; i++)
         free(b[i].p);
