@@ -371,6 +371,48 @@ static void a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transact
     assert_string_equal(s_one("SELECT value FROM counters WHERE name = 'rid'"), "5");
 }
 
+/* The connection lost during COMMIT: the batch is answered `unavailable`, never ok (its outcome
+ * is not known to the engine), and a retry with the same idempotency key stores it exactly once.
+ * A deferred trigger has the server end this connection at COMMIT. */
+static void a_commit_whose_outcome_is_unknown_is_unavailable_and_a_retry_is_safe(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    assert_int_equal(
+        as_pg_exec(s_c,
+                   "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM "
+                   "pg_terminate_backend(pg_backend_pid()); RETURN NULL; END $$;"
+                   "CREATE CONSTRAINT TRIGGER die_at_commit AFTER INSERT ON responses DEFERRABLE "
+                   "INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.learner = 'doomed') EXECUTE "
+                   "FUNCTION die()",
+                   PGRES_COMMAND_OK, "trigger", &s_err),
+        AS_OK);
+    as_pg_subject_t s[1] = {s_subject("doomed", "k1")};
+    uint64_t first;
+    assert_int_equal(as_pg_batch_begin(s_c, s, 1, NULL, &first, &s_err), AS_OK);
+    as_pg_row_t row = {first, 0, 1, "\xc0", 1};
+    assert_int_equal(as_pg_batch_commit(s_c, s, &row, 1, NULL, &s_err), AS_UNAVAILABLE);
+    assert_non_null(strstr(s_err.msg, "PostgreSQL: commit: "));
+    /* the client reconnects and retries with the same key: stored once */
+    PQfinish(s_c);
+    s_c = as_pg_connect(s_conninfo, &s_err);
+    assert_non_null(s_c);
+    assert_int_equal(as_pg_exec(s_c, "DROP TRIGGER die_at_commit ON responses", PGRES_COMMAND_OK,
+                                "drop trigger", &s_err),
+                     AS_OK);
+    for (int retry = 0; retry < 2; retry++) {
+        s[0] = s_subject("doomed", "k1");
+        assert_int_equal(as_pg_batch_begin(s_c, s, 1, NULL, &first, &s_err), AS_OK);
+        /* the first retry stores it (the ids reserved by the lost one went with it); the second
+         * finds it */
+        uint32_t n = s[0].known_rid ? 0 : 1;
+        row = (as_pg_row_t){first, 0, s[0].attempts + 1, "\xc0", 1};
+        assert_int_equal(as_pg_batch_commit(s_c, s, &row, n, NULL, &s_err), AS_OK);
+        assert_true(retry == 0 ? s[0].known_rid == 0 : s[0].known_rid == 1);
+    }
+    assert_string_equal(s_one("SELECT string_agg(rid::text, ' ') FROM responses"), "1");
+}
+
 /* What a list gives: "rid:record-byte" for each, in order. */
 static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
 {
@@ -630,6 +672,7 @@ int main(void)
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
         cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
         cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
+        cmocka_unit_test(a_commit_whose_outcome_is_unknown_is_unavailable_and_a_retry_is_safe),
         cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
