@@ -413,6 +413,77 @@ static void a_commit_whose_outcome_is_unknown_is_unavailable_and_a_retry_is_safe
     assert_string_equal(s_one("SELECT string_agg(rid::text, ' ') FROM responses"), "1");
 }
 
+static void s_listed_job(void *arg, const as_job_t *job)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 128 - n, "%s%llu", n ? " " : "", (unsigned long long)job->id);
+}
+
+static void s_bytes(void *arg, const void *data, size_t len)
+{
+    snprintf(arg, 64, "%.*s", (int)len, (const char *)data);
+}
+
+/* Jobs: stored, listed, their data; one engine at a time runs one (a lease), and an engine
+ * whose lease was taken over cannot write the job any more. */
+static void a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_job_t j1 = {.kind = AS_JOB_REGRADE, .state = AS_JOB_QUEUED},
+             j2 = {.kind = AS_JOB_FIT, .state = AS_JOB_QUEUED};
+    assert_int_equal(as_pg_job_new(s_c, &j1, &s_err), AS_OK);
+    assert_int_equal(as_pg_job_new(s_c, &j2, &s_err), AS_OK);
+    assert_true(j1.id == 1 && j2.id == 2);
+    assert_int_equal(as_pg_job_data_put(s_c, 2, AS_JOB_ARGS, "args", 4, &s_err), AS_OK);
+    char out[128] = "";
+    assert_int_equal(as_pg_job_data_get(s_c, 2, AS_JOB_ARGS, s_bytes, out, &s_err), AS_OK);
+    assert_string_equal(out, "args");
+    assert_int_equal(as_pg_job_data_get(s_c, 2, AS_JOB_RESULT, s_bytes, out, &s_err), AS_NOT_FOUND);
+    assert_string_equal(s_err.msg, "job 2 has no result");
+    uint64_t total;
+    bool more;
+    out[0] = '\0';
+    assert_int_equal(as_pg_job_list(s_c, 0, 1, s_listed_job, out, &total, &more, &s_err), AS_OK);
+    assert_string_equal(out, "1");
+    assert_true(total == 2 && more);
+    /* engine a takes job 1; engine b, asking while a holds it, gets job 2 */
+    as_job_t ja, jb;
+    uint64_t ea, eb;
+    assert_int_equal(as_pg_job_lease(s_c, "a", 60, &ja, &ea, &s_err), AS_OK);
+    assert_true(ja.id == 1 && ea == 1);
+    assert_int_equal(as_pg_job_lease(s_c, "b", 60, &jb, &eb, &s_err), AS_OK);
+    assert_true(jb.id == 2 && eb == 1);
+    /* a renews its own: the same job, the same epoch */
+    assert_int_equal(as_pg_job_lease(s_c, "a", 60, &ja, &ea, &s_err), AS_OK);
+    assert_true(ja.id == 1 && ea == 1);
+    /* b finishes job 2; a's lease of job 1 runs out (a stopped): b takes it over */
+    jb.state = AS_JOB_DONE;
+    assert_int_equal(as_pg_job_put(s_c, &jb, eb, &s_err), AS_OK);
+    assert_int_equal(as_pg_exec(s_c,
+                                "UPDATE jobs SET lease_until = now() - interval '1 s' WHERE "
+                                "id = 1",
+                                PGRES_COMMAND_OK, "expire", &s_err),
+                     AS_OK);
+    assert_int_equal(as_pg_job_lease(s_c, "b", 60, &jb, &eb, &s_err), AS_OK);
+    assert_true(jb.id == 1 && eb == 2);
+    /* a comes back with its old epoch: refused; b writes */
+    ja.done = 10;
+    assert_int_equal(as_pg_job_put(s_c, &ja, ea, &s_err), AS_CONFLICT);
+    assert_string_equal(s_err.msg, "job 1: this engine's lease (epoch 1) was taken over: it runs "
+                                   "elsewhere now");
+    jb.done = 20;
+    jb.state = AS_JOB_DONE;
+    assert_int_equal(as_pg_job_put(s_c, &jb, eb, &s_err), AS_OK);
+    as_job_t got;
+    assert_int_equal(as_pg_job_get(s_c, 1, &got, &s_err), AS_OK);
+    assert_true(got.done == 20);
+    /* nothing left to run */
+    assert_int_equal(as_pg_job_lease(s_c, "a", 60, &ja, &ea, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_job_get(s_c, 9, &got, &s_err), AS_NOT_FOUND);
+}
+
 /* What a list gives: "rid:record-byte" for each, in order. */
 static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
 {
@@ -674,6 +745,7 @@ int main(void)
         cmocka_unit_test(a_batch_reads_what_it_needs_and_stores_its_responses_in_one_transaction),
         cmocka_unit_test(a_commit_whose_outcome_is_unknown_is_unavailable_and_a_retry_is_safe),
         cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
+        cmocka_unit_test(a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),

@@ -167,6 +167,32 @@ as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t ll
 /* Sends the entries the batch changed, one upsert (*sent: 0 or 1). */
 as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err);
 
+/* ---- pg_jobs.c: background jobs, their data, and which engine runs them ---- */
+
+/* Bytes read (valid during the call). */
+typedef void (*as_pg_bytes_fn)(void *arg, const void *data, size_t len);
+
+/* Stores a new job, giving it the next job id (job->id). */
+as_code_t as_pg_job_new(PGconn *c, as_job_t *job, as_err_t *err);
+/* Rewrites a job: with epoch 0, whoever asks (not_found when there is none); else only while
+ * `epoch` is the job's lease epoch (conflict: the lease was taken over, the job runs elsewhere). */
+as_code_t as_pg_job_put(PGconn *c, const as_job_t *job, uint64_t epoch, as_err_t *err);
+as_code_t as_pg_job_get(PGconn *c, uint64_t id, as_job_t *job, as_err_t *err);
+/* Up to limit jobs in id order after `after`, as as_store_job_list. */
+as_code_t as_pg_job_list(PGconn *c, uint64_t after, uint32_t limit, as_job_fn fn, void *arg,
+                         uint64_t *total, bool *more, as_err_t *err);
+as_code_t as_pg_job_data_put(PGconn *c, uint64_t id, as_job_part_t part, const void *data,
+                             size_t len, as_err_t *err);
+/* The part; not_found when there is none. */
+as_code_t as_pg_job_data_get(PGconn *c, uint64_t id, as_job_part_t part, as_pg_bytes_fn fn,
+                             void *arg, as_err_t *err);
+/* Engine `node` takes the lease of the first unfinished job that no other engine holds (a lease
+ * lasts `seconds`; asking again before it ends renews it, same epoch): *job and *epoch, the
+ * epoch its writes must name; not_found when there is none to take. Engines asking at once get
+ * different jobs (SKIP LOCKED). */
+as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_t *job,
+                          uint64_t *epoch, as_err_t *err);
+
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 
 typedef struct as_pg_follower as_pg_follower_t;

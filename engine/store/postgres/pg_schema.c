@@ -79,6 +79,22 @@ static const char *const s_migrations[] = {
     " skill text NOT NULL,"
     " slots bytea NOT NULL,"
     " PRIMARY KEY (learner, skill));",
+    /* 6: background jobs (pg_jobs.c): the record (as_job_t), whether it is finished, and the
+     * lease of the engine running it (node, epoch, until); their arguments and results. */
+    "INSERT INTO counters VALUES ('job', 0);"
+    "CREATE TABLE jobs ("
+    " id bigint PRIMARY KEY,"
+    " finished boolean NOT NULL,"
+    " rec bytea NOT NULL,"
+    " lease_node text,"
+    " lease_epoch bigint NOT NULL DEFAULT 0,"
+    " lease_until timestamptz);"
+    "CREATE INDEX jobs_unfinished ON jobs (id) WHERE NOT finished;"
+    "CREATE TABLE job_data ("
+    " id bigint NOT NULL,"
+    " part \"char\" NOT NULL,"
+    " data bytea NOT NULL,"
+    " PRIMARY KEY (id, part));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
