@@ -484,6 +484,69 @@ static void a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write(voi
     assert_int_equal(as_pg_job_get(s_c, 9, &got, &s_err), AS_NOT_FOUND);
 }
 
+static void s_listed_skill(void *arg, const char *id, uint32_t len, const as_skill_t *sk)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 128 - n, "%s%.*s@%u", n ? " " : "", (int)len, id, sk->live_gen);
+}
+
+/* Skills: put, listed in id order with the total, not deleted while an assessment names one, and
+ * put again after a delete with generations that go on (its old states never count). */
+static void skills_are_kept_and_one_in_use_is_not_deleted(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_bkt_params_t bp = {.prior = 0.3, .learn = 0.2, .guess = 0.2, .slip = 0.1};
+    bool created;
+    assert_int_equal(as_pg_skill_put(s_c, "b", 1, &bp, &created, &s_err), AS_OK);
+    assert_true(created);
+    assert_int_equal(as_pg_skill_put(s_c, "a", 1, &bp, &created, &s_err), AS_OK);
+    bp.prior = 0.5;
+    assert_int_equal(as_pg_skill_put(s_c, "a", 1, &bp, &created, &s_err), AS_OK);
+    assert_false(created);
+    as_skill_t sk;
+    assert_int_equal(as_pg_skill_get(s_c, "a", 1, &sk, &s_err), AS_OK);
+    assert_true(sk.params.prior == 0.5 && sk.live_gen == 1);
+    char out[128] = "";
+    uint64_t total;
+    bool more;
+    assert_int_equal(as_pg_skill_list(s_c, NULL, 0, 1, s_listed_skill, out, &total, &more, &s_err),
+                     AS_OK);
+    assert_string_equal(out, "a@1");
+    assert_true(total == 2 && more);
+    /* an assessment names skill a: not deleted */
+    msgpack_sbuffer src;
+    msgpack_sbuffer_init(&src);
+    tjson_pack(&src, "{'id':'quiz','items':[{'id':'q','cardinality':'single','base_type':"
+                     "'integer','rule':'match_correct','correct':[1],'skills':['a']}]}");
+    as_compiled_t c;
+    assert_int_equal(as_table_compile((const uint8_t *)src.data, src.size, &c, &s_err), AS_OK);
+    uint32_t version;
+    uint64_t seq;
+    assert_int_equal(as_pg_catalog_put(s_c, "quiz", 4, src.data, src.size, c.blob, c.size, &version,
+                                       &seq, &s_err),
+                     AS_OK);
+    free(c.blob);
+    msgpack_sbuffer_destroy(&src);
+    assert_int_equal(as_pg_skill_delete(s_c, "a", 1, &s_err), AS_CONFLICT);
+    assert_string_equal(s_err.msg, "skill \"a\" is used by assessment \"quiz\": remove it from "
+                                   "that assessment's items first");
+    /* the assessment gone, the skill goes; put again, its generations go on */
+    assert_int_equal(as_pg_catalog_delete(s_c, "quiz", 4, &seq, &s_err), AS_OK);
+    assert_int_equal(as_pg_skill_delete(s_c, "a", 1, &s_err), AS_OK);
+    assert_int_equal(as_pg_skill_get(s_c, "a", 1, &sk, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_skill_put(s_c, "a", 1, &bp, &created, &s_err), AS_OK);
+    assert_true(created);
+    assert_int_equal(as_pg_skill_get(s_c, "a", 1, &sk, &s_err), AS_OK);
+    assert_true(sk.live_gen == 2 && sk.last_gen == 2);
+    out[0] = '\0';
+    assert_int_equal(as_pg_skill_list(s_c, "a", 1, 10, s_listed_skill, out, &total, &more, &s_err),
+                     AS_OK);
+    assert_string_equal(out, "b@1");
+    assert_true(total == 2 && !more);
+}
+
 /* What a list gives: "rid:record-byte" for each, in order. */
 static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
 {
@@ -746,6 +809,7 @@ int main(void)
         cmocka_unit_test(a_commit_whose_outcome_is_unknown_is_unavailable_and_a_retry_is_safe),
         cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
         cmocka_unit_test(a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write),
+        cmocka_unit_test(skills_are_kept_and_one_in_use_is_not_deleted),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),

@@ -34,6 +34,11 @@ as_code_t as_pg_fail(PGconn *c, PGresult *res, const char *what, as_err_t *err);
 as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char *what,
                      as_err_t *err);
 
+/* Runs sql with n parameters (p, lens and fmts as PQexecParams takes them; lens and fmts may be
+ * NULL for text) expecting no rows; what says what it does, for the message. */
+as_code_t as_pg_run(PGconn *c, const char *sql, int n, const char *const *p, const int *lens,
+                    const int *fmts, const char *what, as_err_t *err);
+
 /* ---- pg_schema.c ---- */
 
 /* The schema version this build knows (its migrations are 1..this). */
@@ -192,6 +197,21 @@ as_code_t as_pg_job_data_get(PGconn *c, uint64_t id, as_job_part_t part, as_pg_b
  * different jobs (SKIP LOCKED). */
 as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_t *job,
                           uint64_t *epoch, as_err_t *err);
+
+/* ---- pg_skills.c: skills ---- */
+
+/* As the LMDB store's as_store_skill_put/get/set/delete/list: a new skill's generations go on
+ * from a deleted one of its id; deleting one an assessment names is `conflict` (the catalog
+ * keeps which assessments name which skills). */
+as_code_t as_pg_skill_put(PGconn *c, const char *id, uint32_t len, const as_bkt_params_t *params,
+                          bool *created, as_err_t *err);
+as_code_t as_pg_skill_get(PGconn *c, const char *id, uint32_t len, as_skill_t *skill,
+                          as_err_t *err);
+as_code_t as_pg_skill_set(PGconn *c, const char *id, uint32_t len, const as_skill_t *skill,
+                          as_err_t *err);
+as_code_t as_pg_skill_delete(PGconn *c, const char *id, uint32_t len, as_err_t *err);
+as_code_t as_pg_skill_list(PGconn *c, const char *after, uint32_t after_len, uint32_t limit,
+                           as_skill_fn fn, void *arg, uint64_t *total, bool *more, as_err_t *err);
 
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 

@@ -2,6 +2,7 @@
  * next catalog position (the counter's row lock orders every catalog writer, so versions and
  * positions are assigned once) and notifies followers at commit. */
 #include "pg.h"
+#include "pg_array.h"
 
 #include "table.h"
 
@@ -20,6 +21,47 @@ static as_code_t s_next_seq(PGconn *c, uint64_t *seq, as_err_t *err)
     *seq = strtoull(PQgetvalue(r, 0, 0), NULL, 10);
     PQclear(r);
     return AS_OK;
+}
+
+/* Which skills assessment idz names: replaced by those of its table (blob NULL: none). */
+static as_code_t s_skills(PGconn *c, const char *idz, const uint8_t *blob, size_t blob_len,
+                          as_err_t *err)
+{
+    const char *p[2] = {idz, NULL};
+    PGresult *r = PQexecParams(c, "DELETE FROM assessment_skills WHERE assessment = $1", 1, NULL, p,
+                               NULL, NULL, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return as_pg_fail(c, r, "assessment skills", err);
+    PQclear(r);
+    as_table_t t;
+    as_err_t ignored;
+    if (!blob || as_table_open(blob, blob_len, &t, &ignored)) return AS_OK;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(&t, i, &it);
+        n += it.n_skills;
+    }
+    if (!n) return AS_OK;
+    as_pg_arr_t a = {0};
+    as_pg_arr_begin(&a, AS_PG_TEXT, n);
+    for (uint32_t i = 0; i < t.hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(&t, i, &it);
+        for (uint32_t j = 0; j < it.n_skills; j++) {
+            uint32_t len;
+            const char *sk = as_table_skill(&t, &it, j, &len);
+            as_pg_arr_bytes(&a, sk, len);
+        }
+    }
+    static const Oid types[2] = {AS_PG_TEXT, AS_PG_TEXT_ARR};
+    as_pg_arr_t both[2] = {{.p = (char *)idz, .n = strlen(idz)}, a};
+    as_code_t rc =
+        as_pg_exec_arrays(c,
+                          "INSERT INTO assessment_skills (assessment, skill) SELECT "
+                          "DISTINCT $1::text, s FROM unnest($2::text[]) AS u(s)",
+                          2, types, both, PGRES_COMMAND_OK, "assessment skills", NULL, err);
+    free(a.p);
+    return rc;
 }
 
 /* Ends the transaction: COMMIT when rc is AS_OK (its failure is the error: the change may or may
@@ -85,6 +127,7 @@ as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void 
         else
             PQclear(r);
     }
+    if (!rc) rc = s_skills(c, idz, blob, blob_len, err);
     if (!rc) rc = s_notify(c, *seq, err);
     return s_end(c, rc, err);
 }
@@ -113,6 +156,7 @@ as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t
             PQclear(r);
         }
     }
+    if (!rc) rc = s_skills(c, idz, NULL, 0, err);
     if (!rc) rc = s_notify(c, *seq, err);
     return s_end(c, rc, err);
 }

@@ -54,3 +54,12 @@ as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char
     PQclear(r);
     return AS_OK;
 }
+
+as_code_t as_pg_run(PGconn *c, const char *sql, int n, const char *const *p, const int *lens,
+                    const int *fmts, const char *what, as_err_t *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, p, lens, fmts, 0);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) return as_pg_fail(c, r, what, err);
+    PQclear(r);
+    return AS_OK;
+}

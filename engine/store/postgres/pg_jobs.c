@@ -34,11 +34,8 @@ as_code_t as_pg_job_new(PGconn *c, as_job_t *job, as_err_t *err)
     snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
     const char *p[3] = {id, s_finished(job) ? "t" : "f", (const char *)job};
     int lens[3] = {0, 0, (int)sizeof *job}, fmts[3] = {0, 0, 1};
-    r = PQexecParams(c, "INSERT INTO jobs (id, finished, rec) VALUES ($1, $2, $3)", 3, NULL, p,
-                     lens, fmts, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) return as_pg_fail(c, r, "store job", err);
-    PQclear(r);
-    return AS_OK;
+    return as_pg_run(c, "INSERT INTO jobs (id, finished, rec) VALUES ($1, $2, $3)", 3, p, lens,
+                     fmts, "store job", err);
 }
 
 as_code_t as_pg_job_put(PGconn *c, const as_job_t *job, uint64_t epoch, as_err_t *err)
@@ -128,13 +125,10 @@ as_code_t as_pg_job_data_put(PGconn *c, uint64_t id, as_job_part_t part, const v
     snprintf(ids, sizeof ids, "%llu", (unsigned long long)id);
     const char *p[3] = {ids, pt, data};
     int lens[3] = {0, 0, (int)len}, fmts[3] = {0, 0, 1};
-    PGresult *r = PQexecParams(c,
-                               "INSERT INTO job_data (id, part, data) VALUES ($1, $2, $3) "
-                               "ON CONFLICT (id, part) DO UPDATE SET data = EXCLUDED.data",
-                               3, NULL, p, lens, fmts, 0);
-    if (PQresultStatus(r) != PGRES_COMMAND_OK) return as_pg_fail(c, r, "store job data", err);
-    PQclear(r);
-    return AS_OK;
+    return as_pg_run(c,
+                     "INSERT INTO job_data (id, part, data) VALUES ($1, $2, $3) ON CONFLICT "
+                     "(id, part) DO UPDATE SET data = EXCLUDED.data",
+                     3, p, lens, fmts, "store job data", err);
 }
 
 as_code_t as_pg_job_data_get(PGconn *c, uint64_t id, as_job_part_t part, as_pg_bytes_fn fn,

@@ -95,6 +95,16 @@ static const char *const s_migrations[] = {
     " part \"char\" NOT NULL,"
     " data bytea NOT NULL,"
     " PRIMARY KEY (id, part));",
+    /* 7: skills (pg_skills.c): the records (as_skill_t), the last generation of a deleted
+     * skill, and which assessments name which skills (kept by the catalog, pg_catalog.c). Ids
+     * in byte order, as the LMDB store lists them. */
+    "CREATE TABLE skills (id text COLLATE \"C\" PRIMARY KEY, rec bytea NOT NULL);"
+    "CREATE TABLE skill_gens (id text PRIMARY KEY, last_gen integer NOT NULL);"
+    "CREATE TABLE assessment_skills ("
+    " assessment text NOT NULL,"
+    " skill text NOT NULL,"
+    " PRIMARY KEY (assessment, skill));"
+    "CREATE INDEX assessment_skills_of_skill ON assessment_skills (skill);",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
