@@ -547,6 +547,78 @@ static void skills_are_kept_and_one_in_use_is_not_deleted(void **state)
     assert_true(total == 2 && !more);
 }
 
+static as_attempt_t s_attempt(const char *learner, double deadline)
+{
+    as_attempt_t a = {.state = AS_ATT_IN_PROGRESS,
+                      .deadline = deadline,
+                      .grace_s = 60,
+                      .assessment_len = 4,
+                      .learner_len = (uint32_t)strlen(learner)};
+    memcpy(a.assessment, "exam", 4);
+    memcpy(a.learner, learner, a.learner_len);
+    return a;
+}
+
+/* Attempts: one unfinished per learner (the database refuses a second, as it would from another
+ * engine), their deadline events swept in order, two sweeps at once taking different events and
+ * neither waiting, and a finished attempt's events gone. */
+static void attempts_are_one_open_per_learner_and_sweeps_take_different_events(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_attempt_t a = s_attempt("ana", 1000), b = s_attempt("ben", 1000.5);
+    assert_int_equal(as_pg_attempt_new(s_c, &a, "\x80", 1, &s_err), AS_OK);
+    assert_int_equal(as_pg_attempt_new(s_c, &b, NULL, 0, &s_err), AS_OK);
+    assert_true(a.id == 1 && b.id == 2);
+    as_attempt_t again = s_attempt("ana", 0);
+    assert_int_equal(as_pg_attempt_new(s_c, &again, NULL, 0, &s_err), AS_CONFLICT);
+    assert_string_equal(s_err.msg, "learner \"ana\" has an unfinished attempt at \"exam\" already");
+    as_subject_t sa = {
+        .assessment = "exam", .assessment_len = 4, .learner = "ana", .learner_len = 3};
+    uint64_t id;
+    assert_int_equal(as_pg_attempt_open(s_c, &sa, &id, &s_err), AS_OK);
+    assert_true(id == 1);
+    /* nothing due before the first deadline; then ana's, then ben's */
+    as_due_t kind;
+    double next;
+    assert_int_equal(as_pg_attempt_due(s_c, 999, &id, &kind, &next, &s_err), AS_NOT_FOUND);
+    assert_true(next == 1000);
+    /* two engines sweep at once: each in its transaction, each takes a different event */
+    PGconn *other = as_pg_connect(s_conninfo, &s_err);
+    assert_non_null(other);
+    assert_int_equal(as_pg_exec(s_c, "BEGIN", PGRES_COMMAND_OK, "begin", &s_err), AS_OK);
+    assert_int_equal(as_pg_exec(other, "BEGIN", PGRES_COMMAND_OK, "begin", &s_err), AS_OK);
+    uint64_t id2;
+    as_due_t kind2;
+    assert_int_equal(as_pg_attempt_due(s_c, 1001, &id, &kind, NULL, &s_err), AS_OK);
+    assert_int_equal(as_pg_attempt_due(other, 1001, &id2, &kind2, NULL, &s_err), AS_OK);
+    assert_true(id == 1 && kind == AS_DUE_OVERDUE && id2 == 2 && kind2 == AS_DUE_OVERDUE);
+    assert_int_equal(as_pg_exec(s_c, "COMMIT", PGRES_COMMAND_OK, "commit", &s_err), AS_OK);
+    assert_int_equal(as_pg_exec(other, "COMMIT", PGRES_COMMAND_OK, "commit", &s_err), AS_OK);
+    PQfinish(other);
+    /* ana submits: her attempt is closed, her end event gone; ben's remains */
+    a.state = AS_ATT_SUBMITTED;
+    assert_int_equal(as_pg_attempt_put(s_c, &a, "\x81\xa1q\x01", 4, &s_err), AS_OK);
+    assert_int_equal(as_pg_attempt_open(s_c, &sa, &id, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_attempt_due(s_c, 2000, &id, &kind, &next, &s_err), AS_OK);
+    assert_true(id == 2 && kind == AS_DUE_END && next == 0);
+    as_attempt_t got;
+    char answers[64] = "";
+    assert_int_equal(as_pg_attempt_get(s_c, 1, &got, s_bytes, answers, &s_err), AS_OK);
+    assert_true(got.state == AS_ATT_SUBMITTED && strcmp(answers, "\x81\xa1q\x01") == 0);
+    /* now ana may start another */
+    again = s_attempt("ana", 0);
+    assert_int_equal(as_pg_attempt_new(s_c, &again, NULL, 0, &s_err), AS_OK);
+    /* overrides */
+    as_override_t o = {.extra_time_s = 600, .extra_attempts = 1}, back;
+    bool found;
+    assert_int_equal(as_pg_override_get(s_c, &sa, &back, &found, &s_err), AS_OK);
+    assert_false(found);
+    assert_int_equal(as_pg_override_put(s_c, &sa, &o, &s_err), AS_OK);
+    assert_int_equal(as_pg_override_get(s_c, &sa, &back, &found, &s_err), AS_OK);
+    assert_true(found && back.extra_time_s == 600 && back.extra_attempts == 1);
+}
+
 /* What a list gives: "rid:record-byte" for each, in order. */
 static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
 {
@@ -810,6 +882,7 @@ int main(void)
         cmocka_unit_test(stored_responses_read_back_in_pages_with_their_totals),
         cmocka_unit_test(a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write),
         cmocka_unit_test(skills_are_kept_and_one_in_use_is_not_deleted),
+        cmocka_unit_test(attempts_are_one_open_per_learner_and_sweeps_take_different_events),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),

@@ -213,6 +213,26 @@ as_code_t as_pg_skill_delete(PGconn *c, const char *id, uint32_t len, as_err_t *
 as_code_t as_pg_skill_list(PGconn *c, const char *after, uint32_t after_len, uint32_t limit,
                            as_skill_fn fn, void *arg, uint64_t *total, bool *more, as_err_t *err);
 
+/* ---- pg_attempts.c: exam attempts ---- */
+
+/* As the LMDB store's as_store_attempt_new/put/get/open/due and as_store_override_put/wget; a
+ * new attempt for a learner who has one unfinished is `conflict` (the database holds it: two
+ * engines starting one at once cannot both). The answers of get are given to `answers` (may be
+ * NULL). A sweep (due) takes an event no other open transaction holds (SKIP LOCKED). */
+as_code_t as_pg_attempt_new(PGconn *c, as_attempt_t *a, const void *answers, size_t len,
+                            as_err_t *err);
+as_code_t as_pg_attempt_put(PGconn *c, const as_attempt_t *a, const void *answers, size_t len,
+                            as_err_t *err);
+as_code_t as_pg_attempt_get(PGconn *c, uint64_t id, as_attempt_t *a, as_pg_bytes_fn answers,
+                            void *arg, as_err_t *err);
+as_code_t as_pg_attempt_open(PGconn *c, const as_subject_t *s, uint64_t *id, as_err_t *err);
+as_code_t as_pg_attempt_due(PGconn *c, double now, uint64_t *id, as_due_t *kind, double *next,
+                            as_err_t *err);
+as_code_t as_pg_override_put(PGconn *c, const as_subject_t *s, const as_override_t *o,
+                             as_err_t *err);
+as_code_t as_pg_override_get(PGconn *c, const as_subject_t *s, as_override_t *o, bool *found,
+                             as_err_t *err);
+
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 
 typedef struct as_pg_follower as_pg_follower_t;

@@ -105,6 +105,30 @@ static const char *const s_migrations[] = {
     " skill text NOT NULL,"
     " PRIMARY KEY (assessment, skill));"
     "CREATE INDEX assessment_skills_of_skill ON assessment_skills (skill);",
+    /* 8: exam attempts (pg_attempts.c): the records and saved answers, at most one open per
+     * learner at an assessment (a unique index: engines starting one at once cannot both), the
+     * deadline events a sweep takes, overrides. */
+    "INSERT INTO counters VALUES ('attempt', 0);"
+    "CREATE TABLE attempts ("
+    " id bigint PRIMARY KEY,"
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " open boolean NOT NULL,"
+    " rec bytea NOT NULL,"
+    " answers bytea NOT NULL);"
+    "CREATE UNIQUE INDEX attempts_open ON attempts (assessment, learner) WHERE open;"
+    "CREATE INDEX attempts_of_assessment ON attempts (assessment, id);"
+    "CREATE TABLE attempt_due ("
+    " due_ms bigint NOT NULL,"
+    " id bigint NOT NULL,"
+    " kind \"char\" NOT NULL,"
+    " PRIMARY KEY (due_ms, id, kind));"
+    "CREATE INDEX attempt_due_of_attempt ON attempt_due (id);"
+    "CREATE TABLE overrides ("
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " rec bytea NOT NULL,"
+    " PRIMARY KEY (assessment, learner));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
