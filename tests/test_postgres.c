@@ -43,6 +43,7 @@ static int s_setup(void **state)
              getenv("ASSAY_TOOLS") ? getenv("ASSAY_TOOLS") : "tools");
     snprintf(s_dir, sizeof s_dir, "/tmp/assay-pg-test-XXXXXX");
     if (!mkdtemp(s_dir)) return -1;
+    chmod(s_dir, 0711); /* the cluster's own user (tools/pg) reaches its directory inside */
     if (s_pg("up", s_conninfo, sizeof s_conninfo)) {
         s_pg("down", NULL, 0);
         rmdir(s_dir);

@@ -346,9 +346,3 @@ void as_tc_map_bounds(const as_tc_buf_t *b, const as_tresp_t *r, double *lo, dou
     if (none > *hi) *hi = none;
 }
 
-double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *r)
-{
-    double lo, hi;
-    as_tc_map_bounds(b, r, &lo, &hi);
-    return hi > 0 ? hi : 0; /* a missing response scores 0 in a template */
-}

@@ -71,9 +71,6 @@ const char *as_tc_coords_problem(as_shape_t shape, const double *v, uint32_t n);
  * (a default of that sign is unbounded unless r->max_values bounds the values an answer holds),
  * within the mapping's bounds; a NULL response maps to the default. Infinite when unbounded. */
 void as_tc_map_bounds(const as_tc_buf_t *b, const as_tresp_t *r, double *lo, double *hi);
-/* The highest raw (unweighted) score of a map_response or map_response_point template over
- * response r: as_tc_map_bounds's, and never below 0 (a missing response scores 0). */
-double as_tc_map_max(const as_tc_buf_t *b, const as_tresp_t *r);
 
 /* ---- compile_item.c ---- */
 
