@@ -620,6 +620,76 @@ static void attempts_are_one_open_per_learner_and_sweeps_take_different_events(v
     assert_true(found && back.extra_time_s == 600 && back.extra_attempts == 1);
 }
 
+/* Models: versions and generations as the LMDB store keeps them, learners' states slot for slot
+ * the same, through a recompute's shadow generation, a new version and a delete. */
+static void models_and_their_states_are_the_lmdb_stores_slot_for_slot(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_store_t *st = s_map("models");
+    as_model_rec_t pr, lr;
+    bool pc, lc;
+    static const uint8_t blob[4] = {1, 2, 3, 4}, src[2] = {0x80, 0};
+    as_wtxn_t *w;
+    assert_int_equal(as_pg_model_put(s_c, "dkt", 3, 1, blob, 4, src, 1, &pr, &pc, &s_err), AS_OK);
+    assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+    assert_int_equal(as_store_model_put(w, "dkt", 3, 1, blob, 4, src, 1, &lr, &lc, &s_err), AS_OK);
+    assert_true(pc && lc && pr.version == lr.version && pr.live_gen == lr.live_gen);
+    pr.n_state = lr.n_state = 3;
+    uint32_t seed = 5;
+    for (int step = 0; step < 12; step++) {
+        if (step == 4) { /* a recompute builds a new generation beside the live one */
+            pr.shadow_gen = lr.shadow_gen = ++pr.last_gen;
+            lr.last_gen = pr.last_gen;
+        }
+        if (step == 8) { /* and makes it live */
+            pr.live_gen = lr.live_gen = pr.shadow_gen;
+            pr.shadow_gen = lr.shadow_gen = 0;
+        }
+        seed = seed * 1103515245u + 12345u;
+        const char *learner = (seed >> 8) % 2 ? "ana" : "ben";
+        uint32_t gen = pr.shadow_gen && (seed >> 10) % 2 ? pr.shadow_gen : pr.live_gen;
+        float s3[3] = {(float)step, (float)(seed % 7), 0.5f};
+        bool pn, ln;
+        assert_int_equal(as_pg_model_state_put(s_c, "dkt", 3, learner, 3, &pr, gen, (uint32_t)step,
+                                               s3, &pn, &s_err),
+                         AS_OK);
+        assert_int_equal(as_store_model_state_put(w, "dkt", 3, learner, 3, &lr, gen, (uint32_t)step,
+                                                  s3, &ln, &s_err),
+                         AS_OK);
+        assert_true(pn == ln && pr.learners == lr.learners);
+        for (int l = 0; l < 2; l++)
+            for (uint32_t g = 1; g <= 3; g++) {
+                const char *who = l ? "ana" : "ben";
+                float got[3];
+                const void *lv;
+                uint32_t psteps, lsteps;
+                bool pf, lf;
+                assert_int_equal(
+                    as_pg_model_state_get(s_c, "dkt", 3, who, 3, g, 3, got, &psteps, &pf, &s_err),
+                    AS_OK);
+                assert_int_equal(
+                    as_store_model_state_wget(w, "dkt", 3, who, 3, g, 3, &lv, &lsteps, &lf, &s_err),
+                    AS_OK);
+                assert_true(pf == lf);
+                if (pf) assert_true(psteps == lsteps && memcmp(got, lv, sizeof got) == 0);
+            }
+    }
+    /* a new version drops the states; a delete remembers the version and generation */
+    assert_int_equal(as_pg_model_put(s_c, "dkt", 3, 1, blob, 4, src, 1, &pr, &pc, &s_err), AS_OK);
+    assert_int_equal(as_store_model_put(w, "dkt", 3, 1, blob, 4, src, 1, &lr, &lc, &s_err), AS_OK);
+    assert_true(!pc && pr.version == 2 && pr.version == lr.version && pr.live_gen == lr.live_gen);
+    assert_string_equal(s_one("SELECT count(*) FROM model_states"), "0");
+    assert_int_equal(as_pg_model_delete(s_c, "dkt", 3, &s_err), AS_OK);
+    assert_int_equal(as_store_model_delete(w, "dkt", 3, &s_err), AS_OK);
+    assert_int_equal(as_pg_model_get(s_c, "dkt", 3, &pr, NULL, NULL, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_model_put(s_c, "dkt", 3, 1, blob, 4, src, 1, &pr, &pc, &s_err), AS_OK);
+    assert_int_equal(as_store_model_put(w, "dkt", 3, 1, blob, 4, src, 1, &lr, &lc, &s_err), AS_OK);
+    assert_true(pc && pr.version == 3 && pr.version == lr.version && pr.live_gen == lr.live_gen);
+    as_wtxn_abort(&w);
+    as_store_destroy(&st);
+}
+
 /* What a list gives: "rid:record-byte" for each, in order. */
 static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
 {
@@ -884,6 +954,7 @@ int main(void)
         cmocka_unit_test(a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write),
         cmocka_unit_test(skills_are_kept_and_one_in_use_is_not_deleted),
         cmocka_unit_test(attempts_are_one_open_per_learner_and_sweeps_take_different_events),
+        cmocka_unit_test(models_and_their_states_are_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),

@@ -10,6 +10,7 @@
  * each model is one lookup. As for skills (store_mastery.c), an entry holds a second slot only
  * while a recompute builds a new generation beside the live one.
  */
+#include "model_slots.h"
 #include "protocol.h"
 #include "store_int.h"
 
@@ -122,13 +123,7 @@ as_code_t as_store_model_put(as_wtxn_t *w, const char *id, uint32_t len, uint32_
         int drc = s_delete_range(w->txn, w->store->model_states, prefix.b, prefix.n);
         if (drc) return as_store_mdb(w->store, drc, err, "store model");
     }
-    rec->version++;
-    rec->kind = kind;
-    rec->live_gen = ++rec->last_gen;
-    rec->shadow_gen = 0;
-    rec->job = 0;
-    rec->learners = 0;
-    rec->refused = 0;
+    as_model_rec_new_version(rec, kind);
     MDB_val k = {len, (void *)id}, v = {blob_len, (void *)blob};
     int mrc = mdb_put(w->txn, w->store->model_blobs, &k, &v, 0);
     if (!mrc) {
@@ -204,10 +199,6 @@ as_code_t as_store_model_wlist(as_wtxn_t *w, as_model_fn fn, void *arg, as_err_t
 
 /* ---- states ---- */
 
-typedef struct {
-    uint32_t gen, steps;
-} s_slot_hdr_t;
-
 static MDB_val s_state_key(as_key_t *k, const char *model, uint32_t mlen, const char *learner,
                            uint32_t llen)
 {
@@ -216,25 +207,6 @@ static MDB_val s_state_key(as_key_t *k, const char *model, uint32_t mlen, const 
     as_key_sep(k);
     as_key_add(k, learner, llen);
     return as_key_val(k);
-}
-
-/* The slot of generation gen in a state entry v: one or two slots of n_state floats each (another
- * size is another version's). */
-static bool s_slot_find(const MDB_val *v, uint32_t gen, uint32_t n_state, const void **state,
-                        uint32_t *steps)
-{
-    size_t slot = sizeof(s_slot_hdr_t) + (size_t)n_state * 4;
-    if (v->mv_size != slot && v->mv_size != 2 * slot) return false;
-    for (size_t at = 0; at < v->mv_size; at += slot) {
-        s_slot_hdr_t h;
-        memcpy(&h, (const uint8_t *)v->mv_data + at, sizeof h);
-        if (h.gen == gen) {
-            *steps = h.steps;
-            *state = (const uint8_t *)v->mv_data + at + sizeof h;
-            return true;
-        }
-    }
-    return false;
 }
 
 static as_code_t s_state_get(as_store_t *st, MDB_txn *txn, const char *model, uint32_t mlen,
@@ -247,7 +219,7 @@ static as_code_t s_state_get(as_store_t *st, MDB_txn *txn, const char *model, ui
     int rc = mdb_get(txn, st->model_states, &k, &v);
     if (rc == MDB_NOTFOUND) return AS_OK;
     if (rc) return as_store_mdb(st, rc, err, "read model state");
-    *found = s_slot_find(&v, gen, n_state, state, steps);
+    *found = as_state_slot_find(v.mv_data, v.mv_size, gen, n_state, state, steps);
     return AS_OK;
 }
 
@@ -277,37 +249,17 @@ as_code_t as_store_model_state_put(as_wtxn_t *w, const char *model, uint32_t mle
     as_store_t *st = w->store;
     as_key_t kb;
     MDB_val k = s_state_key(&kb, model, mlen, learner, llen), v;
-    size_t slot = sizeof(s_slot_hdr_t) + (size_t)rec->n_state * 4;
-    /* the other generation, kept while it is the live or the shadow one */
-    uint32_t other = gen == rec->live_gen ? rec->shadow_gen : rec->live_gen;
-    const void *keep = NULL;
-    uint32_t keep_steps = 0;
-    bool found = false;
     int grc = mdb_get(w->txn, st->model_states, &k, &v);
     if (grc && grc != MDB_NOTFOUND) return as_store_mdb(st, grc, err, "read model state");
     *new_learner = grc == MDB_NOTFOUND;
-    if (!*new_learner && other) /* the entry read once: its other slot, if kept */
-        found = s_slot_find(&v, other, rec->n_state, &keep, &keep_steps);
-    size_t n = found ? 2 : 1;
-    /* reserve the value's room, then fill it: the kept slot is copied out of the old value
-     * first (MDB_RESERVE may reuse its pages) */
-    uint8_t *copy = NULL;
-    if (found) {
-        copy = malloc(slot);
-        if (!copy) return as_err_set(err, AS_INTERNAL, "out of memory");
-        s_slot_hdr_t kh = {other, keep_steps};
-        memcpy(copy, &kh, sizeof kh);
-        memcpy(copy + sizeof kh, keep, slot - sizeof kh);
-    }
-    v = (MDB_val){n * slot, NULL};
-    int mrc = mdb_put(w->txn, st->model_states, &k, &v, MDB_RESERVE);
-    if (!mrc) {
-        s_slot_hdr_t h = {gen, steps};
-        memcpy(v.mv_data, &h, sizeof h);
-        memcpy((uint8_t *)v.mv_data + sizeof h, state, slot - sizeof h);
-        if (copy) memcpy((uint8_t *)v.mv_data + slot, copy, slot);
-    }
-    free(copy);
+    /* the new entry built apart (it may keep a slot of the old, whose pages a put may reuse) */
+    uint8_t *entry = malloc(2 * as_state_slot_size(rec->n_state));
+    if (!entry) return as_err_set(err, AS_INTERNAL, "out of memory");
+    size_t n =
+        as_state_entry(grc ? NULL : v.mv_data, grc ? 0 : v.mv_size, rec, gen, steps, state, entry);
+    v = (MDB_val){n, entry};
+    int mrc = mdb_put(w->txn, st->model_states, &k, &v, 0);
+    free(entry);
     if (mrc) return as_store_mdb(st, mrc, err, "store model state");
     if (*new_learner) rec->learners++;
     return AS_OK;

@@ -233,6 +233,28 @@ as_code_t as_pg_override_put(PGconn *c, const as_subject_t *s, const as_override
 as_code_t as_pg_override_get(PGconn *c, const as_subject_t *s, as_override_t *o, bool *found,
                              as_err_t *err);
 
+/* ---- pg_models.c: deep models and learners' states of them ---- */
+
+/* As the LMDB store's as_store_model_put/get/set/delete and model_state_get/put: a new model (or
+ * version) starts a fresh generation and drops the old version's states; a deleted model's
+ * versions and generations go on when it is put again; a learner's state keeps the slot of the
+ * model's other generation while it is live or shadow. get gives the blob to `blob` (may be
+ * NULL); state_get copies the n_state floats into state. */
+as_code_t as_pg_model_put(PGconn *c, const char *id, uint32_t len, uint32_t kind, const void *blob,
+                          size_t blob_len, const void *src, size_t src_len, as_model_rec_t *rec,
+                          bool *created, as_err_t *err);
+as_code_t as_pg_model_get(PGconn *c, const char *id, uint32_t len, as_model_rec_t *rec,
+                          as_pg_bytes_fn blob, void *arg, as_err_t *err);
+as_code_t as_pg_model_set(PGconn *c, const char *id, uint32_t len, const as_model_rec_t *rec,
+                          as_err_t *err);
+as_code_t as_pg_model_delete(PGconn *c, const char *id, uint32_t len, as_err_t *err);
+as_code_t as_pg_model_state_get(PGconn *c, const char *model, uint32_t mlen, const char *learner,
+                                uint32_t llen, uint32_t gen, uint32_t n_state, float *state,
+                                uint32_t *steps, bool *found, as_err_t *err);
+as_code_t as_pg_model_state_put(PGconn *c, const char *model, uint32_t mlen, const char *learner,
+                                uint32_t llen, as_model_rec_t *rec, uint32_t gen, uint32_t steps,
+                                const float *state, bool *new_learner, as_err_t *err);
+
 /* ---- pg_follower.c: the local map of compiled tables ---- */
 
 typedef struct as_pg_follower as_pg_follower_t;

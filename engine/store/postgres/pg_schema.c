@@ -129,6 +129,21 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " rec bytea NOT NULL,"
     " PRIMARY KEY (assessment, learner));",
+    /* 9: deep models (pg_models.c): the record (as_model_rec_t), the compiled blob and the
+     * source, the last version and generation of a deleted one, learners' states (one or two
+     * slots: store/model_slots.h). */
+    "CREATE TABLE models ("
+    " id text COLLATE \"C\" PRIMARY KEY,"
+    " rec bytea NOT NULL,"
+    " blob bytea NOT NULL,"
+    " source bytea NOT NULL);"
+    "CREATE TABLE models_gone (id text PRIMARY KEY, version integer NOT NULL, gen integer NOT "
+    "NULL);"
+    "CREATE TABLE model_states ("
+    " model text NOT NULL,"
+    " learner text NOT NULL,"
+    " entry bytea NOT NULL,"
+    " PRIMARY KEY (model, learner));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
