@@ -89,8 +89,14 @@ static char *s_shape(void)
     return s;
 }
 
+static void s_reconnect(void);
+
+/* An empty schema (the server up and connected first: a test that failed may have left it down). */
 static void s_reset(void)
 {
+    if (PQstatus(s_c) != CONNECTION_OK ||
+        as_pg_exec(s_c, "SELECT 1", PGRES_TUPLES_OK, "ping", &s_err))
+        s_reconnect();
     as_err_t e;
     assert_int_equal(as_pg_exec(s_c, "DROP SCHEMA public CASCADE; CREATE SCHEMA public",
                                 PGRES_COMMAND_OK, "reset", &e),

@@ -27,8 +27,9 @@
 /* Connects (conninfo: a libpq connection string or URI); NULL with `unavailable` and libpq's
  * message when it cannot. */
 PGconn *as_pg_connect(const char *conninfo, as_err_t *err);
-/* A result that is not `want` as an error: `unavailable` when the connection is gone, else
- * `internal` with the server's message prefixed by `what`. Clears res either way. */
+/* A result that is not `want` as an error: `unavailable` when the connection is gone or the
+ * server says it is going away (shutting down, crashed: SQLSTATE 08xxx, 57P01-57P03, 53300),
+ * else `internal` with the server's message prefixed by `what`. Clears res either way. */
 as_code_t as_pg_fail(PGconn *c, PGresult *res, const char *what, as_err_t *err);
 /* Runs sql (no parameters) expecting `want`; clears the result. */
 as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char *what,

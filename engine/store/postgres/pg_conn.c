@@ -35,15 +35,25 @@ PGconn *as_pg_connect(const char *conninfo, as_err_t *err)
     return NULL;
 }
 
+/* Whether the server's error says it is going away or cannot serve now (its SQLSTATE): a lost
+ * connection (class 08), a shutdown or crash of the server (57P01-57P03), too many connections
+ * (53300), rather than a statement it refuses. */
+static bool s_going_away(const PGresult *res)
+{
+    const char *st = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    if (!st) return false;
+    return strncmp(st, "08", 2) == 0 || strcmp(st, "57P01") == 0 || strcmp(st, "57P02") == 0 ||
+           strcmp(st, "57P03") == 0 || strcmp(st, "53300") == 0;
+}
+
 as_code_t as_pg_fail(PGconn *c, PGresult *res, const char *what, as_err_t *err)
 {
     char m[AS_ERR_MSG_MAX];
     const char *text = res ? PQresultErrorMessage(res) : NULL;
     s_msg(text && *text ? text : PQerrorMessage(c), m, sizeof m);
+    bool away = PQstatus(c) != CONNECTION_OK || s_going_away(res);
     PQclear(res);
-    if (PQstatus(c) != CONNECTION_OK)
-        return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: %s: %s", what, m);
-    return as_err_set(err, AS_INTERNAL, "PostgreSQL: %s: %s", what, m);
+    return as_err_set(err, away ? AS_UNAVAILABLE : AS_INTERNAL, "PostgreSQL: %s: %s", what, m);
 }
 
 as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char *what,
