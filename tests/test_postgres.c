@@ -555,6 +555,15 @@ static void skills_are_kept_and_one_in_use_is_not_deleted(void **state)
     assert_true(total == 2 && !more);
 }
 
+static bool s_listed_attempt(void *arg, const as_attempt_t *a, const void *answers, size_t len)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 64 - n, "%s%llu:%.*s", n ? " " : "", (unsigned long long)a->id,
+             (int)a->learner_len, a->learner);
+    return true;
+}
+
 static as_attempt_t s_attempt(const char *learner, double deadline)
 {
     as_attempt_t a = {.state = AS_ATT_IN_PROGRESS,
@@ -617,6 +626,17 @@ static void attempts_are_one_open_per_learner_and_sweeps_take_different_events(v
     /* now ana may start another */
     again = s_attempt("ana", 0);
     assert_int_equal(as_pg_attempt_new(s_c, &again, NULL, 0, &s_err), AS_OK);
+    /* counted attempts, and the assessment's attempts in order */
+    uint32_t counted;
+    assert_int_equal(as_pg_attempt_count(s_c, &sa, &counted, &s_err), AS_OK);
+    assert_int_equal(counted, 0);
+    assert_int_equal(as_pg_attempt_count_set(s_c, &sa, 2, &s_err), AS_OK);
+    assert_int_equal(as_pg_attempt_count(s_c, &sa, &counted, &s_err), AS_OK);
+    assert_int_equal(counted, 2);
+    char order[64] = "";
+    assert_int_equal(as_pg_attempt_list(s_c, "exam", 4, 1, s_listed_attempt, order, &s_err), AS_OK);
+    /* (id 3 went to the refused start: outside a transaction its id is not given back) */
+    assert_string_equal(order, "2:ben 4:ana");
     /* overrides */
     as_override_t o = {.extra_time_s = 600, .extra_attempts = 1}, back;
     bool found;
@@ -961,6 +981,16 @@ static void statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **stat
     static const char *const learners[] = {"ana", "ben", "cy", "dee", "eli"};
     uint32_t seed = 7;
     uint64_t rid = 0;
+    /* none yet: zero statistics of the version's shape, as the LMDB store reads them */
+    {
+        as_stats_sums_t *none;
+        as_total_count_t *tot;
+        size_t nt;
+        assert_int_equal(as_pg_stats_read(s_c, &t1, &none, &tot, &nt, &s_err), AS_OK);
+        assert_true(none->version == 1 && none->k == 3 && none->n == 0 && nt == 0);
+        free(none);
+        free(tot);
+    }
     for (int batch = 0; batch < 12; batch++) {
         const as_table_t *t = batch < 8 ? &t1 : &t2;
         enum { N = 6 };

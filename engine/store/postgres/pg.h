@@ -40,6 +40,10 @@ as_code_t as_pg_exec(PGconn *c, const char *sql, ExecStatusType want, const char
 as_code_t as_pg_run(PGconn *c, const char *sql, int n, const char *const *p, const int *lens,
                     const int *fmts, const char *what, as_err_t *err);
 
+/* Runs sql with n text parameters p expecting rows, in binary: *out (the caller clears it). */
+as_code_t as_pg_query(PGconn *c, const char *sql, int n, const char *const *p, const char *what,
+                      PGresult **out, as_err_t *err);
+
 /* ---- pg_schema.c ---- */
 
 /* The schema version this build knows (its migrations are 1..this). */
@@ -229,6 +233,14 @@ as_code_t as_pg_attempt_get(PGconn *c, uint64_t id, as_attempt_t *a, as_pg_bytes
 as_code_t as_pg_attempt_open(PGconn *c, const as_subject_t *s, uint64_t *id, as_err_t *err);
 as_code_t as_pg_attempt_due(PGconn *c, double now, uint64_t *id, as_due_t *kind, double *next,
                             as_err_t *err);
+/* Attempts counted against max_attempts: those started, or the learner's stored responses when
+ * more (one-shot submissions); its setter. */
+as_code_t as_pg_attempt_count(PGconn *c, const as_subject_t *s, uint32_t *n, as_err_t *err);
+as_code_t as_pg_attempt_count_set(PGconn *c, const as_subject_t *s, uint32_t n, as_err_t *err);
+/* An assessment's attempts in id order after `after`, until fn returns false. */
+typedef bool (*as_pg_attempt_fn)(void *arg, const as_attempt_t *a, const void *answers, size_t len);
+as_code_t as_pg_attempt_list(PGconn *c, const char *assessment, uint32_t len, uint64_t after,
+                             as_pg_attempt_fn fn, void *arg, as_err_t *err);
 as_code_t as_pg_override_put(PGconn *c, const as_subject_t *s, const as_override_t *o,
                              as_err_t *err);
 as_code_t as_pg_override_get(PGconn *c, const as_subject_t *s, as_override_t *o, bool *found,

@@ -32,6 +32,13 @@ static void s_names(const as_attempt_t *a, char *as, char *ln)
     snprintf(ln, AS_MAX_NAME + 1, "%.*s", (int)a->learner_len, a->learner);
 }
 
+/* The subject's names as C strings. */
+static void s_subject_names(const as_subject_t *s, char *as, char *ln)
+{
+    snprintf(as, AS_MAX_ID + 1, "%.*s", (int)s->assessment_len, s->assessment);
+    snprintf(ln, AS_MAX_NAME + 1, "%.*s", (int)s->learner_len, s->learner);
+}
+
 /* The deadline events of attempt a: added (add) or removed. */
 static as_code_t s_due(PGconn *c, const as_attempt_t *a, bool add, as_err_t *err)
 {
@@ -102,9 +109,10 @@ as_code_t as_pg_attempt_get(PGconn *c, uint64_t id, as_attempt_t *a, as_pg_bytes
     char ids[24];
     snprintf(ids, sizeof ids, "%llu", (unsigned long long)id);
     const char *p[1] = {ids};
-    PGresult *r = PQexecParams(c, "SELECT rec, answers FROM attempts WHERE id = $1", 1, NULL, p,
-                               NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read attempt", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c, "SELECT rec, answers FROM attempts WHERE id = $1", 1, p,
+                                "read attempt", &r, err);
+    if (qrc) return qrc;
     as_code_t rc = AS_OK;
     if (PQntuples(r) != 1)
         rc = as_err_set(err, AS_NOT_FOUND, "attempt %llu not found", (unsigned long long)id);
@@ -121,14 +129,14 @@ as_code_t as_pg_attempt_get(PGconn *c, uint64_t id, as_attempt_t *a, as_pg_bytes
 as_code_t as_pg_attempt_open(PGconn *c, const as_subject_t *s, uint64_t *id, as_err_t *err)
 {
     char as[AS_MAX_ID + 1], ln[AS_MAX_NAME + 1];
-    snprintf(as, sizeof as, "%.*s", (int)s->assessment_len, s->assessment);
-    snprintf(ln, sizeof ln, "%.*s", (int)s->learner_len, s->learner);
+    s_subject_names(s, as, ln);
     const char *p[2] = {as, ln};
-    PGresult *r = PQexecParams(c,
-                               "SELECT id FROM attempts WHERE assessment = $1 AND learner = $2 "
-                               "AND open",
-                               2, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read attempt", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c,
+                                "SELECT id FROM attempts WHERE assessment = $1 AND learner = $2 "
+                                "AND open",
+                                2, p, "read attempt", &r, err);
+    if (qrc) return qrc;
     as_code_t rc =
         PQntuples(r) == 1 ? AS_OK : as_err_set(err, AS_NOT_FOUND, "no unfinished attempt");
     if (!rc) *id = as_pg_get_int8(PQgetvalue(r, 0, 0));
@@ -142,13 +150,14 @@ as_code_t as_pg_attempt_due(PGconn *c, double now, uint64_t *id, as_due_t *kind,
     char at[24];
     snprintf(at, sizeof at, "%llu", (unsigned long long)(now <= 0 ? 0 : (uint64_t)(now * 1000)));
     const char *p[1] = {at};
-    PGresult *r = PQexecParams(
+    PGresult *r;
+    as_code_t qrc = as_pg_query(
         c,
         "DELETE FROM attempt_due WHERE (due_ms, id, kind) = (SELECT due_ms, id, kind FROM "
         "attempt_due WHERE due_ms <= $1 ORDER BY due_ms, id, kind LIMIT 1 FOR UPDATE SKIP "
         "LOCKED) RETURNING id, kind",
-        1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "deadline sweep", err);
+        1, p, "deadline sweep", &r, err);
+    if (qrc) return qrc;
     bool found = PQntuples(r) == 1;
     if (found) {
         *id = as_pg_get_int8(PQgetvalue(r, 0, 0));
@@ -169,8 +178,7 @@ as_code_t as_pg_override_put(PGconn *c, const as_subject_t *s, const as_override
                              as_err_t *err)
 {
     char as[AS_MAX_ID + 1], ln[AS_MAX_NAME + 1];
-    snprintf(as, sizeof as, "%.*s", (int)s->assessment_len, s->assessment);
-    snprintf(ln, sizeof ln, "%.*s", (int)s->learner_len, s->learner);
+    s_subject_names(s, as, ln);
     const char *p[3] = {as, ln, (const char *)o};
     int lens[3] = {0, 0, (int)sizeof *o}, fmts[3] = {0, 0, 1};
     return as_pg_run(c,
@@ -183,13 +191,13 @@ as_code_t as_pg_override_get(PGconn *c, const as_subject_t *s, as_override_t *o,
                              as_err_t *err)
 {
     char as[AS_MAX_ID + 1], ln[AS_MAX_NAME + 1];
-    snprintf(as, sizeof as, "%.*s", (int)s->assessment_len, s->assessment);
-    snprintf(ln, sizeof ln, "%.*s", (int)s->learner_len, s->learner);
+    s_subject_names(s, as, ln);
     const char *p[2] = {as, ln};
-    PGresult *r =
-        PQexecParams(c, "SELECT rec FROM overrides WHERE assessment = $1 AND learner = $2", 2, NULL,
-                     p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read override", err);
+    PGresult *r;
+    as_code_t qrc =
+        as_pg_query(c, "SELECT rec FROM overrides WHERE assessment = $1 AND learner = $2", 2, p,
+                    "read override", &r, err);
+    if (qrc) return qrc;
     *found = PQntuples(r) == 1 && (size_t)PQgetlength(r, 0, 0) == sizeof *o;
     if (*found)
         memcpy(o, PQgetvalue(r, 0, 0), sizeof *o);
@@ -197,4 +205,61 @@ as_code_t as_pg_override_get(PGconn *c, const as_subject_t *s, as_override_t *o,
         memset(o, 0, sizeof *o);
     PQclear(r);
     return AS_OK;
+}
+
+as_code_t as_pg_attempt_count(PGconn *c, const as_subject_t *s, uint32_t *n, as_err_t *err)
+{
+    char as[AS_MAX_ID + 1], ln[AS_MAX_NAME + 1];
+    s_subject_names(s, as, ln);
+    const char *p[2] = {as, ln};
+    /* those counted, or the responses stored before attempts were counted: the larger */
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c,
+                                "SELECT greatest(coalesce((SELECT n FROM attempt_starts WHERE "
+                                "assessment = $1 AND learner = $2), 0), coalesce((SELECT attempts "
+                                "FROM attempt_counts WHERE assessment = $1 AND learner = $2), 0))",
+                                2, p, "count attempts", &r, err);
+    if (qrc) return qrc;
+    *n = as_pg_get_int4(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    return AS_OK;
+}
+
+as_code_t as_pg_attempt_count_set(PGconn *c, const as_subject_t *s, uint32_t n, as_err_t *err)
+{
+    char as[AS_MAX_ID + 1], ln[AS_MAX_NAME + 1], ns[16];
+    s_subject_names(s, as, ln);
+    snprintf(ns, sizeof ns, "%u", n);
+    const char *p[3] = {as, ln, ns};
+    return as_pg_run(c,
+                     "INSERT INTO attempt_starts (assessment, learner, n) VALUES ($1, $2, $3) ON "
+                     "CONFLICT (assessment, learner) DO UPDATE SET n = EXCLUDED.n",
+                     3, p, NULL, NULL, "store attempt count", err);
+}
+
+as_code_t as_pg_attempt_list(PGconn *c, const char *assessment, uint32_t len, uint64_t after,
+                             as_pg_attempt_fn fn, void *arg, as_err_t *err)
+{
+    char as[AS_MAX_ID + 1], from[24];
+    snprintf(as, sizeof as, "%.*s", (int)len, assessment);
+    snprintf(from, sizeof from, "%llu", (unsigned long long)after);
+    const char *p[2] = {as, from};
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c,
+                                "SELECT rec, answers FROM attempts WHERE assessment = $1 AND id > "
+                                "$2 ORDER BY id",
+                                2, p, "list attempts", &r, err);
+    if (qrc) return qrc;
+    as_code_t rc = AS_OK;
+    for (int i = 0; i < PQntuples(r); i++) {
+        as_attempt_t a;
+        if ((size_t)PQgetlength(r, i, 0) != sizeof a) {
+            rc = as_err_set(err, AS_INTERNAL, "attempts of \"%s\": a corrupt record", as);
+            break;
+        }
+        memcpy(&a, PQgetvalue(r, i, 0), sizeof a);
+        if (!fn(arg, &a, PQgetvalue(r, i, 1), (size_t)PQgetlength(r, i, 1))) break;
+    }
+    PQclear(r);
+    return rc;
 }

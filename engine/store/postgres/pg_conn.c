@@ -73,3 +73,12 @@ as_code_t as_pg_run(PGconn *c, const char *sql, int n, const char *const *p, con
     PQclear(r);
     return AS_OK;
 }
+
+as_code_t as_pg_query(PGconn *c, const char *sql, int n, const char *const *p, const char *what,
+                      PGresult **out, as_err_t *err)
+{
+    PGresult *r = PQexecParams(c, sql, n, NULL, p, NULL, NULL, 1);
+    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, what, err);
+    *out = r;
+    return AS_OK;
+}

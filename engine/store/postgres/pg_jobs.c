@@ -75,8 +75,9 @@ as_code_t as_pg_job_get(PGconn *c, uint64_t id, as_job_t *job, as_err_t *err)
     char ids[24];
     snprintf(ids, sizeof ids, "%llu", (unsigned long long)id);
     const char *p[1] = {ids};
-    PGresult *r = PQexecParams(c, "SELECT rec FROM jobs WHERE id = $1", 1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read job", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c, "SELECT rec FROM jobs WHERE id = $1", 1, p, "read job", &r, err);
+    if (qrc) return qrc;
     as_code_t rc = PQntuples(r) == 1 ? s_rec(r, 0, 0, job, err)
                                      : as_err_set(err, AS_NOT_FOUND, "job %llu not found",
                                                   (unsigned long long)id);
@@ -91,11 +92,12 @@ as_code_t as_pg_job_list(PGconn *c, uint64_t after, uint32_t limit, as_job_fn fn
     snprintf(from, sizeof from, "%llu", (unsigned long long)after);
     snprintf(n, sizeof n, "%u", limit + 1);
     const char *p[2] = {from, n};
-    PGresult *r = PQexecParams(c,
-                               "SELECT rec, (SELECT count(*) FROM jobs) FROM jobs WHERE id > $1 "
-                               "ORDER BY id LIMIT $2",
-                               2, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "list jobs", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c,
+                                "SELECT rec, (SELECT count(*) FROM jobs) FROM jobs WHERE id > $1 "
+                                "ORDER BY id LIMIT $2",
+                                2, p, "list jobs", &r, err);
+    if (qrc) return qrc;
     *more = false;
     *total = 0;
     as_code_t rc = AS_OK;
@@ -137,9 +139,10 @@ as_code_t as_pg_job_data_get(PGconn *c, uint64_t id, as_job_part_t part, as_pg_b
     char ids[24], pt[2] = {(char)part, 0};
     snprintf(ids, sizeof ids, "%llu", (unsigned long long)id);
     const char *p[2] = {ids, pt};
-    PGresult *r = PQexecParams(c, "SELECT data FROM job_data WHERE id = $1 AND part = $2", 2, NULL,
-                               p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read job data", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c, "SELECT data FROM job_data WHERE id = $1 AND part = $2", 2, p,
+                                "read job data", &r, err);
+    if (qrc) return qrc;
     if (PQntuples(r) != 1) {
         PQclear(r);
         return as_err_set(err, AS_NOT_FOUND, "job %llu has no %s", (unsigned long long)id,
@@ -158,7 +161,8 @@ as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_
     const char *p[2] = {node, secs};
     /* the first unfinished job whose lease is free, expired or this node's; a lease taken from
      * another node (or from none) takes the next epoch */
-    PGresult *r = PQexecParams(
+    PGresult *r;
+    as_code_t qrc = as_pg_query(
         c,
         "UPDATE jobs j SET lease_epoch = CASE WHEN j.lease_node IS DISTINCT FROM $1 OR "
         "j.lease_until < now() THEN j.lease_epoch + 1 ELSE j.lease_epoch END, lease_node = $1, "
@@ -166,8 +170,8 @@ as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_
         "WHERE j.id = (SELECT id FROM jobs WHERE NOT finished AND (lease_until IS NULL OR "
         "lease_until < now() OR lease_node = $1) ORDER BY id LIMIT 1 FOR UPDATE SKIP LOCKED) "
         "RETURNING j.rec, j.lease_epoch",
-        2, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "lease a job", err);
+        2, p, "lease a job", &r, err);
+    if (qrc) return qrc;
     as_code_t rc = PQntuples(r) == 1 ? s_rec(r, 0, 0, job, err)
                                      : as_err_set(err, AS_NOT_FOUND, "no job to run");
     if (!rc) *epoch = as_pg_get_int8(PQgetvalue(r, 0, 1));

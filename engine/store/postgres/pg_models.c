@@ -24,9 +24,10 @@ as_code_t as_pg_model_get(PGconn *c, const char *id, uint32_t len, as_model_rec_
 {
     char idz[AS_MAX_ID + 1];
     const char *p[1] = {s_idz(id, len, idz, sizeof idz)};
-    PGresult *r =
-        PQexecParams(c, "SELECT rec, blob FROM models WHERE id = $1", 1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read model", err);
+    PGresult *r;
+    as_code_t qrc =
+        as_pg_query(c, "SELECT rec, blob FROM models WHERE id = $1", 1, p, "read model", &r, err);
+    if (qrc) return qrc;
     as_code_t rc = AS_OK;
     if (PQntuples(r) != 1)
         rc = as_err_set(err, AS_NOT_FOUND, "model \"%s\" not found", idz);
@@ -65,9 +66,10 @@ as_code_t as_pg_model_put(PGconn *c, const char *id, uint32_t len, uint32_t kind
     *created = rc == AS_NOT_FOUND;
     const char *p[4] = {idz, NULL, NULL, NULL};
     if (*created) { /* versions and generations go on from a deleted model of this id */
-        PGresult *r = PQexecParams(c, "SELECT version, gen FROM models_gone WHERE id = $1", 1, NULL,
-                                   p, NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read model", err);
+        PGresult *r;
+        as_code_t qrc = as_pg_query(c, "SELECT version, gen FROM models_gone WHERE id = $1", 1, p,
+                                    "read model", &r, err);
+        if (qrc) return qrc;
         *rec = (as_model_rec_t){0};
         if (PQntuples(r) == 1) {
             rec->version = as_pg_get_int4(PQgetvalue(r, 0, 0));
@@ -118,10 +120,11 @@ static as_code_t s_entry(PGconn *c, const char *model, uint32_t mlen, const char
 {
     char m[AS_MAX_ID + 1], l[AS_MAX_NAME + 1];
     const char *p[2] = {s_idz(model, mlen, m, sizeof m), s_idz(learner, llen, l, sizeof l)};
-    PGresult *r =
-        PQexecParams(c, "SELECT entry FROM model_states WHERE model = $1 AND learner = $2", 2, NULL,
-                     p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read model state", err);
+    PGresult *r;
+    as_code_t qrc =
+        as_pg_query(c, "SELECT entry FROM model_states WHERE model = $1 AND learner = $2", 2, p,
+                    "read model state", &r, err);
+    if (qrc) return qrc;
     if (PQntuples(r) != 1) {
         PQclear(r);
         r = NULL;

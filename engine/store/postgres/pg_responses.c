@@ -13,9 +13,10 @@ as_code_t as_pg_response_get(PGconn *c, uint64_t rid, as_pg_record_fn fn, void *
     char id[24];
     snprintf(id, sizeof id, "%llu", (unsigned long long)rid);
     const char *p[1] = {id};
-    PGresult *r =
-        PQexecParams(c, "SELECT record FROM responses WHERE rid = $1", 1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read response", err);
+    PGresult *r;
+    as_code_t qrc = as_pg_query(c, "SELECT record FROM responses WHERE rid = $1", 1, p,
+                                "read response", &r, err);
+    if (qrc) return qrc;
     if (PQntuples(r) != 1) {
         PQclear(r);
         return as_err_set(err, AS_NOT_FOUND, "response %llu not found", (unsigned long long)rid);

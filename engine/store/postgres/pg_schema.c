@@ -144,6 +144,12 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " entry bytea NOT NULL,"
     " PRIMARY KEY (model, learner));",
+    /* 10: attempts counted against max_attempts (pg_attempts.c). */
+    "CREATE TABLE attempt_starts ("
+    " assessment text NOT NULL,"
+    " learner text NOT NULL,"
+    " n integer NOT NULL,"
+    " PRIMARY KEY (assessment, learner));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -24,9 +24,10 @@ static const char *s_idz(const char *id, uint32_t len, char *buf)
 static as_code_t s_read(PGconn *c, const char *idz, as_skill_t *skill, bool *found, as_err_t *err)
 {
     const char *p[1] = {idz};
-    PGresult *r =
-        PQexecParams(c, "SELECT rec FROM skills WHERE id = $1", 1, NULL, p, NULL, NULL, 1);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read skill", err);
+    PGresult *r;
+    as_code_t qrc =
+        as_pg_query(c, "SELECT rec FROM skills WHERE id = $1", 1, p, "read skill", &r, err);
+    if (qrc) return qrc;
     *found = PQntuples(r) == 1;
     as_code_t rc = AS_OK;
     if (*found && (size_t)PQgetlength(r, 0, 0) != sizeof *skill)
@@ -71,9 +72,10 @@ as_code_t as_pg_skill_put(PGconn *c, const char *id, uint32_t len, const as_bkt_
     *created = !found;
     if (*created) { /* generations go on from a deleted skill of this id: its states never count */
         const char *p[1] = {idz};
-        PGresult *r = PQexecParams(c, "SELECT last_gen FROM skill_gens WHERE id = $1", 1, NULL, p,
-                                   NULL, NULL, 1);
-        if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "read skill", err);
+        PGresult *r;
+        as_code_t qrc = as_pg_query(c, "SELECT last_gen FROM skill_gens WHERE id = $1", 1, p,
+                                    "read skill", &r, err);
+        if (qrc) return qrc;
         uint32_t last = PQntuples(r) ? as_pg_get_int4(PQgetvalue(r, 0, 0)) : 0;
         PQclear(r);
         skill = (as_skill_t){.live_gen = last + 1, .last_gen = last + 1};

@@ -369,6 +369,8 @@ as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sum
     *totals = NULL;
     *n_totals = 0;
     if (!*sums) return as_err_set(err, AS_INTERNAL, "out of memory");
+    (*sums)->version = t->hdr.version; /* none for this version: zero, of its shape */
+    (*sums)->k = k;
     as_pg_arr_t b[1] = {{0}};
     as_pg_arr_begin(&b[0], AS_PG_TEXT, 1);
     as_pg_arr_bytes(&b[0], (const char *)t->base + t->hdr.id_off, t->hdr.id_len);
