@@ -456,6 +456,9 @@ static void a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write(voi
     assert_int_equal(as_pg_job_list(s_c, 0, 1, s_listed_job, out, &total, &more, &s_err), AS_OK);
     assert_string_equal(out, "1");
     assert_true(total == 2 && more);
+    as_job_t next;
+    assert_int_equal(as_pg_job_next(s_c, &next, &s_err), AS_OK);
+    assert_true(next.id == 1);
     /* engine a takes job 1; engine b, asking while a holds it, gets job 2 */
     as_job_t ja, jb;
     uint64_t ea, eb;
@@ -489,6 +492,7 @@ static void a_job_runs_on_one_engine_at_a_time_and_a_lost_lease_cannot_write(voi
     assert_true(got.done == 20);
     /* nothing left to run */
     assert_int_equal(as_pg_job_lease(s_c, "a", 60, &ja, &ea, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_job_next(s_c, &next, &s_err), AS_NOT_FOUND);
     assert_int_equal(as_pg_job_get(s_c, 9, &got, &s_err), AS_NOT_FOUND);
 }
 
@@ -535,8 +539,10 @@ static void skills_are_kept_and_one_in_use_is_not_deleted(void **state)
     assert_int_equal(as_pg_catalog_put(s_c, "quiz", 4, src.data, src.size, c.blob, c.size, &version,
                                        &seq, &s_err),
                      AS_OK);
-    free(c.blob);
     msgpack_sbuffer_destroy(&src);
+    as_table_t qt;
+    assert_int_equal(as_table_open(c.blob, c.size, &qt, &s_err), AS_OK);
+    assert_int_equal(as_pg_skills_check(s_c, &qt, &s_err), AS_OK);
     assert_int_equal(as_pg_skill_delete(s_c, "a", 1, &s_err), AS_CONFLICT);
     assert_string_equal(s_err.msg, "skill \"a\" is used by assessment \"quiz\": remove it from "
                                    "that assessment's items first");
@@ -544,6 +550,9 @@ static void skills_are_kept_and_one_in_use_is_not_deleted(void **state)
     assert_int_equal(as_pg_catalog_delete(s_c, "quiz", 4, &seq, &s_err), AS_OK);
     assert_int_equal(as_pg_skill_delete(s_c, "a", 1, &s_err), AS_OK);
     assert_int_equal(as_pg_skill_get(s_c, "a", 1, &sk, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_skills_check(s_c, &qt, &s_err), AS_BAD_REQUEST);
+    assert_string_equal(s_err.msg, "items[0].skills[0]: unknown skill \"a\"");
+    free(c.blob);
     assert_int_equal(as_pg_skill_put(s_c, "a", 1, &bp, &created, &s_err), AS_OK);
     assert_true(created);
     assert_int_equal(as_pg_skill_get(s_c, "a", 1, &sk, &s_err), AS_OK);
@@ -647,6 +656,16 @@ static void attempts_are_one_open_per_learner_and_sweeps_take_different_events(v
     assert_true(found && back.extra_time_s == 600 && back.extra_attempts == 1);
 }
 
+static bool s_listed_model(void *arg, const char *id, uint32_t len, const as_model_rec_t *rec,
+                           const void *blob, size_t blob_len)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 64 - n, "%s%.*s v%u %zu bytes", n ? " " : "", (int)len, id, rec->version,
+             blob_len);
+    return true;
+}
+
 /* Models: versions and generations as the LMDB store keeps them, learners' states slot for slot
  * the same, through a recompute's shadow generation, a new version and a delete. */
 static void models_and_their_states_are_the_lmdb_stores_slot_for_slot(void **state)
@@ -710,9 +729,21 @@ static void models_and_their_states_are_the_lmdb_stores_slot_for_slot(void **sta
     assert_int_equal(as_pg_model_delete(s_c, "dkt", 3, &s_err), AS_OK);
     assert_int_equal(as_store_model_delete(w, "dkt", 3, &s_err), AS_OK);
     assert_int_equal(as_pg_model_get(s_c, "dkt", 3, &pr, NULL, NULL, &s_err), AS_NOT_FOUND);
+    assert_int_equal(as_pg_model_source(s_c, "dkt", 3, s_bytes, NULL, &s_err), AS_NOT_FOUND);
     assert_int_equal(as_pg_model_put(s_c, "dkt", 3, 1, blob, 4, src, 1, &pr, &pc, &s_err), AS_OK);
     assert_int_equal(as_store_model_put(w, "dkt", 3, 1, blob, 4, src, 1, &lr, &lc, &s_err), AS_OK);
     assert_true(pc && pr.version == 3 && pr.version == lr.version && pr.live_gen == lr.live_gen);
+    /* listed with its blob, its source read back */
+    char listed[64] = "";
+    uint64_t total;
+    bool more;
+    assert_int_equal(
+        as_pg_model_list(s_c, NULL, 0, 10, s_listed_model, listed, &total, &more, &s_err), AS_OK);
+    assert_string_equal(listed, "dkt v3 4 bytes");
+    assert_true(total == 1 && !more);
+    char source[64] = "";
+    assert_int_equal(as_pg_model_source(s_c, "dkt", 3, s_bytes, source, &s_err), AS_OK);
+    assert_string_equal(source, "\x80");
     as_wtxn_abort(&w);
     as_store_destroy(&st);
 }
@@ -809,6 +840,14 @@ static void s_listed(void *arg, uint64_t rid, const void *record, size_t len)
              len ? *(const uint8_t *)record : 0);
 }
 
+static void s_scanned(void *arg, uint64_t rid, const char *assessment, uint32_t len)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 256 - n, "%s%llu:%.*s", n ? " " : "", (unsigned long long)rid, (int)len,
+             assessment);
+}
+
 /* Responses stored by batches read back as the LMDB store lists them: pages in submission
  * order with the total and whether more follow, one learner's, one by id. */
 static void stored_responses_read_back_in_pages_with_their_totals(void **state)
@@ -847,6 +886,9 @@ static void stored_responses_read_back_in_pages_with_their_totals(void **state)
     out[0] = '\0';
     assert_int_equal(as_pg_response_get(s_c, 4, s_listed, out, &s_err), AS_OK);
     assert_string_equal(out, "4:b2");
+    out[0] = '\0';
+    assert_int_equal(as_pg_rids_scan(s_c, 1, 3, s_scanned, out, &s_err), AS_OK);
+    assert_string_equal(out, "2:quiz 3:quiz 4:quiz");
     assert_int_equal(as_pg_response_get(s_c, 9, s_listed, out, &s_err), AS_NOT_FOUND);
     assert_string_equal(s_err.msg, "response 9 not found");
     out[0] = '\0';
@@ -854,6 +896,21 @@ static void stored_responses_read_back_in_pages_with_their_totals(void **state)
         as_pg_response_list(s_c, "none", 4, NULL, 0, 0, 10, s_listed, out, &total, &more, &s_err),
         AS_OK);
     assert_true(out[0] == '\0' && total == 0 && !more);
+}
+
+static void s_listed_state(void *arg, const char *skill, uint32_t len, const as_skill_t *sk,
+                           const as_mastery_t *m)
+{
+    char *out = arg;
+    size_t n = strlen(out);
+    snprintf(out + n, 512 - n, "%s%.*s:%.17g:%u", n ? " " : "", (int)len, skill, m->s.p,
+             m->opportunities);
+}
+
+static void s_counted_state(void *arg, const char *skill, uint32_t len, const as_skill_t *sk,
+                            const as_mastery_t *m)
+{
+    (*(int *)arg)++;
 }
 
 /* Mastery states kept by batches on PostgreSQL are the LMDB store's, state for state and slot
@@ -947,6 +1004,27 @@ static void mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot(void **state)
     as_wtxn_abort(&w);
     assert_true(compared >= 6); /* states of both generations were there to compare */
     as_pg_mastery_free(&pm);
+    /* the reads that list: a learner's live states, and every learner's of a skill (the skill
+     * records stored on both sides; states of the live generation only) */
+    char pg_out[512] = "", lmdb_out[512] = "";
+    assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(as_pg_skill_set(s_c, skills[k], 3, &sk, &s_err), AS_OK);
+        assert_int_equal(as_store_skill_set(w, skills[k], 3, &sk, &s_err), AS_OK);
+    }
+    assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
+    as_reader_t *rd;
+    assert_int_equal(as_reader_new(st, &rd, &s_err), AS_OK);
+    assert_int_equal(as_reader_begin(rd, &s_err), AS_OK);
+    assert_int_equal(as_pg_mastery_list(s_c, "ana", 3, s_listed_state, pg_out, &s_err), AS_OK);
+    assert_int_equal(as_store_mastery_list(rd, "ana", 3, s_listed_state, lmdb_out, &s_err), AS_OK);
+    assert_string_equal(pg_out, lmdb_out);
+    assert_true(pg_out[0] != '\0');
+    int n_pg = 0, n_lmdb = 0;
+    assert_int_equal(as_pg_mastery_scan(s_c, "add", 3, s_counted_state, &n_pg, &s_err), AS_OK);
+    assert_int_equal(as_store_mastery_scan(rd, "add", 3, s_counted_state, &n_lmdb, &s_err), AS_OK);
+    assert_int_equal(n_pg, n_lmdb);
+    as_reader_destroy(&rd);
     as_store_destroy(&st);
 }
 

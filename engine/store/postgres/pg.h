@@ -131,6 +131,10 @@ as_code_t as_pg_response_get(PGconn *c, uint64_t rid, as_pg_record_fn fn, void *
 as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, const char *learner,
                               uint32_t llen, uint64_t after, uint32_t limit, as_pg_record_fn fn,
                               void *arg, uint64_t *total, bool *more, as_err_t *err);
+/* Up to limit stored responses of every assessment in id order after `after`, each with its
+ * assessment (as as_store_rids_scan). */
+as_code_t as_pg_rids_scan(PGconn *c, uint64_t after, uint32_t limit, as_rid_fn fn, void *arg,
+                          as_err_t *err);
 
 /* ---- pg_stats.c: the statistics behind assessment.report, kept by the batch ---- */
 
@@ -176,6 +180,13 @@ as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t ll
                             const as_mastery_t *state, as_err_t *err);
 /* Sends the entries the batch changed, one upsert (*sent: 0 or 1). */
 as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err);
+/* The learner's live states, in skill id order; every live state of every learner (of one skill
+ * when skill is not NULL): as as_store_mastery_list and as_store_mastery_scan (a deleted
+ * skill's states are not given). */
+as_code_t as_pg_mastery_list(PGconn *c, const char *learner, uint32_t llen, as_mastery_fn fn,
+                             void *arg, as_err_t *err);
+as_code_t as_pg_mastery_scan(PGconn *c, const char *skill, uint32_t slen, as_mastery_fn fn,
+                             void *arg, as_err_t *err);
 
 /* ---- pg_jobs.c: background jobs, their data, and which engine runs them ---- */
 
@@ -202,6 +213,8 @@ as_code_t as_pg_job_data_get(PGconn *c, uint64_t id, as_job_part_t part, as_pg_b
  * different jobs (SKIP LOCKED). */
 as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_t *job,
                           uint64_t *epoch, as_err_t *err);
+/* The first job not finished (a reader's view; running it takes a lease): not_found when none. */
+as_code_t as_pg_job_next(PGconn *c, as_job_t *job, as_err_t *err);
 
 /* ---- pg_skills.c: skills ---- */
 
@@ -217,6 +230,8 @@ as_code_t as_pg_skill_set(PGconn *c, const char *id, uint32_t len, const as_skil
 as_code_t as_pg_skill_delete(PGconn *c, const char *id, uint32_t len, as_err_t *err);
 as_code_t as_pg_skill_list(PGconn *c, const char *after, uint32_t after_len, uint32_t limit,
                            as_skill_fn fn, void *arg, uint64_t *total, bool *more, as_err_t *err);
+/* Every skill an item of table t names exists: else bad_request with the item's path. */
+as_code_t as_pg_skills_check(PGconn *c, const as_table_t *t, as_err_t *err);
 
 /* ---- pg_attempts.c: exam attempts ---- */
 
@@ -261,6 +276,12 @@ as_code_t as_pg_model_get(PGconn *c, const char *id, uint32_t len, as_model_rec_
 as_code_t as_pg_model_set(PGconn *c, const char *id, uint32_t len, const as_model_rec_t *rec,
                           as_err_t *err);
 as_code_t as_pg_model_delete(PGconn *c, const char *id, uint32_t len, as_err_t *err);
+/* The source as put; up to limit models in id order after `after` (UINT32_MAX: all; total and
+ * more may be NULL), fn returning false to stop: as as_store_model_source / _list / _wlist. */
+as_code_t as_pg_model_source(PGconn *c, const char *id, uint32_t len, as_pg_bytes_fn fn, void *arg,
+                             as_err_t *err);
+as_code_t as_pg_model_list(PGconn *c, const char *after, uint32_t after_len, uint32_t limit,
+                           as_model_fn fn, void *arg, uint64_t *total, bool *more, as_err_t *err);
 as_code_t as_pg_model_state_get(PGconn *c, const char *model, uint32_t mlen, const char *learner,
                                 uint32_t llen, uint32_t gen, uint32_t n_state, float *state,
                                 uint32_t *steps, bool *found, as_err_t *err);

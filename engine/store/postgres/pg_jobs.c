@@ -178,3 +178,15 @@ as_code_t as_pg_job_lease(PGconn *c, const char *node, uint32_t seconds, as_job_
     PQclear(r);
     return rc;
 }
+
+as_code_t as_pg_job_next(PGconn *c, as_job_t *job, as_err_t *err)
+{
+    PGresult *r;
+    as_code_t rc = as_pg_query(c, "SELECT rec FROM jobs WHERE NOT finished ORDER BY id LIMIT 1", 0,
+                               NULL, "read jobs", &r, err);
+    if (rc) return rc;
+    rc = PQntuples(r) == 1 ? s_rec(r, 0, 0, job, err)
+                           : as_err_set(err, AS_NOT_FOUND, "no job to run");
+    PQclear(r);
+    return rc;
+}

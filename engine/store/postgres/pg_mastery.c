@@ -152,3 +152,55 @@ as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent
     *sent = 1;
     return AS_OK;
 }
+
+/* Calls fn with the live state of each row of r (skill, skill record, entry), skipping rows of
+ * a deleted skill (no record) or without a live slot. */
+static as_code_t s_live(PGresult *r, as_mastery_fn fn, void *arg)
+{
+    for (int i = 0; i < PQntuples(r); i++) {
+        as_skill_t sk;
+        if (PQgetisnull(r, i, 1) || (size_t)PQgetlength(r, i, 1) != sizeof sk) continue;
+        memcpy(&sk, PQgetvalue(r, i, 1), sizeof sk);
+        as_mslot_t slot;
+        const as_mslot_t *at =
+            as_mslot_find(PQgetvalue(r, i, 2), (size_t)PQgetlength(r, i, 2), sk.live_gen, &slot);
+        if (!at) continue;
+        as_mastery_t m;
+        as_mslot_state(at, &sk, &m);
+        fn(arg, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0), &sk, &m);
+    }
+    PQclear(r);
+    return AS_OK;
+}
+
+as_code_t as_pg_mastery_list(PGconn *c, const char *learner, uint32_t llen, as_mastery_fn fn,
+                             void *arg, as_err_t *err)
+{
+    char l[AS_MAX_NAME + 1];
+    snprintf(l, sizeof l, "%.*s", (int)llen, learner);
+    const char *p[1] = {l};
+    PGresult *r;
+    as_code_t rc = as_pg_query(c,
+                               "SELECT m.skill, s.rec, m.slots FROM mastery m JOIN skills s ON "
+                               "s.id = m.skill WHERE m.learner = $1 ORDER BY m.skill COLLATE \"C\"",
+                               1, p, "read mastery", &r, err);
+    return rc ? rc : s_live(r, fn, arg);
+}
+
+as_code_t as_pg_mastery_scan(PGconn *c, const char *skill, uint32_t slen, as_mastery_fn fn,
+                             void *arg, as_err_t *err)
+{
+    char s[AS_MAX_ID + 1];
+    snprintf(s, sizeof s, "%.*s", (int)(skill ? slen : 0), skill ? skill : "");
+    const char *p[1] = {s};
+    PGresult *r;
+    as_code_t rc = skill ? as_pg_query(c,
+                                       "SELECT m.skill, s.rec, m.slots FROM mastery m JOIN skills "
+                                       "s ON s.id = m.skill WHERE m.skill = $1",
+                                       1, p, "read mastery", &r, err)
+                         : as_pg_query(c,
+                                       "SELECT m.skill, s.rec, m.slots FROM mastery m JOIN skills "
+                                       "s ON s.id = m.skill",
+                                       0, NULL, "read mastery", &r, err);
+    return rc ? rc : s_live(r, fn, arg);
+}

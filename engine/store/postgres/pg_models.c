@@ -177,3 +177,52 @@ as_code_t as_pg_model_state_put(PGconn *c, const char *model, uint32_t mlen, con
     if (!rc && *new_learner) rec->learners++;
     return rc;
 }
+
+as_code_t as_pg_model_source(PGconn *c, const char *id, uint32_t len, as_pg_bytes_fn fn, void *arg,
+                             as_err_t *err)
+{
+    char idz[AS_MAX_ID + 1];
+    const char *p[1] = {s_idz(id, len, idz, sizeof idz)};
+    PGresult *r;
+    as_code_t rc =
+        as_pg_query(c, "SELECT source FROM models WHERE id = $1", 1, p, "read model", &r, err);
+    if (rc) return rc;
+    if (PQntuples(r) == 1)
+        fn(arg, PQgetvalue(r, 0, 0), (size_t)PQgetlength(r, 0, 0));
+    else
+        rc = as_err_set(err, AS_NOT_FOUND, "model \"%s\" not found", idz);
+    PQclear(r);
+    return rc;
+}
+
+as_code_t as_pg_model_list(PGconn *c, const char *after, uint32_t after_len, uint32_t limit,
+                           as_model_fn fn, void *arg, uint64_t *total, bool *more, as_err_t *err)
+{
+    char from[AS_MAX_ID + 1], n[16];
+    snprintf(from, sizeof from, "%.*s", (int)(after ? after_len : 0), after ? after : "");
+    snprintf(n, sizeof n, "%u", limit == UINT32_MAX ? limit : limit + 1);
+    const char *p[2] = {from, n};
+    PGresult *r;
+    as_code_t rc = as_pg_query(c, "SELECT count(*) FROM models", 0, NULL, "count models", &r, err);
+    if (rc) return rc;
+    if (total) *total = as_pg_get_int8(PQgetvalue(r, 0, 0));
+    PQclear(r);
+    if (more) *more = false;
+    rc = as_pg_query(c, "SELECT id, rec, blob FROM models WHERE id > $1 ORDER BY id LIMIT $2", 2, p,
+                     "list models", &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if ((uint32_t)i == limit) {
+            if (more) *more = true;
+            break;
+        }
+        as_model_rec_t rec;
+        if ((size_t)PQgetlength(r, i, 1) != sizeof rec) continue;
+        memcpy(&rec, PQgetvalue(r, i, 1), sizeof rec);
+        if (!fn(arg, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0), &rec, PQgetvalue(r, i, 2),
+                (size_t)PQgetlength(r, i, 2)))
+            break;
+    }
+    PQclear(r);
+    return AS_OK;
+}

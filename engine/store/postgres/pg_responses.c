@@ -72,3 +72,23 @@ as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, 
     PQclear(r);
     return AS_OK;
 }
+
+as_code_t as_pg_rids_scan(PGconn *c, uint64_t after, uint32_t limit, as_rid_fn fn, void *arg,
+                          as_err_t *err)
+{
+    char from[24], n[16];
+    snprintf(from, sizeof from, "%llu", (unsigned long long)after);
+    snprintf(n, sizeof n, "%u", limit);
+    const char *p[2] = {from, n};
+    PGresult *r;
+    as_code_t rc = as_pg_query(c,
+                               "SELECT rid, assessment FROM responses WHERE rid > $1 ORDER BY rid "
+                               "LIMIT $2",
+                               2, p, "scan responses", &r, err);
+    if (rc) return rc;
+    for (int i = 0; i < PQntuples(r); i++)
+        fn(arg, as_pg_get_int8(PQgetvalue(r, i, 0)), PQgetvalue(r, i, 1),
+           (uint32_t)PQgetlength(r, i, 1));
+    PQclear(r);
+    return AS_OK;
+}

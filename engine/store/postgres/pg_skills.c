@@ -149,3 +149,24 @@ as_code_t as_pg_skill_list(PGconn *c, const char *after, uint32_t after_len, uin
     PQclear(r);
     return AS_OK;
 }
+
+as_code_t as_pg_skills_check(PGconn *c, const as_table_t *t, as_err_t *err)
+{
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        for (uint32_t j = 0; j < it.n_skills; j++) {
+            uint32_t len;
+            char idz[AS_MAX_ID + 1];
+            const char *id = as_table_skill(t, &it, j, &len);
+            as_skill_t skill;
+            bool found;
+            as_code_t rc = s_read(c, s_idz(id, len, idz), &skill, &found, err);
+            if (rc) return rc;
+            if (!found)
+                return as_err_set(err, AS_BAD_REQUEST, "items[%u].skills[%u]: unknown skill \"%s\"",
+                                  i, j, idz);
+        }
+    }
+    return AS_OK;
+}
