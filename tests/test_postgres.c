@@ -1138,6 +1138,140 @@ static void statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **stat
     as_store_destroy(&st);
 }
 
+/* Compares the statistics of table t on PostgreSQL and on the LMDB store st: the same bytes,
+ * the same totals. */
+static void s_same_stats(as_store_t *st, const as_table_t *t, const char *when)
+{
+    as_stats_sums_t *ps, *ls;
+    as_total_count_t *pt, *lt;
+    size_t pn, ln;
+    assert_int_equal(as_pg_stats_read(s_c, t, &ps, &pt, &pn, &s_err), AS_OK);
+    as_reader_t *rd;
+    assert_int_equal(as_reader_new(st, &rd, &s_err), AS_OK);
+    assert_int_equal(as_reader_begin(rd, &s_err), AS_OK);
+    assert_int_equal(as_store_stats_read(rd, t, &ls, &lt, &ln, &s_err), AS_OK);
+    as_reader_destroy(&rd);
+    if (memcmp(ps, ls, as_stats_sums_size(t->hdr.n_items)) != 0)
+        fail_msg("%s: the sums differ (n %llu vs %llu, gen %u vs %u, job %llu vs %llu)", when,
+                 (unsigned long long)ps->n, (unsigned long long)ls->n, ps->gen, ls->gen,
+                 (unsigned long long)ps->job, (unsigned long long)ls->job);
+    assert_int_equal(pn, ln);
+    for (size_t i = 0; i < pn; i++)
+        assert_true(pt[i].total == lt[i].total && pt[i].count == lt[i].count);
+    free(ps);
+    free(ls);
+    free(pt);
+    free(lt);
+}
+
+/* A regrade's statistics on PostgreSQL are the LMDB store's, bit for bit: submissions stored,
+ * then a new version's regrade (a new generation rebuilt by the job; each learner counted once,
+ * by their latest response only, however often it comes), a submission during it, and the
+ * generation completed. */
+static void a_regrades_statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **state)
+{
+    s_reset();
+    assert_int_equal(as_pg_migrate(s_c, NULL, &s_err), AS_OK);
+    as_store_t *st = s_map("regrade");
+    as_compiled_t c1, c2;
+    as_table_t t1 = s_quiz(1, &c1), t2 = s_quiz(2, &c2);
+    static const char *const learners[] = {"ana", "ben", "cy", "dee"};
+    enum { R = 15 };
+    const char *who[R + 1];
+    uint32_t seed = 3;
+    uint64_t rid = 0;
+    /* 15 submissions in three batches, on both stores */
+    for (int batch = 0; batch < 3; batch++) {
+        as_pg_subject_t s[5];
+        double x[5][3], total[5];
+        uint8_t answered[5][3];
+        for (int i = 0; i < 5; i++) {
+            seed = seed * 1103515245u + 12345u;
+            s[i] = s_subject(learners[(seed >> 8) % 4], NULL);
+            total[i] = 0;
+            for (int j = 0; j < 3; j++) {
+                seed = seed * 1103515245u + 12345u;
+                answered[i][j] = (seed >> 9) % 4 != 0;
+                x[i][j] = answered[i][j] ? (double)((seed >> 12) % 3) : 0;
+                total[i] += x[i][j];
+            }
+        }
+        as_pg_stats_t *ps = as_pg_stats_new();
+        as_pg_state_t kept = {.stats = ps};
+        uint64_t first;
+        if (as_pg_batch_begin(s_c, s, 5, &kept, &first, &s_err)) fail_msg("%s", s_err.msg);
+        as_pg_row_t rows[5];
+        as_wtxn_t *w;
+        assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+        for (int i = 0; i < 5; i++) {
+            as_subject_t ls = {.assessment = "quiz",
+                               .assessment_len = 4,
+                               .learner = s[i].learner,
+                               .learner_len = s[i].learner_len};
+            uint32_t attempt = as_store_attempts(w, &ls) + 1;
+            rid++;
+            assert_true(first + (uint64_t)i == rid);
+            who[rid] = s[i].learner;
+            rows[i] = (as_pg_row_t){rid, (uint32_t)i, attempt, "\xc0", 1};
+            assert_int_equal(as_store_response_add(w, &ls, rid, attempt, "\xc0", 1, &s_err), AS_OK);
+            assert_int_equal(
+                as_store_stats_update(w, &ls, rid, &t1, x[i], answered[i], total[i], &s_err),
+                AS_OK);
+            assert_int_equal(
+                as_pg_stats_add(ps, &s[i], rid, &t1, x[i], answered[i], total[i], &s_err), AS_OK);
+        }
+        assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
+        if (as_pg_batch_commit(s_c, s, rows, 5, &kept, &s_err)) fail_msg("%s", s_err.msg);
+        as_pg_stats_free(&ps);
+    }
+    s_same_stats(st, &t1, "after the submissions");
+    /* the regrade with version 2, job 7, in two batches of steps */
+    uint32_t pgen = 0, lgen = 0;
+    for (int part = 0; part < 2; part++) {
+        as_pg_subject_t s[R];
+        uint32_t n = 0;
+        uint64_t from = part ? 9 : 1, to = part ? R : 8;
+        for (uint64_t r = from; r <= to; r++)
+            s[n++] = s_subject(who[r], NULL);
+        as_pg_stats_t *ps = as_pg_stats_new();
+        as_pg_state_t kept = {.stats = ps};
+        uint64_t first;
+        if (as_pg_batch_begin(s_c, s, n, &kept, &first, &s_err)) fail_msg("%s", s_err.msg);
+        as_wtxn_t *w;
+        assert_int_equal(as_wtxn_begin(st, &w, &s_err), AS_OK);
+        if (part == 0) {
+            assert_int_equal(as_pg_stats_reset(ps, "quiz", 4, &t2, 7, &pgen, &s_err), AS_OK);
+            assert_int_equal(as_store_stats_reset(w, "quiz", 4, &t2, 7, &lgen, &s_err), AS_OK);
+            assert_int_equal(pgen, lgen);
+        }
+        for (uint64_t r = from; r <= to; r++) {
+            double x[3] = {(double)(r % 2), 1, (double)(r % 3)};
+            uint8_t answered[3] = {1, 1, r % 3 != 0};
+            double total = x[0] + x[1] + x[2];
+            as_pg_subject_t ps1 = s_subject(who[r], NULL);
+            as_subject_t ls = {.assessment = "quiz",
+                               .assessment_len = 4,
+                               .learner = who[r],
+                               .learner_len = (uint32_t)strlen(who[r])};
+            assert_int_equal(
+                as_pg_stats_regraded(ps, &ps1, r, &t2, pgen, x, answered, total, &s_err), AS_OK);
+            assert_int_equal(
+                as_store_stats_regraded(w, &ls, r, &t2, lgen, x, answered, total, &s_err), AS_OK);
+        }
+        if (part == 1) {
+            assert_int_equal(as_pg_stats_rebuilt(ps, &t2, 7, &s_err), AS_OK);
+            assert_int_equal(as_store_stats_rebuilt(w, &t2, 7, &s_err), AS_OK);
+        }
+        assert_int_equal(as_wtxn_commit(&w, &s_err), AS_OK);
+        if (as_pg_batch_commit(s_c, s, NULL, 0, &kept, &s_err)) fail_msg("%s", s_err.msg);
+        as_pg_stats_free(&ps);
+        s_same_stats(st, &t2, part ? "after the regrade" : "half-way through the regrade");
+    }
+    free(c1.blob);
+    free(c2.blob);
+    as_store_destroy(&st);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1156,6 +1290,7 @@ int main(void)
         cmocka_unit_test(attempts_are_one_open_per_learner_and_sweeps_take_different_events),
         cmocka_unit_test(models_and_their_states_are_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
+        cmocka_unit_test(a_regrades_statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit),
         cmocka_unit_test(mastery_on_postgresql_is_the_lmdb_stores_slot_for_slot),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };

@@ -152,6 +152,16 @@ as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err);
 as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
                           const as_table_t *t, const double *x, const uint8_t *answered,
                           double total, as_err_t *err);
+/* A regrade's halves, in memory, as the LMDB store's as_store_stats_reset / _regraded /
+ * _rebuilt: the statistics of assessment a start afresh for t's version (a new generation *gen,
+ * rebuilt by job); a regraded response counts in generation gen when it is still its learner's
+ * latest and not counted yet; the generation is complete again when job rebuilt it. */
+as_code_t as_pg_stats_reset(as_pg_stats_t *st, const char *a, uint32_t alen, const as_table_t *t,
+                            uint64_t job, uint32_t *gen, as_err_t *err);
+as_code_t as_pg_stats_regraded(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
+                               const as_table_t *t, uint32_t gen, const double *x,
+                               const uint8_t *answered, double total, as_err_t *err);
+as_code_t as_pg_stats_rebuilt(as_pg_stats_t *st, const as_table_t *t, uint64_t job, as_err_t *err);
 /* Sends what the batch changed: one statistics row per assessment, the totals' changes, the
  * latest attempts; each one statement over arrays (*sent: how many, the commit reads them). */
 as_code_t as_pg_stats_send_flush(PGconn *c, as_pg_stats_t *st, uint32_t *sent, as_err_t *err);

@@ -31,6 +31,7 @@ typedef struct {
     const char *a, *l;
     uint32_t alen, llen;
     bool found, dirty;
+    uint64_t latest_rid; /* the learner's latest stored response (0: none) */
     s_latest_t h;
     double *x;
     uint8_t *answered;
@@ -136,6 +137,11 @@ as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subjec
                            "SELECT u.a, u.n, l.latest FROM unnest($1::text[], $2::text[]) AS "
                            "u(a, n), LATERAL (SELECT latest FROM stats_latest WHERE assessment = "
                            "u.a AND learner = u.n) AS l",
+                           2, t2, b + 1) &&
+                as_pg_send(c,
+                           /* each learner's latest stored response (a regrade counts only it) */
+                           "SELECT u.a, u.n, (SELECT max(rid) FROM responses WHERE assessment = "
+                           "u.a AND learner = u.n) FROM unnest($1::text[], $2::text[]) AS u(a, n)",
                            2, t2, b + 1);
     for (int i = 0; i < 3; i++)
         free(b[i].p);
@@ -181,6 +187,18 @@ as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err)
         }
     }
     PQclear(r);
+    r = NULL;
+    if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the learners' latest responses", &r, err);
+    for (int i = 0; !rc && i < PQntuples(r); i++) {
+        if (PQgetisnull(r, i, 2)) continue;
+        for (uint32_t j = 0; j < st->n_ls; j++)
+            if (s_eq(st->ls[j].a, st->ls[j].alen, PQgetvalue(r, i, 0),
+                     (uint32_t)PQgetlength(r, i, 0)) &&
+                s_eq(st->ls[j].l, st->ls[j].llen, PQgetvalue(r, i, 1),
+                     (uint32_t)PQgetlength(r, i, 1)))
+                st->ls[j].latest_rid = as_pg_get_int8(PQgetvalue(r, i, 2));
+    }
+    PQclear(r);
     return rc;
 }
 
@@ -203,48 +221,60 @@ static bool s_total(s_assessment_t *a, double total, int64_t delta)
     return true;
 }
 
-as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
-                          const as_table_t *t, const double *x, const uint8_t *answered,
-                          double total, as_err_t *err)
+/* The loaded assessment a (length alen) and learner (NULL: not wanted) of the batch. */
+static as_code_t s_find(as_pg_stats_t *st, const char *a, uint32_t alen, const char *learner,
+                        uint32_t llen, uint32_t *ai, s_learner_t **l, as_err_t *err)
 {
-    uint32_t ai = 0;
-    while (ai < st->n_as && !s_eq(st->as[ai].a, st->as[ai].alen, s->assessment, s->assessment_len))
-        ai++;
-    s_learner_t *l = NULL;
-    for (uint32_t j = 0; j < st->n_ls && !l; j++)
-        if (s_eq(st->ls[j].a, st->ls[j].alen, s->assessment, s->assessment_len) &&
-            s_eq(st->ls[j].l, st->ls[j].llen, s->learner, s->learner_len))
-            l = &st->ls[j];
-    if (ai == st->n_as || !l)
-        return as_err_set(err, AS_INTERNAL, "statistics: a subject not loaded");
+    for (*ai = 0; *ai < st->n_as && !s_eq(st->as[*ai].a, st->as[*ai].alen, a, alen); (*ai)++)
+        ;
+    if (l) {
+        *l = NULL;
+        for (uint32_t j = 0; j < st->n_ls && !*l; j++)
+            if (s_eq(st->ls[j].a, st->ls[j].alen, a, alen) &&
+                s_eq(st->ls[j].l, st->ls[j].llen, learner, llen))
+                *l = &st->ls[j];
+    }
+    if (*ai == st->n_as || (l && !*l))
+        return as_err_set(err, AS_INTERNAL, "statistics: a subject the batch did not load");
+    return AS_OK;
+}
+
+/* Assessment ai's statistics for table t's version, being changed: the batch's, or the stored
+ * ones when they are of that version (copied to be changed); else, or when restart, new ones of
+ * the next generation (the stored totals to be cleared), `job` rebuilding them. */
+static as_code_t s_sums(as_pg_stats_t *st, uint32_t ai, const as_table_t *t, bool restart,
+                        uint64_t job, as_err_t *err)
+{
     s_assessment_t *a = &st->as[ai];
     uint32_t k = t->hdr.n_items;
-    /* the statistics being counted: the stored ones when they are of t's version, else a new
-     * generation (as the LMDB store restarts them) */
     const as_stats_sums_t *from = a->have ? a->sums : st->stored[ai];
-    if (!a->have || a->sums->version != t->hdr.version || a->sums->k != k) {
-        size_t size = as_stats_sums_size(k);
-        as_stats_sums_t *sums = calloc(1, size);
-        if (!sums) return as_err_set(err, AS_INTERNAL, "out of memory");
-        if (from && from->version == t->hdr.version && from->k == k) {
-            memcpy(sums, from, size);
-        } else {
-            sums->version = t->hdr.version;
-            sums->k = k;
-            sums->gen = (from ? from->gen : 0) + 1;
-            a->restart = true;
-            a->n_totals = 0; /* (the stored totals are cleared: changes start from nothing) */
-        }
-        free(a->sums);
-        a->sums = sums;
-        a->size = size;
-        a->have = true;
+    bool current = from && from->version == t->hdr.version && from->k == k;
+    if (a->have && current && !restart) return AS_OK;
+    size_t size = as_stats_sums_size(k);
+    as_stats_sums_t *sums = calloc(1, size);
+    if (!sums) return as_err_set(err, AS_INTERNAL, "out of memory");
+    if (current && !restart) {
+        memcpy(sums, from, size);
+    } else {
+        sums->version = t->hdr.version;
+        sums->k = k;
+        sums->gen = (from ? from->gen : 0) + 1;
+        sums->job = job;
+        a->restart = true;
+        a->n_totals = 0; /* (the stored totals are cleared: changes start from nothing) */
     }
-    /* the learner's previous latest attempt, when it counts in these statistics */
-    if (l->found && l->h.version == a->sums->version && l->h.gen == a->sums->gen && l->h.k == k) {
-        as_stats_sums_apply(a->sums, l->x, l->answered, l->h.total, -1);
-        if (!s_total(a, l->h.total, -1)) return as_err_set(err, AS_INTERNAL, "out of memory");
-    }
+    free(a->sums);
+    a->sums = sums;
+    a->size = size;
+    a->have = true;
+    return AS_OK;
+}
+
+/* Counts the attempt (rid, x, answered, total) as learner l's latest in assessment a's sums. */
+static as_code_t s_count(s_assessment_t *a, s_learner_t *l, uint64_t rid, const double *x,
+                         const uint8_t *answered, double total, as_err_t *err)
+{
+    uint32_t k = a->sums->k;
     as_stats_sums_apply(a->sums, x, answered, total, +1);
     if (!s_total(a, total, +1)) return as_err_set(err, AS_INTERNAL, "out of memory");
     if (!l->x || l->h.k != k) {
@@ -259,6 +289,72 @@ as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t 
     l->h = (s_latest_t){
         .rid = rid, .version = a->sums->version, .k = k, .gen = a->sums->gen, .total = total};
     l->found = l->dirty = true;
+    return AS_OK;
+}
+
+as_code_t as_pg_stats_add(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
+                          const as_table_t *t, const double *x, const uint8_t *answered,
+                          double total, as_err_t *err)
+{
+    uint32_t ai;
+    s_learner_t *l;
+    as_code_t rc =
+        s_find(st, s->assessment, s->assessment_len, s->learner, s->learner_len, &ai, &l, err);
+    if (!rc) rc = s_sums(st, ai, t, false, 0, err);
+    if (rc) return rc;
+    s_assessment_t *a = &st->as[ai];
+    /* the learner's previous latest attempt, when it counts in these statistics */
+    if (l->found && l->h.version == a->sums->version && l->h.gen == a->sums->gen &&
+        l->h.k == a->sums->k) {
+        as_stats_sums_apply(a->sums, l->x, l->answered, l->h.total, -1);
+        if (!s_total(a, l->h.total, -1)) return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    l->latest_rid = rid; /* (a regrade step later in the batch sees this submission) */
+    return s_count(a, l, rid, x, answered, total, err);
+}
+
+as_code_t as_pg_stats_reset(as_pg_stats_t *st, const char *a, uint32_t alen, const as_table_t *t,
+                            uint64_t job, uint32_t *gen, as_err_t *err)
+{
+    uint32_t ai;
+    as_code_t rc = s_find(st, a, alen, NULL, 0, &ai, NULL, err);
+    if (!rc) rc = s_sums(st, ai, t, true, job, err);
+    *gen = rc ? 0 : st->as[ai].sums->gen;
+    return rc;
+}
+
+as_code_t as_pg_stats_regraded(as_pg_stats_t *st, const as_pg_subject_t *s, uint64_t rid,
+                               const as_table_t *t, uint32_t gen, const double *x,
+                               const uint8_t *answered, double total, as_err_t *err)
+{
+    uint32_t ai;
+    s_learner_t *l;
+    as_code_t rc =
+        s_find(st, s->assessment, s->assessment_len, s->learner, s->learner_len, &ai, &l, err);
+    if (rc) return rc;
+    s_assessment_t *a = &st->as[ai];
+    const as_stats_sums_t *cur = a->have ? a->sums : st->stored[ai];
+    /* counted only in the generation being rebuilt, and only the learner's latest attempt */
+    if (!cur || cur->version != t->hdr.version || cur->k != t->hdr.n_items || cur->gen != gen ||
+        l->latest_rid != rid)
+        return AS_OK;
+    if (l->found && l->h.rid == rid && l->h.version == cur->version && l->h.gen == gen)
+        return AS_OK; /* counted already */
+    if ((rc = s_sums(st, ai, t, false, 0, err))) return rc;
+    return s_count(a, l, rid, x, answered, total, err);
+}
+
+as_code_t as_pg_stats_rebuilt(as_pg_stats_t *st, const as_table_t *t, uint64_t job, as_err_t *err)
+{
+    uint32_t ai;
+    as_code_t rc =
+        s_find(st, as_table_str(t, t->hdr.id_off), t->hdr.id_len, NULL, 0, &ai, NULL, err);
+    if (rc) return rc;
+    const as_stats_sums_t *cur = st->as[ai].have ? st->as[ai].sums : st->stored[ai];
+    if (!cur || cur->version != t->hdr.version || cur->k != t->hdr.n_items || cur->job != job)
+        return AS_OK;
+    if ((rc = s_sums(st, ai, t, false, 0, err))) return rc;
+    st->as[ai].sums->job = 0;
     return AS_OK;
 }
 
