@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -41,13 +42,31 @@ static void s_load(msgpack_sbuffer *sb, const char *path)
     json_decref(j);
 }
 
+/* The store's directory, removed when the run ends (libFuzzer exits through exit()). */
+static char s_dir[] = "/tmp/assay-fuzz-XXXXXX";
+
+static void s_remove_dir(void)
+{
+    char path[sizeof s_dir + 16];
+    snprintf(path, sizeof path, "%s/data.mdb", s_dir);
+    unlink(path);
+    snprintf(path, sizeof path, "%s/lock.mdb", s_dir);
+    unlink(path);
+    rmdir(s_dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
     (void)argc;
     (void)argv;
-    char dir[] = "/tmp/assay-fuzz-XXXXXX";
+    const char *dir = s_dir;
     as_err_t err;
-    if (!mkdtemp(dir) || as_store_open(&s_e.store, dir, 64u << 20, 16, AS_SYNC_NONE, &err)) {
+    if (!mkdtemp(s_dir)) {
+        fprintf(stderr, "fuzz_dispatch: cannot make a directory in /tmp\n");
+        exit(2);
+    }
+    atexit(s_remove_dir);
+    if (as_store_open(&s_e.store, dir, 64u << 20, 16, AS_SYNC_NONE, &err)) {
         fprintf(stderr, "fuzz_dispatch: cannot open a store in %s\n", dir);
         exit(2);
     }
