@@ -141,3 +141,19 @@ as_code_t as_tc_array_at(as_tc_t *c, as_field_t *f, uint32_t max, uint32_t *n)
     as_path_pop(&c->path, mark);
     return AS_OK;
 }
+
+/* An id that must not repeat among the n (id_off, id_len) records of size stride at off. */
+as_code_t as_tc_unique(as_tc_t *c, as_field_t *f, const char *id, uint32_t len, uint32_t off,
+                       uint32_t n, size_t stride, const char *what)
+{
+    for (uint32_t j = 0; j < n; j++) {
+        uint32_t io[2];
+        memcpy(io, c->b.data + off + j * stride, sizeof io);
+        if (io[1] == len && memcmp(c->b.data + io[0], id, len) == 0) {
+            as_tc_enter(c, f);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "%s \"%.*s\" declared twice", what,
+                             (int)len, id);
+        }
+    }
+    return AS_OK;
+}

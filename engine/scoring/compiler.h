@@ -40,6 +40,10 @@ uint32_t as_tc_alloc(as_tc_buf_t *b, size_t n);
 uint32_t as_tc_str(as_tc_buf_t *b, const char *s, uint32_t len);
 /* Reads a map's fields into f (as_fields_read, with the compiler's path). */
 as_code_t as_tc_fields(as_tc_t *c, as_mp_t *r, as_field_t *f, size_t nf);
+/* An id (field f) that must not repeat among the n (id_off, id_len) records of size stride at
+ * off: bad_request "<what> \"id\" declared twice". */
+as_code_t as_tc_unique(as_tc_t *c, as_field_t *f, const char *id, uint32_t len, uint32_t off,
+                       uint32_t n, size_t stride, const char *what);
 /* Enters field f for error paths; returns the mark for as_path_pop. */
 size_t as_tc_enter(as_tc_t *c, const as_field_t *f);
 /* Field readers: a finite number in [lo, hi], a string, an id, one of `names` (its index in
@@ -72,7 +76,7 @@ const char *as_tc_coords_problem(as_shape_t shape, const double *v, uint32_t n);
  * within the mapping's bounds; a NULL response maps to the default. Infinite when unbounded. */
 void as_tc_map_bounds(const as_tc_buf_t *b, const as_tresp_t *r, double *lo, double *hi);
 
-/* ---- compile_item.c ---- */
+/* ---- compile_item.c, compile_outcomes.c ---- */
 
 /* Compiles item `pos` of the definition at r into the item array at items_off. */
 as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off);
