@@ -1,6 +1,7 @@
 /* main.c — assay-http: options, the libmicrohttpd daemon, the SSE hub, signals. */
 #include "access.h"
 #include "bridge.h"
+#include "cmdline.h"
 #include "http.h"
 
 #include <arpa/inet.h>
@@ -86,17 +87,6 @@ static void s_usage(FILE *out)
             "         curl -s localhost:8080/v1/assessments/quiz-demo/score -H \"Authorization:\n"
             "              Bearer $APP_TOKEN\" -d '{\"answers\": {\"capital\": \"paris\"}}'\n"
             "         open http://localhost:8080/#token=$READ_TOKEN   (the dashboard)\n");
-}
-
-/* Parses a whole decimal number in lo..hi. */
-static int s_range(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
 }
 
 static int s_size(const char *s, size_t *out)
@@ -213,14 +203,14 @@ int main(int argc, char **argv)
             }
             break;
         case 'n':
-            if (s_range(optarg, 1, 256, &n)) {
+            if (as_arg_range(optarg, 1, 256, &n)) {
                 fprintf(stderr, "assay-http: --threads: expected 1..256, got \"%s\"\n", optarg);
                 return 2;
             }
             ah_cfg.threads = (int)n;
             break;
         case 'I':
-            if (s_range(optarg, 1, 3600, &n)) {
+            if (as_arg_range(optarg, 1, 3600, &n)) {
                 fprintf(stderr, "assay-http: --idle-timeout: expected 1..3600, got \"%s\"\n",
                         optarg);
                 return 2;
@@ -228,7 +218,7 @@ int main(int argc, char **argv)
             ah_cfg.idle_timeout_s = (unsigned)n;
             break;
         case 'P':
-            if (s_range(optarg, 1, 1000000, &n)) {
+            if (as_arg_range(optarg, 1, 1000000, &n)) {
                 fprintf(stderr,
                         "assay-http: --max-connections-per-ip: expected 1..1000000, got \"%s\"\n",
                         optarg);
@@ -237,7 +227,7 @@ int main(int argc, char **argv)
             ah_cfg.max_per_ip = (unsigned)n;
             break;
         case 'M':
-            if (s_range(optarg, 1, 1000000, &n)) {
+            if (as_arg_range(optarg, 1, 1000000, &n)) {
                 fprintf(stderr,
                         "assay-http: --max-streams-per-token: expected 1..1000000, got \"%s\"\n",
                         optarg);

@@ -7,6 +7,7 @@
  * assayd exits 0.
  */
 #include "auth.h"
+#include "cmdline.h"
 #include "engine.h"
 #include "qti.h"
 #include "log.h"
@@ -144,17 +145,6 @@ static int s_size(const char *s, size_t *out)
     return 0;
 }
 
-/* Parses a whole decimal number in lo..hi. */
-static int s_range(const char *s, long lo, long hi, long *out)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || *end || end == s || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
 static int s_sync(const char *s, as_engine_t *e)
 {
     if (strcmp(s, "full") == 0) {
@@ -169,7 +159,7 @@ static int s_sync(const char *s, as_engine_t *e)
     e->sync = AS_SYNC_PERIODIC;
     if (s[8] == '\0') return 0;
     long ms;
-    if (s[8] != ':' || s_range(s + 9, 1, 60000, &ms)) return -1;
+    if (s[8] != ':' || as_arg_range(s + 9, 1, 60000, &ms)) return -1;
     e->sync_ms = (int)ms;
     return 0;
 }
@@ -375,7 +365,7 @@ int main(int argc, char **argv)
             data = optarg;
             break;
         case 'w':
-            if (s_range(optarg, 1, 64, &n)) {
+            if (as_arg_range(optarg, 1, 64, &n)) {
                 fprintf(stderr, "assayd: --workers: expected 1..64, got \"%s\"\n", optarg);
                 return 2;
             }
@@ -446,7 +436,7 @@ int main(int argc, char **argv)
             printf("assayd %s (protocol %d)\n", AS_VERSION, AS_PROTOCOL_VERSION);
             return 0;
         case 'B':
-            if (s_range(optarg, 1, 3600000, &n)) {
+            if (as_arg_range(optarg, 1, 3600000, &n)) {
                 fprintf(stderr, "assayd: --request-budget: expected 1..3600000 ms, got \"%s\"\n",
                         optarg);
                 return 2;
@@ -462,7 +452,7 @@ int main(int argc, char **argv)
             }
             break;
         case 'D':
-            if (s_range(optarg, 0, 3600, &n)) {
+            if (as_arg_range(optarg, 0, 3600, &n)) {
                 fprintf(stderr, "assayd: --drain-time: expected 0..3600 s, got \"%s\"\n", optarg);
                 return 2;
             }
