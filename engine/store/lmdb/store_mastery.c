@@ -176,20 +176,28 @@ as_code_t as_store_skill_list(as_reader_t *rd, const char *after, uint32_t after
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "list skills") : AS_OK;
 }
 
-as_code_t as_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
-                                uint32_t slen, const as_skill_t *sk, uint32_t gen, as_mastery_t *m,
-                                bool *found, as_err_t *err)
+/* The state of generation gen in txn (the skill's prior when there is none; *found says which). */
+static as_code_t s_mastery_get(as_store_t *st, MDB_txn *txn, const char *learner, uint32_t llen,
+                               const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
+                               as_mastery_t *m, bool *found, as_err_t *err)
 {
     uint8_t kb[S_KEY_MAX];
     MDB_val k = s_key(kb, learner, llen, skill, slen), v;
     as_mslot_t slot;
     const as_mslot_t *at = NULL;
-    int rc = mdb_get(w->txn, w->store->mastery, &k, &v);
-    if (rc && rc != MDB_NOTFOUND) return as_store_mdb(w->store, rc, err, "read mastery");
+    int rc = mdb_get(txn, st->mastery, &k, &v);
+    if (rc && rc != MDB_NOTFOUND) return as_store_mdb(st, rc, err, "read mastery");
     if (!rc) at = as_mslot_find(v.mv_data, v.mv_size, gen, &slot);
     *found = at != NULL;
     as_mslot_state(at, sk, m);
     return AS_OK;
+}
+
+as_code_t as_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
+                                uint32_t slen, const as_skill_t *sk, uint32_t gen, as_mastery_t *m,
+                                bool *found, as_err_t *err)
+{
+    return s_mastery_get(w->store, w->txn, learner, llen, skill, slen, sk, gen, m, found, err);
 }
 
 as_code_t as_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
@@ -211,15 +219,9 @@ as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t ll
                                const char *skill, uint32_t slen, const as_skill_t *sk,
                                as_mastery_t *m, as_err_t *err)
 {
-    uint8_t kb[S_KEY_MAX];
-    MDB_val k = s_key(kb, learner, llen, skill, slen), v;
-    as_mslot_t slot;
-    const as_mslot_t *at = NULL;
-    int rc = mdb_get(rd->txn, rd->store->mastery, &k, &v);
-    if (rc && rc != MDB_NOTFOUND) return as_store_mdb(rd->store, rc, err, "read mastery");
-    if (!rc) at = as_mslot_find(v.mv_data, v.mv_size, sk->live_gen, &slot);
-    as_mslot_state(at, sk, m);
-    return AS_OK;
+    bool found;
+    return s_mastery_get(rd->store, rd->txn, learner, llen, skill, slen, sk, sk->live_gen, m,
+                         &found, err);
 }
 
 /* Calls fn with the live state in entry v of skill (sk), when it holds one. */
