@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -19,13 +20,19 @@ class Browser:
     def __init__(self):
         if not CHROMIUM:
             raise RuntimeError("chromium is not installed (tools/test installs it)")
-        self.profile = tempfile.mkdtemp(prefix="assay-chromium-")
+        # everything chromium writes (its profile, and the singleton socket it puts in TMPDIR)
+        # goes under one directory of ours, removed by close()
+        self.home = tempfile.mkdtemp(prefix="assay-chromium-")
+        self.profile = os.path.join(self.home, "profile")
+        tmp = os.path.join(self.home, "tmp")
+        os.mkdir(tmp)
         self.proc = subprocess.Popen(
             [CHROMIUM, "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
              "--no-default-browser-check", "--disable-dev-shm-usage", "--remote-debugging-port=0",
              "--remote-allow-origins=*", "--user-data-dir=" + self.profile,
              "--window-size=1280,1000", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+            env=dict(os.environ, TMPDIR=tmp), start_new_session=True)
         port = None
         end = time.monotonic() + 30
         while time.monotonic() < end and port is None:
@@ -121,10 +128,24 @@ class Browser:
         except Exception:
             pass
         if self.proc.poll() is None:
-            self.proc.terminate()
+            self._signal_group(signal.SIGTERM)
             try:
                 self.proc.wait(10)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
-        shutil.rmtree(self.profile, ignore_errors=True)
+        # its helpers (the network service, the zygotes) can outlive it and write to the
+        # profile: end the whole process group, then remove the files
+        self._signal_group(signal.SIGKILL)
+        end = time.monotonic() + 5
+        while time.monotonic() < end and self._signal_group(0):
+            time.sleep(0.02)
+        shutil.rmtree(self.home, ignore_errors=True)
+
+    def _signal_group(self, sig):
+        """Sends sig to chromium's process group; false when none of it is left."""
+        try:
+            os.killpg(self.proc.pid, sig)
+            return True
+        except (ProcessLookupError, PermissionError):
+            return False
