@@ -13,6 +13,7 @@
 #include "log.h"
 #include "methods.h"
 #include "protocol.h"
+#include "pg.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -70,6 +71,12 @@ static void s_usage(FILE *out)
         "      --map-size SIZE    initial LMDB map size; the map doubles when full (default: "
         "256M).\n"
         "                         Its disk space is reserved (fallocate) as it grows\n"
+        "      --store STORE      where records are kept: lmdb (default: the data directory) or\n"
+        "                         a PostgreSQL connection string (postgresql://... or\n"
+        "                         \"host=... dbname=...\"): PostgreSQL is the system of record,\n"
+        "                         the data directory keeps the local map of compiled tables;\n"
+        "                         a write is acknowledged after its COMMIT (as durable as the\n"
+        "                         server's synchronous_commit), and --sync does not apply\n"
         "      --sync MODE        when commits reach the disk (default: full):\n"
         "                           full          every write is fsynced before it is "
         "acknowledged\n"
@@ -338,6 +345,7 @@ int main(int argc, char **argv)
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;
     s_tcp_opts_t tcp = {0};
+    const char *store = NULL; /* NULL: LMDB in the data directory */
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"workers", required_argument, 0, 'w'},
                                          {"max-message", required_argument, 0, 'm'},
@@ -350,6 +358,7 @@ int main(int argc, char **argv)
                                          {"curve-clients", required_argument, 0, 'C'},
                                          {"curve-admin-clients", required_argument, 0, 'A'},
                                          {"sync", required_argument, 0, 'S'},
+                                         {"store", required_argument, 0, 'P'},
                                          {"help", no_argument, 0, 'h'},
                                          {"version", no_argument, 0, 'V'},
                                          {"methods", no_argument, 0, 'L'},
@@ -404,6 +413,17 @@ int main(int argc, char **argv)
                         optarg);
                 return 2;
             }
+            break;
+        case 'P':
+            if (strcmp(optarg, "lmdb") != 0 && strncmp(optarg, "postgresql://", 13) != 0 &&
+                strncmp(optarg, "postgres://", 11) != 0 && !strchr(optarg, '=')) {
+                fprintf(stderr,
+                        "assayd: --store: expected lmdb or a PostgreSQL connection string "
+                        "(postgresql://... or key=value ...), got \"%s\"\n",
+                        optarg);
+                return 2;
+            }
+            store = strcmp(optarg, "lmdb") == 0 ? NULL : optarg;
             break;
         case 'S':
             if (s_sync(optarg, e)) {
@@ -489,7 +509,8 @@ int main(int argc, char **argv)
     if (lock < 0) return 1;
 
     as_err_t err;
-    if (as_store_open(&e->store, data, e->map_size, 16 + e->workers * 2, e->sync, &err)) {
+    if (store ? as_pg_store_open(&e->store, store, data, e->map_size, 16 + e->workers * 2, &err)
+              : as_store_open(&e->store, data, e->map_size, 16 + e->workers * 2, e->sync, &err)) {
         fprintf(stderr, "assayd: %s\n", err.msg);
         return 1;
     }

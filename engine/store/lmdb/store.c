@@ -95,13 +95,14 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     as_code_t code = AS_INTERNAL;
     *out = NULL;
     if (!self) return as_err_set(err, AS_INTERNAL, "out of memory");
+    self->ops = &as_lmdb_ops;
     pthread_rwlock_init(&self->resize, NULL);
     if ((rc = mdb_env_create(&self->env))) goto fail;
     if ((rc = mdb_env_set_maxdbs(self->env, 32))) goto fail;
     if ((rc = mdb_env_set_maxreaders(self->env, (unsigned)max_readers))) goto fail;
     if ((rc = mdb_env_set_mapsize(self->env, map_size))) goto fail;
     /* full: LMDB's default, every commit fsyncs; periodic and none: the writer or shutdown
-     * flushes (as_store_sync) */
+     * flushes (as_lmdb_store_sync) */
     unsigned flags = MDB_NORDAHEAD | (sync == AS_SYNC_FULL ? 0 : MDB_NOSYNC);
     if ((rc = mdb_env_open(self->env, dir, flags, 0600))) goto fail;
     /* The map's disk space is reserved now (and at each growth): a full disk shows as one clear
@@ -177,7 +178,7 @@ fail_set:
     return code;
 }
 
-void as_store_destroy(as_store_t **self_p)
+void as_lmdb_store_destroy(as_store_t **self_p)
 {
     if (!self_p || !*self_p) return;
     as_store_t *self = *self_p;
@@ -187,7 +188,7 @@ void as_store_destroy(as_store_t **self_p)
     *self_p = NULL;
 }
 
-void as_store_usage(as_store_t *self, size_t *map_size, size_t *used)
+void as_lmdb_store_usage(as_store_t *self, size_t *map_size, size_t *used)
 {
     MDB_envinfo info;
     MDB_stat st;
@@ -197,11 +198,12 @@ void as_store_usage(as_store_t *self, size_t *map_size, size_t *used)
     *used = (info.me_last_pgno + 1) * (size_t)st.ms_psize;
 }
 
-as_code_t as_reader_new(as_store_t *store, as_reader_t **out, as_err_t *err)
+as_code_t as_lmdb_reader_new(as_store_t *store, as_reader_t **out, as_err_t *err)
 {
     *out = NULL;
     as_reader_t *rd = calloc(1, sizeof *rd);
     if (!rd) return as_err_set(err, AS_INTERNAL, "read transaction: out of memory");
+    rd->ops = &as_lmdb_ops;
     rd->store = store;
     int rc = mdb_txn_begin(store->env, NULL, MDB_RDONLY, &rd->txn);
     if (rc) {
@@ -213,7 +215,7 @@ as_code_t as_reader_new(as_store_t *store, as_reader_t **out, as_err_t *err)
     return AS_OK;
 }
 
-as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err)
+as_code_t as_lmdb_reader_begin(as_reader_t *rd, as_err_t *err)
 {
     pthread_rwlock_rdlock(&rd->store->resize);
     int rc = mdb_txn_renew(rd->txn);
@@ -225,7 +227,7 @@ as_code_t as_reader_begin(as_reader_t *rd, as_err_t *err)
     return AS_OK;
 }
 
-void as_reader_end(as_reader_t *rd)
+void as_lmdb_reader_end(as_reader_t *rd)
 {
     if (!rd->active) return;
     mdb_txn_reset(rd->txn);
@@ -233,11 +235,11 @@ void as_reader_end(as_reader_t *rd)
     pthread_rwlock_unlock(&rd->store->resize);
 }
 
-void as_reader_destroy(as_reader_t **rd_p)
+void as_lmdb_reader_destroy(as_reader_t **rd_p)
 {
     as_reader_t *rd = *rd_p;
     if (!rd) return;
-    as_reader_end(rd);
+    as_lmdb_reader_end(rd);
     mdb_txn_abort(rd->txn);
     free(rd);
     *rd_p = NULL;
@@ -254,16 +256,16 @@ static as_code_t s_get(as_reader_t *rd, MDB_dbi dbi, const char *id, uint32_t le
     return AS_OK;
 }
 
-as_code_t as_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,
-                         as_err_t *err)
+as_code_t as_lmdb_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,
+                              as_err_t *err)
 {
     MDB_val v;
     as_code_t rc = s_get(rd, rd->store->tables, id, len, &v, err);
     return rc ? rc : as_table_open(v.mv_data, v.mv_size, t, err);
 }
 
-as_code_t as_store_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
-                          size_t *src_len, as_err_t *err)
+as_code_t as_lmdb_store_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
+                               size_t *src_len, as_err_t *err)
 {
     MDB_val v;
     as_code_t rc = s_get(rd, rd->store->sources, id, len, &v, err);
@@ -273,8 +275,8 @@ as_code_t as_store_source(as_reader_t *rd, const char *id, uint32_t len, const v
     return AS_OK;
 }
 
-as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, uint32_t limit,
-                        as_list_fn fn, void *arg, size_t *total, bool *more, as_err_t *err)
+as_code_t as_lmdb_store_list(as_reader_t *rd, const char *after, uint32_t after_len, uint32_t limit,
+                             as_list_fn fn, void *arg, size_t *total, bool *more, as_err_t *err)
 {
     MDB_cursor *cur;
     MDB_stat st;
@@ -302,10 +304,11 @@ as_code_t as_store_list(as_reader_t *rd, const char *after, uint32_t after_len, 
     return code;
 }
 
-as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
+as_code_t as_lmdb_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
 {
     as_wtxn_t *w = calloc(1, sizeof *w);
     if (!w) return as_err_set(err, AS_INTERNAL, "out of memory");
+    w->ops = &as_lmdb_ops;
     w->store = store;
     int rc = mdb_txn_begin(store->env, NULL, 0, &w->txn);
     if (rc) {
@@ -323,7 +326,7 @@ as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
     return AS_OK;
 }
 
-as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
+as_code_t as_lmdb_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
 {
     as_wtxn_t *w = *txn_p;
     *txn_p = NULL;
@@ -346,7 +349,7 @@ as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
     return rc ? as_store_mdb(store, rc, err, "commit") : AS_OK;
 }
 
-void as_wtxn_abort(as_wtxn_t **txn_p)
+void as_lmdb_wtxn_abort(as_wtxn_t **txn_p)
 {
     if (!txn_p || !*txn_p) return;
     mdb_txn_abort((*txn_p)->txn);
@@ -354,12 +357,12 @@ void as_wtxn_abort(as_wtxn_t **txn_p)
     *txn_p = NULL;
 }
 
-bool as_store_full(as_store_t *store)
+bool as_lmdb_store_full(as_store_t *store)
 {
     return store->full;
 }
 
-as_code_t as_store_grow(as_store_t *store, as_err_t *err)
+as_code_t as_lmdb_store_grow(as_store_t *store, as_err_t *err)
 {
     size_t want = store->map_size * 2;
     as_code_t code = s_reserve(store, want, err);
@@ -384,9 +387,9 @@ static void s_ver_key(const char *id, uint32_t id_len, char *buf, MDB_val *k)
     *k = (MDB_val){4 + (size_t)id_len, buf};
 }
 
-as_code_t as_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, const void *src,
-                                  size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
-                                  as_err_t *err)
+as_code_t as_lmdb_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len,
+                                       const void *src, size_t src_len, uint8_t *blob,
+                                       size_t blob_len, uint32_t *version, as_err_t *err)
 {
     as_store_t *s = w->store;
     char kb[4 + AS_MAX_ID];
@@ -412,13 +415,13 @@ as_code_t as_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id_len,
     return AS_OK;
 }
 
-as_code_t as_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, bool force,
-                                     as_err_t *err)
+as_code_t as_lmdb_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_len, bool force,
+                                          as_err_t *err)
 {
     MDB_val k = {id_len, (void *)id}, v;
     if (mdb_get(w->txn, w->store->tables, &k, &v) == MDB_NOTFOUND)
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
-    uint64_t n = as_store_response_count(w, id, id_len);
+    uint64_t n = as_lmdb_store_response_count(w, id, id_len);
     if (n && !force)
         return as_err_set(err, AS_CONFLICT,
                           "assessment \"%.*s\" has %llu stored response(s): delete it with "
@@ -432,19 +435,20 @@ as_code_t as_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t id_l
     return AS_OK;
 }
 
-uint64_t as_store_next_seq(as_wtxn_t *w)
+uint64_t as_lmdb_store_next_seq(as_wtxn_t *w)
 {
     w->seq_dirty = true;
     return ++w->seq;
 }
 
-as_code_t as_store_sync(as_store_t *store, as_err_t *err)
+as_code_t as_lmdb_store_sync(as_store_t *store, as_err_t *err)
 {
     int rc = mdb_env_sync(store->env, 1);
     return rc ? as_store_mdb(store, rc, err, "sync") : AS_OK;
 }
 
-as_code_t as_store_wtable(as_wtxn_t *w, const char *id, uint32_t len, as_table_t *t, as_err_t *err)
+as_code_t as_lmdb_store_wtable(as_wtxn_t *w, const char *id, uint32_t len, as_table_t *t,
+                               as_err_t *err)
 {
     MDB_val k = {len, (void *)id}, v;
     int rc = mdb_get(w->txn, w->store->tables, &k, &v);

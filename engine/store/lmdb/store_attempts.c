@@ -51,8 +51,8 @@ static as_code_t s_put_record(as_wtxn_t *w, const as_attempt_t *a, const void *a
     return AS_OK;
 }
 
-as_code_t as_store_attempt_new(as_wtxn_t *w, as_attempt_t *a, const void *answers, size_t len,
-                               as_err_t *err)
+as_code_t as_lmdb_store_attempt_new(as_wtxn_t *w, as_attempt_t *a, const void *answers, size_t len,
+                                    as_err_t *err)
 {
     MDB_val mk = {3, "att"}, v;
     uint64_t last = 0;
@@ -101,8 +101,8 @@ static as_code_t s_del(as_wtxn_t *w, MDB_dbi dbi, as_key_t *k, as_err_t *err)
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(w->store, rc, err, "store attempt") : AS_OK;
 }
 
-as_code_t as_store_attempt_put(as_wtxn_t *w, const as_attempt_t *a, const void *answers, size_t len,
-                               as_err_t *err)
+as_code_t as_lmdb_store_attempt_put(as_wtxn_t *w, const as_attempt_t *a, const void *answers,
+                                    size_t len, as_err_t *err)
 {
     as_code_t code = s_put_record(w, a, answers, len, err);
     if (code || a->state == AS_ATT_IN_PROGRESS) return code;
@@ -138,19 +138,20 @@ static as_code_t s_get(as_store_t *st, MDB_txn *txn, uint64_t id, as_attempt_t *
     return AS_OK;
 }
 
-as_code_t as_store_attempt_wget(as_wtxn_t *w, uint64_t id, as_attempt_t *a, const void **answers,
-                                size_t *len, as_err_t *err)
+as_code_t as_lmdb_store_attempt_wget(as_wtxn_t *w, uint64_t id, as_attempt_t *a,
+                                     const void **answers, size_t *len, as_err_t *err)
 {
     return s_get(w->store, w->txn, id, a, answers, len, err);
 }
 
-as_code_t as_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a, const void **answers,
-                               size_t *len, as_err_t *err)
+as_code_t as_lmdb_store_attempt_get(as_reader_t *rd, uint64_t id, as_attempt_t *a,
+                                    const void **answers, size_t *len, as_err_t *err)
 {
     return s_get(rd->store, rd->txn, id, a, answers, len, err);
 }
 
-as_code_t as_store_attempt_open(as_wtxn_t *w, const as_subject_t *s, uint64_t *id, as_err_t *err)
+as_code_t as_lmdb_store_attempt_open(as_wtxn_t *w, const as_subject_t *s, uint64_t *id,
+                                     as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);
@@ -163,7 +164,7 @@ as_code_t as_store_attempt_open(as_wtxn_t *w, const as_subject_t *s, uint64_t *i
     return AS_OK;
 }
 
-uint32_t as_store_attempt_count(as_wtxn_t *w, const as_subject_t *s)
+uint32_t as_lmdb_store_attempt_count(as_wtxn_t *w, const as_subject_t *s)
 {
     as_key_t k;
     s_learner_key(&k, s);
@@ -171,11 +172,13 @@ uint32_t as_store_attempt_count(as_wtxn_t *w, const as_subject_t *s)
     uint32_t n = 0;
     if (mdb_get(w->txn, w->store->attempt_count, &key, &v) == 0 && v.mv_size == sizeof n)
         memcpy(&n, v.mv_data, sizeof n);
-    uint32_t stored = as_store_attempts(w, s); /* responses stored before attempts were counted */
+    uint32_t stored =
+        as_lmdb_store_attempts(w, s); /* responses stored before attempts were counted */
     return n > stored ? n : stored;
 }
 
-as_code_t as_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32_t n, as_err_t *err)
+as_code_t as_lmdb_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32_t n,
+                                          as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);
@@ -184,8 +187,8 @@ as_code_t as_store_attempt_count_set(as_wtxn_t *w, const as_subject_t *s, uint32
     return rc ? as_store_mdb(w->store, rc, err, "store attempt count") : AS_OK;
 }
 
-as_code_t as_store_attempt_due(as_wtxn_t *w, double now, uint64_t *id, as_due_t *kind, double *next,
-                               as_err_t *err)
+as_code_t as_lmdb_store_attempt_due(as_wtxn_t *w, double now, uint64_t *id, as_due_t *kind,
+                                    double *next, as_err_t *err)
 {
     MDB_cursor *cur;
     int rc = mdb_cursor_open(w->txn, w->store->attempt_due, &cur);
@@ -216,8 +219,8 @@ as_code_t as_store_attempt_due(as_wtxn_t *w, double now, uint64_t *id, as_due_t 
     return code;
 }
 
-as_code_t as_store_attempt_list(as_reader_t *rd, const char *assessment, uint32_t len,
-                                uint64_t after, as_attempt_fn fn, void *arg, as_err_t *err)
+as_code_t as_lmdb_store_attempt_list(as_reader_t *rd, const char *assessment, uint32_t len,
+                                     uint64_t after, as_attempt_fn fn, void *arg, as_err_t *err)
 {
     as_store_t *st = rd->store;
     MDB_cursor *cur;
@@ -245,8 +248,8 @@ as_code_t as_store_attempt_list(as_reader_t *rd, const char *assessment, uint32_
     return code;
 }
 
-as_code_t as_store_override_put(as_wtxn_t *w, const as_subject_t *s, const as_override_t *o,
-                                as_err_t *err)
+as_code_t as_lmdb_store_override_put(as_wtxn_t *w, const as_subject_t *s, const as_override_t *o,
+                                     as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);
@@ -255,8 +258,8 @@ as_code_t as_store_override_put(as_wtxn_t *w, const as_subject_t *s, const as_ov
     return rc ? as_store_mdb(w->store, rc, err, "store override") : AS_OK;
 }
 
-as_code_t as_store_override_wget(as_wtxn_t *w, const as_subject_t *s, as_override_t *o, bool *found,
-                                 as_err_t *err)
+as_code_t as_lmdb_store_override_wget(as_wtxn_t *w, const as_subject_t *s, as_override_t *o,
+                                      bool *found, as_err_t *err)
 {
     as_key_t k;
     s_learner_key(&k, s);

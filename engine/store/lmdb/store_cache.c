@@ -3,9 +3,9 @@
  * and the catalog position it has applied, kept in the same transactions. */
 #include "store_int.h"
 
-as_code_t as_store_cache_assessment(as_wtxn_t *w, const char *id, uint32_t len, const void *src,
-                                    size_t src_len, const void *blob, size_t blob_len,
-                                    as_err_t *err)
+as_code_t as_lmdb_store_cache_assessment(as_wtxn_t *w, const char *id, uint32_t len,
+                                         const void *src, size_t src_len, const void *blob,
+                                         size_t blob_len, as_err_t *err)
 {
     as_store_t *s = w->store;
     MDB_val k = {len, (void *)id}, v;
@@ -35,14 +35,14 @@ static MDB_val s_pos_key(void)
     return (MDB_val){11, "catalog_pos"};
 }
 
-as_code_t as_store_cache_position_set(as_wtxn_t *w, uint64_t pos, as_err_t *err)
+as_code_t as_lmdb_store_cache_position_set(as_wtxn_t *w, uint64_t pos, as_err_t *err)
 {
     MDB_val k = s_pos_key(), v = {sizeof pos, &pos};
     int rc = mdb_put(w->txn, w->store->meta, &k, &v, 0);
     return rc ? as_store_mdb(w->store, rc, err, "cache: position") : AS_OK;
 }
 
-as_code_t as_store_cache_position(as_store_t *store, uint64_t *pos, as_err_t *err)
+as_code_t as_lmdb_store_cache_position(as_store_t *store, uint64_t *pos, as_err_t *err)
 {
     *pos = 0;
     MDB_txn *txn;
@@ -55,7 +55,7 @@ as_code_t as_store_cache_position(as_store_t *store, uint64_t *pos, as_err_t *er
     return AS_OK;
 }
 
-as_code_t as_store_cache_identity(as_store_t *store, char *out, size_t cap, as_err_t *err)
+as_code_t as_lmdb_store_cache_identity(as_store_t *store, char *out, size_t cap, as_err_t *err)
 {
     out[0] = '\0';
     MDB_txn *txn;
@@ -70,7 +70,7 @@ as_code_t as_store_cache_identity(as_store_t *store, char *out, size_t cap, as_e
     return AS_OK;
 }
 
-as_code_t as_store_cache_reset(as_wtxn_t *w, const char *identity, as_err_t *err)
+as_code_t as_lmdb_store_cache_reset(as_wtxn_t *w, const char *identity, as_err_t *err)
 {
     as_store_t *s = w->store;
     int rc = mdb_drop(w->txn, s->tables, 0);
@@ -80,5 +80,5 @@ as_code_t as_store_cache_reset(as_wtxn_t *w, const char *identity, as_err_t *err
         rc = mdb_put(w->txn, s->meta, &k, &v, 0);
     }
     if (rc) return as_store_mdb(s, rc, err, "cache: reset");
-    return as_store_cache_position_set(w, 0, err);
+    return as_lmdb_store_cache_position_set(w, 0, err);
 }

@@ -26,7 +26,7 @@ static as_code_t s_read(as_store_t *st, MDB_txn *txn, uint64_t id, as_job_t *job
     return AS_OK;
 }
 
-as_code_t as_store_job_put(as_wtxn_t *w, const as_job_t *job, as_err_t *err)
+as_code_t as_lmdb_store_job_put(as_wtxn_t *w, const as_job_t *job, as_err_t *err)
 {
     uint8_t kb[8];
     s_key(kb, job->id);
@@ -35,7 +35,7 @@ as_code_t as_store_job_put(as_wtxn_t *w, const as_job_t *job, as_err_t *err)
     return rc ? as_store_mdb(w->store, rc, err, "store job") : AS_OK;
 }
 
-as_code_t as_store_job_new(as_wtxn_t *w, as_job_t *job, as_err_t *err)
+as_code_t as_lmdb_store_job_new(as_wtxn_t *w, as_job_t *job, as_err_t *err)
 {
     MDB_val k = {3, "job"}, v;
     uint64_t last = 0;
@@ -45,15 +45,15 @@ as_code_t as_store_job_new(as_wtxn_t *w, as_job_t *job, as_err_t *err)
     v = (MDB_val){sizeof last, &last};
     int rc = mdb_put(w->txn, w->store->meta, &k, &v, 0);
     if (rc) return as_store_mdb(w->store, rc, err, "store job");
-    return as_store_job_put(w, job, err);
+    return as_lmdb_store_job_put(w, job, err);
 }
 
-as_code_t as_store_job_wget(as_wtxn_t *w, uint64_t id, as_job_t *job, as_err_t *err)
+as_code_t as_lmdb_store_job_wget(as_wtxn_t *w, uint64_t id, as_job_t *job, as_err_t *err)
 {
     return s_read(w->store, w->txn, id, job, err);
 }
 
-as_code_t as_store_job_get(as_reader_t *rd, uint64_t id, as_job_t *job, as_err_t *err)
+as_code_t as_lmdb_store_job_get(as_reader_t *rd, uint64_t id, as_job_t *job, as_err_t *err)
 {
     return s_read(rd->store, rd->txn, id, job, err);
 }
@@ -100,8 +100,8 @@ static bool s_list_one(void *arg, const as_job_t *job)
     return true;
 }
 
-as_code_t as_store_job_list(as_reader_t *rd, uint64_t after, uint32_t limit, as_job_fn fn,
-                            void *arg, uint64_t *total, bool *more, as_err_t *err)
+as_code_t as_lmdb_store_job_list(as_reader_t *rd, uint64_t after, uint32_t limit, as_job_fn fn,
+                                 void *arg, uint64_t *total, bool *more, as_err_t *err)
 {
     MDB_stat stat;
     int rc = mdb_stat(rd->txn, rd->store->jobs, &stat);
@@ -127,7 +127,7 @@ static bool s_next_one(void *arg, const as_job_t *job)
     return false;
 }
 
-as_code_t as_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err)
+as_code_t as_lmdb_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err)
 {
     s_next_t n = {.job = job};
     as_code_t rc = s_walk(rd, 0, s_next_one, &n, err);
@@ -152,8 +152,8 @@ static as_code_t s_data_get(as_store_t *st, MDB_txn *txn, uint64_t id, as_job_pa
     return AS_OK;
 }
 
-as_code_t as_store_job_data_put(as_wtxn_t *w, uint64_t id, as_job_part_t part, const void *data,
-                                size_t len, as_err_t *err)
+as_code_t as_lmdb_store_job_data_put(as_wtxn_t *w, uint64_t id, as_job_part_t part,
+                                     const void *data, size_t len, as_err_t *err)
 {
     uint8_t kb[9];
     s_key(kb, id);
@@ -163,14 +163,14 @@ as_code_t as_store_job_data_put(as_wtxn_t *w, uint64_t id, as_job_part_t part, c
     return rc ? as_store_mdb(w->store, rc, err, "store job data") : AS_OK;
 }
 
-as_code_t as_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part, const void **data,
-                                size_t *len, as_err_t *err)
+as_code_t as_lmdb_store_job_data_get(as_reader_t *rd, uint64_t id, as_job_part_t part,
+                                     const void **data, size_t *len, as_err_t *err)
 {
     return s_data_get(rd->store, rd->txn, id, part, data, len, err);
 }
 
-as_code_t as_store_job_data_wget(as_wtxn_t *w, uint64_t id, as_job_part_t part, const void **data,
-                                 size_t *len, as_err_t *err)
+as_code_t as_lmdb_store_job_data_wget(as_wtxn_t *w, uint64_t id, as_job_part_t part,
+                                      const void **data, size_t *len, as_err_t *err)
 {
     return s_data_get(w->store, w->txn, id, part, data, len, err);
 }

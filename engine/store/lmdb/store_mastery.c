@@ -41,32 +41,32 @@ static as_code_t s_skill_read(as_store_t *st, MDB_txn *txn, const char *id, uint
     return AS_OK;
 }
 
-as_code_t as_store_skill_get(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,
-                             as_err_t *err)
+as_code_t as_lmdb_store_skill_get(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,
+                                  as_err_t *err)
 {
     return s_skill_read(rd->store, rd->txn, id, len, skill, err);
 }
 
-as_code_t as_store_skill_wget(as_wtxn_t *w, const char *id, uint32_t len, as_skill_t *skill,
-                              as_err_t *err)
+as_code_t as_lmdb_store_skill_wget(as_wtxn_t *w, const char *id, uint32_t len, as_skill_t *skill,
+                                   as_err_t *err)
 {
     return s_skill_read(w->store, w->txn, id, len, skill, err);
 }
 
-as_code_t as_store_skill_set(as_wtxn_t *w, const char *id, uint32_t len, const as_skill_t *skill,
-                             as_err_t *err)
+as_code_t as_lmdb_store_skill_set(as_wtxn_t *w, const char *id, uint32_t len,
+                                  const as_skill_t *skill, as_err_t *err)
 {
     MDB_val k = {len, (void *)id}, v = {sizeof *skill, (void *)skill};
     int rc = mdb_put(w->txn, w->store->skills, &k, &v, 0);
     return rc ? as_store_mdb(w->store, rc, err, "store skill") : AS_OK;
 }
 
-as_code_t as_store_skill_put(as_wtxn_t *w, const char *id, uint32_t len,
-                             const as_bkt_params_t *params, bool *created, as_err_t *err)
+as_code_t as_lmdb_store_skill_put(as_wtxn_t *w, const char *id, uint32_t len,
+                                  const as_bkt_params_t *params, bool *created, as_err_t *err)
 {
     as_skill_t skill;
     as_err_t ignored;
-    as_code_t rc = as_store_skill_wget(w, id, len, &skill, &ignored);
+    as_code_t rc = as_lmdb_store_skill_wget(w, id, len, &skill, &ignored);
     if (rc && rc != AS_NOT_FOUND) {
         *err = ignored;
         return rc;
@@ -85,7 +85,7 @@ as_code_t as_store_skill_put(as_wtxn_t *w, const char *id, uint32_t len,
         skill = (as_skill_t){.live_gen = last + 1, .last_gen = last + 1};
     }
     skill.params = *params;
-    return as_store_skill_set(w, id, len, &skill, err);
+    return as_lmdb_store_skill_set(w, id, len, &skill, err);
 }
 
 /* Whether any stored assessment has an item naming skill id. */
@@ -120,10 +120,10 @@ static as_code_t s_skill_used(as_wtxn_t *w, const char *id, uint32_t len, char *
     return AS_OK;
 }
 
-as_code_t as_store_skill_delete(as_wtxn_t *w, const char *id, uint32_t len, as_err_t *err)
+as_code_t as_lmdb_store_skill_delete(as_wtxn_t *w, const char *id, uint32_t len, as_err_t *err)
 {
     as_skill_t skill;
-    as_code_t rc = as_store_skill_wget(w, id, len, &skill, err);
+    as_code_t rc = as_lmdb_store_skill_wget(w, id, len, &skill, err);
     if (rc) return rc;
     char by[AS_MAX_ID + 1];
     bool used;
@@ -146,9 +146,9 @@ as_code_t as_store_skill_delete(as_wtxn_t *w, const char *id, uint32_t len, as_e
     return mrc ? as_store_mdb(w->store, mrc, err, "delete skill") : AS_OK;
 }
 
-as_code_t as_store_skill_list(as_reader_t *rd, const char *after, uint32_t after_len,
-                              uint32_t limit, as_skill_fn fn, void *arg, uint64_t *total,
-                              bool *more, as_err_t *err)
+as_code_t as_lmdb_store_skill_list(as_reader_t *rd, const char *after, uint32_t after_len,
+                                   uint32_t limit, as_skill_fn fn, void *arg, uint64_t *total,
+                                   bool *more, as_err_t *err)
 {
     as_store_t *st = rd->store;
     MDB_stat stat;
@@ -193,16 +193,16 @@ static as_code_t s_mastery_get(as_store_t *st, MDB_txn *txn, const char *learner
     return AS_OK;
 }
 
-as_code_t as_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
-                                uint32_t slen, const as_skill_t *sk, uint32_t gen, as_mastery_t *m,
-                                bool *found, as_err_t *err)
+as_code_t as_lmdb_store_mastery_wget(as_wtxn_t *w, const char *learner, uint32_t llen,
+                                     const char *skill, uint32_t slen, const as_skill_t *sk,
+                                     uint32_t gen, as_mastery_t *m, bool *found, as_err_t *err)
 {
     return s_mastery_get(w->store, w->txn, learner, llen, skill, slen, sk, gen, m, found, err);
 }
 
-as_code_t as_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen, const char *skill,
-                                uint32_t slen, const as_skill_t *sk, uint32_t gen,
-                                const as_mastery_t *m, as_err_t *err)
+as_code_t as_lmdb_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen,
+                                     const char *skill, uint32_t slen, const as_skill_t *sk,
+                                     uint32_t gen, const as_mastery_t *m, as_err_t *err)
 {
     uint8_t kb[S_KEY_MAX];
     MDB_val k = s_key(kb, learner, llen, skill, slen), v;
@@ -215,9 +215,9 @@ as_code_t as_store_mastery_wput(as_wtxn_t *w, const char *learner, uint32_t llen
     return rc ? as_store_mdb(w->store, rc, err, "store mastery") : AS_OK;
 }
 
-as_code_t as_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t llen,
-                               const char *skill, uint32_t slen, const as_skill_t *sk,
-                               as_mastery_t *m, as_err_t *err)
+as_code_t as_lmdb_store_mastery_get(as_reader_t *rd, const char *learner, uint32_t llen,
+                                    const char *skill, uint32_t slen, const as_skill_t *sk,
+                                    as_mastery_t *m, as_err_t *err)
 {
     bool found;
     return s_mastery_get(rd->store, rd->txn, learner, llen, skill, slen, sk, sk->live_gen, m,
@@ -236,8 +236,8 @@ static void s_live(const MDB_val *v, const char *skill, uint32_t slen, const as_
     fn(arg, skill, slen, sk, &m);
 }
 
-as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t llen,
-                                as_mastery_fn fn, void *arg, as_err_t *err)
+as_code_t as_lmdb_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t llen,
+                                     as_mastery_fn fn, void *arg, as_err_t *err)
 {
     as_store_t *st = rd->store;
     uint8_t kb[S_KEY_MAX];
@@ -262,8 +262,8 @@ as_code_t as_store_mastery_list(as_reader_t *rd, const char *learner, uint32_t l
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read mastery") : AS_OK;
 }
 
-as_code_t as_store_mastery_scan(as_reader_t *rd, const char *skill, uint32_t skill_len,
-                                as_mastery_fn fn, void *arg, as_err_t *err)
+as_code_t as_lmdb_store_mastery_scan(as_reader_t *rd, const char *skill, uint32_t skill_len,
+                                     as_mastery_fn fn, void *arg, as_err_t *err)
 {
     as_store_t *st = rd->store;
     MDB_cursor *cur;
@@ -316,12 +316,12 @@ static as_code_t s_check(as_store_t *st, MDB_txn *txn, const as_table_t *t, as_e
     return AS_OK;
 }
 
-as_code_t as_store_skills_check(as_reader_t *rd, const as_table_t *t, as_err_t *err)
+as_code_t as_lmdb_store_skills_check(as_reader_t *rd, const as_table_t *t, as_err_t *err)
 {
     return s_check(rd->store, rd->txn, t, err);
 }
 
-as_code_t as_store_skills_wcheck(as_wtxn_t *w, const as_table_t *t, as_err_t *err)
+as_code_t as_lmdb_store_skills_wcheck(as_wtxn_t *w, const as_table_t *t, as_err_t *err)
 {
     return s_check(w->store, w->txn, t, err);
 }

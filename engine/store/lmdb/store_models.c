@@ -47,20 +47,21 @@ static as_code_t s_get(as_store_t *st, MDB_txn *txn, const char *id, uint32_t le
     return AS_OK;
 }
 
-as_code_t as_store_model_get(as_reader_t *rd, const char *id, uint32_t len, as_model_rec_t *rec,
-                             const void **blob, size_t *blob_len, as_err_t *err)
+as_code_t as_lmdb_store_model_get(as_reader_t *rd, const char *id, uint32_t len,
+                                  as_model_rec_t *rec, const void **blob, size_t *blob_len,
+                                  as_err_t *err)
 {
     return s_get(rd->store, rd->txn, id, len, rec, blob, blob_len, err);
 }
 
-as_code_t as_store_model_wget(as_wtxn_t *w, const char *id, uint32_t len, as_model_rec_t *rec,
-                              const void **blob, size_t *blob_len, as_err_t *err)
+as_code_t as_lmdb_store_model_wget(as_wtxn_t *w, const char *id, uint32_t len, as_model_rec_t *rec,
+                                   const void **blob, size_t *blob_len, as_err_t *err)
 {
     return s_get(w->store, w->txn, id, len, rec, blob, blob_len, err);
 }
 
-as_code_t as_store_model_source(as_reader_t *rd, const char *id, uint32_t len, const void **src,
-                                size_t *src_len, as_err_t *err)
+as_code_t as_lmdb_store_model_source(as_reader_t *rd, const char *id, uint32_t len,
+                                     const void **src, size_t *src_len, as_err_t *err)
 {
     MDB_val k = {len, (void *)id}, v;
     int rc = mdb_get(rd->txn, rd->store->model_sources, &k, &v);
@@ -72,8 +73,8 @@ as_code_t as_store_model_source(as_reader_t *rd, const char *id, uint32_t len, c
     return AS_OK;
 }
 
-as_code_t as_store_model_set(as_wtxn_t *w, const char *id, uint32_t len, const as_model_rec_t *rec,
-                             as_err_t *err)
+as_code_t as_lmdb_store_model_set(as_wtxn_t *w, const char *id, uint32_t len,
+                                  const as_model_rec_t *rec, as_err_t *err)
 {
     MDB_val k = {len, (void *)id}, v = {sizeof *rec, (void *)rec};
     int rc = mdb_put(w->txn, w->store->models, &k, &v, 0);
@@ -95,12 +96,12 @@ static int s_delete_range(MDB_txn *txn, MDB_dbi db, const void *prefix, size_t n
     return rc == MDB_NOTFOUND ? 0 : rc;
 }
 
-as_code_t as_store_model_put(as_wtxn_t *w, const char *id, uint32_t len, uint32_t kind,
-                             const void *blob, size_t blob_len, const void *src, size_t src_len,
-                             as_model_rec_t *rec, bool *created, as_err_t *err)
+as_code_t as_lmdb_store_model_put(as_wtxn_t *w, const char *id, uint32_t len, uint32_t kind,
+                                  const void *blob, size_t blob_len, const void *src,
+                                  size_t src_len, as_model_rec_t *rec, bool *created, as_err_t *err)
 {
     as_err_t ignored;
-    as_code_t rc = as_store_model_wget(w, id, len, rec, NULL, NULL, &ignored);
+    as_code_t rc = as_lmdb_store_model_wget(w, id, len, rec, NULL, NULL, &ignored);
     if (rc && rc != AS_NOT_FOUND) {
         *err = ignored;
         return rc;
@@ -131,13 +132,13 @@ as_code_t as_store_model_put(as_wtxn_t *w, const char *id, uint32_t len, uint32_
         mrc = mdb_put(w->txn, w->store->model_sources, &k, &v, 0);
     }
     if (mrc) return as_store_mdb(w->store, mrc, err, "store model");
-    return as_store_model_set(w, id, len, rec, err);
+    return as_lmdb_store_model_set(w, id, len, rec, err);
 }
 
-as_code_t as_store_model_delete(as_wtxn_t *w, const char *id, uint32_t len, as_err_t *err)
+as_code_t as_lmdb_store_model_delete(as_wtxn_t *w, const char *id, uint32_t len, as_err_t *err)
 {
     as_model_rec_t rec;
-    as_code_t rc = as_store_model_wget(w, id, len, &rec, NULL, NULL, err);
+    as_code_t rc = as_lmdb_store_model_wget(w, id, len, &rec, NULL, NULL, err);
     if (rc) return rc;
     char kb[4 + AS_MAX_ID];
     s_gone_t gone = {rec.version, rec.last_gen};
@@ -185,14 +186,14 @@ static as_code_t s_list(as_store_t *st, MDB_txn *txn, const char *after, uint32_
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "list models") : AS_OK;
 }
 
-as_code_t as_store_model_list(as_reader_t *rd, const char *after, uint32_t after_len,
-                              uint32_t limit, as_model_fn fn, void *arg, uint64_t *total,
-                              bool *more, as_err_t *err)
+as_code_t as_lmdb_store_model_list(as_reader_t *rd, const char *after, uint32_t after_len,
+                                   uint32_t limit, as_model_fn fn, void *arg, uint64_t *total,
+                                   bool *more, as_err_t *err)
 {
     return s_list(rd->store, rd->txn, after, after_len, limit, fn, arg, total, more, err);
 }
 
-as_code_t as_store_model_wlist(as_wtxn_t *w, as_model_fn fn, void *arg, as_err_t *err)
+as_code_t as_lmdb_store_model_wlist(as_wtxn_t *w, as_model_fn fn, void *arg, as_err_t *err)
 {
     return s_list(w->store, w->txn, NULL, 0, UINT32_MAX, fn, arg, NULL, NULL, err);
 }
@@ -223,28 +224,28 @@ static as_code_t s_state_get(as_store_t *st, MDB_txn *txn, const char *model, ui
     return AS_OK;
 }
 
-as_code_t as_store_model_state_get(as_reader_t *rd, const char *model, uint32_t mlen,
-                                   const char *learner, uint32_t llen, uint32_t gen,
-                                   uint32_t n_state, const void **state, uint32_t *steps,
-                                   bool *found, as_err_t *err)
+as_code_t as_lmdb_store_model_state_get(as_reader_t *rd, const char *model, uint32_t mlen,
+                                        const char *learner, uint32_t llen, uint32_t gen,
+                                        uint32_t n_state, const void **state, uint32_t *steps,
+                                        bool *found, as_err_t *err)
 {
     return s_state_get(rd->store, rd->txn, model, mlen, learner, llen, gen, n_state, state, steps,
                        found, err);
 }
 
-as_code_t as_store_model_state_wget(as_wtxn_t *w, const char *model, uint32_t mlen,
-                                    const char *learner, uint32_t llen, uint32_t gen,
-                                    uint32_t n_state, const void **state, uint32_t *steps,
-                                    bool *found, as_err_t *err)
+as_code_t as_lmdb_store_model_state_wget(as_wtxn_t *w, const char *model, uint32_t mlen,
+                                         const char *learner, uint32_t llen, uint32_t gen,
+                                         uint32_t n_state, const void **state, uint32_t *steps,
+                                         bool *found, as_err_t *err)
 {
     return s_state_get(w->store, w->txn, model, mlen, learner, llen, gen, n_state, state, steps,
                        found, err);
 }
 
-as_code_t as_store_model_state_put(as_wtxn_t *w, const char *model, uint32_t mlen,
-                                   const char *learner, uint32_t llen, as_model_rec_t *rec,
-                                   uint32_t gen, uint32_t steps, const float *state,
-                                   bool *new_learner, as_err_t *err)
+as_code_t as_lmdb_store_model_state_put(as_wtxn_t *w, const char *model, uint32_t mlen,
+                                        const char *learner, uint32_t llen, as_model_rec_t *rec,
+                                        uint32_t gen, uint32_t steps, const float *state,
+                                        bool *new_learner, as_err_t *err)
 {
     as_store_t *st = w->store;
     as_key_t kb;

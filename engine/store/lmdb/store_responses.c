@@ -77,17 +77,17 @@ static uint64_t s_response_count(as_store_t *st, MDB_txn *txn, const char *asses
     return n;
 }
 
-uint64_t as_store_response_count(as_wtxn_t *w, const char *assessment, uint32_t len)
+uint64_t as_lmdb_store_response_count(as_wtxn_t *w, const char *assessment, uint32_t len)
 {
     return s_response_count(w->store, w->txn, assessment, len);
 }
 
-uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+uint64_t as_lmdb_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
 {
     return s_response_count(rd->store, rd->txn, assessment, len);
 }
 
-as_code_t as_store_idem_find(as_wtxn_t *w, const as_subject_t *s, uint64_t *rid, as_err_t *err)
+as_code_t as_lmdb_store_idem_find(as_wtxn_t *w, const as_subject_t *s, uint64_t *rid, as_err_t *err)
 {
     s_key_t k;
     s_learner_key(&k, s);
@@ -129,21 +129,22 @@ static bool s_last(as_store_t *st, MDB_txn *txn, const as_subject_t *s, uint64_t
     return found;
 }
 
-uint32_t as_store_attempts(as_wtxn_t *w, const as_subject_t *s)
+uint32_t as_lmdb_store_attempts(as_wtxn_t *w, const as_subject_t *s)
 {
     uint64_t rid;
     uint32_t attempt;
     return s_last(w->store, w->txn, s, &rid, &attempt) ? attempt : 0;
 }
 
-uint64_t as_store_next_rid(as_wtxn_t *w)
+uint64_t as_lmdb_store_next_rid(as_wtxn_t *w)
 {
     w->rid_dirty = true;
     return ++w->rid;
 }
 
-as_code_t as_store_response_add(as_wtxn_t *w, const as_subject_t *s, uint64_t rid, uint32_t attempt,
-                                const void *record, size_t len, as_err_t *err)
+as_code_t as_lmdb_store_response_add(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
+                                     uint32_t attempt, const void *record, size_t len,
+                                     as_err_t *err)
 {
     as_store_t *st = w->store;
     s_key_t k;
@@ -180,7 +181,7 @@ as_code_t as_store_response_add(as_wtxn_t *w, const as_subject_t *s, uint64_t ri
         rc = mdb_put(w->txn, st->idem, &key, &v, 0);
     }
     if (!rc) {
-        uint64_t n = as_store_response_count(w, s->assessment, s->assessment_len) + 1;
+        uint64_t n = as_lmdb_store_response_count(w, s->assessment, s->assessment_len) + 1;
         s_count_key(&k, s->assessment, s->assessment_len);
         key = s_val(&k);
         v = (MDB_val){sizeof n, &n};
@@ -212,8 +213,9 @@ static as_code_t s_response_get(as_store_t *st, MDB_txn *txn, uint64_t rid, cons
     return AS_OK;
 }
 
-as_code_t as_store_response_get_in(as_reader_t *rd, const char *assessment, uint32_t alen,
-                                   uint64_t rid, const void **record, size_t *len, as_err_t *err)
+as_code_t as_lmdb_store_response_get_in(as_reader_t *rd, const char *assessment, uint32_t alen,
+                                        uint64_t rid, const void **record, size_t *len,
+                                        as_err_t *err)
 {
     if (alen > AS_MAX_ID) return as_err_set(err, AS_INTERNAL, "assessment id too long");
     s_key_t k = {.n = 0};
@@ -230,22 +232,23 @@ as_code_t as_store_response_get_in(as_reader_t *rd, const char *assessment, uint
     return AS_OK;
 }
 
-as_code_t as_store_response_wget(as_wtxn_t *w, uint64_t rid, const void **record, size_t *len,
-                                 as_err_t *err)
+as_code_t as_lmdb_store_response_wget(as_wtxn_t *w, uint64_t rid, const void **record, size_t *len,
+                                      as_err_t *err)
 {
     return s_response_get(w->store, w->txn, rid, record, len, err);
 }
 
-as_code_t as_store_response_get(as_reader_t *rd, uint64_t rid, const void **record, size_t *len,
-                                as_err_t *err)
+as_code_t as_lmdb_store_response_get(as_reader_t *rd, uint64_t rid, const void **record,
+                                     size_t *len, as_err_t *err)
 {
     return s_response_get(rd->store, rd->txn, rid, record, len, err);
 }
 
-as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32_t assessment_len,
-                                 const char *learner, uint32_t learner_len, uint64_t after,
-                                 uint32_t limit, as_response_fn fn, void *arg, uint64_t *total,
-                                 bool *more, as_err_t *err)
+as_code_t as_lmdb_store_response_list(as_reader_t *rd, const char *assessment,
+                                      uint32_t assessment_len, const char *learner,
+                                      uint32_t learner_len, uint64_t after, uint32_t limit,
+                                      as_response_fn fn, void *arg, uint64_t *total, bool *more,
+                                      as_err_t *err)
 {
     as_store_t *st = rd->store;
     s_key_t prefix = {.n = 0}, k;
@@ -297,13 +300,13 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
     return code;
 }
 
-uint64_t as_store_last_rid(as_wtxn_t *w)
+uint64_t as_lmdb_store_last_rid(as_wtxn_t *w)
 {
     return w->rid;
 }
 
-as_code_t as_store_response_replace(as_wtxn_t *w, const char *a, uint32_t alen, uint64_t rid,
-                                    const void *record, size_t len, as_err_t *err)
+as_code_t as_lmdb_store_response_replace(as_wtxn_t *w, const char *a, uint32_t alen, uint64_t rid,
+                                         const void *record, size_t len, as_err_t *err)
 {
     s_key_t k = {.n = 0};
     s_add(&k, a, alen);
@@ -321,8 +324,8 @@ bool as_store_is_latest(as_wtxn_t *w, const as_subject_t *s, uint64_t rid)
     return s_last(w->store, w->txn, s, &last, &attempt) && last == rid;
 }
 
-as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
-                             void *arg, as_err_t *err)
+as_code_t as_lmdb_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
+                                  void *arg, as_err_t *err)
 {
     as_store_t *st = rd->store;
     uint8_t kb[8];

@@ -214,9 +214,9 @@ static int s_count(s_stats_t *st, s_latest_ref_t *l, uint64_t rid, const double 
     return rc;
 }
 
-as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
-                                const as_table_t *t, const double *x, const uint8_t *answered,
-                                double total, as_err_t *err)
+as_code_t as_lmdb_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
+                                     const as_table_t *t, const double *x, const uint8_t *answered,
+                                     double total, as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -232,8 +232,8 @@ as_code_t as_store_stats_update(as_wtxn_t *w, const as_subject_t *s, uint64_t ri
     return s_done(&st, rc, err);
 }
 
-as_code_t as_store_stats_reset(as_wtxn_t *w, const char *a, uint32_t alen, const as_table_t *t,
-                               uint64_t job, uint32_t *gen, as_err_t *err)
+as_code_t as_lmdb_store_stats_reset(as_wtxn_t *w, const char *a, uint32_t alen, const as_table_t *t,
+                                    uint64_t job, uint32_t *gen, as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -244,9 +244,9 @@ as_code_t as_store_stats_reset(as_wtxn_t *w, const char *a, uint32_t alen, const
     return s_done(&st, rc, err);
 }
 
-as_code_t as_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
-                                  const as_table_t *t, uint32_t gen, const double *x,
-                                  const uint8_t *answered, double total, as_err_t *err)
+as_code_t as_lmdb_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t rid,
+                                       const as_table_t *t, uint32_t gen, const double *x,
+                                       const uint8_t *answered, double total, as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -262,7 +262,8 @@ as_code_t as_store_stats_regraded(as_wtxn_t *w, const as_subject_t *s, uint64_t 
     return s_done(&st, rc, err);
 }
 
-as_code_t as_store_stats_rebuilt(as_wtxn_t *w, const as_table_t *t, uint64_t job, as_err_t *err)
+as_code_t as_lmdb_store_stats_rebuilt(as_wtxn_t *w, const as_table_t *t, uint64_t job,
+                                      as_err_t *err)
 {
     s_stats_t st;
     bool current;
@@ -275,8 +276,8 @@ as_code_t as_store_stats_rebuilt(as_wtxn_t *w, const as_table_t *t, uint64_t job
     return s_done(&st, rc, err);
 }
 
-as_code_t as_store_stats_read(as_reader_t *rd, const as_table_t *t, as_stats_sums_t **out,
-                              as_total_count_t **totals_out, size_t *n_totals, as_err_t *err)
+as_code_t as_lmdb_store_stats_read(as_reader_t *rd, const as_table_t *t, as_stats_sums_t **out,
+                                   as_total_count_t **totals_out, size_t *n_totals, as_err_t *err)
 {
     as_store_t *st = rd->store;
     uint32_t k = t->hdr.n_items;

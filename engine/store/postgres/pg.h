@@ -44,6 +44,15 @@ as_code_t as_pg_run(PGconn *c, const char *sql, int n, const char *const *p, con
 as_code_t as_pg_query(PGconn *c, const char *sql, int n, const char *const *p, const char *what,
                       PGresult **out, as_err_t *err);
 
+/* ---- pg_store.c: the store behind store.h ---- */
+
+/* Opens PostgreSQL (conninfo) as the store: the schema migrated, the local map of compiled tables
+ * in dir (an LMDB environment of map_size bytes and max_readers) filled and kept current by the
+ * follower; returns once the map has the catalog's current position. Every store.h operation
+ * then works on it (docs/DESIGN.md §6). */
+as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *dir,
+                           size_t map_size, int max_readers, as_err_t *err);
+
 /* ---- pg_schema.c ---- */
 
 /* The schema version this build knows (its migrations are 1..this). */
@@ -66,6 +75,12 @@ as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void 
 /* Deletes an assessment (a tombstone keeps its last version); not_found when there is none. */
 as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
                                as_err_t *err);
+/* The same two inside the caller's transaction (the store's write transaction, pg_store.c). */
+as_code_t as_pg_catalog_put_in(PGconn *c, const char *id, uint32_t len, const void *src,
+                               size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                               uint64_t *seq, as_err_t *err);
+as_code_t as_pg_catalog_delete_in(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
+                                  as_err_t *err);
 
 /* ---- pg_batch.c: a batch of submissions, as the writer commits it ---- */
 
@@ -146,6 +161,9 @@ void as_pg_stats_free(as_pg_stats_t **st_p);
 as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
                                 as_err_t *err);
 as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err);
+/* Whether the subject's assessment and learner are loaded (a later load of the batch adds
+ * subjects, keeping what it has and has changed). */
+bool as_pg_stats_loaded(as_pg_stats_t *st, const as_pg_subject_t *s);
 /* Counts response rid (subject s, scored with table t: item scores x, answered flags, total) as
  * the learner's latest attempt, in memory: the previous one subtracted when it counts, a new
  * version starting a new generation; as the LMDB store's as_store_stats_update does. */
@@ -188,6 +206,9 @@ as_code_t as_pg_mastery_get(as_pg_mastery_t *m, const char *learner, uint32_t ll
 as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t llen,
                             const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
                             const as_mastery_t *state, as_err_t *err);
+/* Whether the pair is loaded (a later load of the batch adds pairs, keeping those it has). */
+bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                          const char *skill, uint32_t slen);
 /* Sends the entries the batch changed, one upsert (*sent: 0 or 1). */
 as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err);
 /* The learner's live states, in skill id order; every live state of every learner (of one skill

@@ -88,13 +88,11 @@ static as_code_t s_notify(PGconn *c, uint64_t seq, as_err_t *err)
     return AS_OK;
 }
 
-as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void *src,
-                            size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
-                            uint64_t *seq, as_err_t *err)
+as_code_t as_pg_catalog_put_in(PGconn *c, const char *id, uint32_t len, const void *src,
+                               size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                               uint64_t *seq, as_err_t *err)
 {
-    as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
-    if (rc) return rc;
-    rc = s_next_seq(c, seq, err);
+    as_code_t rc = s_next_seq(c, seq, err);
     char idz[AS_MAX_ID + 1];
     snprintf(idz, sizeof idz, "%.*s", (int)len, id);
     if (!rc) {
@@ -129,15 +127,23 @@ as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void 
     }
     if (!rc) rc = s_skills(c, idz, blob, blob_len, err);
     if (!rc) rc = s_notify(c, *seq, err);
-    return s_end(c, rc, err);
+    return rc;
 }
 
-as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
-                               as_err_t *err)
+as_code_t as_pg_catalog_put(PGconn *c, const char *id, uint32_t len, const void *src,
+                            size_t src_len, uint8_t *blob, size_t blob_len, uint32_t *version,
+                            uint64_t *seq, as_err_t *err)
 {
     as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
     if (rc) return rc;
-    rc = s_next_seq(c, seq, err);
+    rc = as_pg_catalog_put_in(c, id, len, src, src_len, blob, blob_len, version, seq, err);
+    return s_end(c, rc, err);
+}
+
+as_code_t as_pg_catalog_delete_in(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
+                                  as_err_t *err)
+{
+    as_code_t rc = s_next_seq(c, seq, err);
     char idz[AS_MAX_ID + 1], pos[24];
     snprintf(idz, sizeof idz, "%.*s", (int)len, id);
     snprintf(pos, sizeof pos, "%llu", (unsigned long long)*seq);
@@ -158,5 +164,14 @@ as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t
     }
     if (!rc) rc = s_skills(c, idz, NULL, 0, err);
     if (!rc) rc = s_notify(c, *seq, err);
+    return rc;
+}
+
+as_code_t as_pg_catalog_delete(PGconn *c, const char *id, uint32_t len, uint64_t *seq,
+                               as_err_t *err)
+{
+    as_code_t rc = as_pg_exec(c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
+    if (rc) return rc;
+    rc = as_pg_catalog_delete_in(c, id, len, seq, err);
     return s_end(c, rc, err);
 }

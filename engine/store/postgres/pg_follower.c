@@ -135,6 +135,7 @@ static bool s_same_catalog(as_pg_follower_t *f, PGconn *c)
     if (strcmp(have, id) == 0 && as_pg_follower_applied(f) <= top) {
         pthread_mutex_lock(&f->mu);
         f->checked = true;
+        pthread_cond_broadcast(&f->applied_cv); /* (a waiter for what is applied already) */
         pthread_mutex_unlock(&f->mu);
         return true;
     }
@@ -148,6 +149,7 @@ static bool s_same_catalog(as_pg_follower_t *f, PGconn *c)
     pthread_mutex_lock(&f->mu);
     f->applied = 0;
     f->checked = true;
+    pthread_cond_broadcast(&f->applied_cv);
     pthread_mutex_unlock(&f->mu);
     return true;
 }

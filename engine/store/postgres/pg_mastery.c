@@ -26,6 +26,7 @@ typedef struct {
 struct as_pg_mastery {
     s_entry_t *e;
     uint32_t n;
+    uint32_t from; /* the entries the load in flight asks for: from this one on */
 };
 
 as_pg_mastery_t *as_pg_mastery_new(void)
@@ -54,8 +55,11 @@ static s_entry_t *s_find(as_pg_mastery_t *m, const char *l, uint32_t llen, const
 as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pair_t *pairs,
                                   uint32_t n, as_err_t *err)
 {
-    m->e = calloc(n ? n : 1, sizeof *m->e);
-    if (!m->e) return as_err_set(err, AS_INTERNAL, "out of memory");
+    /* loads add to what earlier loads of the batch read (kept, with its changes) */
+    s_entry_t *e = realloc(m->e, (m->n + n + 1) * sizeof *e);
+    if (!e) return as_err_set(err, AS_INTERNAL, "out of memory");
+    m->e = e;
+    m->from = m->n;
     for (uint32_t i = 0; i < n; i++)
         if (!s_find(m, pairs[i].learner, pairs[i].learner_len, pairs[i].skill, pairs[i].skill_len))
             m->e[m->n++] = (s_entry_t){.learner = pairs[i].learner,
@@ -63,9 +67,9 @@ as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pai
                                        .skill = pairs[i].skill,
                                        .slen = pairs[i].skill_len};
     as_pg_arr_t a[2] = {{0}};
-    as_pg_arr_begin(&a[0], AS_PG_TEXT, m->n);
-    as_pg_arr_begin(&a[1], AS_PG_TEXT, m->n);
-    for (uint32_t i = 0; i < m->n; i++) {
+    as_pg_arr_begin(&a[0], AS_PG_TEXT, m->n - m->from);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, m->n - m->from);
+    for (uint32_t i = m->from; i < m->n; i++) {
         as_pg_arr_bytes(&a[0], m->e[i].learner, m->e[i].llen);
         as_pg_arr_bytes(&a[1], m->e[i].skill, m->e[i].slen);
     }
@@ -81,6 +85,12 @@ as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pai
     return sent ? AS_OK : as_pg_fail(c, NULL, "send mastery's read", err);
 }
 
+bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen,
+                          const char *skill, uint32_t slen)
+{
+    return s_find(m, learner, llen, skill, slen) != NULL;
+}
+
 as_code_t as_pg_mastery_recv_load(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
 {
     PGresult *r = NULL;
@@ -89,7 +99,8 @@ as_code_t as_pg_mastery_recv_load(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
         s_entry_t *e = s_find(m, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0),
                               PQgetvalue(r, i, 1), (uint32_t)PQgetlength(r, i, 1));
         size_t len = (size_t)PQgetlength(r, i, 2);
-        if (!e || len > sizeof e->slots || len % sizeof(as_mslot_t)) continue;
+        if (!e || e < m->e + m->from || len > sizeof e->slots || len % sizeof(as_mslot_t))
+            continue;
         memcpy(e->slots, PQgetvalue(r, i, 2), len);
         e->n = (uint32_t)(len / sizeof(as_mslot_t));
     }

@@ -150,6 +150,8 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " n integer NOT NULL,"
     " PRIMARY KEY (assessment, learner));",
+    /* 11: the notification sequence, for the store behind store.h (pg_store.c). */
+    "INSERT INTO counters VALUES ('seq', 0);",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -60,6 +60,7 @@ struct as_pg_stats {
     s_learner_t *ls;
     uint32_t n_ls;
     as_stats_sums_t **stored; /* the rows as read (NULL: none), by assessment */
+    uint32_t from_as, from_ls; /* the entries the load in flight asks for: from these on */
 };
 
 as_pg_stats_t *as_pg_stats_new(void)
@@ -95,10 +96,19 @@ static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
 as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
                                 as_err_t *err)
 {
-    st->as = calloc(n ? n : 1, sizeof *st->as);
-    st->ls = calloc(n ? n : 1, sizeof *st->ls);
-    st->stored = calloc(n ? n : 1, sizeof *st->stored);
-    if (!st->as || !st->ls || !st->stored) return as_err_set(err, AS_INTERNAL, "out of memory");
+    /* loads add to what earlier loads of the batch read (kept, with its changes): only the
+     * assessments and learners not read yet are asked for */
+    st->from_as = st->n_as;
+    st->from_ls = st->n_ls;
+    s_assessment_t *as = realloc(st->as, (st->n_as + n + 1) * sizeof *as);
+    if (as) st->as = as;
+    s_learner_t *ls = as ? realloc(st->ls, (st->n_ls + n + 1) * sizeof *ls) : NULL;
+    if (ls) st->ls = ls;
+    as_stats_sums_t **stored = ls ? realloc(st->stored, (st->n_as + n + 1) * sizeof *stored) : NULL;
+    if (stored) st->stored = stored;
+    if (!stored) return as_err_set(err, AS_INTERNAL, "out of memory");
+    for (uint32_t i = st->n_as; i < st->n_as + n + 1; i++)
+        st->stored[i] = NULL;
     for (uint32_t i = 0; i < n; i++) { /* the distinct assessments and (assessment, learner) */
         uint32_t j = 0;
         while (j < st->n_as &&
@@ -118,12 +128,12 @@ as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subjec
                                                .llen = s[i].learner_len};
     }
     as_pg_arr_t b[3] = {{0}};
-    as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_as);
-    for (uint32_t i = 0; i < st->n_as; i++)
+    as_pg_arr_begin(&b[0], AS_PG_TEXT, st->n_as - st->from_as);
+    for (uint32_t i = st->from_as; i < st->n_as; i++)
         as_pg_arr_bytes(&b[0], st->as[i].a, st->as[i].alen);
-    as_pg_arr_begin(&b[1], AS_PG_TEXT, st->n_ls);
-    as_pg_arr_begin(&b[2], AS_PG_TEXT, st->n_ls);
-    for (uint32_t i = 0; i < st->n_ls; i++) {
+    as_pg_arr_begin(&b[1], AS_PG_TEXT, st->n_ls - st->from_ls);
+    as_pg_arr_begin(&b[2], AS_PG_TEXT, st->n_ls - st->from_ls);
+    for (uint32_t i = st->from_ls; i < st->n_ls; i++) {
         as_pg_arr_bytes(&b[1], st->ls[i].a, st->ls[i].alen);
         as_pg_arr_bytes(&b[2], st->ls[i].l, st->ls[i].llen);
     }
@@ -156,7 +166,7 @@ as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err)
         const char *a = PQgetvalue(r, i, 0);
         uint32_t alen = (uint32_t)PQgetlength(r, i, 0);
         size_t len = (size_t)PQgetlength(r, i, 1);
-        for (uint32_t j = 0; j < st->n_as; j++) {
+        for (uint32_t j = st->from_as; j < st->n_as; j++) {
             if (!s_eq(st->as[j].a, st->as[j].alen, a, alen)) continue;
             if (len >= sizeof(as_stats_sums_t) && (st->stored[j] = malloc(len)))
                 memcpy(st->stored[j], PQgetvalue(r, i, 1), len);
@@ -169,7 +179,7 @@ as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err)
         const char *a = PQgetvalue(r, i, 0), *l = PQgetvalue(r, i, 1), *v = PQgetvalue(r, i, 2);
         uint32_t alen = (uint32_t)PQgetlength(r, i, 0), llen = (uint32_t)PQgetlength(r, i, 1);
         size_t len = (size_t)PQgetlength(r, i, 2);
-        for (uint32_t j = 0; j < st->n_ls; j++) {
+        for (uint32_t j = st->from_ls; j < st->n_ls; j++) {
             s_learner_t *x = &st->ls[j];
             if (!s_eq(x->a, x->alen, a, alen) || !s_eq(x->l, x->llen, l, llen)) continue;
             if (len < sizeof x->h) break;
@@ -191,7 +201,7 @@ as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err)
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the learners' latest responses", &r, err);
     for (int i = 0; !rc && i < PQntuples(r); i++) {
         if (PQgetisnull(r, i, 2)) continue;
-        for (uint32_t j = 0; j < st->n_ls; j++)
+        for (uint32_t j = st->from_ls; j < st->n_ls; j++)
             if (s_eq(st->ls[j].a, st->ls[j].alen, PQgetvalue(r, i, 0),
                      (uint32_t)PQgetlength(r, i, 0)) &&
                 s_eq(st->ls[j].l, st->ls[j].llen, PQgetvalue(r, i, 1),
@@ -237,6 +247,15 @@ static as_code_t s_find(as_pg_stats_t *st, const char *a, uint32_t alen, const c
     if (*ai == st->n_as || (l && !*l))
         return as_err_set(err, AS_INTERNAL, "statistics: a subject the batch did not load");
     return AS_OK;
+}
+
+bool as_pg_stats_loaded(as_pg_stats_t *st, const as_pg_subject_t *s)
+{
+    uint32_t ai;
+    s_learner_t *l;
+    as_err_t ignored;
+    return s_find(st, s->assessment, s->assessment_len, s->learner, s->learner_len, &ai, &l,
+                  &ignored) == AS_OK;
 }
 
 /* Assessment ai's statistics for table t's version, being changed: the batch's, or the stored

@@ -1,0 +1,289 @@
+/* pg_store_records.c — stored responses and report statistics behind store.h on PostgreSQL
+ * (pg_store.h). A write transaction's operations run in its transaction, each when it is called
+ * (a later read of the transaction sees an earlier write); the statistics are kept in memory by
+ * pg_stats.c (the rows of a subject read, locked, at its first use) and written at the commit.
+ */
+#include "pg_store.h"
+#include "pg_pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* A subject's text parameters: assessment, learner (NUL-terminated copies). */
+typedef struct {
+    char a[AS_MAX_ID + 1], l[AS_MAX_NAME + 1], k[AS_MAX_NAME + 1];
+} s_names_t;
+
+static void s_names(s_names_t *n, const as_subject_t *s)
+{
+    snprintf(n->a, sizeof n->a, "%.*s", (int)s->assessment_len, s->assessment);
+    snprintf(n->l, sizeof n->l, "%.*s", (int)s->learner_len, s->learner);
+    snprintf(n->k, sizeof n->k, "%.*s", (int)s->key_len, s->key ? s->key : "");
+}
+
+static as_pg_wtxn_t *s_w(as_wtxn_t *txn)
+{
+    return (as_pg_wtxn_t *)txn;
+}
+
+as_code_t as_pgs_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t *rid,
+                                 as_err_t *err)
+{
+    s_names_t n;
+    s_names(&n, s);
+    const char *p[3] = {n.a, n.l, n.k};
+    as_code_t rc = as_pg_int8(s_w(txn)->c,
+                              "SELECT rid FROM idempotency WHERE assessment = $1 AND learner = $2 "
+                              "AND key = $3",
+                              3, p, "idempotency key", rid, err);
+    if (rc) return rc;
+    return *rid ? AS_OK : as_err_set(err, AS_NOT_FOUND, "no response under this key");
+}
+
+uint32_t as_pgs_store_attempts(as_wtxn_t *txn, const as_subject_t *s)
+{
+    s_names_t n;
+    s_names(&n, s);
+    const char *p[2] = {n.a, n.l};
+    uint64_t v = 0;
+    as_err_t err;
+    as_pg_int8(s_w(txn)->c,
+               "SELECT attempts::int8 FROM attempt_counts WHERE assessment = $1 AND learner = $2",
+               2, p, "attempts", &v, &err);
+    return (uint32_t)v;
+}
+
+static uint64_t s_count(PGconn *c, const char *assessment, uint32_t len)
+{
+    char a[AS_MAX_ID + 1];
+    snprintf(a, sizeof a, "%.*s", (int)len, assessment);
+    const char *p[1] = {a};
+    uint64_t v = 0;
+    as_err_t err;
+    if (c)
+        as_pg_int8(c, "SELECT n FROM response_counts WHERE assessment = $1", 1, p, "response count",
+                   &v, &err);
+    return v;
+}
+
+uint64_t as_pgs_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len)
+{
+    return s_count(s_w(txn)->c, assessment, len);
+}
+
+uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+{
+    as_err_t err;
+    return s_count(as_pg_reader_conn((as_pg_reader_t *)rd, &err), assessment, len);
+}
+
+uint64_t as_pgs_store_next_rid(as_wtxn_t *txn)
+{
+    uint64_t v = 0;
+    as_err_t err;
+    as_pg_int8(s_w(txn)->c,
+               "UPDATE counters SET value = value + 1 WHERE name = 'rid' "
+               "RETURNING value",
+               0, NULL, "response id", &v, &err);
+    return v; /* (0 on failure: the transaction is aborted, its commit fails) */
+}
+
+uint64_t as_pgs_store_last_rid(as_wtxn_t *txn)
+{
+    uint64_t v = 0;
+    as_err_t err;
+    as_pg_int8(s_w(txn)->c, "SELECT value FROM counters WHERE name = 'rid'", 0, NULL, "response id",
+               &v, &err);
+    return v;
+}
+
+as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                    uint32_t attempt, const void *record, size_t len, as_err_t *err)
+{
+    s_names_t n;
+    s_names(&n, s);
+    char r[24], at[16];
+    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
+    snprintf(at, sizeof at, "%u", attempt);
+    const char *p[6] = {r, n.a, n.l, at, record, s->key ? n.k : NULL};
+    int lens[6] = {0, 0, 0, 0, (int)len, 0}, fmts[6] = {0, 0, 0, 0, 1, 0};
+    /* the response, its key, the learner's attempts and the assessment's count: one statement */
+    return as_pg_run(s_w(txn)->c,
+                     "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, record) "
+                     "VALUES ($1, $2, $3, $4, $5)), k AS (INSERT INTO idempotency (assessment, "
+                     "learner, key, rid) SELECT $2, $3, $6, $1 WHERE $6::text IS NOT NULL), "
+                     "n AS (INSERT INTO attempt_counts (assessment, learner, attempts) VALUES ($2, "
+                     "$3, $4) ON CONFLICT (assessment, learner) DO UPDATE SET attempts = "
+                     "greatest(attempt_counts.attempts, EXCLUDED.attempts)) "
+                     "INSERT INTO response_counts (assessment, n) VALUES ($2, 1) ON CONFLICT "
+                     "(assessment) DO UPDATE SET n = response_counts.n + 1",
+                     6, p, lens, fmts, "store response", err);
+}
+
+as_code_t as_pgs_store_response_replace(as_wtxn_t *txn, const char *a, uint32_t alen, uint64_t rid,
+                                        const void *record, size_t len, as_err_t *err)
+{
+    (void)a, (void)alen;
+    char r[24];
+    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
+    const char *p[2] = {r, record};
+    int lens[2] = {0, (int)len}, fmts[2] = {0, 1};
+    return as_pg_run(s_w(txn)->c, "UPDATE responses SET record = $2 WHERE rid = $1", 2, p, lens,
+                     fmts, "replace response", err);
+}
+
+/* A record read: kept in the arena for the caller. */
+typedef struct {
+    as_pg_arena_t *arena;
+    const void *rec;
+    size_t len;
+} s_kept_t;
+
+static void s_keep_record(void *arg, uint64_t rid, const void *record, size_t len)
+{
+    (void)rid;
+    s_kept_t *k = arg;
+    k->rec = as_pg_keep(k->arena, record, len);
+    k->len = len;
+}
+
+static as_code_t s_get(PGconn *c, as_pg_arena_t *arena, uint64_t rid, const void **record,
+                       size_t *len, as_err_t *err)
+{
+    if (!c) return err->code;
+    s_kept_t k = {.arena = arena};
+    as_code_t rc = as_pg_response_get(c, rid, s_keep_record, &k, err);
+    if (rc) return rc;
+    if (!k.rec) return as_err_set(err, AS_INTERNAL, "out of memory");
+    *record = k.rec;
+    *len = k.len;
+    return AS_OK;
+}
+
+as_code_t as_pgs_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **record, size_t *len,
+                                     as_err_t *err)
+{
+    return s_get(s_w(txn)->c, &s_w(txn)->arena, rid, record, len, err);
+}
+
+as_code_t as_pgs_store_response_get(as_reader_t *r, uint64_t rid, const void **record, size_t *len,
+                                    as_err_t *err)
+{
+    as_pg_reader_t *rd = (as_pg_reader_t *)r;
+    return s_get(as_pg_reader_conn(rd, err), &rd->arena, rid, record, len, err);
+}
+
+as_code_t as_pgs_store_response_get_in(as_reader_t *rd, const char *assessment, uint32_t alen,
+                                       uint64_t rid, const void **record, size_t *len,
+                                       as_err_t *err)
+{
+    (void)assessment, (void)alen; /* (a response id is the key) */
+    return as_pgs_store_response_get(rd, rid, record, len, err);
+}
+
+as_code_t as_pgs_store_response_list(as_reader_t *r, const char *assessment,
+                                     uint32_t assessment_len, const char *learner,
+                                     uint32_t learner_len, uint64_t after, uint32_t limit,
+                                     as_response_fn fn, void *arg, uint64_t *total, bool *more,
+                                     as_err_t *err)
+{
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)r, err);
+    if (!c) return err->code;
+    return as_pg_response_list(c, assessment, assessment_len, learner, learner_len, after, limit,
+                               fn, arg, total, more, err);
+}
+
+as_code_t as_pgs_store_rids_scan(as_reader_t *r, uint64_t after, uint32_t limit, as_rid_fn fn,
+                                 void *arg, as_err_t *err)
+{
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)r, err);
+    if (!c) return err->code;
+    return as_pg_rids_scan(c, after, limit, fn, arg, err);
+}
+
+/* ---- report statistics ---- */
+
+/* The subject's statistics rows, read (and locked) at its first use in the transaction. */
+static as_code_t s_stats_load(as_pg_wtxn_t *w, const as_pg_subject_t *s, as_err_t *err)
+{
+    if (as_pg_stats_loaded(w->stats, s)) return AS_OK;
+    if (!PQenterPipelineMode(w->c)) return as_pg_fail(w->c, NULL, "pipeline", err);
+    as_code_t rc = as_pg_stats_send_load(w->c, w->stats, s, 1, err);
+    if (!rc && !PQpipelineSync(w->c)) rc = as_pg_fail(w->c, NULL, "send", err);
+    if (!rc) rc = as_pg_stats_recv_load(w->c, w->stats, err);
+    return as_pg_sync(w->c, rc, err);
+}
+
+/* The subject as pg_stats.c takes it; its strings are the caller's, kept in the arena (the
+ * statistics keep pointers to them until the commit). */
+static as_code_t s_subject(as_pg_wtxn_t *w, const as_subject_t *s, as_pg_subject_t *out,
+                           as_err_t *err)
+{
+    const char *a = as_pg_keep(&w->arena, s->assessment, s->assessment_len);
+    const char *l = as_pg_keep(&w->arena, s->learner, s->learner_len);
+    if (!a || !l) return as_err_set(err, AS_INTERNAL, "out of memory");
+    *out = (as_pg_subject_t){.assessment = a,
+                             .assessment_len = s->assessment_len,
+                             .learner = l,
+                             .learner_len = s->learner_len};
+    return AS_OK;
+}
+
+as_code_t as_pgs_store_stats_update(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                    const as_table_t *t, const double *x, const uint8_t *answered,
+                                    double total, as_err_t *err)
+{
+    as_pg_wtxn_t *w = s_w(txn);
+    as_pg_subject_t ps;
+    as_code_t rc = s_subject(w, s, &ps, err);
+    if (!rc) rc = s_stats_load(w, &ps, err);
+    if (!rc) rc = as_pg_stats_add(w->stats, &ps, rid, t, x, answered, total, err);
+    return rc;
+}
+
+as_code_t as_pgs_store_stats_reset(as_wtxn_t *txn, const char *a, uint32_t alen,
+                                   const as_table_t *t, uint64_t job, uint32_t *gen, as_err_t *err)
+{
+    as_pg_wtxn_t *w = s_w(txn);
+    as_pg_subject_t ps;
+    as_subject_t s = {.assessment = a, .assessment_len = alen, .learner = "", .learner_len = 0};
+    as_code_t rc = s_subject(w, &s, &ps, err);
+    if (!rc) rc = s_stats_load(w, &ps, err);
+    if (!rc) rc = as_pg_stats_reset(w->stats, ps.assessment, alen, t, job, gen, err);
+    return rc;
+}
+
+as_code_t as_pgs_store_stats_regraded(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
+                                      const as_table_t *t, uint32_t gen, const double *x,
+                                      const uint8_t *answered, double total, as_err_t *err)
+{
+    as_pg_wtxn_t *w = s_w(txn);
+    as_pg_subject_t ps;
+    as_code_t rc = s_subject(w, s, &ps, err);
+    if (!rc) rc = s_stats_load(w, &ps, err);
+    if (!rc) rc = as_pg_stats_regraded(w->stats, &ps, rid, t, gen, x, answered, total, err);
+    return rc;
+}
+
+as_code_t as_pgs_store_stats_rebuilt(as_wtxn_t *txn, const as_table_t *t, uint64_t job,
+                                     as_err_t *err)
+{
+    as_pg_wtxn_t *w = s_w(txn);
+    as_pg_subject_t ps;
+    as_subject_t s = {.assessment = as_table_str(t, t->hdr.id_off),
+                      .assessment_len = t->hdr.id_len,
+                      .learner = ""};
+    as_code_t rc = s_subject(w, &s, &ps, err);
+    if (!rc) rc = s_stats_load(w, &ps, err);
+    if (!rc) rc = as_pg_stats_rebuilt(w->stats, t, job, err);
+    return rc;
+}
+
+as_code_t as_pgs_store_stats_read(as_reader_t *r, const as_table_t *t, as_stats_sums_t **sums,
+                                  as_total_count_t **totals, size_t *n_totals, as_err_t *err)
+{
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)r, err);
+    if (!c) return err->code;
+    return as_pg_stats_read(c, t, sums, totals, n_totals, err);
+}
