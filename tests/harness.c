@@ -38,6 +38,35 @@ static void s_kill_all(void)
         }
 }
 
+bool h_on_postgres(void)
+{
+    const char *cmd = getenv("ASSAY_TEST_STORE");
+    return cmd && *cmd;
+}
+
+bool h_store(const char *dir, char *out, size_t cap)
+{
+    if (!h_on_postgres()) return false;
+    const char *cmd = getenv("ASSAY_TEST_STORE");
+    /* the database is named after the data directory: an engine started again on it finds it */
+    const char *base = strrchr(dir, '/') ? strrchr(dir, '/') + 1 : dir;
+    char name[64] = "t_", line[1024];
+    size_t k = 2;
+    for (const char *p = base; *p && k < sizeof name - 1; p++)
+        name[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+                                   (*p >= '0' && *p <= '9')
+                               ? *p
+                               : '_');
+    name[k] = 0;
+    snprintf(line, sizeof line, "%s %s", cmd, name);
+    FILE *f = popen(line, "r");
+    if (!f) fail_msg("ASSAY_TEST_STORE: cannot run %s", line);
+    bool got = fgets(out, (int)cap, f) != NULL;
+    if (pclose(f) != 0 || !got) fail_msg("ASSAY_TEST_STORE: %s failed", line);
+    out[strcspn(out, "\n")] = 0;
+    return true;
+}
+
 static void s_spawn(h_engine_t *e)
 {
     const char *bin = getenv("ASSAYD");
@@ -61,6 +90,11 @@ static void s_spawn(h_engine_t *e)
     argv[n++] = e->dir;
     argv[n++] = "--log-level";
     argv[n++] = "warn";
+    char store[512];
+    if (h_store(e->dir, store, sizeof store)) {
+        argv[n++] = "--store";
+        argv[n++] = store;
+    }
     for (int i = 0; i < s_nargs; i++)
         argv[n++] = s_args[i];
     argv[n] = NULL;

@@ -17,6 +17,13 @@ typedef struct {
 /* Makes a temporary data directory and starts assayd on it with extra arguments (NULL-terminated
  * list, may be empty); waits until it answers ping. Fails the test if it does not. */
 void h_start(h_engine_t *e, ...);
+/* Under ASSAY_TEST_STORE (a command that prints a PostgreSQL connection string for a database
+ * name it is given: tools/test sets it to `tools/pg db CLUSTER`): the --store of the engine on
+ * data directory dir, in out (false: none, the engine keeps LMDB). */
+bool h_store(const char *dir, char *out, size_t cap);
+/* Whether the engines of this run keep their records in PostgreSQL (ASSAY_TEST_STORE): a test of
+ * what only LMDB does (the map that holds every record, its growth) is skipped then. */
+bool h_on_postgres(void);
 /* h_start on a directory of the caller's (e.g. a filesystem mounted for the test). */
 void h_start_in(h_engine_t *e, const char *dir, ...);
 /* Runs assayd with args (NULL-terminated) expecting it to exit within 10 s: returns its exit

@@ -22,6 +22,7 @@ typedef struct {
     msgpack_packer reply_pk;
     msgpack_sbuffer notes; /* notifications: (topic str, body) pairs, packed one after another */
     msgpack_packer notes_pk;
+    bool dropped; /* it broke its batch's transaction: answered its error, left out of the batch */
 } as_write_t;
 
 /* A skill a submission gives evidence of (tracing/mastery_update.c). */

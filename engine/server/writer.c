@@ -37,16 +37,32 @@ static void s_apply(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     if (w->code) msgpack_sbuffer_clear(&w->notes);
 }
 
-/* Runs the batch in one transaction; on a full map, grows it and runs the batch again. */
+/* Runs the batch in one transaction; on a full map, grows it and runs the batch again. A write
+ * that broke the transaction (a remote store's statement failed: as_wtxn_broken) keeps its error
+ * and the batch runs again without it. */
 static as_code_t s_commit(as_writer_t *wr, as_err_t *err)
 {
     as_store_t *store = wr->e->store;
-    for (int attempt = 0; attempt < 32; attempt++) {
+    for (int attempt = 0; attempt < 32 + wr->n; attempt++) {
         as_wtxn_t *txn;
         as_code_t rc = as_wtxn_begin(store, &txn, err);
         if (rc) return rc;
-        for (int i = 0; i < wr->n && !as_store_full(store); i++)
-            s_apply(wr, txn, &wr->batch[i]);
+        bool broken = false;
+        for (int i = 0; i < wr->n && !as_store_full(store) && !broken; i++) {
+            as_write_t *w = &wr->batch[i];
+            if (w->dropped) continue;
+            s_apply(wr, txn, w);
+            if ((broken = as_wtxn_broken(txn))) {
+                w->dropped = true;
+                if (!w->code)
+                    w->code = as_err_set(&w->err, AS_UNAVAILABLE,
+                                         "the store failed during this write: try again");
+            }
+        }
+        if (broken) {
+            as_wtxn_abort(&txn);
+            continue;
+        }
         uint64_t id;
         as_due_t kind;
         as_err_t none;
@@ -244,6 +260,7 @@ void *as_writer_run(void *arg)
             if (as_frames_recv(wr.in, &w->fr, ZMQ_DONTWAIT, &overflow)) break;
             memcpy(&w->hdr, zmq_msg_data(&w->fr.f[0]), sizeof w->hdr);
             w->args = 1 + w->hdr.n_env;
+            w->dropped = false;
             wr.n++;
         }
         if (wr.n == 0) {

@@ -68,7 +68,12 @@ as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
 
 void as_wtxn_abort(as_wtxn_t **txn_p)
 {
-    AS_OPS((*txn_p))->wtxn_abort(txn_p);
+    if (txn_p && *txn_p) AS_OPS((*txn_p))->wtxn_abort(txn_p);
+}
+
+bool as_wtxn_broken(as_wtxn_t *txn)
+{
+    return AS_OPS(txn)->wtxn_broken(txn);
 }
 
 bool as_store_full(as_store_t *store)
@@ -89,9 +94,20 @@ as_code_t as_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_le
                                              err);
 }
 
+/* The rule every backend keeps, kept here once: an assessment with stored responses is deleted
+ * only with force. */
 as_code_t as_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len, bool force,
                                      as_err_t *err)
 {
+    as_table_t t;
+    as_code_t rc = as_store_wtable(txn, id, id_len, &t, err);
+    if (rc) return rc;
+    uint64_t n = as_store_response_count(txn, id, id_len);
+    if (n && !force)
+        return as_err_set(err, AS_CONFLICT,
+                          "assessment \"%.*s\" has %llu stored response(s): delete it with "
+                          "force: true (its responses are kept)",
+                          (int)id_len, id, (unsigned long long)n);
     return AS_OPS(txn)->store_delete_assessment(txn, id, id_len, force, err);
 }
 

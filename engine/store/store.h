@@ -81,6 +81,10 @@ as_code_t as_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err);
 /* Commits (durably, per the environment's sync policy) and frees the transaction. */
 as_code_t as_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err);
 void as_wtxn_abort(as_wtxn_t **txn_p);
+/* True when the transaction can no longer commit: a statement of a remote store failed in it
+ * (PostgreSQL aborts the whole transaction) or its connection is gone. The writer then runs the
+ * batch again without the write that broke it. Never for LMDB (a full map is as_store_full). */
+bool as_wtxn_broken(as_wtxn_t *txn);
 
 /* True when the last write failed because the map is full; as_store_grow doubles the map
  * (no transaction of this process may be active: readers are excluded by a lock). */

@@ -25,6 +25,7 @@ struct as_store_ops {
     as_code_t (*wtxn_begin)(as_store_t *store, as_wtxn_t **out, as_err_t *err);
     as_code_t (*wtxn_commit)(as_wtxn_t **txn_p, as_err_t *err);
     void (*wtxn_abort)(as_wtxn_t **txn_p);
+    bool (*wtxn_broken)(as_wtxn_t *txn);
     bool (*store_full)(as_store_t *store);
     as_code_t (*store_grow)(as_store_t *store, as_err_t *err);
     as_code_t (*store_put_assessment)(as_wtxn_t *txn, const char *id, uint32_t id_len,

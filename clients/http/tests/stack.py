@@ -10,6 +10,8 @@ import subprocess
 import tempfile
 import time
 
+from tests.engine import store_args  # clients/python/tests (PYTHONPATH): one rule for the suites
+
 ASSAYD = os.environ.get("ASSAYD")
 HTTPD = os.environ.get("ASSAY_HTTP")
 EXAMPLES = os.environ.get("ASSAY_EXAMPLES")
@@ -60,8 +62,8 @@ class Stack:
         self.http.wait(10)
 
     def start_engine(self):
-        self.engine = subprocess.Popen([ASSAYD, "-d", self.dir, "--log-level", "warn"],
-                                       stderr=self.log)
+        self.engine = subprocess.Popen([ASSAYD, "-d", self.dir, "--log-level", "warn"] +
+                                       store_args(self.dir), stderr=self.log)
         for _ in range(100):
             if os.path.exists(os.path.join(self.dir, "engine.sock")):
                 time.sleep(0.05)

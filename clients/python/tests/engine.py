@@ -9,6 +9,18 @@ import time
 import assay
 
 
+def store_args(data_dir):
+    """Under ASSAY_TEST_STORE (tools/test: `tools/pg db CLUSTER`, which prints the connection
+    string of a database named as it is told), the engine on data_dir keeps its records in a
+    PostgreSQL database of its own, named after the directory; else [] (LMDB)."""
+    cmd = os.environ.get("ASSAY_TEST_STORE")
+    if not cmd:
+        return []
+    name = "t_" + "".join(c if c.isalnum() else "_" for c in os.path.basename(data_dir))[:60]
+    out = subprocess.run(cmd.split() + [name], check=True, capture_output=True, text=True)
+    return ["--store", out.stdout.strip()]
+
+
 class Engine:
     def __init__(self, *args):
         self.args = list(args)
@@ -21,8 +33,8 @@ class Engine:
         if not exe:
             raise RuntimeError("ASSAYD is not set (run the tests with meson test)")
         self.log = open(self.dir + ".log", "a")
-        self.proc = subprocess.Popen([exe, "-d", self.dir, "--log-level", "warn"] + self.args,
-                                     stderr=self.log)
+        self.proc = subprocess.Popen([exe, "-d", self.dir, "--log-level", "warn"] +
+                                     store_args(self.dir) + self.args, stderr=self.log)
         c = assay.Client(data_dir=self.dir, timeout=0.2)
         for _ in range(100):
             try:

@@ -357,6 +357,12 @@ void as_lmdb_wtxn_abort(as_wtxn_t **txn_p)
     *txn_p = NULL;
 }
 
+bool as_lmdb_wtxn_broken(as_wtxn_t *txn)
+{
+    (void)txn; /* (a failed LMDB write leaves the transaction usable; a full map is store_full) */
+    return false;
+}
+
 bool as_lmdb_store_full(as_store_t *store)
 {
     return store->full;
@@ -421,12 +427,7 @@ as_code_t as_lmdb_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t
     MDB_val k = {id_len, (void *)id}, v;
     if (mdb_get(w->txn, w->store->tables, &k, &v) == MDB_NOTFOUND)
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
-    uint64_t n = as_lmdb_store_response_count(w, id, id_len);
-    if (n && !force)
-        return as_err_set(err, AS_CONFLICT,
-                          "assessment \"%.*s\" has %llu stored response(s): delete it with "
-                          "force: true (its responses are kept)",
-                          (int)id_len, id, (unsigned long long)n);
+    (void)force; /* (store.c keeps the rule) */
     int rc = mdb_del(w->txn, w->store->tables, &k, NULL);
     if (rc == MDB_NOTFOUND)
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);

@@ -127,6 +127,7 @@ as_code_t as_lmdb_store_list(as_reader_t *rd, const char *after, uint32_t after_
 as_code_t as_lmdb_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err);
 as_code_t as_lmdb_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err);
 void as_lmdb_wtxn_abort(as_wtxn_t **txn_p);
+bool as_lmdb_wtxn_broken(as_wtxn_t *txn);
 bool as_lmdb_store_full(as_store_t *store);
 as_code_t as_lmdb_store_grow(as_store_t *store, as_err_t *err);
 as_code_t as_lmdb_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len,

@@ -90,7 +90,7 @@ as_code_t as_pg_job_list(PGconn *c, uint64_t after, uint32_t limit, as_job_fn fn
 {
     char from[24], n[16];
     snprintf(from, sizeof from, "%llu", (unsigned long long)after);
-    snprintf(n, sizeof n, "%u", limit + 1);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)limit + 1);
     const char *p[2] = {from, n};
     PGresult *r;
     as_code_t qrc = as_pg_query(c,

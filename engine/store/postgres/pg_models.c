@@ -200,7 +200,7 @@ as_code_t as_pg_model_list(PGconn *c, const char *after, uint32_t after_len, uin
 {
     char from[AS_MAX_ID + 1], n[16];
     snprintf(from, sizeof from, "%.*s", (int)(after ? after_len : 0), after ? after : "");
-    snprintf(n, sizeof n, "%u", limit == UINT32_MAX ? limit : limit + 1);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)limit + 1);
     const char *p[2] = {from, n};
     PGresult *r;
     as_code_t rc = as_pg_query(c, "SELECT count(*) FROM models", 0, NULL, "count models", &r, err);

@@ -34,7 +34,7 @@ as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, 
     snprintf(a, sizeof a, "%.*s", (int)alen, assessment);
     snprintf(l, sizeof l, "%.*s", (int)(learner ? llen : 0), learner ? learner : "");
     snprintf(from, sizeof from, "%llu", (unsigned long long)after);
-    snprintf(n, sizeof n, "%u", limit + 1); /* one more: whether any follow */
+    snprintf(n, sizeof n, "%llu", (unsigned long long)limit + 1); /* one more: whether any follow */
     const char *p[4] = {a, from, n, l};
     *total = 0;
     *more = false;

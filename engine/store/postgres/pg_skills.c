@@ -125,7 +125,7 @@ as_code_t as_pg_skill_list(PGconn *c, const char *after, uint32_t after_len, uin
 {
     char from[AS_MAX_ID + 1], n[16];
     snprintf(from, sizeof from, "%.*s", (int)(after ? after_len : 0), after ? after : "");
-    snprintf(n, sizeof n, "%u", limit + 1);
+    snprintf(n, sizeof n, "%llu", (unsigned long long)limit + 1);
     const char *p[2] = {from, n};
     PGresult *r = PQexec(c, "SELECT count(*) FROM skills");
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "count skills", err);

@@ -255,6 +255,12 @@ void as_pgs_wtxn_abort(as_wtxn_t **txn_p)
     *txn_p = NULL;
 }
 
+bool as_pgs_wtxn_broken(as_wtxn_t *txn)
+{
+    PGconn *c = ((as_pg_wtxn_t *)txn)->c;
+    return PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_INTRANS;
+}
+
 as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)*txn_p;
@@ -282,9 +288,14 @@ as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
         rc = as_pg_recv(c, PGRES_COMMAND_OK, "store statistics and mastery", NULL, err);
     if (!rc && w->seq_read)
         rc = as_pg_recv(c, PGRES_COMMAND_OK, "store the notification sequence", NULL, err);
-    as_code_t commit = rc ? rc : as_pg_recv(c, PGRES_COMMAND_OK, "commit", NULL, err);
+    PGresult *done = NULL;
+    as_code_t commit = rc ? rc : as_pg_recv(c, PGRES_COMMAND_OK, "commit", &done, err);
     if (!rc && commit) /* the COMMIT itself failed: its outcome is not known */
         err->code = commit = AS_UNAVAILABLE;
+    /* a transaction a statement broke ends in ROLLBACK, which COMMIT reports as its success */
+    if (!commit && strcmp(PQcmdStatus(done), "COMMIT") != 0)
+        commit = as_err_set(err, AS_INTERNAL, "PostgreSQL: the transaction was rolled back");
+    PQclear(done);
     rc = PQpipelineStatus(c) != PQ_PIPELINE_OFF ? as_pg_sync(c, commit, err) : commit;
     if (rc && PQtransactionStatus(c) != PQTRANS_IDLE) as_pg_batch_abort(c);
     /* what was put is scored from the map by the next request */
@@ -362,16 +373,9 @@ as_code_t as_pgs_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_
                                          bool force, as_err_t *err)
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
-    as_table_t t;
-    as_code_t rc = as_pgs_store_wtable(txn, id, id_len, &t, err);
-    if (rc) return rc;
-    uint64_t n = as_store_response_count(txn, id, id_len);
-    if (n && !force)
-        return as_err_set(err, AS_CONFLICT,
-                          "assessment \"%.*s\" has %llu stored response(s): delete with force "
-                          "to delete it anyway (the responses are kept)",
-                          (int)id_len, id, (unsigned long long)n);
+    (void)force; /* (store.c keeps the rule) */
     uint64_t seq;
+    as_code_t rc;
     if ((rc = as_pg_catalog_delete_in(w->c, id, id_len, &seq, err))) return rc;
     w->catalog_seq = seq;
     return s_put_keep(w, id, id_len, NULL, 0, err);
