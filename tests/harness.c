@@ -53,10 +53,10 @@ bool h_store(const char *dir, char *out, size_t cap)
     char name[64] = "t_", line[1024];
     size_t k = 2;
     for (const char *p = base; *p && k < sizeof name - 1; p++)
-        name[k++] = (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-                                   (*p >= '0' && *p <= '9')
-                               ? *p
-                               : '_');
+        name[k++] =
+            (char)((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9')
+                       ? *p
+                       : '_');
     name[k] = 0;
     snprintf(line, sizeof line, "%s %s", cmd, name);
     FILE *f = popen(line, "r");

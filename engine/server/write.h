@@ -53,7 +53,7 @@ typedef struct {
     size_t touched_cap;
     msgpack_sbuffer mastery; /* their states as a map {skill: {...}} (record, reply, note) */
     msgpack_packer mastery_pk;
-    struct as_kt *kt;      /* the deep models' scratch (tracing/models_trace.h) */
+    struct as_kt *kt;       /* the deep models' scratch (tracing/models_trace.h) */
     msgpack_sbuffer models; /* the deep models stepped: {model: {skill: {...}}} */
     uint32_t n_models;
     const void *kt_pre; /* the submission's steps as its worker ran them (NULL: none) */

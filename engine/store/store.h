@@ -29,7 +29,8 @@
 #include <stdint.h>
 
 typedef struct as_store as_store_t;
-/* A backend's operations (store_ops.h): the store, its readers and write transactions carry them. */
+/* A backend's operations (store_ops.h): the store, its readers and write transactions carry them.
+ */
 typedef struct as_store_ops as_store_ops_t;
 
 /* When commits reach the disk (assayd --sync). */

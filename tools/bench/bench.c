@@ -265,6 +265,7 @@ static void s_stop_engine(void)
 }
 
 static const char *s_sync = "full";
+static const char *s_store = NULL; /* --store for the assayd started (NULL: its default) */
 
 static int s_start_engine(const char *assayd, const char *workers)
 {
@@ -272,8 +273,19 @@ static int s_start_engine(const char *assayd, const char *workers)
     if (!mkdtemp(s_dir)) return -1;
     s_engine_pid = fork();
     if (s_engine_pid == 0) {
-        execl(assayd, assayd, "-d", s_dir, "--max-message", "64M", "--log-level", "warn", "--sync",
-              s_sync, workers ? "--workers" : NULL, workers, (char *)NULL);
+        const char *argv[16] = {assayd,        "-d",   s_dir,    "--max-message", "64M",
+                                "--log-level", "warn", "--sync", s_sync};
+        int n = 9;
+        if (s_store) {
+            argv[n++] = "--store";
+            argv[n++] = s_store;
+        }
+        if (workers) {
+            argv[n++] = "--workers";
+            argv[n++] = workers;
+        }
+        argv[n] = NULL;
+        execv(assayd, (char *const *)argv);
         _exit(127);
     }
     atexit(s_stop_engine);
@@ -345,14 +357,21 @@ int main(int argc, char **argv)
     size_t replay_limit = 0;
     int replay_inflight = 256;
     const char *data = NULL, *assayd = NULL, *workers = NULL;
-    static const struct option opts[] = {
-        {"floor", no_argument, 0, 'f'},          {"seconds", required_argument, 0, 's'},
-        {"data", required_argument, 0, 'd'},     {"assayd", required_argument, 0, 'a'},
-        {"workers", required_argument, 0, 'w'},  {"no-batch", no_argument, 0, 'n'},
-        {"sync", required_argument, 0, 'S'},     {"limit", required_argument, 0, 'L'},
-        {"inflight", required_argument, 0, 'I'}, {"responses", required_argument, 0, 'R'},
-        {"learners", required_argument, 0, 'E'}, {"time-limit", required_argument, 0, 'T'},
-        {"help", no_argument, 0, 'h'},           {0, 0, 0, 0}};
+    static const struct option opts[] = {{"floor", no_argument, 0, 'f'},
+                                         {"seconds", required_argument, 0, 's'},
+                                         {"data", required_argument, 0, 'd'},
+                                         {"assayd", required_argument, 0, 'a'},
+                                         {"workers", required_argument, 0, 'w'},
+                                         {"no-batch", no_argument, 0, 'n'},
+                                         {"sync", required_argument, 0, 'S'},
+                                         {"limit", required_argument, 0, 'L'},
+                                         {"inflight", required_argument, 0, 'I'},
+                                         {"responses", required_argument, 0, 'R'},
+                                         {"learners", required_argument, 0, 'E'},
+                                         {"time-limit", required_argument, 0, 'T'},
+                                         {"store", required_argument, 0, 'P'},
+                                         {"help", no_argument, 0, 'h'},
+                                         {0, 0, 0, 0}};
     int c;
     while ((c = getopt_long(argc, argv, "d:h", opts, NULL)) != -1) {
         switch (c) {
@@ -376,6 +395,9 @@ int main(int argc, char **argv)
             break;
         case 'S':
             s_sync = optarg;
+            break;
+        case 'P':
+            s_store = optarg;
             break;
         case 'L':
             replay_limit = (size_t)strtoull(optarg, NULL, 10);
@@ -471,9 +493,13 @@ int main(int argc, char **argv)
         usleep(100000);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    printf("assay-bench: %ld cores, assayd with %g workers, --sync %s, %.0f s per measurement, ipc "
-           "transport\nscore request: 50 items answered, %zu bytes\n\n",
-           cores, nworkers, data == s_dir ? s_sync : "(as running)", s_seconds, score.size);
+    printf("assay-bench: %ld cores, assayd with %g workers, --sync %s, store %s, %.0f s per "
+           "measurement, ipc transport\nscore request: 50 items answered, %zu bytes\n\n",
+           cores, nworkers, data == s_dir ? s_sync : "(as running)",
+           data != s_dir ? "(as running)"
+           : s_store     ? "PostgreSQL"
+                         : "LMDB",
+           s_seconds, score.size);
     double fs50, fs99;
     s_fsync_floor(data, 200, &fs50, &fs99);
     printf("disk floor in the data directory (4 KiB write + fdatasync, 200 times): p50 %.0f us, "

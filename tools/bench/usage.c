@@ -34,7 +34,12 @@ void as_bench_usage(FILE *out)
         "  --workers N      passed to the assayd it starts\n"
         "  --sync MODE      passed to the assayd it starts (full, periodic[:MS], none; default "
         "full)\n"
-        "  --no-batch       skip the score_batch measurements\n"
+        "  --store STORE    passed to the assayd it starts: lmdb (default) or a PostgreSQL\n"
+        "                   connection string (e.g. from tools/pg up DIR; use a database of\n"
+        "                   its own: tools/pg db DIR NAME)\n"
+        "  --no-batch       skip the score_batch measurements\n");
+    fprintf(
+        out,
         "  -h, --help       this help\n"
         "\n"
         "store: durable batches of 64 submissions at the store, LMDB (fsync at each commit) and\n"

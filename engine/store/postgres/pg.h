@@ -50,8 +50,8 @@ as_code_t as_pg_query(PGconn *c, const char *sql, int n, const char *const *p, c
  * in dir (an LMDB environment of map_size bytes and max_readers) filled and kept current by the
  * follower; returns once the map has the catalog's current position. Every store.h operation
  * then works on it (docs/DESIGN.md §6). */
-as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *dir,
-                           size_t map_size, int max_readers, as_err_t *err);
+as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *dir, size_t map_size,
+                           int max_readers, as_err_t *err);
 
 /* ---- pg_schema.c ---- */
 
@@ -207,8 +207,8 @@ as_code_t as_pg_mastery_put(as_pg_mastery_t *m, const char *learner, uint32_t ll
                             const char *skill, uint32_t slen, const as_skill_t *sk, uint32_t gen,
                             const as_mastery_t *state, as_err_t *err);
 /* Whether the pair is loaded (a later load of the batch adds pairs, keeping those it has). */
-bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen,
-                          const char *skill, uint32_t slen);
+bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen, const char *skill,
+                          uint32_t slen);
 /* Sends the entries the batch changed, one upsert (*sent: 0 or 1). */
 as_code_t as_pg_mastery_send_flush(PGconn *c, as_pg_mastery_t *m, uint32_t *sent, as_err_t *err);
 /* The learner's live states, in skill id order; every live state of every learner (of one skill

@@ -85,8 +85,8 @@ as_code_t as_pg_mastery_send_load(PGconn *c, as_pg_mastery_t *m, const as_pg_pai
     return sent ? AS_OK : as_pg_fail(c, NULL, "send mastery's read", err);
 }
 
-bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen,
-                          const char *skill, uint32_t slen)
+bool as_pg_mastery_loaded(as_pg_mastery_t *m, const char *learner, uint32_t llen, const char *skill,
+                          uint32_t slen)
 {
     return s_find(m, learner, llen, skill, slen) != NULL;
 }
@@ -99,8 +99,7 @@ as_code_t as_pg_mastery_recv_load(PGconn *c, as_pg_mastery_t *m, as_err_t *err)
         s_entry_t *e = s_find(m, PQgetvalue(r, i, 0), (uint32_t)PQgetlength(r, i, 0),
                               PQgetvalue(r, i, 1), (uint32_t)PQgetlength(r, i, 1));
         size_t len = (size_t)PQgetlength(r, i, 2);
-        if (!e || e < m->e + m->from || len > sizeof e->slots || len % sizeof(as_mslot_t))
-            continue;
+        if (!e || e < m->e + m->from || len > sizeof e->slots || len % sizeof(as_mslot_t)) continue;
         memcpy(e->slots, PQgetvalue(r, i, 2), len);
         e->n = (uint32_t)(len / sizeof(as_mslot_t));
     }

@@ -59,7 +59,7 @@ struct as_pg_stats {
     uint32_t n_as;
     s_learner_t *ls;
     uint32_t n_ls;
-    as_stats_sums_t **stored; /* the rows as read (NULL: none), by assessment */
+    as_stats_sums_t **stored;  /* the rows as read (NULL: none), by assessment */
     uint32_t from_as, from_ls; /* the entries the load in flight asks for: from these on */
 };
 

@@ -1,0 +1,197 @@
+/* test_pg_outage.c — assayd on PostgreSQL (--store) whose server is killed mid-load: clients
+ * submit with idempotency keys and retry a key until it is acknowledged; the server is killed
+ * (every process of it at once, tools/pg kill) three times under the load and started again.
+ * Nothing acknowledged is lost, no key is stored twice, every error the clients saw meanwhile was
+ * `unavailable` (or no answer in time), never another, and scoring went on from the map while
+ * the server was down. The suite's cluster is its own (pg_fixture.c). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "codec.h"
+#include "harness.h"
+#include "pg_fixture.h"
+#include "tjson.h"
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define S_CLIENTS  4
+#define S_LEARNERS 3 /* per client */
+#define S_OUTAGES  3
+#define S_MAX_ACKS 100000
+
+typedef struct {
+    uint64_t rid;
+    uint32_t attempt;
+    double score;
+    char learner[16], key[24];
+} s_ack_t;
+
+static s_ack_t *s_acks;
+static int s_nacks;
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static h_engine_t s_e;
+static atomic_bool s_stop;
+static atomic_int s_unavailable, s_timeouts, s_other;
+static char s_other_msg[256];
+
+/* Submits keyed answers; a key is sent again until it is acknowledged (after s_stop too, so that
+ * every key sent ends acknowledged: then the store holds exactly the acknowledged ones). */
+static void *s_client(void *arg)
+{
+    int client = (int)(intptr_t)arg;
+    assay_t *c;
+    assay_options_t o = {.timeout_ms = 1000};
+    if (assay_open(&c, s_e.dir, &o)) return NULL;
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (int i = 0; !atomic_load(&s_stop); i++) {
+        char learner[16], key[24], params[240];
+        snprintf(learner, sizeof learner, "c%d-l%d", client, i % S_LEARNERS);
+        snprintf(key, sizeof key, "c%d-k%d", client, i);
+        snprintf(params, sizeof params,
+                 "{'assessment':'outage','learner':'%s','key':'%s','answers':{'q':'%s'}}",
+                 learner, key, i % 2 ? "A" : "B");
+        tjson_pack(&sb, params);
+        for (int tries = 0; tries < 600; tries++) { /* at most ~10 minutes: then the test fails */
+            assay_reply_t *r = NULL;
+            int rc = assay_call(c, "response.submit", sb.data, sb.size, -1, &r);
+            if (rc == ASSAY_OK) {
+                const msgpack_object *res = assay_reply_result(r);
+                pthread_mutex_lock(&s_lock);
+                if (s_nacks < S_MAX_ACKS) {
+                    s_ack_t *a = &s_acks[s_nacks++];
+                    a->rid = (uint64_t)h_num(res, "response_id");
+                    a->attempt = (uint32_t)h_num(res, "attempt");
+                    a->score = h_num(res, "score");
+                    snprintf(a->learner, sizeof a->learner, "%s", learner);
+                    snprintf(a->key, sizeof a->key, "%s", key);
+                }
+                pthread_mutex_unlock(&s_lock);
+                assay_reply_free(&r);
+                break;
+            }
+            if (rc == ASSAY_EREPLY && strcmp(assay_reply_code(r), "unavailable") == 0) {
+                atomic_fetch_add(&s_unavailable, 1);
+                usleep(20000);
+            } else if (rc == ASSAY_ETIMEOUT) {
+                atomic_fetch_add(&s_timeouts, 1);
+            } else {
+                if (atomic_fetch_add(&s_other, 1) == 0)
+                    snprintf(s_other_msg, sizeof s_other_msg, "%s: %s",
+                             rc == ASSAY_EREPLY ? assay_reply_code(r) : assay_strerror(rc),
+                             rc == ASSAY_EREPLY ? assay_reply_message(r) : "");
+                usleep(20000);
+            }
+            assay_reply_free(&r);
+        }
+    }
+    msgpack_sbuffer_destroy(&sb);
+    assay_close(&c);
+    return NULL;
+}
+
+/* A learner's responses: their attempts, in order, into att (n of them), page by page. */
+static int s_attempts(assay_t *c, const char *learner, uint32_t *att, int cap)
+{
+    char cursor[32] = "";
+    int n = 0;
+    for (;;) {
+        char params[200];
+        snprintf(params, sizeof params,
+                 "{'assessment':'outage','learner':'%s','limit':200%s%s%s}", learner,
+                 cursor[0] ? ",'cursor':'" : "", cursor, cursor[0] ? "'" : "");
+        assay_reply_t *r;
+        int rc = h_call(c, "response.list", params, &r);
+        if (rc) fail_msg("response.list: %s", r ? assay_reply_message(r) : assay_strerror(rc));
+        const msgpack_object *o = assay_reply_result(r);
+        const msgpack_object *list = assay_map_get(o, "responses");
+        for (uint32_t i = 0; i < list->via.array.size && n < cap; i++)
+            att[n++] = (uint32_t)h_num(&list->via.array.ptr[i], "attempt");
+        const msgpack_object *next = assay_map_get(o, "next_cursor");
+        bool more = next->type == MSGPACK_OBJECT_STR;
+        if (more)
+            snprintf(cursor, sizeof cursor, "%.*s", (int)next->via.str.size, next->via.str.ptr);
+        assay_reply_free(&r);
+        if (!more) return n;
+    }
+}
+
+static void acknowledged_submissions_survive_the_database_killed_mid_load(void **state)
+{
+    (void)state;
+    s_acks = calloc(S_MAX_ACKS, sizeof *s_acks);
+    assert_non_null(s_acks);
+    h_start(&s_e, "--store", pgf_conninfo, NULL);
+    assay_t *a = h_connect(&s_e, true);
+    h_ok(a, "assessment.put",
+         "{'id':'outage','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A']}]}");
+    pthread_t th[S_CLIENTS];
+    for (int i = 0; i < S_CLIENTS; i++)
+        pthread_create(&th[i], NULL, s_client, (void *)(intptr_t)i);
+    for (int k = 0; k < S_OUTAGES; k++) {
+        usleep(300000); /* load */
+        assert_int_equal(pgf_pg("kill", NULL, 0), 0);
+        usleep(400000); /* the server is down: scoring goes on from the map */
+        assay_reply_t *r;
+        assert_int_equal(h_call(a, "score", "{'assessment':'outage','answers':{'q':'A'}}", &r),
+                         ASSAY_OK);
+        assert_true(h_num(assay_reply_result(r), "score") == 1);
+        assay_reply_free(&r);
+        assert_int_equal(pgf_pg("up", NULL, 0), 0);
+    }
+    usleep(500000);
+    atomic_store(&s_stop, true);
+    for (int i = 0; i < S_CLIENTS; i++)
+        pthread_join(th[i], NULL);
+    printf("%d acknowledged; answered unavailable %d times, no answer in time %d times\n",
+           s_nacks, atomic_load(&s_unavailable), atomic_load(&s_timeouts));
+    if (atomic_load(&s_other)) fail_msg("an error other than unavailable: %s", s_other_msg);
+    assert_true(atomic_load(&s_unavailable) + atomic_load(&s_timeouts) > 0);
+    /* every acknowledged response there and identical */
+    for (int i = 0; i < s_nacks; i++) {
+        char params[64];
+        snprintf(params, sizeof params, "{'id':%llu}", (unsigned long long)s_acks[i].rid);
+        assay_reply_t *r;
+        if (h_call(a, "response.get", params, &r))
+            fail_msg("acknowledged response %llu (key %s) lost", (unsigned long long)s_acks[i].rid,
+                     s_acks[i].key);
+        const msgpack_object *o = assay_reply_result(r);
+        assert_true(h_str_is(o, "learner", s_acks[i].learner));
+        assert_true(h_num(o, "attempt") == s_acks[i].attempt);
+        assert_true(h_num(o, "score") == s_acks[i].score);
+        assay_reply_free(&r);
+    }
+    /* each key stored once: the responses are exactly the acknowledged ones, and each learner's
+     * attempts run 1..n */
+    int stored = 0;
+    for (int cl = 0; cl < S_CLIENTS; cl++)
+        for (int l = 0; l < S_LEARNERS; l++) {
+            char learner[16];
+            snprintf(learner, sizeof learner, "c%d-l%d", cl, l);
+            static uint32_t att[S_MAX_ACKS];
+            int n = s_attempts(a, learner, att, S_MAX_ACKS);
+            for (int i = 0; i < n; i++)
+                assert_int_equal(att[i], (uint32_t)i + 1);
+            stored += n;
+        }
+    assert_int_equal(stored, s_nacks);
+    assay_close(&a);
+    assert_int_equal(h_cleanup(&s_e), 0);
+    free(s_acks);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(acknowledged_submissions_survive_the_database_killed_mid_load),
+    };
+    return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);
+}
