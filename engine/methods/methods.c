@@ -107,3 +107,7 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_MODEL_PUT] = as_write_model_put,
     [AS_OP_MODEL_DELETE] = as_write_model_delete,
 };
+
+as_write_subject_fn *const as_write_subjects[AS_OP_COUNT] = {
+    [AS_OP_SUBMIT] = as_write_submit_subject,
+};

@@ -46,21 +46,35 @@ static bool s_read_items(as_writer_t *wr, as_mp_t *r, uint32_t *k)
     return true;
 }
 
+/* The subject at the head of a submission's arguments; r then reads what follows. */
+static bool s_subject(as_write_t *w, as_mp_t *r, as_subject_t *s)
+{
+    size_t len;
+    const char *args = as_write_arg(w, 0, &len);
+    uint32_t n;
+    *s = (as_subject_t){0};
+    as_mp_init(r, args, len);
+    return !as_mp_array(r, &n) && n == 8 && !as_mp_str(r, &s->assessment, &s->assessment_len) &&
+           !as_mp_str(r, &s->learner, &s->learner_len) &&
+           (!as_mp_nil(r) || !as_mp_str(r, &s->key, &s->key_len));
+}
+
+bool as_write_submit_subject(as_write_t *w, as_subject_t *s)
+{
+    as_mp_t r;
+    return s_subject(w, &r, s);
+}
+
 /* args[0]: [assessment, learner, key | nil, version, score, [item scores], [answered], answers]
  * (see responses.c, response.submit) */
 void as_write_submit(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
-    size_t len;
-    const char *args = as_write_arg(w, 0, &len);
     as_mp_t r;
-    uint32_t n, version, k;
+    uint32_t version, k;
     double score;
-    as_subject_t s = {0};
-    as_mp_init(&r, args, len);
-    if (as_mp_array(&r, &n) || n != 8 || as_mp_str(&r, &s.assessment, &s.assessment_len) ||
-        as_mp_str(&r, &s.learner, &s.learner_len) ||
-        (as_mp_nil(&r) && as_mp_str(&r, &s.key, &s.key_len)) || as_mp_u32(&r, &version) ||
-        as_mp_number(&r, &score) || !s_read_items(wr, &r, &k)) {
+    as_subject_t s;
+    if (!s_subject(w, &r, &s) || as_mp_u32(&r, &version) || as_mp_number(&r, &score) ||
+        !s_read_items(wr, &r, &k)) {
         w->code = as_err_set(&w->err, AS_INTERNAL, "malformed submit from a worker");
         return;
     }

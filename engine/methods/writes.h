@@ -65,4 +65,11 @@ extern const as_job_ops_t as_model_recompute_ops; /* tracing/model_recompute.c *
 /* The step of each operation, indexed by as_op_t (NULL for AS_OP_NONE). */
 extern as_write_step_fn *const as_write_steps[AS_OP_COUNT];
 
+/* Who a write submits for, declared to the store before the batch's steps run
+ * (as_wtxn_prepare): false when the write declares none (or its arguments are malformed: its
+ * step says so). Indexed by as_op_t; NULL for the writes that declare nothing. */
+typedef bool as_write_subject_fn(as_write_t *w, as_subject_t *s);
+as_write_subject_fn as_write_submit_subject; /* AS_OP_SUBMIT */
+extern as_write_subject_fn *const as_write_subjects[AS_OP_COUNT];
+
 #endif

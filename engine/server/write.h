@@ -64,6 +64,7 @@ typedef struct {
     uint32_t att_cap;
     as_write_t *batch;
     int n;
+    as_subject_t *subjects; /* the batch's declared subjects (as_wtxn_prepare) */
     as_write_t sweep;   /* the deadline sweep's notifications (attempts_write.c) */
     double next_due;    /* when the next attempt deadline event is due (0: none) */
     uint64_t last_sync; /* --sync periodic: when the data was last flushed */

@@ -47,6 +47,17 @@ static as_code_t s_commit(as_writer_t *wr, as_err_t *err)
         as_wtxn_t *txn;
         as_code_t rc = as_wtxn_begin(store, &txn, err);
         if (rc) return rc;
+        /* who the batch submits for, so that a remote store reads ahead in one round trip */
+        uint32_t k = 0;
+        for (int i = 0; i < wr->n; i++) {
+            as_write_t *w = &wr->batch[i];
+            as_write_subject_fn *fn = w->hdr.op < AS_OP_COUNT ? as_write_subjects[w->hdr.op] : NULL;
+            if (!w->dropped && fn && fn(w, &wr->subjects[k])) k++;
+        }
+        if ((rc = as_wtxn_prepare(txn, wr->subjects, k, err))) {
+            as_wtxn_abort(&txn);
+            return rc;
+        }
         bool broken = false;
         for (int i = 0; i < wr->n && !as_store_full(store) && !broken; i++) {
             as_write_t *w = &wr->batch[i];
@@ -204,6 +215,7 @@ void *as_writer_run(void *arg)
     wr.to_broker = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.to_jobs = zmq_socket(e->zctx, ZMQ_PUSH);
     wr.batch = calloc(S_BATCH, sizeof *wr.batch);
+    wr.subjects = calloc(S_BATCH, sizeof *wr.subjects);
     wr.scorer = as_scorer_new();
     if (wr.scorer) /* no CPU budget: what the writer scores was accepted by a worker */
         as_scorer_limits(wr.scorer, NULL, as_stats_event_counter(e->stats, AS_EV_PATTERN_LIMITED));
@@ -224,8 +236,8 @@ void *as_writer_run(void *arg)
     msgpack_sbuffer_init(&wr.sweep.notes);
     msgpack_packer_init(&wr.sweep.notes_pk, &wr.sweep.notes, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.scorer || !wr.item_scores ||
-        !wr.answered) {
+    if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.subjects || !wr.scorer ||
+        !wr.item_scores || !wr.answered) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
@@ -299,6 +311,7 @@ done:
             msgpack_sbuffer_destroy(&wr.batch[i].notes);
         }
     free(wr.batch);
+    free(wr.subjects);
     msgpack_sbuffer_destroy(&wr.rec);
     msgpack_sbuffer_destroy(&wr.mastery);
     msgpack_sbuffer_destroy(&wr.models);

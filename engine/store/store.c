@@ -71,6 +71,11 @@ void as_wtxn_abort(as_wtxn_t **txn_p)
     if (txn_p && *txn_p) AS_OPS((*txn_p))->wtxn_abort(txn_p);
 }
 
+as_code_t as_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n, as_err_t *err)
+{
+    return AS_OPS(txn)->wtxn_prepare(txn, s, n, err);
+}
+
 bool as_wtxn_broken(as_wtxn_t *txn)
 {
     return AS_OPS(txn)->wtxn_broken(txn);

@@ -137,6 +137,12 @@ typedef struct {
     uint32_t key_len;
 } as_subject_t;
 
+/* Declares the batch's submissions before its steps run (their subjects, n of them, repeats
+ * allowed): a remote store reads in one round trip what their steps will read (keys, attempts,
+ * overrides, report statistics, mastery of the tables' skills) and reserves their response ids;
+ * LMDB needs nothing. The steps then read and write as always. */
+as_code_t as_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n, as_err_t *err);
+
 /* The response stored under idempotency key s->key, if any: AS_OK with *rid, or AS_NOT_FOUND. */
 as_code_t as_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t *rid, as_err_t *err);
 /* The attempts stored so far for (assessment, learner). */

@@ -26,6 +26,7 @@ struct as_store_ops {
     as_code_t (*wtxn_commit)(as_wtxn_t **txn_p, as_err_t *err);
     void (*wtxn_abort)(as_wtxn_t **txn_p);
     bool (*wtxn_broken)(as_wtxn_t *txn);
+    as_code_t (*wtxn_prepare)(as_wtxn_t *txn, const as_subject_t *s, uint32_t n, as_err_t *err);
     bool (*store_full)(as_store_t *store);
     as_code_t (*store_grow)(as_store_t *store, as_err_t *err);
     as_code_t (*store_put_assessment)(as_wtxn_t *txn, const char *id, uint32_t id_len,

@@ -128,6 +128,7 @@ as_code_t as_lmdb_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err);
 as_code_t as_lmdb_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err);
 void as_lmdb_wtxn_abort(as_wtxn_t **txn_p);
 bool as_lmdb_wtxn_broken(as_wtxn_t *txn);
+as_code_t as_lmdb_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n, as_err_t *err);
 bool as_lmdb_store_full(as_store_t *store);
 as_code_t as_lmdb_store_grow(as_store_t *store, as_err_t *err);
 as_code_t as_lmdb_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len,

@@ -16,6 +16,7 @@ const as_store_ops_t as_lmdb_ops = {
     .wtxn_commit = as_lmdb_wtxn_commit,
     .wtxn_abort = as_lmdb_wtxn_abort,
     .wtxn_broken = as_lmdb_wtxn_broken,
+    .wtxn_prepare = as_lmdb_wtxn_prepare,
     .store_full = as_lmdb_store_full,
     .store_grow = as_lmdb_store_grow,
     .store_put_assessment = as_lmdb_store_put_assessment,

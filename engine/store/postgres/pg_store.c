@@ -213,6 +213,7 @@ static void s_txn_free(as_pg_wtxn_t *w)
     as_pg_arena_free(&w->arena);
     as_pg_stats_free(&w->stats);
     as_pg_mastery_free(&w->mastery);
+    as_pg_batch_free(w);
     for (uint32_t i = 0; i < w->n_puts; i++)
         free(w->puts[i].blob);
     free(w->puts);
@@ -267,14 +268,15 @@ as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
     *txn_p = NULL;
     PGconn *c = w->c;
     as_code_t rc = AS_OK;
-    uint32_t stats = 0, mastery = 0;
+    uint32_t stats = 0, mastery = 0, batch = 0;
     char seq[24];
     snprintf(seq, sizeof seq, "%llu", (unsigned long long)w->seq);
     if (!PQenterPipelineMode(c)) {
         rc = as_pg_fail(c, NULL, "pipeline", err);
     } else {
         bool sent = !as_pg_stats_send_flush(c, w->stats, &stats, err) &&
-                    !as_pg_mastery_send_flush(c, w->mastery, &mastery, err);
+                    !as_pg_mastery_send_flush(c, w->mastery, &mastery, err) &&
+                    !as_pg_batch_send(w, &batch, err);
         if (sent && w->seq_read) {
             const char *p[1] = {seq};
             sent = PQsendQueryParams(c, "UPDATE counters SET value = $1 WHERE name = 'seq'", 1,
@@ -286,6 +288,8 @@ as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
     }
     for (uint32_t i = 0; !rc && i < stats + mastery; i++)
         rc = as_pg_recv(c, PGRES_COMMAND_OK, "store statistics and mastery", NULL, err);
+    for (uint32_t i = 0; !rc && i < batch; i++)
+        rc = as_pg_recv(c, PGRES_COMMAND_OK, "store the batch's responses", NULL, err);
     if (!rc && w->seq_read)
         rc = as_pg_recv(c, PGRES_COMMAND_OK, "store the notification sequence", NULL, err);
     PGresult *done = NULL;

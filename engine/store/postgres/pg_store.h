@@ -49,6 +49,44 @@ typedef struct {
     size_t blob_len;
 } as_pg_put_t;
 
+/* What a write transaction read ahead for a subject (assessment, learner) the batch declared
+ * (as_wtxn_prepare), kept current by its writes (pg_store_batch.c). */
+typedef struct {
+    const char *a, *l; /* in the arena */
+    uint32_t alen, llen;
+    uint32_t stored; /* responses stored (attempt_counts), with the batch's */
+    uint32_t starts; /* attempts counted against max_attempts (attempt_starts) */
+    bool starts_dirty;
+    bool o_found;
+    as_override_t o;
+} as_pg_entry_t;
+
+/* An idempotency key of a declared subject: the response stored under it (0: none). */
+typedef struct {
+    const char *a, *l, *key;
+    uint32_t alen, llen, klen;
+    uint64_t rid;
+} as_pg_key_t;
+
+/* A response the batch stores, written at the commit. */
+typedef struct {
+    uint64_t rid;
+    uint32_t entry, attempt;
+    const char *key; /* NULL: none */
+    uint32_t klen;
+    const void *record;
+    size_t len;
+} as_pg_row_buf_t;
+
+/* A model as the transaction listed it (as_store_model_wlist), until a model write. */
+typedef struct {
+    const char *id;
+    uint32_t len;
+    as_model_rec_t rec;
+    const void *blob;
+    size_t blob_len;
+} as_pg_model_row_t;
+
 typedef struct {
     const as_store_ops_t *ops;
     as_pg_store_t *st;
@@ -63,7 +101,37 @@ typedef struct {
                              returns */
     uint64_t seq;         /* the notification sequence, read at its first use */
     bool seq_read;
+    /* the batch's declared subjects, read ahead (pg_store_batch.c) */
+    as_pg_entry_t *entries;
+    uint32_t n_entries;
+    as_pg_key_t *keys;
+    uint32_t n_keys;
+    as_pg_row_buf_t *rows;
+    uint32_t n_rows, cap_rows;
+    uint64_t rid_first; /* response ids reserved: rid_first .. rid_first + rid_n - 1 */
+    uint32_t rid_n, rid_used;
+    as_pg_model_row_t *models; /* NULL: not listed (or a model write since) */
+    uint32_t n_models;
+    bool models_listed;
 } as_pg_wtxn_t;
+
+/* ---- pg_store_batch.c ---- */
+
+/* The entry of a declared subject (NULL: not declared: the caller reads the database). */
+as_pg_entry_t *as_pg_batch_entry(as_pg_wtxn_t *w, const as_subject_t *s);
+/* The key of a declared subject (NULL: not declared, or no key). */
+as_pg_key_t *as_pg_batch_key(as_pg_wtxn_t *w, const as_subject_t *s);
+/* A response the batch stored (NULL: none). */
+const as_pg_row_buf_t *as_pg_batch_row(as_pg_wtxn_t *w, uint64_t rid);
+/* Keeps a response of a declared subject's entry for the commit. */
+as_code_t as_pg_batch_add(as_pg_wtxn_t *w, as_pg_entry_t *e, const as_subject_t *s, uint64_t rid,
+                          uint32_t attempt, const void *record, size_t len, as_err_t *err);
+/* How many responses of assessment a the batch stored. */
+uint64_t as_pg_batch_count(as_pg_wtxn_t *w, const char *a, uint32_t alen);
+/* Sends (in the commit's pipeline) what the batch kept: its responses, keys and counts, and the
+ * attempt counts it changed; *sent: how many statements. */
+as_code_t as_pg_batch_send(as_pg_wtxn_t *w, uint32_t *sent, as_err_t *err);
+void as_pg_batch_free(as_pg_wtxn_t *w);
 
 /* The reader's connection, (re)connected when need be: NULL with `unavailable`. */
 PGconn *as_pg_reader_conn(as_pg_reader_t *rd, as_err_t *err);
@@ -92,6 +160,7 @@ as_code_t as_pgs_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err);
 as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err);
 void as_pgs_wtxn_abort(as_wtxn_t **txn_p);
 bool as_pgs_wtxn_broken(as_wtxn_t *txn);
+as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n, as_err_t *err);
 bool as_pgs_store_full(as_store_t *store);
 as_code_t as_pgs_store_grow(as_store_t *store, as_err_t *err);
 as_code_t as_pgs_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t id_len,

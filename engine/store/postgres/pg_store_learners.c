@@ -180,6 +180,7 @@ as_code_t as_pgs_store_model_put(as_wtxn_t *txn, const char *id, uint32_t len, u
                                  const void *blob, size_t blob_len, const void *src, size_t src_len,
                                  as_model_rec_t *rec, bool *created, as_err_t *err)
 {
+    ((as_pg_wtxn_t *)txn)->models_listed = false; /* (listed again at the next use) */
     return as_pg_model_put(s_wc(txn), id, len, kind, blob, blob_len, src, src_len, rec, created,
                            err);
 }
@@ -228,11 +229,13 @@ as_code_t as_pgs_store_model_source(as_reader_t *rd, const char *id, uint32_t le
 as_code_t as_pgs_store_model_set(as_wtxn_t *txn, const char *id, uint32_t len,
                                  const as_model_rec_t *rec, as_err_t *err)
 {
+    ((as_pg_wtxn_t *)txn)->models_listed = false; /* (listed again at the next use) */
     return as_pg_model_set(s_wc(txn), id, len, rec, err);
 }
 
 as_code_t as_pgs_store_model_delete(as_wtxn_t *txn, const char *id, uint32_t len, as_err_t *err)
 {
+    ((as_pg_wtxn_t *)txn)->models_listed = false; /* (listed again at the next use) */
     return as_pg_model_delete(s_wc(txn), id, len, err);
 }
 
@@ -244,9 +247,42 @@ as_code_t as_pgs_store_model_list(as_reader_t *rd, const char *after, uint32_t a
     return as_pg_model_list(c, after, after_len, limit, fn, arg, total, more, err);
 }
 
+/* A model listed, kept in the transaction's list (its strings and blob in the arena). */
+static bool s_list_model(void *arg, const char *id, uint32_t len, const as_model_rec_t *rec,
+                         const void *blob, size_t blob_len)
+{
+    as_pg_wtxn_t *w = arg;
+    as_pg_model_row_t *m = realloc(w->models, (w->n_models + 1) * sizeof *m);
+    if (!m) return false;
+    w->models = m;
+    m = &w->models[w->n_models];
+    *m = (as_pg_model_row_t){.id = as_pg_keep(&w->arena, id, len),
+                             .len = len,
+                             .rec = *rec,
+                             .blob = as_pg_keep(&w->arena, blob, blob_len),
+                             .blob_len = blob_len};
+    if (!m->id || !m->blob) return false;
+    w->n_models++;
+    return true;
+}
+
+/* Every model, listed once per transaction (every submission asks) until a model write. */
 as_code_t as_pgs_store_model_wlist(as_wtxn_t *txn, as_model_fn fn, void *arg, as_err_t *err)
 {
-    return as_pg_model_list(s_wc(txn), NULL, 0, UINT32_MAX, fn, arg, NULL, NULL, err);
+    as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
+    if (!w->models_listed) {
+        w->n_models = 0;
+        as_code_t rc =
+            as_pg_model_list(w->c, NULL, 0, UINT32_MAX, s_list_model, w, NULL, NULL, err);
+        if (rc) return rc;
+        w->models_listed = true;
+    }
+    /* (a write of the models while fn runs is seen at the next call: the list is read again) */
+    for (uint32_t i = 0; i < w->n_models; i++) {
+        as_pg_model_row_t m = w->models[i];
+        if (!fn(arg, m.id, m.len, &m.rec, m.blob, m.blob_len)) break;
+    }
+    return AS_OK;
 }
 
 static as_code_t s_state_get(PGconn *c, as_pg_arena_t *arena, const char *model, uint32_t mlen,
@@ -336,6 +372,8 @@ as_code_t as_pgs_store_attempt_open(as_wtxn_t *txn, const as_subject_t *s, uint6
 
 uint32_t as_pgs_store_attempt_count(as_wtxn_t *txn, const as_subject_t *s)
 {
+    const as_pg_entry_t *e = as_pg_batch_entry((as_pg_wtxn_t *)txn, s);
+    if (e) return e->starts > e->stored ? e->starts : e->stored; /* as pg_attempts.c counts */
     uint32_t n = 0;
     as_err_t err;
     as_pg_attempt_count(s_wc(txn), s, &n, &err);
@@ -345,6 +383,12 @@ uint32_t as_pgs_store_attempt_count(as_wtxn_t *txn, const as_subject_t *s)
 as_code_t as_pgs_store_attempt_count_set(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
                                          as_err_t *err)
 {
+    as_pg_entry_t *e = as_pg_batch_entry((as_pg_wtxn_t *)txn, s);
+    if (e) { /* written at the commit */
+        e->starts = n;
+        e->starts_dirty = true;
+        return AS_OK;
+    }
     return as_pg_attempt_count_set(s_wc(txn), s, n, err);
 }
 
@@ -364,12 +408,26 @@ as_code_t as_pgs_store_attempt_list(as_reader_t *rd, const char *assessment, uin
 as_code_t as_pgs_store_override_put(as_wtxn_t *txn, const as_subject_t *s, const as_override_t *o,
                                     as_err_t *err)
 {
+    as_pg_entry_t *e = as_pg_batch_entry((as_pg_wtxn_t *)txn, s);
+    if (e) { /* what the batch read of it, kept current */
+        e->o = *o;
+        e->o_found = true;
+    }
     return as_pg_override_put(s_wc(txn), s, o, err);
 }
 
 as_code_t as_pgs_store_override_wget(as_wtxn_t *txn, const as_subject_t *s, as_override_t *o,
                                      bool *found, as_err_t *err)
 {
+    const as_pg_entry_t *e = as_pg_batch_entry((as_pg_wtxn_t *)txn, s);
+    if (e) {
+        *found = e->o_found;
+        if (e->o_found)
+            *o = e->o;
+        else
+            memset(o, 0, sizeof *o);
+        return AS_OK;
+    }
     return as_pg_override_get(s_wc(txn), s, o, found, err);
 }
 

@@ -16,6 +16,7 @@ const as_store_ops_t as_pg_ops = {
     .wtxn_commit = as_pgs_wtxn_commit,
     .wtxn_abort = as_pgs_wtxn_abort,
     .wtxn_broken = as_pgs_wtxn_broken,
+    .wtxn_prepare = as_pgs_wtxn_prepare,
     .store_full = as_pgs_store_full,
     .store_grow = as_pgs_store_grow,
     .store_put_assessment = as_pgs_store_put_assessment,

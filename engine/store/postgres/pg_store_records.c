@@ -30,6 +30,11 @@ static as_pg_wtxn_t *s_w(as_wtxn_t *txn)
 as_code_t as_pgs_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t *rid,
                                  as_err_t *err)
 {
+    const as_pg_key_t *k = as_pg_batch_key(s_w(txn), s);
+    if (k) {
+        *rid = k->rid;
+        return k->rid ? AS_OK : as_err_set(err, AS_NOT_FOUND, "no response under this key");
+    }
     s_names_t n;
     s_names(&n, s);
     const char *p[3] = {n.a, n.l, n.k};
@@ -43,6 +48,8 @@ as_code_t as_pgs_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t
 
 uint32_t as_pgs_store_attempts(as_wtxn_t *txn, const as_subject_t *s)
 {
+    const as_pg_entry_t *e = as_pg_batch_entry(s_w(txn), s);
+    if (e) return e->stored;
     s_names_t n;
     s_names(&n, s);
     const char *p[2] = {n.a, n.l};
@@ -69,7 +76,7 @@ static uint64_t s_count(PGconn *c, const char *assessment, uint32_t len)
 
 uint64_t as_pgs_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len)
 {
-    return s_count(s_w(txn)->c, assessment, len);
+    return s_count(s_w(txn)->c, assessment, len) + as_pg_batch_count(s_w(txn), assessment, len);
 }
 
 uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
@@ -80,6 +87,8 @@ uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment,
 
 uint64_t as_pgs_store_next_rid(as_wtxn_t *txn)
 {
+    as_pg_wtxn_t *w = s_w(txn);
+    if (w->rid_used < w->rid_n) return w->rid_first + w->rid_used++; /* reserved by prepare */
     uint64_t v = 0;
     as_err_t err;
     as_pg_int8(s_w(txn)->c,
@@ -91,6 +100,8 @@ uint64_t as_pgs_store_next_rid(as_wtxn_t *txn)
 
 uint64_t as_pgs_store_last_rid(as_wtxn_t *txn)
 {
+    as_pg_wtxn_t *w = s_w(txn);
+    if (w->rid_used < w->rid_n) return w->rid_first + w->rid_used - 1; /* (not the reserved) */
     uint64_t v = 0;
     as_err_t err;
     as_pg_int8(s_w(txn)->c, "SELECT value FROM counters WHERE name = 'rid'", 0, NULL, "response id",
@@ -101,6 +112,8 @@ uint64_t as_pgs_store_last_rid(as_wtxn_t *txn)
 as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                     uint32_t attempt, const void *record, size_t len, as_err_t *err)
 {
+    as_pg_entry_t *e = as_pg_batch_entry(s_w(txn), s);
+    if (e) return as_pg_batch_add(s_w(txn), e, s, rid, attempt, record, len, err);
     s_names_t n;
     s_names(&n, s);
     char r[24], at[16];
@@ -125,6 +138,9 @@ as_code_t as_pgs_store_response_replace(as_wtxn_t *txn, const char *a, uint32_t 
                                         const void *record, size_t len, as_err_t *err)
 {
     (void)a, (void)alen;
+    if (as_pg_batch_row(s_w(txn), rid)) /* (a regrade replaces stored responses only) */
+        return as_err_set(err, AS_INTERNAL, "response %llu is not stored yet",
+                          (unsigned long long)rid);
     char r[24];
     snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
     const char *p[2] = {r, record};
@@ -164,6 +180,12 @@ static as_code_t s_get(PGconn *c, as_pg_arena_t *arena, uint64_t rid, const void
 as_code_t as_pgs_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **record, size_t *len,
                                      as_err_t *err)
 {
+    const as_pg_row_buf_t *row = as_pg_batch_row(s_w(txn), rid);
+    if (row) {
+        *record = row->record;
+        *len = row->len;
+        return AS_OK;
+    }
     return s_get(s_w(txn)->c, &s_w(txn)->arena, rid, record, len, err);
 }
 
