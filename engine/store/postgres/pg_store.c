@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define S_MAP_WAIT_MS 5000
 
@@ -177,12 +178,33 @@ void as_pgs_reader_destroy(as_reader_t **rd_p)
     *rd_p = NULL;
 }
 
+PGconn *as_pg_reconnect(PGconn **c, const char *conninfo, as_pg_backoff_t *b, as_err_t *err)
+{
+    if (*c && PQstatus(*c) == CONNECTION_OK) return *c;
+    if (*c) PQfinish(*c);
+    *c = NULL;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    uint64_t now = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    if (now < b->retry_ns) {
+        as_err_set(err, AS_UNAVAILABLE, "%s (trying again in %llu ms)", b->why,
+                   (unsigned long long)((b->retry_ns - now) / 1000000u + 1));
+        return NULL;
+    }
+    if ((*c = as_pg_connect(conninfo, err))) {
+        b->backoff_ms = 0;
+        b->retry_ns = 0;
+        return *c;
+    }
+    b->backoff_ms = b->backoff_ms ? (b->backoff_ms * 2 > 5000 ? 5000 : b->backoff_ms * 2) : 100;
+    b->retry_ns = now + (uint64_t)b->backoff_ms * 1000000u;
+    snprintf(b->why, sizeof b->why, "%.199s", err->msg);
+    return NULL;
+}
+
 PGconn *as_pg_reader_conn(as_pg_reader_t *rd, as_err_t *err)
 {
-    if (rd->c && PQstatus(rd->c) == CONNECTION_OK) return rd->c;
-    if (rd->c) PQfinish(rd->c);
-    rd->c = as_pg_connect(rd->st->conninfo, err);
-    return rd->c;
+    return as_pg_reconnect(&rd->c, rd->st->conninfo, &rd->backoff, err);
 }
 
 as_code_t as_pgs_store_table(as_reader_t *rd, const char *id, uint32_t len, as_table_t *t,
@@ -224,10 +246,7 @@ as_code_t as_pgs_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
 {
     as_pg_store_t *st = (as_pg_store_t *)store;
     *out = NULL;
-    if (!st->wc || PQstatus(st->wc) != CONNECTION_OK) { /* lost: connect again */
-        if (st->wc) PQfinish(st->wc);
-        if (!(st->wc = as_pg_connect(st->conninfo, err))) return err->code;
-    }
+    if (!as_pg_reconnect(&st->wc, st->conninfo, &st->wc_backoff, err)) return err->code;
     as_pg_wtxn_t *w = calloc(1, sizeof *w);
     if (!w || !(w->stats = as_pg_stats_new()) || !(w->mastery = as_pg_mastery_new())) {
         if (w) s_txn_free(w);

@@ -25,12 +25,26 @@ typedef struct {
 void *as_pg_keep(as_pg_arena_t *a, const void *p, size_t len);
 void as_pg_arena_free(as_pg_arena_t *a);
 
+/* Reconnecting with backoff: after a failed attempt the next waits 100 ms, doubling to 5 s;
+ * meanwhile what needs the connection is answered `unavailable` at once (with the last reason),
+ * so that no thread waits on a server that is away. */
+typedef struct {
+    uint64_t retry_ns; /* no attempt before (monotonic) */
+    uint32_t backoff_ms;
+    char why[200]; /* the last failure (its first 199 bytes) */
+} as_pg_backoff_t;
+
+/* *c when it is connected; else a new connection when the backoff allows (NULL with
+ * `unavailable` otherwise). */
+PGconn *as_pg_reconnect(PGconn **c, const char *conninfo, as_pg_backoff_t *b, as_err_t *err);
+
 typedef struct {
     const as_store_ops_t *ops; /* first: store.c dispatches through it */
     char *conninfo;
     as_store_t *map; /* the local LMDB map of compiled tables, the follower's to write */
     as_pg_follower_t *follower;
     PGconn *wc; /* the writer's connection (only the writer writes) */
+    as_pg_backoff_t wc_backoff;
 } as_pg_store_t;
 
 typedef struct {
@@ -38,6 +52,7 @@ typedef struct {
     as_pg_store_t *st;
     as_reader_t *map;
     PGconn *c; /* connected at the first read that needs it, again when lost */
+    as_pg_backoff_t backoff;
     as_pg_arena_t arena;
 } as_pg_reader_t;
 
