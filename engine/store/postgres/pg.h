@@ -1,10 +1,8 @@
-/* pg.h — PostgreSQL as the system of record (issue 26), the first part: the schema and its
- * migrations, the assessment catalog, the follower that keeps a local LMDB map of the compiled
- * tables current (so that scoring reads tables in place as it does on one machine), and the
- * writer's batch of submissions as one transaction of set-based statements.
- *
- * Not yet behind store.h: assayd runs on LMDB alone until the rest of the store (responses,
- * statistics, skills, models, jobs, attempts) lives here too. docs/DESIGN.md §6 says what is
+/* pg.h — PostgreSQL as the system of record (assayd --store postgresql://...): the schema and
+ * its migrations, the assessment catalog, the follower that keeps a local LMDB map of the
+ * compiled tables current (so that scoring reads tables in place as it does on one machine), the
+ * records' parts (responses, statistics, mastery, skills, models, jobs, attempts), and the store
+ * behind store.h made of them (as_pg_store_open; pg_store.h). docs/DESIGN.md §6 says what is
  * where.
  *
  * Errors: a connection that fails or is lost is `unavailable` ("PostgreSQL: <libpq's message>");
