@@ -38,6 +38,23 @@ static void s_kill_all(void)
         }
 }
 
+void h_expect_response(assay_t *c, uint64_t rid, const char *learner, uint32_t attempt,
+                       double score)
+{
+    char params[64];
+    snprintf(params, sizeof params, "{'id':%llu}", (unsigned long long)rid);
+    assay_reply_t *r;
+    int rc = h_call(c, "response.get", params, &r);
+    if (rc)
+        fail_msg("acknowledged response %llu lost: %s", (unsigned long long)rid,
+                 r ? assay_reply_message(r) : assay_strerror(rc));
+    const msgpack_object *o = assay_reply_result(r);
+    assert_true(h_str_is(o, "learner", learner));
+    assert_true(h_num(o, "attempt") == attempt);
+    assert_true(h_num(o, "score") == score);
+    assay_reply_free(&r);
+}
+
 bool h_on_postgres(void)
 {
     const char *cmd = getenv("ASSAY_TEST_STORE");

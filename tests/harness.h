@@ -76,6 +76,10 @@ char *h_slurp(const char *path);
 
 /* Number and string fields of a result map. */
 double h_num(const msgpack_object *map, const char *key);
+/* Stored response rid is there with this learner, attempt and score (an acknowledgement a crash
+ * test recorded); fails the test naming it when it is lost. */
+void h_expect_response(assay_t *c, uint64_t rid, const char *learner, uint32_t attempt,
+                       double score);
 bool h_str_is(const msgpack_object *map, const char *key, const char *want);
 
 #endif

@@ -17,6 +17,27 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool as_pg_send_responses(PGconn *c, const as_pg_arr_t a[6])
+{
+    static const Oid types[6] = {AS_PG_INT8_ARR, AS_PG_TEXT_ARR,  AS_PG_TEXT_ARR,
+                                 AS_PG_INT4_ARR, AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR};
+    /* one statement: its parts see the same snapshot and touch different tables */
+    return as_pg_send(c,
+                      "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, "
+                      "record) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], "
+                      "$4::int4[], $5::bytea[])), k AS (INSERT INTO idempotency (assessment, "
+                      "learner, key, rid) SELECT a, l, k, r FROM unnest($2::text[], $3::text[], "
+                      "$6::text[], $1::int8[]) AS u(a, l, k, r) WHERE k IS NOT NULL), n AS "
+                      "(INSERT INTO attempt_counts (assessment, learner, attempts) SELECT a, l, "
+                      "max(n) FROM unnest($2::text[], $3::text[], $4::int4[]) AS u(a, l, n) "
+                      "GROUP BY a, l ON CONFLICT (assessment, learner) DO UPDATE SET attempts "
+                      "= greatest(attempt_counts.attempts, EXCLUDED.attempts)) INSERT INTO "
+                      "response_counts (assessment, n) SELECT a, count(*) FROM "
+                      "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment) DO "
+                      "UPDATE SET n = response_counts.n + EXCLUDED.n",
+                      6, types, a);
+}
+
 as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, const as_pg_state_t *state,
                             uint64_t *first_rid, as_err_t *err)
 {
@@ -103,9 +124,6 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
         as_pg_arr_bytes(&a[4], rows[i].record, rows[i].len);
         as_pg_arr_bytes(&a[5], x->key, x->key_len);
     }
-    /* the parameters' types, so that a statement may leave some unused */
-    static const Oid types[6] = {AS_PG_INT8_ARR, AS_PG_TEXT_ARR,  AS_PG_TEXT_ARR,
-                                 AS_PG_INT4_ARR, AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR};
     as_code_t rc = AS_OK;
     uint32_t changes = 0, more = 0; /* the statistics' and the mastery's statements */
     if (!PQenterPipelineMode(c)) {
@@ -116,29 +134,8 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
         if (sent && state && state->mastery)
             sent = !as_pg_mastery_send_flush(c, state->mastery, &more, err);
         changes += more;
-        sent = sent &&
-               as_pg_send(c,
-                          "INSERT INTO responses (rid, assessment, learner, attempt, record) "
-                          "SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], "
-                          "$4::int4[], $5::bytea[])",
-                          5, types, a) &&
-               as_pg_send(c,
-                          "INSERT INTO idempotency (assessment, learner, key, rid) "
-                          "SELECT a, l, k, r FROM unnest($2::text[], $3::text[], $6::text[], "
-                          "$1::int8[]) AS u(a, l, k, r) WHERE k IS NOT NULL",
-                          6, types, a) &&
-               as_pg_send(c,
-                          "INSERT INTO attempt_counts (assessment, learner, attempts) "
-                          "SELECT a, l, max(n) FROM unnest($2::text[], $3::text[], $4::int4[]) "
-                          "AS u(a, l, n) GROUP BY a, l ON CONFLICT (assessment, learner) "
-                          "DO UPDATE SET attempts = EXCLUDED.attempts",
-                          4, types, a) &&
-               as_pg_send(c,
-                          "INSERT INTO response_counts (assessment, n) SELECT a, count(*) FROM "
-                          "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment) "
-                          "DO UPDATE SET n = response_counts.n + EXCLUDED.n",
-                          2, types, a) &&
-               as_pg_send(c, "COMMIT", 0, NULL, NULL) && PQpipelineSync(c);
+        sent = sent && as_pg_send_responses(c, a) && as_pg_send(c, "COMMIT", 0, NULL, NULL) &&
+               PQpipelineSync(c);
         if (!sent) rc = as_pg_fail(c, NULL, "send", err);
     }
     for (int i = 0; i < 6; i++)
@@ -146,9 +143,6 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
     for (uint32_t i = 0; !rc && i < changes; i++)
         rc = as_pg_recv(c, PGRES_COMMAND_OK, "store statistics and mastery", NULL, err);
     if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store responses", NULL, err);
-    if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store idempotency keys", NULL, err);
-    if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store attempt counts", NULL, err);
-    if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store response counts", NULL, err);
     as_code_t commit = rc ? rc : as_pg_recv(c, PGRES_COMMAND_OK, "commit", NULL, err);
     if (!rc && commit) /* the COMMIT itself failed: its outcome is not known */
         err->code = commit = AS_UNAVAILABLE;

@@ -288,23 +288,7 @@ as_code_t as_pg_batch_send(as_pg_wtxn_t *w, uint32_t *sent, as_err_t *err)
             as_pg_arr_bytes(&a[4], r->record, r->len);
             as_pg_arr_bytes(&a[5], r->key, r->klen);
         }
-        static const Oid types[6] = {AS_PG_INT8_ARR, AS_PG_TEXT_ARR,  AS_PG_TEXT_ARR,
-                                     AS_PG_INT4_ARR, AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR};
-        /* the responses, their keys, the learners' attempts and the assessments' counts */
-        ok = as_pg_send(c,
-                        "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, "
-                        "record) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], "
-                        "$4::int4[], $5::bytea[])), k AS (INSERT INTO idempotency (assessment, "
-                        "learner, key, rid) SELECT a, l, k, r FROM unnest($2::text[], $3::text[], "
-                        "$6::text[], $1::int8[]) AS u(a, l, k, r) WHERE k IS NOT NULL), n AS "
-                        "(INSERT INTO attempt_counts (assessment, learner, attempts) SELECT a, l, "
-                        "max(n) FROM unnest($2::text[], $3::text[], $4::int4[]) AS u(a, l, n) "
-                        "GROUP BY a, l ON CONFLICT (assessment, learner) DO UPDATE SET attempts "
-                        "= greatest(attempt_counts.attempts, EXCLUDED.attempts)) INSERT INTO "
-                        "response_counts (assessment, n) SELECT a, count(*) FROM "
-                        "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment) DO "
-                        "UPDATE SET n = response_counts.n + EXCLUDED.n",
-                        6, types, a);
+        ok = as_pg_send_responses(c, a);
         for (int i = 0; i < 6; i++)
             free(a[i].p);
         *sent += ok;

@@ -114,24 +114,33 @@ as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint6
 {
     as_pg_entry_t *e = as_pg_batch_entry(s_w(txn), s);
     if (e) return as_pg_batch_add(s_w(txn), e, s, rid, attempt, record, len, err);
-    s_names_t n;
-    s_names(&n, s);
-    char r[24], at[16];
-    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
-    snprintf(at, sizeof at, "%u", attempt);
-    const char *p[6] = {r, n.a, n.l, at, record, s->key ? n.k : NULL};
-    int lens[6] = {0, 0, 0, 0, (int)len, 0}, fmts[6] = {0, 0, 0, 0, 1, 0};
-    /* the response, its key, the learner's attempts and the assessment's count: one statement */
-    return as_pg_run(s_w(txn)->c,
-                     "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, record) "
-                     "VALUES ($1, $2, $3, $4, $5)), k AS (INSERT INTO idempotency (assessment, "
-                     "learner, key, rid) SELECT $2, $3, $6, $1 WHERE $6::text IS NOT NULL), "
-                     "n AS (INSERT INTO attempt_counts (assessment, learner, attempts) VALUES ($2, "
-                     "$3, $4) ON CONFLICT (assessment, learner) DO UPDATE SET attempts = "
-                     "greatest(attempt_counts.attempts, EXCLUDED.attempts)) "
-                     "INSERT INTO response_counts (assessment, n) VALUES ($2, 1) ON CONFLICT "
-                     "(assessment) DO UPDATE SET n = response_counts.n + 1",
-                     6, p, lens, fmts, "store response", err);
+    /* (a subject not declared: stored now, by the statement a batch's commit uses) */
+    PGconn *c = s_w(txn)->c;
+    as_pg_arr_t a[6] = {{0}};
+    as_pg_arr_begin(&a[0], AS_PG_INT8, 1);
+    as_pg_arr_int8(&a[0], rid);
+    as_pg_arr_begin(&a[1], AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&a[1], s->assessment, s->assessment_len);
+    as_pg_arr_begin(&a[2], AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&a[2], s->learner, s->learner_len);
+    as_pg_arr_begin(&a[3], AS_PG_INT4, 1);
+    as_pg_arr_int4(&a[3], attempt);
+    as_pg_arr_begin(&a[4], AS_PG_BYTEA, 1);
+    as_pg_arr_bytes(&a[4], record, len);
+    as_pg_arr_begin(&a[5], AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&a[5], s->key, s->key_len);
+    as_code_t rc = AS_OK;
+    if (!PQenterPipelineMode(c)) {
+        rc = as_pg_fail(c, NULL, "pipeline", err);
+    } else {
+        if (!as_pg_send_responses(c, a) || !PQpipelineSync(c))
+            rc = as_pg_fail(c, NULL, "send", err);
+        if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store response", NULL, err);
+        rc = as_pg_sync(c, rc, err);
+    }
+    for (int i = 0; i < 6; i++)
+        free(a[i].p);
+    return rc;
 }
 
 as_code_t as_pgs_store_response_replace(as_wtxn_t *txn, const char *a, uint32_t alen, uint64_t rid,
