@@ -514,6 +514,14 @@ int main(int argc, char **argv)
         fprintf(stderr, "assayd: %s\n", err.msg);
         return 1;
     }
+    char copies[64] = "";
+    if (!store && !as_store_cache_identity(e->store, copies, sizeof copies, &err) && copies[0]) {
+        fprintf(stderr,
+                "assayd: %s is the local map of a PostgreSQL store (database %s): start it with "
+                "--store and that database's connection string\n",
+                data, copies);
+        return 1;
+    }
     e->stats = as_stats_new(2 + e->workers);
     e->zctx = zmq_ctx_new();
     e->start_ns = as_now_ns();

@@ -84,6 +84,23 @@ as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *d
                as_pg_schema_version());
     /* the map: LMDB's fsync is not needed, the catalog is the record and the map its copy */
     if ((rc = as_store_open(&st->map, dir, map_size, max_readers, AS_SYNC_NONE, err))) goto fail;
+    /* a data directory that holds an LMDB store's records is not taken for a map (they would
+     * stay there unseen: nothing moves them to PostgreSQL) */
+    char identity[64];
+    as_wtxn_t *txn;
+    if ((rc = as_store_cache_identity(st->map, identity, sizeof identity, err)) ||
+        (rc = as_wtxn_begin(st->map, &txn, err)))
+        goto fail;
+    uint64_t last = as_store_last_rid(txn);
+    as_wtxn_abort(&txn);
+    if (!identity[0] && last) {
+        rc = as_err_set(err, AS_CONFLICT,
+                        "%s holds the records of an LMDB store (%llu response(s)): give --store "
+                        "postgresql a data directory of its own (records are not moved between "
+                        "stores)",
+                        dir, (unsigned long long)last);
+        goto fail;
+    }
     if ((rc = as_pg_follower_start(conninfo, st->map, &st->follower, err))) goto fail;
     /* the map copies this database up to its current catalog position before anything is served */
     uint64_t pos = 0;

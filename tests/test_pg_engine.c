@@ -1,9 +1,12 @@
-/* test_pg_outage.c — assayd on PostgreSQL (--store) whose server is killed mid-load: clients
- * submit with idempotency keys and retry a key until it is acknowledged; the server is killed
- * (every process of it at once, tools/pg kill) three times under the load and started again.
- * Nothing acknowledged is lost, no key is stored twice, every error the clients saw meanwhile was
- * `unavailable` (or no answer in time), never another, and scoring went on from the map while
- * the server was down. The suite's cluster is its own (pg_fixture.c). */
+/* test_pg_engine.c — assayd on PostgreSQL (--store), on a cluster of the suite's own
+ * (pg_fixture.c):
+ * - the server killed mid-load: clients submit with idempotency keys and retry a key until it is
+ *   acknowledged; the server is killed (every process of it at once, tools/pg kill) three times
+ *   under the load and started again. Nothing acknowledged is lost, no key is stored twice,
+ *   every error the clients saw meanwhile was `unavailable` (or no answer in time), never
+ *   another, and scoring went on from the map while the server was down;
+ * - a data directory keeps to its store: an LMDB store's is refused as a PostgreSQL map, and a
+ *   PostgreSQL map as an LMDB store. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -175,10 +178,50 @@ static void acknowledged_submissions_survive_the_database_killed_mid_load(void *
     free(s_acks);
 }
 
+static void a_data_directory_keeps_to_its_store(void **state)
+{
+    (void)state;
+    pgf_reconnect(); /* (the server is up, and the fixture's connection new) */
+    char err[1024];
+    /* an LMDB store with a response */
+    h_engine_t e;
+    h_start(&e, "--store", "lmdb", NULL);
+    assay_t *a = h_connect(&e, true);
+    h_ok(a, "assessment.put",
+         "{'id':'kept','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A']}]}");
+    h_ok(a, "response.submit", "{'assessment':'kept','learner':'ana','answers':{'q':'A'}}");
+    assay_close(&a);
+    assert_int_equal(h_stop(&e), 0);
+    const char *on_pg[] = {"-d", e.dir, "--store", pgf_conninfo, NULL};
+    assert_int_equal(h_run_assayd(on_pg, err, sizeof err), 1);
+    char want[600];
+    snprintf(want, sizeof want,
+             "assayd: %s holds the records of an LMDB store (1 response(s)): give --store "
+             "postgresql a data directory of its own (records are not moved between stores)\n",
+             e.dir);
+    assert_string_equal(err, want);
+    assert_int_equal(h_cleanup(&e), 0);
+    /* a PostgreSQL store's map */
+    h_start(&e, "--store", pgf_conninfo, NULL);
+    assert_int_equal(h_stop(&e), 0);
+    const char *on_lmdb[] = {"-d", e.dir, "--store", "lmdb", NULL};
+    assert_int_equal(h_run_assayd(on_lmdb, err, sizeof err), 1);
+    char id[64];
+    snprintf(id, sizeof id, "%s", pgf_one("SELECT id FROM instance"));
+    snprintf(want, sizeof want,
+             "assayd: %s is the local map of a PostgreSQL store (database %s): start it with "
+             "--store and that database's connection string\n",
+             e.dir, id);
+    assert_string_equal(err, want);
+    assert_int_equal(h_cleanup(&e), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acknowledged_submissions_survive_the_database_killed_mid_load),
+        cmocka_unit_test(a_data_directory_keeps_to_its_store),
     };
     return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);
 }
