@@ -5,6 +5,10 @@
  *   under the load and started again. Nothing acknowledged is lost, no key is stored twice,
  *   every error the clients saw meanwhile was `unavailable` (or no answer in time), never
  *   another, and scoring went on from the map while the server was down;
+ * - two engines on one database give the answers of one: submissions for the same learners
+ *   through both at once, some sent again with their key to the other engine: each learner's
+ *   attempts run 1..n once, each key is stored once, the report counts each learner's latest
+ *   attempt, mastery counts every answer;
  * - a data directory keeps to its store: an LMDB store's is refused as a PostgreSQL map, and a
  *   PostgreSQL map as an LMDB store. */
 #include <setjmp.h>
@@ -17,6 +21,7 @@
 #include "pg_fixture.h"
 #include "tjson.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -99,15 +104,17 @@ static void *s_client(void *arg)
     return NULL;
 }
 
-/* A learner's responses: their attempts, in order, into att (n of them), page by page. */
-static int s_attempts(assay_t *c, const char *learner, uint32_t *att, int cap)
+/* A learner's responses at an assessment: their attempts, in order, into att (n of them), page
+ * by page. */
+static int s_attempts_of(assay_t *c, const char *assessment, const char *learner, uint32_t *att,
+                         int cap)
 {
     char cursor[32] = "";
     int n = 0;
     for (;;) {
         char params[200];
-        snprintf(params, sizeof params, "{'assessment':'outage','learner':'%s','limit':200%s%s%s}",
-                 learner, cursor[0] ? ",'cursor':'" : "", cursor, cursor[0] ? "'" : "");
+        snprintf(params, sizeof params, "{'assessment':'%s','learner':'%s','limit':200%s%s%s}",
+                 assessment, learner, cursor[0] ? ",'cursor':'" : "", cursor, cursor[0] ? "'" : "");
         assay_reply_t *r;
         int rc = h_call(c, "response.list", params, &r);
         if (rc) fail_msg("response.list: %s", r ? assay_reply_message(r) : assay_strerror(rc));
@@ -167,7 +174,7 @@ static void acknowledged_submissions_survive_the_database_killed_mid_load(void *
             char learner[16];
             snprintf(learner, sizeof learner, "c%d-l%d", cl, l);
             static uint32_t att[S_MAX_ACKS];
-            int n = s_attempts(a, learner, att, S_MAX_ACKS);
+            int n = s_attempts_of(a, "outage", learner, att, S_MAX_ACKS);
             for (int i = 0; i < n; i++)
                 assert_int_equal(att[i], (uint32_t)i + 1);
             stored += n;
@@ -176,6 +183,129 @@ static void acknowledged_submissions_survive_the_database_killed_mid_load(void *
     assay_close(&a);
     assert_int_equal(h_cleanup(&s_e), 0);
     free(s_acks);
+}
+
+#define S_TWO_THREADS  4
+#define S_TWO_EACH     60
+#define S_TWO_LEARNERS 4
+
+static h_engine_t s_two[2];
+static int s_two_n[S_TWO_LEARNERS];        /* acknowledged submissions per learner */
+static double s_two_last[S_TWO_LEARNERS];  /* the score of each learner's highest attempt */
+static uint32_t s_two_top[S_TWO_LEARNERS]; /* that attempt */
+static atomic_int s_two_bad;
+
+/* One client: submissions for every learner in turn, through engine (thread % 2); every fifth
+ * sent again with its key through the other engine, which must answer the stored response. */
+static void *s_two_client(void *arg)
+{
+    int t = (int)(intptr_t)arg;
+    assay_t *c[2];
+    assay_options_t o = {.timeout_ms = 10000};
+    if (assay_open(&c[0], s_two[t % 2].dir, &o)) return NULL;
+    if (assay_open(&c[1], s_two[(t + 1) % 2].dir, &o)) {
+        assay_close(&c[0]);
+        return NULL;
+    }
+    msgpack_sbuffer sb;
+    msgpack_sbuffer_init(&sb);
+    for (int i = 0; i < S_TWO_EACH; i++) {
+        int l = (t + i) % S_TWO_LEARNERS;
+        char params[200];
+        snprintf(params, sizeof params,
+                 "{'assessment':'two','learner':'l%d','key':'t%d-%d','answers':{'q':'%s'}}", l, t,
+                 i, (i + t) % 3 ? "A" : "B");
+        tjson_pack(&sb, params);
+        assay_reply_t *r = NULL, *again = NULL;
+        if (assay_call(c[0], "response.submit", sb.data, sb.size, -1, &r) != ASSAY_OK) {
+            atomic_fetch_add(&s_two_bad, 1);
+            assay_reply_free(&r);
+            continue;
+        }
+        const msgpack_object *res = assay_reply_result(r);
+        uint64_t rid = (uint64_t)h_num(res, "response_id");
+        uint32_t attempt = (uint32_t)h_num(res, "attempt");
+        double score = h_num(res, "score");
+        if (i % 5 == 0 &&
+            (assay_call(c[1], "response.submit", sb.data, sb.size, -1, &again) != ASSAY_OK ||
+             (uint64_t)h_num(assay_reply_result(again), "response_id") != rid))
+            atomic_fetch_add(&s_two_bad, 1);
+        assay_reply_free(&again);
+        assay_reply_free(&r);
+        pthread_mutex_lock(&s_lock);
+        s_two_n[l]++;
+        if (attempt > s_two_top[l]) {
+            s_two_top[l] = attempt;
+            s_two_last[l] = score;
+        }
+        pthread_mutex_unlock(&s_lock);
+    }
+    msgpack_sbuffer_destroy(&sb);
+    assay_close(&c[0]);
+    assay_close(&c[1]);
+    return NULL;
+}
+
+static void two_engines_on_one_database_give_the_answers_of_one(void **state)
+{
+    (void)state;
+    pgf_reconnect();
+    h_start(&s_two[0], "--store", pgf_conninfo, NULL);
+    h_start(&s_two[1], "--store", pgf_conninfo, NULL);
+    assay_t *a = h_connect(&s_two[0], true), *b = h_connect(&s_two[1], true);
+    h_ok(a, "skill.put",
+         "{'id':'two-k','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,'slip':0.1}");
+    h_ok(a, "assessment.put",
+         "{'id':'two','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A'],'skills':['two-k']}]}");
+    /* the other engine scores it within a second (its follower) */
+    int seen = 0;
+    for (int i = 0; i < 40 && !seen; i++) {
+        assay_reply_t *r;
+        seen = h_call(b, "score", "{'assessment':'two','answers':{'q':'A'}}", &r) == ASSAY_OK;
+        assay_reply_free(&r);
+        if (!seen) usleep(50000);
+    }
+    assert_true(seen);
+    pthread_t th[S_TWO_THREADS];
+    for (int t = 0; t < S_TWO_THREADS; t++)
+        pthread_create(&th[t], NULL, s_two_client, (void *)(intptr_t)t);
+    for (int t = 0; t < S_TWO_THREADS; t++)
+        pthread_join(th[t], NULL);
+    assert_int_equal(atomic_load(&s_two_bad), 0);
+    int total = 0;
+    double sum = 0;
+    for (int l = 0; l < S_TWO_LEARNERS; l++) {
+        char learner[16], params[120];
+        snprintf(learner, sizeof learner, "l%d", l);
+        /* attempts 1..n once, through either engine */
+        static uint32_t att[S_TWO_THREADS * S_TWO_EACH];
+        int n = s_attempts_of(l % 2 ? b : a, "two", learner, att, S_TWO_THREADS * S_TWO_EACH);
+        assert_int_equal(n, s_two_n[l]);
+        for (int i = 0; i < n; i++)
+            assert_int_equal(att[i], (uint32_t)i + 1);
+        /* every answer one opportunity of the skill */
+        snprintf(params, sizeof params, "{'learner':'%s','skill':'two-k'}", learner);
+        assay_reply_t *r;
+        assert_int_equal(h_call(l % 2 ? a : b, "mastery.get", params, &r), ASSAY_OK);
+        const msgpack_object *st =
+            assay_map_get(assay_map_get(assay_reply_result(r), "skills"), "two-k");
+        assert_int_equal((int)h_num(st, "opportunities"), n);
+        assay_reply_free(&r);
+        total += n;
+        sum += s_two_last[l];
+    }
+    assert_int_equal(total, S_TWO_THREADS * S_TWO_EACH);
+    /* the report: each learner's latest attempt once */
+    assay_reply_t *r;
+    assert_int_equal(h_call(b, "assessment.report", "{'assessment':'two'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), S_TWO_LEARNERS);
+    assert_true(fabs(h_num(assay_reply_result(r), "mean") - sum / S_TWO_LEARNERS) < 1e-12);
+    assay_reply_free(&r);
+    assay_close(&a);
+    assay_close(&b);
+    assert_int_equal(h_cleanup(&s_two[0]), 0);
+    assert_int_equal(h_cleanup(&s_two[1]), 0);
 }
 
 static void a_data_directory_keeps_to_its_store(void **state)
@@ -221,6 +351,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acknowledged_submissions_survive_the_database_killed_mid_load),
+        cmocka_unit_test(two_engines_on_one_database_give_the_answers_of_one),
         cmocka_unit_test(a_data_directory_keeps_to_its_store),
     };
     return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);

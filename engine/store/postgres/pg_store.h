@@ -11,6 +11,7 @@
 #define AS_PG_STORE_H
 
 #include "pg.h"
+#include "pg_array.h"
 #include "store_ops.h"
 
 #include <pthread.h>
@@ -131,6 +132,13 @@ typedef struct {
 } as_pg_wtxn_t;
 
 /* ---- pg_store_batch.c ---- */
+
+/* The class of the advisory locks on learners (the other key: hashtext of the learner's id). */
+#define AS_PG_LEARNER_LOCKS "1634956665"
+/* Sends (in pipeline mode) the statement that locks the learners of a text[] array until the
+ * transaction ends: whatever a write reads and writes of a learner (latest attempts, mastery,
+ * attempt counts, keys) is then one engine's at a time. One row per distinct learner. */
+bool as_pg_send_learner_locks(PGconn *c, const as_pg_arr_t *learners);
 
 /* The entry of a declared subject (NULL: not declared: the caller reads the database). */
 as_pg_entry_t *as_pg_batch_entry(as_pg_wtxn_t *w, const as_subject_t *s);

@@ -17,6 +17,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+bool as_pg_send_learner_locks(PGconn *c, const as_pg_arr_t *learners)
+{
+    static const Oid types[1] = {AS_PG_TEXT_ARR};
+    /* in one order on every engine (the hashes sorted), so that engines never deadlock */
+    return as_pg_send(c,
+                      "SELECT pg_advisory_xact_lock(" AS_PG_LEARNER_LOCKS ", h) FROM (SELECT "
+                      "DISTINCT hashtext(l) AS h FROM unnest($1::text[]) AS u(l) ORDER BY 1) "
+                      "AS s",
+                      1, types, learners);
+}
+
 static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
     return alen == blen && memcmp(a, b, alen) == 0;
@@ -202,6 +213,7 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
     if (!rc && !PQenterPipelineMode(c)) rc = as_pg_fail(c, NULL, "pipeline", err);
     if (!rc) {
         bool sent =
+            as_pg_send_learner_locks(c, a + 1) &&
             as_pg_send(c,
                        /* one index look-up per subject (pg_batch.c says why) */
                        "SELECT coalesce((SELECT attempts FROM attempt_counts n WHERE "
@@ -229,6 +241,7 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
     for (int i = 0; i < 6; i++)
         free(a[i].p);
     PGresult *subj = NULL, *keys = NULL, *rids = NULL, *seq = NULL;
+    if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the batch's learners", NULL, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the batch's subjects", &subj, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the batch's keys", &keys, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "reserve response ids", &rids, err);

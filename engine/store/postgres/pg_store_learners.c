@@ -8,6 +8,7 @@
 #include "pg_store.h"
 #include "pg_pipeline.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -102,8 +103,14 @@ static as_code_t s_mastery_load(as_pg_wtxn_t *w, const char *learner, uint32_t l
                          .skill_len = slen};
     if (!pair.learner || !pair.skill) return as_err_set(err, AS_INTERNAL, "out of memory");
     if (!PQenterPipelineMode(w->c)) return as_pg_fail(w->c, NULL, "pipeline", err);
-    as_code_t rc = as_pg_mastery_send_load(w->c, w->mastery, &pair, 1, err);
+    as_pg_arr_t l = {0};
+    as_pg_arr_begin(&l, AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&l, learner, llen);
+    as_code_t rc = as_pg_send_learner_locks(w->c, &l) ? AS_OK : as_pg_fail(w->c, NULL, "send", err);
+    free(l.p);
+    if (!rc) rc = as_pg_mastery_send_load(w->c, w->mastery, &pair, 1, err);
     if (!rc && !PQpipelineSync(w->c)) rc = as_pg_fail(w->c, NULL, "send", err);
+    if (!rc) rc = as_pg_recv(w->c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
     if (!rc) rc = as_pg_mastery_recv_load(w->c, w->mastery, err);
     return as_pg_sync(w->c, rc, err);
 }
@@ -354,6 +361,15 @@ static as_code_t s_attempt_get(PGconn *c, as_pg_arena_t *arena, uint64_t id, as_
 as_code_t as_pgs_store_attempt_wget(as_wtxn_t *txn, uint64_t id, as_attempt_t *a,
                                     const void **answers, size_t *len, as_err_t *err)
 {
+    /* the attempt is this transaction's until it ends: two engines cannot both finish it */
+    char ids[24];
+    snprintf(ids, sizeof ids, "%llu", (unsigned long long)id);
+    const char *p[1] = {ids};
+    PGresult *r;
+    as_code_t rc = as_pg_query(s_wc(txn), "SELECT 1 FROM attempts WHERE id = $1 FOR UPDATE", 1, p,
+                               "lock the attempt", &r, err);
+    if (rc) return rc;
+    PQclear(r);
     return s_attempt_get(s_wc(txn), &((as_pg_wtxn_t *)txn)->arena, id, a, answers, len, err);
 }
 

@@ -240,8 +240,14 @@ static as_code_t s_stats_load(as_pg_wtxn_t *w, const as_pg_subject_t *s, as_err_
 {
     if (as_pg_stats_loaded(w->stats, s)) return AS_OK;
     if (!PQenterPipelineMode(w->c)) return as_pg_fail(w->c, NULL, "pipeline", err);
-    as_code_t rc = as_pg_stats_send_load(w->c, w->stats, s, 1, err);
+    as_pg_arr_t l = {0};
+    as_pg_arr_begin(&l, AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&l, s->learner, s->learner_len);
+    as_code_t rc = as_pg_send_learner_locks(w->c, &l) ? AS_OK : as_pg_fail(w->c, NULL, "send", err);
+    free(l.p);
+    if (!rc) rc = as_pg_stats_send_load(w->c, w->stats, s, 1, err);
     if (!rc && !PQpipelineSync(w->c)) rc = as_pg_fail(w->c, NULL, "send", err);
+    if (!rc) rc = as_pg_recv(w->c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
     if (!rc) rc = as_pg_stats_recv_load(w->c, w->stats, err);
     return as_pg_sync(w->c, rc, err);
 }
