@@ -9,6 +9,9 @@
  *   through both at once, some sent again with their key to the other engine: each learner's
  *   attempts run 1..n once, each key is stored once, the report counts each learner's latest
  *   attempt, mastery counts every answer;
+ * - a job runs on one engine at a time (a lease): the engine running a regrade is killed (-9)
+ *   half-way, the other takes the job over when the lease ends and finishes it, and the report
+ *   is exact;
  * - a data directory keeps to its store: an LMDB store's is refused as a PostgreSQL map, and a
  *   PostgreSQL map as an LMDB store. */
 #include <setjmp.h>
@@ -308,6 +311,82 @@ static void two_engines_on_one_database_give_the_answers_of_one(void **state)
     assert_int_equal(h_cleanup(&s_two[1]), 0);
 }
 
+#define S_JOB_RESPONSES 20000
+#define S_JOB_LEARNERS  500
+
+#define S_LEASE_DEF(key)                                                                           \
+    "{'id':'lease','items':[{'id':'q','cardinality':'single','base_type':'identifier',"            \
+    "'rule':'match_correct','correct':['" key "']}]}"
+
+static void s_answer_a(msgpack_packer *pk, int i, void *arg)
+{
+    (void)i, (void)arg;
+    msgpack_pack_map(pk, 1);
+    as_pack_cstr(pk, "q");
+    as_pack_cstr(pk, "A");
+}
+
+static void a_job_goes_on_when_its_engine_dies(void **state)
+{
+    (void)state;
+    pgf_reconnect();
+    h_engine_t e[2];
+    h_start(&e[0], "--store", pgf_conninfo, NULL);
+    h_start(&e[1], "--store", pgf_conninfo, NULL);
+    assay_t *a = h_connect(&e[0], true), *b = h_connect(&e[1], true);
+
+    h_ok(a, "assessment.put", S_LEASE_DEF("A"));
+    char err[256];
+    assert_int_equal(h_submit_many(a, "lease", S_JOB_RESPONSES, S_JOB_LEARNERS, s_answer_a, NULL,
+                                   err, sizeof err),
+                     S_JOB_RESPONSES);
+    /* the key changes: every answer scores 0 once regraded */
+    h_ok(a, "assessment.put", S_LEASE_DEF("B"));
+    assay_reply_t *r;
+    assert_int_equal(h_call(a, "assessment.regrade", "{'assessment':'lease'}", &r), ASSAY_OK);
+    double job = h_num(assay_reply_result(r), "job");
+    assay_reply_free(&r);
+    /* engine 0 runs it (its writer woke its job thread); kill it half-way */
+    char params[64];
+    snprintf(params, sizeof params, "{'job':%.0f}", job);
+    double done = 0;
+    for (int i = 0; i < 3000 && done < S_JOB_RESPONSES / 4; i++) {
+        assert_int_equal(h_call(b, "job.get", params, &r), ASSAY_OK);
+        done = h_num(assay_map_get(assay_reply_result(r), "progress"), "done");
+        /* (queued until engine 0's job thread takes it; never done before the kill) */
+        if (!h_str_is(assay_reply_result(r), "state", "running") &&
+            !h_str_is(assay_reply_result(r), "state", "queued"))
+            fail_msg("the job ended before the kill, %.0f of %d done: %s", done, S_JOB_RESPONSES,
+                     h_str_is(assay_reply_result(r), "state", "done") ? "done" : "not done");
+        assay_reply_free(&r);
+        usleep(10000);
+    }
+    assert_true(done >= S_JOB_RESPONSES / 4);
+    assay_close(&a);
+    h_kill(&e[0]);
+    /* engine 1 takes it over when the lease ends (AS_PG_LEASE_S) and finishes it */
+    r = NULL;
+    for (int i = 0; i < 900 && !r; i++) {
+        assert_int_equal(h_call(b, "job.get", params, &r), ASSAY_OK);
+        if (!h_str_is(assay_reply_result(r), "state", "done")) {
+            assay_reply_free(&r);
+            r = NULL;
+            usleep(100000);
+        }
+    }
+    if (!r) fail_msg("the job was not taken over within 90 s");
+    assert_int_equal((int)h_num(assay_map_get(assay_reply_result(r), "progress"), "done"),
+                     S_JOB_RESPONSES);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(b, "assessment.report", "{'assessment':'lease'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), S_JOB_LEARNERS);
+    assert_true(h_num(assay_reply_result(r), "mean") == 0);
+    assay_reply_free(&r);
+    assay_close(&b);
+    h_cleanup(&e[0]); /* (killed: its log may hold nothing more) */
+    assert_int_equal(h_cleanup(&e[1]), 0);
+}
+
 static void a_data_directory_keeps_to_its_store(void **state)
 {
     (void)state;
@@ -352,6 +431,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acknowledged_submissions_survive_the_database_killed_mid_load),
         cmocka_unit_test(two_engines_on_one_database_give_the_answers_of_one),
+        cmocka_unit_test(a_job_goes_on_when_its_engine_dies),
         cmocka_unit_test(a_data_directory_keeps_to_its_store),
     };
     return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);

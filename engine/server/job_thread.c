@@ -17,7 +17,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#define S_PUBLISH_NS 250000000u /* job.<id> progress notifications: at most 4 a second */
+#define S_PUBLISH_NS    250000000u /* job.<id> progress notifications: at most 4 a second */
+#define S_LOOK_AGAIN_MS 2000       /* idle: how often to look for a job left by another engine */
 
 typedef struct {
     as_engine_t *e;
@@ -292,6 +293,13 @@ void *as_jobs_run(void *arg)
             continue;
         }
         if (rc != AS_NOT_FOUND) AS_LOG(AS_LOG_ERROR, "job thread: %s", err.msg);
+        /* nothing to run: wait for a wake-up (a new job), and look again every few seconds
+         * meanwhile: on a shared store, a job whose engine stopped is taken over when its lease
+         * ends */
+        zmq_pollitem_t item = {j.in, 0, ZMQ_POLLIN, 0};
+        int ready = zmq_poll(&item, 1, idle ? -1 : S_LOOK_AGAIN_MS);
+        if (ready < 0 && errno == ETERM) break;
+        if (ready <= 0) continue;
         as_frames_t fr;
         bool overflow;
         if (as_frames_recv(j.in, &fr, 0, &overflow)) {

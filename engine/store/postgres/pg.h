@@ -219,13 +219,18 @@ as_code_t as_pg_mastery_scan(PGconn *c, const char *skill, uint32_t slen, as_mas
 
 /* ---- pg_jobs.c: background jobs, their data, and which engine runs them ---- */
 
+/* How long a lease on a job lasts (s); each write of the job under the lease renews it. */
+#define AS_PG_LEASE_S    30
+#define AS_PG_LEASE_TEXT "30"
+
 /* Bytes read (valid during the call). */
 typedef void (*as_pg_bytes_fn)(void *arg, const void *data, size_t len);
 
 /* Stores a new job, giving it the next job id (job->id). */
 as_code_t as_pg_job_new(PGconn *c, as_job_t *job, as_err_t *err);
 /* Rewrites a job: with epoch 0, whoever asks (not_found when there is none); else only while
- * `epoch` is the job's lease epoch (conflict: the lease was taken over, the job runs elsewhere). */
+ * `epoch` is the job's lease epoch (conflict: the lease was taken over, the job runs elsewhere),
+ * and the lease is renewed for AS_PG_LEASE_S. */
 as_code_t as_pg_job_put(PGconn *c, const as_job_t *job, uint64_t epoch, as_err_t *err);
 as_code_t as_pg_job_get(PGconn *c, uint64_t id, as_job_t *job, as_err_t *err);
 /* Up to limit jobs in id order after `after`, as as_store_job_list. */

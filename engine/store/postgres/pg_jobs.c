@@ -46,8 +46,10 @@ as_code_t as_pg_job_put(PGconn *c, const as_job_t *job, uint64_t epoch, as_err_t
     const char *p[4] = {id, s_finished(job) ? "t" : "f", (const char *)job, ep};
     int lens[4] = {0, 0, (int)sizeof *job, 0}, fmts[4] = {0, 0, 1, 0};
     PGresult *r = PQexecParams(c,
-                               "UPDATE jobs SET finished = $2, rec = $3 WHERE id = $1 AND "
-                               "($4::bigint = 0 OR lease_epoch = $4::bigint)",
+                               "UPDATE jobs SET finished = $2, rec = $3, lease_until = CASE WHEN "
+                               "$4::bigint = 0 THEN lease_until ELSE now() + make_interval(secs "
+                               "=> " AS_PG_LEASE_TEXT ") END WHERE id = $1 AND ($4::bigint = 0 "
+                               "OR lease_epoch = $4::bigint)",
                                4, NULL, p, lens, fmts, 0);
     if (PQresultStatus(r) != PGRES_COMMAND_OK) return as_pg_fail(c, r, "store job", err);
     bool stored = strcmp(PQcmdTuples(r), "1") == 0;

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #define S_MAP_WAIT_MS 5000
 
@@ -75,6 +76,10 @@ as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *d
         return as_err_set(err, AS_INTERNAL, "out of memory");
     }
     st->ops = &as_pg_ops;
+    pthread_mutex_init(&st->lease, NULL);
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(st->node, sizeof st->node, "%s:%s", host, dir);
     as_code_t rc = AS_OK;
     uint32_t applied = 0;
     if (!(st->wc = as_pg_connect(conninfo, err)) || (rc = as_pg_migrate(st->wc, &applied, err)))
@@ -127,6 +132,7 @@ void as_pgs_store_destroy(as_store_t **self_p)
     as_pg_follower_stop(&st->follower);
     as_store_destroy(&st->map);
     if (st->wc) PQfinish(st->wc);
+    pthread_mutex_destroy(&st->lease);
     free(st->conninfo);
     free(st);
     *self_p = NULL;

@@ -46,6 +46,9 @@ typedef struct {
     as_pg_follower_t *follower;
     PGconn *wc; /* the writer's connection (only the writer writes) */
     as_pg_backoff_t wc_backoff;
+    char node[300];        /* this engine, as job leases name it: host and data directory */
+    pthread_mutex_t lease; /* the job this engine holds a lease on (job thread, writer) */
+    uint64_t lease_job, lease_epoch;
 } as_pg_store_t;
 
 typedef struct {

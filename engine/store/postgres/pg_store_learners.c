@@ -454,9 +454,21 @@ as_code_t as_pgs_store_job_new(as_wtxn_t *txn, as_job_t *job, as_err_t *err)
     return as_pg_job_new(s_wc(txn), job, err);
 }
 
+/* The epoch of this engine's lease on job id (0: it holds none on it). */
+static uint64_t s_lease_epoch(as_pg_store_t *st, uint64_t id)
+{
+    pthread_mutex_lock(&st->lease);
+    uint64_t epoch = st->lease_job == id ? st->lease_epoch : 0;
+    pthread_mutex_unlock(&st->lease);
+    return epoch;
+}
+
+/* A job this engine runs is written only under its lease (renewing it): an engine whose lease
+ * was taken over cannot write it any more. Any other job (a cancel) is written by whoever asks. */
 as_code_t as_pgs_store_job_put(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
 {
-    return as_pg_job_put(s_wc(txn), job, 0, err);
+    as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
+    return as_pg_job_put(w->c, job, s_lease_epoch(w->st, job->id), err);
 }
 
 as_code_t as_pgs_store_job_wget(as_wtxn_t *txn, uint64_t id, as_job_t *job, as_err_t *err)
@@ -508,8 +520,18 @@ as_code_t as_pgs_store_job_data_wget(as_wtxn_t *txn, uint64_t id, as_job_part_t 
     return s_job_data(s_wc(txn), &((as_pg_wtxn_t *)txn)->arena, id, part, data, len, err);
 }
 
+/* The next job to run is the first one no other engine holds a lease on: this engine takes it
+ * (or renews its own), so that one engine at a time runs a job. */
 as_code_t as_pgs_store_job_next(as_reader_t *rd, as_job_t *job, as_err_t *err)
 {
     S_RC(rd);
-    return as_pg_job_next(c, job, err);
+    as_pg_store_t *st = ((as_pg_reader_t *)rd)->st;
+    uint64_t epoch;
+    as_code_t rc = as_pg_job_lease(c, st->node, AS_PG_LEASE_S, job, &epoch, err);
+    if (rc) return rc;
+    pthread_mutex_lock(&st->lease);
+    st->lease_job = job->id;
+    st->lease_epoch = epoch;
+    pthread_mutex_unlock(&st->lease);
+    return AS_OK;
 }
