@@ -9,6 +9,8 @@
  *   through both at once, some sent again with their key to the other engine: each learner's
  *   attempts run 1..n once, each key is stored once, the report counts each learner's latest
  *   attempt, mastery counts every answer;
+ * - two tabs on two engines start one attempt: starts for one learner sent to both engines at
+ *   once all answer the same attempt;
  * - a job runs on one engine at a time (a lease): the engine running a regrade is killed (-9)
  *   half-way, the other takes the job over when the lease ends and finishes it, and the report
  *   is exact;
@@ -311,6 +313,54 @@ static void two_engines_on_one_database_give_the_answers_of_one(void **state)
     assert_int_equal(h_cleanup(&s_two[1]), 0);
 }
 
+static void starts_for_one_learner_on_two_engines_give_one_attempt(void **state)
+{
+    (void)state;
+    pgf_reconnect();
+    enum { N = 12 };
+    h_engine_t e[2];
+    h_start(&e[0], "--store", pgf_conninfo, NULL);
+    h_start(&e[1], "--store", pgf_conninfo, NULL);
+    assay_t *a = h_connect(&e[0], true);
+    h_ok(a, "assessment.put",
+         "{'id':'tabs','time_limit_s':600,'items':[{'id':'q','cardinality':'single',"
+         "'base_type':'identifier','rule':'match_correct','correct':['A']}]}");
+    assay_close(&a);
+    /* the other engine has it within a second (its follower) */
+    assay_t *b = h_connect(&e[1], false);
+    int seen = 0;
+    for (int i = 0; i < 40 && !seen; i++) {
+        assay_reply_t *r;
+        seen = h_call(b, "score", "{'assessment':'tabs','answers':{'q':'A'}}", &r) == ASSAY_OK;
+        assay_reply_free(&r);
+        if (!seen) usleep(50000);
+    }
+    assert_true(seen);
+    assay_close(&b);
+    assay_t *c[N];
+    uint32_t ids[N];
+    const char params[] = "\x82\xaa"
+                          "assessment\xa4tabs\xa7learner\xa4rush";
+    for (int i = 0; i < N; i++)
+        c[i] = h_connect(&e[i % 2], false);
+    for (int i = 0; i < N; i++) /* every request out before any answer is read */
+        assert_int_equal(assay_send(c[i], "attempt.start", params, sizeof params - 1, &ids[i]),
+                         ASSAY_OK);
+    double first = 0;
+    for (int i = 0; i < N; i++) {
+        assay_reply_t *r;
+        int rc = assay_recv(c[i], 10000, &r);
+        if (rc) fail_msg("start %d: %s", i, r ? assay_reply_message(r) : assay_strerror(rc));
+        double id = h_num(assay_reply_result(r), "id");
+        if (i == 0) first = id;
+        assert_true(id == first);
+        assay_reply_free(&r);
+        assay_close(&c[i]);
+    }
+    assert_int_equal(h_cleanup(&e[0]), 0);
+    assert_int_equal(h_cleanup(&e[1]), 0);
+}
+
 #define S_JOB_RESPONSES 20000
 #define S_JOB_LEARNERS  500
 
@@ -431,6 +481,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(acknowledged_submissions_survive_the_database_killed_mid_load),
         cmocka_unit_test(two_engines_on_one_database_give_the_answers_of_one),
+        cmocka_unit_test(starts_for_one_learner_on_two_engines_give_one_attempt),
         cmocka_unit_test(a_job_goes_on_when_its_engine_dies),
         cmocka_unit_test(a_data_directory_keeps_to_its_store),
     };

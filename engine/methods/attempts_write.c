@@ -56,6 +56,19 @@ static void s_subject(const as_attempt_t *a, as_subject_t *s)
                         .learner_len = a->learner_len};
 }
 
+bool as_write_attempt_start_subject(as_write_t *w, as_subject_t *s)
+{
+    if (as_write_nargs(w) < 2) return false;
+    size_t alen, llen;
+    s->assessment = as_write_arg(w, 0, &alen);
+    s->learner = as_write_arg(w, 1, &llen);
+    s->assessment_len = (uint32_t)alen;
+    s->learner_len = (uint32_t)llen;
+    s->key = NULL;
+    s->key_len = 0;
+    return true;
+}
+
 /* args: [assessment, learner] */
 void as_write_attempt_start(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {

@@ -110,4 +110,5 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
 
 as_write_subject_fn *const as_write_subjects[AS_OP_COUNT] = {
     [AS_OP_SUBMIT] = as_write_submit_subject,
+    [AS_OP_ATTEMPT_START] = as_write_attempt_start_subject,
 };

@@ -21,8 +21,7 @@ as_write_step_fn as_write_submit; /* AS_OP_SUBMIT */
  * *rid: its id. (response.submit, attempt.submit, the deadline sweep) */
 as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const as_subject_t *s,
                             const as_table_t *t, const uint8_t *answered, double score,
-                            uint32_t attempt, double submitted_at, as_mp_t answers,
-                            uint64_t *rid);
+                            uint32_t attempt, double submitted_at, as_mp_t answers, uint64_t *rid);
 /* The assessment.<id> notification of a stored table t at version (assessment.put, import). */
 void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint32_t version);
 /* Packs a stored record as a submission's result: every field but "answers". */
@@ -59,7 +58,7 @@ as_write_step_fn as_write_skill_delete; /* AS_OP_SKILL_DELETE */
 /* The kinds of background job (job_kind.h): regrade.c, tracing/recompute.c. */
 extern const as_job_ops_t as_regrade_ops;
 extern const as_job_ops_t as_recompute_ops;
-extern const as_job_ops_t as_fit_ops; /* tracing/fit.c */
+extern const as_job_ops_t as_fit_ops;             /* tracing/fit.c */
 extern const as_job_ops_t as_model_recompute_ops; /* tracing/model_recompute.c */
 
 /* The step of each operation, indexed by as_op_t (NULL for AS_OP_NONE). */
@@ -69,7 +68,8 @@ extern as_write_step_fn *const as_write_steps[AS_OP_COUNT];
  * (as_wtxn_prepare): false when the write declares none (or its arguments are malformed: its
  * step says so). Indexed by as_op_t; NULL for the writes that declare nothing. */
 typedef bool as_write_subject_fn(as_write_t *w, as_subject_t *s);
-as_write_subject_fn as_write_submit_subject; /* AS_OP_SUBMIT */
+as_write_subject_fn as_write_submit_subject;        /* AS_OP_SUBMIT */
+as_write_subject_fn as_write_attempt_start_subject; /* AS_OP_ATTEMPT_START */
 extern as_write_subject_fn *const as_write_subjects[AS_OP_COUNT];
 
 #endif
