@@ -1,5 +1,5 @@
-/* pg_fixture.c — what the PostgreSQL tests share (pg_fixture.h): a throwaway cluster of their
- * own (tools/pg), a connection to it, and the helpers their records are made with. */
+/* pg_fixture.c — the helpers the PostgreSQL parts' tests make their records with (pg_fixture.h);
+ * their cluster is pg_cluster.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,73 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-char pgf_dir[256], pgf_conninfo[512];
-PGconn *pgf_c;
 as_err_t pgf_err;
-static char s_tools[512];
-
-/* Runs tools/pg CMD DIR/pg; its first line of output in out (may be NULL). */
-int pgf_pg(const char *cmd, char *out, size_t cap)
-{
-    char line[1024];
-    snprintf(line, sizeof line, "'%s/pg' %s '%s/pg' 2>&1", s_tools, cmd, pgf_dir);
-    FILE *p = popen(line, "r");
-    if (!p) return -1;
-    char buf[1024] = "";
-    if (!fgets(buf, sizeof buf, p)) buf[0] = '\0';
-    int rc = pclose(p);
-    buf[strcspn(buf, "\n")] = '\0';
-    if (rc) fprintf(stderr, "tools/pg %s: %s\n", cmd, buf);
-    if (out) snprintf(out, cap, "%s", buf);
-    return rc;
-}
-
-int pgf_setup(void **state)
-{
-    snprintf(s_tools, sizeof s_tools, "%s",
-             getenv("ASSAY_TOOLS") ? getenv("ASSAY_TOOLS") : "tools");
-    snprintf(pgf_dir, sizeof pgf_dir, "/tmp/assay-pg-test-XXXXXX");
-    if (!mkdtemp(pgf_dir)) return -1;
-    chmod(pgf_dir, 0711); /* the cluster's own user (tools/pg) reaches its directory inside */
-    if (pgf_pg("up", pgf_conninfo, sizeof pgf_conninfo)) {
-        pgf_pg("down", NULL, 0);
-        rmdir(pgf_dir);
-        return -1;
-    }
-    pgf_c = as_pg_connect(pgf_conninfo, &pgf_err);
-    if (!pgf_c) fprintf(stderr, "%s\n", pgf_err.msg);
-    return pgf_c ? 0 : -1;
-}
-
-int pgf_teardown(void **state)
-{
-    PQfinish(pgf_c);
-    pgf_pg("down", NULL, 0);
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", pgf_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-/* The first value of a query's first row, as text ("" when none). */
-const char *pgf_one(const char *sql)
-{
-    static char out[256];
-    PGresult *r = PQexec(pgf_c, sql);
-    if (PQresultStatus(r) != PGRES_TUPLES_OK) fail_msg("%s: %s", sql, PQresultErrorMessage(r));
-    snprintf(out, sizeof out, "%s", PQntuples(r) ? PQgetvalue(r, 0, 0) : "");
-    PQclear(r);
-    return out;
-}
-
-/* The server up again (tools/pg up: a no-op when it runs) and a new connection. */
-void pgf_reconnect(void)
-{
-    assert_int_equal(pgf_pg("up", NULL, 0), 0);
-    PQfinish(pgf_c);
-    for (int i = 0; i < 100 && !(pgf_c = as_pg_connect(pgf_conninfo, &pgf_err)); i++)
-        usleep(50000);
-    if (!pgf_c) fail_msg("%s", pgf_err.msg);
-}
 
 /* An empty schema (the server up and connected first: a test that failed may have left it down). */
 void pgf_reset(void)

@@ -23,7 +23,7 @@
 
 #include "codec.h"
 #include "harness.h"
-#include "pg_fixture.h"
+#include "pg_cluster.h"
 #include "tjson.h"
 
 #include <math.h>
