@@ -1,8 +1,9 @@
 /* pg_store.c — PostgreSQL behind store.h (pg_store.h): opening the store (connect, migrate, the
  * local map and its follower), readers, write transactions, and assessments.
  *
- * A write transaction is one PostgreSQL transaction on the writer's connection: BEGIN at
- * as_wtxn_begin, COMMIT at as_wtxn_commit; a COMMIT that fails is `unavailable` (its outcome is
+ * A write transaction is one PostgreSQL transaction on the writer's connection: BEGIN with its
+ * first statement (as_pg_wconn, or a batch's read ahead), COMMIT at as_wtxn_commit (none when
+ * nothing ran); a COMMIT that fails is `unavailable` (its outcome is
  * not known: a retry with the same idempotency key is safe). The notification sequence is read
  * (locked) at its first use and written back in the commit. What the batch's steps keep in
  * memory (report statistics, mastery entries) is written just before the COMMIT, in the same
@@ -280,7 +281,6 @@ as_code_t as_pgs_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
     w->c = st->wc;
     as_code_t rc = as_reader_new(st->map, &w->map, err);
     if (!rc) rc = as_reader_begin(w->map, err);
-    if (!rc) rc = as_pg_exec(w->c, "BEGIN", PGRES_COMMAND_OK, "begin", err);
     if (rc) {
         s_txn_free(w);
         return rc;
@@ -298,16 +298,35 @@ void as_pgs_wtxn_abort(as_wtxn_t **txn_p)
     *txn_p = NULL;
 }
 
+PGconn *as_pg_wconn(as_pg_wtxn_t *w)
+{
+    if (!w->begun) { /* (a batch of submissions sends it in its read ahead instead) */
+        as_err_t err;
+        w->begun = true;
+        w->failed = as_pg_exec(w->c, "BEGIN", PGRES_COMMAND_OK, "begin", &err) != AS_OK;
+    }
+    return w->failed ? NULL : w->c;
+}
+
 bool as_pgs_wtxn_broken(as_wtxn_t *txn)
 {
-    PGconn *c = ((as_pg_wtxn_t *)txn)->c;
-    return PQstatus(c) != CONNECTION_OK || PQtransactionStatus(c) != PQTRANS_INTRANS;
+    as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
+    return w->failed || PQstatus(w->c) != CONNECTION_OK ||
+           (w->begun && PQtransactionStatus(w->c) != PQTRANS_INTRANS);
 }
 
 as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)*txn_p;
     *txn_p = NULL;
+    if (!w->begun) { /* nothing was read or written */
+        s_txn_free(w);
+        return AS_OK;
+    }
+    if (w->failed) {
+        s_txn_free(w);
+        return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction could not begin");
+    }
     PGconn *c = w->c;
     as_code_t rc = AS_OK;
     uint32_t stats = 0, mastery = 0, batch = 0;
@@ -408,8 +427,8 @@ as_code_t as_pgs_store_put_assessment(as_wtxn_t *txn, const char *id, uint32_t i
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
     uint64_t seq;
-    as_code_t rc =
-        as_pg_catalog_put_in(w->c, id, id_len, src, src_len, blob, blob_len, version, &seq, err);
+    as_code_t rc = as_pg_catalog_put_in(as_pg_wconn(w), id, id_len, src, src_len, blob, blob_len,
+                                        version, &seq, err);
     if (rc) return rc;
     w->catalog_seq = seq;
     return s_put_keep(w, id, id_len, blob, blob_len, err);
@@ -422,7 +441,7 @@ as_code_t as_pgs_store_delete_assessment(as_wtxn_t *txn, const char *id, uint32_
     (void)force; /* (store.c keeps the rule) */
     uint64_t seq;
     as_code_t rc;
-    if ((rc = as_pg_catalog_delete_in(w->c, id, id_len, &seq, err))) return rc;
+    if ((rc = as_pg_catalog_delete_in(as_pg_wconn(w), id, id_len, &seq, err))) return rc;
     w->catalog_seq = seq;
     return s_put_keep(w, id, id_len, NULL, 0, err);
 }
@@ -468,8 +487,8 @@ uint64_t as_pgs_store_next_seq(as_wtxn_t *txn)
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
     if (!w->seq_read) {
         as_err_t err;
-        if (as_pg_int8(w->c, "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE", 0, NULL,
-                       "notification sequence", &w->seq, &err))
+        if (as_pg_int8(as_pg_wconn(w), "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE",
+                       0, NULL, "notification sequence", &w->seq, &err))
             return 0; /* (the transaction is aborted: its commit fails) */
         w->seq_read = true;
     }

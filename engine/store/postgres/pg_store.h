@@ -109,7 +109,9 @@ typedef struct {
 typedef struct {
     const as_store_ops_t *ops;
     as_pg_store_t *st;
-    PGconn *c;        /* st->wc, in a transaction */
+    PGconn *c;        /* st->wc; its statements go through as_pg_wconn */
+    bool begun;       /* BEGIN sent (at the first statement: as_pg_wconn, or the read ahead) */
+    bool failed;      /* BEGIN failed: nothing may run, the transaction cannot commit */
     as_reader_t *map; /* the map, for the current tables */
     as_pg_arena_t arena;
     as_pg_stats_t *stats;
@@ -158,6 +160,10 @@ uint64_t as_pg_batch_count(as_pg_wtxn_t *w, const char *a, uint32_t alen);
  * attempt counts it changed; *sent: how many statements. */
 as_code_t as_pg_batch_send(as_pg_wtxn_t *w, uint32_t *sent, as_err_t *err);
 void as_pg_batch_free(as_pg_wtxn_t *w);
+
+/* The write transaction's connection, its BEGIN sent first if need be (NULL when BEGIN failed:
+ * then every statement fails, and as_wtxn_broken says so). */
+PGconn *as_pg_wconn(as_pg_wtxn_t *w);
 
 /* The reader's connection, (re)connected when need be: NULL with `unavailable`. */
 PGconn *as_pg_reader_conn(as_pg_reader_t *rd, as_err_t *err);

@@ -2,7 +2,8 @@
  * writer declares their subjects (as_wtxn_prepare) and one round trip reads what their steps
  * will read: each subject's response under its idempotency key, its stored responses and counted
  * attempts, its override, the report statistics (pg_stats.c) and the mastery of its tables'
- * skills (pg_mastery.c), the notification sequence, and as many response ids as submissions.
+ * skills (pg_mastery.c), the notification sequence, and as many response ids as submissions;
+ * the transaction's BEGIN travels with them.
  * The steps' reads of a declared subject are then answered from here, and their responses kept
  * here, so that a submission costs no round trip of its own; the commit sends the responses,
  * keys and counts, each one statement over arrays, with the COMMIT (pg_store.c).
@@ -210,9 +211,12 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
                      three[3] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_TEXT_ARR},
                      ids[1] = {AS_PG_INT8};
     PGconn *c = w->c;
+    bool begin = !w->begun; /* (BEGIN travels in this round trip) */
+    w->begun = true;
     if (!rc && !PQenterPipelineMode(c)) rc = as_pg_fail(c, NULL, "pipeline", err);
     if (!rc) {
         bool sent =
+            (!begin || as_pg_send(c, "BEGIN", 0, NULL, NULL)) &&
             as_pg_send_learner_locks(c, a + 1) &&
             as_pg_send(c,
                        /* one index look-up per subject (pg_batch.c says why) */
@@ -241,6 +245,7 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
     for (int i = 0; i < 6; i++)
         free(a[i].p);
     PGresult *subj = NULL, *keys = NULL, *rids = NULL, *seq = NULL;
+    if (!rc && begin) rc = as_pg_recv(c, PGRES_COMMAND_OK, "begin", NULL, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the batch's learners", NULL, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the batch's subjects", &subj, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "read the batch's keys", &keys, err);

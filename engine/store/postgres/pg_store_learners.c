@@ -14,7 +14,7 @@
 
 static PGconn *s_wc(as_wtxn_t *txn)
 {
-    return ((as_pg_wtxn_t *)txn)->c;
+    return as_pg_wconn((as_pg_wtxn_t *)txn);
 }
 
 /* The reader's connection, or return its error. */
@@ -102,17 +102,18 @@ static as_code_t s_mastery_load(as_pg_wtxn_t *w, const char *learner, uint32_t l
                          .learner_len = llen,
                          .skill_len = slen};
     if (!pair.learner || !pair.skill) return as_err_set(err, AS_INTERNAL, "out of memory");
-    if (!PQenterPipelineMode(w->c)) return as_pg_fail(w->c, NULL, "pipeline", err);
+    PGconn *c = as_pg_wconn(w);
+    if (!PQenterPipelineMode(c)) return as_pg_fail(c, NULL, "pipeline", err);
     as_pg_arr_t l = {0};
     as_pg_arr_begin(&l, AS_PG_TEXT, 1);
     as_pg_arr_bytes(&l, learner, llen);
-    as_code_t rc = as_pg_send_learner_locks(w->c, &l) ? AS_OK : as_pg_fail(w->c, NULL, "send", err);
+    as_code_t rc = as_pg_send_learner_locks(c, &l) ? AS_OK : as_pg_fail(c, NULL, "send", err);
     free(l.p);
-    if (!rc) rc = as_pg_mastery_send_load(w->c, w->mastery, &pair, 1, err);
-    if (!rc && !PQpipelineSync(w->c)) rc = as_pg_fail(w->c, NULL, "send", err);
-    if (!rc) rc = as_pg_recv(w->c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
-    if (!rc) rc = as_pg_mastery_recv_load(w->c, w->mastery, err);
-    return as_pg_sync(w->c, rc, err);
+    if (!rc) rc = as_pg_mastery_send_load(c, w->mastery, &pair, 1, err);
+    if (!rc && !PQpipelineSync(c)) rc = as_pg_fail(c, NULL, "send", err);
+    if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
+    if (!rc) rc = as_pg_mastery_recv_load(c, w->mastery, err);
+    return as_pg_sync(c, rc, err);
 }
 
 as_code_t as_pgs_store_mastery_wget(as_wtxn_t *txn, const char *learner, uint32_t learner_len,
@@ -280,7 +281,7 @@ as_code_t as_pgs_store_model_wlist(as_wtxn_t *txn, as_model_fn fn, void *arg, as
     if (!w->models_listed) {
         w->n_models = 0;
         as_code_t rc =
-            as_pg_model_list(w->c, NULL, 0, UINT32_MAX, s_list_model, w, NULL, NULL, err);
+            as_pg_model_list(as_pg_wconn(w), NULL, 0, UINT32_MAX, s_list_model, w, NULL, NULL, err);
         if (rc) return rc;
         w->models_listed = true;
     }
@@ -468,7 +469,7 @@ static uint64_t s_lease_epoch(as_pg_store_t *st, uint64_t id)
 as_code_t as_pgs_store_job_put(as_wtxn_t *txn, const as_job_t *job, as_err_t *err)
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
-    return as_pg_job_put(w->c, job, s_lease_epoch(w->st, job->id), err);
+    return as_pg_job_put(as_pg_wconn(w), job, s_lease_epoch(w->st, job->id), err);
 }
 
 as_code_t as_pgs_store_job_wget(as_wtxn_t *txn, uint64_t id, as_job_t *job, as_err_t *err)

@@ -38,7 +38,7 @@ as_code_t as_pgs_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t
     s_names_t n;
     s_names(&n, s);
     const char *p[3] = {n.a, n.l, n.k};
-    as_code_t rc = as_pg_int8(s_w(txn)->c,
+    as_code_t rc = as_pg_int8(as_pg_wconn(s_w(txn)),
                               "SELECT rid FROM idempotency WHERE assessment = $1 AND learner = $2 "
                               "AND key = $3",
                               3, p, "idempotency key", rid, err);
@@ -55,7 +55,7 @@ uint32_t as_pgs_store_attempts(as_wtxn_t *txn, const as_subject_t *s)
     const char *p[2] = {n.a, n.l};
     uint64_t v = 0;
     as_err_t err;
-    as_pg_int8(s_w(txn)->c,
+    as_pg_int8(as_pg_wconn(s_w(txn)),
                "SELECT attempts::int8 FROM attempt_counts WHERE assessment = $1 AND learner = $2",
                2, p, "attempts", &v, &err);
     return (uint32_t)v;
@@ -76,7 +76,8 @@ static uint64_t s_count(PGconn *c, const char *assessment, uint32_t len)
 
 uint64_t as_pgs_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len)
 {
-    return s_count(s_w(txn)->c, assessment, len) + as_pg_batch_count(s_w(txn), assessment, len);
+    return s_count(as_pg_wconn(s_w(txn)), assessment, len) +
+           as_pg_batch_count(s_w(txn), assessment, len);
 }
 
 uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
@@ -91,7 +92,7 @@ uint64_t as_pgs_store_next_rid(as_wtxn_t *txn)
     if (w->rid_used < w->rid_n) return w->rid_first + w->rid_used++; /* reserved by prepare */
     uint64_t v = 0;
     as_err_t err;
-    as_pg_int8(s_w(txn)->c,
+    as_pg_int8(as_pg_wconn(s_w(txn)),
                "UPDATE counters SET value = value + 1 WHERE name = 'rid' "
                "RETURNING value",
                0, NULL, "response id", &v, &err);
@@ -104,8 +105,8 @@ uint64_t as_pgs_store_last_rid(as_wtxn_t *txn)
     if (w->rid_used < w->rid_n) return w->rid_first + w->rid_used - 1; /* (not the reserved) */
     uint64_t v = 0;
     as_err_t err;
-    as_pg_int8(s_w(txn)->c, "SELECT value FROM counters WHERE name = 'rid'", 0, NULL, "response id",
-               &v, &err);
+    as_pg_int8(as_pg_wconn(s_w(txn)), "SELECT value FROM counters WHERE name = 'rid'", 0, NULL,
+               "response id", &v, &err);
     return v;
 }
 
@@ -115,7 +116,7 @@ as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint6
     as_pg_entry_t *e = as_pg_batch_entry(s_w(txn), s);
     if (e) return as_pg_batch_add(s_w(txn), e, s, rid, attempt, record, len, err);
     /* (a subject not declared: stored now, by the statement a batch's commit uses) */
-    PGconn *c = s_w(txn)->c;
+    PGconn *c = as_pg_wconn(s_w(txn));
     as_pg_arr_t a[6] = {{0}};
     as_pg_arr_begin(&a[0], AS_PG_INT8, 1);
     as_pg_arr_int8(&a[0], rid);
@@ -154,8 +155,8 @@ as_code_t as_pgs_store_response_replace(as_wtxn_t *txn, const char *a, uint32_t 
     snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
     const char *p[2] = {r, record};
     int lens[2] = {0, (int)len}, fmts[2] = {0, 1};
-    return as_pg_run(s_w(txn)->c, "UPDATE responses SET record = $2 WHERE rid = $1", 2, p, lens,
-                     fmts, "replace response", err);
+    return as_pg_run(as_pg_wconn(s_w(txn)), "UPDATE responses SET record = $2 WHERE rid = $1", 2, p,
+                     lens, fmts, "replace response", err);
 }
 
 /* A record read: kept in the arena for the caller. */
@@ -195,7 +196,7 @@ as_code_t as_pgs_store_response_wget(as_wtxn_t *txn, uint64_t rid, const void **
         *len = row->len;
         return AS_OK;
     }
-    return s_get(s_w(txn)->c, &s_w(txn)->arena, rid, record, len, err);
+    return s_get(as_pg_wconn(s_w(txn)), &s_w(txn)->arena, rid, record, len, err);
 }
 
 as_code_t as_pgs_store_response_get(as_reader_t *r, uint64_t rid, const void **record, size_t *len,
@@ -239,17 +240,18 @@ as_code_t as_pgs_store_rids_scan(as_reader_t *r, uint64_t after, uint32_t limit,
 static as_code_t s_stats_load(as_pg_wtxn_t *w, const as_pg_subject_t *s, as_err_t *err)
 {
     if (as_pg_stats_loaded(w->stats, s)) return AS_OK;
-    if (!PQenterPipelineMode(w->c)) return as_pg_fail(w->c, NULL, "pipeline", err);
+    PGconn *c = as_pg_wconn(w);
+    if (!PQenterPipelineMode(c)) return as_pg_fail(c, NULL, "pipeline", err);
     as_pg_arr_t l = {0};
     as_pg_arr_begin(&l, AS_PG_TEXT, 1);
     as_pg_arr_bytes(&l, s->learner, s->learner_len);
-    as_code_t rc = as_pg_send_learner_locks(w->c, &l) ? AS_OK : as_pg_fail(w->c, NULL, "send", err);
+    as_code_t rc = as_pg_send_learner_locks(c, &l) ? AS_OK : as_pg_fail(c, NULL, "send", err);
     free(l.p);
-    if (!rc) rc = as_pg_stats_send_load(w->c, w->stats, s, 1, err);
-    if (!rc && !PQpipelineSync(w->c)) rc = as_pg_fail(w->c, NULL, "send", err);
-    if (!rc) rc = as_pg_recv(w->c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
-    if (!rc) rc = as_pg_stats_recv_load(w->c, w->stats, err);
-    return as_pg_sync(w->c, rc, err);
+    if (!rc) rc = as_pg_stats_send_load(c, w->stats, s, 1, err);
+    if (!rc && !PQpipelineSync(c)) rc = as_pg_fail(c, NULL, "send", err);
+    if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
+    if (!rc) rc = as_pg_stats_recv_load(c, w->stats, err);
+    return as_pg_sync(c, rc, err);
 }
 
 /* The subject as pg_stats.c takes it; its strings are the caller's, kept in the arena (the
