@@ -29,18 +29,24 @@ static PGconn *s_connect(bool quiet)
     return NULL;
 }
 
-/* Runs tools/pg CMD DIR/pg; its first line of output in out (may be NULL). */
 int pgf_pg(const char *cmd, char *out, size_t cap)
 {
+    char args[600];
+    snprintf(args, sizeof args, "%s '%s/pg'", cmd, pgf_dir);
+    return pgf_tool(args, out, cap);
+}
+
+int pgf_tool(const char *args, char *out, size_t cap)
+{
     char line[1024];
-    snprintf(line, sizeof line, "'%s/pg' %s '%s/pg' 2>&1", s_tools, cmd, pgf_dir);
+    snprintf(line, sizeof line, "'%s/pg' %s 2>&1", s_tools, args);
     FILE *p = popen(line, "r");
     if (!p) return -1;
     char buf[1024] = "";
     if (!fgets(buf, sizeof buf, p)) buf[0] = '\0';
     int rc = pclose(p);
     buf[strcspn(buf, "\n")] = '\0';
-    if (rc) fprintf(stderr, "tools/pg %s: %s\n", cmd, buf);
+    if (rc) fprintf(stderr, "tools/pg %s: %s\n", args, buf);
     if (out) snprintf(out, cap, "%s", buf);
     return rc;
 }

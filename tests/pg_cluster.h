@@ -15,6 +15,8 @@ int pgf_setup(void **state);
 int pgf_teardown(void **state);
 /* Runs tools/pg CMD DIR/pg; its first line of output in out (may be NULL). */
 int pgf_pg(const char *cmd, char *out, size_t cap);
+/* Runs tools/pg ARGS (quoted as the shell takes them); the same. */
+int pgf_tool(const char *args, char *out, size_t cap);
 /* The server up again (tools/pg up: a no-op when it runs) and a new connection. */
 void pgf_reconnect(void);
 /* The first value of a query's first row, as text ("" when none). */

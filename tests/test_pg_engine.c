@@ -15,7 +15,9 @@
  *   half-way, the other takes the job over when the lease ends and finishes it, and the report
  *   is exact;
  * - a data directory keeps to its store: an LMDB store's is refused as a PostgreSQL map, and a
- *   PostgreSQL map as an LMDB store. */
+ *   PostgreSQL map as an LMDB store;
+ * - losing the primary loses nothing: with a synchronous standby, the primary killed under load
+ *   and the standby promoted, every acknowledged submission is on the new primary. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,13 +48,14 @@ typedef struct {
     char learner[16];
 } s_ack_t;
 
-static s_ack_t *s_acks;
+static s_ack_t s_acks[S_MAX_ACKS];
 static int s_nacks;
 static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
 static h_engine_t s_e;
 static atomic_bool s_stop;
 static atomic_int s_unavailable, s_timeouts, s_other;
 static char s_other_msg[256];
+static const char *s_load_id; /* the assessment the load submits to */
 
 /* Submits keyed answers; a key is sent again until it is acknowledged (after s_stop too, so that
  * every key sent ends acknowledged: then the store holds exactly the acknowledged ones). */
@@ -69,8 +72,8 @@ static void *s_client(void *arg)
         snprintf(learner, sizeof learner, "c%d-l%d", client, i % S_LEARNERS);
         snprintf(key, sizeof key, "c%d-k%d", client, i);
         snprintf(params, sizeof params,
-                 "{'assessment':'outage','learner':'%s','key':'%s','answers':{'q':'%s'}}", learner,
-                 key, i % 2 ? "A" : "B");
+                 "{'assessment':'%s','learner':'%s','key':'%s','answers':{'q':'%s'}}", s_load_id,
+                 learner, key, i % 2 ? "A" : "B");
         tjson_pack(&sb, params);
         for (int tries = 0; tries < 600; tries++) { /* at most ~10 minutes: then the test fails */
             assay_reply_t *r = NULL;
@@ -136,19 +139,64 @@ static int s_attempts_of(assay_t *c, const char *assessment, const char *learner
     }
 }
 
+/* Puts assessment id through s_e and starts the load on it. */
+static void s_load_start(const char *id, pthread_t *th)
+{
+    s_load_id = id;
+    s_nacks = 0;
+    atomic_store(&s_stop, false);
+    atomic_store(&s_unavailable, 0);
+    atomic_store(&s_timeouts, 0);
+    atomic_store(&s_other, 0);
+    assay_t *a = h_connect(&s_e, true);
+    char def[256];
+    snprintf(def, sizeof def,
+             "{'id':'%s','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+             "'rule':'match_correct','correct':['A']}]}",
+             id);
+    h_ok(a, "assessment.put", def);
+    assay_close(&a);
+    for (int i = 0; i < S_CLIENTS; i++)
+        pthread_create(&th[i], NULL, s_client, (void *)(intptr_t)i);
+}
+
+/* Stops the load and holds the store to its ledger: every error unavailable (or no answer in
+ * time), some seen; every acknowledged response there and identical; each key stored once (the
+ * responses are exactly the acknowledged ones) and each learner's attempts 1..n. */
+static void s_load_check(pthread_t *th)
+{
+    atomic_store(&s_stop, true);
+    for (int i = 0; i < S_CLIENTS; i++)
+        pthread_join(th[i], NULL);
+    printf("%s: %d acknowledged; answered unavailable %d times, no answer in time %d times\n",
+           s_load_id, s_nacks, atomic_load(&s_unavailable), atomic_load(&s_timeouts));
+    if (atomic_load(&s_other)) fail_msg("an error other than unavailable: %s", s_other_msg);
+    assert_true(atomic_load(&s_unavailable) + atomic_load(&s_timeouts) > 0);
+    assay_t *a = h_connect(&s_e, false);
+    for (int i = 0; i < s_nacks; i++)
+        h_expect_response(a, s_acks[i].rid, s_acks[i].learner, s_acks[i].attempt, s_acks[i].score);
+    int stored = 0;
+    for (int cl = 0; cl < S_CLIENTS; cl++)
+        for (int l = 0; l < S_LEARNERS; l++) {
+            char learner[16];
+            snprintf(learner, sizeof learner, "c%d-l%d", cl, l);
+            static uint32_t att[S_MAX_ACKS];
+            int n = s_attempts_of(a, s_load_id, learner, att, S_MAX_ACKS);
+            for (int i = 0; i < n; i++)
+                assert_int_equal(att[i], (uint32_t)i + 1);
+            stored += n;
+        }
+    assert_int_equal(stored, s_nacks);
+    assay_close(&a);
+}
+
 static void acknowledged_submissions_survive_the_database_killed_mid_load(void **state)
 {
     (void)state;
-    s_acks = calloc(S_MAX_ACKS, sizeof *s_acks);
-    assert_non_null(s_acks);
     h_start(&s_e, "--store", pgf_conninfo, NULL);
-    assay_t *a = h_connect(&s_e, true);
-    h_ok(a, "assessment.put",
-         "{'id':'outage','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
-         "'rule':'match_correct','correct':['A']}]}");
     pthread_t th[S_CLIENTS];
-    for (int i = 0; i < S_CLIENTS; i++)
-        pthread_create(&th[i], NULL, s_client, (void *)(intptr_t)i);
+    s_load_start("outage", th);
+    assay_t *a = h_connect(&s_e, false);
     for (int k = 0; k < S_OUTAGES; k++) {
         usleep(300000); /* load */
         assert_int_equal(pgf_pg("kill", NULL, 0), 0);
@@ -161,33 +209,36 @@ static void acknowledged_submissions_survive_the_database_killed_mid_load(void *
         assert_int_equal(pgf_pg("up", NULL, 0), 0);
     }
     usleep(500000);
-    atomic_store(&s_stop, true);
-    for (int i = 0; i < S_CLIENTS; i++)
-        pthread_join(th[i], NULL);
-    printf("%d acknowledged; answered unavailable %d times, no answer in time %d times\n", s_nacks,
-           atomic_load(&s_unavailable), atomic_load(&s_timeouts));
-    if (atomic_load(&s_other)) fail_msg("an error other than unavailable: %s", s_other_msg);
-    assert_true(atomic_load(&s_unavailable) + atomic_load(&s_timeouts) > 0);
-    /* every acknowledged response there and identical */
-    for (int i = 0; i < s_nacks; i++)
-        h_expect_response(a, s_acks[i].rid, s_acks[i].learner, s_acks[i].attempt, s_acks[i].score);
-    /* each key stored once: the responses are exactly the acknowledged ones, and each learner's
-     * attempts run 1..n */
-    int stored = 0;
-    for (int cl = 0; cl < S_CLIENTS; cl++)
-        for (int l = 0; l < S_LEARNERS; l++) {
-            char learner[16];
-            snprintf(learner, sizeof learner, "c%d-l%d", cl, l);
-            static uint32_t att[S_MAX_ACKS];
-            int n = s_attempts_of(a, "outage", learner, att, S_MAX_ACKS);
-            for (int i = 0; i < n; i++)
-                assert_int_equal(att[i], (uint32_t)i + 1);
-            stored += n;
-        }
-    assert_int_equal(stored, s_nacks);
     assay_close(&a);
+    s_load_check(th);
     assert_int_equal(h_cleanup(&s_e), 0);
-    free(s_acks);
+}
+
+/* Last in the suite: its primary is lost for good. A synchronous standby is made (tools/pg
+ * standby); the engine names both (a multi-host connection string, read-write sessions); under
+ * load the primary is killed and the standby promoted, as Patroni would: the engine follows it,
+ * and every acknowledged submission is on the new primary. */
+static void acknowledged_submissions_survive_losing_the_primary(void **state)
+{
+    (void)state;
+    pgf_reconnect();
+    char standby[300], conninfo[800], args[700];
+    snprintf(standby, sizeof standby, "%s/standby", pgf_dir);
+    snprintf(args, sizeof args, "standby '%s' '%s/pg'", standby, pgf_dir);
+    assert_int_equal(pgf_tool(args, conninfo, sizeof conninfo), 0);
+    h_start(&s_e, "--store", conninfo, NULL);
+    pthread_t th[S_CLIENTS];
+    s_load_start("failover", th);
+    usleep(400000); /* load */
+    assert_int_equal(pgf_pg("kill", NULL, 0), 0);
+    usleep(300000); /* no primary: writes answered unavailable */
+    snprintf(args, sizeof args, "promote '%s'", standby);
+    assert_int_equal(pgf_tool(args, NULL, 0), 0);
+    usleep(1500000); /* load on the new primary */
+    s_load_check(th);
+    assert_int_equal(h_cleanup(&s_e), 0);
+    snprintf(args, sizeof args, "down '%s'", standby);
+    assert_int_equal(pgf_tool(args, NULL, 0), 0);
 }
 
 #define S_TWO_THREADS  4
@@ -484,6 +535,7 @@ int main(void)
         cmocka_unit_test(starts_for_one_learner_on_two_engines_give_one_attempt),
         cmocka_unit_test(a_job_goes_on_when_its_engine_dies),
         cmocka_unit_test(a_data_directory_keeps_to_its_store),
+        cmocka_unit_test(acknowledged_submissions_survive_losing_the_primary),
     };
     return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);
 }
