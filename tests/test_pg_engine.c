@@ -8,7 +8,7 @@
  * - two engines on one database give the answers of one: submissions for the same learners
  *   through both at once, some sent again with their key to the other engine: each learner's
  *   attempts run 1..n once, each key is stored once, the report counts each learner's latest
- *   attempt, mastery counts every answer;
+ *   attempt, mastery counts every answer; each engine numbers its notifications on its own;
  * - two tabs on two engines start one attempt: starts for one learner sent to both engines at
  *   once all answer the same attempt;
  * - a job runs on one engine at a time (a lease): the engine running a regrade is killed (-9)
@@ -323,12 +323,32 @@ static void two_engines_on_one_database_give_the_answers_of_one(void **state)
         if (!seen) usleep(50000);
     }
     assert_true(seen);
+    /* what engine 1 publishes, every topic */
+    assay_sub_t *sub;
+    assert_int_equal(assay_sub_open(&sub, s_two[1].dir), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, ""), ASSAY_OK);
+    usleep(200000); /* (the subscription reaches the engine) */
     pthread_t th[S_TWO_THREADS];
     for (int t = 0; t < S_TWO_THREADS; t++)
         pthread_create(&th[t], NULL, s_two_client, (void *)(intptr_t)t);
     for (int t = 0; t < S_TWO_THREADS; t++)
         pthread_join(th[t], NULL);
     assert_int_equal(atomic_load(&s_two_bad), 0);
+    /* its notifications are numbered by its own sequence: no gap where engine 0 committed */
+    int events = 0;
+    uint64_t last = 0;
+    assay_event_t *ev;
+    while (assay_sub_recv(sub, 500, &ev) == ASSAY_OK) {
+        uint64_t seq = assay_event_seq(ev);
+        if (events && seq != last + 1)
+            fail_msg("engine 1's notifications: %llu after %llu", (unsigned long long)seq,
+                     (unsigned long long)last);
+        last = seq;
+        events++;
+        assay_event_free(&ev);
+    }
+    assay_sub_close(&sub);
+    assert_true(events >= S_TWO_THREADS * S_TWO_EACH / 2); /* (its half, at least a note each) */
     int total = 0;
     double sum = 0;
     for (int l = 0; l < S_TWO_LEARNERS; l++) {

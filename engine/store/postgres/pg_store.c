@@ -339,9 +339,8 @@ as_code_t as_pgs_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
                     !as_pg_mastery_send_flush(c, w->mastery, &mastery, err) &&
                     !as_pg_batch_send(w, &batch, err);
         if (sent && w->seq_read) {
-            const char *p[1] = {seq};
-            sent = PQsendQueryParams(c, "UPDATE counters SET value = $1 WHERE name = 'seq'", 1,
-                                     NULL, p, NULL, NULL, 1);
+            const char *p[2] = {seq, w->st->node};
+            sent = PQsendQueryParams(c, AS_PG_SEQ_WRITE, 2, NULL, p, NULL, NULL, 1);
         }
         sent = sent && PQsendQueryParams(c, "COMMIT", 0, NULL, NULL, NULL, NULL, 1) &&
                PQpipelineSync(c);
@@ -487,8 +486,9 @@ uint64_t as_pgs_store_next_seq(as_wtxn_t *txn)
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
     if (!w->seq_read) {
         as_err_t err;
-        if (as_pg_int8(as_pg_wconn(w), "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE",
-                       0, NULL, "notification sequence", &w->seq, &err))
+        const char *p[1] = {w->st->node};
+        if (as_pg_int8(as_pg_wconn(w), AS_PG_SEQ_READ, 1, p, "notification sequence", &w->seq,
+                       &err))
             return 0; /* (the transaction is aborted: its commit fails) */
         w->seq_read = true;
     }

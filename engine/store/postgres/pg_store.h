@@ -136,6 +136,14 @@ typedef struct {
     bool models_listed;
 } as_pg_wtxn_t;
 
+/* Each engine's notifications are numbered by its own sequence (counters row "seq:<node>"), so
+ * that what one engine publishes has no gaps whatever the others commit: read (and locked, made
+ * when missing) with $1 the node; written back at the commit with $1 the value, $2 the node. */
+#define AS_PG_SEQ_READ                                                                             \
+    "INSERT INTO counters (name, value) VALUES ('seq:' || $1, 0) ON CONFLICT (name) DO UPDATE "    \
+    "SET value = counters.value RETURNING value"
+#define AS_PG_SEQ_WRITE "UPDATE counters SET value = $1 WHERE name = 'seq:' || $2"
+
 /* ---- pg_store_batch.c ---- */
 
 /* The class of the advisory locks on learners (the other key: hashtext of the learner's id). */

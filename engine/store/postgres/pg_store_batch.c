@@ -207,7 +207,9 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
     /* the ids: one int8 parameter, as many as submissions (a retry leaves its id unused) */
     as_pg_arr_put32(&a[5], 0);
     as_pg_arr_put32(&a[5], (int32_t)n);
-    static const Oid two[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR},
+    as_pg_arr_t node = {0}; /* (a text parameter: its bytes) */
+    as_pg_arr_put(&node, w->st->node, strlen(w->st->node));
+    static const Oid text[1] = {AS_PG_TEXT}, two[2] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR},
                      three[3] = {AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_TEXT_ARR},
                      ids[1] = {AS_PG_INT8};
     PGconn *c = w->c;
@@ -236,14 +238,14 @@ as_code_t as_pgs_wtxn_prepare(as_wtxn_t *txn, const as_subject_t *s, uint32_t n,
                        "UPDATE counters SET value = value + $1 WHERE name = 'rid' "
                        "RETURNING value - $1 + 1",
                        1, ids, a + 5) &&
-            as_pg_send(c, "SELECT value FROM counters WHERE name = 'seq' FOR UPDATE", 0, NULL,
-                       NULL);
+            as_pg_send(c, AS_PG_SEQ_READ, 1, text, &node);
         if (sent) sent = !as_pg_stats_send_load(c, w->stats, ps, w->n_entries, err);
         if (sent && n_pairs) sent = !as_pg_mastery_send_load(c, w->mastery, pairs, n_pairs, err);
         if (!sent || !PQpipelineSync(c)) rc = as_pg_fail(c, NULL, "send", err);
     }
     for (int i = 0; i < 6; i++)
         free(a[i].p);
+    free(node.p);
     PGresult *subj = NULL, *keys = NULL, *rids = NULL, *seq = NULL;
     if (!rc && begin) rc = as_pg_recv(c, PGRES_COMMAND_OK, "begin", NULL, err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the batch's learners", NULL, err);
