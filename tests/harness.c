@@ -38,21 +38,52 @@ static void s_kill_all(void)
         }
 }
 
-void h_expect_response(assay_t *c, uint64_t rid, const char *learner, uint32_t attempt,
-                       double score)
+void h_ledger_init(h_ledger_t *l, int cap)
 {
-    char params[64];
-    snprintf(params, sizeof params, "{'id':%llu}", (unsigned long long)rid);
-    assay_reply_t *r;
-    int rc = h_call(c, "response.get", params, &r);
-    if (rc)
-        fail_msg("acknowledged response %llu lost: %s", (unsigned long long)rid,
-                 r ? assay_reply_message(r) : assay_strerror(rc));
-    const msgpack_object *o = assay_reply_result(r);
-    assert_true(h_str_is(o, "learner", learner));
-    assert_true(h_num(o, "attempt") == attempt);
-    assert_true(h_num(o, "score") == score);
-    assay_reply_free(&r);
+    l->acks = calloc((size_t)cap, sizeof *l->acks);
+    assert_non_null(l->acks);
+    l->n = 0;
+    l->cap = cap;
+    pthread_mutex_init(&l->lock, NULL);
+}
+
+void h_ledger_free(h_ledger_t *l)
+{
+    free(l->acks);
+    l->acks = NULL;
+    pthread_mutex_destroy(&l->lock);
+}
+
+void h_ledger_add(h_ledger_t *l, const msgpack_object *result, const char *learner)
+{
+    pthread_mutex_lock(&l->lock);
+    if (l->n < l->cap) {
+        h_ack_t *a = &l->acks[l->n++];
+        a->rid = (uint64_t)h_num(result, "response_id");
+        a->attempt = (uint32_t)h_num(result, "attempt");
+        a->score = h_num(result, "score");
+        snprintf(a->learner, sizeof a->learner, "%s", learner);
+    }
+    pthread_mutex_unlock(&l->lock);
+}
+
+void h_ledger_check(assay_t *c, const h_ledger_t *l)
+{
+    for (int i = 0; i < l->n; i++) {
+        const h_ack_t *a = &l->acks[i];
+        char params[64];
+        snprintf(params, sizeof params, "{'id':%llu}", (unsigned long long)a->rid);
+        assay_reply_t *r;
+        int rc = h_call(c, "response.get", params, &r);
+        if (rc)
+            fail_msg("acknowledged response %llu lost: %s", (unsigned long long)a->rid,
+                     r ? assay_reply_message(r) : assay_strerror(rc));
+        const msgpack_object *o = assay_reply_result(r);
+        assert_true(h_str_is(o, "learner", a->learner));
+        assert_true(h_num(o, "attempt") == a->attempt);
+        assert_true(h_num(o, "score") == a->score);
+        assay_reply_free(&r);
+    }
 }
 
 bool h_on_postgres(void)

@@ -5,6 +5,7 @@
 
 #include "assay.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <sys/types.h>
 
@@ -76,10 +77,26 @@ char *h_slurp(const char *path);
 
 /* Number and string fields of a result map. */
 double h_num(const msgpack_object *map, const char *key);
-/* Stored response rid is there with this learner, attempt and score (an acknowledgement a crash
- * test recorded); fails the test naming it when it is lost. */
-void h_expect_response(assay_t *c, uint64_t rid, const char *learner, uint32_t attempt,
-                       double score);
+/* The acknowledgements a crash test's clients record, from several threads: each response's id,
+ * learner, attempt and score as response.submit answered them. */
+typedef struct {
+    uint64_t rid;
+    uint32_t attempt;
+    double score;
+    char learner[24];
+} h_ack_t;
+typedef struct {
+    h_ack_t *acks;
+    int n, cap;
+    pthread_mutex_t lock;
+} h_ledger_t;
+void h_ledger_init(h_ledger_t *l, int cap);
+void h_ledger_free(h_ledger_t *l);
+/* Records a response.submit result for learner (beyond cap: not recorded). */
+void h_ledger_add(h_ledger_t *l, const msgpack_object *result, const char *learner);
+/* Every recorded response is stored, with its learner, attempt and score; fails the test
+ * naming the first that is lost. */
+void h_ledger_check(assay_t *c, const h_ledger_t *l);
 bool h_str_is(const msgpack_object *map, const char *key, const char *want);
 
 #endif

@@ -23,16 +23,7 @@
 #define S_LEARNERS 3 /* per client */
 #define S_MAX_ACKS 200000
 
-typedef struct {
-    uint64_t rid;
-    uint32_t attempt;
-    double score;
-    char learner[16];
-} s_ack_t;
-
-static s_ack_t *s_acks;
-static int s_nacks;
-static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static h_ledger_t s_ledger;
 static h_engine_t s_e;
 
 typedef struct {
@@ -62,16 +53,7 @@ static void *s_client(void *arg)
             assay_reply_free(&r);
             break;
         }
-        const msgpack_object *res = assay_reply_result(r);
-        pthread_mutex_lock(&s_lock);
-        if (s_nacks < S_MAX_ACKS) {
-            s_ack_t *a = &s_acks[s_nacks++];
-            a->rid = (uint64_t)h_num(res, "response_id");
-            a->attempt = (uint32_t)h_num(res, "attempt");
-            a->score = h_num(res, "score");
-            snprintf(a->learner, sizeof a->learner, "%s", learner);
-        }
-        pthread_mutex_unlock(&s_lock);
+        h_ledger_add(&s_ledger, assay_reply_result(r), learner);
         assay_reply_free(&r);
     }
     msgpack_sbuffer_destroy(&sb);
@@ -82,8 +64,7 @@ static void *s_client(void *arg)
 static void s_verify(assay_t *c)
 {
     /* every acknowledged response, identical */
-    for (int i = 0; i < s_nacks; i++)
-        h_expect_response(c, s_acks[i].rid, s_acks[i].learner, s_acks[i].attempt, s_acks[i].score);
+    h_ledger_check(c, &s_ledger);
     /* attempts 1..n for every learner, without gaps or duplicates */
     for (int cl = 0; cl < S_CLIENTS; cl++)
         for (int l = 0; l < S_LEARNERS; l++) {
@@ -118,7 +99,7 @@ static void s_verify(assay_t *c)
 
 static void acknowledged_submissions_survive_kill_9(void **state)
 {
-    s_acks = calloc(S_MAX_ACKS, sizeof *s_acks);
+    h_ledger_init(&s_ledger, S_MAX_ACKS);
     h_start(&s_e, NULL);
     assay_t *a = h_connect(&s_e, true);
     assay_reply_t *r;
@@ -147,10 +128,10 @@ static void acknowledged_submissions_survive_kill_9(void **state)
         assay_close(&c);
     }
     printf("%d acknowledged submissions over %d kill -9 rounds, all present and identical\n",
-           s_nacks, S_ROUNDS);
-    assert_true(s_nacks > S_ROUNDS);
+           s_ledger.n, S_ROUNDS);
+    assert_true(s_ledger.n > S_ROUNDS);
     assert_int_equal(h_cleanup(&s_e), 0);
-    free(s_acks);
+    h_ledger_free(&s_ledger);
 }
 
 int main(void)

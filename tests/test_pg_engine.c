@@ -41,16 +41,8 @@
 #define S_OUTAGES  3
 #define S_MAX_ACKS 100000
 
-typedef struct {
-    uint64_t rid;
-    uint32_t attempt;
-    double score;
-    char learner[16];
-} s_ack_t;
-
-static s_ack_t s_acks[S_MAX_ACKS];
-static int s_nacks;
-static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER;
+static h_ledger_t s_ledger;
+static pthread_mutex_t s_lock = PTHREAD_MUTEX_INITIALIZER; /* the two-engine counts */
 static h_engine_t s_e;
 static atomic_bool s_stop;
 static atomic_int s_unavailable, s_timeouts, s_other;
@@ -79,16 +71,7 @@ static void *s_client(void *arg)
             assay_reply_t *r = NULL;
             int rc = assay_call(c, "response.submit", sb.data, sb.size, -1, &r);
             if (rc == ASSAY_OK) {
-                const msgpack_object *res = assay_reply_result(r);
-                pthread_mutex_lock(&s_lock);
-                if (s_nacks < S_MAX_ACKS) {
-                    s_ack_t *a = &s_acks[s_nacks++];
-                    a->rid = (uint64_t)h_num(res, "response_id");
-                    a->attempt = (uint32_t)h_num(res, "attempt");
-                    a->score = h_num(res, "score");
-                    snprintf(a->learner, sizeof a->learner, "%s", learner);
-                }
-                pthread_mutex_unlock(&s_lock);
+                h_ledger_add(&s_ledger, assay_reply_result(r), learner);
                 assay_reply_free(&r);
                 break;
             }
@@ -143,7 +126,7 @@ static int s_attempts_of(assay_t *c, const char *assessment, const char *learner
 static void s_load_start(const char *id, pthread_t *th)
 {
     s_load_id = id;
-    s_nacks = 0;
+    h_ledger_init(&s_ledger, S_MAX_ACKS);
     atomic_store(&s_stop, false);
     atomic_store(&s_unavailable, 0);
     atomic_store(&s_timeouts, 0);
@@ -169,12 +152,11 @@ static void s_load_check(pthread_t *th)
     for (int i = 0; i < S_CLIENTS; i++)
         pthread_join(th[i], NULL);
     printf("%s: %d acknowledged; answered unavailable %d times, no answer in time %d times\n",
-           s_load_id, s_nacks, atomic_load(&s_unavailable), atomic_load(&s_timeouts));
+           s_load_id, s_ledger.n, atomic_load(&s_unavailable), atomic_load(&s_timeouts));
     if (atomic_load(&s_other)) fail_msg("an error other than unavailable: %s", s_other_msg);
     assert_true(atomic_load(&s_unavailable) + atomic_load(&s_timeouts) > 0);
     assay_t *a = h_connect(&s_e, false);
-    for (int i = 0; i < s_nacks; i++)
-        h_expect_response(a, s_acks[i].rid, s_acks[i].learner, s_acks[i].attempt, s_acks[i].score);
+    h_ledger_check(a, &s_ledger);
     int stored = 0;
     for (int cl = 0; cl < S_CLIENTS; cl++)
         for (int l = 0; l < S_LEARNERS; l++) {
@@ -186,8 +168,9 @@ static void s_load_check(pthread_t *th)
                 assert_int_equal(att[i], (uint32_t)i + 1);
             stored += n;
         }
-    assert_int_equal(stored, s_nacks);
+    assert_int_equal(stored, s_ledger.n);
     assay_close(&a);
+    h_ledger_free(&s_ledger);
 }
 
 static void acknowledged_submissions_survive_the_database_killed_mid_load(void **state)
