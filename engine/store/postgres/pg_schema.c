@@ -150,9 +150,6 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " n integer NOT NULL,"
     " PRIMARY KEY (assessment, learner));",
-    /* 11: a notification sequence (superseded before release by each engine's own row,
-     * 'seq:<node>', made at its first use: pg_store.h AS_PG_SEQ_READ; this row is unused). */
-    "INSERT INTO counters VALUES ('seq', 0);",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])
