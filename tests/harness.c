@@ -25,9 +25,12 @@
 static char *s_args[H_MAX_ARGS];
 static int s_nargs;
 
-/* Every engine started, so that a failed test (cmocka jumps out of it) leaves none running. */
+/* Every engine started, and every directory made for one, so that a failed test (cmocka jumps
+ * out of it, past h_cleanup) leaves no engine running and no directory behind. */
 static pid_t s_started[64];
 static int s_nstarted;
+static char s_made[64][128]; /* (h_engine_t.dir) */
+static int s_nmade;
 
 static void s_kill_all(void)
 {
@@ -36,6 +39,11 @@ static void s_kill_all(void)
             kill(s_started[i], SIGKILL);
             waitpid(s_started[i], NULL, 0);
         }
+    for (int i = 0; i < s_nmade; i++) { /* (h_cleanup removed those of the tests that passed) */
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%.127s' '%.127s.log'", s_made[i], s_made[i]);
+        if (system(cmd)) fprintf(stderr, "could not remove %s\n", s_made[i]);
+    }
 }
 
 void h_ledger_init(h_ledger_t *l, int cap)
@@ -115,6 +123,14 @@ bool h_store(const char *dir, char *out, size_t cap)
     return true;
 }
 
+/* s_kill_all at exit, once. */
+static void s_at_exit(void)
+{
+    static bool registered;
+    if (!registered) atexit(s_kill_all);
+    registered = true;
+}
+
 static void s_spawn(h_engine_t *e)
 {
     const char *bin = getenv("ASSAYD");
@@ -159,7 +175,7 @@ static void s_spawn(h_engine_t *e)
         _exit(127);
     }
     e->pid = pid;
-    if (s_nstarted == 0) atexit(s_kill_all);
+    s_at_exit();
     if (s_nstarted < 64) s_started[s_nstarted++] = pid;
     /* ready when ping answers */
     for (int i = 0; i < (valgrind ? 1200 : 200); i++) {
@@ -196,6 +212,8 @@ void h_start(h_engine_t *e, ...)
 {
     snprintf(e->dir, sizeof e->dir, "/tmp/assay-test-XXXXXX");
     assert_non_null(mkdtemp(e->dir));
+    s_at_exit();
+    if (s_nmade < 64) snprintf(s_made[s_nmade++], sizeof s_made[0], "%s", e->dir);
     va_list ap;
     va_start(ap, e);
     s_start(e, ap);
