@@ -419,6 +419,19 @@ static void assayd_documents_its_options_and_rejects_bad_ones(void **state)
     assert_int_equal(s_assayd("--log-level loud"), 2);
     assert_int_equal(s_assayd("-d /proc/no/such/dir"), 1);
     assert_non_null(strstr(cli_out, "assayd: cannot create data directory /proc/no/such/dir: "));
+    /* --store: lmdb or a PostgreSQL connection string; one that reaches no server is an error
+     * at start-up naming libpq's reason */
+    assert_non_null(strstr(help, "--store STORE"));
+    assert_int_equal(s_assayd("--store mysql://x"), 2);
+    assert_string_equal(cli_out, "assayd: --store: expected lmdb or a PostgreSQL connection string "
+                                 "(postgresql://... or key=value ...), got \"mysql://x\"\n");
+    char args[400];
+    snprintf(args, sizeof args, "-d '%s.nopg' --store 'postgresql:///x?host=%s.nosocket'",
+             cli_e.dir, cli_e.dir);
+    assert_int_equal(s_assayd(args), 1);
+    assert_non_null(strstr(cli_out, "assayd: PostgreSQL: "));
+    snprintf(args, sizeof args, "rm -rf '%s.nopg'", cli_e.dir);
+    assert_int_equal(system(args), 0);
     free(help);
 }
 
