@@ -1,7 +1,8 @@
 /* main.c — assayd: command line, data directory, sockets, threads, signals.
  *
  * Start-up: create the data directory (0700), take its lock (a second assayd on the same
- * directory refuses to start), open the LMDB environment, bind the sockets (replacing stale socket
+ * directory refuses to start), open the store (LMDB, or PostgreSQL with --store), bind the
+ * sockets (listen.c) (replacing stale socket
  * files of a crashed engine), start writer, workers and broker. SIGINT/SIGTERM: the broker drains
  * in-flight requests, then the context is shut down, threads joined, the environment closed, and
  * assayd exits 0.
@@ -9,6 +10,7 @@
 #include "auth.h"
 #include "cmdline.h"
 #include "engine.h"
+#include "listen.h"
 #include "qti.h"
 #include "log.h"
 #include "methods.h"
@@ -219,116 +221,6 @@ static int s_lock(const char *dir)
     return fd;
 }
 
-static void *s_bind(as_engine_t *e, int type, const char *dir, const char *name, mode_t mode,
-                    size_t max_message)
-{
-    char path[4200], ep[4300];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    snprintf(ep, sizeof ep, "ipc://%s", path);
-    unlink(path); /* a stale socket of a crashed engine: we hold the lock, so nobody serves it */
-    void *s = zmq_socket(e->zctx, type);
-    /* Finite queues: up to 10,000 requests from a client wait to be read; up to 2,048 replies
-     * wait for a client that does not read (beyond, they are dropped and counted: a client that
-     * keeps more requests in flight than that without reading loses answers). */
-    int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = type == ZMQ_PUB ? 100000 : 2048;
-    int64_t max = (int64_t)(max_message * 2 + 65536);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
-    if (type == ZMQ_ROUTER) {
-        zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-        /* Frames up to twice --max-message are read and answered too_large; beyond that
-         * libzmq drops the connection without reading them. */
-        zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    }
-    /* The socket file is created by the bind with the mode it must have (the umask around it:
-     * main binds before any thread of ours runs, and libzmq's threads create no files), never
-     * wider for a moment: a local user who connected to a wider admin.sock before a chmod would
-     * keep an admin connection. The chmod after it only states the mode again. */
-    mode_t old = umask((mode_t)(~mode & 0777));
-    int rc = zmq_bind(s, ep);
-    int bind_errno = errno;
-    umask(old);
-    errno = bind_errno;
-    if (rc || chmod(path, mode)) {
-        fprintf(stderr, "assayd: cannot bind %s: %s\n", path, zmq_strerror(errno));
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
-}
-
-/* Whether a tcp address is loopback (plain tcp is allowed there). */
-static bool s_loopback(const char *addr)
-{
-    return strncmp(addr, "127.", 4) == 0 || strncmp(addr, "localhost:", 10) == 0 ||
-           strncmp(addr, "[::1]:", 6) == 0;
-}
-
-typedef struct {
-    const char *tcp, *admin_tcp, *secret, *clients, *admin_clients;
-} s_tcp_opts_t;
-
-/* Binds a tcp ROUTER for role, with CURVE when a secret is given (required off loopback). */
-static int s_bind_tcp(as_engine_t *e, const s_tcp_opts_t *t, const char *addr, as_role_t role)
-{
-    const char *what = role == AS_ROLE_ADMIN ? "--admin-tcp" : "--tcp";
-    const char *list = role == AS_ROLE_ADMIN ? t->admin_clients : t->clients;
-    if (!t->secret && !s_loopback(addr)) {
-        fprintf(stderr,
-                "assayd: %s %s: binding anything but loopback needs CURVE: give --curve-secret "
-                "and %s\n",
-                what, addr, role == AS_ROLE_ADMIN ? "--curve-admin-clients" : "--curve-clients");
-        return -1;
-    }
-    if (t->secret && !list) {
-        fprintf(stderr, "assayd: %s with --curve-secret needs %s (the clients allowed)\n", what,
-                role == AS_ROLE_ADMIN ? "--curve-admin-clients" : "--curve-clients");
-        return -1;
-    }
-    void *s = zmq_socket(e->zctx, ZMQ_ROUTER);
-    int one = 1, linger = 1000, rcv_hwm = 10000, snd_hwm = 2048;
-    int64_t max =
-        (int64_t)((role == AS_ROLE_ADMIN ? e->max_admin_message : e->max_message) * 2 + 65536);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &snd_hwm, sizeof snd_hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &rcv_hwm, sizeof rcv_hwm);
-    zmq_setsockopt(s, ZMQ_ROUTER_MANDATORY, &one, sizeof one);
-    zmq_setsockopt(s, ZMQ_MAXMSGSIZE, &max, sizeof max);
-    char err[512], ep[300];
-    if (t->secret &&
-        as_auth_server(s, t->secret, role == AS_ROLE_ADMIN ? "admin" : "engine", err, sizeof err)) {
-        fprintf(stderr, "assayd: %s: %s\n", what, err);
-        zmq_close(s);
-        return -1;
-    }
-    snprintf(ep, sizeof ep, "tcp://%s", addr);
-    if (zmq_bind(s, ep)) {
-        fprintf(stderr, "assayd: %s: cannot bind %s: %s\n", what, addr, zmq_strerror(errno));
-        zmq_close(s);
-        return -1;
-    }
-    e->frontend[e->n_frontends] = s;
-    e->frontend_role[e->n_frontends++] = (uint8_t)role;
-    AS_LOG(AS_LOG_INFO, "%s %s%s", what, addr, t->secret ? " (CURVE)" : " (plain, loopback)");
-    return 0;
-}
-
-static void *s_inproc(as_engine_t *e, int type, const char *ep, int hwm)
-{
-    void *s = zmq_socket(e->zctx, type);
-    int linger = 0;
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_bind(s, ep)) {
-        fprintf(stderr, "assayd: cannot bind %s: %s\n", ep, zmq_strerror(errno));
-        zmq_close(s);
-        return NULL;
-    }
-    return s;
-}
-
 int main(int argc, char **argv)
 {
     as_engine_t *e = &s_engine;
@@ -344,7 +236,7 @@ int main(int argc, char **argv)
     e->max_queued = 128u << 20;
     e->sync = AS_SYNC_FULL;
     e->sync_ms = 100;
-    s_tcp_opts_t tcp = {0};
+    as_tcp_opts_t tcp = {0};
     const char *store = NULL; /* NULL: LMDB in the data directory */
     static const struct option opts[] = {{"data", required_argument, 0, 'd'},
                                          {"workers", required_argument, 0, 'w'},
@@ -530,8 +422,8 @@ int main(int argc, char **argv)
         fprintf(stderr, "assayd: out of memory\n");
         return 1;
     }
-    e->frontend[0] = s_bind(e, ZMQ_ROUTER, data, "engine.sock", 0660, e->max_message);
-    e->frontend[1] = s_bind(e, ZMQ_ROUTER, data, "admin.sock", 0600, e->max_admin_message);
+    e->frontend[0] = as_listen_ipc(e, ZMQ_ROUTER, data, "engine.sock", 0660, e->max_message);
+    e->frontend[1] = as_listen_ipc(e, ZMQ_ROUTER, data, "admin.sock", 0600, e->max_admin_message);
     e->frontend_role[0] = AS_ROLE_ENGINE;
     e->frontend_role[1] = AS_ROLE_ADMIN;
     e->n_frontends = 2;
@@ -543,15 +435,15 @@ int main(int argc, char **argv)
             return 1;
         }
     }
-    if ((tcp.tcp && s_bind_tcp(e, &tcp, tcp.tcp, AS_ROLE_ENGINE)) ||
-        (tcp.admin_tcp && s_bind_tcp(e, &tcp, tcp.admin_tcp, AS_ROLE_ADMIN)))
+    if ((tcp.tcp && as_listen_tcp(e, &tcp, tcp.tcp, AS_ROLE_ENGINE)) ||
+        (tcp.admin_tcp && as_listen_tcp(e, &tcp, tcp.admin_tcp, AS_ROLE_ADMIN)))
         return 1;
-    e->pub = s_bind(e, ZMQ_PUB, data, "events.sock", 0660, e->max_message);
-    e->work = s_inproc(e, ZMQ_PUSH, AS_EP_WORK, 1000);
-    e->replies = s_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
-    e->writer_in = s_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);
-    e->control = s_inproc(e, ZMQ_PAIR, AS_EP_CONTROL, 10);
-    e->jobs_in = s_inproc(e, ZMQ_PULL, AS_EP_JOBS, 1000);
+    e->pub = as_listen_ipc(e, ZMQ_PUB, data, "events.sock", 0660, e->max_message);
+    e->work = as_listen_inproc(e, ZMQ_PUSH, AS_EP_WORK, 1000);
+    e->replies = as_listen_inproc(e, ZMQ_PULL, AS_EP_REPLIES, 100000);
+    e->writer_in = as_listen_inproc(e, ZMQ_PULL, AS_EP_WRITER, 1000);
+    e->control = as_listen_inproc(e, ZMQ_PAIR, AS_EP_CONTROL, 10);
+    e->jobs_in = as_listen_inproc(e, ZMQ_PULL, AS_EP_JOBS, 1000);
     void *stop = zmq_socket(e->zctx, ZMQ_PAIR);
     if (!e->frontend[0] || !e->frontend[1] || !e->pub || !e->work || !e->replies || !e->writer_in ||
         !e->control || !e->jobs_in || !stop || zmq_connect(stop, AS_EP_CONTROL))
