@@ -152,6 +152,8 @@ typedef struct {
  * transaction ends: whatever a write reads and writes of a learner (latest attempts, mastery,
  * attempt counts, keys) is then one engine's at a time. One row per distinct learner. */
 bool as_pg_send_learner_locks(PGconn *c, const as_pg_arr_t *learners);
+/* The same for one learner (a subject read later in a transaction than its read ahead). */
+as_code_t as_pg_send_learner_lock(PGconn *c, const char *learner, uint32_t len, as_err_t *err);
 
 /* The entry of a declared subject (NULL: not declared: the caller reads the database). */
 as_pg_entry_t *as_pg_batch_entry(as_pg_wtxn_t *w, const as_subject_t *s);

@@ -29,6 +29,16 @@ bool as_pg_send_learner_locks(PGconn *c, const as_pg_arr_t *learners)
                       1, types, learners);
 }
 
+as_code_t as_pg_send_learner_lock(PGconn *c, const char *learner, uint32_t len, as_err_t *err)
+{
+    as_pg_arr_t l = {0};
+    as_pg_arr_begin(&l, AS_PG_TEXT, 1);
+    as_pg_arr_bytes(&l, learner, len);
+    bool sent = as_pg_send_learner_locks(c, &l);
+    free(l.p);
+    return sent ? AS_OK : as_pg_fail(c, NULL, "send the learner's lock", err);
+}
+
 static bool s_eq(const char *a, uint32_t alen, const char *b, uint32_t blen)
 {
     return alen == blen && memcmp(a, b, alen) == 0;

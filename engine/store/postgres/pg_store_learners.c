@@ -104,11 +104,7 @@ static as_code_t s_mastery_load(as_pg_wtxn_t *w, const char *learner, uint32_t l
     if (!pair.learner || !pair.skill) return as_err_set(err, AS_INTERNAL, "out of memory");
     PGconn *c = as_pg_wconn(w);
     if (!PQenterPipelineMode(c)) return as_pg_fail(c, NULL, "pipeline", err);
-    as_pg_arr_t l = {0};
-    as_pg_arr_begin(&l, AS_PG_TEXT, 1);
-    as_pg_arr_bytes(&l, learner, llen);
-    as_code_t rc = as_pg_send_learner_locks(c, &l) ? AS_OK : as_pg_fail(c, NULL, "send", err);
-    free(l.p);
+    as_code_t rc = as_pg_send_learner_lock(c, learner, llen, err);
     if (!rc) rc = as_pg_mastery_send_load(c, w->mastery, &pair, 1, err);
     if (!rc && !PQpipelineSync(c)) rc = as_pg_fail(c, NULL, "send", err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the learner", NULL, err);

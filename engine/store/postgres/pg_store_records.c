@@ -242,11 +242,7 @@ static as_code_t s_stats_load(as_pg_wtxn_t *w, const as_pg_subject_t *s, as_err_
     if (as_pg_stats_loaded(w->stats, s)) return AS_OK;
     PGconn *c = as_pg_wconn(w);
     if (!PQenterPipelineMode(c)) return as_pg_fail(c, NULL, "pipeline", err);
-    as_pg_arr_t l = {0};
-    as_pg_arr_begin(&l, AS_PG_TEXT, 1);
-    as_pg_arr_bytes(&l, s->learner, s->learner_len);
-    as_code_t rc = as_pg_send_learner_locks(c, &l) ? AS_OK : as_pg_fail(c, NULL, "send", err);
-    free(l.p);
+    as_code_t rc = as_pg_send_learner_lock(c, s->learner, s->learner_len, err);
     if (!rc) rc = as_pg_stats_send_load(c, w->stats, s, 1, err);
     if (!rc && !PQpipelineSync(c)) rc = as_pg_fail(c, NULL, "send", err);
     if (!rc) rc = as_pg_recv(c, PGRES_TUPLES_OK, "lock the learner", NULL, err);
