@@ -442,6 +442,46 @@ static void delete_then_get_exits_1(void **state)
     assert_int_equal(cli_assay(NULL, "get quiz-demo"), 1);
 }
 
+static void several_engines_take_a_request_when_its_own_is_down(void **state)
+{
+    /* a second engine with the quiz; a learner whose engine it is (the CLI uses admin.sock) */
+    (void)state;
+    h_engine_t two;
+    h_start(&two, NULL);
+    assert_int_equal(cli_assay(NULL, "--engine '%s' put quiz.json", two.dir), 0);
+    char eps[2][300], learner[32];
+    const char *ep[2] = {eps[0], eps[1]};
+    snprintf(eps[0], sizeof eps[0], "ipc://%s/admin.sock", two.dir);
+    snprintf(eps[1], sizeof eps[1], "ipc://%s/admin.sock", cli_e.dir);
+    int order[2] = {1, 0}, len = 0;
+    for (int i = 0; order[0] != 0; i++) {
+        len = snprintf(learner, sizeof learner, "moved-%d", i);
+        assay_node_order(ep, 2, learner, (size_t)len, order);
+    }
+    /* up, its engine takes it; down, the next */
+    assert_int_equal(cli_assay(NULL, "put quiz.json"), 0);
+    assert_int_equal(cli_assay(NULL, "--engine '%s,%s' submit quiz-demo %s answers.json", two.dir,
+                               cli_e.dir, learner),
+                     0);
+    assert_int_equal(
+        cli_assay(NULL, "--engine '%s' --json responses quiz-demo --learner %s", two.dir, learner),
+        0);
+    json_error_t e;
+    json_t *j = json_loads(cli_out, 0, &e);
+    assert_int_equal(json_array_size(j), 1);
+    json_decref(j);
+    assert_int_equal(h_stop(&two), 0);
+    assert_int_equal(cli_assay(NULL,
+                               "--engine '%s,%s' --timeout 5000 submit quiz-demo %s "
+                               "answers.json",
+                               two.dir, cli_e.dir, learner),
+                     0);
+    char want[96];
+    snprintf(want, sizeof want, ": %s attempt 1 at quiz-demo v", learner);
+    assert_non_null(strstr(cli_out, want));
+    assert_int_equal(h_cleanup(&two), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -466,6 +506,7 @@ int main(void)
         cmocka_unit_test(jobs_lists_every_job_with_its_kind_state_and_progress),
         cmocka_unit_test(response_shows_the_answers_and_item_scores_of_one_stored_response),
         cmocka_unit_test(attempts_start_save_submit_and_list_from_the_command_line),
+        cmocka_unit_test(several_engines_take_a_request_when_its_own_is_down),
     };
     return cmocka_run_group_tests(tests, cli_up, cli_down);
 }

@@ -1,7 +1,8 @@
 /* assay.h — libassay, the C client of the assay scoring engine.
  *
  * One assay_t is one DEALER connection to assayd (a data directory's engine.sock or admin.sock,
- * or an endpoint). It is not thread-safe: use one per thread. Two ways to call:
+ * or an endpoint), or one to each of several engines on one database (a comma-separated list:
+ * "Several engines" below). It is not thread-safe: use one per thread. Two ways to call:
  *   - assay_call: synchronous, one request, waits for its response up to a timeout;
  *   - assay_send + assay_recv: pipelined, many requests in flight, responses in any order,
  *     matched by msgid. Do not mix the two on one connection while requests are in flight.
@@ -49,12 +50,31 @@ typedef struct {
      * (40 characters) or its public certificate file. Both NULL: plain. */
     const char *curve_cert;
     const char *curve_server_key;
+    /* With several engines: how long one try waits for its node before the next is tried; 0
+     * means 2000. The whole call is still bounded by its timeout. */
+    int try_timeout_ms;
 } assay_options_t;
 
+/* The most engines one connection takes. */
+#define ASSAY_MAX_NODES 16
+
 /* Connects to target: an endpoint ("ipc://...", "tcp://host:port") or a data directory (its
- * engine.sock, or admin.sock with opts->admin). opts may be NULL. ASSAY_ECONNECT when the data
- * directory has no such socket. The connection itself is made in the background: an engine that
- * is not there shows as ASSAY_ETIMEOUT on the first call. */
+ * engine.sock, or admin.sock with opts->admin), or several of them separated by commas (at most
+ * ASSAY_MAX_NODES; CURVE options apply to every one). opts may be NULL. ASSAY_ECONNECT when a
+ * single data directory has no such socket (one of several is connected to all the same: its
+ * engine may be back by the next call); ASSAY_EINVAL for an empty list item or too many. The
+ * connection itself is made in the background: an engine that is not there shows as
+ * ASSAY_ETIMEOUT on the first call.
+ *
+ * Several engines (assayd nodes on one PostgreSQL database, docs/OPERATIONS.md): a request goes
+ * to the node chosen by rendezvous hashing of its routing key (the params' "learner", else their
+ * "assessment", else ""), so one learner's requests meet on one node and wait on no other node's
+ * locks. assay_call retries a try that times out (opts->try_timeout_ms) or is answered
+ * `unavailable` on the next node of that key's order, going round until its timeout; after a
+ * round in which every node failed it waits (100 ms, doubling to 1 s). A response.submit without
+ * "key" is given one first, so a retry of a submission whose first try was stored is stored once.
+ * Other writes carry no key: a retry after an unknown outcome may apply one twice (an
+ * assessment.put makes one more version). assay_send routes but does not retry. */
 int assay_open(assay_t **out, const char *target, const assay_options_t *opts);
 /* Closes the connection and sets *self_p to NULL; NULL-safe. Unanswered requests are dropped. */
 void assay_close(assay_t **self_p);
@@ -73,8 +93,20 @@ int assay_send(assay_t *self, const char *method, const void *params, size_t len
  * ASSAY_OK or ASSAY_EREPLY with *reply set, or ASSAY_ETIMEOUT / ASSAY_EPROTO with *reply NULL. */
 int assay_recv(assay_t *self, int timeout_ms, assay_reply_t **reply);
 
-/* The libzmq socket (for zmq_poll in an event loop). */
+/* The libzmq socket (for zmq_poll in an event loop); with several engines, the first node's:
+ * poll every assay_node_socket instead. */
 void *assay_socket(assay_t *self);
+/* How many engines the connection has (1 for a single target), and node i's socket. */
+int assay_node_count(const assay_t *self);
+void *assay_node_socket(assay_t *self, int i);
+
+/* Rendezvous hashing, as every assay client computes it: node i's weight for a routing key is
+ * mix(fnv1a64(key bytes, one 0 byte, endpoint bytes)), mix being splitmix64's finaliser; the
+ * nodes in order of weight, heaviest first, ties to the earlier (proto/PROTOCOL.md has test
+ * vectors). order receives n indexes; n <= ASSAY_MAX_NODES. */
+uint64_t assay_node_weight(const char *endpoint, const char *key, size_t key_len);
+void assay_node_order(const char *const *endpoints, int n, const char *key, size_t key_len,
+                      int *order);
 
 uint32_t assay_reply_msgid(const assay_reply_t *reply);
 /* The error code ("not_found", ...) or NULL when the call succeeded. */

@@ -81,16 +81,15 @@ int cli_connect(cli_t *cli)
     assay_options_t o = {.timeout_ms = cli->timeout_ms,
                          .curve_cert = cli->curve_cert,
                          .curve_server_key = cli->server_key};
-    int rc;
-    if (cli->is_endpoint) {
-        rc = assay_open(&cli->conn, cli->target, &o);
-    } else {
-        /* admin.sock when we may use it (the CLI is the admin tool), else engine.sock */
+    /* admin.sock when we may use it (the CLI is the admin tool), else engine.sock; of several
+     * targets, the first decides for all (data directories: -d, or --engine DIR,DIR) */
+    size_t first = strcspn(cli->target, ",");
+    if (!memmem(cli->target, first, "://", 3)) {
         char path[4200];
-        snprintf(path, sizeof path, "%s/admin.sock", cli->target);
+        snprintf(path, sizeof path, "%.*s/admin.sock", (int)first, cli->target);
         o.admin = access(path, R_OK | W_OK) == 0;
-        rc = assay_open(&cli->conn, cli->target, &o);
     }
+    int rc = assay_open(&cli->conn, cli->target, &o);
     if (rc == ASSAY_ECONNECT) {
         fprintf(stderr,
                 "assay: engine unreachable: no assayd socket in %s (start it with: assayd -d %s)\n",

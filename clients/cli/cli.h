@@ -24,8 +24,7 @@
 #define EXIT_PARTIAL     4
 
 typedef struct {
-    const char *target; /* data directory or endpoint */
-    bool is_endpoint;
+    const char *target; /* data directory or endpoint, or several (comma-separated) */
     bool target_given; /* -d, -e or $ASSAY_DATA named it (else the default ./var/assay) */
     bool json;
     int timeout_ms;

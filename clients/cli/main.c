@@ -296,6 +296,10 @@ static void s_global_usage(FILE *out)
             "./var/assay);\n"
             "                       the CLI uses DIR/admin.sock when it may, else DIR/engine.sock\n"
             "  -e, --endpoint EP    a ZeroMQ endpoint instead (ipc://PATH or tcp://HOST:PORT)\n"
+            "      --engine EP,EP   several engines on one database (--endpoint takes them too):\n"
+            "                       each request goes to its learner's engine (rendezvous\n"
+            "                       hashing) and on no answer or `unavailable` to the next; DIRs\n"
+            "                       in the list are data directories; --timeout bounds it all\n"
             "      --json           print results as JSON, for scripts\n"
             "      --timeout MS     how long to wait for the engine (default 5000)\n"
             "      --curve-cert F   CURVE over tcp: this client's certificate (NAME_secret)\n"
@@ -330,15 +334,12 @@ int main(int argc, char **argv)
 {
     cli_t cli = {.timeout_ms = 5000};
     const char *data = getenv("ASSAY_DATA");
-    static const struct option opts[] = {{"data", required_argument, 0, 'd'},
-                                         {"endpoint", required_argument, 0, 'e'},
-                                         {"json", no_argument, 0, 'j'},
-                                         {"timeout", required_argument, 0, 't'},
-                                         {"curve-cert", required_argument, 0, 'c'},
-                                         {"server-key", required_argument, 0, 'k'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {"version", no_argument, 0, 'V'},
-                                         {0, 0, 0, 0}};
+    static const struct option opts[] = {
+        {"data", required_argument, 0, 'd'},       {"endpoint", required_argument, 0, 'e'},
+        {"engine", required_argument, 0, 'e'},     {"json", no_argument, 0, 'j'},
+        {"timeout", required_argument, 0, 't'},    {"curve-cert", required_argument, 0, 'c'},
+        {"server-key", required_argument, 0, 'k'}, {"help", no_argument, 0, 'h'},
+        {"version", no_argument, 0, 'V'},          {0, 0, 0, 0}};
     int c;
     /* '+': stop at the command name, its options are its own */
     while ((c = getopt_long(argc, argv, "+d:e:hV", opts, NULL)) != -1) {
@@ -348,7 +349,6 @@ int main(int argc, char **argv)
             break;
         case 'e':
             cli.target = optarg;
-            cli.is_endpoint = true;
             break;
         case 'j':
             cli.json = true;

@@ -19,6 +19,20 @@ def endpoint(data_dir=None, endpoint=None, admin=False, socket=None):
     return "ipc://" + os.path.join(os.path.abspath(data_dir), name)
 
 
+_resolve = endpoint  # (endpoints' parameter of that name hides it)
+
+
+def endpoints(data_dir=None, endpoint=None, admin=False):
+    """The endpoints of one engine or several: ``endpoint`` or ``data_dir`` may name several,
+    comma-separated or as a list; each data directory is resolved as :func:`endpoint` does."""
+    from . import _nodes
+    if endpoint:
+        return _nodes.split(endpoint)
+    if isinstance(data_dir, (list, tuple)) or (data_dir and "," in data_dir):
+        return [_resolve(d, None, admin) for d in _nodes.split(data_dir)]
+    return [_resolve(data_dir, None, admin)]
+
+
 def encode(msgid, method, params):
     return msgpack.packb([REQUEST, msgid, method, params or {}], use_bin_type=True)
 

@@ -6,9 +6,9 @@ import time
 import zmq
 import zmq.asyncio
 
-from . import _protocol
+from . import _nodes, _protocol
 from .client import JobFailed
-from .errors import AssayError, Timeout, from_reply
+from .errors import AssayError, Timeout, Unavailable, from_reply
 from .subscriber import Event
 
 
@@ -45,35 +45,42 @@ class Job:
 
 class Client:
     """``assay.aio.Client(data_dir=... | endpoint=..., timeout=5.0, admin=False)``: the same
-    methods as :class:`assay.Client`, as coroutines (list methods are async iterators)."""
+    methods as :class:`assay.Client`, as coroutines (list methods are async iterators); several
+    engines as it takes them (``try_timeout``, rendezvous hashing, retries on the next node)."""
 
     def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None,
-                 curve_cert=None, server_key=None):
-        self.endpoint = _protocol.endpoint(data_dir, endpoint, admin)
+                 curve_cert=None, server_key=None, try_timeout=2.0):
+        self.endpoints = _protocol.endpoints(data_dir, endpoint, admin)
+        self.endpoint = ",".join(self.endpoints)
         self._curve = (curve_cert, server_key)
         if bool(curve_cert) != bool(server_key):
             raise ValueError("curve_cert and server_key go together")
         self.timeout = timeout
+        self.try_timeout = try_timeout
         self._ctx = context or zmq.asyncio.Context.instance()
-        self._sock = None
+        self._socks = [None] * len(self.endpoints)
+        self._readers = [None] * len(self.endpoints)
+        self._opened = 0.0
         self._msgid = 0
         self._pending = {}
-        self._reader = None
 
-    def _socket(self):
-        if self._sock is None:
+    def _socket(self, i=0):
+        if self._socks[i] is None:
             s = self._ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            if len(self._socks) > 1:
+                _nodes.node_options(s)
             _protocol.curve_options(s, *self._curve)
-            s.connect(self.endpoint)
-            self._sock = s
-            self._reader = asyncio.get_running_loop().create_task(self._read())
-        return self._sock
+            s.connect(self.endpoints[i])
+            self._socks[i] = s
+            self._opened = time.monotonic()
+            self._readers[i] = asyncio.get_running_loop().create_task(self._read(s))
+        return self._socks[i]
 
-    async def _read(self):
+    async def _read(self, sock):
         while True:
             try:
-                frames = await self._sock.recv_multipart()
+                frames = await sock.recv_multipart()
             except (zmq.ZMQError, asyncio.CancelledError):
                 return
             try:
@@ -88,11 +95,16 @@ class Client:
             else:
                 fut.set_result(result)
 
+    def _next_msgid(self):
+        self._msgid = self._msgid % 0xFFFFFFFF + 1
+        return self._msgid
+
     async def call(self, method, params=None, timeout=None):
         timeout = self.timeout if timeout is None else timeout
+        if len(self.endpoints) > 1:
+            return await self._call_nodes(method, params, timeout)
         sock = self._socket()
-        self._msgid = self._msgid % 0xFFFFFFFF + 1
-        msgid = self._msgid
+        msgid = self._next_msgid()
         loop = asyncio.get_running_loop()
         fut = loop.create_future()
         self._pending[msgid] = fut
@@ -104,6 +116,43 @@ class Client:
         finally:
             timer.cancel()
 
+    async def _send_node(self, i, body):
+        """Sends to node i of several if it is connected (a new connection's nodes are waited
+        for CONNECT_GRACE); False when it is not."""
+        sock = self._socket(i)
+        while True:
+            try:
+                await sock.send(body, zmq.NOBLOCK)
+                return True
+            except zmq.Again:
+                if time.monotonic() >= self._opened + _nodes.CONNECT_GRACE:
+                    return False
+                await asyncio.sleep(0.01)
+
+    async def _call_nodes(self, method, params, timeout):
+        params = _nodes.with_key(method, params)
+        tries = _nodes.Tries(self.endpoints, params, timeout, self.try_timeout)
+        loop = asyncio.get_running_loop()
+        for i, pause in tries:
+            if pause is not None:
+                await asyncio.sleep(pause)
+                continue
+            msgid = self._next_msgid()
+            fut = loop.create_future()
+            self._pending[msgid] = fut
+            try:
+                if not await self._send_node(i, _protocol.encode(msgid, method, params)):
+                    continue  # not connected
+                tries.sent = True
+                return await asyncio.wait_for(fut, tries.try_left())
+            except Unavailable as e:
+                tries.last = e
+            except asyncio.TimeoutError:
+                tries.last = None
+            finally:
+                self._pending.pop(msgid, None)
+        raise tries.error(method, self.endpoint)
+
     def _expire(self, msgid, method, timeout):
         fut = self._pending.pop(msgid, None)
         if fut is not None and not fut.done():
@@ -111,16 +160,18 @@ class Client:
                                       f"{self.endpoint} (is assayd running?)"))
 
     async def close(self):
-        if self._reader:
-            self._reader.cancel()
-            try:
-                await self._reader
-            except asyncio.CancelledError:
-                pass
-            self._reader = None
-        if self._sock is not None:
-            self._sock.close(0)
-            self._sock = None
+        for i, reader in enumerate(self._readers):
+            if reader:
+                reader.cancel()
+                try:
+                    await reader
+                except asyncio.CancelledError:
+                    pass
+                self._readers[i] = None
+        for i, sock in enumerate(self._socks):
+            if sock is not None:
+                sock.close(0)
+                self._socks[i] = None
         for fut in self._pending.values():
             if not fut.done():
                 fut.set_exception(AssayError("client closed", "closed"))

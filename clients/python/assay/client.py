@@ -6,8 +6,8 @@ import time
 
 import zmq
 
-from . import _protocol
-from .errors import AssayError, Timeout, from_reply
+from . import _nodes, _protocol
+from .errors import AssayError, Timeout, Unavailable, from_reply
 
 
 class JobFailed(AssayError):
@@ -63,6 +63,12 @@ class Client:
     ``Client(data_dir=...)`` connects to DIR/engine.sock (``admin=True``: DIR/admin.sock, needed
     for writes to assessments and skills), ``Client(endpoint="tcp://...")`` to an endpoint.
     ``timeout`` (seconds) bounds every call; on expiry the call raises :class:`Timeout`.
+    Several engines on one database (``endpoint="tcp://a:5555,tcp://b:5555"``, or a list; data
+    directories likewise): a request goes to the node chosen by rendezvous hashing of its
+    ``learner`` (else its ``assessment``), and a try that takes longer than ``try_timeout``
+    seconds or is answered ``unavailable`` goes to the next node, round after round until
+    ``timeout``; a ``submit`` without ``key`` is given one first, so it is stored once
+    (proto/PROTOCOL.md, "Several engines").
     Over tcp with CURVE (assayd --curve-secret): ``curve_cert`` is this client's certificate with
     its secret key (``assay keygen NAME`` writes NAME_secret), ``server_key`` the server's public
     key (40 characters) or public certificate.
@@ -77,53 +83,112 @@ class Client:
     """
 
     def __init__(self, data_dir=None, endpoint=None, timeout=5.0, admin=False, context=None,
-                 curve_cert=None, server_key=None):
-        self.endpoint = _protocol.endpoint(data_dir, endpoint, admin)
+                 curve_cert=None, server_key=None, try_timeout=2.0):
+        self.endpoints = _protocol.endpoints(data_dir, endpoint, admin)
+        self.endpoint = ",".join(self.endpoints)
         self._curve = (curve_cert, server_key)
         if bool(curve_cert) != bool(server_key):
             raise ValueError("curve_cert and server_key go together")
         self.timeout = timeout
+        self.try_timeout = try_timeout
         self._ctx = context or zmq.Context.instance()
         self._lock = threading.Lock()
-        self._sock = None
+        self._socks = [None] * len(self.endpoints)
+        self._opened = 0.0
         self._msgid = 0
 
-    def _socket(self):
-        if self._sock is None:
+    def _socket(self, i=0):
+        if self._socks[i] is None:
             s = self._ctx.socket(zmq.DEALER)
             s.setsockopt(zmq.LINGER, 0)
+            if len(self._socks) > 1:
+                _nodes.node_options(s)
             _protocol.curve_options(s, *self._curve)
-            s.connect(self.endpoint)
-            self._sock = s
-        return self._sock
+            s.connect(self.endpoints[i])
+            self._socks[i] = s
+            self._opened = time.monotonic()
+        return self._socks[i]
 
     def _reset(self):
-        if self._sock is not None:
-            self._sock.close(0)
-            self._sock = None
+        for i, s in enumerate(self._socks):
+            if s is not None:
+                s.close(0)
+                self._socks[i] = None
+
+    def _next_msgid(self):
+        self._msgid = self._msgid % 0xFFFFFFFF + 1
+        return self._msgid
+
+    def _wait(self, sock, msgid, deadline):
+        """The result of request msgid on sock; None when none came by deadline."""
+        while True:
+            left = deadline - time.monotonic()
+            if left <= 0 or not sock.poll(max(1, int(left * 1000))):
+                return None
+            got, error, result = _protocol.decode(sock.recv_multipart()[-1])
+            if got != msgid:
+                continue
+            if error is not None:
+                raise from_reply(error)
+            return (result,)
+
+    def _send_node(self, i, body):
+        """Sends to node i of several if it is connected (a new connection's nodes are waited
+        for CONNECT_GRACE); False when it is not."""
+        sock = self._socket(i)
+        try:
+            sock.send(body, zmq.NOBLOCK)
+            return True
+        except zmq.Again:
+            grace = self._opened + _nodes.CONNECT_GRACE - time.monotonic()
+            if grace <= 0:
+                return False
+        sock.setsockopt(zmq.SNDTIMEO, max(1, int(grace * 1000)))
+        try:
+            sock.send(body)
+            return True
+        except zmq.Again:
+            return False
+        finally:
+            sock.setsockopt(zmq.SNDTIMEO, -1)
+
+    def _call_nodes(self, method, params, timeout):
+        params = _nodes.with_key(method, params)
+        tries = _nodes.Tries(self.endpoints, params, timeout, self.try_timeout)
+        for i, pause in tries:
+            if pause is not None:
+                time.sleep(pause)
+                continue
+            msgid = self._next_msgid()
+            if not self._send_node(i, _protocol.encode(msgid, method, params)):
+                continue  # not connected
+            tries.sent = True
+            try:
+                got = self._wait(self._socks[i], msgid, time.monotonic() + tries.try_left())
+            except Unavailable as e:
+                tries.last = e
+                continue
+            if got is not None:
+                return got[0]
+            tries.last = None
+        raise tries.error(method, self.endpoint)
 
     def call(self, method, params=None, timeout=None):
         """Calls any method with a params dict; returns its result."""
         timeout = self.timeout if timeout is None else timeout
         with self._lock:
+            if len(self.endpoints) > 1:
+                return self._call_nodes(method, params, timeout)
             sock = self._socket()
-            self._msgid = self._msgid % 0xFFFFFFFF + 1
-            msgid = self._msgid
+            msgid = self._next_msgid()
             sock.send(_protocol.encode(msgid, method, params))
-            deadline = time.monotonic() + timeout
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not sock.poll(max(1, int(left * 1000))):
-                    # a new socket, so a late response is never taken for the next request's
-                    self._reset()
-                    raise Timeout(f"no response to {method} within {timeout} s from "
-                                  f"{self.endpoint} (is assayd running?)")
-                got, error, result = _protocol.decode(sock.recv_multipart()[-1])
-                if got != msgid:
-                    continue
-                if error is not None:
-                    raise from_reply(error)
-                return result
+            got = self._wait(sock, msgid, time.monotonic() + timeout)
+            if got is None:
+                # a new socket, so a late response is never taken for the next request's
+                self._reset()
+                raise Timeout(f"no response to {method} within {timeout} s from "
+                              f"{self.endpoint} (is assayd running?)")
+            return got[0]
 
     def close(self):
         with self._lock:

@@ -1,0 +1,119 @@
+"""One client, several engines (proto/PROTOCOL.md, "Several engines"), sync and asyncio, against
+real assayd: the rendezvous order is the documented one (the C library's test checks the same
+vectors), a learner's requests go to its node, and when that node is killed they go to the next
+without an error. The two engines here keep separate stores, so where each submission went can be
+read back; on one database (docs/OPERATIONS.md) it would be stored once whichever node took it."""
+import asyncio
+import signal
+import time
+import unittest
+
+import assay
+import assay.aio
+from assay import _nodes
+
+from engine import Engine
+
+EPS = ["tcp://10.0.0.1:5555", "tcp://10.0.0.2:5555", "tcp://10.0.0.3:5555"]
+QUIZ = {"id": "many", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                                 "rule": "match_correct", "correct": ["A"]}]}
+LEARNERS = [f"learner-{i}" for i in range(12)]
+
+
+class RendezvousTest(unittest.TestCase):
+    def test_weights_and_orders_are_the_protocols_vectors(self):
+        self.assertEqual([_nodes.weight(e, "ada") for e in EPS],
+                         [0xdda0b4134c13e80c, 0x125b03a2ed11e4a5, 0x30dcbe742f077566])
+        self.assertEqual(_nodes.weight(EPS[0], ""), 0xcb644de141322fc0)
+        self.assertEqual(_nodes.order(EPS, "ada"), [0, 2, 1])
+        self.assertEqual(_nodes.order(EPS, "bo"), [1, 0, 2])
+        self.assertEqual(_nodes.order(EPS, ""), [2, 0, 1])
+
+    def test_a_submission_gets_a_key_and_routes_by_its_learner(self):
+        p = _nodes.with_key("response.submit", {"assessment": "a", "learner": "ada"})
+        self.assertTrue(p["key"].startswith("auto-"))
+        self.assertEqual(len(p["key"]), 37)
+        self.assertEqual(_nodes.with_key("response.submit", {"key": "mine"}), {"key": "mine"})
+        self.assertEqual(_nodes.with_key("score", {"assessment": "a"}), {"assessment": "a"})
+        self.assertEqual(_nodes.route_key(p), "ada")
+        self.assertEqual(_nodes.route_key({"assessment": "a"}), "a")
+        self.assertEqual(_nodes.route_key(None), "")
+
+
+class SeveralEnginesTest(unittest.TestCase):
+    def setUp(self):
+        self.engines = [Engine(), Engine()]
+        for e in self.engines:
+            with assay.Client(data_dir=e.dir, admin=True) as a:
+                a.assessment_put(QUIZ)
+        self.dirs = [e.dir for e in self.engines]
+        eps = [f"ipc://{d}/engine.sock" for d in self.dirs]
+        self.first = {lr: _nodes.order(eps, lr)[0] for lr in LEARNERS}
+        self.assertEqual(set(self.first.values()), {0, 1})  # (both engines have learners)
+
+    def tearDown(self):
+        for e in self.engines:
+            e.cleanup()
+
+    def stored(self, i):
+        """Each learner's count of responses on engine i."""
+        with assay.Client(data_dir=self.dirs[i]) as c:
+            return {lr: len(list(c.response_list(assessment="many", learner=lr)))
+                    for lr in LEARNERS}
+
+    def check(self, submit_all):
+        submit_all()
+        for i in (0, 1):
+            self.assertEqual(self.stored(i),
+                             {lr: int(self.first[lr] == i) for lr in LEARNERS})
+        self.engines[0].proc.kill()
+        self.engines[0].proc.wait()
+        submit_all()
+        self.assertEqual(self.stored(1),
+                         {lr: 1 + int(self.first[lr] == 1) for lr in LEARNERS})
+
+    def test_a_learner_goes_to_its_engine_and_to_the_next_when_it_dies(self):
+        c = assay.Client(data_dir=",".join(self.dirs), timeout=10, try_timeout=0.5)
+
+        def submit_all():
+            for lr in LEARNERS:
+                r = c.submit(assessment="many", learner=lr, answers={"q": "A"})
+                self.assertEqual(r["score"], 1.0)
+        self.check(submit_all)
+        c.close()
+
+    def test_a_try_not_answered_in_time_goes_to_the_next_engine(self):
+        c = assay.Client(data_dir=self.dirs, timeout=10, try_timeout=0.3)
+        learner = next(lr for lr in LEARNERS if self.first[lr] == 0)
+        list(c.response_list(assessment="many", learner=learner))  # (engine 0 connected)
+        self.engines[0].proc.send_signal(signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            r = c.submit(assessment="many", learner=learner, answers={"q": "A"})
+            took = time.monotonic() - t0
+        finally:
+            self.engines[0].proc.send_signal(signal.SIGCONT)
+        self.assertEqual(r["attempt"], 1)
+        self.assertGreaterEqual(took, 0.3)
+        self.assertEqual(self.stored(1)[learner], 1)
+        c.close()
+
+    def test_the_asyncio_client_does_the_same(self):
+        c = assay.aio.Client(data_dir=self.dirs, timeout=10, try_timeout=0.5)
+
+        def submit_all():
+            async def go():
+                rs = await asyncio.gather(*(c.submit(assessment="many", learner=lr,
+                                                     answers={"q": "A"}) for lr in LEARNERS))
+                self.assertEqual([r["score"] for r in rs], [1.0] * len(LEARNERS))
+            loop.run_until_complete(go())
+        loop = asyncio.new_event_loop()
+        try:
+            self.check(submit_all)
+            loop.run_until_complete(c.close())
+        finally:
+            loop.close()
+
+
+if __name__ == "__main__":
+    unittest.main()
