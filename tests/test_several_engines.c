@@ -139,11 +139,19 @@ static void s_two_up(void)
     atomic_store(&s_longest_gap_ms, 0);
 }
 
+static int s_acks(void)
+{
+    pthread_mutex_lock(&s_ledger.lock);
+    int n = s_ledger.n;
+    pthread_mutex_unlock(&s_ledger.lock);
+    return n;
+}
+
 static void s_wait_acks(int n)
 {
-    for (int i = 0; i < 6000 && s_ledger.n < n; i++)
+    for (int i = 0; i < 6000 && s_acks() < n; i++)
         usleep(10000);
-    if (s_ledger.n < n) fail_msg("only %d of %d submissions acknowledged in 60 s", s_ledger.n, n);
+    if (s_acks() < n) fail_msg("only %d of %d submissions acknowledged in 60 s", s_acks(), n);
 }
 
 static void a_client_of_two_engines_goes_on_when_one_is_killed(void **state)

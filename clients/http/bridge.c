@@ -6,8 +6,15 @@
  * any number of requests are in flight on them; it matches each response to its request by msgid,
  * stores it in the request and resumes the connection, whose thread then answers it. Requests
  * not answered within --timeout-ms are resumed with a timeout.
+ *
+ * With several engines (-e A,B), there is one DEALER per engine (and per admin endpoint), each
+ * request goes to its learner's engine (bridge_nodes.c: libassay's routing), and a try not
+ * answered within --try-timeout-ms or answered `unavailable` goes to the next engine; once every
+ * engine has had its try, the last outcome is the request's.
  */
 #include "bridge.h"
+
+#include "bridge_nodes.h"
 
 #include "codec.h"
 #include "protocol.h"
@@ -37,9 +44,21 @@ typedef struct {
     uint32_t msgid; /* 0: free */
     ah_call_t *call;
     int64_t deadline_ms;
+    /* several engines: the request (sent again to the next engine), its engines' order, the
+     * try under way (an index into order), whether it is for the admin sockets */
+    uint8_t *body;
+    size_t len;
+    uint8_t order[ASSAY_MAX_NODES], tries;
+    bool admin;
 } s_slot_t;
 static s_slot_t *s_pending;
 static size_t s_n_pending;
+static uint32_t s_next = 1; /* the next msgid */
+
+/* The engines: their endpoints (as routing names them) and sockets. */
+static int s_n;
+static char *s_eps[ASSAY_MAX_NODES], *s_adm_eps[ASSAY_MAX_NODES];
+static void *s_eng[ASSAY_MAX_NODES], *s_adm[ASSAY_MAX_NODES];
 
 static int64_t s_now_ms(void)
 {
@@ -60,8 +79,66 @@ static void *s_connect(const char *target, bool admin)
     zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
     zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    if (s_n > 1) { /* (libassay's options for a node of several) */
+        int one = 1, ivl = 1000, ttl = 3000;
+        zmq_setsockopt(s, ZMQ_IMMEDIATE, &one, sizeof one);
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_IVL, &ivl, sizeof ivl);
+        zmq_setsockopt(s, ZMQ_HEARTBEAT_TIMEOUT, &ttl, sizeof ttl);
+    }
     zmq_connect(s, ep);
     return s;
+}
+
+static void s_finish(ah_call_t *call, int outcome, const void *body, size_t len);
+
+/* A free msgid (skipping 0 and ids still pending). */
+static uint32_t s_take_id(void)
+{
+    for (;;) {
+        uint32_t id = s_next++;
+        if (id && !s_pending[id % S_SLOTS].msgid) return id;
+    }
+}
+
+/* Sends the request of slot t (several engines) to the engines from its try on, the first that
+ * takes it; false when none does. */
+static bool s_try(s_slot_t t)
+{
+    int64_t wait =
+        ah_cfg.try_timeout_ms < ah_cfg.timeout_ms ? ah_cfg.try_timeout_ms : ah_cfg.timeout_ms;
+    for (; t.tries < s_n; t.tries++) {
+        uint32_t id = s_take_id();
+        zmq_msg_t m;
+        if (zmq_msg_init_size(&m, t.len)) return false;
+        uint8_t *b = zmq_msg_data(&m);
+        memcpy(b, t.body, t.len);
+        b[3] = (uint8_t)(id >> 24), b[4] = (uint8_t)(id >> 16), b[5] = (uint8_t)(id >> 8),
+        b[6] = (uint8_t)id;
+        void *sock = (t.admin ? s_adm : s_eng)[t.order[t.tries]];
+        if (zmq_msg_send(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            continue; /* not connected (or its queue full): the next */
+        }
+        t.msgid = id;
+        t.deadline_ms = s_now_ms() + wait;
+        s_pending[id % S_SLOTS] = t;
+        s_n_pending++;
+        return true;
+    }
+    return false;
+}
+
+/* The try of slot p failed (no answer in time, or `unavailable`: reply, len): the next engine,
+ * or when every engine had its try, the outcome. */
+static void s_next_try(s_slot_t *p, int outcome, const void *reply, size_t len)
+{
+    s_slot_t t = *p;
+    p->msgid = 0;
+    s_n_pending--;
+    t.tries++;
+    if (t.tries < s_n && s_try(t)) return;
+    free(t.body);
+    s_finish(t.call, outcome, reply, len);
 }
 
 static void s_finish(ah_call_t *call, int outcome, const void *body, size_t len)
@@ -88,15 +165,19 @@ static void *s_run(void *arg)
     zmq_setsockopt(pull, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(pull, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_bind(pull, S_EP);
-    const char *target = ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir;
-    void *eng = s_connect(target, false);
-    void *adm = s_connect(ah_cfg.endpoint && ah_cfg.admin_endpoint ? ah_cfg.admin_endpoint : target,
-                          !ah_cfg.endpoint);
-    uint32_t next = 1, oldest = 1; /* ids below `oldest` are all answered */
+    for (int i = 0; i < s_n; i++) {
+        s_eng[i] = s_connect(s_eps[i], false);
+        s_adm[i] = s_connect(s_adm_eps[i], !ah_cfg.endpoint);
+    }
+    uint32_t oldest = 1; /* ids below `oldest` are all answered */
+    zmq_pollitem_t items[1 + 2 * ASSAY_MAX_NODES];
+    items[0] = (zmq_pollitem_t){pull, 0, ZMQ_POLLIN, 0};
+    for (int i = 0; i < s_n; i++) {
+        items[1 + i] = (zmq_pollitem_t){s_eng[i], 0, ZMQ_POLLIN, 0};
+        items[1 + s_n + i] = (zmq_pollitem_t){s_adm[i], 0, ZMQ_POLLIN, 0};
+    }
     while (!s_stop) {
-        zmq_pollitem_t items[3] = {
-            {pull, 0, ZMQ_POLLIN, 0}, {eng, 0, ZMQ_POLLIN, 0}, {adm, 0, ZMQ_POLLIN, 0}};
-        if (zmq_poll(items, 3, 10) < 0) break;
+        if (zmq_poll(items, 1 + 2 * s_n, 10) < 0) break;
         /* requests from the HTTP threads: [call pointer][admin byte][body] */
         for (int k = 0; k < 1024 && (items[0].revents & ZMQ_POLLIN); k++) {
             zmq_msg_t ptr, flag, body;
@@ -115,27 +196,31 @@ static void *s_run(void *arg)
             memcpy(&call, zmq_msg_data(&ptr), sizeof call);
             AH_ACQUIRE(call);
             bool to_admin = *(const uint8_t *)zmq_msg_data(&flag) != 0;
-            /* a free slot for the next msgid (skipping 0 and ids still pending) */
-            uint32_t id;
-            size_t slot;
-            for (;;) {
-                id = next++;
-                if (!id) continue;
-                slot = id % S_SLOTS;
-                if (!s_pending[slot].msgid) break;
-            }
             if (s_n_pending >= S_SLOTS - 1) {
                 s_finish(call, AH_CALL_BUSY, NULL, 0);
+            } else if (s_n > 1) {
+                s_slot_t t = {.call = call, .admin = to_admin};
+                if (ah_nodes_prepare(zmq_msg_data(&body), zmq_msg_size(&body),
+                                     (const char *const *)s_eps, s_n, (void **)&t.body, &t.len,
+                                     t.order)) {
+                    s_finish(call, AH_CALL_FAILED, NULL, 0);
+                } else if (!s_try(t)) {
+                    free(t.body);
+                    s_finish(call, AH_CALL_BUSY, NULL, 0);
+                }
             } else {
                 /* the msgid: a uint32 (0xce) at byte 2, its value in bytes 3..6 */
+                uint32_t id = s_take_id();
+                size_t slot = id % S_SLOTS;
                 uint8_t *b = zmq_msg_data(&body);
                 b[3] = (uint8_t)(id >> 24);
                 b[4] = (uint8_t)(id >> 16);
                 b[5] = (uint8_t)(id >> 8);
                 b[6] = (uint8_t)id;
-                s_pending[slot] = (s_slot_t){id, call, s_now_ms() + ah_cfg.timeout_ms};
+                s_pending[slot] = (s_slot_t){
+                    .msgid = id, .call = call, .deadline_ms = s_now_ms() + ah_cfg.timeout_ms};
                 s_n_pending++;
-                if (zmq_msg_send(&body, to_admin ? adm : eng, ZMQ_DONTWAIT) < 0) {
+                if (zmq_msg_send(&body, to_admin ? s_adm[0] : s_eng[0], ZMQ_DONTWAIT) < 0) {
                     s_pending[slot].msgid = 0;
                     s_n_pending--;
                     s_finish(call, AH_CALL_BUSY, NULL, 0);
@@ -145,9 +230,9 @@ static void *s_run(void *arg)
             zmq_msg_close(&flag);
             zmq_msg_close(&body);
         }
-        /* responses from the engine */
-        for (int s = 1; s < 3; s++) {
-            void *sock = s == 1 ? eng : adm;
+        /* responses from the engines */
+        for (int s = 1; s < 1 + 2 * s_n; s++) {
+            void *sock = items[s].socket;
             for (int k = 0; k < 1024 && (items[s].revents & ZMQ_POLLIN); k++) {
                 zmq_msg_t m;
                 zmq_msg_init(&m);
@@ -167,25 +252,35 @@ static void *s_run(void *arg)
                 uint32_t id = as_peek_msgid(zmq_msg_data(&m), zmq_msg_size(&m));
                 s_slot_t *p = &s_pending[id % S_SLOTS];
                 if (id && p->msgid == id) {
-                    ah_call_t *call = p->call;
-                    p->msgid = 0;
-                    s_n_pending--;
-                    s_finish(call, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
+                    if (p->body && ah_nodes_unavailable(zmq_msg_data(&m), zmq_msg_size(&m))) {
+                        s_next_try(p, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
+                    } else {
+                        ah_call_t *call = p->call;
+                        p->msgid = 0;
+                        s_n_pending--;
+                        free(p->body);
+                        p->body = NULL;
+                        s_finish(call, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
+                    }
                 }
                 zmq_msg_close(&m);
             }
         }
-        /* requests the engine has not answered in time: every request has the same timeout,
-         * so deadlines grow with the msgid and only the oldest ids need looking at */
+        /* requests the engine has not answered in time: every try has the same timeout, so
+         * deadlines grow with the msgid and only the oldest ids need looking at */
         int64_t now = s_now_ms();
-        while (oldest != next) {
+        while (oldest != s_next) {
             s_slot_t *p = &s_pending[oldest % S_SLOTS];
             if (oldest && p->msgid == oldest) {
                 if (p->deadline_ms > now) break;
-                ah_call_t *call = p->call;
-                p->msgid = 0;
-                s_n_pending--;
-                s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
+                if (p->body) {
+                    s_next_try(p, AH_CALL_TIMEOUT, NULL, 0);
+                } else {
+                    ah_call_t *call = p->call;
+                    p->msgid = 0;
+                    s_n_pending--;
+                    s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
+                }
             }
             oldest++; /* answered, timed out, or an id never given */
         }
@@ -194,11 +289,15 @@ static void *s_run(void *arg)
     for (size_t i = 0; i < S_SLOTS; i++)
         if (s_pending[i].msgid) {
             s_pending[i].msgid = 0;
+            free(s_pending[i].body);
+            s_pending[i].body = NULL;
             s_finish(s_pending[i].call, AH_CALL_TIMEOUT, NULL, 0);
         }
     zmq_close(pull);
-    zmq_close(eng);
-    zmq_close(adm);
+    for (int i = 0; i < s_n; i++) {
+        zmq_close(s_eng[i]);
+        zmq_close(s_adm[i]);
+    }
     return NULL;
 }
 
@@ -207,6 +306,16 @@ int ah_bridge_start(void *zctx)
     s_ctx = zctx;
     s_pending = calloc(S_SLOTS, sizeof *s_pending);
     if (!s_pending) return -1;
+    /* the engines: -e's list (and --admin-endpoint's, the same length), or the data directory */
+    const char *target = ah_cfg.endpoint ? ah_cfg.endpoint : ah_cfg.data_dir;
+    int n_adm = 0;
+    if (ah_nodes_split(target, s_eps, &s_n)) return -1;
+    if (ah_cfg.endpoint && ah_cfg.admin_endpoint) {
+        if (ah_nodes_split(ah_cfg.admin_endpoint, s_adm_eps, &n_adm) || n_adm != s_n) return -1;
+    } else {
+        for (int i = 0; i < s_n; i++)
+            if (!(s_adm_eps[i] = strdup(s_eps[i]))) return -1;
+    }
     return pthread_create(&s_thread, NULL, s_run, NULL) ? -1 : 0;
 }
 
@@ -225,6 +334,11 @@ void ah_bridge_free(void)
     pthread_mutex_unlock(&s_push_mu);
     free(s_pending);
     s_pending = NULL;
+    for (int i = 0; i < s_n; i++) {
+        free(s_eps[i]);
+        free(s_adm_eps[i]);
+        s_eps[i] = s_adm_eps[i] = NULL;
+    }
 }
 
 void ah_bridge_begin(msgpack_packer *pk, const char *method)

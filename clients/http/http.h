@@ -21,12 +21,13 @@
 
 typedef struct {
     const char *data_dir;       /* -d: the engine's data directory */
-    const char *endpoint;       /* -e: the engine's endpoint (instead of -d) */
-    const char *admin_endpoint; /* --admin-endpoint (with -e) */
+    const char *endpoint;       /* -e: the engine's endpoint (instead of -d), or several */
+    const char *admin_endpoint; /* --admin-endpoint (with -e): as many as -e names */
     const char *events;         /* the engine's events endpoint */
     size_t max_body;            /* --max-body */
     size_t max_admin_body;      /* --max-admin-body: admin routes (model files, QTI packages) */
     int timeout_ms;             /* --timeout-ms */
+    int try_timeout_ms;         /* --try-timeout-ms: one engine's try, with several */
     int threads;                /* --threads */
     unsigned idle_timeout_s;    /* --idle-timeout: a connection silent this long is closed */
     unsigned max_per_ip;        /* --max-connections-per-ip */

@@ -1,6 +1,7 @@
 /* main.c — assay-http: options, the libmicrohttpd daemon, the SSE hub, signals. */
 #include "access.h"
 #include "bridge.h"
+#include "bridge_nodes.h"
 #include "cmdline.h"
 #include "http.h"
 
@@ -31,7 +32,13 @@ static void s_usage(FILE *out)
         "  -d, --data DIR             the engine's data directory (default: $ASSAY_DATA, else\n"
         "                             ./var/assay): engine.sock, admin.sock, events.sock\n"
         "  -e, --endpoint EP          the engine's endpoint instead (ipc:// or tcp://)\n"
-        "      --admin-endpoint EP    with -e: the admin endpoint (default: the same as -e)\n"
+        "      --engine EP,EP         several engines on one database (-e takes them too):\n"
+        "                             each request goes to its learner's engine (rendezvous\n"
+        "                             hashing, as every assay client), and a try unanswered\n"
+        "                             within --try-timeout-ms or answered unavailable to the\n"
+        "                             next, each engine once; events still come from one\n"
+        "      --admin-endpoint EP    with -e: the admin endpoint (default: the same as -e);\n"
+        "                             with several engines, one per engine in the same order\n"
         "      --events-endpoint EP   with -e: the events endpoint\n"
         "      --tokens FILE          bearer tokens, one 'SCOPE TOKEN' a line ('#' comments);\n"
         "                             SCOPE admin (every route), app (all but admin routes),\n"
@@ -50,6 +57,9 @@ static void s_usage(FILE *out)
         "      --max-admin-body BYTES largest body of an admin route with its token: model\n"
         "                             files, QTI packages (default 80M)\n"
         "      --timeout-ms MS        how long to wait for the engine (default 5000; then 504)\n"
+        "      --try-timeout-ms MS    with several engines: how long one engine's try waits\n"
+        "                             before the next is tried (default 2000, at most\n"
+        "                             --timeout-ms)\n"
         "      --threads N            HTTP threads (default 2); a request waiting for the\n"
         "                             engine holds no thread (its connection is suspended)\n"
         "      --idle-timeout S       close a connection silent for S s: unfinished headers or\n"
@@ -110,6 +120,7 @@ int main(int argc, char **argv)
     ah_cfg.max_body = 1u << 20;
     ah_cfg.max_admin_body = 80u << 20;
     ah_cfg.timeout_ms = 5000;
+    ah_cfg.try_timeout_ms = 2000;
     ah_cfg.threads = 2;
     ah_cfg.idle_timeout_s = 10;
     ah_cfg.max_per_ip = 1024;
@@ -118,6 +129,7 @@ int main(int argc, char **argv)
     static const struct option opts[] = {{"listen", required_argument, 0, 'l'},
                                          {"data", required_argument, 0, 'd'},
                                          {"endpoint", required_argument, 0, 'e'},
+                                         {"engine", required_argument, 0, 'e'},
                                          {"admin-endpoint", required_argument, 0, 'A'},
                                          {"events-endpoint", required_argument, 0, 'E'},
                                          {"admin-token-file", required_argument, 0, 't'},
@@ -128,6 +140,7 @@ int main(int argc, char **argv)
                                          {"max-body", required_argument, 0, 'b'},
                                          {"max-admin-body", required_argument, 0, 'B'},
                                          {"timeout-ms", required_argument, 0, 'T'},
+                                         {"try-timeout-ms", required_argument, 0, 'Y'},
                                          {"threads", required_argument, 0, 'n'},
                                          {"idle-timeout", required_argument, 0, 'I'},
                                          {"max-connections-per-ip", required_argument, 0, 'P'},
@@ -195,13 +208,16 @@ int main(int argc, char **argv)
             }
             break;
         case 'T':
-            ah_cfg.timeout_ms = (int)strtol(optarg, &end, 10);
-            if (*end || ah_cfg.timeout_ms < 1) {
-                fprintf(stderr, "assay-http: --timeout-ms: expected milliseconds, got \"%s\"\n",
-                        optarg);
+        case 'Y': {
+            long ms = strtol(optarg, &end, 10);
+            if (*end || ms < 1 || ms > 3600000) {
+                fprintf(stderr, "assay-http: --%s: expected milliseconds, 1..3600000, got \"%s\"\n",
+                        c == 'T' ? "timeout-ms" : "try-timeout-ms", optarg);
                 return 2;
             }
+            *(c == 'T' ? &ah_cfg.timeout_ms : &ah_cfg.try_timeout_ms) = (int)ms;
             break;
+        }
         case 'n':
             if (as_arg_range(optarg, 1, 256, &n)) {
                 fprintf(stderr, "assay-http: --threads: expected 1..256, got \"%s\"\n", optarg);
@@ -265,6 +281,27 @@ int main(int argc, char **argv)
         return 2;
     }
     static char events[4200];
+    if (data && !ah_cfg.endpoint && strchr(data, ',')) {
+        fprintf(stderr, "assay-http: -d takes one data directory: give several engines with -e "
+                        "ipc://DIR/engine.sock,... (and --admin-endpoint, --events-endpoint)\n");
+        return 2;
+    }
+    if (ah_cfg.endpoint) {
+        int n_eng = ah_nodes_count(ah_cfg.endpoint);
+        int n_adm = ah_cfg.admin_endpoint ? ah_nodes_count(ah_cfg.admin_endpoint) : n_eng;
+        if (n_eng < 0 || n_adm < 0) {
+            fprintf(stderr, "assay-http: %s: expected 1..%d endpoints separated by commas\n",
+                    n_eng < 0 ? ah_cfg.endpoint : ah_cfg.admin_endpoint, ASSAY_MAX_NODES);
+            return 2;
+        }
+        if (n_eng != n_adm) {
+            fprintf(stderr,
+                    "assay-http: --admin-endpoint names %d endpoint(s) and -e %d: give one admin "
+                    "endpoint per engine, in the same order\n",
+                    n_adm, n_eng);
+            return 2;
+        }
+    }
     if (!ah_cfg.endpoint) {
         ah_cfg.data_dir = data && *data ? data : "./var/assay";
         char abs[4096];

@@ -1,0 +1,130 @@
+"""assay-http in front of several engines (-e A,B): each request reaches its learner's engine
+(the rendezvous order every assay client computes), a killed engine's learners go to the next,
+a try not answered in time goes to the next after --try-timeout-ms, and lists that cannot name
+their engines are refused at start. The engines here keep separate stores, so where each
+submission went can be read back."""
+import os
+import signal
+import subprocess
+import time
+import unittest
+
+import assay
+from assay import _nodes
+from stack import HTTPD, free_port
+from tests.engine import Engine
+
+QUIZ = {"id": "many", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                                 "rule": "match_correct", "correct": ["A"]}]}
+LEARNERS = [f"learner-{i}" for i in range(12)]
+APP = "app-token-0123456789ab"
+
+
+class SeveralEnginesTest(unittest.TestCase):
+    def setUp(self):
+        self.engines = [Engine(), Engine()]
+        self.http = None
+        for e in self.engines:
+            with assay.Client(data_dir=e.dir, admin=True) as a:
+                a.assessment_put(QUIZ)
+        self.eps = [f"ipc://{e.dir}/engine.sock" for e in self.engines]
+        self.first = {lr: _nodes.order(self.eps, lr)[0] for lr in LEARNERS}
+        self.assertEqual(set(self.first.values()), {0, 1})
+        self.tokens = self.engines[0].dir + ".tokens"
+        fd = os.open(self.tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(f"app {APP}\n")
+        self.port = free_port()
+        self.http = subprocess.Popen([
+            HTTPD, "--listen", f"127.0.0.1:{self.port}", "--tokens", self.tokens,
+            "--engine", ",".join(self.eps),
+            "--admin-endpoint", ",".join(f"ipc://{e.dir}/admin.sock" for e in self.engines),
+            "--events-endpoint", f"ipc://{self.engines[0].dir}/events.sock",
+            "--try-timeout-ms", "300", "--timeout-ms", "5000"])
+        for _ in range(100):
+            if self.post("/v1/health", None, method="GET")[0] == 200:
+                break
+            time.sleep(0.05)
+
+    def tearDown(self):
+        if self.http:
+            self.http.send_signal(signal.SIGTERM)
+            self.http.wait(10)
+        os.unlink(self.tokens)
+        for e in self.engines:
+            if e.proc and e.proc.poll() is not None:
+                e.proc = None  # (killed by the test)
+            e.cleanup()
+
+    def post(self, path, body, method="POST"):
+        import http.client
+        import json
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c.request(method, path, json.dumps(body) if body is not None else None,
+                      {"Authorization": "Bearer " + APP})
+            r = c.getresponse()
+            doc = json.loads(r.read() or b"null")
+            c.close()
+            return r.status, doc
+        except OSError:
+            return None, None
+
+    def submit(self, learner):
+        return self.post("/v1/assessments/many/responses",
+                         {"learner": learner, "answers": {"q": "A"}})
+
+    def stored(self, i):
+        with assay.Client(data_dir=self.engines[i].dir) as c:
+            return {lr: len(list(c.response_list(assessment="many", learner=lr)))
+                    for lr in LEARNERS}
+
+    def test_each_learner_reaches_its_engine_and_the_next_when_it_dies(self):
+        for lr in LEARNERS:
+            self.assertEqual(self.submit(lr)[0], 201)
+        for i in (0, 1):
+            self.assertEqual(self.stored(i), {lr: int(self.first[lr] == i) for lr in LEARNERS})
+        self.engines[0].proc.kill()
+        self.engines[0].proc.wait()
+        for lr in LEARNERS:
+            status, doc = self.submit(lr)
+            self.assertEqual(status, 201, doc)
+        self.assertEqual(self.stored(1), {lr: 1 + int(self.first[lr] == 1) for lr in LEARNERS})
+
+    def test_a_try_not_answered_in_time_goes_to_the_next_engine(self):
+        learner = next(lr for lr in LEARNERS if self.first[lr] == 0)
+        self.assertEqual(self.submit(learner)[0], 201)  # (engine 0 connected, and answering)
+        self.engines[0].proc.send_signal(signal.SIGSTOP)
+        try:
+            t0 = time.monotonic()
+            status, doc = self.submit(learner)
+            took = time.monotonic() - t0
+        finally:
+            self.engines[0].proc.send_signal(signal.SIGCONT)
+        self.assertEqual((status, doc["attempt"]), (201, 1))  # (engine 1's first)
+        self.assertGreaterEqual(took, 0.3)
+        self.assertEqual(self.stored(1)[learner], 1)
+
+
+class EngineListsTest(unittest.TestCase):
+    def run_http(self, *args):
+        p = subprocess.run([HTTPD, "--listen", "127.0.0.1:1"] + list(args), capture_output=True,
+                           text=True, timeout=10)
+        return p.returncode, p.stderr
+
+    def test_lists_that_cannot_name_their_engines_are_refused(self):
+        self.assertEqual(self.run_http("-e", "tcp://a:1,,tcp://b:1", "--events-endpoint", "x"),
+                         (2, "assay-http: tcp://a:1,,tcp://b:1: expected 1..16 endpoints "
+                             "separated by commas\n"))
+        self.assertEqual(self.run_http("-e", "tcp://a:1,tcp://b:1", "--admin-endpoint",
+                                       "tcp://a:2", "--events-endpoint", "x"),
+                         (2, "assay-http: --admin-endpoint names 1 endpoint(s) and -e 2: give "
+                             "one admin endpoint per engine, in the same order\n"))
+        self.assertEqual(self.run_http("-d", "/a,/b")[0], 2)
+        self.assertEqual(self.run_http("--try-timeout-ms", "0"),
+                         (2, "assay-http: --try-timeout-ms: expected milliseconds, 1..3600000, "
+                             "got \"0\"\n"))
+
+
+if __name__ == "__main__":
+    unittest.main()
