@@ -5,7 +5,7 @@
 AS_PACKAGES="build-essential meson ninja-build pkg-config libzmq3-dev libmsgpack-dev liblmdb-dev
 libcmocka-dev libjansson-dev libpcre2-dev libxml2-dev libzip-dev libczmq-dev libmicrohttpd-dev wrk curl python3-zmq python3-msgpack python3-fastapi python3-httpx python3-setuptools
 clang libclang-rt-14-dev libjwt-dev python3-jwt chromium python3-websocket gdb python3-venv python3-pip
-postgresql-15 libpq-dev"
+postgresql-15 libpq-dev patroni etcd-server etcd-client"
 
 as_install_packages() {
     local missing=()

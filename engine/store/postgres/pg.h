@@ -22,6 +22,12 @@
 
 /* ---- pg_conn.c ---- */
 
+/* Reconnecting to a server that is away (the writer, the readers, the follower): the first retry
+ * after 100 ms, doubling to 1 s, so that an engine follows a failover within a second of the new
+ * primary taking writes while a server that stays away costs one attempt a second. */
+#define AS_PG_BACKOFF_FIRST_MS 100
+#define AS_PG_BACKOFF_MAX_MS   1000
+
 /* Connects (conninfo: a libpq connection string or URI); NULL with `unavailable` and libpq's
  * message when it cannot. */
 PGconn *as_pg_connect(const char *conninfo, as_err_t *err);

@@ -5,7 +5,7 @@
  * into the map in one LMDB transaction with the new position, so the map and its position never
  * disagree; then it waits for a notification, at most a second (a notification lost with a
  * connection is made up by the read a second later). A lost connection is retried with backoff
- * (100 ms doubling to 5 s); the map stays as it was meanwhile, and scoring reads it.
+ * (100 ms doubling to 1 s); the map stays as it was meanwhile, and scoring reads it.
  */
 #include "pg.h"
 #include "pg_array.h"
@@ -21,8 +21,6 @@
 #define S_PAGE      500
 #define S_PAGE_TEXT "500"
 #define S_WAIT_MS   1000
-#define S_BACKOFF_0 100
-#define S_BACKOFF_N 5000
 
 struct as_pg_follower {
     char *conninfo;
@@ -157,7 +155,7 @@ static bool s_same_catalog(as_pg_follower_t *f, PGconn *c)
 static void *s_run(void *arg)
 {
     as_pg_follower_t *f = arg;
-    int backoff = S_BACKOFF_0;
+    int backoff = AS_PG_BACKOFF_FIRST_MS;
     while (!s_stopping(f)) {
         as_err_t err;
         PGconn *c = as_pg_connect(f->conninfo, &err);
@@ -165,10 +163,10 @@ static void *s_run(void *arg)
             !s_same_catalog(f, c)) {
             PQfinish(c);
             s_wait(f, -1, backoff);
-            backoff = backoff * 2 > S_BACKOFF_N ? S_BACKOFF_N : backoff * 2;
+            backoff = backoff * 2 > AS_PG_BACKOFF_MAX_MS ? AS_PG_BACKOFF_MAX_MS : backoff * 2;
             continue;
         }
-        backoff = S_BACKOFF_0;
+        backoff = AS_PG_BACKOFF_FIRST_MS;
         while (!s_stopping(f) && s_catch_up(f, c)) {
             s_wait(f, PQsocket(c), S_WAIT_MS);
             if (!PQconsumeInput(c)) break;

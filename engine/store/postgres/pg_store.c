@@ -220,7 +220,9 @@ PGconn *as_pg_reconnect(PGconn **c, const char *conninfo, as_pg_backoff_t *b, as
         b->retry_ns = 0;
         return *c;
     }
-    b->backoff_ms = b->backoff_ms ? (b->backoff_ms * 2 > 5000 ? 5000 : b->backoff_ms * 2) : 100;
+    b->backoff_ms = !b->backoff_ms                                 ? AS_PG_BACKOFF_FIRST_MS
+                    : b->backoff_ms * 2 > AS_PG_BACKOFF_MAX_MS ? AS_PG_BACKOFF_MAX_MS
+                                                               : b->backoff_ms * 2;
     b->retry_ns = now + (uint64_t)b->backoff_ms * 1000000u;
     snprintf(b->why, sizeof b->why, "%.199s", err->msg);
     return NULL;

@@ -26,7 +26,7 @@ typedef struct {
 void *as_pg_keep(as_pg_arena_t *a, const void *p, size_t len);
 void as_pg_arena_free(as_pg_arena_t *a);
 
-/* Reconnecting with backoff: after a failed attempt the next waits 100 ms, doubling to 5 s;
+/* Reconnecting with backoff: after a failed attempt the next waits 100 ms, doubling to 1 s (pg.h);
  * meanwhile what needs the connection is answered `unavailable` at once (with the last reason),
  * so that no thread waits on a server that is away. */
 typedef struct {
