@@ -16,7 +16,9 @@
 
 #define S_DEFAULT_TIMEOUT 5000
 #define S_DEFAULT_TRY     2000
-#define S_CONNECT_MS      250 /* a new connection's nodes may still be connecting so long */
+#define S_CONNECT_MS      250  /* a new connection's nodes may still be connecting so long */
+#define S_PAUSE_MS        100  /* after a round in which every node failed; doubling... */
+#define S_MAX_PAUSE_MS    1000 /* ...up to this */
 #define S_MAX_REPLY_DEPTH 64
 
 struct assay {
@@ -393,7 +395,7 @@ static int s_call_nodes(assay_t *self, const char *method, const void *params, s
     int order[ASSAY_MAX_NODES];
     s_order(self, params, len, order);
     int64_t deadline = s_now_ms() + timeout_ms;
-    int last = ASSAY_ETIMEOUT, backoff = 100;
+    int last = ASSAY_ETIMEOUT, backoff = S_PAUSE_MS;
     assay_reply_t *unavailable = NULL; /* the last `unavailable` answer */
     for (;;) {
         bool sent = false;
@@ -424,7 +426,7 @@ static int s_call_nodes(assay_t *self, const char *method, const void *params, s
         int pause = sent ? backoff : 10;
         if (left <= 0) break;
         zmq_poll(NULL, 0, (long)(pause < left ? pause : left));
-        if (sent && backoff < 1000) backoff *= 2;
+        if (sent && backoff < S_MAX_PAUSE_MS) backoff *= 2;
     }
 out:
     if (last == ASSAY_EREPLY) {

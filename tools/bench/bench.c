@@ -12,6 +12,7 @@
 #include "payload.h"
 #include "regrade.h"
 #include "bench_fit.h"
+#include "bench_cluster.h"
 #include "bench_store.h"
 #include "bench_exam.h"
 #include "bench_programs.h"
@@ -312,7 +313,7 @@ double as_bench_seconds(void)
 int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
-    const char *replay = NULL, *fit = NULL, *store = NULL;
+    const char *replay = NULL, *fit = NULL, *store = NULL, *cluster = NULL;
     bool regrade = false, exam = false, programs = false, models = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
@@ -321,6 +322,11 @@ int main(int argc, char **argv)
         argc -= 2;
     } else if (argc > 2 && strcmp(argv[1], "store") == 0) {
         store = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    } else if (argc > 2 && strcmp(argv[1], "cluster") == 0) {
+        cluster = argv[2];
         argv[2] = argv[0];
         argv += 2;
         argc -= 2;
@@ -424,6 +430,7 @@ int main(int argc, char **argv)
         }
     }
     if (s_seconds <= 0) s_seconds = 3;
+    if (cluster) return as_bench_cluster(cluster, s_seconds, 64); /* (its own engines) */
     s_lat = malloc(s_lat_cap * sizeof *s_lat);
     char self[PATH_MAX], guess[PATH_MAX + 32];
     if (!data) {
