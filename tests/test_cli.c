@@ -479,6 +479,10 @@ static void several_engines_take_a_request_when_its_own_is_down(void **state)
     char want[96];
     snprintf(want, sizeof want, ": %s attempt 1 at quiz-demo v", learner);
     assert_non_null(strstr(cli_out, want));
+    /* notifications follow one engine */
+    assert_int_equal(cli_assay(NULL, "--engine '%s,%s' watch", two.dir, cli_e.dir), 2);
+    assert_string_equal(cli_err, "assay: watch follows one engine's notifications: give it one "
+                                 "engine (-d DIR or -e ENDPOINT), not a list\n");
     assert_int_equal(h_cleanup(&two), 0);
 }
 

@@ -1,5 +1,6 @@
 /* nodes.h — libassay's internal helpers for several engines (nodes.c); the public part is in
- * assay.h. */
+ * assay.h. assay-http's bridge (bridge_nodes.c) uses them too, so that it routes and keys
+ * requests exactly as libassay does. */
 #ifndef AS_NODES_H
 #define AS_NODES_H
 

@@ -119,6 +119,11 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
         else
             return EXIT_USAGE;
     }
+    if (strchr(cli->target, ',')) {
+        fprintf(stderr, "assay: watch follows one engine's notifications: give it one engine "
+                        "(-d DIR or -e ENDPOINT), not a list\n");
+        return EXIT_USAGE;
+    }
     assay_sub_t *sub;
     int rc = assay_sub_open(&sub, cli->target);
     if (rc) {
