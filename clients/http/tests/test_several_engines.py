@@ -41,9 +41,11 @@ class SeveralEnginesTest(unittest.TestCase):
             "--admin-endpoint", ",".join(f"ipc://{e.dir}/admin.sock" for e in self.engines),
             "--events-endpoint", f"ipc://{self.engines[0].dir}/events.sock",
             "--try-timeout-ms", "300", "--timeout-ms", "5000"])
-        for _ in range(100):
-            if self.post("/v1/health", None, method="GET")[0] == 200:
-                break
+        deadline = time.monotonic() + 15
+        while self.post("/v1/health", None, method="GET")[0] != 200:
+            if time.monotonic() > deadline:
+                self.tearDown()
+                self.fail("assay-http did not answer /v1/health within 15 s")
             time.sleep(0.05)
 
     def tearDown(self):
@@ -60,7 +62,7 @@ class SeveralEnginesTest(unittest.TestCase):
         import http.client
         import json
         try:
-            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            c = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             c.request(method, path, json.dumps(body) if body is not None else None,
                       {"Authorization": "Bearer " + APP})
             r = c.getresponse()
