@@ -13,7 +13,9 @@ After each fault the node is started again (or healed) and the cluster waits for
 synchronous standby. At the end, the store is held to the ledger: every acknowledged submission
 is there with its learner, attempt and score; each learner's responses are exactly the acknowledged
 ones (no idempotency key stored twice: attempts run 1..n); the report equals one computed from the
-stored responses; mastery counts every stored answer. Printed per fault: acknowledgements, errors
+stored responses; mastery counts every stored answer; and every exam attempt a thread started and
+submitted (each retried until answered) is submitted once, with the one response its submit
+answered. Printed per fault: acknowledgements, errors
 the clients saw before a retry succeeded, and the longest wait between two acknowledgements
 (unavailability).
 
@@ -35,8 +37,11 @@ THREADS, LEARNERS = 6, 4  # learners per thread
 PACE = 0.01  # seconds between one thread's submissions: a steady load, not the machine's limit
 BEFORE, DURING, AFTER = 3.0, 20.0, 3.0  # seconds of load around each fault
 FAULTS = ["primary-killed", "primary-partitioned", "standby-killed", "assayd-killed"]
+EXAM_LEARNERS = 4  # learners sitting exam attempts (start, then submit), one thread
 QUIZ = {"id": "ha", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
                                "rule": "match_correct", "correct": ["A"], "skills": ["ha-k"]}]}
+EXAM = {"id": "ha-exam", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
+                                    "rule": "match_correct", "correct": ["A"]}]}
 SKILL = {"id": "ha-k", "prior": 0.3, "learn": 0.1, "forget": 0, "guess": 0.2, "slip": 0.1}
 
 
@@ -93,7 +98,9 @@ class Load:
         self.acks, self.errors = [], []  # (time, learner, key, result); (time, error)
         self.lock = threading.Lock()
         self.stop = threading.Event()
+        self.exams = []  # (learner, the attempt as attempt.submit answered it)
         self.threads = [threading.Thread(target=self.run, args=(t,)) for t in range(THREADS)]
+        self.threads.append(threading.Thread(target=self.run_exams))
 
     def client(self):
         return assay.Client(endpoint=self.engines, curve_cert=self.cert, server_key=self.key,
@@ -114,6 +121,29 @@ class Load:
                         self.errors.append((time.monotonic(), f"{e.code}: {e.message}"))
             with self.lock:
                 self.acks.append((time.monotonic(), learner, key, r))
+            i += 1
+            time.sleep(PACE)
+        c.close()
+
+    def retried(self, call):
+        """call() until it is answered (a start resumes the open attempt, a submit answers its
+        first result: both safe to send again)."""
+        while True:
+            try:
+                return call()
+            except assay.AssayError as e:
+                with self.lock:
+                    self.errors.append((time.monotonic(), f"{e.code}: {e.message}"))
+
+    def run_exams(self):
+        c = self.client()
+        i = 0
+        while not self.stop.is_set():
+            learner = f"e{i % EXAM_LEARNERS}"
+            a = self.retried(lambda: c.attempt_start(assessment="ha-exam", learner=learner))
+            done = self.retried(lambda: c.attempt_submit(attempt=a["id"], answers={"q": "A"}))
+            with self.lock:
+                self.exams.append((learner, done))
             i += 1
             time.sleep(PACE)
         c.close()
@@ -204,6 +234,19 @@ def check(load, admin):
                                  f"{len(stored)} answers")
         total += len(stored)
         latest.append(max(stored, key=lambda s: s["attempt"])["score"])
+    # exam attempts: each submitted once, its one response the one its submit answered
+    for learner in sorted({e[0] for e in load.exams}):
+        mine = [e[1] for e in load.exams if e[0] == learner]
+        attempts = list(admin.attempt_list(assessment="ha-exam", learner=learner, limit=200))
+        responses = list(admin.response_list(assessment="ha-exam", learner=learner, limit=200))
+        if [a["state"] for a in attempts] != ["submitted"] * len(mine):
+            raise AssertionError(f"{learner}: {len(mine)} submits acknowledged, attempts "
+                                 f"{[(a['id'], a['state']) for a in attempts]}")
+        got = sorted(a["response_id"] for a in attempts)
+        if got != sorted(r["response_id"] for r in responses) or \
+                got != sorted(m["response"]["response_id"] for m in mine):
+            raise AssertionError(f"{learner}: attempts and responses differ (an attempt "
+                                 f"finished twice?): {got}")
     report = admin.assessment_report(assessment="ha")
     if report["n"] != len(latest) or abs(report["mean"] - sum(latest) / len(latest)) > 1e-12:
         raise AssertionError(f"report n={report['n']} mean={report['mean']}, from the stored "
@@ -225,6 +268,7 @@ def main(faults):
                              curve_cert=load.cert, server_key=load.key, timeout=30)
         admin.skill_put(SKILL)
         admin.assessment_put(QUIZ)
+        admin.assessment_put(EXAM)
         time.sleep(1.5)  # (every engine's follower has it: the documented bound is a second)
         load.start()
         print(f"{'fault':<22}{'node':<6}{'acks':>7}{'errors':>8}{'longest wait':>15}", flush=True)
@@ -256,7 +300,8 @@ def main(faults):
         total = check(load, admin)
         admin.close()
         print(f"==> {len(load.acks)} acknowledged submissions, {total} stored: none lost, none "
-              f"twice; report and mastery equal to the stored responses", flush=True)
+              f"twice; report and mastery equal to the stored responses; {len(load.exams)} "
+              f"exam attempts, each finished once", flush=True)
         with open(os.path.join(ROOT, "var", "failover.json"), "w") as f:
             json.dump(rows, f, indent=1)
     except BaseException:
