@@ -82,8 +82,8 @@ static void *s_client(void *arg)
     return NULL;
 }
 
-/* How many learners of the load have engine `node` first in their order. */
-static int s_first_on(int node)
+/* The engine a learner's requests go to first (of s_e, named as the clients name them). */
+static int s_first_engine(const char *learner)
 {
     const char *eps[2];
     char ep[2][200];
@@ -91,13 +91,20 @@ static int s_first_on(int node)
         snprintf(ep[k], sizeof ep[k], "ipc://%s/engine.sock", s_e[k].dir);
         eps[k] = ep[k];
     }
+    int order[2];
+    assay_node_order(eps, 2, learner, strlen(learner), order);
+    return order[0];
+}
+
+/* How many learners of the load have engine `node` first in their order. */
+static int s_first_on(int node)
+{
     int n = 0;
     for (int t = 0; t < S_THREADS; t++)
         for (int l = 0; l < S_LEARNERS; l++) {
             char learner[16];
-            int len = snprintf(learner, sizeof learner, "t%d-l%d", t, l), order[2];
-            assay_node_order(eps, 2, learner, (size_t)len, order);
-            n += order[0] == node;
+            snprintf(learner, sizeof learner, "t%d-l%d", t, l);
+            n += s_first_engine(learner) == node;
         }
     return n;
 }
@@ -184,17 +191,11 @@ static void a_try_that_times_out_goes_to_the_next_engine_and_is_stored_once(void
     (void)state;
     s_two_up();
     /* a learner whose first engine is 0 */
-    const char *eps[2];
-    char ep[2][200], learner[16];
-    for (int k = 0; k < 2; k++) {
-        snprintf(ep[k], sizeof ep[k], "ipc://%s/engine.sock", s_e[k].dir);
-        eps[k] = ep[k];
-    }
-    int order[2] = {1, 0}, i = 0, len = 0;
-    while (order[0] != 0) {
-        len = snprintf(learner, sizeof learner, "stopped-%d", i++);
-        assay_node_order(eps, 2, learner, (size_t)len, order);
-    }
+    char learner[24];
+    int i = 0;
+    do
+        snprintf(learner, sizeof learner, "stopped-%d", i++);
+    while (s_first_engine(learner) != 0);
     assay_t *c;
     assay_options_t o = {.timeout_ms = 10000, .try_timeout_ms = 300};
     assert_int_equal(assay_open(&c, s_target, &o), ASSAY_OK);

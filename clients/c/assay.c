@@ -24,7 +24,6 @@
 struct assay {
     void *ctx;
     bool own_ctx; /* ctx was made by assay_open (else the caller's, shared) */
-    void *sock;   /* node 0's */
     int n;        /* nodes (engines) */
     void *socks[ASSAY_MAX_NODES];
     char *eps[ASSAY_MAX_NODES]; /* their endpoints, as rendezvous hashing names them */
@@ -184,7 +183,6 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
     for (int i = 0; !rc && i < self->n; i++)
         rc = s_socket(self, self->eps[i], opts, &self->socks[i]);
     if (rc) goto fail;
-    self->sock = self->socks[0];
     self->opened_ms = s_now_ms();
     *out = self;
     return ASSAY_OK;
@@ -222,7 +220,7 @@ void *assay_node_socket(assay_t *self, int i)
 
 void *assay_socket(assay_t *self)
 {
-    return self->sock;
+    return self->socks[0];
 }
 
 /* Checks and encodes a request into self->sb; *id is its msgid. */
@@ -271,7 +269,7 @@ int assay_send(assay_t *self, const char *method, const void *params, size_t len
     int rc = s_encode(self, method, params, len, &id);
     if (rc) return rc;
     if (self->n == 1) {
-        if (zmq_send(self->sock, self->sb.data, self->sb.size, 0) < 0) return ASSAY_ESYS;
+        if (zmq_send(self->socks[0], self->sb.data, self->sb.size, 0) < 0) return ASSAY_ESYS;
     } else {
         /* the key's node, else the first connected one in its order; none within the try
          * timeout (ZMQ_SNDTIMEO on the first): a timeout */

@@ -91,6 +91,26 @@ static void *s_connect(const char *target, bool admin)
 
 static void s_finish(ah_call_t *call, int outcome, const void *body, size_t len);
 
+/* Writes msgid id into a request body ah_bridge_begin started: a uint32 (0xce) at byte 2, its
+ * value in bytes 3..6. */
+static void s_set_msgid(uint8_t *b, uint32_t id)
+{
+    b[3] = (uint8_t)(id >> 24);
+    b[4] = (uint8_t)(id >> 16);
+    b[5] = (uint8_t)(id >> 8);
+    b[6] = (uint8_t)id;
+}
+
+/* Frees pending slot p (its copy of the request too); returns its call. */
+static ah_call_t *s_release(s_slot_t *p)
+{
+    p->msgid = 0;
+    s_n_pending--;
+    free(p->body);
+    p->body = NULL;
+    return p->call;
+}
+
 /* A free msgid (skipping 0 and ids still pending). */
 static uint32_t s_take_id(void)
 {
@@ -110,10 +130,8 @@ static bool s_try(s_slot_t t)
         uint32_t id = s_take_id();
         zmq_msg_t m;
         if (zmq_msg_init_size(&m, t.len)) return false;
-        uint8_t *b = zmq_msg_data(&m);
-        memcpy(b, t.body, t.len);
-        b[3] = (uint8_t)(id >> 24), b[4] = (uint8_t)(id >> 16), b[5] = (uint8_t)(id >> 8),
-        b[6] = (uint8_t)id;
+        memcpy(zmq_msg_data(&m), t.body, t.len);
+        s_set_msgid(zmq_msg_data(&m), id);
         void *sock = (t.admin ? s_adm : s_eng)[t.order[t.tries]];
         if (zmq_msg_send(&m, sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&m);
@@ -133,8 +151,8 @@ static bool s_try(s_slot_t t)
 static void s_next_try(s_slot_t *p, int outcome, const void *reply, size_t len)
 {
     s_slot_t t = *p;
-    p->msgid = 0;
-    s_n_pending--;
+    p->body = NULL; /* (the copy goes on with t) */
+    s_release(p);
     t.tries++;
     if (t.tries < s_n && s_try(t)) return;
     free(t.body);
@@ -209,21 +227,14 @@ static void *s_run(void *arg)
                     s_finish(call, AH_CALL_BUSY, NULL, 0);
                 }
             } else {
-                /* the msgid: a uint32 (0xce) at byte 2, its value in bytes 3..6 */
                 uint32_t id = s_take_id();
                 size_t slot = id % S_SLOTS;
-                uint8_t *b = zmq_msg_data(&body);
-                b[3] = (uint8_t)(id >> 24);
-                b[4] = (uint8_t)(id >> 16);
-                b[5] = (uint8_t)(id >> 8);
-                b[6] = (uint8_t)id;
+                s_set_msgid(zmq_msg_data(&body), id);
                 s_pending[slot] = (s_slot_t){
                     .msgid = id, .call = call, .deadline_ms = s_now_ms() + ah_cfg.timeout_ms};
                 s_n_pending++;
                 if (zmq_msg_send(&body, to_admin ? s_adm[0] : s_eng[0], ZMQ_DONTWAIT) < 0) {
-                    s_pending[slot].msgid = 0;
-                    s_n_pending--;
-                    s_finish(call, AH_CALL_BUSY, NULL, 0);
+                    s_finish(s_release(&s_pending[slot]), AH_CALL_BUSY, NULL, 0);
                 }
             }
             zmq_msg_close(&ptr);
@@ -252,16 +263,10 @@ static void *s_run(void *arg)
                 uint32_t id = as_peek_msgid(zmq_msg_data(&m), zmq_msg_size(&m));
                 s_slot_t *p = &s_pending[id % S_SLOTS];
                 if (id && p->msgid == id) {
-                    if (p->body && ah_nodes_unavailable(zmq_msg_data(&m), zmq_msg_size(&m))) {
+                    if (p->body && ah_nodes_unavailable(zmq_msg_data(&m), zmq_msg_size(&m)))
                         s_next_try(p, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
-                    } else {
-                        ah_call_t *call = p->call;
-                        p->msgid = 0;
-                        s_n_pending--;
-                        free(p->body);
-                        p->body = NULL;
-                        s_finish(call, AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
-                    }
+                    else
+                        s_finish(s_release(p), AH_CALL_OK, zmq_msg_data(&m), zmq_msg_size(&m));
                 }
                 zmq_msg_close(&m);
             }
@@ -273,26 +278,17 @@ static void *s_run(void *arg)
             s_slot_t *p = &s_pending[oldest % S_SLOTS];
             if (oldest && p->msgid == oldest) {
                 if (p->deadline_ms > now) break;
-                if (p->body) {
+                if (p->body)
                     s_next_try(p, AH_CALL_TIMEOUT, NULL, 0);
-                } else {
-                    ah_call_t *call = p->call;
-                    p->msgid = 0;
-                    s_n_pending--;
-                    s_finish(call, AH_CALL_TIMEOUT, NULL, 0);
-                }
+                else
+                    s_finish(s_release(p), AH_CALL_TIMEOUT, NULL, 0);
             }
             oldest++; /* answered, timed out, or an id never given */
         }
     }
     /* stopping: every request still waiting is answered */
     for (size_t i = 0; i < S_SLOTS; i++)
-        if (s_pending[i].msgid) {
-            s_pending[i].msgid = 0;
-            free(s_pending[i].body);
-            s_pending[i].body = NULL;
-            s_finish(s_pending[i].call, AH_CALL_TIMEOUT, NULL, 0);
-        }
+        if (s_pending[i].msgid) s_finish(s_release(&s_pending[i]), AH_CALL_TIMEOUT, NULL, 0);
     zmq_close(pull);
     for (int i = 0; i < s_n; i++) {
         zmq_close(s_eng[i]);

@@ -208,16 +208,14 @@ int main(int argc, char **argv)
             }
             break;
         case 'T':
-        case 'Y': {
-            long ms = strtol(optarg, &end, 10);
-            if (*end || ms < 1 || ms > 3600000) {
+        case 'Y':
+            if (as_arg_range(optarg, 1, 3600000, &n)) {
                 fprintf(stderr, "assay-http: --%s: expected milliseconds, 1..3600000, got \"%s\"\n",
                         c == 'T' ? "timeout-ms" : "try-timeout-ms", optarg);
                 return 2;
             }
-            *(c == 'T' ? &ah_cfg.timeout_ms : &ah_cfg.try_timeout_ms) = (int)ms;
+            *(c == 'T' ? &ah_cfg.timeout_ms : &ah_cfg.try_timeout_ms) = (int)n;
             break;
-        }
         case 'n':
             if (as_arg_range(optarg, 1, 256, &n)) {
                 fprintf(stderr, "assay-http: --threads: expected 1..256, got \"%s\"\n", optarg);

@@ -112,13 +112,9 @@ class Load:
         while not self.stop.is_set():
             learner, key = f"t{t}-l{i % LEARNERS}", f"t{t}-k{i}"
             answer = "A" if i % 3 else "B"
-            while True:  # until acknowledged, after stop too: then the store holds exactly these
-                try:
-                    r = c.submit(assessment="ha", learner=learner, key=key, answers={"q": answer})
-                    break
-                except assay.AssayError as e:
-                    with self.lock:
-                        self.errors.append((time.monotonic(), f"{e.code}: {e.message}"))
+            # until acknowledged, after stop too: then the store holds exactly these
+            r = self.retried(lambda: c.submit(assessment="ha", learner=learner, key=key,
+                                              answers={"q": answer}))
             with self.lock:
                 self.acks.append((time.monotonic(), learner, key, r))
             i += 1
@@ -126,8 +122,9 @@ class Load:
         c.close()
 
     def retried(self, call):
-        """call() until it is answered (a start resumes the open attempt, a submit answers its
-        first result: both safe to send again)."""
+        """call() until it is answered, each error recorded (safe for what is sent here: a
+        keyed submission is stored once, a start resumes the open attempt, a submit answers its
+        first result)."""
         while True:
             try:
                 return call()

@@ -8,6 +8,7 @@
 #include "assay.h"
 #include "codec.h"
 #include "payload.h"
+#include "probe.h"
 
 #include <jansson.h>
 #include <stdint.h>
@@ -18,19 +19,6 @@
 
 #define S_LEARNERS 10000
 #define S_SLOTS    4096
-
-static uint64_t s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int s_cmp(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* Packs a submission of the bench answers for learner i of run k. */
 static void s_submission(msgpack_sbuffer *sb, int k, uint64_t i)
@@ -58,15 +46,16 @@ static int s_run(const char *target, const assay_options_t *o, int k, double sec
     msgpack_sbuffer sb;
     msgpack_sbuffer_init(&sb);
     size_t cap = (size_t)(seconds * 200000) + 1024, n = 0;
-    uint64_t *lat = malloc(cap * sizeof *lat), sent = 0;
-    static uint64_t sent_at[S_SLOTS];
+    double *lat = malloc(cap * sizeof *lat); /* seconds each */
+    static double sent_at[S_SLOTS];
+    uint64_t sent = 0;
     int outstanding = 0, rc = 0;
-    uint64_t t0 = s_now_ns(), end = t0 + (uint64_t)(seconds * 1e9), now = t0;
+    double t0 = as_bench_now(), end = t0 + seconds, now = t0;
     for (; outstanding < inflight && lat; outstanding++) {
         uint32_t id;
         s_submission(&sb, k, sent++);
         if ((rc = assay_send(c, "response.submit", sb.data, sb.size, &id))) break;
-        sent_at[id % S_SLOTS] = s_now_ns();
+        sent_at[id % S_SLOTS] = as_bench_now();
     }
     while (!rc && lat && outstanding) {
         assay_reply_t *r;
@@ -77,7 +66,7 @@ static int s_run(const char *target, const assay_options_t *o, int k, double sec
             assay_reply_free(&r);
             break;
         }
-        now = s_now_ns();
+        now = as_bench_now();
         if (n < cap) lat[n++] = now - sent_at[assay_reply_msgid(r) % S_SLOTS];
         assay_reply_free(&r);
         outstanding--;
@@ -85,15 +74,15 @@ static int s_run(const char *target, const assay_options_t *o, int k, double sec
             uint32_t id;
             s_submission(&sb, k, sent++);
             if ((rc = assay_send(c, "response.submit", sb.data, sb.size, &id))) break;
-            sent_at[id % S_SLOTS] = s_now_ns();
+            sent_at[id % S_SLOTS] = as_bench_now();
             outstanding++;
         }
     }
     if (!rc && n) {
-        qsort(lat, n, sizeof *lat, s_cmp);
-        *rps = (double)n / ((double)(now - t0) / 1e9);
-        *p50 = (double)lat[n / 2] / 1e3;
-        *p99 = (double)lat[(size_t)((double)n * 0.99)] / 1e3;
+        qsort(lat, n, sizeof *lat, as_bench_cmp_double);
+        *rps = (double)n / (now - t0);
+        *p50 = lat[n / 2] * 1e6;
+        *p99 = lat[(size_t)((double)n * 0.99)] * 1e6;
     }
     free(lat);
     msgpack_sbuffer_destroy(&sb);

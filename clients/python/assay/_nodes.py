@@ -4,6 +4,10 @@ a submission gets when it may be sent twice."""
 import os
 import time
 
+import zmq
+
+from .errors import Timeout
+
 _M64 = (1 << 64) - 1
 
 
@@ -68,7 +72,6 @@ PAUSE, MAX_PAUSE = 0.1, 1.0
 def node_options(sock):
     """A node socket of several: a send to a node not connected fails at once (IMMEDIATE) and a
     silent peer is dropped by heartbeats, so a try moves on."""
-    import zmq
     sock.setsockopt(zmq.IMMEDIATE, 1)
     sock.setsockopt(zmq.HEARTBEAT_IVL, 1000)
     sock.setsockopt(zmq.HEARTBEAT_TIMEOUT, 3000)
@@ -109,6 +112,5 @@ class Tries:
     def error(self, method, endpoints):
         if self.last is not None:
             return self.last
-        from .errors import Timeout
         return Timeout(f"no response to {method} within {self.timeout} s from any of "
                        f"{endpoints} (are they running?)")

@@ -4,6 +4,7 @@ import os
 
 import msgpack
 
+from . import _nodes
 from .errors import AssayError, from_reply
 
 REQUEST, RESPONSE = 0, 1
@@ -25,7 +26,6 @@ _resolve = endpoint  # (endpoints' parameter of that name hides it)
 def endpoints(data_dir=None, endpoint=None, admin=False):
     """The endpoints of one engine or several: ``endpoint`` or ``data_dir`` may name several,
     comma-separated or as a list; each data directory is resolved as :func:`endpoint` does."""
-    from . import _nodes
     if endpoint:
         return _nodes.split(endpoint)
     if isinstance(data_dir, (list, tuple)) or (data_dir and "," in data_dir):
