@@ -127,6 +127,22 @@ static inline int as_pack_cstr(msgpack_packer *pk, const char *s)
     return rc ? rc : msgpack_pack_str_body(pk, s, n);
 }
 
+/* A notification's stamp: the engine publishing it and the notification's number there
+ * (PROTOCOL.md, "Notifications"). */
+typedef struct {
+    const char *node;
+    uint64_t seq;
+} as_stamp_t;
+
+/* Packs a stamp as the pairs `node` and `seq`: two entries of a notification's map. */
+static inline void as_pack_stamp(msgpack_packer *pk, as_stamp_t s)
+{
+    as_pack_cstr(pk, "node");
+    as_pack_cstr(pk, s.node);
+    as_pack_cstr(pk, "seq");
+    msgpack_pack_uint64(pk, s.seq);
+}
+
 /* Packs a (pointer, length) string. */
 static inline int as_pack_str(msgpack_packer *pk, const char *s, size_t n)
 {

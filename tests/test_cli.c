@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -470,6 +471,29 @@ static void several_engines_take_a_request_when_its_own_is_down(void **state)
     json_t *j = json_loads(cli_out, 0, &e);
     assert_int_equal(json_array_size(j), 1);
     json_decref(j);
+    /* watch follows both engines: one submission to each, each notification names its engine */
+    char cmd[4096], out[300], host[128] = "", node[2][600];
+    snprintf(out, sizeof out, "%s.watch2", cli_e.dir);
+    const char *cli = getenv("ASSAY_CLI");
+    snprintf(cmd, sizeof cmd,
+             "cd '%s'; timeout 10 '%s' --engine '%s,%s' watch --seconds 2 score.quiz-demo "
+             ">'%s' & "
+             "sleep 0.5; for d in '%s' '%s'; do '%s' -d \"$d\" submit quiz-demo watched "
+             "answers.json >/dev/null; done; wait",
+             getenv("ASSAY_EXAMPLES"), cli, two.dir, cli_e.dir, out, two.dir, cli_e.dir, cli);
+    assert_int_equal(system(cmd), 0);
+    char *got = h_slurp(out);
+    unlink(out);
+    gethostname(host, sizeof host - 1);
+    snprintf(node[0], sizeof node[0], "\"node\":\"%s:%s\"", host, two.dir);
+    snprintf(node[1], sizeof node[1], "\"node\":\"%s:%s\"", host, cli_e.dir);
+    char *second = strchr(got, '\n');
+    assert_non_null(second);
+    *second++ = 0;
+    assert_non_null(strstr(got, node[0]));
+    assert_non_null(strstr(second, node[1]));
+    assert_string_equal(strchr(second, '\n'), "\n"); /* two lines, one per engine */
+    free(got);
     assert_int_equal(h_stop(&two), 0);
     assert_int_equal(cli_assay(NULL,
                                "--engine '%s,%s' --timeout 5000 submit quiz-demo %s "
@@ -479,10 +503,14 @@ static void several_engines_take_a_request_when_its_own_is_down(void **state)
     char want[96];
     snprintf(want, sizeof want, ": %s attempt 1 at quiz-demo v", learner);
     assert_non_null(strstr(cli_out, want));
-    /* notifications follow one engine */
-    assert_int_equal(cli_assay(NULL, "--engine '%s,%s' watch", two.dir, cli_e.dir), 2);
-    assert_string_equal(cli_err, "assay: watch follows one engine's notifications: give it one "
-                                 "engine (-d DIR or -e ENDPOINT), not a list\n");
+    /* a list with an empty item is refused */
+    assert_int_equal(cli_assay(NULL, "--engine '%s,' watch", two.dir), 2);
+    char err[700];
+    snprintf(err, sizeof err,
+             "assay: watch: %s,: expected 1..%d data directories or events endpoints separated "
+             "by commas\n",
+             two.dir, ASSAY_MAX_NODES);
+    assert_string_equal(cli_err, err);
     assert_int_equal(h_cleanup(&two), 0);
 }
 

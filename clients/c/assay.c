@@ -103,24 +103,6 @@ static int64_t s_now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* The endpoint of one target: itself, or a data directory's socket (which must be there unless
- * the target is one of several: a node that is down now may be back by the next call). */
-static int s_endpoint(const char *target, size_t len, bool admin, bool several, char *ep,
-                      size_t size)
-{
-    if (len == 0 || len > 4096) return ASSAY_EINVAL;
-    if (memmem(target, len, "://", 3)) {
-        snprintf(ep, size, "%.*s", (int)len, target);
-        return ASSAY_OK;
-    }
-    char path[4120];
-    snprintf(path, sizeof path, "%.*s/%s", (int)len, target, admin ? "admin.sock" : "engine.sock");
-    struct stat st;
-    if (!several && (stat(path, &st) || !S_ISSOCK(st.st_mode))) return ASSAY_ECONNECT;
-    snprintf(ep, size, "ipc://%s", path);
-    return ASSAY_OK;
-}
-
 /* A DEALER connected to ep; with several nodes a send to one not connected fails at once
  * (ZMQ_IMMEDIATE) and a silent peer is dropped by heartbeats, so a try moves on. */
 static int s_socket(assay_t *self, const char *ep, const assay_options_t *opts, void **out)
@@ -169,8 +151,8 @@ int assay_open(assay_t **out, const char *target, const assay_options_t *opts)
         char ep[4200];
         if (self->n == ASSAY_MAX_NODES) rc = ASSAY_EINVAL;
         if (!rc)
-            rc =
-                s_endpoint(p, len, opts && opts->admin, strchr(target, ',') != NULL, ep, sizeof ep);
+            rc = as_nodes_endpoint(p, len, opts && opts->admin ? "admin.sock" : "engine.sock",
+                                   strchr(target, ',') != NULL, ep, sizeof ep);
         if (!rc && !(self->eps[self->n] = strdup(ep))) rc = ASSAY_ENOMEM;
         if (rc) goto fail;
         self->n++;

@@ -124,17 +124,21 @@ const msgpack_object *assay_map_get(const msgpack_object *map, const char *key);
 
 /* ---- notifications (events.sock) ----
  *
- * A subscriber receives the engine's notifications: topic "score.<assessment>",
- * "assessment.<id>", ... and a msgpack map carrying "seq", which increases by one per notification
- * the engine publishes. PUB/SUB drops messages for a subscriber that falls behind, and a new
- * subscription takes a moment to reach the engine (the "slow joiner"): a subscriber that sees a
- * gap in seq, or that has just subscribed, resyncs with a read (response.list, assessment.get).
- * Not thread-safe: one per thread. */
+ * A subscriber receives the engines' notifications: topic "score.<assessment>",
+ * "assessment.<id>", ... and a msgpack map carrying "node" (the engine that published it) and
+ * "seq", which increases by one per notification that engine publishes. PUB/SUB drops messages
+ * for a subscriber that falls behind, and a new subscription takes a moment to reach the engine
+ * (the "slow joiner"): a subscriber that sees a gap in a node's seq (assay_event_missed), or
+ * that has just subscribed, resyncs with a read (response.list, assessment.get). Not
+ * thread-safe: one per thread. */
 typedef struct assay_sub assay_sub_t;
 typedef struct assay_event assay_event_t;
 
-/* Connects to target: a data directory (its events.sock) or an endpoint. Subscribes to nothing
- * yet. ASSAY_ECONNECT when the data directory has no events.sock. */
+/* Connects to target: a data directory (its events.sock) or an endpoint, or several of them
+ * separated by commas (several engines on one database: each one's notifications). Subscribes to
+ * nothing yet. ASSAY_ECONNECT when the one data directory given has no events.sock (of several,
+ * one not there yet is connected to when it appears); ASSAY_EINVAL for an empty item or more
+ * than ASSAY_MAX_NODES. */
 int assay_sub_open(assay_sub_t **out, const char *target);
 void assay_sub_close(assay_sub_t **sub_p);
 /* Subscribes to every topic starting with prefix ("score.quiz-1", "score.", "" for all). */
@@ -150,11 +154,16 @@ int assay_sub_dispatch(assay_sub_t *sub, int timeout_ms, assay_event_fn fn, void
 /* The libzmq socket (for zmq_poll in an event loop). */
 void *assay_sub_socket(assay_sub_t *sub);
 
-/* The topic (NUL-terminated), the body (a map) and its seq (0 when absent). Valid until
- * assay_event_free. */
+/* The topic (NUL-terminated), the body (a map), its seq (0 when absent) and its node (*len bytes,
+ * not NUL-terminated; NULL when absent). Valid until assay_event_free. */
 const char *assay_event_topic(const assay_event_t *event);
 const msgpack_object *assay_event_body(const assay_event_t *event);
 uint64_t assay_event_seq(const assay_event_t *event);
+const char *assay_event_node(const assay_event_t *event, size_t *len);
+/* How many notifications of the event's node this subscriber missed just before it (a gap in
+ * that node's seq since the last one received from it; 0 for a node's first): when not 0,
+ * resync with a read. */
+uint64_t assay_event_missed(const assay_event_t *event);
 void assay_event_free(assay_event_t **event_p);
 
 #ifdef __cplusplus

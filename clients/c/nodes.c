@@ -9,6 +9,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/random.h>
 
 /* FNV-1a over bytes, continuing from h. */
@@ -97,4 +98,20 @@ int as_nodes_with_key(const char *method, const void *params, size_t len, msgpac
     msgpack_pack_str_with_body(&pk, "key", 3);
     msgpack_pack_str_with_body(&pk, key, (size_t)k);
     return 1;
+}
+
+int as_nodes_endpoint(const char *target, size_t len, const char *sock, bool several, char *ep,
+                      size_t size)
+{
+    if (len == 0 || len > 4096) return ASSAY_EINVAL;
+    if (memmem(target, len, "://", 3)) {
+        snprintf(ep, size, "%.*s", (int)len, target);
+        return ASSAY_OK;
+    }
+    char path[4120];
+    snprintf(path, sizeof path, "%.*s/%s", (int)len, target, sock);
+    struct stat st;
+    if (!several && (stat(path, &st) || !S_ISSOCK(st.st_mode))) return ASSAY_ECONNECT;
+    snprintf(ep, size, "ipc://%s", path);
+    return ASSAY_OK;
 }

@@ -15,4 +15,11 @@ void as_nodes_route_key(const void *params, size_t len, const char **key, size_t
  * added (another method, or a key given), -1 when no random bytes could be had. */
 int as_nodes_with_key(const char *method, const void *params, size_t len, msgpack_sbuffer *out);
 
+/* The endpoint of one target (len bytes): itself, or a data directory's socket `sock`
+ * ("engine.sock", "admin.sock", "events.sock"), which must be there unless the target is one of
+ * several (a node that is down now may be back later): ASSAY_ECONNECT. ASSAY_EINVAL for an
+ * empty or over-long target. */
+int as_nodes_endpoint(const char *target, size_t len, const char *sock, bool several, char *ep,
+                      size_t size);
+
 #endif

@@ -1,7 +1,11 @@
-/* subscribe.c — libassay's subscriber: notifications from events.sock (see assay.h). */
+/* subscribe.c — libassay's subscriber: notifications from events.sock (see assay.h). One SUB
+ * socket connects to every engine named; each notification carries its engine (`node`) and that
+ * engine's `seq`, and the subscriber keeps the last seq of each node to count what was missed.
+ */
 #include "assay.h"
 
 #include "codec.h"
+#include "nodes.h"
 
 #include <stdbool.h>
 #include <stdio.h>
@@ -11,9 +15,17 @@
 #include <time.h>
 #include <zmq.h>
 
+/* The last seq seen from one node (an engine publishing: its host and data directory). */
+typedef struct {
+    char *node;
+    uint64_t seq;
+} s_last_t;
+
 struct assay_sub {
     void *ctx;
     void *sock;
+    s_last_t *last;
+    size_t n_last, cap_last;
 };
 
 struct assay_event {
@@ -21,21 +33,24 @@ struct assay_event {
     zmq_msg_t body;
     msgpack_zone zone;
     msgpack_object root;
+    uint64_t missed;
 };
 
 int assay_sub_open(assay_sub_t **out, const char *target)
 {
-    char ep[4200];
     *out = NULL;
     if (!target || !*target) return ASSAY_EINVAL;
-    if (strstr(target, "://")) {
-        snprintf(ep, sizeof ep, "%s", target);
-    } else {
-        char path[4150];
-        struct stat st;
-        snprintf(path, sizeof path, "%s/events.sock", target);
-        if (stat(path, &st) || !S_ISSOCK(st.st_mode)) return ASSAY_ECONNECT;
-        snprintf(ep, sizeof ep, "ipc://%s", path);
+    bool several = strchr(target, ',') != NULL;
+    int n = 0, rc = ASSAY_OK;
+    for (const char *p = target;; n++) { /* check every target before connecting any */
+        const char *comma = strchr(p, ',');
+        char ep[4200];
+        if (n == ASSAY_MAX_NODES) return ASSAY_EINVAL;
+        rc = as_nodes_endpoint(p, comma ? (size_t)(comma - p) : strlen(p), "events.sock", several,
+                               ep, sizeof ep);
+        if (rc) return rc;
+        if (!comma) break;
+        p = comma + 1;
     }
     assay_sub_t *sub = calloc(1, sizeof *sub);
     if (!sub) return ASSAY_ENOMEM;
@@ -45,7 +60,15 @@ int assay_sub_open(assay_sub_t **out, const char *target)
     if (!sub->sock) goto fail;
     zmq_setsockopt(sub->sock, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sub->sock, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    if (zmq_connect(sub->sock, ep)) goto fail;
+    for (const char *p = target;;) {
+        const char *comma = strchr(p, ',');
+        char ep[4200];
+        as_nodes_endpoint(p, comma ? (size_t)(comma - p) : strlen(p), "events.sock", several, ep,
+                          sizeof ep);
+        if (zmq_connect(sub->sock, ep)) goto fail;
+        if (!comma) break;
+        p = comma + 1;
+    }
     *out = sub;
     return ASSAY_OK;
 fail:
@@ -60,6 +83,9 @@ void assay_sub_close(assay_sub_t **sub_p)
     if (!sub_p || !*sub_p) return;
     zmq_close((*sub_p)->sock);
     zmq_ctx_term((*sub_p)->ctx);
+    for (size_t i = 0; i < (*sub_p)->n_last; i++)
+        free((*sub_p)->last[i].node);
+    free((*sub_p)->last);
     free(*sub_p);
     *sub_p = NULL;
 }
@@ -78,6 +104,37 @@ int assay_sub_unsubscribe(assay_sub_t *sub, const char *prefix)
 void *assay_sub_socket(assay_sub_t *sub)
 {
     return sub->sock;
+}
+
+/* Counts what ev's node published between the last seq seen from it and ev's (a gap), and
+ * keeps ev's seq as that node's last. An event without a node (an engine before notifications
+ * named theirs) is counted under "". */
+static void s_count_missed(assay_sub_t *sub, assay_event_t *ev)
+{
+    uint64_t seq = assay_event_seq(ev);
+    if (!seq) return;
+    const msgpack_object *o = assay_map_get(&ev->root, "node");
+    const char *node = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.ptr : "";
+    size_t len = o && o->type == MSGPACK_OBJECT_STR ? o->via.str.size : 0;
+    s_last_t *l = NULL;
+    for (size_t i = 0; i < sub->n_last && !l; i++)
+        if (strlen(sub->last[i].node) == len && memcmp(sub->last[i].node, node, len) == 0)
+            l = &sub->last[i];
+    if (!l) {
+        if (sub->n_last == sub->cap_last) {
+            size_t cap = sub->cap_last ? 2 * sub->cap_last : 4;
+            s_last_t *p = realloc(sub->last, cap * sizeof *p);
+            if (!p) return;
+            sub->last = p;
+            sub->cap_last = cap;
+        }
+        char *copy = strndup(node, len);
+        if (!copy) return;
+        l = &sub->last[sub->n_last++];
+        *l = (s_last_t){copy, 0};
+    }
+    ev->missed = l->seq && seq > l->seq + 1 ? seq - l->seq - 1 : 0;
+    l->seq = seq;
 }
 
 /* Receives the rest of a multipart message and drops it. */
@@ -123,6 +180,7 @@ int assay_sub_recv(assay_sub_t *sub, int timeout_ms, assay_event_t **event)
         ev->root.type != MSGPACK_OBJECT_MAP)
         goto fail;
     zmq_msg_close(&topic);
+    s_count_missed(sub, ev);
     *event = ev;
     return ASSAY_OK;
 fail:
@@ -166,6 +224,19 @@ uint64_t assay_event_seq(const assay_event_t *ev)
 {
     const msgpack_object *seq = assay_map_get(&ev->root, "seq");
     return seq && seq->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? seq->via.u64 : 0;
+}
+
+const char *assay_event_node(const assay_event_t *ev, size_t *len)
+{
+    const msgpack_object *o = assay_map_get(&ev->root, "node");
+    bool str = o && o->type == MSGPACK_OBJECT_STR;
+    if (len) *len = str ? o->via.str.size : 0;
+    return str ? o->via.str.ptr : NULL;
+}
+
+uint64_t assay_event_missed(const assay_event_t *ev)
+{
+    return ev->missed;
 }
 
 void assay_event_free(assay_event_t **event_p)

@@ -90,17 +90,18 @@ static void s_on_signal(int sig)
 
 static void s_print_event(void *arg, const assay_event_t *ev)
 {
-    bool *gaps = arg;
-    static uint64_t last_seq;
+    (void)arg;
     json_t *j = as_json_from(assay_event_body(ev));
     char *body = j ? as_json_dumps(j, JSON_COMPACT) : NULL;
-    uint64_t seq = assay_event_seq(ev);
-    if (*gaps && last_seq && seq > last_seq + 1)
+    uint64_t seq = assay_event_seq(ev), missed = assay_event_missed(ev);
+    size_t node_len;
+    const char *node = assay_event_node(ev, &node_len);
+    if (missed)
         fprintf(stderr,
-                "assay watch: %llu notification(s) missed (seq %llu to %llu): resync with a read\n",
-                (unsigned long long)(seq - last_seq - 1), (unsigned long long)last_seq + 1,
-                (unsigned long long)seq - 1);
-    if (seq) last_seq = seq;
+                "assay watch: %llu notification(s) missed from %.*s (seq %llu to %llu): resync "
+                "with a read\n",
+                (unsigned long long)missed, node ? (int)node_len : 3, node ? node : "the engine",
+                (unsigned long long)(seq - missed), (unsigned long long)seq - 1);
     printf("%s %s\n", assay_event_topic(ev), body ? body : "{}");
     fflush(stdout);
     free(body);
@@ -119,13 +120,14 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
         else
             return EXIT_USAGE;
     }
-    if (strchr(cli->target, ',')) {
-        fprintf(stderr, "assay: watch follows one engine's notifications: give it one engine "
-                        "(-d DIR or -e ENDPOINT), not a list\n");
-        return EXIT_USAGE;
-    }
     assay_sub_t *sub;
     int rc = assay_sub_open(&sub, cli->target);
+    if (rc == ASSAY_EINVAL) {
+        fprintf(stderr, "assay: watch: %s: expected 1..%d data directories or events endpoints "
+                        "separated by commas\n",
+                cli->target, ASSAY_MAX_NODES);
+        return EXIT_USAGE;
+    }
     if (rc) {
         fprintf(stderr, "assay: engine unreachable: no events socket at %s\n", cli->target);
         return EXIT_UNREACHABLE;
@@ -135,11 +137,10 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
         assay_sub_subscribe(sub, argv[i]);
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
-    bool gaps = true;
     struct timespec t0, now;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     while (!s_stop) {
-        rc = assay_sub_dispatch(sub, 200, s_print_event, &gaps);
+        rc = assay_sub_dispatch(sub, 200, s_print_event, NULL);
         if (rc < 0) break;
         clock_gettime(CLOCK_MONOTONIC, &now);
         if (seconds > 0 &&

@@ -35,7 +35,7 @@ void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint3
 {
     const char *id = as_table_str(t, t->hdr.id_off);
     msgpack_packer *pk = as_write_note(w, "assessment", id, t->hdr.id_len);
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 6);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, "put");
     as_pack_cstr(pk, "id");
@@ -44,8 +44,7 @@ void as_write_put_note(as_write_t *w, as_wtxn_t *txn, const as_table_t *t, uint3
     msgpack_pack_uint32(pk, version);
     as_pack_cstr(pk, "max_score");
     as_pack_num(pk, t->hdr.max_score);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_pack_stamp(pk, as_store_stamp(txn));
 }
 
 /* args: [id, force byte] */

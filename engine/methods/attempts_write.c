@@ -28,7 +28,7 @@ static const char *const s_events[] = {"started", "submitted", "abandoned"};
 static void s_note(as_wtxn_t *txn, as_write_t *w, const as_attempt_t *a, const char *event)
 {
     msgpack_packer *pk = as_write_note(w, "attempt", a->assessment, a->assessment_len);
-    msgpack_pack_map(pk, 5);
+    msgpack_pack_map(pk, 6);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, event);
     as_pack_cstr(pk, "attempt");
@@ -37,8 +37,7 @@ static void s_note(as_wtxn_t *txn, as_write_t *w, const as_attempt_t *a, const c
     as_pack_str(pk, a->learner, a->learner_len);
     as_pack_cstr(pk, "number");
     msgpack_pack_uint32(pk, a->number);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_pack_stamp(pk, as_store_stamp(txn));
 }
 
 static void s_reply_attempt(as_write_t *w, const as_attempt_t *a, const void *answers, size_t len,

@@ -40,7 +40,7 @@ static void s_pack_job(as_reader_t *rd, msgpack_packer *pk, const as_job_t *job)
     if (job->state == AS_JOB_DONE &&
         as_store_job_data_get(rd, job->id, AS_JOB_RESULT, &result, &len, &ignored))
         result = NULL;
-    as_job_pack(pk, job, 0, result, len);
+    as_job_pack(pk, job, NULL, result, len);
 }
 
 as_code_t as_handle_job_get(as_worker_t *w, as_request_t *req, as_err_t *err)

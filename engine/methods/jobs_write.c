@@ -40,7 +40,7 @@ static void s_reply_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
     size_t len;
     const void *result = s_result(txn, job, &len);
     as_response_ok(&w->reply_pk, w->hdr.msgid);
-    as_job_pack(&w->reply_pk, job, 0, result, len);
+    as_job_pack(&w->reply_pk, job, NULL, result, len);
 }
 
 static void s_note_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
@@ -49,7 +49,8 @@ static void s_note_job(as_wtxn_t *txn, as_write_t *w, const as_job_t *job)
     size_t len;
     const void *result = s_result(txn, job, &len);
     int n = snprintf(id, sizeof id, "%llu", (unsigned long long)job->id);
-    as_job_pack(as_write_note(w, "job", id, (size_t)n), job, as_store_next_seq(txn), result, len);
+    as_stamp_t stamp = as_store_stamp(txn);
+    as_job_pack(as_write_note(w, "job", id, (size_t)n), job, &stamp, result, len);
 }
 
 /* args: [kind byte, target id, dry_run byte, arguments?]: a regrade of an assessment, a recompute

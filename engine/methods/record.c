@@ -35,9 +35,9 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
 }
 
 void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_table_t *t,
-                         double score, uint64_t seq, uint64_t job)
+                         double score, as_stamp_t stamp, uint64_t job)
 {
-    msgpack_pack_map(pk, 8 + (job ? 1 : 0));
+    msgpack_pack_map(pk, 9 + (job ? 1 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "learner");
@@ -56,8 +56,7 @@ void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_tabl
         as_pack_cstr(pk, "regrade");
         msgpack_pack_uint64(pk, job);
     }
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, seq);
+    as_pack_stamp(pk, stamp);
 }
 
 bool as_record_read(const void *rec, size_t len, as_record_t *r)

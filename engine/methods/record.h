@@ -42,7 +42,7 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
 /* Packs the score.<assessment> notification of record r scored `score` with table t: after a
  * submission (job 0) or a regrade that changed it (job: the regrade's job id). */
 void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_table_t *t,
-                         double score, uint64_t seq, uint64_t job);
+                         double score, as_stamp_t stamp, uint64_t job);
 /* Reads a stored record's fields (views into rec). False when it is not a record. */
 bool as_record_read(const void *rec, size_t len, as_record_t *r);
 /* Reads a stored record into r and scores its answers with table t as a regrade does

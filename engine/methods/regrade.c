@@ -181,7 +181,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     as_record_pack(&wr->rec_pk, &r, t, score);
     if (changed)
         as_record_pack_note(as_write_note(w, "score", job->assessment, job->assessment_len), &r, t,
-                            score, as_store_next_seq(txn), job->id);
+                            score, as_store_stamp(txn), job->id);
     char learner[AS_MAX_NAME];
     memcpy(learner, r.learner, r.learner_len);
     as_subject_t s = {.assessment = job->assessment,

@@ -180,10 +180,10 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
     if ((rc = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score, &w->err)))
         return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
-                        score, as_store_next_seq(txn), 0);
+                        score, as_store_stamp(txn), 0);
     if (record.mastery || record.models) {
         msgpack_packer *pk = as_write_note(w, "mastery", s.learner, s.learner_len);
-        msgpack_pack_map(pk, 5 + (record.models ? 1 : 0));
+        msgpack_pack_map(pk, 6 + (record.models ? 1 : 0));
         as_pack_cstr(pk, "learner");
         as_pack_str(pk, s.learner, s.learner_len);
         as_pack_cstr(pk, "assessment");
@@ -199,8 +199,7 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
             as_pack_cstr(pk, "models");
             as_pack_raw(pk, record.models, record.models_len);
         }
-        as_pack_cstr(pk, "seq");
-        msgpack_pack_uint64(pk, as_store_next_seq(txn));
+        as_pack_stamp(pk, as_store_stamp(txn));
     }
     return AS_OK;
 }

@@ -34,12 +34,13 @@ const char *as_job_kind_name(unsigned kind)
     return kind < 4 ? names[kind] : "unknown";
 }
 
-void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const void *result,
-                 size_t len)
+void as_job_pack(msgpack_packer *pk, const as_job_t *job, const as_stamp_t *stamp,
+                 const void *result, size_t len)
 {
     bool done = job->state == AS_JOB_DONE, failed = job->state == AS_JOB_FAILED;
     bool phase = job->kind == AS_JOB_FIT;
-    msgpack_pack_map(pk, 9 + (phase ? 1 : 0) + (done ? 1 : 0) + (failed ? 1 : 0) + (seq ? 1 : 0));
+    msgpack_pack_map(pk, 9 + (phase ? 1 : 0) + (done ? 1 : 0) + (failed ? 1 : 0) +
+                             (stamp ? 2 : 0));
     as_pack_cstr(pk, "job");
     msgpack_pack_uint64(pk, job->id);
     bool regrade = job->kind == AS_JOB_REGRADE;
@@ -101,10 +102,7 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const vo
         as_pack_cstr(pk, "error");
         as_pack_cstr(pk, job->error);
     }
-    if (seq) {
-        as_pack_cstr(pk, "seq");
-        msgpack_pack_uint64(pk, seq);
-    }
+    if (stamp) as_pack_stamp(pk, *stamp);
 }
 
 void as_job_fail(as_job_t *job, const char *msg)

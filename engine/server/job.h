@@ -57,11 +57,12 @@ typedef struct {
     char error[256];
 } as_job_t;
 
-/* The job as job.get shows it; with seq > 0, as its job.<id> notification (with "seq"). `result`
+/* The job as job.get shows it; with a stamp, as its job.<id> notification (with "node" and
+ * "seq"). `result`
  * (len bytes of msgpack, or NULL): the job's stored result (AS_JOB_RESULT), shown once it is
  * done. */
-void as_job_pack(msgpack_packer *pk, const as_job_t *job, uint64_t seq, const void *result,
-                 size_t len);
+void as_job_pack(msgpack_packer *pk, const as_job_t *job, const as_stamp_t *stamp,
+                 const void *result, size_t len);
 /* Ends a job as failed now, with the reason (at most 255 bytes are kept). */
 void as_job_fail(as_job_t *job, const char *msg);
 /* The finish step of a job that reads every stored response (recomputes, fit), given the last

@@ -29,11 +29,10 @@ void as_write_note_event(as_write_t *w, as_wtxn_t *txn, const char *prefix, cons
                          const char *id, size_t len)
 {
     msgpack_packer *pk = as_write_note(w, prefix, id, len);
-    msgpack_pack_map(pk, 3);
+    msgpack_pack_map(pk, 4);
     as_pack_cstr(pk, "event");
     as_pack_cstr(pk, event);
     as_pack_cstr(pk, "id");
     as_pack_str(pk, id, len);
-    as_pack_cstr(pk, "seq");
-    msgpack_pack_uint64(pk, as_store_next_seq(txn));
+    as_pack_stamp(pk, as_store_stamp(txn));
 }

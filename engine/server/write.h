@@ -75,10 +75,10 @@ typedef struct {
 const char *as_write_arg(as_write_t *w, int i, size_t *len);
 int as_write_nargs(const as_write_t *w);
 /* Starts a notification on topic "<prefix>.<id>": the caller packs its body (one object, with
- * `seq` from as_store_next_seq) into the returned packer. */
+ * the stamp of as_store_stamp: as_pack_stamp) into the returned packer. */
 msgpack_packer *as_write_note(as_write_t *w, const char *prefix, const char *id, size_t len);
 
-/* A notification {event, id, seq} on topic "<prefix>.<id>" (a delete, a skill's put). */
+/* A notification {event, id, node, seq} on topic "<prefix>.<id>" (a delete, a skill's put). */
 void as_write_note_event(as_write_t *w, as_wtxn_t *txn, const char *prefix, const char *event,
                          const char *id, size_t len);
 

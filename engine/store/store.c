@@ -3,6 +3,9 @@
  * one-machine default) or the PostgreSQL store's open (store/postgres/). */
 #include "store_ops.h"
 
+#include <stdio.h>
+#include <unistd.h>
+
 as_code_t as_store_sync(as_store_t *store, as_err_t *err)
 {
     return AS_OPS(store)->store_sync(store, err);
@@ -255,9 +258,16 @@ as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as
     return AS_OPS(rd)->store_rids_scan(rd, after, limit, fn, arg, err);
 }
 
-uint64_t as_store_next_seq(as_wtxn_t *txn)
+as_stamp_t as_store_stamp(as_wtxn_t *txn)
 {
-    return AS_OPS(txn)->store_next_seq(txn);
+    return AS_OPS(txn)->store_stamp(txn);
+}
+
+void as_store_node_name(char *buf, size_t n, const char *dir)
+{
+    char host[128] = "";
+    gethostname(host, sizeof host - 1);
+    snprintf(buf, n, "%s:%s", host, dir);
 }
 
 as_code_t as_store_skill_put(as_wtxn_t *txn, const char *id, uint32_t len,

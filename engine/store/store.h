@@ -214,8 +214,12 @@ as_code_t as_store_response_list(as_reader_t *rd, const char *assessment, uint32
 typedef void (*as_rid_fn)(void *arg, uint64_t rid, const char *assessment, uint32_t len);
 as_code_t as_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
                              void *arg, as_err_t *err);
-/* The next notification sequence number (persisted with the transaction). */
-uint64_t as_store_next_seq(as_wtxn_t *txn);
+/* A notification's stamp (codec.h): this engine (its host and data directory, as
+ * as_store_node_name writes it) and its next sequence number (persisted with the transaction).
+ * Several engines on one database each number their own. */
+as_stamp_t as_store_stamp(as_wtxn_t *txn);
+/* Writes this engine's node name, "<host>:<data directory>", to buf (size n). */
+void as_store_node_name(char *buf, size_t n, const char *dir);
 
 /* ---- skills and mastery (knowledge tracing, bkt.h) ---- */
 

@@ -81,7 +81,7 @@ struct as_store_ops {
                                      as_err_t *err);
     as_code_t (*store_rids_scan)(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
                                  void *arg, as_err_t *err);
-    uint64_t (*store_next_seq)(as_wtxn_t *txn);
+    as_stamp_t (*store_stamp)(as_wtxn_t *txn);
     as_code_t (*store_skill_put)(as_wtxn_t *txn, const char *id, uint32_t len,
                                  const as_bkt_params_t *params, bool *created, as_err_t *err);
     as_code_t (*store_skill_get)(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,

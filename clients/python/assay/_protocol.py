@@ -23,14 +23,14 @@ def endpoint(data_dir=None, endpoint=None, admin=False, socket=None):
 _resolve = endpoint  # (endpoints' parameter of that name hides it)
 
 
-def endpoints(data_dir=None, endpoint=None, admin=False):
+def endpoints(data_dir=None, endpoint=None, admin=False, socket=None):
     """The endpoints of one engine or several: ``endpoint`` or ``data_dir`` may name several,
     comma-separated or as a list; each data directory is resolved as :func:`endpoint` does."""
     if endpoint:
         return _nodes.split(endpoint)
     if isinstance(data_dir, (list, tuple)) or (data_dir and "," in data_dir):
-        return [_resolve(d, None, admin) for d in _nodes.split(data_dir)]
-    return [_resolve(data_dir, None, admin)]
+        return [_resolve(d, None, admin, socket) for d in _nodes.split(data_dir)]
+    return [_resolve(data_dir, None, admin, socket)]
 
 
 def encode(msgid, method, params):

@@ -9,7 +9,7 @@ import zmq.asyncio
 from . import _nodes, _protocol
 from .client import JobFailed
 from .errors import AssayError, Timeout, Unavailable, from_reply
-from .subscriber import Event
+from .subscriber import Event, _connect
 
 
 class Job:
@@ -218,14 +218,12 @@ class Subscriber:
     """The asyncio twin of :class:`assay.Subscriber`: ``async for event in sub``."""
 
     def __init__(self, topics=("",), data_dir=None, endpoint=None, context=None):
-        self.endpoint = _protocol.endpoint(data_dir, endpoint, socket="events.sock")
         self._ctx = context or zmq.asyncio.Context.instance()
         self._sock = self._ctx.socket(zmq.SUB)
-        self._sock.setsockopt(zmq.LINGER, 0)
-        self._sock.connect(self.endpoint)
+        self.endpoint = _connect(self._sock, data_dir, endpoint)
         for t in topics:
             self.subscribe(t)
-        self._last_seq = None
+        self._last = {}
 
     def subscribe(self, prefix):
         self._sock.setsockopt(zmq.SUBSCRIBE, prefix.encode())
@@ -236,9 +234,7 @@ class Subscriber:
             frames = await asyncio.wait_for(self._sock.recv_multipart(), timeout)
         except asyncio.TimeoutError:
             return None
-        ev = Event.from_frames(frames, self._last_seq)
-        self._last_seq = ev.seq if ev.seq is not None else self._last_seq
-        return ev
+        return Event.from_frames(frames, self._last)
 
     def __aiter__(self):
         return self

@@ -5,8 +5,11 @@ without an error. The two engines here keep separate stores, so where each submi
 read back; on one database (docs/OPERATIONS.md) it would be stored once whichever node took it."""
 import asyncio
 import signal
+import socket
 import time
 import unittest
+
+import msgpack
 
 import assay
 import assay.aio
@@ -38,6 +41,20 @@ class RendezvousTest(unittest.TestCase):
         self.assertEqual(_nodes.route_key(p), "ada")
         self.assertEqual(_nodes.route_key({"assessment": "a"}), "a")
         self.assertEqual(_nodes.route_key(None), "")
+
+
+class MissedPerNodeTest(unittest.TestCase):
+    def test_a_gap_is_counted_for_its_own_node_only(self):
+        last = {}
+
+        def ev(node, seq):
+            return assay.Event.from_frames(
+                [b"score.q", msgpack.packb({"node": node, "seq": seq})], last)
+        got = [(e.node, e.seq, e.missed) for e in
+               (ev("h:a", 7), ev("h:b", 1), ev("h:a", 8), ev("h:b", 4), ev("h:a", 9))]
+        self.assertEqual(got, [("h:a", 7, 0), ("h:b", 1, 0), ("h:a", 8, 0), ("h:b", 4, 2),
+                               ("h:a", 9, 0)])
+        self.assertEqual(last, {"h:a": 9, "h:b": 4})
 
 
 class SeveralEnginesTest(unittest.TestCase):
@@ -97,6 +114,40 @@ class SeveralEnginesTest(unittest.TestCase):
         self.assertGreaterEqual(took, 0.3)
         self.assertEqual(self.stored(1)[learner], 1)
         c.close()
+
+    def nodes(self):
+        return {f"{socket.gethostname()}:{d}" for d in self.dirs}
+
+    def check_events(self, events):
+        """One score event per learner, from both engines, each engine's seq without a gap."""
+        self.assertEqual(sorted(e.body["learner"] for e in events), sorted(LEARNERS))
+        self.assertEqual({e.node for e in events}, self.nodes())
+        for node in self.nodes():
+            seqs = [e.seq for e in events if e.node == node]
+            self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))))
+        self.assertEqual([e.missed for e in events], [0] * len(LEARNERS))
+
+    def test_a_subscriber_follows_every_engine(self):
+        c = assay.Client(data_dir=self.dirs, timeout=10)
+        with assay.Subscriber(["score.many"], data_dir=",".join(self.dirs)) as sub:
+            time.sleep(0.3)  # the subscriptions reach the engines
+            for lr in LEARNERS:
+                c.submit(assessment="many", learner=lr, answers={"q": "A"})
+            events = [sub.recv(timeout=3) for _ in LEARNERS]
+        c.close()
+        self.check_events(events)
+
+    def test_the_asyncio_subscriber_follows_every_engine(self):
+        async def go():
+            async with assay.aio.Client(data_dir=self.dirs, timeout=10) as c:
+                sub = assay.aio.Subscriber(["score.many"], data_dir=self.dirs)
+                await asyncio.sleep(0.3)
+                for lr in LEARNERS:
+                    await c.submit(assessment="many", learner=lr, answers={"q": "A"})
+                events = [await sub.recv(timeout=3) for _ in LEARNERS]
+                sub.close()
+                return events
+        self.check_events(asyncio.run(go()))
 
     def test_the_asyncio_client_does_the_same(self):
         c = assay.aio.Client(data_dir=self.dirs, timeout=10, try_timeout=0.5)

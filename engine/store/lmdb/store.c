@@ -96,6 +96,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     *out = NULL;
     if (!self) return as_err_set(err, AS_INTERNAL, "out of memory");
     self->ops = &as_lmdb_ops;
+    as_store_node_name(self->node, sizeof self->node, dir);
     pthread_rwlock_init(&self->resize, NULL);
     if ((rc = mdb_env_create(&self->env))) goto fail;
     if ((rc = mdb_env_set_maxdbs(self->env, 32))) goto fail;
@@ -442,10 +443,10 @@ as_code_t as_lmdb_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t
     return AS_OK;
 }
 
-uint64_t as_lmdb_store_next_seq(as_wtxn_t *w)
+as_stamp_t as_lmdb_store_stamp(as_wtxn_t *w)
 {
     w->seq_dirty = true;
-    return ++w->seq;
+    return (as_stamp_t){w->store->node, ++w->seq};
 }
 
 as_code_t as_lmdb_store_sync(as_store_t *store, as_err_t *err)

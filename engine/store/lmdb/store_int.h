@@ -15,6 +15,7 @@
 struct as_store {
     const as_store_ops_t *ops; /* first: store.c dispatches through it */
     MDB_env *env;
+    char node[300]; /* this engine in notifications (as_store_node_name) */
     MDB_dbi sources, tables, meta;
     MDB_dbi responses; /* [assessment, 0, rid BE64] -> the stored response (msgpack map) */
     MDB_dbi rids;      /* rid BE64 -> assessment id */
@@ -184,7 +185,7 @@ as_code_t as_lmdb_store_response_list(as_reader_t *rd, const char *assessment,
                                       as_err_t *err);
 as_code_t as_lmdb_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
                                   void *arg, as_err_t *err);
-uint64_t as_lmdb_store_next_seq(as_wtxn_t *txn);
+as_stamp_t as_lmdb_store_stamp(as_wtxn_t *txn);
 as_code_t as_lmdb_store_skill_put(as_wtxn_t *txn, const char *id, uint32_t len,
                                   const as_bkt_params_t *params, bool *created, as_err_t *err);
 as_code_t as_lmdb_store_skill_get(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,

@@ -78,9 +78,7 @@ as_code_t as_pg_store_open(as_store_t **out, const char *conninfo, const char *d
     }
     st->ops = &as_pg_ops;
     pthread_mutex_init(&st->lease, NULL);
-    char host[128] = "";
-    gethostname(host, sizeof host - 1);
-    snprintf(st->node, sizeof st->node, "%s:%s", host, dir);
+    as_store_node_name(st->node, sizeof st->node, dir);
     as_code_t rc = AS_OK;
     uint32_t applied = 0;
     if (!(st->wc = as_pg_connect(conninfo, err)) || (rc = as_pg_migrate(st->wc, &applied, err)))
@@ -483,7 +481,7 @@ as_code_t as_pgs_store_cache_reset(as_wtxn_t *txn, const char *identity, as_err_
     return s_not_map(err);
 }
 
-uint64_t as_pgs_store_next_seq(as_wtxn_t *txn)
+as_stamp_t as_pgs_store_stamp(as_wtxn_t *txn)
 {
     as_pg_wtxn_t *w = (as_pg_wtxn_t *)txn;
     if (!w->seq_read) {
@@ -491,8 +489,9 @@ uint64_t as_pgs_store_next_seq(as_wtxn_t *txn)
         const char *p[1] = {w->st->node};
         if (as_pg_int8(as_pg_wconn(w), AS_PG_SEQ_READ, 1, p, "notification sequence", &w->seq,
                        &err))
-            return 0; /* (the transaction is aborted: its commit fails) */
+            return (as_stamp_t){w->st->node, 0}; /* (the transaction is aborted: its commit
+                                                  * fails) */
         w->seq_read = true;
     }
-    return ++w->seq;
+    return (as_stamp_t){w->st->node, ++w->seq};
 }

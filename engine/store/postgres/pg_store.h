@@ -257,7 +257,7 @@ as_code_t as_pgs_store_response_list(as_reader_t *rd, const char *assessment,
                                      as_err_t *err);
 as_code_t as_pgs_store_rids_scan(as_reader_t *rd, uint64_t after, uint32_t limit, as_rid_fn fn,
                                  void *arg, as_err_t *err);
-uint64_t as_pgs_store_next_seq(as_wtxn_t *txn);
+as_stamp_t as_pgs_store_stamp(as_wtxn_t *txn);
 as_code_t as_pgs_store_skill_put(as_wtxn_t *txn, const char *id, uint32_t len,
                                  const as_bkt_params_t *params, bool *created, as_err_t *err);
 as_code_t as_pgs_store_skill_get(as_reader_t *rd, const char *id, uint32_t len, as_skill_t *skill,
