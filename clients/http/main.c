@@ -36,10 +36,12 @@ static void s_usage(FILE *out)
         "                             each request goes to its learner's engine (rendezvous\n"
         "                             hashing, as every assay client), and a try unanswered\n"
         "                             within --try-timeout-ms or answered unavailable to the\n"
-        "                             next, each engine once; events still come from one\n"
+        "                             next, each engine once\n"
         "      --admin-endpoint EP    with -e: the admin endpoint (default: the same as -e);\n"
         "                             with several engines, one per engine in the same order\n"
-        "      --events-endpoint EP   with -e: the events endpoint\n"
+        "      --events-endpoint EP   with -e: the events endpoint; with several engines, each\n"
+        "                             one's (EP,EP...): /v1/events streams them all, each event\n"
+        "                             naming its engine (node)\n"
         "      --tokens FILE          bearer tokens, one 'SCOPE TOKEN' a line ('#' comments);\n"
         "                             SCOPE admin (every route), app (all but admin routes),\n"
         "                             read (GET routes); read again when the file changes.\n"
@@ -308,6 +310,10 @@ int main(int argc, char **argv)
         ah_cfg.events = events;
     } else if (!ah_cfg.events) {
         fprintf(stderr, "assay-http: with -e, give --events-endpoint too\n");
+        return 2;
+    } else if (ah_nodes_count(ah_cfg.events) < 0) {
+        fprintf(stderr, "assay-http: %s: expected 1..%d endpoints separated by commas\n",
+                ah_cfg.events, ASSAY_MAX_NODES);
         return 2;
     }
     struct sockaddr_in addr = {.sin_family = AF_INET};

@@ -1,6 +1,7 @@
 /* sse.c — GET /v1/events: Server-Sent Events from the engine's notifications.
  *
- * One hub thread holds the only SUB socket (events.sock, every topic). Each SSE client is a
+ * One hub thread holds the only SUB socket (events.sock, every topic; connected to every engine's
+ * events socket when there are several, each event naming its engine). Each SSE client is a
  * streaming response whose reader callback hands out the bytes queued for it; when there are
  * none it suspends its connection (no thread waits for it) and the hub resumes it when it queues
  * an event, or a keep-alive comment every 15 s. A client's mutex orders the two, so no wake-up is
@@ -11,6 +12,7 @@
  * topic only, matched exactly (a prefix would also match learners whose ids extend its own).
  */
 #include "access.h"
+#include "bridge_nodes.h"
 #include "http.h"
 
 #include "jsonmp.h"
@@ -165,7 +167,13 @@ static void *s_hub_run(void *arg)
     zmq_setsockopt(sub, ZMQ_LINGER, &linger, sizeof linger);
     zmq_setsockopt(sub, ZMQ_RCVHWM, &hwm, sizeof hwm);
     zmq_setsockopt(sub, ZMQ_SUBSCRIBE, "", 0);
-    zmq_connect(sub, ah_cfg.events);
+    char *eps[ASSAY_MAX_NODES];
+    int n = 0;
+    if (!ah_nodes_split(ah_cfg.events, eps, &n)) /* (main.c checked the list) */
+        for (int i = 0; i < n; i++) {
+            zmq_connect(sub, eps[i]);
+            free(eps[i]);
+        }
     time_t last = time(NULL);
     while (!s_stop) {
         zmq_pollitem_t it = {sub, 0, ZMQ_POLLIN, 0};

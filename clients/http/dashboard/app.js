@@ -69,7 +69,7 @@ async function startStream() {
     if (!r.ok) throw new Error("events: HTTP " + r.status);
     setLive(true);
     // events missed while not connected: read the view again
-    if (S.seq !== null) resync();
+    if (Object.keys(S.seqs).length) resync();
     const reader = r.body.getReader();
     const dec = new TextDecoder();
     let buf = "";
@@ -111,7 +111,8 @@ function resync() {
   if (S.view && S.view.reload) S.view.reload();
 }
 
-// Applies the queued events in one batch; a gap in seq means some were lost: read again.
+// Applies the queued events in one batch; a gap in an engine's seq means some were lost: read
+// again. Each engine (data.node) numbers its own notifications.
 function flush() {
   S.flushTimer = null;
   const batch = S.pending;
@@ -119,14 +120,15 @@ function flush() {
   let gap = false;
   for (const { topic, data } of batch) {
     if (typeof data.seq === "number") {
-      if (S.seq !== null && data.seq > S.seq + 1) gap = true;
-      if (S.seq === null || data.seq > S.seq) S.seq = data.seq;
+      const node = typeof data.node === "string" ? data.node : "";
+      const last = S.seqs[node];
+      if (last !== undefined && data.seq > last + 1) gap = true;
+      if (last === undefined || data.seq > last) S.seqs[node] = data.seq;
     }
     if (S.view && S.view.onEvent) S.view.onEvent(topic, data);
   }
   if (S.view && S.view.afterEvents) S.view.afterEvents(batch.length);
   if (gap) resync();
-  document.body.dataset.seq = S.seq === null ? "" : String(S.seq);
 }
 
 // ---- routing ----

@@ -6,7 +6,7 @@ export const FEED_MAX = 50;
 export const S = {
   token: null,
   view: null, // {name, render, onEvent, reload}
-  seq: null, // the last notification's seq
+  seqs: {}, // the last notification's seq from each engine (node)
   pending: [], // events not applied yet
   flushTimer: null,
   stream: null, // the AbortController of the event stream

@@ -3,8 +3,11 @@
 a try not answered in time goes to the next after --try-timeout-ms, and lists that cannot name
 their engines are refused at start. The engines here keep separate stores, so where each
 submission went can be read back."""
+import json
 import os
+import select
 import signal
+import socket
 import subprocess
 import time
 import unittest
@@ -39,7 +42,7 @@ class SeveralEnginesTest(unittest.TestCase):
             HTTPD, "--listen", f"127.0.0.1:{self.port}", "--tokens", self.tokens,
             "--engine", ",".join(self.eps),
             "--admin-endpoint", ",".join(f"ipc://{e.dir}/admin.sock" for e in self.engines),
-            "--events-endpoint", f"ipc://{self.engines[0].dir}/events.sock",
+            "--events-endpoint", ",".join(f"ipc://{e.dir}/events.sock" for e in self.engines),
             "--try-timeout-ms", "300", "--timeout-ms", "5000"])
         deadline = time.monotonic() + 15
         while self.post("/v1/health", None, method="GET")[0] != 200:
@@ -108,6 +111,49 @@ class SeveralEnginesTest(unittest.TestCase):
         self.assertEqual(self.stored(1)[learner], 1)
 
 
+    def events(self, n, timeout=5):
+        """The next n events of a stream of score.many (GET /v1/events), as dicts."""
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(f"GET /v1/events?topic=score.many HTTP/1.1\r\nHost: x\r\n"
+                  f"Authorization: Bearer {APP}\r\n\r\n".encode())
+        buf = b""
+        while b": subscribed\n\n" not in buf:
+            buf += s.recv(4096)
+        buf = buf.split(b": subscribed\n\n", 1)[1]
+        time.sleep(0.3)  # (the hub's subscriptions reach the engines)
+        yield None  # the caller sends its requests now
+        got, end = [], time.monotonic() + timeout
+        while len(got) < n and time.monotonic() < end:
+            blocks = buf.split(b"\n\n")
+            buf = blocks.pop()
+            for block in blocks:
+                fields = dict(line.split(": ", 1) for line in block.decode().splitlines()
+                              if ": " in line and not line.startswith(":"))  # (chunk sizes)
+                if "event" in fields:
+                    got.append(fields)
+            if len(got) < n and select.select([s], [], [], end - time.monotonic())[0]:
+                buf += s.recv(65536)
+        s.close()
+        yield got
+
+    def test_the_event_stream_carries_every_engines_events(self):
+        stream = self.events(len(LEARNERS))
+        next(stream)
+        for lr in LEARNERS:
+            self.assertEqual(self.submit(lr)[0], 201)
+        got = next(stream)
+        datas = [json.loads(f["data"]) for f in got]
+        self.assertEqual(sorted(d["learner"] for d in datas), sorted(LEARNERS))
+        nodes = [f"{socket.gethostname()}:{e.dir}" for e in self.engines]
+        self.assertEqual({d["node"] for d in datas}, set(nodes))
+        for i, node in enumerate(nodes):
+            self.assertEqual([d["learner"] for d in datas if d["node"] == node],
+                             [lr for lr in LEARNERS if self.first[lr] == i])
+            seqs = [d["seq"] for d in datas if d["node"] == node]
+            self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))))
+        self.assertEqual([f["id"] for f in got], [str(d["seq"]) for d in datas])
+
+
 class EngineListsTest(unittest.TestCase):
     def run_http(self, *args):
         p = subprocess.run([HTTPD, "--listen", "127.0.0.1:1"] + list(args), capture_output=True,
@@ -123,6 +169,9 @@ class EngineListsTest(unittest.TestCase):
                          (2, "assay-http: --admin-endpoint names 1 endpoint(s) and -e 2: give "
                              "one admin endpoint per engine, in the same order\n"))
         self.assertEqual(self.run_http("-d", "/a,/b")[0], 2)
+        self.assertEqual(self.run_http("-e", "tcp://a:1", "--events-endpoint", "ipc://x,"),
+                         (2, "assay-http: ipc://x,: expected 1..16 endpoints separated by "
+                             "commas\n"))
         self.assertEqual(self.run_http("--try-timeout-ms", "0"),
                          (2, "assay-http: --try-timeout-ms: expected milliseconds, 1..3600000, "
                              "got \"0\"\n"))
