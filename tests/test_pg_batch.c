@@ -323,7 +323,7 @@ static void statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(void **stat
         }
         /* PostgreSQL: one transaction for the batch */
         uint64_t first;
-        as_pg_stats_t *ps = as_pg_stats_new();
+        as_pg_stats_t *ps = as_pg_stats_new("");
         as_pg_state_t kept = {.stats = ps};
         if (as_pg_batch_begin(pgf_c, s, N, &kept, &first, &pgf_err)) fail_msg("%s", pgf_err.msg);
         for (int i = 0; i < N; i++)
@@ -405,7 +405,7 @@ static void a_regrades_statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(
                 total[i] += x[i][j];
             }
         }
-        as_pg_stats_t *ps = as_pg_stats_new();
+        as_pg_stats_t *ps = as_pg_stats_new("");
         as_pg_state_t kept = {.stats = ps};
         uint64_t first;
         if (as_pg_batch_begin(pgf_c, s, 5, &kept, &first, &pgf_err)) fail_msg("%s", pgf_err.msg);
@@ -443,7 +443,7 @@ static void a_regrades_statistics_on_postgresql_are_the_lmdb_stores_bit_for_bit(
         uint64_t from = part ? 9 : 1, to = part ? R : 8;
         for (uint64_t r = from; r <= to; r++)
             s[n++] = pgf_subject(who[r], NULL);
-        as_pg_stats_t *ps = as_pg_stats_new();
+        as_pg_stats_t *ps = as_pg_stats_new("");
         as_pg_state_t kept = {.stats = ps};
         uint64_t first;
         if (as_pg_batch_begin(pgf_c, s, n, &kept, &first, &pgf_err)) fail_msg("%s", pgf_err.msg);

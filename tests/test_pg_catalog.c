@@ -80,6 +80,36 @@ static void migrations_build_the_schema_from_empty_and_from_every_older_one(void
     free(want);
 }
 
+static void statistics_kept_in_one_row_become_the_part_of_node_empty(void **state)
+{
+    /* a database of schema 10: one statistics row (version 3, generation 2), its totals, a
+     * response count */
+    pgf_reset();
+    assert_int_equal(as_pg_migrate_to(pgf_c, 10, NULL, &pgf_err), AS_OK);
+    as_stats_sums_t h = {.version = 3, .k = 0, .n = 5, .sum_t = 7, .gen = 2};
+    char hex[2 * sizeof h + 1], sql[300];
+    for (size_t i = 0; i < sizeof h; i++)
+        snprintf(hex + 2 * i, 3, "%02x", ((const unsigned char *)&h)[i]);
+    snprintf(sql, sizeof sql, "INSERT INTO stats VALUES ('quiz', '\\x%s')", hex);
+    assert_int_equal(as_pg_exec(pgf_c, sql, PGRES_COMMAND_OK, "stats", &pgf_err), AS_OK);
+    assert_int_equal(as_pg_exec(pgf_c,
+                                "INSERT INTO stats_totals VALUES ('quiz', 1, 3), ('quiz', 2, 2);"
+                                "INSERT INTO response_counts VALUES ('quiz', 9)",
+                                PGRES_COMMAND_OK, "totals", &pgf_err),
+                     AS_OK);
+    assert_int_equal(as_pg_migrate(pgf_c, NULL, &pgf_err), AS_OK);
+    assert_string_equal(pgf_one("SELECT string_agg(assessment || '/' || node || '/' || "
+                                "length(sums), ',') FROM stats"),
+                        (snprintf(sql, sizeof sql, "quiz//%zu", sizeof h), sql));
+    assert_string_equal(pgf_one("SELECT string_agg(format('%s/%s/%s/%s/%s/%s', assessment, "
+                                "node, version, gen, total, count), ',' ORDER BY total) FROM "
+                                "stats_totals"),
+                        "quiz//3/2/1/3,quiz//3/2/2/2");
+    assert_string_equal(pgf_one("SELECT assessment || '/' || node || '/' || n FROM "
+                                "response_counts"),
+                        "quiz//9");
+}
+
 static void a_database_newer_than_the_build_is_refused(void **state)
 {
     pgf_reset();
@@ -214,6 +244,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(migrations_build_the_schema_from_empty_and_from_every_older_one),
+        cmocka_unit_test(statistics_kept_in_one_row_become_the_part_of_node_empty),
         cmocka_unit_test(a_database_newer_than_the_build_is_refused),
         cmocka_unit_test(versions_never_repeat_across_deletes),
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),

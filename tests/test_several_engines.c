@@ -5,7 +5,9 @@
  *   idempotency keys: the submissions here carry none);
  * - an engine that stops answering (SIGSTOP): a try times out and the next node answers; the
  *   stopped engine, resumed, stores nothing twice;
- * - an engine that answers `unavailable` (its database refuses connections) is passed over. */
+ * - an engine that answers `unavailable` (its database refuses connections) is passed over;
+ * - each engine writes statistics rows of its own (a learner's attempts alternating between the
+ *   engines), and either engine's report is the one computed here from first principles. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -15,6 +17,7 @@
 #include "pg_cluster.h"
 #include "tjson.h"
 
+#include <math.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -285,12 +288,115 @@ static void an_engine_answering_unavailable_is_passed_over(void **state)
     assert_int_equal(h_cleanup(&s_e[1]), 0);
 }
 
+/* The figures of a report over the latest attempts: item scores x[l][2] (an item not answered
+ * is scored 0 and counted as omitted), as PROTOCOL.md defines them. */
+static void s_check_report(const msgpack_object *rep, int x[][2], int omitted[][2], int n)
+{
+    double sum_t = 0, sum_t2 = 0, sum_x[2] = {0, 0};
+    int om[2] = {0, 0}, lo = 2, hi = 0;
+    for (int l = 0; l < n; l++) {
+        int t = x[l][0] + x[l][1];
+        sum_t += t;
+        sum_t2 += (double)t * t;
+        lo = t < lo ? t : lo;
+        hi = t > hi ? t : hi;
+        for (int i = 0; i < 2; i++) {
+            sum_x[i] += x[l][i];
+            om[i] += omitted[l][i];
+        }
+    }
+    assert_int_equal((int)h_num(rep, "n"), n);
+    assert_true(h_num(rep, "mean") == sum_t / n);
+    assert_true(h_num(rep, "sd") == sqrt((sum_t2 - sum_t * sum_t / n) / (n - 1)));
+    assert_int_equal((int)h_num(rep, "min"), lo);
+    assert_int_equal((int)h_num(rep, "max"), hi);
+    const msgpack_object *items = assay_map_get(rep, "items");
+    assert_int_equal(items->via.array.size, 2);
+    for (int i = 0; i < 2; i++) {
+        const msgpack_object *it = &items->via.array.ptr[i];
+        assert_true(h_num(it, "p_value") == sum_x[i] / n / 1.0);
+        assert_true(h_num(it, "omitted_rate") == (double)om[i] / n);
+    }
+    int counted = 0;
+    const msgpack_object *hist = assay_map_get(rep, "histogram");
+    for (uint32_t b = 0; b < hist->via.array.size; b++)
+        counted += (int)h_num(&hist->via.array.ptr[b], "count");
+    assert_int_equal(counted, n);
+}
+
+static void each_engine_writes_statistics_rows_of_its_own_and_reads_sum_them(void **state)
+{
+    (void)state;
+    pgf_reconnect();
+    h_start(&s_e[0], "--store", pgf_conninfo, NULL);
+    h_start(&s_e[1], "--store", pgf_conninfo, NULL);
+    assay_t *c[2] = {h_connect(&s_e[0], true), h_connect(&s_e[1], true)};
+    h_ok(c[0], "assessment.put",
+         "{'id':'parts','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A']},{'id':'r','cardinality':'single',"
+         "'base_type':'identifier','rule':'match_correct','correct':['B']}]}");
+    usleep(1200000); /* (engine 1 follows the put within a second: DESIGN §6) */
+    /* 30 learners, 3 attempts each, each attempt on the other engine than the one before, so
+     * that each engine subtracts attempts the other counted */
+    enum { L = 30, A = 3 };
+    int x[L][2], omitted[L][2];
+    for (int i = 0; i < L * A; i++) {
+        int l = i % L;
+        bool q_right = (i * 7) % 3 != 0, r_answered = (i * 5) % 4 != 0, r_right = i % 2 == 0;
+        char params[200];
+        snprintf(params, sizeof params,
+                 "{'assessment':'parts','learner':'p%d','answers':{'q':'%s'%s}}", l,
+                 q_right ? "A" : "C", r_answered ? (r_right ? ",'r':'B'" : ",'r':'C'") : "");
+        assay_reply_t *r;
+        assert_int_equal(h_call(c[(i / L + l) % 2], "response.submit", params, &r), ASSAY_OK);
+        assay_reply_free(&r);
+        x[l][0] = q_right;
+        x[l][1] = r_answered && r_right;
+        omitted[l][0] = 0;
+        omitted[l][1] = !r_answered;
+    }
+    /* each engine wrote its own row, and its own totals and counts */
+    char want[700], host[128] = "";
+    gethostname(host, sizeof host - 1);
+    int first = strcmp(s_e[0].dir, s_e[1].dir) < 0 ? 0 : 1;
+    snprintf(want, sizeof want, "%s:%s,%s:%s", host, s_e[first].dir, host, s_e[1 - first].dir);
+    assert_string_equal(
+        pgf_one("SELECT string_agg(node, ',' ORDER BY node) FROM stats WHERE assessment = "
+                "'parts'"),
+        want);
+    assert_string_equal(pgf_one("SELECT string_agg(DISTINCT node, ',' ORDER BY node) FROM "
+                                "stats_totals WHERE assessment = 'parts'"),
+                        want);
+    assert_string_equal(
+        pgf_one("SELECT string_agg(node || '=' || n, ',' ORDER BY node) FROM response_counts "
+                "WHERE assessment = 'parts'"),
+        (snprintf(want, sizeof want, "%s:%s=45,%s:%s=45", host, s_e[first].dir, host,
+                  s_e[1 - first].dir),
+         want));
+    /* either engine's report is the sum of both parts: the one computed here */
+    for (int e = 0; e < 2; e++) {
+        assay_reply_t *r;
+        assert_int_equal(h_call(c[e], "assessment.report", "{'assessment':'parts'}", &r), ASSAY_OK);
+        s_check_report(assay_reply_result(r), x, omitted, L);
+        assay_reply_free(&r);
+        assert_int_equal(h_call(c[e], "response.list", "{'assessment':'parts','limit':1}", &r),
+                         ASSAY_OK);
+        assert_int_equal((int)h_num(assay_reply_result(r), "total"), L * A);
+        assay_reply_free(&r);
+    }
+    assay_close(&c[0]);
+    assay_close(&c[1]);
+    assert_int_equal(h_cleanup(&s_e[0]), 0);
+    assert_int_equal(h_cleanup(&s_e[1]), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_client_of_two_engines_goes_on_when_one_is_killed),
         cmocka_unit_test(a_try_that_times_out_goes_to_the_next_engine_and_is_stored_once),
         cmocka_unit_test(an_engine_answering_unavailable_is_passed_over),
+        cmocka_unit_test(each_engine_writes_statistics_rows_of_its_own_and_reads_sum_them),
     };
     return cmocka_run_group_tests(tests, pgf_setup, pgf_teardown);
 }

@@ -123,8 +123,9 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
     assay_sub_t *sub;
     int rc = assay_sub_open(&sub, cli->target);
     if (rc == ASSAY_EINVAL) {
-        fprintf(stderr, "assay: watch: %s: expected 1..%d data directories or events endpoints "
-                        "separated by commas\n",
+        fprintf(stderr,
+                "assay: watch: %s: expected 1..%d data directories or events endpoints "
+                "separated by commas\n",
                 cli->target, ASSAY_MAX_NODES);
         return EXIT_USAGE;
     }

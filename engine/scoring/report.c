@@ -21,6 +21,19 @@ void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *ans
     }
 }
 
+void as_stats_sums_add(as_stats_sums_t *to, const as_stats_sums_t *from)
+{
+    to->n += from->n;
+    to->sum_t += from->sum_t;
+    to->sum_t2 += from->sum_t2;
+    for (uint32_t i = 0; i < to->k; i++) {
+        to->items[i].sum_x += from->items[i].sum_x;
+        to->items[i].sum_x2 += from->items[i].sum_x2;
+        to->items[i].sum_xt += from->items[i].sum_xt;
+        to->items[i].omitted += from->items[i].omitted;
+    }
+}
+
 /* Sample (co)variance from sums: (sum_xy - sum_x sum_y / n) / (n - 1). */
 static double s_cov(double sum_xy, double sum_x, double sum_y, double n)
 {

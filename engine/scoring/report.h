@@ -48,6 +48,11 @@ static inline size_t as_stats_sums_size(uint32_t k)
 void as_stats_sums_apply(as_stats_sums_t *s, const double *x, const uint8_t *answered, double t,
                          int sign);
 
+/* Adds the counts and sums of `from` to `to` (both of k items): statistics kept in parts (one per
+ * engine on PostgreSQL) are their sum. Counts wrap as unsigned integers, so a part that removed
+ * more attempts than it added sums right. */
+void as_stats_sums_add(as_stats_sums_t *to, const as_stats_sums_t *from);
+
 /* One bin of the totals' distribution: `count` attempts scored `total`. */
 typedef struct {
     double total;

@@ -39,8 +39,7 @@ void as_job_pack(msgpack_packer *pk, const as_job_t *job, const as_stamp_t *stam
 {
     bool done = job->state == AS_JOB_DONE, failed = job->state == AS_JOB_FAILED;
     bool phase = job->kind == AS_JOB_FIT;
-    msgpack_pack_map(pk, 9 + (phase ? 1 : 0) + (done ? 1 : 0) + (failed ? 1 : 0) +
-                             (stamp ? 2 : 0));
+    msgpack_pack_map(pk, 9 + (phase ? 1 : 0) + (done ? 1 : 0) + (failed ? 1 : 0) + (stamp ? 2 : 0));
     as_pack_cstr(pk, "job");
     msgpack_pack_uint64(pk, job->id);
     bool regrade = job->kind == AS_JOB_REGRADE;

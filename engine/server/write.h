@@ -65,10 +65,10 @@ typedef struct {
     as_write_t *batch;
     int n;
     as_subject_t *subjects; /* the batch's declared subjects (as_wtxn_prepare) */
-    as_write_t sweep;   /* the deadline sweep's notifications (attempts_write.c) */
-    double next_due;    /* when the next attempt deadline event is due (0: none) */
-    uint64_t last_sync; /* --sync periodic: when the data was last flushed */
-    bool unsynced;      /* commits not yet flushed (periodic, none) */
+    as_write_t sweep;       /* the deadline sweep's notifications (attempts_write.c) */
+    double next_due;        /* when the next attempt deadline event is due (0: none) */
+    uint64_t last_sync;     /* --sync periodic: when the data was last flushed */
+    bool unsynced;          /* commits not yet flushed (periodic, none) */
 } as_writer_t;
 
 /* The write's argument i (a frame), and how many it has. */

@@ -159,7 +159,7 @@ static int s_pg_batch(PGconn *c, s_data_t *d, as_err_t *err)
                                  .key = i % 2 ? d->key[i] : NULL,
                                  .key_len = i % 2 ? (uint32_t)strlen(d->key[i]) : 0};
     uint64_t first;
-    as_pg_stats_t *st = as_pg_stats_new();
+    as_pg_stats_t *st = as_pg_stats_new("");
     as_pg_mastery_t *ms = as_pg_mastery_new();
     as_pg_pair_t pairs[S_BATCH * S_SKILLS];
     for (int i = 0; i < S_BATCH; i++)

@@ -157,11 +157,12 @@ as_code_t as_pg_rids_scan(PGconn *c, uint64_t after, uint32_t limit, as_rid_fn f
 
 /* ---- pg_stats.c: the statistics behind assessment.report, kept by the batch ---- */
 
-as_pg_stats_t *as_pg_stats_new(void);
+/* The statistics a batch of engine `node` keeps (node: its name, kept by the caller). */
+as_pg_stats_t *as_pg_stats_new(const char *node);
 void as_pg_stats_free(as_pg_stats_t **st_p);
-/* The batch's halves (pg_batch.c calls them in its round trips): sends the reads of the
- * statistics rows of the batch's assessments (locked until it ends) and of the latest attempts
- * of its (assessment, learner) pairs; reads their results. */
+/* The batch's halves (pg_batch.c calls them in its round trips): sends the reads of every
+ * engine's statistics rows of the batch's assessments and of the latest attempts of its
+ * (assessment, learner) pairs (whose learners the caller locked); reads their results. */
 as_code_t as_pg_stats_send_load(PGconn *c, as_pg_stats_t *st, const as_pg_subject_t *s, uint32_t n,
                                 as_err_t *err);
 as_code_t as_pg_stats_recv_load(PGconn *c, as_pg_stats_t *st, as_err_t *err);
@@ -184,11 +185,13 @@ as_code_t as_pg_stats_regraded(as_pg_stats_t *st, const as_pg_subject_t *s, uint
                                const as_table_t *t, uint32_t gen, const double *x,
                                const uint8_t *answered, double total, as_err_t *err);
 as_code_t as_pg_stats_rebuilt(as_pg_stats_t *st, const as_table_t *t, uint64_t job, as_err_t *err);
-/* Sends what the batch changed: one statistics row per assessment, the totals' changes, the
- * latest attempts; each one statement over arrays (*sent: how many, the commit reads them). */
+/* Sends what the batch changed: this engine's statistics row per assessment, its totals'
+ * changes (and its empty or older totals dropped), the latest attempts; each one statement over
+ * arrays (*sent: how many, the commit reads them). */
 as_code_t as_pg_stats_send_flush(PGconn *c, as_pg_stats_t *st, uint32_t *sent, as_err_t *err);
-/* An assessment's statistics for table t (zeroed when there are none for its version) and its
- * distinct totals in increasing order, both malloc'ed (as as_store_stats_read). */
+/* An assessment's statistics for table t (zeroed when there are none for its version): every
+ * engine's part of the newest generation summed, and its distinct totals in increasing order,
+ * both malloc'ed (as as_store_stats_read). */
 as_code_t as_pg_stats_read(PGconn *c, const as_table_t *t, as_stats_sums_t **sums,
                            as_total_count_t **totals, size_t *n_totals, as_err_t *err);
 

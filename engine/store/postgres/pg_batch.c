@@ -17,25 +17,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool as_pg_send_responses(PGconn *c, const as_pg_arr_t a[6])
+bool as_pg_send_responses(PGconn *c, const as_pg_arr_t a[6], const char *node)
 {
-    static const Oid types[6] = {AS_PG_INT8_ARR, AS_PG_TEXT_ARR,  AS_PG_TEXT_ARR,
-                                 AS_PG_INT4_ARR, AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR};
-    /* one statement: its parts see the same snapshot and touch different tables */
-    return as_pg_send(c,
-                      "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, "
-                      "record) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], "
-                      "$4::int4[], $5::bytea[])), k AS (INSERT INTO idempotency (assessment, "
-                      "learner, key, rid) SELECT a, l, k, r FROM unnest($2::text[], $3::text[], "
-                      "$6::text[], $1::int8[]) AS u(a, l, k, r) WHERE k IS NOT NULL), n AS "
-                      "(INSERT INTO attempt_counts (assessment, learner, attempts) SELECT a, l, "
-                      "max(n) FROM unnest($2::text[], $3::text[], $4::int4[]) AS u(a, l, n) "
-                      "GROUP BY a, l ON CONFLICT (assessment, learner) DO UPDATE SET attempts "
-                      "= greatest(attempt_counts.attempts, EXCLUDED.attempts)) INSERT INTO "
-                      "response_counts (assessment, n) SELECT a, count(*) FROM "
-                      "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment) DO "
-                      "UPDATE SET n = response_counts.n + EXCLUDED.n",
-                      6, types, a);
+    static const Oid types[7] = {AS_PG_INT8_ARR,  AS_PG_TEXT_ARR, AS_PG_TEXT_ARR, AS_PG_INT4_ARR,
+                                 AS_PG_BYTEA_ARR, AS_PG_TEXT_ARR, AS_PG_TEXT};
+    as_pg_arr_t p[7];
+    memcpy(p, a, 6 * sizeof *a);
+    p[6] = (as_pg_arr_t){0};
+    as_pg_arr_put(&p[6], node, strlen(node)); /* (a text parameter: its bytes) */
+    /* one statement: its parts see the same snapshot and touch different tables; the response
+     * count is the engine's own part (pg_stats.c says why) */
+    bool sent =
+        as_pg_send(c,
+                   "WITH r AS (INSERT INTO responses (rid, assessment, learner, attempt, "
+                   "record) SELECT * FROM unnest($1::int8[], $2::text[], $3::text[], "
+                   "$4::int4[], $5::bytea[])), k AS (INSERT INTO idempotency (assessment, "
+                   "learner, key, rid) SELECT a, l, k, r FROM unnest($2::text[], $3::text[], "
+                   "$6::text[], $1::int8[]) AS u(a, l, k, r) WHERE k IS NOT NULL), n AS "
+                   "(INSERT INTO attempt_counts (assessment, learner, attempts) SELECT a, l, "
+                   "max(n) FROM unnest($2::text[], $3::text[], $4::int4[]) AS u(a, l, n) "
+                   "GROUP BY a, l ON CONFLICT (assessment, learner) DO UPDATE SET attempts "
+                   "= greatest(attempt_counts.attempts, EXCLUDED.attempts)) INSERT INTO "
+                   "response_counts (assessment, node, n) SELECT a, $7, count(*) FROM "
+                   "unnest($2::text[]) AS u(a) GROUP BY a ON CONFLICT (assessment, node) DO "
+                   "UPDATE SET n = response_counts.n + EXCLUDED.n",
+                   7, types, p);
+    free(p[6].p);
+    return sent;
 }
 
 as_code_t as_pg_batch_begin(PGconn *c, as_pg_subject_t *s, uint32_t n, const as_pg_state_t *state,
@@ -134,7 +142,8 @@ as_code_t as_pg_batch_commit(PGconn *c, const as_pg_subject_t *s, const as_pg_ro
         if (sent && state && state->mastery)
             sent = !as_pg_mastery_send_flush(c, state->mastery, &more, err);
         changes += more;
-        sent = sent && as_pg_send_responses(c, a) && as_pg_send(c, "COMMIT", 0, NULL, NULL) &&
+        /* (this older path names no engine: its counts are the part of node "") */
+        sent = sent && as_pg_send_responses(c, a, "") && as_pg_send(c, "COMMIT", 0, NULL, NULL) &&
                PQpipelineSync(c);
         if (!sent) rc = as_pg_fail(c, NULL, "send", err);
     }

@@ -10,7 +10,7 @@ bool as_pg_send(PGconn *c, const char *sql, int n, const Oid *types, const as_pg
     if (n > 8) return false;
     for (int i = 0; i < n; i++) {
         if (a[i].oom) return false;
-        p[i] = a[i].p;
+        p[i] = a[i].p ? a[i].p : ""; /* (nothing put: an empty value, never SQL NULL) */
         lens[i] = (int)a[i].n;
         fmts[i] = 1;
     }

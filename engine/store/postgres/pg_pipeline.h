@@ -15,8 +15,9 @@ as_code_t as_pg_recv(PGconn *c, ExecStatusType want, const char *what, PGresult 
                      as_err_t *err);
 /* Sends the statement that stores responses with their keys, their learners' attempt counts and
  * their assessments' response counts, from arrays: rid int8[], assessment text[], learner
- * text[], attempt int4[], record bytea[], key text[] (NULL elements: no key) (pg_batch.c). */
-bool as_pg_send_responses(PGconn *c, const as_pg_arr_t a[6]);
+ * text[], attempt int4[], record bytea[], key text[] (NULL elements: no key), counted in engine
+ * node's part of the response counts (pg_batch.c). */
+bool as_pg_send_responses(PGconn *c, const as_pg_arr_t a[6], const char *node);
 /* Ends a round: reads what is left up to the sync (after an error, the statements aborted) and
  * leaves pipeline mode; returns rc, or the error of leaving it. */
 as_code_t as_pg_sync(PGconn *c, as_code_t rc, as_err_t *err);

@@ -44,8 +44,10 @@ as_code_t as_pg_response_list(PGconn *c, const char *assessment, uint32_t alen, 
                                "SELECT attempts FROM attempt_counts WHERE assessment = $1 AND "
                                "learner = $2",
                                2, NULL, (const char *[]){a, l}, NULL, NULL, 1)
-                : PQexecParams(c, "SELECT n FROM response_counts WHERE assessment = $1", 1, NULL, p,
-                               NULL, NULL, 1);
+                : PQexecParams(c,
+                               "SELECT coalesce(sum(n), 0)::int8 FROM response_counts WHERE "
+                               "assessment = $1",
+                               1, NULL, p, NULL, NULL, 1);
     if (PQresultStatus(r) != PGRES_TUPLES_OK) return as_pg_fail(c, r, "count responses", err);
     if (PQntuples(r) == 1)
         *total =

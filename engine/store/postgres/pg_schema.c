@@ -150,6 +150,33 @@ static const char *const s_migrations[] = {
     " learner text NOT NULL,"
     " n integer NOT NULL,"
     " PRIMARY KEY (assessment, learner));",
+    /* 11: the statistics kept per engine (pg_stats.c): each engine writes its own statistics
+     * row, totals and count of stored responses, and reads sum them, so that engines sharing the
+     * database never write one row. The rows so far become the parts of node ''. The totals say
+     * the version and generation they count (the sums' header: version at byte 0, generation at
+     * byte 32, little-endian as the engines write it). */
+    "ALTER TABLE stats ADD COLUMN node text NOT NULL DEFAULT '';"
+    "ALTER TABLE stats DROP CONSTRAINT stats_pkey;"
+    "ALTER TABLE stats ADD PRIMARY KEY (assessment, node);"
+    "CREATE TABLE stats_parts ("
+    " assessment text NOT NULL,"
+    " node text NOT NULL,"
+    " version integer NOT NULL,"
+    " gen integer NOT NULL,"
+    " total float8 NOT NULL,"
+    " count bigint NOT NULL,"
+    " PRIMARY KEY (assessment, version, gen, total, node));"
+    "INSERT INTO stats_parts SELECT t.assessment, '',"
+    " get_byte(s.sums, 0) | (get_byte(s.sums, 1) << 8) | (get_byte(s.sums, 2) << 16) |"
+    " (get_byte(s.sums, 3) << 24),"
+    " get_byte(s.sums, 32) | (get_byte(s.sums, 33) << 8) | (get_byte(s.sums, 34) << 16) |"
+    " (get_byte(s.sums, 35) << 24),"
+    " t.total, t.count FROM stats_totals t JOIN stats s ON s.assessment = t.assessment;"
+    "DROP TABLE stats_totals;"
+    "ALTER TABLE stats_parts RENAME TO stats_totals;"
+    "ALTER TABLE response_counts ADD COLUMN node text NOT NULL DEFAULT '';"
+    "ALTER TABLE response_counts DROP CONSTRAINT response_counts_pkey;"
+    "ALTER TABLE response_counts ADD PRIMARY KEY (assessment, node);",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

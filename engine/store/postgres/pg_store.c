@@ -218,7 +218,7 @@ PGconn *as_pg_reconnect(PGconn **c, const char *conninfo, as_pg_backoff_t *b, as
         b->retry_ns = 0;
         return *c;
     }
-    b->backoff_ms = !b->backoff_ms                                 ? AS_PG_BACKOFF_FIRST_MS
+    b->backoff_ms = !b->backoff_ms                             ? AS_PG_BACKOFF_FIRST_MS
                     : b->backoff_ms * 2 > AS_PG_BACKOFF_MAX_MS ? AS_PG_BACKOFF_MAX_MS
                                                                : b->backoff_ms * 2;
     b->retry_ns = now + (uint64_t)b->backoff_ms * 1000000u;
@@ -272,7 +272,7 @@ as_code_t as_pgs_wtxn_begin(as_store_t *store, as_wtxn_t **out, as_err_t *err)
     *out = NULL;
     if (!as_pg_reconnect(&st->wc, st->conninfo, &st->wc_backoff, err)) return err->code;
     as_pg_wtxn_t *w = calloc(1, sizeof *w);
-    if (!w || !(w->stats = as_pg_stats_new()) || !(w->mastery = as_pg_mastery_new())) {
+    if (!w || !(w->stats = as_pg_stats_new(st->node)) || !(w->mastery = as_pg_mastery_new())) {
         if (w) s_txn_free(w);
         return as_err_set(err, AS_INTERNAL, "out of memory");
     }

@@ -318,7 +318,7 @@ as_code_t as_pg_batch_send(as_pg_wtxn_t *w, uint32_t *sent, as_err_t *err)
             as_pg_arr_bytes(&a[4], r->record, r->len);
             as_pg_arr_bytes(&a[5], r->key, r->klen);
         }
-        ok = as_pg_send_responses(c, a);
+        ok = as_pg_send_responses(c, a, w->st->node);
         for (int i = 0; i < 6; i++)
             free(a[i].p);
         *sent += ok;

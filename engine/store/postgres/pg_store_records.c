@@ -69,8 +69,8 @@ static uint64_t s_count(PGconn *c, const char *assessment, uint32_t len)
     uint64_t v = 0;
     as_err_t err;
     if (c)
-        as_pg_int8(c, "SELECT n FROM response_counts WHERE assessment = $1", 1, p, "response count",
-                   &v, &err);
+        as_pg_int8(c, "SELECT coalesce(sum(n), 0)::int8 FROM response_counts WHERE assessment = $1",
+                   1, p, "response count", &v, &err);
     return v;
 }
 
@@ -134,7 +134,7 @@ as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint6
     if (!PQenterPipelineMode(c)) {
         rc = as_pg_fail(c, NULL, "pipeline", err);
     } else {
-        if (!as_pg_send_responses(c, a) || !PQpipelineSync(c))
+        if (!as_pg_send_responses(c, a, s_w(txn)->st->node) || !PQpipelineSync(c))
             rc = as_pg_fail(c, NULL, "send", err);
         if (!rc) rc = as_pg_recv(c, PGRES_COMMAND_OK, "store response", NULL, err);
         rc = as_pg_sync(c, rc, err);
