@@ -1,0 +1,304 @@
+/* test_agreement.c — agreement statistics (engine/grading/agreement.c) against the published
+ * worked examples and against references computed here from first principles, with missing
+ * grades; counts kept as grades are revised equal counts built from the final grades. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "agreement.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#define S_NONE 0xffff /* a grade not given */
+
+/* Units' grades by rater, [unit][rater]; adds every unit to a. */
+static void s_add_units(as_agree_t *a, const uint16_t *g, int units, int raters)
+{
+    for (int u = 0; u < units; u++) {
+        uint16_t given[16];
+        uint32_t n = 0;
+        for (int r = 0; r < raters; r++)
+            if (g[u * raters + r] != S_NONE) given[n++] = g[u * raters + r];
+        assert_int_equal(as_agree_unit(a, NULL, 0, given, n), 0);
+    }
+}
+
+/* Krippendorff's alpha from its definition: D_o, the mean disagreement of the pairs of grades
+ * within a unit (each unit's pairs weighing 1 / (m_u - 1)), over D_e, the mean disagreement of
+ * every two pairable grades whatever their units. metric: 0 nominal, 1 ordinal, 2 interval. */
+static double s_alpha_by_definition(const uint16_t *g, int units, int raters, int points,
+                                    int metric)
+{
+    double vals[4096];
+    int unit_of[4096], n = 0;
+    for (int u = 0; u < units; u++) {
+        int m_u = 0;
+        for (int r = 0; r < raters; r++)
+            m_u += g[u * raters + r] != S_NONE;
+        if (m_u < 2) continue;
+        for (int r = 0; r < raters; r++)
+            if (g[u * raters + r] != S_NONE) {
+                unit_of[n] = u;
+                vals[n++] = g[u * raters + r];
+            }
+    }
+    double freq[64] = {0};
+    for (int i = 0; i < n; i++)
+        freq[(int)vals[i]]++;
+    double d_o = 0, d_e = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++) {
+            if (i == j) continue;
+            int c = (int)vals[i], k = (int)vals[j];
+            double d = 0;
+            if (metric == 0) d = c != k;
+            if (metric == 1) {
+                int lo = c < k ? c : k, hi = c < k ? k : c;
+                double between = -(freq[c] + freq[k]) / 2;
+                for (int x = lo; x <= hi; x++)
+                    between += freq[x];
+                d = c == k ? 0 : between * between;
+            }
+            if (metric == 2) d = (double)(c - k) * (c - k);
+            d_e += d;
+            if (unit_of[i] == unit_of[j]) {
+                int m_u = 0;
+                for (int x = 0; x < n; x++)
+                    m_u += unit_of[x] == unit_of[i];
+                d_o += d / (m_u - 1);
+            }
+        }
+    (void)points;
+    d_o /= n;
+    d_e /= (double)n * (n - 1);
+    return 1 - d_o / d_e;
+}
+
+/* Krippendorff (2011), "Computing Krippendorff's Alpha-Reliability", section C: four observers,
+ * twelve units, values 1-5, missing grades; the paper gives alpha 0.743 (nominal), 0.815
+ * (ordinal), 0.849 (interval). */
+static const uint16_t s_paper[12 * 4] = {
+#define X S_NONE
+    1, 1, X, 1, 2, 2, 3, 2, 3, 3, 3, 3, 3, 3, 3, 3, 2, 2, 2, 2, 1, 2, 3, 4,
+    4, 4, 4, 4, 1, 1, 2, 1, 2, 2, 2, 2, X, 5, 5, 5, X, X, 1, 1, X, 3, X, X,
+#undef X
+};
+
+static void alpha_gives_the_published_worked_example(void **state)
+{
+    (void)state;
+    as_agree_t a;
+    as_agree_init(&a, 6); /* points 0..5; 0 never given */
+    s_add_units(&a, s_paper, 12, 4);
+    const double values[6] = {0, 1, 2, 3, 4, 5};
+    as_alpha_t al;
+    as_agree_alpha(&a, values, &al);
+    assert_int_equal(al.pairable, 40); /* unit 12's one grade is not pairable */
+    assert_true(round(al.nominal * 1000) == 743);
+    assert_true(round(al.ordinal * 1000) == 815);
+    assert_true(round(al.interval * 1000) == 849);
+    for (int t = 0; t < 3; t++) {
+        double want = s_alpha_by_definition(s_paper, 12, 4, 6, t);
+        double got = t == 0 ? al.nominal : t == 1 ? al.ordinal : al.interval;
+        assert_true(fabs(got - want) < 1e-12);
+    }
+    as_agree_clear(&a);
+}
+
+/* A fixed pseudo-random sequence (the gate gives the same grades on every run). */
+static uint32_t s_rand(uint32_t *x)
+{
+    *x = *x * 1664525u + 1013904223u;
+    return *x >> 8;
+}
+
+static void alpha_with_missing_grades_equals_its_definition(void **state)
+{
+    (void)state;
+    enum { UNITS = 200, RATERS = 5, POINTS = 7 };
+    static uint16_t g[UNITS * RATERS];
+    uint32_t x = 2026;
+    for (int u = 0; u < UNITS; u++) {
+        int truth = (int)(s_rand(&x) % POINTS);
+        for (int r = 0; r < RATERS; r++) {
+            int off = (int)(s_rand(&x) % 5) - 2;
+            int v = truth + (off == 2 ? 0 : off / 2 * (int)(s_rand(&x) % 2));
+            v = v < 0 ? 0 : v >= POINTS ? POINTS - 1 : v;
+            g[u * RATERS + r] = s_rand(&x) % 3 == 0 ? S_NONE : (uint16_t)v; /* a third missing */
+        }
+    }
+    as_agree_t a;
+    as_agree_init(&a, POINTS);
+    s_add_units(&a, g, UNITS, RATERS);
+    double values[POINTS];
+    for (int i = 0; i < POINTS; i++)
+        values[i] = i;
+    as_alpha_t al;
+    as_agree_alpha(&a, values, &al);
+    for (int t = 0; t < 3; t++) {
+        double want = s_alpha_by_definition(g, UNITS, RATERS, POINTS, t);
+        double got = t == 0 ? al.nominal : t == 1 ? al.ordinal : al.interval;
+        assert_true(fabs(got - want) < 1e-9);
+    }
+    assert_true(al.interval > 0.5 && al.interval < 1); /* (raters who mostly agree) */
+    as_agree_clear(&a);
+}
+
+static void revised_grades_keep_the_counts_a_fresh_count_would_give(void **state)
+{
+    (void)state;
+    /* three units graded, then grades revised, added and withdrawn */
+    as_agree_t kept, fresh;
+    as_agree_init(&kept, 4);
+    as_agree_init(&fresh, 4);
+    const uint16_t u1a[] = {1, 2}, u1b[] = {1, 3}, u2a[] = {0}, u2b[] = {0, 0, 3}, u3a[] = {2, 2},
+                   u3b[] = {2};
+    assert_int_equal(as_agree_unit(&kept, NULL, 0, u1a, 2), 0);
+    assert_int_equal(as_agree_unit(&kept, NULL, 0, u2a, 1), 0);
+    assert_int_equal(as_agree_unit(&kept, NULL, 0, u3a, 2), 0);
+    assert_int_equal(as_agree_unit(&kept, u1a, 2, u1b, 2), 0);
+    assert_int_equal(as_agree_unit(&kept, u2a, 1, u2b, 3), 0);
+    assert_int_equal(as_agree_unit(&kept, u3a, 2, u3b, 1), 0);
+    assert_int_equal(as_agree_unit(&fresh, NULL, 0, u1b, 2), 0);
+    assert_int_equal(as_agree_unit(&fresh, NULL, 0, u2b, 3), 0);
+    assert_int_equal(as_agree_unit(&fresh, NULL, 0, u3b, 1), 0);
+    /* the same counts for every size present in the fresh one; none left elsewhere */
+    for (uint32_t i = 0; i < kept.n_sizes; i++) {
+        int j = -1;
+        for (uint32_t k = 0; k < fresh.n_sizes; k++)
+            if (fresh.sizes[k] == kept.sizes[i]) j = (int)k;
+        for (int c = 0; c < 16; c++)
+            assert_true(kept.pairs[i][c] == (j < 0 ? 0 : fresh.pairs[j][c]));
+    }
+    const double values[4] = {0, 1, 2, 3};
+    as_alpha_t ak, af;
+    as_agree_alpha(&kept, values, &ak);
+    as_agree_alpha(&fresh, values, &af);
+    assert_memory_equal(&ak, &af, sizeof ak);
+    assert_int_equal(ak.pairable, 5);
+    as_agree_clear(&kept);
+    as_agree_clear(&fresh);
+}
+
+static void shares_count_each_pair_of_one_units_grades_once(void **state)
+{
+    (void)state;
+    as_agree_t a;
+    as_agree_init(&a, 5);
+    const uint16_t u1[] = {1, 1, 2}, u2[] = {0, 4}, u3[] = {3};
+    assert_int_equal(as_agree_unit(&a, NULL, 0, u1, 3), 0);
+    assert_int_equal(as_agree_unit(&a, NULL, 0, u2, 2), 0);
+    assert_int_equal(as_agree_unit(&a, NULL, 0, u3, 1), 0);
+    as_pairs_t p;
+    as_agree_shares(&a, &p);
+    assert_int_equal(p.pairs, 4);    /* (1,1) (1,2) (1,2) (0,4) */
+    assert_true(p.exact == 0.25);    /* (1,1) */
+    assert_true(p.adjacent == 0.75); /* and the two (1,2) */
+    as_agree_clear(&a);
+}
+
+static void cohens_kappa_gives_the_textbook_example(void **state)
+{
+    (void)state;
+    /* two readers of 50 proposals: yes/yes 20, yes/no 5, no/yes 10, no/no 15 (p_o 0.7, p_e 0.5) */
+    const uint64_t m[4] = {15, 10, 5, 20}; /* [reader a][reader b], 0 = no, 1 = yes */
+    as_pair_stats_t s;
+    as_agree_pair(m, 2, &s);
+    assert_int_equal(s.n, 50);
+    assert_true(fabs(s.exact - 0.7) < 1e-15);
+    assert_true(fabs(s.kappa - 0.4) < 1e-12);
+    assert_true(s.adjacent == 1.0);
+}
+
+static void weighted_kappa_equals_its_definition(void **state)
+{
+    (void)state;
+    /* 300 units two raters graded on 0..4: observed mean squared difference of their grades
+     * over the mean over every pairing of one's grade with the other's */
+    enum { N = 300, M = 5 };
+    int a[N], b[N];
+    uint64_t conf[M * M] = {0};
+    uint32_t x = 7;
+    for (int i = 0; i < N; i++) {
+        a[i] = (int)(s_rand(&x) % M);
+        int d = (int)(s_rand(&x) % 3) - 1;
+        b[i] = a[i] + d < 0 ? 0 : a[i] + d >= M ? M - 1 : a[i] + d;
+        conf[a[i] * M + b[i]]++;
+    }
+    double obs = 0, exp = 0, same = 0, ra[M] = {0}, cb[M] = {0};
+    for (int i = 0; i < N; i++) {
+        obs += (double)(a[i] - b[i]) * (a[i] - b[i]);
+        same += a[i] == b[i];
+        ra[a[i]]++;
+        cb[b[i]]++;
+        for (int j = 0; j < N; j++)
+            exp += (double)(a[i] - b[j]) * (a[i] - b[j]);
+    }
+    double pe = 0;
+    for (int c = 0; c < M; c++)
+        pe += ra[c] * cb[c] / ((double)N * N);
+    as_pair_stats_t s;
+    as_agree_pair(conf, M, &s);
+    assert_int_equal(s.n, N);
+    assert_true(fabs(s.qwk - (1 - (obs / N) / (exp / ((double)N * N)))) < 1e-12);
+    assert_true(fabs(s.kappa - (same / N - pe) / (1 - pe)) < 1e-12);
+    assert_true(s.qwk >
+                s.kappa); /* (their disagreements are one step: weighted, they count less) */
+}
+
+static void undefined_figures_are_nan(void **state)
+{
+    (void)state;
+    as_agree_t a;
+    as_agree_init(&a, 3);
+    const double values[3] = {0, 1, 2};
+    as_alpha_t al;
+    as_agree_alpha(&a, values, &al); /* no pairs */
+    assert_true(isnan(al.nominal) && isnan(al.ordinal) && isnan(al.interval));
+    as_pairs_t p;
+    as_agree_shares(&a, &p);
+    assert_true(p.pairs == 0 && isnan(p.exact) && isnan(p.adjacent));
+    const uint16_t same[] = {1, 1};
+    assert_int_equal(as_agree_unit(&a, NULL, 0, same, 2), 0);
+    assert_int_equal(as_agree_unit(&a, NULL, 0, same, 2), 0);
+    as_agree_alpha(&a, values, &al); /* every grade the same: no expected disagreement */
+    assert_true(isnan(al.nominal) && isnan(al.interval));
+    as_pair_stats_t s;
+    const uint64_t one_value[4] = {0, 0, 0, 9};
+    as_agree_pair(one_value, 2, &s);
+    assert_true(isnan(s.kappa) && isnan(s.qwk) && s.exact == 1);
+    const uint64_t none[4] = {0};
+    as_agree_pair(none, 2, &s);
+    assert_true(s.n == 0 && isnan(s.exact) && isnan(s.kappa));
+    as_agree_clear(&a);
+}
+
+static void a_grade_off_the_scale_or_counts_never_added_are_refused(void **state)
+{
+    (void)state;
+    as_agree_t a;
+    as_agree_init(&a, 3);
+    const uint16_t off[] = {1, 3}, pair[] = {0, 2};
+    assert_int_equal(as_agree_unit(&a, NULL, 0, off, 2), -1);
+    assert_int_equal(as_agree_unit(&a, pair, 2, NULL, 0), -1); /* (never added) */
+    assert_int_equal(a.n_sizes, 0);
+    as_agree_clear(&a);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(alpha_gives_the_published_worked_example),
+        cmocka_unit_test(alpha_with_missing_grades_equals_its_definition),
+        cmocka_unit_test(revised_grades_keep_the_counts_a_fresh_count_would_give),
+        cmocka_unit_test(shares_count_each_pair_of_one_units_grades_once),
+        cmocka_unit_test(cohens_kappa_gives_the_textbook_example),
+        cmocka_unit_test(weighted_kappa_equals_its_definition),
+        cmocka_unit_test(undefined_figures_are_nan),
+        cmocka_unit_test(a_grade_off_the_scale_or_counts_never_added_are_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
