@@ -204,6 +204,33 @@ static void a_map_of_another_database_is_rebuilt_from_the_start(void **state)
     as_store_destroy(&st);
 }
 
+/* A table an earlier assayd compiled (another table format) is compiled again from its source as
+ * the follower copies it, keeping its version. */
+static void a_table_of_an_earlier_format_is_compiled_again_as_it_is_copied(void **state)
+{
+    pgf_reset();
+    assert_int_equal(as_pg_migrate(pgf_c, NULL, &pgf_err), AS_OK);
+    uint64_t seq;
+    s_put("old", &seq);
+    msgpack_sbuffer src;
+    as_compiled_t c = pgf_compile("old", &src);
+    uint32_t earlier = AS_TABLE_FORMAT - 1, version;
+    memcpy(c.blob + offsetof(as_thdr_t, format), &earlier, sizeof earlier);
+    assert_int_equal(as_pg_catalog_put(pgf_c, "old", 3, src.data, src.size, c.blob, c.size,
+                                       &version, &seq, &pgf_err),
+                     AS_OK);
+    assert_int_equal(version, 2);
+    free(c.blob);
+    msgpack_sbuffer_destroy(&src);
+    as_store_t *st = pgf_map("formats");
+    as_pg_follower_t *f;
+    assert_int_equal(as_pg_follower_start(pgf_conninfo, st, &f, &pgf_err), AS_OK);
+    assert_true(as_pg_follower_wait(f, seq, 10000));
+    assert_int_equal(s_cached(st, "old"), 2); /* (it opens: this format, version 2) */
+    as_pg_follower_stop(&f);
+    as_store_destroy(&st);
+}
+
 static void the_follower_reconnects_when_the_server_comes_back(void **state)
 {
     pgf_reset();
@@ -248,6 +275,7 @@ int main(void)
         cmocka_unit_test(a_database_newer_than_the_build_is_refused),
         cmocka_unit_test(versions_never_repeat_across_deletes),
         cmocka_unit_test(the_follower_keeps_the_local_map_current_and_goes_on_after_a_restart),
+        cmocka_unit_test(a_table_of_an_earlier_format_is_compiled_again_as_it_is_copied),
         cmocka_unit_test(a_map_of_another_database_is_rebuilt_from_the_start),
         cmocka_unit_test(the_follower_reconnects_when_the_server_comes_back),
     };

@@ -25,7 +25,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* The most scale points an item may have (0..max in steps: max / step + 1). */
+/* The most scale points an item may have (0..max in steps: max / step + 1): table.h's
+ * AS_GRADED_MAX_POINTS. */
 #define AS_AGREE_MAX_POINTS 101
 
 /* The coincidences of one item: sizes[i] people graded each unit counted in pairs[i]. */

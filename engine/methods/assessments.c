@@ -148,13 +148,16 @@ as_code_t as_handle_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (rc) return rc;
     msgpack_packer *pk = &w->pk;
     bool test_outcomes = detail && t.hdr.prog_len > 0;
+    const uint8_t *answered = as_scorer_answered(w->scorer);
+    bool pending = as_table_pending(&t, answered) > 0;
     msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t, total) + (detail ? 1 : 0) +
-                             (test_outcomes ? 1 : 0));
+                             (test_outcomes ? 1 : 0) + (pending ? 1 : 0));
     as_pack_cstr(pk, "assessment");
     as_h_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
     as_pack_cstr(pk, "version");
     msgpack_pack_uint32(pk, t.hdr.version);
-    as_table_pack_outcome(pk, &t, total);
+    as_table_pack_outcome(pk, &t, total, pending);
+    if (pending) as_table_pack_pending(pk, &t, answered);
     if (test_outcomes) {
         as_pack_cstr(pk, "outcomes");
         as_score_pack_outcomes(w->scorer, &t, pk);
@@ -248,7 +251,8 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
             lens[i] = it.id_len;
             max[i] = it.max_score;
         }
-        msgpack_pack_map(&w->pk, 5 + AS_REPORT_PAIRS);
+        bool graded = t.hdr.flags & AS_TH_GRADED;
+        msgpack_pack_map(&w->pk, 5 + AS_REPORT_PAIRS + (graded ? 1 : 0));
         as_pack_cstr(&w->pk, "assessment");
         as_h_pack_tstr(&w->pk, &t, t.hdr.id_off, t.hdr.id_len);
         as_pack_cstr(&w->pk, "version");
@@ -272,6 +276,12 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
             msgpack_pack_double(&w->pk, (double)passed / (double)counted);
         else
             msgpack_pack_nil(&w->pk);
+        if (graded) { /* responses waiting for people's grades: not counted yet */
+            as_pack_cstr(&w->pk, "pending");
+            msgpack_pack_uint64(&w->pk,
+                                as_store_pending_count_rd(w->rd, as_table_str(&t, t.hdr.id_off),
+                                                          t.hdr.id_len));
+        }
         as_report_pack(&w->pk, sums, ids, lens, max, t.hdr.max_score, totals, n_totals, 10);
     }
     free(ids);

@@ -5,10 +5,19 @@
 
 #include <math.h>
 
+/* The pairs "state": "pending" and "pending": [item ids]. */
+static void s_pack_pending(msgpack_packer *pk, const as_record_t *r, const as_table_t *t)
+{
+    as_pack_cstr(pk, "state");
+    as_pack_cstr(pk, "pending");
+    as_table_pack_pending(pk, t, r->answered);
+}
+
 void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *t, double score)
 {
+    bool pending = r->answered && as_table_pending(t, r->answered);
     msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t, score) + (r->mastery ? 1 : 0) +
-                             (r->models ? 1 : 0));
+                             (r->models ? 1 : 0) + (pending ? 2 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "assessment");
@@ -19,7 +28,8 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
     as_pack_str(pk, r->learner, r->learner_len);
     as_pack_cstr(pk, "attempt");
     msgpack_pack_uint32(pk, r->attempt);
-    as_table_pack_outcome(pk, t, score);
+    as_table_pack_outcome(pk, t, score, pending);
+    if (pending) s_pack_pending(pk, r, t);
     as_pack_cstr(pk, "submitted_at");
     as_pack_str(pk, r->submitted_at, r->submitted_at_len);
     if (r->mastery) {
@@ -37,7 +47,8 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
 void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_table_t *t,
                          double score, as_stamp_t stamp, uint64_t job)
 {
-    msgpack_pack_map(pk, 9 + (job ? 1 : 0));
+    bool pending = r->answered && as_table_pending(t, r->answered);
+    msgpack_pack_map(pk, 9 + (job ? 1 : 0) + (pending ? 2 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "learner");
@@ -56,6 +67,7 @@ void as_record_pack_note(msgpack_packer *pk, const as_record_t *r, const as_tabl
         as_pack_cstr(pk, "regrade");
         msgpack_pack_uint64(pk, job);
     }
+    if (pending) s_pack_pending(pk, r, t);
     as_pack_stamp(pk, stamp);
 }
 
@@ -68,6 +80,8 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
     r->mastery_len = 0;
     r->models = NULL;
     r->models_len = 0;
+    r->answered = NULL;
+    r->pending = false;
     as_mp_init(&m, rec, len);
     if (as_mp_map(&m, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -100,6 +114,11 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
                 as_mp_nil(&m);
             else
                 rc = as_mp_number(&m, &r->max_score);
+        } else if (as_str_eq(k, kl, "state")) {
+            const char *v;
+            uint32_t vl;
+            rc = as_mp_str(&m, &v, &vl);
+            r->pending = !rc && as_str_eq(v, vl, "pending");
         } else if (as_str_eq(k, kl, "submitted_at")) {
             rc = as_mp_str(&m, &r->submitted_at, &r->submitted_at_len);
             seen |= 16;

@@ -178,6 +178,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     }
     /* r points into the map, valid only until the next put: copy what is needed first */
     msgpack_sbuffer_clear(&wr->rec);
+    r.answered = wr->answered; /* (graded items it answered still wait for people) */
     as_record_pack(&wr->rec_pk, &r, t, score);
     if (changed)
         as_record_pack_note(as_write_note(w, "score", job->assessment, job->assessment_len), &r, t,
@@ -191,6 +192,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if ((rc = as_store_response_replace(txn, job->assessment, job->assessment_len, rid,
                                         wr->rec.data, wr->rec.size, &w->err)))
         return rc;
+    if (as_table_pending(t, wr->answered)) return AS_OK; /* (counted once people resolve it) */
     return as_store_stats_regraded(txn, &s, rid, t, job->gen, wr->item_scores, wr->answered, score,
                                    &w->err);
 }

@@ -149,12 +149,25 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
     uint64_t rid = as_store_next_rid(txn);
     *rid_out = rid;
     as_code_t rc;
+    /* graded items answered wait for people: their scores are not known, so tracing does not
+     * observe them now (nor the worker's model steps, which did) */
+    bool pending = as_table_pending(&t, answered) > 0;
+    const uint8_t *observed = answered;
+    if (pending) {
+        for (uint32_t i = 0; i < t.hdr.n_items; i++) {
+            as_titem_t it;
+            as_table_item(&t, i, &it);
+            wr->observed[i] = (it.flags & AS_TF_GRADED) ? 0 : answered[i];
+        }
+        observed = wr->observed;
+        wr->kt_pre = NULL;
+    }
     /* knowledge tracing: the learner's mastery of the answered items' skills */
-    if ((rc = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+    if ((rc = as_write_trace(wr, txn, &t, s.learner, s.learner_len, wr->item_scores, observed,
                              &w->err)))
         return rc;
     /* the deep models: the worker's steps where they still hold, else run here */
-    if ((rc = as_kt_write(wr->kt, txn, &t, s.learner, s.learner_len, wr->item_scores, answered,
+    if ((rc = as_kt_write(wr->kt, txn, &t, s.learner, s.learner_len, wr->item_scores, observed,
                           wr->kt_pre, wr->kt_pre_len, &wr->models, &wr->n_models, &w->err)))
         return rc;
     char when[40];
@@ -172,13 +185,17 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
                           .models = wr->n_models ? (const uint8_t *)wr->models.data : NULL,
                           .models_len = wr->models.size,
                           .answers = answers.p,
-                          .answers_len = as_mp_left(&answers)};
+                          .answers_len = as_mp_left(&answers),
+                          .answered = answered};
     msgpack_sbuffer_clear(&wr->rec);
     as_record_pack(&wr->rec_pk, &record, &t, score);
     if ((rc = as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
         return rc;
-    if ((rc = as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score, &w->err)))
-        return rc;
+    /* the report counts a response once it is scored: a pending one when people resolve it */
+    rc = pending ? as_store_pending_add(txn, s.assessment, s.assessment_len, 1, &w->err)
+                 : as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score,
+                                         &w->err);
+    if (rc) return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_stamp(txn), 0);
     if (record.mastery || record.models) {

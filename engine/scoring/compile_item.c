@@ -108,6 +108,7 @@ enum {
     F_SCORABLE,
     F_TITLE,
     F_QTI,
+    F_GRADED,
     F_COUNT
 };
 
@@ -200,6 +201,119 @@ static uint32_t s_implicit_score(as_tc_t *c)
     return off;
 }
 
+#define S_MAX_RATERS      16   /* people who grade one graded item */
+#define S_MAX_RUBRIC      32   /* a rubric's levels */
+#define S_MAX_LABEL       256  /* bytes of a rubric level's label */
+#define S_MAX_DESCRIPTION 4096 /* bytes of a rubric level's description */
+
+static const char *const s_resolves[] = {"mean", "first"};
+
+/* Whether x is a point of the scale 0, step, ..., max (within rounding). */
+static bool s_on_scale(double x, double step, double max)
+{
+    double q = x / step;
+    return x >= 0 && x <= max * (1 + 1e-12) && fabs(q - round(q)) <= 1e-9 * fmax(1, q);
+}
+
+/* A rubric: [{score, label, description?}], each score a point of the scale, kept as given. */
+static as_code_t s_rubric(as_tc_t *c, as_field_t *f, as_titem_t *it)
+{
+    as_mp_t from = f->at;
+    uint32_t n;
+    as_code_t rc = as_tc_array_at(c, f, S_MAX_RUBRIC, &n);
+    if (rc) return rc;
+    size_t mark = as_tc_enter(c, f);
+    for (uint32_t i = 0; i < n; i++) {
+        size_t m = as_path_index(&c->path, i);
+        as_field_t l[] = {{.name = "score"}, {.name = "label"}, {.name = "description"}};
+        if ((rc = as_tc_fields(c, &f->at, l, 3))) return rc;
+        for (int k = 0; k < 2; k++)
+            if (!l[k].seen)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
+                                 l[k].name);
+        double score;
+        const char *s;
+        uint32_t len;
+        if ((rc = as_tc_number(c, &l[0], 0, INFINITY, &score))) return rc;
+        if (!s_on_scale(score, it->step, it->raw_hi)) {
+            as_tc_enter(c, &l[0]);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "%g is not a point of the item's scale (0 to %g in steps of %g)",
+                             score, it->raw_hi, it->step);
+        }
+        for (int k = 1; k < 3; k++) {
+            if (!l[k].seen) continue;
+            if ((rc = as_tc_string(c, &l[k], &s, &len))) return rc;
+            uint32_t most = k == 1 ? S_MAX_LABEL : S_MAX_DESCRIPTION;
+            if ((k == 1 && len == 0) || len > most) {
+                as_tc_enter(c, &l[k]);
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected 1 to %u bytes",
+                                 most);
+            }
+        }
+        as_path_pop(&c->path, m);
+    }
+    as_path_pop(&c->path, mark);
+    it->rubric_len = (uint32_t)(f->at.p - from.p);
+    it->rubric_off = as_tc_str(&c->b, (const char *)from.p, it->rubric_len);
+    return AS_OK;
+}
+
+/* A graded item's "graded": {max, step?, raters?, resolve?, tolerance?, rubric?}. */
+static as_code_t s_graded(as_tc_t *c, as_field_t *g, as_titem_t *it)
+{
+    size_t mark = as_tc_enter(c, g);
+    as_field_t f[] = {{.name = "max"},     {.name = "step"},      {.name = "raters"},
+                      {.name = "resolve"}, {.name = "tolerance"}, {.name = "rubric"}};
+    as_code_t rc = as_tc_fields(c, &g->at, f, 6);
+    if (rc) return rc;
+    if (!f[0].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"max\"");
+    double max, step = 1;
+    if ((rc = as_tc_number(c, &f[0], 0, 1e9, &max))) return rc;
+    if (f[1].seen && (rc = as_tc_number(c, &f[1], 0, 1e9, &step))) return rc;
+    if (max <= 0 || step <= 0) {
+        as_tc_enter(c, &f[max <= 0 ? 0 : 1]);
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "expected a number above 0");
+    }
+    double q = max / step;
+    if (fabs(q - round(q)) > 1e-9 * fmax(1, q)) {
+        as_tc_enter(c, &f[0]);
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "%g is not a whole number of steps of %g", max, step);
+    }
+    if (round(q) + 1 > AS_GRADED_MAX_POINTS) {
+        as_tc_enter(c, &f[1]);
+        return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                         "0 to %g in steps of %g is %.0f points, more than %d", max, step,
+                         round(q) + 1, AS_GRADED_MAX_POINTS);
+    }
+    it->raw_lo = 0;
+    it->raw_hi = max;
+    it->step = step;
+    it->graded_points = (uint32_t)round(q) + 1;
+    it->raters = 1;
+    if (f[2].seen &&
+        (rc = as_field_uint(&f[2], 1, S_MAX_RATERS, &it->raters, &c->path, c->err)))
+        return rc;
+    int resolve = AS_RESOLVE_MEAN;
+    if (f[3].seen && (rc = as_tc_enum(c, &f[3], s_resolves, AS_RESOLVE_COUNT, &resolve)))
+        return rc;
+    it->resolve = (uint32_t)resolve;
+    it->tolerance = step;
+    if (f[4].seen) {
+        if (resolve != AS_RESOLVE_MEAN) {
+            as_tc_enter(c, &f[4]);
+            return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                             "tolerance belongs to resolve \"mean\" (with \"first\" the first "
+                             "grade is the score)");
+        }
+        if ((rc = as_tc_number(c, &f[4], 0, 1e9, &it->tolerance))) return rc;
+    }
+    if (f[5].seen && (rc = s_rubric(c, &f[5], it))) return rc;
+    as_path_pop(&c->path, mark);
+    return AS_OK;
+}
+
 /* The long form's responses. */
 static as_code_t s_responses(as_tc_t *c, as_field_t *f, as_titem_t *it, bool scorable)
 {
@@ -243,12 +357,22 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                              {.name = "score_outcome"},
                              {.name = "scorable"},
                              {.name = "title"},
-                             {.name = "qti"}};
+                             {.name = "qti"},
+                             {.name = "graded"}};
     as_code_t rc = as_tc_fields(c, r, f, F_COUNT);
     if (rc) return rc;
     if ((rc = s_kept(c, &f[F_TITLE], &f[F_QTI]))) return rc;
     if (!f[F_ID].seen) return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"id\"");
-    bool full = f[F_RESPONSES].seen, unscorable = false;
+    bool full = f[F_RESPONSES].seen, unscorable = false, graded = f[F_GRADED].seen;
+    if (graded) {
+        static const int not_graded[] = {F_RULE,    F_CORRECT,   F_MAPPING, F_AREA,
+                                         F_TOL,     F_PROGRAM,   F_SCORE_OUT, F_SCORABLE};
+        for (size_t i = 0; i < sizeof not_graded / sizeof not_graded[0]; i++)
+            if (f[not_graded[i]].seen)
+                return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
+                                 "an item with \"graded\" is scored by people: it has no \"%s\"",
+                                 f[not_graded[i]].name);
+    }
     if (full) {
         static const int shorthand_only[] = {F_CARD, F_BASE, F_CORRECT, F_MAPPING, F_AREA};
         for (size_t i = 0; i < 5; i++)
@@ -269,7 +393,7 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                              "score_outcome: it is never scored");
         if (!scorable)
             unscorable = true;
-        else if (f[F_RULE].seen == f[F_PROGRAM].seen)
+        else if (!graded && f[F_RULE].seen == f[F_PROGRAM].seen)
             return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                              "an item with responses scores by \"rule\" (a standard template) or "
                              "\"response_processing\" (its own program): give one of them");
@@ -281,7 +405,7 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
                                  "field \"%s\" needs the item's responses declared (\"responses\")",
                                  f[full_only[i]].name);
         static const int required[] = {F_CARD, F_BASE, F_RULE};
-        for (size_t i = 0; i < 3; i++)
+        for (size_t i = 0; i < 3 && !graded; i++)
             if (!f[required[i]].seen)
                 return as_err_at(c->err, AS_BAD_REQUEST, &c->path, "missing field \"%s\"",
                                  f[required[i]].name);
@@ -305,10 +429,14 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
     if (full) {
         if ((rc = s_responses(c, &f[F_RESPONSES], &it, !unscorable))) return rc;
     } else {
-        /* the shorthand: one response RESPONSE */
-        int card, base;
-        if ((rc = as_tc_enum(c, &f[F_CARD], as_card_names, AS_CARD_COUNT, &card))) return rc;
-        if ((rc = as_tc_enum(c, &f[F_BASE], as_base_names, AS_BT_COUNT, &base))) return rc;
+        /* the shorthand: one response RESPONSE (a graded item's: a single string by default) */
+        int card = AS_CARD_SINGLE, base = AS_BT_STRING;
+        if ((!graded || f[F_CARD].seen) &&
+            (rc = as_tc_enum(c, &f[F_CARD], as_card_names, AS_CARD_COUNT, &card)))
+            return rc;
+        if ((!graded || f[F_BASE].seen) &&
+            (rc = as_tc_enum(c, &f[F_BASE], as_base_names, AS_BT_COUNT, &base)))
+            return rc;
         as_tresp_t resp = {.card = (uint8_t)card, .base = (uint8_t)base, .id_len = 8};
         resp.id_off = as_tc_str(&c->b, "RESPONSE", 8);
         if (rule == AS_RULE_MAP_RESPONSE_POINT && base != AS_BT_POINT)
@@ -339,6 +467,13 @@ as_code_t as_tc_item(as_tc_t *c, as_mp_t *r, uint32_t pos, uint32_t items_off)
     if (c->b.oom) return AS_OK;
     double declared_max = 0;
     bool has_max = false;
+    if (graded) { /* scored by people: its max counts, its score comes from their grades */
+        if ((rc = s_graded(c, &f[F_GRADED], &it))) return rc;
+        it.flags |= AS_TF_GRADED;
+        it.max_score = it.weight == 0 ? 0 : it.raw_hi * it.weight;
+        if (!c->b.oom) memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);
+        return AS_OK;
+    }
     if (unscorable) { /* responses kept, never scored: max 0, score null */
         it.flags |= AS_TF_UNSCORABLE;
         if (!c->b.oom) memcpy(c->b.data + items_off + pos * sizeof(as_titem_t), &it, sizeof it);

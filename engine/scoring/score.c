@@ -448,8 +448,8 @@ void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers
         as_pack_cstr(pk, "id");
         as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
         as_pack_cstr(pk, "score");
-        if (it.flags & AS_TF_UNSCORABLE)
-            msgpack_pack_nil(pk);
+        if ((it.flags & AS_TF_UNSCORABLE) || ((it.flags & AS_TF_GRADED) && nv))
+            msgpack_pack_nil(pk); /* (never scored; or graded, waiting for people) */
         else
             msgpack_pack_double(pk, raw * it.weight);
         as_pack_cstr(pk, "max_score");
@@ -486,7 +486,31 @@ double as_score_outcome_value(const as_scorer_t *self, int k)
     return v->v.x;
 }
 
-void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score)
+uint32_t as_table_pending(const as_table_t *t, const uint8_t *answered)
+{
+    if (!(t->hdr.flags & AS_TH_GRADED)) return 0;
+    uint32_t n = 0;
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        n += (it.flags & AS_TF_GRADED) && answered[i];
+    }
+    return n;
+}
+
+void as_table_pack_pending(msgpack_packer *pk, const as_table_t *t, const uint8_t *answered)
+{
+    as_pack_cstr(pk, "pending");
+    msgpack_pack_array(pk, as_table_pending(t, answered));
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if ((it.flags & AS_TF_GRADED) && answered[i])
+            as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
+    }
+}
+
+void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score, bool pending)
 {
     as_pack_cstr(pk, "score");
     msgpack_pack_double(pk, score);
@@ -496,7 +520,7 @@ void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score
     as_pack_num(pk, as_table_ratio(t, score));
     if (t->hdr.has_pass) {
         as_pack_cstr(pk, "passed");
-        if (isnan(t->hdr.max_score))
+        if (isnan(t->hdr.max_score) || pending) /* (not known: the max, or people's grades) */
             msgpack_pack_nil(pk);
         else if (as_table_passed(t, score))
             msgpack_pack_true(pk);

@@ -174,6 +174,7 @@ static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
     for (uint32_t i = 0; i < h->n_items; i++) {
         as_titem_t it;
         memcpy(&it, c->b.data + h->items_off + i * sizeof it, sizeof it);
+        if (it.flags & AS_TF_GRADED) h->flags |= AS_TH_GRADED;
         if (it.rule != AS_RULE_PROGRAM) continue;
         if (!sc && !(sc = as_scorer_new()))
             return as_err_set(c->err, AS_INTERNAL, "out of memory compiling the assessment");
@@ -316,6 +317,21 @@ fail:
     free(c->b.data);
     free(c);
     return rc;
+}
+
+as_code_t as_table_recompile(const uint8_t *src, size_t len, uint32_t version, as_compiled_t *out,
+                             as_err_t *err)
+{
+    as_code_t rc = as_table_compile(src, len, out, err);
+    if (!rc) memcpy(out->blob + offsetof(as_thdr_t, version), &version, sizeof version);
+    return rc;
+}
+
+uint32_t as_table_format(const void *blob, size_t size)
+{
+    uint32_t head[2] = {0, 0}; /* magic, format: the same place in every format */
+    if (size >= sizeof head) memcpy(head, blob, sizeof head);
+    return head[0] == AS_TABLE_MAGIC ? head[1] : 0;
 }
 
 as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *err)

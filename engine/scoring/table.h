@@ -27,8 +27,8 @@
 
 #define AS_TABLE_MAGIC 0x31594153u /* "ASY1" */
 #define AS_TABLE_FORMAT                                                                            \
-    6u /* 6: computed score bounds, max_choices; older tables are recompiled at                    \
-        * open from their source (store.c) */
+    7u /* 7: graded items; older tables are compiled again from their source (as_table_recompile: \
+        * at open, store.c; as a follower copies them, store_cache.c) */
 
 typedef enum {
     AS_RULE_MATCH_CORRECT,
@@ -56,6 +56,15 @@ typedef enum {
     0x08                    /* no score (null), in neither total nor max: "scorable": false, or    \
                                 a program with no score outcome (its outcomes still computed) */
 #define AS_TF_OVER_MAX 0x10 /* the program can score above the declared max (import warns) */
+#define AS_TF_GRADED                                                                               \
+    0x20 /* scored by people ("graded"): 0..raw_hi in graded_points points; its max counts, its   \
+          * score is pending while answered and not graded (0 when not answered) */
+
+/* The most points a graded item's scale has (0..max in steps: max / step + 1). */
+#define AS_GRADED_MAX_POINTS 101
+
+/* as_titem_t.resolve: how a graded item's grades become its score */
+typedef enum { AS_RESOLVE_MEAN, AS_RESOLVE_FIRST, AS_RESOLVE_COUNT } as_resolve_t;
 
 /* as_tresp_t.map */
 typedef enum { AS_MAP_NONE, AS_MAP_ENTRIES, AS_MAP_AREAS } as_map_kind_t;
@@ -93,6 +102,7 @@ typedef struct {
 /* as_thdr_t.flags */
 #define AS_TH_NULLS    0x1 /* some item scores other than 0 when unanswered (null_score) */
 #define AS_TH_MAXSCORE 0x2 /* the max is MAXSCORE as outcome_processing computes it */
+#define AS_TH_GRADED   0x4 /* some item is graded by people (AS_TF_GRADED) */
 
 typedef enum { AS_OVERDUE_SUBMIT, AS_OVERDUE_ABANDON } as_overdue_t;
 #define AS_TW_OPEN        0x1
@@ -166,6 +176,13 @@ typedef struct {
     /* format 6: the least and greatest raw score the item can give, by bounds analysis of its
      * program or its template (compile_bounds.c); NAN when unbounded */
     double raw_lo, raw_hi;
+    /* format 7: a graded item (AS_TF_GRADED): its scale 0, step, ..., raw_hi (graded_points
+     * points), how many people grade it, how their grades resolve (as_resolve_t), within what
+     * tolerance the first ones agree, its rubric as given (msgpack array; len 0: none) */
+    double step, tolerance;
+    uint32_t graded_points, raters, resolve;
+    uint32_t rubric_off, rubric_len;
+    uint32_t pad7;
 } as_titem_t;
 
 /* as_titem_t.score_out, as_thdr_t.score_out: no outcome is the score */
@@ -221,6 +238,12 @@ typedef struct {
  * Returns AS_OK and fills out (out->blob malloc'ed), or bad_request with the path of the first
  * problem, or internal on allocation failure. */
 as_code_t as_table_compile(const uint8_t *src, size_t len, as_compiled_t *out, as_err_t *err);
+
+/* Compiles a stored definition again (a table of an earlier format), keeping its version. */
+as_code_t as_table_recompile(const uint8_t *src, size_t len, uint32_t version, as_compiled_t *out,
+                             as_err_t *err);
+/* The format of a stored blob (0 when it is not a table). */
+uint32_t as_table_format(const void *blob, size_t size);
 
 /* Checks the header of a stored blob; internal when it is not a table of this format. */
 as_code_t as_table_open(const void *blob, size_t size, as_table_t *t, as_err_t *err);
@@ -288,14 +311,20 @@ static inline bool as_table_over_max(const as_table_t *t, double score)
 }
 
 /* Packs the outcome of a score as map pairs: score, max_score, ratio (both null when the max is
- * not known), passed when the assessment has a pass ratio (null when the max is not known), and
- * over_max: true when the score is above the max. Returns the number of pairs packed: count
+ * not known), passed when the assessment has a pass ratio (null when the max is not known, or
+ * when the score is pending: graded items wait for people), and over_max: true when the score
+ * is above the max. Returns the number of pairs packed: count
  * them in the enclosing map's size with as_table_outcome_pairs. */
 static inline int as_table_outcome_pairs(const as_table_t *t, double score)
 {
     return 3 + (t->hdr.has_pass ? 1 : 0) + (as_table_over_max(t, score) ? 1 : 0);
 }
-void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score);
+void as_table_pack_outcome(msgpack_packer *pk, const as_table_t *t, double score, bool pending);
+/* How many of t's graded items a response answered (answered: the scorer's flags, one per
+ * item): their scores wait for people's grades. 0 at once when t has no graded item. */
+uint32_t as_table_pending(const as_table_t *t, const uint8_t *answered);
+/* Packs the pair "pending": [the ids of those items] (only when as_table_pending is not 0). */
+void as_table_pack_pending(msgpack_packer *pk, const as_table_t *t, const uint8_t *answered);
 
 /* Per-thread scratch for scoring, allocated once: scoring itself allocates nothing. */
 typedef struct as_scorer as_scorer_t;

@@ -47,6 +47,8 @@ typedef struct {
     as_scorer_t *scorer;
     double *item_scores; /* AS_MAX_ITEMS */
     uint8_t *answered;   /* AS_MAX_ITEMS */
+    uint8_t *observed;   /* AS_MAX_ITEMS: the answered items whose scores are known (a graded
+                            item's waits for people: not observed by tracing until then) */
     msgpack_sbuffer rec; /* a response record being stored */
     msgpack_packer rec_pk;
     as_touched_t *touched; /* the skills of the submission being stored */

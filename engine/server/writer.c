@@ -221,6 +221,7 @@ void *as_writer_run(void *arg)
         as_scorer_limits(wr.scorer, NULL, as_stats_event_counter(e->stats, AS_EV_PATTERN_LIMITED));
     wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     wr.answered = calloc(AS_MAX_ITEMS, 1);
+    wr.observed = calloc(AS_MAX_ITEMS, 1);
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&wr.mastery);
@@ -237,7 +238,7 @@ void *as_writer_run(void *arg)
     msgpack_packer_init(&wr.sweep.notes_pk, &wr.sweep.notes, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
     if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.subjects || !wr.scorer ||
-        !wr.item_scores || !wr.answered) {
+        !wr.item_scores || !wr.answered || !wr.observed) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
     }
@@ -324,5 +325,6 @@ done:
     as_scorer_destroy(&wr.scorer);
     free(wr.item_scores);
     free(wr.answered);
+    free(wr.observed);
     return NULL;
 }

@@ -172,6 +172,17 @@ uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uin
     return AS_OPS(rd)->store_response_count_rd(rd, assessment, len);
 }
 
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                               int64_t delta, as_err_t *err)
+{
+    return AS_OPS(txn)->store_pending_add(txn, assessment, len, delta, err);
+}
+
+uint64_t as_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+{
+    return AS_OPS(rd)->store_pending_count_rd(rd, assessment, len);
+}
+
 uint64_t as_store_next_rid(as_wtxn_t *txn)
 {
     return AS_OPS(txn)->store_next_rid(txn);

@@ -151,6 +151,11 @@ uint32_t as_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 uint64_t as_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
 /* The same, read by a reader. */
 uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
+/* How many of an assessment's responses wait for people's grades (graded items): delta added in
+ * the transaction; read by a reader. */
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                               int64_t delta, as_err_t *err);
+uint64_t as_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 /* The next response id (ids increase across the whole engine and never repeat). */
 uint64_t as_store_next_rid(as_wtxn_t *txn);
 /* Stores response `rid`, the `attempt`-th of the learner, as `record` (the msgpack map that

@@ -39,7 +39,7 @@ static as_code_t s_migrate_tables(as_store_t *self, MDB_txn *txn, const char *di
          rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
         uint32_t head[3] = {0}; /* magic, format, version: the same in every format */
         if (v.mv_size >= sizeof head) memcpy(head, v.mv_data, sizeof head);
-        if (head[0] == AS_TABLE_MAGIC && head[1] == AS_TABLE_FORMAT) continue;
+        if (as_table_format(v.mv_data, v.mv_size) == AS_TABLE_FORMAT) continue;
         MDB_val src;
         if ((rc = mdb_get(txn, self->sources, &k, &src))) {
             code = as_err_set(err, AS_INTERNAL, "%s: table \"%.*s\" has no stored definition", dir,
@@ -48,14 +48,13 @@ static as_code_t s_migrate_tables(as_store_t *self, MDB_txn *txn, const char *di
         }
         as_compiled_t c;
         as_err_t why;
-        if (as_table_compile(src.mv_data, src.mv_size, &c, &why)) {
+        if (as_table_recompile(src.mv_data, src.mv_size, head[2], &c, &why)) {
             code = as_err_set(err, AS_INTERNAL,
                               "%s: assessment \"%.*s\" (table format %u) does not compile "
                               "with this assayd: %s",
                               dir, (int)k.mv_size, (const char *)k.mv_data, head[1], why.msg);
             break;
         }
-        memcpy(c.blob + 2 * sizeof(uint32_t), &head[2], sizeof head[2]);
         MDB_val nv = {c.size, c.blob};
         rc = mdb_cursor_put(cur, &k, &nv, MDB_CURRENT);
         free(c.blob);

@@ -18,15 +18,32 @@ as_code_t as_lmdb_store_cache_assessment(as_wtxn_t *w, const char *id, uint32_t 
     }
     as_table_t t;
     as_err_t why;
-    if (as_table_open(blob, blob_len, &t, &why))
+    /* a table of an earlier format (put by an earlier assayd) is compiled again from its source,
+     * as the store does at open (store.c) */
+    as_compiled_t again = {0};
+    if (as_table_format(blob, blob_len) != AS_TABLE_FORMAT && blob_len >= sizeof(uint32_t) * 3) {
+        uint32_t version;
+        memcpy(&version, (const uint8_t *)blob + 2 * sizeof(uint32_t), sizeof version);
+        if (as_table_recompile(src, src_len, version, &again, &why))
+            return as_err_set(err, AS_INTERNAL,
+                              "cache: assessment \"%.*s\" (table format %u) does not compile "
+                              "with this assayd: %s",
+                              (int)len, id, as_table_format(blob, blob_len), why.msg);
+        blob = again.blob;
+        blob_len = again.size;
+    }
+    if (as_table_open(blob, blob_len, &t, &why)) {
+        free(again.blob);
         return as_err_set(err, AS_INTERNAL, "cache: assessment \"%.*s\": %s", (int)len, id,
                           why.msg);
+    }
     v = (MDB_val){src_len, (void *)src};
     rc = mdb_put(w->txn, s->sources, &k, &v, 0);
     if (!rc) {
         v = (MDB_val){blob_len, (void *)blob};
         rc = mdb_put(w->txn, s->tables, &k, &v, 0);
     }
+    free(again.blob);
     return rc ? as_store_mdb(s, rc, err, "cache: store assessment") : AS_OK;
 }
 

@@ -151,6 +151,9 @@ as_code_t as_lmdb_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_
 uint32_t as_lmdb_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 uint64_t as_lmdb_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
 uint64_t as_lmdb_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
+as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len,
+                                    int64_t delta, as_err_t *err);
+uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 uint64_t as_lmdb_store_next_rid(as_wtxn_t *txn);
 as_code_t as_lmdb_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                      uint32_t attempt, const void *record, size_t len,

@@ -58,7 +58,8 @@ static MDB_val s_val(const s_key_t *k)
     return (MDB_val){k->n, (void *)k->b};
 }
 
-/* meta "n:<assessment>": responses stored for the assessment */
+/* meta "n:<assessment>": responses stored for the assessment; "pn:<assessment>": those of them
+ * waiting for people's grades */
 static void s_count_key(s_key_t *k, const char *a, uint32_t len)
 {
     k->n = 0;
@@ -66,15 +67,45 @@ static void s_count_key(s_key_t *k, const char *a, uint32_t len)
     s_add(k, a, len);
 }
 
-static uint64_t s_response_count(as_store_t *st, MDB_txn *txn, const char *assessment, uint32_t len)
+static void s_pending_key(s_key_t *k, const char *a, uint32_t len)
 {
-    s_key_t k;
-    s_count_key(&k, assessment, len);
-    MDB_val key = s_val(&k), v;
+    k->n = 0;
+    s_add(k, "pn:", 3);
+    s_add(k, a, len);
+}
+
+static uint64_t s_counter(as_store_t *st, MDB_txn *txn, const s_key_t *k)
+{
+    MDB_val key = s_val(k), v;
     uint64_t n = 0;
     if (mdb_get(txn, st->meta, &key, &v) == 0 && v.mv_size == sizeof n)
         memcpy(&n, v.mv_data, sizeof n);
     return n;
+}
+
+static uint64_t s_response_count(as_store_t *st, MDB_txn *txn, const char *assessment, uint32_t len)
+{
+    s_key_t k;
+    s_count_key(&k, assessment, len);
+    return s_counter(st, txn, &k);
+}
+
+as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len,
+                                    int64_t delta, as_err_t *err)
+{
+    s_key_t k;
+    s_pending_key(&k, assessment, len);
+    uint64_t n = s_counter(w->store, w->txn, &k) + (uint64_t)delta;
+    MDB_val key = s_val(&k), v = {sizeof n, &n};
+    int rc = mdb_put(w->txn, w->store->meta, &key, &v, 0);
+    return rc ? as_store_mdb(w->store, rc, err, "count pending responses") : AS_OK;
+}
+
+uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+{
+    s_key_t k;
+    s_pending_key(&k, assessment, len);
+    return s_counter(rd->store, rd->txn, &k);
 }
 
 uint64_t as_lmdb_store_response_count(as_wtxn_t *w, const char *assessment, uint32_t len)

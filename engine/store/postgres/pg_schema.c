@@ -177,6 +177,9 @@ static const char *const s_migrations[] = {
     "ALTER TABLE response_counts ADD COLUMN node text NOT NULL DEFAULT '';"
     "ALTER TABLE response_counts DROP CONSTRAINT response_counts_pkey;"
     "ALTER TABLE response_counts ADD PRIMARY KEY (assessment, node);",
+    /* 12: how many of the responses counted wait for people's grades (graded items), each
+     * engine's part as its count. */
+    "ALTER TABLE response_counts ADD COLUMN pending bigint NOT NULL DEFAULT 0;",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

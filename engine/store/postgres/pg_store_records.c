@@ -86,6 +86,43 @@ uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment,
     return s_count(as_pg_reader_conn((as_pg_reader_t *)rd, &err), assessment, len);
 }
 
+as_code_t as_pgs_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                                   int64_t delta, as_err_t *err)
+{
+    /* this engine's part, as the response counts (pg_stats.c says why) */
+    char a[AS_MAX_ID + 1], d[24];
+    snprintf(a, sizeof a, "%.*s", (int)len, assessment);
+    snprintf(d, sizeof d, "%lld", (long long)delta);
+    const char *p[3] = {a, s_w(txn)->st->node, d};
+    PGconn *c = as_pg_wconn(s_w(txn));
+    if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
+    PGresult *r;
+    as_code_t rc = as_pg_query(c,
+                               "INSERT INTO response_counts (assessment, node, n, pending) VALUES "
+                               "($1, $2, 0, $3) ON CONFLICT (assessment, node) DO UPDATE SET "
+                               "pending = response_counts.pending + EXCLUDED.pending RETURNING "
+                               "pending",
+                               3, p, "count pending responses", &r, err);
+    if (!rc) PQclear(r);
+    return rc;
+}
+
+uint64_t as_pgs_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
+{
+    char a[AS_MAX_ID + 1];
+    snprintf(a, sizeof a, "%.*s", (int)len, assessment);
+    const char *p[1] = {a};
+    uint64_t v = 0;
+    as_err_t err;
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)rd, &err);
+    if (c)
+        as_pg_int8(c,
+                   "SELECT coalesce(sum(pending), 0)::int8 FROM response_counts WHERE "
+                   "assessment = $1",
+                   1, p, "pending responses", &v, &err);
+    return v;
+}
+
 uint64_t as_pgs_store_next_rid(as_wtxn_t *txn)
 {
     as_pg_wtxn_t *w = s_w(txn);

@@ -1,0 +1,202 @@
+/* test_graded.c — graded items (scored by people) through a real assayd: what a definition may
+ * say and the precise refusals; `score` and `response.submit` give the automatic part with the
+ * graded items answered listed as pending (passed not known); a pending response is stored as
+ * such, counted by the report as pending and not in its figures, and not observed by knowledge
+ * tracing; an unanswered graded item scores 0 and nothing waits; a regrade keeps it pending.
+ * (Grades themselves, their resolution and agreement come with grade.put: issue 28.) */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <cmocka.h>
+
+#include "harness.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static h_engine_t s_e;
+static assay_t *s_admin;
+
+static const char *const s_def =
+    "{'id':'essay','pass_ratio':0.5,'items':["
+    "{'id':'q','cardinality':'single','base_type':'identifier','rule':'match_correct',"
+    "'correct':['A'],'skills':['s1']},"
+    "{'id':'e','graded':{'max':4,'step':0.5,'raters':2,'tolerance':1,'rubric':["
+    "{'score':0,'label':'none'},{'score':4,'label':'full','description':'every point made'}]},"
+    "'skills':['s2']}]}";
+
+static int s_setup(void **state)
+{
+    (void)state;
+    h_start(&s_e, NULL);
+    s_admin = h_connect(&s_e, true);
+    h_ok(s_admin, "skill.put", "{'id':'s1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
+                               "'slip':0.1}");
+    h_ok(s_admin, "skill.put", "{'id':'s2','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
+                               "'slip':0.1}");
+    h_ok(s_admin, "assessment.put", s_def);
+    return 0;
+}
+
+static int s_teardown(void **state)
+{
+    (void)state;
+    assay_close(&s_admin);
+    return h_cleanup(&s_e);
+}
+
+/* The array of strings at key, joined with ',' into buf. */
+static const char *s_list(const msgpack_object *map, const char *key, char *buf, size_t n)
+{
+    const msgpack_object *a = assay_map_get(map, key);
+    buf[0] = '\0';
+    if (!a || a->type != MSGPACK_OBJECT_ARRAY) return "(none)";
+    size_t at = 0;
+    for (uint32_t i = 0; i < a->via.array.size; i++)
+        at += (size_t)snprintf(buf + at, n - at, "%s%.*s", i ? "," : "",
+                               (int)a->via.array.ptr[i].via.str.size,
+                               a->via.array.ptr[i].via.str.ptr);
+    return buf;
+}
+
+static void a_graded_items_max_counts_and_its_score_waits_for_people(void **state)
+{
+    (void)state;
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "score",
+                            "{'assessment':'essay','answers':{'q':'A','e':'my essay'},"
+                            "'detail':true}",
+                            &r),
+                     ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    char buf[128];
+    assert_true(h_num(o, "score") == 1 && h_num(o, "max_score") == 5 && h_num(o, "ratio") == 0.2);
+    assert_int_equal(assay_map_get(o, "passed")->type, MSGPACK_OBJECT_NIL); /* not known yet */
+    assert_string_equal(s_list(o, "pending", buf, sizeof buf), "e");
+    const msgpack_object *items = assay_map_get(o, "items");
+    assert_int_equal(assay_map_get(&items->via.array.ptr[1], "score")->type, MSGPACK_OBJECT_NIL);
+    assert_true(h_num(&items->via.array.ptr[1], "max_score") == 4);
+    assay_reply_free(&r);
+    /* the graded item not answered: 0, nothing waits, passed known */
+    assert_int_equal(h_call(s_admin, "score", "{'assessment':'essay','answers':{'q':'A'}}", &r),
+                     ASSAY_OK);
+    o = assay_reply_result(r);
+    assert_null(assay_map_get(o, "pending"));
+    assert_int_equal(assay_map_get(o, "passed")->type, MSGPACK_OBJECT_BOOLEAN);
+    assay_reply_free(&r);
+}
+
+static void a_pending_submission_is_stored_so_and_left_out_of_the_report(void **state)
+{
+    (void)state;
+    assay_reply_t *r;
+    char buf[128];
+    assert_int_equal(h_call(s_admin, "response.submit",
+                            "{'assessment':'essay','learner':'ann','answers':{'q':'A',"
+                            "'e':'an essay'}}",
+                            &r),
+                     ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    assert_true(h_str_is(o, "state", "pending"));
+    assert_string_equal(s_list(o, "pending", buf, sizeof buf), "e");
+    assert_true(h_num(o, "score") == 1);
+    /* tracing observed the automatic item's skill only */
+    const msgpack_object *m = assay_map_get(o, "mastery");
+    assert_non_null(m);
+    assert_int_equal(m->via.map.size, 1);
+    assert_non_null(assay_map_get(m, "s1"));
+    char params[96];
+    snprintf(params, sizeof params, "{'id':%.0f}", h_num(o, "response_id"));
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "response.get", params, &r), ASSAY_OK);
+    o = assay_reply_result(r);
+    assert_true(h_str_is(o, "state", "pending"));
+    assert_string_equal(s_list(o, "pending", buf, sizeof buf), "e");
+    assay_reply_free(&r);
+    /* one scored (its essay unanswered), one pending: the report counts the scored one */
+    h_ok(s_admin, "response.submit", "{'assessment':'essay','learner':'bo','answers':{'q':'B'}}");
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'essay'}", &r), ASSAY_OK);
+    o = assay_reply_result(r);
+    assert_int_equal((int)h_num(o, "n"), 1);
+    assert_int_equal((int)h_num(o, "pending"), 1);
+    assert_true(h_num(o, "mean") == 0);
+    assay_reply_free(&r);
+    /* a regrade rescores its automatic part and keeps it pending, still out of the figures */
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
+                     ASSAY_OK);
+    assay_reply_t *j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
+    assert_true(h_str_is(assay_reply_result(j), "state", "done"));
+    assay_reply_free(&j);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "response.get", params, &r), ASSAY_OK);
+    assert_true(h_str_is(assay_reply_result(r), "state", "pending"));
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'essay'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), 1);
+    assay_reply_free(&r);
+}
+
+static void a_report_of_an_assessment_without_graded_items_says_nothing_of_pending(void **state)
+{
+    (void)state;
+    h_put_example(s_admin);
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'quiz-demo'}", &r),
+                     ASSAY_OK);
+    assert_null(assay_map_get(assay_reply_result(r), "pending"));
+    assay_reply_free(&r);
+}
+
+static void graded_definitions_are_refused_precisely(void **state)
+{
+    (void)state;
+    static const char *const cases[][2] = {
+        {"{'max':4,'step':0.3}", "items[0].graded.max: 4 is not a whole number of steps of 0.3"},
+        {"{'max':0}", "items[0].graded.max: expected a number above 0"},
+        {"{'step':1}", "items[0].graded: missing field \"max\""},
+        {"{'max':500}", "items[0].graded.step: 0 to 500 in steps of 1 is 501 points, more than "
+                        "101"},
+        {"{'max':4,'resolve':'first','tolerance':1}",
+         "items[0].graded.tolerance: tolerance belongs to resolve \"mean\" (with \"first\" the "
+         "first grade is the score)"},
+        {"{'max':4,'resolve':'median'}", NULL},
+        {"{'max':4,'raters':17}", NULL},
+        {"{'max':2,'rubric':[{'score':3,'label':'x'}]}",
+         "items[0].graded.rubric[0].score: 3 is not a point of the item's scale (0 to 2 in steps "
+         "of 1)"},
+        {"{'max':2,'rubric':[{'score':1}]}", "items[0].graded.rubric[0]: missing field \"label\""},
+        {"{'max':2,'rubric':[{'score':1,'label':''}]}",
+         "items[0].graded.rubric[0].label: expected 1 to 256 bytes"},
+        {"{'max':2,'colour':'red'}", NULL},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char params[300], got[400];
+        snprintf(params, sizeof params, "{'id':'bad','items':[{'id':'e','graded':%s}]}",
+                 cases[i][0]);
+        h_error(s_admin, "assessment.put", params, got, sizeof got);
+        assert_true(strncmp(got, "bad_request: items[0]", 21) == 0);
+        if (cases[i][1]) {
+            char want[400];
+            snprintf(want, sizeof want, "bad_request: %s", cases[i][1]);
+            assert_string_equal(got, want);
+        }
+    }
+    char got[400];
+    h_error(s_admin, "assessment.put",
+            "{'id':'bad','items':[{'id':'e','rule':'match_correct','graded':{'max':1}}]}", got,
+            sizeof got);
+    assert_string_equal(got, "bad_request: items[0]: an item with \"graded\" is scored by people: "
+                             "it has no \"rule\"");
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(a_graded_items_max_counts_and_its_score_waits_for_people),
+        cmocka_unit_test(a_pending_submission_is_stored_so_and_left_out_of_the_report),
+        cmocka_unit_test(a_report_of_an_assessment_without_graded_items_says_nothing_of_pending),
+        cmocka_unit_test(graded_definitions_are_refused_precisely),
+    };
+    return cmocka_run_group_tests(tests, s_setup, s_teardown);
+}
