@@ -88,6 +88,23 @@ static void score_reads_answers_from_stdin(void **state)
     assert_int_equal(cli_assay("{\"capital\": \"paris\"}", "score quiz-demo -"), 0);
 }
 
+static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(void **state)
+{
+    assert_int_equal(cli_assay("{\"id\": \"zessay\", \"items\": [{\"id\": \"q\", "
+                               "\"cardinality\": \"single\", \"base_type\": \"identifier\", "
+                               "\"rule\": \"match_correct\", \"correct\": [\"A\"]}, "
+                               "{\"id\": \"e\", \"graded\": {\"max\": 4}}]}",
+                               "put -"),
+                     0);
+    assert_string_equal(cli_out, "stored zessay version 1: 2 items, max score 5\n");
+    assert_int_equal(cli_assay("{\"q\": \"A\", \"e\": \"my essay\"}", "score zessay"), 0);
+    assert_string_equal(cli_out,
+                        "zessay v1: 1 / 5 (20.0%) so far; waiting for people's grades of e\n");
+    assert_int_equal(cli_assay("{\"q\": \"A\", \"e\": \"my essay\"}", "submit zessay ann"), 0);
+    assert_string_equal(cli_out, "response 1: ann attempt 1 at zessay v1: 1 / 5 (20.0%) so far; "
+                                 "waiting for people's grades of e\n");
+}
+
 static void json_output_is_machine_readable(void **state)
 {
     assert_int_equal(cli_assay(NULL, "--json score quiz-demo answers.json"), 0);
@@ -522,6 +539,7 @@ int main(void)
         cmocka_unit_test(detail_prints_the_outcomes_of_custom_processing),
         cmocka_unit_test(a_max_not_known_prints_a_dash_and_a_score_over_its_max_says_so),
         cmocka_unit_test(score_reads_answers_from_stdin),
+        cmocka_unit_test(a_graded_answer_prints_the_score_so_far_and_what_waits_for_people),
         cmocka_unit_test(json_output_is_machine_readable),
         cmocka_unit_test(json_numbers_are_the_shortest_text_of_their_double),
         cmocka_unit_test(list_get_batch_and_stats),

@@ -299,6 +299,15 @@ void cli_print_result(const msgpack_object *o)
     if (passed && passed->type == MSGPACK_OBJECT_BOOLEAN)
         printf(passed->via.boolean ? " passed" : " not passed");
     if (over && over->type == MSGPACK_OBJECT_BOOLEAN && over->via.boolean) printf(", over its max");
+    const msgpack_object *pending = assay_map_get(o, "pending");
+    if (pending && pending->type == MSGPACK_OBJECT_ARRAY && pending->via.array.size) {
+        printf(" so far; waiting for people's grades of");
+        for (uint32_t i = 0; i < pending->via.array.size; i++) {
+            const msgpack_object *id = &pending->via.array.ptr[i];
+            if (id->type == MSGPACK_OBJECT_STR)
+                printf("%s %.*s", i ? "," : "", (int)id->via.str.size, id->via.str.ptr);
+        }
+    }
 }
 
 int cli_slurp(const char *path, uint8_t **data, size_t *len)
