@@ -264,6 +264,59 @@ static void items_without_processing_are_imported_not_scorable(void **state)
     assert_true(s_score("extended-text", "{'extended-text':'evaporation then rain'}") == 0);
 }
 
+/* The graded items of the last import's first assessment, as the engine lists them after
+ * compiling: (flags, max, step) of its item 0. */
+static void s_graded_item(const char *id, double max, double step)
+{
+    const as_table_t *t = s_table(id);
+    as_titem_t it;
+    as_table_item(t, 0, &it);
+    assert_true(it.flags & AS_TF_GRADED);
+    assert_true(it.raw_hi == max && it.step == step && it.max_score == max);
+    assert_true(t->hdr.max_score == max);
+    const msgpack_object *un = s_get(&s_u.data.via.array.ptr[0], "unscorable");
+    assert_int_equal(un->via.array.size, 0);
+}
+
+static void items_people_score_import_graded_on_their_normal_maximum(void **state)
+{
+    /* an essay whose SCORE declares its maximum: graded 0..4 in steps of 1; 2.5: of 0.5 */
+    static const char essay[] =
+        "<assessmentItem identifier=\"essay\"><responseDeclaration identifier=\"RESPONSE\" "
+        "cardinality=\"single\" baseType=\"string\"/><outcomeDeclaration identifier=\"SCORE\" "
+        "cardinality=\"single\" baseType=\"float\" normalMaximum=\"%s\"/><itemBody>"
+        "<extendedTextInteraction responseIdentifier=\"RESPONSE\"/></itemBody></assessmentItem>";
+    char xml[600];
+    as_qti_opts_t o = {.name = "essay.xml"};
+    snprintf(xml, sizeof xml, essay, "4");
+    if (s_import(xml, strlen(xml), &o)) fail_msg("%s", s_err.msg);
+    s_graded_item("essay", 4, 1);
+    assert_true(s_score("essay", "{'essay':'the water cycle'}") == 0);
+    assert_int_equal(as_table_pending(s_table("essay"), as_scorer_answered(s_sc)), 1);
+    snprintf(xml, sizeof xml, essay, "2.5");
+    if (s_import(xml, strlen(xml), &o)) fail_msg("%s", s_err.msg);
+    s_graded_item("essay", 2.5, 0.5);
+    /* an upload (its response a file, kept as the file's reference) declaring its maximum */
+    static const char upload[] =
+        "<assessmentItem identifier=\"drawing\"><responseDeclaration identifier=\"RESPONSE\" "
+        "cardinality=\"single\" baseType=\"file\"/><outcomeDeclaration identifier=\"SCORE\" "
+        "cardinality=\"single\" baseType=\"integer\" normalMaximum=\"10\"/></assessmentItem>";
+    o.name = "drawing.xml";
+    if (s_import(upload, sizeof upload - 1, &o)) fail_msg("%s", s_err.msg);
+    s_graded_item("drawing", 10, 1);
+    assert_true(s_score("drawing", "{'drawing':'uploads/ana/cell.png'}") == 0);
+}
+
+static void items_without_a_maximum_are_graded_on_the_imports_when_it_gives_one(void **state)
+{
+    size_t len;
+    char *data = s_read("items/extended_text.xml", &len);
+    as_qti_opts_t o = {.name = "extended_text.xml", .graded_max = 3};
+    if (s_import(data, len, &o)) fail_msg("%s", s_err.msg);
+    free(data);
+    s_graded_item("extended-text", 3, 1);
+}
+
 /* An upload (every response a file) with a response processing it cannot be scored by: imported
  * as not scorable, not refused. */
 static void an_item_of_file_responses_imports_not_scorable_whatever_its_processing(void **state)
@@ -564,6 +617,8 @@ int main(void)
         cmocka_unit_test(every_interaction_types_response_imports_and_scores),
         cmocka_unit_test(the_three_templates_import_by_every_url_form),
         cmocka_unit_test(items_without_processing_are_imported_not_scorable),
+        cmocka_unit_test(items_people_score_import_graded_on_their_normal_maximum),
+        cmocka_unit_test(items_without_a_maximum_are_graded_on_the_imports_when_it_gives_one),
         cmocka_unit_test(an_item_of_file_responses_imports_not_scorable_whatever_its_processing),
         cmocka_unit_test(a_test_weights_its_items_and_grades_them),
         cmocka_unit_test(a_package_imports_what_its_manifest_lists),

@@ -152,6 +152,7 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
             printf("  %s %.*s v%g, %g stored response(s)", d ? "would replace" : "replaced",
                    CLI_STR(id), cli_get_num(rep, "version"), cli_get_num(rep, "responses"));
         s_print_ids("not scorable", un);
+        s_print_ids("graded by people", assay_map_get(e, "graded"));
         s_print_ids("no score outcome (name it with --score-outcome)",
                     assay_map_get(e, "no_score"));
         printf("\n");
@@ -166,6 +167,7 @@ static void s_print(const msgpack_object *o, const char *const *ctx)
 typedef struct {
     bool dry, replace, skip;
     const char *id, *score_outcome, *prefix;
+    unsigned graded_max; /* 0: not given */
 } s_opts_t;
 
 static int s_call(cli_t *cli, const s_upload_t *u, const char *base, const s_opts_t *o,
@@ -177,7 +179,7 @@ static int s_call(cli_t *cli, const s_upload_t *u, const char *base, const s_opt
                                    {"score_outcome", o->score_outcome},
                                    {"prefix", o->prefix},
                                    {"root", u->root}};
-    uint32_t n = 2;
+    uint32_t n = 2 + (o->graded_max ? 1 : 0);
     for (int f = 0; f < 3; f++)
         n += on[f];
     for (int f = 0; f < 4; f++)
@@ -199,6 +201,10 @@ static int s_call(cli_t *cli, const s_upload_t *u, const char *base, const s_opt
             as_pack_cstr(&cli->pk, strs[f][0]);
             as_pack_cstr(&cli->pk, strs[f][1]);
         }
+    if (o->graded_max) {
+        as_pack_cstr(&cli->pk, "graded_max");
+        msgpack_pack_uint32(&cli->pk, o->graded_max);
+    }
     return cli_call(cli, "assessment.import", reply);
 }
 
@@ -210,6 +216,7 @@ int cmd_import(cli_t *cli, int argc, char **argv)
                                          {"replace", no_argument, 0, 'r'},
                                          {"skip-invalid", no_argument, 0, 'k'},
                                          {"prefix", required_argument, 0, 'p'},
+                                         {"graded-max", required_argument, 0, 'g'},
                                          {0, 0, 0, 0}};
     s_opts_t o = {0};
     int c;
@@ -227,12 +234,21 @@ int cmd_import(cli_t *cli, int argc, char **argv)
             o.skip = true;
         else if (c == 'p')
             o.prefix = optarg;
-        else
+        else if (c == 'g') {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 1 || v > 100) {
+                fprintf(stderr, "assay import: --graded-max: expected 1..100, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+            o.graded_max = (unsigned)v;
+        } else
             return EXIT_USAGE;
     }
     if (optind >= argc) {
         fprintf(stderr, "usage: assay import PATH... [--dry-run] [--replace] [--skip-invalid] "
-                        "[--prefix P] [--id ID] [--score-outcome ID]\n");
+                        "[--prefix P] [--id ID] [--score-outcome ID] [--graded-max N]\n");
         return EXIT_USAGE;
     }
     int status = 0;

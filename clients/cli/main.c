@@ -28,7 +28,8 @@ static const s_cmd_t s_cmds[] = {
      "Example: assay put examples/quiz.json\n",
      1, 1, cmd_put, false},
     {"import",
-     "PATH... [--dry-run] [--replace] [--skip-invalid] [--prefix P] [--id ID] [--score-outcome ID]",
+     "PATH... [--dry-run] [--replace] [--skip-invalid] [--prefix P] [--id ID] [--score-outcome ID] "
+     "[--graded-max N]",
      "import QTI 2.x items, tests and content packages",
      "Imports QTI 2.0 / 2.1 / 2.2 XML as assessments: an assessmentItem file (one assessment of\n"
      "one item, id = the item's identifier, or --id), an assessmentTest file with the items it\n"
@@ -43,7 +44,9 @@ static const s_cmd_t s_cmds[] = {
      "replace). An item with no SCORE outcome scores by --score-outcome when it declares it,\n"
      "else by the one numeric outcome its processing sets, else not at all (its outcomes are\n"
      "computed; listed). A test scores into SCORE, or --score-outcome (TOTAL_SCORE), else the\n"
-     "sum of its items. Items without response processing are stored as not scorable. A max\n"
+     "sum of its items. An item without response processing (an essay, an upload) whose score\n"
+     "outcome declares normalMaximum is graded by people on 0..that max; without one it is not\n"
+     "scorable, or graded on 0..N with --graded-max N (1..100; listed either way). A max\n"
      "nothing declares is computed from the processing, or shown \"-\" (not known); an item\n"
      "that can score above its declared max is stored with a warning.\n"
      "--prefix P puts P before the id of every assessment the import creates (one bank twice,\n"

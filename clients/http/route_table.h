@@ -34,7 +34,7 @@ typedef struct {
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */
     const char *raw_body;      /* or the body's bytes as this param (a bin) */
-    ah_qarg_t query[8];        /* query arguments passed as params */
+    ah_qarg_t query[9];        /* query arguments passed as params */
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     ah_special_t special;

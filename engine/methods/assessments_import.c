@@ -102,17 +102,26 @@ static void s_appendf(char *buf, size_t cap, size_t *used, const char *fmt, ...)
     *used = k > 0 && (size_t)k < cap - *used ? *used + (size_t)k : cap - 1;
 }
 
-/* What the compiled table says of its items, two pairs: no_score, the items with processing
- * but no score outcome (their outcomes computed, their score null: name it with
- * --score-outcome); warnings, each item whose processing can score above its declared max. */
+/* What the compiled table says of its items, three pairs: graded, the items people score
+ * (graded); no_score, the items with processing but no score outcome (their outcomes computed,
+ * their score null: name it with --score-outcome); warnings, each item whose processing can
+ * score above its declared max. */
 static void s_pack_item_notes(msgpack_packer *pk, const as_table_t *t)
 {
-    uint32_t n_none = 0, n_over = 0;
+    uint32_t n_none = 0, n_over = 0, n_graded = 0;
     for (uint32_t i = 0; i < t->hdr.n_items; i++) {
         as_titem_t it;
         as_table_item(t, i, &it);
         n_none += (it.flags & AS_TF_UNSCORABLE) && it.prog_len;
         n_over += (it.flags & AS_TF_OVER_MAX) != 0;
+        n_graded += (it.flags & AS_TF_GRADED) != 0;
+    }
+    as_pack_cstr(pk, "graded");
+    msgpack_pack_array(pk, n_graded);
+    for (uint32_t i = 0; i < t->hdr.n_items && n_graded; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (it.flags & AS_TF_GRADED) as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
     }
     as_pack_cstr(pk, "no_score");
     msgpack_pack_array(pk, n_none);
@@ -138,13 +147,13 @@ static void s_pack_item_notes(msgpack_packer *pk, const as_table_t *t)
     }
 }
 
-/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, no_score,
- * warnings, replaces, version?}; replaces: nil, or {version, responses} of the assessment it
- * replaces (or would). */
+/* Packs one entry of the result: {id, kind, source, items, max_score, unscorable, graded,
+ * no_score, warnings, replaces, version?}; replaces: nil, or {version, responses} of the
+ * assessment it replaces (or would). */
 static void s_pack_entry(msgpack_packer *pk, const msgpack_object *e, const as_table_t *t,
                          uint32_t version, const s_prev_t *prev)
 {
-    msgpack_pack_map(pk, version ? 10 : 9);
+    msgpack_pack_map(pk, version ? 11 : 10);
     s_pack_item_notes(pk, t);
     as_pack_cstr(pk, "replaces");
     if (prev->exists) {
@@ -204,9 +213,10 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
     as_field_t f[] = {AS_FIELD("data"),    AS_FIELD("name"),          AS_FIELD("id"),
                       AS_FIELD("root"),    AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
-                      AS_FIELD("replace"), AS_FIELD("skip_invalid"),  AS_FIELD("prefix")};
+                      AS_FIELD("replace"), AS_FIELD("skip_invalid"),  AS_FIELD("prefix"),
+                      AS_FIELD("graded_max")};
     as_path_t path;
-    as_code_t rc = as_h_params(req, f, 9, 1, &path, err);
+    as_code_t rc = as_h_params(req, f, 10, 1, &path, err);
     if (rc) return rc;
     const uint8_t *data;
     uint32_t len;
@@ -227,6 +237,7 @@ as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
     if (o.prefix && !as_id_valid(o.prefix, (uint32_t)strlen(o.prefix)))
         return as_err_set(err, AS_BAD_REQUEST,
                           "prefix: expected 1 to %d characters of A-Z a-z 0-9 . _ : -", AS_MAX_ID);
+    if (f[9].seen && (rc = as_field_uint(&f[9], 1, 100, &o.graded_max, &path, err))) return rc;
     if ((f[5].seen && (rc = as_field_bool(&f[5], &dry, &path, err))) ||
         (f[6].seen && (rc = as_field_bool(&f[6], &replace, &path, err))) ||
         (f[7].seen && (rc = as_field_bool(&f[7], &skip, &path, err))))

@@ -28,6 +28,9 @@ typedef struct {
     const char *score_outcome; /* the score outcome of an item without SCORE that declares it,
                                   and of a test that declares it (NULL: guess / the sum) */
     const char *root;          /* in a zip without a manifest: import only this file */
+    uint32_t graded_max;       /* > 0: an item nobody scores automatically whose score outcome
+                                  declares no normalMaximum is graded by people on 0..this
+                                  (--graded-max; 0: it stays not scorable) */
 } as_qti_opts_t;
 
 /* Converts the bytes at data (XML, or a zip) to definitions. On success *out holds a msgpack

@@ -374,6 +374,32 @@ static bool s_numeric_outcome(xmlNodePtr root, const char *id)
     return false;
 }
 
+/* The normalMaximum of outcome id, when it declares a positive one. */
+static bool s_normal_max(xmlNodePtr root, const char *id, double *max)
+{
+    for (xmlNodePtr d = qx_first(root); d; d = qx_next(d)) {
+        const char *i = qx_is(d, "outcomeDeclaration") ? qx_attr(d, "identifier") : NULL;
+        if (!i || strcmp(i, id) != 0) continue;
+        const char *v = qx_attr(d, "normalMaximum");
+        char *end;
+        *max = v ? strtod(v, &end) : 0;
+        return v && end != v && !*end && isfinite(*max) && *max > 0;
+    }
+    return false;
+}
+
+/* The step of a graded scale 0..max: the largest of 1, 0.5, 0.25, 0.1 that max is a whole number
+ * of, in at most 100 steps; 0 when none is. */
+static double s_graded_step(double max)
+{
+    static const double steps[] = {1, 0.5, 0.25, 0.1};
+    for (size_t i = 0; i < sizeof steps / sizeof steps[0]; i++) {
+        double q = max / steps[i];
+        if (fabs(q - round(q)) <= 1e-9 * q && round(q) <= 100) return steps[i];
+    }
+    return 0;
+}
+
 /* {"setOutcomeValue": {identifier: SCORE, expression: e}}, e: a float constant or
  * mapResponse / mapResponsePoint of RESPONSE. */
 static void s_set_score(qb_t *b, const char *map, double constant)
@@ -490,6 +516,17 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
         rule = NULL;
         custom = false;
     }
+    /* an item nobody scores automatically is graded by people when its score outcome declares
+     * its maximum (normalMaximum: an essay's, an upload's), or when the import gives one */
+    double graded_max = 0, graded_step = 0;
+    const char *max_of = x->opts->score_outcome && !s_numeric_outcome(root, "SCORE")
+                             ? x->opts->score_outcome
+                             : "SCORE";
+    if (*unscorable && !s_normal_max(root, max_of, &graded_max))
+        graded_max = x->opts->graded_max;
+    if (*unscorable && graded_max > 0 && (graded_step = s_graded_step(graded_max)) > 0)
+        *unscorable = false;
+    bool graded = graded_step > 0;
     /* the score outcome: SCORE; else the one the import names (--score-outcome) when the item
      * declares it; else the one numeric outcome the processing sets; else none: every outcome
      * computed and reported, the score null (the engine lists such items) */
@@ -532,12 +569,25 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
             kept++;
             continue;
         }
-        if (*unscorable && (!base || (card && strcmp(card, "record") == 0)))
+        if ((*unscorable || graded) && (!base || (card && strcmp(card, "record") == 0)))
             continue; /* an extended text or upload nobody scores: not kept */
         if ((rc = s_response(x, root, d, b))) return rc;
         kept++;
     }
     qb_end(b, ra, kept);
+    if (graded) { /* scored by people: "graded" instead of processing */
+        qb_key(b, "graded");
+        size_t g = qb_map(b);
+        qb_key(b, "max");
+        msgpack_pack_double(&b->pk, graded_max);
+        qb_key(b, "step");
+        msgpack_pack_double(&b->pk, graded_step);
+        qb_end(b, g, 2);
+        fields++;
+        if ((rc = s_kept(x, root, b, &fields))) return rc;
+        qb_end(b, m, fields);
+        return AS_OK;
+    }
     if (*unscorable) {
         qb_key(b, "scorable");
         msgpack_pack_false(&b->pk);
