@@ -31,10 +31,12 @@ static int s_setup(void **state)
     (void)state;
     h_start(&s_e, NULL);
     s_admin = h_connect(&s_e, true);
-    h_ok(s_admin, "skill.put", "{'id':'s1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
-                               "'slip':0.1}");
-    h_ok(s_admin, "skill.put", "{'id':'s2','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
-                               "'slip':0.1}");
+    h_ok(s_admin, "skill.put",
+         "{'id':'s1','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
+         "'slip':0.1}");
+    h_ok(s_admin, "skill.put",
+         "{'id':'s2','prior':0.3,'learn':0.1,'forget':0,'guess':0.2,"
+         "'slip':0.1}");
     h_ok(s_admin, "assessment.put", s_def);
     return 0;
 }
@@ -123,8 +125,7 @@ static void a_pending_submission_is_stored_so_and_left_out_of_the_report(void **
     assert_true(h_num(o, "mean") == 0);
     assay_reply_free(&r);
     /* a regrade rescores its automatic part and keeps it pending, still out of the figures */
-    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
-                     ASSAY_OK);
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r), ASSAY_OK);
     assay_reply_t *j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
     assert_true(h_str_is(assay_reply_result(j), "state", "done"));
     assay_reply_free(&j);

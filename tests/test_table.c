@@ -35,7 +35,7 @@ static void unknown_fields_are_rejected(void **state)
         tf_compile(ITEM("single", "identifier", "match_correct", "'correct':['A'],'colour':1")),
         "items[0].colour: unknown field (expected: id, cardinality, base_type, rule, correct, "
         "mapping, area_mapping, tolerance, weight, skills, kt_threshold, responses, outcomes, "
-        "response_processing, score_outcome, scorable, title, qti)");
+        "response_processing, score_outcome, scorable, title, qti, graded)");
 }
 
 static void items_name_distinct_skills_and_a_kt_threshold_share(void **state)

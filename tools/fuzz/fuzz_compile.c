@@ -21,6 +21,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t j = 0; j < it.n_skills; j++)
             (void)as_table_skill(&t, &it, j, &len);
         if (as_table_find(&t, as_table_str(&t, it.id_off), it.id_len) != (int32_t)i) abort();
+        if ((it.flags & AS_TF_GRADED) &&
+            (it.graded_points < 2 || it.graded_points > AS_GRADED_MAX_POINTS ||
+             (size_t)it.rubric_off + it.rubric_len > t.size))
+            abort(); /* a graded item's scale and rubric as compiled */
     }
     free(c.blob);
     return 0;

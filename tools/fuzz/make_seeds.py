@@ -64,6 +64,18 @@ write("fuzz_score", "answers", answers)
 write("fuzz_score", "empty", {})
 write("fuzz_score", "partial", {"capital": "paris", "gravity": 9.8, "primes": [2, 3]})
 write("fuzz_compile", "custom", custom)
+# items people score: a scale in halves with a rubric, and one resolved by its first grade
+graded = {"id": "essay", "pass_ratio": 0.5, "items": [
+    {"id": "q", "cardinality": "single", "base_type": "identifier", "rule": "match_correct",
+     "correct": ["A"]},
+    {"id": "e", "graded": {"max": 4, "step": 0.5, "raters": 2, "resolve": "mean", "tolerance": 1,
+                           "rubric": [{"score": 0, "label": "none"},
+                                      {"score": 2.5, "label": "some",
+                                       "description": "half the points made"},
+                                      {"score": 4, "label": "full"}]}, "skills": []},
+    {"id": "u", "responses": [{"id": "RESPONSE", "cardinality": "single", "base_type": "string"}],
+     "graded": {"max": 10, "resolve": "first"}}]}
+write("fuzz_compile", "graded", graded)
 # the QTI converter: every item file of tests/qti, and a zip of them with a manifest
 import io
 import zipfile
