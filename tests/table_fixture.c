@@ -243,7 +243,7 @@ static json_t *s_packed(const char *answers, bool test)
                          AS_OK);
         as_score_pack_outcomes(tf_scorer, &tf_t, &pk);
     } else {
-        as_score_pack_items(tf_scorer, &tf_t, r, &pk);
+        as_score_pack_items(tf_scorer, &tf_t, r, NULL, 0, &pk);
     }
     msgpack_unpacked u;
     msgpack_unpacked_init(&u);

@@ -103,6 +103,13 @@ static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(vo
     assert_int_equal(cli_assay("{\"q\": \"A\", \"e\": \"my essay\"}", "submit zessay ann"), 0);
     assert_string_equal(cli_out, "response 1: ann attempt 1 at zessay v1: 1 / 5 (20.0%) so far; "
                                  "waiting for people's grades of e\n");
+    /* a rater grades it: resolved (one rater), the response scored */
+    assert_int_equal(cli_assay(NULL, "grade 1 e ben 3 --comment 'clear'"), 0);
+    assert_string_equal(cli_out,
+                        "response 1 item e: ben graded 3 (resolved: item score 3, response scored "
+                        "4)\n");
+    assert_int_equal(cli_assay(NULL, "grade 1 e ben lots"), 2);
+    assert_string_equal(cli_err, "assay grade: SCORE: expected a number, got \"lots\"\n");
 }
 
 static void json_output_is_machine_readable(void **state)

@@ -3,7 +3,10 @@
  * graded items answered listed as pending (passed not known); a pending response is stored as
  * such, counted by the report as pending and not in its figures, and not observed by knowledge
  * tracing; an unanswered graded item scores 0 and nothing waits; a regrade keeps it pending.
- * (Grades themselves, their resolution and agreement come with grade.put: issue 28.) */
+ * grade.put: two raters within the tolerance resolve to their mean, apart to a dispute an
+ * adjudicator settles, "first" takes the first grade, a judge never resolves, a revision rescores;
+ * the response scored when its last graded item resolves, counted by the report, observed by
+ * tracing, published; a regrade keeps people's scores; precise refusals. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,6 +17,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 static h_engine_t s_e;
 static assay_t *s_admin;
@@ -149,6 +153,171 @@ static void a_report_of_an_assessment_without_graded_items_says_nothing_of_pendi
     assay_reply_free(&r);
 }
 
+/* Submits answers for learner (JSON answers), returns the response id. */
+static double s_submit(const char *learner, const char *answers)
+{
+    char params[300];
+    snprintf(params, sizeof params, "{'assessment':'%s','learner':'%s','answers':%s}", "people",
+             learner, answers);
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
+    double id = h_num(assay_reply_result(r), "response_id");
+    assay_reply_free(&r);
+    return id;
+}
+
+/* grade.put of (response, item, rater, score): its state, and item_score / response_score (NAN:
+ * absent). */
+static const char *s_grade(double rid, const char *item, const char *rater, double score,
+                           double *item_score, double *response_score)
+{
+    static char state[32];
+    char params[300];
+    snprintf(params, sizeof params, "{'response':%.0f,'item':'%s','rater':'%s','score':%g}", rid,
+             item, rater, score);
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "grade.put", params, &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    const msgpack_object *st = assay_map_get(o, "state");
+    snprintf(state, sizeof state, "%.*s", (int)st->via.str.size, st->via.str.ptr);
+    *item_score = assay_map_get(o, "item_score") ? h_num(o, "item_score") : NAN;
+    *response_score = assay_map_get(o, "response_score") ? h_num(o, "response_score") : NAN;
+    assay_reply_free(&r);
+    return state;
+}
+
+static void people_resolve_a_response_and_it_is_scored_counted_and_published(void **state)
+{
+    (void)state;
+    h_ok(s_admin, "assessment.put",
+         "{'id':'people','pass_ratio':0.5,'items':["
+         "{'id':'q','cardinality':'single','base_type':'identifier','rule':'match_correct',"
+         "'correct':['A']},"
+         "{'id':'e','graded':{'max':4,'step':0.5,'raters':2,'tolerance':1},'skills':['s2']},"
+         "{'id':'f','graded':{'max':2,'resolve':'first'},'weight':2}]}");
+    assay_sub_t *sub;
+    assert_int_equal(assay_sub_open(&sub, s_e.dir), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, "score.people"), ASSAY_OK);
+    usleep(200000); /* slow joiner */
+    double rid = s_submit("cy", "{'q':'A','e':'an essay','f':'a sketch'}"), is, rs;
+    assay_event_t *ev;
+    assert_int_equal(assay_sub_recv(sub, 5000, &ev), ASSAY_OK); /* the submission's */
+    assay_event_free(&ev);
+    /* e: a judge and one person (awaiting), a second person apart (disputed), an adjudicator */
+    assert_string_equal(s_grade(rid, "e", "auto:judge", 4, &is, &rs), "awaiting");
+    assert_string_equal(s_grade(rid, "e", "ann", 3, &is, &rs), "awaiting");
+    assert_string_equal(s_grade(rid, "e", "ben", 0.5, &is, &rs), "disputed");
+    assert_string_equal(s_grade(rid, "e", "cid", 2.5, &is, &rs), "resolved");
+    assert_true(is == 2.5 && isnan(rs)); /* (f waits still) */
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'people'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "pending"), 1);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), 0);
+    assay_reply_free(&r);
+    /* f: the first grade is final; the response is scored 1 + 2.5 + 2 x 2 */
+    assert_string_equal(s_grade(rid, "f", "ann", 2, &is, &rs), "resolved");
+    assert_true(is == 4 && rs == 7.5);
+    assert_int_equal(assay_sub_recv(sub, 5000, &ev), ASSAY_OK);
+    const msgpack_object *o = assay_event_body(ev);
+    assert_true(h_num(o, "response_id") == rid && h_num(o, "score") == 7.5);
+    assert_null(assay_map_get(o, "pending"));
+    assay_event_free(&ev);
+    char params[96];
+    snprintf(params, sizeof params, "{'id':%.0f}", rid);
+    assert_int_equal(h_call(s_admin, "response.get", params, &r), ASSAY_OK);
+    o = assay_reply_result(r);
+    assert_true(h_num(o, "score") == 7.5 && h_num(o, "ratio") == 7.5 / 9);
+    assert_null(assay_map_get(o, "state"));
+    assert_int_equal(assay_map_get(o, "passed")->type, MSGPACK_OBJECT_BOOLEAN);
+    const msgpack_object *items = assay_map_get(o, "items");
+    assert_true(h_num(&items->via.array.ptr[1], "score") == 2.5);
+    assert_true(h_num(&items->via.array.ptr[2], "score") == 4);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'people'}", &r), ASSAY_OK);
+    o = assay_reply_result(r);
+    assert_int_equal((int)h_num(o, "pending"), 0);
+    assert_int_equal((int)h_num(o, "n"), 1);
+    assert_true(h_num(o, "mean") == 7.5);
+    assay_reply_free(&r);
+    /* tracing observed e's skill at the resolution: one opportunity */
+    assert_int_equal(h_call(s_admin, "mastery.get", "{'learner':'cy','skill':'s2'}", &r), ASSAY_OK);
+    const msgpack_object *skills = assay_map_get(assay_reply_result(r), "skills");
+    assert_int_equal((int)h_num(assay_map_get(skills, "s2"), "opportunities"), 1);
+    assay_reply_free(&r);
+    /* a revision that still resolves rescores it; a regrade keeps people's scores */
+    assert_string_equal(s_grade(rid, "f", "ann", 1, &is, &rs), "resolved");
+    assert_true(is == 2 && rs == 5.5);
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'people'}", &r),
+                     ASSAY_OK);
+    assay_reply_t *j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
+    assay_reply_free(&j);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "response.get", params, &r), ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "score") == 5.5);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'people'}", &r), ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "mean") == 5.5);
+    assay_reply_free(&r);
+    assay_sub_close(&sub);
+}
+
+static void two_people_within_the_tolerance_resolve_to_their_mean(void **state)
+{
+    (void)state;
+    double rid = s_submit("di", "{'q':'B','e':'short'}"), is, rs;
+    assert_string_equal(s_grade(rid, "e", "ann", 3, &is, &rs), "awaiting");
+    assert_string_equal(s_grade(rid, "e", "ben", 4, &is, &rs), "resolved");
+    assert_true(is == 3.5 && rs == 3.5);
+}
+
+static void grades_are_refused_precisely(void **state)
+{
+    (void)state;
+    double rid = s_submit("ed", "{'q':'A','e':'text'}");
+    static const char *const cases[][2] = {
+        {"'item':'e','rater':'ann','score':5",
+         "bad_request: score: 5 is not a point of item \"e\"'s scale (0 to 4 in steps of 0.5)"},
+        {"'item':'e','rater':'ann','score':1.3",
+         "bad_request: score: 1.3 is not a point of item \"e\"'s scale (0 to 4 in steps of "
+         "0.5)"},
+        {"'item':'q','rater':'ann','score':1",
+         "bad_request: item: item \"q\" of assessment \"people\" is scored automatically, not "
+         "graded by people"},
+        {"'item':'zz','rater':'ann','score':1",
+         "bad_request: item: assessment \"people\" has no item \"zz\""},
+        {"'item':'f','rater':'ann','score':1", NULL}, /* (not answered: below) */
+        {"'item':'e','rater':'ann','score':'x'",
+         "bad_request: score: expected a number, got a string"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char params[300], got[400];
+        snprintf(params, sizeof params, "{'response':%.0f,%s}", rid, cases[i][0]);
+        h_error(s_admin, "grade.put", params, got, sizeof got);
+        if (cases[i][1]) {
+            assert_string_equal(got, cases[i][1]);
+        } else {
+            char want[200];
+            snprintf(want, sizeof want,
+                     "bad_request: item: response %.0f did not answer item \"f\": it scores 0, "
+                     "nothing to grade",
+                     rid);
+            assert_string_equal(got, want);
+        }
+    }
+    char got[400];
+    h_error(s_admin, "grade.put", "{'response':99999,'item':'e','rater':'ann','score':1}", got,
+            sizeof got);
+    assert_string_equal(got, "not_found: response 99999 not found");
+    h_error(s_admin, "assessment.put",
+            "{'id':'own','items':[{'id':'e','graded':{'max':1}}],'outcomes':[{'id':'SCORE',"
+            "'base_type':'float'}],'outcome_processing':[{'setOutcomeValue':{'identifier':"
+            "'SCORE','expression':{'baseValue':{'baseType':'float','value':1}}}}]}",
+            got, sizeof got);
+    assert_string_equal(got, "bad_request: items[0]: graded by people, in an assessment whose own "
+                             "outcome_processing computes its score: not supported (people's "
+                             "grades are added to the sum of the items)");
+}
+
 static void graded_definitions_are_refused_precisely(void **state)
 {
     (void)state;
@@ -198,6 +367,9 @@ int main(void)
         cmocka_unit_test(a_pending_submission_is_stored_so_and_left_out_of_the_report),
         cmocka_unit_test(a_report_of_an_assessment_without_graded_items_says_nothing_of_pending),
         cmocka_unit_test(graded_definitions_are_refused_precisely),
+        cmocka_unit_test(people_resolve_a_response_and_it_is_scored_counted_and_published),
+        cmocka_unit_test(two_people_within_the_tolerance_resolve_to_their_mean),
+        cmocka_unit_test(grades_are_refused_precisely),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -115,6 +115,16 @@ static const s_cmd_t s_cmds[] = {
      "keeps its deadline), extra attempts, and a close_at of their own (RFC 3339). A second\n"
      "override replaces the first. Needs the admin socket.\n",
      2, 8, cmd_override, true},
+    {"grade", "RESPONSE ITEM RATER SCORE [--comment TEXT]",
+     "grade an answer to a graded item, as a rater",
+     "Stores RATER's grade SCORE (a point of the item's scale) of response RESPONSE's answer to\n"
+     "graded ITEM; a rater's second grade of it replaces the first (every grade is kept). Prints\n"
+     "the answer's state: awaiting (more raters), disputed (raters apart beyond the item's\n"
+     "tolerance: the next grade, an adjudicator's, is final) or resolved, with the item's score,\n"
+     "and the response's score once every graded item it answered is resolved. Raters named\n"
+     "auto:... are automatic judges: their grades never resolve anything.\n"
+     "Example: assay grade 7 essay ana 3 --comment \"clear, one step missing\"\n",
+     4, 6, cmd_grade, true},
     {"responses", "ID [--learner L] [--limit N] [--all]",
      "list stored responses in submission order",
      "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"

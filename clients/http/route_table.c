@@ -30,6 +30,8 @@ const ah_route_t ah_routes[] = {
     {"GET", "/v1/assessments/{id}/responses", .engine = "response.list", .path = {"assessment"},
      .query = {{"learner", AH_Q_STR}, {"cursor", AH_Q_STR}, {"limit", AH_Q_INT}}, .ok = 200,
      .learner = AH_L_PARAM},
+    {"PUT", "/v1/responses/{id}/grades/{item}", .engine = "grade.put",
+     .path = {"response", "item"}, .path_int = {true, false}, .body = true, .ok = 200},
     {"GET", "/v1/responses/{id}", .engine = "response.get", .path = {"id"}, .path_int = {true},
      .ok = 200, .learner = AH_L_PARAM},
     {"POST", "/v1/assessments/{id}/regrade", .admin = true, .engine = "assessment.regrade",

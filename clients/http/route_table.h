@@ -25,6 +25,8 @@ typedef enum { AH_NONE, AH_HEALTH, AH_METRICS, AH_OPENAPI, AH_EVENTS, AH_PAGE } 
  * the learner (only its own), or subscribe to its own topics (mastery.<sub>). */
 typedef enum { AH_L_NONE, AH_L_PARAM, AH_L_PATH, AH_L_EVENTS } ah_learner_t;
 
+#define AH_NQUERY 9 /* query arguments a route takes at most */
+
 typedef struct {
     const char *method, *pattern;
     bool admin;                /* needs the bearer token; calls the admin socket */
@@ -34,14 +36,13 @@ typedef struct {
     bool path_int[2];          /* ...given as integers */
     bool body;                 /* a JSON object body, its fields merged into the params */
     const char *raw_body;      /* or the body's bytes as this param (a bin) */
-    ah_qarg_t query[9];        /* query arguments passed as params */
+    ah_qarg_t query[AH_NQUERY]; /* query arguments passed as params */
     unsigned ok;               /* the status of a success */
     const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
     ah_special_t special;
     ah_learner_t learner; /* what a learner token may do with it */
 } ah_route_t;
 
-#define AH_NQUERY 8
 
 extern const ah_route_t ah_routes[];
 extern const int ah_nroutes;

@@ -164,7 +164,7 @@ as_code_t as_handle_score(as_worker_t *w, as_request_t *req, as_err_t *err)
     }
     if (detail) {
         as_pack_cstr(pk, "items");
-        as_score_pack_items(w->scorer, &t, answers, pk);
+        as_score_pack_items(w->scorer, &t, answers, NULL, 0, pk);
     }
     return AS_OK;
 }

@@ -41,6 +41,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_MODEL_DELETE] = {"model.delete", AS_M_ADMIN, as_handle_model_delete},
     [AS_M_MODEL_RECOMPUTE] = {"model.recompute", AS_M_ADMIN, as_handle_model_recompute},
     [AS_M_MASTERY_DISTRIBUTION] = {"mastery.distribution", 0, as_handle_mastery_distribution},
+    [AS_M_GRADE_PUT] = {"grade.put", 0, as_handle_grade_put},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -80,6 +81,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_MODEL_DELETE] = "model.delete",
     [AS_M_MODEL_RECOMPUTE] = "model.recompute",
     [AS_M_MASTERY_DISTRIBUTION] = "mastery.distribution",
+    [AS_M_GRADE_PUT] = "grade.put",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -106,6 +108,7 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_IMPORT] = as_write_import,
     [AS_OP_MODEL_PUT] = as_write_model_put,
     [AS_OP_MODEL_DELETE] = as_write_model_delete,
+    [AS_OP_GRADE_PUT] = as_write_grade_put,
 };
 
 as_write_subject_fn *const as_write_subjects[AS_OP_COUNT] = {

@@ -17,7 +17,7 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
 {
     bool pending = r->answered && as_table_pending(t, r->answered);
     msgpack_pack_map(pk, 7 + (uint32_t)as_table_outcome_pairs(t, score) + (r->mastery ? 1 : 0) +
-                             (r->models ? 1 : 0) + (pending ? 2 : 0));
+                             (r->models ? 1 : 0) + (pending ? 2 : 0) + (r->graded ? 1 : 0));
     as_pack_cstr(pk, "response_id");
     msgpack_pack_uint64(pk, r->response_id);
     as_pack_cstr(pk, "assessment");
@@ -30,6 +30,10 @@ void as_record_pack(msgpack_packer *pk, const as_record_t *r, const as_table_t *
     msgpack_pack_uint32(pk, r->attempt);
     as_table_pack_outcome(pk, t, score, pending);
     if (pending) s_pack_pending(pk, r, t);
+    if (r->graded) {
+        as_pack_cstr(pk, "graded");
+        as_pack_raw(pk, r->graded, r->graded_len);
+    }
     as_pack_cstr(pk, "submitted_at");
     as_pack_str(pk, r->submitted_at, r->submitted_at_len);
     if (r->mastery) {
@@ -82,6 +86,8 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
     r->models_len = 0;
     r->answered = NULL;
     r->pending = false;
+    r->graded = NULL;
+    r->graded_len = 0;
     as_mp_init(&m, rec, len);
     if (as_mp_map(&m, &n)) return false;
     for (uint32_t i = 0; i < n; i++) {
@@ -134,6 +140,9 @@ bool as_record_read(const void *rec, size_t len, as_record_t *r)
             } else if (!rc && as_str_eq(k, kl, "models")) {
                 r->models = at;
                 r->models_len = (size_t)(m.p - at);
+            } else if (!rc && as_str_eq(k, kl, "graded")) {
+                r->graded = at;
+                r->graded_len = (size_t)(m.p - at);
             }
         }
         if (rc) return false;

@@ -1,9 +1,11 @@
 /* record.h — a stored response record: the msgpack map response.get returns, stored as is.
  *
  * {response_id, assessment, version, learner, attempt, score, max_score, ratio, passed?,
- *  state?, pending?, submitted_at, mastery?, answers}: the outcome fields (score .. passed) are
+ *  state?, pending?, graded?, submitted_at, mastery?, answers}: the outcome fields (score ..
+ * passed) are
  * as_table_pack_outcome's; state "pending" and pending [item ids] while graded items the
- * response answered wait for people's grades (score: the automatic part); mastery (the learner's
+ * response answered wait for people's grades (score: the automatic part), graded {item id:
+ * weighted score} once people resolved them (score: the whole); mastery (the learner's
  * states of the skills the response gave evidence of, after it) only when it gave some.
  * Written by the writer at a submission and rewritten by a regrade; nothing else knows the order
  * of its fields.
@@ -38,6 +40,9 @@ typedef struct {
     const uint8_t *answered; /* to pack: the scorer's flags, one per item of the table: its graded
                               * items answered are pending (NULL: none) */
     bool pending;            /* as stored: "state": "pending" (as_record_read) */
+    const uint8_t *graded;   /* {item id: score} of its graded items, once people resolved them
+                                (a raw msgpack map; NULL: none) */
+    size_t graded_len;
 } as_record_t;
 
 /* Packs the record of r scored `score` with table t (r's score, max_score and version are not

@@ -143,6 +143,29 @@ static bool s_entry(as_writer_t *wr, as_mp_t *r, uint32_t k, uint64_t *rid, doub
     return true;
 }
 
+/* Adds the scores people resolved (record r's graded map) of the graded items the response
+ * answered to x and *score; false when one of them has none (it waits for people). */
+static bool s_people_scores(const as_record_t *r, const as_table_t *t, const uint8_t *answered,
+                            double *x, double *score)
+{
+    if (!as_table_pending(t, answered)) return true;
+    if (!r->graded) return false;
+    for (uint32_t i = 0; i < t->hdr.n_items; i++) {
+        as_titem_t it;
+        as_table_item(t, i, &it);
+        if (!(it.flags & AS_TF_GRADED) || !answered[i]) continue;
+        as_mp_t m, at;
+        as_mp_init(&m, r->graded, r->graded_len);
+        double v;
+        if (!as_mp_field(m, as_table_str(t, it.id_off), it.id_len, AS_MAX_DEPTH, &at) ||
+            as_mp_number(&at, &v) != AS_MP_OK)
+            return false;
+        x[i] = v;
+        *score += v;
+    }
+    return true;
+}
+
 /* One response of a chunk: rewritten (not in a dry run), counted, announced when it changed. */
 static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, as_job_t *job,
                                const as_table_t *t, uint64_t rid, double score)
@@ -155,6 +178,8 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if (!as_record_read(rec, len, &r) || r.learner_len > AS_MAX_NAME)
         return as_err_set(&w->err, AS_INTERNAL, "response %llu: corrupt record",
                           (unsigned long long)rid);
+    /* the graded items' scores people resolved stay (a regrade rescores what machines score) */
+    bool pending = !s_people_scores(&r, t, wr->answered, wr->item_scores, &score);
     bool same_max = t->hdr.max_score == r.max_score ||
                     (isnan(t->hdr.max_score) && isnan(r.max_score)); /* both not known */
     bool changed = score != r.score || !same_max;
@@ -178,7 +203,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     }
     /* r points into the map, valid only until the next put: copy what is needed first */
     msgpack_sbuffer_clear(&wr->rec);
-    r.answered = wr->answered; /* (graded items it answered still wait for people) */
+    r.answered = pending ? wr->answered : NULL; /* (graded items still waiting for people) */
     as_record_pack(&wr->rec_pk, &r, t, score);
     if (changed)
         as_record_pack_note(as_write_note(w, "score", job->assessment, job->assessment_len), &r, t,
@@ -192,7 +217,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
     if ((rc = as_store_response_replace(txn, job->assessment, job->assessment_len, rid,
                                         wr->rec.data, wr->rec.size, &w->err)))
         return rc;
-    if (as_table_pending(t, wr->answered)) return AS_OK; /* (counted once people resolve it) */
+    if (pending) return AS_OK; /* (counted once people resolve it) */
     return as_store_stats_regraded(txn, &s, rid, t, job->gen, wr->item_scores, wr->answered, score,
                                    &w->err);
 }

@@ -99,7 +99,7 @@ as_code_t as_handle_response_get(as_worker_t *w, as_request_t *req, as_err_t *er
     as_pack_cstr(&w->pk, "items");
     as_mp_t answers;
     as_mp_init(&answers, r.answers, r.answers_len);
-    as_score_pack_items(w->scorer, &t, answers, &w->pk);
+    as_score_pack_items(w->scorer, &t, answers, r.graded, r.graded_len, &w->pk);
     return AS_OK;
 }
 

@@ -44,6 +44,9 @@ as_write_step_fn as_write_import;          /* AS_OP_IMPORT */
 int as_write_attempts_sweep(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, double now, int max,
                             double *next);
 
+/* grades_write.c */
+as_write_step_fn as_write_grade_put; /* AS_OP_GRADE_PUT */
+
 /* models_write.c */
 as_write_step_fn as_write_model_put;    /* AS_OP_MODEL_PUT */
 as_write_step_fn as_write_model_delete; /* AS_OP_MODEL_DELETE */

@@ -208,13 +208,6 @@ static uint32_t s_implicit_score(as_tc_t *c)
 
 static const char *const s_resolves[] = {"mean", "first"};
 
-/* Whether x is a point of the scale 0, step, ..., max (within rounding). */
-static bool s_on_scale(double x, double step, double max)
-{
-    double q = x / step;
-    return x >= 0 && x <= max * (1 + 1e-12) && fabs(q - round(q)) <= 1e-9 * fmax(1, q);
-}
-
 /* A rubric: [{score, label, description?}], each score a point of the scale, kept as given. */
 static as_code_t s_rubric(as_tc_t *c, as_field_t *f, as_titem_t *it)
 {
@@ -235,7 +228,7 @@ static as_code_t s_rubric(as_tc_t *c, as_field_t *f, as_titem_t *it)
         const char *s;
         uint32_t len;
         if ((rc = as_tc_number(c, &l[0], 0, INFINITY, &score))) return rc;
-        if (!s_on_scale(score, it->step, it->raw_hi)) {
+        if (!as_graded_on_scale(it, score)) {
             as_tc_enter(c, &l[0]);
             return as_err_at(c->err, AS_BAD_REQUEST, &c->path,
                              "%g is not a point of the item's scale (0 to %g in steps of %g)",

@@ -424,7 +424,7 @@ double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
 }
 
 void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers,
-                         msgpack_packer *pk)
+                         const uint8_t *graded, size_t graded_len, msgpack_packer *pk)
 {
     msgpack_pack_array(pk, t->hdr.n_items);
     for (uint32_t i = 0; i < t->hdr.n_items; i++) {
@@ -448,7 +448,14 @@ void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers
         as_pack_cstr(pk, "id");
         as_pack_str(pk, as_table_str(t, it.id_off), it.id_len);
         as_pack_cstr(pk, "score");
-        if ((it.flags & AS_TF_UNSCORABLE) || ((it.flags & AS_TF_GRADED) && nv))
+        as_mp_t g, gat;
+        double people;
+        if ((it.flags & AS_TF_GRADED) && nv && graded &&
+            (as_mp_init(&g, graded, graded_len),
+             as_mp_field(g, as_table_str(t, it.id_off), it.id_len, AS_MAX_DEPTH, &gat)) &&
+            as_mp_number(&gat, &people) == AS_MP_OK)
+            msgpack_pack_double(pk, people); /* (graded: what people resolved) */
+        else if ((it.flags & AS_TF_UNSCORABLE) || ((it.flags & AS_TF_GRADED) && nv))
             msgpack_pack_nil(pk); /* (never scored; or graded, waiting for people) */
         else
             msgpack_pack_double(pk, raw * it.weight);

@@ -174,6 +174,14 @@ static as_code_t s_null_scores(as_tc_t *c, as_thdr_t *h)
     for (uint32_t i = 0; i < h->n_items; i++) {
         as_titem_t it;
         memcpy(&it, c->b.data + h->items_off + i * sizeof it, sizeof it);
+        if ((it.flags & AS_TF_GRADED) && h->prog_len) {
+            as_scorer_destroy(&sc);
+            return as_err_set(c->err, AS_BAD_REQUEST,
+                              "items[%u]: graded by people, in an assessment whose own "
+                              "outcome_processing computes its score: not supported (people's "
+                              "grades are added to the sum of the items)",
+                              i);
+        }
         if (it.flags & AS_TF_GRADED) h->flags |= AS_TH_GRADED;
         if (it.rule != AS_RULE_PROGRAM) continue;
         if (!sc && !(sc = as_scorer_new()))

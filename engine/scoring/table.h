@@ -185,6 +185,13 @@ typedef struct {
     uint32_t pad7;
 } as_titem_t;
 
+/* Whether x is a point of graded item it's scale 0, step, ..., raw_hi (within rounding). */
+static inline bool as_graded_on_scale(const as_titem_t *it, double x)
+{
+    double q = x / it->step;
+    return x >= 0 && x <= it->raw_hi * (1 + 1e-12) && fabs(q - round(q)) <= 1e-9 * fmax(1, q);
+}
+
 /* as_titem_t.score_out, as_thdr_t.score_out: no outcome is the score */
 #define AS_NO_SCORE_OUT UINT32_MAX
 
@@ -402,8 +409,9 @@ double as_score_outcome_value(const as_scorer_t *self, int k);
 
 /* Packs the items of a scored answers map (answers: a cursor at it, e.g. stored answers) as an
  * array in definition order: [{id, score, max_score, outcomes: {id: value}}]. Answers that are
- * not valid for their item count as no answer. */
+ * not valid for their item count as no answer. A graded item answered scores null, or what
+ * people resolved: its entry in `graded` ({item id: score}, a stored record's; NULL: none). */
 void as_score_pack_items(as_scorer_t *self, const as_table_t *t, as_mp_t answers,
-                         msgpack_packer *pk);
+                         const uint8_t *graded, size_t graded_len, msgpack_packer *pk);
 
 #endif

@@ -172,6 +172,18 @@ uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uin
     return AS_OPS(rd)->store_response_count_rd(rd, assessment, len);
 }
 
+as_code_t as_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                             as_grade_t *g, as_err_t *err)
+{
+    return AS_OPS(txn)->store_grade_put(txn, rid, item, len, g, err);
+}
+
+as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                          as_grade_fn fn, void *arg, as_err_t *err)
+{
+    return AS_OPS(txn)->store_grades(txn, rid, item, len, fn, arg, err);
+}
+
 as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
                                int64_t delta, as_err_t *err)
 {

@@ -226,6 +226,29 @@ as_stamp_t as_store_stamp(as_wtxn_t *txn);
 /* Writes this engine's node name, "<host>:<data directory>", to buf (size n). */
 void as_store_node_name(char *buf, size_t n, const char *dir);
 
+/* ---- grades of graded items (grade.put) ---- */
+
+/* One person's grade of one answer to a graded item. */
+typedef struct {
+    const char *rater;
+    uint32_t rater_len;
+    double score;        /* raw, a point of the item's scale */
+    const char *comment; /* NULL: none */
+    uint32_t comment_len;
+    double first_at, at; /* seconds since the epoch: the rater's first grade of it, this one */
+    uint32_t revision;   /* 1 for the rater's first grade of it, 2 for the next... */
+} as_grade_t;
+/* Stores g as its rater's grade of response rid's item (len bytes): it replaces the rater's
+ * previous one, and every grade is kept in the history; g->first_at and g->revision are set
+ * (from the previous grade, or g->at and 1). */
+as_code_t as_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                             as_grade_t *g, as_err_t *err);
+/* Calls fn with each rater's latest grade of response rid's item, in rater id order (views valid
+ * during the call). */
+typedef void (*as_grade_fn)(void *arg, const as_grade_t *g);
+as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                          as_grade_fn fn, void *arg, as_err_t *err);
+
 /* ---- skills and mastery (knowledge tracing, bkt.h) ---- */
 
 /* A stored skill: its parameters and the generations of its learners' mastery states. A state

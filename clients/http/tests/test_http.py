@@ -71,6 +71,24 @@ class RoutesTest(unittest.TestCase):
         st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/regrade", {})
         self.assertEqual(st, 403)
 
+    def test_a_rater_grades_an_answer(self):
+        d = {"id": "h-essay", "items": [{"id": "e", "graded": {"max": 2}}]}
+        self.assertEqual(self.s.request("PUT", "/v1/assessments/h-essay", d, admin=True)[0], 200)
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-essay/responses",
+                                    {"learner": "h-g", "answers": {"e": "an answer"}})
+        self.assertEqual((st, doc["state"], doc["pending"]), (201, "pending", ["e"]))
+        rid = doc["response_id"]
+        st, doc, _ = self.s.request("PUT", f"/v1/responses/{rid}/grades/e",
+                                    {"rater": "ann", "score": 2, "comment": "complete"})
+        self.assertEqual((st, doc), (200, {"response": rid, "item": "e", "rater": "ann",
+                                           "score": 2.0, "state": "resolved",
+                                           "item_score": 2.0, "response_score": 2.0}))
+        st, doc, _ = self.s.request("PUT", f"/v1/responses/{rid}/grades/e",
+                                    {"rater": "ann", "score": 3})
+        self.assertEqual((st, doc["error"]["code"]), (400, "bad_request"))
+        self.assertEqual(doc["error"]["message"],
+                         "score: 3 is not a point of item \"e\"'s scale (0 to 2 in steps of 1)")
+
     def test_scoring_and_its_errors(self):
         ans = load("answers.json")
         st, doc, _ = self.s.request("POST", "/v1/assessments/quiz-demo/score", {"answers": ans})

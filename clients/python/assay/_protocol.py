@@ -92,6 +92,7 @@ METHODS = [
     ("model_list", "model.list", ("list", "models")),
     ("model_delete", "model.delete", "call"),
     ("model_recompute", "model.recompute", "job"),
+    ("grade_put", "grade.put", "call"),
 ]
 
 # Shorter names for the calls an app server makes most.

@@ -294,6 +294,29 @@ class ClientTest(unittest.TestCase):
         self.assertEqual(errors, [])
         self.assertEqual(results, [11.0] * 400)
 
+    def test_people_grade_an_answer_sync_and_asyncio(self):
+        self.admin.assessment_put({"id": "py-essay", "items": [
+            {"id": "q", "cardinality": "single", "base_type": "identifier",
+             "rule": "match_correct", "correct": ["A"]},
+            {"id": "e", "graded": {"max": 4, "raters": 2, "tolerance": 1}}]})
+        r = self.c.submit(assessment="py-essay", learner="py-g", answers={"q": "A", "e": "x"})
+        self.assertEqual((r["state"], r["pending"], r["score"]), ("pending", ["e"], 1.0))
+        got = self.c.grade_put(response=r["response_id"], item="e", rater="ann", score=3)
+        self.assertEqual(got, {"response": r["response_id"], "item": "e", "rater": "ann",
+                               "score": 3.0, "state": "awaiting"})
+
+        async def second():
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                return await c.grade_put(response=r["response_id"], item="e", rater="bo",
+                                         score=4, comment="full marks almost")
+        got = asyncio.run(second())
+        self.assertEqual((got["state"], got["item_score"], got["response_score"]),
+                         ("resolved", 3.5, 4.5))
+        with self.assertRaises(assay.BadRequest) as e:
+            self.c.grade_put(response=r["response_id"], item="e", rater="cy", score=9)
+        self.assertEqual(str(e.exception), "bad_request: score: 9 is not a point of item "
+                                           "\"e\"'s scale (0 to 4 in steps of 1)")
+
     def test_a_subscriber_receives_a_submission(self):
         with assay.Subscriber(["score.quiz-demo"], data_dir=self.engine.dir) as sub:
             time.sleep(0.3)  # the subscription reaches the engine

@@ -40,6 +40,9 @@ struct as_store {
     MDB_dbi model_blobs;   /* model id -> the compiled model (tracing/model.h) */
     MDB_dbi model_sources; /* model id -> the model as put (msgpack) */
     MDB_dbi model_states;  /* [model, 0, learner] -> 1 or 2 slots {gen, steps, floats} */
+    /* people's grades of graded items (store_grades.c) */
+    MDB_dbi grades;    /* [rid BE64, item, 0, rater] -> the rater's latest grade */
+    MDB_dbi grade_log; /* [rid BE64, item, 0, rater, 0, revision BE32] -> every grade given */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_lmdb_store_grow takes it exclusively */
@@ -154,6 +157,10 @@ uint64_t as_lmdb_store_response_count_rd(as_reader_t *rd, const char *assessment
 as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len,
                                     int64_t delta, as_err_t *err);
 uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
+as_code_t as_lmdb_store_grade_put(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
+                                  as_grade_t *g, as_err_t *err);
+as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
+                               as_grade_fn fn, void *arg, as_err_t *err);
 uint64_t as_lmdb_store_next_rid(as_wtxn_t *txn);
 as_code_t as_lmdb_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                      uint32_t attempt, const void *record, size_t len,

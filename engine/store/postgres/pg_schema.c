@@ -180,6 +180,27 @@ static const char *const s_migrations[] = {
     /* 12: how many of the responses counted wait for people's grades (graded items), each
      * engine's part as its count. */
     "ALTER TABLE response_counts ADD COLUMN pending bigint NOT NULL DEFAULT 0;",
+    /* 13: people's grades of graded items (pg_store_grades.c): each rater's latest grade of an
+     * answer, and every grade given. Rater ids in byte order, as the LMDB store lists them. */
+    "CREATE TABLE grades ("
+    " rid bigint NOT NULL,"
+    " item text NOT NULL,"
+    " rater text COLLATE \"C\" NOT NULL,"
+    " score float8 NOT NULL,"
+    " comment text,"
+    " first_at float8 NOT NULL,"
+    " at float8 NOT NULL,"
+    " revision integer NOT NULL,"
+    " PRIMARY KEY (rid, item, rater));"
+    "CREATE TABLE grade_history ("
+    " rid bigint NOT NULL,"
+    " item text NOT NULL,"
+    " rater text NOT NULL,"
+    " revision integer NOT NULL,"
+    " score float8 NOT NULL,"
+    " comment text,"
+    " at float8 NOT NULL,"
+    " PRIMARY KEY (rid, item, rater, revision));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -227,6 +227,10 @@ uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment,
 as_code_t as_pgs_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
                                    int64_t delta, as_err_t *err);
 uint64_t as_pgs_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
+as_code_t as_pgs_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                                 as_grade_t *g, as_err_t *err);
+as_code_t as_pgs_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
+                              as_grade_fn fn, void *arg, as_err_t *err);
 uint64_t as_pgs_store_next_rid(as_wtxn_t *txn);
 as_code_t as_pgs_store_response_add(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                     uint32_t attempt, const void *record, size_t len,

@@ -1,0 +1,65 @@
+/* cmd_grades.c — people's grades of graded items: assay grade. */
+#include "cli.h"
+
+#include <getopt.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* "response 7 item essay: ana graded 3 (resolved: item score 3, response scored 7.5)" */
+static void s_print_grade(const msgpack_object *o, const char *const *ctx)
+{
+    (void)ctx;
+    const msgpack_object *item = assay_map_get(o, "item"), *rater = assay_map_get(o, "rater"),
+                         *state = assay_map_get(o, "state");
+    printf("response %g item %.*s: %.*s graded %g (%.*s", cli_get_num(o, "response"), CLI_STR(item),
+           CLI_STR(rater), cli_get_num(o, "score"), CLI_STR(state));
+    if (!isnan(cli_get_num(o, "item_score")))
+        printf(": item score %g", cli_get_num(o, "item_score"));
+    if (!isnan(cli_get_num(o, "response_score")))
+        printf(", response scored %g", cli_get_num(o, "response_score"));
+    printf(")\n");
+}
+
+int cmd_grade(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"comment", required_argument, 0, 'c'}, {0, 0, 0, 0}};
+    const char *comment = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'c')
+            comment = optarg;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 4) {
+        fprintf(stderr, "usage: assay grade RESPONSE ITEM RATER SCORE [--comment TEXT]\n");
+        return EXIT_USAGE;
+    }
+    char *end;
+    double score = strtod(argv[optind + 3], &end);
+    if (*end || end == argv[optind + 3] || !isfinite(score)) {
+        fprintf(stderr, "assay grade: SCORE: expected a number, got \"%s\"\n", argv[optind + 3]);
+        return EXIT_USAGE;
+    }
+    int rc = cli_params_id(cli, "response", "response", argv[optind]);
+    if (rc) return rc; /* (a valid id: packed again below with the grade's other params) */
+    msgpack_sbuffer_clear(&cli->sb);
+    unsigned long long rid = strtoull(argv[optind], NULL, 10);
+    msgpack_pack_map(&cli->pk, 4 + (comment ? 1 : 0));
+    as_pack_cstr(&cli->pk, "response");
+    msgpack_pack_uint64(&cli->pk, rid);
+    as_pack_cstr(&cli->pk, "item");
+    as_pack_cstr(&cli->pk, argv[optind + 1]);
+    as_pack_cstr(&cli->pk, "rater");
+    as_pack_cstr(&cli->pk, argv[optind + 2]);
+    as_pack_cstr(&cli->pk, "score");
+    msgpack_pack_double(&cli->pk, score);
+    if (comment) {
+        as_pack_cstr(&cli->pk, "comment");
+        as_pack_cstr(&cli->pk, comment);
+    }
+    return cli_run(cli, "grade.put", s_print_grade, NULL);
+}

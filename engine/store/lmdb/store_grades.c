@@ -1,0 +1,94 @@
+/* store_grades.c — people's grades of graded items (store.h): each rater's latest grade of an
+ * answer, and every grade given, in the order given.
+ *
+ *   grades    [rid BE64, item, 0, rater] -> s_head_t, then the comment's bytes
+ *   grade_log [rid BE64, item, 0, rater, 0, revision BE32] -> the same
+ */
+#include "store_int.h"
+
+typedef struct {
+    double score, first_at, at;
+    uint32_t revision, has_comment;
+} s_head_t;
+
+static void s_key(as_key_t *k, uint64_t rid, const char *item, uint32_t len)
+{
+    k->n = 0;
+    as_key_be64(k, rid);
+    as_key_add(k, item, len);
+    as_key_sep(k);
+}
+
+as_code_t as_lmdb_store_grade_put(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
+                                  as_grade_t *g, as_err_t *err)
+{
+    as_store_t *st = w->store;
+    as_key_t k;
+    s_key(&k, rid, item, len);
+    as_key_add(&k, g->rater, g->rater_len);
+    MDB_val key = as_key_val(&k), v;
+    g->first_at = g->at;
+    g->revision = 1;
+    int rc = mdb_get(w->txn, st->grades, &key, &v);
+    if (rc == 0 && v.mv_size >= sizeof(s_head_t)) {
+        s_head_t prev;
+        memcpy(&prev, v.mv_data, sizeof prev);
+        g->first_at = prev.first_at;
+        g->revision = prev.revision + 1;
+    } else if (rc && rc != MDB_NOTFOUND) {
+        return as_store_mdb(st, rc, err, "read grade");
+    }
+    s_head_t h = {.score = g->score,
+                  .first_at = g->first_at,
+                  .at = g->at,
+                  .revision = g->revision,
+                  .has_comment = g->comment != NULL};
+    size_t size = sizeof h + (g->comment ? g->comment_len : 0);
+    uint8_t *buf = malloc(size);
+    if (!buf) return as_err_set(err, AS_INTERNAL, "out of memory");
+    memcpy(buf, &h, sizeof h);
+    if (g->comment) memcpy(buf + sizeof h, g->comment, g->comment_len);
+    v = (MDB_val){size, buf};
+    rc = mdb_put(w->txn, st->grades, &key, &v, 0);
+    if (!rc) {
+        as_key_sep(&k);
+        uint8_t be[4] = {(uint8_t)(g->revision >> 24), (uint8_t)(g->revision >> 16),
+                         (uint8_t)(g->revision >> 8), (uint8_t)g->revision};
+        as_key_add(&k, be, sizeof be);
+        key = as_key_val(&k);
+        v = (MDB_val){size, buf};
+        rc = mdb_put(w->txn, st->grade_log, &key, &v, 0);
+    }
+    free(buf);
+    return rc ? as_store_mdb(st, rc, err, "store grade") : AS_OK;
+}
+
+as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
+                               as_grade_fn fn, void *arg, as_err_t *err)
+{
+    as_store_t *st = w->store;
+    as_key_t prefix;
+    s_key(&prefix, rid, item, len);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(w->txn, st->grades, &cur);
+    if (rc) return as_store_mdb(st, rc, err, "read grades");
+    MDB_val key = as_key_val(&prefix), v;
+    for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+         rc == 0 && key.mv_size > prefix.n && memcmp(key.mv_data, prefix.b, prefix.n) == 0;
+         rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+        s_head_t h;
+        if (v.mv_size < sizeof h) continue;
+        memcpy(&h, v.mv_data, sizeof h);
+        as_grade_t g = {.rater = (const char *)key.mv_data + prefix.n,
+                        .rater_len = (uint32_t)(key.mv_size - prefix.n),
+                        .score = h.score,
+                        .comment = h.has_comment ? (const char *)v.mv_data + sizeof h : NULL,
+                        .comment_len = (uint32_t)(v.mv_size - sizeof h),
+                        .first_at = h.first_at,
+                        .at = h.at,
+                        .revision = h.revision};
+        fn(arg, &g);
+    }
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read grades") : AS_OK;
+}
