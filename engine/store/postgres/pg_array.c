@@ -9,7 +9,7 @@
 
 void as_pg_arr_put(as_pg_arr_t *a, const void *d, size_t n)
 {
-    if (a->oom) return;
+    if (a->oom || !n) return; /* (nothing: an empty text parameter, sent as "": pg_pipeline.c) */
     if (a->n + n > a->cap) {
         size_t cap = a->cap ? a->cap * 2 : 256;
         while (cap < a->n + n)
