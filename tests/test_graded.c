@@ -318,6 +318,39 @@ static void grades_are_refused_precisely(void **state)
                              "grades are added to the sum of the items)");
 }
 
+static void a_version_without_the_graded_item_scores_what_waited_at_the_regrade(void **state)
+{
+    (void)state;
+    /* essay: ann's response waits for e, bo's is scored; a version without e, regraded */
+    h_ok(s_admin, "assessment.put",
+         "{'id':'essay','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A'],'skills':['s1']}]}");
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
+                     ASSAY_OK);
+    assay_reply_t *j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
+    assert_true(h_str_is(assay_reply_result(j), "state", "done"));
+    assay_reply_free(&j);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'essay'}", &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    assert_null(assay_map_get(o, "pending")); /* (no graded item: the report says nothing) */
+    assert_int_equal((int)h_num(o, "n"), 2);
+    assert_true(h_num(o, "mean") == 0.5);
+    assay_reply_free(&r);
+    /* and back to a version with it: the pending count holds ann's again */
+    h_ok(s_admin, "assessment.put", s_def);
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
+                     ASSAY_OK);
+    j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
+    assay_reply_free(&j);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'essay'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "pending"), 1);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), 1);
+    assay_reply_free(&r);
+}
+
 static void graded_definitions_are_refused_precisely(void **state)
 {
     (void)state;
@@ -366,6 +399,7 @@ int main(void)
         cmocka_unit_test(a_graded_items_max_counts_and_its_score_waits_for_people),
         cmocka_unit_test(a_pending_submission_is_stored_so_and_left_out_of_the_report),
         cmocka_unit_test(a_report_of_an_assessment_without_graded_items_says_nothing_of_pending),
+        cmocka_unit_test(a_version_without_the_graded_item_scores_what_waited_at_the_regrade),
         cmocka_unit_test(graded_definitions_are_refused_precisely),
         cmocka_unit_test(people_resolve_a_response_and_it_is_scored_counted_and_published),
         cmocka_unit_test(two_people_within_the_tolerance_resolve_to_their_mean),

@@ -202,6 +202,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
         return AS_OK;
     }
     /* r points into the map, valid only until the next put: copy what is needed first */
+    bool was_pending = r.pending;
     msgpack_sbuffer_clear(&wr->rec);
     r.answered = pending ? wr->answered : NULL; /* (graded items still waiting for people) */
     as_record_pack(&wr->rec_pk, &r, t, score);
@@ -216,6 +217,11 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
                       .learner_len = r.learner_len};
     if ((rc = as_store_response_replace(txn, job->assessment, job->assessment_len, rid,
                                         wr->rec.data, wr->rec.size, &w->err)))
+        return rc;
+    /* (a version that adds or drops a graded item it answered makes it pending, or not) */
+    if (pending != was_pending &&
+        (rc = as_store_pending_add(txn, job->assessment, job->assessment_len, pending ? 1 : -1,
+                                   &w->err)))
         return rc;
     if (pending) return AS_OK; /* (counted once people resolve it) */
     return as_store_stats_regraded(txn, &s, rid, t, job->gen, wr->item_scores, wr->answered, score,
