@@ -326,8 +326,7 @@ static void a_version_without_the_graded_item_scores_what_waited_at_the_regrade(
          "{'id':'essay','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
          "'rule':'match_correct','correct':['A'],'skills':['s1']}]}");
     assay_reply_t *r;
-    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
-                     ASSAY_OK);
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r), ASSAY_OK);
     assay_reply_t *j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
     assert_true(h_str_is(assay_reply_result(j), "state", "done"));
     assay_reply_free(&j);
@@ -340,8 +339,7 @@ static void a_version_without_the_graded_item_scores_what_waited_at_the_regrade(
     assay_reply_free(&r);
     /* and back to a version with it: the pending count holds ann's again */
     h_ok(s_admin, "assessment.put", s_def);
-    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r),
-                     ASSAY_OK);
+    assert_int_equal(h_call(s_admin, "assessment.regrade", "{'assessment':'essay'}", &r), ASSAY_OK);
     j = h_wait_job(s_admin, h_num(assay_reply_result(r), "job"));
     assay_reply_free(&j);
     assay_reply_free(&r);
