@@ -15,6 +15,7 @@
 #include "bench_cluster.h"
 #include "bench_store.h"
 #include "bench_exam.h"
+#include "bench_grading.h"
 #include "bench_programs.h"
 #include "bench_models.h"
 #include "bench_usage.h"
@@ -314,7 +315,7 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL, *fit = NULL, *store = NULL, *cluster = NULL;
-    bool regrade = false, exam = false, programs = false, models = false;
+    bool regrade = false, exam = false, programs = false, models = false, grading = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
@@ -340,6 +341,11 @@ int main(int argc, char **argv)
         argv[1] = argv[0];
         argv += 1;
         argc -= 1;
+    } else if (argc > 1 && strcmp(argv[1], "grading") == 0) {
+        grading = true;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
     } else if (argc > 1 && strcmp(argv[1], "programs") == 0) {
         programs = true;
         argv[1] = argv[0];
@@ -451,6 +457,7 @@ int main(int argc, char **argv)
     if (exam)
         return as_bench_exam(data, regrade_learners_given ? regrade_learners : 10000,
                              exam_limit > 0 ? (unsigned)exam_limit : 20);
+    if (grading) return as_bench_grading(data, regrade_learners_given ? regrade_learners : 20000);
     if (store) return as_bench_store(store, s_seconds);
     if (fit)
         return as_bench_fit(data, fit, replay_inflight > 0 ? replay_inflight : 256, replay_limit);

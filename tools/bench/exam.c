@@ -16,6 +16,7 @@
 #include "clock.h"
 #include "codec.h"
 #include "payload.h"
+#include "pipeline.h"
 #include "probe.h"
 
 #include <pthread.h>
@@ -26,19 +27,6 @@
 
 #define S_EXAM  "exam50"
 #define S_PROBE "probe50"
-
-/* "| what | n | p50 | p99 | max |" of n values (sorted here), in the unit given. */
-static void s_row(const char *what, double *v, size_t n, double scale, const char *extra)
-{
-    if (!n) {
-        printf("| %s | 0 | - | - | - | %s |\n", what, extra);
-        return;
-    }
-    qsort(v, n, sizeof *v, as_bench_cmp_double);
-    printf("| %s | %zu | %.1f | %.1f | %.1f | %s |\n", what, n, v[n / 2] * scale,
-           v[(size_t)((double)n * 0.99)] * scale, v[n - 1] * scale, extra);
-    fflush(stdout);
-}
 
 typedef struct {
     assay_sub_t *sub;
@@ -64,53 +52,6 @@ static void *s_listen(void *arg)
         assay_event_free(&e);
     }
     return NULL;
-}
-
-/* Sends n requests of `method` with params from fn(i) (window in flight), timing each: lat[i]
- * seconds; reply(i, result) sees each result. Returns the wall seconds, or -1 on an error. */
-typedef void (*s_pack_fn)(msgpack_packer *pk, size_t i, void *arg);
-typedef void (*s_reply_fn)(size_t i, const msgpack_object *result, void *arg);
-static double s_pipeline(assay_t *c, const char *method, size_t n, int window, s_pack_fn fn,
-                         s_reply_fn reply, void *arg, double *lat)
-{
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    uint32_t *msgid = malloc(n * sizeof *msgid);
-    double *sent = malloc(n * sizeof *sent), t0 = as_bench_now();
-    size_t next = 0, got = 0;
-    int bad = 0;
-    while (got < n && !bad) {
-        while (next < n && next - got < (size_t)window) {
-            msgpack_sbuffer_clear(&sb);
-            fn(&pk, next, arg);
-            sent[next] = as_bench_now();
-            if (assay_send(c, method, sb.data, sb.size, &msgid[next])) bad = 1;
-            next++;
-        }
-        assay_reply_t *r;
-        int rc = assay_recv(c, 30000, &r);
-        if (rc) {
-            fprintf(stderr, "assay-bench exam: %s: %s %s\n", method, assay_strerror(rc),
-                    r ? assay_reply_message(r) : "");
-            bad = 1;
-        } else {
-            /* msgids are handed out in order: the request's index from the first */
-            size_t i = (size_t)(assay_reply_msgid(r) - msgid[0]);
-            if (i < n) {
-                lat[i] = as_bench_now() - sent[i];
-                if (reply) reply(i, assay_reply_result(r), arg);
-            }
-        }
-        assay_reply_free(&r);
-        got++;
-    }
-    double secs = as_bench_now() - t0;
-    free(msgid);
-    free(sent);
-    msgpack_sbuffer_destroy(&sb);
-    return bad ? -1 : secs;
 }
 
 typedef struct {
@@ -192,21 +133,21 @@ int as_bench_exam(const char *data, size_t n, unsigned time_limit)
     double *lat = malloc(n * sizeof *lat);
     printf("assay-bench exam: %zu learners, a %u s limit, no grace, 50 items\n\n", n, time_limit);
     printf("| step | requests | p50 ms | p99 ms | max ms | |\n|---|---|---|---|---|---|\n");
-    double secs = s_pipeline(c, "attempt.start", n, 512, s_pack_start, s_started, &x, lat);
+    double secs = as_bench_pipeline(c, "attempt.start", n, 512, s_pack_start, s_started, &x, lat);
     if (secs < 0) return 1;
     char extra[96];
     snprintf(extra, sizeof extra, "all started in %.2f s (%.0f/s), 512 in flight", secs,
              (double)n / secs);
-    s_row("attempt.start", lat, n, 1e3, extra);
-    secs = s_pipeline(c, "attempt.save", n, 64, s_pack_save, NULL, &x, lat);
+    as_bench_row("attempt.start", lat, n, 1e3, extra);
+    secs = as_bench_pipeline(c, "attempt.save", n, 64, s_pack_save, NULL, &x, lat);
     if (secs < 0) return 1;
     snprintf(extra, sizeof extra, "%.0f saves/s durable, 64 in flight", (double)n / secs);
-    s_row("attempt.save (50 answers)", lat, n, 1e3, extra);
+    as_bench_row("attempt.save (50 answers)", lat, n, 1e3, extra);
     size_t early = n * 3 / 10;
-    secs = s_pipeline(c, "attempt.submit", early, 64, s_pack_submit, NULL, &x, lat);
+    secs = as_bench_pipeline(c, "attempt.submit", early, 64, s_pack_submit, NULL, &x, lat);
     if (secs < 0) return 1;
     snprintf(extra, sizeof extra, "%.0f submits/s, 64 in flight", (double)early / secs);
-    s_row("attempt.submit", lat, early, 1e3, extra);
+    as_bench_row("attempt.submit", lat, early, 1e3, extra);
     /* the deadline */
     double last = 0;
     for (size_t i = early; i < n; i++)
@@ -237,7 +178,7 @@ int as_bench_exam(const char *data, size_t n, unsigned time_limit)
     printf("\n| deadline | attempts | lag p50 ms | lag p99 ms | lag max ms | |\n"
            "|---|---|---|---|---|---|\n");
     snprintf(extra, sizeof extra, "%zu of %zu left to the deadline ended", swept, n - early);
-    s_row("ended by the engine", lag, swept, 1e3, extra);
+    as_bench_row("ended by the engine", lag, swept, 1e3, extra);
     free(lag);
     free(lat);
     free(x.attempt);

@@ -53,6 +53,16 @@ void as_bench_pack_exam(msgpack_packer *pk, const char *did, int variant, uint32
     msgpack_pack_array(pk, AS_BENCH_ITEMS);
     for (int i = 0; i < AS_BENCH_ITEMS; i++) {
         snprintf(id, sizeof id, "q%02d", i + 1);
+        if (variant == 3 && i == AS_BENCH_ITEMS - 1) { /* an essay: its answer, any string */
+            msgpack_pack_map(pk, 2);
+            as_pack_cstr(pk, "id");
+            as_pack_cstr(pk, id);
+            as_pack_cstr(pk, "graded");
+            msgpack_pack_map(pk, 1);
+            as_pack_cstr(pk, "max");
+            msgpack_pack_uint32(pk, 4);
+            continue;
+        }
         bool mapped = i % 5 == 4; /* every fifth item partial credit, the rest match_correct */
         msgpack_pack_map(pk, 5);
         as_pack_cstr(pk, "id");

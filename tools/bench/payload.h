@@ -7,7 +7,8 @@
 #define AS_BENCH_ITEMS 50
 
 /* A 50-item, 4-option definition with id `id`: every fifth item partial credit (map_response),
- * the rest match_correct. variant 2 moves every key one option on (a regrade changes scores). */
+ * the rest match_correct. variant 2 moves every key one option on (a regrade changes scores);
+ * variant 3 makes the last item graded by people (0..4, one rater: an essay). */
 void as_bench_pack_definition(msgpack_packer *pk, const char *id, int variant);
 /* The same as a timed assessment (attempt.*): time_limit_s (0: untimed), grace_s. */
 void as_bench_pack_exam(msgpack_packer *pk, const char *id, int variant, uint32_t time_limit_s,

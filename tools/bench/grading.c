@@ -1,0 +1,95 @@
+/* grading.c — assay-bench grading: people's grades, durable, against submissions of the same
+ * assessment in the same run.
+ *
+ * The 50-item bench assessment with its last item graded by people (0..4, one rater). N
+ * learners submit (64 in flight): each response is stored pending. Then one grade.put each (64
+ * in flight): each resolves its essay, so the response is scored (its record rewritten, the
+ * report's statistics updated, score.<assessment> published), all in the grade's transaction.
+ * Prints both steps' latencies and rates, and the grades' rate over the submissions'.
+ */
+#include "bench_grading.h"
+
+#include "assay.h"
+#include "codec.h"
+#include "payload.h"
+#include "pipeline.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#define S_ID "grade50"
+
+static void s_pack_submit(msgpack_packer *pk, size_t i, void *arg)
+{
+    (void)arg;
+    char learner[24];
+    snprintf(learner, sizeof learner, "G%zu", i);
+    msgpack_pack_map(pk, 3);
+    as_pack_cstr(pk, "assessment");
+    as_pack_cstr(pk, S_ID);
+    as_pack_cstr(pk, "learner");
+    as_pack_cstr(pk, learner);
+    as_pack_cstr(pk, "answers");
+    as_bench_pack_answers(pk);
+}
+
+static void s_submitted(size_t i, const msgpack_object *o, void *arg)
+{
+    uint64_t *rid = arg;
+    const msgpack_object *id = assay_map_get(o, "response_id");
+    rid[i] = id && id->type == MSGPACK_OBJECT_POSITIVE_INTEGER ? id->via.u64 : 0;
+}
+
+static void s_pack_grade(msgpack_packer *pk, size_t i, void *arg)
+{
+    const uint64_t *rid = arg;
+    msgpack_pack_map(pk, 4);
+    as_pack_cstr(pk, "response");
+    msgpack_pack_uint64(pk, rid[i]);
+    as_pack_cstr(pk, "item");
+    as_pack_cstr(pk, "q50");
+    as_pack_cstr(pk, "rater");
+    as_pack_cstr(pk, "bench-rater");
+    as_pack_cstr(pk, "score");
+    msgpack_pack_uint32(pk, (uint32_t)(i % 5));
+}
+
+int as_bench_grading(const char *data, size_t n)
+{
+    assay_t *admin, *c;
+    assay_options_t ao = {.admin = true, .timeout_ms = 30000};
+    if (assay_open(&admin, data, &ao) || assay_open(&c, data, &ao)) return 1;
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    as_bench_pack_definition(&pk, S_ID, 3);
+    assay_reply_t *r;
+    int rc = assay_call(admin, "assessment.put", sb.data, sb.size, 10000, &r);
+    assay_reply_free(&r);
+    msgpack_sbuffer_destroy(&sb);
+    if (rc) return 1;
+    uint64_t *rid = calloc(n, sizeof *rid);
+    double *lat = malloc(n * sizeof *lat);
+    printf("assay-bench grading: %zu responses of 50 items, the last graded by people (one "
+           "rater), 64 in flight, durable\n\n",
+           n);
+    printf("| step | requests | p50 ms | p99 ms | max ms | |\n|---|---|---|---|---|---|\n");
+    double sub_s =
+        as_bench_pipeline(c, "response.submit", n, 64, s_pack_submit, s_submitted, rid, lat);
+    if (sub_s < 0) return 1;
+    char extra[96];
+    snprintf(extra, sizeof extra, "%.0f submissions/s (each pending)", (double)n / sub_s);
+    as_bench_row("response.submit", lat, n, 1e3, extra);
+    double grade_s = as_bench_pipeline(c, "grade.put", n, 64, s_pack_grade, NULL, rid, lat);
+    if (grade_s < 0) return 1;
+    snprintf(extra, sizeof extra, "%.0f grades/s (each resolves and scores its response)",
+             (double)n / grade_s);
+    as_bench_row("grade.put", lat, n, 1e3, extra);
+    printf("\ngrade.put / response.submit rate: %.2f\n", sub_s / grade_s);
+    free(rid);
+    free(lat);
+    assay_close(&c);
+    assay_close(&admin);
+    return 0;
+}
