@@ -93,16 +93,7 @@ int as_bench_fit(const char *data, const char *path, int inflight, size_t limit)
         return 1;
     }
     as_replay_free(&rp);
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    as_bench_pack_definition(&pk, S_PROBE, 1);
-    assay_reply_t *r;
-    int rc = assay_call(admin, "assessment.put", sb.data, sb.size, 10000, &r);
-    assay_reply_free(&r);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc) return 1;
+    if (as_bench_put_definition(admin, S_PROBE, 1)) return 1;
     printf("assay-bench fit: %zu answers of %zu learners on %u skills (replayed in %.1f s)\n\n",
            res.answers, res.learners, res.skills, res.seconds);
     printf("| probe (1 request / 5 ms) | while | requests | p50 us | p99 us | max us | errors "
@@ -113,8 +104,8 @@ int as_bench_fit(const char *data, const char *path, int inflight, size_t limit)
     as_probes_stop(&ps, "idle");
     as_probes_free(&ps);
     printf("\n");
-    rc = s_fit(admin, data, false, false) || s_fit(admin, data, true, false) ||
-         s_fit(admin, data, true, true);
+    int rc = s_fit(admin, data, false, false) || s_fit(admin, data, true, false) ||
+             s_fit(admin, data, true, true);
     assay_close(&admin);
     return rc;
 }

@@ -59,16 +59,7 @@ int as_bench_grading(const char *data, size_t n)
     assay_t *admin, *c;
     assay_options_t ao = {.admin = true, .timeout_ms = 30000};
     if (assay_open(&admin, data, &ao) || assay_open(&c, data, &ao)) return 1;
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    as_bench_pack_definition(&pk, S_ID, 3);
-    assay_reply_t *r;
-    int rc = assay_call(admin, "assessment.put", sb.data, sb.size, 10000, &r);
-    assay_reply_free(&r);
-    msgpack_sbuffer_destroy(&sb);
-    if (rc) return 1;
+    if (as_bench_put_definition(admin, S_ID, 3)) return 1;
     uint64_t *rid = calloc(n, sizeof *rid);
     double *lat = malloc(n * sizeof *lat);
     printf("assay-bench grading: %zu responses of 50 items, the last graded by people (one "

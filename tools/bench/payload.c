@@ -1,6 +1,7 @@
 /* payload.c — the bench assessment and its answers (payload.h). */
 #include "payload.h"
 
+#include "assay.h"
 #include "codec.h"
 
 #include <stdbool.h>
@@ -31,6 +32,23 @@ void as_bench_pack_answers(msgpack_packer *pk)
 void as_bench_pack_definition(msgpack_packer *pk, const char *did, int variant)
 {
     as_bench_pack_exam(pk, did, variant, 0, 0);
+}
+
+int as_bench_put_definition(assay_t *admin, const char *id, int variant)
+{
+    msgpack_sbuffer sb;
+    msgpack_packer pk;
+    msgpack_sbuffer_init(&sb);
+    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
+    as_bench_pack_definition(&pk, id, variant);
+    assay_reply_t *r;
+    int rc = assay_call(admin, "assessment.put", sb.data, sb.size, 10000, &r);
+    if (rc)
+        fprintf(stderr, "assay-bench: assessment.put %s: %s\n", id,
+                r ? assay_reply_message(r) : assay_strerror(rc));
+    assay_reply_free(&r);
+    msgpack_sbuffer_destroy(&sb);
+    return rc ? 1 : 0;
 }
 
 void as_bench_pack_exam(msgpack_packer *pk, const char *did, int variant, uint32_t time_limit_s,

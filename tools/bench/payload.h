@@ -10,6 +10,10 @@
  * the rest match_correct. variant 2 moves every key one option on (a regrade changes scores);
  * variant 3 makes the last item graded by people (0..4, one rater: an essay). */
 void as_bench_pack_definition(msgpack_packer *pk, const char *id, int variant);
+/* Stores that definition through an admin connection: 0, or 1 when it was refused (said on
+ * stderr). */
+struct assay;
+int as_bench_put_definition(struct assay *admin, const char *id, int variant);
 /* The same as a timed assessment (attempt.*): time_limit_s (0: untimed), grace_s. */
 void as_bench_pack_exam(msgpack_packer *pk, const char *id, int variant, uint32_t time_limit_s,
                         uint32_t grace_s);

@@ -28,17 +28,7 @@
 
 static int s_put(assay_t *admin, int variant)
 {
-    msgpack_sbuffer sb;
-    msgpack_packer pk;
-    msgpack_sbuffer_init(&sb);
-    msgpack_packer_init(&pk, &sb, msgpack_sbuffer_write);
-    as_bench_pack_definition(&pk, S_ID, variant);
-    assay_reply_t *r;
-    int rc = assay_call(admin, "assessment.put", sb.data, sb.size, 10000, &r);
-    if (rc) fprintf(stderr, "assay-bench regrade: put: %s\n", r ? assay_reply_message(r) : "");
-    assay_reply_free(&r);
-    msgpack_sbuffer_destroy(&sb);
-    return rc;
+    return as_bench_put_definition(admin, S_ID, variant);
 }
 
 /* Submits n responses, 256 in flight, for `learners` learners in turn. */
