@@ -16,19 +16,25 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_MAX_GRADES 64 /* people's grades of one answer taken into its resolution */
+#define S_MAX_GRADES 64 /* people's grades of one answer kept to resolve it: the 64 first given
+                           (a resolution reads at most the first 17: 16 raters and an
+                           adjudicator) */
 
-/* People's grades of one answer, in the order they first graded it. */
+/* People's grades of one answer, in the order they first graded it (ties: by rater id, the
+ * order the store lists them in). */
 typedef struct {
     double score[S_MAX_GRADES], first_at[S_MAX_GRADES];
-    uint64_t rater_hash[S_MAX_GRADES]; /* (ties of first_at: by rater id, as listed) */
     uint32_t n;
 } s_grades_t;
 
 static void s_collect(void *arg, const as_grade_t *g)
 {
     s_grades_t *gs = arg;
-    if (as_grade_is_judge(g->rater, g->rater_len) || gs->n == S_MAX_GRADES) return;
+    if (as_grade_is_judge(g->rater, g->rater_len)) return;
+    if (gs->n == S_MAX_GRADES) { /* full: this one in place of the last given, if before it */
+        if (g->first_at >= gs->first_at[S_MAX_GRADES - 1]) return;
+        gs->n--;
+    }
     uint32_t i = gs->n++; /* listed in rater id order: a stable insertion by first grade time */
     while (i > 0 && gs->first_at[i - 1] > g->first_at) {
         gs->score[i] = gs->score[i - 1];
