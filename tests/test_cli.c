@@ -110,6 +110,19 @@ static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(vo
                         "4)\n");
     assert_int_equal(cli_assay(NULL, "grade 1 e ben lots"), 2);
     assert_string_equal(cli_err, "assay grade: SCORE: expected a number, got \"lots\"\n");
+    /* a second person and a judge grade it: how they agree */
+    assert_int_equal(cli_assay(NULL, "grade 1 e cy 1"), 0);
+    assert_int_equal(cli_assay(NULL, "grade 1 e auto:x 3"), 0);
+    assert_int_equal(cli_assay(NULL, "agreement zessay --item e"), 0);
+    assert_string_equal(cli_out,
+                        "item e: 1 answers graded, 2 grades by 2 people; exact 0.000, adjacent "
+                        "0.000; alpha nominal 0.000, ordinal 0.000, interval 0.000\n"
+                        "  ben|cy  n 1  exact 0.000  kappa 0.000  qwk 0.000\n"
+                        "  judge auto:x  n 2  exact 0.500  adjacent 0.500  kappa 0.000  qwk "
+                        "0.000\n");
+    assert_int_equal(cli_assay(NULL, "agreement zessay --item q"), 1);
+    assert_string_equal(cli_err, "assay: bad_request: item: item \"q\" of assessment \"zessay\" "
+                                 "is scored automatically, not graded by people\n");
 }
 
 static void json_output_is_machine_readable(void **state)
@@ -187,9 +200,9 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",  "put",    "get",       "list",    "delete",  "score",
-                          "batch", "submit", "responses", "report",  "regrade", "job",
-                          "watch", "stats",  "jobs",      "response"};
+    const char *cmds[] = {"ping",  "put",    "get",       "list",     "delete",   "score",
+                          "batch", "submit", "responses", "report",   "regrade",  "job",
+                          "watch", "stats",  "jobs",      "response", "agreement"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(cli_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];

@@ -12,9 +12,11 @@
 #include <stddef.h>
 #include <cmocka.h>
 
+#include "agree_ref.h"
 #include "harness.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -391,6 +393,149 @@ static void graded_definitions_are_refused_precisely(void **state)
                              "it has no \"rule\"");
 }
 
+/* A fixed pseudo-random sequence (the gate gives the same grades on every run). */
+static uint32_t s_rand(uint32_t *x)
+{
+    *x = *x * 1103515245u + 12345u;
+    return (*x >> 16) & 0x7fff;
+}
+
+/* Whether figure `key` of map o is v (within rounding). */
+static void s_figure(const msgpack_object *o, const char *key, double v)
+{
+    double got = h_num(o, key);
+    if (fabs(got - v) > 1e-9) fail_msg("%s: got %.17g, expected %.17g", key, got, v);
+}
+
+enum { S_UNITS = 30, S_PEOPLE = 3, S_RATERS = 4 }; /* rater 3 is the judge */
+static const char *const s_raters[S_RATERS] = {"ann", "bob", "cy", "auto:llm"};
+
+static void agreement_is_kept_grade_by_grade_and_equals_its_definition(void **state)
+{
+    (void)state;
+    h_ok(s_admin, "assessment.put",
+         "{'id':'panel','items':[{'id':'q','cardinality':'single','base_type':'identifier',"
+         "'rule':'match_correct','correct':['A']},"
+         "{'id':'e','graded':{'max':4,'raters':2,'tolerance':1}}]}");
+    double rid[S_UNITS];
+    for (int u = 0; u < S_UNITS; u++) {
+        char params[200];
+        snprintf(params, sizeof params,
+                 "{'assessment':'panel','learner':'p%d','answers':{'q':'A','e':'essay %d'}}", u, u);
+        assay_reply_t *r;
+        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
+        rid[u] = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+    }
+    /* each person grades about 3 answers in 4, near the answer's worth; the judge grades every
+     * one; the raters take turns to go first; then bob revises some of his */
+    uint16_t g[S_UNITS][S_RATERS];
+    uint32_t x = 2026;
+    double is, rs;
+    for (int u = 0; u < S_UNITS; u++) {
+        int worth = (int)(s_rand(&x) % 5);
+        for (int k = 0; k < S_RATERS; k++) {
+            int r = (u + k) % S_RATERS;
+            g[u][r] = AGREE_REF_NONE;
+            if (r < S_PEOPLE && s_rand(&x) % 4 == 0) continue;
+            int v = worth + (int)(s_rand(&x) % 3) - 1;
+            g[u][r] = (uint16_t)(v < 0 ? 0 : v > 4 ? 4 : v);
+            s_grade(rid[u], "e", s_raters[r], g[u][r], &is, &rs);
+        }
+    }
+    for (int u = 0; u < S_UNITS; u += 3)
+        if (g[u][1] != AGREE_REF_NONE) {
+            g[u][1] = (uint16_t)((g[u][1] + 2) % 5);
+            s_grade(rid[u], "e", "bob", g[u][1], &is, &rs);
+        }
+    /* the references, from the latest grades */
+    uint16_t people[S_UNITS * S_PEOPLE];
+    int units = 0, grades = 0, pairs = 0, same = 0, near = 0, raters[S_PEOPLE] = {0};
+    for (int u = 0; u < S_UNITS; u++) {
+        int n = 0;
+        for (int r = 0; r < S_PEOPLE; r++) {
+            people[u * S_PEOPLE + r] = g[u][r];
+            if (g[u][r] == AGREE_REF_NONE) continue;
+            n++;
+            raters[r] = 1;
+            for (int o = r + 1; o < S_PEOPLE; o++)
+                if (g[u][o] != AGREE_REF_NONE) {
+                    pairs++;
+                    same += g[u][r] == g[u][o];
+                    near += abs(g[u][r] - g[u][o]) <= 1;
+                }
+        }
+        units += n > 0;
+        grades += n;
+    }
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "assessment.agreement", "{'assessment':'panel'}", &r),
+                     ASSAY_OK);
+    const msgpack_object *items = assay_map_get(assay_reply_result(r), "items");
+    assert_non_null(items);
+    assert_int_equal(items->via.map.size, 1); /* (q is scored automatically) */
+    const msgpack_object *e = assay_map_get(items, "e");
+    assert_non_null(e);
+    s_figure(e, "units", units);
+    s_figure(e, "grades", grades);
+    s_figure(e, "raters", raters[0] + raters[1] + raters[2]);
+    s_figure(e, "exact", (double)same / pairs);
+    s_figure(e, "adjacent", (double)near / pairs);
+    const msgpack_object *alpha = assay_map_get(e, "alpha");
+    s_figure(alpha, "nominal", agree_ref_alpha(people, S_UNITS, S_PEOPLE, 0));
+    s_figure(alpha, "ordinal", agree_ref_alpha(people, S_UNITS, S_PEOPLE, 1));
+    s_figure(alpha, "interval", agree_ref_alpha(people, S_UNITS, S_PEOPLE, 2));
+    /* every two people over the answers both graded; the judge against each person's grade */
+    const msgpack_object *pair_map = assay_map_get(e, "pairs");
+    assert_int_equal(pair_map->via.map.size, 3);
+    static const int cmp[4][2] = {{0, 1}, {0, 2}, {1, 2}, {3, -1}}; /* -1: every person */
+    for (int c = 0; c < 4; c++) {
+        int first = cmp[c][0], va[S_UNITS * S_PEOPLE], vb[S_UNITS * S_PEOPLE], n = 0, eq = 0,
+            adj = 0;
+        bool judge = cmp[c][1] < 0;
+        for (int u = 0; u < S_UNITS; u++)
+            for (int p = 0; p < S_PEOPLE; p++) {
+                int second = judge ? p : cmp[c][1];
+                if ((!judge && p > 0) || g[u][first] == AGREE_REF_NONE ||
+                    g[u][second] == AGREE_REF_NONE)
+                    continue;
+                va[n] = g[u][first];
+                vb[n] = g[u][second];
+                eq += va[n] == vb[n];
+                adj += abs(va[n] - vb[n]) <= 1;
+                n++;
+            }
+        char name[64];
+        snprintf(name, sizeof name, "%s|%s", s_raters[first], judge ? "" : s_raters[cmp[c][1]]);
+        const msgpack_object *o = judge ? assay_map_get(assay_map_get(e, "judges"), "auto:llm")
+                                        : assay_map_get(pair_map, name);
+        assert_non_null(o);
+        double kappa, qwk;
+        agree_ref_kappa(va, vb, n, 5, &kappa, &qwk);
+        s_figure(o, "n", n);
+        s_figure(o, "exact", (double)eq / n);
+        s_figure(o, "kappa", kappa);
+        s_figure(o, "qwk", qwk);
+        if (judge) s_figure(o, "adjacent", (double)adj / n);
+    }
+    assay_reply_free(&r);
+    /* one item asked for gives the same; an automatic item or an unknown one is refused */
+    assert_int_equal(
+        h_call(s_admin, "assessment.agreement", "{'assessment':'panel','item':'e'}", &r), ASSAY_OK);
+    e = assay_map_get(assay_map_get(assay_reply_result(r), "items"), "e");
+    s_figure(e, "grades", grades);
+    s_figure(assay_map_get(e, "alpha"), "interval", agree_ref_alpha(people, S_UNITS, S_PEOPLE, 2));
+    assay_reply_free(&r);
+    char got[256];
+    assert_string_equal(h_error(s_admin, "assessment.agreement",
+                                "{'assessment':'panel','item':'q'}", got, sizeof got),
+                        "bad_request: item: item \"q\" of assessment \"panel\" is scored "
+                        "automatically, not graded by people");
+    assert_string_equal(h_error(s_admin, "assessment.agreement",
+                                "{'assessment':'panel','item':'zz'}", got, sizeof got),
+                        "not_found: item: assessment \"panel\" has no item \"zz\"");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -402,6 +547,7 @@ int main(void)
         cmocka_unit_test(people_resolve_a_response_and_it_is_scored_counted_and_published),
         cmocka_unit_test(two_people_within_the_tolerance_resolve_to_their_mean),
         cmocka_unit_test(grades_are_refused_precisely),
+        cmocka_unit_test(agreement_is_kept_grade_by_grade_and_equals_its_definition),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

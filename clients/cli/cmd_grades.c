@@ -1,4 +1,5 @@
-/* cmd_grades.c — people's grades of graded items: assay grade. */
+/* cmd_grades.c — people's grades of graded items: assay grade, and how well the raters agree:
+ * assay agreement. */
 #include "cli.h"
 
 #include <getopt.h>
@@ -62,4 +63,76 @@ int cmd_grade(cli_t *cli, int argc, char **argv)
         as_pack_cstr(&cli->pk, comment);
     }
     return cli_run(cli, "grade.put", s_print_grade, NULL);
+}
+
+/* "  ann|bob  n 18  exact 0.444  kappa 0.281  qwk 0.612" (adjacent too for a judge) */
+static void s_print_pairs(const msgpack_object *map, const char *label, bool adjacent)
+{
+    if (!map || map->type != MSGPACK_OBJECT_MAP) return;
+    for (uint32_t i = 0; i < map->via.map.size; i++) {
+        const msgpack_object *k = &map->via.map.ptr[i].key, *v = &map->via.map.ptr[i].val;
+        printf("  %s%.*s  n %g  exact ", label, CLI_STR(k), cli_get_num(v, "n"));
+        cli_print_num(assay_map_get(v, "exact"), 0, 3);
+        if (adjacent) {
+            printf("  adjacent ");
+            cli_print_num(assay_map_get(v, "adjacent"), 0, 3);
+        }
+        printf("  kappa ");
+        cli_print_num(assay_map_get(v, "kappa"), 0, 3);
+        printf("  qwk ");
+        cli_print_num(assay_map_get(v, "qwk"), 0, 3);
+        printf("\n");
+    }
+}
+
+/* Per graded item: its counts, shares and alphas, then each pair of people and each judge. */
+static void s_print_agreement(const msgpack_object *o, const char *const *ctx)
+{
+    (void)ctx;
+    const msgpack_object *items = assay_map_get(o, "items");
+    if (!items || items->type != MSGPACK_OBJECT_MAP || !items->via.map.size) {
+        printf("no graded items\n");
+        return;
+    }
+    for (uint32_t i = 0; i < items->via.map.size; i++) {
+        const msgpack_object *k = &items->via.map.ptr[i].key, *v = &items->via.map.ptr[i].val,
+                             *alpha = assay_map_get(v, "alpha");
+        printf("item %.*s: %g answers graded, %g grades by %g people; exact ", CLI_STR(k),
+               cli_get_num(v, "units"), cli_get_num(v, "grades"), cli_get_num(v, "raters"));
+        cli_print_num(assay_map_get(v, "exact"), 0, 3);
+        printf(", adjacent ");
+        cli_print_num(assay_map_get(v, "adjacent"), 0, 3);
+        printf("; alpha nominal ");
+        cli_print_num(alpha ? assay_map_get(alpha, "nominal") : NULL, 0, 3);
+        printf(", ordinal ");
+        cli_print_num(alpha ? assay_map_get(alpha, "ordinal") : NULL, 0, 3);
+        printf(", interval ");
+        cli_print_num(alpha ? assay_map_get(alpha, "interval") : NULL, 0, 3);
+        printf("\n");
+        s_print_pairs(assay_map_get(v, "pairs"), "", false);
+        s_print_pairs(assay_map_get(v, "judges"), "judge ", true);
+    }
+}
+
+int cmd_agreement(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"item", required_argument, 0, 'i'}, {0, 0, 0, 0}};
+    const char *item = NULL;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'i')
+            item = optarg;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 1) {
+        fprintf(stderr, "usage: assay agreement ID [--item ITEM]\n");
+        return EXIT_USAGE;
+    }
+    if (item)
+        cli_params_str(cli, 2, "assessment", argv[optind], "item", item);
+    else
+        cli_params_str(cli, 1, "assessment", argv[optind]);
+    return cli_run(cli, "assessment.agreement", s_print_agreement, NULL);
 }

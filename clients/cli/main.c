@@ -125,6 +125,15 @@ static const s_cmd_t s_cmds[] = {
      "auto:... are automatic judges: their grades never resolve anything.\n"
      "Example: assay grade 7 essay ana 3 --comment \"clear, one step missing\"\n",
      4, 6, cmd_grade, true},
+    {"agreement", "ID [--item ITEM]", "how well the raters of an assessment's graded items agree",
+     "Prints per graded item (or ITEM only) how many answers people graded and how many grades\n"
+     "they gave, the share of two people's grades of one answer that are equal (exact) or within\n"
+     "one step (adjacent), Krippendorff's alpha (nominal, ordinal, interval), then for every two\n"
+     "people who graded answers in common Cohen's kappa and the quadratic-weighted kappa, and for\n"
+     "each automatic judge (auto:...) the same against the people. From each rater's latest\n"
+     "grade; instant: the engine keeps the counts current at every grade ('-': not defined).\n"
+     "Example: assay agreement essays --item e1\n",
+     1, 3, cmd_agreement, true},
     {"responses", "ID [--learner L] [--limit N] [--all]",
      "list stored responses in submission order",
      "Lists an assessment's stored responses (one learner's with --learner), a page of --limit\n"

@@ -75,6 +75,15 @@ int as_agree_unit(as_agree_t *a, const uint16_t *old, uint32_t n_old, const uint
     return 0;
 }
 
+int as_agree_add(as_agree_t *a, uint32_t s, const uint64_t *counts)
+{
+    int i = s >= 2 ? s_size(a, s, true) : -1;
+    if (i < 0) return -1;
+    for (size_t x = 0; x < (size_t)a->m * a->m; x++)
+        a->pairs[i][x] += counts[x];
+    return 0;
+}
+
 void as_agree_alpha(const as_agree_t *a, const double *values, as_alpha_t *out)
 {
     uint32_t m = a->m;

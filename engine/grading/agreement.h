@@ -47,6 +47,10 @@ void as_agree_clear(as_agree_t *a);
 int as_agree_unit(as_agree_t *a, const uint16_t *old, uint32_t n_old, const uint16_t *new_grades,
                   uint32_t n_new);
 
+/* Adds counts (m x m ordered pairs, as as_agree_unit keeps them) of units s people graded (s >= 2),
+ * as read back from the store. 0, or -1 when memory ran out or s < 2 (nothing changed). */
+int as_agree_add(as_agree_t *a, uint32_t s, const uint64_t *counts);
+
 /* Krippendorff's alpha over the units with two people's grades or more. `values`: the scale's
  * points (their numbers: 0, step, ...), used by the interval metric. */
 typedef struct {

@@ -3,7 +3,9 @@
  * resolved (grading/resolve.c). When the last graded item a pending response waits for
  * resolves, the response is scored: its record rewritten with its total and the graded items'
  * scores, the report counts it (when it is still its learner's latest attempt), tracing
- * observes its graded items, and score.<assessment> is published as for a submission. */
+ * observes its graded items, and score.<assessment> is published as for a submission. The item's
+ * agreement counts (grading/agreement_counts.h) change in the same transaction. */
+#include "agreement_counts.h"
 #include "grades.h"
 #include "record.h"
 #include "resolve.h"
@@ -16,9 +18,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define S_MAX_GRADES 64 /* people's grades of one answer kept to resolve it: the 64 first given
-                           (a resolution reads at most the first 17: 16 raters and an
-                           adjudicator) */
+#define S_MAX_GRADES                                                                               \
+    64 /* people's grades of one answer kept to resolve it: the 64 first given                     \
+          (a resolution reads at most the first 17: 16 raters and an                               \
+          adjudicator) */
 
 /* People's grades of one answer, in the order they first graded it (ties: by rater id, the
  * order the store lists them in). */
@@ -124,6 +127,51 @@ static as_code_t s_scored(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const 
     return AS_OK;
 }
 
+/* A score's index on graded item it's scale. */
+static uint16_t s_point(const as_titem_t *it, double score)
+{
+    double q = round(score / it->step);
+    return (uint16_t)(q < 0 ? 0 : q >= it->graded_points ? it->graded_points - 1 : q);
+}
+
+/* Every rater's latest grade of one answer, into the writer's agreement scratch. */
+typedef struct {
+    as_agree_scratch_t *u;
+    const as_titem_t *it;
+    bool full; /* more than AS_AGREE_MAX_RATERS */
+} s_unit_t;
+
+static void s_unit(void *arg, const as_grade_t *g)
+{
+    s_unit_t *c = arg;
+    if (c->u->n == AS_AGREE_MAX_RATERS) {
+        c->full = true;
+        return;
+    }
+    as_unit_grade_t *ug = &c->u->grades[c->u->n++];
+    memcpy(ug->rater, g->rater, g->rater_len);
+    ug->len = g->rater_len;
+    ug->grade = s_point(c->it, g->score);
+}
+
+/* Adds one change of the agreement counts (as_agree_change's emit). */
+typedef struct {
+    as_wtxn_t *txn;
+    const as_subject_t *s;
+    const char *item;
+    uint32_t item_len;
+    as_err_t *err;
+    as_code_t rc;
+} s_counts_t;
+
+static int s_count(void *arg, const char *key, uint32_t klen, const int64_t *delta, uint32_t n)
+{
+    s_counts_t *c = arg;
+    c->rc = as_store_grade_counts_add(c->txn, c->s->assessment, c->s->assessment_len, c->item,
+                                      c->item_len, key, klen, delta, n, c->err);
+    return c->rc != AS_OK;
+}
+
 /* args: as_grade_fwd_t, item, rater, comment (grades.c) */
 void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
@@ -192,6 +240,22 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                              g.score, (int)item_len, item, it.raw_hi, it.step);
         return;
     }
+    /* the answer's grades so far, for the agreement counts; a new rater beyond the most */
+    as_agree_scratch_t *u = wr->agree;
+    u->n = 0;
+    s_unit_t unit = {.u = u, .it = &it};
+    if ((w->code = as_store_grades(txn, g.rid, item, (uint32_t)item_len, s_unit, &unit, &w->err)))
+        return;
+    bool known = false;
+    for (uint32_t i = 0; i < u->n && !known; i++)
+        known = u->grades[i].len == rater_len && memcmp(u->grades[i].rater, rater, rater_len) == 0;
+    if (unit.full || (!known && u->n == AS_AGREE_MAX_RATERS)) {
+        w->code = as_err_set(&w->err, AS_CONFLICT,
+                             "rater: response %llu's answer to item \"%.*s\" has %d raters' "
+                             "grades, the most one answer takes",
+                             (unsigned long long)g.rid, (int)item_len, item, AS_AGREE_MAX_RATERS);
+        return;
+    }
     as_grade_t gr = {.rater = rater,
                      .rater_len = (uint32_t)rater_len,
                      .score = g.score,
@@ -199,6 +263,13 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                      .comment_len = g.has_comment ? (uint32_t)comment_len : 0,
                      .at = as_wall_s()};
     if ((w->code = as_store_grade_put(txn, g.rid, item, (uint32_t)item_len, &gr, &w->err))) return;
+    s_counts_t counts = {
+        .txn = txn, .s = &s, .item = item, .item_len = (uint32_t)item_len, .err = &w->err};
+    if (as_agree_change(u, it.graded_points, rater, (uint32_t)rater_len, s_point(&it, g.score),
+                        s_count, &counts)) {
+        w->code = counts.rc;
+        return;
+    }
     as_grade_state_t state;
     double item_raw;
     if ((w->code = s_resolve(txn, g.rid, &t, &it, &state, &item_raw, &w->err))) return;

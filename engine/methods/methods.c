@@ -42,6 +42,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_MODEL_RECOMPUTE] = {"model.recompute", AS_M_ADMIN, as_handle_model_recompute},
     [AS_M_MASTERY_DISTRIBUTION] = {"mastery.distribution", 0, as_handle_mastery_distribution},
     [AS_M_GRADE_PUT] = {"grade.put", 0, as_handle_grade_put},
+    [AS_M_AGREEMENT] = {"assessment.agreement", AS_M_INLINE, as_handle_agreement},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -82,6 +83,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_MODEL_RECOMPUTE] = "model.recompute",
     [AS_M_MASTERY_DISTRIBUTION] = "mastery.distribution",
     [AS_M_GRADE_PUT] = "grade.put",
+    [AS_M_AGREEMENT] = "assessment.agreement",
     [AS_M_INVALID] = "invalid",
 };
 

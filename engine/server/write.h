@@ -49,7 +49,8 @@ typedef struct {
     uint8_t *answered;   /* AS_MAX_ITEMS */
     uint8_t *observed;   /* AS_MAX_ITEMS: the answered items whose scores are known (a graded
                             item's waits for people: not observed by tracing until then) */
-    msgpack_sbuffer rec; /* a response record being stored */
+    struct as_agree_scratch *agree; /* grade.put's agreement counts (grades_write.c) */
+    msgpack_sbuffer rec;            /* a response record being stored */
     msgpack_packer rec_pk;
     as_touched_t *touched; /* the skills of the submission being stored */
     size_t touched_cap;

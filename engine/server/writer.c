@@ -13,6 +13,7 @@
 #include "log.h"
 #include "writes.h"
 
+#include "agreement_counts.h"
 #include "models_trace.h"
 
 #include <errno.h>
@@ -222,6 +223,7 @@ void *as_writer_run(void *arg)
     wr.item_scores = calloc(AS_MAX_ITEMS, sizeof(double));
     wr.answered = calloc(AS_MAX_ITEMS, 1);
     wr.observed = calloc(AS_MAX_ITEMS, 1);
+    wr.agree = malloc(sizeof *wr.agree);
     msgpack_sbuffer_init(&wr.rec);
     msgpack_packer_init(&wr.rec_pk, &wr.rec, msgpack_sbuffer_write);
     msgpack_sbuffer_init(&wr.mastery);
@@ -237,7 +239,7 @@ void *as_writer_run(void *arg)
     msgpack_sbuffer_init(&wr.sweep.notes);
     msgpack_packer_init(&wr.sweep.notes_pk, &wr.sweep.notes, msgpack_sbuffer_write);
     int hwm = 100000, linger = 0;
-    if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.subjects || !wr.scorer ||
+    if (!wr.to_broker || !wr.to_jobs || !wr.batch || !wr.subjects || !wr.scorer || !wr.agree ||
         !wr.item_scores || !wr.answered || !wr.observed) {
         as_engine_fatal(e, "writer: cannot start: %s", zmq_strerror(errno));
         goto done;
@@ -326,5 +328,6 @@ done:
     free(wr.item_scores);
     free(wr.answered);
     free(wr.observed);
+    free(wr.agree);
     return NULL;
 }

@@ -184,8 +184,21 @@ as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32
     return AS_OPS(txn)->store_grades(txn, rid, item, len, fn, arg, err);
 }
 
-as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
-                               int64_t delta, as_err_t *err)
+as_code_t as_store_grade_counts_add(as_wtxn_t *txn, const char *a, uint32_t alen, const char *item,
+                                    uint32_t ilen, const char *key, uint32_t klen,
+                                    const int64_t *delta, uint32_t n, as_err_t *err)
+{
+    return AS_OPS(txn)->store_grade_counts_add(txn, a, alen, item, ilen, key, klen, delta, n, err);
+}
+
+as_code_t as_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen, const char *item,
+                                uint32_t ilen, as_counts_fn fn, void *arg, as_err_t *err)
+{
+    return AS_OPS(rd)->store_grade_counts(rd, a, alen, item, ilen, fn, arg, err);
+}
+
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, int64_t delta,
+                               as_err_t *err)
 {
     return AS_OPS(txn)->store_pending_add(txn, assessment, len, delta, err);
 }

@@ -153,8 +153,8 @@ uint64_t as_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_
 uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 /* How many of an assessment's responses wait for people's grades (graded items): delta added in
  * the transaction; read by a reader. */
-as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
-                               int64_t delta, as_err_t *err);
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, int64_t delta,
+                               as_err_t *err);
 uint64_t as_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 /* The next response id (ids increase across the whole engine and never repeat). */
 uint64_t as_store_next_rid(as_wtxn_t *txn);
@@ -248,6 +248,19 @@ as_code_t as_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item, uin
 typedef void (*as_grade_fn)(void *arg, const as_grade_t *g);
 as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                           as_grade_fn fn, void *arg, as_err_t *err);
+
+/* Agreement counts of graded items (grading/agreement_counts.h says what the keys hold): a vector
+ * of signed integers per (assessment a, item, key). Adds delta[0..n) to this engine's part of
+ * key's vector (made of zeros when new; a vector of another length is replaced). */
+as_code_t as_store_grade_counts_add(as_wtxn_t *txn, const char *a, uint32_t alen, const char *item,
+                                    uint32_t ilen, const char *key, uint32_t klen,
+                                    const int64_t *delta, uint32_t n, as_err_t *err);
+/* Calls fn with each key of (a, item) in byte order and its vector summed over the engines' parts
+ * (views valid during the call). */
+typedef void (*as_counts_fn)(void *arg, const char *key, uint32_t klen, const int64_t *counts,
+                             uint32_t n);
+as_code_t as_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen, const char *item,
+                                uint32_t ilen, as_counts_fn fn, void *arg, as_err_t *err);
 
 /* ---- skills and mastery (knowledge tracing, bkt.h) ---- */
 

@@ -55,6 +55,12 @@ struct as_store_ops {
                                  as_grade_t *g, as_err_t *err);
     as_code_t (*store_grades)(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                               as_grade_fn fn, void *arg, as_err_t *err);
+    as_code_t (*store_grade_counts_add)(as_wtxn_t *txn, const char *a, uint32_t alen,
+                                        const char *item, uint32_t ilen, const char *key,
+                                        uint32_t klen, const int64_t *delta, uint32_t n,
+                                        as_err_t *err);
+    as_code_t (*store_grade_counts)(as_reader_t *rd, const char *a, uint32_t alen, const char *item,
+                                    uint32_t ilen, as_counts_fn fn, void *arg, as_err_t *err);
     uint64_t (*store_next_rid)(as_wtxn_t *txn);
     as_code_t (*store_response_add)(as_wtxn_t *txn, const as_subject_t *s, uint64_t rid,
                                     uint32_t attempt, const void *record, size_t len,

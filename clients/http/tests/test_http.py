@@ -88,6 +88,14 @@ class RoutesTest(unittest.TestCase):
         self.assertEqual((st, doc["error"]["code"]), (400, "bad_request"))
         self.assertEqual(doc["error"]["message"],
                          "score: 3 is not a point of item \"e\"'s scale (0 to 2 in steps of 1)")
+        st, doc, _ = self.s.request("GET", "/v1/assessments/h-essay/agreement?item=e")
+        self.assertEqual((st, doc), (200, {"assessment": "h-essay", "items": {"e": {
+            "units": 1, "grades": 1, "raters": 1, "exact": None, "adjacent": None,
+            "alpha": {"nominal": None, "ordinal": None, "interval": None},
+            "pairs": {}, "judges": {}}}}))
+        st, doc, _ = self.s.request("GET", "/v1/assessments/h-essay/agreement?item=zz")
+        self.assertEqual((st, doc["error"]["message"]),
+                         (404, "item: assessment \"h-essay\" has no item \"zz\""))
 
     def test_scoring_and_its_errors(self):
         ans = load("answers.json")

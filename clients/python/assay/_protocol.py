@@ -93,6 +93,7 @@ METHODS = [
     ("model_delete", "model.delete", "call"),
     ("model_recompute", "model.recompute", "job"),
     ("grade_put", "grade.put", "call"),
+    ("assessment_agreement", "assessment.agreement", "call"),
 ]
 
 # Shorter names for the calls an app server makes most.

@@ -312,6 +312,17 @@ class ClientTest(unittest.TestCase):
         got = asyncio.run(second())
         self.assertEqual((got["state"], got["item_score"], got["response_score"]),
                          ("resolved", 3.5, 4.5))
+        want = {"assessment": "py-essay", "items": {"e": {
+            "units": 1, "grades": 2, "raters": 2, "exact": 0.0, "adjacent": 1.0,
+            "alpha": {"nominal": 0.0, "ordinal": 0.0, "interval": 0.0},
+            "pairs": {"ann|bo": {"n": 1, "exact": 0.0, "kappa": 0.0, "qwk": 0.0}},
+            "judges": {}}}}
+        self.assertEqual(self.c.assessment_agreement(assessment="py-essay"), want)
+
+        async def agreement():
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                return await c.assessment_agreement(assessment="py-essay", item="e")
+        self.assertEqual(asyncio.run(agreement()), want)
         with self.assertRaises(assay.BadRequest) as e:
             self.c.grade_put(response=r["response_id"], item="e", rater="cy", score=9)
         self.assertEqual(str(e.exception), "bad_request: score: 9 is not a point of item "

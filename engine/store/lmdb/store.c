@@ -141,6 +141,7 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "model_states", MDB_CREATE, &self->model_states))) goto fail;
     if ((rc = mdb_dbi_open(txn, "grades", MDB_CREATE, &self->grades))) goto fail;
     if ((rc = mdb_dbi_open(txn, "grade_log", MDB_CREATE, &self->grade_log))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "grade_counts", MDB_CREATE, &self->grade_counts))) goto fail;
     MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, self->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {

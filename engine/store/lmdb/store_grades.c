@@ -3,8 +3,11 @@
  *
  *   grades    [rid BE64, item, 0, rater] -> s_head_t, then the comment's bytes
  *   grade_log [rid BE64, item, 0, rater, 0, revision BE32] -> the same
+ *   grade_counts [assessment, 0, item, 0, key] -> the agreement counts (agreement_counts.h)
  */
 #include "store_int.h"
+
+#include "agreement_counts.h"
 
 typedef struct {
     double score, first_at, at;
@@ -91,4 +94,82 @@ as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uin
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read grades") : AS_OK;
+}
+
+/* ---- agreement counts: [assessment, 0, item, 0, key] -> n native int64 ---- */
+
+#define S_MAX_COUNTS (AS_AGREE_MAX_POINTS * AS_AGREE_MAX_POINTS)
+
+static bool s_counts_key(uint8_t *b, size_t cap, size_t *n, const char *a, uint32_t alen,
+                         const char *item, uint32_t ilen, const char *key, uint32_t klen)
+{
+    *n = (size_t)alen + 1 + ilen + 1 + klen;
+    if (*n > cap) return false;
+    memcpy(b, a, alen);
+    b[alen] = 0;
+    memcpy(b + alen + 1, item, ilen);
+    b[alen + 1 + ilen] = 0;
+    memcpy(b + alen + 2 + ilen, key, klen);
+    return true;
+}
+
+as_code_t as_lmdb_store_grade_counts_add(as_wtxn_t *w, const char *a, uint32_t alen,
+                                         const char *item, uint32_t ilen, const char *key,
+                                         uint32_t klen, const int64_t *delta, uint32_t n,
+                                         as_err_t *err)
+{
+    as_store_t *st = w->store;
+    uint8_t kb[AS_MAX_ID * 2 + AS_AGREE_KEY_MAX + 2];
+    size_t kn;
+    if (n > S_MAX_COUNTS || !s_counts_key(kb, sizeof kb, &kn, a, alen, item, ilen, key, klen))
+        return as_err_set(err, AS_INTERNAL, "agreement counts: key or vector too long");
+    MDB_val k = {kn, kb}, v;
+    int64_t *sum = malloc(n * sizeof *sum);
+    if (!sum) return as_err_set(err, AS_INTERNAL, "out of memory");
+    int rc = mdb_get(w->txn, st->grade_counts, &k, &v);
+    if (rc == 0 && v.mv_size == n * sizeof *sum)
+        memcpy(sum, v.mv_data, v.mv_size);
+    else
+        memset(sum, 0, n * sizeof *sum);
+    if (rc && rc != MDB_NOTFOUND) {
+        free(sum);
+        return as_store_mdb(st, rc, err, "read agreement counts");
+    }
+    for (uint32_t i = 0; i < n; i++)
+        sum[i] += delta[i];
+    v = (MDB_val){n * sizeof *sum, sum};
+    rc = mdb_put(w->txn, st->grade_counts, &k, &v, 0);
+    free(sum);
+    return rc ? as_store_mdb(st, rc, err, "store agreement counts") : AS_OK;
+}
+
+as_code_t as_lmdb_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen,
+                                     const char *item, uint32_t ilen, as_counts_fn fn, void *arg,
+                                     as_err_t *err)
+{
+    as_store_t *st = rd->store;
+    uint8_t kb[AS_MAX_ID * 2 + 2];
+    size_t kn;
+    if (!s_counts_key(kb, sizeof kb, &kn, a, alen, item, ilen, "", 0))
+        return as_err_set(err, AS_BAD_REQUEST, "agreement counts: ids too long");
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(rd->txn, st->grade_counts, &cur);
+    if (rc) return as_store_mdb(st, rc, err, "read agreement counts");
+    MDB_val key = {kn, kb}, v;
+    int64_t *counts = malloc(S_MAX_COUNTS * sizeof *counts); /* (LMDB's values are not aligned) */
+    if (!counts) {
+        mdb_cursor_close(cur);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+         rc == 0 && key.mv_size > kn && memcmp(key.mv_data, kb, kn) == 0;
+         rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+        uint32_t n = (uint32_t)(v.mv_size / sizeof *counts);
+        if (n > S_MAX_COUNTS) continue;
+        memcpy(counts, v.mv_data, n * sizeof *counts);
+        fn(arg, (const char *)key.mv_data + kn, (uint32_t)(key.mv_size - kn), counts, n);
+    }
+    free(counts);
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read agreement counts") : AS_OK;
 }

@@ -41,8 +41,9 @@ struct as_store {
     MDB_dbi model_sources; /* model id -> the model as put (msgpack) */
     MDB_dbi model_states;  /* [model, 0, learner] -> 1 or 2 slots {gen, steps, floats} */
     /* people's grades of graded items (store_grades.c) */
-    MDB_dbi grades;    /* [rid BE64, item, 0, rater] -> the rater's latest grade */
-    MDB_dbi grade_log; /* [rid BE64, item, 0, rater, 0, revision BE32] -> every grade given */
+    MDB_dbi grades;       /* [rid BE64, item, 0, rater] -> the rater's latest grade */
+    MDB_dbi grade_log;    /* [rid BE64, item, 0, rater, 0, revision BE32] -> every grade given */
+    MDB_dbi grade_counts; /* [assessment, 0, item, 0, key] -> int64 counts (agreement_counts.h) */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_lmdb_store_grow takes it exclusively */
@@ -159,6 +160,13 @@ as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32
 uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 as_code_t as_lmdb_store_grade_put(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
                                   as_grade_t *g, as_err_t *err);
+as_code_t as_lmdb_store_grade_counts_add(as_wtxn_t *w, const char *a, uint32_t alen,
+                                         const char *item, uint32_t ilen, const char *key,
+                                         uint32_t klen, const int64_t *delta, uint32_t n,
+                                         as_err_t *err);
+as_code_t as_lmdb_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen,
+                                     const char *item, uint32_t ilen, as_counts_fn fn, void *arg,
+                                     as_err_t *err);
 as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
                                as_grade_fn fn, void *arg, as_err_t *err);
 uint64_t as_lmdb_store_next_rid(as_wtxn_t *txn);

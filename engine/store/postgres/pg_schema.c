@@ -201,6 +201,15 @@ static const char *const s_migrations[] = {
     " comment text,"
     " at float8 NOT NULL,"
     " PRIMARY KEY (rid, item, rater, revision));",
+    /* 14: the agreement counts of graded items (pg_store_grades.c, agreement_counts.h): each
+     * engine's part of each vector, summed by reads. Keys in byte order, as LMDB lists them. */
+    "CREATE TABLE grade_counts ("
+    " assessment text NOT NULL,"
+    " item text NOT NULL,"
+    " key text COLLATE \"C\" NOT NULL,"
+    " node text NOT NULL,"
+    " counts int8[] NOT NULL,"
+    " PRIMARY KEY (assessment, item, key, node));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

@@ -4,6 +4,8 @@
  * two engines grading one answer take turns. */
 #include "pg_store.h"
 
+#include "agreement_counts.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +81,105 @@ as_code_t as_pgs_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, ui
                         .revision = as_pg_get_int4(PQgetvalue(res, i, 5))};
         fn(arg, &g);
     }
+    PQclear(res);
+    return AS_OK;
+}
+
+/* ---- agreement counts: grade_counts (assessment, item, key, node) -> counts int8[] ---- */
+
+#define S_MAX_COUNTS (AS_AGREE_MAX_POINTS * AS_AGREE_MAX_POINTS)
+
+as_code_t as_pgs_store_grade_counts_add(as_wtxn_t *txn, const char *a, uint32_t alen,
+                                        const char *item, uint32_t ilen, const char *key,
+                                        uint32_t klen, const int64_t *delta, uint32_t n,
+                                        as_err_t *err)
+{
+    PGconn *c = as_pg_wconn(s_w(txn));
+    if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
+    if (n == 0 || n > S_MAX_COUNTS || klen > AS_AGREE_KEY_MAX)
+        return as_err_set(err, AS_INTERNAL, "agreement counts: key or vector too long");
+    char as[AS_MAX_ID + 1], it[AS_MAX_ID + 1], k[AS_AGREE_KEY_MAX + 1];
+    snprintf(as, sizeof as, "%.*s", (int)alen, a);
+    snprintf(it, sizeof it, "%.*s", (int)ilen, item);
+    snprintf(k, sizeof k, "%.*s", (int)klen, key);
+    size_t cap = (size_t)n * 22 + 3, at = 0;
+    char *arr = malloc(cap);
+    if (!arr) return as_err_set(err, AS_INTERNAL, "out of memory");
+    arr[at++] = '{';
+    for (uint32_t i = 0; i < n; i++)
+        at += (size_t)snprintf(arr + at, cap - at, i ? ",%lld" : "%lld", (long long)delta[i]);
+    snprintf(arr + at, cap - at, "}");
+    /* this engine's part: a vector added to element by element (one of another length is
+     * replaced) */
+    const char *p[5] = {as, it, k, s_w(txn)->st->node, arr};
+    PGresult *res;
+    as_code_t rc = as_pg_query(
+        c,
+        "INSERT INTO grade_counts AS g VALUES ($1, $2, $3, $4, $5::int8[]) ON CONFLICT "
+        "(assessment, item, key, node) DO UPDATE SET counts = CASE WHEN cardinality(g.counts) = "
+        "cardinality(EXCLUDED.counts) THEN (SELECT array_agg(x + y ORDER BY i) FROM "
+        "unnest(g.counts, EXCLUDED.counts) WITH ORDINALITY AS u(x, y, i)) ELSE EXCLUDED.counts "
+        "END RETURNING 1",
+        5, p, "store agreement counts", &res, err);
+    free(arr);
+    if (!rc) PQclear(res);
+    return rc;
+}
+
+/* Parses counts as array_to_string gives them ("1,-2,3") into v (at most cap): how many, or
+ * UINT32_MAX when they are not. */
+static uint32_t s_int8s(const char *s, int64_t *v, uint32_t cap)
+{
+    uint32_t n = 0;
+    while (*s) {
+        char *end;
+        long long x = strtoll(s, &end, 10);
+        if (end == s || n == cap) return UINT32_MAX;
+        v[n++] = x;
+        s = *end == ',' ? end + 1 : end;
+    }
+    return n;
+}
+
+as_code_t as_pgs_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen, const char *item,
+                                    uint32_t ilen, as_counts_fn fn, void *arg, as_err_t *err)
+{
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)rd, err);
+    if (!c) return err->code;
+    char as[AS_MAX_ID + 1], it[AS_MAX_ID + 1];
+    snprintf(as, sizeof as, "%.*s", (int)alen, a);
+    snprintf(it, sizeof it, "%.*s", (int)ilen, item);
+    const char *p[2] = {as, it};
+    PGresult *res;
+    as_code_t rc = as_pg_query(
+        c,
+        "SELECT key, array_to_string(counts, ',') FROM grade_counts WHERE assessment = $1 AND "
+        "item = $2 ORDER BY key",
+        2, p, "read agreement counts", &res, err);
+    if (rc) return rc;
+    int64_t *sum = malloc(2 * S_MAX_COUNTS * sizeof *sum), *part = sum + S_MAX_COUNTS;
+    if (!sum) {
+        PQclear(res);
+        return as_err_set(err, AS_INTERNAL, "out of memory");
+    }
+    /* the engines' parts of one key are consecutive rows: summed, then given */
+    int rows = PQntuples(res);
+    uint32_t n = 0;
+    for (int i = 0; i < rows; i++) {
+        const char *key = PQgetvalue(res, i, 0);
+        uint32_t m = s_int8s(PQgetvalue(res, i, 1), part, S_MAX_COUNTS);
+        bool first = i == 0 || strcmp(key, PQgetvalue(res, i - 1, 0)) != 0;
+        if (first) {
+            n = m == UINT32_MAX ? 0 : m;
+            memset(sum, 0, n * sizeof *sum);
+        }
+        if (m == n)
+            for (uint32_t j = 0; j < n; j++)
+                sum[j] += part[j];
+        bool last = i + 1 == rows || strcmp(key, PQgetvalue(res, i + 1, 0)) != 0;
+        if (last && n) fn(arg, key, (uint32_t)PQgetlength(res, i, 0), sum, n);
+    }
+    free(sum);
     PQclear(res);
     return AS_OK;
 }
