@@ -120,6 +120,14 @@ static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(vo
                         "  ben|cy  n 1  exact 0.000  kappa 0.000  qwk 0.000\n"
                         "  judge auto:x  n 2  exact 0.500  adjacent 0.500  kappa 0.000  qwk "
                         "0.000\n");
+    assert_int_equal(cli_assay(NULL, "grades --response 1"), 0);
+    assert_string_equal(cli_out,
+                        "  RESPONSE  ITEM         RATER                 SCORE REVISION  COMMENT\n"
+                        "         1  e            auto:x                    3        1\n"
+                        "         1  e            ben                       3        1  clear\n"
+                        "         1  e            cy                        1        1\n");
+    assert_int_equal(cli_assay(NULL, "grades --response x"), 2);
+    assert_string_equal(cli_err, "assay grades: --response: expected a response id, got \"x\"\n");
     assert_int_equal(cli_assay(NULL, "agreement zessay --item q"), 1);
     assert_string_equal(cli_err, "assay: bad_request: item: item \"q\" of assessment \"zessay\" "
                                  "is scored automatically, not graded by people\n");
@@ -200,9 +208,9 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",  "put",    "get",       "list",     "delete",   "score",
-                          "batch", "submit", "responses", "report",   "regrade",  "job",
-                          "watch", "stats",  "jobs",      "response", "agreement"};
+    const char *cmds[] = {"ping",  "put",    "get",       "list",     "delete",    "score",
+                          "batch", "submit", "responses", "report",   "regrade",   "job",
+                          "watch", "stats",  "jobs",      "response", "agreement", "grades"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(cli_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];

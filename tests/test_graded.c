@@ -410,7 +410,7 @@ static void s_figure(const msgpack_object *o, const char *key, double v)
 enum { S_UNITS = 30, S_PEOPLE = 3, S_RATERS = 4 }; /* rater 3 is the judge */
 static const char *const s_raters[S_RATERS] = {"ann", "bob", "cy", "auto:llm"};
 
-static void agreement_is_kept_grade_by_grade_and_equals_its_definition(void **state)
+static void agreement_is_kept_grade_by_grade_and_grades_are_listed(void **state)
 {
     (void)state;
     h_ok(s_admin, "assessment.put",
@@ -526,7 +526,65 @@ static void agreement_is_kept_grade_by_grade_and_equals_its_definition(void **st
     s_figure(e, "grades", grades);
     s_figure(assay_map_get(e, "alpha"), "interval", agree_ref_alpha(people, S_UNITS, S_PEOPLE, 2));
     assay_reply_free(&r);
+    /* grade.list: the latest grades, by response, item and rater, a page of 7 at a time */
+    int listed = 0, revised = 0;
+    char cursor[128] = "";
+    do {
+        char params[200];
+        snprintf(params, sizeof params, "{'assessment':'panel','limit':7%s%s%s}",
+                 cursor[0] ? ",'cursor':'" : "", cursor, cursor[0] ? "'" : "");
+        assert_int_equal(h_call(s_admin, "grade.list", params, &r), ASSAY_OK);
+        const msgpack_object *o = assay_reply_result(r), *rows = assay_map_get(o, "grades"),
+                             *next = assay_map_get(o, "next_cursor");
+        assert_true(h_num(o, "total") == grades + S_UNITS); /* (the judge's too) */
+        for (uint32_t i = 0; i < rows->via.array.size; i++, listed++) {
+            const msgpack_object *row = &rows->via.array.ptr[i];
+            int u = 0, k = 0;
+            while (u < S_UNITS && rid[u] != h_num(row, "response"))
+                u++;
+            assert_true(u < S_UNITS);
+            /* (in byte order: ann, auto:llm, bob, cy) */
+            static const int order[S_RATERS] = {0, 3, 1, 2};
+            int before = 0;
+            for (int v = 0; v < u; v++)
+                for (int y = 0; y < S_RATERS; y++)
+                    before += g[v][y] != AGREE_REF_NONE;
+            while (k < S_RATERS && !h_str_is(row, "rater", s_raters[order[k]]))
+                before += g[u][order[k++]] != AGREE_REF_NONE;
+            assert_true(k < S_RATERS);
+            assert_int_equal(before, listed); /* every grade once, in order */
+            assert_true(h_num(row, "score") == g[u][order[k]]);
+            revised += h_num(row, "revision") == 2;
+        }
+        snprintf(cursor, sizeof cursor, "%.*s",
+                 next->type == MSGPACK_OBJECT_STR ? (int)next->via.str.size : 0,
+                 next->type == MSGPACK_OBJECT_STR ? next->via.str.ptr : "");
+        assay_reply_free(&r);
+    } while (cursor[0]);
+    assert_int_equal(listed, grades + S_UNITS);
+    int bob = 0, bob_revised = 0;
+    for (int u = 0; u < S_UNITS; u++) {
+        bob += g[u][1] != AGREE_REF_NONE;
+        bob_revised += u % 3 == 0 && g[u][1] != AGREE_REF_NONE;
+    }
+    assert_int_equal(revised, bob_revised);
+    assert_int_equal(h_call(s_admin, "grade.list", "{'assessment':'panel','rater':'bob'}", &r),
+                     ASSAY_OK);
+    assert_true(h_num(assay_reply_result(r), "total") == bob);
+    assay_reply_free(&r);
+    char params[120];
+    snprintf(params, sizeof params, "{'response':%.0f}", rid[4]);
+    assert_int_equal(h_call(s_admin, "grade.list", params, &r), ASSAY_OK);
+    int of4 = 0;
+    for (int k = 0; k < S_RATERS; k++)
+        of4 += g[4][k] != AGREE_REF_NONE;
+    assert_true(h_num(assay_reply_result(r), "total") == of4);
+    assay_reply_free(&r);
     char got[256];
+    assert_string_equal(h_error(s_admin, "grade.list", "{'assessment':'nope'}", got, sizeof got),
+                        "not_found: assessment \"nope\" not found");
+    assert_string_equal(h_error(s_admin, "grade.list", "{'cursor':'12:x'}", got, sizeof got),
+                        "bad_request: cursor: not a cursor grade.list gave");
     assert_string_equal(h_error(s_admin, "assessment.agreement",
                                 "{'assessment':'panel','item':'q'}", got, sizeof got),
                         "bad_request: item: item \"q\" of assessment \"panel\" is scored "
@@ -547,7 +605,7 @@ int main(void)
         cmocka_unit_test(people_resolve_a_response_and_it_is_scored_counted_and_published),
         cmocka_unit_test(two_people_within_the_tolerance_resolve_to_their_mean),
         cmocka_unit_test(grades_are_refused_precisely),
-        cmocka_unit_test(agreement_is_kept_grade_by_grade_and_equals_its_definition),
+        cmocka_unit_test(agreement_is_kept_grade_by_grade_and_grades_are_listed),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);
 }

@@ -139,7 +139,7 @@ cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
     cmd_report;                                     /* assessments */
 cli_cmd_fn cmd_submit, cmd_response, cmd_responses; /* responses */
 cli_cmd_fn cmd_attempt, cmd_override;               /* exam attempts */
-cli_cmd_fn cmd_grade, cmd_agreement;                /* people's grades */
+cli_cmd_fn cmd_grade, cmd_grades, cmd_agreement;    /* people's grades */
 cli_cmd_fn cmd_regrade, cmd_job, cmd_jobs;          /* jobs */
 cli_cmd_fn cmd_import, cmd_export;                  /* QTI (cmd_import.c, cmd_export.c) */
 cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery,

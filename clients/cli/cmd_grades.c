@@ -136,3 +136,91 @@ int cmd_agreement(cli_t *cli, int argc, char **argv)
         cli_params_str(cli, 1, "assessment", argv[optind]);
     return cli_run(cli, "assessment.agreement", s_print_agreement, NULL);
 }
+
+/* "        17  e            ann                       3        2  clear, one step missing" */
+static void s_grade_row(const msgpack_object *x)
+{
+    const msgpack_object *item = assay_map_get(x, "item"), *rater = assay_map_get(x, "rater"),
+                         *comment = assay_map_get(x, "comment");
+    printf("%10g  %-12.*s %-20.*s %6g %8g", cli_get_num(x, "response"), CLI_STR(item),
+           CLI_STR(rater), cli_get_num(x, "score"), cli_get_num(x, "revision"));
+    if (comment && comment->type == MSGPACK_OBJECT_STR)
+        printf("  %.*s", (int)comment->via.str.size, comment->via.str.ptr);
+    printf("\n");
+}
+
+typedef struct {
+    const char *assessment, *response, *rater;
+} s_grades_args_t;
+
+static void s_pack_grades_params(cli_t *cli, const void *arg)
+{
+    const s_grades_args_t *a = arg;
+    if (a->assessment) {
+        as_pack_cstr(&cli->pk, "assessment");
+        as_pack_cstr(&cli->pk, a->assessment);
+    }
+    if (a->response) {
+        as_pack_cstr(&cli->pk, "response");
+        msgpack_pack_uint64(&cli->pk, strtoull(a->response, NULL, 10));
+    }
+    if (a->rater) {
+        as_pack_cstr(&cli->pk, "rater");
+        as_pack_cstr(&cli->pk, a->rater);
+    }
+}
+
+int cmd_grades(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {{"assessment", required_argument, 0, 'A'},
+                                         {"response", required_argument, 0, 'R'},
+                                         {"rater", required_argument, 0, 'r'},
+                                         {"limit", required_argument, 0, 'l'},
+                                         {"cursor", required_argument, 0, 'c'},
+                                         {"all", no_argument, 0, 'a'},
+                                         {0, 0, 0, 0}};
+    s_grades_args_t args = {0};
+    const char *cursor = NULL;
+    long limit = 50;
+    bool all = false;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        if (c == 'A')
+            args.assessment = optarg;
+        else if (c == 'R')
+            args.response = optarg;
+        else if (c == 'r')
+            args.rater = optarg;
+        else if (c == 'l')
+            limit = strtol(optarg, NULL, 10);
+        else if (c == 'c')
+            cursor = optarg;
+        else if (c == 'a')
+            all = true;
+        else
+            return EXIT_USAGE;
+    }
+    if (argc - optind != 0 || limit < 1 || limit > 200) {
+        fprintf(stderr, "usage: assay grades [--assessment ID] [--response N] [--rater R] "
+                        "[--limit 1..200] [--cursor C] [--all]\n");
+        return EXIT_USAGE;
+    }
+    char *end;
+    if (args.response && (strtoull(args.response, &end, 10) == 0 || *end)) {
+        fprintf(stderr, "assay grades: --response: expected a response id, got \"%s\"\n",
+                args.response);
+        return EXIT_USAGE;
+    }
+    cli_pager_t pager = {
+        .method = "grade.list",
+        .rows_key = "grades",
+        .none = "no grades",
+        .header = "  RESPONSE  ITEM         RATER                 SCORE REVISION  COMMENT",
+        .print_row = s_grade_row,
+        .n_params = !!args.assessment + !!args.response + !!args.rater,
+        .pack_params = s_pack_grades_params,
+        .arg = &args,
+    };
+    return cli_page(cli, &pager, limit, cursor, all);
+}

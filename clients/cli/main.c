@@ -125,6 +125,14 @@ static const s_cmd_t s_cmds[] = {
      "auto:... are automatic judges: their grades never resolve anything.\n"
      "Example: assay grade 7 essay ana 3 --comment \"clear, one step missing\"\n",
      4, 6, cmd_grade, true},
+    {"grades", "[--assessment ID] [--response N] [--rater R] [--limit N] [--all]",
+     "list people's latest grades",
+     "Lists each rater's latest grade of each answer (an assessment's, a response's, a rater's,\n"
+     "or every one), by response, item and rater, a page of --limit (default 50) at a time;\n"
+     "--all follows the cursors to the end. Each row: response, item, rater, score, how many\n"
+     "times the rater graded it (revision), comment.\n"
+     "Example: assay grades --assessment essays --rater ana --all\n",
+     0, 11, cmd_grades, true},
     {"agreement", "ID [--item ITEM]", "how well the raters of an assessment's graded items agree",
      "Prints per graded item (or ITEM only) how many answers people graded and how many grades\n"
      "they gave, the share of two people's grades of one answer that are equal (exact) or within\n"

@@ -80,7 +80,7 @@ as_handler_fn as_handle_attempt_start, as_handle_attempt_save, as_handle_attempt
 /* assessments_import.c */
 as_handler_fn as_handle_import;
 /* grades.c; grades_agreement.c */
-as_handler_fn as_handle_grade_put, as_handle_agreement;
+as_handler_fn as_handle_grade_put, as_handle_grade_list, as_handle_agreement;
 /* jobs.c */
 as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
 /* skills.c; mastery_distribution.c */

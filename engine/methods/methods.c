@@ -43,6 +43,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_MASTERY_DISTRIBUTION] = {"mastery.distribution", 0, as_handle_mastery_distribution},
     [AS_M_GRADE_PUT] = {"grade.put", 0, as_handle_grade_put},
     [AS_M_AGREEMENT] = {"assessment.agreement", AS_M_INLINE, as_handle_agreement},
+    [AS_M_GRADE_LIST] = {"grade.list", 0, as_handle_grade_list},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -84,6 +85,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_MASTERY_DISTRIBUTION] = "mastery.distribution",
     [AS_M_GRADE_PUT] = "grade.put",
     [AS_M_AGREEMENT] = "assessment.agreement",
+    [AS_M_GRADE_LIST] = "grade.list",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -117,3 +119,5 @@ as_write_subject_fn *const as_write_subjects[AS_OP_COUNT] = {
     [AS_OP_SUBMIT] = as_write_submit_subject,
     [AS_OP_ATTEMPT_START] = as_write_attempt_start_subject,
 };
+_Static_assert(AS_M_COUNT < AS_STATS_METHODS,
+               "AS_STATS_METHODS counts every method and the invalid");

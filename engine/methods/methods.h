@@ -48,6 +48,7 @@ enum {
     AS_M_MASTERY_DISTRIBUTION,
     AS_M_GRADE_PUT,
     AS_M_AGREEMENT,
+    AS_M_GRADE_LIST,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#define AS_STATS_METHODS 40
+#define AS_STATS_METHODS 48 /* methods (methods.h: AS_M_COUNT), and one for the invalid */
 #define AS_STATS_BUCKETS (64 * 8)
 
 typedef struct {

@@ -184,6 +184,13 @@ as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32
     return AS_OPS(txn)->store_grades(txn, rid, item, len, fn, arg, err);
 }
 
+as_code_t as_store_grade_list(as_reader_t *rd, const as_grade_filter_t *f,
+                              const as_grade_row_t *after, uint32_t limit, as_grade_row_fn fn,
+                              void *arg, uint64_t *total, bool *more, as_err_t *err)
+{
+    return AS_OPS(rd)->store_grade_list(rd, f, after, limit, fn, arg, total, more, err);
+}
+
 as_code_t as_store_grade_counts_add(as_wtxn_t *txn, const char *a, uint32_t alen, const char *item,
                                     uint32_t ilen, const char *key, uint32_t klen,
                                     const int64_t *delta, uint32_t n, as_err_t *err)

@@ -249,6 +249,30 @@ typedef void (*as_grade_fn)(void *arg, const as_grade_t *g);
 as_code_t as_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                           as_grade_fn fn, void *arg, as_err_t *err);
 
+/* One grade as grade.list gives it: response rid's item, and its rater's latest grade. */
+typedef struct {
+    uint64_t rid;
+    const char *item;
+    uint32_t item_len;
+    as_grade_t g;
+} as_grade_row_t;
+/* What grade.list selects: an assessment's (NULL: any), a response's (0: any), a rater's (NULL:
+ * any). */
+typedef struct {
+    const char *assessment;
+    uint32_t assessment_len;
+    uint64_t rid;
+    const char *rater;
+    uint32_t rater_len;
+} as_grade_filter_t;
+typedef void (*as_grade_row_fn)(void *arg, const as_grade_row_t *row);
+/* Calls fn with up to `limit` latest grades that f selects, in (response, item, rater) order
+ * (bytes), from the one after `after` (NULL: from the first); *total: how many f selects in all,
+ * *more: whether more follow. Views valid during the call. O(grades selected by response, else
+ * every grade) on LMDB. */
+as_code_t as_store_grade_list(as_reader_t *rd, const as_grade_filter_t *f,
+                              const as_grade_row_t *after, uint32_t limit, as_grade_row_fn fn,
+                              void *arg, uint64_t *total, bool *more, as_err_t *err);
 /* Agreement counts of graded items (grading/agreement_counts.h says what the keys hold): a vector
  * of signed integers per (assessment a, item, key). Adds delta[0..n) to this engine's part of
  * key's vector (made of zeros when new; a vector of another length is replaced). */

@@ -55,6 +55,9 @@ struct as_store_ops {
                                  as_grade_t *g, as_err_t *err);
     as_code_t (*store_grades)(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                               as_grade_fn fn, void *arg, as_err_t *err);
+    as_code_t (*store_grade_list)(as_reader_t *rd, const as_grade_filter_t *f,
+                                  const as_grade_row_t *after, uint32_t limit, as_grade_row_fn fn,
+                                  void *arg, uint64_t *total, bool *more, as_err_t *err);
     as_code_t (*store_grade_counts_add)(as_wtxn_t *txn, const char *a, uint32_t alen,
                                         const char *item, uint32_t ilen, const char *key,
                                         uint32_t klen, const int64_t *delta, uint32_t n,

@@ -93,6 +93,10 @@ class RoutesTest(unittest.TestCase):
             "units": 1, "grades": 1, "raters": 1, "exact": None, "adjacent": None,
             "alpha": {"nominal": None, "ordinal": None, "interval": None},
             "pairs": {}, "judges": {}}}}))
+        st, doc, _ = self.s.request("GET", f"/v1/grades?response={rid}")
+        self.assertEqual((st, doc["total"], doc["next_cursor"]), (200, 1, None))
+        self.assertEqual([(g["rater"], g["score"], g["comment"]) for g in doc["grades"]],
+                         [("ann", 2.0, "complete")])
         st, doc, _ = self.s.request("GET", "/v1/assessments/h-essay/agreement?item=zz")
         self.assertEqual((st, doc["error"]["message"]),
                          (404, "item: assessment \"h-essay\" has no item \"zz\""))

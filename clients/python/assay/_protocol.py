@@ -94,6 +94,7 @@ METHODS = [
     ("model_recompute", "model.recompute", "job"),
     ("grade_put", "grade.put", "call"),
     ("assessment_agreement", "assessment.agreement", "call"),
+    ("grade_list", "grade.list", ("list", "grades")),
 ]
 
 # Shorter names for the calls an app server makes most.

@@ -323,6 +323,9 @@ class ClientTest(unittest.TestCase):
             async with assay.aio.Client(data_dir=self.engine.dir) as c:
                 return await c.assessment_agreement(assessment="py-essay", item="e")
         self.assertEqual(asyncio.run(agreement()), want)
+        rows = list(self.c.grade_list(response=r["response_id"], limit=1))
+        self.assertEqual([(g["rater"], g["score"], g["comment"], g["revision"]) for g in rows],
+                         [("ann", 3.0, None, 1), ("bo", 4.0, "full marks almost", 1)])
         with self.assertRaises(assay.BadRequest) as e:
             self.c.grade_put(response=r["response_id"], item="e", rater="cy", score=9)
         self.assertEqual(str(e.exception), "bad_request: score: 9 is not a point of item "

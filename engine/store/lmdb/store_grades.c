@@ -66,6 +66,23 @@ as_code_t as_lmdb_store_grade_put(as_wtxn_t *w, uint64_t rid, const char *item, 
     return rc ? as_store_mdb(st, rc, err, "store grade") : AS_OK;
 }
 
+/* A stored grade (rater's id, len bytes; its value v) as g: false when v is not one. */
+static bool s_grade(const char *rater, size_t len, const MDB_val *v, as_grade_t *g)
+{
+    s_head_t h;
+    if (v->mv_size < sizeof h) return false;
+    memcpy(&h, v->mv_data, sizeof h);
+    *g = (as_grade_t){.rater = rater,
+                      .rater_len = (uint32_t)len,
+                      .score = h.score,
+                      .comment = h.has_comment ? (const char *)v->mv_data + sizeof h : NULL,
+                      .comment_len = h.has_comment ? (uint32_t)(v->mv_size - sizeof h) : 0,
+                      .first_at = h.first_at,
+                      .at = h.at,
+                      .revision = h.revision};
+    return true;
+}
+
 as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
                                as_grade_fn fn, void *arg, as_err_t *err)
 {
@@ -79,21 +96,79 @@ as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uin
     for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
          rc == 0 && key.mv_size > prefix.n && memcmp(key.mv_data, prefix.b, prefix.n) == 0;
          rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
-        s_head_t h;
-        if (v.mv_size < sizeof h) continue;
-        memcpy(&h, v.mv_data, sizeof h);
-        as_grade_t g = {.rater = (const char *)key.mv_data + prefix.n,
-                        .rater_len = (uint32_t)(key.mv_size - prefix.n),
-                        .score = h.score,
-                        .comment = h.has_comment ? (const char *)v.mv_data + sizeof h : NULL,
-                        .comment_len = (uint32_t)(v.mv_size - sizeof h),
-                        .first_at = h.first_at,
-                        .at = h.at,
-                        .revision = h.revision};
-        fn(arg, &g);
+        as_grade_t g;
+        if (s_grade((const char *)key.mv_data + prefix.n, key.mv_size - prefix.n, &v, &g))
+            fn(arg, &g);
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read grades") : AS_OK;
+}
+
+/* ---- grade.list: a scan of `grades` from the first key f selects ---- */
+
+/* Whether response rid is of assessment a (the last rid looked up remembered). */
+static bool s_of(as_reader_t *rd, uint64_t rid, const as_grade_filter_t *f, uint64_t *last,
+                 bool *last_of)
+{
+    if (!f->assessment) return true;
+    if (rid == *last) return *last_of;
+    as_key_t k = {.n = 0};
+    as_key_be64(&k, rid);
+    MDB_val key = as_key_val(&k), v;
+    *last = rid;
+    *last_of = mdb_get(rd->txn, rd->store->rids, &key, &v) == 0 && v.mv_size == f->assessment_len &&
+               memcmp(v.mv_data, f->assessment, v.mv_size) == 0;
+    return *last_of;
+}
+
+as_code_t as_lmdb_store_grade_list(as_reader_t *rd, const as_grade_filter_t *f,
+                                   const as_grade_row_t *after, uint32_t limit, as_grade_row_fn fn,
+                                   void *arg, uint64_t *total, bool *more, as_err_t *err)
+{
+    as_store_t *st = rd->store;
+    *total = 0;
+    *more = false;
+    as_key_t start = {.n = 0}, from = {.n = 0};
+    if (f->rid) as_key_be64(&start, f->rid);
+    if (after) { /* the cursor: rows after it are given, every row counted */
+        s_key(&from, after->rid, after->item, after->item_len);
+        as_key_add(&from, after->g.rater, after->g.rater_len);
+    }
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(rd->txn, st->grades, &cur);
+    if (rc) return as_store_mdb(st, rc, err, "list grades");
+    MDB_val key = as_key_val(&start), v;
+    uint64_t last = 0;
+    bool last_of = false;
+    uint32_t given = 0;
+    for (rc = mdb_cursor_get(cur, &key, &v, start.n ? MDB_SET_RANGE : MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT)) {
+        const uint8_t *kb = key.mv_data;
+        if (key.mv_size < 10 || (f->rid && memcmp(kb, start.b, 8) != 0)) break;
+        uint64_t rid = as_key_get64(kb);
+        const uint8_t *item = kb + 8, *sep = memchr(item, 0, key.mv_size - 8);
+        if (!sep) continue;
+        const char *rater = (const char *)sep + 1;
+        size_t rater_len = key.mv_size - (size_t)(sep + 1 - kb);
+        if ((f->rater && (rater_len != f->rater_len || memcmp(rater, f->rater, rater_len))) ||
+            !s_of(rd, rid, f, &last, &last_of))
+            continue;
+        as_grade_row_t row = {
+            .rid = rid, .item = (const char *)item, .item_len = (uint32_t)(sep - item)};
+        if (!s_grade(rater, rater_len, &v, &row.g)) continue;
+        ++*total;
+        size_t cmp = key.mv_size < from.n ? key.mv_size : from.n;
+        int order = memcmp(kb, from.b, cmp);
+        if (after && (order < 0 || (order == 0 && key.mv_size <= from.n))) continue;
+        if (given == limit) {
+            *more = true;
+            continue; /* (counted) */
+        }
+        fn(arg, &row);
+        given++;
+    }
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "list grades") : AS_OK;
 }
 
 /* ---- agreement counts: [assessment, 0, item, 0, key] -> n native int64 ---- */

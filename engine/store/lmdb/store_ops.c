@@ -35,6 +35,7 @@ const as_store_ops_t as_lmdb_ops = {
     .store_pending_count_rd = as_lmdb_store_pending_count_rd,
     .store_grade_put = as_lmdb_store_grade_put,
     .store_grades = as_lmdb_store_grades,
+    .store_grade_list = as_lmdb_store_grade_list,
     .store_grade_counts_add = as_lmdb_store_grade_counts_add,
     .store_grade_counts = as_lmdb_store_grade_counts,
     .store_next_rid = as_lmdb_store_next_rid,

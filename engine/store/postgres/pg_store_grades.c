@@ -54,6 +54,21 @@ as_code_t as_pgs_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item,
     return AS_OK;
 }
 
+/* Row i's grade from its columns at `col`: rater, score, comment, first_at, at, revision
+ * (binary; views into res). */
+static void s_grade(const PGresult *res, int i, int col, as_grade_t *g)
+{
+    bool has_comment = !PQgetisnull(res, i, col + 2);
+    *g = (as_grade_t){.rater = PQgetvalue(res, i, col),
+                      .rater_len = (uint32_t)PQgetlength(res, i, col),
+                      .score = as_pg_get_float8(PQgetvalue(res, i, col + 1)),
+                      .comment = has_comment ? PQgetvalue(res, i, col + 2) : NULL,
+                      .comment_len = has_comment ? (uint32_t)PQgetlength(res, i, col + 2) : 0,
+                      .first_at = as_pg_get_float8(PQgetvalue(res, i, col + 3)),
+                      .at = as_pg_get_float8(PQgetvalue(res, i, col + 4)),
+                      .revision = as_pg_get_int4(PQgetvalue(res, i, col + 5))};
+}
+
 as_code_t as_pgs_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                               as_grade_fn fn, void *arg, as_err_t *err)
 {
@@ -70,15 +85,8 @@ as_code_t as_pgs_store_grades(as_wtxn_t *txn, uint64_t rid, const char *item, ui
                                2, p, "read grades", &res, err);
     if (rc) return rc;
     for (int i = 0; i < PQntuples(res); i++) {
-        bool has_comment = !PQgetisnull(res, i, 2);
-        as_grade_t g = {.rater = PQgetvalue(res, i, 0),
-                        .rater_len = (uint32_t)PQgetlength(res, i, 0),
-                        .score = as_pg_get_float8(PQgetvalue(res, i, 1)),
-                        .comment = has_comment ? PQgetvalue(res, i, 2) : NULL,
-                        .comment_len = has_comment ? (uint32_t)PQgetlength(res, i, 2) : 0,
-                        .first_at = as_pg_get_float8(PQgetvalue(res, i, 3)),
-                        .at = as_pg_get_float8(PQgetvalue(res, i, 4)),
-                        .revision = as_pg_get_int4(PQgetvalue(res, i, 5))};
+        as_grade_t g;
+        s_grade(res, i, 0, &g);
         fn(arg, &g);
     }
     PQclear(res);
@@ -180,6 +188,56 @@ as_code_t as_pgs_store_grade_counts(as_reader_t *rd, const char *a, uint32_t ale
         if (last && n) fn(arg, key, (uint32_t)PQgetlength(res, i, 0), sum, n);
     }
     free(sum);
+    PQclear(res);
+    return AS_OK;
+}
+
+/* ---- grade.list ---- */
+
+/* The selection's conditions: $1 assessment, $2 response, $3 rater, each NULL for any. */
+#define S_SELECTED                                                                                 \
+    "FROM grades g JOIN responses r ON r.rid = g.rid WHERE ($1::text IS NULL OR r.assessment = "   \
+    "$1) AND ($2::int8 IS NULL OR g.rid = $2) AND ($3::text IS NULL OR g.rater = $3)"
+
+as_code_t as_pgs_store_grade_list(as_reader_t *rd, const as_grade_filter_t *f,
+                                  const as_grade_row_t *after, uint32_t limit, as_grade_row_fn fn,
+                                  void *arg, uint64_t *total, bool *more, as_err_t *err)
+{
+    PGconn *c = as_pg_reader_conn((as_pg_reader_t *)rd, err);
+    if (!c) return err->code;
+    *total = 0;
+    *more = false;
+    char a[AS_MAX_ID + 1], r[24], rater[AS_MAX_NAME + 1], ar[24], ai[AS_MAX_ID + 1],
+        arater[AS_MAX_NAME + 1], lim[16];
+    snprintf(a, sizeof a, "%.*s", (int)f->assessment_len, f->assessment ? f->assessment : "");
+    snprintf(r, sizeof r, "%llu", (unsigned long long)f->rid);
+    snprintf(rater, sizeof rater, "%.*s", (int)f->rater_len, f->rater ? f->rater : "");
+    snprintf(ar, sizeof ar, "%llu", after ? (unsigned long long)after->rid : 0ULL);
+    snprintf(ai, sizeof ai, "%.*s", after ? (int)after->item_len : 0, after ? after->item : "");
+    snprintf(arater, sizeof arater, "%.*s", after ? (int)after->g.rater_len : 0,
+             after ? after->g.rater : "");
+    snprintf(lim, sizeof lim, "%u", limit + 1);
+    const char *p[7] = {
+        f->assessment ? a : NULL, f->rid ? r : NULL, f->rater ? rater : NULL, ar, ai, arater, lim};
+    PGresult *res;
+    as_code_t rc = as_pg_int8(c, "SELECT count(*) " S_SELECTED, 3, p, "count grades", total, err);
+    if (rc) return rc;
+    rc = as_pg_query(c,
+                     "SELECT g.rid, g.item, g.rater, g.score, g.comment, g.first_at, g.at, "
+                     "g.revision " S_SELECTED " AND (g.rid, g.item COLLATE \"C\", g.rater) > "
+                     "($4::int8, $5::text COLLATE \"C\", $6::text) ORDER BY g.rid, g.item "
+                     "COLLATE \"C\", g.rater LIMIT $7::int4",
+                     7, p, "list grades", &res, err);
+    if (rc) return rc;
+    int n = PQntuples(res);
+    *more = (uint32_t)n > limit;
+    for (int i = 0; i < n && (uint32_t)i < limit; i++) {
+        as_grade_row_t row = {.rid = as_pg_get_int8(PQgetvalue(res, i, 0)),
+                              .item = PQgetvalue(res, i, 1),
+                              .item_len = (uint32_t)PQgetlength(res, i, 1)};
+        s_grade(res, i, 2, &row.g);
+        fn(arg, &row);
+    }
     PQclear(res);
     return AS_OK;
 }
