@@ -8,6 +8,8 @@
 
 #include "agree_ref.h"
 #include "agreement.h"
+#include "agreement_counts.h"
+#include <stdio.h>
 
 #include <math.h>
 #include <stdint.h>
@@ -228,6 +230,125 @@ static void a_grade_off_the_scale_or_counts_never_added_are_refused(void **state
     as_agree_clear(&a);
 }
 
+/* ---- agreement_counts.c: the counts as a store keeps them ---- */
+
+/* A store of counts in memory: key -> vector, added to as as_agree_change emits. */
+typedef struct {
+    char key[64][AS_AGREE_KEY_MAX];
+    uint32_t klen[64], n[64];
+    int64_t v[64][16];
+    int keys;
+} s_counts_t;
+
+static int s_emit(void *arg, const char *key, uint32_t klen, const int64_t *delta, uint32_t n)
+{
+    s_counts_t *c = arg;
+    int i = 0;
+    while (i < c->keys && (c->klen[i] != klen || memcmp(c->key[i], key, klen) != 0))
+        i++;
+    if (i == c->keys) {
+        assert_true(c->keys < 64 && n <= 16);
+        memcpy(c->key[i], key, klen);
+        c->klen[i] = klen;
+        c->n[i] = n;
+        memset(c->v[i], 0, sizeof c->v[i]);
+        c->keys++;
+    }
+    assert_int_equal(c->n[i], n);
+    for (uint32_t x = 0; x < n; x++)
+        c->v[i][x] += delta[x];
+    return 0;
+}
+
+static void grade_changes_keep_the_counts_that_the_final_grades_give(void **state)
+{
+    (void)state;
+    /* 400 grades (new ones and revisions) of 30 answers by three people and a judge, on 4
+     * points, then every count read back against the statistics of the final grades */
+    enum { UNITS = 30, RATERS = 4, M = 4 };
+    static const char *const raters[RATERS] = {"ann", "bob", "cy", "auto:j"};
+    static s_counts_t store;
+    static as_agree_scratch_t scratch;
+    memset(&store, 0, sizeof store);
+    uint16_t g[UNITS][RATERS];
+    memset(g, 0xff, sizeof g);
+    uint32_t x = 99;
+    for (int e = 0; e < 400; e++) {
+        int u = (int)(s_rand(&x) % UNITS), r = (int)(s_rand(&x) % RATERS);
+        uint16_t v = (uint16_t)(s_rand(&x) % M);
+        scratch.n = 0;
+        for (int k = 0; k < RATERS; k++)
+            if (g[u][k] != S_NONE) {
+                as_unit_grade_t *ug = &scratch.grades[scratch.n++];
+                ug->len = (uint32_t)strlen(raters[k]);
+                memcpy(ug->rater, raters[k], ug->len);
+                ug->grade = g[u][k];
+            }
+        assert_int_equal(
+            as_agree_change(&scratch, M, raters[r], (uint32_t)strlen(raters[r]), v, s_emit, &store),
+            0);
+        g[u][r] = v;
+    }
+    as_agree_sum_t sum;
+    as_agree_sum_init(&sum, M);
+    for (int i = 0; i < store.keys; i++)
+        as_agree_sum_row(&sum, store.key[i], store.klen[i], store.v[i], store.n[i]);
+    assert_false(sum.oom);
+    /* the people's grades counted afresh */
+    as_agree_t fresh;
+    as_agree_init(&fresh, M);
+    uint16_t people[UNITS * 3];
+    uint64_t units = 0, grades = 0;
+    for (int u = 0; u < UNITS; u++) {
+        uint16_t given[3];
+        uint32_t n = 0;
+        for (int k = 0; k < 3; k++) {
+            people[u * 3 + k] = g[u][k];
+            if (g[u][k] != S_NONE) given[n++] = g[u][k];
+        }
+        assert_int_equal(as_agree_unit(&fresh, NULL, 0, given, n), 0);
+        units += n > 0;
+        grades += n;
+    }
+    assert_int_equal(sum.units, units);
+    assert_int_equal(sum.grades, grades);
+    assert_int_equal(sum.raters, 3);
+    const double values[M] = {0, 1, 2, 3};
+    as_alpha_t kept, want;
+    as_agree_alpha(&sum.coincidences, values, &kept);
+    as_agree_alpha(&fresh, values, &want);
+    assert_true(fabs(kept.nominal - want.nominal) < 1e-12);
+    assert_true(fabs(kept.interval - want.interval) < 1e-12);
+    assert_true(fabs(kept.nominal - agree_ref_alpha(people, UNITS, 3, 0)) < 1e-12);
+    assert_int_equal(kept.pairable, want.pairable);
+    /* each pair of people, and the judge against each person, from the final grades */
+    assert_int_equal(sum.n_pairs, 3);
+    assert_int_equal(sum.n_judges, 1);
+    for (uint32_t p = 0; p < 4; p++) {
+        bool judge = p == 3;
+        int a = judge ? 3 : (p == 2 ? 1 : 0), b = p == 0 ? 1 : 2;
+        uint64_t conf[M * M] = {0};
+        for (int u = 0; u < UNITS; u++)
+            for (int k = 0; k < 3; k++) {
+                int second = judge ? k : b;
+                if ((!judge && k > 0) || g[u][a] == S_NONE || g[u][second] == S_NONE) continue;
+                conf[g[u][a] * M + g[u][second]]++;
+            }
+        as_pair_stats_t st;
+        as_agree_pair(conf, M, &st);
+        const as_agree_named_t *got = judge ? &sum.judges[0] : NULL;
+        char name[32];
+        snprintf(name, sizeof name, "%s|%s", raters[a], raters[b]);
+        for (uint32_t i = 0; !judge && i < sum.n_pairs; i++)
+            if (strcmp(sum.pairs[i].name, name) == 0) got = &sum.pairs[i];
+        assert_non_null(got);
+        assert_string_equal(got->name, judge ? "auto:j" : name);
+        assert_memory_equal(&got->st, &st, sizeof st);
+    }
+    as_agree_clear(&fresh);
+    as_agree_sum_clear(&sum);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +360,7 @@ int main(void)
         cmocka_unit_test(weighted_kappa_equals_its_definition),
         cmocka_unit_test(undefined_figures_are_nan),
         cmocka_unit_test(a_grade_off_the_scale_or_counts_never_added_are_refused),
+        cmocka_unit_test(grade_changes_keep_the_counts_that_the_final_grades_give),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
