@@ -49,7 +49,7 @@ static atomic_llong s_checked; /* when it was last checked (monotonic seconds) *
 static unsigned char *s_secret;
 static size_t s_secret_len;
 
-static const char *const s_names[AH_NSCOPES] = {"none", "read", "app", "admin", "learner"};
+static const char *const s_names[AH_NSCOPES] = {"none", "read", "app", "admin", "learner", "rater"};
 
 const char *ah_scope_name(ah_scope_t s)
 {
@@ -135,8 +135,8 @@ static int s_parse_tokens(const char *text, size_t len, const char *name, s_set_
             ;
         else if (!*tok || tok[tl + strspn(tok + tl, " \t")])
             problem = "expected SCOPE TOKEN (two fields)";
-        else if (scope == AH_SCOPE_NONE || scope == AH_SCOPE_LEARNER)
-            problem = "the scope is admin, app or read (learner tokens are JWTs)";
+        else if (scope == AH_SCOPE_NONE || scope == AH_SCOPE_LEARNER || scope == AH_SCOPE_RATER)
+            problem = "the scope is admin, app or read (learner and rater tokens are JWTs)";
         else
             problem = s_token_problem(tok, tl);
         for (size_t i = 0; !problem && i < out.n; i++)
@@ -365,18 +365,19 @@ typedef struct {
     char *tok; /* NULL: empty */
     size_t len;
     long exp;
-    char learner[AH_MAX_LEARNER + 1];
+    ah_scope_t scope; /* AH_SCOPE_LEARNER or AH_SCOPE_RATER */
+    char sub[AH_MAX_LEARNER + 1];
 } s_verified_t;
 
 static s_verified_t s_verified[S_JWT_CACHE];
 static pthread_mutex_t s_verified_mu = PTHREAD_MUTEX_INITIALIZER;
 
-/* The caller is learner `sub` (its rate limiter's key too). */
-static void s_as_learner(ah_auth_t *a, const char *sub)
+/* The caller is learner or rater `sub` (its rate limiter's key too). */
+static void s_as_sub(ah_auth_t *a, ah_scope_t scope, const char *sub)
 {
-    a->scope = AH_SCOPE_LEARNER;
-    snprintf(a->learner, sizeof a->learner, "%s", sub);
-    snprintf(a->key, sizeof a->key, "learner:%s", sub);
+    a->scope = scope;
+    snprintf(a->sub, sizeof a->sub, "%s", sub);
+    snprintf(a->key, sizeof a->key, "%s:%s", s_names[scope], sub);
 }
 
 static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
@@ -387,7 +388,7 @@ static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
     const s_verified_t *v = &s_verified[slot];
     if (v->tok && v->exp > time(NULL)) {
         if (s_equal_ct(v->tok, v->len, tok, len)) {
-            s_as_learner(a, v->learner);
+            s_as_sub(a, v->scope, v->sub);
             hit = true;
         }
     }
@@ -395,7 +396,7 @@ static bool s_verified_get(const char *tok, size_t len, ah_auth_t *a)
     return hit;
 }
 
-static void s_verified_put(const char *tok, size_t len, long exp, const char *learner)
+static void s_verified_put(const char *tok, size_t len, long exp, ah_scope_t scope, const char *sub)
 {
     if (len > S_JWT_MAX_LEN) return;
     char *copy = malloc(len);
@@ -408,7 +409,8 @@ static void s_verified_put(const char *tok, size_t len, long exp, const char *le
     v->tok = copy;
     v->len = len;
     v->exp = exp;
-    snprintf(v->learner, sizeof v->learner, "%s", learner);
+    v->scope = scope;
+    snprintf(v->sub, sizeof v->sub, "%s", sub);
     pthread_mutex_unlock(&s_verified_mu);
     free(old);
 }
@@ -479,7 +481,10 @@ bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
     int has_nbf = s_numeric_date(claims, "nbf", &nbf_at);
     json_decref(claims);
     long exp = (long)exp_at; /* |exp_at| < 1e15: in range */
-    const char *sub = jwt_get_grant(j, "sub");
+    const char *sub = jwt_get_grant(j, "sub"), *role = jwt_get_grant(j, "role");
+    ah_scope_t scope = !role || strcmp(role, "learner") == 0 ? AH_SCOPE_LEARNER
+                       : strcmp(role, "rater") == 0          ? AH_SCOPE_RATER
+                                                             : AH_SCOPE_NONE;
     double now = (double)time(NULL);
     size_t sl = sub ? strlen(sub) : 0;
     bool sub_ok = sl >= 1 && sl <= AH_MAX_LEARNER;
@@ -503,15 +508,19 @@ bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t
     } else if (has_nbf && nbf_at > now) {
         s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN, "the learner token is not valid yet (nbf)",
                        NULL);
+    } else if (scope == AH_SCOPE_NONE) {
+        s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
+                       "the token's role must be \"learner\" (the default) or \"rater\"", NULL);
     } else if (!sub_ok) {
         s_unauthorized(r, why, AH_REFUSED_BAD_TOKEN,
                        "the learner token's sub (the learner id) must be 1 to 128 bytes without "
                        "control characters",
                        NULL);
     } else {
-        s_as_learner(a, sub);
+        s_as_sub(a, scope, sub);
         ok = true;
-        if (!has_nbf) s_verified_put(tok, tok_len, exp, sub); /* nbf tokens: verified each time */
+        if (!has_nbf) /* nbf tokens: verified each time */
+            s_verified_put(tok, tok_len, exp, scope, sub);
     }
     jwt_free(j);
     return ok;
@@ -568,6 +577,14 @@ bool ah_access_allows(const ah_auth_t *a, const ah_route_t *rt, ah_reply_t *r)
         ah_error(r, 403, "forbidden",
                  "a learner token may not call %s %s: learners submit and run their own attempts, "
                  "and read their own responses, attempts, mastery and notifications",
+                 rt->method, rt->pattern);
+        return false;
+    }
+    if (a->scope == AH_SCOPE_RATER) {
+        if (rt->rater != AH_R_NONE) return true;
+        ah_error(r, 403, "forbidden",
+                 "a rater token may not call %s %s: raters read assessments and responses, put "
+                 "their own grades and list them",
                  rt->method, rt->pattern);
         return false;
     }

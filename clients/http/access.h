@@ -4,7 +4,9 @@
  * come from --tokens FILE (lines "SCOPE TOKEN") and --admin-token-file (an admin token); each has
  * one scope: admin (everything), app (everything but admin routes), read (GET routes). Learner
  * tokens are JWTs (HS256, --jwt-secret-file) whose `sub` is the learner id: they reach only that
- * learner's submissions, attempts, responses, mastery and notifications.
+ * learner's submissions, attempts, responses, mastery and notifications. A JWT with `"role":
+ * "rater"` is a rater's, `sub` the rater id: it reads assessments and responses' answers, puts
+ * grades as its own rater and lists its own grades, nothing else.
  */
 #ifndef AH_ACCESS_H
 #define AH_ACCESS_H
@@ -21,6 +23,7 @@ typedef enum {
     AH_SCOPE_APP,
     AH_SCOPE_ADMIN,
     AH_SCOPE_LEARNER,
+    AH_SCOPE_RATER, /* (not wider than the others: checked by route, as a learner's) */
     AH_NSCOPES
 } ah_scope_t;
 
@@ -29,8 +32,9 @@ typedef enum {
 /* A request's caller, once authenticated. */
 typedef struct ah_auth {
     ah_scope_t scope;
-    char learner[AH_MAX_LEARNER + 1]; /* AH_SCOPE_LEARNER: the token's sub */
-    char key[AH_MAX_LEARNER + 24];    /* the rate limiter's key for this caller */
+    char sub[AH_MAX_LEARNER + 1];  /* AH_SCOPE_LEARNER, AH_SCOPE_RATER: the token's sub (the
+                                      learner, the rater) */
+    char key[AH_MAX_LEARNER + 24]; /* the rate limiter's key for this caller */
 } ah_auth_t;
 
 /* Why a request was refused, for /metrics. */
@@ -45,7 +49,7 @@ typedef enum {
 } ah_refused_t;
 
 const char *ah_scope_name(ah_scope_t s);
-/* "admin", "app", "read", "learner" -> the scope; AH_SCOPE_NONE otherwise. */
+/* "admin", "app", "read", "learner", "rater" -> the scope; AH_SCOPE_NONE otherwise. */
 ah_scope_t ah_scope_parse(const char *name, size_t len);
 
 /* Loads the token sources given on the command line (each may be NULL). -1 with a message in
@@ -57,8 +61,9 @@ int ah_access_init(const char *tokens_file, const char *admin_token_file, const 
 int ah_access_parse_tokens(const char *text, size_t len, char *err, size_t n);
 /* Sets the learner tokens' secret (what --jwt-secret-file gives): -1 when not 32..4096 bytes. */
 int ah_access_set_secret(const void *secret, size_t len);
-/* A learner token (a JWT): HS256 with the secret, exp in the future, a sub of 1..128 bytes. true
- * with a filled; false with r set to 401 and *why. */
+/* A learner's or a rater's token (a JWT): HS256 with the secret, exp in the future, a sub of
+ * 1..128 bytes, a role (optional) of "learner" or "rater". true with a filled; false with r set
+ * to 401 and *why. */
 bool ah_learner_token(const char *tok, ah_auth_t *a, ah_reply_t *r, ah_refused_t *why);
 
 /* Whether any token can be valid (else every protected route answers 401 saying so). */

@@ -24,25 +24,28 @@ typedef enum { AH_NONE, AH_HEALTH, AH_METRICS, AH_OPENAPI, AH_EVENTS, AH_PAGE } 
  * 403; for a record named by id the engine checks it is the learner's), read a path whose {id} is
  * the learner (only its own), or subscribe to its own topics (mastery.<sub>). */
 typedef enum { AH_L_NONE, AH_L_PARAM, AH_L_PATH, AH_L_EVENTS } ah_learner_t;
+/* What a rater token (access.h) may do with a route: nothing (403), read it, or call it as its
+ * own rater (the engine's `rater` param is the token's sub: a different one given is 403). */
+typedef enum { AH_R_NONE, AH_R_READ, AH_R_PARAM } ah_rater_t;
 
 #define AH_NQUERY 9 /* query arguments a route takes at most */
 
 typedef struct {
     const char *method, *pattern;
-    bool admin;                /* needs the bearer token; calls the admin socket */
-    const char *engine;        /* the engine method it calls (NULL: none; a special route calls
-                                  it itself: health ping, metrics stats) */
-    const char *path[2];       /* the engine params of the pattern's {ids}, in order */
-    bool path_int[2];          /* ...given as integers */
-    bool body;                 /* a JSON object body, its fields merged into the params */
-    const char *raw_body;      /* or the body's bytes as this param (a bin) */
+    bool admin;                 /* needs the bearer token; calls the admin socket */
+    const char *engine;         /* the engine method it calls (NULL: none; a special route calls
+                                   it itself: health ping, metrics stats) */
+    const char *path[2];        /* the engine params of the pattern's {ids}, in order */
+    bool path_int[2];           /* ...given as integers */
+    bool body;                  /* a JSON object body, its fields merged into the params */
+    const char *raw_body;       /* or the body's bytes as this param (a bin) */
     ah_qarg_t query[AH_NQUERY]; /* query arguments passed as params */
-    unsigned ok;               /* the status of a success */
-    const char *loc, *loc_key; /* Location: loc with the result's loc_key (201, 202) */
+    unsigned ok;                /* the status of a success */
+    const char *loc, *loc_key;  /* Location: loc with the result's loc_key (201, 202) */
     ah_special_t special;
     ah_learner_t learner; /* what a learner token may do with it */
+    ah_rater_t rater;     /* what a rater token may do with it */
 } ah_route_t;
-
 
 extern const ah_route_t ah_routes[];
 extern const int ah_nroutes;

@@ -78,22 +78,23 @@ static void s_access(struct MHD_Connection *c, const ah_route_t *rt, s_req_t *q)
     if (!ah_authenticate(c, rt->special == AH_EVENTS, &q->auth, &q->deny, &why)) {
         ah_metrics_refused(why, AH_SCOPE_NONE);
     } else if (!ah_access_allows(&q->auth, rt, &q->deny)) {
-        ah_metrics_refused(q->auth.scope == AH_SCOPE_LEARNER ? AH_REFUSED_LEARNER
-                                                             : AH_REFUSED_SCOPE,
+        ah_metrics_refused(q->auth.scope == AH_SCOPE_LEARNER || q->auth.scope == AH_SCOPE_RATER
+                               ? AH_REFUSED_LEARNER
+                               : AH_REFUSED_SCOPE,
                            q->auth.scope);
     } else if (!ah_rate_take(&q->auth, &q->deny)) {
         ah_metrics_refused(AH_REFUSED_RATE, q->auth.scope);
     }
 }
 
-/* 403 for a learner token naming another learner: what it named (`where`) and its own. */
+/* 403 for a learner's or a rater's token naming another: what it named (`where`) and its own. */
 static void s_not_own(const s_req_t *q, ah_reply_t *r, const char *where, const char *named,
                       size_t len)
 {
-    ah_error(r, 403, "forbidden",
-             "%s: a learner token acts only as its own learner \"%s\", not \"%.*s\"", where,
-             q->auth.learner, (int)len, named);
-    ah_metrics_refused(AH_REFUSED_LEARNER, AH_SCOPE_LEARNER);
+    const char *role = ah_scope_name(q->auth.scope);
+    ah_error(r, 403, "forbidden", "%s: a %s token acts only as its own %s \"%s\", not \"%.*s\"",
+             where, role, role, q->auth.sub, (int)len, named);
+    ah_metrics_refused(AH_REFUSED_LEARNER, q->auth.scope);
 }
 
 static s_req_t *s_begin(struct MHD_Connection *c, const char *url, const char *method)
@@ -160,9 +161,12 @@ static void s_append(s_req_t *q, const char *data, size_t n)
 static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req_t *q,
                      msgpack_packer *pk, ah_reply_t *r)
 {
-    /* a learner token's requests carry its learner as the engine's `learner` param */
-    const char *learner =
-        q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PARAM ? q->auth.learner : NULL;
+    /* a learner token's requests carry its learner as the engine's `learner` param, a rater
+     * token's its rater as `rater` */
+    const char *own_key = q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PARAM ? "learner"
+                          : q->auth.scope == AH_SCOPE_RATER && rt->rater == AH_R_PARAM   ? "rater"
+                                                                                         : NULL;
+    const char *own = own_key ? q->auth.sub : NULL;
     json_t *body = NULL;
     if (rt->body && q->len) {
         json_error_t e;
@@ -183,9 +187,11 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
     size_t n = (size_t)n_path;
     for (int i = 0; i < AH_NQUERY && rt->query[i].name; i++) {
         qv[i] = MHD_lookup_connection_value(c, MHD_GET_ARGUMENT_KIND, rt->query[i].name);
-        if (qv[i] && learner && strcmp(rt->query[i].name, "learner") == 0) {
-            if (strcmp(qv[i], learner) != 0) {
-                s_not_own(q, r, "query learner", qv[i], strlen(qv[i]));
+        if (qv[i] && own && strcmp(rt->query[i].name, own_key) == 0) {
+            if (strcmp(qv[i], own) != 0) {
+                char where[32];
+                snprintf(where, sizeof where, "query %s", own_key);
+                s_not_own(q, r, where, qv[i], strlen(qv[i]));
                 json_decref(body);
                 return false;
             }
@@ -193,20 +199,22 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
         }
         n += qv[i] != NULL;
     }
-    json_t *given = learner && body ? json_object_get(body, "learner") : NULL;
+    json_t *given = own && body ? json_object_get(body, own_key) : NULL;
     if (given) {
-        if (!json_is_string(given) || strcmp(json_string_value(given), learner) != 0) {
+        if (!json_is_string(given) || strcmp(json_string_value(given), own) != 0) {
             char *text = json_is_string(given)
                              ? strdup(json_string_value(given))
                              : as_json_dumps(given, JSON_COMPACT | JSON_ENCODE_ANY);
-            s_not_own(q, r, "body.learner", text ? text : "?", text ? strlen(text) : 1);
+            char where[32];
+            snprintf(where, sizeof where, "body.%s", own_key);
+            s_not_own(q, r, where, text ? text : "?", text ? strlen(text) : 1);
             free(text);
             json_decref(body);
             return false;
         }
-        json_object_del(body, "learner");
+        json_object_del(body, own_key);
     }
-    n += learner != NULL;
+    n += own != NULL;
     /* the path's ids: a body field of the same name must agree */
     char idv[2][200];
     for (int i = 0; i < n_path; i++) {
@@ -223,9 +231,9 @@ static bool s_params(struct MHD_Connection *c, const ah_route_t *rt, const s_req
     n += body ? json_object_size(body) : 0;
     n += rt->raw_body ? 1 : 0;
     msgpack_pack_map(pk, n);
-    if (learner) {
-        as_pack_cstr(pk, "learner");
-        as_pack_cstr(pk, learner);
+    if (own) {
+        as_pack_cstr(pk, own_key);
+        as_pack_cstr(pk, own);
     }
     if (rt->raw_body) {
         as_pack_cstr(pk, rt->raw_body);
@@ -505,8 +513,8 @@ enum MHD_Result ah_dispatch(void *cls, struct MHD_Connection *c, const char *url
         ah_error(&r, 413, "too_large", "the body is larger than the limit of %zu bytes (%s)",
                  q->limit, q->limit == ah_cfg.max_body ? "--max-body" : "--max-admin-body");
     } else if (q->auth.scope == AH_SCOPE_LEARNER && rt->learner == AH_L_PATH &&
-               (q->id_lens[0] != strlen(q->auth.learner) ||
-                memcmp(q->ids[0], q->auth.learner, q->id_lens[0]) != 0)) {
+               (q->id_lens[0] != strlen(q->auth.sub) ||
+                memcmp(q->ids[0], q->auth.sub, q->id_lens[0]) != 0)) {
         s_not_own(q, &r, "path", q->ids[0], q->id_lens[0]);
     } else if (rt->special == AH_PAGE) {
         ah_page(url, &r);

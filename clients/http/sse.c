@@ -325,7 +325,7 @@ static unsigned s_streams_of(const char *key)
 enum MHD_Result ah_sse_open(struct MHD_Connection *c, const ah_auth_t *auth, ah_reply_t *r,
                             bool *queued)
 {
-    const char *learner = auth->scope == AH_SCOPE_LEARNER ? auth->learner : NULL;
+    const char *learner = auth->scope == AH_SCOPE_LEARNER ? auth->sub : NULL;
     *queued = false;
     s_client_t *cl = calloc(1, sizeof *cl);
     if (!cl) {

@@ -19,7 +19,7 @@ import jwt  # python3-jwt: what an app server would mint learner tokens with
 from stack import APP, EXAMPLES, HTTPD, READ, TOKEN, Stack
 
 SECRET = b"learner-secret-0123456789abcdef-0123456789"
-SCOPES = ("none", "read", "app", "admin", "learner")
+SCOPES = ("none", "read", "app", "admin", "learner", "rater")
 
 
 def secret_file(data, mode=0o600):
@@ -64,6 +64,7 @@ class AccessTest(unittest.TestCase):
             "id": "q", "cardinality": "single", "base_type": "identifier",
             "rule": "match_correct", "correct": ["A"], "skills": ["mxk"]}]}, admin=True)[0] == 200
         cls.ana = learner_token("ana")
+        cls.rita = learner_token("rita", role="rater")
         st, doc, _ = r("POST", "/v1/assessments/mx/responses", {"answers": {"q": "A"}},
                        token=cls.ana)
         assert st == 201, doc
@@ -83,7 +84,8 @@ class AccessTest(unittest.TestCase):
         os.unlink(cls.secret)
 
     def token_of(self, scope):
-        return {"none": None, "read": READ, "app": APP, "admin": TOKEN, "learner": self.ana}[scope]
+        return {"none": None, "read": READ, "app": APP, "admin": TOKEN, "learner": self.ana,
+                "rater": self.rita}[scope]
 
     def concrete(self, path, scope):
         """The route's pattern with ids of records that exist (the learner's own)."""
@@ -113,6 +115,8 @@ class AccessTest(unittest.TestCase):
                         allowed = need == "public"
                     elif scope == "learner":
                         allowed = need == "public" or learner_ok
+                    elif scope == "rater":
+                        allowed = need == "public" or "x-rater" in op
                     else:
                         allowed = rank[scope] >= rank[need]
                     path = self.concrete(pattern, scope)
@@ -132,7 +136,47 @@ class AccessTest(unittest.TestCase):
                         self.assertEqual(status, 403, where)
                         self.assertIn("token", got["error"]["message"], where)
                     checked += 1
-        self.assertEqual(checked, 5 * sum(len(i) for i in doc["paths"].values()))
+        self.assertEqual(checked, 6 * sum(len(i) for i in doc["paths"].values()))
+
+    def test_a_rater_token_grades_as_its_own_rater_only(self):
+        r = self.s.request
+        self.assertEqual(r("PUT", "/v1/assessments/mxe", {"items": [
+            {"id": "e", "graded": {"max": 3, "raters": 2}}]}, admin=True)[0], 200)
+        st, doc, _ = r("POST", "/v1/assessments/mxe/responses",
+                       {"learner": "cal", "answers": {"e": "an essay"}})
+        rid = doc["response_id"]
+        # it reads the answer, grades as itself (named or not), lists only its own grades
+        st, doc, _ = r("GET", f"/v1/responses/{rid}", token=self.rita)
+        self.assertEqual((st, doc["answers"]), (200, {"e": "an essay"}))
+        st, doc, _ = r("PUT", f"/v1/responses/{rid}/grades/e", {"score": 2}, token=self.rita)
+        self.assertEqual((st, doc["rater"], doc["state"]), (200, "rita", "awaiting"))
+        st, doc, _ = r("PUT", f"/v1/responses/{rid}/grades/e", {"rater": "rita", "score": 3},
+                       token=self.rita)
+        self.assertEqual((st, doc["rater"], doc["score"]), (200, "rita", 3.0))
+        self.assertEqual(r("PUT", f"/v1/responses/{rid}/grades/e", {"rater": "ola", "score": 3})[0],
+                         200)
+        st, doc, _ = r("GET", f"/v1/grades?response={rid}", token=self.rita)
+        self.assertEqual((st, [(g["rater"], g["revision"]) for g in doc["grades"]]),
+                         (200, [("rita", 2)]))
+        # another rater's name, other raters' grades, the agreement: refused, saying why
+        st, doc, _ = r("PUT", f"/v1/responses/{rid}/grades/e", {"rater": "ola", "score": 0},
+                       token=self.rita)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (403, "body.rater: a rater token acts only as its own rater \"rita\", "
+                               "not \"ola\""))
+        st, doc, _ = r("GET", "/v1/grades?rater=ola", token=self.rita)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (403, "query rater: a rater token acts only as its own rater \"rita\", "
+                               "not \"ola\""))
+        st, doc, _ = r("GET", "/v1/assessments/mxe/agreement", token=self.rita)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (403, "a rater token may not call GET /v1/assessments/{id}/agreement: "
+                               "raters read assessments and responses, put their own grades and "
+                               "list them"))
+        # a token of an unknown role is no token
+        st, doc, _ = r("GET", "/v1/assessments/mxe", token=learner_token("x", role="admin"))
+        self.assertEqual((st, doc["error"]["message"]),
+                         (401, "the token's role must be \"learner\" (the default) or \"rater\""))
 
     def test_a_wrong_scope_is_403_saying_what_it_needs(self):
         st, doc, _ = self.s.request("POST", "/v1/assessments/mx/score", {"answers": {}},
@@ -366,7 +410,7 @@ class TokenFileTest(unittest.TestCase):
             self.assertEqual(s.request("GET", "/v1/assessments", token=new)[0], 200)
             self.assertEqual(s.request("GET", "/v1/assessments", token=new)[0], 200)
             with open(s.log.name) as f:
-                self.assertIn(":2: the scope is admin, app or read (learner tokens are JWTs) "
+                self.assertIn(":2: the scope is admin, app or read (learner and rater tokens are JWTs) "
                               "(the previous tokens stay in force)", f.read())
         finally:
             s.close()
