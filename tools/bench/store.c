@@ -143,8 +143,8 @@ static int s_lmdb_batch(as_store_t *st, s_data_t *d, as_err_t *err)
 static const char *const s_phase_names[S_PHASES] = {
     "round trip 1: BEGIN, keys, attempts, ids, statistics and mastery read (6 statements)",
     "the steps, in memory",
-    "round trip 2: statistics, mastery, responses, keys, counts written; COMMIT (9 to 11 "
-    "statements)"};
+    ("round trip 2: statistics, mastery, responses, keys, counts written; COMMIT (9 to 11 "
+     "statements)")};
 static double s_phase[S_PHASES];
 
 /* One batch on PostgreSQL: the same, in the writer's batch shape. */

@@ -1,8 +1,8 @@
 /* fuzz_access.c — libFuzzer: what assay-http reads from callers and files before anything else
  * (clients/http/access.c). The first byte picks: even, the text of a token file (--tokens); odd,
  * a bearer token checked as a learner's JWT against a fixed secret. A token file parses or is
- * refused with its line; a JWT is accepted (with a learner of 1..128 bytes) or refused with 401 and
- * a reason; never a crash or a leak. */
+ * refused with its line; a JWT is accepted (a learner or rater of 1..128 bytes) or refused with 401
+ * and a reason; never a crash or a leak. */
 #include "access.h"
 
 #include <jansson.h>
@@ -40,8 +40,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     ah_refused_t why;
     memset(&a, 0, sizeof a);
     if (ah_learner_token(tok, &a, &r, &why)) {
-        size_t l = strlen(a.learner);
-        if (a.scope != AH_SCOPE_LEARNER || l < 1 || l > AH_MAX_LEARNER || r.status) abort();
+        size_t l = strlen(a.sub);
+        if ((a.scope != AH_SCOPE_LEARNER && a.scope != AH_SCOPE_RATER) || l < 1 ||
+            l > AH_MAX_LEARNER || r.status)
+            abort();
     } else if (r.status != 401 || !r.json) {
         abort();
     }
