@@ -103,6 +103,16 @@ static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(vo
     assert_int_equal(cli_assay("{\"q\": \"A\", \"e\": \"my essay\"}", "submit zessay ann"), 0);
     assert_string_equal(cli_out, "response 1: ann attempt 1 at zessay v1: 1 / 5 (20.0%) so far; "
                                  "waiting for people's grades of e\n");
+    /* a rater is handed it (blind, leased), then grades it: resolved (one rater), the response
+     * scored; nothing is left to hand out */
+    assert_int_equal(cli_assay(NULL, "grade-next zessay ben --lease 600"), 0);
+    assert_string_equal(cli_out,
+                        "response 1 item e for ben (0 to 4 in steps of 1): \"my essay\"\n");
+    assert_int_equal(cli_assay(NULL, "grade-next zessay ben --lease 0"), 2);
+    assert_string_equal(cli_err,
+                        "assay grade-next: --lease: expected 1..3600 seconds, got \"0\"\n");
+    assert_int_equal(cli_assay(NULL, "grade-next zessay cy"), 0);
+    assert_string_equal(cli_out, "nothing left to grade for cy\n");
     /* a rater grades it: resolved (one rater), the response scored */
     assert_int_equal(cli_assay(NULL, "grade 1 e ben 3 --comment 'clear'"), 0);
     assert_string_equal(cli_out,
@@ -126,6 +136,8 @@ static void a_graded_answer_prints_the_score_so_far_and_what_waits_for_people(vo
                         "         1  e            auto:x                    3        1\n"
                         "         1  e            ben                       3        1  clear\n"
                         "         1  e            cy                        1        1\n");
+    assert_int_equal(cli_assay(NULL, "grade-next zessay dee"), 0);
+    assert_string_equal(cli_out, "nothing left to grade for dee\n");
     assert_int_equal(cli_assay(NULL, "grades --response x"), 2);
     assert_string_equal(cli_err, "assay grades: --response: expected a response id, got \"x\"\n");
     assert_int_equal(cli_assay(NULL, "agreement zessay --item q"), 1);
@@ -208,9 +220,10 @@ static void an_unreachable_engine_exits_3(void **state)
 
 static void every_command_has_help(void **state)
 {
-    const char *cmds[] = {"ping",  "put",    "get",       "list",     "delete",    "score",
-                          "batch", "submit", "responses", "report",   "regrade",   "job",
-                          "watch", "stats",  "jobs",      "response", "agreement", "grades"};
+    const char *cmds[] = {"ping",     "put",       "get",    "list",      "delete",
+                          "score",    "batch",     "submit", "responses", "report",
+                          "regrade",  "job",       "watch",  "stats",     "jobs",
+                          "response", "agreement", "grades", "grade-next"};
     for (size_t i = 0; i < sizeof cmds / sizeof cmds[0]; i++) {
         assert_int_equal(cli_assay(NULL, "%s --help", cmds[i]), 0);
         char want[64];

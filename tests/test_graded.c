@@ -6,7 +6,8 @@
  * grade.put: two raters within the tolerance resolve to their mean, apart to a dispute an
  * adjudicator settles, "first" takes the first grade, a judge never resolves, a revision rescores;
  * the response scored when its last graded item resolves, counted by the report, observed by
- * tracing, published; a regrade keeps people's scores; precise refusals. */
+ * tracing, published; a regrade keeps people's scores; precise refusals. grade.next hands each
+ * rater an answer no one else holds, blind, leased until its grade or the lease's end. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,9 +17,12 @@
 #include "harness.h"
 
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 static h_engine_t s_e;
@@ -270,6 +274,210 @@ static void two_people_within_the_tolerance_resolve_to_their_mean(void **state)
     assert_string_equal(s_grade(rid, "e", "ann", 3, &is, &rs), "awaiting");
     assert_string_equal(s_grade(rid, "e", "ben", 4, &is, &rs), "resolved");
     assert_true(is == 3.5 && rs == 3.5);
+}
+
+/* grade.next as rater (extra: more params, "" for none): true and the response id and item when
+ * an answer is offered (checked blind: exactly its eight fields), false for nil. */
+static bool s_next(const char *rater, const char *extra, double *rid, char *item, size_t n)
+{
+    char params[300];
+    snprintf(params, sizeof params, "{'assessment':'queue','rater':'%s'%s}", rater, extra);
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "grade.next", params, &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    bool found = o->type != MSGPACK_OBJECT_NIL;
+    if (found) {
+        assert_int_equal(o->type, MSGPACK_OBJECT_MAP);
+        assert_int_equal(o->via.map.size, 8);
+        assert_true(h_str_is(o, "rater", rater));
+        *rid = h_num(o, "response");
+        const msgpack_object *it = assay_map_get(o, "item");
+        snprintf(item, n, "%.*s", (int)it->via.str.size, it->via.str.ptr);
+    }
+    assay_reply_free(&r);
+    return found;
+}
+
+static void raters_are_handed_answers_one_at_a_time_blind_and_leased(void **state)
+{
+    (void)state;
+    h_ok(s_admin, "assessment.put",
+         "{'id':'queue','items':["
+         "{'id':'q','cardinality':'single','base_type':'identifier','rule':'match_correct',"
+         "'correct':['A']},"
+         "{'id':'e','graded':{'max':4,'raters':2,'tolerance':1,'rubric':["
+         "{'score':0,'label':'none'},{'score':4,'label':'full','description':'all of it'}]}},"
+         "{'id':'f','graded':{'max':2,'resolve':'first'}}]}");
+    char params[300];
+    double rid[3];
+    static const char *const answers[3] = {"{'q':'A','e':'one','f':'fig'}", "{'q':'B','e':'two'}",
+                                           "{'q':'A'}"};
+    for (int i = 0; i < 3; i++) {
+        snprintf(params, sizeof params, "{'assessment':'queue','learner':'l%d','answers':%s}", i,
+                 answers[i]);
+        assay_reply_t *r;
+        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
+        rid[i] = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+    }
+    /* the first answer, whole: the learner's answer, the scale, the rubric, the lease */
+    assay_reply_t *r;
+    time_t before = time(NULL);
+    assert_int_equal(h_call(s_admin, "grade.next", "{'assessment':'queue','rater':'ann'}", &r),
+                     ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    assert_true(h_num(o, "response") == rid[0] && h_str_is(o, "item", "e") &&
+                h_str_is(o, "answer", "one") && h_num(o, "max") == 4 && h_num(o, "step") == 1);
+    const msgpack_object *rubric = assay_map_get(o, "rubric");
+    assert_int_equal(rubric->via.array.size, 2);
+    assert_true(h_str_is(&rubric->via.array.ptr[1], "label", "full") &&
+                h_str_is(&rubric->via.array.ptr[1], "description", "all of it") &&
+                h_num(&rubric->via.array.ptr[1], "score") == 4);
+    double until = h_num(o, "lease_until");
+    assert_true(until >= (double)before + 120 && until <= (double)time(NULL) + 121);
+    assay_reply_free(&r);
+    /* ann holds r0's e: asked again, the same; others are handed the other answers, one each */
+    double got;
+    char item[16];
+    assert_true(s_next("ann", "", &got, item, sizeof item));
+    assert_true(got == rid[0] && strcmp(item, "e") == 0);
+    assert_true(s_next("ben", "", &got, item, sizeof item));
+    assert_true(got == rid[0] && strcmp(item, "f") == 0);
+    assert_true(s_next("cy", "", &got, item, sizeof item));
+    assert_true(got == rid[1] && strcmp(item, "e") == 0);
+    assert_false(s_next("di", "", &got, item, sizeof item));
+    assert_false(s_next("di", ",'item':'e'", &got, item, sizeof item));
+    /* ann's grade ends her lease: di is handed r0's e, ann has nothing left */
+    double is, rs;
+    assert_string_equal(s_grade(rid[0], "e", "ann", 3, &is, &rs), "awaiting");
+    assert_true(s_next("di", "", &got, item, sizeof item));
+    assert_true(got == rid[0] && strcmp(item, "e") == 0);
+    assert_false(s_next("ann", "", &got, item, sizeof item));
+    /* r0 resolved (f: first grade; e: two people within the tolerance) leaves the queue */
+    assert_string_equal(s_grade(rid[0], "f", "ben", 2, &is, &rs), "resolved");
+    assert_string_equal(s_grade(rid[0], "e", "di", 4, &is, &rs), "resolved");
+    assert_true(is == 3.5 && rs == 1 + 3.5 + 2);
+    assert_false(s_next("ed", ",'item':'f'", &got, item, sizeof item));
+    /* a judge is handed what still waits for people; a lease that ran out is handed on */
+    assert_string_equal(s_grade(rid[1], "e", "cy", 1, &is, &rs), "awaiting");
+    assert_true(s_next("auto:judge", "", &got, item, sizeof item));
+    assert_true(got == rid[1] && strcmp(item, "e") == 0);
+    assert_string_equal(s_grade(rid[1], "e", "auto:judge", 4, &is, &rs), "awaiting");
+    assert_false(s_next("auto:judge", "", &got, item, sizeof item));
+    assert_true(s_next("ed", ",'lease':1", &got, item, sizeof item));
+    assert_true(got == rid[1] && strcmp(item, "e") == 0);
+    assert_false(s_next("fay", "", &got, item, sizeof item));
+    usleep(1200000); /* ed's lease of one second runs out */
+    assert_true(s_next("fay", "", &got, item, sizeof item));
+    assert_true(got == rid[1] && strcmp(item, "e") == 0);
+    /* refusals */
+    static const char *const cases[][2] = {
+        {"{'assessment':'queue','rater':'ann','item':'zz'}",
+         "not_found: item: assessment \"queue\" has no item \"zz\""},
+        {"{'assessment':'queue','rater':'ann','item':'q'}",
+         "bad_request: item: item \"q\" of assessment \"queue\" is scored automatically, not "
+         "graded by people"},
+        {"{'assessment':'queue','rater':'ann','lease':0}",
+         "bad_request: lease: expected an integer in 1..3600, got 0"},
+        {"{'assessment':'queue','rater':'ann','lease':3601}",
+         "bad_request: lease: expected an integer in 1..3600, got 3601"},
+        {"{'assessment':'queue'}", "bad_request: params: missing field \"rater\""},
+        {"{'assessment':'nope','rater':'ann'}", "not_found: assessment \"nope\" not found"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char err[400];
+        h_error(s_admin, "grade.next", cases[i][0], err, sizeof err);
+        assert_string_equal(err, cases[i][1]);
+    }
+}
+
+/* ---- raters asking at once ---- */
+
+#define S_CROWD  8
+#define S_ESSAYS 16
+
+static pthread_mutex_t s_held_lock = PTHREAD_MUTEX_INITIALIZER;
+static int s_held[S_ESSAYS]; /* who holds each answer's lease (0: no one, else rater + 1) */
+static double s_essay_rid[S_ESSAYS];
+static int s_clashes, s_regrades, s_graded;
+
+/* A rater: asks for the next answer, grades it, until nothing is left; notes any answer handed
+ * while another holds it and any handed twice to the same rater. */
+static void *s_crowd_rater(void *arg)
+{
+    int me = (int)(intptr_t)arg;
+    assay_t *c;
+    if (assay_open(&c, s_e.dir, NULL)) return NULL;
+    bool mine[S_ESSAYS] = {false};
+    for (;;) {
+        char params[160];
+        snprintf(params, sizeof params, "{'assessment':'crowd','rater':'p%d'}", me);
+        assay_reply_t *r;
+        if (h_call(c, "grade.next", params, &r) != ASSAY_OK) break;
+        const msgpack_object *o = assay_reply_result(r);
+        if (o->type == MSGPACK_OBJECT_NIL) {
+            assay_reply_free(&r);
+            break;
+        }
+        double rid = h_num(o, "response");
+        assay_reply_free(&r);
+        int i = 0;
+        while (i < S_ESSAYS && s_essay_rid[i] != rid)
+            i++;
+        if (i == S_ESSAYS) break;
+        pthread_mutex_lock(&s_held_lock);
+        s_clashes += s_held[i] != 0;
+        s_regrades += mine[i];
+        s_held[i] = me + 1;
+        mine[i] = true;
+        pthread_mutex_unlock(&s_held_lock);
+        usleep(1000); /* (reading the answer) */
+        pthread_mutex_lock(&s_held_lock);
+        s_held[i] = 0; /* let go before the grade: the engine's lease holds until it is in */
+        pthread_mutex_unlock(&s_held_lock);
+        snprintf(params, sizeof params, "{'response':%.0f,'item':'e','rater':'p%d','score':%d}",
+                 rid, me, me % 3);
+        if (h_call(c, "grade.put", params, &r) != ASSAY_OK) break;
+        assay_reply_free(&r);
+        pthread_mutex_lock(&s_held_lock);
+        s_graded++;
+        pthread_mutex_unlock(&s_held_lock);
+    }
+    assay_close(&c);
+    return NULL;
+}
+
+static void raters_asking_at_once_are_handed_different_answers(void **state)
+{
+    (void)state;
+    h_ok(s_admin, "assessment.put",
+         "{'id':'crowd','items':[{'id':'e','graded':{'max':2,'raters':2,'tolerance':2}}]}");
+    for (int i = 0; i < S_ESSAYS; i++) {
+        char params[160];
+        snprintf(params, sizeof params,
+                 "{'assessment':'crowd','learner':'w%d','answers':{'e':'essay %d'}}", i, i);
+        assay_reply_t *r;
+        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
+        s_essay_rid[i] = h_num(assay_reply_result(r), "response_id");
+        assay_reply_free(&r);
+    }
+    pthread_t th[S_CROWD];
+    for (int k = 0; k < S_CROWD; k++)
+        pthread_create(&th[k], NULL, s_crowd_rater, (void *)(intptr_t)k);
+    for (int k = 0; k < S_CROWD; k++)
+        pthread_join(th[k], NULL);
+    /* each answer handed to one rater at a time, never twice to one, graded by exactly two */
+    assert_int_equal(s_clashes, 0);
+    assert_int_equal(s_regrades, 0);
+    assert_int_equal(s_graded, 2 * S_ESSAYS);
+    assay_reply_t *r;
+    assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'crowd'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "pending"), 0);
+    assert_int_equal((int)h_num(assay_reply_result(r), "n"), S_ESSAYS);
+    assay_reply_free(&r);
+    assert_int_equal(h_call(s_admin, "grade.list", "{'assessment':'crowd'}", &r), ASSAY_OK);
+    assert_int_equal((int)h_num(assay_reply_result(r), "total"), 2 * S_ESSAYS);
+    assay_reply_free(&r);
 }
 
 static void grades_are_refused_precisely(void **state)
@@ -605,6 +813,8 @@ int main(void)
         cmocka_unit_test(people_resolve_a_response_and_it_is_scored_counted_and_published),
         cmocka_unit_test(two_people_within_the_tolerance_resolve_to_their_mean),
         cmocka_unit_test(grades_are_refused_precisely),
+        cmocka_unit_test(raters_are_handed_answers_one_at_a_time_blind_and_leased),
+        cmocka_unit_test(raters_asking_at_once_are_handed_different_answers),
         cmocka_unit_test(agreement_is_kept_grade_by_grade_and_grades_are_listed),
     };
     return cmocka_run_group_tests(tests, s_setup, s_teardown);

@@ -136,12 +136,12 @@ int cli_model_put(cli_t *cli, const cli_model_t *m, assay_reply_t **reply);
 /* ---- the commands ---- */
 
 cli_cmd_fn cmd_put, cmd_get, cmd_list, cmd_delete, cmd_score, cmd_batch,
-    cmd_report;                                     /* assessments */
-cli_cmd_fn cmd_submit, cmd_response, cmd_responses; /* responses */
-cli_cmd_fn cmd_attempt, cmd_override;               /* exam attempts */
-cli_cmd_fn cmd_grade, cmd_grades, cmd_agreement;    /* people's grades */
-cli_cmd_fn cmd_regrade, cmd_job, cmd_jobs;          /* jobs */
-cli_cmd_fn cmd_import, cmd_export;                  /* QTI (cmd_import.c, cmd_export.c) */
+    cmd_report;                                                  /* assessments */
+cli_cmd_fn cmd_submit, cmd_response, cmd_responses;              /* responses */
+cli_cmd_fn cmd_attempt, cmd_override;                            /* exam attempts */
+cli_cmd_fn cmd_grade, cmd_grades, cmd_grade_next, cmd_agreement; /* people's grades */
+cli_cmd_fn cmd_regrade, cmd_job, cmd_jobs;                       /* jobs */
+cli_cmd_fn cmd_import, cmd_export; /* QTI (cmd_import.c, cmd_export.c) */
 cli_cmd_fn cmd_skill_put, cmd_skill, cmd_skills, cmd_skill_delete, cmd_mastery,
     cmd_mastery_distribution, cmd_recompute, cmd_fit, cmd_replay,
     cmd_kt_eval; /* knowledge tracing */

@@ -224,3 +224,72 @@ int cmd_grades(cli_t *cli, int argc, char **argv)
     };
     return cli_page(cli, &pager, limit, cursor, all);
 }
+
+/* "response 7 item essay for ana (0 to 4 in steps of 1, leased until ...): <answer as JSON>",
+ * then the rubric, a line per point; or that nothing is left. */
+static void s_print_next(const msgpack_object *o, const char *const *ctx)
+{
+    (void)ctx;
+    if (o->type == MSGPACK_OBJECT_NIL) {
+        printf("nothing left to grade for %s\n", ctx[0]);
+        return;
+    }
+    const msgpack_object *item = assay_map_get(o, "item"), *rater = assay_map_get(o, "rater"),
+                         *rubric = assay_map_get(o, "rubric");
+    printf("response %g item %.*s for %.*s (0 to %g in steps of %g): ", cli_get_num(o, "response"),
+           CLI_STR(item), CLI_STR(rater), cli_get_num(o, "max"), cli_get_num(o, "step"));
+    cli_print_json(assay_map_get(o, "answer")); /* (ends the line) */
+    for (uint32_t i = 0;
+         rubric && rubric->type == MSGPACK_OBJECT_ARRAY && i < rubric->via.array.size; i++) {
+        const msgpack_object *p = &rubric->via.array.ptr[i], *label = assay_map_get(p, "label"),
+                             *desc = assay_map_get(p, "description");
+        printf("  %g  %.*s", cli_get_num(p, "score"), CLI_STR(label));
+        if (desc && desc->type == MSGPACK_OBJECT_STR) printf(": %.*s", CLI_STR(desc));
+        printf("\n");
+    }
+}
+
+int cmd_grade_next(cli_t *cli, int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"item", required_argument, 0, 'i'}, {"lease", required_argument, 0, 'l'}, {0, 0, 0, 0}};
+    const char *item = NULL;
+    long lease = 0;
+    int c;
+    optind = 0;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        char *end;
+        if (c == 'i') {
+            item = optarg;
+        } else if (c == 'l') {
+            lease = strtol(optarg, &end, 10);
+            if (*end || lease < 1 || lease > 3600) {
+                fprintf(stderr, "assay grade-next: --lease: expected 1..3600 seconds, got \"%s\"\n",
+                        optarg);
+                return EXIT_USAGE;
+            }
+        } else {
+            return EXIT_USAGE;
+        }
+    }
+    if (argc - optind != 2) {
+        fprintf(stderr, "usage: assay grade-next ID RATER [--item ITEM] [--lease SECONDS]\n");
+        return EXIT_USAGE;
+    }
+    msgpack_sbuffer_clear(&cli->sb);
+    msgpack_pack_map(&cli->pk, 2 + (item ? 1 : 0) + (lease ? 1 : 0));
+    as_pack_cstr(&cli->pk, "assessment");
+    as_pack_cstr(&cli->pk, argv[optind]);
+    as_pack_cstr(&cli->pk, "rater");
+    as_pack_cstr(&cli->pk, argv[optind + 1]);
+    if (item) {
+        as_pack_cstr(&cli->pk, "item");
+        as_pack_cstr(&cli->pk, item);
+    }
+    if (lease) {
+        as_pack_cstr(&cli->pk, "lease");
+        msgpack_pack_int64(&cli->pk, lease);
+    }
+    const char *ctx[1] = {argv[optind + 1]};
+    return cli_run(cli, "grade.next", s_print_next, ctx);
+}

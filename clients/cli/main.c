@@ -133,6 +133,16 @@ static const s_cmd_t s_cmds[] = {
      "times the rater graded it (revision), comment.\n"
      "Example: assay grades --assessment essays --rater ana --all\n",
      0, 11, cmd_grades, true},
+    {"grade-next", "ID RATER [--item ITEM] [--lease SECONDS]",
+     "the next answer a rater may grade, leased to it",
+     "Prints the first answer of assessment ID (of ITEM only with --item) that RATER has not\n"
+     "graded, that still waits for people and that no other rater holds: its response, item,\n"
+     "scale and rubric, never the other raters' grades. It is leased to RATER for --lease\n"
+     "seconds (1..3600, default 120): no one else is offered it meanwhile; RATER's grade ends\n"
+     "the lease, and asking again before it ends offers the same answer. An automatic judge\n"
+     "(auto:...) is offered any answer still waiting for people.\n"
+     "Example: assay grade-next essays ana --lease 600\n",
+     2, 6, cmd_grade_next, true},
     {"agreement", "ID [--item ITEM]", "how well the raters of an assessment's graded items agree",
      "Prints per graded item (or ITEM only) how many answers people graded and how many grades\n"
      "they gave, the share of two people's grades of one answer that are equal (exact) or within\n"

@@ -583,8 +583,8 @@ bool ah_access_allows(const ah_auth_t *a, const ah_route_t *rt, ah_reply_t *r)
     if (a->scope == AH_SCOPE_RATER) {
         if (rt->rater != AH_R_NONE) return true;
         ah_error(r, 403, "forbidden",
-                 "a rater token may not call %s %s: raters read assessments and responses, put "
-                 "their own grades and list them",
+                 "a rater token may not call %s %s: raters read assessments and responses, take "
+                 "answers to grade, put their own grades and list them",
                  rt->method, rt->pattern);
         return false;
     }

@@ -40,6 +40,8 @@ const ah_route_t ah_routes[] = {
      .ok = 200, .rater = AH_R_PARAM},
     {"PUT", "/v1/responses/{id}/grades/{item}", .engine = "grade.put", .path = {"response", "item"},
      .path_int = {true, false}, .body = true, .ok = 200, .rater = AH_R_PARAM},
+    {"POST", "/v1/assessments/{id}/grade-next", .engine = "grade.next", .path = {"assessment"},
+     .body = true, .ok = 200, .rater = AH_R_PARAM},
     {"GET", "/v1/responses/{id}", .engine = "response.get", .path = {"id"}, .path_int = {true},
      .ok = 200, .learner = AH_L_PARAM, .rater = AH_R_READ},
     {"POST", "/v1/assessments/{id}/regrade", .admin = true, .engine = "assessment.regrade",

@@ -278,9 +278,8 @@ as_code_t as_handle_report(as_worker_t *w, as_request_t *req, as_err_t *err)
             msgpack_pack_nil(&w->pk);
         if (graded) { /* responses waiting for people's grades: not counted yet */
             as_pack_cstr(&w->pk, "pending");
-            msgpack_pack_uint64(&w->pk,
-                                as_store_pending_count_rd(w->rd, as_table_str(&t, t.hdr.id_off),
-                                                          t.hdr.id_len));
+            msgpack_pack_uint64(&w->pk, as_store_pending_count_rd(
+                                            w->rd, as_table_str(&t, t.hdr.id_off), t.hdr.id_len));
         }
         as_report_pack(&w->pk, sums, ids, lens, max, t.hdr.max_score, totals, n_totals, 10);
     }

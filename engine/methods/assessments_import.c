@@ -211,9 +211,9 @@ static void s_pack_refused(msgpack_packer *pk, const s_refusals_t *r)
 
 as_code_t as_handle_import(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("data"),    AS_FIELD("name"),          AS_FIELD("id"),
-                      AS_FIELD("root"),    AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
-                      AS_FIELD("replace"), AS_FIELD("skip_invalid"),  AS_FIELD("prefix"),
+    as_field_t f[] = {AS_FIELD("data"),      AS_FIELD("name"),          AS_FIELD("id"),
+                      AS_FIELD("root"),      AS_FIELD("score_outcome"), AS_FIELD("dry_run"),
+                      AS_FIELD("replace"),   AS_FIELD("skip_invalid"),  AS_FIELD("prefix"),
                       AS_FIELD("graded_max")};
     as_path_t path;
     as_code_t rc = as_h_params(req, f, 10, 1, &path, err);

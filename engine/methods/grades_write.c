@@ -49,8 +49,9 @@ static void s_collect(void *arg, const as_grade_t *g)
 }
 
 /* The state of response rid's answer to graded item `it` (*raw: its score when resolved). */
-static as_code_t s_resolve(as_wtxn_t *txn, uint64_t rid, const as_table_t *t, const as_titem_t *it,
-                           as_grade_state_t *state, double *raw, as_err_t *err)
+as_code_t as_write_grade_state(as_wtxn_t *txn, uint64_t rid, const as_table_t *t,
+                               const as_titem_t *it, as_grade_state_t *state, double *raw,
+                               as_err_t *err)
 {
     s_grades_t gs = {.n = 0};
     as_code_t rc =
@@ -104,7 +105,7 @@ static as_code_t s_scored(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const 
     if ((rc = as_store_response_replace(txn, s->assessment, s->assessment_len, rid, wr->rec.data,
                                         wr->rec.size, &w->err)) ||
         (was_pending &&
-         (rc = as_store_pending_add(txn, s->assessment, s->assessment_len, -1, &w->err))))
+         (rc = as_store_pending_add(txn, s->assessment, s->assessment_len, rid, false, &w->err))))
         return rc;
     if (attempt == as_store_attempts(txn, s) &&
         (rc = as_store_stats_update(txn, s, rid, t, wr->item_scores, wr->answered, total, &w->err)))
@@ -262,7 +263,10 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
                      .comment = g.has_comment ? comment : NULL,
                      .comment_len = g.has_comment ? (uint32_t)comment_len : 0,
                      .at = as_wall_s()};
-    if ((w->code = as_store_grade_put(txn, g.rid, item, (uint32_t)item_len, &gr, &w->err))) return;
+    if ((w->code = as_store_grade_put(txn, g.rid, item, (uint32_t)item_len, &gr, &w->err)) ||
+        (w->code = as_store_lease_release(txn, g.rid, item, (uint32_t)item_len, rater,
+                                          (uint32_t)rater_len, &w->err)))
+        return;
     s_counts_t counts = {
         .txn = txn, .s = &s, .item = item, .item_len = (uint32_t)item_len, .err = &w->err};
     if (as_agree_change(u, it.graded_points, rater, (uint32_t)rater_len, s_point(&it, g.score),
@@ -272,7 +276,7 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     }
     as_grade_state_t state;
     double item_raw;
-    if ((w->code = s_resolve(txn, g.rid, &t, &it, &state, &item_raw, &w->err))) return;
+    if ((w->code = as_write_grade_state(txn, g.rid, &t, &it, &state, &item_raw, &w->err))) return;
     /* the response: scored once every graded item it answered is resolved (again after a
      * revision: a revision that reopens a dispute leaves the score as it was until resolved) */
     bool scored = false;
@@ -284,7 +288,7 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
             if (!(gi.flags & AS_TF_GRADED) || !wr->answered[i]) continue;
             as_grade_state_t si;
             double ri;
-            if ((w->code = s_resolve(txn, g.rid, &t, &gi, &si, &ri, &w->err))) return;
+            if ((w->code = as_write_grade_state(txn, g.rid, &t, &gi, &si, &ri, &w->err))) return;
             scored = si == AS_GRADE_RESOLVED;
             wr->item_scores[i] = ri * gi.weight;
             total += wr->item_scores[i];

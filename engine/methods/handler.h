@@ -79,8 +79,8 @@ as_handler_fn as_handle_attempt_start, as_handle_attempt_save, as_handle_attempt
     as_handle_attempt_get, as_handle_attempt_list, as_handle_attempt_abandon, as_handle_override;
 /* assessments_import.c */
 as_handler_fn as_handle_import;
-/* grades.c; grades_agreement.c */
-as_handler_fn as_handle_grade_put, as_handle_grade_list, as_handle_agreement;
+/* grades.c; grades_next.c; grades_agreement.c */
+as_handler_fn as_handle_grade_put, as_handle_grade_list, as_handle_grade_next, as_handle_agreement;
 /* jobs.c */
 as_handler_fn as_handle_regrade, as_handle_job_get, as_handle_job_list;
 /* skills.c; mastery_distribution.c */

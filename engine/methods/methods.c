@@ -44,6 +44,7 @@ const as_method_t as_methods[AS_M_COUNT] = {
     [AS_M_GRADE_PUT] = {"grade.put", 0, as_handle_grade_put},
     [AS_M_AGREEMENT] = {"assessment.agreement", AS_M_INLINE, as_handle_agreement},
     [AS_M_GRADE_LIST] = {"grade.list", 0, as_handle_grade_list},
+    [AS_M_GRADE_NEXT] = {"grade.next", 0, as_handle_grade_next},
 };
 
 const char *const as_method_names[AS_STATS_METHODS] = {
@@ -86,6 +87,7 @@ const char *const as_method_names[AS_STATS_METHODS] = {
     [AS_M_GRADE_PUT] = "grade.put",
     [AS_M_AGREEMENT] = "assessment.agreement",
     [AS_M_GRADE_LIST] = "grade.list",
+    [AS_M_GRADE_NEXT] = "grade.next",
     [AS_M_INVALID] = "invalid",
 };
 
@@ -113,6 +115,7 @@ as_write_step_fn *const as_write_steps[AS_OP_COUNT] = {
     [AS_OP_MODEL_PUT] = as_write_model_put,
     [AS_OP_MODEL_DELETE] = as_write_model_delete,
     [AS_OP_GRADE_PUT] = as_write_grade_put,
+    [AS_OP_GRADE_NEXT] = as_write_grade_next,
 };
 
 as_write_subject_fn *const as_write_subjects[AS_OP_COUNT] = {

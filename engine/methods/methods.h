@@ -49,6 +49,7 @@ enum {
     AS_M_GRADE_PUT,
     AS_M_AGREEMENT,
     AS_M_GRADE_LIST,
+    AS_M_GRADE_NEXT,
     AS_M_COUNT,
     AS_M_INVALID = AS_STATS_METHODS - 1 /* undecodable requests and unknown methods, for stats */
 };

@@ -220,7 +220,7 @@ static as_code_t s_regrade_one(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, a
         return rc;
     /* (a version that adds or drops a graded item it answered makes it pending, or not) */
     if (pending != was_pending &&
-        (rc = as_store_pending_add(txn, job->assessment, job->assessment_len, pending ? 1 : -1,
+        (rc = as_store_pending_add(txn, job->assessment, job->assessment_len, rid, pending,
                                    &w->err)))
         return rc;
     if (pending) return AS_OK; /* (counted once people resolve it) */

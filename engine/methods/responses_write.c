@@ -192,9 +192,9 @@ as_code_t as_write_response(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, cons
     if ((rc = as_store_response_add(txn, &s, rid, attempt, wr->rec.data, wr->rec.size, &w->err)))
         return rc;
     /* the report counts a response once it is scored: a pending one when people resolve it */
-    rc = pending ? as_store_pending_add(txn, s.assessment, s.assessment_len, 1, &w->err)
-                 : as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score,
-                                         &w->err);
+    rc = pending
+             ? as_store_pending_add(txn, s.assessment, s.assessment_len, rid, true, &w->err)
+             : as_store_stats_update(txn, &s, rid, &t, wr->item_scores, answered, score, &w->err);
     if (rc) return rc;
     as_record_pack_note(as_write_note(w, "score", s.assessment, s.assessment_len), &record, &t,
                         score, as_store_stamp(txn), 0);

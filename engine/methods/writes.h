@@ -7,6 +7,7 @@
 #define AS_WRITES_H
 
 #include "job_kind.h"
+#include "resolve.h"
 #include "store.h"
 #include "write.h"
 
@@ -45,7 +46,13 @@ int as_write_attempts_sweep(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, doub
                             double *next);
 
 /* grades_write.c */
-as_write_step_fn as_write_grade_put; /* AS_OP_GRADE_PUT */
+as_write_step_fn as_write_grade_put;  /* AS_OP_GRADE_PUT */
+as_write_step_fn as_write_grade_next; /* AS_OP_GRADE_NEXT (grades_next.c) */
+/* The state of response rid's answer to graded item `it` of t from people's latest grades (*raw:
+ * its score when resolved). */
+as_code_t as_write_grade_state(as_wtxn_t *txn, uint64_t rid, const as_table_t *t,
+                               const as_titem_t *it, as_grade_state_t *state, double *raw,
+                               as_err_t *err);
 
 /* models_write.c */
 as_write_step_fn as_write_model_put;    /* AS_OP_MODEL_PUT */

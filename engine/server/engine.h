@@ -54,6 +54,7 @@ typedef enum {
     AS_OP_MODEL_PUT,       /* [id, [kind, max_learners], blob, source] */
     AS_OP_MODEL_DELETE,    /* [id] */
     AS_OP_GRADE_PUT,       /* [as_grade_fwd_t, item, rater, comment] (methods/grades.h) */
+    AS_OP_GRADE_NEXT,      /* [lease seconds (double), assessment, rater, item (empty: any)] */
     AS_OP_COUNT
 } as_op_t;
 

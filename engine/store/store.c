@@ -204,10 +204,29 @@ as_code_t as_store_grade_counts(as_reader_t *rd, const char *a, uint32_t alen, c
     return AS_OPS(rd)->store_grade_counts(rd, a, alen, item, ilen, fn, arg, err);
 }
 
-as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, int64_t delta,
-                               as_err_t *err)
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, uint64_t rid,
+                               bool pending, as_err_t *err)
 {
-    return AS_OPS(txn)->store_pending_add(txn, assessment, len, delta, err);
+    return AS_OPS(txn)->store_pending_add(txn, assessment, len, rid, pending, err);
+}
+
+as_code_t as_store_pending_scan(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                                uint64_t after, as_pending_fn fn, void *arg, as_err_t *err)
+{
+    return AS_OPS(txn)->store_pending_scan(txn, assessment, len, after, fn, arg, err);
+}
+
+as_code_t as_store_lease_take(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                              const char *rater, uint32_t rlen, double now, double until,
+                              bool *taken, as_err_t *err)
+{
+    return AS_OPS(txn)->store_lease_take(txn, rid, item, ilen, rater, rlen, now, until, taken, err);
+}
+
+as_code_t as_store_lease_release(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                                 const char *rater, uint32_t rlen, as_err_t *err)
+{
+    return AS_OPS(txn)->store_lease_release(txn, rid, item, ilen, rater, rlen, err);
 }
 
 uint64_t as_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)

@@ -151,10 +151,25 @@ uint32_t as_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 uint64_t as_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
 /* The same, read by a reader. */
 uint64_t as_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
-/* How many of an assessment's responses wait for people's grades (graded items): delta added in
- * the transaction; read by a reader. */
-as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, int64_t delta,
-                               as_err_t *err);
+/* Response rid of assessment a (len bytes) waits for people's grades (pending) or no longer:
+ * the assessment's pending count moves by one and the rid joins or leaves its list of waiting
+ * responses (as_store_pending_scan). */
+as_code_t as_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len, uint64_t rid,
+                               bool pending, as_err_t *err);
+/* Calls fn with the ids of assessment a's waiting responses after `after`, in order, until fn
+ * returns true (stop). */
+typedef bool (*as_pending_fn)(void *arg, uint64_t rid);
+as_code_t as_store_pending_scan(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                                uint64_t after, as_pending_fn fn, void *arg, as_err_t *err);
+/* grade.next's leases: response rid's answer to item (ilen bytes) leased to rater until `until`
+ * (seconds since the epoch). Takes the lease when it is free, expired at `now` or the rater's
+ * own (*taken true), else leaves it (*taken false). */
+as_code_t as_store_lease_take(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                              const char *rater, uint32_t rlen, double now, double until,
+                              bool *taken, as_err_t *err);
+/* Ends rater's lease of the answer, if it holds it (its grade is in). */
+as_code_t as_store_lease_release(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                                 const char *rater, uint32_t rlen, as_err_t *err);
 uint64_t as_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 /* The next response id (ids increase across the whole engine and never repeat). */
 uint64_t as_store_next_rid(as_wtxn_t *txn);

@@ -145,7 +145,16 @@ class AccessTest(unittest.TestCase):
         st, doc, _ = r("POST", "/v1/assessments/mxe/responses",
                        {"learner": "cal", "answers": {"e": "an essay"}})
         rid = doc["response_id"]
-        # it reads the answer, grades as itself (named or not), lists only its own grades
+        # it is handed the answer as itself, reads it, grades as itself (named or not), lists
+        # only its own grades
+        st, doc, _ = r("POST", "/v1/assessments/mxe/grade-next", {}, token=self.rita)
+        self.assertEqual((st, doc["response"], doc["item"], doc["rater"], doc["answer"]),
+                         (200, rid, "e", "rita", "an essay"))
+        st, doc, _ = r("POST", "/v1/assessments/mxe/grade-next", {"rater": "ola"},
+                       token=self.rita)
+        self.assertEqual((st, doc["error"]["message"]),
+                         (403, "body.rater: a rater token acts only as its own rater \"rita\", "
+                               "not \"ola\""))
         st, doc, _ = r("GET", f"/v1/responses/{rid}", token=self.rita)
         self.assertEqual((st, doc["answers"]), (200, {"e": "an essay"}))
         st, doc, _ = r("PUT", f"/v1/responses/{rid}/grades/e", {"score": 2}, token=self.rita)
@@ -171,8 +180,8 @@ class AccessTest(unittest.TestCase):
         st, doc, _ = r("GET", "/v1/assessments/mxe/agreement", token=self.rita)
         self.assertEqual((st, doc["error"]["message"]),
                          (403, "a rater token may not call GET /v1/assessments/{id}/agreement: "
-                               "raters read assessments and responses, put their own grades and "
-                               "list them"))
+                               "raters read assessments and responses, take answers to grade, put "
+                               "their own grades and list them"))
         # a token of an unknown role is no token
         st, doc, _ = r("GET", "/v1/assessments/mxe", token=learner_token("x", role="admin"))
         self.assertEqual((st, doc["error"]["message"]),

@@ -78,6 +78,16 @@ class RoutesTest(unittest.TestCase):
                                     {"learner": "h-g", "answers": {"e": "an answer"}})
         self.assertEqual((st, doc["state"], doc["pending"]), (201, "pending", ["e"]))
         rid = doc["response_id"]
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-essay/grade-next",
+                                    {"rater": "ann", "lease": 30})
+        self.assertEqual((st, doc["response"], doc["item"], doc["answer"], doc["max"]),
+                         (200, rid, "e", "an answer", 2.0))
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-essay/grade-next", {"rater": "bo"})
+        self.assertEqual((st, doc), (200, None))  # ann holds it
+        st, doc, _ = self.s.request("POST", "/v1/assessments/h-essay/grade-next",
+                                    {"rater": "bo", "lease": 0})
+        self.assertEqual((st, doc["error"]["message"]),
+                         (400, "lease: expected an integer in 1..3600, got 0"))
         st, doc, _ = self.s.request("PUT", f"/v1/responses/{rid}/grades/e",
                                     {"rater": "ann", "score": 2, "comment": "complete"})
         self.assertEqual((st, doc), (200, {"response": rid, "item": "e", "rater": "ann",

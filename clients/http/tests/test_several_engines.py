@@ -16,10 +16,10 @@ import assay
 from assay import _nodes
 from stack import HTTPD, free_port
 from tests.engine import Engine
+from tests.learners import balanced
 
 QUIZ = {"id": "many", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
                                  "rule": "match_correct", "correct": ["A"]}]}
-LEARNERS = [f"learner-{i}" for i in range(12)]
 APP = "app-token-0123456789ab"
 
 
@@ -31,8 +31,8 @@ class SeveralEnginesTest(unittest.TestCase):
             with assay.Client(data_dir=e.dir, admin=True) as a:
                 a.assessment_put(QUIZ)
         self.eps = [f"ipc://{e.dir}/engine.sock" for e in self.engines]
-        self.first = {lr: _nodes.order(self.eps, lr)[0] for lr in LEARNERS}
-        self.assertEqual(set(self.first.values()), {0, 1})
+        self.learners = balanced(self.eps)
+        self.first = {lr: _nodes.order(self.eps, lr)[0] for lr in self.learners}
         self.tokens = self.engines[0].dir + ".tokens"
         fd = os.open(self.tokens, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, "w") as f:
@@ -82,22 +82,22 @@ class SeveralEnginesTest(unittest.TestCase):
     def stored(self, i):
         with assay.Client(data_dir=self.engines[i].dir) as c:
             return {lr: len(list(c.response_list(assessment="many", learner=lr)))
-                    for lr in LEARNERS}
+                    for lr in self.learners}
 
     def test_each_learner_reaches_its_engine_and_the_next_when_it_dies(self):
-        for lr in LEARNERS:
+        for lr in self.learners:
             self.assertEqual(self.submit(lr)[0], 201)
         for i in (0, 1):
-            self.assertEqual(self.stored(i), {lr: int(self.first[lr] == i) for lr in LEARNERS})
+            self.assertEqual(self.stored(i), {lr: int(self.first[lr] == i) for lr in self.learners})
         self.engines[0].proc.kill()
         self.engines[0].proc.wait()
-        for lr in LEARNERS:
+        for lr in self.learners:
             status, doc = self.submit(lr)
             self.assertEqual(status, 201, doc)
-        self.assertEqual(self.stored(1), {lr: 1 + int(self.first[lr] == 1) for lr in LEARNERS})
+        self.assertEqual(self.stored(1), {lr: 1 + int(self.first[lr] == 1) for lr in self.learners})
 
     def test_a_try_not_answered_in_time_goes_to_the_next_engine(self):
-        learner = next(lr for lr in LEARNERS if self.first[lr] == 0)
+        learner = next(lr for lr in self.learners if self.first[lr] == 0)
         self.assertEqual(self.submit(learner)[0], 201)  # (engine 0 connected, and answering)
         self.engines[0].proc.send_signal(signal.SIGSTOP)
         try:
@@ -137,18 +137,18 @@ class SeveralEnginesTest(unittest.TestCase):
         yield got
 
     def test_the_event_stream_carries_every_engines_events(self):
-        stream = self.events(len(LEARNERS))
+        stream = self.events(len(self.learners))
         next(stream)
-        for lr in LEARNERS:
+        for lr in self.learners:
             self.assertEqual(self.submit(lr)[0], 201)
         got = next(stream)
         datas = [json.loads(f["data"]) for f in got]
-        self.assertEqual(sorted(d["learner"] for d in datas), sorted(LEARNERS))
+        self.assertEqual(sorted(d["learner"] for d in datas), sorted(self.learners))
         nodes = [f"{socket.gethostname()}:{e.dir}" for e in self.engines]
         self.assertEqual({d["node"] for d in datas}, set(nodes))
         for i, node in enumerate(nodes):
             self.assertEqual([d["learner"] for d in datas if d["node"] == node],
-                             [lr for lr in LEARNERS if self.first[lr] == i])
+                             [lr for lr in self.learners if self.first[lr] == i])
             seqs = [d["seq"] for d in datas if d["node"] == node]
             self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))))
         self.assertEqual([f["id"] for f in got], [str(d["seq"]) for d in datas])

@@ -95,6 +95,7 @@ METHODS = [
     ("grade_put", "grade.put", "call"),
     ("assessment_agreement", "assessment.agreement", "call"),
     ("grade_list", "grade.list", ("list", "grades")),
+    ("grade_next", "grade.next", "call"),
 ]
 
 # Shorter names for the calls an app server makes most.

@@ -301,6 +301,15 @@ class ClientTest(unittest.TestCase):
             {"id": "e", "graded": {"max": 4, "raters": 2, "tolerance": 1}}]})
         r = self.c.submit(assessment="py-essay", learner="py-g", answers={"q": "A", "e": "x"})
         self.assertEqual((r["state"], r["pending"], r["score"]), ("pending", ["e"], 1.0))
+        offered = self.c.grade_next(assessment="py-essay", rater="ann", lease=60)
+        self.assertGreater(offered.pop("lease_until"), time.time() + 50)
+        self.assertEqual(offered, {"response": r["response_id"], "item": "e", "answer": "x",
+                                   "max": 4.0, "step": 1.0, "rubric": None, "rater": "ann"})
+
+        async def next_for(rater):
+            async with assay.aio.Client(data_dir=self.engine.dir) as c:
+                return await c.grade_next(assessment="py-essay", rater=rater, item="e")
+        self.assertIsNone(asyncio.run(next_for("bo")))  # ann holds the only answer
         got = self.c.grade_put(response=r["response_id"], item="e", rater="ann", score=3)
         self.assertEqual(got, {"response": r["response_id"], "item": "e", "rater": "ann",
                                "score": 3.0, "state": "awaiting"})
@@ -309,6 +318,7 @@ class ClientTest(unittest.TestCase):
             async with assay.aio.Client(data_dir=self.engine.dir) as c:
                 return await c.grade_put(response=r["response_id"], item="e", rater="bo",
                                          score=4, comment="full marks almost")
+        self.assertEqual(asyncio.run(next_for("bo"))["response"], r["response_id"])  # ann's done
         got = asyncio.run(second())
         self.assertEqual((got["state"], got["item_score"], got["response_score"]),
                          ("resolved", 3.5, 4.5))

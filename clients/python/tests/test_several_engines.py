@@ -16,13 +16,11 @@ import assay.aio
 from assay import _nodes
 
 from engine import Engine
+from learners import balanced
 
 EPS = ["tcp://10.0.0.1:5555", "tcp://10.0.0.2:5555", "tcp://10.0.0.3:5555"]
 QUIZ = {"id": "many", "items": [{"id": "q", "cardinality": "single", "base_type": "identifier",
                                  "rule": "match_correct", "correct": ["A"]}]}
-LEARNERS = [f"learner-{i}" for i in range(12)]
-
-
 class RendezvousTest(unittest.TestCase):
     def test_weights_and_orders_are_the_protocols_vectors(self):
         self.assertEqual([_nodes.weight(e, "ada") for e in EPS],
@@ -59,41 +57,40 @@ class MissedPerNodeTest(unittest.TestCase):
 
 class SeveralEnginesTest(unittest.TestCase):
     def setUp(self):
-        self.engines = [Engine(), Engine()]
+        self.engines = []
+        for _ in range(2):
+            self.engines.append(Engine())
+            self.addCleanup(self.engines[-1].cleanup)
         for e in self.engines:
             with assay.Client(data_dir=e.dir, admin=True) as a:
                 a.assessment_put(QUIZ)
         self.dirs = [e.dir for e in self.engines]
         eps = [f"ipc://{d}/engine.sock" for d in self.dirs]
-        self.first = {lr: _nodes.order(eps, lr)[0] for lr in LEARNERS}
-        self.assertEqual(set(self.first.values()), {0, 1})  # (both engines have learners)
-
-    def tearDown(self):
-        for e in self.engines:
-            e.cleanup()
+        self.learners = balanced(eps)
+        self.first = {lr: _nodes.order(eps, lr)[0] for lr in self.learners}
 
     def stored(self, i):
         """Each learner's count of responses on engine i."""
         with assay.Client(data_dir=self.dirs[i]) as c:
             return {lr: len(list(c.response_list(assessment="many", learner=lr)))
-                    for lr in LEARNERS}
+                    for lr in self.learners}
 
     def check(self, submit_all):
         submit_all()
         for i in (0, 1):
             self.assertEqual(self.stored(i),
-                             {lr: int(self.first[lr] == i) for lr in LEARNERS})
+                             {lr: int(self.first[lr] == i) for lr in self.learners})
         self.engines[0].proc.kill()
         self.engines[0].proc.wait()
         submit_all()
         self.assertEqual(self.stored(1),
-                         {lr: 1 + int(self.first[lr] == 1) for lr in LEARNERS})
+                         {lr: 1 + int(self.first[lr] == 1) for lr in self.learners})
 
     def test_a_learner_goes_to_its_engine_and_to_the_next_when_it_dies(self):
         c = assay.Client(data_dir=",".join(self.dirs), timeout=10, try_timeout=0.5)
 
         def submit_all():
-            for lr in LEARNERS:
+            for lr in self.learners:
                 r = c.submit(assessment="many", learner=lr, answers={"q": "A"})
                 self.assertEqual(r["score"], 1.0)
         self.check(submit_all)
@@ -101,7 +98,7 @@ class SeveralEnginesTest(unittest.TestCase):
 
     def test_a_try_not_answered_in_time_goes_to_the_next_engine(self):
         c = assay.Client(data_dir=self.dirs, timeout=10, try_timeout=0.3)
-        learner = next(lr for lr in LEARNERS if self.first[lr] == 0)
+        learner = next(lr for lr in self.learners if self.first[lr] == 0)
         list(c.response_list(assessment="many", learner=learner))  # (engine 0 connected)
         self.engines[0].proc.send_signal(signal.SIGSTOP)
         try:
@@ -120,20 +117,20 @@ class SeveralEnginesTest(unittest.TestCase):
 
     def check_events(self, events):
         """One score event per learner, from both engines, each engine's seq without a gap."""
-        self.assertEqual(sorted(e.body["learner"] for e in events), sorted(LEARNERS))
+        self.assertEqual(sorted(e.body["learner"] for e in events), sorted(self.learners))
         self.assertEqual({e.node for e in events}, self.nodes())
         for node in self.nodes():
             seqs = [e.seq for e in events if e.node == node]
             self.assertEqual(seqs, list(range(seqs[0], seqs[0] + len(seqs))))
-        self.assertEqual([e.missed for e in events], [0] * len(LEARNERS))
+        self.assertEqual([e.missed for e in events], [0] * len(self.learners))
 
     def test_a_subscriber_follows_every_engine(self):
         c = assay.Client(data_dir=self.dirs, timeout=10)
         with assay.Subscriber(["score.many"], data_dir=",".join(self.dirs)) as sub:
             time.sleep(0.3)  # the subscriptions reach the engines
-            for lr in LEARNERS:
+            for lr in self.learners:
                 c.submit(assessment="many", learner=lr, answers={"q": "A"})
-            events = [sub.recv(timeout=3) for _ in LEARNERS]
+            events = [sub.recv(timeout=3) for _ in self.learners]
         c.close()
         self.check_events(events)
 
@@ -142,9 +139,9 @@ class SeveralEnginesTest(unittest.TestCase):
             async with assay.aio.Client(data_dir=self.dirs, timeout=10) as c:
                 sub = assay.aio.Subscriber(["score.many"], data_dir=self.dirs)
                 await asyncio.sleep(0.3)
-                for lr in LEARNERS:
+                for lr in self.learners:
                     await c.submit(assessment="many", learner=lr, answers={"q": "A"})
-                events = [await sub.recv(timeout=3) for _ in LEARNERS]
+                events = [await sub.recv(timeout=3) for _ in self.learners]
                 sub.close()
                 return events
         self.check_events(asyncio.run(go()))
@@ -155,8 +152,8 @@ class SeveralEnginesTest(unittest.TestCase):
         def submit_all():
             async def go():
                 rs = await asyncio.gather(*(c.submit(assessment="many", learner=lr,
-                                                     answers={"q": "A"}) for lr in LEARNERS))
-                self.assertEqual([r["score"] for r in rs], [1.0] * len(LEARNERS))
+                                                     answers={"q": "A"}) for lr in self.learners))
+                self.assertEqual([r["score"] for r in rs], [1.0] * len(self.learners))
             loop.run_until_complete(go())
         loop = asyncio.new_event_loop()
         try:

@@ -142,6 +142,8 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
     if ((rc = mdb_dbi_open(txn, "grades", MDB_CREATE, &self->grades))) goto fail;
     if ((rc = mdb_dbi_open(txn, "grade_log", MDB_CREATE, &self->grade_log))) goto fail;
     if ((rc = mdb_dbi_open(txn, "grade_counts", MDB_CREATE, &self->grade_counts))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "grade_leases", MDB_CREATE, &self->grade_leases))) goto fail;
+    if ((rc = mdb_dbi_open(txn, "pending_rids", MDB_CREATE, &self->pending_rids))) goto fail;
     MDB_val k = {6, "schema"}, v;
     rc = mdb_get(txn, self->meta, &k, &v);
     if (rc == MDB_NOTFOUND) {

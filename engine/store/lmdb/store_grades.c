@@ -4,6 +4,7 @@
  *   grades    [rid BE64, item, 0, rater] -> s_head_t, then the comment's bytes
  *   grade_log [rid BE64, item, 0, rater, 0, revision BE32] -> the same
  *   grade_counts [assessment, 0, item, 0, key] -> the agreement counts (agreement_counts.h)
+ *   grade_leases [rid BE64, item] -> until (double), then the rater holding it (grade.next)
  */
 #include "store_int.h"
 
@@ -102,6 +103,60 @@ as_code_t as_lmdb_store_grades(as_wtxn_t *w, uint64_t rid, const char *item, uin
     }
     mdb_cursor_close(cur);
     return rc && rc != MDB_NOTFOUND ? as_store_mdb(st, rc, err, "read grades") : AS_OK;
+}
+
+/* ---- grade.next's leases: [rid BE64, item] -> until (double), then the rater ---- */
+
+/* The lease on (rid, item): its key in k and key, its value in v (rc as mdb_get's). */
+static int s_lease_get(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen, as_key_t *k,
+                       MDB_val *key, MDB_val *v)
+{
+    k->n = 0;
+    as_key_be64(k, rid);
+    as_key_add(k, item, ilen);
+    *key = as_key_val(k);
+    return mdb_get(w->txn, w->store->grade_leases, key, v);
+}
+
+as_code_t as_lmdb_store_lease_take(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                   const char *rater, uint32_t rlen, double now, double until,
+                                   bool *taken, as_err_t *err)
+{
+    as_store_t *st = w->store;
+    as_key_t k;
+    MDB_val key, v;
+    int rc = s_lease_get(w, rid, item, ilen, &k, &key, &v);
+    *taken = true;
+    if (rc == 0 && v.mv_size >= sizeof(double)) {
+        double held;
+        memcpy(&held, v.mv_data, sizeof held);
+        bool own = v.mv_size - sizeof held == rlen &&
+                   memcmp((const char *)v.mv_data + sizeof held, rater, rlen) == 0;
+        *taken = own || held <= now;
+    } else if (rc && rc != MDB_NOTFOUND) {
+        return as_store_mdb(st, rc, err, "read lease");
+    }
+    if (!*taken) return AS_OK;
+    uint8_t buf[sizeof(double) + AS_MAX_NAME];
+    memcpy(buf, &until, sizeof until);
+    memcpy(buf + sizeof until, rater, rlen);
+    v = (MDB_val){sizeof until + rlen, buf};
+    rc = mdb_put(w->txn, st->grade_leases, &key, &v, 0);
+    return rc ? as_store_mdb(st, rc, err, "store lease") : AS_OK;
+}
+
+as_code_t as_lmdb_store_lease_release(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                      const char *rater, uint32_t rlen, as_err_t *err)
+{
+    as_store_t *st = w->store;
+    as_key_t k;
+    MDB_val key, v;
+    int rc = s_lease_get(w, rid, item, ilen, &k, &key, &v);
+    if (rc == MDB_NOTFOUND) return AS_OK;
+    if (!rc && v.mv_size == sizeof(double) + rlen &&
+        memcmp((const char *)v.mv_data + sizeof(double), rater, rlen) == 0)
+        rc = mdb_del(w->txn, st->grade_leases, &key, NULL);
+    return rc ? as_store_mdb(st, rc, err, "end lease") : AS_OK;
 }
 
 /* ---- grade.list: a scan of `grades` from the first key f selects ---- */

@@ -44,6 +44,8 @@ struct as_store {
     MDB_dbi grades;       /* [rid BE64, item, 0, rater] -> the rater's latest grade */
     MDB_dbi grade_log;    /* [rid BE64, item, 0, rater, 0, revision BE32] -> every grade given */
     MDB_dbi grade_counts; /* [assessment, 0, item, 0, key] -> int64 counts (agreement_counts.h) */
+    MDB_dbi grade_leases; /* [rid BE64, item] -> until (double), then the rater (grade.next) */
+    MDB_dbi pending_rids; /* [assessment, 0, rid BE64] -> (empty): responses waiting for people */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_lmdb_store_grow takes it exclusively */
@@ -156,7 +158,14 @@ uint32_t as_lmdb_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 uint64_t as_lmdb_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
 uint64_t as_lmdb_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len,
-                                    int64_t delta, as_err_t *err);
+                                    uint64_t rid, bool pending, as_err_t *err);
+as_code_t as_lmdb_store_pending_scan(as_wtxn_t *w, const char *assessment, uint32_t len,
+                                     uint64_t after, as_pending_fn fn, void *arg, as_err_t *err);
+as_code_t as_lmdb_store_lease_take(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                   const char *rater, uint32_t rlen, double now, double until,
+                                   bool *taken, as_err_t *err);
+as_code_t as_lmdb_store_lease_release(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                      const char *rater, uint32_t rlen, as_err_t *err);
 uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 as_code_t as_lmdb_store_grade_put(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t len,
                                   as_grade_t *g, as_err_t *err);

@@ -91,14 +91,46 @@ static uint64_t s_response_count(as_store_t *st, MDB_txn *txn, const char *asses
 }
 
 as_code_t as_lmdb_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len,
-                                    int64_t delta, as_err_t *err)
+                                    uint64_t rid, bool pending, as_err_t *err)
 {
     s_key_t k;
     s_pending_key(&k, assessment, len);
-    uint64_t n = s_counter(w->store, w->txn, &k) + (uint64_t)delta;
+    uint64_t n = s_counter(w->store, w->txn, &k) + (pending ? 1 : (uint64_t)-1);
     MDB_val key = s_val(&k), v = {sizeof n, &n};
     int rc = mdb_put(w->txn, w->store->meta, &key, &v, 0);
+    if (!rc) { /* the list of waiting responses */
+        k.n = 0;
+        s_add(&k, assessment, len);
+        s_sep(&k);
+        s_rid(&k, rid);
+        key = s_val(&k);
+        v = (MDB_val){0, NULL};
+        rc = pending ? mdb_put(w->txn, w->store->pending_rids, &key, &v, 0)
+                     : mdb_del(w->txn, w->store->pending_rids, &key, NULL);
+        if (rc == MDB_NOTFOUND) rc = 0; /* (one pending before the list was kept) */
+    }
     return rc ? as_store_mdb(w->store, rc, err, "count pending responses") : AS_OK;
+}
+
+as_code_t as_lmdb_store_pending_scan(as_wtxn_t *w, const char *assessment, uint32_t len,
+                                     uint64_t after, as_pending_fn fn, void *arg, as_err_t *err)
+{
+    s_key_t prefix = {.n = 0}, k;
+    s_add(&prefix, assessment, len);
+    s_sep(&prefix);
+    k = prefix;
+    s_rid(&k, after + 1);
+    MDB_cursor *cur;
+    int rc = mdb_cursor_open(w->txn, w->store->pending_rids, &cur);
+    if (rc) return as_store_mdb(w->store, rc, err, "list pending responses");
+    MDB_val key = s_val(&k), v;
+    for (rc = mdb_cursor_get(cur, &key, &v, MDB_SET_RANGE);
+         rc == 0 && key.mv_size == prefix.n + 8 && memcmp(key.mv_data, prefix.b, prefix.n) == 0;
+         rc = mdb_cursor_get(cur, &key, &v, MDB_NEXT))
+        if (fn(arg, s_get64((const uint8_t *)key.mv_data + prefix.n))) break;
+    mdb_cursor_close(cur);
+    return rc && rc != MDB_NOTFOUND ? as_store_mdb(w->store, rc, err, "list pending responses")
+                                    : AS_OK;
 }
 
 uint64_t as_lmdb_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)

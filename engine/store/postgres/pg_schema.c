@@ -210,6 +210,18 @@ static const char *const s_migrations[] = {
     " node text NOT NULL,"
     " counts int8[] NOT NULL,"
     " PRIMARY KEY (assessment, item, key, node));",
+    /* 15: the responses waiting for people's grades, listed (grade.next walks them), and the
+     * leases grade.next hands out (one rater per answer until it expires or the grade is in) */
+    "CREATE TABLE pending_responses ("
+    " assessment text NOT NULL,"
+    " rid bigint NOT NULL,"
+    " PRIMARY KEY (assessment, rid));"
+    "CREATE TABLE grade_leases ("
+    " rid bigint NOT NULL,"
+    " item text NOT NULL,"
+    " rater text NOT NULL,"
+    " until float8 NOT NULL,"
+    " PRIMARY KEY (rid, item));",
 };
 
 #define S_COUNT (sizeof s_migrations / sizeof s_migrations[0])

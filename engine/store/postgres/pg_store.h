@@ -224,8 +224,15 @@ as_code_t as_pgs_store_idem_find(as_wtxn_t *txn, const as_subject_t *s, uint64_t
 uint32_t as_pgs_store_attempts(as_wtxn_t *txn, const as_subject_t *s);
 uint64_t as_pgs_store_response_count(as_wtxn_t *txn, const char *assessment, uint32_t len);
 uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
-as_code_t as_pgs_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
-                                   int64_t delta, as_err_t *err);
+as_code_t as_pgs_store_pending_add(as_wtxn_t *w, const char *assessment, uint32_t len, uint64_t rid,
+                                   bool pending, as_err_t *err);
+as_code_t as_pgs_store_pending_scan(as_wtxn_t *w, const char *assessment, uint32_t len,
+                                    uint64_t after, as_pending_fn fn, void *arg, as_err_t *err);
+as_code_t as_pgs_store_lease_take(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                  const char *rater, uint32_t rlen, double now, double until,
+                                  bool *taken, as_err_t *err);
+as_code_t as_pgs_store_lease_release(as_wtxn_t *w, uint64_t rid, const char *item, uint32_t ilen,
+                                     const char *rater, uint32_t rlen, as_err_t *err);
 uint64_t as_pgs_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len);
 as_code_t as_pgs_store_grade_put(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t len,
                                  as_grade_t *g, as_err_t *err);

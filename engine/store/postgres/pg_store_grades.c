@@ -192,6 +192,54 @@ as_code_t as_pgs_store_grade_counts(as_reader_t *rd, const char *a, uint32_t ale
     return AS_OK;
 }
 
+/* ---- grade.next's leases: grade_leases (rid, item) -> rater, until ---- */
+
+as_code_t as_pgs_store_lease_take(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                                  const char *rater, uint32_t rlen, double now, double until,
+                                  bool *taken, as_err_t *err)
+{
+    PGconn *c = as_pg_wconn(s_w(txn));
+    if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
+    char r[24], it[AS_MAX_ID + 1], ra[AS_MAX_NAME + 1], u[32], n[32];
+    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
+    snprintf(it, sizeof it, "%.*s", (int)ilen, item);
+    snprintf(ra, sizeof ra, "%.*s", (int)rlen, rater);
+    snprintf(u, sizeof u, "%.17g", until);
+    snprintf(n, sizeof n, "%.17g", now);
+    const char *p[5] = {r, it, ra, u, n};
+    PGresult *res;
+    /* one statement: engines handing out leases at once take turns on the row */
+    as_code_t rc = as_pg_query(c,
+                               "INSERT INTO grade_leases AS l VALUES ($1, $2, $3, $4) ON CONFLICT "
+                               "(rid, item) DO UPDATE SET rater = EXCLUDED.rater, until = "
+                               "EXCLUDED.until WHERE l.until <= $5 OR l.rater = EXCLUDED.rater "
+                               "RETURNING 1",
+                               5, p, "take lease", &res, err);
+    if (rc) return rc;
+    *taken = PQntuples(res) == 1;
+    PQclear(res);
+    return AS_OK;
+}
+
+as_code_t as_pgs_store_lease_release(as_wtxn_t *txn, uint64_t rid, const char *item, uint32_t ilen,
+                                     const char *rater, uint32_t rlen, as_err_t *err)
+{
+    PGconn *c = as_pg_wconn(s_w(txn));
+    if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
+    char r[24], it[AS_MAX_ID + 1], ra[AS_MAX_NAME + 1];
+    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
+    snprintf(it, sizeof it, "%.*s", (int)ilen, item);
+    snprintf(ra, sizeof ra, "%.*s", (int)rlen, rater);
+    const char *p[3] = {r, it, ra};
+    PGresult *res;
+    as_code_t rc = as_pg_query(c,
+                               "DELETE FROM grade_leases WHERE rid = $1 AND item = $2 AND rater = "
+                               "$3 RETURNING 1",
+                               3, p, "end lease", &res, err);
+    if (!rc) PQclear(res);
+    return rc;
+}
+
 /* ---- grade.list ---- */
 
 /* The selection's conditions: $1 assessment, $2 response, $3 rater, each NULL for any. */

@@ -87,24 +87,60 @@ uint64_t as_pgs_store_response_count_rd(as_reader_t *rd, const char *assessment,
 }
 
 as_code_t as_pgs_store_pending_add(as_wtxn_t *txn, const char *assessment, uint32_t len,
-                                   int64_t delta, as_err_t *err)
+                                   uint64_t rid, bool pending, as_err_t *err)
 {
     /* this engine's part, as the response counts (pg_stats.c says why) */
-    char a[AS_MAX_ID + 1], d[24];
+    char a[AS_MAX_ID + 1], r[24];
     snprintf(a, sizeof a, "%.*s", (int)len, assessment);
-    snprintf(d, sizeof d, "%lld", (long long)delta);
-    const char *p[3] = {a, s_w(txn)->st->node, d};
+    snprintf(r, sizeof r, "%llu", (unsigned long long)rid);
+    const char *p[3] = {a, s_w(txn)->st->node, pending ? "1" : "-1"};
     PGconn *c = as_pg_wconn(s_w(txn));
     if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
-    PGresult *r;
+    PGresult *res;
     as_code_t rc = as_pg_query(c,
                                "INSERT INTO response_counts (assessment, node, n, pending) VALUES "
                                "($1, $2, 0, $3) ON CONFLICT (assessment, node) DO UPDATE SET "
                                "pending = response_counts.pending + EXCLUDED.pending RETURNING "
                                "pending",
-                               3, p, "count pending responses", &r, err);
-    if (!rc) PQclear(r);
+                               3, p, "count pending responses", &res, err);
+    if (rc) return rc;
+    PQclear(res);
+    const char *q[2] = {a, r};
+    rc = as_pg_query(c,
+                     pending ? "INSERT INTO pending_responses VALUES ($1, $2) ON CONFLICT DO "
+                               "NOTHING RETURNING 1"
+                             : "DELETE FROM pending_responses WHERE assessment = $1 AND rid = $2 "
+                               "RETURNING 1",
+                     2, q, "list pending responses", &res, err);
+    if (!rc) PQclear(res);
     return rc;
+}
+
+as_code_t as_pgs_store_pending_scan(as_wtxn_t *txn, const char *assessment, uint32_t len,
+                                    uint64_t after, as_pending_fn fn, void *arg, as_err_t *err)
+{
+    PGconn *c = as_pg_wconn(s_w(txn));
+    if (!c) return as_err_set(err, AS_UNAVAILABLE, "PostgreSQL: the transaction did not begin");
+    char a[AS_MAX_ID + 1], r[24];
+    snprintf(a, sizeof a, "%.*s", (int)len, assessment);
+    for (;;) { /* 256 at a time, until fn stops or none is left */
+        snprintf(r, sizeof r, "%llu", (unsigned long long)after);
+        const char *p[2] = {a, r};
+        PGresult *res;
+        as_code_t rc = as_pg_query(c,
+                                   "SELECT rid FROM pending_responses WHERE assessment = $1 AND "
+                                   "rid > $2 ORDER BY rid LIMIT 256",
+                                   2, p, "list pending responses", &res, err);
+        if (rc) return rc;
+        int n = PQntuples(res);
+        bool stop = false;
+        for (int i = 0; i < n && !stop; i++) {
+            after = as_pg_get_int8(PQgetvalue(res, i, 0));
+            stop = fn(arg, after);
+        }
+        PQclear(res);
+        if (stop || n < 256) return AS_OK;
+    }
 }
 
 uint64_t as_pgs_store_pending_count_rd(as_reader_t *rd, const char *assessment, uint32_t len)
