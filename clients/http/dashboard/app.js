@@ -5,6 +5,7 @@
 // queued and applied in batches (at most every 250 ms); a gap in their seq reads the view again.
 // app.js: signing in and out, the event stream, routing; lib.js: what views share; views.js.
 import { $, FLUSH_MS, S, TOKEN_KEY } from "./lib.js";
+import { tokenRater, viewGrade } from "./grading.js";
 import { viewAssessment, viewAssessments, viewLearner, viewSkills } from "./views.js";
 
 // ---- sign in ----
@@ -23,7 +24,7 @@ S.signOut = signOut;
 function signOut(why) {
   sessionStorage.removeItem(TOKEN_KEY);
   S.token = null;
-  S.view = null;
+  leaveView();
   stopStream();
   document.body.dataset.view = "login";
   $("#view").replaceChildren();
@@ -132,6 +133,11 @@ function flush() {
 }
 
 // ---- routing ----
+function leaveView() {
+  if (S.view && S.view.leave) S.view.leave();
+  S.view = null;
+}
+
 function route() {
   if (!S.token) {
     signOut("");
@@ -144,13 +150,16 @@ function route() {
   if ((m = h.match(/^#\/a\/(.+)$/))) v = viewAssessment(decodeURIComponent(m[1]));
   else if (h === "#/skills") v = viewSkills();
   else if ((m = h.match(/^#\/learner\/(.+)$/))) v = viewLearner(decodeURIComponent(m[1]));
+  else if ((m = h.match(/^#\/grade\/([^/]+)(?:\/(.+))?$/))) v = viewGrade(decodeURIComponent(m[1]), m[2] ? decodeURIComponent(m[2]) : tokenRater(S.token));
   else v = viewAssessments();
+  leaveView();
   S.view = v;
   document.body.dataset.view = v.name;
   for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.view === (v.name === "assessment" ? "assessments" : v.name === "learner" ? "skills" : v.name));
   $("#view").replaceChildren(v.root);
   v.reload();
-  if (!S.stream) startStream();
+  if (v.live === false) stopStream();
+  else if (!S.stream) startStream();
 }
 
 document.addEventListener("DOMContentLoaded", () => {

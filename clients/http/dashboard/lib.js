@@ -44,20 +44,27 @@ export class ApiError extends Error {
   }
 }
 
-export async function api(path) {
-  const r = await fetch(path, { headers: { Authorization: "Bearer " + S.token }, cache: "no-store" });
-  let body = null;
+export function api(path) {
+  return send("GET", path);
+}
+
+// A request with a JSON body (null: none); the reply's JSON, or an ApiError with the server's message.
+export async function send(method, path, body = null) {
+  const headers = { Authorization: "Bearer " + S.token };
+  if (body !== null) headers["Content-Type"] = "application/json";
+  const r = await fetch(path, { method, headers, body: body === null ? undefined : JSON.stringify(body), cache: "no-store" });
+  let reply = null;
   try {
-    body = await r.json();
+    reply = await r.json();
   } catch (_) {
-    body = null;
+    reply = null;
   }
   if (!r.ok) {
-    const msg = body && body.error ? body.error.message : "HTTP " + r.status;
-    if (r.status === 401 && S.token) signOut(msg);
+    const msg = reply && reply.error ? reply.error.message : "HTTP " + r.status;
+    if (r.status === 401 && S.token) S.signOut(msg);
     throw new ApiError(r.status, msg);
   }
-  return body;
+  return reply;
 }
 
 // Every page of a list: GET path?limit=200&cursor=... until next_cursor is null (at most max rows).

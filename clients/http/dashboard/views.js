@@ -1,4 +1,4 @@
-// views.js — the dashboard's four views. Each returns {name, root, reload, onEvent, afterEvents,
+// views.js — the dashboard's four reading views (grading.js: the grading view). Each returns {name, root, reload, onEvent, afterEvents,
 // tick?}: app.js shows root, calls reload to read the view's data, hands it each event of a batch
 // (onEvent) and then the end of the batch (afterEvents), and calls tick every second.
 import { FEED_MAX, all, api, attention, bar, el, enc, figure, fmt, histogram, pct, refresher } from "./lib.js";
@@ -81,10 +81,12 @@ export function viewAssessment(id) {
   const attempts = el("tbody", { id: "attempts" });
   const feed = el("ul", { class: "feed", id: "feed" });
   const arrived = el("span", { "data-figure": "arrived", text: "0" });
+  const grading = el("p", { hidden: true }, el("a", { href: "#/grade/" + enc(id), id: "grade-link", text: "Grade the answers waiting for people" }));
   const root = el(
     "div",
     {},
     el("h1", {}, el("a", { href: "#/", text: "Assessments" }), " / ", id),
+    grading,
     el("div", { class: "card" }, figures),
     el(
       "div",
@@ -112,6 +114,7 @@ export function viewAssessment(id) {
   );
   const drawReport = () => {
     const r = state.report;
+    grading.hidden = r.pending === undefined; // (an assessment with graded items)
     figures.replaceChildren(
       figure("n", "learners", r.n),
       figure("mean", "mean of " + fmt(r.max_score, 0), fmt(r.mean)),

@@ -9,7 +9,7 @@ import time
 import unittest
 
 from cdp import Browser
-from stack import EXAMPLES, READ, Stack
+from stack import APP, EXAMPLES, READ, Stack
 
 ARTEFACTS = os.environ.get("ASSAY_ARTEFACTS") or os.path.join(os.getcwd(), "dashboard-screenshots")
 
@@ -246,6 +246,62 @@ class DashboardTest(unittest.TestCase):
         self.assertTrue(all("ERR_CONNECTION_REFUSED" in e or "ERR_EMPTY_RESPONSE" in e
                             for e in self.b.errors), self.b.errors)
         self.b.errors.clear()
+
+    def test_8_a_rater_grades_the_answers_handed_out_with_keys_and_buttons(self):
+        essay = {"title": "Essays", "items": [{"id": "e", "graded": {
+            "max": 4, "raters": 2, "tolerance": 1, "rubric": [
+                {"score": 0, "label": "none"},
+                {"score": 4, "label": "full", "description": "all of it"}]}}]}
+        r = self.s.request
+        self.assertEqual(r("PUT", "/v1/assessments/dash-essay", essay, admin=True)[0], 200)
+        rids = []
+        for learner, text in (("w1", "first essay"), ("w2", "second\nessay")):
+            st, doc, _ = r("POST", "/v1/assessments/dash-essay/responses",
+                           {"learner": learner, "answers": {"e": text}})
+            self.assertEqual(st, 201, doc)
+            rids.append(doc["response_id"])
+        # the assessment's view links to grading; grading asks who grades
+        self.open("#token=" + APP)
+        self.open("#/a/dash-essay")
+        self.b.wait_for("!document.querySelector('#grade-link').parentNode.hidden")
+        self.b.eval("document.querySelector('#grade-link').click()")
+        self.b.wait_for("document.querySelector('#rater')")
+        self.b.eval("document.querySelector('#rater').value = 'ann';"
+                    "document.querySelector('form.lookup button').click()")
+        self.b.wait_for("document.querySelector('#answer')")
+        self.assertEqual(self.b.eval("location.hash"), "#/grade/dash-essay/ann")
+        self.b.wait_for("document.querySelector('[data-figure=waiting]').textContent === '2'")
+        self.assertEqual(self.b.eval("document.querySelector('#grading h2').textContent"),
+                         f"Response {rids[0]}, item e")
+        self.assertEqual(self.b.eval("document.querySelector('#answer').textContent"),
+                         "first essay")
+        self.assertEqual(self.b.eval("[...document.querySelectorAll('#scale button')]"
+                                     ".map(b => b.dataset.score)"), ["0", "1", "2", "3", "4"])
+        self.assertEqual(self.b.eval("[...document.querySelectorAll('#rubric tr')]"
+                                     ".map(tr => tr.textContent)"), ["0none", "4fullall of it"])
+        self.shot("8-grading")
+        # a key grades the point of its value and the next answer comes at once
+        self.b.call("Input.dispatchKeyEvent", type="keyDown", key="3", code="Digit3", text="3")
+        self.b.wait_for("document.querySelector('#answer').textContent === 'second\\nessay'")
+        self.assertEqual(self.b.eval("document.querySelector('#last-grade').textContent"),
+                         f"Response {rids[0]}, item e: 3 (awaiting)")
+        self.assertEqual(self.b.eval("document.querySelector('[data-figure=graded]').textContent"),
+                         "1")
+        # a key off the scale does nothing; a button grades
+        self.b.call("Input.dispatchKeyEvent", type="keyDown", key="9", code="Digit9", text="9")
+        self.b.pump(0.3)
+        self.assertEqual(self.b.eval("document.querySelector('[data-figure=graded]').textContent"),
+                         "1")
+        self.b.eval("document.querySelector('#scale button[data-score=\"4\"]').click()")
+        msg, _ = self.b.wait_for("document.querySelector('#nothing-left').textContent")
+        self.assertEqual(msg, "Nothing left to grade for ann.")
+        self.assertEqual(self.b.eval("document.querySelector('[data-figure=graded]').textContent"),
+                         "2")
+        st, doc, _ = r("GET", "/v1/grades?assessment=dash-essay&rater=ann")
+        self.assertEqual((st, doc["total"]), (200, 2))
+        self.assertEqual(sorted((g["response"], g["item"], g["score"]) for g in doc["grades"]),
+                         [(rids[0], "e", 3.0), (rids[1], "e", 4.0)])
+        self.no_console_errors()
 
 
 if __name__ == "__main__":
