@@ -204,6 +204,7 @@ static void people_resolve_a_response_and_it_is_scored_counted_and_published(voi
     assay_sub_t *sub;
     assert_int_equal(assay_sub_open(&sub, s_e.dir), ASSAY_OK);
     assert_int_equal(assay_sub_subscribe(sub, "score.people"), ASSAY_OK);
+    assert_int_equal(assay_sub_subscribe(sub, "grade.people"), ASSAY_OK);
     usleep(200000); /* slow joiner */
     double rid = s_submit("cy", "{'q':'A','e':'an essay','f':'a sketch'}"), is, rs;
     assay_event_t *ev;
@@ -215,6 +216,21 @@ static void people_resolve_a_response_and_it_is_scored_counted_and_published(voi
     assert_string_equal(s_grade(rid, "e", "ben", 0.5, &is, &rs), "disputed");
     assert_string_equal(s_grade(rid, "e", "cid", 2.5, &is, &rs), "resolved");
     assert_true(is == 2.5 && isnan(rs)); /* (f waits still) */
+    /* each grade published: who graded what and the answer's state, never the score */
+    static const char *const graded[][2] = {
+        {"auto:judge", "awaiting"}, {"ann", "awaiting"}, {"ben", "disputed"}, {"cid", "resolved"}};
+    double seq0 = 0;
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(assay_sub_recv(sub, 5000, &ev), ASSAY_OK);
+        assert_string_equal(assay_event_topic(ev), "grade.people");
+        const msgpack_object *b = assay_event_body(ev);
+        assert_int_equal(b->via.map.size, 6);
+        assert_true(h_num(b, "response") == rid && h_str_is(b, "item", "e"));
+        assert_true(h_str_is(b, "rater", graded[i][0]) && h_str_is(b, "state", graded[i][1]));
+        if (i == 0) seq0 = h_num(b, "seq");
+        assert_true(h_num(b, "seq") == seq0 + i);
+        assay_event_free(&ev);
+    }
     assay_reply_t *r;
     assert_int_equal(h_call(s_admin, "assessment.report", "{'assessment':'people'}", &r), ASSAY_OK);
     assert_int_equal((int)h_num(assay_reply_result(r), "pending"), 1);
@@ -227,6 +243,11 @@ static void people_resolve_a_response_and_it_is_scored_counted_and_published(voi
     const msgpack_object *o = assay_event_body(ev);
     assert_true(h_num(o, "response_id") == rid && h_num(o, "score") == 7.5);
     assert_null(assay_map_get(o, "pending"));
+    assay_event_free(&ev);
+    assert_int_equal(assay_sub_recv(sub, 5000, &ev), ASSAY_OK); /* (f's grade, after the score) */
+    o = assay_event_body(ev);
+    assert_true(h_str_is(o, "item", "f") && h_str_is(o, "rater", "ann"));
+    assert_true(h_str_is(o, "state", "resolved") && h_num(o, "seq") == seq0 + 5);
     assay_event_free(&ev);
     char params[96];
     snprintf(params, sizeof params, "{'id':%.0f}", rid);

@@ -128,7 +128,19 @@ static as_code_t s_scored(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w, const 
     return AS_OK;
 }
 
-/* A score's index on graded item it's scale. */
+/* The grade's response, item and rater: three pairs of the reply and of its notification. */
+static void s_pack_who(msgpack_packer *pk, uint64_t rid, const char *item, size_t item_len,
+                       const char *rater, size_t rater_len)
+{
+    as_pack_cstr(pk, "response");
+    msgpack_pack_uint64(pk, rid);
+    as_pack_cstr(pk, "item");
+    as_pack_str(pk, item, item_len);
+    as_pack_cstr(pk, "rater");
+    as_pack_str(pk, rater, rater_len);
+}
+
+/* A score's index on a graded item's scale. */
 static uint16_t s_point(const as_titem_t *it, double score)
 {
     double q = round(score / it->step);
@@ -299,12 +311,7 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
     as_response_ok(pk, w->hdr.msgid);
     bool resolved = state == AS_GRADE_RESOLVED, whole = scored;
     msgpack_pack_map(pk, 5 + (resolved ? 1 : 0) + (whole ? 1 : 0));
-    as_pack_cstr(pk, "response");
-    msgpack_pack_uint64(pk, g.rid);
-    as_pack_cstr(pk, "item");
-    as_pack_str(pk, item, item_len);
-    as_pack_cstr(pk, "rater");
-    as_pack_str(pk, rater, rater_len);
+    s_pack_who(pk, g.rid, item, item_len, rater, rater_len);
     as_pack_cstr(pk, "score");
     msgpack_pack_double(pk, g.score);
     as_pack_cstr(pk, "state");
@@ -317,4 +324,11 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
         as_pack_cstr(pk, "response_score");
         msgpack_pack_double(pk, total);
     }
+    /* grade.<assessment>: who graded what, and the answer's state, never the score (blind) */
+    pk = as_write_note(w, "grade", assessment, s.assessment_len);
+    msgpack_pack_map(pk, 6);
+    s_pack_who(pk, g.rid, item, item_len, rater, rater_len);
+    as_pack_cstr(pk, "state");
+    as_pack_cstr(pk, as_grade_state_name(state));
+    as_pack_stamp(pk, as_store_stamp(txn));
 }

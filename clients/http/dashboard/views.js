@@ -1,6 +1,8 @@
-// views.js — the dashboard's four reading views (grading.js: the grading view). Each returns {name, root, reload, onEvent, afterEvents,
+// views.js — the dashboard's four reading views (grading.js: the grading view; agreement.js: the
+// agreement card of an assessment). Each returns {name, root, reload, onEvent, afterEvents,
 // tick?}: app.js shows root, calls reload to read the view's data, hands it each event of a batch
 // (onEvent) and then the end of the batch (afterEvents), and calls tick every second.
+import { agreementCard } from "./agreement.js";
 import { FEED_MAX, all, api, attention, bar, el, enc, figure, fmt, histogram, pct, refresher } from "./lib.js";
 
 export function viewAssessments() {
@@ -81,6 +83,7 @@ export function viewAssessment(id) {
   const attempts = el("tbody", { id: "attempts" });
   const feed = el("ul", { class: "feed", id: "feed" });
   const arrived = el("span", { "data-figure": "arrived", text: "0" });
+  const agreement = agreementCard(id);
   const grading = el("p", { hidden: true }, el("a", { href: "#/grade/" + enc(id), id: "grade-link", text: "Grade the answers waiting for people" }));
   const root = el(
     "div",
@@ -105,6 +108,7 @@ export function viewAssessment(id) {
         items,
       ),
     ),
+    agreement.root,
     el(
       "div",
       { class: "card" },
@@ -115,6 +119,10 @@ export function viewAssessment(id) {
   const drawReport = () => {
     const r = state.report;
     grading.hidden = r.pending === undefined; // (an assessment with graded items)
+    if (r.pending !== undefined && !state.agreed) {
+      state.agreed = true;
+      agreement.load();
+    }
     figures.replaceChildren(
       figure("n", "learners", r.n),
       figure("mean", "mean of " + fmt(r.max_score, 0), fmt(r.mean)),
@@ -189,6 +197,7 @@ export function viewAssessment(id) {
     name: "assessment",
     root,
     reload() {
+      state.agreed = false; // (read again with the report, when it has graded items)
       loadReport();
       loadAttempts();
       drawFeed();
@@ -200,13 +209,15 @@ export function viewAssessment(id) {
         state.dirty = true;
       } else if (topic === "attempt." + id) state.attemptsDirty = true;
       else if (topic === "assessment." + id) state.dirty = true;
+      else if (topic === "grade." + id) state.gradesDirty = true;
     },
     afterEvents() {
       if (state.feed.length > FEED_MAX) state.feed.length = FEED_MAX;
       drawFeed();
       if (state.dirty) loadReport();
       if (state.attemptsDirty) loadAttempts();
-      state.dirty = state.attemptsDirty = false;
+      if (state.gradesDirty && state.agreed) agreement.load();
+      state.dirty = state.attemptsDirty = state.gradesDirty = false;
     },
     tick: drawAttempts,
   };

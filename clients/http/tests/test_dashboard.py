@@ -303,6 +303,69 @@ class DashboardTest(unittest.TestCase):
                          [(rids[0], "e", 3.0), (rids[1], "e", 4.0)])
         self.no_console_errors()
 
+    def test_9_agreement_between_raters_shows_the_engines_statistics_and_follows_grades(self):
+        quiz = {"title": "Agreement", "items": [
+            {"id": "e", "graded": {"max": 2, "raters": 2, "tolerance": 2}}]}
+        r = self.s.request
+        self.assertEqual(r("PUT", "/v1/assessments/dash-agree", quiz, admin=True)[0], 200)
+        rids = []
+        for i in range(3):
+            st, doc, _ = r("POST", "/v1/assessments/dash-agree/responses",
+                           {"learner": f"a{i}", "answers": {"e": f"answer {i}"}})
+            self.assertEqual(st, 201, doc)
+            rids.append(doc["response_id"])
+
+        def grade(rater, scores):
+            for rid, score in zip(rids, scores):
+                st, doc, _ = r("PUT", f"/v1/responses/{rid}/grades/e",
+                               {"rater": rater, "score": score})
+                self.assertEqual(st, 200, doc)
+        grade("ann", [2, 1, 0])
+        grade("bo", [2, 0, 0])
+        grade("auto:j", [2, 1, 1])
+
+        def num(x, d=3):
+            return "–" if x is None else f"{x:.{d}f}"
+
+        def pct(x):
+            return "–" if x is None else f"{100 * x:.1f}%"
+
+        def expected():
+            a = self.api("/v1/assessments/dash-agree/agreement")["items"]["e"]
+            row = [str(a["units"]), str(a["grades"]), str(a["raters"]), pct(a["exact"]),
+                   pct(a["adjacent"]), num(a["alpha"]["nominal"]), num(a["alpha"]["ordinal"]),
+                   num(a["alpha"]["interval"])]
+            pairs = [[k, str(p["n"]), pct(p["exact"]), "–", num(p["kappa"]), num(p["qwk"])]
+                     for k, p in a["pairs"].items()]
+            pairs += [[k, str(j["n"]), pct(j["exact"]), pct(j["adjacent"]), num(j["kappa"]),
+                       num(j["qwk"])] for k, j in a["judges"].items()]
+            return a, row, pairs
+
+        def shown():
+            row = self.b.eval("[...document.querySelectorAll('#agreement tr[data-item=e] td')]"
+                              ".slice(1).map(td => td.textContent)")
+            pairs = self.b.eval("[...document.querySelectorAll('#pairs tr[data-pair]')]"
+                                ".map(tr => [...tr.children].slice(1).map(td => td.textContent))")
+            return row, pairs
+
+        self.open("#token=" + READ)
+        self.open("#/a/dash-agree")
+        self.b.wait_for("document.querySelector('#agreement tr[data-item=e]')")
+        a, row, pairs = expected()
+        self.assertEqual((a["units"], a["grades"], a["raters"]), (3, 6, 2))
+        self.assertEqual(sorted(p[0] for p in pairs), ["ann|bo", "auto:j"])
+        self.assertEqual(shown(), (row, pairs))
+        self.shot("9-agreement")
+        # a third person's grade reaches the table through the event stream
+        self.b.wait_for("document.querySelector('#live').textContent === 'live'")
+        grade("cy", [2])
+        self.b.wait_for("document.querySelector('#agreement tr[data-item=e] td:nth-child(4)')"
+                        ".textContent === '3'", timeout=5)
+        a, row, pairs = expected()
+        self.assertEqual((a["units"], a["grades"], a["raters"]), (3, 7, 3))
+        self.assertEqual(shown(), (row, pairs))
+        self.no_console_errors()
+
 
 if __name__ == "__main__":
     unittest.main()
