@@ -8,9 +8,9 @@
 #include <string.h>
 
 extern const char ah_page_index[], ah_page_app[], ah_page_lib[], ah_page_views[], ah_page_grading[],
-    ah_page_agreement[], ah_page_style[];
+    ah_page_agreement[], ah_page_learners[], ah_page_style[];
 extern const size_t ah_page_index_len, ah_page_app_len, ah_page_lib_len, ah_page_views_len,
-    ah_page_grading_len, ah_page_agreement_len, ah_page_style_len;
+    ah_page_grading_len, ah_page_agreement_len, ah_page_learners_len, ah_page_style_len;
 
 typedef struct {
     const char *path, *type;
@@ -29,6 +29,8 @@ static const s_file_t s_files[] = {
      &ah_page_grading_len},
     {"/dashboard/agreement.js", "text/javascript; charset=utf-8", ah_page_agreement,
      &ah_page_agreement_len},
+    {"/dashboard/learners.js", "text/javascript; charset=utf-8", ah_page_learners,
+     &ah_page_learners_len},
     {"/dashboard/style.css", "text/css; charset=utf-8", ah_page_style, &ah_page_style_len},
 };
 

@@ -6,6 +6,7 @@
 // app.js: signing in and out, the event stream, routing; lib.js: what views share; views.js.
 import { $, FLUSH_MS, S, TOKEN_KEY } from "./lib.js";
 import { tokenRater, viewGrade } from "./grading.js";
+import { viewLearners } from "./learners.js";
 import { viewAssessment, viewAssessments, viewLearner, viewSkills } from "./views.js";
 
 // ---- sign in ----
@@ -147,7 +148,8 @@ function route() {
   const h = location.hash || "#/";
   let v;
   let m;
-  if ((m = h.match(/^#\/a\/(.+)$/))) v = viewAssessment(decodeURIComponent(m[1]));
+  if ((m = h.match(/^#\/a\/([^/]+)\/learners$/))) v = viewLearners(decodeURIComponent(m[1]));
+  else if ((m = h.match(/^#\/a\/(.+)$/))) v = viewAssessment(decodeURIComponent(m[1]));
   else if (h === "#/skills") v = viewSkills();
   else if ((m = h.match(/^#\/learner\/(.+)$/))) v = viewLearner(decodeURIComponent(m[1]));
   else if ((m = h.match(/^#\/grade\/([^/]+)(?:\/(.+))?$/))) v = viewGrade(decodeURIComponent(m[1]), m[2] ? decodeURIComponent(m[2]) : tokenRater(S.token));
@@ -155,7 +157,7 @@ function route() {
   leaveView();
   S.view = v;
   document.body.dataset.view = v.name;
-  for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.view === (v.name === "assessment" ? "assessments" : v.name === "learner" ? "skills" : v.name));
+  for (const a of document.querySelectorAll("header nav a")) a.classList.toggle("active", a.dataset.view === (v.name === "assessment" || v.name === "learners" ? "assessments" : v.name === "learner" ? "skills" : v.name));
   $("#view").replaceChildren(v.root);
   v.reload();
   if (v.live === false) stopStream();

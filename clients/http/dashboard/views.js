@@ -84,12 +84,12 @@ export function viewAssessment(id) {
   const feed = el("ul", { class: "feed", id: "feed" });
   const arrived = el("span", { "data-figure": "arrived", text: "0" });
   const agreement = agreementCard(id);
-  const grading = el("p", { hidden: true }, el("a", { href: "#/grade/" + enc(id), id: "grade-link", text: "Grade the answers waiting for people" }));
+  const grading = el("span", { hidden: true }, " · ", el("a", { href: "#/grade/" + enc(id), id: "grade-link", text: "Grade the answers waiting for people" }));
   const root = el(
     "div",
     {},
     el("h1", {}, el("a", { href: "#/", text: "Assessments" }), " / ", id),
-    grading,
+    el("p", {}, el("a", { href: "#/a/" + enc(id) + "/learners", id: "learners-link", text: "Learners and their latest responses" }), grading),
     el("div", { class: "card" }, figures),
     el(
       "div",

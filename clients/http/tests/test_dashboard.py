@@ -303,7 +303,7 @@ class DashboardTest(unittest.TestCase):
                          [(rids[0], "e", 3.0), (rids[1], "e", 4.0)])
         self.no_console_errors()
 
-    def test_9_agreement_between_raters_shows_the_engines_statistics_and_follows_grades(self):
+    def test_9a_agreement_between_raters_shows_the_engines_statistics_and_follows_grades(self):
         quiz = {"title": "Agreement", "items": [
             {"id": "e", "graded": {"max": 2, "raters": 2, "tolerance": 2}}]}
         r = self.s.request
@@ -364,6 +364,62 @@ class DashboardTest(unittest.TestCase):
         a, row, pairs = expected()
         self.assertEqual((a["units"], a["grades"], a["raters"]), (3, 7, 3))
         self.assertEqual(shown(), (row, pairs))
+        self.no_console_errors()
+
+    def test_9b_learners_show_their_latest_response_and_open_its_answers(self):
+        quiz = {"title": "Learners", "items": [
+            {"id": "q1", "cardinality": "single", "base_type": "identifier",
+             "rule": "match_correct", "correct": ["A"]},
+            {"id": "q2", "cardinality": "single", "base_type": "identifier",
+             "rule": "match_correct", "correct": ["A"]},
+            {"id": "e", "graded": {"max": 2}}]}
+        r = self.s.request
+        self.assertEqual(r("PUT", "/v1/assessments/dash-lr", quiz, admin=True)[0], 200)
+
+        def submit(learner, answers):
+            st, doc, _ = r("POST", "/v1/assessments/dash-lr/responses",
+                           {"learner": learner, "answers": answers})
+            self.assertEqual(st, 201, doc)
+            return doc["response_id"]
+        submit("x1", {"q1": "A", "q2": "B", "e": "an essay"})
+        submit("x2", {"q1": "B", "q2": "B"})
+        latest = submit("x2", {"q1": "A", "q2": "A"})
+
+        def rows():
+            return self.b.eval("[...document.querySelectorAll('#learners tr[data-learner]')]"
+                               ".map(tr => [...tr.children].slice(0, 4).map(td => td.textContent))")
+        self.open("#token=" + READ)
+        self.open("#/a/dash-lr")
+        self.b.wait_for("document.querySelector('#learners-link')")
+        self.b.eval("document.querySelector('#learners-link').click()")
+        self.b.wait_for("document.querySelectorAll('#learners tr[data-learner]').length === 2")
+        self.assertEqual(self.b.eval("location.hash"), "#/a/dash-lr/learners")
+        self.assertEqual(rows(), [["x1", "1", "1.00 / 4", "waiting for people: e"],
+                                  ["x2", "2", "2.00 / 4", "scored"]])
+        self.assertEqual(self.b.eval("document.querySelector('#learners-note').textContent"),
+                         "2 learners")
+        # a learner opens their latest response: its answers and item scores, as the engine has them
+        self.b.eval("document.querySelector('tr[data-learner=x2] button').click()")
+        self.b.wait_for("document.querySelector('#response-items')")
+        doc = self.api(f"/v1/responses/{latest}")
+        self.assertEqual(self.b.eval("document.querySelector('#response h2').textContent"),
+                         f"Response {latest}: x2, attempt 2, 2.00 / 4")
+        self.assertEqual(
+            self.b.eval("[...document.querySelectorAll('#response-items tbody tr')]"
+                        ".map(tr => [...tr.children].map(td => td.textContent))"),
+            [[it["id"], doc["answers"].get(it["id"], "–"), f"{it['score']:.2f}",
+              f"{it['max_score']:.2f}"] for it in doc["items"]])
+        self.assertEqual([it["id"] for it in doc["items"]], ["q1", "q2", "e"])
+        self.assertEqual(self.b.eval("document.querySelector('#response').textContent"
+                                     ".includes('null')"), False)
+        self.shot("10-learners")
+        # a new submission reaches its learner's row through the event stream
+        self.b.wait_for("document.querySelector('#live').textContent === 'live'")
+        submit("x1", {"q1": "A", "q2": "A"})
+        self.b.wait_for("document.querySelector('tr[data-learner=x1] td:nth-child(2)')"
+                        ".textContent === '2'", timeout=5)
+        self.assertEqual(rows(), [["x1", "2", "2.00 / 4", "scored"],
+                                  ["x2", "2", "2.00 / 4", "scored"]])
         self.no_console_errors()
 
 
