@@ -3,6 +3,7 @@
  * grade.list, a read. */
 #include "grades.h"
 #include "handler.h"
+#include "record.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -10,6 +11,30 @@
 #include <string.h>
 
 #define S_MAX_COMMENT 4096 /* bytes of a grade's comment */
+
+/* The response's stored answers scored on this worker, as a submission's are, so the one writer
+ * thread does not: into w->fwd_sb (as_grade_scored_t, the item scores, what it answered), or
+ * nothing when the response or its assessment cannot be read here (the writer scores them, and
+ * says what is wrong). The writer takes them while the assessment's version is the same. */
+static void s_score_here(as_worker_t *w, uint64_t rid)
+{
+    msgpack_sbuffer_clear(&w->fwd_sb);
+    const void *rec;
+    size_t len;
+    as_record_t r;
+    as_table_t t;
+    as_err_t ignored;
+    as_grade_scored_t sc;
+    if (as_store_response_get(w->rd, rid, &rec, &len, &ignored) || !as_record_read(rec, len, &r) ||
+        as_store_table(w->rd, r.assessment, r.assessment_len, &t, &ignored) ||
+        !as_record_score(w->scorer, &t, rec, len, &r, w->item_scores, &sc.total))
+        return;
+    sc.version = t.hdr.version;
+    sc.n_items = t.hdr.n_items;
+    msgpack_sbuffer_write(&w->fwd_sb, (const char *)&sc, sizeof sc);
+    msgpack_sbuffer_write(&w->fwd_sb, (const char *)w->item_scores, sizeof(double) * t.hdr.n_items);
+    msgpack_sbuffer_write(&w->fwd_sb, (const char *)as_scorer_answered(w->scorer), t.hdr.n_items);
+}
 
 /* grade.put {response, item, rater, score, comment?} */
 as_code_t as_handle_grade_put(as_worker_t *w, as_request_t *req, as_err_t *err)
@@ -39,6 +64,8 @@ as_code_t as_handle_grade_put(as_worker_t *w, as_request_t *req, as_err_t *err)
         (rc = as_h_fwd(w, rater, rater_len, err)) ||
         (rc = as_h_fwd(w, comment ? comment : "", comment_len, err)))
         return rc;
+    s_score_here(w, g.rid);
+    if ((rc = as_h_fwd(w, w->fwd_sb.data, w->fwd_sb.size, err))) return rc;
     w->fwd_op = AS_OP_GRADE_PUT;
     return AS_OK;
 }

@@ -185,7 +185,7 @@ static int s_count(void *arg, const char *key, uint32_t klen, const int64_t *del
     return c->rc != AS_OK;
 }
 
-/* args: as_grade_fwd_t, item, rater, comment (grades.c) */
+/* args: as_grade_fwd_t, item, rater, comment, the answers scored on the worker (grades.h) */
 void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
 {
     size_t glen, item_len, rater_len, comment_len;
@@ -231,14 +231,25 @@ void as_write_grade_put(as_writer_t *wr, as_wtxn_t *txn, as_write_t *w)
             pos < 0 ? (int)item_len : (int)s.assessment_len, pos < 0 ? item : assessment);
         return;
     }
-    /* the answers scored again: the automatic part, and what the response answered */
+    /* the automatic part and what the response answered: the worker's scores while its version
+     * is current in this transaction, else its answers scored again here */
     double total;
-    if (!as_record_score(wr->scorer, &t, rec, len, &r, wr->item_scores, &total)) {
+    size_t sclen = 0;
+    const char *scored_here = as_write_nargs(w) > 4 ? as_write_arg(w, 4, &sclen) : NULL;
+    as_grade_scored_t sc;
+    if (sclen >= sizeof sc) memcpy(&sc, scored_here, sizeof sc);
+    if (sclen >= sizeof sc && sc.version == t.hdr.version && sc.n_items == t.hdr.n_items &&
+        sclen == sizeof sc + (sizeof(double) + 1) * sc.n_items) {
+        total = sc.total;
+        memcpy(wr->item_scores, scored_here + sizeof sc, sizeof(double) * sc.n_items);
+        memcpy(wr->answered, scored_here + sizeof sc + sizeof(double) * sc.n_items, sc.n_items);
+    } else if (as_record_score(wr->scorer, &t, rec, len, &r, wr->item_scores, &total)) {
+        memcpy(wr->answered, as_scorer_answered(wr->scorer), t.hdr.n_items);
+    } else {
         w->code = as_err_set(&w->err, AS_INTERNAL, "response %llu: corrupt record",
                              (unsigned long long)g.rid);
         return;
     }
-    memcpy(wr->answered, as_scorer_answered(wr->scorer), t.hdr.n_items);
     if (!wr->answered[pos]) {
         w->code = as_err_set(&w->err, AS_BAD_REQUEST,
                              "item: response %llu did not answer item \"%.*s\": it scores 0, "

@@ -72,7 +72,7 @@ typedef struct {
 #define AS_MAX_FRAMES 16 /* frames of one client message, envelope included */
 
 typedef struct {
-    zmq_msg_t f[AS_MAX_FRAMES + 4];
+    zmq_msg_t f[AS_MAX_FRAMES + 8]; /* (room for the header and the worker's argument frames) */
     int n;
 } as_frames_t;
 

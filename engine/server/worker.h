@@ -27,9 +27,9 @@ struct as_worker {
     void *from_broker, *to_broker, *to_writer;
     msgpack_sbuffer fwd_sb; /* builds a write's arguments */
     msgpack_packer fwd_pk;
-    /* A write to forward to the writer: op and up to 4 argument frames. */
+    /* A write to forward to the writer: op and up to 5 argument frames. */
     as_op_t fwd_op;
-    zmq_msg_t fwd[4];
+    zmq_msg_t fwd[5];
     int fwd_n;
     struct as_kt *kt; /* the deep models' scratch (tracing/models_trace.h) */
 };
