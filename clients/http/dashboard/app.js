@@ -5,7 +5,7 @@
 // queued and applied in batches (at most every 250 ms); a gap in their seq reads the view again.
 // app.js: signing in and out, the event stream, routing; lib.js: what views share; views.js.
 import { $, FLUSH_MS, S, TOKEN_KEY } from "./lib.js";
-import { tokenRater, viewGrade } from "./grading.js";
+import { tokenRater, viewGrade, viewRaterHome } from "./grading.js";
 import { viewLearners } from "./learners.js";
 import { viewAssessment, viewAssessments, viewLearner, viewSkills } from "./views.js";
 
@@ -153,6 +153,7 @@ function route() {
   else if (h === "#/skills") v = viewSkills();
   else if ((m = h.match(/^#\/learner\/(.+)$/))) v = viewLearner(decodeURIComponent(m[1]));
   else if ((m = h.match(/^#\/grade\/([^/]+)(?:\/(.+))?$/))) v = viewGrade(decodeURIComponent(m[1]), m[2] ? decodeURIComponent(m[2]) : tokenRater(S.token));
+  else if (tokenRater(S.token)) v = viewRaterHome(tokenRater(S.token)); // (a rater's token reads no reports)
   else v = viewAssessments();
   leaveView();
   S.view = v;

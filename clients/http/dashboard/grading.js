@@ -3,7 +3,7 @@
 // rubric, a key 0-9 or a button of the scale to grade it (PUT /v1/responses/ID/grades/ITEM), and
 // the next one at once. It counts the responses still waiting for people (the report's pending,
 // when the token may read it) and the grades given here.
-import { ApiError, api, el, enc, send, showError } from "./lib.js";
+import { ApiError, S, all, api, el, enc, send, showError } from "./lib.js";
 
 // The rater a rater's JWT names (its sub), to fill in the address; the server checks the token.
 export function tokenRater(token) {
@@ -25,6 +25,28 @@ export function scalePoints(max, step) {
 }
 
 const text = (answer) => (typeof answer === "string" ? answer : JSON.stringify(answer, null, 2));
+
+// Where a rater's token starts: the assessments, each a link to grade it (a rater reads no reports).
+export function viewRaterHome(rater) {
+  const list = el("ul", { id: "to-grade" });
+  const root = el("div", {}, el("h1", { text: `Grade as ${rater}` }), el("div", { class: "card" }, el("p", { class: "muted", text: "Choose an assessment: its answers waiting for people are handed to you one at a time." }), list));
+  const load = async () => {
+    const rows = await all("/v1/assessments", "assessments", 500);
+    list.replaceChildren(...rows.map((a) => el("li", {}, el("a", { href: "#/grade/" + enc(a.id), "data-assessment": a.id, text: a.title ? `${a.id}: ${a.title}` : a.id }))));
+    if (!rows.length) list.append(el("li", { class: "muted", text: "No assessments yet." }));
+  };
+  return {
+    name: "grade",
+    root,
+    live: false,
+    reload: () =>
+      load().catch((e) => {
+        if (!(e instanceof ApiError && e.status === 401)) showError(e);
+      }),
+    onEvent() {},
+    afterEvents() {},
+  };
+}
 
 // Asks for the rater's name when the address does not give one.
 function askRater(assessment) {
@@ -60,6 +82,10 @@ export function viewGrade(assessment, rater) {
     last,
   );
   const countWaiting = async () => {
+    if (tokenRater(S.token)) {
+      waiting.textContent = "–"; // (a rater's token does not read reports)
+      return;
+    }
     try {
       const rep = await api("/v1/assessments/" + enc(assessment) + "/report");
       waiting.textContent = String(rep.pending || 0);

@@ -5,12 +5,16 @@ screenshot of each view is kept (ASSAY_ARTEFACTS, the build directory's dashboar
 import concurrent.futures
 import json
 import os
+import tempfile
 import time
 import unittest
+
+import jwt
 
 from cdp import Browser
 from stack import APP, EXAMPLES, READ, Stack
 
+SECRET = b"dashboard-rater-secret-0123456789abcdef"
 ARTEFACTS = os.environ.get("ASSAY_ARTEFACTS") or os.path.join(os.getcwd(), "dashboard-screenshots")
 
 # A quiz whose item q3 everyone gets right (p-value 1: flagged) and whose item q2 the weaker
@@ -37,7 +41,10 @@ class DashboardTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         os.makedirs(ARTEFACTS, exist_ok=True)
-        cls.s = Stack()
+        fd, cls.secret = tempfile.mkstemp(prefix="assay-dash-secret-")
+        os.write(fd, SECRET + b"\n")
+        os.close(fd)
+        cls.s = Stack("--jwt-secret-file", cls.secret)
         r = cls.s.request
         assert r("PUT", "/v1/skills/dash-k", {"prior": 0.3, "learn": 0.1, "forget": 0,
                                               "guess": 0.2, "slip": 0.1}, admin=True)[0] == 200
@@ -69,6 +76,7 @@ class DashboardTest(unittest.TestCase):
     def tearDownClass(cls):
         cls.b.close()
         cls.s.close()
+        os.unlink(cls.secret)
 
     def open(self, fragment):
         self.b.goto(f"http://127.0.0.1:{self.s.port}/{fragment}")
@@ -420,6 +428,37 @@ class DashboardTest(unittest.TestCase):
                         ".textContent === '2'", timeout=5)
         self.assertEqual(rows(), [["x1", "2", "2.00 / 4", "scored"],
                                   ["x2", "2", "2.00 / 4", "scored"]])
+        self.no_console_errors()
+
+    def test_9c_a_raters_token_is_offered_its_assessments_and_grades_as_itself(self):
+        quiz = {"title": "Rated", "items": [{"id": "e", "graded": {"max": 1}}]}
+        r = self.s.request
+        self.assertEqual(r("PUT", "/v1/assessments/dash-rater", quiz, admin=True)[0], 200)
+        st, doc, _ = r("POST", "/v1/assessments/dash-rater/responses",
+                       {"learner": "r1", "answers": {"e": "rated answer"}})
+        self.assertEqual(st, 201, doc)
+        rid = doc["response_id"]
+        token = jwt.encode({"sub": "rita", "role": "rater", "exp": int(time.time()) + 300},
+                           SECRET, algorithm="HS256")
+        self.open("#token=" + token)
+        self.b.wait_for("document.querySelector('#to-grade a[data-assessment=dash-rater]')")
+        self.assertEqual(self.b.eval("document.querySelector('#view h1').textContent"),
+                         "Grade as rita")
+        self.b.eval("document.querySelector('#to-grade a[data-assessment=dash-rater]').click()")
+        self.b.wait_for("document.querySelector('#answer')")
+        self.assertEqual(self.b.eval("location.hash"), "#/grade/dash-rater")
+        self.assertEqual(self.b.eval("document.querySelector('#view h1').textContent"),
+                         "Grade dash-rater as rita")
+        self.assertEqual(self.b.eval("document.querySelector('#answer').textContent"),
+                         "rated answer")
+        self.assertEqual(self.b.eval("document.querySelector('[data-figure=waiting]')"
+                                     ".textContent"), "–")
+        self.b.call("Input.dispatchKeyEvent", type="keyDown", key="1", code="Digit1", text="1")
+        msg, _ = self.b.wait_for("document.querySelector('#nothing-left').textContent")
+        self.assertEqual(msg, "Nothing left to grade for rita.")
+        st, doc, _ = r("GET", "/v1/grades?rater=rita")
+        self.assertEqual((st, [(g["response"], g["item"], g["score"]) for g in doc["grades"]]),
+                         (200, [(rid, "e", 1.0)]))
         self.no_console_errors()
 
 
