@@ -10,6 +10,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -481,4 +482,22 @@ assay_reply_t *h_wait_job(assay_t *c, double job)
     }
     fail_msg("job %.0f did not end within 60 s", job);
     return NULL;
+}
+
+const char *h_grade(assay_t *a, double rid, const char *item, const char *rater, double score,
+                    double *item_score, double *response_score)
+{
+    static char state[32];
+    char params[300];
+    snprintf(params, sizeof params, "{'response':%.0f,'item':'%s','rater':'%s','score':%g}", rid,
+             item, rater, score);
+    assay_reply_t *r;
+    assert_int_equal(h_call(a, "grade.put", params, &r), ASSAY_OK);
+    const msgpack_object *o = assay_reply_result(r);
+    const msgpack_object *st = assay_map_get(o, "state");
+    snprintf(state, sizeof state, "%.*s", (int)st->via.str.size, st->via.str.ptr);
+    *item_score = assay_map_get(o, "item_score") ? h_num(o, "item_score") : NAN;
+    *response_score = assay_map_get(o, "response_score") ? h_num(o, "response_score") : NAN;
+    assay_reply_free(&r);
+    return state;
 }

@@ -98,5 +98,9 @@ void h_ledger_add(h_ledger_t *l, const msgpack_object *result, const char *learn
  * naming the first that is lost. */
 void h_ledger_check(assay_t *c, const h_ledger_t *l);
 bool h_str_is(const msgpack_object *map, const char *key, const char *want);
+/* grade.put of (response, item, rater, score) through a: the answer's state (a static buffer: one
+ * thread), and *item_score / *response_score (NAN when the reply has none). */
+const char *h_grade(assay_t *a, double rid, const char *item, const char *rater, double score,
+                    double *item_score, double *response_score);
 
 #endif

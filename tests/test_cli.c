@@ -1,6 +1,7 @@
 /* test_cli.c — the assay CLI against a real assayd: every command, its output, and its exit
  * codes (0 ok, 1 error reply, 2 usage or bad input, 3 engine unreachable); knowledge tracing's
- * commands: test_cli_kt.c; QTI import and export: test_cli_qti.c. */
+ * commands: test_cli_kt.c; QTI import and export: test_cli_qti.c. The rest stays in one file:
+ * its help test lists every command tested here, which a split would scatter. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

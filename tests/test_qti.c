@@ -3,7 +3,9 @@
  * specification), the three templates in each URL form, custom processing over several
  * responses, a test with weights and its own outcome processing, packages (built here) with a
  * manifest, media and items sharing an identifier, and broken inputs with the file, line and
- * element of the problem. Each import is compiled and scored with exact values. */
+ * element of the problem. Each import is compiled and scored with exact values. One file: the
+ * tests share the import, compile and score helpers over one item fixture directory; the CLI's
+ * import and export are test_cli_qti.c's. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,6 +1,9 @@
 /* qti_item.c — an assessmentItem to an item of an assessment definition: its response and outcome
  * declarations (outcomes also an assessmentTest's), and its response processing as a standard
- * template (by URL) or as the program tree qti_rules.c translates element by element. */
+ * template (by URL) or as the program tree qti_rules.c translates element by element. One file:
+ * the declarations and the processing of one item are read in one pass over its element with the
+ * same context (identifiers declared so far, the errors' file and line); the rules themselves
+ * are qti_rules.c's. */
 #include "qti_int.h"
 
 #include "protocol.h"
@@ -522,8 +525,7 @@ as_code_t qx_item(qx_t *x, xmlNodePtr root, const char *id, qb_t *b, bool *unsco
     const char *max_of = x->opts->score_outcome && !s_numeric_outcome(root, "SCORE")
                              ? x->opts->score_outcome
                              : "SCORE";
-    if (*unscorable && !s_normal_max(root, max_of, &graded_max))
-        graded_max = x->opts->graded_max;
+    if (*unscorable && !s_normal_max(root, max_of, &graded_max)) graded_max = x->opts->graded_max;
     if (*unscorable && graded_max > 0 && (graded_step = s_graded_step(graded_max)) > 0)
         *unscorable = false;
     bool graded = graded_step > 0;

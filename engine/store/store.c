@@ -1,6 +1,8 @@
 /* store.c — store.h's operations, each called on the backend of the object it is given (its
  * first member, store_ops.h). Opening a store chooses the backend: as_store_open (LMDB, the
- * one-machine default) or the PostgreSQL store's open (store/postgres/). */
+ * one-machine default) or the PostgreSQL store's open (store/postgres/). One file: it is the one
+ * table of store.h's operations, each a line or two of dispatch; split, an operation's dispatch
+ * would be harder to find than its declaration. */
 #include "store_ops.h"
 
 #include <stdio.h>

@@ -1,6 +1,8 @@
 """assay-http against a real assayd (stack.py), with real HTTP requests: every route and status,
 the admin token, the body limit, ETag/304, the engine stopped (504), the OpenAPI document against
-the routes, and Server-Sent Events to several and to 1,000 subscribers."""
+the routes, and Server-Sent Events to several and to 1,000 subscribers. One file: every route's test shares one
+started stack (engine and server) and the OpenAPI check reads all routes together; scoped tokens
+are test_access.py's, limits test_limits.py's."""
 import io
 import json
 import math

@@ -16,6 +16,9 @@
  * are added in another order (exact for scores that are multiples of a power of two, such as
  * whole and half points).
  *
+ * One file: the three tables' reads, the in-memory arithmetic and the writes back are one
+ * transaction's steps over one set of rows; they are read together or not at all.
+ *
  * A batch reads the rows it touches (the learners are locked: pg_store_batch.c), applies each
  * submission in memory (the learner's previous latest attempt subtracted when it counts, the new
  * one added; a new version or a regrade starts a new generation, numbered past every engine's),
