@@ -294,6 +294,7 @@ void h_kill(h_engine_t *e)
 int h_cleanup(h_engine_t *e)
 {
     if (e->pid) h_stop(e);
+    h_local_forget(e->dir);
     /* a sanitizer's report in the engine's log (the -Db_sanitize build) fails the caller */
     int bad = 0;
     char *log = h_slurp(e->log);
@@ -335,6 +336,7 @@ int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_
     msgpack_sbuffer_init(&sb);
     if (params_json) tjson_pack(&sb, params_json);
     int rc = assay_call(c, method, sb.data, sb.size, -1, reply);
+    if (!strcmp(method, "score")) h_local_check(c, sb.data, sb.size, rc, *reply);
     msgpack_sbuffer_destroy(&sb);
     return rc;
 }

@@ -47,6 +47,14 @@ assay_t *h_connect(const h_engine_t *e, bool admin);
 /* Calls method with params given as JSON (single quotes allowed for double). Returns the
  * libassay code; *reply is set for ASSAY_OK and ASSAY_EREPLY. */
 int h_call(assay_t *c, const char *method, const char *params_json, assay_reply_t **reply);
+/* (harness_local.c) Scores params again with the local scorer on the data directory of c's engine
+ * (c connected to one engine's socket; otherwise nothing is checked) and fails the test unless it
+ * gives the engine's answer rc/reply: the same result bytes, or the same error code and message
+ * (errors about the engine itself, e.g. too_large or overloaded, are not compared). h_call does
+ * this for every `score`. */
+void h_local_check(assay_t *c, const void *params, size_t len, int rc, const assay_reply_t *reply);
+/* Closes the local scorer of an engine's directory (h_cleanup). */
+void h_local_forget(const char *dir);
 /* Calls method, failing the test with the engine's message unless it succeeds. */
 void h_ok(assay_t *c, const char *method, const char *params_json);
 /* The error code and message of a call expected to fail ("code: message"), into buf. */

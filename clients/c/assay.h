@@ -166,6 +166,33 @@ const char *assay_event_node(const assay_event_t *event, size_t *len);
 uint64_t assay_event_missed(const assay_event_t *event);
 void assay_event_free(assay_event_t **event_p);
 
+/* ---- the local scorer ----
+ *
+ * The method `score` answered in the caller's own thread, with no request to the engine: the
+ * engine publishes its compiled tables in DATA/tables/ (an LMDB environment of their own, readable
+ * by the data directory's group; learners' data stays in the engine's own files), and a local
+ * scorer maps them read-only and scores with the engine's code, so its result is the bytes of the
+ * engine's answer to the same params. Each call sees the tables as last committed: a version put
+ * is scored by the next call (the engine publishes it before it answers the put). A call takes
+ * no lock but a shared one, makes no request and allocates nothing once the first calls have
+ * sized its buffer. Submissions and everything that writes still go to the engine.
+ *
+ * One as_local_t per thread (handles of one directory share the mapping). */
+typedef struct as_local as_local_t;
+/* Opens the published tables of data directory dir. ASSAY_ESYS (errno) when there are none there
+ * or they may not be read, with why (may be NULL) saying so in at most why_n bytes. */
+int as_local_open(as_local_t **out, const char *dir, char *why, size_t why_n);
+void as_local_close(as_local_t **self_p);
+/* Scores params (len bytes of a msgpack map, as `score` takes: assessment, answers, detail).
+ * ASSAY_OK: *result is the result map's msgpack (*result_len bytes), valid until the next call on
+ * self. ASSAY_EREPLY: the engine's error for these params, in as_local_code / as_local_message. */
+int as_local_score(as_local_t *self, const void *params, size_t len, const void **result,
+                   size_t *result_len);
+/* The error code ("not_found", "bad_request", ...) and message of the last call, or NULL when it
+ * succeeded. */
+const char *as_local_code(const as_local_t *self);
+const char *as_local_message(const as_local_t *self);
+
 #ifdef __cplusplus
 }
 #endif

@@ -131,42 +131,17 @@ as_code_t as_handle_list(as_worker_t *w, as_request_t *req, as_err_t *err)
     return AS_OK;
 }
 
+/* The named table in the worker's read transaction, for as_score_call. */
+static as_code_t s_worker_table(void *arg, const char *id, uint32_t len, as_table_t *t,
+                                as_err_t *err)
+{
+    as_worker_t *w = arg;
+    return as_store_table(w->rd, id, len, t, err);
+}
+
 as_code_t as_handle_score(as_worker_t *w, as_request_t *req, as_err_t *err)
 {
-    as_field_t f[] = {AS_FIELD("assessment"), AS_FIELD("answers"), AS_FIELD("detail")};
-    as_path_t path;
-    as_table_t t;
-    bool detail = false;
-    as_code_t rc = as_h_params(req, f, 3, 2, &path, err);
-    if (rc) return rc;
-    if (f[2].seen && (rc = as_field_bool(&f[2], &detail, &path, err))) return rc;
-    if ((rc = as_h_table(w, &f[0], &path, &t, err))) return rc;
-    double total;
-    as_path_init(&path, "answers");
-    as_mp_t answers = f[1].at;
-    rc = as_score_answers(w->scorer, &t, &f[1].at, &path, &total, NULL, err);
-    if (rc) return rc;
-    msgpack_packer *pk = &w->pk;
-    bool test_outcomes = detail && t.hdr.prog_len > 0;
-    const uint8_t *answered = as_scorer_answered(w->scorer);
-    bool pending = as_table_pending(&t, answered) > 0;
-    msgpack_pack_map(pk, 2 + (uint32_t)as_table_outcome_pairs(&t, total) + (detail ? 1 : 0) +
-                             (test_outcomes ? 1 : 0) + (pending ? 1 : 0));
-    as_pack_cstr(pk, "assessment");
-    as_h_pack_tstr(pk, &t, t.hdr.id_off, t.hdr.id_len);
-    as_pack_cstr(pk, "version");
-    msgpack_pack_uint32(pk, t.hdr.version);
-    as_table_pack_outcome(pk, &t, total, pending);
-    if (pending) as_table_pack_pending(pk, &t, answered);
-    if (test_outcomes) {
-        as_pack_cstr(pk, "outcomes");
-        as_score_pack_outcomes(w->scorer, &t, pk);
-    }
-    if (detail) {
-        as_pack_cstr(pk, "items");
-        as_score_pack_items(w->scorer, &t, answers, NULL, 0, pk);
-    }
-    return AS_OK;
+    return as_score_call(w->scorer, req->params, s_worker_table, w, &w->pk, err);
 }
 
 as_code_t as_handle_score_batch(as_worker_t *w, as_request_t *req, as_err_t *err)

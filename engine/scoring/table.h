@@ -27,7 +27,7 @@
 
 #define AS_TABLE_MAGIC 0x31594153u /* "ASY1" */
 #define AS_TABLE_FORMAT                                                                            \
-    7u /* 7: graded items; older tables are compiled again from their source (as_table_recompile: \
+    7u /* 7: graded items; older tables are compiled again from their source (as_table_recompile:  \
         * at open, store.c; as a follower copies them, store_cache.c) */
 
 typedef enum {
@@ -57,7 +57,7 @@ typedef enum {
                                 a program with no score outcome (its outcomes still computed) */
 #define AS_TF_OVER_MAX 0x10 /* the program can score above the declared max (import warns) */
 #define AS_TF_GRADED                                                                               \
-    0x20 /* scored by people ("graded"): 0..raw_hi in graded_points points; its max counts, its   \
+    0x20 /* scored by people ("graded"): 0..raw_hi in graded_points points; its max counts, its    \
           * score is pending while answered and not graded (0 when not answered) */
 
 /* The most points a graded item's scale has (0..max in steps: max / step + 1). */
@@ -398,6 +398,17 @@ double as_score_run_item(as_scorer_t *self, const as_table_t *t, uint32_t pos,
  * def has no items. */
 int as_prog_check(as_scorer_t *self, const as_table_t *t, as_mp_t def, as_mp_t answers, char *why,
                   size_t n);
+
+/* Finds the table of assessment (id, len) for as_score_call: AS_OK with t open (valid while the
+ * caller's read lasts), or not_found ("assessment \"ID\" not found") and the like in err. */
+typedef as_code_t (*as_table_fn)(void *arg, const char *id, uint32_t len, as_table_t *t,
+                                 as_err_t *err);
+/* The `score` method (proto/PROTOCOL.md): reads params (a cursor at the params map), finds the
+ * named table through table(arg, ...), scores the answers and packs the result map into pk; on
+ * an error nothing is packed and err says what, at its path. One function for the engine and the
+ * local scorer, so both give the same bytes (score_call.c). */
+as_code_t as_score_call(as_scorer_t *sc, as_mp_t params, as_table_fn table, void *arg,
+                        msgpack_packer *pk, as_err_t *err);
 
 /* Packs the assessment's own outcomes ({id: value}) as the last as_score_answers left them; only
  * for an assessment with outcome_processing (hdr.prog_len > 0), before any other scoring call. */

@@ -170,6 +170,8 @@ as_code_t as_store_open(as_store_t **out, const char *dir, size_t map_size, int 
         txn = NULL;
         goto fail;
     }
+    txn = NULL;
+    if ((code = as_lmdb_publish_open(self, dir, err))) goto fail_set;
     *out = self;
     return AS_OK;
 fail:
@@ -177,6 +179,7 @@ fail:
                       mdb_strerror(rc));
 fail_set:
     if (txn) mdb_txn_abort(txn);
+    as_lmdb_publish_close(self);
     if (self->env) mdb_env_close(self->env);
     pthread_rwlock_destroy(&self->resize);
     free(self);
@@ -187,6 +190,7 @@ void as_lmdb_store_destroy(as_store_t **self_p)
 {
     if (!self_p || !*self_p) return;
     as_store_t *self = *self_p;
+    as_lmdb_publish_close(self);
     mdb_env_close(self->env);
     pthread_rwlock_destroy(&self->resize);
     free(self);
@@ -350,8 +354,14 @@ as_code_t as_lmdb_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
     } else {
         rc = mdb_txn_commit(w->txn);
     }
+    bool publish = !rc && (w->tables_dirty || store->publish_stale);
     free(w);
-    return rc ? as_store_mdb(store, rc, err, "commit") : AS_OK;
+    if (rc) return as_store_mdb(store, rc, err, "commit");
+    as_err_t why;
+    if (publish && as_lmdb_publish(store, &why)) /* derived: the commit stands; retried */
+        AS_LOG(AS_LOG_ERROR, "%s (local scorers see the earlier tables until it succeeds)",
+               why.msg);
+    return AS_OK;
 }
 
 void as_lmdb_wtxn_abort(as_wtxn_t **txn_p)
@@ -428,6 +438,7 @@ as_code_t as_lmdb_store_put_assessment(as_wtxn_t *w, const char *id, uint32_t id
         rc = mdb_put(w->txn, s->tables, &k, &v, 0);
     }
     if (rc) return as_store_mdb(s, rc, err, "store assessment");
+    w->tables_dirty = true;
     *version = ver;
     return AS_OK;
 }
@@ -444,6 +455,7 @@ as_code_t as_lmdb_store_delete_assessment(as_wtxn_t *w, const char *id, uint32_t
         return as_err_set(err, AS_NOT_FOUND, "assessment \"%.*s\" not found", (int)id_len, id);
     if (!rc) rc = mdb_del(w->txn, w->store->sources, &k, NULL);
     if (rc) return as_store_mdb(w->store, rc, err, "delete assessment");
+    w->tables_dirty = true;
     return AS_OK;
 }
 

@@ -10,6 +10,7 @@ as_code_t as_lmdb_store_cache_assessment(as_wtxn_t *w, const char *id, uint32_t 
     as_store_t *s = w->store;
     MDB_val k = {len, (void *)id}, v;
     int rc;
+    w->tables_dirty = true;
     if (!blob) { /* deleted there: gone here (absent already: nothing to do) */
         rc = mdb_del(w->txn, s->tables, &k, NULL);
         if (!rc || rc == MDB_NOTFOUND) rc = mdb_del(w->txn, s->sources, &k, NULL);
@@ -90,6 +91,7 @@ as_code_t as_lmdb_store_cache_identity(as_store_t *store, char *out, size_t cap,
 as_code_t as_lmdb_store_cache_reset(as_wtxn_t *w, const char *identity, as_err_t *err)
 {
     as_store_t *s = w->store;
+    w->tables_dirty = true;
     int rc = mdb_drop(w->txn, s->tables, 0);
     if (!rc) rc = mdb_drop(w->txn, s->sources, 0);
     if (!rc) {

@@ -46,6 +46,10 @@ struct as_store {
     MDB_dbi grade_counts; /* [assessment, 0, item, 0, key] -> int64 counts (agreement_counts.h) */
     MDB_dbi grade_leases; /* [rid BE64, item] -> until (double), then the rater (grade.next) */
     MDB_dbi pending_rids; /* [assessment, 0, rid BE64] -> (empty): responses waiting for people */
+    /* the published tables (published.h, store_publish.c) */
+    MDB_env *pub_env;
+    MDB_dbi pub_dbi;
+    bool publish_stale; /* the last publish failed: the next commit publishes again */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_lmdb_store_grow takes it exclusively */
@@ -65,6 +69,7 @@ struct as_wtxn {
     uint64_t seq; /* last notification sequence number */
     uint64_t rid; /* last response id */
     bool seq_dirty, rid_dirty;
+    bool tables_dirty; /* a table was put or deleted: published after the commit */
 };
 
 /* Keys built from parts: ids, NUL separators, big-endian integers. */
@@ -115,6 +120,12 @@ int as_store_page_open(MDB_txn *txn, MDB_dbi db, const char *after, uint32_t aft
 
 /* An LMDB error as an as_code_t (a full map sets store->full and is `unavailable`). */
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what);
+
+/* The published tables (store_publish.c): opened (created) in DIR/tables and brought up to date
+ * at open; brought up to date with the committed tables (after a commit that changed them). */
+as_code_t as_lmdb_publish_open(as_store_t *s, const char *dir, as_err_t *err);
+as_code_t as_lmdb_publish(as_store_t *s, as_err_t *err);
+void as_lmdb_publish_close(as_store_t *s);
 
 /* The LMDB backend's store.h operations (store_ops.c gathers them): as store.h says. */
 extern const as_store_ops_t as_lmdb_ops;
