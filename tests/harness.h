@@ -72,6 +72,9 @@ assay_reply_t *h_wait_job(assay_t *c, double job);
 
 /* Stores examples/quiz.json through an admin connection; fails the test if it cannot. */
 void h_put_example(assay_t *admin);
+/* The params of `score` for quiz-demo with examples/answers.json (it scores 11 of 19), detail as
+ * given; caller frees. */
+char *h_example_score(bool detail);
 
 /* A raw libzmq socket of `type` connected to engine.sock (or admin.sock), with no linger and a
  * receive timeout. */

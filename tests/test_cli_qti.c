@@ -62,9 +62,10 @@ static void import_converts_qti_all_or_nothing_and_dry_runs_store_nothing(void *
     /* graded by people on 0..N when the import gives N */
     assert_int_equal(cli_assay(NULL, "import ../tests/qti/items/extended_text.xml --graded-max 5"),
                      0);
-    assert_string_equal(cli_out, "stored 1 assessment(s) from ../tests/qti/items/extended_text.xml\n"
-                                 "  extended-text            item v2 1 item(s), max score 5  "
-                                 "extended_text.xml  graded by people: extended-text\n");
+    assert_string_equal(cli_out,
+                        "stored 1 assessment(s) from ../tests/qti/items/extended_text.xml\n"
+                        "  extended-text            item v2 1 item(s), max score 5  "
+                        "extended_text.xml  graded by people: extended-text\n");
     assert_int_equal(cli_assay(NULL, "import x.xml --graded-max 0"), 2);
     assert_string_equal(cli_err, "assay import: --graded-max: expected 1..100, got \"0\"\n");
     assert_int_equal(cli_assay(NULL, "delete extended-text"), 0);

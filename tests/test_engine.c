@@ -155,11 +155,7 @@ static void score_reports_totals_pass_and_item_detail(void **state)
 {
     assay_t *a = h_connect(&s_e, true);
     h_put_example(a);
-    char path[512];
-    snprintf(path, sizeof path, "%s/answers.json", getenv("ASSAY_EXAMPLES"));
-    char *answers = h_slurp(path);
-    char *params = malloc(strlen(answers) + 100);
-    sprintf(params, "{\"assessment\":\"quiz-demo\",\"detail\":true,\"answers\":%s}", answers);
+    char *params = h_example_score(true);
     assay_reply_t *r;
     assert_int_equal(h_call(a, "score", params, &r), ASSAY_OK);
     const msgpack_object *o = assay_reply_result(r);
@@ -174,7 +170,6 @@ static void score_reports_totals_pass_and_item_detail(void **state)
     assert_true(h_num(&items->via.array.ptr[2], "max_score") == 2);
     assay_reply_free(&r);
     free(params);
-    free(answers);
     assay_close(&a);
 }
 

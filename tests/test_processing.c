@@ -273,7 +273,7 @@ static void an_assessment_computes_its_max_score_from_outcome_maximum(void **sta
             "{'setOutcomeValue':{'identifier':'LOW','expression':{'sum':[{'outcomeMinimum':{"
             "'outcomeIdentifier':'SCORE'}}]}}}]}"))
         fail_msg("%s", tf_err.msg);
-    assert_true(tf_t.hdr.max_score == 5); /* a: 1 x 2, b: 3 */
+    assert_true(tf_t.hdr.max_score == 5);                      /* a: 1 x 2, b: 3 */
     assert_string_equal(tf_test_outcome("{}", "LOW"), "-1.0"); /* a: 0, b: -1 */
     /* MAXSCORE left NULL: the max is not known (null), nothing refused */
     if (tf_compile_def("{'id':'t','items':[" FULL_ITEM(

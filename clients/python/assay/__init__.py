@@ -6,15 +6,17 @@
     print(r["score"], r.get("mastery"))
 
 ``assay.Client`` (sync, thread-safe), ``assay.aio.Client`` (asyncio, many requests in flight),
-``assay.Subscriber`` / ``assay.aio.Subscriber`` (notifications). Errors are ``assay.AssayError``
+``assay.Subscriber`` / ``assay.aio.Subscriber`` (notifications), ``assay.LocalScorer`` (``score``
+in this process from the tables the engine publishes, through libassay). Errors are ``assay.AssayError``
 subclasses named after the protocol's codes.
 """
 from .client import Client, Job, JobFailed
 from .errors import (AssayError, BadRequest, Conflict, Forbidden, Internal, NotFound,
                      Overloaded, Timeout, TooLarge, Unavailable)
+from .local import LocalScorer
 from .subscriber import Event, Subscriber
 
 __version__ = "0.1.0"
-__all__ = ["Client", "Job", "JobFailed", "Subscriber", "Event", "AssayError", "BadRequest",
+__all__ = ["Client", "Job", "JobFailed", "LocalScorer", "Subscriber", "Event", "AssayError", "BadRequest",
            "NotFound", "Conflict", "Forbidden", "TooLarge", "Overloaded", "Unavailable",
            "Timeout", "Internal"]

@@ -17,7 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Creates path with mode, exactly (the umask around it); states the mode again when it exists. */
+/* Creates path with mode, exactly (the umask around it); states the mode again when it exists. A
+ * directory keeps the setgid bit it inherits (a data directory set up for a group of readers:
+ * then what is made in it is that group's too). */
 static int s_create(const char *path, mode_t mode, bool dir)
 {
     mode_t old = umask((mode_t)(~mode & 0777));
@@ -32,7 +34,9 @@ static int s_create(const char *path, mode_t mode, bool dir)
             close(fd);
     }
     umask(old);
-    return rc ? rc : chmod(path, mode);
+    struct stat st;
+    if (rc || stat(path, &st)) return -1;
+    return chmod(path, mode | (dir ? (st.st_mode & S_ISGID) : 0));
 }
 
 static int s_env_open(as_store_t *s, const char *path)
