@@ -16,6 +16,7 @@
 #include "bench_store.h"
 #include "bench_exam.h"
 #include "bench_grading.h"
+#include "bench_local.h"
 #include "bench_programs.h"
 #include "bench_models.h"
 #include "bench_usage.h"
@@ -315,7 +316,8 @@ int main(int argc, char **argv)
 {
     /* assay-bench replay FILE [...]: the same options, then the replay instead of the table */
     const char *replay = NULL, *fit = NULL, *store = NULL, *cluster = NULL;
-    bool regrade = false, exam = false, programs = false, models = false, grading = false;
+    bool regrade = false, exam = false, programs = false, models = false, grading = false,
+         local = false;
     if (argc > 2 && strcmp(argv[1], "replay") == 0) {
         replay = argv[2];
         argv[2] = argv[0];
@@ -348,6 +350,11 @@ int main(int argc, char **argv)
         argc--;
     } else if (argc > 1 && strcmp(argv[1], "programs") == 0) {
         programs = true;
+        argv[1] = argv[0];
+        argv++;
+        argc--;
+    } else if (argc > 1 && strcmp(argv[1], "local") == 0) {
+        local = true;
         argv[1] = argv[0];
         argv++;
         argc--;
@@ -465,6 +472,7 @@ int main(int argc, char **argv)
         return as_bench_regrade(data, regrade_n ? regrade_n : 1,
                                 regrade_learners ? regrade_learners : 1);
     if (programs) return as_bench_programs(data);
+    if (local) return as_bench_local(data);
     if (models) return as_bench_models(data);
 
     /* store the bench assessment */

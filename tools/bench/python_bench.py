@@ -1,8 +1,11 @@
 #!/usr/bin/python3
 """Rates of the Python client (clients/python) against a real assayd: the sync client (one
-request at a time) and the asyncio client with 64 requests in flight, scoring a 50-item response.
+request at a time) and the asyncio client with 64 requests in flight, scoring a 50-item response;
+then assay.LocalScorer, the same score in this process through libassay (score: dict in, dict
+out; score_raw: packed params in, the result's bytes out).
 
     /usr/bin/python3 tools/bench/python_bench.py [--seconds S] [--assayd PATH | -d DIR]
+                                                 [--library build/clients/c/libassay.so]
 
 Starts assayd on a temporary directory unless -d names a running one. Prints a Markdown table.
 """
@@ -19,8 +22,13 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "..", "clients", "python"))
+import msgpack  # noqa: E402
+
 import assay  # noqa: E402
 import assay.aio  # noqa: E402
+
+
+LIBRARY = None
 
 
 def definition():
@@ -62,6 +70,24 @@ def bench_sync(data, seconds, ans):
     return len(lat) / el, pct(lat, 0.5), pct(lat, 0.99)
 
 
+def bench_local(data, seconds, ans, raw):
+    scorer = assay.LocalScorer(data, library=LIBRARY)
+    params = msgpack.packb({"assessment": "pybench50", "answers": ans}, use_bin_type=True)
+    call = (lambda: scorer.score_raw(params)) if raw else \
+        (lambda: scorer.score("pybench50", ans))
+    for _ in range(2000):
+        call()
+    lat, end = [], time.monotonic() + seconds
+    t0 = time.monotonic()
+    while time.monotonic() < end:
+        t = time.perf_counter()
+        call()
+        lat.append(time.perf_counter() - t)
+    el = time.monotonic() - t0
+    scorer.close()
+    return len(lat) / el, pct(lat, 0.5), pct(lat, 0.99)
+
+
 async def bench_async(data, seconds, ans, inflight):
     async with assay.aio.Client(data_dir=data) as c:
         for _ in range(200):
@@ -85,7 +111,11 @@ def main():
     ap.add_argument("-d", "--data")
     ap.add_argument("--assayd", default=os.path.join(HERE, "..", "..", "build", "engine",
                                                       "assayd"))
+    ap.add_argument("--library", default=os.path.join(HERE, "..", "..", "build", "clients", "c",
+                                                       "libassay.so"))
     a = ap.parse_args()
+    global LIBRARY
+    LIBRARY = a.library
     proc, data = None, a.data
     if not data:
         data = tempfile.mkdtemp(prefix="assay-pybench-")
@@ -104,6 +134,11 @@ def main():
         admin.close()
         ans = answers()
         print("| client | in flight | req/s | p50 us | p99 us |\n|---|---|---|---|---|")
+        for raw in (False, True):
+            r = bench_local(data, a.seconds, ans, raw)
+            name = "score_raw (bytes)" if raw else "score (dicts)"
+            print(f"| Python assay.LocalScorer.{name} | in process | {r[0]:.0f} | {r[1]:.1f} | "
+                  f"{r[2]:.1f} |")
         r = bench_sync(data, a.seconds, ans)
         print(f"| Python sync (assay.Client) | 1 | {r[0]:.0f} | {r[1]:.0f} | {r[2]:.0f} |")
         r = asyncio.run(bench_async(data, a.seconds, ans, 64))
