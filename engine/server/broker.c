@@ -76,13 +76,15 @@ static bool s_inline(s_broker_t *b, int front, as_frames_t *fr, int env, as_hdr_
     return true;
 }
 
-static void s_request(s_broker_t *b, int front)
+/* Takes the next request of frontend `front` and answers or passes it on; false when none was
+ * waiting. */
+static bool s_request(s_broker_t *b, int front)
 {
     as_frames_t fr;
     bool overflow;
     uint64_t now = as_now_ns();
     int role = b->e->frontend_role[front];
-    if (as_frames_recv(b->e->frontend[front], &fr, ZMQ_DONTWAIT, &overflow)) return;
+    if (as_frames_recv(b->e->frontend[front], &fr, ZMQ_DONTWAIT, &overflow)) return false;
     /* The envelope: every frame up to and including the first empty one; a DEALER that sends
      * no delimiter has just its identity frame. */
     int env = 1;
@@ -105,7 +107,7 @@ static void s_request(s_broker_t *b, int front)
     if (problem) {
         as_stats_event(b->e->stats, AS_EV_BAD_FRAMES);
         s_answer(b, front, &fr, env, 0, AS_BAD_REQUEST, problem);
-        return;
+        return true;
     }
     zmq_msg_t *body = &fr.f[env];
     size_t size = zmq_msg_size(body);
@@ -116,11 +118,11 @@ static void s_request(s_broker_t *b, int front)
         snprintf(msg, sizeof msg, "request of %zu bytes is over the limit of %zu bytes (%s)", size,
                  limit, role == AS_ROLE_ADMIN ? "--max-admin-message" : "--max-message");
         s_answer(b, front, &fr, env, msgid, AS_TOO_LARGE, msg);
-        return;
+        return true;
     }
     if (b->draining) {
         s_answer(b, front, &fr, env, msgid, AS_UNAVAILABLE, "assayd is shutting down");
-        return;
+        return true;
     }
     as_hdr_t hdr = {.role = (uint8_t)role,
                     .front = (uint8_t)front,
@@ -130,7 +132,7 @@ static void s_request(s_broker_t *b, int front)
                     .t_recv = now};
     if (b->in_flight == 0 && b->w && !s_pending(b->e->frontend[front]) &&
         s_inline(b, front, &fr, env, &hdr))
-        return;
+        return true;
     /* Queues are bounded in bytes as well as in count: what waits for the workers and the
      * writer, or is being served, may hold --max-queued (one request is always taken). */
     if (b->in_flight_bytes && b->in_flight_bytes + size > b->e->max_queued) {
@@ -140,7 +142,7 @@ static void s_request(s_broker_t *b, int front)
                  "retry later",
                  b->in_flight_bytes, size, b->e->max_queued);
         s_answer(b, front, &fr, env, msgid, AS_OVERLOADED, msg);
-        return;
+        return true;
     }
     zmq_msg_t h;
     zmq_msg_init_size(&h, sizeof hdr);
@@ -150,18 +152,20 @@ static void s_request(s_broker_t *b, int front)
         as_stats_event(b->e->stats, AS_EV_OVERLOADED);
         s_answer(b, front, &fr, env, msgid, AS_OVERLOADED,
                  "every worker's queue is full: retry later");
-        return;
+        return true;
     }
     as_frames_send(b->e->work, &fr, 0, 0); /* the rest of a multipart message always follows */
     b->in_flight++;
     b->in_flight_bytes += size;
+    return true;
 }
 
-static void s_response(s_broker_t *b)
+/* Passes the next response of a worker or the writer on; false when none was waiting. */
+static bool s_response(s_broker_t *b)
 {
     as_frames_t fr;
     bool overflow;
-    if (as_frames_recv(b->e->replies, &fr, ZMQ_DONTWAIT, &overflow)) return;
+    if (as_frames_recv(b->e->replies, &fr, ZMQ_DONTWAIT, &overflow)) return false;
     b->in_flight--;
     as_hdr_t hdr;
     memcpy(&hdr, zmq_msg_data(&fr.f[0]), sizeof hdr);
@@ -171,6 +175,7 @@ static void s_response(s_broker_t *b)
         as_frames_close(&fr);
         as_stats_event(b->e->stats, AS_EV_REPLY_DROPPED);
     }
+    return true;
 }
 
 void *as_broker_run(void *arg)
@@ -208,23 +213,14 @@ void *as_broker_run(void *arg)
                        (unsigned long long)b.in_flight);
             }
         }
-        /* Responses first, a bounded number per turn, so a flood of requests cannot starve them. */
-        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN); i++) {
-            uint32_t ev = 0;
-            size_t sz = sizeof ev;
-            zmq_getsockopt(e->replies, ZMQ_EVENTS, &ev, &sz);
-            if (!(ev & ZMQ_POLLIN)) break;
-            s_response(&b);
-        }
-        for (int f = 0; f < e->n_frontends; f++) {
-            for (int i = 0; i < 64 && (items[2 + f].revents & ZMQ_POLLIN); i++) {
-                uint32_t ev = 0;
-                size_t sz = sizeof ev;
-                zmq_getsockopt(e->frontend[f], ZMQ_EVENTS, &ev, &sz);
-                if (!(ev & ZMQ_POLLIN)) break;
-                s_request(&b, f);
-            }
-        }
+        /* Responses first, a bounded number per turn, so a flood of requests cannot starve them.
+         * Each socket is read until it has nothing (a non-blocking receive that finds none), not
+         * asked first: asking (ZMQ_EVENTS) costs a system call per message. */
+        for (int i = 0; i < 256 && (items[1].revents & ZMQ_POLLIN); i++)
+            if (!s_response(&b)) break;
+        for (int f = 0; f < e->n_frontends; f++)
+            for (int i = 0; i < 64 && (items[2 + f].revents & ZMQ_POLLIN); i++)
+                if (!s_request(&b, f)) break;
     }
     if (b.in_flight)
         AS_LOG(AS_LOG_WARN, "stopped with %llu request(s) unanswered after %d s",

@@ -17,6 +17,7 @@
 #include "bench_exam.h"
 #include "bench_grading.h"
 #include "bench_local.h"
+#include "rawload.h"
 #include "bench_programs.h"
 #include "bench_models.h"
 #include "bench_usage.h"
@@ -507,10 +508,12 @@ int main(int argc, char **argv)
     as_bench_pack_answers(&pk);
 
     s_echo_t echo = {0};
+    char engine_ep[300] = "";
     pthread_t echo_thread;
     if (floor) {
         echo.ctx = zmq_ctx_new();
         snprintf(echo.ep, sizeof echo.ep, "ipc://%s/floor.sock", data);
+        snprintf(engine_ep, sizeof engine_ep, "ipc://%s/engine.sock", data);
         pthread_create(&echo_thread, NULL, s_echo_run, &echo);
         usleep(100000);
     }
@@ -527,9 +530,16 @@ int main(int argc, char **argv)
     printf("disk floor in the data directory (4 KiB write + fdatasync, 200 times): p50 %.0f us, "
            "p99 %.0f us\n\n",
            fs50, fs99);
+    if (floor)
+        printf(
+            "libassay: the engine through libassay's pipelined API (responses decoded); raw: the\n"
+            "engine and the floor through the transport's own client (rawload.c: frames sent\n"
+            "and received, nothing decoded but the msgid), the ratios raw against raw.\n\n");
     printf("| case | in flight | req/s | p50 us | p99 us | p99.9 us |%s\n",
-           floor ? " floor req/s | floor p50 us | rate / floor | p50 / floor |" : "");
-    printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|" : "");
+           floor ? " raw req/s | raw p50 us | floor req/s | floor p50 us | rate / floor | p50 / "
+                   "floor |"
+                 : "");
+    printf("|---|---|---|---|---|---|%s\n", floor ? "---|---|---|---|---|---|" : "");
     fflush(stdout);
     /* submit: the same answers, stored (attempts of one learner) */
     msgpack_sbuffer submit;
@@ -554,9 +564,14 @@ int main(int argc, char **argv)
             printf("| %s | %d | %.0f | %.1f | %.1f | %.1f |", methods[m], inflights[i], e.rps,
                    e.p50_us, e.p99_us, e.p999_us);
             if (floor) {
-                if (as_bench_load(echo.ep, methods[m], params, plen, inflights[i], &f)) return 1;
-                printf(" %.0f | %.1f | %.2f | %.2f |", f.rps, f.p50_us, e.rps / f.rps,
-                       e.p50_us / f.p50_us);
+                as_bench_result_t raw;
+                if (as_bench_raw_load(engine_ep, methods[m], params, plen, inflights[i], s_seconds,
+                                      s_lat, s_lat_cap, &raw) ||
+                    as_bench_raw_load(echo.ep, methods[m], params, plen, inflights[i], s_seconds,
+                                      s_lat, s_lat_cap, &f))
+                    return 1;
+                printf(" %.0f | %.1f | %.0f | %.1f | %.2f | %.2f |", raw.rps, raw.p50_us, f.rps,
+                       f.p50_us, raw.rps / f.rps, raw.p50_us / f.p50_us);
             }
             printf("\n");
             fflush(stdout);
