@@ -349,18 +349,24 @@ as_code_t as_lmdb_wtxn_commit(as_wtxn_t **txn_p, as_err_t *err)
         MDB_val k = {3, "rid"}, v = {sizeof w->rid, &w->rid};
         rc = mdb_put(w->txn, store->meta, &k, &v, 0);
     }
+    /* the tables are published from what this transaction commits, before it commits: no reader
+     * of the engine sees a table before local scorers can */
+    bool publish = !rc && (w->tables_dirty || as_lmdb_publish_due(store));
+    as_err_t why;
+    if (publish && as_lmdb_publish_from(store, w->txn, &why)) /* derived: the commit goes on */
+        AS_LOG(AS_LOG_ERROR, "%s (local scorers see the earlier tables until it succeeds)",
+               why.msg);
     if (rc) {
         mdb_txn_abort(w->txn);
     } else {
         rc = mdb_txn_commit(w->txn);
     }
-    bool publish = !rc && (w->tables_dirty || store->publish_stale);
     free(w);
-    if (rc) return as_store_mdb(store, rc, err, "commit");
-    as_err_t why;
-    if (publish && as_lmdb_publish(store, &why)) /* derived: the commit stands; retried */
-        AS_LOG(AS_LOG_ERROR, "%s (local scorers see the earlier tables until it succeeds)",
-               why.msg);
+    if (rc) {
+        /* what was published is not committed: publish the committed state again */
+        if (publish && as_lmdb_publish(store, &why)) AS_LOG(AS_LOG_ERROR, "%s", why.msg);
+        return as_store_mdb(store, rc, err, "commit");
+    }
     return AS_OK;
 }
 

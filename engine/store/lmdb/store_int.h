@@ -49,7 +49,8 @@ struct as_store {
     /* the published tables (published.h, store_publish.c) */
     MDB_env *pub_env;
     MDB_dbi pub_dbi;
-    bool publish_stale; /* the last publish failed: the next commit publishes again */
+    bool publish_stale;  /* the last publish failed: a commit publishes again ... */
+    double publish_at_s; /* ... once a second at most (as_lmdb_publish_due) */
     size_t map_size;
     bool full;
     pthread_rwlock_t resize; /* readers share it; as_lmdb_store_grow takes it exclusively */
@@ -122,9 +123,13 @@ int as_store_page_open(MDB_txn *txn, MDB_dbi db, const char *after, uint32_t aft
 as_code_t as_store_mdb(as_store_t *store, int rc, as_err_t *err, const char *what);
 
 /* The published tables (store_publish.c): opened (created) in DIR/tables and brought up to date
- * at open; brought up to date with the committed tables (after a commit that changed them). */
+ * at open; brought up to date with the committed tables (as_lmdb_publish). */
 as_code_t as_lmdb_publish_open(as_store_t *s, const char *dir, as_err_t *err);
 as_code_t as_lmdb_publish(as_store_t *s, as_err_t *err);
+/* The same, reading the tables in `from` (a write transaction about to commit). */
+as_code_t as_lmdb_publish_from(as_store_t *s, MDB_txn *from, as_err_t *err);
+/* Whether a failed publish is due to be tried again (a second after the last try). */
+bool as_lmdb_publish_due(as_store_t *s);
 void as_lmdb_publish_close(as_store_t *s);
 
 /* The LMDB backend's store.h operations (store_ops.c gathers them): as store.h says. */

@@ -4,8 +4,11 @@
  * It is derived data, brought to the data environment's committed state by one mechanism: a
  * merge of the two key orders that copies a table whose size or header (magic, format, version:
  * a version is never given twice to an id) differs and deletes what the store no longer has. It
- * runs after each commit that changed a table (before the writer replies, so a client that put
- * a version scores it locally at once), at open, and after a failed run at the next commit. */
+ * runs in each write transaction that changed a table, just before its commit, reading what the
+ * transaction will commit: so a table is published no later than the engine's readers see it (the
+ * writer's reply to a put, and a worker's answer on another engine after its follower's copy,
+ * come after it). A commit that then fails is repaired at once by a run from the committed state.
+ * It also runs at open, and after a failed run at a commit a second or more later. */
 #include "store_int.h"
 
 #include "log.h"
@@ -15,7 +18,20 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
+
+static double s_now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+bool as_lmdb_publish_due(as_store_t *s)
+{
+    return s->publish_stale && s_now_s() - s->publish_at_s >= 1.0;
+}
 
 /* Creates path with mode, exactly (the umask around it); states the mode again when it exists. A
  * directory keeps the setgid bit it inherits (a data directory set up for a group of readers:
@@ -145,24 +161,37 @@ done:
     return mdb_txn_commit(to);
 }
 
-as_code_t as_lmdb_publish(as_store_t *s, as_err_t *err)
+as_code_t as_lmdb_publish_from(as_store_t *s, MDB_txn *from, as_err_t *err)
 {
-    MDB_txn *from = NULL;
-    /* a write transaction to read from: the thread holds no reader slot for it */
-    int rc = mdb_txn_begin(s->env, NULL, 0, &from);
     uint32_t changed = 0;
-    for (int tries = 0; !rc && tries < 8; tries++) {
+    int rc = 0;
+    for (int tries = 0; tries < 8; tries++) {
         changed = 0;
         rc = s_merge(s, from, &changed);
         if (rc != MDB_MAP_FULL) break;
         MDB_envinfo info;
         mdb_env_info(s->pub_env, &info);
-        rc = mdb_env_set_mapsize(s->pub_env, info.me_mapsize * 2);
+        if ((rc = mdb_env_set_mapsize(s->pub_env, info.me_mapsize * 2))) break;
     }
-    if (from) mdb_txn_abort(from);
     s->publish_stale = rc != 0;
+    s->publish_at_s = s_now_s();
     if (rc)
         return as_err_set(err, AS_INTERNAL, "publishing the tables: %s",
                           rc > 0 ? strerror(rc) : mdb_strerror(rc));
     return AS_OK;
+}
+
+as_code_t as_lmdb_publish(as_store_t *s, as_err_t *err)
+{
+    MDB_txn *from = NULL;
+    /* a write transaction to read from: the thread holds no reader slot for it */
+    int rc = mdb_txn_begin(s->env, NULL, 0, &from);
+    if (rc) {
+        s->publish_stale = true;
+        s->publish_at_s = s_now_s();
+        return as_err_set(err, AS_INTERNAL, "publishing the tables: %s", mdb_strerror(rc));
+    }
+    as_code_t code = as_lmdb_publish_from(s, from, err);
+    mdb_txn_abort(from);
+    return code;
 }
