@@ -42,6 +42,7 @@ def engine_result_bytes(data_dir, params):
     return body[u.tell():]
 
 
+@unittest.skipIf(os.environ.get("ASSAY_LOCAL_SKIP"), os.environ.get("ASSAY_LOCAL_SKIP"))
 class LocalScorerTest(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
