@@ -13,6 +13,10 @@ import assay
 
 from engine import EXAMPLES, Engine
 
+# The ASan build preloads its runtime for this interpreter alone (meson.build): not for the
+# processes the test starts (assayd is built with it; tools/pg's clients are not).
+os.environ.pop("LD_PRELOAD", None)
+
 
 def load(name):
     with open(os.path.join(EXAMPLES, name)) as f:
