@@ -17,6 +17,7 @@
 #include "bench_exam.h"
 #include "bench_grading.h"
 #include "bench_local.h"
+#include "echo.h"
 #include "rawload.h"
 #include "bench_programs.h"
 #include "bench_models.h"
@@ -42,73 +43,7 @@ static double s_seconds = 3;
 static char s_dir[256];
 static pid_t s_engine_pid;
 
-static uint64_t s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-/* ---- the floor: a bare ROUTER echo on one thread ---- */
-
-typedef struct {
-    void *ctx;
-    char ep[300];
-    volatile int stop;
-} s_echo_t;
-
-/* Echoes each request back as a response carrying the same params: [0,id,method,params] becomes
- * [1,id,nil,params] (the method string is dropped; everything else is the same bytes). */
-static void *s_echo_run(void *arg)
-{
-    s_echo_t *e = arg;
-    void *s = zmq_socket(e->ctx, ZMQ_ROUTER);
-    int hwm = 100000, linger = 0, timeout = 100;
-    zmq_setsockopt(s, ZMQ_SNDHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(s, ZMQ_LINGER, &linger, sizeof linger);
-    zmq_setsockopt(s, ZMQ_RCVTIMEO, &timeout, sizeof timeout);
-    zmq_bind(s, e->ep);
-    zmq_msg_t id, body;
-    while (!e->stop) {
-        zmq_msg_init(&id);
-        if (zmq_msg_recv(&id, s, 0) < 0) {
-            zmq_msg_close(&id);
-            continue;
-        }
-        zmq_msg_init(&body);
-        zmq_msg_recv(&body, s, 0);
-        uint8_t *p = zmq_msg_data(&body);
-        size_t n = zmq_msg_size(&body);
-        as_mp_t r;
-        uint32_t cnt, kind, msgid;
-        const char *m;
-        uint32_t ml;
-        as_mp_init(&r, p, n);
-        if (!as_mp_array(&r, &cnt) && !as_mp_u32(&r, &kind) && !as_mp_u32(&r, &msgid)) {
-            uint8_t *method = (uint8_t *)r.p;
-            if (!as_mp_str(&r, &m, &ml)) {
-                p[1] = 1;
-                method[0] = 0xc0;
-                memmove(method + 1, r.p, as_mp_left(&r));
-                n -= (size_t)(r.p - method) - 1;
-            }
-        }
-        zmq_msg_send(&id, s, ZMQ_SNDMORE);
-        zmq_send(s, p, n, 0);
-        zmq_msg_close(&body);
-    }
-    zmq_close(s);
-    return NULL;
-}
-
 /* ---- load ---- */
-
-static int s_cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 static uint64_t *s_lat;
 static size_t s_lat_cap = 20000000;
@@ -139,12 +74,12 @@ int as_bench_load(const char *target, const char *method, const void *params, si
         }
         assay_reply_free(&r);
     }
-    uint64_t t0 = s_now_ns(), end = t0 + (uint64_t)(s_seconds * 1e9);
+    uint64_t t0 = as_bench_now_ns(), end = t0 + (uint64_t)(s_seconds * 1e9);
     int outstanding = 0;
     for (int i = 0; i < inflight; i++) {
         uint32_t id;
         assay_send(c, method, params, len, &id);
-        sent_at[id % SLOTS] = s_now_ns();
+        sent_at[id % SLOTS] = as_bench_now_ns();
         outstanding++;
     }
     uint64_t now = t0;
@@ -158,19 +93,19 @@ int as_bench_load(const char *target, const char *method, const void *params, si
             assay_close(&c);
             return -1;
         }
-        now = s_now_ns();
+        now = as_bench_now_ns();
         if (n < s_lat_cap) s_lat[n++] = now - sent_at[assay_reply_msgid(r) % SLOTS];
         assay_reply_free(&r);
         outstanding--;
         if (now < end) {
             uint32_t id;
             assay_send(c, method, params, len, &id);
-            sent_at[id % SLOTS] = s_now_ns();
+            sent_at[id % SLOTS] = as_bench_now_ns();
             outstanding++;
         }
     }
     double secs = (double)(now - t0) / 1e9;
-    qsort(s_lat, n, sizeof *s_lat, s_cmp_u64);
+    qsort(s_lat, n, sizeof *s_lat, as_bench_cmp_u64);
     out->n = n;
     out->rps = (double)n / secs;
     out->p50_us = (double)s_lat[n / 2] / 1e3;
@@ -200,9 +135,9 @@ static int s_batch(const char *target, int n, int reps, as_bench_result_t *out)
     uint64_t lat[64];
     for (int i = 0; i < reps + 1 && i < 64; i++) {
         assay_reply_t *r;
-        uint64_t t = s_now_ns();
+        uint64_t t = as_bench_now_ns();
         int rc = assay_call(c, "score_batch", sb.data, sb.size, 60000, &r);
-        uint64_t d = s_now_ns() - t;
+        uint64_t d = as_bench_now_ns() - t;
         if (rc) {
             fprintf(stderr, "assay-bench: score_batch %d: %s %s\n", n, assay_strerror(rc),
                     r ? assay_reply_message(r) : "");
@@ -212,7 +147,7 @@ static int s_batch(const char *target, int n, int reps, as_bench_result_t *out)
         assay_reply_free(&r);
         if (i > 0) lat[i - 1] = d; /* the first round warms up */
     }
-    qsort(lat, (size_t)reps, sizeof lat[0], s_cmp_u64);
+    qsort(lat, (size_t)reps, sizeof lat[0], as_bench_cmp_u64);
     out->n = (uint64_t)reps;
     out->p50_us = (double)lat[reps / 2] / 1e3;
     out->p99_us = (double)lat[reps - 1] / 1e3;
@@ -241,14 +176,14 @@ static void s_fsync_floor(const char *dir, int n, double *p50_us, double *p99_us
         return;
     }
     for (int i = 0; i < n; i++) {
-        uint64_t t = s_now_ns();
+        uint64_t t = as_bench_now_ns();
         if (pwrite(fd, page, sizeof page, (off_t)(i % 64) * 4096) != sizeof page || fdatasync(fd))
             break;
-        lat[i] = s_now_ns() - t;
+        lat[i] = as_bench_now_ns() - t;
     }
     close(fd);
     unlink(path);
-    qsort(lat, (size_t)n, sizeof *lat, s_cmp_u64);
+    qsort(lat, (size_t)n, sizeof *lat, as_bench_cmp_u64);
     *p50_us = (double)lat[n / 2] / 1e3;
     *p99_us = (double)lat[(size_t)(n * 0.99)] / 1e3;
     free(lat);
@@ -507,14 +442,14 @@ int main(int argc, char **argv)
     as_pack_cstr(&pk, "answers");
     as_bench_pack_answers(&pk);
 
-    s_echo_t echo = {0};
+    as_bench_echo_t echo = {0};
     char engine_ep[300] = "";
     pthread_t echo_thread;
     if (floor) {
         echo.ctx = zmq_ctx_new();
         snprintf(echo.ep, sizeof echo.ep, "ipc://%s/floor.sock", data);
         snprintf(engine_ep, sizeof engine_ep, "ipc://%s/engine.sock", data);
-        pthread_create(&echo_thread, NULL, s_echo_run, &echo);
+        pthread_create(&echo_thread, NULL, as_bench_echo_run, &echo);
         usleep(100000);
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

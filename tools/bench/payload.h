@@ -3,6 +3,7 @@
 #define AS_BENCH_PAYLOAD_H
 
 #include <msgpack.h>
+#include <stdint.h>
 
 #define AS_BENCH_ITEMS 50
 
@@ -22,7 +23,10 @@ uint32_t as_bench_rand(void);
 /* An answers map with all 50 items answered with random options. */
 void as_bench_pack_answers(msgpack_packer *pk);
 
-/* qsort's comparison of doubles, ascending. */
+/* qsort's comparison of doubles, and of uint64_t, ascending. */
 int as_bench_cmp_double(const void *a, const void *b);
+int as_bench_cmp_u64(const void *a, const void *b);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t as_bench_now_ns(void);
 
 #endif

@@ -4,24 +4,12 @@
  * error). Nothing else of the response is looked at. */
 #include "rawload.h"
 
+#include "payload.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <zmq.h>
-
-static uint64_t s_now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int s_cmp_u64(const void *a, const void *b)
-{
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
 
 /* The last frame of the next message (a ROUTER may send an empty delimiter before it): its size,
  * or -1 on timeout. */
@@ -93,7 +81,7 @@ int as_bench_raw_load(const char *endpoint, const char *method, const void *para
         uint32_t id_ = next++;                                                                     \
         req[3] = (uint8_t)(id_ >> 24), req[4] = (uint8_t)(id_ >> 16);                              \
         req[5] = (uint8_t)(id_ >> 8), req[6] = (uint8_t)id_;                                       \
-        sent_at[id_ % SLOTS] = s_now_ns();                                                         \
+        sent_at[id_ % SLOTS] = as_bench_now_ns();                                                  \
         zmq_send(s, req, n_req, 0);                                                                \
     } while (0)
     for (int i = 0; i < 200; i++) { /* warm-up, one at a time */
@@ -105,7 +93,7 @@ int as_bench_raw_load(const char *endpoint, const char *method, const void *para
             goto done;
         }
     }
-    uint64_t t0 = s_now_ns(), end = t0 + (uint64_t)(seconds * 1e9), now = t0;
+    uint64_t t0 = as_bench_now_ns(), end = t0 + (uint64_t)(seconds * 1e9), now = t0;
     int outstanding = 0;
     for (int i = 0; i < inflight; i++, outstanding++)
         S_SEND();
@@ -117,7 +105,7 @@ int as_bench_raw_load(const char *endpoint, const char *method, const void *para
                     got < 0 ? "no response within 10 s" : "an error response");
             goto done;
         }
-        now = s_now_ns();
+        now = as_bench_now_ns();
         if (n < cap) lat[n++] = now - sent_at[(uint32_t)id % SLOTS];
         outstanding--;
         if (now < end) {
@@ -126,7 +114,7 @@ int as_bench_raw_load(const char *endpoint, const char *method, const void *para
         }
     }
 #undef S_SEND
-    qsort(lat, n, sizeof *lat, s_cmp_u64);
+    qsort(lat, n, sizeof *lat, as_bench_cmp_u64);
     out->n = n;
     out->rps = (double)n / ((double)(now - t0) / 1e9);
     out->p50_us = (double)lat[n / 2] / 1e3;
