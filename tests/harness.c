@@ -352,6 +352,15 @@ int h_call_unchecked(assay_t *c, const char *method, const char *params_json, as
     return s_call(c, method, params_json, reply, false);
 }
 
+double h_submit_one(assay_t *c, const char *params_json)
+{
+    assay_reply_t *r;
+    assert_int_equal(h_call(c, "response.submit", params_json, &r), ASSAY_OK);
+    double rid = h_num(assay_reply_result(r), "response_id");
+    assay_reply_free(&r);
+    return rid;
+}
+
 void h_ok(assay_t *c, const char *method, const char *params_json)
 {
     assay_reply_t *r;

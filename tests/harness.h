@@ -60,6 +60,8 @@ void h_local_forget(const char *dir);
  * their own moment. */
 int h_call_unchecked(assay_t *c, const char *method, const char *params_json,
                      assay_reply_t **reply);
+/* response.submit of params (JSON), failing the test unless it is stored: its response_id. */
+double h_submit_one(assay_t *c, const char *params_json);
 /* Calls method, failing the test with the engine's message unless it succeeds. */
 void h_ok(assay_t *c, const char *method, const char *params_json);
 /* The error code and message of a call expected to fail ("code: message"), into buf. */

@@ -76,10 +76,7 @@ static void raters_are_handed_answers_one_at_a_time_blind_and_leased(void **stat
     for (int i = 0; i < 3; i++) {
         snprintf(params, sizeof params, "{'assessment':'queue','learner':'l%d','answers':%s}", i,
                  answers[i]);
-        assay_reply_t *r;
-        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
-        rid[i] = h_num(assay_reply_result(r), "response_id");
-        assay_reply_free(&r);
+        rid[i] = h_submit_one(s_admin, params);
     }
     /* the first answer, whole: the learner's answer, the scale, the rubric, the lease */
     assay_reply_t *r;
@@ -217,10 +214,7 @@ static void raters_asking_at_once_are_handed_different_answers(void **state)
         char params[160];
         snprintf(params, sizeof params,
                  "{'assessment':'crowd','learner':'w%d','answers':{'e':'essay %d'}}", i, i);
-        assay_reply_t *r;
-        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
-        s_essay_rid[i] = h_num(assay_reply_result(r), "response_id");
-        assay_reply_free(&r);
+        s_essay_rid[i] = h_submit_one(s_admin, params);
     }
     pthread_t th[S_CROWD];
     for (int k = 0; k < S_CROWD; k++)
@@ -270,10 +264,7 @@ static void agreement_is_kept_grade_by_grade_and_grades_are_listed(void **state)
         char params[200];
         snprintf(params, sizeof params,
                  "{'assessment':'panel','learner':'p%d','answers':{'q':'A','e':'essay %d'}}", u, u);
-        assay_reply_t *r;
-        assert_int_equal(h_call(s_admin, "response.submit", params, &r), ASSAY_OK);
-        rid[u] = h_num(assay_reply_result(r), "response_id");
-        assay_reply_free(&r);
+        rid[u] = h_submit_one(s_admin, params);
     }
     /* each person grades about 3 answers in 4, near the answer's worth; the judge grades every
      * one; the raters take turns to go first; then bob revises some of his */
