@@ -162,15 +162,29 @@ static int s_held[S_ESSAYS]; /* who holds each answer's lease (0: no one, else r
 static double s_essay_rid[S_ESSAYS];
 static int s_clashes, s_regrades, s_graded;
 
-/* A rater: asks for the next answer, grades it, until nothing is left; notes any answer handed
- * while another holds it and any handed twice to the same rater. */
+/* Whether every answer has its two grades. */
+static bool s_crowd_done(void)
+{
+    pthread_mutex_lock(&s_held_lock);
+    bool done = s_graded == 2 * S_ESSAYS;
+    pthread_mutex_unlock(&s_held_lock);
+    return done;
+}
+
+/* A rater: asks for the next answer and grades it, until every answer has its two grades; notes
+ * any answer handed while another holds it and any handed twice to the same rater. Nothing
+ * handed (nil) while grades are missing is right when what is left is leased to others or graded
+ * by this rater already; an answer another rater is grading may still need a second grade, so
+ * the rater asks again a moment later (giving up after ~20 s, which fails the count). Stopping at
+ * the first nil left an answer one grade short whenever the others had stopped too. */
 static void *s_crowd_rater(void *arg)
 {
     int me = (int)(intptr_t)arg;
     assay_t *c;
     if (assay_open(&c, s_e.dir, NULL)) return NULL;
     bool mine[S_ESSAYS] = {false};
-    for (;;) {
+    int idle = 0;
+    while (!s_crowd_done()) {
         char params[160];
         snprintf(params, sizeof params, "{'assessment':'crowd','rater':'p%d'}", me);
         assay_reply_t *r;
@@ -178,8 +192,11 @@ static void *s_crowd_rater(void *arg)
         const msgpack_object *o = assay_reply_result(r);
         if (o->type == MSGPACK_OBJECT_NIL) {
             assay_reply_free(&r);
-            break;
+            if (++idle > 20000) break;
+            usleep(1000);
+            continue;
         }
+        idle = 0;
         double rid = h_num(o, "response");
         assay_reply_free(&r);
         int i = 0;
