@@ -426,18 +426,30 @@ static void delete_with_stored_responses_needs_force_and_keeps_them(void **state
     assert_int_equal(cli_assay(NULL, "delete a b"), 2);
 }
 
+/* Shell: waits (10 s at most) until the watch whose stderr is the file %s says it has subscribed,
+ * then a moment for the subscription to reach the engine (it travels on the engine's socket). A
+ * fixed pause alone lost to the time a sanitized CLI takes to start. */
+#define S_WAIT_SUB                                                                                 \
+    "for i in $(seq 200); do grep -q '^assay watch: subscribed' '%s' 2>/dev/null && break; "       \
+    "sleep 0.05; done; sleep 0.3; "
+
 static void watch_prints_each_notification_on_one_line(void **state)
 {
-    char cmd[2048], out[300];
+    char cmd[2048], out[300], err[300];
     snprintf(out, sizeof out, "%s.watch", cli_e.dir);
+    snprintf(err, sizeof err, "%s.watch-err", cli_e.dir);
     const char *cli = getenv("ASSAY_CLI");
-    /* watch in the background; once it has subscribed, one submission */
-    snprintf(
-        cmd, sizeof cmd,
-        "timeout 10 '%s' -d '%s' watch --seconds 2 score.quiz-demo >'%s' & sleep 0.5; "
-        "echo '{\"capital\": \"paris\"}' | '%s' -d '%s' submit quiz-demo watcher >/dev/null; wait",
-        cli, cli_e.dir, out, cli, cli_e.dir);
+    /* watch in the background; once it says it has subscribed, one submission */
+    snprintf(cmd, sizeof cmd,
+             "timeout 20 '%s' -d '%s' watch --seconds 5 score.quiz-demo >'%s' 2>'%s' & " S_WAIT_SUB
+             "echo '{\"capital\": \"paris\"}' | '%s' -d '%s' submit quiz-demo watcher "
+             ">/dev/null; wait",
+             cli, cli_e.dir, out, err, err, cli, cli_e.dir);
     assert_int_equal(system(cmd), 0);
+    char *said = h_slurp(err);
+    unlink(err);
+    assert_string_equal(said, "assay watch: subscribed to score.quiz-demo\n"); /* and no gap */
+    free(said);
     char *got = h_slurp(out);
     unlink(out);
     assert_non_null(strstr(got, "score.quiz-demo {\"response_id\":"));
@@ -531,16 +543,22 @@ static void several_engines_take_a_request_when_its_own_is_down(void **state)
     assert_int_equal(json_array_size(j), 1);
     json_decref(j);
     /* watch follows both engines: one submission to each, each notification names its engine */
-    char cmd[4096], out[300], host[128] = "", node[2][600];
+    char cmd[4096], out[300], werr[300], host[128] = "", node[2][600];
     snprintf(out, sizeof out, "%s.watch2", cli_e.dir);
+    snprintf(werr, sizeof werr, "%s.watch2-err", cli_e.dir);
     const char *cli = getenv("ASSAY_CLI");
     snprintf(cmd, sizeof cmd,
-             "cd '%s'; timeout 10 '%s' --engine '%s,%s' watch --seconds 2 score.quiz-demo "
-             ">'%s' & "
-             "sleep 0.5; for d in '%s' '%s'; do '%s' -d \"$d\" submit quiz-demo watched "
+             "cd '%s'; timeout 20 '%s' --engine '%s,%s' watch --seconds 5 score.quiz-demo "
+             ">'%s' 2>'%s' & " S_WAIT_SUB
+             "for d in '%s' '%s'; do '%s' -d \"$d\" submit quiz-demo watched "
              "answers.json >/dev/null; done; wait",
-             getenv("ASSAY_EXAMPLES"), cli, two.dir, cli_e.dir, out, two.dir, cli_e.dir, cli);
+             getenv("ASSAY_EXAMPLES"), cli, two.dir, cli_e.dir, out, werr, werr, two.dir, cli_e.dir,
+             cli);
     assert_int_equal(system(cmd), 0);
+    char *said = h_slurp(werr);
+    unlink(werr);
+    assert_string_equal(said, "assay watch: subscribed to score.quiz-demo\n");
+    free(said);
     char *got = h_slurp(out);
     unlink(out);
     gethostname(host, sizeof host - 1);

@@ -136,6 +136,11 @@ int cmd_watch(cli_t *cli, int argc, char **argv)
     if (optind >= argc) assay_sub_subscribe(sub, "");
     for (int i = optind; i < argc; i++)
         assay_sub_subscribe(sub, argv[i]);
+    /* (for a person, and for a script that waits for the watch before it acts) */
+    fprintf(stderr, "assay watch: subscribed to %s", optind >= argc ? "every topic" : "");
+    for (int i = optind; i < argc; i++)
+        fprintf(stderr, "%s%s", i > optind ? " " : "", argv[i]);
+    fprintf(stderr, "\n");
     signal(SIGINT, s_on_signal);
     signal(SIGTERM, s_on_signal);
     struct timespec t0, now;

@@ -309,8 +309,9 @@ static const s_cmd_t s_cmds[] = {
      "as score.quiz-demo, assessment., mastery.) and prints each as TOPIC JSON on one line, until\n"
      "Ctrl-C or --seconds. With several engines (--engine DIR,DIR or events endpoints), the\n"
      "notifications of all of them, each naming its engine (node). A gap in an engine's seq (a\n"
-     "subscriber that fell behind) is reported on stderr: resync with a read. Subscriptions take\n"
-     "a moment to reach the engine.\n"
+     "subscriber that fell behind) is reported on stderr: resync with a read. Once subscribed it\n"
+     "says so on stderr (assay watch: subscribed to ...); subscriptions then take a moment to\n"
+     "reach the engine.\n"
      "Example: assay watch score. assessment.\n",
      0, 64, cmd_watch, true},
     {"keygen", "NAME", "write a CURVE certificate pair: NAME (public) and NAME_secret",
